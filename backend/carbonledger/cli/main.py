@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from carbonledger.cli import ledger
+
 app = typer.Typer(
     name="carbonledger",
     help="CarbonLedger: shared, verifiable supply-chain carbon footprints.",
@@ -12,7 +14,12 @@ app = typer.Typer(
 )
 
 # --- sub-command groups (one module per resource, registered here) ---
+ledger.register(app)
 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

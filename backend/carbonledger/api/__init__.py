@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): thin routers over services, one router per resource."""

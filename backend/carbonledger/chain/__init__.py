@@ -1,0 +1,1 @@
+"""The chain side: the embedded node, compiled artifacts, deployment and typed data."""

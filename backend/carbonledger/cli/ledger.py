@@ -1,0 +1,222 @@
+"""``carbonledger up | chain | status | down``: run the ledger and look at it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from typing import Any
+
+import httpx
+import typer
+from rich.table import Table
+
+from carbonledger.chain.client import Web3ChainReader, connect
+from carbonledger.chain.errors import ChainError
+from carbonledger.chain.manifest import code_hash, read_manifest
+from carbonledger.chain.node import ensure_port_free
+from carbonledger.cli.common import (
+    ApiPortOpt,
+    BlockTimeOpt,
+    ChainPortOpt,
+    DataDirOpt,
+    RpcUrlOpt,
+    clear_errors,
+    console,
+    err_console,
+    fail,
+    settings_from,
+    step,
+)
+from carbonledger.config import Settings
+from carbonledger.runtime import LedgerRuntime, RunInfo, StartReport, stop_running
+
+
+def _print_started(report: StartReport, settings: Settings, api_url: str | None) -> None:
+    if report.recovered_block is not None:
+        lost = (
+            f"; {report.lost_blocks} block(s) mined after the last snapshot were lost"
+            if report.lost_blocks
+            else "; no block lost"
+            if report.lost_blocks == 0
+            else ""
+        )
+        console.print(
+            f"recovered {report.recovered_block + 1} blocks (up to block "
+            f"{report.recovered_block}) from the persisted state{lost}"
+        )
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    table = Table(title="CarbonLedger is up", show_header=False, title_justify="left")
+    table.add_row("data directory", str(settings.data_dir))
+    kind = "embedded anvil" if report.embedded else "external node"
+    table.add_row("chain", f"{report.rpc_url} ({kind}, chain id {report.chain_id})")
+    table.add_row("block", str(report.block_number))
+    table.add_row(
+        "contracts", "deployed now" if report.deployed_now else "reused from the manifest"
+    )
+    for name, contract in report.deployment.contracts.items():
+        table.add_row(f"  {name}", contract.address)
+    if api_url:
+        table.add_row("API", f"{api_url}  (health: {api_url}/health, docs: {api_url}/docs)")
+    console.print(table)
+
+
+def _start(settings: Settings, api_url: str | None) -> tuple[LedgerRuntime, StartReport]:
+    runtime = LedgerRuntime(settings, say=step)
+    report = runtime.start(api_url=api_url)
+    return runtime, report
+
+
+def _sigterm_self(message: str) -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ledger commands to ``app``."""
+
+    @app.command()
+    def up(
+        data_dir: DataDirOpt = None,
+        rpc_url: RpcUrlOpt = None,
+        chain_port: ChainPortOpt = None,
+        api_port: ApiPortOpt = None,
+        block_time: BlockTimeOpt = None,
+    ) -> None:
+        """Start the chain (deploying on first start) and the API server; Ctrl-C stops both."""
+        import uvicorn
+
+        from carbonledger.api.app import create_app
+
+        with clear_errors():
+            settings = settings_from(
+                data_dir=data_dir,
+                rpc_url=rpc_url,
+                chain_port=chain_port,
+                api_port=api_port,
+                block_time=block_time,
+            )
+            ensure_port_free(settings.api_host, settings.api_port, "api_port")
+            runtime, report = _start(settings, settings.api_url)
+        try:
+            assert runtime.w3 is not None
+            app_ = create_app(
+                settings, Web3ChainReader(runtime.w3, report.rpc_url), report.deployment
+            )
+            _print_started(report, settings, settings.api_url)
+            console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
+            runtime.start_monitor(on_fatal=_sigterm_self)
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    app_, host=settings.api_host, port=settings.api_port, log_level="warning"
+                )
+            )
+            # uvicorn re-raises the signal that stopped it once it has shut down; with the
+            # default SIGTERM disposition that would kill this process before anvil is stopped.
+            signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            runtime.stop()
+        if runtime.fatal:
+            raise fail(runtime.fatal)
+        console.print("CarbonLedger stopped; chain state saved.")
+
+    @app.command()
+    def chain(
+        data_dir: DataDirOpt = None,
+        rpc_url: RpcUrlOpt = None,
+        chain_port: ChainPortOpt = None,
+        block_time: BlockTimeOpt = None,
+    ) -> None:
+        """Start only the chain (deploying the contracts on first start); Ctrl-C stops it."""
+        with clear_errors():
+            settings = settings_from(
+                data_dir=data_dir, rpc_url=rpc_url, chain_port=chain_port, block_time=block_time
+            )
+            runtime, report = _start(settings, None)
+        stop = threading.Event()
+
+        def _handle(signum: int, frame: Any) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGINT, _handle)
+        signal.signal(signal.SIGTERM, _handle)
+        try:
+            _print_started(report, settings, None)
+            console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
+            runtime.start_monitor(on_fatal=lambda _msg: stop.set())
+            while not stop.wait(0.5):
+                pass
+        finally:
+            runtime.stop()
+        if runtime.fatal:
+            raise fail(runtime.fatal)
+        console.print("chain stopped; state saved.")
+
+    @app.command()
+    def status(
+        data_dir: DataDirOpt = None,
+        rpc_url: RpcUrlOpt = None,
+        chain_port: ChainPortOpt = None,
+        api_port: ApiPortOpt = None,
+    ) -> None:
+        """Show the chain, the contracts and the API server; exit 1 unless all are up."""
+        with clear_errors():
+            settings = settings_from(
+                data_dir=data_dir, rpc_url=rpc_url, chain_port=chain_port, api_port=api_port
+            )
+            run = RunInfo.read(settings.pid_path)
+            running = run is not None and run.alive()
+            rpc = run.rpc_url if running and run else settings.effective_rpc_url
+            api = (run.api_url if running and run else None) or settings.api_url
+            manifest = read_manifest(settings.manifest_path)
+        healthy = True
+        table = Table(title="CarbonLedger status", show_header=False, title_justify="left")
+        table.add_row("data directory", str(settings.data_dir))
+        table.add_row("process", f"running (pid {run.pid})" if running and run else "not running")
+        try:
+            w3 = connect(rpc, timeout=3)
+            table.add_row(
+                "chain",
+                f"[green]up[/] {rpc} chain id {w3.eth.chain_id} block {w3.eth.block_number}",
+            )
+        except ChainError as exc:
+            w3 = None
+            healthy = False
+            table.add_row("chain", f"[red]down[/] {exc}")
+        if manifest is None:
+            healthy = False
+            table.add_row("contracts", "[red]not deployed[/] (no manifest yet)")
+        else:
+            for name, contract in manifest.contracts.items():
+                if w3 is None:
+                    state = "[yellow]unknown[/]"
+                elif code_hash(w3, contract.address) == contract.code_hash:
+                    state = "[green]code present[/]"
+                else:
+                    healthy = False
+                    state = "[red]code missing[/]"
+                table.add_row(name, f"{contract.address} {state}")
+        try:
+            response = httpx.get(f"{api}/health", timeout=3)
+            response.raise_for_status()
+            table.add_row("API", f"[green]up[/] {api}")
+        except httpx.HTTPError as exc:
+            healthy = False
+            table.add_row("API", f"[red]down[/] {api} ({type(exc).__name__})")
+        console.print(table)
+        if not healthy:
+            raise typer.Exit(1)
+
+    @app.command()
+    def down(data_dir: DataDirOpt = None) -> None:
+        """Stop the ledger running on this data directory (its chain state is saved)."""
+        with clear_errors():
+            settings = settings_from(data_dir=data_dir)
+            stopped = stop_running(settings)
+        if stopped is None:
+            err_console.print(f"nothing is running on data directory {settings.data_dir}")
+            return
+        console.print(f"stopped CarbonLedger (pid {stopped.pid}); chain state saved")
