@@ -86,6 +86,7 @@ class RunInfo:
     rpc_url: str
     api_url: str | None
     started_at: str
+    chain_pid: int | None = None
 
     @classmethod
     def read(cls, path: Path) -> RunInfo | None:
@@ -292,6 +293,8 @@ class LedgerRuntime:
         assert self.w3 is not None
         verify_deployment(self.w3, self.deployment, self.node.url)
         self._write_last_block(block)
+        info = RunInfo.read(self.settings.pid_path)
+        self._write_pid(info.api_url if info else None)
 
     @property
     def fatal(self) -> str | None:
@@ -319,6 +322,7 @@ class LedgerRuntime:
             "rpc_url": self.node.url if self.node else self.settings.effective_rpc_url,
             "api_url": api_url,
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "chain_pid": self.node.process.pid if self.node and self.node.process else None,
         }
         tmp = self.settings.pid_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(info))
