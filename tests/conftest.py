@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from web3 import Web3
+from web3.contract import Contract
 
-from carbonledger.config import DEFAULT_PROJECT_ROOT
+from carbonledger.chain.artifacts import ContractArtifact, load_artifacts, sources_hash
+from carbonledger.chain.deploy import deploy_contracts
+from carbonledger.chain.manifest import Deployment
+from carbonledger.chain.node import AnvilNode, find_anvil, free_port
+from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT
+from tests.postgres import postgres_bin, postgres_server
 
 PROJECT_ROOT = DEFAULT_PROJECT_ROOT
 ANVIL_BIN = PROJECT_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin"
@@ -31,3 +41,61 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@dataclass
+class DeployedChain:
+    """A real anvil on a free port with the CarbonLedger contracts deployed."""
+
+    node: AnvilNode
+    w3: Web3
+    deployment: Deployment
+    artifacts: dict[str, ContractArtifact]
+
+    def contract(self, name: str) -> Contract:
+        return self.w3.eth.contract(
+            address=self.deployment.address(name), abi=self.artifacts[name].abi
+        )
+
+
+@pytest.fixture(scope="session")
+def deployed_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployedChain]:
+    """One embedded chain for the session's integration tests (not ape's)."""
+    root = tmp_path_factory.mktemp("chain")
+    node = AnvilNode(
+        binary=find_anvil(None, PROJECT_ROOT),
+        host="127.0.0.1",
+        port=free_port(),
+        chain_id=31337,
+        state_path=root / "state.json",
+        state_interval=60,
+        block_time=None,
+        mnemonic=ANVIL_DEV_MNEMONIC,
+        log_path=root / "anvil.log",
+    )
+    node.start()
+    try:
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        artifacts = load_artifacts(PROJECT_ROOT)
+        deployment = deploy_contracts(
+            w3, ANVIL_DEV_KEY_0, artifacts, sources_hash=sources_hash(PROJECT_ROOT)
+        )
+        yield DeployedChain(node=node, w3=w3, deployment=deployment, artifacts=artifacts)
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server. Required in CI; skipped elsewhere when not installed."""
+    if postgres_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run should have installed it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    # not under pytest's tmp_path: that is private to root, and the server runs as postgres
+    workdir = Path(tempfile.mkdtemp(prefix="carbonledger-pg-"))
+    try:
+        with postgres_server(workdir) as url:
+            yield url
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,222 @@
+"""Index the contracts' events into the database.
+
+The indexer reads logs block range by block range from the deployment block on, decodes them
+with the contracts' ABIs and inserts one row per log, ignoring rows it already has (unique
+``(chain_id, tx_hash, log_index)``), so a retry or a restart never duplicates a row. Its
+cursor (next block, and the hash of the block before it) is written in the same database
+transaction as the rows, so after a restart it resumes exactly where it stopped.
+
+If the chain no longer has the block the cursor points after (anvil restarted from an older
+snapshot, or a reorganisation), it rewinds to the newest indexed block whose hash still
+matches, deletes the rows above it and indexes again from there.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import Engine, delete, select
+from web3 import Web3
+from web3._utils.events import get_event_data
+from web3.types import LogReceipt
+
+from carbonledger.chain.artifacts import ContractArtifact
+from carbonledger.chain.manifest import Deployment
+from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | HexBytes):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _EventAbi:
+    contract: str
+    name: str
+    abi: dict[str, Any]
+
+
+class EventDecoder:
+    """Decode logs of the deployed contracts into ``(contract, event, args)``."""
+
+    def __init__(
+        self, w3: Web3, deployment: Deployment, artifacts: Mapping[str, ContractArtifact]
+    ) -> None:
+        self.codec = w3.codec
+        self.addresses = {
+            to_checksum_address(c.address): name for name, c in deployment.contracts.items()
+        }
+        self.events: dict[tuple[str, bytes], _EventAbi] = {}
+        for address, name in self.addresses.items():
+            for item in artifacts[name].abi:
+                if item.get("type") != "event" or item.get("anonymous"):
+                    continue
+                types = ",".join(_abi_type(i) for i in item.get("inputs", []))
+                topic = Web3.keccak(text=f"{item['name']}({types})")
+                self.events[(address, bytes(topic))] = _EventAbi(name, str(item["name"]), item)
+
+    def decode(self, log: LogReceipt) -> tuple[str, str, dict[str, Any]] | None:
+        if not log["topics"]:
+            return None
+        key = (to_checksum_address(log["address"]), bytes(log["topics"][0]))
+        found = self.events.get(key)
+        if found is None:
+            return None
+        data = get_event_data(self.codec, found.abi, log)
+        return found.contract, found.name, _jsonable(dict(data["args"]))
+
+
+def _abi_type(item: Mapping[str, Any]) -> str:
+    kind = str(item["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in item.get("components", []))
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+class Indexer:
+    """Copies contract events into ``chain_events``; see the module docstring."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        w3: Web3,
+        deployment: Deployment,
+        artifacts: Mapping[str, ContractArtifact],
+        batch_blocks: int = 2_000,
+    ) -> None:
+        self.engine = engine
+        self.w3 = w3
+        self.deployment = deployment
+        self.decoder = EventDecoder(w3, deployment, artifacts)
+        self.batch_blocks = batch_blocks
+        self.chain_id = deployment.chain_id
+        self._insert = insert_ignoring_duplicates(engine, chain_events)
+
+    def cursor(self) -> tuple[int, str | None]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(indexer_cursor.c.next_block, indexer_cursor.c.last_block_hash).where(
+                    indexer_cursor.c.chain_id == self.chain_id
+                )
+            ).first()
+        if row is None:
+            return self.deployment.deploy_block, None
+        return int(row[0]), row[1]
+
+    def _block_hash(self, number: int) -> str | None:
+        block = self.w3.eth.get_block(number) if number >= 0 else None
+        if block is None:
+            return None
+        return "0x" + bytes(block["hash"]).hex()
+
+    def _rewind_if_needed(self, next_block: int, last_hash: str | None) -> int:
+        if last_hash is None or next_block == 0:
+            return next_block
+        head = int(self.w3.eth.block_number)
+        if next_block - 1 <= head and self._block_hash(next_block - 1) == last_hash:
+            return next_block
+        # The chain lost or replaced blocks: keep what still matches, index the rest again.
+        with self.engine.begin() as conn:
+            indexed = conn.execute(
+                select(chain_events.c.block_number, chain_events.c.block_hash)
+                .where(chain_events.c.chain_id == self.chain_id)
+                .distinct()
+                .order_by(chain_events.c.block_number.desc())
+            ).all()
+            keep_from = self.deployment.deploy_block
+            for number, block_hash in indexed:
+                if number <= head and self._block_hash(int(number)) == block_hash:
+                    keep_from = int(number) + 1
+                    break
+            conn.execute(
+                delete(chain_events).where(
+                    chain_events.c.chain_id == self.chain_id,
+                    chain_events.c.block_number >= keep_from,
+                )
+            )
+            self._save_cursor(conn, keep_from, self._block_hash(keep_from - 1))
+        return keep_from
+
+    def _save_cursor(self, conn: Any, next_block: int, last_hash: str | None) -> None:
+        updated = conn.execute(
+            indexer_cursor.update()
+            .where(indexer_cursor.c.chain_id == self.chain_id)
+            .values(next_block=next_block, last_block_hash=last_hash)
+        )
+        if updated.rowcount == 0:
+            conn.execute(
+                indexer_cursor.insert().values(
+                    chain_id=self.chain_id, next_block=next_block, last_block_hash=last_hash
+                )
+            )
+
+    def run_once(self) -> int:
+        """Index up to ``batch_blocks`` new blocks; return how many rows were inserted."""
+        next_block, last_hash = self.cursor()
+        next_block = self._rewind_if_needed(next_block, last_hash)
+        head = int(self.w3.eth.block_number)
+        if next_block > head:
+            return 0
+        to_block = min(head, next_block + self.batch_blocks - 1)
+        logs = self.w3.eth.get_logs(
+            {
+                "fromBlock": next_block,
+                "toBlock": to_block,
+                "address": list(self.decoder.addresses),
+            }
+        )
+        rows = self._rows(logs)
+        to_hash = self._block_hash(to_block)
+        with self.engine.begin() as conn:
+            inserted = conn.execute(self._insert, rows).rowcount if rows else 0
+            self._save_cursor(conn, to_block + 1, to_hash)
+        return max(0, inserted)
+
+    def _rows(self, logs: Sequence[LogReceipt]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for log in logs:
+            decoded = self.decoder.decode(log)
+            if decoded is None:
+                continue
+            contract, name, args = decoded
+            rows.append(
+                {
+                    "chain_id": self.chain_id,
+                    "block_number": int(log["blockNumber"]),
+                    "block_hash": "0x" + bytes(log["blockHash"]).hex(),
+                    "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
+                    "log_index": int(log["logIndex"]),
+                    "contract": contract,
+                    "address": to_checksum_address(log["address"]),
+                    "event": name,
+                    "args": args,
+                }
+            )
+        return rows
+
+    def catch_up(self) -> int:
+        """Index until the head of the chain; return the rows inserted."""
+        total = 0
+        while True:
+            before = self.cursor()[0]
+            total += self.run_once()
+            after = self.cursor()[0]
+            if after == before or after > int(self.w3.eth.block_number):
+                return total
+
+    def run_forever(self, stop: threading.Event, interval: float = 0.5) -> None:
+        while not stop.is_set():
+            self.catch_up()
+            stop.wait(interval)

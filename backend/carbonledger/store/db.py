@@ -1,0 +1,82 @@
+"""Database engine and the tables shared across the service.
+
+The URL comes from ``Settings.database_url``: SQLite in the data directory by default,
+PostgreSQL (``postgresql+psycopg://...``) in production. Every table is created with
+``create_all``; rows are written idempotently where a retry could repeat them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+metadata = MetaData()
+
+#: Every event the indexed contracts emitted, decoded; one row per (chain, tx, log index).
+chain_events = Table(
+    "chain_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("block_number", BigInteger, nullable=False, index=True),
+    Column("block_hash", String(66), nullable=False),
+    Column("tx_hash", String(66), nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("contract", String(64), nullable=False),
+    Column("address", String(42), nullable=False),
+    Column("event", String(64), nullable=False, index=True),
+    Column("args", JSON, nullable=False),
+    UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_chain_events_log"),
+)
+
+#: Where the indexer stopped: the next block to read, and the hash of the block before it.
+indexer_cursor = Table(
+    "indexer_cursor",
+    metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("next_block", BigInteger, nullable=False),
+    Column("last_block_hash", String(66), nullable=True),
+)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and a busy timeout for concurrent readers."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    metadata.create_all(engine)
+    return engine
+
+
+def insert_ignoring_duplicates(engine: Engine, table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the engine's dialect."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"database dialect {engine.dialect.name} is not supported")

@@ -1,0 +1,105 @@
+"""The indexer copies contract events into the database: once, resumably, across lost blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from web3 import Web3
+
+from carbonledger.config import ANVIL_DEV_KEY_0
+from carbonledger.indexer import Indexer
+from carbonledger.store.db import chain_events, indexer_cursor, make_engine
+from tests.cli.records import publish_standard_version
+from tests.conftest import DeployedChain
+
+
+def publish(chain: DeployedChain, text: str) -> int:
+    registry = chain.contract("StandardRegistry")
+    return publish_standard_version(chain.w3, registry, ANVIL_DEV_KEY_0, Web3.keccak(text=text))
+
+
+def published_versions(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(chain_events.c.args)
+            .where(chain_events.c.event == "StandardPublished")
+            .order_by(chain_events.c.block_number)
+        ).all()
+    return [int(r[0]["version"]) for r in rows]
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(chain_events)).scalar_one())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'index.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(chain_events.delete())
+        conn.execute(indexer_cursor.delete())
+    return url
+
+
+def test_events_are_indexed_once_and_resume_after_a_restart(
+    deployed_chain: DeployedChain, database_url: str
+) -> None:
+    engine = make_engine(database_url)
+    first = publish(deployed_chain, "indexer resume 1")
+    indexer = Indexer(
+        engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+    )
+    indexer.catch_up()
+    assert first in published_versions(engine)
+    rows = count(engine)
+    assert indexer.catch_up() == 0
+    assert count(engine) == rows
+
+    second = publish(deployed_chain, "indexer resume 2")
+    restarted = Indexer(
+        make_engine(database_url),
+        deployed_chain.w3,
+        deployed_chain.deployment,
+        deployed_chain.artifacts,
+    )
+    assert restarted.catch_up() >= 1
+    versions = published_versions(engine)
+    assert versions.count(first) == 1 and versions.count(second) == 1
+
+
+def test_lost_blocks_are_unindexed_and_their_replacement_indexed(
+    deployed_chain: DeployedChain, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    indexer = Indexer(
+        engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+    )
+    snapshot = deployed_chain.w3.provider.make_request("evm_snapshot", [])["result"]
+    lost = publish(deployed_chain, "a block the chain will lose")
+    indexer.catch_up()
+    assert lost in published_versions(engine)
+
+    deployed_chain.w3.provider.make_request("evm_revert", [snapshot])
+    replacement = publish(deployed_chain, "the block that replaced it")
+    assert replacement == lost  # the same version number, in a different block
+    indexer.catch_up()
+    with engine.connect() as conn:
+        hashes = (
+            conn.execute(
+                select(chain_events.c.args["contentHash"]).where(
+                    chain_events.c.event == "StandardPublished"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    expected = "0x" + Web3.keccak(text="the block that replaced it").hex().removeprefix("0x")
+    assert expected in hashes
+    lost_hash = "0x" + Web3.keccak(text="a block the chain will lose").hex().removeprefix("0x")
+    assert lost_hash not in hashes
