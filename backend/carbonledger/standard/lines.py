@@ -1,0 +1,541 @@
+"""Activity lines: declarative field specs, the fast validator, and their JSON Schema.
+
+Lines are the bulk of a claim (a carrier may file 100,000+), so they are not validated by
+pydantic model instances: each activity type is described once by a table of field specs
+(:data:`ACTIVITY_SPECS`), from which both the fast validator (:func:`validate_lines`) and the JSON
+Schema (:func:`lines_json_schema`) are produced -- one source of truth, no per-line model
+overhead. A validated line is a light :class:`Line` record that keeps the raw JSON object (for
+canonical bytes and Merkle leaves) plus the parsed values.
+
+Activity types (``activity``): ``fuel``, ``trip``, ``transport``, ``electricity``, ``heat``,
+``refrigerant``, ``hub``, ``storage``, ``site_share``, ``spend``. See ``docs/standard.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from carbonledger.standard.errors import FieldProblem
+from carbonledger.standard.numbers import DECIMAL_RE, MAX_SAFE_INT, JsonFloat
+
+LINE_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+BYTES32_RE: Final = re.compile(r"0x[0-9a-f]{64}")
+DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FACTOR_REF_RE: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
+MAX_TEXT: Final = 500
+
+ARRANGEMENTS: Final = ("own", "purchased", "not_paid_downstream")
+MODES: Final = ("road", "rail", "sea", "inland_waterway", "air")
+DISTANCE_BASES: Final = ("actual", "shortest_feasible", "great_circle")
+INSTRUMENTS: Final = (
+    "energy_attribute_certificate",
+    "green_electricity_certificate",
+    "ppa",
+    "supplier_specific",
+    "residual_mix",
+)
+ALLOCATION_BASES: Final = ("throughput_t", "pallet_days", "floor_area_m2", "volume_m3_days")
+
+
+class _Bad(Exception):
+    """A field value is invalid (message only; the caller adds the path)."""
+
+
+Validator = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a line: how to validate it, whether required, its JSON Schema, its doc."""
+
+    validate: Validator
+    required: bool
+    schema: Mapping[str, Any]
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, (float, JsonFloat)):
+        return "a binary float"
+    return {
+        str: "a string",
+        int: "an integer",
+        bool: "a boolean",
+        dict: "an object",
+        list: "an array",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _float_msg() -> str:
+    return "binary floating-point numbers are not allowed; write the number as a JSON string"
+
+
+def v_decimal(nonneg: bool = True, positive: bool = False) -> Validator:
+    def check(value: Any) -> Decimal:
+        if type(value) is str:
+            if DECIMAL_RE.fullmatch(value) is None:
+                raise _Bad(f'{value!r} is not a decimal string (e.g. "1234.5"; no exponent)')
+            d = Decimal(value)
+        elif type(value) is int:
+            if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+                raise _Bad("integer outside the I-JSON range; write it as a decimal string")
+            d = Decimal(value)
+        elif isinstance(value, (float, JsonFloat)):
+            raise _Bad(_float_msg())
+        else:
+            raise _Bad(f"expected a decimal string or integer, got {_type_name(value)}")
+        if positive and d <= 0:
+            raise _Bad("must be greater than zero")
+        if nonneg and d < 0:
+            raise _Bad("must not be negative (removals and offsets are never lines)")
+        return d
+
+    return check
+
+
+def v_text(pattern: re.Pattern[str] | None = None, max_len: int = MAX_TEXT) -> Validator:
+    def check(value: Any) -> str:
+        if type(value) is not str:
+            raise _Bad(f"expected a string, got {_type_name(value)}")
+        if not value or len(value) > max_len:
+            raise _Bad(f"must be 1..{max_len} characters")
+        if pattern is not None and pattern.fullmatch(value) is None:
+            raise _Bad(f"{value!r} does not match {pattern.pattern}")
+        return value
+
+    return check
+
+
+def v_enum(options: Sequence[str]) -> Validator:
+    allowed = frozenset(options)
+
+    def check(value: Any) -> str:
+        if type(value) is not str or value not in allowed:
+            raise _Bad(f"must be one of {', '.join(options)}")
+        return value
+
+    return check
+
+
+def v_int_range(lo: int, hi: int) -> Validator:
+    def check(value: Any) -> int:
+        if type(value) is not int or not lo <= value <= hi:
+            if isinstance(value, (float, JsonFloat)):
+                raise _Bad(_float_msg())
+            raise _Bad(f"must be an integer {lo}..{hi}")
+        return value
+
+    return check
+
+
+def v_date(value: Any) -> date:
+    if type(value) is not str or DATE_RE.fullmatch(value) is None:
+        raise _Bad("must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise _Bad(f"invalid date: {exc}") from exc
+
+
+def _obj_schema(props: Mapping[str, FieldSpec], extra: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {k: dict(s.schema) for k, s in props.items()},
+        "required": [k for k, s in props.items() if s.required],
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+def _validate_object(
+    value: Any, specs: Mapping[str, FieldSpec], path: str, problems: list[FieldProblem]
+) -> dict[str, Any] | None:
+    if type(value) is not dict:
+        problems.append(FieldProblem(path, f"expected an object, got {_type_name(value)}"))
+        return None
+    out: dict[str, Any] = {}
+    ok = True
+    for key, item in value.items():
+        spec = specs.get(key)
+        if spec is None:
+            problems.append(FieldProblem(f"{path}.{key}", "unknown field"))
+            ok = False
+            continue
+        try:
+            out[key] = spec.validate(item)
+        except _Bad as exc:
+            problems.append(FieldProblem(f"{path}.{key}", str(exc)))
+            ok = False
+        except _Nested as exc:
+            for p in exc.problems:
+                problems.append(FieldProblem(f"{path}.{key}{p.path}", p.message))
+            ok = False
+    for key, spec in specs.items():
+        if spec.required and key not in value:
+            problems.append(FieldProblem(f"{path}.{key}", "required field missing"))
+            ok = False
+    return out if ok else None
+
+
+class _Nested(Exception):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+
+
+def v_object(specs: Mapping[str, FieldSpec]) -> Validator:
+    def check(value: Any) -> dict[str, Any]:
+        problems: list[FieldProblem] = []
+        out = _validate_object(value, specs, "", problems)
+        if out is None:
+            raise _Nested(problems)
+        return out
+
+    return check
+
+
+def v_list_of(specs: Mapping[str, FieldSpec], min_items: int, max_items: int) -> Validator:
+    def check(value: Any) -> list[dict[str, Any]]:
+        if type(value) is not list:
+            raise _Bad(f"expected an array, got {_type_name(value)}")
+        if not min_items <= len(value) <= max_items:
+            raise _Bad(f"must have {min_items}..{max_items} items")
+        problems: list[FieldProblem] = []
+        out: list[dict[str, Any]] = []
+        for i, item in enumerate(value):
+            parsed = _validate_object(item, specs, f"[{i}]", problems)
+            if parsed is not None:
+                out.append(parsed)
+        if problems:
+            raise _Nested(problems)
+        return out
+
+    return check
+
+
+# --- JSON Schema fragments ----------------------------------------------------------------
+DEC_SCHEMA: Final = {
+    "anyOf": [
+        {"type": "string", "pattern": "^" + DECIMAL_RE.pattern + "$"},
+        {"type": "integer", "minimum": -MAX_SAFE_INT, "maximum": MAX_SAFE_INT},
+    ],
+}
+
+
+def _dec(required: bool, doc: str, positive: bool = False, nonneg: bool = True) -> FieldSpec:
+    return FieldSpec(
+        v_decimal(nonneg=nonneg, positive=positive), required, {**DEC_SCHEMA, "description": doc}
+    )
+
+
+def _enum(options: Sequence[str], required: bool, doc: str) -> FieldSpec:
+    return FieldSpec(v_enum(options), required, {"enum": list(options), "description": doc})
+
+
+def _factor(required: bool, doc: str) -> FieldSpec:
+    return FieldSpec(
+        v_text(FACTOR_REF_RE, 128),
+        required,
+        {"type": "string", "pattern": "^" + FACTOR_REF_RE.pattern + "$", "description": doc},
+    )
+
+
+def _text(required: bool, doc: str, pattern: re.Pattern[str] | None = None) -> FieldSpec:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
+    if pattern is not None:
+        schema["pattern"] = "^" + pattern.pattern + "$"
+    return FieldSpec(v_text(pattern), required, {**schema, "description": doc})
+
+
+def _bytes32(required: bool, doc: str) -> FieldSpec:
+    return FieldSpec(
+        v_text(BYTES32_RE, 66),
+        required,
+        {"type": "string", "pattern": "^" + BYTES32_RE.pattern + "$", "description": doc},
+    )
+
+
+COMMON: Final[dict[str, FieldSpec]] = {
+    "id": FieldSpec(
+        v_text(LINE_ID_RE, 64),
+        True,
+        {
+            "type": "string",
+            "pattern": "^" + LINE_ID_RE.pattern + "$",
+            "description": "stable line id, unique in the claim (disclosed with Merkle proofs)",
+        },
+    ),
+    "scope": FieldSpec(
+        v_int_range(1, 3), True, {"type": "integer", "enum": [1, 2, 3], "description": "scope"}
+    ),
+    "category": FieldSpec(
+        v_int_range(1, 15),
+        False,
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 15,
+            "description": "Scope 3 category number (only and always with scope 3)",
+        },
+    ),
+    "declared_kgco2e": _dec(
+        False, "the line's emissions as computed by the filer (kgCO2e), checked by CALC001"
+    ),
+    "date": FieldSpec(
+        v_date,
+        False,
+        {"type": "string", "format": "date", "description": "date of the activity (in period)"},
+    ),
+    "note": _text(False, "free text"),
+}
+
+_QTY = _dec(True, "activity quantity in `unit`")
+_WTT = _factor(False, "well-to-tank factor id (WTW = TTW + WTT)")
+_ARR = _enum(
+    ARRANGEMENTS,
+    True,
+    "who owns or pays: own -> scope 1/2; purchased -> Scope 3 cat. 4; "
+    "not_paid_downstream -> Scope 3 cat. 9",
+)
+_SHIP = _bytes32(False, "keccak-256 reference of the shipment (0x + 64 hex), to match partners")
+_DENSITY = _dec(
+    False, "fuel density in kg/L, when the quantity's unit and the factor's differ (UNIT002)", True
+)
+
+SHIPMENT_SPECS: Final[dict[str, FieldSpec]] = {
+    "shipment_ref": _bytes32(True, "shipment reference hash"),
+    "mass_t": _dec(True, "shipment mass in tonnes"),
+    "distance_km": _dec(True, "distance the shipment travelled on this trip (km)"),
+}
+MARKET_SPECS: Final[dict[str, FieldSpec]] = {
+    "instrument": _enum(INSTRUMENTS, True, "contractual instrument claimed"),
+    "factor_id": _factor(True, "factor of the instrument (e.g. 0 for certified renewables)"),
+    "certificate_ref": _text(False, "certificate / contract reference"),
+}
+
+ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
+    "fuel": {
+        "quantity": _QTY,
+        "unit": _enum(("L", "m3", "kg", "t", "kWh", "MWh", "GJ", "MJ"), True, "quantity unit"),
+        "factor_id": _factor(True, "fuel combustion (TTW) factor id"),
+        "wtt_factor_id": _WTT,
+        "density_kg_per_l": _DENSITY,
+        "arrangement": _enum(ARRANGEMENTS, False, "defaults to own (scope 1)"),
+        "shipment_ref": _SHIP,
+    },
+    "trip": {
+        "quantity": _QTY,
+        "unit": _enum(("L", "m3", "kg", "t"), True, "fuel quantity unit"),
+        "factor_id": _factor(True, "fuel combustion (TTW) factor id"),
+        "wtt_factor_id": _WTT,
+        "density_kg_per_l": _DENSITY,
+        "arrangement": _ARR,
+        "vehicle": _text(False, "vehicle id or plate"),
+        "shipments": FieldSpec(
+            v_list_of(SHIPMENT_SPECS, 1, 10_000),
+            True,
+            {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 10_000,
+                "items": _obj_schema(SHIPMENT_SPECS, {}),
+                "description": "shipments on the trip; the trip's emissions are allocated "
+                "among them by tonne-km",
+            },
+        ),
+    },
+    "transport": {
+        "mode": _enum(MODES, True, "transport mode"),
+        "mass_t": _dec(False, "shipment mass in tonnes (or give teu)"),
+        "teu": _dec(False, "containers in TEU (instead of mass_t)"),
+        "distance_km": _dec(True, "distance in km"),
+        "distance_basis": _enum(
+            DISTANCE_BASES, True, "actual, shortest_feasible, or great_circle (+95 km for air)"
+        ),
+        "factor_id": _factor(True, "intensity factor (kgCO2e/tkm or /TEUkm), TTW or WTW"),
+        "wtt_factor_id": _WTT,
+        "arrangement": _ARR,
+        "shipment_ref": _SHIP,
+    },
+    "electricity": {
+        "quantity": _QTY,
+        "unit": _enum(("kWh", "MWh"), True, "quantity unit"),
+        "factor_id": _factor(True, "location-based grid factor id"),
+        "market": FieldSpec(
+            v_object(MARKET_SPECS),
+            False,
+            {
+                **_obj_schema(MARKET_SPECS, {}),
+                "description": "contractual instrument for the market-based figure",
+            },
+        ),
+        "td_factor_id": _factor(False, "transmission & distribution losses factor (cat. 3)"),
+        "wtt_factor_id": _factor(False, "upstream (WTT) factor of generation (cat. 3)"),
+    },
+    "heat": {
+        "quantity": _QTY,
+        "unit": _enum(("kWh", "MWh", "GJ", "MJ"), True, "quantity unit"),
+        "factor_id": _factor(True, "purchased heat/steam factor id"),
+        "wtt_factor_id": _WTT,
+    },
+    "refrigerant": {
+        "gas": FieldSpec(
+            v_text(None, 40),
+            True,
+            {
+                "type": "string",
+                "maxLength": 40,
+                "description": "gas or blend in the claim's GWP set (e.g. HFC-134a, R-410A)",
+            },
+        ),
+        "quantity": _QTY,
+        "unit": _enum(("kg", "t"), True, "mass of refrigerant leaked (top-ups minus recovered)"),
+    },
+    "hub": {
+        "quantity": _QTY,
+        "unit": _enum(("kg", "t"), True, "throughput unit"),
+        "factor_id": _factor(True, "hub intensity factor (kgCO2e/t handled)"),
+        "arrangement": _ARR,
+        "shipment_ref": _SHIP,
+    },
+    "storage": {
+        "volume_m3": _dec(False, "volume stored in m3 (or give pallets)"),
+        "pallets": _dec(False, "pallets stored (instead of volume_m3)"),
+        "days": _dec(True, "days stored"),
+        "factor_id": _factor(True, "storage intensity factor (kgCO2e/m3day or /palletday)"),
+        "arrangement": _ARR,
+    },
+    "site_share": {
+        "quantity": _QTY,
+        "unit": _enum(("kWh", "MWh", "GJ", "MJ", "L", "m3", "kg", "t"), True, "site energy unit"),
+        "factor_id": _factor(True, "factor of the site energy (grid, fuel or heat)"),
+        "allocation_basis": _enum(ALLOCATION_BASES, True, "what the shares measure"),
+        "customer_amount": _dec(True, "the reporting customer's amount of the basis"),
+        "site_amount": _dec(True, "the whole site's amount of the basis", positive=True),
+        "arrangement": _ARR,
+    },
+    "spend": {
+        "amount": _dec(True, "spend amount"),
+        "currency": _enum(("CNY", "GBP", "USD", "EUR"), True, "currency of the amount"),
+        "factor_id": _factor(True, "spend-based factor (kgCO2e per currency unit)"),
+    },
+}
+
+
+class Line:
+    """A validated activity line: raw JSON object, common fields, and parsed values ``v``."""
+
+    __slots__ = ("activity", "category", "declared", "id", "index", "raw", "scope", "v")
+
+    def __init__(self, index: int, raw: dict[str, Any], v: dict[str, Any]) -> None:
+        self.index = index
+        self.raw = raw
+        self.v = v
+        self.id: str = v["id"]
+        self.activity: str = v["activity"]
+        self.scope: int = v["scope"]
+        self.category: int | None = v.get("category")
+        self.declared: Decimal | None = v.get("declared_kgco2e")
+
+    @property
+    def path(self) -> str:
+        """JSON path of the line in its claim."""
+        return f"lines[{self.index}]"
+
+    def __repr__(self) -> str:
+        return f"Line({self.index}, {self.id!r}, {self.activity})"
+
+
+_FULL_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
+    act: {**COMMON, **specs} for act, specs in ACTIVITY_SPECS.items()
+}
+
+
+def _validate_line(raw: Any, i: int, problems: list[FieldProblem]) -> Line | None:
+    path = f"lines[{i}]"
+    if type(raw) is not dict:
+        problems.append(FieldProblem(path, f"expected an object, got {_type_name(raw)}"))
+        return None
+    activity = raw.get("activity")
+    specs = _FULL_SPECS.get(activity) if type(activity) is str else None
+    if specs is None:
+        problems.append(
+            FieldProblem(f"{path}.activity", f"must be one of {', '.join(ACTIVITY_SPECS)}")
+        )
+        return None
+    v: dict[str, Any] = {"activity": activity}
+    bad = False
+    for key, value in raw.items():
+        if key == "activity":
+            continue
+        spec = specs.get(key)
+        if spec is None:
+            problems.append(FieldProblem(f"{path}.{key}", f"unknown field for {activity} lines"))
+            bad = True
+            continue
+        try:
+            v[key] = spec.validate(value)
+        except _Bad as exc:
+            problems.append(FieldProblem(f"{path}.{key}", str(exc)))
+            bad = True
+        except _Nested as exc:
+            for p in exc.problems:
+                problems.append(FieldProblem(f"{path}.{key}{p.path}", p.message))
+            bad = True
+    if len(v) < len(specs) + 1:  # some field absent: check the required ones
+        for key, spec in specs.items():
+            if spec.required and key not in raw:
+                problems.append(FieldProblem(f"{path}.{key}", "required field missing"))
+                bad = True
+    if bad:
+        return None
+    return Line(i, raw, v)
+
+
+def validate_lines(
+    raw_lines: Any, max_problems: int = 200
+) -> tuple[list[Line], list[FieldProblem]]:
+    """Validate the ``lines`` array; return the lines and the problems found (paths included)."""
+    problems: list[FieldProblem] = []
+    if type(raw_lines) is not list:
+        return [], [FieldProblem("lines", f"expected an array, got {_type_name(raw_lines)}")]
+    if not raw_lines:
+        return [], [FieldProblem("lines", "a claim needs at least one activity line")]
+    out: list[Line] = []
+    append = out.append
+    for i, raw in enumerate(raw_lines):
+        line = _validate_line(raw, i, problems)
+        if line is not None:
+            append(line)
+        elif len(problems) >= max_problems:
+            problems.append(FieldProblem("lines", "too many problems; stopped"))
+            break
+    return out, problems
+
+
+def lines_json_schema() -> dict[str, Any]:
+    """JSON Schema of the ``lines`` array (one object schema per activity, by ``activity``)."""
+    variants = []
+    for act, specs in _FULL_SPECS.items():
+        schema = _obj_schema(specs, {"title": f"{act} line"})
+        schema["properties"] = {
+            "activity": {"const": act, "description": "activity type"},
+            **schema["properties"],
+        }
+        schema["required"] = ["activity", *schema["required"]]
+        variants.append(schema)
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {"oneOf": variants, "discriminator": {"propertyName": "activity"}},
+        "description": "activity lines; each line is a Merkle leaf",
+    }
+
+
+def activity_fields() -> dict[str, dict[str, Mapping[str, Any]]]:
+    """Field schemas per activity (for documentation)."""
+    return {act: {k: s.schema for k, s in specs.items()} for act, specs in _FULL_SPECS.items()}

@@ -1,0 +1,446 @@
+"""Claim documents: pydantic models, JSON parsing and :func:`parse_claim`.
+
+Two kinds of claim, discriminated by ``kind``:
+
+* :class:`FootprintClaim` (``"kind": "footprint"``) -- a firm's inventory for a period.
+* :class:`ReductionClaim` (``"kind": "reduction"``) -- a reduction against a baseline footprint,
+  by the inventory method (current lines vs the baseline for the same boundary and categories) or
+  project-based (reported apart), optionally citing overlap-settlement allocations.
+
+Numbers are decimal strings or integers; binary floats are rejected with the field's path.
+The envelope (everything but ``lines``) is validated by pydantic; ``lines`` by the fast path in
+:mod:`carbonledger.standard.lines`. Models keep the exact JSON object they were parsed from, so
+``canonical_bytes(claim)`` hashes what the filer wrote.
+
+Public API::
+
+    parse_claim(obj_or_bytes) -> FootprintClaim | ReductionClaim   # raises ClaimFormatError
+    loads_claim_json(data: bytes | str) -> Any                      # JSON with float markers
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import core_schema
+
+from carbonledger.standard.errors import ClaimFormatError, FieldProblem, FloatNotAllowedError
+from carbonledger.standard.lines import (
+    BYTES32_RE,
+    DATE_RE,
+    DEC_SCHEMA,
+    FACTOR_REF_RE,
+    Line,
+    lines_json_schema,
+    validate_lines,
+)
+from carbonledger.standard.numbers import JsonFloat, fmt, parse_decimal_value
+
+SCHEMA_VERSION = "1"
+ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
+FLOAT_MESSAGE = "binary floating-point numbers are not allowed; write the number as a JSON string"
+
+
+# --- annotated scalar types ---------------------------------------------------------------
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return parse_decimal_value(value)
+
+
+def _nonneg(value: Any) -> Decimal:
+    d = _decimal(value)
+    if d < 0:
+        raise ValueError("must not be negative")
+    return d
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if type(value) is not str or DATE_RE.fullmatch(value) is None:
+        raise ValueError("must be a date YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _address(value: Any) -> str:
+    if type(value) is not str or ADDRESS_RE.fullmatch(value) is None:
+        raise ValueError("must be a 0x-prefixed 20-byte hex address")
+    body = value[2:]
+    if body != body.lower() and body != body.upper():
+        from eth_utils.address import is_checksum_address
+
+        if not is_checksum_address(value):
+            raise ValueError("mixed-case address with an invalid EIP-55 checksum")
+    return value
+
+
+def _bytes32(value: Any) -> str:
+    if type(value) is not str or BYTES32_RE.fullmatch(value) is None:
+        raise ValueError("must be 0x followed by 64 lower-case hex digits")
+    return value
+
+
+DecimalValue = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    PlainSerializer(fmt, return_type=str),
+    WithJsonSchema(dict(DEC_SCHEMA)),
+]
+NonNegDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_nonneg),
+    PlainSerializer(fmt, return_type=str),
+    WithJsonSchema({**DEC_SCHEMA, "description": "non-negative decimal"}),
+]
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+Address = Annotated[
+    str,
+    BeforeValidator(_address),
+    WithJsonSchema({"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"}),
+]
+Bytes32Hex = Annotated[
+    str,
+    BeforeValidator(_bytes32),
+    WithJsonSchema({"type": "string", "pattern": "^0x[0-9a-f]{64}$"}),
+]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+FactorRef = Annotated[str, Field(pattern="^" + FACTOR_REF_RE.pattern + "$")]
+ScopeNumber = Literal[1, 2, 3]
+CategoryNumber = Annotated[int, Field(ge=1, le=15)]
+
+
+class _LinesType:
+    """Pydantic adapter: ``lines`` validated by the fast path, schema from the field specs."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        def validate(value: Any) -> tuple[Line, ...]:
+            if type(value) is tuple and all(type(x) is Line for x in value):
+                return cast(tuple[Line, ...], value)
+            lines, problems = validate_lines(value)
+            if problems:
+                raise ValueError("; ".join(str(p) for p in problems[:5]))
+            return tuple(lines)
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda lines: [line.raw for line in lines]
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        return lines_json_schema()
+
+
+Lines = Annotated[tuple[Line, ...], _LinesType]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Firm(_Model):
+    """The filing firm: its ledger address and its name (any script, e.g. Chinese)."""
+
+    address: Address
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Period(_Model):
+    """Reporting period, both dates inclusive."""
+
+    start: IsoDate
+    end: IsoDate
+
+
+class Boundary(_Model):
+    """Organisational approach and operational boundary (scopes and Scope 3 categories)."""
+
+    organisational: Literal["operational_control", "financial_control", "equity_share"]
+    equity_share_percent: NonNegDecimal | None = None
+    scopes: Annotated[tuple[ScopeNumber, ...], Field(min_length=1, max_length=3)]
+    scope3_categories: Annotated[tuple[CategoryNumber, ...], Field(max_length=15)] = ()
+
+
+class FactorSource(_Model):
+    """Citation of a claim-declared factor."""
+
+    document: Text
+    table: Text | None = None
+    url: Text | None = None
+    published: Text | None = None
+
+
+class DeclaredFactor(_Model):
+    """A factor the filer brings (e.g. a carrier's disclosed intensity); accepted but flagged."""
+
+    id: FactorRef
+    name: Text
+    value: NonNegDecimal
+    unit: Annotated[str, Field(pattern=r"^kgCO2e/[A-Za-z0-9]+$")]
+    kind: Literal[
+        "fuel_combustion",
+        "fuel_wtt",
+        "grid_electricity",
+        "electricity_td",
+        "electricity_wtt",
+        "heat",
+        "transport_intensity",
+        "hub_intensity",
+        "storage_intensity",
+        "spend",
+    ]
+    basis: Literal["TTW", "WTT", "WTW", "generation", "td_losses", "n/a"]
+    gwp_basis: Literal["AR5", "AR6", "none"] = "none"
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    biogenic_co2: NonNegDecimal | None = None
+    source: FactorSource
+    licence: Text | None = None
+
+
+class DeclaredTotals(_Model):
+    """Totals as declared by the filer (kgCO2e), checked by TOT001."""
+
+    scope1: NonNegDecimal
+    scope2_location: NonNegDecimal
+    scope2_market: NonNegDecimal
+    scope3: Annotated[dict[str, NonNegDecimal], Field(description="by category number '1'..'15'")]
+    biogenic_co2: NonNegDecimal
+
+
+class Offset(_Model):
+    """Retired credits, reported apart for information; never netted against the inventory."""
+
+    registry: Text
+    reference: Text
+    quantity_kgco2e: NonNegDecimal
+
+
+class FootprintClaim(_Model):
+    """A firm's footprint for a reporting period."""
+
+    schema_version: Literal["1"]
+    kind: Literal["footprint"]
+    claim_id: Text | None = None
+    firm: Firm
+    period: Period
+    standard_version: Annotated[str, Field(min_length=1, max_length=100)]
+    gwp_set: Literal["AR5", "AR6"]
+    boundary: Boundary
+    factors: tuple[DeclaredFactor, ...] = ()
+    lines: Lines
+    declared: DeclaredTotals
+    offsets: tuple[Offset, ...] = ()
+
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+
+    def canonical_object(self) -> Any:
+        """The JSON object hashed for ``document_hash`` (the parsed input when available)."""
+        return (
+            self._raw if self._raw is not None else self.model_dump(mode="json", exclude_none=True)
+        )
+
+
+class BaselineRef(_Model):
+    """The baseline footprint a reduction is measured against."""
+
+    document_hash: Bytes32Hex
+    claim_id: Text | None = None
+
+
+class CoveredScope(_Model):
+    """A scope (and, for scope 3, a category) the reduction covers."""
+
+    scope: ScopeNumber
+    category: CategoryNumber | None = None
+
+
+class SettlementCitation(_Model):
+    """An overlap-settlement allocation the reduction relies on."""
+
+    settlement_id: Bytes32Hex
+    allocated_kgco2e: NonNegDecimal
+    claimed_kgco2e: NonNegDecimal
+
+
+class ProjectInfo(_Model):
+    """Project-based reduction: the project and its (declared) baseline scenario."""
+
+    id: Text
+    description: Text
+    methodology: Text
+    baseline_scenario_kgco2e: NonNegDecimal
+
+
+class ReductionDeclared(_Model):
+    """Figures declared by the filer for a reduction (kgCO2e)."""
+
+    reduction_kgco2e: DecimalValue
+    baseline_kgco2e: NonNegDecimal | None = None
+    current_kgco2e: NonNegDecimal | None = None
+
+
+class ReductionClaim(_Model):
+    """A reduction claim against a baseline footprint."""
+
+    schema_version: Literal["1"]
+    kind: Literal["reduction"]
+    claim_id: Text | None = None
+    firm: Firm
+    period: Period
+    standard_version: Annotated[str, Field(min_length=1, max_length=100)]
+    gwp_set: Literal["AR5", "AR6"]
+    boundary: Boundary
+    baseline: BaselineRef
+    method: Literal["inventory", "project"]
+    covered: tuple[CoveredScope, ...] = ()
+    factors: tuple[DeclaredFactor, ...] = ()
+    lines: Lines
+    settlements: tuple[SettlementCitation, ...] = ()
+    project: ProjectInfo | None = None
+    declared: ReductionDeclared
+
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+
+    def canonical_object(self) -> Any:
+        """The JSON object hashed for ``document_hash`` (the parsed input when available)."""
+        return (
+            self._raw if self._raw is not None else self.model_dump(mode="json", exclude_none=True)
+        )
+
+
+Claim = FootprintClaim | ReductionClaim
+_MODELS: dict[str, type[FootprintClaim] | type[ReductionClaim]] = {
+    "footprint": FootprintClaim,
+    "reduction": ReductionClaim,
+}
+
+
+# --- JSON parsing ---------------------------------------------------------------------------
+class _DuplicateKey(Exception):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return out
+
+
+def _bad_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def loads_claim_json(data: bytes | str) -> Any:
+    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN/Infinity; floats become markers."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise ClaimFormatError([FieldProblem("$", f"not UTF-8 text: {exc}")]) from exc
+    try:
+        return json.loads(
+            text, parse_float=JsonFloat, parse_constant=_bad_constant, object_pairs_hook=_pairs
+        )
+    except _DuplicateKey as exc:
+        raise ClaimFormatError(
+            [FieldProblem("$", f"duplicate object key {exc.args[0]!r}")]
+        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise ClaimFormatError([FieldProblem("$", f"not JSON: {exc}")]) from exc
+
+
+def _find_floats(value: Any, path: str, out: list[FieldProblem]) -> None:
+    if isinstance(value, (float, JsonFloat)):
+        out.append(FieldProblem(path, FLOAT_MESSAGE))
+    elif type(value) is dict:
+        for k, v in value.items():
+            _find_floats(v, f"{path}.{k}" if path else str(k), out)
+    elif type(value) is list:
+        for i, v in enumerate(value):
+            _find_floats(v, f"{path}[{i}]", out)
+
+
+def _loc_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-plain", "function-before", "function-after") or "[" in part:
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or "$"
+
+
+def parse_claim(obj: Any) -> Claim:
+    """Parse and validate a claim document (bytes, str, or an already-parsed JSON object).
+
+    Raises :class:`ClaimFormatError` (or its subclass :class:`FloatNotAllowedError` when binary
+    floats were found) listing every problem with its JSON path.
+    """
+    if isinstance(obj, (bytes, str)):
+        obj = loads_claim_json(obj)
+    if type(obj) is not dict:
+        raise ClaimFormatError([FieldProblem("$", "a claim document is a JSON object")])
+    kind = obj.get("kind")
+    model = _MODELS.get(kind) if type(kind) is str else None
+    if model is None:
+        raise ClaimFormatError([FieldProblem("kind", "must be 'footprint' or 'reduction'")])
+    problems: list[FieldProblem] = []
+    envelope = {k: v for k, v in obj.items() if k != "lines"}
+    _find_floats(envelope, "", problems)
+    lines, line_problems = validate_lines(obj.get("lines"))
+    problems.extend(line_problems)
+    floats = any(p.message == FLOAT_MESSAGE or "binary float" in p.message for p in problems)
+    if not problems:
+        try:
+            claim = model.model_validate({**envelope, "lines": tuple(lines)})
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                problems.append(FieldProblem(_loc_path(tuple(err["loc"])), err["msg"]))
+        else:
+            claim._raw = obj
+            return claim
+    else:
+        # report envelope problems too, so the filer sees everything at once
+        try:
+            model.model_validate({**envelope, "lines": ()})
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                path = _loc_path(tuple(err["loc"]))
+                if path != "lines" and not any(p.path == path for p in problems):
+                    problems.append(FieldProblem(path, err["msg"]))
+    raise (FloatNotAllowedError if floats else ClaimFormatError)(problems)
+
+
+def claim_schema_models() -> Mapping[str, type[BaseModel]]:
+    """The pydantic models of the two claim kinds (for schema export)."""
+    return dict(_MODELS)
