@@ -1,0 +1,70 @@
+"""The evidence vault: documents and evidence files encrypted at rest, readable per grant.
+
+Server side: :class:`EvidenceVault` over a :class:`VaultRepository`
+(:class:`SqlVaultRepository` or :class:`InMemoryVaultRepository`). Client side (the member's
+own software): :func:`open_envelope`, :func:`rewrap_for`, :class:`VaultKeyPair`. The
+constructions are documented in :mod:`carbonledger.vault.crypto`.
+"""
+
+from carbonledger.vault.client import open_envelope, rewrap_for
+from carbonledger.vault.errors import (
+    CannotRevoke,
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    EnvelopeAuthenticationFailed,
+    InvalidIdentifier,
+    InvalidKey,
+    InvalidWrappedKey,
+    NotDocumentOwner,
+    ReaderKeyMismatch,
+    UnknownReader,
+    VaultAccessDenied,
+    VaultError,
+    WrongReaderKey,
+)
+from carbonledger.vault.keys import (
+    VaultKeyPair,
+    generate_keypair,
+    key_to_hex,
+    private_key_from_hex,
+    public_key_from_hex,
+    public_key_of,
+)
+from carbonledger.vault.model import DocumentRecord, EncryptedEnvelope, Grant, StoredDocument
+from carbonledger.vault.repository import InMemoryVaultRepository, VaultRepository
+from carbonledger.vault.service import AuditorDirectory, EvidenceVault, StaticAuditors
+from carbonledger.vault.sql import SqlVaultRepository
+
+__all__ = [
+    "AuditorDirectory",
+    "CannotRevoke",
+    "DocumentAlreadyExists",
+    "DocumentNotFound",
+    "DocumentRecord",
+    "EncryptedEnvelope",
+    "EnvelopeAuthenticationFailed",
+    "EvidenceVault",
+    "Grant",
+    "InMemoryVaultRepository",
+    "InvalidIdentifier",
+    "InvalidKey",
+    "InvalidWrappedKey",
+    "NotDocumentOwner",
+    "ReaderKeyMismatch",
+    "SqlVaultRepository",
+    "StaticAuditors",
+    "StoredDocument",
+    "UnknownReader",
+    "VaultAccessDenied",
+    "VaultError",
+    "VaultKeyPair",
+    "VaultRepository",
+    "WrongReaderKey",
+    "generate_keypair",
+    "key_to_hex",
+    "open_envelope",
+    "private_key_from_hex",
+    "public_key_from_hex",
+    "public_key_of",
+    "rewrap_for",
+]

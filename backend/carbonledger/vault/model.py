@@ -1,0 +1,119 @@
+"""The vault's domain objects: what is stored, what is returned, and identifier rules."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from carbonledger.vault.crypto import FORMAT_VERSION, Sealed
+from carbonledger.vault.errors import InvalidIdentifier
+
+MAX_IDENTIFIER_LENGTH = 256
+
+
+def check_identifier(value: str, what: str) -> str:
+    """Return ``value`` unchanged if it can name a document, owner or reader.
+
+    Any script is allowed and the value is kept byte for byte (no Unicode normalisation: the
+    UTF-8 bytes are what the ciphertext is bound to). Refused: a non-string, the empty string,
+    more than 256 characters, control characters (including NUL, which PostgreSQL text cannot
+    hold) and lone surrogates (which have no UTF-8 form).
+    """
+    if not isinstance(value, str) or not value:
+        raise InvalidIdentifier(f"{what} must be a non-empty string")
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        raise InvalidIdentifier(f"{what} is longer than {MAX_IDENTIFIER_LENGTH} characters")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise InvalidIdentifier(
+                f"{what} {value[:40]!r} holds a control character or lone surrogate "
+                f"(U+{ord(char):04X})"
+            )
+    return value
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored: only ciphertext, never plaintext nor a key."""
+
+    document_id: str
+    owner: str
+    nonce: bytes
+    ciphertext: bytes
+    created_at: datetime
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def sealed(self) -> Sealed:
+        return Sealed(nonce=self.nonce, ciphertext=self.ciphertext)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A reader's access to a document: the data key wrapped for the reader's public key."""
+
+    document_id: str
+    reader: str
+    reader_public_key: bytes
+    wrapped_key: bytes
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the vault tells the owner about a stored document (no content)."""
+
+    document_id: str
+    owner: str
+    readers: tuple[str, ...]
+    ciphertext_size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EncryptedEnvelope:
+    """What one reader receives: the ciphertext and the data key wrapped for that reader.
+
+    It opens client-side with :func:`carbonledger.vault.client.open_envelope` and the reader's
+    private key. :meth:`to_json` / :meth:`from_json` give a JSON-safe form (bytes as hex).
+    """
+
+    document_id: str
+    owner: str
+    reader: str
+    reader_public_key: bytes
+    nonce: bytes
+    ciphertext: bytes
+    wrapped_key: bytes
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def sealed(self) -> Sealed:
+        return Sealed(nonce=self.nonce, ciphertext=self.ciphertext)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "document_id": self.document_id,
+            "owner": self.owner,
+            "reader": self.reader,
+            "reader_public_key": self.reader_public_key.hex(),
+            "nonce": self.nonce.hex(),
+            "ciphertext": self.ciphertext.hex(),
+            "wrapped_key": self.wrapped_key.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EncryptedEnvelope:
+        return cls(
+            format_version=int(data["format_version"]),
+            document_id=str(data["document_id"]),
+            owner=str(data["owner"]),
+            reader=str(data["reader"]),
+            reader_public_key=bytes.fromhex(data["reader_public_key"]),
+            nonce=bytes.fromhex(data["nonce"]),
+            ciphertext=bytes.fromhex(data["ciphertext"]),
+            wrapped_key=bytes.fromhex(data["wrapped_key"]),
+        )

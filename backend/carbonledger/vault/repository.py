@@ -1,0 +1,101 @@
+"""The vault's storage port and its in-memory fake.
+
+The service talks to storage only through :class:`VaultRepository`. Two implementations:
+:class:`InMemoryVaultRepository` (unit tests) and
+:class:`carbonledger.vault.sql.SqlVaultRepository` (SQLite or PostgreSQL through SQLAlchemy).
+A repository stores ciphertext, wrapped keys and public keys only; it never sees plaintext or
+a private key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
+from carbonledger.vault.model import Grant, StoredDocument
+
+
+class VaultRepository(Protocol):
+    """Storage of encrypted documents, their grants and the readers' public keys."""
+
+    def add_document(self, document: StoredDocument, grants: Sequence[Grant]) -> None:
+        """Store a new document with its first grants atomically.
+
+        Raises :class:`DocumentAlreadyExists` if the id is taken (nothing is stored then).
+        """
+        ...
+
+    def get_document(self, document_id: str) -> StoredDocument | None:
+        """The stored document, or ``None``."""
+        ...
+
+    def get_grant(self, document_id: str, reader: str) -> Grant | None:
+        """The reader's grant on the document, or ``None``."""
+        ...
+
+    def list_grants(self, document_id: str) -> list[Grant]:
+        """Every grant on the document (in no particular order)."""
+        ...
+
+    def save_grant(self, grant: Grant) -> None:
+        """Add the grant, or replace the reader's existing one on that document.
+
+        Raises :class:`DocumentNotFound` if the document is not stored.
+        """
+        ...
+
+    def delete_grant(self, document_id: str, reader: str) -> bool:
+        """Remove the reader's grant; ``True`` if there was one."""
+        ...
+
+    def set_reader_key(self, reader: str, public_key: bytes, registered_at: datetime) -> None:
+        """Register (or replace) the reader's X25519 public key."""
+        ...
+
+    def get_reader_key(self, reader: str) -> bytes | None:
+        """The reader's registered public key, or ``None``."""
+        ...
+
+
+class InMemoryVaultRepository:
+    """A dictionary-backed :class:`VaultRepository` for unit tests."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, StoredDocument] = {}
+        self.grants: dict[tuple[str, str], Grant] = {}
+        self.reader_keys: dict[str, bytes] = {}
+
+    def add_document(self, document: StoredDocument, grants: Sequence[Grant]) -> None:
+        if document.document_id in self.documents:
+            raise DocumentAlreadyExists(document.document_id)
+        self.documents[document.document_id] = document
+        for grant in grants:
+            self.grants[(grant.document_id, grant.reader)] = grant
+
+    def get_document(self, document_id: str) -> StoredDocument | None:
+        return self.documents.get(document_id)
+
+    def get_grant(self, document_id: str, reader: str) -> Grant | None:
+        return self.grants.get((document_id, reader))
+
+    def list_grants(self, document_id: str) -> list[Grant]:
+        return sorted(
+            (g for (doc, _), g in self.grants.items() if doc == document_id),
+            key=lambda g: g.reader,
+        )
+
+    def save_grant(self, grant: Grant) -> None:
+        if grant.document_id not in self.documents:
+            raise DocumentNotFound(grant.document_id)
+        self.grants[(grant.document_id, grant.reader)] = grant
+
+    def delete_grant(self, document_id: str, reader: str) -> bool:
+        return self.grants.pop((document_id, reader), None) is not None
+
+    def set_reader_key(self, reader: str, public_key: bytes, registered_at: datetime) -> None:
+        self.reader_keys[reader] = public_key
+
+    def get_reader_key(self, reader: str) -> bytes | None:
+        return self.reader_keys.get(reader)

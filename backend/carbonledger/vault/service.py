@@ -1,0 +1,235 @@
+"""The evidence vault service: server-side operations over a :class:`VaultRepository`.
+
+Trust model
+-----------
+* ``put`` receives the plaintext (over the API's TLS), encrypts it under a fresh data key,
+  wraps that key for every reader (the owner, every current auditor, and the readers named)
+  and forgets both: neither the plaintext nor the data key is stored or kept in memory
+  beyond the call.
+* The service never holds a private key, so it cannot unwrap a data key afterwards. A new
+  reader is therefore added by the *owner's* software: it fetches its own envelope, unwraps the
+  data key with its private key and wraps it for the new reader
+  (:func:`carbonledger.vault.client.rewrap_for`); :meth:`EvidenceVault.grant` only checks
+  that the caller owns the document and that the wrap is for the reader's registered public
+  key, and stores it.
+* ``get`` hands a reader the ciphertext and the data key wrapped for that reader; it opens
+  client-side (:func:`carbonledger.vault.client.open_envelope`).
+* Caller identities (``owner``, ``reader``) are whatever the authentication layer established
+  (the member's address); this service trusts them as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from carbonledger.vault import crypto
+from carbonledger.vault.errors import (
+    CannotRevoke,
+    DocumentNotFound,
+    NotDocumentOwner,
+    ReaderKeyMismatch,
+    UnknownReader,
+    VaultAccessDenied,
+)
+from carbonledger.vault.keys import validate_public_key
+from carbonledger.vault.model import (
+    DocumentRecord,
+    EncryptedEnvelope,
+    Grant,
+    StoredDocument,
+    check_identifier,
+)
+from carbonledger.vault.repository import VaultRepository
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditorDirectory(Protocol):
+    """Who the consortium's auditors are now (the lead backs it with the MemberRegistry)."""
+
+    def auditors(self) -> Collection[str]:
+        """The reader names of every active auditor."""
+        ...
+
+
+class StaticAuditors:
+    """A fixed :class:`AuditorDirectory` (tests, single-auditor setups)."""
+
+    def __init__(self, auditors: Iterable[str] = ()) -> None:
+        self._auditors = frozenset(auditors)
+
+    def auditors(self) -> Collection[str]:
+        return self._auditors
+
+
+class EvidenceVault:
+    """Encrypted-at-rest storage of documents and evidence files with per-reader key wraps."""
+
+    def __init__(
+        self,
+        repository: VaultRepository,
+        auditors: AuditorDirectory | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._repository = repository
+        self._auditors: AuditorDirectory = auditors or StaticAuditors()
+        self._clock = clock
+
+    # --- reader keys ---
+
+    def register_reader_key(self, reader: str, public_key: bytes) -> None:
+        """Register or replace ``reader``'s X25519 public key (32 bytes).
+
+        Existing grants stay wrapped for the previous key: after a key change, owners must
+        grant again for the reader to keep access.
+        """
+        check_identifier(reader, "reader")
+        self._repository.set_reader_key(reader, validate_public_key(public_key), self._clock())
+
+    def reader_public_key(self, reader: str) -> bytes:
+        """The reader's registered public key; :class:`UnknownReader` if none."""
+        key = self._repository.get_reader_key(reader)
+        if key is None:
+            raise UnknownReader(reader)
+        return key
+
+    # --- documents ---
+
+    def put(
+        self, owner: str, document_id: str, plaintext: bytes, readers: Iterable[str] = ()
+    ) -> DocumentRecord:
+        """Encrypt and store a new document readable by the owner, the auditors and ``readers``.
+
+        Every reader needs a registered public key (:class:`UnknownReader` otherwise, and
+        nothing is stored). Stored documents are immutable: a second ``put`` with the same id
+        raises :class:`DocumentAlreadyExists`.
+        """
+        check_identifier(owner, "owner")
+        check_identifier(document_id, "document id")
+        if not isinstance(plaintext, bytes | bytearray):
+            raise TypeError("the document content must be bytes")
+        names = {owner, *self._auditors.auditors()}
+        for reader in readers:
+            names.add(check_identifier(reader, "reader"))
+        public_keys = {name: self.reader_public_key(name) for name in sorted(names)}
+
+        aad = crypto.associated_data(document_id, owner)
+        data_key = crypto.new_data_key()
+        sealed = crypto.encrypt_document(data_key, bytes(plaintext), aad)
+        now = self._clock()
+        grant_list = [
+            Grant(
+                document_id=document_id,
+                reader=name,
+                reader_public_key=key,
+                wrapped_key=crypto.wrap_data_key(data_key, key, aad),
+                granted_at=now,
+            )
+            for name, key in public_keys.items()
+        ]
+        del data_key
+        document = StoredDocument(
+            document_id=document_id,
+            owner=owner,
+            nonce=sealed.nonce,
+            ciphertext=sealed.ciphertext,
+            created_at=now,
+        )
+        self._repository.add_document(document, grant_list)
+        return self._record(document, grant_list)
+
+    def grant(
+        self,
+        owner: str,
+        document_id: str,
+        reader: str,
+        reader_public_key: bytes,
+        wrapped_key: bytes,
+    ) -> DocumentRecord:
+        """Store a data key the owner wrapped client-side for ``reader``.
+
+        ``wrapped_key`` comes from :func:`carbonledger.vault.client.rewrap_for` run by the
+        owner's software; the service cannot check what it wraps (only the reader can). It
+        checks the caller owns the document, the wire format, and that ``reader_public_key`` is
+        the reader's registered key. Granting again replaces the reader's previous grant.
+        """
+        document = self._owned(owner, document_id)
+        check_identifier(reader, "reader")
+        registered = self.reader_public_key(reader)
+        if validate_public_key(reader_public_key) != registered:
+            raise ReaderKeyMismatch(reader)
+        self._repository.save_grant(
+            Grant(
+                document_id=document_id,
+                reader=reader,
+                reader_public_key=registered,
+                wrapped_key=crypto.check_wrapped_key(wrapped_key),
+                granted_at=self._clock(),
+            )
+        )
+        return self._record(document, self._repository.list_grants(document_id))
+
+    def revoke(self, owner: str, document_id: str, reader: str) -> DocumentRecord:
+        """Remove ``reader``'s grant. The owner's own and the auditors' grants cannot go.
+
+        Revoking stops the vault from serving the document to the reader; it cannot take back
+        a data key the reader already unwrapped (re-encrypting under a new key would).
+        Revoking a reader without a grant is a no-op.
+        """
+        document = self._owned(owner, document_id)
+        if reader == document.owner:
+            raise CannotRevoke(reader, document_id, "the owner always keeps access")
+        if reader in self._auditors.auditors():
+            raise CannotRevoke(reader, document_id, "auditors keep access to all evidence")
+        self._repository.delete_grant(document_id, reader)
+        return self._record(document, self._repository.list_grants(document_id))
+
+    def get(self, reader: str, document_id: str) -> EncryptedEnvelope:
+        """The ciphertext and ``reader``'s wrapped data key; :class:`VaultAccessDenied` if none."""
+        document = self._repository.get_document(document_id)
+        if document is None:
+            raise DocumentNotFound(document_id)
+        grant = self._repository.get_grant(document_id, reader)
+        if grant is None:
+            raise VaultAccessDenied(reader, document_id)
+        return EncryptedEnvelope(
+            document_id=document.document_id,
+            owner=document.owner,
+            reader=grant.reader,
+            reader_public_key=grant.reader_public_key,
+            nonce=document.nonce,
+            ciphertext=document.ciphertext,
+            wrapped_key=grant.wrapped_key,
+            format_version=document.format_version,
+        )
+
+    def record(self, owner: str, document_id: str) -> DocumentRecord:
+        """The owner's view of a document: who can read it, its size and age."""
+        document = self._owned(owner, document_id)
+        return self._record(document, self._repository.list_grants(document_id))
+
+    # --- helpers ---
+
+    def _owned(self, caller: str, document_id: str) -> StoredDocument:
+        document = self._repository.get_document(document_id)
+        if document is None:
+            raise DocumentNotFound(document_id)
+        if document.owner != caller:
+            raise NotDocumentOwner(caller, document_id)
+        return document
+
+    @staticmethod
+    def _record(document: StoredDocument, grant_list: Iterable[Grant]) -> DocumentRecord:
+        return DocumentRecord(
+            document_id=document.document_id,
+            owner=document.owner,
+            readers=tuple(sorted(g.reader for g in grant_list)),
+            ciphertext_size=len(document.ciphertext),
+            created_at=document.created_at,
+        )

@@ -1,0 +1,184 @@
+"""The vault's SQL storage (SQLAlchemy 2.x Core): SQLite by default, PostgreSQL alike.
+
+Three tables, all prefixed ``vault_``. Only ciphertext, nonces, wrapped keys and public keys
+are stored; identifiers are stored as text exactly as given (any script, byte for byte).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
+from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, StoredDocument
+
+metadata = sa.MetaData()
+
+_Name = sa.Unicode(MAX_IDENTIFIER_LENGTH)
+
+documents = sa.Table(
+    "vault_documents",
+    metadata,
+    sa.Column("document_id", _Name, primary_key=True),
+    sa.Column("owner", _Name, nullable=False, index=True),
+    sa.Column("format_version", sa.SmallInteger, nullable=False),
+    sa.Column("nonce", sa.LargeBinary, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+grants = sa.Table(
+    "vault_grants",
+    metadata,
+    sa.Column(
+        "document_id",
+        _Name,
+        sa.ForeignKey("vault_documents.document_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("reader", _Name, primary_key=True),
+    sa.Column("reader_public_key", sa.LargeBinary, nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
+    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+reader_keys = sa.Table(
+    "vault_reader_keys",
+    metadata,
+    sa.Column("reader", _Name, primary_key=True),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the vault writes is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _grant(row: Any) -> Grant:
+    return Grant(
+        document_id=row.document_id,
+        reader=row.reader,
+        reader_public_key=bytes(row.reader_public_key),
+        wrapped_key=bytes(row.wrapped_key),
+        granted_at=_utc(row.granted_at),
+    )
+
+
+class SqlVaultRepository:
+    """A :class:`~carbonledger.vault.repository.VaultRepository` over a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
+        self.engine = engine
+        if create_schema:
+            metadata.create_all(engine)
+
+    @classmethod
+    def from_url(cls, url: str, **engine_options: Any) -> SqlVaultRepository:
+        """Connect to ``url`` (e.g. ``sqlite:///data/vault.db``, ``postgresql+psycopg://...``)."""
+        return cls(sa.create_engine(url, **engine_options))
+
+    def add_document(self, document: StoredDocument, grant_list: Sequence[Grant]) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    documents.insert().values(
+                        document_id=document.document_id,
+                        owner=document.owner,
+                        format_version=document.format_version,
+                        nonce=document.nonce,
+                        ciphertext=document.ciphertext,
+                        created_at=document.created_at,
+                    )
+                )
+                if grant_list:
+                    conn.execute(grants.insert(), [_grant_values(g) for g in grant_list])
+        except IntegrityError:
+            raise DocumentAlreadyExists(document.document_id) from None
+
+    def get_document(self, document_id: str) -> StoredDocument | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                documents.select().where(documents.c.document_id == document_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        return StoredDocument(
+            document_id=row.document_id,
+            owner=row.owner,
+            nonce=bytes(row.nonce),
+            ciphertext=bytes(row.ciphertext),
+            created_at=_utc(row.created_at),
+            format_version=row.format_version,
+        )
+
+    def get_grant(self, document_id: str, reader: str) -> Grant | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                grants.select().where(
+                    grants.c.document_id == document_id, grants.c.reader == reader
+                )
+            ).one_or_none()
+        return None if row is None else _grant(row)
+
+    def list_grants(self, document_id: str) -> list[Grant]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(grants.select().where(grants.c.document_id == document_id))
+            return [_grant(row) for row in rows]
+
+    def save_grant(self, grant: Grant) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(documents.c.document_id).where(
+                    documents.c.document_id == grant.document_id
+                )
+            ).one_or_none()
+            if exists is None:
+                raise DocumentNotFound(grant.document_id)
+            conn.execute(
+                grants.delete().where(
+                    grants.c.document_id == grant.document_id, grants.c.reader == grant.reader
+                )
+            )
+            conn.execute(grants.insert().values(**_grant_values(grant)))
+
+    def delete_grant(self, document_id: str, reader: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                grants.delete().where(
+                    grants.c.document_id == document_id, grants.c.reader == reader
+                )
+            )
+            return result.rowcount > 0
+
+    def set_reader_key(self, reader: str, public_key: bytes, registered_at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(reader_keys.delete().where(reader_keys.c.reader == reader))
+            conn.execute(
+                reader_keys.insert().values(
+                    reader=reader, public_key=public_key, registered_at=registered_at
+                )
+            )
+
+    def get_reader_key(self, reader: str) -> bytes | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
+            ).scalar_one_or_none()
+        return None if value is None else bytes(value)
+
+
+def _grant_values(grant: Grant) -> dict[str, Any]:
+    return {
+        "document_id": grant.document_id,
+        "reader": grant.reader,
+        "reader_public_key": grant.reader_public_key,
+        "wrapped_key": grant.wrapped_key,
+        "granted_at": grant.granted_at,
+    }

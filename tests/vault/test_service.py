@@ -1,0 +1,286 @@
+# ruff: noqa: RUF001  (full-width punctuation and Cyrillic letters are the point here)
+"""The vault service's behaviours, on the in-memory and the SQLite repository alike."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.vault import (
+    CannotRevoke,
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    EncryptedEnvelope,
+    EnvelopeAuthenticationFailed,
+    EvidenceVault,
+    InvalidIdentifier,
+    InvalidKey,
+    InvalidWrappedKey,
+    NotDocumentOwner,
+    ReaderKeyMismatch,
+    UnknownReader,
+    VaultAccessDenied,
+    VaultError,
+    VaultKeyPair,
+    WrongReaderKey,
+    open_envelope,
+    rewrap_for,
+)
+
+from .conftest import Reader, reader
+
+DOC = "claim-42/fuel-invoice.pdf"
+CONTENT = b"%PDF-1.7 diesel 1,200 L, Shanghai -> Ningbo"
+
+
+def test_the_owner_the_auditors_and_the_named_readers_can_open_a_document(
+    vault: EvidenceVault, owner: Reader, auditor: Reader, partner: Reader
+) -> None:
+    record = vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    assert record.readers == tuple(sorted([owner.name, auditor.name, partner.name]))
+    assert record.owner == owner.name and record.document_id == DOC
+    assert record.ciphertext_size == len(CONTENT) + 16
+    for who in (owner, auditor, partner):
+        assert open_envelope(vault.get(who.name, DOC), who.keys.private_key) == CONTENT
+
+
+def test_a_reader_without_a_grant_is_denied(
+    vault: EvidenceVault, owner: Reader, stranger: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    with pytest.raises(VaultAccessDenied) as caught:
+        vault.get(stranger.name, DOC)
+    assert (caught.value.reader, caught.value.document_id) == (stranger.name, DOC)
+    assert isinstance(caught.value, VaultError) and isinstance(caught.value, CarbonLedgerError)
+
+
+def test_getting_a_missing_document_says_it_does_not_exist(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    with pytest.raises(DocumentNotFound, match="no document 'nope'"):
+        vault.get(owner.name, "nope")
+
+
+def test_every_put_encrypts_under_a_fresh_key_and_nonce(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    vault.put(owner.name, "a", CONTENT)
+    vault.put(owner.name, "b", CONTENT)
+    a, b = vault.get(owner.name, "a"), vault.get(owner.name, "b")
+    assert a.nonce != b.nonce and a.ciphertext != b.ciphertext and a.wrapped_key != b.wrapped_key
+
+
+def test_a_stored_document_is_never_overwritten(vault: EvidenceVault, owner: Reader) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    with pytest.raises(DocumentAlreadyExists):
+        vault.put(owner.name, DOC, b"forged replacement")
+    assert open_envelope(vault.get(owner.name, DOC), owner.keys.private_key) == CONTENT
+
+
+def test_a_put_naming_a_reader_without_a_registered_key_stores_nothing(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    with pytest.raises(UnknownReader, match="0xNobody"):
+        vault.put(owner.name, DOC, CONTENT, readers=["0xNobody"])
+    with pytest.raises(DocumentNotFound):
+        vault.get(owner.name, DOC)
+
+
+def test_the_owner_grants_a_partner_by_rewrapping_client_side(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    partner_key = vault.reader_public_key(partner.name)
+    wrapped = rewrap_for(partner_key, vault.get(owner.name, DOC), owner.keys.private_key)
+    record = vault.grant(owner.name, DOC, partner.name, partner_key, wrapped)
+    assert partner.name in record.readers
+    assert open_envelope(vault.get(partner.name, DOC), partner.keys.private_key) == CONTENT
+
+
+def test_only_the_owner_may_grant(
+    vault: EvidenceVault, owner: Reader, partner: Reader, stranger: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    wrapped = rewrap_for(
+        stranger.keys.public_key, vault.get(partner.name, DOC), partner.keys.private_key
+    )
+    with pytest.raises(NotDocumentOwner) as caught:
+        vault.grant(partner.name, DOC, stranger.name, stranger.keys.public_key, wrapped)
+    assert caught.value.caller == partner.name
+    with pytest.raises(VaultAccessDenied):
+        vault.get(stranger.name, DOC)
+
+
+def test_a_grant_wrapped_for_a_stale_reader_key_is_refused(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    old_key = partner.keys.public_key
+    vault.register_reader_key(partner.name, VaultKeyPair.generate().public_key)
+    wrapped = rewrap_for(old_key, vault.get(owner.name, DOC), owner.keys.private_key)
+    with pytest.raises(ReaderKeyMismatch, match="stale key"):
+        vault.grant(owner.name, DOC, partner.name, old_key, wrapped)
+
+
+def test_a_grant_for_an_unregistered_reader_is_refused(vault: EvidenceVault, owner: Reader) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    newcomer = VaultKeyPair.generate()
+    wrapped = rewrap_for(newcomer.public_key, vault.get(owner.name, DOC), owner.keys.private_key)
+    with pytest.raises(UnknownReader):
+        vault.grant(owner.name, DOC, "0xNewcomer", newcomer.public_key, wrapped)
+
+
+def test_a_malformed_wrapped_key_is_refused(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    with pytest.raises(InvalidWrappedKey):
+        vault.grant(owner.name, DOC, partner.name, partner.keys.public_key, b"\x01" * 40)
+
+
+def test_a_grant_on_a_missing_document_says_so(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    with pytest.raises(DocumentNotFound):
+        vault.grant(owner.name, DOC, partner.name, partner.keys.public_key, b"\x01" * 93)
+
+
+def test_revoking_a_partner_removes_its_access(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    record = vault.revoke(owner.name, DOC, partner.name)
+    assert partner.name not in record.readers
+    with pytest.raises(VaultAccessDenied):
+        vault.get(partner.name, DOC)
+    vault.revoke(owner.name, DOC, partner.name)  # revoking again is a no-op
+
+
+def test_neither_the_owner_nor_an_auditor_can_be_revoked(
+    vault: EvidenceVault, owner: Reader, auditor: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    with pytest.raises(CannotRevoke, match="owner always keeps access"):
+        vault.revoke(owner.name, DOC, owner.name)
+    with pytest.raises(CannotRevoke, match="auditors keep access"):
+        vault.revoke(owner.name, DOC, auditor.name)
+
+
+def test_only_the_owner_may_revoke(vault: EvidenceVault, owner: Reader, partner: Reader) -> None:
+    vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    with pytest.raises(NotDocumentOwner):
+        vault.revoke(partner.name, DOC, partner.name)
+
+
+def test_opening_with_another_readers_private_key_says_so(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    with pytest.raises(WrongReaderKey):
+        open_envelope(vault.get(owner.name, DOC), partner.keys.private_key)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"document_id": "claim-43/fuel-invoice.pdf"},
+        {"owner": "0xB0b0000000000000000000000000000000000003"},
+    ],
+)
+def test_an_envelope_with_altered_associated_data_fails_authentication(
+    vault: EvidenceVault, owner: Reader, change: dict[str, str]
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    envelope = dataclasses.replace(vault.get(owner.name, DOC), **change)  # type: ignore[arg-type]
+    with pytest.raises(EnvelopeAuthenticationFailed, match="failed authentication"):
+        open_envelope(envelope, owner.keys.private_key)
+
+
+def test_an_envelope_with_altered_ciphertext_fails_authentication(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    envelope = vault.get(owner.name, DOC)
+    flipped = bytearray(envelope.ciphertext)
+    flipped[len(flipped) // 2] ^= 0x80
+    with pytest.raises(EnvelopeAuthenticationFailed, match="document ciphertext"):
+        open_envelope(
+            dataclasses.replace(envelope, ciphertext=bytes(flipped)), owner.keys.private_key
+        )
+
+
+def test_a_wrapped_key_swapped_in_from_another_document_fails_authentication(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    vault.put(owner.name, "a", CONTENT)
+    vault.put(owner.name, "b", CONTENT)
+    envelope = dataclasses.replace(
+        vault.get(owner.name, "a"), wrapped_key=vault.get(owner.name, "b").wrapped_key
+    )
+    with pytest.raises(EnvelopeAuthenticationFailed, match="wrapped data key"):
+        open_envelope(envelope, owner.keys.private_key)
+
+
+def test_rewrapping_refuses_a_key_that_does_not_open_the_document(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, "a", CONTENT)
+    vault.put(owner.name, "b", b"other")
+    mixed = dataclasses.replace(
+        vault.get(owner.name, "a"), ciphertext=vault.get(owner.name, "b").ciphertext
+    )
+    with pytest.raises(EnvelopeAuthenticationFailed):
+        rewrap_for(partner.keys.public_key, mixed, owner.keys.private_key)
+
+
+def test_names_and_documents_in_any_script_round_trip_byte_for_byte(
+    vault: EvidenceVault,
+) -> None:
+    firm = reader("中远海运物流有限公司")
+    partner = reader("Ölwerke Müller GmbH — Zürich")
+    for who in (firm, partner):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    document_id = "证据/2024年第三季度/柴油发票.pdf"
+    content = "运输柴油 1,200 升，上海港至宁波港；排放因子 2.68 kgCO₂e/升。".encode()
+    record = vault.put(firm.name, document_id, content, readers=[partner.name])
+    assert record.document_id.encode() == document_id.encode()
+    envelope = vault.get(partner.name, document_id)
+    assert (envelope.owner, envelope.reader) == (firm.name, partner.name)
+    assert open_envelope(envelope, partner.keys.private_key) == content
+
+
+def test_an_empty_document_round_trips(vault: EvidenceVault, owner: Reader) -> None:
+    vault.put(owner.name, DOC, b"")
+    assert open_envelope(vault.get(owner.name, DOC), owner.keys.private_key) == b""
+
+
+@pytest.mark.parametrize("name", ["", "a\x00b", "line\nbreak", "x" * 257, "\ud800"])
+def test_identifiers_that_cannot_be_stored_faithfully_are_refused(
+    vault: EvidenceVault, owner: Reader, name: str
+) -> None:
+    with pytest.raises(InvalidIdentifier):
+        vault.put(owner.name, name, CONTENT)
+    with pytest.raises(InvalidIdentifier):
+        vault.register_reader_key(name, owner.keys.public_key)
+
+
+def test_a_malformed_reader_key_cannot_be_registered(vault: EvidenceVault) -> None:
+    with pytest.raises(InvalidKey):
+        vault.register_reader_key("0xShort", b"\x07" * 31)
+
+
+def test_an_envelope_survives_its_json_form(vault: EvidenceVault, owner: Reader) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    envelope = vault.get(owner.name, DOC)
+    assert EncryptedEnvelope.from_json(envelope.to_json()) == envelope
+
+
+def test_the_owner_sees_who_can_read_its_document(
+    vault: EvidenceVault, owner: Reader, auditor: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    assert set(vault.record(owner.name, DOC).readers) == {owner.name, auditor.name, partner.name}
+    with pytest.raises(NotDocumentOwner):
+        vault.record(partner.name, DOC)

@@ -1,0 +1,74 @@
+# ruff: noqa: RUF001  (full-width punctuation and Cyrillic letters are the point here)
+"""The SQL repository: nothing but ciphertext on disk, persistence, any-script text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carbonledger.vault import (
+    EvidenceVault,
+    SqlVaultRepository,
+    StaticAuditors,
+    open_envelope,
+    rewrap_for,
+)
+
+from .conftest import reader
+
+CHINESE = (
+    "供应商碳足迹证据：2024年第三季度运输柴油消耗 1,200 升，上海港至宁波港，"
+    "排放因子 2.68 千克二氧化碳当量每升。机密，仅供审计员与合作伙伴查阅。"
+)
+ENGLISH = "CONFIDENTIAL supplier evidence: Scope 1 diesel 1,200 litres, invoice INV-2024-0917."
+
+
+def _disk_bytes(directory: Path) -> bytes:
+    # The database file and any journal / WAL file SQLite left beside it.
+    return b"".join(p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file())
+
+
+def test_the_database_file_never_holds_a_plaintext_document(tmp_path: Path) -> None:
+    db_dir = tmp_path / "db"
+    db_dir.mkdir()
+    repo = SqlVaultRepository.from_url(f"sqlite:///{db_dir / 'vault.db'}")
+    firm, auditor, partner = reader("中远海运"), reader("0xAuditor"), reader("0xPartner")
+    vault = EvidenceVault(repo, auditors=StaticAuditors([auditor.name]))
+    for who in (firm, auditor, partner):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    documents = {"证据-中文": CHINESE.encode(), "evidence-en": ENGLISH.encode()}
+    for document_id, content in documents.items():
+        vault.put(firm.name, document_id, content, readers=[partner.name])
+    repo.engine.dispose()
+
+    raw = _disk_bytes(db_dir)
+    assert "中远海运".encode() in raw  # identifiers are stored (in clear, by design)
+    for content in documents.values():
+        assert content not in raw
+        for start in range(0, len(content) - 24, 12):  # no 24-byte run of it either
+            assert content[start : start + 24] not in raw
+    for who in (firm, auditor, partner):
+        assert who.keys.private_key not in raw
+
+
+def test_documents_and_grants_survive_reopening_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'vault.db'}"
+    firm, partner, late = reader("宁波港集团"), reader("Партнёр ООО"), reader("0xLate")
+    first = SqlVaultRepository.from_url(url)
+    vault = EvidenceVault(first)
+    for who in (firm, partner, late):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    vault.put(firm.name, "报告.pdf", CHINESE.encode(), readers=[partner.name])
+    first.engine.dispose()
+
+    second = SqlVaultRepository.from_url(url)
+    vault = EvidenceVault(second)
+    key = vault.reader_public_key(late.name)
+    wrapped = rewrap_for(key, vault.get(firm.name, "报告.pdf"), firm.keys.private_key)
+    vault.grant(firm.name, "报告.pdf", late.name, key, wrapped)
+    envelope = vault.get(partner.name, "报告.pdf")
+    assert envelope.owner == "宁波港集团" and envelope.reader == "Партнёр ООО"
+    assert open_envelope(envelope, partner.keys.private_key) == CHINESE.encode()
+    late_envelope = vault.get(late.name, "报告.pdf")
+    assert open_envelope(late_envelope, late.keys.private_key) == CHINESE.encode()
+    assert vault.record(firm.name, "报告.pdf").created_at.tzinfo is not None
+    second.engine.dispose()
