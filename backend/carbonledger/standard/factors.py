@@ -40,6 +40,7 @@ FACTOR_KINDS: Final = frozenset(
 )
 BASES: Final = frozenset({"TTW", "WTT", "WTW", "generation", "td_losses", "n/a"})
 GWP_BASES: Final = frozenset({"AR5", "AR6", "none"})
+_TIME_SENSITIVE_KINDS: Final = frozenset({"grid_electricity", "electricity_td", "electricity_wtt"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Factor:
     region: str = ""
     verification: str = ""
     declared_in_claim: bool = False
+    time_sensitive: bool = False
+    """Grid-type factors change every year: FAC004 warns when one is far from the period."""
 
     @property
     def denominator(self) -> str:
@@ -148,6 +151,7 @@ def parse_factor(obj: Mapping[str, Any], where: str, *, declared: bool = False) 
         region=str(obj.get("region", "")),
         verification=str(obj.get("verification", "")),
         declared_in_claim=declared,
+        time_sensitive=bool(obj.get("time_sensitive", kind in _TIME_SENSITIVE_KINDS)),
     )
 
 

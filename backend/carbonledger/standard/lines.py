@@ -441,6 +441,10 @@ class Line:
         self.category: int | None = v.get("category")
         self.declared: Decimal | None = v.get("declared_kgco2e")
 
+    def canonical_object(self) -> dict[str, Any]:
+        """The line's JSON object as filed (what its Merkle leaf hashes)."""
+        return self.raw
+
     @property
     def path(self) -> str:
         """JSON path of the line in its claim."""

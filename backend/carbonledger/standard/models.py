@@ -181,8 +181,8 @@ class Boundary(_Model):
 
     organisational: Literal["operational_control", "financial_control", "equity_share"]
     equity_share_percent: NonNegDecimal | None = None
-    scopes: Annotated[tuple[ScopeNumber, ...], Field(min_length=1, max_length=3)]
-    scope3_categories: Annotated[tuple[CategoryNumber, ...], Field(max_length=15)] = ()
+    scopes: Annotated[list[ScopeNumber], Field(min_length=1, max_length=3)]
+    scope3_categories: Annotated[list[CategoryNumber], Field(max_length=15)] = []
 
 
 class FactorSource(_Model):
@@ -250,10 +250,10 @@ class FootprintClaim(_Model):
     standard_version: Annotated[str, Field(min_length=1, max_length=100)]
     gwp_set: Literal["AR5", "AR6"]
     boundary: Boundary
-    factors: tuple[DeclaredFactor, ...] = ()
+    factors: list[DeclaredFactor] = []
     lines: Lines
     declared: DeclaredTotals
-    offsets: tuple[Offset, ...] = ()
+    offsets: list[Offset] = []
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
@@ -316,10 +316,10 @@ class ReductionClaim(_Model):
     boundary: Boundary
     baseline: BaselineRef
     method: Literal["inventory", "project"]
-    covered: tuple[CoveredScope, ...] = ()
-    factors: tuple[DeclaredFactor, ...] = ()
+    covered: list[CoveredScope] = []
+    factors: list[DeclaredFactor] = []
     lines: Lines
-    settlements: tuple[SettlementCitation, ...] = ()
+    settlements: list[SettlementCitation] = []
     project: ProjectInfo | None = None
     declared: ReductionDeclared
 

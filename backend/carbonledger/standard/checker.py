@@ -1,0 +1,807 @@
+"""The checker: recompute a claim under a standard and report every finding.
+
+Public API::
+
+    check(claim, standard, baseline=None, allocations=None) -> CheckReport
+    reduction_figure(claim, standard, baseline, allocations=None) -> ReductionFigure
+    RULES: dict[rule_id, Rule]          # every rule id, its severity and what it checks
+
+``check`` never raises for problems in the claim's content: each becomes a :class:`Finding`
+(rule id, severity ``error`` or ``warning``, JSON path, plain message). ``report.passed`` is true
+when there is no error. The report is deterministic (no clock, no randomness): the same claim,
+standard, baseline and allocations give the same canonical bytes and ``report_hash`` on every
+machine, so the checker service can attest it on chain.
+
+``allocations`` maps an overlap-settlement id (``0x`` + 64 hex) to the kgCO2e allocated to the
+filing firm in that settlement, as recorded on the ledger; a reduction counts settlement-bought
+reductions only up to those shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, localcontext
+from typing import Any, Literal
+
+from carbonledger.standard.calc import (
+    Calculator,
+    LineError,
+    LineResult,
+    Totals,
+)
+from carbonledger.standard.canonical import canonical_bytes, canonical_bytes_trusted, keccak256
+from carbonledger.standard.errors import StandardError
+from carbonledger.standard.merkle import root_from_leaves
+from carbonledger.standard.methodology import Standard
+from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim
+from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
+
+Severity = Literal["error", "warning"]
+REPORT_SCHEMA = "carbonledger.check-report/1"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checker rule: id, severity and what it checks."""
+
+    id: str
+    severity: Severity
+    title: str
+
+
+def _r(rule_id: str, severity: Severity, title: str) -> tuple[str, Rule]:
+    return rule_id, Rule(rule_id, severity, title)
+
+
+RULES: dict[str, Rule] = dict(
+    [
+        _r("STD001", "error", "claim names a different standard version than the one checking it"),
+        _r("GWP001", "error", "GWP set not provided by the standard"),
+        _r("GWP002", "warning", "factor's CO2e uses a different GWP set than the claim"),
+        _r("GWP003", "error", "refrigerant gas not in the claim's GWP set"),
+        _r("PER001", "error", "period ends before it starts"),
+        _r("PER002", "error", "line date outside the reporting period"),
+        _r("PER003", "warning", "reporting period longer than a year"),
+        _r("BND001", "error", "equity share approach without equity_share_percent (0..100]"),
+        _r("BND002", "error", "Scope 3 categories listed without scope 3 or vice versa"),
+        _r("LINE001", "error", "duplicate line id"),
+        _r("SCP001", "error", "line's scope/category outside the claim's boundary"),
+        _r("SCP002", "error", "category missing on a scope 3 line or present on scope 1/2"),
+        _r("SCP003", "error", "scope/category inconsistent with the activity and arrangement"),
+        _r("FAC001", "error", "unknown factor id"),
+        _r("FAC002", "warning", "claim-declared factor used (accepted, flagged)"),
+        _r("FAC003", "error", "claim-declared factor id collides with a standard factor"),
+        _r("FAC004", "warning", "factor year far from the reporting period"),
+        _r("FAC005", "error", "factor of the wrong kind or basis for the line"),
+        _r("UNIT001", "error", "quantity unit incompatible with the factor's unit"),
+        _r("UNIT002", "warning", "volume/mass converted with a filer-stated density"),
+        _r("TRN001", "error", "transport line needs exactly one of mass_t or teu"),
+        _r("TRN002", "error", "WTT added to a well-to-wheel intensity (double count)"),
+        _r("TRN003", "warning", "great-circle distance for a surface mode"),
+        _r("STO001", "error", "storage line needs exactly one of volume_m3 or pallets"),
+        _r("SITE001", "error", "customer's share exceeds the whole site"),
+        _r("ALLOC001", "error", "trip allocation has no tonne-km basis"),
+        _r("MKT001", "warning", "market-based instrument without a certificate reference"),
+        _r("CALC001", "error", "declared line emissions differ from the recomputed figure"),
+        _r("TOT001", "error", "declared total differs from the recomputed total"),
+        _r("TOT002", "error", "a computed Scope 3 category is not declared"),
+        _r("TOT003", "error", "declared Scope 3 key is not a category number 1..15"),
+        _r("BIO001", "error", "biogenic CO2 included in a scope total (must be apart)"),
+        _r("OFF001", "warning", "offsets listed: reported apart, never netted"),
+        _r("RED001", "error", "reduction checked without its baseline document"),
+        _r("RED002", "error", "baseline document hash does not match the cited hash"),
+        _r("RED003", "error", "baseline is not a footprint of the same firm"),
+        _r("RED004", "error", "baseline computed under a different standard version"),
+        _r("RED005", "error", "baseline has a different organisational boundary"),
+        _r("RED006", "error", "covered scope/category missing or outside either boundary"),
+        _r("RED007", "error", "declared reduction figure differs from the recomputed one"),
+        _r("RED008", "error", "cited settlement not among the ledger's allocations"),
+        _r("RED009", "error", "cited allocation differs from the ledger's allocation"),
+        _r("RED010", "warning", "allocations not supplied; settlement citations unverified"),
+        _r("RED011", "error", "baseline period does not precede the reduction period"),
+        _r("RED012", "error", "baseline cannot be recomputed under this standard"),
+        _r("RED013", "warning", "reduction line outside the covered scopes/categories"),
+        _r("RED014", "error", "project-based reduction without project information"),
+        _r("RED015", "warning", "settlement claim capped at the allocated share"),
+        _r("RED016", "error", "settlement claims exceed the reduction"),
+        _r("PRJ001", "warning", "project baseline scenario is declared, not recomputed"),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding: rule id, severity, JSON path and a plain message."""
+
+    rule: str
+    severity: Severity
+    path: str
+    message: str
+
+    def to_json_obj(self) -> dict[str, str]:
+        """JSON form."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class ReductionFigure:
+    """A reduction as recomputed: gross (baseline - current) and counted (after settlement caps)."""
+
+    method: str
+    baseline_kgco2e: Decimal
+    current_kgco2e: Decimal
+    gross_kgco2e: Decimal
+    counted_kgco2e: Decimal
+
+    @property
+    def onchain_kgco2e(self) -> int:
+        """The counted reduction rounded half-even once to whole kgCO2e (goes on chain)."""
+        return to_int_kg(self.counted_kgco2e)
+
+    def to_json_obj(self, quantum: Decimal) -> dict[str, Any]:
+        """JSON form, rounded to ``quantum``."""
+        return {
+            "method": self.method,
+            "reported_apart": self.method == "project",
+            "baseline_kgco2e": fmt(quantize(self.baseline_kgco2e, quantum)),
+            "current_kgco2e": fmt(quantize(self.current_kgco2e, quantum)),
+            "gross_kgco2e": fmt(quantize(self.gross_kgco2e, quantum)),
+            "counted_kgco2e": fmt(quantize(self.counted_kgco2e, quantum)),
+            "onchain_kgco2e": self.onchain_kgco2e,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The checker's report; ``canonical_bytes(report)`` and ``report_hash`` are attestable."""
+
+    passed: bool
+    findings: tuple[Finding, ...]
+    kind: str
+    claim_id: str | None
+    firm: str
+    standard_version: str
+    standard_hash: bytes
+    document_hash: bytes
+    lines_root: bytes
+    line_count: int
+    totals: Mapping[str, Any] | None
+    reduction: Mapping[str, Any] | None = None
+    onchain: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """Findings of severity error."""
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """Findings of severity warning."""
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    def canonical_object(self) -> dict[str, Any]:
+        """The report as a JSON object (hashed by :attr:`report_hash`)."""
+        obj: dict[str, Any] = {
+            "schema": REPORT_SCHEMA,
+            "standard": {
+                "version_id": self.standard_version,
+                "content_hash": "0x" + self.standard_hash.hex(),
+            },
+            "document": {
+                "kind": self.kind,
+                "firm": self.firm,
+                "document_hash": "0x" + self.document_hash.hex(),
+                "lines_root": "0x" + self.lines_root.hex(),
+                "line_count": self.line_count,
+            },
+            "passed": self.passed,
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+            "findings": [f.to_json_obj() for f in self.findings],
+            "onchain_kgco2e": dict(self.onchain),
+        }
+        if self.claim_id is not None:
+            obj["document"]["claim_id"] = self.claim_id
+        if self.totals is not None:
+            obj["totals"] = dict(self.totals)
+        if self.reduction is not None:
+            obj["reduction"] = dict(self.reduction)
+        return obj
+
+    @property
+    def report_hash(self) -> bytes:
+        """keccak-256 of the report's canonical bytes."""
+        return keccak256(canonical_bytes(self))
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+
+    def add(self, rule: str, path: str, message: str) -> None:
+        self.items.append(Finding(rule, RULES[rule].severity, path, message))
+
+
+ALLOWED: dict[tuple[str, str], tuple[int, int | None]] = {
+    ("fuel", "own"): (1, None),
+    ("fuel", "purchased"): (3, 4),
+    ("fuel", "not_paid_downstream"): (3, 9),
+    ("trip", "own"): (1, None),
+    ("trip", "purchased"): (3, 4),
+    ("trip", "not_paid_downstream"): (3, 9),
+    ("transport", "purchased"): (3, 4),
+    ("transport", "not_paid_downstream"): (3, 9),
+    ("hub", "purchased"): (3, 4),
+    ("hub", "not_paid_downstream"): (3, 9),
+    ("storage", "purchased"): (3, 4),
+    ("storage", "not_paid_downstream"): (3, 9),
+    ("site_share", "purchased"): (3, 4),
+    ("site_share", "not_paid_downstream"): (3, 9),
+}
+FIXED_SCOPE: dict[str, int] = {"electricity": 2, "heat": 2, "refrigerant": 1}
+
+
+def _scope_name(scope: int, category: int | None) -> str:
+    return f"scope {scope}" + (f" category {category}" if category is not None else "")
+
+
+def _differs(standard: Standard, declared: Decimal, computed: Decimal) -> bool:
+    return abs(declared - computed) > standard.tolerance(computed)
+
+
+def _show(standard: Standard, value: Decimal) -> str:
+    return fmt(quantize(value, standard.report_quantum))
+
+
+def _check_scope(
+    line_scope: int,
+    category: int | None,
+    activity: str,
+    arrangement: str | None,
+    path: str,
+    sink: _Sink,
+    boundary_scopes: frozenset[int],
+    boundary_cats: frozenset[int],
+) -> None:
+    if line_scope == 3 and category is None:
+        return  # SCP002 is raised by the calculator with the line
+    if line_scope != 3 and category is not None:
+        sink.add("SCP002", f"{path}.category", "only scope 3 lines carry a category")
+        return
+    fixed = FIXED_SCOPE.get(activity)
+    if fixed is not None and line_scope != fixed:
+        sink.add(
+            "SCP003",
+            f"{path}.scope",
+            f"a {activity} line is scope {fixed}, not {_scope_name(line_scope, category)}",
+        )
+    elif activity != "spend" and fixed is None:
+        expected = ALLOWED.get((activity, arrangement or "own"))
+        if expected is None:
+            sink.add(
+                "SCP003",
+                f"{path}.arrangement",
+                f"a {activity} line cannot be arranged as {arrangement or 'own'}: own "
+                "vehicles and sites are reported fuel- or energy-based",
+            )
+        elif (line_scope, category) != expected:
+            sink.add(
+                "SCP003",
+                f"{path}.scope",
+                f"a {activity} line arranged as {arrangement or 'own'} is "
+                f"{_scope_name(*expected)}, not {_scope_name(line_scope, category)}",
+            )
+    if line_scope not in boundary_scopes:
+        sink.add("SCP001", f"{path}.scope", f"scope {line_scope} is outside the boundary")
+    elif category is not None and category not in boundary_cats:
+        sink.add(
+            "SCP001", f"{path}.category", f"Scope 3 category {category} is outside the boundary"
+        )
+
+
+def _document_bytes(claim: Claim, line_bytes: list[bytes]) -> bytes:
+    """Canonical bytes of the whole claim, reusing the lines' canonical bytes."""
+    raw = claim.canonical_object()
+    parts = []
+    lines_json = b"[" + b",".join(line_bytes) + b"]"
+    for key in sorted(raw):
+        value = lines_json if key == "lines" else canonical_bytes(raw[key])
+        parts.append(canonical_bytes(key) + b":" + value)
+    return b"{" + b",".join(parts) + b"}"
+
+
+def _run_lines(
+    claim: Claim, standard: Standard, sink: _Sink
+) -> tuple[Calculator, list[LineResult]]:
+    """Recompute every line, collecting findings; returns the calculator and the results."""
+    calc = Calculator(claim, standard)
+    for i, fid in calc.collisions:
+        sink.add(
+            "FAC003",
+            f"factors[{i}].id",
+            f"{fid!r} is a factor of the standard; declare your own factor under a new id",
+        )
+    b = claim.boundary
+    scopes = frozenset(b.scopes)
+    cats = frozenset(b.scope3_categories)
+    start, end = claim.period.start, claim.period.end
+    seen: set[str] = set()
+    results: list[LineResult] = []
+    append = results.append
+    compute_line = calc.line
+    tolerance_abs = standard.tolerance_absolute
+    with localcontext(CONTEXT):
+        for line in claim.lines:
+            v = line.v
+            if line.id in seen:
+                sink.add("LINE001", f"{line.path}.id", f"line id {line.id!r} is used twice")
+            seen.add(line.id)
+            _check_scope(
+                line.scope,
+                line.category,
+                line.activity,
+                v.get("arrangement"),
+                line.path,
+                sink,
+                scopes,
+                cats,
+            )
+            d: date | None = v.get("date")
+            if d is not None and not start <= d <= end:
+                sink.add("PER002", f"{line.path}.date", f"{d} is outside {start}..{end}")
+            try:
+                r = compute_line(line)
+            except LineError as exc:
+                sink.add(exc.rule, exc.path, exc.message)
+                continue
+            append(r)
+            if line.declared is not None:
+                diff = abs(line.declared - r.emissions)
+                if diff > tolerance_abs and diff > standard.tolerance(r.emissions):
+                    sink.add(
+                        "CALC001",
+                        f"{line.path}.declared_kgco2e",
+                        f"declared {fmt(line.declared)} kgCO2e, recomputed "
+                        f"{_show(standard, r.emissions)} kgCO2e",
+                    )
+            if r.upstream_cat3 and 3 not in cats:
+                key = "wtt_factor_id" if "wtt_factor_id" in v else "td_factor_id"
+                sink.add(
+                    "SCP001",
+                    f"{line.path}.{key}",
+                    "upstream (WTT / T&D) emissions go to Scope 3 category 3, which is "
+                    "outside the boundary",
+                )
+            m = v.get("market")
+            if m is not None and m["instrument"] != "residual_mix" and "certificate_ref" not in m:
+                sink.add(
+                    "MKT001",
+                    f"{line.path}.market",
+                    f"{m['instrument']} claimed without a certificate_ref",
+                )
+            if (
+                line.activity == "transport"
+                and v["distance_basis"] == "great_circle"
+                and v["mode"] != "air"
+            ):
+                sink.add(
+                    "TRN003",
+                    f"{line.path}.distance_basis",
+                    "great-circle distance for a surface mode understates the route; "
+                    "prefer actual or shortest feasible distance",
+                )
+    return calc, results
+
+
+def _factor_findings(claim: Claim, standard: Standard, calc: Calculator, sink: _Sink) -> None:
+    declared_index = {d.id: i for i, d in enumerate(claim.factors)}
+    year = claim.period.start.year
+    for fid in sorted(calc.factor_use):
+        f = calc.factors[fid]
+        n = calc.factor_use[fid]
+        if f.declared_in_claim:
+            sink.add(
+                "FAC002",
+                f"factors[{declared_index[fid]}]",
+                f"claim-declared factor {fid!r} ({fmt(f.value)} {f.unit}, source: "
+                f"{f.source.get('document', '')}) used by {n} line(s); accepted but not "
+                "part of the standard",
+            )
+        if f.gwp_basis not in ("none", claim.gwp_set):
+            sink.add(
+                "GWP002",
+                f"factors[{declared_index[fid]}]" if f.declared_in_claim else "gwp_set",
+                f"factor {fid!r} expresses CO2e with {f.gwp_basis} GWPs; the claim uses "
+                f"{claim.gwp_set}",
+            )
+        if f.time_sensitive and abs(f.year - year) > standard.factor_age_warning_years:
+            sink.add(
+                "FAC004",
+                "period.start",
+                f"factor {fid!r} is for {f.year}, more than "
+                f"{standard.factor_age_warning_years} years from the period ({year})",
+            )
+    if calc.density_lines:
+        first = calc.density_lines[0]
+        sink.add(
+            "UNIT002",
+            f"lines[{first}].density_kg_per_l",
+            f"{len(calc.density_lines)} line(s) convert volume and mass with a filer-stated "
+            "density",
+        )
+
+
+def _envelope_findings(claim: Claim, standard: Standard, sink: _Sink) -> None:
+    if claim.standard_version != standard.version_id:
+        sink.add(
+            "STD001",
+            "standard_version",
+            f"claim names {claim.standard_version!r}; checked against {standard.version_id!r}",
+        )
+    if claim.gwp_set not in standard.gwp_sets:
+        sink.add("GWP001", "gwp_set", f"{claim.gwp_set} not in {sorted(standard.gwp_sets)}")
+    p = claim.period
+    if p.end < p.start:
+        sink.add("PER001", "period.end", f"{p.end} is before {p.start}")
+    elif (p.end - p.start).days > 366:
+        sink.add("PER003", "period", f"{(p.end - p.start).days + 1} days")
+    b = claim.boundary
+    if b.organisational == "equity_share":
+        pct = b.equity_share_percent
+        if pct is None or not 0 < pct <= 100:
+            sink.add(
+                "BND001",
+                "boundary.equity_share_percent",
+                "the equity share approach needs a percentage in (0, 100]",
+            )
+    if (3 in b.scopes) != bool(b.scope3_categories):
+        sink.add(
+            "BND002",
+            "boundary.scope3_categories",
+            "list the Scope 3 categories included exactly when scope 3 is included",
+        )
+
+
+def _total_findings(claim: FootprintClaim, standard: Standard, totals: Totals, sink: _Sink) -> None:
+    d = claim.declared
+    pairs = (
+        ("scope1", d.scope1, totals.scope1),
+        ("scope2_location", d.scope2_location, totals.scope2_location),
+        ("scope2_market", d.scope2_market, totals.scope2_market),
+        ("biogenic_co2", d.biogenic_co2, totals.biogenic_co2),
+    )
+    for name, declared, computed in pairs:
+        if _differs(standard, declared, computed):
+            sink.add(
+                "TOT001",
+                f"declared.{name}",
+                f"declared {fmt(declared)} kgCO2e, recomputed {_show(standard, computed)} kgCO2e",
+            )
+    bio = totals.biogenic_co2
+    if (
+        bio
+        and _differs(standard, d.scope1, totals.scope1)
+        and not _differs(standard, d.scope1, totals.scope1 + bio)
+    ):
+        sink.add(
+            "BIO001",
+            "declared.scope1",
+            "the declared scope 1 equals the recomputed scope 1 plus biogenic CO2; "
+            "biogenic CO2 is reported apart, never in a scope",
+        )
+    declared_cats: dict[int, Decimal] = {}
+    for key, value in d.scope3.items():
+        if not key.isdigit() or not 1 <= int(key) <= 15 or key != str(int(key)):
+            sink.add("TOT003", f"declared.scope3.{key}", "keys are category numbers '1'..'15'")
+            continue
+        declared_cats[int(key)] = value
+    for cat in sorted(set(declared_cats) | set(totals.scope3)):
+        computed = totals.scope3.get(cat, ZERO)
+        if cat not in declared_cats:
+            if computed:
+                sink.add(
+                    "TOT002",
+                    f"declared.scope3.{cat}",
+                    f"category {cat} is {_show(standard, computed)} kgCO2e but not declared",
+                )
+            continue
+        if _differs(standard, declared_cats[cat], computed):
+            sink.add(
+                "TOT001",
+                f"declared.scope3.{cat}",
+                f"declared {fmt(declared_cats[cat])} kgCO2e, recomputed "
+                f"{_show(standard, computed)} kgCO2e",
+            )
+    if claim.offsets:
+        sink.add(
+            "OFF001",
+            "offsets",
+            f"{len(claim.offsets)} offset(s) listed; reported apart and never netted "
+            "against the inventory",
+        )
+
+
+def _bucket_sum(totals: Totals, covered: list[tuple[int, int | None]]) -> Decimal:
+    total = ZERO
+    for scope, cat in covered:
+        if scope == 1:
+            total += totals.scope1
+        elif scope == 2:
+            total += totals.scope2_market  # scope 2 reductions use the market-based figure
+        elif cat is not None:
+            total += totals.scope3.get(cat, ZERO)
+    return total
+
+
+def _reduction(
+    claim: ReductionClaim,
+    standard: Standard,
+    totals: Totals,
+    results: list[LineResult],
+    baseline: Claim | None,
+    allocations: Mapping[str, Decimal] | None,
+    sink: _Sink,
+) -> ReductionFigure | None:
+    if baseline is None:
+        sink.add(
+            "RED001", "baseline", "supply the baseline footprint document to check a reduction"
+        )
+        return None
+    bpath = "baseline.document_hash"
+    bhash = "0x" + keccak256(canonical_bytes(baseline)).hex()
+    if bhash != claim.baseline.document_hash:
+        sink.add(
+            "RED002",
+            bpath,
+            f"cited {claim.baseline.document_hash}, supplied document hashes to {bhash}",
+        )
+    if not isinstance(baseline, FootprintClaim):
+        sink.add("RED003", bpath, "the baseline must be a footprint claim")
+        return None
+    if baseline.firm.address.lower() != claim.firm.address.lower():
+        sink.add(
+            "RED003",
+            bpath,
+            f"baseline belongs to {baseline.firm.address}, not {claim.firm.address}",
+        )
+    if baseline.standard_version != claim.standard_version:
+        sink.add(
+            "RED004",
+            bpath,
+            f"baseline uses {baseline.standard_version!r}, reduction "
+            f"uses {claim.standard_version!r}",
+        )
+    if baseline.boundary.organisational != claim.boundary.organisational:
+        sink.add(
+            "RED005",
+            "boundary.organisational",
+            f"baseline uses "
+            f"{baseline.boundary.organisational}, reduction uses "
+            f"{claim.boundary.organisational}",
+        )
+    if baseline.period.end >= claim.period.start:
+        sink.add(
+            "RED011",
+            "period.start",
+            f"baseline period ends {baseline.period.end}, not before {claim.period.start}",
+        )
+    base_sink = _Sink()
+    _, base_results = _run_lines(baseline, standard, base_sink)
+    base_errors = [f for f in base_sink.items if f.severity == "error"]
+    if base_errors:
+        sink.add(
+            "RED012",
+            bpath,
+            f"baseline has {len(base_errors)} line error(s), first: "
+            f"{base_errors[0].path}: {base_errors[0].message}",
+        )
+    base_calc = Calculator(baseline, standard)
+    with localcontext(CONTEXT):
+        for line in baseline.lines:
+            try:
+                base_calc.line(line)
+            except (LineError, StandardError):
+                continue
+    base_totals = base_calc.totals([])
+    del base_results
+
+    if claim.method == "project":
+        if claim.project is None:
+            sink.add("RED014", "project", "a project-based reduction needs project information")
+            return None
+        sink.add(
+            "PRJ001",
+            "project.baseline_scenario_kgco2e",
+            "the project's baseline scenario is declared by the filer and not recomputed; "
+            "project-based reductions are reported apart from the inventory",
+        )
+        current = sum((r.emissions + r.upstream_cat3 for r in results), ZERO)
+        base_value = claim.project.baseline_scenario_kgco2e
+    else:
+        covered: list[tuple[int, int | None]] = []
+        if not claim.covered:
+            sink.add("RED006", "covered", "list the scopes/categories the reduction covers")
+        for i, c in enumerate(claim.covered):
+            key = (c.scope, c.category)
+            if (c.scope == 3) != (c.category is not None):
+                sink.add("RED006", f"covered[{i}]", "scope 3 needs a category; scopes 1/2 none")
+                continue
+            for who, b in (("reduction", claim.boundary), ("baseline", baseline.boundary)):
+                if c.scope not in b.scopes or (
+                    c.category is not None and c.category not in b.scope3_categories
+                ):
+                    sink.add(
+                        "RED006",
+                        f"covered[{i}]",
+                        f"{_scope_name(*key)} is outside the {who}'s boundary",
+                    )
+            covered.append(key)
+        cov = set(covered)
+        for r in results:
+            if (r.scope, r.category) not in cov:
+                sink.add(
+                    "RED013",
+                    f"lines[{r.index}]",
+                    f"{_scope_name(r.scope, r.category)} is not covered; ignored",
+                )
+        current = _bucket_sum(totals, covered)
+        base_value = _bucket_sum(base_totals, covered)
+    gross = base_value - current
+    counted = gross
+    claimed_total = ZERO
+    if claim.settlements and allocations is None:
+        sink.add("RED010", "settlements", "the ledger's settlement allocations were not supplied")
+    for i, s in enumerate(claim.settlements):
+        allocated = s.allocated_kgco2e
+        if allocations is not None:
+            if s.settlement_id not in allocations:
+                sink.add(
+                    "RED008",
+                    f"settlements[{i}].settlement_id",
+                    f"settlement {s.settlement_id} has no allocation to this firm",
+                )
+                allocated = ZERO
+            elif allocations[s.settlement_id] != s.allocated_kgco2e:
+                allocated = allocations[s.settlement_id]
+                sink.add(
+                    "RED009",
+                    f"settlements[{i}].allocated_kgco2e",
+                    f"cited {fmt(s.allocated_kgco2e)} kgCO2e, the ledger allocates "
+                    f"{fmt(allocated)} kgCO2e",
+                )
+        claimed_total += s.claimed_kgco2e
+        if s.claimed_kgco2e > allocated:
+            excess = s.claimed_kgco2e - allocated
+            counted -= excess
+            sink.add(
+                "RED015",
+                f"settlements[{i}].claimed_kgco2e",
+                f"claimed {fmt(s.claimed_kgco2e)} kgCO2e through the settlement, counted "
+                f"only up to the allocated {fmt(allocated)} kgCO2e",
+            )
+    if claimed_total > gross:
+        sink.add(
+            "RED016",
+            "settlements",
+            f"settlement claims {fmt(claimed_total)} kgCO2e exceed "
+            f"the reduction {_show(standard, gross)} kgCO2e",
+        )
+    fig = ReductionFigure(claim.method, base_value, current, gross, counted)
+    d = claim.declared
+    for name, declared, computed in (
+        ("reduction_kgco2e", d.reduction_kgco2e, counted),
+        ("baseline_kgco2e", d.baseline_kgco2e, base_value),
+        ("current_kgco2e", d.current_kgco2e, current),
+    ):
+        if declared is not None and _differs(standard, declared, computed):
+            sink.add(
+                "RED007",
+                f"declared.{name}",
+                f"declared {fmt(declared)} kgCO2e, recomputed {_show(standard, computed)} kgCO2e",
+            )
+    return fig
+
+
+def _normalise_allocations(
+    allocations: Mapping[str, Decimal | int | str] | None,
+) -> dict[str, Decimal] | None:
+    if allocations is None:
+        return None
+    out: dict[str, Decimal] = {}
+    for key, value in allocations.items():
+        if isinstance(value, float):
+            raise StandardError(f"allocation {key}: binary floats are not allowed")
+        out[key.lower()] = value if isinstance(value, Decimal) else Decimal(value)
+    return out
+
+
+def check(
+    claim: Claim,
+    standard: Standard,
+    baseline: Claim | None = None,
+    allocations: Mapping[str, Decimal | int | str] | None = None,
+) -> CheckReport:
+    """Check ``claim`` under ``standard``; see the module docstring and :data:`RULES`."""
+    sink = _Sink()
+    _envelope_findings(claim, standard, sink)
+    calc, results = _run_lines(claim, standard, sink)
+    _factor_findings(claim, standard, calc, sink)
+    totals = calc.totals(results)
+    totals_json: dict[str, Any] | None = None
+    reduction_json: dict[str, Any] | None = None
+    onchain: dict[str, int]
+    if isinstance(claim, FootprintClaim):
+        _total_findings(claim, standard, totals, sink)
+        totals_json = totals.totals_json()
+        onchain = dict(vars(totals.onchain()))
+    else:
+        fig = _reduction(
+            claim, standard, totals, results, baseline, _normalise_allocations(allocations), sink
+        )
+        if fig is not None:
+            reduction_json = fig.to_json_obj(standard.report_quantum)
+            key = "project_reduction" if fig.method == "project" else "inventory_reduction"
+            onchain = {key: fig.onchain_kgco2e}
+        else:
+            onchain = {}
+    line_bytes = [canonical_bytes_trusted(line.raw) for line in claim.lines]
+    k = keccak256
+    root = root_from_leaves([k(k(b)) for b in line_bytes])
+    doc_hash = k(_document_bytes(claim, line_bytes))
+    findings = tuple(sink.items)
+    return CheckReport(
+        passed=not any(f.severity == "error" for f in findings),
+        findings=findings,
+        kind=claim.kind,
+        claim_id=claim.claim_id,
+        firm=claim.firm.address,
+        standard_version=standard.version_id,
+        standard_hash=standard.content_hash,
+        document_hash=doc_hash,
+        lines_root=root,
+        line_count=len(claim.lines),
+        totals=totals_json,
+        reduction=reduction_json,
+        onchain=onchain,
+    )
+
+
+def reduction_figure(
+    claim: ReductionClaim,
+    standard: Standard,
+    baseline: Claim,
+    allocations: Mapping[str, Decimal | int | str] | None = None,
+) -> ReductionFigure:
+    """The recomputed reduction (gross and counted); raises if it cannot be computed."""
+    sink = _Sink()
+    calc, results = _run_lines(claim, standard, sink)
+    fig = _reduction(
+        claim,
+        standard,
+        calc.totals(results),
+        results,
+        baseline,
+        _normalise_allocations(allocations),
+        sink,
+    )
+    if fig is None:
+        raise StandardError("; ".join(f"{f.path}: {f.message}" for f in sink.items))
+    return fig
+
+
+__all__ = [
+    "RULES",
+    "CheckReport",
+    "Finding",
+    "ReductionFigure",
+    "Rule",
+    "check",
+    "reduction_figure",
+]
