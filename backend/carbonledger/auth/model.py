@@ -1,0 +1,90 @@
+"""Members, roles and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from eth_utils.address import is_address, to_checksum_address
+
+from carbonledger.auth.errors import MalformedRequest
+
+
+class Role(StrEnum):
+    """The consortium roles; the bit values are those of ``Roles`` in IMemberRegistry.sol."""
+
+    ADMIN = "admin"
+    FIRM = "firm"
+    AUDITOR = "auditor"
+    CHECKER = "checker"
+    RELAYER = "relayer"
+
+    @property
+    def bit(self) -> int:
+        return _ROLE_BITS[self]
+
+
+_ROLE_BITS = {
+    Role.ADMIN: 1 << 0,
+    Role.FIRM: 1 << 1,
+    Role.AUDITOR: 1 << 2,
+    Role.CHECKER: 1 << 3,
+    Role.RELAYER: 1 << 4,
+}
+
+
+def roles_from_bits(bits: int) -> frozenset[Role]:
+    """The roles of a MemberRegistry ``uint8 roles`` value (unknown bits are ignored)."""
+    return frozenset(role for role, bit in _ROLE_BITS.items() if bits & bit)
+
+
+def roles_to_bits(roles: Iterable[Role]) -> int:
+    """The MemberRegistry ``uint8 roles`` value of a set of roles."""
+    bits = 0
+    for role in roles:
+        bits |= Role(role).bit
+    return bits
+
+
+class MemberStatus(StrEnum):
+    """A member's lifecycle (MemberRegistry's ``MemberStatus`` without ``None``)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A consortium member as the MemberRegistry knows it.
+
+    ``account`` is the member's identity (its registry address); ``signing_key`` the address
+    of the key it currently signs with.
+    """
+
+    account: str
+    signing_key: str
+    status: MemberStatus
+    roles: frozenset[Role]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated member, as a request handler sees it."""
+
+    account: str
+    key_address: str
+    roles: frozenset[Role]
+    expires_at: int
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+
+def checksum_address(value: str, what: str = "address") -> str:
+    """``value`` as an EIP-55 checksum address; :class:`MalformedRequest` if it is not one."""
+    if not isinstance(value, str) or not is_address(value):
+        raise MalformedRequest(f"{what} {str(value)[:60]!r} is not an Ethereum address")
+    return to_checksum_address(value)

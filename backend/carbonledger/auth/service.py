@@ -1,0 +1,217 @@
+"""Member authentication: challenge, EIP-712 login, bearer tokens, role checks.
+
+Flow::
+
+    client                                   AuthService
+    ------                                   -----------
+    issue_challenge(key address)      ->     LoginChallenge (nothing stored)
+    sign challenge.typed_data()
+      with the member key (EIP-712)
+    login(member, nonce, expiresAt, sig) ->  nonce authentic? not expired? signer == member?
+                                             active member's current key? nonce unused?
+                                             -> IssuedToken (HMAC bearer token)
+    Authorization: Bearer <token>     ->     authenticate(token) -> Principal
+                                             authorize(principal, role)
+
+Failures before the member is identified (bad/expired/replayed challenge, bad signature, bad
+or expired token) raise :class:`NotAuthenticated` (401); a proven key that is not an active
+member's current key, or a missing role, raises :class:`Forbidden` (403).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from carbonledger.auth.challenge import (
+    NONCE_SIZE,
+    LoginChallenge,
+    new_challenge,
+    nonce_is_authentic,
+    recover_signer,
+)
+from carbonledger.auth.errors import (
+    ChallengeExpired,
+    ChallengeInvalid,
+    ChallengeReplayed,
+    InvalidSignature,
+    InvalidToken,
+    MalformedRequest,
+    MemberNotActive,
+    MemberRemoved,
+    MemberSuspended,
+    MissingRole,
+    NotAMember,
+    TokenExpired,
+    TokenRevoked,
+)
+from carbonledger.auth.model import Member, MemberStatus, Principal, Role, checksum_address
+from carbonledger.auth.ports import MembershipPort, NonceStore
+from carbonledger.auth.settings import AuthSettings
+from carbonledger.auth.tokens import TokenClaims, decode_token, encode_token
+
+Clock = Callable[[], int]
+
+
+def unix_now() -> int:
+    return int(time.time())
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A bearer token and what it stands for."""
+
+    token: str
+    principal: Principal
+
+    @property
+    def expires_at(self) -> int:
+        return self.principal.expires_at
+
+
+def _parse_bytes(value: bytes | str, size: int | None, what: str) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    else:
+        try:
+            raw = bytes.fromhex(str(value).removeprefix("0x").removeprefix("0X"))
+        except ValueError:
+            raise MalformedRequest(f"{what} is not hex") from None
+    if size is not None and len(raw) != size:
+        raise MalformedRequest(f"{what} must be {size} bytes, got {len(raw)}")
+    return raw
+
+
+class AuthService:
+    """Signs members in with their Ethereum key and checks their bearer tokens."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        membership: MembershipPort,
+        nonces: NonceStore,
+        clock: Clock = unix_now,
+    ) -> None:
+        self.settings = settings
+        self._membership = membership
+        self._nonces = nonces
+        self._clock = clock
+        self._verifying_contract = (
+            checksum_address(settings.verifying_contract, "verifying contract")
+            if settings.verifying_contract
+            else None
+        )
+
+    def issue_challenge(self, member: str) -> LoginChallenge:
+        """A fresh single-use challenge for the key ``member`` to sign (stores nothing)."""
+        return new_challenge(
+            self.settings.challenge_key,
+            checksum_address(member, "member"),
+            self._clock() + self.settings.challenge_ttl,
+            self.settings.audience,
+            self.settings.chain_id,
+            self._verifying_contract,
+        )
+
+    def login(
+        self, member: str, nonce: bytes | str, expires_at: int, signature: bytes | str
+    ) -> IssuedToken:
+        """Check a signed challenge and issue a bearer token.
+
+        ``member``, ``nonce`` and ``expires_at`` are the challenge's fields as the client got
+        them; ``signature`` is its 65-byte EIP-712 signature (bytes or hex).
+        """
+        key_address = checksum_address(member, "member")
+        if not isinstance(expires_at, int) or isinstance(expires_at, bool):
+            raise ChallengeInvalid(key_address)
+        challenge = LoginChallenge(
+            member=key_address,
+            nonce=_parse_bytes(nonce, NONCE_SIZE, "nonce"),
+            expires_at=expires_at,
+            audience=self.settings.audience,
+            chain_id=self.settings.chain_id,
+            verifying_contract=self._verifying_contract,
+        )
+        if not nonce_is_authentic(self.settings.challenge_key, challenge):
+            raise ChallengeInvalid(key_address)
+        now = self._clock()
+        if now >= expires_at:
+            raise ChallengeExpired(key_address, expires_at)
+        try:
+            signature_bytes = _parse_bytes(signature, None, "signature")
+        except MalformedRequest as error:
+            raise InvalidSignature(key_address, str(error)) from None
+        signer = recover_signer(challenge, signature_bytes)
+        if signer != key_address:
+            raise InvalidSignature(key_address, f"it was made by {signer}")
+        record = self._active_member(key_address)
+        self._nonces.purge_expired(now)
+        if not self._nonces.consume(challenge.nonce, expires_at):
+            raise ChallengeReplayed(key_address)
+        principal = Principal(
+            account=record.account,
+            key_address=key_address,
+            roles=record.roles,
+            expires_at=now + self.settings.token_ttl,
+        )
+        claims = TokenClaims(
+            account=principal.account,
+            key_address=key_address,
+            roles=principal.roles,
+            issued_at=now,
+            expires_at=principal.expires_at,
+            audience=self.settings.audience,
+        )
+        return IssuedToken(token=encode_token(claims, self.settings.token_key), principal=principal)
+
+    def authenticate(self, token: str) -> Principal:
+        """The member a bearer token stands for.
+
+        Raises :class:`InvalidToken`, :class:`TokenExpired` or :class:`TokenRevoked` (401); with
+        ``recheck_membership`` (the default) the member is looked up again, so a suspended or
+        removed member gets :class:`MemberNotActive` (403) at once, and the roles are the
+        member's current ones.
+        """
+        claims = decode_token(token, self.settings.token_key)
+        if claims.audience != self.settings.audience:
+            raise InvalidToken(f"issued for audience {claims.audience!r}")
+        if self._clock() >= claims.expires_at:
+            raise TokenExpired(claims.expires_at)
+        roles = claims.roles
+        if self.settings.recheck_membership:
+            record = self._membership.member_of(claims.key_address)
+            if record is None or record.account != claims.account:
+                raise TokenRevoked(claims.key_address)
+            self._check_active(record)
+            roles = record.roles
+        return Principal(
+            account=claims.account,
+            key_address=claims.key_address,
+            roles=roles,
+            expires_at=claims.expires_at,
+        )
+
+    @staticmethod
+    def authorize(principal: Principal, role: Role | str) -> Principal:
+        """``principal`` if it holds ``role``; :class:`MissingRole` (403) otherwise."""
+        wanted = Role(role)
+        if wanted not in principal.roles:
+            raise MissingRole(principal.account, wanted.value)
+        return principal
+
+    def _active_member(self, key_address: str) -> Member:
+        record = self._membership.member_of(key_address)
+        if record is None:
+            raise NotAMember(key_address)
+        self._check_active(record)
+        return record
+
+    @staticmethod
+    def _check_active(record: Member) -> None:
+        if record.status is MemberStatus.SUSPENDED:
+            raise MemberSuspended(record.account)
+        if record.status is MemberStatus.REMOVED:
+            raise MemberRemoved(record.account)
+        if record.status is not MemberStatus.ACTIVE:
+            raise MemberNotActive(record.account, str(record.status))

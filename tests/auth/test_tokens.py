@@ -1,0 +1,141 @@
+"""Bearer tokens: HMAC-signed claims, expiry, audience, membership re-checks, roles."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+
+import pytest
+from eth_account import Account
+
+from carbonledger.auth import (
+    AuthService,
+    InMemoryMembership,
+    InMemoryNonceStore,
+    InvalidToken,
+    Member,
+    MemberStatus,
+    MemberSuspended,
+    MissingRole,
+    Role,
+    TokenClaims,
+    TokenExpired,
+    TokenRevoked,
+)
+from carbonledger.auth.tokens import decode_token, encode_token
+
+from .conftest import START, FakeClock, Firm, make_settings, sign_in
+
+KEY = b"k" * 32
+CLAIMS = TokenClaims(
+    account="0x" + "11" * 20,
+    key_address="0x" + "22" * 20,
+    roles=frozenset({Role.FIRM, Role.AUDITOR}),
+    issued_at=START,
+    expires_at=START + 900,
+    audience="https://ledger.example",
+)
+
+
+def test_a_token_carries_its_claims_and_is_compact() -> None:
+    token = encode_token(CLAIMS, KEY)
+    assert token.startswith("cl1.") and token.count(".") == 2
+    assert len(token) < 400
+    assert decode_token(token, KEY) == CLAIMS
+
+
+def test_a_token_signed_with_another_key_is_refused() -> None:
+    with pytest.raises(InvalidToken, match="signature does not verify"):
+        decode_token(encode_token(CLAIMS, KEY), b"x" * 32)
+
+
+def test_a_token_with_edited_claims_is_refused() -> None:
+    token = encode_token(CLAIMS, KEY)
+    _, payload, mac = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["roles"] = ["admin"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(InvalidToken):
+        decode_token(f"cl1.{forged}.{mac}", KEY)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "Bearer x", "cl1.", "cl1..", "cl1.abc", "cl1.a$b.c", "v2.a.b", "cl1." + "a" * 5000],
+)
+def test_malformed_tokens_are_refused(token: str) -> None:
+    with pytest.raises(InvalidToken):
+        decode_token(token, KEY)
+
+
+def test_an_expired_token_is_refused(
+    service: AuthService, carrier: tuple[Firm, Member], clock: FakeClock
+) -> None:
+    issued = sign_in(service, carrier[0])
+    clock.advance(899)
+    service.authenticate(issued.token)
+    clock.advance(1)
+    with pytest.raises(TokenExpired, match="sign in again"):
+        service.authenticate(issued.token)
+
+
+def test_a_token_for_another_audience_is_refused(
+    membership: InMemoryMembership, carrier: tuple[Firm, Member], clock: FakeClock
+) -> None:
+    staging = AuthService(
+        make_settings(audience="https://staging.example"), membership, InMemoryNonceStore(), clock
+    )
+    production = AuthService(make_settings(), membership, InMemoryNonceStore(), clock)
+    with pytest.raises(InvalidToken, match="audience"):
+        production.authenticate(sign_in(staging, carrier[0]).token)
+
+
+def test_a_member_suspended_after_signing_in_is_forbidden_at_once(
+    service: AuthService, membership: InMemoryMembership, carrier: tuple[Firm, Member]
+) -> None:
+    who, member = carrier
+    issued = sign_in(service, who)
+    membership.put(dataclasses.replace(member, status=MemberStatus.SUSPENDED))
+    with pytest.raises(MemberSuspended):
+        service.authenticate(issued.token)
+
+
+def test_a_token_of_a_rotated_away_key_is_revoked(
+    service: AuthService, membership: InMemoryMembership, carrier: tuple[Firm, Member]
+) -> None:
+    who, member = carrier
+    issued = sign_in(service, who)
+    membership.put(dataclasses.replace(member, signing_key=Account.create().address))
+    with pytest.raises(TokenRevoked, match="no longer the member's current signing key"):
+        service.authenticate(issued.token)
+
+
+def test_roles_come_from_the_registry_when_rechecking(
+    service: AuthService, membership: InMemoryMembership, carrier: tuple[Firm, Member]
+) -> None:
+    who, member = carrier
+    issued = sign_in(service, who)
+    membership.put(dataclasses.replace(member, roles=frozenset({Role.FIRM, Role.RELAYER})))
+    assert service.authenticate(issued.token).roles == {Role.FIRM, Role.RELAYER}
+
+
+def test_without_rechecks_the_token_alone_decides_until_it_expires(
+    membership: InMemoryMembership, carrier: tuple[Firm, Member], clock: FakeClock
+) -> None:
+    service = AuthService(
+        make_settings(recheck_membership=False), membership, InMemoryNonceStore(), clock
+    )
+    who, member = carrier
+    issued = sign_in(service, who)
+    membership.put(dataclasses.replace(member, status=MemberStatus.SUSPENDED))
+    assert service.authenticate(issued.token).roles == {Role.FIRM}
+
+
+def test_a_member_lacking_a_role_is_forbidden(
+    service: AuthService, carrier: tuple[Firm, Member]
+) -> None:
+    principal = service.authenticate(sign_in(service, carrier[0]).token)
+    assert AuthService.authorize(principal, "firm") is principal
+    with pytest.raises(MissingRole, match="does not hold the 'admin' role"):
+        AuthService.authorize(principal, Role.ADMIN)
