@@ -9,6 +9,7 @@ import pytest
 
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.vault import (
+    AlreadyGranted,
     CannotRevoke,
     DocumentAlreadyExists,
     DocumentNotFound,
@@ -25,6 +26,7 @@ from carbonledger.vault import (
     VaultError,
     VaultKeyPair,
     WrongReaderKey,
+    crypto,
     open_envelope,
     rewrap_for,
 )
@@ -284,3 +286,40 @@ def test_the_owner_sees_who_can_read_its_document(
     assert set(vault.record(owner.name, DOC).readers) == {owner.name, auditor.name, partner.name}
     with pytest.raises(NotDocumentOwner):
         vault.record(partner.name, DOC)
+
+
+def test_a_working_grant_cannot_be_overwritten_so_auditors_cannot_be_locked_out(
+    vault: EvidenceVault, owner: Reader, auditor: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    aad = crypto.associated_data(DOC, owner.name)
+    for who in (auditor, owner, partner):
+        # A well-formed wrap for the reader's real key, but of a key that opens nothing.
+        sabotage = crypto.wrap_data_key(crypto.new_data_key(), who.keys.public_key, aad)
+        with pytest.raises(AlreadyGranted, match="already holds a grant"):
+            vault.grant(owner.name, DOC, who.name, who.keys.public_key, sabotage)
+    assert open_envelope(vault.get(auditor.name, DOC), auditor.keys.private_key) == CONTENT
+
+
+def test_access_follows_a_readers_key_rotation_through_a_new_grant(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT, readers=[partner.name])
+    rotated = VaultKeyPair.generate()
+    vault.register_reader_key(partner.name, rotated.public_key)
+    with pytest.raises(WrongReaderKey):
+        open_envelope(vault.get(partner.name, DOC), rotated.private_key)
+    wrapped = rewrap_for(rotated.public_key, vault.get(owner.name, DOC), owner.keys.private_key)
+    vault.grant(owner.name, DOC, partner.name, rotated.public_key, wrapped)
+    assert open_envelope(vault.get(partner.name, DOC), rotated.private_key) == CONTENT
+
+
+def test_the_owner_moves_its_own_access_to_a_new_key_with_the_old_one(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    rotated = VaultKeyPair.generate()
+    vault.register_reader_key(owner.name, rotated.public_key)
+    wrapped = rewrap_for(rotated.public_key, vault.get(owner.name, DOC), owner.keys.private_key)
+    vault.grant(owner.name, DOC, owner.name, rotated.public_key, wrapped)
+    assert open_envelope(vault.get(owner.name, DOC), rotated.private_key) == CONTENT

@@ -53,6 +53,10 @@ from carbonledger.auth.tokens import TokenClaims, decode_token, encode_token
 
 Clock = Callable[[], int]
 
+#: Used nonces are kept this long past their challenge's expiry, so API servers whose clocks
+#: lag the purging one by less than this cannot accept a purged (replayed) challenge.
+NONCE_RETENTION_GRACE = 300
+
 
 def unix_now() -> int:
     return int(time.time())
@@ -146,7 +150,7 @@ class AuthService:
         if signer != key_address:
             raise InvalidSignature(key_address, f"it was made by {signer}")
         record = self._active_member(key_address)
-        self._nonces.purge_expired(now)
+        self._nonces.purge_expired(now - NONCE_RETENTION_GRACE)
         if not self._nonces.consume(challenge.nonce, expires_at):
             raise ChallengeReplayed(key_address)
         principal = Principal(

@@ -8,6 +8,7 @@ constructions are documented in :mod:`carbonledger.vault.crypto`.
 
 from carbonledger.vault.client import open_envelope, rewrap_for
 from carbonledger.vault.errors import (
+    AlreadyGranted,
     CannotRevoke,
     DocumentAlreadyExists,
     DocumentNotFound,
@@ -36,6 +37,7 @@ from carbonledger.vault.service import AuditorDirectory, EvidenceVault, StaticAu
 from carbonledger.vault.sql import SqlVaultRepository
 
 __all__ = [
+    "AlreadyGranted",
     "AuditorDirectory",
     "CannotRevoke",
     "DocumentAlreadyExists",

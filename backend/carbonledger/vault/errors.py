@@ -7,7 +7,8 @@ statuses without parsing messages:
 * :class:`VaultAccessDenied`, :class:`NotDocumentOwner`, :class:`CannotRevoke` -- the caller
   may not do this (403).
 * :class:`DocumentNotFound`, :class:`UnknownReader` -- the thing named does not exist (404).
-* :class:`DocumentAlreadyExists`, :class:`ReaderKeyMismatch` -- conflicts (409).
+* :class:`DocumentAlreadyExists`, :class:`AlreadyGranted`, :class:`ReaderKeyMismatch` --
+  conflicts (409).
 * :class:`InvalidKey`, :class:`InvalidWrappedKey`, :class:`InvalidIdentifier` -- malformed
   input (422).
 * :class:`EnvelopeAuthenticationFailed`, :class:`WrongReaderKey` -- raised client-side when an
@@ -49,6 +50,22 @@ class CannotRevoke(VaultError):
         self.document_id = document_id
         self.reason = reason
         super().__init__(f"cannot revoke {reader!r} from document {document_id!r}: {reason}")
+
+
+class AlreadyGranted(VaultError):
+    """The reader already holds a grant for its current key; it is never overwritten.
+
+    Otherwise an owner could replace an auditor's (or its own) working key wrap with one of
+    a different key, silently locking the reader out: the service cannot check what a wrap
+    holds. Re-granting is possible once the reader registered a new key, or after a revoke.
+    """
+
+    def __init__(self, reader: str, document_id: str) -> None:
+        self.reader = reader
+        self.document_id = document_id
+        super().__init__(
+            f"{reader!r} already holds a grant on document {document_id!r} for its current key"
+        )
 
 
 class DocumentNotFound(VaultError):

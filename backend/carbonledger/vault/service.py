@@ -26,6 +26,7 @@ from typing import Protocol
 
 from carbonledger.vault import crypto
 from carbonledger.vault.errors import (
+    AlreadyGranted,
     CannotRevoke,
     DocumentNotFound,
     NotDocumentOwner,
@@ -157,13 +158,18 @@ class EvidenceVault:
         ``wrapped_key`` comes from :func:`carbonledger.vault.client.rewrap_for` run by the
         owner's software; the service cannot check what it wraps (only the reader can). It
         checks the caller owns the document, the wire format, and that ``reader_public_key`` is
-        the reader's registered key. Granting again replaces the reader's previous grant.
+        the reader's registered key. A grant for the reader's current key is never replaced
+        (:class:`AlreadyGranted`); one for a key the reader has since replaced is (that is how
+        access follows a key rotation, the owner's own included).
         """
         document = self._owned(owner, document_id)
         check_identifier(reader, "reader")
         registered = self.reader_public_key(reader)
         if validate_public_key(reader_public_key) != registered:
             raise ReaderKeyMismatch(reader)
+        existing = self._repository.get_grant(document_id, reader)
+        if existing is not None and existing.reader_public_key == registered:
+            raise AlreadyGranted(reader, document_id)
         self._repository.save_grant(
             Grant(
                 document_id=document_id,
