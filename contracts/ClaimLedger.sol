@@ -2,11 +2,11 @@
 pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
+import {SignerCheck} from "./libraries/SignerCheck.sol";
 
 /**
  * @title ClaimLedger
@@ -34,6 +34,17 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
     bytes32 public constant REVOCATION_TYPEHASH =
         keccak256("Revocation(bytes32 claimId,address firm,bytes32 reasonHash,uint256 nonce,uint256 deadline)");
 
+    /// @dev Registry answers cached for the length of one call (they cannot change within it).
+    struct Lookups {
+        address firm;
+        address key;
+        bool firmActive;
+        bool versionLoaded;
+        uint16 version;
+        IStandardRegistry.VersionStatus versionStatus;
+        uint64 effectiveFrom;
+    }
+
     IMemberRegistry private immutable _members;
     IStandardRegistry private immutable _standards;
 
@@ -60,7 +71,8 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
     function submitClaim(Claim calldata claim, bytes calldata signature) external returns (bytes32 claimId) {
         uint48 total;
         bytes memory reason;
-        (claimId, total, reason) = _validateClaim(claim, signature);
+        Lookups memory lookups;
+        (claimId, total, reason) = _validateClaim(claim, signature, lookups);
         if (reason.length != 0) _revert(reason);
         _recordClaim(claimId, total, claim);
     }
@@ -73,9 +85,10 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         uint256 n = claims.length;
         if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
         claimIds = new bytes32[](n);
+        Lookups memory lookups;
         for (uint256 i = 0; i < n; ) {
             Claim calldata claim = claims[i];
-            (bytes32 claimId, uint48 total, bytes memory reason) = _validateClaim(claim, signatures[i]);
+            (bytes32 claimId, uint48 total, bytes memory reason) = _validateClaim(claim, signatures[i], lookups);
             if (reason.length != 0) revert ClaimLedgerBatchItemFailed(i, reason);
             _recordClaim(claimId, total, claim);
             claimIds[i] = claimId;
@@ -93,9 +106,10 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         uint256 n = claims.length;
         if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
         claimIds = new bytes32[](n);
+        Lookups memory lookups;
         for (uint256 i = 0; i < n; ) {
             Claim calldata claim = claims[i];
-            (bytes32 claimId, uint48 total, bytes memory reason) = _validateClaim(claim, signatures[i]);
+            (bytes32 claimId, uint48 total, bytes memory reason) = _validateClaim(claim, signatures[i], lookups);
             if (reason.length != 0) {
                 emit ClaimSubmissionFailed(i, reason);
             } else {
@@ -189,6 +203,33 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
     }
 
     /// @inheritdoc IClaimLedger
+    function unpackClaimDetails(uint256 header, uint256 scopes)
+        external
+        pure
+        returns (
+            ClaimKind kind,
+            uint16 standardVersion,
+            uint64 periodStart,
+            uint64 periodEnd,
+            uint64 biogenic,
+            uint64 scope1,
+            uint64 scope2Location,
+            uint64 scope2Market,
+            uint64 scope3
+        )
+    {
+        kind = ClaimKind(uint8(header));
+        standardVersion = uint16(header >> 8);
+        periodStart = uint64(header >> 24);
+        periodEnd = uint64(header >> 88);
+        biogenic = uint64(header >> 152);
+        scope1 = uint64(scopes);
+        scope2Location = uint64(scopes >> 64);
+        scope2Market = uint64(scopes >> 128);
+        scope3 = uint64(scopes >> 192);
+    }
+
+    /// @inheritdoc IClaimLedger
     function claimDigest(Claim calldata claim) external view returns (bytes32) {
         return _hashTypedDataV4(_hashClaim(claim));
     }
@@ -236,7 +277,7 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
             if (role == Roles.FIRM) revert ClaimLedgerInactiveFirm(account);
             revert ClaimLedgerMissingRole(account, role);
         }
-        if (!SignatureChecker.isValidSignatureNow(key, _hashTypedDataV4(structHash), signature)) {
+        if (!SignerCheck.isValidSignature(key, _hashTypedDataV4(structHash), signature)) {
             revert ClaimLedgerInvalidSignature(account, key);
         }
         uint256 expected = nonces(account);
@@ -250,7 +291,7 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
      * @return total Its gross total.
      * @return reason Empty when the claim can be recorded, else the encoded custom error.
      */
-    function _validateClaim(Claim calldata claim, bytes calldata signature)
+    function _validateClaim(Claim calldata claim, bytes calldata signature, Lookups memory lookups)
         private
         view
         returns (bytes32 claimId, uint48 total, bytes memory reason)
@@ -259,14 +300,15 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
             return (0, 0, abi.encodeWithSelector(ClaimLedgerExpiredSignature.selector, claim.deadline));
         }
         address firm = claim.firm;
-        {
+        if (firm != lookups.firm || firm == address(0)) {
             (address key, uint8 roles, IMemberRegistry.MemberStatus status) = _members.memberState(firm);
-            if (status != IMemberRegistry.MemberStatus.Active || roles & Roles.FIRM == 0) {
-                return (0, 0, abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, firm));
-            }
-            if (!SignatureChecker.isValidSignatureNow(key, _hashTypedDataV4(_hashClaim(claim)), signature)) {
-                return (0, 0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, key));
-            }
+            lookups.firm = firm;
+            lookups.key = key;
+            lookups.firmActive = status == IMemberRegistry.MemberStatus.Active && roles & Roles.FIRM != 0;
+        }
+        if (!lookups.firmActive) return (0, 0, abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, firm));
+        if (!SignerCheck.isValidSignature(lookups.key, _hashTypedDataV4(_hashClaim(claim)), signature)) {
+            return (0, 0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, lookups.key));
         }
         {
             uint256 expected = nonces(firm);
@@ -285,7 +327,7 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         if (claim.periodStart >= claim.periodEnd) {
             return (0, 0, abi.encodeWithSelector(ClaimLedgerInvalidPeriod.selector, claim.periodStart, claim.periodEnd));
         }
-        reason = _validateStandard(claim.standardVersion);
+        reason = _validateStandard(claim.standardVersion, lookups);
         if (reason.length != 0) return (0, 0, reason);
         {
             uint256 gross = uint256(claim.scope1) + claim.scope2Market + claim.scope3;
@@ -302,8 +344,14 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         }
     }
 
-    function _validateStandard(uint16 version) private view returns (bytes memory) {
-        (IStandardRegistry.VersionStatus status, uint64 effectiveFrom) = _standards.versionState(version);
+    function _validateStandard(uint16 version, Lookups memory lookups) private view returns (bytes memory reason) {
+        if (!lookups.versionLoaded || lookups.version != version) {
+            (lookups.versionStatus, lookups.effectiveFrom) = _standards.versionState(version);
+            lookups.version = version;
+            lookups.versionLoaded = true;
+        }
+        IStandardRegistry.VersionStatus status = lookups.versionStatus;
+        uint64 effectiveFrom = lookups.effectiveFrom;
         if (status == IStandardRegistry.VersionStatus.None) {
             return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
         }
@@ -313,16 +361,15 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         if (block.timestamp < effectiveFrom) {
             return abi.encodeWithSelector(ClaimLedgerStandardNotEffective.selector, version, effectiveFrom);
         }
-        return "";
     }
 
-    function _validateBaseline(Claim calldata claim, uint48 total) private view returns (bytes memory) {
+    function _validateBaseline(Claim calldata claim, uint48 total) private view returns (bytes memory reason) {
         bytes32 baselineId = claim.baseline;
         if (claim.kind == ClaimKind.Footprint) {
             if (baselineId != bytes32(0)) {
                 return abi.encodeWithSelector(ClaimLedgerUnexpectedBaseline.selector, baselineId);
             }
-            return "";
+            return reason;
         }
         ClaimRecord memory baseline = _claims[baselineId];
         if (baselineId == bytes32(0) || baseline.status == ClaimStatus.None) {
@@ -350,10 +397,9 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
                 ClaimLedgerReductionExceedsBaseline.selector, uint256(total), uint256(baseline.grossTotal)
             );
         }
-        return "";
     }
 
-    function _validateAmendment(Claim calldata claim) private view returns (bytes memory) {
+    function _validateAmendment(Claim calldata claim) private view returns (bytes memory reason) {
         bytes32 previousId = claim.supersedes;
         ClaimRecord memory previous = _claims[previousId];
         if (previous.status == ClaimStatus.None) {
@@ -368,10 +414,9 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         if (previous.kind != claim.kind) {
             return abi.encodeWithSelector(ClaimLedgerAmendmentKindMismatch.selector, previousId, previous.kind);
         }
-        return "";
     }
 
-    function _validateCheck(bytes32 claimId) private view returns (bytes memory) {
+    function _validateCheck(bytes32 claimId) private view returns (bytes memory reason) {
         ClaimRecord storage record = _claims[claimId];
         ClaimStatus status = record.status;
         if (status == ClaimStatus.None) return abi.encodeWithSelector(ClaimLedgerUnknownClaim.selector, claimId);
@@ -381,7 +426,6 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         if (record.audit != AuditVerdict.None) {
             return abi.encodeWithSelector(ClaimLedgerAlreadyAudited.selector, claimId);
         }
-        return "";
     }
 
     // ------------------------------------------------------------------ effects
@@ -389,16 +433,17 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
     function _recordClaim(bytes32 claimId, uint48 total, Claim calldata claim) private {
         address firm = claim.firm;
         _useNonce(firm);
-        _claims[claimId] = ClaimRecord({
-            firm: firm,
-            kind: claim.kind,
-            status: ClaimStatus.Active,
-            check: CheckOutcome.None,
-            audit: AuditVerdict.None,
-            standardVersion: claim.standardVersion,
-            grossTotal: total
-        });
+        // One SSTORE of the packed {ClaimRecord}: firm | kind << 160 | status << 168 |
+        // check << 176 | audit << 184 | standardVersion << 192 | grossTotal << 208.
+        uint256 packed = uint256(uint160(firm)) | (uint256(uint8(claim.kind)) << 160)
+            | (uint256(uint8(ClaimStatus.Active)) << 168) | (uint256(claim.standardVersion) << 192)
+            | (uint256(total) << 208);
+        ClaimRecord storage record = _claims[claimId];
+        assembly ("memory-safe") {
+            sstore(record.slot, packed)
+        }
         _emitClaimSubmitted(claimId, claim);
+        if (claim.kind == ClaimKind.Reduction) emit ReductionBaselineLinked(claimId, firm, claim.baseline);
         bytes32 previousId = claim.supersedes;
         if (previousId != bytes32(0)) {
             _claims[previousId].status = ClaimStatus.Superseded;
@@ -406,21 +451,14 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         }
     }
 
-    /// @dev Emits {ClaimSubmitted}. Its non-indexed data is, word for word, the calldata of
-    /// `claim` from `kind` to `supersedes` (13 words), so it is copied as is. Validation has
-    /// read every other field (the ABI decoder rejects a value that does not fit its type);
-    /// the two reported-only fields are read here for the same reason.
+    /// @dev Emits {ClaimSubmitted} with the packed `header` and `scopes` words (layout in
+    /// {IClaimLedger-ClaimSubmitted}).
     function _emitClaimSubmitted(bytes32 claimId, Claim calldata claim) private {
-        bytes32 topic0 = ClaimSubmitted.selector;
-        address firm = claim.firm;
-        uint64 scope2Location = claim.scope2Location;
-        uint64 biogenic = claim.biogenic;
-        assembly ("memory-safe") {
-            pop(or(scope2Location, biogenic))
-            let ptr := mload(0x40)
-            calldatacopy(ptr, add(claim, 0x20), 0x1a0)
-            log3(ptr, 0x1a0, topic0, claimId, firm)
-        }
+        uint256 header = uint256(uint8(claim.kind)) | (uint256(claim.standardVersion) << 8)
+            | (uint256(claim.periodStart) << 24) | (uint256(claim.periodEnd) << 88) | (uint256(claim.biogenic) << 152);
+        uint256 scopes = uint256(claim.scope1) | (uint256(claim.scope2Location) << 64)
+            | (uint256(claim.scope2Market) << 128) | (uint256(claim.scope3) << 192);
+        emit ClaimSubmitted(claimId, claim.firm, claim.documentHash, claim.activityRoot, header, scopes);
     }
 
     function _revoke(Revocation calldata revocation) private {

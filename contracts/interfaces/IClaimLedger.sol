@@ -200,26 +200,23 @@ interface IClaimLedger {
     // ------------------------------------------------------------------ events
 
     /**
-     * @notice A signed claim was recorded. Every field of the signed {Claim} except
-     * `nonce` and `deadline` is here; with the block this is the claim's full content.
+     * @notice A signed claim was recorded. With {ReductionBaselineLinked} (reductions) and
+     * {ClaimSuperseded} (amendments) from the same transaction, this is every field of the
+     * signed {Claim} except `nonce` and `deadline`. The small fields are packed into two words
+     * (gas per claim is a headline figure; {unpackClaimDetails} and the backend decode them):
+     * `header = kind | standardVersion << 8 | periodStart << 24 | periodEnd << 88 | biogenic << 152`,
+     * `scopes = scope1 | scope2Location << 64 | scope2Market << 128 | scope3 << 192`.
      */
     event ClaimSubmitted(
         bytes32 indexed claimId,
         address indexed firm,
-        ClaimKind kind,
-        uint16 standardVersion,
-        uint64 periodStart,
-        uint64 periodEnd,
         bytes32 documentHash,
         bytes32 activityRoot,
-        uint64 scope1,
-        uint64 scope2Location,
-        uint64 scope2Market,
-        uint64 scope3,
-        uint64 biogenic,
-        bytes32 baseline,
-        bytes32 supersedes
+        uint256 header,
+        uint256 scopes
     );
+    /// @notice Reduction claim `claimId` of `firm` is measured against its footprint claim `baselineId`.
+    event ReductionBaselineLinked(bytes32 indexed claimId, address indexed firm, bytes32 indexed baselineId);
     /// @notice Claim `claimId` of `firm` was superseded by its amendment `supersededBy`.
     event ClaimSuperseded(bytes32 indexed claimId, address indexed firm, bytes32 indexed supersededBy);
     /// @notice `firm` revoked claim `claimId` for the reason documented under `reasonHash`.
@@ -273,6 +270,22 @@ interface IClaimLedger {
 
     /// @notice The id of the claim of `firm` whose canonical document hashes to `documentHash`.
     function computeClaimId(address firm, bytes32 documentHash) external pure returns (bytes32);
+
+    /// @notice Decode the packed `header` and `scopes` words of {ClaimSubmitted}.
+    function unpackClaimDetails(uint256 header, uint256 scopes)
+        external
+        pure
+        returns (
+            ClaimKind kind,
+            uint16 standardVersion,
+            uint64 periodStart,
+            uint64 periodEnd,
+            uint64 biogenic,
+            uint64 scope1,
+            uint64 scope2Location,
+            uint64 scope2Market,
+            uint64 scope3
+        );
 
     /// @notice The EIP-712 digest a firm signs for `claim`.
     function claimDigest(Claim calldata claim) external view returns (bytes32);

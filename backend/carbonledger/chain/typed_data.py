@@ -50,6 +50,7 @@ __all__ = [
     "AuditVerdict",
     "Citation",
     "Claim",
+    "ClaimDetails",
     "ClaimKind",
     "Consent",
     "Decline",
@@ -68,6 +69,7 @@ __all__ = [
     "decline_typed_data",
     "gross_total",
     "overlap_settlement_domain",
+    "pack_claim_details",
     "payment_typed_data",
     "reduction_attestation_typed_data",
     "revocation_typed_data",
@@ -75,6 +77,7 @@ __all__ = [
     "sign_typed_data",
     "terms_typed_data",
     "typed_data_digest",
+    "unpack_claim_details",
 ]
 
 CLAIM_LEDGER_NAME: Final = "CarbonLedger ClaimLedger"
@@ -587,3 +590,54 @@ def settlement_id(
 def gross_total(claim: Claim) -> int:
     """The gross total the ledger stores: ``scope1 + scope2_market + scope3`` (kgCO2e)."""
     return claim.scope1 + claim.scope2_market + claim.scope3
+
+
+@dataclass(frozen=True)
+class ClaimDetails:
+    """The packed ``header`` and ``scopes`` words of the ``ClaimSubmitted`` event, decoded."""
+
+    kind: ClaimKind
+    standard_version: int
+    period_start: int
+    period_end: int
+    biogenic: int
+    scope1: int
+    scope2_location: int
+    scope2_market: int
+    scope3: int
+
+
+_U64: Final = (1 << 64) - 1
+
+
+def unpack_claim_details(header: int, scopes: int) -> ClaimDetails:
+    """Decode ``ClaimSubmitted``'s ``header`` and ``scopes`` (same as ``unpackClaimDetails``)."""
+    return ClaimDetails(
+        kind=ClaimKind(header & 0xFF),
+        standard_version=(header >> 8) & 0xFFFF,
+        period_start=(header >> 24) & _U64,
+        period_end=(header >> 88) & _U64,
+        biogenic=(header >> 152) & _U64,
+        scope1=scopes & _U64,
+        scope2_location=(scopes >> 64) & _U64,
+        scope2_market=(scopes >> 128) & _U64,
+        scope3=(scopes >> 192) & _U64,
+    )
+
+
+def pack_claim_details(claim: Claim) -> tuple[int, int]:
+    """The ``(header, scopes)`` words the ledger emits for ``claim``."""
+    header = (
+        int(claim.kind)
+        | claim.standard_version << 8
+        | claim.period_start << 24
+        | claim.period_end << 88
+        | claim.biogenic << 152
+    )
+    scopes = (
+        claim.scope1
+        | claim.scope2_location << 64
+        | claim.scope2_market << 128
+        | claim.scope3 << 192
+    )
+    return header, scopes

@@ -1,0 +1,206 @@
+"""Test-side model of a CarbonLedger consortium: deployed contracts, members and their keys.
+
+Signatures are made with :mod:`carbonledger.chain.typed_data` (eth-account), exactly as a
+firm's software makes them, and checked on chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from carbonledger.chain import typed_data as td
+
+ADMIN, FIRM, AUDITOR, CHECKER, RELAYER = 1, 2, 4, 8, 16
+DAY = 86_400
+ZERO32 = b"\x00" * 32
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def h(label: str | bytes) -> bytes:
+    """A deterministic 32-byte hash for test data."""
+    return keccak(label.encode() if isinstance(label, str) else label)
+
+
+def key_for(label: str) -> LocalAccount:
+    """A deterministic signing key (never funded: keys only sign)."""
+    return Account.from_key(h(f"carbonledger-test-key:{label}"))
+
+
+@dataclass
+class Member:
+    """A member: its on-chain account (an ape test account) and its signing key."""
+
+    account: Any
+    key: LocalAccount
+    name: str
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+
+@dataclass
+class Ledger:
+    """The four contracts and the consortium admitted into them."""
+
+    chain: Any
+    registry: Any
+    standards: Any
+    claims: Any
+    settlement: Any
+    admins: list[Any]
+    firms: list[Member]
+    auditor: Member
+    checker: Member
+    relayer: Member
+    outsider: Member
+    version: int
+    _doc_counter: list[int] = field(default_factory=lambda: [0])
+
+    # ------------------------------------------------------------- governance
+    def govern(self, propose: str, *args: Any) -> Any:
+        """Propose with admin 0, approve with admin 1 (quorum 2), execute; returns the receipt."""
+        tx = getattr(self.registry, propose)(*args, sender=self.admins[0])
+        proposal_id = tx.return_value
+        if proposal_id is None:
+            proposal_id = self.registry.proposalCount()
+        self.registry.approve(proposal_id, sender=self.admins[1])
+        return self.registry.execute(proposal_id, sender=self.admins[0])
+
+    # ------------------------------------------------------------- domains
+    @property
+    def chain_id(self) -> int:
+        return int(self.chain.chain_id)
+
+    @property
+    def claim_domain(self) -> td.Domain:
+        return td.claim_ledger_domain(self.chain_id, str(self.claims.address))
+
+    @property
+    def settlement_domain(self) -> td.Domain:
+        return td.overlap_settlement_domain(self.chain_id, str(self.settlement.address))
+
+    def now(self) -> int:
+        return int(self.chain.pending_timestamp)
+
+    # ------------------------------------------------------------- claims
+    def claim(self, firm: Member, **fields: Any) -> td.Claim:
+        """A valid footprint claim of ``firm`` with its next nonce; ``fields`` override."""
+        self._doc_counter[0] += 1
+        base = td.Claim(
+            firm=firm.address,
+            kind=td.ClaimKind.FOOTPRINT,
+            standard_version=self.version,
+            period_start=1_704_067_200,  # 2024-01-01
+            period_end=1_735_689_600,  # 2025-01-01
+            document_hash=h(f"document-{self._doc_counter[0]}"),
+            activity_root=h(f"activities-{self._doc_counter[0]}"),
+            scope1=120_000,
+            scope2_location=80_000,
+            scope2_market=60_000,
+            scope3=900_000,
+            biogenic=5_000,
+            nonce=int(self.claims.nonces(firm.address)),
+            deadline=self.now() + DAY,
+        )
+        return replace(base, **fields)
+
+    def reduction(self, firm: Member, baseline: bytes, **fields: Any) -> td.Claim:
+        """A valid reduction claim of ``firm`` against ``baseline``."""
+        values: dict[str, Any] = {
+            "kind": td.ClaimKind.REDUCTION,
+            "baseline": baseline,
+            "scope1": 10_000,
+            "scope2_location": 5_000,
+            "scope2_market": 5_000,
+            "scope3": 20_000,
+            "biogenic": 0,
+        }
+        values.update(fields)
+        return self.claim(firm, **values)
+
+    def sign_claim(self, claim: td.Claim, key: LocalAccount) -> bytes:
+        return td.sign_typed_data(key.key, td.claim_typed_data(self.claim_domain, claim))
+
+    def submit(self, claim: td.Claim, key: LocalAccount | None = None, sender: Any = None) -> Any:
+        """Sign ``claim`` with ``key`` (default: its firm's key) and submit it via the relayer."""
+        signer = key or self.member(claim.firm).key
+        return self.claims.submitClaim(
+            claim.as_tuple(), self.sign_claim(claim, signer), sender=sender or self.relayer.account
+        )
+
+    def recorded(self, firm: Member, **fields: Any) -> td.Claim:
+        """Submit a fresh footprint claim of ``firm``; returns it."""
+        claim = self.claim(firm, **fields)
+        self.submit(claim)
+        return claim
+
+    def recorded_reduction(self, firm: Member, baseline: bytes, **fields: Any) -> td.Claim:
+        claim = self.reduction(firm, baseline, **fields)
+        self.submit(claim)
+        return claim
+
+    def member(self, address: str) -> Member:
+        for m in [*self.firms, self.auditor, self.checker, self.relayer, self.outsider]:
+            if m.address.lower() == str(address).lower():
+                return m
+        raise KeyError(address)
+
+    def check(self, claim_id: bytes, passed: bool = True, report: bytes | None = None) -> Any:
+        return self.claims.recordCheck(
+            (claim_id, passed, report or h("check-report")), sender=self.checker.account
+        )
+
+    def audit(
+        self,
+        claim_id: bytes,
+        verdict: td.AuditVerdict = td.AuditVerdict.APPROVED,
+        auditor: Member | None = None,
+        **fields: Any,
+    ) -> tuple[td.Audit, bytes]:
+        auditor = auditor or self.auditor
+        values: dict[str, Any] = {
+            "claim_id": claim_id,
+            "auditor": auditor.address,
+            "verdict": verdict,
+            "report_hash": h("audit-report"),
+            "nonce": int(self.claims.nonces(auditor.address)),
+            "deadline": self.now() + DAY,
+        }
+        values.update(fields)
+        audit = td.Audit(**values)
+        return audit, td.sign_typed_data(
+            auditor.key.key, td.audit_typed_data(self.claim_domain, audit)
+        )
+
+    def revocation(
+        self, claim_id: bytes, firm: Member, key: LocalAccount | None = None, **fields: Any
+    ) -> tuple[td.Revocation, bytes]:
+        values: dict[str, Any] = {
+            "claim_id": claim_id,
+            "firm": firm.address,
+            "reason_hash": h("reason"),
+            "nonce": int(self.claims.nonces(firm.address)),
+            "deadline": self.now() + DAY,
+        }
+        values.update(fields)
+        revocation = td.Revocation(**values)
+        signer = key or firm.key
+        return revocation, td.sign_typed_data(
+            signer.key, td.revocation_typed_data(self.claim_domain, revocation)
+        )
+
+
+def emitted(tx: Any, event: Any) -> list[dict[str, Any]]:
+    """The arguments of every ``event`` log of ``tx``, in order."""
+    return [dict(log.event_arguments) for log in event.from_receipt(tx)]
+
+
+def event_names(tx: Any) -> list[str]:
+    """The names of all decoded events of ``tx``, in order."""
+    return [log.event_name for log in tx.events]
