@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from carbonledger.cli import ledger
+from carbonledger.cli.standard import app as standard_app
 
 app = typer.Typer(
     name="carbonledger",
@@ -15,6 +16,7 @@ app = typer.Typer(
 
 # --- sub-command groups (one module per resource, registered here) ---
 ledger.register(app)
+app.add_typer(standard_app, name="standard")
 
 
 def main() -> None:

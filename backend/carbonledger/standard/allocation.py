@@ -29,6 +29,8 @@ def allocate(whole: Decimal, weights: Sequence[Decimal], quantum: Decimal) -> li
         raise AllocationError("allocation weights sum to zero (no tonne-km)")
     c = CONTEXT
     target = whole.quantize(quantum, rounding=ROUND_HALF_EVEN, context=c)
+    if len(weights) == 1:
+        return [target]
     units = int(c.divide(target, quantum))
     exact = [c.divide(c.multiply(Decimal(units), w), total_w) for w in weights]
     floors = [int(e.to_integral_value(rounding=ROUND_FLOOR, context=c)) for e in exact]

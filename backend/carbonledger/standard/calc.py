@@ -30,8 +30,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
+from carbonledger.standard._perf import paused_gc
 from carbonledger.standard.allocation import allocate
 from carbonledger.standard.errors import (
     AllocationError,
@@ -77,8 +78,7 @@ class LineError(StandardError):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class ShipmentShare:
+class ShipmentShare(NamedTuple):
     """A shipment's share of a trip (kgCO2e, quantized to the allocation quantum)."""
 
     shipment_ref: str
@@ -87,11 +87,10 @@ class ShipmentShare:
     wtt: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class LineResult:
+class LineResult(NamedTuple):
     """Computed figures of one line (exact decimals)."""
 
-    index: int
+    line_index: int
     line_id: str
     activity: str
     scope: int
@@ -180,7 +179,7 @@ class Totals:
         lines = []
         for lr in self.lines:
             item: dict[str, Any] = {
-                "index": lr.index,
+                "index": lr.line_index,
                 "id": lr.line_id,
                 "activity": lr.activity,
                 "scope": lr.scope,
@@ -230,7 +229,7 @@ def declared_factor(d: DeclaredFactor) -> Factor:
 class Calculator:
     """Computes lines of one claim against one standard (used by :func:`compute` and the checker).
 
-    ``factor_use`` counts the lines using each factor id (for once-per-factor findings).
+    ``used`` collects the factor ids the lines used (for once-per-factor findings).
     """
 
     def __init__(self, claim: Claim, standard: Standard) -> None:
@@ -245,7 +244,7 @@ class Calculator:
             self.factors[d.id] = declared_factor(d)
         gwp = standard.gwp_sets.get(claim.gwp_set)
         self.gwp: Mapping[str, Decimal] = gwp.values if gwp is not None else {}
-        self.factor_use: dict[str, int] = {}
+        self.used: set[str] = set()
         self.density_lines: list[int] = []
         self.buckets: list[Decimal] = [ZERO] * 19
         self.dispatch: dict[str, Callable[[Line], LineResult]] = {
@@ -265,22 +264,21 @@ class Calculator:
     def factor(self, line: Line, key: str, kinds: frozenset[str], fid: str | None = None) -> Factor:
         fid = fid if fid is not None else line.v[key]
         f = self.factors.get(fid)
-        path = f"{line.path}.{key}"
         if f is None:
             raise LineError(
                 "FAC001",
-                path,
+                f"{line.path}.{key}",
                 f"unknown factor id {fid!r} (not in the standard "
                 "and not declared in the claim's factors)",
             )
         if f.kind not in kinds:
             raise LineError(
                 "FAC005",
-                path,
+                f"{line.path}.{key}",
                 f"factor {fid!r} is a {f.kind} factor; a "
                 f"{line.activity} line needs {' or '.join(sorted(kinds))}",
             )
-        self.factor_use[fid] = self.factor_use.get(fid, 0) + 1
+        self.used.add(fid)
         return f
 
     def quantity(self, line: Line, f: Factor, key: str = "factor_id") -> Decimal:
@@ -347,8 +345,11 @@ class Calculator:
     # --- calculators ----------------------------------------------------------------------
     def _fuel(self, line: Line) -> LineResult:
         v = line.v
-        f = self.factor(line, "factor_id", _FUEL)
-        q = self.quantity(line, f)
+        f = self.factors.get(v["factor_id"])
+        if f is None or f.kind != "fuel_combustion":
+            f = self.factor(line, "factor_id", _FUEL)  # raises the right finding
+        self.used.add(f.id)
+        q = v["quantity"] if v["unit"] == f.denominator else self.quantity(line, f)
         ttw = q * f.value
         bio = q * f.biogenic_co2 if f.biogenic_co2 else ZERO
         wtt: Decimal | None = None
@@ -436,8 +437,11 @@ class Calculator:
 
     def _electricity(self, line: Line) -> LineResult:
         v = line.v
-        f = self.factor(line, "factor_id", _GRID)
-        q = self.quantity(line, f)
+        f = self.factors.get(v["factor_id"])
+        if f is None or f.kind != "grid_electricity":
+            f = self.factor(line, "factor_id", _GRID)  # raises the right finding
+        self.used.add(f.id)
+        q = v["quantity"] if v["unit"] == f.denominator else self.quantity(line, f)
         location = q * f.value
         fids = [f.id]
         market = location
@@ -585,7 +589,7 @@ def compute(claim: Claim, standard: Standard) -> Totals:
     """
     calc = Calculator(claim, standard)
     results: list[LineResult] = []
-    with localcontext(CONTEXT):
+    with localcontext(CONTEXT), paused_gc():
         for line in claim.lines:
             try:
                 results.append(calc.line(line))

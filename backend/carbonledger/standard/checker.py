@@ -25,13 +25,19 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
+from carbonledger.standard._perf import paused_gc
 from carbonledger.standard.calc import (
     Calculator,
     LineError,
     LineResult,
     Totals,
 )
-from carbonledger.standard.canonical import canonical_bytes, canonical_bytes_trusted, keccak256
+from carbonledger.standard.canonical import (
+    canonical_bytes,
+    canonical_bytes_trusted,
+    double_keccak_all,
+    keccak256,
+)
 from carbonledger.standard.errors import StandardError
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.standard.methodology import Standard
@@ -245,6 +251,7 @@ ALLOWED: dict[tuple[str, str], tuple[int, int | None]] = {
     ("site_share", "purchased"): (3, 4),
     ("site_share", "not_paid_downstream"): (3, 9),
 }
+_FACTOR_KEYS = ("factor_id", "wtt_factor_id", "td_factor_id")
 FIXED_SCOPE: dict[str, int] = {"electricity": 2, "heat": 2, "refrigerant": 1}
 
 
@@ -260,50 +267,54 @@ def _show(standard: Standard, value: Decimal) -> str:
     return fmt(quantize(value, standard.report_quantum))
 
 
-def _check_scope(
+def _scope_problems(
     line_scope: int,
     category: int | None,
     activity: str,
     arrangement: str | None,
-    path: str,
-    sink: _Sink,
     boundary_scopes: frozenset[int],
     boundary_cats: frozenset[int],
-) -> None:
+) -> tuple[tuple[str, str, str], ...]:
+    """(rule, field, message) for a line's scope/category; memoised by the caller per key."""
+    out: list[tuple[str, str, str]] = []
     if line_scope == 3 and category is None:
-        return  # SCP002 is raised by the calculator with the line
+        return ()  # SCP002 is raised by the calculator with the line
     if line_scope != 3 and category is not None:
-        sink.add("SCP002", f"{path}.category", "only scope 3 lines carry a category")
-        return
+        return (("SCP002", "category", "only scope 3 lines carry a category"),)
     fixed = FIXED_SCOPE.get(activity)
     if fixed is not None and line_scope != fixed:
-        sink.add(
-            "SCP003",
-            f"{path}.scope",
-            f"a {activity} line is scope {fixed}, not {_scope_name(line_scope, category)}",
+        out.append(
+            (
+                "SCP003",
+                "scope",
+                f"a {activity} line is scope {fixed}, not {_scope_name(line_scope, category)}",
+            )
         )
     elif activity != "spend" and fixed is None:
         expected = ALLOWED.get((activity, arrangement or "own"))
         if expected is None:
-            sink.add(
-                "SCP003",
-                f"{path}.arrangement",
-                f"a {activity} line cannot be arranged as {arrangement or 'own'}: own "
-                "vehicles and sites are reported fuel- or energy-based",
+            out.append(
+                (
+                    "SCP003",
+                    "arrangement",
+                    f"a {activity} line cannot be arranged as {arrangement or 'own'}: own "
+                    "vehicles and sites are reported fuel- or energy-based",
+                )
             )
         elif (line_scope, category) != expected:
-            sink.add(
-                "SCP003",
-                f"{path}.scope",
-                f"a {activity} line arranged as {arrangement or 'own'} is "
-                f"{_scope_name(*expected)}, not {_scope_name(line_scope, category)}",
+            out.append(
+                (
+                    "SCP003",
+                    "scope",
+                    f"a {activity} line arranged as {arrangement or 'own'} is "
+                    f"{_scope_name(*expected)}, not {_scope_name(line_scope, category)}",
+                )
             )
     if line_scope not in boundary_scopes:
-        sink.add("SCP001", f"{path}.scope", f"scope {line_scope} is outside the boundary")
+        out.append(("SCP001", "scope", f"scope {line_scope} is outside the boundary"))
     elif category is not None and category not in boundary_cats:
-        sink.add(
-            "SCP001", f"{path}.category", f"Scope 3 category {category} is outside the boundary"
-        )
+        out.append(("SCP001", "category", f"Scope 3 category {category} is outside the boundary"))
+    return tuple(out)
 
 
 def _document_bytes(claim: Claim, line_bytes: list[bytes]) -> bytes:
@@ -333,6 +344,8 @@ def _run_lines(
     cats = frozenset(b.scope3_categories)
     start, end = claim.period.start, claim.period.end
     seen: set[str] = set()
+    scope_memo: dict[tuple[int, int | None, str, str | None], tuple[tuple[str, str, str], ...]]
+    scope_memo = {}
     results: list[LineResult] = []
     append = results.append
     compute_line = calc.line
@@ -343,16 +356,12 @@ def _run_lines(
             if line.id in seen:
                 sink.add("LINE001", f"{line.path}.id", f"line id {line.id!r} is used twice")
             seen.add(line.id)
-            _check_scope(
-                line.scope,
-                line.category,
-                line.activity,
-                v.get("arrangement"),
-                line.path,
-                sink,
-                scopes,
-                cats,
-            )
+            key = (line.scope, line.category, line.activity, v.get("arrangement"))
+            problems = scope_memo.get(key)
+            if problems is None:
+                problems = scope_memo[key] = _scope_problems(*key, scopes, cats)
+            for rule, fld, message in problems:
+                sink.add(rule, f"{line.path}.{fld}", message)
             d: date | None = v.get("date")
             if d is not None and not start <= d <= end:
                 sink.add("PER002", f"{line.path}.date", f"{d} is outside {start}..{end}")
@@ -372,10 +381,10 @@ def _run_lines(
                         f"{_show(standard, r.emissions)} kgCO2e",
                     )
             if r.upstream_cat3 and 3 not in cats:
-                key = "wtt_factor_id" if "wtt_factor_id" in v else "td_factor_id"
+                fld = "wtt_factor_id" if "wtt_factor_id" in v else "td_factor_id"
                 sink.add(
                     "SCP001",
-                    f"{line.path}.{key}",
+                    f"{line.path}.{fld}",
                     "upstream (WTT / T&D) emissions go to Scope 3 category 3, which is "
                     "outside the boundary",
                 )
@@ -403,9 +412,20 @@ def _run_lines(
 def _factor_findings(claim: Claim, standard: Standard, calc: Calculator, sink: _Sink) -> None:
     declared_index = {d.id: i for i, d in enumerate(claim.factors)}
     year = claim.period.start.year
-    for fid in sorted(calc.factor_use):
+    declared_used = {fid for fid in calc.used if calc.factors[fid].declared_in_claim}
+    counts: dict[str, int] = dict.fromkeys(declared_used, 0)
+    if declared_used:
+        for line in claim.lines:
+            for key in _FACTOR_KEYS:
+                fid = line.v.get(key)
+                if fid in counts:
+                    counts[fid] += 1
+            market = line.v.get("market")
+            if market is not None and market["factor_id"] in counts:
+                counts[market["factor_id"]] += 1
+    for fid in sorted(calc.used):
         f = calc.factors[fid]
-        n = calc.factor_use[fid]
+        n = counts.get(fid, 0)
         if f.declared_in_claim:
             sink.add(
                 "FAC002",
@@ -648,7 +668,7 @@ def _reduction(
             if (r.scope, r.category) not in cov:
                 sink.add(
                     "RED013",
-                    f"lines[{r.index}]",
+                    f"lines[{r.line_index}]",
                     f"{_scope_name(r.scope, r.category)} is not covered; ignored",
                 )
         current = _bucket_sum(totals, covered)
@@ -729,6 +749,16 @@ def check(
     allocations: Mapping[str, Decimal | int | str] | None = None,
 ) -> CheckReport:
     """Check ``claim`` under ``standard``; see the module docstring and :data:`RULES`."""
+    with paused_gc():
+        return _check(claim, standard, baseline, allocations)
+
+
+def _check(
+    claim: Claim,
+    standard: Standard,
+    baseline: Claim | None,
+    allocations: Mapping[str, Decimal | int | str] | None,
+) -> CheckReport:
     sink = _Sink()
     _envelope_findings(claim, standard, sink)
     calc, results = _run_lines(claim, standard, sink)
@@ -752,9 +782,8 @@ def check(
         else:
             onchain = {}
     line_bytes = [canonical_bytes_trusted(line.raw) for line in claim.lines]
-    k = keccak256
-    root = root_from_leaves([k(k(b)) for b in line_bytes])
-    doc_hash = k(_document_bytes(claim, line_bytes))
+    root = root_from_leaves(double_keccak_all(line_bytes))
+    doc_hash = keccak256(_document_bytes(claim, line_bytes))
     findings = tuple(sink.items)
     return CheckReport(
         passed=not any(f.severity == "error" for f in findings),

@@ -65,10 +65,11 @@ class Factor:
     time_sensitive: bool = False
     """Grid-type factors change every year: FAC004 warns when one is far from the period."""
 
-    @property
-    def denominator(self) -> str:
-        """The unit the factor applies to (``kgCO2e/L`` -> ``L``)."""
-        return self.unit.split("/", 1)[1]
+    denominator: str = ""
+    """The unit the factor applies to (``kgCO2e/L`` -> ``L``); set from ``unit``."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "denominator", self.unit.split("/", 1)[1])
 
 
 def _req(obj: Mapping[str, Any], key: str, where: str) -> Any:

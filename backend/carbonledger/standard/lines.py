@@ -459,7 +459,39 @@ _FULL_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
 }
 
 
+_FNS: Final[dict[str, dict[str, Validator]]] = {
+    act: {k: spec.validate for k, spec in specs.items()} for act, specs in _FULL_SPECS.items()
+}
+_REQUIRED: Final[dict[str, frozenset[str]]] = {
+    act: frozenset(k for k, spec in specs.items() if spec.required)
+    for act, specs in _FULL_SPECS.items()
+}
+
+
+def _validate_line_fast(raw: Any, i: int) -> Line | None:
+    """Happy path: no per-field bookkeeping; None means 'take the careful path'."""
+    if type(raw) is not dict:
+        return None
+    activity = raw.get("activity")
+    if type(activity) is not str or activity not in _FNS:
+        return None
+    fns = _FNS[activity]
+    if not _REQUIRED[activity] <= raw.keys():
+        return None
+    v: dict[str, Any] = {"activity": activity}
+    try:
+        for key, value in raw.items():
+            if key != "activity":
+                v[key] = fns[key](value)
+    except (KeyError, _Bad, _Nested):
+        return None
+    return Line(i, raw, v)
+
+
 def _validate_line(raw: Any, i: int, problems: list[FieldProblem]) -> Line | None:
+    line = _validate_line_fast(raw, i)
+    if line is not None:
+        return line
     path = f"lines[{i}]"
     if type(raw) is not dict:
         problems.append(FieldProblem(path, f"expected an object, got {_type_name(raw)}"))

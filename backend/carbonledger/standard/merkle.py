@@ -69,7 +69,7 @@ def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
         for i in range(0, n, 2):
             a = level[i]
             b = level[i + 1]
-            append(k(a + b) if a < b else k(b + a))
+            append(k(a + b if a < b else b + a))
         if len(level) % 2:
             append(level[-1])
         levels.append(nxt)

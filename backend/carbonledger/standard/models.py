@@ -39,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from carbonledger.standard._perf import paused_gc
 from carbonledger.standard.errors import ClaimFormatError, FieldProblem, FloatNotAllowedError
 from carbonledger.standard.lines import (
     BYTES32_RE,
@@ -406,6 +407,11 @@ def parse_claim(obj: Any) -> Claim:
     Raises :class:`ClaimFormatError` (or its subclass :class:`FloatNotAllowedError` when binary
     floats were found) listing every problem with its JSON path.
     """
+    with paused_gc():
+        return _parse_claim(obj)
+
+
+def _parse_claim(obj: Any) -> Claim:
     if isinstance(obj, (bytes, str)):
         obj = loads_claim_json(obj)
     if type(obj) is not dict:
