@@ -22,11 +22,26 @@ def example(name: str) -> dict[str, Any]:
     return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
 
 
-def intensity(fid: str, value: str, unit: str = "kgCO2e/tkm", basis: str = "TTW",
-              kind: str = "transport_intensity", **extra: Any) -> dict[str, Any]:
+def intensity(
+    fid: str,
+    value: str,
+    unit: str = "kgCO2e/tkm",
+    basis: str = "TTW",
+    kind: str = "transport_intensity",
+    **extra: Any,
+) -> dict[str, Any]:
     """A claim-declared factor."""
-    return {"id": fid, "name": fid, "value": value, "unit": unit, "kind": kind, "basis": basis,
-            "year": 2024, "source": {"document": "test"}, **extra}
+    return {
+        "id": fid,
+        "name": fid,
+        "value": value,
+        "unit": unit,
+        "kind": kind,
+        "basis": basis,
+        "year": 2024,
+        "source": {"document": "test"},
+        **extra,
+    }
 
 
 def footprint(lines: list[dict[str, Any]], *, fill: bool = True, **over: Any) -> dict[str, Any]:
@@ -38,11 +53,19 @@ def footprint(lines: list[dict[str, Any]], *, fill: bool = True, **over: Any) ->
         "period": {"start": "2024-01-01", "end": "2024-12-31"},
         "standard_version": load_default_standard().version_id,
         "gwp_set": "AR6",
-        "boundary": {"organisational": "operational_control", "scopes": [1, 2, 3],
-                     "scope3_categories": [1, 3, 4, 9]},
+        "boundary": {
+            "organisational": "operational_control",
+            "scopes": [1, 2, 3],
+            "scope3_categories": [1, 3, 4, 9],
+        },
         "lines": lines,
-        "declared": {"scope1": "0", "scope2_location": "0", "scope2_market": "0",
-                     "scope3": {}, "biogenic_co2": "0"},
+        "declared": {
+            "scope1": "0",
+            "scope2_location": "0",
+            "scope2_market": "0",
+            "scope3": {},
+            "biogenic_co2": "0",
+        },
     }
     doc.update(over)
     if fill:

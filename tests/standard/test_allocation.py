@@ -30,7 +30,10 @@ def test_allocations_sum_back_to_the_whole(whole: Decimal, weights: list[Decimal
 
 def test_equal_weights_split_the_leftover_quantum_to_the_first_parts() -> None:
     assert allocate(Decimal("1"), [Decimal(1)] * 3, Decimal("0.01")) == [
-        Decimal("0.34"), Decimal("0.33"), Decimal("0.33")]
+        Decimal("0.34"),
+        Decimal("0.33"),
+        Decimal("0.33"),
+    ]
 
 
 @pytest.mark.parametrize("weights", [[], [Decimal(0)], [Decimal(-1), Decimal(2)]])

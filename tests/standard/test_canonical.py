@@ -42,12 +42,15 @@ def test_keccak256_matches_the_ethereum_empty_string_hash() -> None:
 
 def test_canonical_bytes_follow_rfc8785_for_the_domains_value_types() -> None:
     # RFC 8785 section 3.2: members sorted, no whitespace, minimal string escapes, UTF-8.
-    value = {"b": [True, None, 10], "a": "é\n\u001f\"\\", "€": 1, "\U0001f600": 2, "\ufb33": 3}
+    value = {"b": [True, None, 10], "a": 'é\n\u001f"\\', "€": 1, "\U0001f600": 2, "\ufb33": 3}
     out = canonical_bytes(value)
     # UTF-16 order: U+1F600 (surrogates D83D..) sorts before U+FB33, unlike code-point order.
-    assert out == (
-        '{"a":"é\\n\\u001f\\"\\\\","b":[true,null,10],"€":1,"\U0001f600":2,"\ufb33":3}'
-    ).encode()
+    assert (
+        out
+        == (
+            '{"a":"é\\n\\u001f\\"\\\\","b":[true,null,10],"€":1,"\U0001f600":2,"\ufb33":3}'
+        ).encode()
+    )
 
 
 @pytest.mark.parametrize("bad", [1.5, {"x": [0.1]}, 2**53, {1: "a"}, "\ud800"])

@@ -22,8 +22,11 @@ from .standard_helpers import example
 
 lines_strategy = st.lists(
     st.fixed_dictionaries(
-        {"id": st.text(min_size=1, max_size=6), "activity": st.just("fuel"),
-         "quantity": st.integers(0, 10**6).map(str)}
+        {
+            "id": st.text(min_size=1, max_size=6),
+            "activity": st.just("fuel"),
+            "quantity": st.integers(0, 10**6).map(str),
+        }
     ),
     min_size=1,
     max_size=40,
@@ -54,7 +57,9 @@ def test_an_empty_tree_is_refused() -> None:
 
 @settings(max_examples=60)
 @given(lines_strategy, st.data())
-def test_a_proof_verifies_its_line_and_no_other(lines: list[dict[str, str]], data: st.DataObject) -> None:
+def test_a_proof_verifies_its_line_and_no_other(
+    lines: list[dict[str, str]], data: st.DataObject
+) -> None:
     root = merkle_root(lines)
     index = data.draw(st.integers(0, len(lines) - 1))
     proof = merkle_proof(lines, index)
