@@ -46,7 +46,9 @@ def claim_ledger(
 def overlap_settlement(
     project: Any, admins: list[Any], member_registry: Any, claim_ledger: Any
 ) -> Any:
-    return admins[0].deploy(project.OverlapSettlement, member_registry.address, claim_ledger.address)
+    return admins[0].deploy(
+        project.OverlapSettlement, member_registry.address, claim_ledger.address
+    )
 
 
 @pytest.fixture(scope="session")

@@ -204,3 +204,11 @@ def emitted(tx: Any, event: Any) -> list[dict[str, Any]]:
 def event_names(tx: Any) -> list[str]:
     """The names of all decoded events of ``tx``, in order."""
     return [log.event_name for log in tx.events]
+
+
+def encode_error(signature: str, *values: Any) -> bytes:
+    """ABI-encode custom error ``signature`` (e.g. ``"X(uint256,bytes32)"``) with ``values``."""
+    from eth_abi.abi import encode
+
+    types = signature[signature.index("(") + 1 : -1]
+    return keccak(signature.encode())[:4] + encode(types.split(",") if types else [], list(values))

@@ -47,22 +47,30 @@ def test_constructor_admits_initial_admins_and_sets_quorum(project: Any, admins:
         "signingKey": admins[0].address,
         "roles": ADMIN,
     }
-    assert emitted(receipt, member_registry.AdminQuorumChanged) == [{"previousQuorum": 0, "quorum": 2}]
+    assert emitted(receipt, member_registry.AdminQuorumChanged) == [
+        {"previousQuorum": 0, "quorum": 2}
+    ]
 
 
 @pytest.mark.parametrize("quorum", [0, 3])
 def test_constructor_refuses_a_quorum_outside_one_to_admin_count(
     project: Any, accounts: Any, quorum: int
 ) -> None:
-    with ape.reverts(project.MemberRegistry.MemberRegistryInvalidQuorum, quorum=quorum, adminCount=2):
-        accounts[0].deploy(project.MemberRegistry, [accounts[0].address, accounts[1].address], quorum)
+    with ape.reverts(
+        project.MemberRegistry.MemberRegistryInvalidQuorum, quorum=quorum, adminCount=2
+    ):
+        accounts[0].deploy(
+            project.MemberRegistry, [accounts[0].address, accounts[1].address], quorum
+        )
 
 
 def test_constructor_refuses_zero_and_duplicate_admins(project: Any, accounts: Any) -> None:
     with ape.reverts(project.MemberRegistry.MemberRegistryZeroAddress):
         accounts[0].deploy(project.MemberRegistry, [ZERO_ADDRESS], 1)
     with ape.reverts(
-        project.MemberRegistry.MemberRegistryAlreadyMember, account=accounts[0].address, status=ACTIVE
+        project.MemberRegistry.MemberRegistryAlreadyMember,
+        account=accounts[0].address,
+        status=ACTIVE,
     ):
         accounts[0].deploy(project.MemberRegistry, [accounts[0].address, accounts[0].address], 1)
 
@@ -121,9 +129,7 @@ def test_admission_needs_quorum_and_emits_every_step(
     assert member_registry.proposalOf(pid).status == EXECUTED
 
 
-def test_non_admins_cannot_propose_approve_or_execute(
-    ledger: Ledger, newcomer: Any
-) -> None:
+def test_non_admins_cannot_propose_approve_or_execute(ledger: Ledger, newcomer: Any) -> None:
     registry, firm = ledger.registry, ledger.firms[0]
     with ape.reverts(registry.MemberRegistryNotAdmin, account=firm.address):
         registry.proposeRemoval(ledger.firms[1].address, sender=firm.account)
@@ -136,7 +142,9 @@ def test_non_admins_cannot_propose_approve_or_execute(
 
 def test_an_admin_cannot_approve_twice(member_registry: Any, admins: list[Any]) -> None:
     pid = member_registry.proposeQuorum(3, sender=admins[0]).return_value
-    with ape.reverts(member_registry.MemberRegistryAlreadyApproved, proposalId=pid, admin=admins[0].address):
+    with ape.reverts(
+        member_registry.MemberRegistryAlreadyApproved, proposalId=pid, admin=admins[0].address
+    ):
         member_registry.approve(pid, sender=admins[0])
 
 
@@ -148,12 +156,16 @@ def test_unknown_executed_and_expired_proposals_are_refused(
     pid = member_registry.proposeQuorum(3, sender=admins[0]).return_value
     member_registry.approve(pid, sender=admins[1])
     member_registry.execute(pid, sender=admins[0])
-    with ape.reverts(member_registry.MemberRegistryProposalNotPending, proposalId=pid, status=EXECUTED):
+    with ape.reverts(
+        member_registry.MemberRegistryProposalNotPending, proposalId=pid, status=EXECUTED
+    ):
         member_registry.execute(pid, sender=admins[0])
     pid = member_registry.proposeQuorum(1, sender=admins[0]).return_value
     expires = member_registry.proposalOf(pid).expiresAt
     chain.pending_timestamp = expires + 1
-    with ape.reverts(member_registry.MemberRegistryProposalExpired, proposalId=pid, expiresAt=expires):
+    with ape.reverts(
+        member_registry.MemberRegistryProposalExpired, proposalId=pid, expiresAt=expires
+    ):
         member_registry.approve(pid, sender=admins[1])
 
 
@@ -182,7 +194,9 @@ def test_removal_is_final_and_the_account_is_never_readmitted(ledger: Ledger) ->
     with ape.reverts(registry.MemberRegistryUnexpectedStatus, account=firm.address, status=REMOVED):
         registry.proposeRemoval(firm.address, sender=ledger.admins[0])
     with ape.reverts(registry.MemberRegistryAlreadyMember, account=firm.address, status=REMOVED):
-        registry.proposeAdmission(firm.address, h("r"), "n", firm.key.address, FIRM, sender=ledger.admins[0])
+        registry.proposeAdmission(
+            firm.address, h("r"), "n", firm.key.address, FIRM, sender=ledger.admins[0]
+        )
 
 
 def test_suspension_and_reinstatement_toggle_the_roles(ledger: Ledger) -> None:
@@ -190,7 +204,9 @@ def test_suspension_and_reinstatement_toggle_the_roles(ledger: Ledger) -> None:
     tx = ledger.govern("proposeSuspension", firm.address)
     assert emitted(tx, registry.MemberSuspended) == [{"account": firm.address}]
     assert not registry.hasRole(firm.address, FIRM)
-    with ape.reverts(registry.MemberRegistryUnexpectedStatus, account=firm.address, status=SUSPENDED):
+    with ape.reverts(
+        registry.MemberRegistryUnexpectedStatus, account=firm.address, status=SUSPENDED
+    ):
         registry.proposeSuspension(firm.address, sender=ledger.admins[0])
     tx = ledger.govern("proposeReinstatement", firm.address)
     assert emitted(tx, registry.MemberReinstated) == [{"account": firm.address}]
@@ -208,7 +224,9 @@ def test_roles_change_by_quorum(ledger: Ledger) -> None:
     assert registry.hasRole(firm.address, AUDITOR)
     with ape.reverts(registry.MemberRegistryInvalidRoles, roles=0):
         registry.proposeRoles(firm.address, 0, sender=ledger.admins[0])
-    with ape.reverts(registry.MemberRegistryUnexpectedStatus, account=ledger.outsider.address, status=NONE):
+    with ape.reverts(
+        registry.MemberRegistryUnexpectedStatus, account=ledger.outsider.address, status=NONE
+    ):
         registry.proposeRoles(ledger.outsider.address, FIRM, sender=ledger.admins[0])
 
 
@@ -256,7 +274,9 @@ def test_approvals_of_admins_who_lost_the_role_do_not_count(ledger: Ledger) -> N
     ledger.govern("proposeRoles", admins[2].address, FIRM)
     assert registry.approvalsOf(pid) == 0
     registry.approve(pid, sender=admins[0])
-    with ape.reverts(registry.MemberRegistryQuorumNotReached, proposalId=pid, approvals=1, quorum=2):
+    with ape.reverts(
+        registry.MemberRegistryQuorumNotReached, proposalId=pid, approvals=1, quorum=2
+    ):
         registry.execute(pid, sender=admins[0])
 
 
@@ -293,7 +313,9 @@ def test_key_rotation_is_refused_for_outsiders_suspended_members_and_zero_keys(
 def test_views_describe_proposals_and_state(ledger: Ledger) -> None:
     registry, admins = ledger.registry, ledger.admins
     count = registry.proposalCount()
-    pid = registry.proposeRoles(ledger.firms[0].address, FIRM | AUDITOR, sender=admins[0]).return_value
+    pid = registry.proposeRoles(
+        ledger.firms[0].address, FIRM | AUDITOR, sender=admins[0]
+    ).return_value
     assert pid == count + 1
     p = registry.proposalOf(pid)
     assert (p.action, p.status, p.proposer, p.account, p.roles) == (
