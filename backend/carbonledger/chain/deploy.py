@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from eth_account import Account
 from web3 import Web3
-from web3.types import TxReceipt
 
 from carbonledger.chain.artifacts import ContractArtifact, bytecode_hash
 from carbonledger.chain.errors import ChainError
 from carbonledger.chain.manifest import DeployedContract, Deployment, code_hash
+from carbonledger.chain.sender import TxSender
 
 #: The contracts in the order they are deployed (each takes the earlier ones' addresses).
 DEPLOY_ORDER: tuple[str, ...] = (
@@ -26,7 +25,7 @@ Progress = Callable[[str], None]
 
 
 class DeployFailed(ChainError):
-    """A deployment transaction failed."""
+    """The deployment could not be done."""
 
 
 def _constructor_args(
@@ -41,32 +40,6 @@ def _constructor_args(
     if name == "OverlapSettlement":
         return [done["MemberRegistry"], done["ClaimLedger"]]
     raise DeployFailed(f"no constructor arguments are known for {name}")
-
-
-class Deployer:
-    """Sends transactions from one locally held key, managing its nonce."""
-
-    def __init__(self, w3: Web3, private_key: str) -> None:
-        self.w3 = w3
-        self.account = Account.from_key(private_key)
-        self.nonce = int(w3.eth.get_transaction_count(self.account.address, "pending"))
-
-    def send(self, tx: dict[str, Any], what: str) -> TxReceipt:
-        tx = {
-            **tx,
-            "from": self.account.address,
-            "nonce": self.nonce,
-            "chainId": int(self.w3.eth.chain_id),
-            "gasPrice": int(self.w3.eth.gas_price),
-        }
-        tx.setdefault("gas", int(self.w3.eth.estimate_gas(tx) * 12 // 10) + 50_000)  # type: ignore[arg-type]
-        signed = self.account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        self.nonce += 1
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
-        if receipt["status"] != 1:
-            raise DeployFailed(f"{what} failed in transaction {tx_hash.hex()}")
-        return receipt
 
 
 def deploy_contracts(
@@ -86,7 +59,7 @@ def deploy_contracts(
     missing = [n for n in DEPLOY_ORDER if n not in artifacts]
     if missing:
         raise DeployFailed(f"compiled artifacts lack {', '.join(missing)}")
-    sender = Deployer(w3, deployer_key)
+    sender = TxSender(w3, deployer_key)
     admins = list(admins) if admins else [sender.account.address]
     addresses: dict[str, str] = {}
     deployed: dict[str, DeployedContract] = {}
@@ -97,10 +70,8 @@ def deploy_contracts(
         artifact = artifacts[name]
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         args = _constructor_args(name, admins, admin_quorum, addresses)
-        tx = factory.constructor(*args).build_transaction(
-            {"from": sender.account.address, "nonce": sender.nonce, "gasPrice": 0, "gas": 0}
-        )
-        receipt = sender.send({"data": tx["data"]}, f"deployment of {name}")
+        data = factory.constructor(*args).data_in_transaction
+        receipt = sender.transact({"data": data}, f"deployment of {name}")
         address = str(receipt["contractAddress"])
         addresses[name] = address
         block = int(receipt["blockNumber"])
