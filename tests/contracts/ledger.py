@@ -212,3 +212,133 @@ def encode_error(signature: str, *values: Any) -> bytes:
 
     types = signature[signature.index("(") + 1 : -1]
     return keccak(signature.encode())[:4] + encode(types.split(",") if types else [], list(values))
+
+
+# ------------------------------------------------------------------ settlement helpers
+
+
+def terms_for(
+    ledger: Ledger, parties: list[Member], claim_ids: list[bytes], **fields: Any
+) -> td.SettlementTerms:
+    """Valid settlement terms between ``parties`` (equal-ish shares) about ``claim_ids``."""
+    n = len(parties)
+    shares = [10_000 // n] * n
+    shares[0] += 10_000 - sum(shares)
+    values: dict[str, Any] = {
+        "parties": tuple(p.address for p in parties),
+        "shares_bps": tuple(shares),
+        "claim_ids": tuple(claim_ids),
+        "overlap_kg_co2e": 50_000,
+        "shipment_root": h("shipments"),
+        "project_hash": h("project"),
+        "total_cost": 1_000_001,
+        "currency": "EUR",
+        "expected_reduction_kg_co2e": 30_000,
+        "signing_deadline": ledger.now() + 7 * DAY,
+    }
+    values.update(fields)
+    return td.SettlementTerms(**values)
+
+
+def _signed(ledger: Ledger, message: Any, builder: Any, key: LocalAccount) -> tuple[Any, bytes]:
+    return message, td.sign_typed_data(key.key, builder(ledger.settlement_domain, message))
+
+
+def consent(
+    ledger: Ledger, sid: bytes, party: Member, key: LocalAccount | None = None, **fields: Any
+) -> tuple[td.Consent, bytes]:
+    values: dict[str, Any] = {
+        "settlement_id": sid,
+        "party": party.address,
+        "nonce": int(ledger.settlement.nonces(party.address)),
+        "deadline": ledger.now() + DAY,
+    }
+    values.update(fields)
+    return _signed(ledger, td.Consent(**values), td.consent_typed_data, key or party.key)
+
+
+def decline(
+    ledger: Ledger, sid: bytes, party: Member, key: LocalAccount | None = None, **fields: Any
+) -> tuple[td.Decline, bytes]:
+    values: dict[str, Any] = {
+        "settlement_id": sid,
+        "party": party.address,
+        "reason_hash": h("too expensive"),
+        "nonce": int(ledger.settlement.nonces(party.address)),
+        "deadline": ledger.now() + DAY,
+    }
+    values.update(fields)
+    return _signed(ledger, td.Decline(**values), td.decline_typed_data, key or party.key)
+
+
+def attestation(
+    ledger: Ledger,
+    sid: bytes,
+    realised: int,
+    auditor: Member | None = None,
+    key: LocalAccount | None = None,
+    **fields: Any,
+) -> tuple[td.ReductionAttestation, bytes]:
+    auditor = auditor or ledger.auditor
+    values: dict[str, Any] = {
+        "settlement_id": sid,
+        "auditor": auditor.address,
+        "realised_kg_co2e": realised,
+        "evidence_hash": h("evidence"),
+        "nonce": int(ledger.settlement.nonces(auditor.address)),
+        "deadline": ledger.now() + DAY,
+    }
+    values.update(fields)
+    return _signed(
+        ledger,
+        td.ReductionAttestation(**values),
+        td.reduction_attestation_typed_data,
+        key or auditor.key,
+    )
+
+
+def citation(
+    ledger: Ledger,
+    sid: bytes,
+    party: Member,
+    claim_id: bytes,
+    key: LocalAccount | None = None,
+    **fields: Any,
+) -> tuple[td.Citation, bytes]:
+    values: dict[str, Any] = {
+        "settlement_id": sid,
+        "party": party.address,
+        "claim_id": claim_id,
+        "nonce": int(ledger.settlement.nonces(party.address)),
+        "deadline": ledger.now() + DAY,
+    }
+    values.update(fields)
+    return _signed(ledger, td.Citation(**values), td.citation_typed_data, key or party.key)
+
+
+def payment(
+    ledger: Ledger,
+    sid: bytes,
+    payer: Member,
+    amount: int,
+    key: LocalAccount | None = None,
+    **fields: Any,
+) -> tuple[td.Payment, bytes]:
+    values: dict[str, Any] = {
+        "settlement_id": sid,
+        "payer": payer.address,
+        "amount": amount,
+        "reference_hash": h(f"bank-transfer-{amount}"),
+        "nonce": int(ledger.settlement.nonces(payer.address)),
+        "deadline": ledger.now() + DAY,
+    }
+    values.update(fields)
+    return _signed(ledger, td.Payment(**values), td.payment_typed_data, key or payer.key)
+
+
+def send(ledger: Ledger, method: str, signed: tuple[Any, bytes], sender: Any = None) -> Any:
+    """Call ``settlement.<method>(message, signature)`` from the relayer."""
+    message, signature = signed
+    return getattr(ledger.settlement, method)(
+        message.as_tuple(), signature, sender=sender or ledger.relayer.account
+    )

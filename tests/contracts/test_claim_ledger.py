@@ -68,7 +68,12 @@ def test_event_details_decode_back_to_the_signed_fields(ledger: Ledger) -> None:
     claim = ledger.claim(ledger.firms[0], biogenic=2**64 - 1, scope3=2**40, period_end=2**63)
     header, scopes = td.pack_claim_details(claim)
     decoded = ledger.claims.unpackClaimDetails(header, scopes)
-    assert tuple(decoded) == (0, ledger.version, claim.period_start, 2**63, 2**64 - 1) + (
+    assert tuple(decoded) == (
+        0,
+        ledger.version,
+        claim.period_start,
+        2**63,
+        2**64 - 1,
         claim.scope1,
         claim.scope2_location,
         claim.scope2_market,
