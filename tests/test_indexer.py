@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,15 @@ from tests.cli.records import publish_standard_version
 from tests.conftest import DeployedChain
 
 
-def publish(chain: DeployedChain, text: str) -> int:
+def publish(chain: DeployedChain, text: str) -> tuple[int, str]:
+    """Publish a standard version (content hashes are unique, so salt the text).
+
+    Returns the version number and the content hash as 0x-hex.
+    """
     registry = chain.contract("StandardRegistry")
-    return publish_standard_version(chain.w3, registry, ANVIL_DEV_KEY_0, Web3.keccak(text=text))
+    content = Web3.keccak(text=f"{text} {uuid.uuid4()}")
+    version = publish_standard_version(chain.w3, registry, ANVIL_DEV_KEY_0, content)
+    return version, "0x" + bytes(content).hex()
 
 
 def published_versions(engine: Engine) -> list[int]:
@@ -51,7 +58,7 @@ def test_events_are_indexed_once_and_resume_after_a_restart(
     deployed_chain: DeployedChain, database_url: str
 ) -> None:
     engine = make_engine(database_url)
-    first = publish(deployed_chain, "indexer resume 1")
+    first, _ = publish(deployed_chain, "indexer resume 1")
     indexer = Indexer(
         engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
     )
@@ -61,7 +68,7 @@ def test_events_are_indexed_once_and_resume_after_a_restart(
     assert indexer.catch_up() == 0
     assert count(engine) == rows
 
-    second = publish(deployed_chain, "indexer resume 2")
+    second, _ = publish(deployed_chain, "indexer resume 2")
     restarted = Indexer(
         make_engine(database_url),
         deployed_chain.w3,
@@ -81,12 +88,12 @@ def test_lost_blocks_are_unindexed_and_their_replacement_indexed(
         engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
     )
     snapshot = deployed_chain.w3.provider.make_request("evm_snapshot", [])["result"]
-    lost = publish(deployed_chain, "a block the chain will lose")
+    lost, lost_hash = publish(deployed_chain, "a block the chain will lose")
     indexer.catch_up()
     assert lost in published_versions(engine)
 
     deployed_chain.w3.provider.make_request("evm_revert", [snapshot])
-    replacement = publish(deployed_chain, "the block that replaced it")
+    replacement, expected = publish(deployed_chain, "the block that replaced it")
     assert replacement == lost  # the same version number, in a different block
     indexer.catch_up()
     with engine.connect() as conn:
@@ -99,7 +106,5 @@ def test_lost_blocks_are_unindexed_and_their_replacement_indexed(
             .scalars()
             .all()
         )
-    expected = "0x" + Web3.keccak(text="the block that replaced it").hex().removeprefix("0x")
     assert expected in hashes
-    lost_hash = "0x" + Web3.keccak(text="a block the chain will lose").hex().removeprefix("0x")
     assert lost_hash not in hashes

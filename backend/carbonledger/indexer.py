@@ -20,7 +20,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from web3 import Web3
 from web3._utils.events import get_event_data
 from web3.types import LogReceipt
@@ -179,10 +179,22 @@ class Indexer:
         )
         rows = self._rows(logs)
         to_hash = self._block_hash(to_block)
+        in_range = (
+            select(func.count())
+            .select_from(chain_events)
+            .where(
+                chain_events.c.chain_id == self.chain_id,
+                chain_events.c.block_number.between(next_block, to_block),
+            )
+        )
         with self.engine.begin() as conn:
-            inserted = conn.execute(self._insert, rows).rowcount if rows else 0
+            inserted = 0
+            if rows:  # rowcount is not reliable for executemany: count what is new
+                before = int(conn.execute(in_range).scalar_one())
+                conn.execute(self._insert, rows)
+                inserted = int(conn.execute(in_range).scalar_one()) - before
             self._save_cursor(conn, to_block + 1, to_hash)
-        return max(0, inserted)
+        return inserted
 
     def _rows(self, logs: Sequence[LogReceipt]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []

@@ -96,13 +96,18 @@ class RunInfo:
             return None
 
     def alive(self) -> bool:
+        """True while the process runs (a zombie, exited but not yet reaped, is not)."""
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
             return False
         except PermissionError:
             return True
-        return True
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return True
+        return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 class LedgerRuntime:

@@ -93,7 +93,8 @@ def verify_deployment(w3: Web3, deployment: Deployment, where: str) -> None:
             f"the chain at {where} has chain id {chain_id}, but the deployment manifest "
             f"was written for chain id {deployment.chain_id}"
         )
-    for name, contract in deployment.contracts.items():
+    in_deploy_order = sorted(deployment.contracts.items(), key=lambda item: item[1].block)
+    for name, contract in in_deploy_order:
         found = code_hash(w3, contract.address)
         if found != contract.code_hash:
             empty = found == "0x" + keccak(b"").hex()
