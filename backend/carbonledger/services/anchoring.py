@@ -1,0 +1,281 @@
+"""The anchoring worker: sends the outbox to the chain, and re-sends what the chain lost.
+
+It runs in a background thread of the service. Each round it
+
+1. reconciles: for claims recorded recently, checks that the block that holds them is still
+   the chain's block of that number; where it is not (anvil restarted from an older snapshot,
+   see docs/chain.md), it asks the contract whether the claim (or its check) is still there
+   and puts whatever is missing back in the outbox;
+2. relays accepted claims in order of acceptance, up to ``batch_size`` per
+   ``trySubmitClaims`` transaction (a claim the chain already has is recognised by the
+   contract's duplicate refusal and marked anchored, so a retry never records a claim twice);
+3. records the checker's outcome of anchored claims in one ``recordChecks`` transaction.
+
+Everything it needs is in the claims table, so a restart (even after SIGKILL) resumes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from eth_utils.crypto import keccak
+
+from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.typed_data import Claim, ClaimKind
+from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow, ClaimStore
+
+log = logging.getLogger("carbonledger.anchoring")
+
+DUPLICATE_SELECTOR = keccak(text="ClaimLedgerDuplicateClaim(bytes32)")[:4]
+
+
+def claim_from_row(row: ClaimRow) -> Claim:
+    """The signed struct stored with the row."""
+    c = row.claim
+    return Claim(
+        firm=str(c["firm"]),
+        kind=ClaimKind(int(c["kind"])),
+        standard_version=int(c["standard_version"]),
+        period_start=int(c["period_start"]),
+        period_end=int(c["period_end"]),
+        document_hash=bytes.fromhex(str(c["document_hash"])[2:]),
+        activity_root=bytes.fromhex(str(c["activity_root"])[2:]),
+        scope1=int(c["scope1"]),
+        scope2_location=int(c["scope2_location"]),
+        scope2_market=int(c["scope2_market"]),
+        scope3=int(c["scope3"]),
+        biogenic=int(c["biogenic"]),
+        nonce=int(c["nonce"]),
+        deadline=int(c["deadline"]),
+        baseline=bytes.fromhex(str(c["baseline"])[2:]),
+        supersedes=bytes.fromhex(str(c["supersedes"])[2:]),
+    )
+
+
+def claim_to_json(claim: Claim) -> dict[str, object]:
+    """The struct in the form :func:`claim_from_row` reads back."""
+    return {
+        "firm": claim.firm,
+        "kind": int(claim.kind),
+        "standard_version": claim.standard_version,
+        "period_start": claim.period_start,
+        "period_end": claim.period_end,
+        "document_hash": "0x" + claim.document_hash.hex(),
+        "activity_root": "0x" + claim.activity_root.hex(),
+        "scope1": claim.scope1,
+        "scope2_location": claim.scope2_location,
+        "scope2_market": claim.scope2_market,
+        "scope3": claim.scope3,
+        "biogenic": claim.biogenic,
+        "nonce": claim.nonce,
+        "deadline": claim.deadline,
+        "baseline": "0x" + claim.baseline.hex(),
+        "supersedes": "0x" + claim.supersedes.hex(),
+    }
+
+
+def _id(row: ClaimRow) -> bytes:
+    return bytes.fromhex(row.claim_id[2:])
+
+
+class AnchorWorker:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        ledger: LedgerGateway,
+        store: ClaimStore,
+        *,
+        batch_size: int = 100,
+        idle_interval: float = 0.5,
+        reconcile_window: float = 600.0,
+        error_names: Callable[[bytes], str] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.reconcile_window = reconcile_window
+        self.error_names = error_names or (lambda data: "0x" + data.hex())
+        self._wake = threading.Condition()
+        self._progress = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_reconcile = 0.0
+        self.last_error: str | None = None
+
+    # --- lifecycle ---
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="anchor-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self.kick()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def kick(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def wait_for(self, claim_id: str, timeout: float) -> ClaimRow | None:
+        """Wait until ``claim_id`` is checked or refused on chain, or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        self.kick()
+        with self._progress:
+            while True:
+                row = self.store.get(claim_id)
+                if row is None or row.state in (CHECKED, REFUSED):
+                    return row
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return row
+                self._progress.wait(min(left, 0.5))
+
+    def _run(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                did = self.run_once(full_reconcile=first)
+                first = False
+                self.last_error = None
+            except Exception as exc:  # the chain may be down: keep the outbox, try again
+                did = 0
+                self.last_error = str(exc)[:300]
+                log.warning("anchoring round failed: %s", self.last_error)
+                with contextlib.suppress(Exception):
+                    self.ledger.sender.resync()
+                self._stop.wait(1.0)
+            with self._progress:
+                self._progress.notify_all()
+            if did == 0:
+                with self._wake:
+                    self._wake.wait(self.idle_interval)
+
+    # --- one round ---
+    def run_once(self, full_reconcile: bool = False) -> int:
+        """One round; returns how many claims moved on."""
+        now = time.monotonic()
+        if full_reconcile or now - self._last_reconcile > 2.0:
+            self.reconcile(since_block=0 if full_reconcile else None)
+            self._last_reconcile = now
+        moved = self.anchor_pending()
+        moved += self.check_pending()
+        return moved
+
+    def anchor_pending(self) -> int:
+        rows = self.store.in_state(ACCEPTED, self.batch_size)
+        if not rows:
+            return 0
+        outcome = self.ledger.submit_claims(
+            [(claim_from_row(r), bytes.fromhex(r.signature[2:])) for r in rows]
+        )
+        anchored = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
+        a = outcome.anchored
+        self.store.mark_anchored(anchored, a.tx_hash, a.block_number, a.block_hash)
+        for index, reason in outcome.failed.items():
+            row = rows[index]
+            if reason[:4] == DUPLICATE_SELECTOR:
+                found = self.ledger.find_submission(_id(row))
+                if found is not None:
+                    self.store.mark_anchored(
+                        [row.claim_id], found.tx_hash, found.block_number, found.block_hash
+                    )
+                    continue
+            name = self.error_names(reason)
+            log.warning("the chain refused claim %s: %s", row.claim_id, name)
+            self.store.mark_refused(row.claim_id, f"refused by the ClaimLedger: {name}")
+        return len(rows)
+
+    def check_pending(self) -> int:
+        rows = self.store.in_state(ANCHORED, self.batch_size)
+        if not rows:
+            return 0
+        results = [(_id(r), r.check_passed, bytes.fromhex(r.report_hash[2:])) for r in rows]
+        try:
+            where = self.ledger.record_checks(results)
+        except Exception:
+            return self._check_one_by_one(rows)
+        self.store.mark_checked(
+            [r.claim_id for r in rows], where.tx_hash, where.block_number, where.block_hash
+        )
+        return len(rows)
+
+    def _check_one_by_one(self, rows: Sequence[ClaimRow]) -> int:
+        done = 0
+        for row in rows:
+            state = self.ledger.claim_state(_id(row))
+            if state.status == "none":
+                self.store.reset_to_accepted([row.claim_id])
+                continue
+            try:
+                where = self.ledger.record_checks(
+                    [(_id(row), row.check_passed, bytes.fromhex(row.report_hash[2:]))]
+                )
+            except Exception as exc:
+                log.warning("recording the check of %s failed: %s", row.claim_id, exc)
+                self.ledger.sender.resync()
+                continue
+            self.store.mark_checked(
+                [row.claim_id], where.tx_hash, where.block_number, where.block_hash
+            )
+            done += 1
+        return done
+
+    # --- reconciliation ---
+    def reconcile(self, since_block: int | None = None) -> int:
+        """Put back in the outbox what the chain no longer has; return how many."""
+        head = self.ledger.head()
+        if since_block is None:
+            since_block = max(0, min(head, self.store.newest_block()) - 256)
+        rows = self.store.anchored_since(since_block)
+        if not rows:
+            return 0
+        hashes: dict[int, str | None] = {}
+
+        def still_there(number: int | None, block_hash: str | None) -> bool:
+            if number is None:
+                return True
+            if number not in hashes:
+                hashes[number] = self.ledger.block_hash(number) if number <= head else None
+            return hashes[number] == block_hash
+
+        lost_claims: list[str] = []
+        lost_checks: list[str] = []
+        for row in rows:
+            claim_ok = still_there(row.block_number, row.block_hash)
+            check_ok = row.state != CHECKED or still_there(
+                row.check_block_number, row.check_block_hash
+            )
+            if claim_ok and check_ok:
+                continue
+            state = self.ledger.claim_state(_id(row))
+            if state.status == "none":
+                lost_claims.append(row.claim_id)
+                continue
+            if not claim_ok:
+                found = self.ledger.find_submission(_id(row))
+                if found is not None:
+                    self.store.mark_anchored(
+                        [row.claim_id], found.tx_hash, found.block_number, found.block_hash
+                    )
+            if row.state == CHECKED and (not check_ok or not claim_ok):
+                if state.check == "none":
+                    lost_checks.append(row.claim_id)
+                else:
+                    found = self.ledger.find_check(_id(row))
+                    if found is not None:
+                        self.store.mark_checked(
+                            [row.claim_id], found.tx_hash, found.block_number, found.block_hash
+                        )
+        if lost_claims:
+            log.warning("the chain lost %d claim(s); re-anchoring them", len(lost_claims))
+            self.store.reset_to_accepted(lost_claims)
+        if lost_checks:
+            self.store.reset_to_anchored(lost_checks)
+        return len(lost_claims) + len(lost_checks)

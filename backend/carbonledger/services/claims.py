@@ -1,0 +1,252 @@
+"""Submitting a claim: validate, verify the firm's signature, check, store, anchor, attest.
+
+:meth:`ClaimService.submit` does, in this order (issue 5, item 2):
+
+1. parse the document (``InvalidRequest`` with field paths when malformed);
+2. rebuild the exact struct the firm signed (:func:`carbonledger.claims.build_claim`) and
+   recover the signer: it must be the firm's current signing key (``SignatureMismatch``, 401)
+   and the firm an active member with the firm role (``NotPermitted``, 403);
+3. refuse a duplicate (``Conflict``: the same document of the same firm, e.g. a replayed
+   signature) and a nonce that is not the next one for the firm;
+4. run the standard checker (a failing claim is still recorded, as failed, with its report);
+5. store the document encrypted in the evidence vault and the claim in the claims table
+   (the outbox): from here on the claim is **accepted** and will reach the chain;
+6. let the anchoring worker relay it and record the checker's outcome, and wait (bounded)
+   for both, so the answer usually carries the transaction and block.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eth_account import Account
+from eth_utils.address import to_checksum_address
+
+from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.typed_data import ZERO32, claim_digest
+from carbonledger.chain.typed_data import claim_id as compute_id
+from carbonledger.claims import ClaimMappingError, build_claim
+from carbonledger.services.anchoring import AnchorWorker, claim_to_json
+from carbonledger.services.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    NotPermitted,
+    SignatureMismatch,
+)
+from carbonledger.standard import Claim as ClaimDocument
+from carbonledger.standard import (
+    ClaimFormatError,
+    Standard,
+    StandardError,
+    canonical_bytes,
+    check,
+    document_hash,
+    parse_claim,
+)
+from carbonledger.standard.models import ReductionClaim
+from carbonledger.store.claims import ClaimAlreadyStored, ClaimRow, ClaimStore
+from carbonledger.vault import client as vault_client
+from carbonledger.vault.errors import (
+    DocumentAlreadyExists,
+    DocumentNotFound,
+    UnknownReader,
+    VaultAccessDenied,
+)
+from carbonledger.vault.service import EvidenceVault
+
+FIRM_ROLE = 1 << 1
+MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a firm posts: its document as it wrote it, and its signature over the claim."""
+
+    document: bytes
+    signature: bytes
+    nonce: int
+    deadline: int
+    supersedes: bytes = ZERO32
+    baseline_document: bytes | None = None
+
+
+def _problems(error: ClaimFormatError, prefix: str) -> list[dict[str, str]]:
+    return [
+        {"field": f"{prefix}.{p.path}".rstrip("."), "message": p.message} for p in error.problems
+    ]
+
+
+class ClaimService:
+    """The claim pipeline (see the module docstring)."""
+
+    def __init__(
+        self,
+        ledger: LedgerGateway,
+        store: ClaimStore,
+        vault: EvidenceVault,
+        standard: Standard,
+        worker: AnchorWorker | None,
+        *,
+        service_reader: str,
+        service_vault_key: bytes,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.vault = vault
+        self.standard = standard
+        self.worker = worker
+        self.service_reader = service_reader
+        self.service_vault_key = service_vault_key
+        self.clock = clock
+
+    # --- documents ---
+    def parse(self, raw: bytes, field: str = "document") -> ClaimDocument:
+        try:
+            return parse_claim(raw)
+        except ClaimFormatError as exc:
+            raise InvalidRequest(
+                f"{field} is not a valid claim document", _problems(exc, field)
+            ) from None
+
+    def read_document(self, claim_id: str) -> bytes:
+        """The stored document of ``claim_id``, opened with the service's own vault key."""
+        try:
+            envelope = self.vault.get(self.service_reader, claim_id)
+        except (DocumentNotFound, VaultAccessDenied):
+            raise NotFound(f"no document is stored for claim {claim_id}") from None
+        return vault_client.open_envelope(envelope, self.service_vault_key)
+
+    def _baseline(self, document: ReductionClaim, given: bytes | None) -> ClaimDocument:
+        wanted = str(document.baseline.document_hash).lower()
+        if given is not None:
+            baseline = self.parse(given, "baseline_document")
+            if "0x" + document_hash(baseline).hex() != wanted:
+                raise InvalidRequest(
+                    "baseline_document is not the document the reduction names",
+                    [{"field": "baseline_document", "message": f"its hash is not {wanted}"}],
+                )
+            return baseline
+        baseline_id = "0x" + compute_id(str(document.firm.address), bytes.fromhex(wanted[2:])).hex()
+        try:
+            return self.parse(self.read_document(baseline_id), "baseline_document")
+        except NotFound:
+            raise InvalidRequest(
+                "the reduction's baseline claim is not stored here; send it as baseline_document",
+                [{"field": "document.baseline.document_hash", "message": "unknown baseline"}],
+            ) from None
+
+    # --- submission ---
+    def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
+        document = self.parse(submission.document)
+        firm = to_checksum_address(str(document.firm.address))
+        if caller is not None and to_checksum_address(caller) != firm:
+            raise NotPermitted(f"member {caller} may not submit a claim of firm {firm}")
+        baseline = (
+            self._baseline(document, submission.baseline_document)
+            if isinstance(document, ReductionClaim)
+            else None
+        )
+        version = self.ledger.standard_version_of(self.standard.content_hash)
+        if version == 0:
+            raise Conflict(
+                f"standard {self.standard.version_id} is not published on chain; an admin "
+                "must publish its content hash first"
+            )
+        try:
+            claim = build_claim(
+                document,
+                self.standard,
+                standard_version=version,
+                nonce=submission.nonce,
+                deadline=submission.deadline,
+                baseline=baseline,
+                supersedes=submission.supersedes,
+            )
+        except (ClaimMappingError, StandardError) as exc:
+            raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
+
+        # the signature, and who signed
+        member = self.ledger.member_state(firm)
+        if member.status == "none":
+            raise NotPermitted(f"firm {firm} is not a member of the consortium")
+        try:
+            signer = Account._recover_hash(
+                claim_digest(self.ledger.domain(), claim), signature=submission.signature
+            )
+        except Exception:
+            raise SignatureMismatch("signature is malformed (65 bytes r, s, v expected)") from None
+        if signer != member.signing_key:
+            raise SignatureMismatch(
+                f"the signature is not firm {firm}'s current key over this claim (signed by "
+                f"{signer}): the document, nonce or deadline differ from what was signed"
+            )
+        if member.status != "active":
+            raise NotPermitted(f"firm {firm} is {member.status}")
+        if not member.roles & FIRM_ROLE:
+            raise NotPermitted(f"member {firm} does not have the firm role")
+
+        # duplicates and nonces
+        claim_id = "0x" + claim.claim_id.hex()
+        if (
+            self.store.get(claim_id) is not None
+            or self.ledger.claim_state(claim.claim_id).status != "none"
+        ):
+            raise Conflict(f"claim {claim_id} has already been submitted")
+        expected = self.ledger.nonce(firm) + self.store.pending_nonces(firm)
+        if submission.nonce != expected:
+            raise Conflict(
+                f"nonce {submission.nonce} is not the next nonce of firm {firm} "
+                f"(expected {expected}); a nonce is used once, in order"
+            )
+        if submission.deadline < self.clock() + MIN_DEADLINE_MARGIN:
+            raise InvalidRequest(
+                "the signature's deadline has passed or is too close",
+                [
+                    {
+                        "field": "deadline",
+                        "message": f"must be at least {MIN_DEADLINE_MARGIN} s ahead",
+                    }
+                ],
+            )
+
+        # the check, then storage: accepted from here on
+        report = check(document, self.standard, baseline=baseline)
+        self._store_document(firm, claim_id, submission.document)
+        try:
+            row = self.store.add(
+                {
+                    "claim_id": claim_id,
+                    "firm": firm,
+                    "kind": document.kind,
+                    "period_start": claim.period_start,
+                    "period_end": claim.period_end,
+                    "standard_version": version,
+                    "document_hash": "0x" + claim.document_hash.hex(),
+                    "nonce": claim.nonce,
+                    "deadline": claim.deadline,
+                    "claim": claim_to_json(claim),
+                    "signature": "0x" + bytes(submission.signature).hex(),
+                    "check_passed": report.passed,
+                    "report_hash": "0x" + report.report_hash.hex(),
+                    "report": canonical_bytes(report).decode("utf-8"),
+                }
+            )
+        except ClaimAlreadyStored as exc:
+            raise Conflict(str(exc)) from None
+        if self.worker is not None and wait > 0:
+            return self.worker.wait_for(claim_id, wait) or row
+        return row
+
+    def _store_document(self, firm: str, claim_id: str, plaintext: bytes) -> None:
+        try:
+            self.vault.put(firm, claim_id, plaintext, readers=[self.service_reader])
+        except UnknownReader as exc:
+            raise Conflict(
+                f"{exc}; register a vault key first (PUT /members/me/vault-key)"
+            ) from None
+        except DocumentAlreadyExists:
+            pass  # a retry after a crash between storing the document and the claim

@@ -1,0 +1,281 @@
+"""The claims table: every claim the API accepted, and the outbox of its chain work.
+
+A row is written before any transaction is sent (state ``accepted``) and moves on as the
+chain confirms it: ``accepted`` -> ``anchored`` (recorded on chain) -> ``checked`` (the
+checker's outcome recorded on chain); ``refused`` when the chain refused it after all. The
+pending states are the outbox the anchoring worker resumes from after a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.store.db import metadata
+
+ACCEPTED = "accepted"
+ANCHORED = "anchored"
+CHECKED = "checked"
+REFUSED = "refused"
+STATES = (ACCEPTED, ANCHORED, CHECKED, REFUSED)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("claim_id", String(66), nullable=False, unique=True),
+    Column("firm", String(42), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("period_start", BigInteger, nullable=False),
+    Column("period_end", BigInteger, nullable=False),
+    Column("standard_version", Integer, nullable=False),
+    Column("document_hash", String(66), nullable=False),
+    Column("nonce", BigInteger, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("claim", JSON, nullable=False),  # the signed struct, hex-encoded
+    Column("signature", String(140), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("check_passed", Boolean, nullable=False),
+    Column("report_hash", String(66), nullable=False),
+    Column("report", Text, nullable=False),  # canonical JSON of the check report
+    Column("tx_hash", String(66)),
+    Column("block_number", BigInteger),
+    Column("block_hash", String(66)),
+    Column("check_tx_hash", String(66)),
+    Column("check_block_number", BigInteger),
+    Column("check_block_hash", String(66)),
+    Column("error", Text),
+    Column("accepted_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+
+class ClaimStoreError(CarbonLedgerError):
+    """Root of the claim store's errors."""
+
+
+class ClaimAlreadyStored(ClaimStoreError):
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(f"claim {claim_id} has already been submitted")
+        self.claim_id = claim_id
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    seq: int
+    claim_id: str
+    firm: str
+    kind: str
+    period_start: int
+    period_end: int
+    standard_version: int
+    document_hash: str
+    nonce: int
+    deadline: int
+    claim: dict[str, Any]
+    signature: str
+    state: str
+    check_passed: bool
+    report_hash: str
+    report: str
+    tx_hash: str | None
+    block_number: int | None
+    block_hash: str | None
+    check_tx_hash: str | None
+    check_block_number: int | None
+    check_block_hash: str | None
+    error: str | None
+    accepted_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, row: Any) -> ClaimRow:
+        return cls(**dict(row._mapping))
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    firm: str | None = None
+    kind: str | None = None
+    state: str | None = None
+    period_start: int | None = None  # claims whose period overlaps [start, end)
+    period_end: int | None = None
+
+
+class ClaimStore:
+    """Claims and their outbox, in SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, values: dict[str, Any]) -> ClaimRow:
+        now = _now()
+        row = {**values, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(claims.insert().values(**row))
+        except IntegrityError:
+            raise ClaimAlreadyStored(str(values["claim_id"])) from None
+        found = self.get(str(values["claim_id"]))
+        assert found is not None
+        return found
+
+    def get(self, claim_id: str) -> ClaimRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(claims).where(claims.c.claim_id == claim_id)).first()
+        return ClaimRow.of(row) if row else None
+
+    def pending_nonces(self, firm: str) -> int:
+        """How many of ``firm``'s claims are accepted but not yet on chain."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(claims)
+                    .where(claims.c.firm == firm, claims.c.state == ACCEPTED)
+                ).scalar_one()
+            )
+
+    def in_state(self, state: str, limit: int) -> list[ClaimRow]:
+        """Oldest first: per firm, nonce order is acceptance order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(claims).where(claims.c.state == state).order_by(claims.c.seq).limit(limit)
+            ).all()
+        return [ClaimRow.of(r) for r in rows]
+
+    def count_in_state(self, state: str) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(claims).where(claims.c.state == state)
+                ).scalar_one()
+            )
+
+    def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
+        ids = list(claim_ids)
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(claims).where(claims.c.claim_id.in_(ids)).values(**values, updated_at=_now())
+            )
+
+    def mark_anchored(
+        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+    ) -> None:
+        self._set(
+            claim_ids,
+            state=ANCHORED,
+            tx_hash=tx_hash,
+            block_number=block_number,
+            block_hash=block_hash,
+            error=None,
+        )
+
+    def mark_checked(
+        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+    ) -> None:
+        self._set(
+            claim_ids,
+            state=CHECKED,
+            check_tx_hash=tx_hash,
+            check_block_number=block_number,
+            check_block_hash=block_hash,
+        )
+
+    def mark_refused(self, claim_id: str, error: str) -> None:
+        self._set([claim_id], state=REFUSED, error=error)
+
+    def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
+        """The chain lost these claims: anchor them again."""
+        self._set(
+            claim_ids,
+            state=ACCEPTED,
+            tx_hash=None,
+            block_number=None,
+            block_hash=None,
+            check_tx_hash=None,
+            check_block_number=None,
+            check_block_hash=None,
+        )
+
+    def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
+        """The chain lost these checks: record them again."""
+        self._set(
+            claim_ids,
+            state=ANCHORED,
+            check_tx_hash=None,
+            check_block_number=None,
+            check_block_hash=None,
+        )
+
+    def anchored_since(self, block: int) -> list[ClaimRow]:
+        """Claims recorded (or checked) at or after ``block``: what a chain loss may undo."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(claims).where(
+                    claims.c.state.in_((ANCHORED, CHECKED)),
+                    (claims.c.block_number >= block) | (claims.c.check_block_number >= block),
+                )
+            ).all()
+        return [ClaimRow.of(r) for r in rows]
+
+    def newest_block(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(func.coalesce(claims.c.check_block_number, claims.c.block_number)))
+            ).scalar_one()
+        return int(value or 0)
+
+    def search(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
+        conditions = []
+        if where.firm:
+            conditions.append(claims.c.firm == where.firm)
+        if where.kind:
+            conditions.append(claims.c.kind == where.kind)
+        if where.state:
+            conditions.append(claims.c.state == where.state)
+        if where.period_start is not None:
+            conditions.append(claims.c.period_end > where.period_start)
+        if where.period_end is not None:
+            conditions.append(claims.c.period_start < where.period_end)
+        condition = and_(*conditions) if conditions else None
+        count = select(func.count()).select_from(claims)
+        query = select(claims).order_by(claims.c.seq).offset(offset).limit(limit)
+        if condition is not None:
+            count = count.where(condition)
+            query = query.where(condition)
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count).scalar_one())
+            rows = conn.execute(query).all()
+        return total, [ClaimRow.of(r) for r in rows]
+
+    def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(claims).where(claims.c.claim_id.in_(list(claim_ids)))).all()
+        return [ClaimRow.of(r) for r in rows]
