@@ -6,6 +6,7 @@ import typer
 
 from carbonledger.cli import ledger
 from carbonledger.cli.standard import app as standard_app
+from carbonledger.cli.verify import command as verify_command
 
 app = typer.Typer(
     name="carbonledger",
@@ -17,6 +18,7 @@ app = typer.Typer(
 # --- sub-command groups (one module per resource, registered here) ---
 ledger.register(app)
 app.add_typer(standard_app, name="standard")
+app.command("verify")(verify_command)
 
 
 def main() -> None:

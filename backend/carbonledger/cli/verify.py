@@ -1,0 +1,154 @@
+"""``carbonledger verify``: the independent verifier, for an auditor who trusts no service.
+
+    carbonledger verify --rpc URL --claim ID --document FILE [--baseline FILE]
+                        (--manifest deployment.json | --claim-ledger ADDRESS)
+    carbonledger verify --rpc URL --firm ADDRESS --documents DIR
+                        (--manifest deployment.json | --claim-ledger ADDRESS)
+
+Reads only the JSON-RPC endpoint and the documents. Exit 0: everything holds; 1: a check
+fails; 2: bad input (a file not found, not a claim document, the node unreachable).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from carbonledger.cli.common import console, err_console
+from carbonledger.verify import (
+    Report,
+    Result,
+    RpcChainPort,
+    RpcError,
+    VerifyInputError,
+    parse_address,
+    parse_claim_id,
+    resolve_addresses,
+    verify_claim,
+    verify_firm,
+)
+from carbonledger.verify.core import short
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+_STYLE = {Result.HOLDS: "green", Result.FAILS: "bold red", Result.NOTE: "yellow"}
+
+
+def _bad_input(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print(report: Report, failures_only: bool) -> None:
+    table = Table(title="CarbonLedger independent verification", title_justify="left")
+    table.add_column("claim", no_wrap=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    table.add_column("detail")
+    for f in report.findings:
+        if failures_only and f.result is not Result.FAILS:
+            continue
+        table.add_row(
+            short(f.claim_id) if f.claim_id else "—",
+            f.check,
+            Text(str(f.result), style=_STYLE[f.result]),
+            Text(f.detail),
+        )
+    if table.row_count:
+        console.print(table)
+    style = "bold green" if report.ok else "bold red"
+    console.print(Text(report.summary(), style=style))
+
+
+def _json(report: Report) -> None:
+    obj = {
+        "ok": report.ok,
+        "claims": report.claims,
+        "summary": report.summary(),
+        "findings": [
+            {
+                "claim_id": "0x" + f.claim_id.hex() if f.claim_id else None,
+                "check": f.check,
+                "result": str(f.result),
+                "detail": f.detail,
+            }
+            for f in report.findings
+        ],
+    }
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def command(
+    rpc: Annotated[
+        str, typer.Option("--rpc", help="EVM JSON-RPC endpoint (ideally your own node).")
+    ],
+    claim: Annotated[str | None, typer.Option("--claim", help="Claim id (0x + 64 hex).")] = None,
+    document: Annotated[
+        Path | None, typer.Option("--document", help="The claim's document (JSON).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="For a reduction: its baseline document.")
+    ] = None,
+    firm: Annotated[
+        str | None, typer.Option("--firm", help="Verify every claim of this firm (address).")
+    ] = None,
+    documents: Annotated[
+        Path | None,
+        typer.Option("--documents", help="Directory of the firm's claim documents (*.json)."),
+    ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option("--manifest", help="deployment.json naming the contracts.")
+    ] = None,
+    claim_ledger: Annotated[
+        str | None,
+        typer.Option("--claim-ledger", help="ClaimLedger address (registries are discovered)."),
+    ] = None,
+    from_block: Annotated[
+        int | None, typer.Option("--from-block", help="First block to read events from.")
+    ] = None,
+    failures_only: Annotated[
+        bool, typer.Option("--failures-only", help="Print only the failing checks.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Verify claims on chain against their documents, without trusting the CarbonLedger service."""
+    claim_mode = claim is not None or document is not None or baseline is not None
+    firm_mode = firm is not None or documents is not None
+    if claim_mode == firm_mode:
+        raise _bad_input(
+            "give either --claim ID --document FILE [--baseline FILE] or --firm ADDRESS "
+            "--documents DIR"
+        )
+    if (manifest is None) == (claim_ledger is None):
+        raise _bad_input("give exactly one of --manifest FILE and --claim-ledger ADDRESS")
+    port = RpcChainPort(rpc)
+    try:
+        addresses = resolve_addresses(
+            port, manifest=manifest, claim_ledger=claim_ledger, from_block=from_block
+        )
+        if claim_mode:
+            if claim is None or document is None:
+                raise VerifyInputError("claim mode needs both --claim ID and --document FILE")
+            report = verify_claim(
+                port, addresses, parse_claim_id(claim), document, baseline=baseline
+            )
+        else:
+            if firm is None or documents is None:
+                raise VerifyInputError("firm mode needs both --firm ADDRESS and --documents DIR")
+            report = verify_firm(port, addresses, parse_address(firm, "--firm"), documents)
+    except VerifyInputError as exc:
+        raise _bad_input(str(exc)) from None
+    except RpcError as exc:
+        raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
+    finally:
+        port.close()
+    if as_json:
+        _json(report)
+    else:
+        _print(report, failures_only)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAIL)

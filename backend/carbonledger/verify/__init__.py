@@ -1,0 +1,148 @@
+"""The independent verifier: check claims on chain against their documents, trusting no service.
+
+Needs only an EVM JSON-RPC endpoint (it trusts that node's answers) and the claim documents.
+Layers:
+
+* :mod:`~carbonledger.verify.rpc` -- the chain-reading port (:class:`ChainPort`) and its HTTP
+  JSON-RPC implementation (batched);
+* :mod:`~carbonledger.verify.abi` -- hand-written topics, selectors and calldata decoding;
+* :mod:`~carbonledger.verify.chain` -- reads and decodes everything about the claims in bulk
+  into a :class:`ChainView`;
+* :mod:`~carbonledger.verify.core` -- pure comparison of documents with the view ->
+  :class:`Report` of :class:`Finding` rows.
+
+Entry points: :func:`verify_claim` and :func:`verify_firm`; CLI ``carbonledger verify``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carbonledger.standard import Standard, load_default_standard
+from carbonledger.verify.chain import (
+    Addresses,
+    ChainReader,
+    ChainView,
+    addresses_from_manifest,
+    discover_addresses,
+)
+from carbonledger.verify.core import Finding, Report, Result, verify
+from carbonledger.verify.documents import Document, load_directory, load_document
+from carbonledger.verify.rpc import (
+    ChainPort,
+    RpcChainPort,
+    RpcError,
+    RpcUnreachable,
+    VerifyInputError,
+)
+
+__all__ = [
+    "Addresses",
+    "ChainPort",
+    "ChainReader",
+    "ChainView",
+    "Document",
+    "Finding",
+    "Report",
+    "Result",
+    "RpcChainPort",
+    "RpcError",
+    "RpcUnreachable",
+    "VerifyInputError",
+    "addresses_from_manifest",
+    "discover_addresses",
+    "load_directory",
+    "load_document",
+    "resolve_addresses",
+    "verify",
+    "verify_claim",
+    "verify_firm",
+]
+
+
+def resolve_addresses(
+    port: ChainPort,
+    *,
+    manifest: Path | None = None,
+    claim_ledger: str | None = None,
+    from_block: int | None = None,
+) -> Addresses:
+    """Contract addresses from a manifest, or discovered from the ClaimLedger address."""
+    if manifest is not None:
+        found = addresses_from_manifest(manifest)
+        if from_block is not None:
+            found = Addresses(**{**found.__dict__, "from_block": from_block})
+        return found
+    if claim_ledger is None:
+        raise VerifyInputError("give --manifest FILE or --claim-ledger ADDRESS")
+    try:
+        return discover_addresses(port, claim_ledger, from_block or 0)
+    except ValueError:
+        raise VerifyInputError(f"--claim-ledger {claim_ledger} is not an address") from None
+
+
+def parse_claim_id(text: str) -> bytes:
+    body = text[2:] if text.startswith("0x") else text
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise VerifyInputError(f"--claim {text} is not a claim id (0x and 64 hex digits)")
+    return raw
+
+
+def parse_address(text: str, what: str) -> str:
+    body = text[2:] if text.startswith("0x") else text
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raw = b""
+    if len(raw) != 20:
+        raise VerifyInputError(f"{what} {text} is not an address (0x and 40 hex digits)")
+    return "0x" + raw.hex()
+
+
+def verify_claim(
+    port: ChainPort,
+    addresses: Addresses,
+    claim_id: bytes,
+    document: Path,
+    baseline: Path | None = None,
+    standard: Standard | None = None,
+) -> Report:
+    """Verify one claim against its document (and, for a reduction, its baseline document)."""
+    doc = load_document(document)
+    docs = {doc.hash: doc}
+    if baseline is not None:
+        base = load_document(baseline)
+        docs.setdefault(base.hash, base)
+    view = ChainReader(port, addresses).claim(claim_id)
+    return verify(
+        view,
+        docs,
+        standard or load_default_standard(),
+        mode="claim",
+        given=doc,
+        where=str(document) if baseline is None else f"{document} and {baseline}",
+    )
+
+
+def verify_firm(
+    port: ChainPort,
+    addresses: Addresses,
+    firm: str,
+    directory: Path,
+    standard: Standard | None = None,
+) -> Report:
+    """Verify every claim of ``firm`` against the documents in ``directory``."""
+    docs = load_directory(directory)
+    view = ChainReader(port, addresses).firm(firm)
+    return verify(
+        view,
+        docs,
+        standard or load_default_standard(),
+        mode="firm",
+        firm=firm,
+        where=str(directory),
+    )

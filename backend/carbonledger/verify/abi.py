@@ -1,0 +1,316 @@
+"""Hand-written ABI of what the verifier reads: event topics, call selectors, calldata layout.
+
+Kept minimal and independent of the compiled artifacts (an auditor needs no compiler);
+``tests/verify/test_abi.py`` checks every signature here against the compiled contracts and the
+real chain. Decoding is by slicing 32-byte words: every value the verifier reads is static.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from eth_utils.crypto import keccak
+
+ZERO32: Final = b"\x00" * 32
+WORD: Final = 32
+
+CLAIM_TUPLE: Final = (
+    "(address,uint8,uint16,uint64,uint64,bytes32,bytes32,uint64,uint64,uint64,uint64,uint64,"
+    "bytes32,bytes32,uint256,uint256)"
+)
+CLAIM_TYPE: Final = (
+    "Claim(address firm,uint8 kind,uint16 standardVersion,uint64 periodStart,uint64 periodEnd,"
+    "bytes32 documentHash,bytes32 activityRoot,uint64 scope1,uint64 scope2Location,"
+    "uint64 scope2Market,uint64 scope3,uint64 biogenic,bytes32 baseline,bytes32 supersedes,"
+    "uint256 nonce,uint256 deadline)"
+)
+CLAIM_TYPEHASH: Final = keccak(CLAIM_TYPE.encode())
+DOMAIN_TYPEHASH: Final = keccak(
+    b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+CLAIM_WORDS: Final = 16  # the Claim struct is 16 static words in calldata
+CLAIM_BYTES: Final = CLAIM_WORDS * WORD
+
+
+def topic(signature: str) -> bytes:
+    """The topic-0 hash of an event signature."""
+    return keccak(signature.encode())
+
+
+def selector(signature: str) -> bytes:
+    """The 4-byte selector of a function signature."""
+    return keccak(signature.encode())[:4]
+
+
+# --- ClaimLedger events -----------------------------------------------------------------
+EVENTS: Final[dict[str, str]] = {
+    "ClaimSubmitted": "ClaimSubmitted(bytes32,address,bytes32,bytes32,uint256,uint256)",
+    "ReductionBaselineLinked": "ReductionBaselineLinked(bytes32,address,bytes32)",
+    "ClaimSuperseded": "ClaimSuperseded(bytes32,address,bytes32)",
+    "ClaimRevoked": "ClaimRevoked(bytes32,address,bytes32)",
+    "ClaimChecked": "ClaimChecked(bytes32,address,bool,bytes32)",
+    "ClaimAudited": "ClaimAudited(bytes32,address,uint8,bytes32)",
+}
+T_SUBMITTED: Final = topic(EVENTS["ClaimSubmitted"])
+T_LINKED: Final = topic(EVENTS["ReductionBaselineLinked"])
+T_SUPERSEDED: Final = topic(EVENTS["ClaimSuperseded"])
+T_REVOKED: Final = topic(EVENTS["ClaimRevoked"])
+T_CHECKED: Final = topic(EVENTS["ClaimChecked"])
+T_AUDITED: Final = topic(EVENTS["ClaimAudited"])
+#: Events indexed by (claimId, firm): the firm's own history.
+FIRM_TOPICS: Final = (T_SUBMITTED, T_LINKED, T_SUPERSEDED, T_REVOKED)
+#: Events indexed by (claimId, reviewer).
+REVIEW_TOPICS: Final = (T_CHECKED, T_AUDITED)
+CLAIM_TOPICS: Final = FIRM_TOPICS + REVIEW_TOPICS
+
+# --- MemberRegistry events (topic 1 is always the member account) -------------------------
+MEMBER_EVENTS: Final[dict[str, str]] = {
+    "MemberAdmitted": "MemberAdmitted(address,bytes32,string,address,uint8)",
+    "MemberRemoved": "MemberRemoved(address)",
+    "MemberSuspended": "MemberSuspended(address)",
+    "MemberReinstated": "MemberReinstated(address)",
+    "MemberRolesChanged": "MemberRolesChanged(address,uint8,uint8)",
+    "SigningKeyRotated": "SigningKeyRotated(address,address,address)",
+}
+T_ADMITTED: Final = topic(MEMBER_EVENTS["MemberAdmitted"])
+T_REMOVED: Final = topic(MEMBER_EVENTS["MemberRemoved"])
+T_SUSPENDED: Final = topic(MEMBER_EVENTS["MemberSuspended"])
+T_REINSTATED: Final = topic(MEMBER_EVENTS["MemberReinstated"])
+T_ROLES: Final = topic(MEMBER_EVENTS["MemberRolesChanged"])
+T_ROTATED: Final = topic(MEMBER_EVENTS["SigningKeyRotated"])
+MEMBER_TOPICS: Final = (T_ADMITTED, T_REMOVED, T_SUSPENDED, T_REINSTATED, T_ROLES, T_ROTATED)
+
+# --- functions ----------------------------------------------------------------------------
+FUNCTIONS: Final[dict[str, str]] = {
+    "submitClaim": f"submitClaim({CLAIM_TUPLE},bytes)",
+    "submitClaims": f"submitClaims({CLAIM_TUPLE}[],bytes[])",
+    "trySubmitClaims": f"trySubmitClaims({CLAIM_TUPLE}[],bytes[])",
+    "claimOf": "claimOf(bytes32)",
+    "memberRegistry": "memberRegistry()",
+    "standardRegistry": "standardRegistry()",
+    "DOMAIN_SEPARATOR": "DOMAIN_SEPARATOR()",
+    "memberState": "memberState(address)",
+    "signingKeyAt": "signingKeyAt(address,uint256)",
+    "versionOf": "versionOf(uint16)",
+}
+SEL_SUBMIT_CLAIM: Final = selector(FUNCTIONS["submitClaim"])
+SEL_SUBMIT_CLAIMS: Final = selector(FUNCTIONS["submitClaims"])
+SEL_TRY_SUBMIT_CLAIMS: Final = selector(FUNCTIONS["trySubmitClaims"])
+SEL_CLAIM_OF: Final = selector(FUNCTIONS["claimOf"])
+SEL_MEMBER_REGISTRY: Final = selector(FUNCTIONS["memberRegistry"])
+SEL_STANDARD_REGISTRY: Final = selector(FUNCTIONS["standardRegistry"])
+SEL_DOMAIN_SEPARATOR: Final = selector(FUNCTIONS["DOMAIN_SEPARATOR"])
+SEL_MEMBER_STATE: Final = selector(FUNCTIONS["memberState"])
+SEL_SIGNING_KEY_AT: Final = selector(FUNCTIONS["signingKeyAt"])
+SEL_VERSION_OF: Final = selector(FUNCTIONS["versionOf"])
+
+# --- enums (IClaimLedger, IMemberRegistry, IStandardRegistry) -----------------------------
+KIND_NAMES: Final = ("footprint", "reduction")
+CLAIM_STATUS_NAMES: Final = ("none", "active", "superseded", "revoked")
+CHECK_NAMES: Final = ("none", "passed", "failed")
+VERDICT_NAMES: Final = ("none", "approved", "rejected")
+MEMBER_STATUS_NAMES: Final = ("none", "active", "suspended", "removed")
+VERSION_STATUS_NAMES: Final = ("none", "active", "retired")
+FIRM_ROLE: Final = 1 << 1
+CLAIM_ACTIVE, CLAIM_SUPERSEDED, CLAIM_REVOKED = 1, 2, 3
+MEMBER_ACTIVE: Final = 1
+
+
+class AbiError(ValueError):
+    """Bytes that do not decode as the expected ABI value."""
+
+
+def word(data: bytes, index: int) -> int:
+    """The ``index``-th 32-byte word of ``data`` as an unsigned integer."""
+    start = index * WORD
+    if start + WORD > len(data):
+        raise AbiError(f"word {index} is past the end of {len(data)} bytes")
+    return int.from_bytes(data[start : start + WORD], "big")
+
+
+def address_of(word_bytes: bytes) -> str:
+    """The address in a 32-byte word or topic, as lower-case ``0x`` hex."""
+    return "0x" + word_bytes[-20:].hex()
+
+
+def enc_address(address: str) -> bytes:
+    """An address as an ABI word / topic."""
+    raw = bytes.fromhex(address[2:] if address.startswith("0x") else address)
+    if len(raw) != 20:
+        raise AbiError(f"not a 20-byte address: {address}")
+    return b"\x00" * 12 + raw
+
+
+def enc_uint(value: int) -> bytes:
+    return value.to_bytes(WORD, "big")
+
+
+def domain_separator(chain_id: int, verifying_contract: str, name: str, version: str) -> bytes:
+    """The EIP-712 domain separator (OpenZeppelin ``EIP712._buildDomainSeparator``)."""
+    return keccak(
+        DOMAIN_TYPEHASH
+        + keccak(name.encode())
+        + keccak(version.encode())
+        + enc_uint(chain_id)
+        + enc_address(verifying_contract)
+    )
+
+
+def typed_digest(domain_sep: bytes, struct_hash: bytes) -> bytes:
+    """``keccak256(0x1901 || domainSeparator || structHash)``."""
+    return keccak(b"\x19\x01" + domain_sep + struct_hash)
+
+
+@dataclass(frozen=True)
+class SignedClaim:
+    """One ``IClaimLedger.Claim`` as found in calldata, with the signature submitted with it.
+
+    ``raw`` is the 16 calldata words of the struct: they are exactly the EIP-712 encoding of its
+    fields (``ClaimLedger._hashClaim`` hashes the same bytes), so the struct hash is
+    ``keccak256(CLAIM_TYPEHASH || raw)``.
+    """
+
+    raw: bytes
+    signature: bytes
+
+    @property
+    def firm(self) -> str:
+        return address_of(self.raw[0:32])
+
+    @property
+    def kind(self) -> int:
+        return word(self.raw, 1)
+
+    @property
+    def standard_version(self) -> int:
+        return word(self.raw, 2)
+
+    @property
+    def period_start(self) -> int:
+        return word(self.raw, 3)
+
+    @property
+    def period_end(self) -> int:
+        return word(self.raw, 4)
+
+    @property
+    def document_hash(self) -> bytes:
+        return self.raw[160:192]
+
+    @property
+    def activity_root(self) -> bytes:
+        return self.raw[192:224]
+
+    @property
+    def scopes(self) -> tuple[int, int, int, int]:
+        """``(scope1, scope2Location, scope2Market, scope3)``."""
+        return (word(self.raw, 7), word(self.raw, 8), word(self.raw, 9), word(self.raw, 10))
+
+    @property
+    def biogenic(self) -> int:
+        return word(self.raw, 11)
+
+    @property
+    def baseline(self) -> bytes:
+        return self.raw[384:416]
+
+    @property
+    def supersedes(self) -> bytes:
+        return self.raw[416:448]
+
+    @property
+    def nonce(self) -> int:
+        return word(self.raw, 14)
+
+    @property
+    def deadline(self) -> int:
+        return word(self.raw, 15)
+
+    @property
+    def claim_id(self) -> bytes:
+        """``keccak256(abi.encode(firm, documentHash))``."""
+        return keccak(self.raw[0:32] + self.raw[160:192])
+
+    def struct_hash(self) -> bytes:
+        return keccak(CLAIM_TYPEHASH + self.raw)
+
+    def packed_details(self) -> tuple[int, int]:
+        """The ``(header, scopes)`` words ``ClaimSubmitted`` carries for this claim."""
+        s1, s2l, s2m, s3 = self.scopes
+        header = (
+            self.kind
+            | self.standard_version << 8
+            | self.period_start << 24
+            | self.period_end << 88
+            | self.biogenic << 152
+        )
+        return header, s1 | s2l << 64 | s2m << 128 | s3 << 192
+
+
+def _bytes_at(args: bytes, offset: int) -> bytes:
+    length = int.from_bytes(args[offset : offset + WORD], "big")
+    start = offset + WORD
+    if start + length > len(args):
+        raise AbiError("a bytes value runs past the end of the calldata")
+    return args[start : start + length]
+
+
+def decode_submission(calldata: bytes) -> list[SignedClaim]:
+    """The signed claims in a ``submitClaim`` / ``submitClaims`` / ``trySubmitClaims`` call.
+
+    Raises :class:`AbiError` for any other call or malformed calldata.
+    """
+    sel, args = calldata[:4], calldata[4:]
+    try:
+        if sel == SEL_SUBMIT_CLAIM:
+            if len(args) < CLAIM_BYTES + WORD:
+                raise AbiError("submitClaim calldata is too short")
+            sig_offset = word(args, CLAIM_WORDS)
+            return [SignedClaim(args[:CLAIM_BYTES], _bytes_at(args, sig_offset))]
+        if sel in (SEL_SUBMIT_CLAIMS, SEL_TRY_SUBMIT_CLAIMS):
+            claims_at, sigs_at = word(args, 0), word(args, 1)
+            n = int.from_bytes(args[claims_at : claims_at + WORD], "big")
+            m = int.from_bytes(args[sigs_at : sigs_at + WORD], "big")
+            if n != m:
+                raise AbiError(f"{n} claims but {m} signatures")
+            first = claims_at + WORD
+            if first + n * CLAIM_BYTES > len(args):
+                raise AbiError("the claims array runs past the end of the calldata")
+            heads = sigs_at + WORD
+            out: list[SignedClaim] = []
+            for i in range(n):
+                raw = args[first + i * CLAIM_BYTES : first + (i + 1) * CLAIM_BYTES]
+                rel = int.from_bytes(args[heads + i * WORD : heads + (i + 1) * WORD], "big")
+                out.append(SignedClaim(raw, _bytes_at(args, heads + rel)))
+            return out
+    except (IndexError, OverflowError) as exc:  # pragma: no cover - slicing does not raise
+        raise AbiError(str(exc)) from exc
+    raise AbiError(f"selector 0x{sel.hex()} is not a claim submission")
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """``IClaimLedger.ClaimRecord`` as returned by ``claimOf``."""
+
+    firm: str
+    kind: int
+    status: int
+    check: int
+    audit: int
+    standard_version: int
+    gross_total: int
+
+
+def decode_claim_record(data: bytes) -> ClaimRecord:
+    if len(data) != 7 * WORD:
+        raise AbiError(f"claimOf returned {len(data)} bytes, expected {7 * WORD}")
+    return ClaimRecord(
+        firm=address_of(data[0:32]),
+        kind=word(data, 1),
+        status=word(data, 2),
+        check=word(data, 3),
+        audit=word(data, 4),
+        standard_version=word(data, 5),
+        gross_total=word(data, 6),
+    )

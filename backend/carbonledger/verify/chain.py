@@ -1,0 +1,420 @@
+"""Read and decode what the chain holds about claims, in bulk, through a :class:`ChainPort`.
+
+One ``eth_getLogs`` per block range for the claim events, one for the firm's membership events,
+one JSON-RPC batch for the submitting transactions (cached per hash: a batch transaction holds
+many claims), one for block timestamps, one for the ``eth_call`` views. The result is plain
+decoded data (:class:`ChainView`); judging it is :mod:`carbonledger.verify.core`'s job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+from carbonledger.chain.typed_data import ClaimDetails, unpack_claim_details
+from carbonledger.verify import abi
+from carbonledger.verify.rpc import ChainPort, Log, RpcError, Tx, VerifyInputError
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """The contracts to read, and where their history starts."""
+
+    claim_ledger: str
+    member_registry: str
+    standard_registry: str
+    from_block: int = 0
+    #: contract name -> keccak-256 of its runtime code, when known from a manifest
+    code_hashes: dict[str, str] = field(default_factory=dict)
+    chain_id: int | None = None
+    source: str = ""
+
+
+def addresses_from_manifest(path: Path) -> Addresses:
+    """Addresses from a ``deployment.json``; :class:`VerifyInputError` if unusable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VerifyInputError(f"manifest not found: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise VerifyInputError(f"manifest {path} is not readable JSON: {exc}") from None
+    try:
+        contracts = data["contracts"]
+        code = {name: str(c["code_hash"]) for name, c in contracts.items() if "code_hash" in c}
+        return Addresses(
+            claim_ledger=_address(contracts["ClaimLedger"]["address"]),
+            member_registry=_address(contracts["MemberRegistry"]["address"]),
+            standard_registry=_address(contracts["StandardRegistry"]["address"]),
+            from_block=int(data.get("deploy_block", 0)),
+            code_hashes={k: v for k, v in code.items() if k != "OverlapSettlement"},
+            chain_id=int(data["chain_id"]) if "chain_id" in data else None,
+            source=f"manifest {path}",
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerifyInputError(
+            f"manifest {path} is not a CarbonLedger deployment manifest (missing {exc})"
+        ) from None
+
+
+def _address(value: Any) -> str:
+    text = str(value)
+    if not (text.startswith("0x") and len(text) == 42):
+        raise ValueError(f"address {text!r}")
+    int(text, 16)
+    return text.lower()
+
+
+def discover_addresses(port: ChainPort, claim_ledger: str, from_block: int = 0) -> Addresses:
+    """Addresses of the registries, as the ClaimLedger at ``claim_ledger`` names them."""
+    ledger = _address(claim_ledger)
+    if not port.code(ledger):
+        raise VerifyInputError(f"no contract at {ledger} (the --claim-ledger address)")
+    try:
+        members, standards = port.eth_calls(
+            [(ledger, abi.SEL_MEMBER_REGISTRY), (ledger, abi.SEL_STANDARD_REGISTRY)]
+        )
+    except RpcError as exc:
+        raise VerifyInputError(f"the contract at {ledger} is not a ClaimLedger: {exc}") from None
+    if len(members) != 32 or len(standards) != 32:
+        raise VerifyInputError(f"the contract at {ledger} is not a ClaimLedger")
+    return Addresses(
+        claim_ledger=ledger,
+        member_registry=abi.address_of(members),
+        standard_registry=abi.address_of(standards),
+        from_block=from_block,
+        source=f"discovered from ClaimLedger {ledger}",
+    )
+
+
+# --- decoded records ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Submitted:
+    """A ``ClaimSubmitted`` event, decoded."""
+
+    claim_id: bytes
+    firm: str
+    document_hash: bytes
+    activity_root: bytes
+    header: int
+    scopes: int
+    details: ClaimDetails
+    log: Log
+
+
+@dataclass(frozen=True)
+class ClaimEvent:
+    """Any other claim event: what happened, where, by whom."""
+
+    #: ReductionBaselineLinked, ClaimSuperseded, ClaimRevoked, ClaimChecked or ClaimAudited
+    name: str
+    claim_id: bytes
+    actor: str  # firm, checker or auditor
+    log: Log
+    other: bytes = abi.ZERO32  # baseline id, superseding id, reason or report hash
+    passed: bool | None = None
+    verdict: int | None = None
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """A membership event of one account, in chain order."""
+
+    name: str
+    pos: tuple[int, int, int]
+    key: str | None = None
+    roles: int | None = None
+    timestamp: int | None = None  # of its block
+
+
+@dataclass(frozen=True)
+class Version:
+    content_hash: bytes
+    status: int
+    effective_from: int
+
+
+@dataclass
+class ClaimOnChain:
+    """Everything the chain says about one claim."""
+
+    submitted: Submitted
+    events: list[ClaimEvent] = field(default_factory=list)  # this claim's, in chain order
+    supersedes_event: ClaimEvent | None = None  # ClaimSuperseded(previous, firm, this)
+    tx: Tx | None = None
+    signed: abi.SignedClaim | None = None
+    signed_problem: str | None = None
+    block_timestamp: int | None = None
+    key_at_timestamp: str | None = None  # MemberRegistry.signingKeyAt(firm, block timestamp)
+    record: abi.ClaimRecord | None = None
+
+    @property
+    def claim_id(self) -> bytes:
+        return self.submitted.claim_id
+
+
+@dataclass
+class ChainView:
+    """The decoded chain: context plus one :class:`ClaimOnChain` per claim found."""
+
+    chain_id: int
+    addresses: Addresses
+    latest_block: int
+    domain_separator: bytes
+    claims: dict[bytes, ClaimOnChain]
+    versions: dict[int, Version]
+    members: dict[str, list[MemberChange]]  # firm -> its membership events
+    member_now: dict[str, tuple[str, int, int]]  # firm -> memberState (key, roles, status)
+    code_hashes: dict[str, str] = field(default_factory=dict)  # name -> found runtime code hash
+    missing: list[bytes] = field(default_factory=list)  # requested claim ids with no event
+
+
+def _topic(address: str) -> bytes:
+    return abi.enc_address(address)
+
+
+def decode_claim_log(log: Log) -> Submitted | ClaimEvent | None:
+    """One ClaimLedger log as a record (None for events the verifier does not use)."""
+    t0 = log.topics[0] if log.topics else b""
+    if t0 == abi.T_SUBMITTED:
+        header, scopes = abi.word(log.data, 2), abi.word(log.data, 3)
+        return Submitted(
+            claim_id=log.topics[1],
+            firm=abi.address_of(log.topics[2]),
+            document_hash=log.data[0:32],
+            activity_root=log.data[32:64],
+            header=header,
+            scopes=scopes,
+            details=unpack_claim_details(header, scopes),
+            log=log,
+        )
+    cid, actor = log.topics[1], abi.address_of(log.topics[2]) if len(log.topics) > 2 else ""
+    if t0 == abi.T_LINKED:
+        return ClaimEvent("ReductionBaselineLinked", cid, actor, log, other=log.topics[3])
+    if t0 == abi.T_SUPERSEDED:
+        return ClaimEvent("ClaimSuperseded", cid, actor, log, other=log.topics[3])
+    if t0 == abi.T_REVOKED:
+        return ClaimEvent("ClaimRevoked", cid, actor, log, other=log.data[0:32])
+    if t0 == abi.T_CHECKED:
+        return ClaimEvent(
+            "ClaimChecked",
+            cid,
+            actor,
+            log,
+            other=log.data[32:64],
+            passed=abi.word(log.data, 0) != 0,
+        )
+    if t0 == abi.T_AUDITED:
+        return ClaimEvent(
+            "ClaimAudited", cid, actor, log, other=log.data[32:64], verdict=abi.word(log.data, 0)
+        )
+    return None
+
+
+def decode_member_log(log: Log) -> MemberChange | None:
+    t0 = log.topics[0]
+    if t0 == abi.T_ADMITTED:
+        # data: name (offset), signingKey, roles
+        return MemberChange(
+            "MemberAdmitted",
+            log.pos,
+            key=abi.address_of(log.data[32:64]),
+            roles=abi.word(log.data, 2),
+        )
+    if t0 == abi.T_ROTATED:
+        return MemberChange("SigningKeyRotated", log.pos, key=abi.address_of(log.topics[3]))
+    if t0 == abi.T_ROLES:
+        return MemberChange("MemberRolesChanged", log.pos, roles=abi.word(log.data, 1))
+    names = {
+        abi.T_REMOVED: "MemberRemoved",
+        abi.T_SUSPENDED: "MemberSuspended",
+        abi.T_REINSTATED: "MemberReinstated",
+    }
+    return MemberChange(names[t0], log.pos) if t0 in names else None
+
+
+class ChainReader:
+    """Builds a :class:`ChainView` through a :class:`ChainPort`."""
+
+    def __init__(self, port: ChainPort, addresses: Addresses) -> None:
+        self.port = port
+        self.addresses = addresses
+        self._tx_cache: dict[bytes, Tx] = {}
+        self._decoded: dict[bytes, dict[bytes, abi.SignedClaim] | str] = {}
+
+    # --- entry points ------------------------------------------------------------------
+    def claim(self, claim_id: bytes) -> ChainView:
+        """The view of one claim (and the events that name it)."""
+        a = self.addresses
+        latest = self.port.latest_block()
+        logs = self.port.get_logs(
+            a.claim_ledger, [list(abi.CLAIM_TOPICS), claim_id], a.from_block, latest
+        )
+        logs += self.port.get_logs(
+            a.claim_ledger, [[abi.T_SUPERSEDED], None, None, claim_id], a.from_block, latest
+        )
+        return self._build(logs, latest, wanted=[claim_id])
+
+    def firm(self, firm: str) -> ChainView:
+        """The view of every claim of ``firm``."""
+        a = self.addresses
+        latest = self.port.latest_block()
+        logs = self.port.get_logs(
+            a.claim_ledger, [list(abi.FIRM_TOPICS), None, _topic(firm)], a.from_block, latest
+        )
+        logs += self.port.get_logs(a.claim_ledger, [list(abi.REVIEW_TOPICS)], a.from_block, latest)
+        return self._build(logs, latest, wanted=None)
+
+    # --- assembly ----------------------------------------------------------------------
+    def _build(self, logs: Iterable[Log], latest: int, wanted: Sequence[bytes] | None) -> ChainView:
+        a = self.addresses
+        ordered = sorted({(lg.pos, lg.topics[0]): lg for lg in logs}.values(), key=lambda x: x.pos)
+        claims: dict[bytes, ClaimOnChain] = {}
+        others: list[ClaimEvent] = []
+        for log in ordered:
+            if log.address != a.claim_ledger:
+                continue
+            record = decode_claim_log(log)
+            if isinstance(record, Submitted):
+                if wanted is None or record.claim_id in wanted:
+                    claims.setdefault(record.claim_id, ClaimOnChain(record))
+            elif record is not None:
+                others.append(record)
+        for event in others:
+            if event.claim_id in claims:
+                claims[event.claim_id].events.append(event)
+            if event.name == "ClaimSuperseded" and event.other in claims:
+                claims[event.other].supersedes_event = event
+        missing = [c for c in wanted or [] if c not in claims]
+
+        # the submitting transactions, each fetched and decoded once
+        self._load_transactions([c.submitted.log.tx_hash for c in claims.values()])
+        for c in claims.values():
+            self._attach_signed(c)
+
+        firms = sorted({c.submitted.firm for c in claims.values()})
+        members = {f: self._member_history(f, latest) for f in firms}
+
+        blocks = self.port.block_timestamps(
+            sorted(
+                {c.submitted.log.block_number for c in claims.values()}
+                | {ch.pos[0] for history in members.values() for ch in history}
+            )
+        )
+        for c in claims.values():
+            c.block_timestamp = blocks.get(c.submitted.log.block_number)
+        members = {
+            f: [replace(ch, timestamp=blocks.get(ch.pos[0])) for ch in history]
+            for f, history in members.items()
+        }
+
+        # eth_call views, one batch: domain separator, versions, member states, keys, records
+        calls: list[tuple[str, bytes]] = [(a.claim_ledger, abi.SEL_DOMAIN_SEPARATOR)]
+        version_ids = sorted({c.submitted.details.standard_version for c in claims.values()})
+        calls += [(a.standard_registry, abi.SEL_VERSION_OF + abi.enc_uint(v)) for v in version_ids]
+        calls += [(a.member_registry, abi.SEL_MEMBER_STATE + _topic(f)) for f in firms]
+        key_queries = sorted(
+            {
+                (c.submitted.firm, c.block_timestamp)
+                for c in claims.values()
+                if c.block_timestamp is not None
+            }
+        )
+        calls += [
+            (a.member_registry, abi.SEL_SIGNING_KEY_AT + _topic(f) + abi.enc_uint(ts))
+            for f, ts in key_queries
+        ]
+        claim_list = list(claims.values())
+        calls += [(a.claim_ledger, abi.SEL_CLAIM_OF + c.claim_id) for c in claim_list]
+        answers = iter(self.port.eth_calls(calls))
+
+        domain_sep = next(answers)
+        versions: dict[int, Version] = {}
+        for v in version_ids:
+            out = next(answers)
+            versions[v] = Version(out[64:96], abi.word(out, 1), abi.word(out, 0))
+        member_now: dict[str, tuple[str, int, int]] = {}
+        for f in firms:
+            out = next(answers)
+            member_now[f] = (abi.address_of(out[0:32]), abi.word(out, 1), abi.word(out, 2))
+        keys_at = {q: abi.address_of(next(answers)) for q in key_queries}
+        for c in claim_list:
+            c.record = abi.decode_claim_record(next(answers))
+            if c.block_timestamp is not None:
+                c.key_at_timestamp = keys_at.get((c.submitted.firm, c.block_timestamp))
+
+        found_code: dict[str, str] = {}
+        names = {
+            "ClaimLedger": a.claim_ledger,
+            "MemberRegistry": a.member_registry,
+            "StandardRegistry": a.standard_registry,
+        }
+        for name in a.code_hashes:
+            if name in names:
+                found_code[name] = "0x" + keccak(self.port.code(names[name])).hex()
+
+        return ChainView(
+            chain_id=self.port.chain_id(),
+            addresses=a,
+            latest_block=latest,
+            domain_separator=domain_sep,
+            claims=claims,
+            versions=versions,
+            members=members,
+            member_now=member_now,
+            code_hashes=found_code,
+            missing=missing,
+        )
+
+    def _load_transactions(self, hashes: Sequence[bytes]) -> None:
+        todo = [h for h in dict.fromkeys(hashes) if h not in self._tx_cache]
+        if todo:
+            self._tx_cache.update(self.port.get_transactions(todo))
+
+    def _signed_in(self, tx: Tx) -> dict[bytes, abi.SignedClaim] | str:
+        cached = self._decoded.get(tx.hash)
+        if cached is not None:
+            return cached
+        result: dict[bytes, abi.SignedClaim] | str
+        if tx.to != self.addresses.claim_ledger:
+            result = (
+                f"transaction 0x{tx.hash.hex()} calls {tx.to}, not the ClaimLedger "
+                "(a contract relayed it; its calldata cannot be decoded here)"
+            )
+        else:
+            try:
+                result = {s.claim_id: s for s in abi.decode_submission(tx.input)}
+            except abi.AbiError as exc:
+                result = f"transaction 0x{tx.hash.hex()}: {exc}"
+        self._decoded[tx.hash] = result
+        return result
+
+    def _attach_signed(self, c: ClaimOnChain) -> None:
+        tx = self._tx_cache.get(c.submitted.log.tx_hash)
+        c.tx = tx
+        if tx is None:
+            c.signed_problem = (
+                f"the node does not return transaction 0x{c.submitted.log.tx_hash.hex()}"
+            )
+            return
+        decoded = self._signed_in(tx)
+        if isinstance(decoded, str):
+            c.signed_problem = decoded
+        elif c.claim_id in decoded:
+            c.signed = decoded[c.claim_id]
+        else:
+            c.signed_problem = f"transaction 0x{tx.hash.hex()} holds no signed claim with this id"
+
+    def _member_history(self, firm: str, latest: int) -> list[MemberChange]:
+        logs = self.port.get_logs(
+            self.addresses.member_registry,
+            [list(abi.MEMBER_TOPICS), _topic(firm)],
+            self.addresses.from_block,
+            latest,
+        )
+        changes = (decode_member_log(lg) for lg in sorted(logs, key=lambda x: x.pos))
+        return [c for c in changes if c is not None]
