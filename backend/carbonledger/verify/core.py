@@ -9,8 +9,9 @@ The checks, per claim:
 ``recorded``
     The ``ClaimSubmitted`` event's document hash is keccak-256 of the document's RFC 8785 bytes;
     its activity root is the Merkle root of the document's lines; firm, kind, period and totals
-    are the document's (footprint: ``onchain_totals``; reduction: the gross total is the
-    recomputed reduction and the linked baseline is the document's baseline).
+    are the document's, mapped as :mod:`carbonledger.claims` maps them (footprint:
+    ``onchain_totals``; reduction: ``reduction_totals`` with the baseline document, and the
+    linked baseline is the claim of the document's baseline).
 ``signature``
     The signed claim is found in the submitting transaction's calldata and equals the event; its
     EIP-712 digest (chain id, ClaimLedger) recovers to the firm's signing key, and the firm was an
@@ -28,8 +29,6 @@ The checks, per claim:
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,6 +38,7 @@ import coincurve
 from eth_utils.crypto import keccak
 
 from carbonledger.chain.typed_data import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind
+from carbonledger.claims import period_seconds, reduction_totals
 from carbonledger.standard import (
     CheckReport,
     ReductionClaim,
@@ -105,13 +105,6 @@ def short(claim_id: bytes) -> str:
 def claim_id_of(firm: str, document_hash: bytes) -> bytes:
     """``keccak256(abi.encode(firm, documentHash))``."""
     return keccak(abi.enc_address(firm) + document_hash)
-
-
-def period_seconds(start: dt.date, end: dt.date) -> tuple[int, int]:
-    """A document period (dates, both inclusive) as the ledger's unix seconds (UTC midnight;
-    start inclusive, end exclusive = the day after the last day)."""
-    end_excl = end + dt.timedelta(days=1)
-    return calendar.timegm(start.timetuple()), calendar.timegm(end_excl.timetuple())
 
 
 def recover_signer(digest: bytes, signature: bytes) -> str | None:
@@ -327,7 +320,7 @@ def _recorded(
     kind = ClaimKind.FOOTPRINT if doc.claim.kind == "footprint" else ClaimKind.REDUCTION
     if d.kind != kind:
         diffs.append(f"kind on chain {d.kind.name.lower()} ≠ {name}'s {doc.claim.kind}")
-    start, end = period_seconds(doc.claim.period.start, doc.claim.period.end)
+    start, end = period_seconds(doc.claim)
     if (d.period_start, d.period_end) != (start, end):
         diffs.append(
             f"period on chain [{d.period_start}, {d.period_end}) ≠ {name}'s "
@@ -364,14 +357,30 @@ def _total_diffs(ctx: _Ctx, c: ClaimOnChain, doc: Document, report: CheckReport)
             if mine != onchain:
                 out.append(f"{key} on chain {onchain} ≠ {name}'s {mine} kgCO2e")
         return out
-    gross = d.scope1 + d.scope2_market + d.scope3
-    figure = next(iter(report.onchain.values()), None)
-    if figure is None:
-        out.append(f"{name}'s reduction cannot be recomputed (see the check re-run)")
-    elif figure != gross:
-        out.append(f"reduction on chain {gross} ≠ {name}'s recomputed {figure} kgCO2e")
     claim = doc.claim
     assert isinstance(claim, ReductionClaim)
+    baseline = _baseline_doc(ctx, doc)
+    if baseline is None:
+        out.append(
+            f"{name}'s reduction totals cannot be recomputed without its baseline document "
+            f"{claim.baseline.document_hash}"
+        )
+    else:
+        try:
+            expected_totals = reduction_totals(claim, ctx.standard, baseline.claim)
+        except (StandardError, ArithmeticError, ValueError) as exc:
+            out.append(f"{name}'s reduction cannot be recomputed: {exc}")
+        else:
+            parts = {
+                "scope1": (d.scope1, expected_totals.scope1),
+                "scope2_location": (d.scope2_location, expected_totals.scope2_location),
+                "scope2_market": (d.scope2_market, expected_totals.scope2_market),
+                "scope3": (d.scope3, expected_totals.scope3),
+                "biogenic_co2": (d.biogenic, expected_totals.biogenic_co2),
+            }
+            for key, (onchain, part) in parts.items():
+                if onchain != part:
+                    out.append(f"{key} on chain {onchain} ≠ {name}'s reduction part {part} kgCO2e")
     expected = claim_id_of(doc.firm, bytes.fromhex(claim.baseline.document_hash[2:]))
     linked = [e.other for e in c.events if e.name == "ReductionBaselineLinked"]
     if linked != [expected]:
