@@ -84,7 +84,7 @@ class DevLedger:
     def sender(self, account: LocalAccount) -> TxSender:
         key = str(account.address)
         if key not in self._senders:
-            self._senders[key] = TxSender(self.w3, account.key.to_0x_hex())
+            self._senders[key] = TxSender(self.w3, "0x" + bytes(account.key).hex())
         return self._senders[key]
 
     def transact(self, sender: TxSender, to: str, data: bytes, what: str) -> Any:
