@@ -20,8 +20,11 @@ DEFAULT_PROJECT_ROOT = PACKAGE_ROOT.parents[1]
 
 #: anvil's well-known development mnemonic: its accounts are funded on a fresh chain.
 ANVIL_DEV_MNEMONIC = "test test test test test test test test test test test junk"
-#: Private key of the first account of that mnemonic (public knowledge; local chains only).
+#: Private keys of the first accounts of that mnemonic (public knowledge; local chains only).
 ANVIL_DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+#: The service's default key on the embedded chain: anvil's last development account, so the
+#: first ones stay free for the example firms.
+ANVIL_DEV_KEY_9 = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6"
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -73,6 +76,30 @@ class Settings(BaseSettings):
         repr=False,
     )
     node_start_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the node.")
+    service_key: str = Field(
+        ANVIL_DEV_KEY_9,
+        description=(
+            "Private key of the service's own member account: it relays firms' signed claims "
+            "(paying the gas) and records the checker's outcomes (checker role). Never a "
+            "firm's key."
+        ),
+        repr=False,
+    )
+
+    # --- storage ---
+    database_url: str | None = Field(
+        None,
+        description=(
+            "SQLAlchemy URL of the database (postgresql+psycopg://... in production); "
+            "by default SQLite in the data directory."
+        ),
+    )
+    submit_wait: float = Field(
+        20.0, ge=0, description="Seconds POST /claims waits for the claim to reach the chain."
+    )
+    anchor_batch_size: int = Field(
+        100, ge=1, le=500, description="Claims relayed per trySubmitClaims transaction."
+    )
 
     # --- API ---
     api_host: str = Field("127.0.0.1", description="Interface the API server listens on.")
@@ -83,7 +110,7 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("deployer_key")
+    @field_validator("deployer_key", "service_key")
     @classmethod
     def _hex_key(cls, value: str) -> str:
         raw = value.removeprefix("0x")
@@ -117,6 +144,10 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / "deployment.json"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'carbonledger.db'}"
 
     @property
     def pid_path(self) -> Path:

@@ -77,6 +77,15 @@ class EventDecoder:
         return found.contract, found.name, _jsonable(dict(data["args"]))
 
 
+def _subject(args: Mapping[str, Any]) -> str | None:
+    """The member an event is about (firm, account, auditor, ...), if it names one."""
+    for key in ("firm", "account", "auditor", "party", "payer"):
+        value = args.get(key)
+        if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+            return to_checksum_address(value)
+    return None
+
+
 def _abi_type(item: Mapping[str, Any]) -> str:
     kind = str(item["type"])
     if kind.startswith("tuple"):
@@ -214,6 +223,8 @@ class Indexer:
                     "address": to_checksum_address(log["address"]),
                     "event": name,
                     "args": args,
+                    "claim_id": args.get("claimId"),
+                    "account": _subject(args),
                 }
             )
         return rows

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Query, Request
+from pydantic import BaseModel
 
 from carbonledger.chain.client import ChainReader
 from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
+from carbonledger.services.container import Services
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,6 +28,33 @@ def get_deployment(request: Request) -> Deployment:
     return deployment
 
 
+def get_services(request: Request) -> Services:
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None:
+        raise HTTPException(503, "the ledger services are not running")
+    return services
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ChainDep = Annotated[ChainReader, Depends(get_chain)]
 DeploymentDep = Annotated[Deployment, Depends(get_deployment)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+class PageParams(BaseModel):
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
+) -> PageParams:
+    return PageParams(page=page, page_size=page_size)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -87,6 +87,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from carbonledger.api.app import create_app
+        from carbonledger.services.container import bootstrap_chain, build_services
 
         with clear_errors():
             settings = settings_from(
@@ -98,11 +99,16 @@ def register(app: typer.Typer) -> None:
             )
             ensure_port_free(settings.api_host, settings.api_port, "api_port")
             runtime, report = _start(settings, settings.api_url)
+        services = None
         try:
             assert runtime.w3 is not None
-            app_ = create_app(
-                settings, Web3ChainReader(runtime.w3, report.rpc_url), report.deployment
-            )
+            with clear_errors():
+                services = build_services(settings, runtime.w3, report.deployment)
+                for line in bootstrap_chain(services):
+                    step(line)
+                services.start()
+            reader = Web3ChainReader(runtime.w3, report.rpc_url)
+            app_ = create_app(settings, reader, report.deployment, services)
             _print_started(report, settings, settings.api_url)
             console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
             runtime.start_monitor(on_fatal=_sigterm_self)
@@ -118,6 +124,8 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            if services is not None:
+                services.stop()
             runtime.stop()
         if runtime.fatal:
             raise fail(runtime.fatal)

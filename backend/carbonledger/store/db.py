@@ -41,6 +41,9 @@ chain_events = Table(
     Column("address", String(42), nullable=False),
     Column("event", String(64), nullable=False, index=True),
     Column("args", JSON, nullable=False),
+    # the subject of the event, for history queries: its claim, or the member it concerns
+    Column("claim_id", String(66), nullable=True, index=True),
+    Column("account", String(42), nullable=True, index=True),
     UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_chain_events_log"),
 )
 

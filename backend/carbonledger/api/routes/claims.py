@@ -1,0 +1,317 @@
+"""``/claims``: submit signed claims, read them with their on-chain proof, share documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from eth_utils.address import is_address, to_checksum_address
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from carbonledger.api.deps import PageDep, ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.chain.typed_data import ZERO32
+from carbonledger.services.claims import Submission
+from carbonledger.services.errors import InvalidRequest
+from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
+from carbonledger.store.db import chain_events
+
+router = APIRouter(
+    prefix="/claims",
+    tags=["claims"],
+    responses={401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]},
+)
+
+JsonDocument = dict[str, Any] | str
+
+
+class SubmitClaim(BaseModel):
+    document: JsonDocument = Field(
+        description=(
+            "The claim document: its JSON text (kept byte for byte) or the JSON object. "
+            "Numbers must be decimal strings or integers, never floats."
+        )
+    )
+    signature: str = Field(description="The firm's EIP-712 signature of the claim, 0x-hex.")
+    nonce: int = Field(ge=0, description="The firm's next ClaimLedger nonce.")
+    deadline: int = Field(ge=0, description="Unix time after which the signature is void.")
+    supersedes: str | None = Field(None, description="Claim id this one amends, if any.")
+    baseline_document: JsonDocument | None = Field(
+        None, description="For a reduction: the baseline document, if the service lacks it."
+    )
+
+
+class CheckOut(BaseModel):
+    passed: bool
+    report_hash: str
+    report: dict[str, Any]
+
+
+class ClaimOut(BaseModel):
+    claim_id: str
+    firm: str
+    kind: str
+    state: str = Field(description="accepted | anchored | checked | refused")
+    period_start: int
+    period_end: int
+    standard_version: int
+    document_hash: str
+    nonce: int
+    deadline: int
+    tx_hash: str | None
+    block_number: int | None
+    check_tx_hash: str | None
+    check_block_number: int | None
+    check: CheckOut
+    accepted_at: str
+    error: str | None
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class HistoryEvent(BaseModel):
+    event: str
+    contract: str
+    block_number: int
+    tx_hash: str
+    log_index: int
+    args: dict[str, Any]
+
+
+class OnChain(BaseModel):
+    status: str
+    check: str
+    audit: str
+
+
+class ClaimDetail(ClaimOut):
+    on_chain: OnChain
+    history: list[HistoryEvent]
+
+
+class GrantRequest(BaseModel):
+    reader: str
+    wrapped_key: str = Field(description="The data key wrapped for the reader (hex), client-side.")
+
+
+class GrantsOut(BaseModel):
+    document_id: str
+    owner: str
+    readers: list[str]
+
+
+def _bytes(document: JsonDocument) -> bytes:
+    if isinstance(document, str):
+        return document.encode("utf-8")
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def _hex(value: str, field: str, size: int | None = None) -> bytes:
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raise InvalidRequest(
+            f"{field} is not hex", [{"field": field, "message": "expected 0x-hex"}]
+        ) from None
+    if size is not None and len(raw) != size:
+        raise InvalidRequest(
+            f"{field} must be {size} bytes", [{"field": field, "message": f"{len(raw)} bytes"}]
+        )
+    return raw
+
+
+def claim_out(row: ClaimRow) -> dict[str, Any]:
+    return {
+        "claim_id": row.claim_id,
+        "firm": row.firm,
+        "kind": row.kind,
+        "state": row.state,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "standard_version": row.standard_version,
+        "document_hash": row.document_hash,
+        "nonce": row.nonce,
+        "deadline": row.deadline,
+        "tx_hash": row.tx_hash,
+        "block_number": row.block_number,
+        "check_tx_hash": row.check_tx_hash,
+        "check_block_number": row.check_block_number,
+        "check": {
+            "passed": row.check_passed,
+            "report_hash": row.report_hash,
+            "report": json.loads(row.report),
+        },
+        "accepted_at": row.accepted_at,
+        "error": row.error,
+    }
+
+
+@router.post(
+    "",
+    response_model=ClaimOut,
+    status_code=201,
+    responses={
+        201: {"description": "Accepted, anchored on chain and its check recorded."},
+        202: {"description": "Accepted; still on its way to the chain (it will get there)."},
+        **{k: ERROR_RESPONSES[k] for k in (403, 409, 422)},
+    },
+)
+def submit_claim(
+    body: SubmitClaim, services: ServicesDep, member: CurrentMember, response: Response
+) -> dict[str, Any]:
+    """Submit a firm's signed claim: validated, signature checked against the firm's current
+    key, checked against the unified standard, stored encrypted, anchored through the relayer,
+    and the checker's outcome recorded on chain. A claim that fails the check is recorded as
+    failed, with its report."""
+    submission = Submission(
+        document=_bytes(body.document),
+        signature=_hex(body.signature, "signature", 65),
+        nonce=body.nonce,
+        deadline=body.deadline,
+        supersedes=_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
+        baseline_document=(
+            _bytes(body.baseline_document) if body.baseline_document is not None else None
+        ),
+    )
+    row = services.claims.submit(
+        submission, caller=member.account, wait=services.settings.submit_wait
+    )
+    if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
+        response.status_code = 202
+    return claim_out(row)
+
+
+def _day(value: dt.date | None, end: bool = False) -> int | None:
+    if value is None:
+        return None
+    day = value + dt.timedelta(days=1) if end else value
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+@router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
+def list_claims(
+    services: ServicesDep,
+    page: PageDep,
+    _: CurrentMember,
+    firm: Annotated[str | None, Query(description="Firm address.")] = None,
+    kind: Annotated[str | None, Query(pattern="^(footprint|reduction)$")] = None,
+    state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
+    period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,
+    period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
+) -> ClaimPage:
+    """Claims by firm, period, kind and state, oldest first."""
+    if state is not None and state not in STATES:
+        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
+    if firm is not None and not is_address(firm):
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+    where = ClaimFilter(
+        firm=to_checksum_address(firm) if firm else None,
+        kind=kind,
+        state=state,
+        period_start=_day(period_from),
+        period_end=_day(period_to, end=True),
+    )
+    total, rows = services.store.search(where, page.offset, page.page_size)
+    return ClaimPage(
+        items=[ClaimOut(**claim_out(r)) for r in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+def _row(services: Any, claim_id: str) -> ClaimRow:
+    row = services.store.get(claim_id.lower())
+    if row is None:
+        raise HTTPException(404, f"no claim {claim_id}")
+    return row  # type: ignore[no-any-return]
+
+
+@router.get("/{claim_id}", response_model=ClaimDetail, responses={404: ERROR_RESPONSES[404]})
+def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDetail:
+    """A claim with its on-chain proof (transaction, block, events) and full history."""
+    row = _row(services, claim_id)
+    state = services.ledger.claim_state(bytes.fromhex(row.claim_id[2:]))
+    with services.engine.connect() as conn:
+        events = conn.execute(
+            select(chain_events)
+            .where(chain_events.c.claim_id == row.claim_id)
+            .order_by(chain_events.c.block_number, chain_events.c.log_index)
+        ).all()
+    history = [
+        HistoryEvent(
+            event=e.event,
+            contract=e.contract,
+            block_number=e.block_number,
+            tx_hash=e.tx_hash,
+            log_index=e.log_index,
+            args=e.args,
+        )
+        for e in events
+    ]
+    return ClaimDetail(
+        **claim_out(row),
+        on_chain=OnChain(status=state.status, check=state.check, audit=state.audit),
+        history=history,
+    )
+
+
+@router.get(
+    "/{claim_id}/document",
+    responses={k: ERROR_RESPONSES[k] for k in (403, 404)},
+)
+def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) -> dict[str, Any]:
+    """The encrypted document with the data key wrapped for the caller (403 without a
+    grant); decrypt it client-side with the caller's X25519 key."""
+    row = _row(services, claim_id)
+    return services.vault.get(member.account, row.claim_id).to_json()
+
+
+@router.post(
+    "/{claim_id}/grants",
+    response_model=GrantsOut,
+    responses={k: ERROR_RESPONSES[k] for k in (403, 404, 409, 422)},
+)
+def grant(
+    claim_id: str, body: GrantRequest, services: ServicesDep, member: CurrentMember
+) -> GrantsOut:
+    """The owner grants a reader (a partner) the document: the data key comes wrapped for
+    the reader's registered key, by the owner's software."""
+    row = _row(services, claim_id)
+    reader = body.reader
+    if not is_address(reader):
+        raise InvalidRequest("reader is not an address", [{"field": "reader", "message": "bad"}])
+    reader = to_checksum_address(reader)
+    record = services.vault.grant(
+        member.account,
+        row.claim_id,
+        reader,
+        services.vault.reader_public_key(reader),
+        _hex(body.wrapped_key, "wrapped_key"),
+    )
+    return GrantsOut(
+        document_id=record.document_id, owner=record.owner, readers=list(record.readers)
+    )
+
+
+@router.delete(
+    "/{claim_id}/grants/{reader}",
+    response_model=GrantsOut,
+    responses={k: ERROR_RESPONSES[k] for k in (403, 404, 409)},
+)
+def revoke(claim_id: str, reader: str, services: ServicesDep, member: CurrentMember) -> GrantsOut:
+    """The owner withdraws a reader's grant (not its own, nor the auditors')."""
+    row = _row(services, claim_id)
+    record = services.vault.revoke(member.account, row.claim_id, to_checksum_address(reader))
+    return GrantsOut(
+        document_id=record.document_id, owner=record.owner, readers=list(record.readers)
+    )

@@ -1,0 +1,195 @@
+"""The composition root: build every service of a running ledger from the settings.
+
+``carbonledger up`` builds one :class:`Services` after the chain is up, starts its
+background threads (the anchoring worker and the indexer), serves the API over it, and
+stops the threads on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_account import Account
+from eth_utils.crypto import keccak
+from sqlalchemy import Engine
+from web3 import Web3
+
+from carbonledger.auth.service import AuthService
+from carbonledger.auth.settings import AuthSettings, load_or_create_secret
+from carbonledger.auth.sql import SqlNonceStore
+from carbonledger.chain.admin import propose_admission, publish_standard
+from carbonledger.chain.artifacts import ContractArtifact, load_artifacts
+from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.manifest import Deployment
+from carbonledger.chain.sender import TxSender
+from carbonledger.config import Settings
+from carbonledger.indexer import Indexer
+from carbonledger.services.anchoring import AnchorWorker
+from carbonledger.services.claims import ClaimService
+from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
+from carbonledger.standard import Standard, load_default_standard
+from carbonledger.store.claims import ClaimStore
+from carbonledger.store.db import make_engine
+from carbonledger.vault.keys import VaultKeyPair
+from carbonledger.vault.service import EvidenceVault
+from carbonledger.vault.sql import SqlVaultRepository
+
+
+def _error_names(artifacts: Mapping[str, ContractArtifact]) -> dict[bytes, str]:
+    names: dict[bytes, str] = {}
+    for artifact in artifacts.values():
+        for item in artifact.abi:
+            if item.get("type") == "error":
+                types = ",".join(str(i["type"]) for i in item.get("inputs", []))
+                names[keccak(text=f"{item['name']}({types})")[:4]] = str(item["name"])
+    return names
+
+
+def load_service_vault_key(path: Path) -> VaultKeyPair:
+    """The service's own X25519 reader key, created (mode 0600) on first use."""
+    if path.exists():
+        return VaultKeyPair.from_private_hex(path.read_text().strip())
+    pair = VaultKeyPair.generate()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(pair.private_hex + "\n")
+    return pair
+
+
+@dataclass
+class Services:
+    settings: Settings
+    w3: Web3
+    deployment: Deployment
+    engine: Engine
+    ledger: LedgerGateway
+    store: ClaimStore
+    vault: EvidenceVault
+    members: MemberDirectory
+    auth: AuthService
+    claims: ClaimService
+    worker: AnchorWorker
+    indexer: Indexer
+    standard: Standard
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Catch the index up, then run the worker and the indexer in the background."""
+        with contextlib.suppress(Exception):
+            self.indexer.catch_up()
+        self.worker.start()
+        thread = threading.Thread(
+            target=self.indexer.run_forever, args=(self._stop, 0.25), name="indexer", daemon=True
+        )
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.worker.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.engine.dispose()
+
+
+def build_services(
+    settings: Settings,
+    w3: Web3,
+    deployment: Deployment,
+    artifacts: Mapping[str, ContractArtifact] | None = None,
+) -> Services:
+    """Wire the services of one ledger (nothing is started)."""
+    artifacts = artifacts or load_artifacts(settings.project_root)
+    engine = make_engine(settings.effective_database_url)
+    ledger = LedgerGateway(w3, deployment, artifacts, settings.service_key)
+    store = ClaimStore(engine)
+    vault_repository = SqlVaultRepository(engine)
+    members = MemberDirectory(engine, ledger)
+    auditors = VaultAuditors(members)
+    vault = EvidenceVault(vault_repository, auditors)
+    auditors.vault = vault
+    pair = load_service_vault_key(settings.data_dir / "service-vault.key")
+    reader = ledger.service_address
+    vault.register_reader_key(reader, pair.public_key)
+    auth = AuthService(
+        AuthSettings(
+            secret=load_or_create_secret(settings.data_dir / "auth.secret"),
+            audience=settings.api_url,
+            chain_id=deployment.chain_id,
+            verifying_contract=deployment.address("MemberRegistry"),
+        ),
+        ChainMembership(members),
+        SqlNonceStore(engine),
+    )
+    names = _error_names(artifacts)
+    worker = AnchorWorker(
+        ledger,
+        store,
+        batch_size=settings.anchor_batch_size,
+        error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
+    )
+    standard = load_default_standard()
+    claims = ClaimService(
+        ledger,
+        store,
+        vault,
+        standard,
+        worker,
+        service_reader=reader,
+        service_vault_key=pair.private_key,
+    )
+    indexer = Indexer(engine, w3, deployment, artifacts)
+    return Services(
+        settings=settings,
+        w3=w3,
+        deployment=deployment,
+        engine=engine,
+        ledger=ledger,
+        store=store,
+        vault=vault,
+        members=members,
+        auth=auth,
+        claims=claims,
+        worker=worker,
+        indexer=indexer,
+        standard=standard,
+    )
+
+
+def bootstrap_chain(services: Services) -> list[str]:
+    """With the deployer's admin key: admit the service account and publish the standard.
+
+    Idempotent; does nothing the chain already has. Returns what it did, for the log.
+    """
+    settings = services.settings
+    done: list[str] = []
+    ledger = services.ledger
+    registry = ledger.contracts["MemberRegistry"]
+    admin = Account.from_key(settings.deployer_key).address
+    if not registry.functions.hasRole(admin, 1).call():
+        return done  # not an admin here: the consortium's admins do this
+    sender = TxSender(services.w3, settings.deployer_key)
+    service = ledger.service_address
+    if ledger.member_state(service).status == "none":
+        propose_admission(
+            sender,
+            registry,
+            account=service,
+            name="CarbonLedger service (checker, relayer)",
+            identifier_hash=keccak(text=f"carbonledger-service:{service}"),
+            roles=("checker", "relayer"),
+        )
+        done.append(f"admitted the service account {service} (checker, relayer)")
+    standard = services.standard
+    if ledger.standard_version_of(standard.content_hash) == 0:
+        version = publish_standard(
+            sender, ledger.contracts["StandardRegistry"], standard.content_hash
+        )
+        done.append(f"published standard {standard.version_id} as version {version}")
+    return done

@@ -1,0 +1,161 @@
+"""Who the members are: the MemberRegistry, read through the indexed events and the chain.
+
+The indexed ``MemberAdmitted`` and ``SigningKeyRotated`` events say which accounts exist and
+which key each signed with; the current record (key, roles, status, name) is always read
+from the contract, so a suspension or a rotation takes effect at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from eth_utils.address import to_checksum_address
+from sqlalchemy import Engine, select
+
+from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
+from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.store.db import chain_events
+from carbonledger.vault.errors import UnknownReader
+from carbonledger.vault.service import EvidenceVault
+
+_STATUS = {"active": MemberStatus.ACTIVE, "suspended": MemberStatus.SUSPENDED}
+
+
+@dataclass(frozen=True)
+class MemberView:
+    account: str
+    name: str
+    identifier_hash: str
+    signing_key: str
+    roles: tuple[str, ...]
+    status: str
+    admitted_block: int
+    admitted_tx: str
+
+
+class MemberDirectory:
+    """Members from the indexed events, with their current state from the chain."""
+
+    def __init__(self, engine: Engine, ledger: LedgerGateway, ttl: float = 2.0) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, MemberView | None]] = {}
+
+    def _admissions(self) -> list[tuple[str, int, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(chain_events.c.account, chain_events.c.block_number, chain_events.c.tx_hash)
+                .where(chain_events.c.event == "MemberAdmitted")
+                .order_by(chain_events.c.block_number, chain_events.c.log_index)
+            ).all()
+        seen: dict[str, tuple[str, int, str]] = {}
+        for account, block, tx in rows:
+            if account and account not in seen:
+                seen[account] = (str(account), int(block), str(tx))
+        return list(seen.values())
+
+    def page(self, offset: int, limit: int) -> tuple[int, list[MemberView]]:
+        admissions = self._admissions()
+        page = admissions[offset : offset + limit]
+        views = [self.get(account) for account, _, _ in page]
+        return len(admissions), [v for v in views if v is not None]
+
+    def get(self, account: str) -> MemberView | None:
+        account = to_checksum_address(account)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(account)
+            if cached and now - cached[0] < self.ttl:
+                return cached[1]
+        view = self._read(account)
+        with self._lock:
+            self._cache[account] = (now, view)
+        return view
+
+    def _read(self, account: str) -> MemberView | None:
+        record = self.ledger.contracts["MemberRegistry"].functions.memberOf(account).call()
+        signing_key, status, roles, identifier_hash, name = record
+        status_name = {1: "active", 2: "suspended", 3: "removed"}.get(int(status))
+        if status_name is None:
+            return None
+        admitted = next((a for a in self._admissions() if a[0] == account), (account, 0, ""))
+        return MemberView(
+            account=account,
+            name=str(name),
+            identifier_hash="0x" + bytes(identifier_hash).hex(),
+            signing_key=to_checksum_address(signing_key),
+            roles=tuple(sorted(r.value for r in roles_from_bits(int(roles)))),
+            status=status_name,
+            admitted_block=admitted[1],
+            admitted_tx=admitted[2],
+        )
+
+    def account_of_key(self, key: str) -> str:
+        """The account whose key ``key`` is or was (a key is its own account by default)."""
+        key = to_checksum_address(key)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(chain_events.c.account, chain_events.c.args)
+                .where(chain_events.c.event.in_(("SigningKeyRotated", "MemberAdmitted")))
+                .order_by(chain_events.c.block_number.desc(), chain_events.c.log_index.desc())
+            ).all()
+        for account, args in rows:
+            named = args.get("newKey") or args.get("signingKey")
+            if account and named and to_checksum_address(str(named)) == key:
+                return str(account)
+        return key
+
+    def auditors(self) -> list[str]:
+        """Accounts of the active auditors."""
+        found = []
+        for account, _, _ in self._admissions():
+            view = self.get(account)
+            if view and view.status == "active" and Role.AUDITOR.value in view.roles:
+                found.append(account)
+        return found
+
+
+class ChainMembership:
+    """:class:`carbonledger.auth.ports.MembershipPort` over the MemberRegistry."""
+
+    def __init__(self, directory: MemberDirectory) -> None:
+        self.directory = directory
+
+    def member_of(self, key_address: str) -> Member | None:
+        key = to_checksum_address(key_address)
+        account = self.directory.account_of_key(key)
+        state = self.directory.ledger.member_state(account)
+        if state.status == "none" or state.signing_key != key:
+            return None
+        return Member(
+            account=account,
+            signing_key=key,
+            status=_STATUS.get(state.status, MemberStatus.REMOVED),
+            roles=roles_from_bits(state.roles),
+        )
+
+
+class VaultAuditors:
+    """The auditors the vault wraps every document for: active, with a registered key."""
+
+    def __init__(self, directory: MemberDirectory, vault: EvidenceVault | None = None) -> None:
+        self.directory = directory
+        self.vault = vault
+
+    def auditors(self) -> Collection[str]:
+        found = []
+        for account in self.directory.auditors():
+            if self.vault is None:
+                found.append(account)
+                continue
+            try:
+                self.vault.reader_public_key(account)
+            except UnknownReader:
+                continue
+            found.append(account)
+        return found

@@ -1,0 +1,118 @@
+"""The API served over real HTTP (uvicorn on a free port) against a real anvil."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from carbonledger.api.app import create_app
+from carbonledger.chain.admin import propose_about, propose_admission
+from carbonledger.chain.client import Web3ChainReader
+from carbonledger.chain.node import free_port
+from carbonledger.chain.sender import TxSender
+from carbonledger.client import LedgerClient
+from carbonledger.config import ANVIL_DEV_KEY_0, Settings
+from carbonledger.services.container import Services, bootstrap_chain, build_services
+from tests.conftest import PROJECT_ROOT, DeployedChain
+
+EXAMPLES = PROJECT_ROOT / "backend/carbonledger/standard/examples"
+
+
+@dataclass
+class Api:
+    url: str
+    services: Services
+    chain: DeployedChain
+    admin: TxSender
+
+    def admit(self, name: str, roles: tuple[str, ...] = ("firm",)) -> LocalAccount:
+        """A new member with a fresh key, admitted by the deployer (the only admin)."""
+        account: LocalAccount = Account.create()
+        propose_admission(
+            self.admin,
+            self.chain.contract("MemberRegistry"),
+            account=account.address,
+            name=name,
+            identifier_hash=keccak(text=f"registration:{name}:{account.address}"),
+            roles=roles,
+        )
+        return account
+
+    def suspend(self, account: str) -> None:
+        propose_about(self.admin, self.chain.contract("MemberRegistry"), "Suspension", account)
+
+    def client(self, account: LocalAccount, login: bool = True) -> LedgerClient:
+        client = LedgerClient(self.url, account, standard=self.services.standard)
+        if login:
+            client.login()
+            client.register_vault_key()
+        return client
+
+    def http(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+
+def example(name: str, firm: str, **changes: Any) -> dict[str, Any]:
+    """A shipped example claim document, made this firm's and unique (its claim_id)."""
+    doc = copy.deepcopy(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
+    doc["firm"]["address"] = firm
+    doc["claim_id"] = f"test-{uuid.uuid4()}"
+    doc.update(changes)
+    return doc
+
+
+def as_bytes(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def api(deployed_chain: DeployedChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    data_dir = tmp_path_factory.mktemp("api")
+    port = free_port()
+    settings = Settings(
+        data_dir=data_dir,
+        project_root=PROJECT_ROOT,
+        api_port=port,
+        submit_wait=30,
+        database_url=f"sqlite:///{Path(data_dir) / 'api.db'}",
+    )
+    services = build_services(
+        settings, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+    )
+    bootstrap_chain(services)
+    services.start()
+    app = create_app(
+        settings,
+        Web3ChainReader(deployed_chain.w3, deployed_chain.node.url),
+        deployed_chain.deployment,
+        services,
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the API server did not start"
+        time.sleep(0.05)
+    try:
+        yield Api(url, services, deployed_chain, TxSender(deployed_chain.w3, ANVIL_DEV_KEY_0))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        services.stop()

@@ -1,0 +1,240 @@
+"""POST /claims and the reads, over HTTP against a real anvil and the deployed contracts."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from eth_account import Account
+from eth_utils.crypto import keccak
+
+from carbonledger.client import ApiError
+from carbonledger.standard import canonical_bytes
+from tests.api.conftest import Api, as_bytes, example
+
+
+def test_a_signed_footprint_is_checked_anchored_and_attested(api: Api) -> None:
+    firm = api.admit("华东快运有限公司")
+    client = api.client(firm)
+    doc = example("carrier_footprint.json", firm.address)
+    answer = client.submit_claim(as_bytes(doc))
+    assert answer["state"] == "checked"
+    assert answer["check"]["passed"] is True
+    assert answer["tx_hash"] and answer["block_number"] and answer["check_tx_hash"]
+    claim_id = answer["claim_id"]
+    state = api.services.ledger.claim_state(bytes.fromhex(claim_id[2:]))
+    assert (state.status, state.check, state.firm) == ("active", "passed", firm.address)
+    report = answer["check"]["report"]
+    assert answer["check"]["report_hash"] == "0x" + keccak(canonical_bytes(report)).hex()
+
+
+def test_a_claim_that_fails_the_check_is_recorded_as_failed_with_its_report(api: Api) -> None:
+    firm = api.admit("Failing Freight")
+    client = api.client(firm)
+    doc = example("carrier_footprint.json", firm.address)
+    doc["declared"]["scope1"] = "1.000"  # far from the computed figure
+    answer = client.submit_claim(as_bytes(doc))
+    assert answer["state"] == "checked"
+    assert answer["check"]["passed"] is False
+    rules = {f["rule"] for f in answer["check"]["report"]["findings"]}
+    assert "TOT001" in rules or any(r.startswith("TOT") for r in rules)
+    state = api.services.ledger.claim_state(bytes.fromhex(answer["claim_id"][2:]))
+    assert state.check == "failed"
+
+
+def test_a_document_in_chinese_round_trips_byte_for_byte(api: Api) -> None:
+    firm = api.admit("顺丰冷链仓储")
+    client = api.client(firm)
+    doc = example("warehouse_footprint.json", firm.address)
+    doc["firm"]["name"] = "顺丰冷链仓储（上海）有限公司"  # noqa: RUF001
+    raw = as_bytes(doc)
+    answer = client.submit_claim(raw)
+    assert client.document(answer["claim_id"]) == raw
+    member = client.request("GET", f"/members/{firm.address}")
+    assert member["name"] == "顺丰冷链仓储"
+
+
+def test_a_tampered_document_is_refused_with_401(api: Api) -> None:
+    firm = api.admit("Tamper Test Logistics")
+    client = api.client(firm)
+    doc = example("carrier_footprint.json", firm.address)
+    chain = client.chain()
+    nonce = client.next_nonce()
+    deadline = int(time.time()) + 3600
+    signature = client.sign_claim(as_bytes(doc), nonce=nonce, deadline=deadline, chain=chain)
+    doc["firm"]["name"] = doc["firm"]["name"] + " "  # one byte more after signing
+    with pytest.raises(ApiError) as refused:
+        client.request(
+            "POST",
+            "/claims",
+            json={
+                "document": as_bytes(doc).decode(),
+                "signature": "0x" + signature.hex(),
+                "nonce": nonce,
+                "deadline": deadline,
+            },
+        )
+    assert refused.value.status == 401
+    assert "not firm" in refused.value.detail and "current key" in refused.value.detail
+
+
+def test_a_forged_signature_is_refused_with_401(api: Api) -> None:
+    firm = api.admit("Forgery Victim Ltd")
+    forger = Account.create()
+    client = api.client(firm)
+    doc = as_bytes(example("carrier_footprint.json", firm.address))
+    chain = client.chain()
+    nonce = client.next_nonce()
+    deadline = int(time.time()) + 3600
+    forged = api.client(forger, login=False).sign_claim(
+        doc, nonce=nonce, deadline=deadline, chain=chain
+    )
+    with pytest.raises(ApiError) as refused:
+        client.request(
+            "POST",
+            "/claims",
+            json={
+                "document": doc.decode(),
+                "signature": "0x" + forged.hex(),
+                "nonce": nonce,
+                "deadline": deadline,
+            },
+        )
+    assert refused.value.status == 401
+    assert forger.address in refused.value.detail
+
+
+def test_a_replayed_signature_is_refused_with_409(api: Api) -> None:
+    firm = api.admit("Replay Freight")
+    client = api.client(firm)
+    doc = as_bytes(example("carrier_footprint.json", firm.address))
+    chain = client.chain()
+    nonce = client.next_nonce()
+    deadline = int(time.time()) + 3600
+    signature = client.sign_claim(doc, nonce=nonce, deadline=deadline, chain=chain)
+    body = {
+        "document": doc.decode(),
+        "signature": "0x" + signature.hex(),
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    first = client.request("POST", "/claims", json=body)
+    with pytest.raises(ApiError) as refused:
+        client.request("POST", "/claims", json=body)
+    assert refused.value.status == 409
+    assert first["claim_id"] in refused.value.detail
+
+
+def test_a_non_member_cannot_log_in_403(api: Api) -> None:
+    stranger = Account.create()
+    with pytest.raises(ApiError) as refused:
+        api.client(stranger)
+    assert refused.value.status == 403
+
+
+def test_a_suspended_member_is_refused_403(api: Api) -> None:
+    firm = api.admit("Suspended Shipping")
+    client = api.client(firm)
+    doc = as_bytes(example("carrier_footprint.json", firm.address))
+    api.suspend(firm.address)
+    with pytest.raises(ApiError) as refused:
+        client.submit_claim(doc)
+    assert refused.value.status == 403
+    assert "suspended" in refused.value.detail
+
+
+def test_a_malformed_document_is_refused_with_422_naming_the_field(api: Api) -> None:
+    firm = api.admit("Malformed Movers")
+    client = api.client(firm)
+    doc = example("carrier_footprint.json", firm.address)
+    doc["period"]["start"] = "2024-13-45"
+    with pytest.raises(ApiError) as refused:
+        client.request(
+            "POST",
+            "/claims",
+            json={"document": doc, "signature": "0x" + "00" * 65, "nonce": 0, "deadline": 2**40},
+        )
+    assert refused.value.status == 422
+    assert any("period.start" in str(p["field"]) for p in refused.value.problems)
+
+
+def test_requests_without_a_token_get_401(api: Api) -> None:
+    with api.http() as http:
+        for method, path in (("GET", "/claims"), ("GET", "/members"), ("POST", "/claims")):
+            assert http.request(method, path, json={}).status_code == 401
+
+
+def test_an_unknown_claim_is_404(api: Api) -> None:
+    firm = api.admit("Reader Co")
+    client = api.client(firm)
+    with pytest.raises(ApiError) as missing:
+        client.claim("0x" + "ab" * 32)
+    assert missing.value.status == 404
+
+
+def test_claims_are_listed_by_firm_kind_and_state_with_pagination(api: Api) -> None:
+    firm = api.admit("Listing Lines")
+    client = api.client(firm)
+    for _ in range(3):
+        client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    page = client.request(
+        "GET", "/claims", params={"firm": firm.address, "page_size": 2, "kind": "footprint"}
+    )
+    assert page["total"] == 3 and len(page["items"]) == 2
+    second = client.request(
+        "GET", "/claims", params={"firm": firm.address, "page_size": 2, "page": 2}
+    )
+    assert len(second["items"]) == 1
+    assert {i["firm"] for i in page["items"] + second["items"]} == {firm.address}
+
+
+def test_a_claims_detail_has_its_on_chain_proof_and_history(api: Api) -> None:
+    firm = api.admit("History Haulage")
+    client = api.client(firm)
+    answer = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    deadline = time.monotonic() + 20
+    while True:
+        detail = client.claim(answer["claim_id"])
+        events = [e["event"] for e in detail["history"]]
+        if "ClaimChecked" in events or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert events[:1] == ["ClaimSubmitted"] and "ClaimChecked" in events
+    submitted = detail["history"][0]
+    assert submitted["tx_hash"] == answer["tx_hash"]
+    assert submitted["block_number"] == answer["block_number"]
+    assert detail["on_chain"] == {"status": "active", "check": "passed", "audit": "none"}
+
+
+def test_a_reader_without_a_grant_gets_403_and_a_granted_partner_reads(api: Api) -> None:
+    from carbonledger.vault.client import rewrap_for
+    from carbonledger.vault.keys import public_key_from_hex
+    from carbonledger.vault.model import EncryptedEnvelope
+
+    owner = api.admit("Owner Freight")
+    partner = api.admit("Partner Shipper")
+    owner_client = api.client(owner)
+    partner_client = api.client(partner)
+    raw = as_bytes(example("carrier_footprint.json", owner.address))
+    claim_id = owner_client.submit_claim(raw)["claim_id"]
+    with pytest.raises(ApiError) as refused:
+        partner_client.document(claim_id)
+    assert refused.value.status == 403
+
+    envelope = EncryptedEnvelope.from_json(
+        owner_client.request("GET", f"/claims/{claim_id}/document")
+    )
+    partner_key = public_key_from_hex(
+        owner_client.request("GET", f"/members/{partner.address}/vault-key")["public_key"]
+    )
+    wrapped = rewrap_for(partner_key, envelope, owner_client.vault.private_key)
+    owner_client.request(
+        "POST",
+        f"/claims/{claim_id}/grants",
+        json={"reader": partner.address, "wrapped_key": wrapped.hex()},
+    )
+    assert partner_client.document(claim_id) == raw
+    owner_client.request("DELETE", f"/claims/{claim_id}/grants/{partner.address}")
+    with pytest.raises(ApiError) as revoked:
+        partner_client.document(claim_id)
+    assert revoked.value.status == 403
