@@ -342,3 +342,23 @@ def send(ledger: Ledger, method: str, signed: tuple[Any, bytes], sender: Any = N
     return getattr(ledger.settlement, method)(
         message.as_tuple(), signature, sender=sender or ledger.relayer.account
     )
+
+
+def constructor_revert(chain: Any, container: Any, *args: Any) -> bytes:
+    """The revert data of deploying ``container`` with ``args`` (an ``eth_call``, nothing sent).
+
+    Used instead of ``ape.reverts`` around ``deploy``: a reverting constructor has no address
+    to decode its custom error against.
+    """
+    from eth_abi.abi import encode
+
+    abi = next(item for item in container.contract_type.abi if item.type == "constructor")
+    types = [str(i.type) for i in abi.inputs]
+    code = bytes(container.contract_type.deployment_bytecode.to_bytes())
+    data = code + encode(types, list(args))
+    response = chain.provider.web3.provider.make_request(
+        "eth_call", [{"data": "0x" + data.hex()}, "latest"]
+    )
+    error = response.get("error")
+    assert error is not None, "the constructor did not revert"
+    return bytes.fromhex(str(error["data"])[2:])

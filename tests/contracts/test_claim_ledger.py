@@ -17,6 +17,7 @@ from tests.contracts.ledger import (
     ZERO32,
     ZERO_ADDRESS,
     Ledger,
+    constructor_revert,
     emitted,
     encode_error,
     event_names,
@@ -660,8 +661,8 @@ def test_views_expose_the_domain_and_the_wiring(ledger: Ledger) -> None:
     assert claims.nonces(ZERO_ADDRESS) == 0
 
 
-def test_constructor_refuses_zero_addresses(project: Any, accounts: Any) -> None:
-    with ape.reverts(project.ClaimLedger.ClaimLedgerZeroAddress):
-        accounts[0].deploy(project.ClaimLedger, ZERO_ADDRESS, accounts[1].address)
-    with ape.reverts(project.ClaimLedger.ClaimLedgerZeroAddress):
-        accounts[0].deploy(project.ClaimLedger, accounts[1].address, ZERO_ADDRESS)
+def test_constructor_refuses_zero_addresses(project: Any, accounts: Any, chain: Any) -> None:
+    expected = encode_error("ClaimLedgerZeroAddress()")
+    one = accounts[1].address
+    for args in ((ZERO_ADDRESS, one), (one, ZERO_ADDRESS)):
+        assert constructor_revert(chain, project.ClaimLedger, *args) == expected

@@ -14,7 +14,9 @@ from tests.contracts.ledger import (
     FIRM,
     ZERO_ADDRESS,
     Ledger,
+    constructor_revert,
     emitted,
+    encode_error,
     event_names,
     h,
     key_for,
@@ -54,25 +56,23 @@ def test_constructor_admits_initial_admins_and_sets_quorum(project: Any, admins:
 
 @pytest.mark.parametrize("quorum", [0, 3])
 def test_constructor_refuses_a_quorum_outside_one_to_admin_count(
-    project: Any, accounts: Any, quorum: int
+    project: Any, accounts: Any, chain: Any, quorum: int
 ) -> None:
-    with ape.reverts(
-        project.MemberRegistry.MemberRegistryInvalidQuorum, quorum=quorum, adminCount=2
-    ):
-        accounts[0].deploy(
-            project.MemberRegistry, [accounts[0].address, accounts[1].address], quorum
-        )
+    admins = [accounts[0].address, accounts[1].address]
+    revert = constructor_revert(chain, project.MemberRegistry, admins, quorum)
+    assert revert == encode_error("MemberRegistryInvalidQuorum(uint256,uint256)", quorum, 2)
 
 
-def test_constructor_refuses_zero_and_duplicate_admins(project: Any, accounts: Any) -> None:
-    with ape.reverts(project.MemberRegistry.MemberRegistryZeroAddress):
-        accounts[0].deploy(project.MemberRegistry, [ZERO_ADDRESS], 1)
-    with ape.reverts(
-        project.MemberRegistry.MemberRegistryAlreadyMember,
-        account=accounts[0].address,
-        status=ACTIVE,
-    ):
-        accounts[0].deploy(project.MemberRegistry, [accounts[0].address, accounts[0].address], 1)
+def test_constructor_refuses_zero_and_duplicate_admins(
+    project: Any, accounts: Any, chain: Any
+) -> None:
+    revert = constructor_revert(chain, project.MemberRegistry, [ZERO_ADDRESS], 1)
+    assert revert == encode_error("MemberRegistryZeroAddress()")
+    twice = [accounts[0].address, accounts[0].address]
+    revert = constructor_revert(chain, project.MemberRegistry, twice, 1)
+    assert revert == encode_error(
+        "MemberRegistryAlreadyMember(address,uint8)", accounts[0].address, ACTIVE
+    )
 
 
 def test_admission_needs_quorum_and_emits_every_step(

@@ -19,8 +19,10 @@ from tests.contracts.ledger import (
     attestation,
     citation,
     consent,
+    constructor_revert,
     decline,
     emitted,
+    encode_error,
     event_names,
     h,
     key_for,
@@ -510,8 +512,8 @@ def test_views_expose_the_domain_and_the_wiring(ledger: Ledger) -> None:
     assert s.MAX_PARTIES() == 16
 
 
-def test_constructor_refuses_zero_addresses(project: Any, accounts: Any) -> None:
-    with ape.reverts(project.OverlapSettlement.OverlapSettlementZeroAddress):
-        accounts[0].deploy(project.OverlapSettlement, ZERO_ADDRESS, accounts[1].address)
-    with ape.reverts(project.OverlapSettlement.OverlapSettlementZeroAddress):
-        accounts[0].deploy(project.OverlapSettlement, accounts[1].address, ZERO_ADDRESS)
+def test_constructor_refuses_zero_addresses(project: Any, accounts: Any, chain: Any) -> None:
+    expected = encode_error("OverlapSettlementZeroAddress()")
+    one = accounts[1].address
+    for args in ((ZERO_ADDRESS, one), (one, ZERO_ADDRESS)):
+        assert constructor_revert(chain, project.OverlapSettlement, *args) == expected

@@ -6,7 +6,14 @@ from typing import Any
 
 import ape
 
-from tests.contracts.ledger import ZERO_ADDRESS, Ledger, emitted, h
+from tests.contracts.ledger import (
+    ZERO_ADDRESS,
+    Ledger,
+    constructor_revert,
+    emitted,
+    encode_error,
+    h,
+)
 
 NONE, ACTIVE, RETIRED = 0, 1, 2
 
@@ -75,9 +82,9 @@ def test_retiring_refuses_unknown_and_retired_versions(ledger: Ledger) -> None:
         standards.retire(ledger.version, sender=admin)
 
 
-def test_constructor_refuses_the_zero_registry(project: Any, accounts: Any) -> None:
-    with ape.reverts(project.StandardRegistry.StandardRegistryZeroAddress):
-        accounts[0].deploy(project.StandardRegistry, ZERO_ADDRESS)
+def test_constructor_refuses_the_zero_registry(project: Any, accounts: Any, chain: Any) -> None:
+    revert = constructor_revert(chain, project.StandardRegistry, ZERO_ADDRESS)
+    assert revert == encode_error("StandardRegistryZeroAddress()")
     registry = accounts[0].deploy(project.StandardRegistry, accounts[1].address)
     assert registry.memberRegistry() == accounts[1].address
     assert registry.versionState(1) == (NONE, 0)
