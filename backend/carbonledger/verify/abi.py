@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from eth_utils.crypto import keccak
+from carbonledger.standard import keccak256 as keccak
 
 ZERO32: Final = b"\x00" * 32
 WORD: Final = 32

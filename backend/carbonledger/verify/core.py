@@ -35,7 +35,6 @@ from enum import StrEnum
 from typing import Final, Literal
 
 import coincurve
-from eth_utils.crypto import keccak
 
 from carbonledger.chain.typed_data import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind
 from carbonledger.claims import period_seconds, reduction_totals
@@ -47,6 +46,7 @@ from carbonledger.standard import (
     check,
     merkle_root,
 )
+from carbonledger.standard import keccak256 as keccak
 from carbonledger.verify import abi
 from carbonledger.verify.chain import ChainView, ClaimOnChain, MemberChange
 from carbonledger.verify.documents import Document
@@ -507,7 +507,8 @@ def _rerun(
     claim = doc.claim
     if isinstance(claim, ReductionClaim) and _baseline_doc(ctx, doc) is None:
         hint = f" (its baseline document {claim.baseline.document_hash} was not given)"
-    mine = f"{'passed' if report.passed else 'failed'}, report {hx(report.report_hash)}"
+    report_hash = report.report_hash  # computed once: it re-serialises the whole report
+    mine = f"{'passed' if report.passed else 'failed'}, report {hx(report_hash)}"
     checks = [e for e in c.events if e.name == "ClaimChecked"]
     if not checks:
         return Finding(
@@ -515,12 +516,12 @@ def _rerun(
         )
     last = checks[-1]
     earlier = f"; {len(checks) - 1} earlier check(s)" if len(checks) > 1 else ""
-    if last.passed == report.passed and last.other == report.report_hash:
+    if last.passed == report.passed and last.other == report_hash:
         return Finding(
             cid,
             "check re-run",
             Result.HOLDS,
-            f"re-run {mine[: mine.index(',')]}, report hash {hx(report.report_hash)[:18]}… = "
+            f"re-run {mine[: mine.index(',')]}, report hash {hx(report_hash)[:18]}… = "
             f"ClaimChecked of {last.actor} (block {last.log.block_number}){earlier}",
         )
     errors = "; ".join(f"{f.rule} {f.path}" for f in report.errors[:3])
