@@ -30,6 +30,9 @@ from carbonledger.standard.canonical import keccak256
 from carbonledger.standard.numbers import fmt, quantize
 
 DIESEL = "cn.ndrc.land_transport.2015.diesel.t"
+# report hash of the default 100,000-line claim, recorded before the hot path was optimised:
+# an optimisation that changes any canonical byte, leaf, root or finding changes it
+PINNED_REPORT_HASH_100K = "0xd6c5ac82ea9064a5c6b077cd8229d6fb6b36bf88112624f5cd2e891adcb21473"
 EAST = "cn.mee.2022.grid.east"
 
 
@@ -176,7 +179,13 @@ def main() -> int:
     print(f"check       {t_check:7.3f} s  {n / t_check:12,.0f} lines/s")
     print(f"parse       {t_parse:7.3f} s  {n / t_parse:12,.0f} lines/s")
     print(f"end-to-end  {t_e2e:7.3f} s  {n / t_e2e:12,.0f} lines/s  (bytes -> parse -> check)")
-    print(f"report_hash 0x{report.report_hash.hex()}")
+    report_hash = "0x" + report.report_hash.hex()
+    pinned = args.lines == 100_000
+    note = " (= pinned)" if pinned and report_hash == PINNED_REPORT_HASH_100K else ""
+    print(f"report_hash {report_hash}{note}")
+    if pinned and report_hash != PINNED_REPORT_HASH_100K:
+        print(f"report hash differs from the pinned {PINNED_REPORT_HASH_100K}", file=sys.stderr)
+        return 1
     return 0
 
 

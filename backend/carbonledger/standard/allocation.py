@@ -22,6 +22,12 @@ def allocate(whole: Decimal, weights: Sequence[Decimal], quantum: Decimal) -> li
     """Split ``whole`` by ``weights``; the parts sum exactly to the quantized whole."""
     if not weights:
         raise AllocationError("nothing to allocate to")
+    if len(weights) == 1:  # the common case (one shipment on a trip): the quantized whole
+        if weights[0] < 0:
+            raise AllocationError("allocation weights must not be negative")
+        if weights[0] == 0:
+            raise AllocationError("allocation weights sum to zero (no tonne-km)")
+        return [whole.quantize(quantum, rounding=ROUND_HALF_EVEN, context=CONTEXT)]
     if any(w < 0 for w in weights):
         raise AllocationError("allocation weights must not be negative")
     total_w = sum(weights, Decimal(0))
@@ -29,8 +35,6 @@ def allocate(whole: Decimal, weights: Sequence[Decimal], quantum: Decimal) -> li
         raise AllocationError("allocation weights sum to zero (no tonne-km)")
     c = CONTEXT
     target = whole.quantize(quantum, rounding=ROUND_HALF_EVEN, context=c)
-    if len(weights) == 1:
-        return [target]
     units = int(c.divide(target, quantum))
     exact = [c.divide(c.multiply(Decimal(units), w), total_w) for w in weights]
     floors = [int(e.to_integral_value(rounding=ROUND_FLOOR, context=c)) for e in exact]

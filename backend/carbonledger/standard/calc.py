@@ -326,6 +326,7 @@ class Calculator:
         upstream: Decimal = ZERO,
         shipments: tuple[ShipmentShare, ...] = (),
     ) -> LineResult:
+        # (the hot calculators -- fuel/trip, transport, electricity -- build LineResult inline)
         return LineResult(
             line.index,
             line.id,
@@ -365,14 +366,37 @@ class Calculator:
         shipments: tuple[ShipmentShare, ...] = ()
         if line.activity == "trip":
             shipments = self._allocate_trip(line, ttw, wtt)
-        return self._result(line, emissions, ttw, wtt, bio, fids, None, upstream, shipments)
+        return LineResult(
+            line.index,
+            line.id,
+            line.activity,
+            line.scope,
+            line.category,
+            emissions,
+            ttw,
+            wtt,
+            None,
+            upstream,
+            bio,
+            fids,
+            shipments,
+        )
 
     def _allocate_trip(
         self, line: Line, ttw: Decimal, wtt: Decimal | None
     ) -> tuple[ShipmentShare, ...]:
         ships = line.v["shipments"]
-        tkms = [s["mass_t"] * s["distance_km"] for s in ships]
         quantum = self.standard.allocation_quantum
+        if len(ships) == 1:  # the common case, without the per-shipment generators
+            ship = ships[0]
+            tkm = ship["mass_t"] * ship["distance_km"]
+            try:
+                ttw_one = allocate(ttw, (tkm,), quantum)[0]
+                wtt_one = allocate(wtt, (tkm,), quantum)[0] if wtt is not None else None
+            except AllocationError as exc:
+                raise LineError("ALLOC001", f"{line.path}.shipments", str(exc)) from exc
+            return (ShipmentShare(ship["shipment_ref"], tkm, ttw_one, wtt_one),)
+        tkms = [s["mass_t"] * s["distance_km"] for s in ships]
         try:
             ttw_parts = allocate(ttw, tkms, quantum)
             wtt_parts: list[Decimal | None] = (
@@ -414,7 +438,20 @@ class Calculator:
                     f"{line.path}.wtt_factor_id",
                     f"factor {f.id!r} is already well-to-wheel; WTT would double count",
                 )
-            return self._result(line, main, None, None, ZERO, fids)
+            return LineResult(
+                line.index,
+                line.id,
+                "transport",
+                line.scope,
+                line.category,
+                main,
+                None,
+                None,
+                None,
+                ZERO,
+                ZERO,
+                fids,
+            )
         if f.basis != "TTW":
             raise LineError(
                 "FAC005",
@@ -433,7 +470,20 @@ class Calculator:
             wtt = activity * fw.value
             fids = (f.id, fw.id)
         emissions = main if wtt is None else main + wtt
-        return self._result(line, emissions, main, wtt, ZERO, fids)
+        return LineResult(
+            line.index,
+            line.id,
+            "transport",
+            line.scope,
+            line.category,
+            emissions,
+            main,
+            wtt,
+            None,
+            ZERO,
+            ZERO,
+            fids,
+        )
 
     def _electricity(self, line: Line) -> LineResult:
         v = line.v
@@ -456,7 +506,20 @@ class Calculator:
                 fu = self.factor(line, key, kinds)
                 upstream = upstream + self.quantity(line, fu) * fu.value
                 fids.append(fu.id)
-        return self._result(line, location, None, None, ZERO, tuple(fids), market, upstream)
+        return LineResult(
+            line.index,
+            line.id,
+            "electricity",
+            line.scope,
+            line.category,
+            location,
+            None,
+            None,
+            market,
+            upstream,
+            ZERO,
+            tuple(fids),
+        )
 
     def _heat(self, line: Line) -> LineResult:
         f = self.factor(line, "factor_id", _HEAT)

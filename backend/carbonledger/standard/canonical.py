@@ -14,6 +14,16 @@ Python sorts ``str`` keys by code point, which differs from UTF-16 order only wh
 a character above U+FFFF and another one in U+E000..U+FFFF; :func:`canonical_bytes` detects that
 rare case and sorts such objects by UTF-16 code units itself.
 
+Encoders. The reference encoder is Python's ``json`` module configured as above. The hot paths
+use msgspec's compiled encoder (``order="sorted"``), which gives the same bytes on this domain:
+keys sorted by code point (= UTF-8 byte order), strings escaped exactly as above (checked for
+every code point by the tests), integers in plain digits. It is only used where the domain is
+already established -- after :func:`_check` has validated the value and found no object that
+needs UTF-16 sorting, or on activity lines accepted by the line validator (exact ``str``/``int``/
+``dict``/``list`` values; keys from the field tables, all ASCII). msgspec would also encode
+floats, ``Decimal`` and dates, which JCS here must refuse, so it is never given unvalidated
+input; anything it cannot encode falls back to the reference path, which decides.
+
 Public API::
 
     canonical_bytes(model_or_obj) -> bytes      # RFC 8785 bytes
@@ -24,7 +34,7 @@ Public API::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from carbonledger.standard.errors import CanonicalizationError
@@ -79,6 +89,14 @@ except ImportError:  # pragma: no cover - pure-Python json
 
     def _encode_fast(o: Any) -> str:
         return _encode(o)
+
+
+try:  # compiled encoder for values already known to be in the domain (see the module docstring)
+    from msgspec.json import Encoder as _MsgspecEncoder
+
+    _compiled_encode: Callable[[Any], bytes] | None = _MsgspecEncoder(order="sorted").encode
+except ImportError:  # pragma: no cover - msgspec is a declared dependency
+    _compiled_encode = None
 
 
 def _needs_utf16_sort(key: str) -> bool:
@@ -150,6 +168,22 @@ def canonical_bytes(model_or_obj: Any) -> bytes:
     """
     obj = _to_plain(model_or_obj)
     special = _check(obj, "$")
+    try:
+        if special:
+            return _encode_presorted(_utf16_sorted(obj)).encode("utf-8")
+        if _compiled_encode is not None:
+            return _compiled_encode(obj)
+        return _encode(obj).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def canonical_bytes_reference(obj: Any) -> bytes:
+    """RFC 8785 bytes of a plain JSON value by the pure ``json``-module path (no compiled encoder).
+
+    Same result as :func:`canonical_bytes`; kept as the yardstick the tests compare against.
+    """
+    special = _check(obj, "$")
     text = _encode_presorted(_utf16_sorted(obj)) if special else _encode(obj)
     try:
         return text.encode("utf-8")
@@ -160,12 +194,29 @@ def canonical_bytes(model_or_obj: Any) -> bytes:
 def canonical_bytes_trusted(obj: Any) -> bytes:
     """Canonical bytes of an object already validated by the line fast path (hot path).
 
-    The caller guarantees: only str/int/bool/None/dict/list values, ASCII keys, ints in range.
+    The caller guarantees: only exact str/int/dict/list (and bool/None) values, ASCII keys, ints
+    in the I-JSON range -- what the line validator accepts. A value the compiled encoder cannot
+    encode goes through the checked path (:func:`canonical_bytes`), which decides.
     """
     try:
+        if _compiled_encode is not None:
+            return _compiled_encode(obj)
         return _encode_fast(obj).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise CanonicalizationError(f"string is not valid Unicode: {exc.reason}") from exc
+    except TypeError:
+        return canonical_bytes(obj)
+
+
+def canonical_lines(objs: Sequence[Any]) -> list[bytes]:
+    """:func:`canonical_bytes_trusted` of each validated line object, in order (hot path)."""
+    enc = _compiled_encode
+    if enc is not None:
+        try:
+            return [enc(o) for o in objs]
+        except (UnicodeEncodeError, TypeError):
+            pass  # redo line by line to raise (or fall back) for the offending one
+    return [canonical_bytes_trusted(o) for o in objs]
 
 
 def document_hash(model_or_obj: Any) -> bytes:
