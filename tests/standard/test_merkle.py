@@ -16,7 +16,7 @@ from carbonledger.standard import (
     verify_proof,
 )
 from carbonledger.standard.canonical import keccak256
-from carbonledger.standard.merkle import hash_pair
+from carbonledger.standard.merkle import hash_pair, root_from_leaves
 
 from .standard_helpers import example
 
@@ -79,3 +79,13 @@ def test_parsed_claim_lines_prove_against_the_root_from_the_raw_json() -> None:
     proof = merkle_proof(claim.lines, 2)
     assert verify_proof(proof, root, doc["lines"][2])
     assert verify_proof(proof, root, line_leaves(doc["lines"])[2])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 9, 31, 33])
+def test_levels_equal_a_reference_fold_with_hash_pair(n: int) -> None:
+    leaves = [keccak256(bytes([i])) for i in range(n)]
+    level = leaves
+    while len(level) > 1:
+        nxt = [hash_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        level = nxt + ([level[-1]] if len(level) % 2 else [])
+    assert root_from_leaves(leaves) == level[0]

@@ -52,6 +52,15 @@ try:  # the C implementation eth-hash uses on CPython; ~5x faster than the gener
         k = _keccak_cls
         return [k(k(x).digest()).digest() for x in items]
 
+    def sorted_pair_hashes(level: list[bytes]) -> list[bytes]:
+        """``keccak256(min(a, b) || max(a, b))`` of neighbours 0-1, 2-3, ... (an odd last is
+        left out): one Merkle level's inner nodes (hot path)."""
+        k = _keccak_cls
+        return [
+            k(a + b if a < b else b + a).digest()
+            for a, b in zip(level[0::2], level[1::2], strict=False)
+        ]
+
 except ImportError:  # pragma: no cover - depends on the installed eth-hash backend
     from eth_hash.auto import keccak as _eth_keccak
 
@@ -62,6 +71,14 @@ except ImportError:  # pragma: no cover - depends on the installed eth-hash back
     def double_keccak_all(items: list[bytes]) -> list[bytes]:
         """``keccak256(keccak256(x))`` of each item (Merkle leaves; hot path)."""
         return [keccak256(keccak256(x)) for x in items]
+
+    def sorted_pair_hashes(level: list[bytes]) -> list[bytes]:
+        """``keccak256(min(a, b) || max(a, b))`` of neighbours 0-1, 2-3, ... (an odd last is
+        left out): one Merkle level's inner nodes (hot path)."""
+        return [
+            keccak256(a + b if a < b else b + a)
+            for a, b in zip(level[0::2], level[1::2], strict=False)
+        ]
 
 
 _ENCODER: Final = json.JSONEncoder(

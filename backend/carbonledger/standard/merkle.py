@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carbonledger.standard.canonical import canonical_bytes, keccak256
+from carbonledger.standard.canonical import canonical_bytes, keccak256, sorted_pair_hashes
 from carbonledger.standard.errors import MerkleError
 
 
@@ -61,17 +61,10 @@ def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
         raise MerkleError("a Merkle tree needs at least one leaf")
     levels = [list(leaves)]
     level = levels[0]
-    k = keccak256
     while len(level) > 1:
-        nxt: list[bytes] = []
-        append = nxt.append
-        n = len(level) - 1
-        for i in range(0, n, 2):
-            a = level[i]
-            b = level[i + 1]
-            append(k(a + b if a < b else b + a))
+        nxt = sorted_pair_hashes(level)  # = hash_pair of neighbours 0-1, 2-3, ...
         if len(level) % 2:
-            append(level[-1])
+            nxt.append(level[-1])
         levels.append(nxt)
         level = nxt
     return levels
