@@ -48,6 +48,7 @@ class Ledger:
     process: subprocess.Popen[str] | None = None
     log: Path | None = None
     runs: int = 0
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def rpc_url(self) -> str:
@@ -74,7 +75,7 @@ class Ledger:
             stdout=handle,
             stderr=subprocess.STDOUT,
             text=True,
-            env=cli_env(),
+            env={**cli_env(), **self.env},
         )
         handle.close()
         deadline = time.monotonic() + timeout

@@ -196,7 +196,7 @@ class ClaimService:
             or self.ledger.claim_state(claim.claim_id).status != "none"
         ):
             raise Conflict(f"claim {claim_id} has already been submitted")
-        expected = self.ledger.nonce(firm) + self.store.pending_nonces(firm)
+        expected = self.next_nonce(firm)
         if submission.nonce != expected:
             raise Conflict(
                 f"nonce {submission.nonce} is not the next nonce of firm {firm} "
@@ -240,6 +240,18 @@ class ClaimService:
         if self.worker is not None and wait > 0:
             return self.worker.wait_for(claim_id, wait) or row
         return row
+
+    def next_nonce(self, firm: str) -> int:
+        """The nonce ``firm``'s next claim must carry.
+
+        The chain's counter plus the firm's claims accepted here but not yet relayed; and never
+        below one past the highest nonce accepted here, so that while a chain that lost blocks
+        is being reconciled, no nonce of an accepted claim is handed out again.
+        """
+        firm = to_checksum_address(firm)
+        pending = self.ledger.nonce(firm) + self.store.pending_nonces(firm)
+        highest = self.store.max_nonce(firm)
+        return pending if highest is None else max(pending, highest + 1)
 
     def _store_document(self, firm: str, claim_id: str, plaintext: bytes) -> None:
         try:

@@ -160,6 +160,16 @@ class ClaimStore:
                 ).scalar_one()
             )
 
+    def max_nonce(self, firm: str) -> int | None:
+        """The highest nonce of ``firm``'s claims here that the chain did not refuse."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(claims.c.nonce)).where(
+                    claims.c.firm == firm, claims.c.state != REFUSED
+                )
+            ).scalar_one()
+        return None if value is None else int(value)
+
     def in_state(self, state: str, limit: int) -> list[ClaimRow]:
         """Oldest first: per firm, nonce order is acceptance order."""
         with self.engine.connect() as conn:

@@ -74,8 +74,7 @@ def next_nonce(account: str, services: ServicesDep, _: CurrentMember) -> NextNon
     """The account's next ClaimLedger nonce: on chain, plus its claims accepted here and
     not yet anchored."""
     account = _checksum(account)
-    nonce = services.ledger.nonce(account) + services.store.pending_nonces(account)
-    return NextNonce(account=account, nonce=nonce)
+    return NextNonce(account=account, nonce=services.claims.next_nonce(account))
 
 
 @router.get("/{account}", response_model=MemberOut, responses={404: ERROR_RESPONSES[404]})
