@@ -30,6 +30,7 @@ from carbonledger.chain.sender import TxSender
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
 from carbonledger.services.anchoring import AnchorWorker
+from carbonledger.services.audits import AuditService
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
 from carbonledger.standard import Standard, load_default_standard
@@ -76,6 +77,7 @@ class Services:
     worker: AnchorWorker
     indexer: Indexer
     standard: Standard
+    audits: AuditService
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -145,6 +147,8 @@ def build_services(
         service_vault_key=pair.private_key,
     )
     indexer = Indexer(engine, w3, deployment, artifacts)
+    rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
+    audits = AuditService(ledger, store, claims, rpc_url)
     return Services(
         settings=settings,
         w3=w3,
@@ -159,6 +163,7 @@ def build_services(
         worker=worker,
         indexer=indexer,
         standard=standard,
+        audits=audits,
     )
 
 

@@ -115,7 +115,7 @@ def _bytes(document: JsonDocument) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
-def _hex(value: str, field: str, size: int | None = None) -> bytes:
+def parse_hex(value: str, field: str, size: int | None = None) -> bytes:
     try:
         raw = bytes.fromhex(value.removeprefix("0x"))
     except ValueError:
@@ -174,10 +174,10 @@ def submit_claim(
     failed, with its report."""
     submission = Submission(
         document=_bytes(body.document),
-        signature=_hex(body.signature, "signature", 65),
+        signature=parse_hex(body.signature, "signature", 65),
         nonce=body.nonce,
         deadline=body.deadline,
-        supersedes=_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
+        supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
         baseline_document=(
             _bytes(body.baseline_document) if body.baseline_document is not None else None
         ),
@@ -296,7 +296,7 @@ def grant(
         row.claim_id,
         reader,
         services.vault.reader_public_key(reader),
-        _hex(body.wrapped_key, "wrapped_key"),
+        parse_hex(body.wrapped_key, "wrapped_key"),
     )
     return GrantsOut(
         document_id=record.document_id, owner=record.owner, readers=list(record.readers)

@@ -1,0 +1,120 @@
+"""``/audits``: an auditor verifies claims and records a verdict signed with its own key."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from eth_utils.address import is_address, to_checksum_address
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, model_validator
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.routes.claims import parse_hex
+from carbonledger.auth.fastapi import require_role
+from carbonledger.auth.model import Principal
+from carbonledger.chain.typed_data import Audit
+from carbonledger.services.audits import parse_verdict
+from carbonledger.services.errors import InvalidRequest, NotPermitted
+
+router = APIRouter(
+    prefix="/audits",
+    tags=["audits"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 422, 503)},
+)
+
+Auditor = Annotated[Principal, Depends(require_role("auditor"))]
+
+
+class VerifyRequest(BaseModel):
+    claim_id: str | None = Field(None, description="One claim to verify.")
+    firm: str | None = Field(None, description="Or a firm, to verify its whole history.")
+    deadline: int | None = Field(None, description="Deadline to put in the verdicts to sign.")
+
+    @model_validator(mode="after")
+    def _one(self) -> VerifyRequest:
+        if (self.claim_id is None) == (self.firm is None):
+            raise ValueError("give exactly one of claim_id and firm")
+        return self
+
+
+class ClaimVerification(BaseModel):
+    claim_id: str
+    ok: bool
+    report_hash: str
+    findings: list[dict[str, str]]
+    verdict_to_sign: dict[str, Any] = Field(
+        description="EIP-712 typed data of the verdict (approved when ok), for the auditor's key."
+    )
+
+
+class VerifyAnswer(BaseModel):
+    ok: bool
+    summary: str
+    claims: list[ClaimVerification]
+
+
+class VerdictRequest(BaseModel):
+    claim_id: str
+    verdict: str = Field(pattern="^(approved|rejected)$")
+    report_hash: str
+    nonce: int = Field(ge=0)
+    deadline: int = Field(ge=0)
+    signature: str
+
+
+class Recorded(BaseModel):
+    claim_id: str
+    tx_hash: str
+    block_number: int
+
+
+@router.post("/verify", response_model=VerifyAnswer)
+def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> VerifyAnswer:
+    """Verify a claim, or a firm's whole history, against the chain: document hash, the
+    firm's signature and membership at that point, the check re-run with the registered
+    standard (same report hash), amendments and revocations in order. Answers the findings
+    and, per claim, the verdict for the auditor to sign."""
+    audits = services.audits
+    if body.claim_id is not None:
+        result = audits.verify_claim(body.claim_id.lower())
+    else:
+        assert body.firm is not None
+        if not is_address(body.firm):
+            raise InvalidRequest("firm is not an address", [{"field": "firm", "message": "bad"}])
+        result = audits.verify_firm(body.firm)
+    deadline = body.deadline or int(time.time()) + 24 * 3600
+    return VerifyAnswer(
+        ok=result.ok,
+        summary=result.summary,
+        claims=[
+            ClaimVerification(
+                claim_id=c.claim_id,
+                ok=c.ok,
+                report_hash=c.report_hash,
+                findings=c.findings,
+                verdict_to_sign=audits.audit_message(
+                    auditor.account, c, "approved" if c.ok else "rejected", deadline
+                ),
+            )
+            for c in result.claims
+        ],
+    )
+
+
+@router.post("", response_model=Recorded, status_code=201, responses={409: ERROR_RESPONSES[409]})
+def record(body: VerdictRequest, services: ServicesDep, auditor: Auditor) -> Recorded:
+    """Record an auditor's verdict, signed (EIP-712 ``Audit``) with the auditor's own key."""
+    audit = Audit(
+        claim_id=parse_hex(body.claim_id, "claim_id", 32),
+        auditor=to_checksum_address(auditor.account),
+        verdict=parse_verdict(body.verdict),
+        report_hash=parse_hex(body.report_hash, "report_hash", 32),
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    if auditor.account != audit.auditor:
+        raise NotPermitted("an auditor records only its own verdicts")
+    where = services.audits.record(audit, parse_hex(body.signature, "signature", 65))
+    return Recorded(claim_id=body.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)

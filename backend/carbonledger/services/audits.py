@@ -1,0 +1,201 @@
+"""Audits: verify a claim or a firm's whole history, and record the auditor's signed verdict.
+
+The verification is the independent verifier's (:mod:`carbonledger.verify`), run by the
+service over the chain it is connected to and the documents in its vault: document hash
+against the chain, the firm's signature and membership at that point of the chain, the check
+re-run with the registered standard version (same report hash), amendments and revocations
+in order. The verdict itself is the auditor's: signed (EIP-712 ``Audit``) by the auditor's
+own key and relayed; the service cannot sign one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from carbonledger.chain.gateway import Anchored, LedgerGateway
+from carbonledger.chain.typed_data import (
+    Audit,
+    AuditVerdict,
+    audit_typed_data,
+    typed_data_digest,
+)
+from carbonledger.chain.typed_data import claim_id as claim_id_of
+from carbonledger.services.claims import ClaimService
+from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, SignatureMismatch
+from carbonledger.standard import canonical_bytes, document_hash
+from carbonledger.store.claims import ClaimFilter, ClaimRow, ClaimStore
+from carbonledger.verify import ChainReader, Document, Report, RpcChainPort, verify
+from carbonledger.verify.chain import Addresses
+
+AUDITOR_ROLE = 1 << 2
+
+
+@dataclass(frozen=True)
+class ClaimAudit:
+    """What an auditor signs for one claim after verifying it."""
+
+    claim_id: str
+    ok: bool
+    findings: list[dict[str, str]]
+    report_hash: str  # keccak-256 of the canonical JSON of claim_id + findings
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    summary: str
+    claims: list[ClaimAudit]
+
+
+class AuditService:
+    def __init__(
+        self,
+        ledger: LedgerGateway,
+        store: ClaimStore,
+        claims: ClaimService,
+        rpc_url: str,
+    ) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.claims = claims
+        self.rpc_url = rpc_url
+        deployment = ledger.deployment
+        self.addresses = Addresses(
+            claim_ledger=deployment.address("ClaimLedger").lower(),
+            member_registry=deployment.address("MemberRegistry").lower(),
+            standard_registry=deployment.address("StandardRegistry").lower(),
+            from_block=deployment.deploy_block,
+            chain_id=deployment.chain_id,
+            source="the service's deployment",
+        )
+
+    def _documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
+        docs: dict[bytes, Document] = {}
+        wanted = list(rows)
+        for row in wanted:
+            claim = self.claims.parse(self.claims.read_document(row.claim_id))
+            docs[document_hash(claim)] = Document(
+                path=Path(f"vault/{row.claim_id}"), claim=claim, hash=document_hash(claim)
+            )
+            baseline = getattr(claim, "baseline", None)
+            if baseline is not None:
+                base_id = claim_id_of(row.firm, bytes.fromhex(str(baseline.document_hash)[2:]))
+                base_row = self.store.get("0x" + base_id.hex())
+                if base_row is not None and base_row.claim_id not in {r.claim_id for r in wanted}:
+                    wanted.append(base_row)
+        return docs
+
+    def _claim_audits(self, report: Report, claim_ids: Sequence[str]) -> list[ClaimAudit]:
+        audits = []
+        for claim_id in claim_ids:
+            raw = bytes.fromhex(claim_id[2:])
+            rows = [
+                {"check": f.check, "result": f.result.value, "detail": f.detail}
+                for f in report.findings
+                if f.claim_id in (raw, None)
+            ]
+            body = {"claim_id": claim_id, "findings": rows}
+            audits.append(
+                ClaimAudit(
+                    claim_id=claim_id,
+                    ok=all(r["result"] != "FAILS" for r in rows),
+                    findings=rows,
+                    report_hash="0x" + keccak(canonical_bytes(body)).hex(),
+                )
+            )
+        return audits
+
+    def verify_claim(self, claim_id: str) -> Verification:
+        row = self.store.get(claim_id)
+        if row is None:
+            raise NotFound(f"no claim {claim_id}")
+        docs = self._documents([row])
+        port = RpcChainPort(self.rpc_url)
+        try:
+            view = ChainReader(port, self.addresses).claim(bytes.fromhex(claim_id[2:]))
+            given = docs[bytes.fromhex(row.document_hash[2:])]
+            report = verify(
+                view, docs, self.claims.standard, mode="claim", given=given, where="the vault"
+            )
+        finally:
+            port.close()
+        return Verification(report.ok, report.summary(), self._claim_audits(report, [claim_id]))
+
+    def verify_firm(self, firm: str) -> Verification:
+        firm = to_checksum_address(firm)
+        _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
+        if not rows:
+            raise NotFound(f"no claims of firm {firm}")
+        docs = self._documents(rows)
+        port = RpcChainPort(self.rpc_url)
+        try:
+            view = ChainReader(port, self.addresses).firm(firm.lower())
+            report = verify(
+                view, docs, self.claims.standard, mode="firm", firm=firm, where="the vault"
+            )
+        finally:
+            port.close()
+        ids = [r.claim_id for r in rows]
+        return Verification(report.ok, report.summary(), self._claim_audits(report, ids))
+
+    def audit_message(
+        self, auditor: str, audit: ClaimAudit, verdict: str, deadline: int
+    ) -> dict[str, Any]:
+        """The EIP-712 typed data the auditor signs for ``audit``."""
+        message = Audit(
+            claim_id=bytes.fromhex(audit.claim_id[2:]),
+            auditor=to_checksum_address(auditor),
+            verdict=parse_verdict(verdict),
+            report_hash=bytes.fromhex(audit.report_hash[2:]),
+            nonce=self.ledger.nonce(auditor),
+            deadline=deadline,
+        )
+        typed: dict[str, Any] = _jsonable(audit_typed_data(self.ledger.domain(), message))
+        return typed
+
+    def record(self, audit: Audit, signature: bytes) -> Anchored:
+        """Relay an auditor's signed verdict (checked here first, then by the contract)."""
+        state = self.ledger.member_state(audit.auditor)
+        if state.status != "active" or not state.roles & AUDITOR_ROLE:
+            raise NotPermitted(f"{audit.auditor} is not an active auditor")
+        digest = typed_data_digest(audit_typed_data(self.ledger.domain(), audit))
+        try:
+            signer = Account._recover_hash(digest, signature=signature)
+        except Exception:
+            raise SignatureMismatch("the verdict's signature is malformed") from None
+        if signer != state.signing_key:
+            raise SignatureMismatch(
+                f"the verdict is not signed by auditor {audit.auditor}'s current key"
+            )
+        if self.store.get("0x" + audit.claim_id.hex()) is None:
+            raise NotFound(f"no claim 0x{audit.claim_id.hex()}")
+        return self.ledger.relay(
+            "ClaimLedger", "recordAudit", [audit.as_tuple(), signature], "recording an audit"
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    """Typed data as JSON: bytes as 0x-hex (what eth_signTypedData_v4 takes)."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def parse_verdict(text: str) -> AuditVerdict:
+    try:
+        return {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}[text]
+    except KeyError:
+        raise InvalidRequest(
+            f"unknown verdict {text!r}", [{"field": "verdict", "message": "approved | rejected"}]
+        ) from None
