@@ -48,6 +48,10 @@ class ApiError(CarbonLedgerError):
         self.problems = problems or []
 
 
+class ApiUnreachable(CarbonLedgerError):
+    """Nothing answers at the API's URL."""
+
+
 def vault_keypair(private_key: bytes) -> VaultKeyPair:
     """The member's X25519 vault key pair, derived from its member key."""
     seed = HKDF(
@@ -96,7 +100,10 @@ class LedgerClient:
         headers = kwargs.pop("headers", {})
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        response = self.http.request(method, path, headers=headers, **kwargs)
+        try:
+            response = self.http.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiUnreachable(f"cannot reach the API at {self.http.base_url}: {exc}") from exc
         if response.status_code >= 400:
             try:
                 body = response.json()

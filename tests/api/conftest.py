@@ -39,9 +39,11 @@ class Api:
     chain: DeployedChain
     admin: TxSender
 
-    def admit(self, name: str, roles: tuple[str, ...] = ("firm",)) -> LocalAccount:
-        """A new member with a fresh key, admitted by the deployer (the only admin)."""
-        account: LocalAccount = Account.create()
+    def admit(
+        self, name: str, roles: tuple[str, ...] = ("firm",), account: LocalAccount | None = None
+    ) -> LocalAccount:
+        """A member (by default with a fresh key), admitted by the deployer (the only admin)."""
+        account = account or Account.create()
         propose_admission(
             self.admin,
             self.chain.contract("MemberRegistry"),

@@ -24,8 +24,9 @@ from web3 import Web3
 from carbonledger.chain.admin import propose_admission
 from carbonledger.chain.artifacts import load_artifacts
 from carbonledger.chain.sender import TxSender
-from carbonledger.client import ApiError, LedgerClient
+from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, DEFAULT_PROJECT_ROOT
+from carbonledger.errors import CarbonLedgerError
 from carbonledger.runtime import RunInfo
 from tests.api.conftest import as_bytes, example
 from tests.cli.conftest import Ledger
@@ -82,7 +83,7 @@ class Submitter:
                 client.login()
                 client.register_vault_key()
                 return client
-            except (httpx.HTTPError, ApiError):
+            except (httpx.HTTPError, CarbonLedgerError):
                 if self.stop.is_set():
                     raise
                 time.sleep(0.5)
@@ -94,11 +95,11 @@ class Submitter:
             raw = as_bytes(example("carrier_footprint.json", firm.address))
             try:
                 answer = client.submit_claim(raw)
-            except (httpx.HTTPError, ApiError):
+            except (httpx.HTTPError, CarbonLedgerError):
                 time.sleep(0.3)  # the service or the chain is down: try again
                 try:
                     client = self._client(firm)
-                except (httpx.HTTPError, ApiError):
+                except (httpx.HTTPError, CarbonLedgerError):
                     return
                 continue
             with self.lock:

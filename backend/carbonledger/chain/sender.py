@@ -39,6 +39,16 @@ class TxSender:
         with self._lock:
             self._nonce = int(self.w3.eth.get_transaction_count(self.address, "pending"))
 
+    def heal_gap(self) -> bool:
+        """Re-read the nonce when the node is behind it (it lost blocks, or dropped pending
+        transactions): a transaction sent with a nonce past a gap would wait forever."""
+        on_chain = int(self.w3.eth.get_transaction_count(self.address, "pending"))
+        with self._lock:
+            if on_chain < self._nonce:
+                self._nonce = on_chain
+                return True
+        return False
+
     def send(self, tx: dict[str, Any], gas: int | None = None) -> HexBytes:
         """Sign and send ``tx`` (``to``/``data``/``value``); return its hash without waiting."""
         base = {**tx, "from": self.address, "chainId": self.chain_id}

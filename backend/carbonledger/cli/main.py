@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from carbonledger.cli import ledger
+from carbonledger.cli.claim import claim_app, key_app
 from carbonledger.cli.standard import app as standard_app
 from carbonledger.cli.verify import command as verify_command
 
@@ -19,6 +20,8 @@ app = typer.Typer(
 ledger.register(app)
 app.add_typer(standard_app, name="standard")
 app.command("verify")(verify_command)
+app.add_typer(key_app, name="key")
+app.add_typer(claim_app, name="claim")
 
 
 def main() -> None:

@@ -164,6 +164,8 @@ class AnchorWorker:
         if full_reconcile or now - self._last_reconcile > 2.0:
             self.reconcile(since_block=0 if full_reconcile else None)
             self._last_reconcile = now
+        if self.store.count_in_state(ACCEPTED) or self.store.count_in_state(ANCHORED):
+            self.ledger.sender.heal_gap()
         moved = self.anchor_pending()
         moved += self.check_pending()
         return moved

@@ -1,0 +1,38 @@
+"""When the chain loses recent blocks, every accepted claim is anchored again, once."""
+
+from __future__ import annotations
+
+import time
+
+from tests.api.conftest import Api, as_bytes, example
+
+
+def test_claims_in_lost_blocks_are_re_anchored_exactly_once(api: Api) -> None:
+    firm = api.admit("Reconcile Rail")
+    client = api.client(firm)
+    w3 = api.chain.w3
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    answers = [
+        client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+        for _ in range(3)
+    ]
+    assert all(a["state"] == "checked" for a in answers)
+    ids = [bytes.fromhex(a["claim_id"][2:]) for a in answers]
+
+    w3.provider.make_request("evm_revert", [snapshot])  # the chain forgets the three claims
+    assert all(api.services.ledger.claim_state(i).status == "none" for i in ids)
+
+    deadline = time.monotonic() + 60
+    while any(api.services.ledger.claim_state(i).check != "passed" for i in ids):
+        assert time.monotonic() < deadline, "the lost claims were not re-anchored"
+        time.sleep(0.2)
+    ledger = api.chain.contract("ClaimLedger")
+    for answer, claim_id in zip(answers, ids, strict=True):
+        (log,) = ledger.events.ClaimSubmitted().get_logs(
+            from_block=0, argument_filters={"claimId": claim_id}
+        )
+        deadline = time.monotonic() + 10
+        while (row := api.services.store.get(answer["claim_id"])) and row.state != "checked":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert row is not None and row.tx_hash == "0x" + bytes(log["transactionHash"]).hex()
