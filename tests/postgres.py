@@ -79,3 +79,15 @@ def postgres_server(workdir: Path) -> Iterator[str]:
             capture_output=True,
             timeout=60,
         )
+
+
+def fresh_database(url: str, name: str) -> str:
+    """Create an empty database ``name`` on the server of ``url``; its URL."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + f"/{name}"

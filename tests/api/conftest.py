@@ -28,6 +28,7 @@ from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
 from carbonledger.services.container import Services, bootstrap_chain, build_services
 from tests.conftest import PROJECT_ROOT, DeployedChain
+from tests.postgres import fresh_database
 
 EXAMPLES = PROJECT_ROOT / "backend/carbonledger/standard/examples"
 
@@ -82,16 +83,26 @@ def as_bytes(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-@pytest.fixture(scope="module")
-def api(deployed_chain: DeployedChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(
+    request: pytest.FixtureRequest,
+    deployed_chain: DeployedChain,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Api]:
+    """The service on SQLite (the default) and on PostgreSQL (production), in turn."""
     data_dir = tmp_path_factory.mktemp("api")
     port = free_port()
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{Path(data_dir) / 'api.db'}"
+    else:
+        server: str = request.getfixturevalue("postgres_url")
+        database_url = fresh_database(server, f"api_{uuid.uuid4().hex[:12]}")
     settings = Settings(
         data_dir=data_dir,
         project_root=PROJECT_ROOT,
         api_port=port,
         submit_wait=30,
-        database_url=f"sqlite:///{Path(data_dir) / 'api.db'}",
+        database_url=database_url,
     )
     services = build_services(
         settings, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
