@@ -1,0 +1,59 @@
+"""The read routes: chain, standards, members, vault keys; and the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+
+from carbonledger.client import ApiError
+from tests.api.conftest import Api
+
+
+def test_chain_info_names_the_contracts_domain_and_standard(api: Api) -> None:
+    with api.http() as http:
+        info = http.get("/chain").json()
+    assert info["chain_id"] == 31337
+    assert set(info["contracts"]) >= {"MemberRegistry", "ClaimLedger", "StandardRegistry"}
+    assert info["claim_ledger_domain"]["verifyingContract"] == info["contracts"]["ClaimLedger"]
+    assert info["standard"]["content_hash"] == "0x" + api.services.standard.content_hash.hex()
+    assert info["standard"]["onchain_version"] >= 1
+
+
+def test_standards_list_the_published_versions(api: Api) -> None:
+    client = api.client(api.admit("Standards Reader"))
+    page = client.request("GET", "/standards")
+    ours = [s for s in page["items"] if s["checked_here"]]
+    assert len(ours) == 1 and ours[0]["status"] == "active"
+    assert page["total"] >= 1
+
+
+def test_members_are_listed_and_a_non_member_is_404(api: Api) -> None:
+    firm = api.admit("成都物流集团", roles=("firm",))
+    client = api.client(firm)
+    me = client.request("GET", f"/members/{firm.address}")
+    assert me["name"] == "成都物流集团" and me["roles"] == ["firm"] and me["status"] == "active"
+    total = client.request("GET", "/members", params={"page_size": 1})["total"]
+    page = client.request("GET", "/members", params={"page_size": 200})
+    assert total == page["total"] and firm.address in {m["account"] for m in page["items"]}
+    with pytest.raises(ApiError) as missing:
+        client.request("GET", "/members/0x000000000000000000000000000000000000dEaD")
+    assert missing.value.status == 404
+
+
+def test_a_bad_vault_key_is_refused_422(api: Api) -> None:
+    client = api.client(api.admit("Key Typo Ltd"))
+    with pytest.raises(ApiError) as refused:
+        client.request("PUT", "/members/me/vault-key", json={"public_key": "12"})
+    assert refused.value.status == 422
+
+
+def test_the_openapi_document_describes_auth_and_errors_of_every_route(api: Api) -> None:
+    with api.http() as http:
+        spec = http.get("/openapi.json").json()
+    assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
+    public = {"/health", "/chain", "/auth/challenge", "/auth/token"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path in public:
+                continue
+            assert operation.get("security"), f"{method} {path} names no auth"
+            assert "401" in operation["responses"], f"{method} {path} lacks its 401"
