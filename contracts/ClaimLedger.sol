@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
@@ -13,13 +12,23 @@ import {SignerCheck} from "./libraries/SignerCheck.sol";
  * @notice Footprint and reduction claims, signed off-chain by member firms and recorded by
  * anyone; checked by the backend's checker; audited by auditors.
  *
- * @dev Validation of a signed claim returns the encoded custom error instead of reverting, so
- * that one code path serves {submitClaim} (reverts with the error itself), {submitClaims}
- * (reverts with {ClaimLedgerBatchItemFailed} naming the index) and {trySubmitClaims} (emits
- * {ClaimSubmissionFailed} and goes on). A claim costs one new storage slot; the nonce and the
- * member / standard look-ups are warm after the first claim of a batch.
+ * @dev Gas layout of the claim path:
+ * - One storage word per account holds the member's signing state as mirrored from the
+ *   {MemberRegistry} (signing key, status, roles) AND the account's nonce:
+ *   `key | status << 160 | roles << 168 | nonce << 176`. The registry pushes every change
+ *   ({syncMember}) once it is bound to this ledger ({MemberRegistry-setClaimLedger}), so a
+ *   claim reads one slot for the key check and the nonce and writes it back once.
+ * - Standard-version states are mirrored the same way from the {StandardRegistry}
+ *   ({syncVersion}): `status | effectiveFrom << 8`.
+ * - An account (or version) whose mirror is still empty (status `None`: never changed since
+ *   the binding, e.g. the initial admins, or a ledger that is not bound) is looked up in the
+ *   registry itself, so the mirror is only ever a cache of the registry, never a second truth.
+ * - Validation of a signed claim returns the encoded custom error instead of reverting, so
+ *   one code path serves {submitClaim} (reverts with the error itself), {submitClaims}
+ *   (reverts with {ClaimLedgerBatchItemFailed} naming the index) and {trySubmitClaims} (emits
+ *   {ClaimSubmissionFailed} and goes on). A claim costs one new storage slot.
  */
-contract ClaimLedger is IClaimLedger, EIP712, Nonces {
+contract ClaimLedger is IClaimLedger, EIP712 {
     /// @notice EIP-712 type hash of {Claim}.
     bytes32 public constant CLAIM_TYPEHASH = keccak256(
         "Claim(address firm,uint8 kind,uint16 standardVersion,uint64 periodStart,uint64 periodEnd,"
@@ -34,21 +43,39 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
     bytes32 public constant REVOCATION_TYPEHASH =
         keccak256("Revocation(bytes32 claimId,address firm,bytes32 reasonHash,uint256 nonce,uint256 deadline)");
 
-    /// @dev Registry answers cached for the length of one call (they cannot change within it).
-    struct Lookups {
+    // Account word: key | status << 160 | roles << 168 | nonce << 176.
+    uint256 private constant _STATUS_SHIFT = 160;
+    uint256 private constant _ROLES_SHIFT = 168;
+    uint256 private constant _NONCE_SHIFT = 176;
+    uint256 private constant _STATE_MASK = (1 << 176) - 1;
+    uint256 private constant _NONCE_ONE = 1 << 176;
+    uint256 private constant _MEMBER_ACTIVE = 1; // IMemberRegistry.MemberStatus.Active
+    // Version word: status | effectiveFrom << 8.
+    uint256 private constant _VERSION_ACTIVE = 1; // IStandardRegistry.VersionStatus.Active
+    uint256 private constant _VERSION_RETIRED = 2; // IStandardRegistry.VersionStatus.Retired
+    // ClaimRecord word: firm | kind << 160 | status << 168 | check << 176 | audit << 184 |
+    // standardVersion << 192 | grossTotal << 208.
+    uint256 private constant _RECORD_ACTIVE = 1 << 168;
+    uint256 private constant _MAX_TOTAL = (1 << 48) - 1;
+
+    /// @dev Answers cached for the length of one call. `firm`'s account word is `stored`
+    /// (raw, at `slot`) and its signing state `key` / `firmActive` (mirror or registry).
+    struct Cache {
         address firm;
         address key;
         bool firmActive;
-        bool versionLoaded;
-        uint16 version;
-        IStandardRegistry.VersionStatus versionStatus;
-        uint64 effectiveFrom;
+        uint256 slot;
+        uint256 stored;
+        uint256 version; // version | 1 << 16 when loaded
+        uint256 versionWord;
     }
 
     IMemberRegistry private immutable _members;
     IStandardRegistry private immutable _standards;
 
     mapping(bytes32 claimId => ClaimRecord) private _claims;
+    mapping(address account => uint256) private _accounts;
+    mapping(uint16 version => uint256) private _versions;
 
     modifier onlyRole(uint8 role) {
         _checkRole(msg.sender, role);
@@ -69,12 +96,10 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
 
     /// @inheritdoc IClaimLedger
     function submitClaim(Claim calldata claim, bytes calldata signature) external returns (bytes32 claimId) {
-        uint48 total;
+        Cache memory cache;
         bytes memory reason;
-        Lookups memory lookups;
-        (claimId, total, reason) = _validateClaim(claim, signature, lookups);
+        (claimId, reason) = _submit(claim, signature, cache);
         if (reason.length != 0) _revert(reason);
-        _recordClaim(claimId, total, claim);
     }
 
     /// @inheritdoc IClaimLedger
@@ -85,13 +110,13 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         uint256 n = claims.length;
         if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
         claimIds = new bytes32[](n);
-        Lookups memory lookups;
+        Cache memory cache;
         for (uint256 i = 0; i < n; ) {
-            Claim calldata claim = claims[i];
-            (bytes32 claimId, uint48 total, bytes memory reason) = _validateClaim(claim, signatures[i], lookups);
+            (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
             if (reason.length != 0) revert ClaimLedgerBatchItemFailed(i, reason);
-            _recordClaim(claimId, total, claim);
-            claimIds[i] = claimId;
+            assembly ("memory-safe") {
+                mstore(add(claimIds, shl(5, add(i, 1))), claimId)
+            }
             unchecked {
                 ++i;
             }
@@ -106,15 +131,15 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         uint256 n = claims.length;
         if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
         claimIds = new bytes32[](n);
-        Lookups memory lookups;
+        Cache memory cache;
         for (uint256 i = 0; i < n; ) {
-            Claim calldata claim = claims[i];
-            (bytes32 claimId, uint48 total, bytes memory reason) = _validateClaim(claim, signatures[i], lookups);
+            (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
             if (reason.length != 0) {
                 emit ClaimSubmissionFailed(i, reason);
             } else {
-                _recordClaim(claimId, total, claim);
-                claimIds[i] = claimId;
+                assembly ("memory-safe") {
+                    mstore(add(claimIds, shl(5, add(i, 1))), claimId)
+                }
             }
             unchecked {
                 ++i;
@@ -124,7 +149,7 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
 
     /// @inheritdoc IClaimLedger
     function revokeClaim(Revocation calldata revocation, bytes calldata signature) external {
-        _checkSigned(
+        (uint256 slot, uint256 stored) = _checkSigned(
             revocation.firm,
             Roles.FIRM,
             keccak256(abi.encode(REVOCATION_TYPEHASH, revocation)),
@@ -138,7 +163,9 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         if (status == ClaimStatus.None) revert ClaimLedgerUnknownClaim(claimId);
         if (record.firm != revocation.firm) revert ClaimLedgerNotClaimOwner(claimId, record.firm);
         if (status != ClaimStatus.Active) revert ClaimLedgerClaimNotActive(claimId, status);
-        _revoke(revocation);
+        _useNonce(slot, stored);
+        record.status = ClaimStatus.Revoked;
+        emit ClaimRevoked(claimId, revocation.firm, revocation.reasonHash);
     }
 
     // ------------------------------------------------------------------ review
@@ -166,7 +193,7 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
 
     /// @inheritdoc IClaimLedger
     function recordAudit(Audit calldata audit, bytes calldata signature) external {
-        _checkSigned(
+        (uint256 slot, uint256 stored) = _checkSigned(
             audit.auditor,
             Roles.AUDITOR,
             keccak256(abi.encode(AUDIT_TYPEHASH, audit)),
@@ -182,7 +209,50 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         if (record.firm == audit.auditor) revert ClaimLedgerSelfAudit(claimId, audit.auditor);
         if (record.audit != AuditVerdict.None) revert ClaimLedgerAlreadyAudited(claimId);
         if (record.check != CheckOutcome.Passed) revert ClaimLedgerCheckNotPassed(claimId, record.check);
-        _recordAudit(audit);
+        _useNonce(slot, stored);
+        _claims[claimId].audit = audit.verdict;
+        emit ClaimAudited(claimId, audit.auditor, audit.verdict, audit.reportHash);
+    }
+
+    // ------------------------------------------------------------------ mirror
+
+    /// @inheritdoc IClaimLedger
+    function syncMember(address account, address signingKey, IMemberRegistry.MemberStatus status, uint8 roles)
+        external
+    {
+        if (msg.sender != address(_members)) revert ClaimLedgerUnauthorizedSync(msg.sender);
+        uint256 slot = _accountSlot(account);
+        uint256 state = uint256(uint160(signingKey)) | (uint256(uint8(status)) << _STATUS_SHIFT)
+            | (uint256(roles) << _ROLES_SHIFT);
+        assembly ("memory-safe") {
+            sstore(slot, or(and(sload(slot), not(_STATE_MASK)), state))
+        }
+    }
+
+    /// @inheritdoc IClaimLedger
+    function syncVersion(uint16 version, IStandardRegistry.VersionStatus status, uint64 effectiveFrom) external {
+        if (msg.sender != address(_standards)) revert ClaimLedgerUnauthorizedSync(msg.sender);
+        _versions[version] = uint256(uint8(status)) | (uint256(effectiveFrom) << 8);
+    }
+
+    /// @inheritdoc IClaimLedger
+    function mirroredMember(address account)
+        external
+        view
+        returns (address signingKey, uint8 roles, IMemberRegistry.MemberStatus status)
+    {
+        uint256 word = _accounts[account];
+        return (address(uint160(word)), uint8(word >> _ROLES_SHIFT), IMemberRegistry.MemberStatus(uint8(word >> _STATUS_SHIFT)));
+    }
+
+    /// @inheritdoc IClaimLedger
+    function mirroredVersion(uint16 version)
+        external
+        view
+        returns (IStandardRegistry.VersionStatus status, uint64 effectiveFrom)
+    {
+        uint256 word = _versions[version];
+        return (IStandardRegistry.VersionStatus(uint8(word)), uint64(word >> 8));
     }
 
     // ------------------------------------------------------------------ views
@@ -235,8 +305,8 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
     }
 
     /// @inheritdoc IClaimLedger
-    function nonces(address account) public view override(IClaimLedger, Nonces) returns (uint256) {
-        return super.nonces(account);
+    function nonces(address account) external view returns (uint256) {
+        return _accounts[account] >> _NONCE_SHIFT;
     }
 
     /// @inheritdoc IClaimLedger
@@ -255,14 +325,49 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         return address(_standards);
     }
 
+    // ------------------------------------------------------------------ look-ups
+
+    function _accountSlot(address account) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, _accounts.slot)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev The signing state (`key | status << 160 | roles << 168`) of `account`: its mirror
+    /// in `stored`, or the registry's answer while the mirror is empty.
+    function _signingState(address account, uint256 stored) private view returns (uint256 state) {
+        state = stored & _STATE_MASK;
+        if (state >> _STATUS_SHIFT == 0) {
+            (address key, uint8 roles, IMemberRegistry.MemberStatus status) = _members.memberState(account);
+            state = uint256(uint160(key)) | (uint256(uint8(status)) << _STATUS_SHIFT) | (uint256(roles) << _ROLES_SHIFT);
+        }
+    }
+
+    /// @dev `status | effectiveFrom << 8` of `version`: its mirror, or the registry's answer
+    /// while the mirror is empty.
+    function _versionWord(uint256 version) private view returns (uint256 word) {
+        word = _versions[uint16(version)];
+        if (word == 0) {
+            (IStandardRegistry.VersionStatus status, uint64 effectiveFrom) = _standards.versionState(uint16(version));
+            word = uint256(uint8(status)) | (uint256(effectiveFrom) << 8);
+        }
+    }
+
     // ------------------------------------------------------------------ checks
 
     function _checkRole(address account, uint8 role) private view {
-        if (!_members.hasRole(account, role)) revert ClaimLedgerMissingRole(account, role);
+        uint256 state = _signingState(account, _accounts[account]);
+        if ((state >> _STATUS_SHIFT) & 0xff != _MEMBER_ACTIVE || (state >> _ROLES_SHIFT) & role == 0) {
+            revert ClaimLedgerMissingRole(account, role);
+        }
     }
 
     /// @dev Reverts unless `signature` over `structHash` is by the current key of `account`, an
     /// active member holding `role`, before `deadline`, with `account`'s next `nonce`.
+    /// @return slot The account word's slot.
+    /// @return stored The account word.
     function _checkSigned(
         address account,
         uint8 role,
@@ -270,107 +375,163 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
-    ) private view {
+    ) private view returns (uint256 slot, uint256 stored) {
         if (block.timestamp > deadline) revert ClaimLedgerExpiredSignature(deadline);
-        (address key, uint8 roles, IMemberRegistry.MemberStatus status) = _members.memberState(account);
-        if (status != IMemberRegistry.MemberStatus.Active || roles & role == 0) {
+        slot = _accountSlot(account);
+        assembly ("memory-safe") {
+            stored := sload(slot)
+        }
+        uint256 state = _signingState(account, stored);
+        if ((state >> _STATUS_SHIFT) & 0xff != _MEMBER_ACTIVE || (state >> _ROLES_SHIFT) & role == 0) {
             if (role == Roles.FIRM) revert ClaimLedgerInactiveFirm(account);
             revert ClaimLedgerMissingRole(account, role);
         }
+        address key = address(uint160(state));
         if (!SignerCheck.isValidSignature(key, _hashTypedDataV4(structHash), signature)) {
             revert ClaimLedgerInvalidSignature(account, key);
         }
-        uint256 expected = nonces(account);
+        uint256 expected = stored >> _NONCE_SHIFT;
         if (nonce < expected) revert ClaimLedgerNonceAlreadyUsed(account, nonce);
         if (nonce > expected) revert ClaimLedgerNonceOutOfOrder(account, expected, nonce);
     }
 
     /**
-     * @dev Validates a signed claim against the current state without changing it.
-     * @return claimId The claim's id.
-     * @return total Its gross total.
-     * @return reason Empty when the claim can be recorded, else the encoded custom error.
+     * @dev Validates a signed claim against the current state and, when it is valid, records
+     * it. Nothing is written unless the claim is valid.
+     * @return claimId The claim's id (zero when refused).
+     * @return reason Empty when the claim was recorded, else the encoded custom error.
      */
-    function _validateClaim(Claim calldata claim, bytes calldata signature, Lookups memory lookups)
+    function _submit(Claim calldata claim, bytes calldata signature, Cache memory cache)
         private
-        view
-        returns (bytes32 claimId, uint48 total, bytes memory reason)
+        returns (bytes32 claimId, bytes memory reason)
     {
-        if (block.timestamp > claim.deadline) {
-            return (0, 0, abi.encodeWithSelector(ClaimLedgerExpiredSignature.selector, claim.deadline));
-        }
-        address firm = claim.firm;
-        if (firm != lookups.firm || firm == address(0)) {
-            (address key, uint8 roles, IMemberRegistry.MemberStatus status) = _members.memberState(firm);
-            lookups.firm = firm;
-            lookups.key = key;
-            lookups.firmActive = status == IMemberRegistry.MemberStatus.Active && roles & Roles.FIRM != 0;
-        }
-        if (!lookups.firmActive) return (0, 0, abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, firm));
-        if (!SignerCheck.isValidSignature(lookups.key, _hashTypedDataV4(_hashClaim(claim)), signature)) {
-            return (0, 0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, lookups.key));
-        }
+        address firm;
+        uint256 version;
+        uint256 total;
         {
-            uint256 expected = nonces(firm);
-            uint256 nonce = claim.nonce;
-            if (nonce < expected) {
-                return (0, 0, abi.encodeWithSelector(ClaimLedgerNonceAlreadyUsed.selector, firm, nonce));
+            uint256 kind;
+            uint256 periodStart;
+            uint256 periodEnd;
+            uint256 deadline;
+            // The ABI decoder's range checks of every small field, at once.
+            assembly ("memory-safe") {
+                firm := calldataload(claim)
+                kind := calldataload(add(claim, 0x20))
+                version := calldataload(add(claim, 0x40))
+                periodStart := calldataload(add(claim, 0x60))
+                periodEnd := calldataload(add(claim, 0x80))
+                let scope1 := calldataload(add(claim, 0xe0))
+                let scope2Location := calldataload(add(claim, 0x100))
+                let scope2Market := calldataload(add(claim, 0x120))
+                let scope3 := calldataload(add(claim, 0x140))
+                let biogenic := calldataload(add(claim, 0x160))
+                if or(
+                    or(or(shr(160, firm), gt(kind, 1)), or(shr(16, version), shr(64, or(periodStart, periodEnd)))),
+                    shr(64, or(or(or(scope1, scope2Location), or(scope2Market, scope3)), biogenic))
+                ) { revert(0, 0) }
+                total := add(add(scope1, scope2Market), scope3)
+                deadline := calldataload(add(claim, 0x1e0))
             }
-            if (nonce > expected) {
-                return (0, 0, abi.encodeWithSelector(ClaimLedgerNonceOutOfOrder.selector, firm, expected, nonce));
+            if (block.timestamp > deadline) {
+                return (0, abi.encodeWithSelector(ClaimLedgerExpiredSignature.selector, deadline));
+            }
+            if (firm != cache.firm) _loadFirm(firm, cache);
+            if (!cache.firmActive) return (0, abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, firm));
+            if (!SignerCheck.isValidSignature(cache.key, _hashTypedDataV4(_hashClaim(claim)), signature)) {
+                return (0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, cache.key));
+            }
+            {
+                uint256 expected = cache.stored >> _NONCE_SHIFT;
+                uint256 nonce;
+                assembly ("memory-safe") {
+                    nonce := calldataload(add(claim, 0x1c0))
+                }
+                if (nonce != expected) return (0, _nonceError(firm, expected, nonce));
+            }
+            claimId = _claimId(firm, claim.documentHash);
+            uint256 existing;
+            assembly ("memory-safe") {
+                mstore(0x00, claimId)
+                mstore(0x20, _claims.slot)
+                existing := sload(keccak256(0x00, 0x40))
+            }
+            if (existing != 0) return (0, abi.encodeWithSelector(ClaimLedgerDuplicateClaim.selector, claimId));
+            if (periodStart >= periodEnd) {
+                return (0, abi.encodeWithSelector(ClaimLedgerInvalidPeriod.selector, periodStart, periodEnd));
+            }
+            reason = _validateStandard(version, cache);
+            if (reason.length != 0) return (0, reason);
+            if (total > _MAX_TOTAL) {
+                return (0, abi.encodeWithSelector(ClaimLedgerTotalTooLarge.selector, total));
+            }
+            bytes32 baselineId;
+            bytes32 supersedes;
+            assembly ("memory-safe") {
+                baselineId := calldataload(add(claim, 0x180))
+                supersedes := calldataload(add(claim, 0x1a0))
+            }
+            if (kind == 0) {
+                if (baselineId != bytes32(0)) {
+                    return (0, abi.encodeWithSelector(ClaimLedgerUnexpectedBaseline.selector, baselineId));
+                }
+            } else {
+                reason = _validateBaseline(claim, uint48(total));
+                if (reason.length != 0) return (0, reason);
+            }
+            if (supersedes != bytes32(0)) {
+                reason = _validateAmendment(claim);
+                if (reason.length != 0) return (0, reason);
             }
         }
-        claimId = _claimId(firm, claim.documentHash);
-        if (_claims[claimId].status != ClaimStatus.None) {
-            return (0, 0, abi.encodeWithSelector(ClaimLedgerDuplicateClaim.selector, claimId));
-        }
-        if (claim.periodStart >= claim.periodEnd) {
-            return (0, 0, abi.encodeWithSelector(ClaimLedgerInvalidPeriod.selector, claim.periodStart, claim.periodEnd));
-        }
-        reason = _validateStandard(claim.standardVersion, lookups);
-        if (reason.length != 0) return (0, 0, reason);
+        // ---- effects
         {
-            uint256 gross = uint256(claim.scope1) + claim.scope2Market + claim.scope3;
-            if (gross > type(uint48).max) {
-                return (0, 0, abi.encodeWithSelector(ClaimLedgerTotalTooLarge.selector, gross));
+            uint256 stored = cache.stored + _NONCE_ONE;
+            cache.stored = stored;
+            uint256 accountSlot = cache.slot;
+            assembly ("memory-safe") {
+                sstore(accountSlot, stored)
             }
-            total = uint48(gross);
         }
-        reason = _validateBaseline(claim, total);
-        if (reason.length != 0) return (0, 0, reason);
-        if (claim.supersedes != bytes32(0)) {
-            reason = _validateAmendment(claim);
-            if (reason.length != 0) return (0, 0, reason);
-        }
+        _recordClaim(claimId, firm, version, total, claim);
     }
 
-    function _validateStandard(uint16 version, Lookups memory lookups) private view returns (bytes memory reason) {
-        if (!lookups.versionLoaded || lookups.version != version) {
-            (lookups.versionStatus, lookups.effectiveFrom) = _standards.versionState(version);
-            lookups.version = version;
-            lookups.versionLoaded = true;
+    function _nonceError(address firm, uint256 expected, uint256 nonce) private pure returns (bytes memory) {
+        if (nonce < expected) return abi.encodeWithSelector(ClaimLedgerNonceAlreadyUsed.selector, firm, nonce);
+        return abi.encodeWithSelector(ClaimLedgerNonceOutOfOrder.selector, firm, expected, nonce);
+    }
+
+    function _loadFirm(address firm, Cache memory cache) private view {
+        uint256 slot = _accountSlot(firm);
+        uint256 stored;
+        assembly ("memory-safe") {
+            stored := sload(slot)
         }
-        IStandardRegistry.VersionStatus status = lookups.versionStatus;
-        uint64 effectiveFrom = lookups.effectiveFrom;
-        if (status == IStandardRegistry.VersionStatus.None) {
-            return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
+        uint256 state = _signingState(firm, stored);
+        cache.firm = firm;
+        cache.slot = slot;
+        cache.stored = stored;
+        cache.key = address(uint160(state));
+        cache.firmActive = (state >> _STATUS_SHIFT) & 0xff == _MEMBER_ACTIVE && (state >> _ROLES_SHIFT) & Roles.FIRM != 0;
+    }
+
+    function _validateStandard(uint256 version, Cache memory cache) private view returns (bytes memory reason) {
+        uint256 word;
+        if (cache.version == version | (1 << 16)) {
+            word = cache.versionWord;
+        } else {
+            word = _versionWord(version);
+            cache.version = version | (1 << 16);
+            cache.versionWord = word;
         }
-        if (status == IStandardRegistry.VersionStatus.Retired) {
-            return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
-        }
-        if (block.timestamp < effectiveFrom) {
-            return abi.encodeWithSelector(ClaimLedgerStandardNotEffective.selector, version, effectiveFrom);
-        }
+        uint256 status = word & 0xff;
+        if (status == _VERSION_ACTIVE && block.timestamp >= word >> 8) return reason;
+        if (status == 0) return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
+        if (status == _VERSION_RETIRED) return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
+        return abi.encodeWithSelector(ClaimLedgerStandardNotEffective.selector, version, uint64(word >> 8));
     }
 
     function _validateBaseline(Claim calldata claim, uint48 total) private view returns (bytes memory reason) {
         bytes32 baselineId = claim.baseline;
-        if (claim.kind == ClaimKind.Footprint) {
-            if (baselineId != bytes32(0)) {
-                return abi.encodeWithSelector(ClaimLedgerUnexpectedBaseline.selector, baselineId);
-            }
-            return reason;
-        }
         ClaimRecord memory baseline = _claims[baselineId];
         if (baselineId == bytes32(0) || baseline.status == ClaimStatus.None) {
             return abi.encodeWithSelector(ClaimLedgerMissingBaseline.selector, baselineId);
@@ -430,20 +591,44 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
 
     // ------------------------------------------------------------------ effects
 
-    function _recordClaim(bytes32 claimId, uint48 total, Claim calldata claim) private {
-        address firm = claim.firm;
-        _useNonce(firm);
-        // One SSTORE of the packed {ClaimRecord}: firm | kind << 160 | status << 168 |
-        // check << 176 | audit << 184 | standardVersion << 192 | grossTotal << 208.
-        uint256 packed = uint256(uint160(firm)) | (uint256(uint8(claim.kind)) << 160)
-            | (uint256(uint8(ClaimStatus.Active)) << 168) | (uint256(claim.standardVersion) << 192)
-            | (uint256(total) << 208);
-        ClaimRecord storage record = _claims[claimId];
+    /// @dev Writes the claim's record (one `SSTORE`) and emits its events.
+    function _recordClaim(bytes32 claimId, address firm, uint256 version, uint256 total, Claim calldata claim)
+        private
+    {
+        bytes32 topic = ClaimSubmitted.selector;
+        uint256 kind;
         assembly ("memory-safe") {
-            sstore(record.slot, packed)
+            kind := calldataload(add(claim, 0x20))
+            // record: firm | kind << 160 | Active << 168 | version << 192 | total << 208
+            mstore(0x00, claimId)
+            mstore(0x20, _claims.slot)
+            sstore(
+                keccak256(0x00, 0x40),
+                or(or(or(firm, shl(160, kind)), _RECORD_ACTIVE), or(shl(192, version), shl(208, total)))
+            )
+            // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
+            let m := mload(0x40)
+            calldatacopy(m, add(claim, 0xa0), 0x40)
+            mstore(
+                add(m, 0x40),
+                or(
+                    or(kind, shl(8, version)),
+                    or(
+                        or(shl(24, calldataload(add(claim, 0x60))), shl(88, calldataload(add(claim, 0x80)))),
+                        shl(152, calldataload(add(claim, 0x160)))
+                    )
+                )
+            )
+            mstore(
+                add(m, 0x60),
+                or(
+                    or(calldataload(add(claim, 0xe0)), shl(64, calldataload(add(claim, 0x100)))),
+                    or(shl(128, calldataload(add(claim, 0x120))), shl(192, calldataload(add(claim, 0x140))))
+                )
+            )
+            log3(m, 0x80, topic, claimId, firm)
         }
-        _emitClaimSubmitted(claimId, claim);
-        if (claim.kind == ClaimKind.Reduction) emit ReductionBaselineLinked(claimId, firm, claim.baseline);
+        if (kind != 0) emit ReductionBaselineLinked(claimId, firm, claim.baseline);
         bytes32 previousId = claim.supersedes;
         if (previousId != bytes32(0)) {
             _claims[previousId].status = ClaimStatus.Superseded;
@@ -451,20 +636,10 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         }
     }
 
-    /// @dev Emits {ClaimSubmitted} with the packed `header` and `scopes` words (layout in
-    /// {IClaimLedger-ClaimSubmitted}).
-    function _emitClaimSubmitted(bytes32 claimId, Claim calldata claim) private {
-        uint256 header = uint256(uint8(claim.kind)) | (uint256(claim.standardVersion) << 8)
-            | (uint256(claim.periodStart) << 24) | (uint256(claim.periodEnd) << 88) | (uint256(claim.biogenic) << 152);
-        uint256 scopes = uint256(claim.scope1) | (uint256(claim.scope2Location) << 64)
-            | (uint256(claim.scope2Market) << 128) | (uint256(claim.scope3) << 192);
-        emit ClaimSubmitted(claimId, claim.firm, claim.documentHash, claim.activityRoot, header, scopes);
-    }
-
-    function _revoke(Revocation calldata revocation) private {
-        _useNonce(revocation.firm);
-        _claims[revocation.claimId].status = ClaimStatus.Revoked;
-        emit ClaimRevoked(revocation.claimId, revocation.firm, revocation.reasonHash);
+    function _useNonce(uint256 slot, uint256 stored) private {
+        assembly ("memory-safe") {
+            sstore(slot, add(stored, _NONCE_ONE))
+        }
     }
 
     function _recordCheck(CheckResult calldata result) private {
@@ -472,13 +647,21 @@ contract ClaimLedger is IClaimLedger, EIP712, Nonces {
         emit ClaimChecked(result.claimId, msg.sender, result.passed, result.reportHash);
     }
 
-    function _recordAudit(Audit calldata audit) private {
-        _useNonce(audit.auditor);
-        _claims[audit.claimId].audit = audit.verdict;
-        emit ClaimAudited(audit.claimId, audit.auditor, audit.verdict, audit.reportHash);
-    }
-
     // ------------------------------------------------------------------ helpers
+
+    /// @dev `signatures[i]` without the decoder's re-validation of the array (its length was
+    /// checked against the claims'); the item's own offset and length are bounds-checked.
+    function _signatureAt(bytes[] calldata signatures, uint256 i) private pure returns (bytes calldata signature) {
+        assembly ("memory-safe") {
+            let base := signatures.offset
+            let offset := add(base, calldataload(add(base, shl(5, i))))
+            signature.length := calldataload(offset)
+            signature.offset := add(offset, 0x20)
+            if or(gt(signature.length, 0xffffffff), gt(add(signature.offset, signature.length), calldatasize())) {
+                revert(0, 0)
+            }
+        }
+    }
 
     /// @dev EIP-712 struct hash of a claim: the type hash followed by the 16 static words of
     /// the calldata struct, which are exactly the EIP-712 encoding of its atomic fields.

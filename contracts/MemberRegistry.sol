@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 
 /**
@@ -10,6 +11,8 @@ import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
  * @notice The consortium of CarbonLedger: members, roles, signing keys and k-of-n admin governance.
  * @dev Storage is laid out for the hot path of the other contracts: {memberState} reads one
  * slot (signing key, status, roles). Names and identifier hashes live in separate slots.
+ * Once bound to the {ClaimLedger} ({setClaimLedger}), every change of a member's signing
+ * state is pushed into the ledger's mirror in the same transaction.
  */
 contract MemberRegistry is IMemberRegistry {
     using Checkpoints for Checkpoints.Trace160;
@@ -45,6 +48,7 @@ contract MemberRegistry is IMemberRegistry {
 
     uint256 private _adminQuorum;
     uint256 private _adminCount;
+    IClaimLedger private _claimLedger;
 
     modifier onlyAdmin() {
         _checkAdmin(msg.sender);
@@ -138,6 +142,18 @@ contract MemberRegistry is IMemberRegistry {
         _execute(proposalId, p);
     }
 
+    /// @inheritdoc IMemberRegistry
+    function setClaimLedger(address claimLedger_) external onlyAdmin {
+        if (claimLedger_ == address(0)) revert MemberRegistryZeroAddress();
+        address current = address(_claimLedger);
+        if (current != address(0)) revert MemberRegistryClaimLedgerAlreadySet(current);
+        if (IClaimLedger(claimLedger_).memberRegistry() != address(this)) {
+            revert MemberRegistryClaimLedgerMismatch(claimLedger_);
+        }
+        _claimLedger = IClaimLedger(claimLedger_);
+        emit ClaimLedgerSet(claimLedger_, msg.sender);
+    }
+
     // ------------------------------------------------------------------ member actions
 
     /// @inheritdoc IMemberRegistry
@@ -175,6 +191,11 @@ contract MemberRegistry is IMemberRegistry {
     function signingKeyAt(address account, uint256 timestamp) external view returns (address) {
         uint96 key = timestamp > type(uint96).max ? type(uint96).max : uint96(timestamp);
         return address(_keyHistory[account].upperLookup(key));
+    }
+
+    /// @inheritdoc IMemberRegistry
+    function claimLedger() external view returns (address) {
+        return address(_claimLedger);
     }
 
     /// @inheritdoc IMemberRegistry
@@ -329,6 +350,7 @@ contract MemberRegistry is IMemberRegistry {
         _keyHistory[account].push(_now(), uint160(signingKey));
         if (roles & Roles.ADMIN != 0) ++_adminCount;
         emit MemberAdmitted(account, identifierHash, name, signingKey, roles);
+        _sync(account);
     }
 
     /// @dev Moves `account` to `status`, keeping the active-admin count in step.
@@ -341,6 +363,7 @@ contract MemberRegistry is IMemberRegistry {
             else if (!wasActive && isActive) ++_adminCount;
         }
         m.status = status;
+        _sync(account);
     }
 
     function _setRoles(address account, uint8 roles) private {
@@ -354,6 +377,7 @@ contract MemberRegistry is IMemberRegistry {
         }
         m.roles = roles;
         emit MemberRolesChanged(account, previous, roles);
+        _sync(account);
     }
 
     function _setQuorum(uint256 quorum) private {
@@ -368,6 +392,16 @@ contract MemberRegistry is IMemberRegistry {
         m.signingKey = newKey;
         _keyHistory[account].push(_now(), uint160(newKey));
         emit SigningKeyRotated(account, previous, newKey);
+        _sync(account);
+    }
+
+    /// @dev Pushes `account`'s signing state into the claim ledger's mirror (once bound).
+    function _sync(address account) private {
+        IClaimLedger ledger = _claimLedger;
+        if (address(ledger) != address(0)) {
+            MemberSlot memory m = _members[account];
+            ledger.syncMember(account, m.signingKey, m.status, m.roles);
+        }
     }
 
     function _now() private view returns (uint96) {

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
 
 /**
  * @title StandardRegistry
  * @notice Versions of the unified calculation standard. Any single active admin of the
- * {MemberRegistry} may publish or retire a version.
+ * {MemberRegistry} may publish or retire a version. Once bound to the {ClaimLedger}
+ * ({setClaimLedger}), every publication and retirement is pushed into the ledger's mirror.
  */
 contract StandardRegistry is IStandardRegistry {
     IMemberRegistry private immutable _memberRegistry;
@@ -15,6 +17,7 @@ contract StandardRegistry is IStandardRegistry {
     mapping(uint16 version => Version) private _versions;
     mapping(bytes32 contentHash => uint16 version) private _versionByContent;
     uint16 private _versionCount;
+    IClaimLedger private _claimLedger;
 
     modifier onlyAdmin() {
         _checkAdmin();
@@ -41,6 +44,23 @@ contract StandardRegistry is IStandardRegistry {
         if (status == VersionStatus.None) revert StandardRegistryUnknownVersion(version);
         if (status == VersionStatus.Retired) revert StandardRegistryAlreadyRetired(version);
         _retire(version);
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function setClaimLedger(address claimLedger_) external onlyAdmin {
+        if (claimLedger_ == address(0)) revert StandardRegistryZeroAddress();
+        address current = address(_claimLedger);
+        if (current != address(0)) revert StandardRegistryClaimLedgerAlreadySet(current);
+        if (IClaimLedger(claimLedger_).standardRegistry() != address(this)) {
+            revert StandardRegistryClaimLedgerMismatch(claimLedger_);
+        }
+        _claimLedger = IClaimLedger(claimLedger_);
+        emit ClaimLedgerSet(claimLedger_, msg.sender);
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function claimLedger() external view returns (address) {
+        return address(_claimLedger);
     }
 
     /// @inheritdoc IStandardRegistry
@@ -78,10 +98,19 @@ contract StandardRegistry is IStandardRegistry {
         _versions[version] = Version(effectiveFrom, VersionStatus.Active, contentHash);
         _versionByContent[contentHash] = version;
         emit StandardPublished(version, contentHash, effectiveFrom, msg.sender);
+        _sync(version, VersionStatus.Active, effectiveFrom);
     }
 
     function _retire(uint16 version) private {
-        _versions[version].status = VersionStatus.Retired;
+        Version storage v = _versions[version];
+        v.status = VersionStatus.Retired;
         emit StandardRetired(version, msg.sender);
+        _sync(version, VersionStatus.Retired, v.effectiveFrom);
+    }
+
+    /// @dev Pushes `version`'s state into the claim ledger's mirror (once bound).
+    function _sync(uint16 version, VersionStatus status, uint64 effectiveFrom) private {
+        IClaimLedger ledger = _claimLedger;
+        if (address(ledger) != address(0)) ledger.syncVersion(version, status, effectiveFrom);
     }
 }

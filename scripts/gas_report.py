@@ -48,6 +48,9 @@ class Bench:
         self.settlement = self.admin.deploy(
             project.OverlapSettlement, self.registry.address, self.claims.address
         )
+        # The wiring the deployment does: the registries push changes into the ledger's mirror.
+        self.registry.setClaimLedger(self.claims.address, sender=self.admin)
+        self.standards.setClaimLedger(self.claims.address, sender=self.admin)
         members = [(f, FIRM) for f in self.firms]
         members += [(self.auditor, AUDITOR), (self.checker, CHECKER), (self.relayer, RELAYER)]
         for account, roles in members:

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IMemberRegistry} from "./IMemberRegistry.sol";
+import {IStandardRegistry} from "./IStandardRegistry.sol";
+
 /**
  * @title IClaimLedger
  * @notice Footprint and reduction claims signed off-chain by member firms (EIP-712) and
@@ -22,6 +25,13 @@ pragma solidity ^0.8.24;
  *
  * Nonces: one sequential counter per signing account ({nonces}), shared by claims,
  * revocations (firms) and audit verdicts (auditors).
+ *
+ * Mirror: the registries push every change of a member's signing state and of a standard
+ * version's state into the ledger ({syncMember}, {syncVersion}) once an admin bound them to it
+ * ({IMemberRegistry-setClaimLedger}, {IStandardRegistry-setClaimLedger}; the deployment does it).
+ * The ledger keeps the member's signing state in the same storage word as its nonce, so a
+ * claim costs no call to another contract. Until an account or version has a mirror entry
+ * the ledger asks the registry, so the answers never differ from the registries'.
  *
  * Lifecycle: `Active` (submitted) -> checked (outcome recorded by a checker, repeatable until
  * audited) -> audited (verdict signed by an auditor, once, only after a passing check);
@@ -196,6 +206,8 @@ interface IClaimLedger {
     error ClaimLedgerLengthMismatch(uint256 items, uint256 signatures);
     /// @notice Item `index` of an atomic batch failed with the error encoded in `reason`.
     error ClaimLedgerBatchItemFailed(uint256 index, bytes reason);
+    /// @notice `caller` is not the registry whose state it tried to mirror.
+    error ClaimLedgerUnauthorizedSync(address caller);
 
     // ------------------------------------------------------------------ events
 
@@ -259,6 +271,27 @@ interface IClaimLedger {
 
     /// @notice Record an audit verdict signed by an active auditor. Anyone may submit it.
     function recordAudit(Audit calldata audit, bytes calldata signature) external;
+
+    // ------------------------------------------------------------------ mirror
+
+    /// @notice Mirror `account`'s signing state (caller: the member registry, on every change).
+    function syncMember(address account, address signingKey, IMemberRegistry.MemberStatus status, uint8 roles)
+        external;
+
+    /// @notice Mirror `version`'s state (caller: the standard registry, on publish and retire).
+    function syncVersion(uint16 version, IStandardRegistry.VersionStatus status, uint64 effectiveFrom) external;
+
+    /// @notice The mirrored signing state of `account` (all zero while it has no mirror entry).
+    function mirroredMember(address account)
+        external
+        view
+        returns (address signingKey, uint8 roles, IMemberRegistry.MemberStatus status);
+
+    /// @notice The mirrored state of `version` (all zero while it has no mirror entry).
+    function mirroredVersion(uint16 version)
+        external
+        view
+        returns (IStandardRegistry.VersionStatus status, uint64 effectiveFrom);
 
     // ------------------------------------------------------------------ views
 

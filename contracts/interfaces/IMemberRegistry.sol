@@ -97,6 +97,10 @@ interface IMemberRegistry {
     error MemberRegistryQuorumNotReached(uint256 proposalId, uint256 approvals, uint256 quorum);
     /// @notice `account` is not an active member (for key rotation).
     error MemberRegistryInactiveMember(address account);
+    /// @notice The claim ledger is already set to `claimLedger` (it can be set once).
+    error MemberRegistryClaimLedgerAlreadySet(address claimLedger);
+    /// @notice `claimLedger` does not name this registry as its member registry.
+    error MemberRegistryClaimLedgerMismatch(address claimLedger);
 
     // ------------------------------------------------------------------ events
 
@@ -116,6 +120,8 @@ interface IMemberRegistry {
     event SigningKeyRotated(address indexed account, address indexed previousKey, address indexed newKey);
     /// @notice The number of admin approvals a proposal needs changed.
     event AdminQuorumChanged(uint256 previousQuorum, uint256 quorum);
+    /// @notice Admin `admin` bound the registry to `claimLedger`, which mirrors members' signing state.
+    event ClaimLedgerSet(address indexed claimLedger, address indexed admin);
     /// @notice Admin `proposer` created proposal `proposalId` about `account` (zero for a quorum change).
     event ProposalCreated(
         uint256 indexed proposalId,
@@ -167,6 +173,15 @@ interface IMemberRegistry {
 
     /// @notice Rotate the caller's signing key. The caller must be an active member.
     function rotateSigningKey(address newKey) external;
+
+    /// @notice Bind the registry to the claim ledger (any active admin, once; the deployment
+    /// does it). From then on every change of a member's signing key, status or roles is pushed
+    /// into the ledger's mirror ({IClaimLedger-syncMember}) in the same transaction.
+    /// @param claimLedger_ The claim ledger; its `memberRegistry()` must be this registry.
+    function setClaimLedger(address claimLedger_) external;
+
+    /// @notice The claim ledger the registry pushes signing-state changes to (zero until set).
+    function claimLedger() external view returns (address);
 
     // ------------------------------------------------------------------ views
 

@@ -37,6 +37,10 @@ interface IStandardRegistry {
     error StandardRegistryUnknownVersion(uint16 version);
     /// @notice Version `version` is already retired.
     error StandardRegistryAlreadyRetired(uint16 version);
+    /// @notice The claim ledger is already set to `claimLedger` (it can be set once).
+    error StandardRegistryClaimLedgerAlreadySet(address claimLedger);
+    /// @notice `claimLedger` does not name this registry as its standard registry.
+    error StandardRegistryClaimLedgerMismatch(address claimLedger);
 
     /// @notice Admin `admin` published `version` with `contentHash`, usable from `effectiveFrom`.
     event StandardPublished(
@@ -44,6 +48,8 @@ interface IStandardRegistry {
     );
     /// @notice Admin `admin` retired `version`.
     event StandardRetired(uint16 indexed version, address indexed admin);
+    /// @notice Admin `admin` bound the registry to `claimLedger`, which mirrors version states.
+    event ClaimLedgerSet(address indexed claimLedger, address indexed admin);
 
     /// @notice Publish a new version (admins only).
     /// @param contentHash Hash of the canonical content of the version (non-zero, never published before).
@@ -53,6 +59,15 @@ interface IStandardRegistry {
 
     /// @notice Retire an active version (admins only); new claims can no longer use it.
     function retire(uint16 version) external;
+
+    /// @notice Bind the registry to the claim ledger (any active admin of the member registry,
+    /// once; the deployment does it). From then on every publication and retirement is pushed
+    /// into the ledger's mirror ({IClaimLedger-syncVersion}) in the same transaction.
+    /// @param claimLedger_ The claim ledger; its `standardRegistry()` must be this registry.
+    function setClaimLedger(address claimLedger_) external;
+
+    /// @notice The claim ledger the registry pushes version changes to (zero until set).
+    function claimLedger() external view returns (address);
 
     /// @notice The record of `version` (status `None` when unknown).
     function versionOf(uint16 version) external view returns (Version memory);

@@ -81,6 +81,9 @@ def ledger(
         outsider=outsider,
         version=0,
     )
+    # The deployment's one-time wiring: both registries push their changes into the ledger's mirror.
+    member_registry.setClaimLedger(claim_ledger.address, sender=admins[0])
+    standard_registry.setClaimLedger(claim_ledger.address, sender=admins[0])
     for member, roles in [
         *((f, FIRM) for f in firms),
         (auditor, AUDITOR),

@@ -21,6 +21,11 @@ DEPLOY_ORDER: tuple[str, ...] = (
     "OverlapSettlement",
 )
 
+#: The registries bound to the ClaimLedger after deployment: each pushes its changes (members'
+#: signing state, standard versions' state) into the ledger's mirror, so that recording a claim
+#: needs no call to another contract (see docs/gas.md).
+MIRRORED_REGISTRIES: tuple[str, ...] = ("MemberRegistry", "StandardRegistry")
+
 Progress = Callable[[str], None]
 
 
@@ -40,6 +45,23 @@ def _constructor_args(
     if name == "OverlapSettlement":
         return [done["MemberRegistry"], done["ClaimLedger"]]
     raise DeployFailed(f"no constructor arguments are known for {name}")
+
+
+def _bind_claim_ledger(
+    w3: Web3,
+    sender: TxSender,
+    artifacts: Mapping[str, ContractArtifact],
+    addresses: Mapping[str, str],
+    progress: Progress | None,
+) -> None:
+    """One-time wiring: ``setClaimLedger`` on each of :data:`MIRRORED_REGISTRIES` (an admin call)."""
+    ledger = addresses["ClaimLedger"]
+    for name in MIRRORED_REGISTRIES:
+        if progress:
+            progress(f"binding {name} to ClaimLedger")
+        registry = w3.eth.contract(address=addresses[name], abi=artifacts[name].abi)
+        data = registry.encode_abi("setClaimLedger", args=[ledger])
+        sender.transact({"to": addresses[name], "data": data}, f"binding of {name} to ClaimLedger")
 
 
 def deploy_contracts(
@@ -81,6 +103,13 @@ def deploy_contracts(
             code_hash=code_hash(w3, address),
             tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
             block=block,
+        )
+    if sender.account.address.lower() in {str(a).lower() for a in admins}:
+        _bind_claim_ledger(w3, sender, artifacts, addresses, progress)
+    elif progress:
+        progress(
+            "the deployer is not an admin: an admin must call setClaimLedger on "
+            f"{' and '.join(MIRRORED_REGISTRIES)} (claims cost more until then)"
         )
     return Deployment(
         chain_id=int(w3.eth.chain_id),
