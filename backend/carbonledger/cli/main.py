@@ -6,6 +6,7 @@ import typer
 
 from carbonledger.cli import ledger
 from carbonledger.cli.claim import claim_app, key_app
+from carbonledger.cli.member import member_app
 from carbonledger.cli.standard import app as standard_app
 from carbonledger.cli.verify import command as verify_command
 
@@ -22,6 +23,7 @@ app.add_typer(standard_app, name="standard")
 app.command("verify")(verify_command)
 app.add_typer(key_app, name="key")
 app.add_typer(claim_app, name="claim")
+app.add_typer(member_app, name="member")
 
 
 def main() -> None:
