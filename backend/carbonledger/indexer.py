@@ -25,7 +25,7 @@ from web3 import Web3
 from web3._utils.events import get_event_data
 from web3.types import LogReceipt
 
-from carbonledger.chain.artifacts import ContractArtifact
+from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
 
@@ -62,9 +62,8 @@ class EventDecoder:
             for item in artifacts[name].abi:
                 if item.get("type") != "event" or item.get("anonymous"):
                     continue
-                types = ",".join(_abi_type(i) for i in item.get("inputs", []))
-                topic = Web3.keccak(text=f"{item['name']}({types})")
-                self.events[(address, bytes(topic))] = _EventAbi(name, str(item["name"]), item)
+                topic = event_topic(item)
+                self.events[(address, topic)] = _EventAbi(name, str(item["name"]), item)
 
     def decode(self, log: LogReceipt) -> tuple[str, str, dict[str, Any]] | None:
         if not log["topics"]:
@@ -84,14 +83,6 @@ def _subject(args: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
             return to_checksum_address(value)
     return None
-
-
-def _abi_type(item: Mapping[str, Any]) -> str:
-    kind = str(item["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in item.get("components", []))
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
 
 
 class Indexer:

@@ -49,6 +49,21 @@ class ContractArtifact:
         )
 
 
+def abi_type(item: Mapping[str, Any]) -> str:
+    """The canonical type of an ABI parameter (tuples spelled out), as in signatures."""
+    kind = str(item["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(abi_type(c) for c in item.get("components", []))
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+def event_topic(item: Mapping[str, Any]) -> bytes:
+    """topic0 of an ABI event entry: keccak-256 of ``Name(type,...)``."""
+    types = ",".join(abi_type(i) for i in item.get("inputs", []))
+    return keccak(text=f"{item['name']}({types})")
+
+
 def _source_files(project_root: Path) -> list[Path]:
     files = sorted((project_root / "contracts").rglob("*.sol"))
     files += [project_root / "ape-config.yaml", project_root / "package-lock.json"]

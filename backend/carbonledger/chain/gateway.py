@@ -19,7 +19,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import BlockIdentifier
 
-from carbonledger.chain.artifacts import ContractArtifact
+from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.sender import TxSender
 from carbonledger.chain.typed_data import Claim, Domain, claim_ledger_domain
@@ -220,15 +220,4 @@ def _anchored(item: Mapping[str, Any]) -> Anchored:
 
 
 def _event_topic(contract: Contract, name: str) -> str:
-    event = contract.events[name]
-    abi = event.abi
-    types = ",".join(_abi_type(i) for i in abi["inputs"])
-    return _hex(Web3.keccak(text=f"{name}({types})"))
-
-
-def _abi_type(item: Mapping[str, Any]) -> str:
-    kind = str(item["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in item.get("components", []))
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
+    return _hex(event_topic(contract.events[name].abi))
