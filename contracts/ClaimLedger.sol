@@ -68,6 +68,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         uint256 stored;
         uint256 version; // version | 1 << 16 when loaded
         uint256 versionWord;
+        bytes32 domain; // the EIP-712 domain separator, once computed
     }
 
     IMemberRegistry private immutable _members;
@@ -112,6 +113,8 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         claimIds = new bytes32[](n);
         Cache memory cache;
         for (uint256 i = 0; i < n; ) {
+            i = _submitRun(claims, signatures, i, cache, claimIds);
+            if (i == n) break;
             (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
             if (reason.length != 0) revert ClaimLedgerBatchItemFailed(i, reason);
             assembly ("memory-safe") {
@@ -133,6 +136,8 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         claimIds = new bytes32[](n);
         Cache memory cache;
         for (uint256 i = 0; i < n; ) {
+            i = _submitRun(claims, signatures, i, cache, claimIds);
+            if (i == n) break;
             (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
             if (reason.length != 0) {
                 emit ClaimSubmissionFailed(i, reason);
@@ -398,6 +403,11 @@ contract ClaimLedger is IClaimLedger, EIP712 {
     /**
      * @dev Validates a signed claim against the current state and, when it is valid, records
      * it. Nothing is written unless the claim is valid.
+     *
+     * The common case (a footprint claim, no amendment, an EOA signing key, every check
+     * passing) is done in one assembly block; anything else, including every refusal, goes
+     * through {_submitChecked}, which applies the checks one by one in their documented order
+     * and names the first that fails. Both record a claim identically.
      * @return claimId The claim's id (zero when refused).
      * @return reason Empty when the claim was recorded, else the encoded custom error.
      */
@@ -405,6 +415,276 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         private
         returns (bytes32 claimId, bytes memory reason)
     {
+        {
+            address firm;
+            uint256 version;
+            assembly ("memory-safe") {
+                firm := calldataload(claim)
+                version := calldataload(add(claim, 0x40))
+            }
+            if (firm != cache.firm) _loadFirm(firm, cache);
+            if (cache.version != version | (1 << 16)) {
+                cache.versionWord = _versionWord(version);
+                cache.version = version | (1 << 16);
+            }
+            if (cache.domain == 0) cache.domain = _domainSeparatorV4();
+        }
+        bytes32 digest;
+        bool ecdsaValid;
+        {
+            uint256 stored = cache.stored;
+            bool fast;
+            address key = cache.key;
+            uint256 checks = (cache.firmActive ? 1 : 0);
+            uint256 versionWord = cache.versionWord;
+            uint256 accountSlot = cache.slot;
+            bytes32 domain = cache.domain;
+            bytes32 typeHash = CLAIM_TYPEHASH;
+            bytes32 topic = ClaimSubmitted.selector;
+            assembly ("memory-safe") {
+                let m := mload(0x40)
+                let firm := calldataload(claim)
+                let kind := calldataload(add(claim, 0x20))
+                let version := calldataload(add(claim, 0x40))
+                let periodStart := calldataload(add(claim, 0x60))
+                let periodEnd := calldataload(add(claim, 0x80))
+                let scope1 := calldataload(add(claim, 0xe0))
+                let scope2Location := calldataload(add(claim, 0x100))
+                let scope2Market := calldataload(add(claim, 0x120))
+                let scope3 := calldataload(add(claim, 0x140))
+                let biogenic := calldataload(add(claim, 0x160))
+                // The ABI decoder's range checks of every small field, at once.
+                if or(
+                    or(or(shr(160, firm), gt(kind, 1)), or(shr(16, version), shr(64, or(periodStart, periodEnd)))),
+                    shr(64, or(or(or(scope1, scope2Location), or(scope2Market, scope3)), biogenic))
+                ) { revert(0, 0) }
+                // EIP-712 digest: the struct hash is over the type hash and the 16 calldata words.
+                mstore(m, typeHash)
+                calldatacopy(add(m, 0x20), claim, 0x200)
+                mstore(add(m, 0x40), keccak256(m, 0x220))
+                mstore(m, 0x1901)
+                mstore(add(m, 0x20), domain)
+                digest := keccak256(add(m, 0x1e), 0x42)
+                // ECDSA with ECDSA.tryRecover's rules (65 bytes, low s, a non-zero signer).
+                if eq(signature.length, 65) {
+                    let sigS := calldataload(add(signature.offset, 0x20))
+                    if iszero(gt(sigS, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                        mstore(m, digest)
+                        mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
+                        mstore(add(m, 0x40), calldataload(signature.offset))
+                        mstore(add(m, 0x60), sigS)
+                        pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
+                        ecdsaValid := and(eq(returndatasize(), 0x20), and(eq(mload(0x00), key), iszero(iszero(key))))
+                    }
+                }
+                let total := add(add(scope1, scope2Market), scope3)
+                checks := and(checks, ecdsaValid)
+                checks := and(checks, iszero(gt(timestamp(), calldataload(add(claim, 0x1e0)))))
+                checks := and(checks, eq(calldataload(add(claim, 0x1c0)), shr(_NONCE_SHIFT, stored)))
+                checks := and(checks, lt(periodStart, periodEnd))
+                checks := and(checks, eq(and(versionWord, 0xff), _VERSION_ACTIVE))
+                checks := and(checks, iszero(lt(timestamp(), shr(8, versionWord))))
+                checks := and(checks, iszero(gt(total, _MAX_TOTAL)))
+                // a footprint without baseline and amendment
+                checks := and(checks, iszero(or(kind, or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0))))))
+                if checks {
+                    mstore(0x00, firm)
+                    mstore(0x20, calldataload(add(claim, 0xa0)))
+                    let id := keccak256(0x00, 0x40)
+                    mstore(0x00, id)
+                    mstore(0x20, _claims.slot)
+                    let recordSlot := keccak256(0x00, 0x40)
+                    if iszero(sload(recordSlot)) {
+                        // record: firm | kind (0) << 160 | Active << 168 | version << 192 | total << 208
+                        sstore(recordSlot, or(or(firm, _RECORD_ACTIVE), or(shl(192, version), shl(208, total))))
+                        stored := add(stored, _NONCE_ONE)
+                        sstore(accountSlot, stored)
+                        // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
+                        calldatacopy(m, add(claim, 0xa0), 0x40)
+                        mstore(
+                            add(m, 0x40),
+                            or(or(shl(8, version), shl(24, periodStart)), or(shl(88, periodEnd), shl(152, biogenic)))
+                        )
+                        mstore(
+                            add(m, 0x60),
+                            or(or(scope1, shl(64, scope2Location)), or(shl(128, scope2Market), shl(192, scope3)))
+                        )
+                        log3(m, 0x80, topic, id, firm)
+                        claimId := id
+                        fast := 1
+                    }
+                }
+            }
+            if (fast) {
+                cache.stored = stored;
+                return (claimId, reason);
+            }
+        }
+        return _submitChecked(claim, signature, cache, digest, ecdsaValid);
+    }
+
+    /**
+     * @dev Records `claims[i..]` in a row, in one assembly loop, while each is a claim that
+     * {_submit}'s fast path would record with `cache` as it stands: a footprint of the cached
+     * (active) firm under the cached (usable) version, no amendment, a valid 65-byte ECDSA
+     * signature of the firm's key, the next nonce, a new document, a valid period and total.
+     * The firm's nonce is written once, when the run ends.
+     * @return The index of the first claim not recorded (`claims.length` when all were):
+     * the caller passes it to {_submit}, which records it or names its error.
+     */
+    function _submitRun(
+        Claim[] calldata claims,
+        bytes[] calldata signatures,
+        uint256 i,
+        Cache memory cache,
+        bytes32[] memory claimIds
+    ) private returns (uint256) {
+        uint256 versionWord = cache.versionWord;
+        if (cache.version == 0 || versionWord & 0xff != _VERSION_ACTIVE || block.timestamp < versionWord >> 8) {
+            return i;
+        }
+        uint256 n = claims.length;
+        uint256 stored = cache.stored;
+        uint256 start = stored;
+        uint256 accountSlot = cache.slot;
+        // an inactive cached firm is never matched: no claim of it is recorded here
+        address firm = cache.firmActive ? cache.firm : address(0);
+        address key = cache.firmActive ? cache.key : address(0);
+        uint256 version = cache.version & 0xffff;
+        bytes32 domain = cache.domain;
+        bytes32 typeHash = CLAIM_TYPEHASH;
+        bytes32 topic = ClaimSubmitted.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            for {} lt(i, n) { i := add(i, 1) } {
+                let claim := add(claims.offset, shl(9, i))
+                // Another firm: switch to it if its mirror entry says it is an active firm.
+                let claimFirm := calldataload(claim)
+                if iszero(eq(claimFirm, firm)) {
+                    mstore(0x00, claimFirm)
+                    mstore(0x20, _accounts.slot)
+                    let slot := keccak256(0x00, 0x40)
+                    let word := sload(slot)
+                    if iszero(
+                        and(
+                            eq(and(shr(_STATUS_SHIFT, word), 0xff), _MEMBER_ACTIVE),
+                            iszero(iszero(and(word, shl(_ROLES_SHIFT, 2)))) // Roles.FIRM
+                        )
+                    ) { break }
+                    if iszero(eq(stored, start)) { sstore(accountSlot, stored) }
+                    firm := claimFirm
+                    key := and(word, 0xffffffffffffffffffffffffffffffffffffffff)
+                    accountSlot := slot
+                    stored := word
+                    start := word
+                }
+                // the cached version; a footprint without baseline and amendment
+                if iszero(
+                    and(
+                        eq(calldataload(add(claim, 0x40)), version),
+                        iszero(
+                            or(
+                                calldataload(add(claim, 0x20)),
+                                or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0)))
+                            )
+                        )
+                    )
+                ) { break }
+                let periodStart := calldataload(add(claim, 0x60))
+                let periodEnd := calldataload(add(claim, 0x80))
+                let scope1 := calldataload(add(claim, 0xe0))
+                let scope2Location := calldataload(add(claim, 0x100))
+                let scope2Market := calldataload(add(claim, 0x120))
+                let scope3 := calldataload(add(claim, 0x140))
+                let biogenic := calldataload(add(claim, 0x160))
+                // in range (else {_submit} reverts as the ABI decoder does), a valid period,
+                // total, nonce and deadline
+                if shr(
+                    64,
+                    or(
+                        or(or(periodStart, periodEnd), or(scope1, scope2Location)),
+                        or(or(scope2Market, scope3), biogenic)
+                    )
+                ) { break }
+                let total := add(add(scope1, scope2Market), scope3)
+                if iszero(
+                    and(
+                        and(lt(periodStart, periodEnd), iszero(gt(total, _MAX_TOTAL))),
+                        and(
+                            eq(calldataload(add(claim, 0x1c0)), shr(_NONCE_SHIFT, stored)),
+                            iszero(gt(timestamp(), calldataload(add(claim, 0x1e0))))
+                        )
+                    )
+                ) { break }
+                // a new claim id
+                mstore(0x00, firm)
+                mstore(0x20, calldataload(add(claim, 0xa0)))
+                let id := keccak256(0x00, 0x40)
+                mstore(0x00, id)
+                mstore(0x20, _claims.slot)
+                let recordSlot := keccak256(0x00, 0x40)
+                if sload(recordSlot) { break }
+                // a 65-byte, low-s ECDSA signature of the firm's key over the EIP-712 digest
+                let rel := calldataload(add(signatures.offset, shl(5, i)))
+                let sig := add(signatures.offset, rel)
+                if or(
+                    or(gt(rel, 0xffffffffffffffff), gt(add(sig, 0x61), calldatasize())),
+                    iszero(eq(calldataload(sig), 65))
+                ) { break }
+                let sigS := calldataload(add(sig, 0x40))
+                if gt(sigS, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) { break }
+                mstore(m, typeHash)
+                calldatacopy(add(m, 0x20), claim, 0x200)
+                mstore(add(m, 0x40), keccak256(m, 0x220))
+                mstore(m, 0x1901)
+                mstore(add(m, 0x20), domain)
+                mstore(m, keccak256(add(m, 0x1e), 0x42))
+                mstore(add(m, 0x20), byte(0, calldataload(add(sig, 0x60))))
+                mstore(add(m, 0x40), calldataload(add(sig, 0x20)))
+                mstore(add(m, 0x60), sigS)
+                pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
+                if iszero(and(eq(returndatasize(), 0x20), and(eq(mload(0x00), key), iszero(iszero(key))))) { break }
+                // record: firm | kind (0) << 160 | Active << 168 | version << 192 | total << 208
+                sstore(recordSlot, or(or(firm, _RECORD_ACTIVE), or(shl(192, version), shl(208, total))))
+                stored := add(stored, _NONCE_ONE)
+                // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
+                calldatacopy(m, add(claim, 0xa0), 0x40)
+                mstore(
+                    add(m, 0x40),
+                    or(or(shl(8, version), shl(24, periodStart)), or(shl(88, periodEnd), shl(152, biogenic)))
+                )
+                mstore(
+                    add(m, 0x60),
+                    or(or(scope1, shl(64, scope2Location)), or(shl(128, scope2Market), shl(192, scope3)))
+                )
+                log3(m, 0x80, topic, id, firm)
+                mstore(add(claimIds, shl(5, add(i, 1))), id)
+            }
+        }
+        if (stored != start) {
+            assembly ("memory-safe") {
+                sstore(accountSlot, stored)
+            }
+        }
+        if (firm != address(0) && firm != cache.firm) {
+            cache.firm = firm;
+            cache.key = key;
+            cache.firmActive = true;
+            cache.slot = accountSlot;
+        }
+        cache.stored = stored;
+        return i;
+    }
+
+    /// @dev {_submit} one check at a time (see there); `digest` is the claim's EIP-712 digest
+    /// and `ecdsaValid` whether the signature is a valid ECDSA signature of the firm's key.
+    function _submitChecked(
+        Claim calldata claim,
+        bytes calldata signature,
+        Cache memory cache,
+        bytes32 digest,
+        bool ecdsaValid
+    ) private returns (bytes32 claimId, bytes memory reason) {
         address firm;
         uint256 version;
         uint256 total;
@@ -435,9 +715,8 @@ contract ClaimLedger is IClaimLedger, EIP712 {
             if (block.timestamp > deadline) {
                 return (0, abi.encodeWithSelector(ClaimLedgerExpiredSignature.selector, deadline));
             }
-            if (firm != cache.firm) _loadFirm(firm, cache);
             if (!cache.firmActive) return (0, abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, firm));
-            if (!SignerCheck.isValidSignature(cache.key, _hashTypedDataV4(_hashClaim(claim)), signature)) {
+            if (!ecdsaValid && !SignerCheck.isValidERC1271(cache.key, digest, signature)) {
                 return (0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, cache.key));
             }
             {
@@ -514,15 +793,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         cache.firmActive = (state >> _STATUS_SHIFT) & 0xff == _MEMBER_ACTIVE && (state >> _ROLES_SHIFT) & Roles.FIRM != 0;
     }
 
+    /// @dev The standard-version checks; {_submit} has loaded the version into `cache`.
     function _validateStandard(uint256 version, Cache memory cache) private view returns (bytes memory reason) {
-        uint256 word;
-        if (cache.version == version | (1 << 16)) {
-            word = cache.versionWord;
-        } else {
-            word = _versionWord(version);
-            cache.version = version | (1 << 16);
-            cache.versionWord = word;
-        }
+        uint256 word = cache.versionWord;
         uint256 status = word & 0xff;
         if (status == _VERSION_ACTIVE && block.timestamp >= word >> 8) return reason;
         if (status == 0) return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
@@ -654,7 +927,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
     function _signatureAt(bytes[] calldata signatures, uint256 i) private pure returns (bytes calldata signature) {
         assembly ("memory-safe") {
             let base := signatures.offset
-            let offset := add(base, calldataload(add(base, shl(5, i))))
+            let rel := calldataload(add(base, shl(5, i)))
+            if gt(rel, 0xffffffffffffffff) { revert(0, 0) }
+            let offset := add(base, rel)
             signature.length := calldataload(offset)
             signature.offset := add(offset, 0x20)
             if or(gt(signature.length, 0xffffffff), gt(add(signature.offset, signature.length), calldatasize())) {

@@ -37,6 +37,11 @@ library SignerCheck {
             }
             if (valid) return true;
         }
+        return isValidERC1271(key, digest, signature);
+    }
+
+    /// @notice Whether `key` is a contract that accepts `signature` over `digest` (ERC-1271).
+    function isValidERC1271(address key, bytes32 digest, bytes calldata signature) internal view returns (bool) {
         return key.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(key, digest, signature);
     }
 }
