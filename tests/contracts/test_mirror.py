@@ -210,12 +210,20 @@ def test_an_unbound_ledger_reads_the_registries_and_stays_in_step(
 
     submit(0, "unbound-0")
     assert claims.nonces(firm.address) == 1
+    batch = [
+        replace(ledger.claim(firm), standard_version=1, nonce=1 + i, document_hash=h(f"ub-{i}"))
+        for i in range(3)
+    ]
+    sigs = [td.sign_typed_data(signer.key, td.claim_typed_data(domain, c)) for c in batch]
+    tx = claims.submitClaims([c.as_tuple() for c in batch], sigs, sender=admins[0])
+    assert list(tx.return_value) == [c.claim_id for c in batch]
+    assert claims.nonces(firm.address) == 4
     tx = registry.proposeSuspension(firm.address, sender=admins[0])
     registry.execute(tx.return_value or registry.proposalCount(), sender=admins[0])
     with ape.reverts(claims.ClaimLedgerInactiveFirm, firm=firm.address):
-        submit(1, "unbound-1")
+        submit(4, "unbound-4")
     tx = registry.proposeReinstatement(firm.address, sender=admins[0])
     registry.execute(tx.return_value or registry.proposalCount(), sender=admins[0])
     standards.retire(1, sender=admins[0])
     with ape.reverts(claims.ClaimLedgerRetiredStandard, version=1):
-        submit(1, "unbound-1")
+        submit(4, "unbound-4")
