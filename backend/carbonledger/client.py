@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +19,35 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
 from carbonledger.auth.challenge import LoginChallenge
 from carbonledger.auth.client import sign_challenge
 from carbonledger.chain.typed_data import (
     ZERO32,
+    Citation,
+    Consent,
+    Decline,
     Domain,
+    Payment,
+    ReductionAttestation,
+    citation_typed_data,
     claim_typed_data,
+    consent_typed_data,
+    decline_typed_data,
+    overlap_settlement_domain,
+    payment_typed_data,
+    reduction_attestation_typed_data,
     sign_typed_data,
 )
+from carbonledger.chain.typed_data import claim_id as compute_claim_id
+from carbonledger.chain.typed_data import settlement_id as settlement_id_of
 from carbonledger.claims import build_claim
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.standard import Standard, load_default_standard, parse_claim
+from carbonledger.overlaps import project_hash
+from carbonledger.overlaps.terms import terms_from_json
+from carbonledger.standard import Standard, document_hash, load_default_standard, parse_claim
+from carbonledger.standard.models import ReductionClaim
 from carbonledger.vault.client import open_envelope
 from carbonledger.vault.keys import VaultKeyPair, public_key_of
 from carbonledger.vault.model import EncryptedEnvelope
@@ -157,8 +175,12 @@ class LedgerClient:
         chain: dict[str, Any],
         baseline: bytes | None = None,
         supersedes: bytes = ZERO32,
+        allocations: Mapping[str, int] | None = None,
     ) -> bytes:
-        """The firm's EIP-712 signature over the claim ``document`` maps to."""
+        """The firm's EIP-712 signature over the claim ``document`` maps to.
+
+        A reduction citing settlements is signed with the ledger's ``allocations`` to this
+        firm (:meth:`allocations`): its totals count each settlement only up to them."""
         standard = chain["standard"]
         if standard["content_hash"] != "0x" + self.standard.content_hash.hex():
             raise CarbonLedgerError(
@@ -173,6 +195,7 @@ class LedgerClient:
             deadline=deadline,
             baseline=parse_claim(baseline) if baseline is not None else None,
             supersedes=supersedes,
+            allocations=allocations,
         )
         d = chain["claim_ledger_domain"]
         domain = Domain(
@@ -191,14 +214,24 @@ class LedgerClient:
         supersedes: bytes = ZERO32,
         deadline: int | None = None,
         nonce: int | None = None,
+        allocations: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
-        """Sign ``document`` (JSON bytes, as written) and submit it; the API's answer."""
+        """Sign ``document`` (JSON bytes, as written) and submit it; the API's answer.
+
+        A reduction citing settlements is signed with the ledger's allocations (fetched
+        when not given) and sent with this firm's signed ``Citation`` of each allocation."""
         chain = self.chain()
         nonce = self.next_nonce() if nonce is None else nonce
         deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
+        parsed = parse_claim(document)
+        cited = [s.settlement_id for s in parsed.settlements] if isinstance(
+            parsed, ReductionClaim
+        ) else []  # fmt: skip
+        if cited and allocations is None:
+            allocations = self.allocations(cited)
         signature = self.sign_claim(
             document, nonce=nonce, deadline=deadline, chain=chain, baseline=baseline,
-            supersedes=supersedes,
+            supersedes=supersedes, allocations=allocations,
         )  # fmt: skip
         body: dict[str, Any] = {
             "document": document.decode("utf-8"),
@@ -210,6 +243,13 @@ class LedgerClient:
             body["supersedes"] = "0x" + supersedes.hex()
         if baseline is not None:
             body["baseline_document"] = baseline.decode("utf-8")
+        if cited and allocations:
+            claim = "0x" + compute_claim_id(self.address, document_hash(parsed)).hex()
+            first = self.settlement_nonce()
+            body["citations"] = [
+                self.sign_citation(sid, claim, nonce=first + i, deadline=deadline, chain=chain)
+                for i, sid in enumerate(s for s in dict.fromkeys(cited) if s in allocations)
+            ]
         return dict(self.request("POST", "/claims", json=body))
 
     def claim(self, claim_id: str) -> dict[str, Any]:
@@ -219,3 +259,200 @@ class LedgerClient:
         """A claim's document, decrypted here with this member's vault key."""
         envelope = EncryptedEnvelope.from_json(self.request("GET", f"/claims/{claim_id}/document"))
         return open_envelope(envelope, self.vault.private_key)
+
+    # --- overlaps and settlements ---
+    def overlaps(self) -> list[dict[str, Any]]:
+        """This firm's overlaps with its partners (shared shipments, kgCO2e, default split)."""
+        return list(self.request("GET", "/overlaps"))
+
+    def overlap(self, overlap_id: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/overlaps/{overlap_id}"))
+
+    def propose_settlement(
+        self,
+        overlap_id: str,
+        *,
+        description: str,
+        total_cost: int,
+        currency: str,
+        expected_reduction_kgco2e: int,
+        shares_bps: Sequence[int] | None = None,
+        signing_deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """Propose a project for an overlap (shares default to the emissions-proportional split)."""
+        body: dict[str, Any] = {
+            "overlap_id": overlap_id,
+            "description": description,
+            "total_cost": total_cost,
+            "currency": currency,
+            "expected_reduction_kgco2e": expected_reduction_kgco2e,
+        }
+        if shares_bps is not None:
+            body["shares_bps"] = list(shares_bps)
+        if signing_deadline is not None:
+            body["signing_deadline"] = signing_deadline
+        return dict(self.request("POST", "/settlements", json=body))
+
+    def settlements(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/settlements"))
+
+    def settlement(self, settlement_id: str) -> dict[str, Any]:
+        """A settlement, after checking here that its terms hash to its id and its project
+        text to the terms' project hash (what a party signs is what it reviewed)."""
+        view = dict(self.request("GET", f"/settlements/{settlement_id}"))
+        terms = terms_from_json(view["terms"])
+        if "0x" + settlement_id_of(terms).hex() != view["settlement_id"]:
+            raise CarbonLedgerError(
+                f"the terms the API returned do not hash to settlement {view['settlement_id']}"
+            )
+        if project_hash(view["project"]) != terms.project_hash:
+            raise CarbonLedgerError("the project description does not match the terms' hash")
+        return view
+
+    def settlement_nonce(self) -> int:
+        """This member's next OverlapSettlement nonce."""
+        return int(self.request("GET", "/settlements/nonce")["nonce"])
+
+    def allocations(self, settlement_ids: Sequence[str]) -> dict[str, int]:
+        """The ledger's allocations to this firm in these settlements (kgCO2e)."""
+        answer = self.request(
+            "GET", "/settlements/allocations", params={"settlement_id": list(settlement_ids)}
+        )
+        return {str(k): int(v) for k, v in answer["allocations"].items()}
+
+    def _settlement_domain(self, chain: dict[str, Any] | None = None) -> Domain:
+        chain = chain or self.chain()
+        return overlap_settlement_domain(
+            int(chain["chain_id"]), chain["contracts"]["OverlapSettlement"]
+        )
+
+    def _signed(self, nonce: int | None, deadline: int | None) -> tuple[int, int]:
+        nonce = self.settlement_nonce() if nonce is None else nonce
+        return nonce, deadline or int(time.time()) + DEFAULT_DEADLINE
+
+    def sign_settlement(
+        self, settlement_id: str, *, nonce: int | None = None, deadline: int | None = None
+    ) -> dict[str, Any]:
+        """Review (terms re-hashed here) and sign this firm's ``Consent``; the API's answer."""
+        self.settlement(settlement_id)
+        nonce, deadline = self._signed(nonce, deadline)
+        consent = Consent(bytes.fromhex(settlement_id[2:]), self.address, nonce, deadline)
+        typed = consent_typed_data(self._settlement_domain(), consent)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        body = {"nonce": nonce, "deadline": deadline, "signature": "0x" + signature.hex()}
+        return dict(self.request("POST", f"/settlements/{settlement_id}/consents", json=body))
+
+    def decline_settlement(
+        self,
+        settlement_id: str,
+        reason: str = "",
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """Sign this firm's ``Decline``: the proposal ends."""
+        nonce, deadline = self._signed(nonce, deadline)
+        message = Decline(
+            bytes.fromhex(settlement_id[2:]),
+            self.address,
+            keccak(text=reason),
+            nonce,
+            deadline,
+        )
+        typed = decline_typed_data(self._settlement_domain(), message)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        body = {
+            "reason": reason,
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }
+        return dict(self.request("POST", f"/settlements/{settlement_id}/declines", json=body))
+
+    def attest_reduction(
+        self,
+        settlement_id: str,
+        realised_kgco2e: int,
+        evidence: bytes,
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """As an auditor: sign the ``ReductionAttestation`` of the realised reduction, with
+        its evidence (UTF-8 text, stored encrypted; its keccak-256 goes on chain)."""
+        nonce, deadline = self._signed(nonce, deadline)
+        message = ReductionAttestation(
+            bytes.fromhex(settlement_id[2:]),
+            self.address,
+            realised_kgco2e,
+            keccak(evidence),
+            nonce,
+            deadline,
+        )
+        typed = reduction_attestation_typed_data(self._settlement_domain(), message)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        body = {
+            "realised_kgco2e": realised_kgco2e,
+            "evidence": evidence.decode("utf-8"),
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }
+        return dict(self.request("POST", f"/settlements/{settlement_id}/reduction", json=body))
+
+    def pay_settlement(
+        self,
+        settlement_id: str,
+        amount: int,
+        reference: str,
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """Sign this firm's ``Payment`` record towards its cost share."""
+        nonce, deadline = self._signed(nonce, deadline)
+        message = Payment(
+            bytes.fromhex(settlement_id[2:]),
+            self.address,
+            amount,
+            keccak(text=reference),
+            nonce,
+            deadline,
+        )
+        typed = payment_typed_data(self._settlement_domain(), message)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        body = {
+            "amount": amount,
+            "reference": reference,
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }
+        return dict(self.request("POST", f"/settlements/{settlement_id}/payments", json=body))
+
+    def sign_citation(
+        self,
+        settlement_id: str,
+        claim_id: str,
+        *,
+        nonce: int,
+        deadline: int,
+        chain: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """This firm's signed ``Citation`` of its allocation by ``claim_id`` (as sent with
+        the reduction claim in ``citations``)."""
+        message = Citation(
+            bytes.fromhex(settlement_id[2:]),
+            self.address,
+            bytes.fromhex(claim_id[2:]),
+            nonce,
+            deadline,
+        )
+        typed = citation_typed_data(self._settlement_domain(chain), message)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        return {
+            "settlement_id": settlement_id,
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }

@@ -6,7 +6,17 @@ from fastapi import FastAPI
 
 from carbonledger import __version__
 from carbonledger.api import errors
-from carbonledger.api.routes import audits, auth, chain, claims, health, members, standards
+from carbonledger.api.routes import (
+    audits,
+    auth,
+    chain,
+    claims,
+    health,
+    members,
+    overlaps,
+    settlements,
+    standards,
+)
 from carbonledger.chain.client import ChainReader
 from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
@@ -38,6 +48,6 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
-    for module in (health, auth, chain, members, standards, claims, audits):
+    for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
         app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ import typer
 from carbonledger.cli import ledger
 from carbonledger.cli.claim import claim_app, key_app
 from carbonledger.cli.member import member_app
+from carbonledger.cli.settlement import overlaps_app, settlement_app
 from carbonledger.cli.standard import app as standard_app
 from carbonledger.cli.verify import command as verify_command
 
@@ -24,6 +25,8 @@ app.command("verify")(verify_command)
 app.add_typer(key_app, name="key")
 app.add_typer(claim_app, name="claim")
 app.add_typer(member_app, name="member")
+app.add_typer(overlaps_app, name="overlaps")
+app.add_typer(settlement_app, name="settlement")
 
 
 def main() -> None:

@@ -18,8 +18,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from eth_account import Account
 from eth_utils.address import to_checksum_address
@@ -62,6 +63,17 @@ MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when a
 
 
 @dataclass(frozen=True)
+class SignedCitation:
+    """A firm's signed ``Citation`` of its allocation in a settlement, sent with the reduction
+    claim that cites it (the claim id is the one being submitted)."""
+
+    settlement_id: bytes
+    nonce: int
+    deadline: int
+    signature: bytes
+
+
+@dataclass(frozen=True)
 class Submission:
     """What a firm posts: its document as it wrote it, and its signature over the claim."""
 
@@ -71,6 +83,28 @@ class Submission:
     deadline: int
     supersedes: bytes = ZERO32
     baseline_document: bytes | None = None
+    citations: tuple[SignedCitation, ...] = ()
+
+
+class SettlementCitations(Protocol):
+    """What the claim pipeline needs of the settlement service (reduction claims citing
+    settlement allocations); see :mod:`carbonledger.services.settlements`."""
+
+    def allocations_for(self, firm: str, settlement_ids: Sequence[str]) -> dict[str, int]: ...
+
+    def accept_citations(
+        self,
+        firm: str,
+        claim_id: str,
+        document: ReductionClaim,
+        allocations: Mapping[str, int],
+        citations: Sequence[SignedCitation],
+        supersedes: str | None,
+    ) -> list[dict[str, Any]]: ...
+
+    def queue_citations(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def relay_citations(self, claim_id: str) -> None: ...
 
 
 def _problems(error: ClaimFormatError, prefix: str) -> list[dict[str, str]]:
@@ -102,6 +136,8 @@ class ClaimService:
         self.service_reader = service_reader
         self.service_vault_key = service_vault_key
         self.clock = clock
+        #: set by the container: settlement allocations for reduction claims citing them
+        self.settlements: SettlementCitations | None = None
 
     # --- documents ---
     def parse(self, raw: bytes, field: str = "document") -> ClaimDocument:
@@ -150,6 +186,15 @@ class ClaimService:
             if isinstance(document, ReductionClaim)
             else None
         )
+        allocations: dict[str, int] | None = None
+        if (
+            isinstance(document, ReductionClaim)
+            and document.settlements
+            and self.settlements is not None
+        ):
+            allocations = self.settlements.allocations_for(
+                firm, [s.settlement_id for s in document.settlements]
+            )
         version = self.ledger.standard_version_of(self.standard.content_hash)
         if version == 0:
             raise Conflict(
@@ -165,6 +210,7 @@ class ClaimService:
                 deadline=submission.deadline,
                 baseline=baseline,
                 supersedes=submission.supersedes,
+                allocations=allocations,
             )
         except (ClaimMappingError, StandardError) as exc:
             raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
@@ -213,9 +259,30 @@ class ClaimService:
                 ],
             )
 
+        # settlement allocations cited: the firm's signed citations, relayed once anchored
+        citations: list[dict[str, Any]] = []
+        if allocations is not None and isinstance(document, ReductionClaim):
+            assert self.settlements is not None
+            supersedes = (
+                "0x" + submission.supersedes.hex() if submission.supersedes != ZERO32 else None
+            )
+            citations = self.settlements.accept_citations(
+                firm, claim_id, document, allocations, submission.citations, supersedes
+            )
+        elif submission.citations:
+            raise InvalidRequest(
+                "citations are sent only with a reduction claim citing settlements",
+                [{"field": "citations", "message": "nothing to cite"}],
+            )
+
         # the check, then storage: accepted from here on
-        report = check(document, self.standard, baseline=baseline)
+        report = check(document, self.standard, baseline=baseline, allocations=allocations)
+        if not report.passed:
+            citations = []  # a failing claim counts nothing: it does not take the allocation
         self._store_document(firm, claim_id, submission.document)
+        if citations:
+            assert self.settlements is not None
+            self.settlements.queue_citations(citations)
         try:
             row = self.store.add(
                 {
@@ -238,7 +305,9 @@ class ClaimService:
         except ClaimAlreadyStored as exc:
             raise Conflict(str(exc)) from None
         if self.worker is not None and wait > 0:
-            return self.worker.wait_for(claim_id, wait) or row
+            row = self.worker.wait_for(claim_id, wait) or row
+        if citations and self.settlements is not None:
+            self.settlements.relay_citations(claim_id)
         return row
 
     def next_nonce(self, firm: str) -> int:

@@ -33,9 +33,11 @@ from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
+from carbonledger.services.settlements import SettlementService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
+from carbonledger.store.settlements import SettlementStore
 from carbonledger.vault.keys import VaultKeyPair
 from carbonledger.vault.service import EvidenceVault
 from carbonledger.vault.sql import SqlVaultRepository
@@ -78,6 +80,7 @@ class Services:
     indexer: Indexer
     standard: Standard
     audits: AuditService
+    settlements: SettlementService
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -149,6 +152,8 @@ def build_services(
     indexer = Indexer(engine, w3, deployment, artifacts)
     rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
     audits = AuditService(ledger, store, claims, rpc_url)
+    settlements = SettlementService(ledger, store, claims, SettlementStore(engine))
+    claims.settlements = settlements
     return Services(
         settings=settings,
         w3=w3,
@@ -164,6 +169,7 @@ def build_services(
         indexer=indexer,
         standard=standard,
         audits=audits,
+        settlements=settlements,
     )
 
 

@@ -15,7 +15,7 @@ from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.chain.typed_data import ZERO32
-from carbonledger.services.claims import Submission
+from carbonledger.services.claims import SignedCitation, Submission
 from carbonledger.services.errors import InvalidRequest
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.db import chain_events
@@ -27,6 +27,13 @@ router = APIRouter(
 )
 
 JsonDocument = dict[str, Any] | str
+
+
+class CitationIn(BaseModel):
+    settlement_id: str
+    nonce: int = Field(ge=0, description="The firm's next OverlapSettlement nonce.")
+    deadline: int = Field(ge=0)
+    signature: str = Field(description="EIP-712 Citation signature (OverlapSettlement domain).")
 
 
 class SubmitClaim(BaseModel):
@@ -42,6 +49,11 @@ class SubmitClaim(BaseModel):
     supersedes: str | None = Field(None, description="Claim id this one amends, if any.")
     baseline_document: JsonDocument | None = Field(
         None, description="For a reduction: the baseline document, if the service lacks it."
+    )
+    citations: list[CitationIn] = Field(
+        default_factory=list,
+        description="For a reduction citing settlements: the firm's signed Citation of each "
+        "allocation (relayed once the claim is on chain).",
     )
 
 
@@ -180,6 +192,15 @@ def submit_claim(
         supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
         baseline_document=(
             _bytes(body.baseline_document) if body.baseline_document is not None else None
+        ),
+        citations=tuple(
+            SignedCitation(
+                settlement_id=parse_hex(c.settlement_id, "citations.settlement_id", 32),
+                nonce=c.nonce,
+                deadline=c.deadline,
+                signature=parse_hex(c.signature, "citations.signature", 65),
+            )
+            for c in body.citations
         ),
     )
     row = services.claims.submit(

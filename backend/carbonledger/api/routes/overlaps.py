@@ -1,0 +1,76 @@
+"""``/overlaps``: the emissions a firm shares with its partners (matched by salted shipment
+refs; a firm sees only its own overlaps, and never the refs themselves)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.services.settlements import OverlapView
+
+router = APIRouter(
+    prefix="/overlaps",
+    tags=["overlaps"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 503)},
+)
+
+
+class OverlapPartyOut(BaseModel):
+    firm: str
+    claim_id: str
+    kgco2e: str = Field(description="What this party counts for the shared shipments (0.001 kg).")
+    counted_in: list[str] = Field(description="Where it counts them, e.g. scope1, scope3.cat4.")
+    default_share_bps: int
+
+
+class OverlapOut(BaseModel):
+    overlap_id: str
+    partner: str
+    my_claim: str
+    partner_claim: str
+    shipments: int = Field(description="Number of shared shipments.")
+    overlap_kgco2e: int = Field(description="Emissions both count (the smaller figure), kg.")
+    shipment_root: str = Field(description="Merkle root of the shared salted shipment refs.")
+    parties: list[OverlapPartyOut]
+
+
+def overlap_out(view: OverlapView, caller: str) -> OverlapOut:
+    mine, partner = view.party(caller), view.partner_of(caller)
+    return OverlapOut(
+        overlap_id=view.overlap_id,
+        partner=partner.firm,
+        my_claim=mine.claim_id,
+        partner_claim=partner.claim_id,
+        shipments=view.shipments,
+        overlap_kgco2e=view.overlap_kgco2e,
+        shipment_root=view.shipment_root,
+        parties=[
+            OverlapPartyOut(
+                firm=p.firm,
+                claim_id=p.claim_id,
+                kgco2e=str(p.kgco2e.quantize(Decimal("0.001"))),
+                counted_in=list(p.counted_in),
+                default_share_bps=share,
+            )
+            for p, share in zip(view.parties, view.default_shares_bps, strict=True)
+        ],
+    )
+
+
+@router.get("", response_model=list[OverlapOut])
+def list_overlaps(services: ServicesDep, member: CurrentMember) -> list[OverlapOut]:
+    """The caller's overlaps: each pair of its active footprint claim and a partner's that
+    share shipments, with the shipments' count, each side's kgCO2e and the default split."""
+    views = services.settlements.overlaps_of(member.account)
+    return [overlap_out(v, member.account) for v in views]
+
+
+@router.get("/{overlap_id}", response_model=OverlapOut, responses={404: ERROR_RESPONSES[404]})
+def get_overlap(overlap_id: str, services: ServicesDep, member: CurrentMember) -> OverlapOut:
+    """One of the caller's overlaps (404 for anyone not a party to it)."""
+    return overlap_out(services.settlements.overlap(overlap_id, member.account), member.account)

@@ -1,0 +1,253 @@
+"""``/settlements``: propose a shared decarbonisation project for an overlap, sign or decline
+it (EIP-712, each party's own key), record the audited reduction and the payments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, model_validator
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.routes.claims import parse_hex
+from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.chain.typed_data import Consent, Decline, Payment, ReductionAttestation
+from carbonledger.services.errors import NotPermitted
+from carbonledger.services.settlements import AUDITOR_ROLE, SettlementView
+
+router = APIRouter(
+    prefix="/settlements",
+    tags=["settlements"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422, 503)},
+)
+
+
+class ProposeRequest(BaseModel):
+    overlap_id: str = Field(description="One of the caller's overlaps (GET /overlaps).")
+    description: str = Field(min_length=1, max_length=4000, description="The project.")
+    total_cost: int = Field(gt=0, description="Total cost in minor units of the currency.")
+    currency: str = Field(description="ISO 4217 code, e.g. EUR, CNY.")
+    expected_reduction_kgco2e: int = Field(ge=0)
+    shares_bps: list[int] | None = Field(
+        None,
+        description="Each party's share in basis points, in the overlap's party order, "
+        "summing to 10,000; default: in proportion to each party's overlapping emissions.",
+    )
+    signing_deadline: int | None = Field(None, description="Unix time; default in 7 days.")
+
+
+class Signed(BaseModel):
+    nonce: int = Field(ge=0, description="The signer's next OverlapSettlement nonce.")
+    deadline: int = Field(ge=0, description="Unix time after which the signature is void.")
+    signature: str = Field(description="EIP-712 signature (OverlapSettlement domain), 0x-hex.")
+
+
+class DeclineRequest(Signed):
+    reason: str = Field("", max_length=4000, description="Why; its keccak-256 goes on chain.")
+
+
+class ReductionRequest(Signed):
+    realised_kgco2e: int = Field(gt=0)
+    evidence: str | None = Field(None, description="The evidence (text, e.g. JSON).")
+    evidence_hash: str | None = Field(None, description="keccak-256 of the evidence.")
+
+    @model_validator(mode="after")
+    def _one(self) -> ReductionRequest:
+        if self.evidence is None and self.evidence_hash is None:
+            raise ValueError("give the evidence or its hash")
+        return self
+
+
+class PaymentRequest(Signed):
+    amount: int = Field(gt=0, description="Minor units of the settlement's currency.")
+    reference: str = Field(description="Payment reference; its keccak-256 goes on chain.")
+
+
+class PartyOut(BaseModel):
+    firm: str
+    share_bps: int
+    consented: bool
+    allocation_kgco2e: int
+    cost_share: int
+    paid: int
+    citing_claim: str | None
+
+
+class SettlementOut(BaseModel):
+    settlement_id: str
+    overlap_id: str
+    proposer: str
+    status: str = Field(description="proposed | agreed | declined | settled | expired")
+    project: dict[str, Any]
+    terms: dict[str, Any] = Field(description="The Terms; their EIP-712 hash is the id.")
+    domain: dict[str, Any] = Field(description="The OverlapSettlement EIP-712 domain.")
+    consents: int
+    reduction_recorded: bool
+    realised_kgco2e: int
+    evidence: dict[str, Any] | None
+    parties: list[PartyOut]
+    tx_hash: str
+    block_number: int
+
+
+class AllocationsOut(BaseModel):
+    firm: str
+    allocations: dict[str, int] = Field(description="settlement id -> kgCO2e allocated")
+
+
+class NonceOut(BaseModel):
+    account: str
+    nonce: int
+
+
+def settlement_out(services: Any, view: SettlementView) -> SettlementOut:
+    row = view.row
+    return SettlementOut(
+        settlement_id=row.settlement_id,
+        overlap_id=row.overlap_id,
+        proposer=row.proposer,
+        status=view.status,
+        project=row.project,
+        terms=row.terms,
+        domain=services.settlements.domain().as_dict(),
+        consents=view.consents,
+        reduction_recorded=view.reduction_recorded,
+        realised_kgco2e=view.realised_kgco2e,
+        evidence=row.evidence,
+        parties=[PartyOut(**vars(p)) for p in view.parties],
+        tx_hash=row.tx_hash,
+        block_number=row.block_number,
+    )
+
+
+@router.post("", response_model=SettlementOut, status_code=201)
+def propose(body: ProposeRequest, services: ServicesDep, member: CurrentMember) -> SettlementOut:
+    """A party proposes a project for one of its overlaps; the service relays the terms
+    (``propose``). Nobody is bound until every party has signed its consent."""
+    view = services.settlements.propose(
+        member.account,
+        body.overlap_id,
+        description=body.description,
+        total_cost=body.total_cost,
+        currency=body.currency,
+        expected_reduction_kgco2e=body.expected_reduction_kgco2e,
+        shares_bps=body.shares_bps,
+        signing_deadline=body.signing_deadline,
+    )
+    return settlement_out(services, view)
+
+
+@router.get("", response_model=list[SettlementOut])
+def list_settlements(services: ServicesDep, member: CurrentMember) -> list[SettlementOut]:
+    """The settlements the caller is a party to."""
+    return [settlement_out(services, v) for v in services.settlements.of_party(member.account)]
+
+
+@router.get("/allocations", response_model=AllocationsOut)
+def allocations(
+    services: ServicesDep,
+    member: CurrentMember,
+    settlement_id: Annotated[list[str], Query(description="Settlement ids (repeat).")],
+) -> AllocationsOut:
+    """The ledger's allocations to the caller in these settlements (the figures a reduction
+    claim citing them is computed and signed with); settlements without one are left out."""
+    found = services.settlements.allocations_for(member.account, settlement_id)
+    return AllocationsOut(firm=member.account, allocations=found)
+
+
+@router.get("/nonce", response_model=NonceOut)
+def nonce(services: ServicesDep, member: CurrentMember) -> NonceOut:
+    """The caller's next OverlapSettlement nonce (consents, declines, payments, citations)."""
+    return NonceOut(account=member.account, nonce=services.settlements.nonce(member.account))
+
+
+@router.get("/{settlement_id}", response_model=SettlementOut)
+def get_settlement(
+    settlement_id: str, services: ServicesDep, member: CurrentMember
+) -> SettlementOut:
+    """A settlement: its terms and project, and each party's share, consent, allocation,
+    cost share, payments and citing claim (parties and auditors only)."""
+    view = services.settlements.get(settlement_id.lower())
+    if member.account not in view.row.parties:
+        state = services.ledger.member_state(member.account)
+        if not state.roles & AUDITOR_ROLE:
+            raise NotPermitted("only the parties and the auditors read a settlement")
+    return settlement_out(services, view)
+
+
+@router.post("/{settlement_id}/consents", response_model=SettlementOut, status_code=201)
+def sign(
+    settlement_id: str, body: Signed, services: ServicesDep, member: CurrentMember
+) -> SettlementOut:
+    """Record the caller's signed ``Consent``; with the last party's the settlement is agreed."""
+    consent = Consent(
+        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+        party=to_checksum_address(member.account),
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    view = services.settlements.consent(consent, parse_hex(body.signature, "signature", 65))
+    return settlement_out(services, view)
+
+
+@router.post("/{settlement_id}/declines", response_model=SettlementOut, status_code=201)
+def decline(
+    settlement_id: str, body: DeclineRequest, services: ServicesDep, member: CurrentMember
+) -> SettlementOut:
+    """Record the caller's signed ``Decline``: the proposal ends."""
+    message = Decline(
+        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+        party=to_checksum_address(member.account),
+        reason_hash=keccak(text=body.reason),
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    view = services.settlements.decline(message, parse_hex(body.signature, "signature", 65))
+    return settlement_out(services, view)
+
+
+@router.post("/{settlement_id}/reduction", response_model=SettlementOut, status_code=201)
+def record_reduction(
+    settlement_id: str, body: ReductionRequest, services: ServicesDep, member: CurrentMember
+) -> SettlementOut:
+    """An auditor records the realised reduction (signed ``ReductionAttestation``) with its
+    evidence; the chain allocates it to the parties by share."""
+    evidence = body.evidence.encode("utf-8") if body.evidence is not None else None
+    evidence_hash = (
+        parse_hex(body.evidence_hash, "evidence_hash", 32)
+        if body.evidence_hash is not None
+        else keccak(evidence or b"")
+    )
+    attestation = ReductionAttestation(
+        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+        auditor=to_checksum_address(member.account),
+        realised_kg_co2e=body.realised_kgco2e,
+        evidence_hash=evidence_hash,
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    view = services.settlements.record_reduction(
+        attestation, parse_hex(body.signature, "signature", 65), evidence
+    )
+    return settlement_out(services, view)
+
+
+@router.post("/{settlement_id}/payments", response_model=SettlementOut, status_code=201)
+def pay(
+    settlement_id: str, body: PaymentRequest, services: ServicesDep, member: CurrentMember
+) -> SettlementOut:
+    """Record the caller's signed ``Payment`` towards its cost share; when every party has
+    paid its share the settlement is settled."""
+    payment = Payment(
+        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+        payer=to_checksum_address(member.account),
+        amount=body.amount,
+        reference_hash=keccak(text=body.reference),
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    view = services.settlements.pay(payment, parse_hex(body.signature, "signature", 65))
+    return settlement_out(services, view)

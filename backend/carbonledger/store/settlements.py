@@ -1,0 +1,206 @@
+"""The settlements table (proposals the service relayed, with their off-chain project text)
+and the allocation citations outbox (firm-signed ``Citation`` messages relayed once the
+citing reduction claim is on chain).
+
+The chain is the source of truth for a settlement's status, consents, allocations and
+payments; a row here keeps what the chain does not: the project description, the overlap it
+came from and the proposer, so the parties can review what they sign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.store.db import metadata
+
+PENDING = "pending"
+RECORDED = "recorded"
+REFUSED = "refused"
+
+settlements = Table(
+    "settlements",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("settlement_id", String(66), nullable=False, unique=True),
+    Column("overlap_id", String(66), nullable=False, index=True),
+    Column("proposer", String(42), nullable=False),
+    Column("parties", JSON, nullable=False),  # checksummed addresses, in the terms' order
+    Column("terms", JSON, nullable=False),  # the Terms, bytes as 0x-hex
+    Column("project", JSON, nullable=False),  # the object hashed into projectHash
+    Column("tx_hash", String(66), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("evidence", JSON, nullable=True),  # {"hash", "document_id", "auditor"} once attested
+    Column("created_at", String(32), nullable=False),
+)
+
+citations = Table(
+    "settlement_citations",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("settlement_id", String(66), nullable=False, index=True),
+    Column("party", String(42), nullable=False, index=True),
+    Column("claim_id", String(66), nullable=False, index=True),
+    Column("nonce", BigInteger, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("signature", String(140), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("tx_hash", String(66)),
+    Column("error", Text),
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("settlement_id", "party", "claim_id", name="uq_citation"),
+)
+
+
+class SettlementStoreError(CarbonLedgerError):
+    """Root of the settlement store's errors."""
+
+
+class SettlementAlreadyStored(SettlementStoreError):
+    pass
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    seq: int
+    settlement_id: str
+    overlap_id: str
+    proposer: str
+    parties: list[str]
+    terms: dict[str, Any]
+    project: dict[str, Any]
+    tx_hash: str
+    block_number: int
+    evidence: dict[str, Any] | None
+    created_at: str
+
+    @classmethod
+    def of(cls, row: Any) -> SettlementRow:
+        return cls(**dict(row._mapping))
+
+
+@dataclass(frozen=True)
+class CitationRow:
+    seq: int
+    settlement_id: str
+    party: str
+    claim_id: str
+    nonce: int
+    deadline: int
+    signature: str
+    state: str
+    tx_hash: str | None
+    error: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, row: Any) -> CitationRow:
+        return cls(**dict(row._mapping))
+
+
+class SettlementStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- settlements ---
+    def add(self, values: dict[str, Any]) -> SettlementRow:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(settlements.insert().values(**values, created_at=_now()))
+        except IntegrityError:
+            raise SettlementAlreadyStored(values["settlement_id"]) from None
+        row = self.get(values["settlement_id"])
+        assert row is not None
+        return row
+
+    def get(self, settlement_id: str) -> SettlementRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(settlements).where(settlements.c.settlement_id == settlement_id.lower())
+            ).first()
+        return SettlementRow.of(row) if row is not None else None
+
+    def of_party(self, party: str) -> list[SettlementRow]:
+        """Every settlement ``party`` is in, oldest first (parties are few per row)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(settlements).order_by(settlements.c.seq)).all()
+        out = [SettlementRow.of(r) for r in rows]
+        return [r for r in out if party in r.parties]
+
+    def set_evidence(self, settlement_id: str, evidence: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(settlements)
+                .where(settlements.c.settlement_id == settlement_id)
+                .values(evidence=evidence)
+            )
+
+    # --- citations (outbox) ---
+    def add_citations(self, items: Sequence[dict[str, Any]]) -> None:
+        """Queue signed citations (a retry of the same claim's citations is a no-op)."""
+        if not items:
+            return
+        now = _now()
+        with self.engine.begin() as conn:
+            for item in items:
+                exists = conn.execute(
+                    select(citations.c.seq).where(
+                        citations.c.settlement_id == item["settlement_id"],
+                        citations.c.party == item["party"],
+                        citations.c.claim_id == item["claim_id"],
+                    )
+                ).first()
+                if exists is None:
+                    conn.execute(citations.insert().values(**item, state=PENDING, created_at=now))
+
+    def citations(
+        self,
+        *,
+        settlement_id: str | None = None,
+        party: str | None = None,
+        claim_id: str | None = None,
+        state: str | None = None,
+    ) -> list[CitationRow]:
+        query = select(citations).order_by(citations.c.seq)
+        if settlement_id is not None:
+            query = query.where(citations.c.settlement_id == settlement_id)
+        if party is not None:
+            query = query.where(citations.c.party == party)
+        if claim_id is not None:
+            query = query.where(citations.c.claim_id == claim_id)
+        if state is not None:
+            query = query.where(citations.c.state == state)
+        with self.engine.connect() as conn:
+            return [CitationRow.of(r) for r in conn.execute(query).all()]
+
+    def mark_citation(
+        self, seq: int, state: str, tx_hash: str | None = None, error: str | None = None
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(citations)
+                .where(citations.c.seq == seq)
+                .values(state=state, tx_hash=tx_hash, error=error)
+            )

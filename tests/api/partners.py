@@ -1,0 +1,87 @@
+"""A carrier and a shipper whose footprints share shipments under their own pair salt."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from carbonledger.client import LedgerClient
+from carbonledger.overlaps import new_pair_salt, salted_ref
+from carbonledger.standard import document_hash, parse_claim
+from tests.api.conftest import Api, as_bytes, example
+
+#: The carrier's trips carry WB-1, WB-2 (trip 1) and WB-3 (trip 2); the shipper ships WB-1, WB-3.
+CARRIER_WAYBILLS = (("WB-1", "WB-2"), ("WB-3",))
+SHIPPER_WAYBILLS = ("WB-1", "WB-3")
+
+
+def carrier_document(firm: str, salt: bytes) -> dict[str, Any]:
+    doc = example("carrier_footprint.json", firm)
+    for line, waybills in zip(doc["lines"][:2], CARRIER_WAYBILLS, strict=True):
+        for shipment, waybill in zip(line["shipments"], waybills, strict=True):
+            shipment["shipment_ref"] = salted_ref(salt, waybill)
+    return doc
+
+
+def shipper_document(firm: str, salt: bytes) -> dict[str, Any]:
+    doc = example("shipper_footprint.json", firm)
+    cat4 = [line for line in doc["lines"] if "shipment_ref" in line]
+    for line, waybill in zip(cat4, SHIPPER_WAYBILLS, strict=True):
+        line["shipment_ref"] = salted_ref(salt, waybill)
+    return doc
+
+
+def reduction_document(
+    firm: str, baseline: dict[str, Any], settlement_id: str, allocated: int, claimed: int
+) -> dict[str, Any]:
+    doc = example("shipper_reduction.json", firm)
+    doc["baseline"] = {
+        "document_hash": "0x" + document_hash(parse_claim(as_bytes(baseline))).hex(),
+        "claim_id": baseline["claim_id"],
+    }
+    doc["settlements"] = [
+        {
+            "settlement_id": settlement_id,
+            "allocated_kgco2e": str(allocated),
+            "claimed_kgco2e": str(claimed),
+        }
+    ]
+    return copy.deepcopy(doc)
+
+
+@dataclass
+class Partners:
+    carrier: LocalAccount
+    shipper: LocalAccount
+    carrier_client: LedgerClient
+    shipper_client: LedgerClient
+    carrier_claim: str
+    shipper_claim: str
+    shipper_doc: dict[str, Any]
+    salt: bytes
+
+
+def partners(api: Api, name: str) -> Partners:
+    """Admit a carrier and a shipper, and submit their footprints (checked, on chain)."""
+    carrier = api.admit(f"{name} 快运 carrier")
+    shipper = api.admit(f"{name} shipper")
+    carrier_client, shipper_client = api.client(carrier), api.client(shipper)
+    salt = new_pair_salt()  # agreed between the two; the service never sees it
+    carrier_answer = carrier_client.submit_claim(as_bytes(carrier_document(carrier.address, salt)))
+    shipper_doc = shipper_document(shipper.address, salt)
+    shipper_answer = shipper_client.submit_claim(as_bytes(shipper_doc))
+    assert carrier_answer["check"]["passed"] and shipper_answer["check"]["passed"]
+    assert carrier_answer["state"] == shipper_answer["state"] == "checked"
+    return Partners(
+        carrier,
+        shipper,
+        carrier_client,
+        shipper_client,
+        carrier_answer["claim_id"],
+        shipper_answer["claim_id"],
+        shipper_doc,
+        salt,
+    )
