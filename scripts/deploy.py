@@ -28,7 +28,11 @@ def cli(provider, manifest: Path) -> None:  # type: ignore[no-untyped-def]
     key = os.environ.get("CARBONLEDGER_DEPLOYER_KEY") or accounts.test_accounts[0].private_key
     root = DEFAULT_PROJECT_ROOT
     deployment = deploy_contracts(
-        provider.web3, key, load_artifacts(root), sources_hash=sources_hash(root), progress=click.echo
+        provider.web3,
+        key,
+        load_artifacts(root),
+        sources_hash=sources_hash(root),
+        progress=click.echo,
     )
     write_manifest(manifest, deployment)
     for name, contract in deployment.contracts.items():

@@ -103,6 +103,7 @@ class Indexer:
         self.batch_blocks = batch_blocks
         self.chain_id = deployment.chain_id
         self._insert = insert_ignoring_duplicates(engine, chain_events)
+        self._lock = threading.RLock()
 
     def cursor(self) -> tuple[int, str | None]:
         with self.engine.connect() as conn:
@@ -164,6 +165,10 @@ class Indexer:
 
     def run_once(self) -> int:
         """Index up to ``batch_blocks`` new blocks; return how many rows were inserted."""
+        with self._lock:  # the background thread and on-demand catch-ups take turns
+            return self._run_once()
+
+    def _run_once(self) -> int:
         next_block, last_hash = self.cursor()
         next_block = self._rewind_if_needed(next_block, last_hash)
         head = int(self.w3.eth.block_number)

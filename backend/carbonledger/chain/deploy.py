@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from carbonledger.chain.artifacts import ContractArtifact, bytecode_hash
@@ -54,12 +55,14 @@ def _bind_claim_ledger(
     addresses: Mapping[str, str],
     progress: Progress | None,
 ) -> None:
-    """One-time wiring: ``setClaimLedger`` on each of :data:`MIRRORED_REGISTRIES` (an admin call)."""
+    """One-time wiring: ``setClaimLedger`` on each :data:`MIRRORED_REGISTRIES` (admin call)."""
     ledger = addresses["ClaimLedger"]
     for name in MIRRORED_REGISTRIES:
         if progress:
             progress(f"binding {name} to ClaimLedger")
-        registry = w3.eth.contract(address=addresses[name], abi=artifacts[name].abi)
+        registry = w3.eth.contract(
+            address=to_checksum_address(addresses[name]), abi=artifacts[name].abi
+        )
         data = registry.encode_abi("setClaimLedger", args=[ledger])
         sender.transact({"to": addresses[name], "data": data}, f"binding of {name} to ClaimLedger")
 

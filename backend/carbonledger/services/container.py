@@ -115,7 +115,8 @@ def build_services(
     ledger = LedgerGateway(w3, deployment, artifacts, settings.service_key)
     store = ClaimStore(engine)
     vault_repository = SqlVaultRepository(engine)
-    members = MemberDirectory(engine, ledger)
+    indexer = Indexer(engine, w3, deployment, artifacts)
+    members = MemberDirectory(engine, ledger, refresh=indexer.catch_up)
     auditors = VaultAuditors(members)
     vault = EvidenceVault(vault_repository, auditors)
     auditors.vault = vault
@@ -149,7 +150,6 @@ def build_services(
         service_reader=reader,
         service_vault_key=pair.private_key,
     )
-    indexer = Indexer(engine, w3, deployment, artifacts)
     rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
     audits = AuditService(ledger, store, claims, rpc_url)
     settlements = SettlementService(ledger, store, claims, SettlementStore(engine))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
@@ -39,10 +39,18 @@ class MemberView:
 class MemberDirectory:
     """Members from the indexed events, with their current state from the chain."""
 
-    def __init__(self, engine: Engine, ledger: LedgerGateway, ttl: float = 2.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ledger: LedgerGateway,
+        ttl: float = 2.0,
+        refresh: Callable[[], object] | None = None,
+    ) -> None:
         self.engine = engine
         self.ledger = ledger
         self.ttl = ttl
+        #: brings the index up to the chain's head before a listing (the indexer's catch_up)
+        self.refresh = refresh
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, MemberView | None]] = {}
 
@@ -60,6 +68,8 @@ class MemberDirectory:
         return list(seen.values())
 
     def page(self, offset: int, limit: int) -> tuple[int, list[MemberView]]:
+        if self.refresh is not None:
+            self.refresh()  # a member admitted a moment ago is listed
         admissions = self._admissions()
         page = admissions[offset : offset + limit]
         views = [self.get(account) for account, _, _ in page]
