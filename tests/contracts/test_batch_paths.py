@@ -111,13 +111,16 @@ def test_a_mixed_tolerant_batch_equals_one_by_one_submission(ledger: Ledger, cha
         [c.as_tuple() for c, _ in items], [s for _, s in items], sender=ledger.relayer.account
     )
     ids = list(tx.return_value)
-    assert ids == [c.claim_id if r is None else ZERO32 for (c, _), r in zip(items, expected)]
+    assert ids == [
+        c.claim_id if r is None else ZERO32 for (c, _), r in zip(items, expected, strict=True)
+    ]
     assert emitted(tx, ledger.claims.ClaimSubmissionFailed) == [
         {"index": i, "reason": r} for i, r in enumerate(expected) if r is not None
     ]
     submitted = emitted(tx, ledger.claims.ClaimSubmitted)
     assert [e["claimId"] for e in submitted] == [i for i in ids if i != ZERO32]
-    for (claim, _), event in zip([it for it, r in zip(items, expected) if r is None], submitted):
+    recorded = [item for item, r in zip(items, expected, strict=True) if r is None]
+    for (claim, _), event in zip(recorded, submitted, strict=True):
         header, scopes = td.pack_claim_details(claim)
         assert (event["firm"], event["header"], event["scopes"]) == (claim.firm, header, scopes)
     assert [ledger.claims.nonces(f.address) for f in ledger.firms] == expected_nonces
@@ -134,7 +137,9 @@ def test_an_atomic_batch_names_the_first_failure_after_a_fast_run(ledger: Ledger
         )
 
 
-def _one_by_one_first_failure(ledger: Ledger, items: list[tuple[td.Claim, bytes]]) -> tuple[int, bytes]:
+def _one_by_one_first_failure(
+    ledger: Ledger, items: list[tuple[td.Claim, bytes]]
+) -> tuple[int, bytes]:
     snapshot = ledger.chain.snapshot()
     try:
         for i, reason in enumerate(_one_by_one(ledger, items)):
@@ -159,7 +164,11 @@ def test_a_long_batch_of_one_firm_records_every_claim_and_the_nonce_once(ledger:
     assert (ledger.claims.nonces(a.address), ledger.claims.nonces(b.address)) == (13, 3)
     for c in claims:
         record = ledger.claims.claimOf(c.claim_id)
-        assert (record.firm, record.status, record.standardVersion) == (c.firm, 1, c.standard_version)
+        assert (record.firm, record.status, record.standardVersion) == (
+            c.firm,
+            1,
+            c.standard_version,
+        )
         assert record.grossTotal == c.scope1 + c.scope2_market + c.scope3
 
 

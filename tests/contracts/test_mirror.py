@@ -74,9 +74,7 @@ def test_binding_is_for_active_admins_only_and_checks_the_ledger(
     with ape.reverts(standards.StandardRegistryZeroAddress):
         standards.setClaimLedger(ZERO_ADDRESS, sender=admins[0])
     # a ledger wired to other registries is refused
-    with ape.reverts(
-        registry.MemberRegistryClaimLedgerMismatch, claimLedger=ledger.claims.address
-    ):
+    with ape.reverts(registry.MemberRegistryClaimLedgerMismatch, claimLedger=ledger.claims.address):
         registry.setClaimLedger(ledger.claims.address, sender=admins[0])
     with ape.reverts(
         standards.StandardRegistryClaimLedgerMismatch, claimLedger=ledger.claims.address
@@ -146,7 +144,9 @@ def test_every_member_change_is_mirrored_at_once(ledger: Ledger) -> None:
     assert ledger.claims.nonces(firm.address) == 3
 
 
-def test_an_admission_is_mirrored_with_the_account_nonce_kept(ledger: Ledger, accounts: Any) -> None:
+def test_an_admission_is_mirrored_with_the_account_nonce_kept(
+    ledger: Ledger, accounts: Any
+) -> None:
     newcomer, signer = accounts[9], key_for("newcomer")
     assert mirror(ledger, newcomer.address) == (ZERO_ADDRESS, 0, NONE)
     ledger.govern("proposeAdmission", newcomer.address, h("n"), "Newcomer", signer.address, FIRM)
@@ -190,7 +190,9 @@ def test_an_unbound_ledger_reads_the_registries_and_stays_in_step(
 ) -> None:
     registry, standards, claims = fresh(project, admins)
     firm, signer = ledger.firms[0], ledger.firms[0].key
-    tx = registry.proposeAdmission(firm.address, h("f"), "Firm", signer.address, FIRM, sender=admins[0])
+    tx = registry.proposeAdmission(
+        firm.address, h("f"), "Firm", signer.address, FIRM, sender=admins[0]
+    )
     registry.execute(tx.return_value or registry.proposalCount(), sender=admins[0])
     standards.publish(h("standard-unbound"), 0, sender=admins[0])
     assert claims.mirroredMember(firm.address)[2] == NONE
