@@ -90,7 +90,7 @@ def _compile_with_ape(project_root: Path) -> dict[str, ContractArtifact]:
         from ape import Project
 
         project = Project(project_root)
-        containers = project.load_contracts()
+        containers = project.load_contracts(use_cache=False)  # our cache above decides
     except Exception as exc:  # ape raises many types; the message is what matters
         raise CompileFailed(
             f"contracts in {project_root / 'contracts'} did not compile: {exc}"
