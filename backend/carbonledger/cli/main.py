@@ -6,6 +6,7 @@ import typer
 
 from carbonledger.cli import ledger
 from carbonledger.cli.claim import claim_app, key_app
+from carbonledger.cli.demo import command as demo_command
 from carbonledger.cli.member import member_app
 from carbonledger.cli.settlement import overlaps_app, settlement_app
 from carbonledger.cli.standard import app as standard_app
@@ -27,6 +28,7 @@ app.add_typer(claim_app, name="claim")
 app.add_typer(member_app, name="member")
 app.add_typer(overlaps_app, name="overlaps")
 app.add_typer(settlement_app, name="settlement")
+app.command("demo")(demo_command)
 
 
 def main() -> None:

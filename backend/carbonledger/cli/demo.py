@@ -1,0 +1,299 @@
+"""``carbonledger demo``: a whole supply-chain scenario on a fresh embedded chain, end to end.
+
+A shipper, a carrier, a warehouse operator and an auditor join; the standard is published;
+each firm files a year-one footprint from generated (seeded) activity data; the carrier's and
+the shipper's overlap is found; they agree an electric-truck project with cost shares; the
+auditor attests its reduction; year-two reduction claims cite the allocations; payments settle
+it; the auditor verifies every firm's history with the independent verifier. See docs/demo.md.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from carbonledger.chain.node import free_port
+from carbonledger.cli.common import clear_errors, console, err_console, fail, settings_from, step
+from carbonledger.config import Settings
+from carbonledger.errors import CarbonLedgerError
+
+EXIT_OK, EXIT_FAIL = 0, 1
+
+
+def _port_busy(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _settings(
+    data_dir: Path | None, chain_port: int | None, api_port: int | None
+) -> tuple[Settings, list[str]]:
+    notes: list[str] = []
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="carbonledger-demo-")) / "data"
+    elif (data_dir / "deployment.json").exists():
+        raise CarbonLedgerError(
+            f"data directory {data_dir} already holds a ledger: the demo starts from nothing, "
+            "give a new or empty --data-dir"
+        )
+    base = settings_from(data_dir=data_dir, chain_port=chain_port, api_port=api_port)
+    ports: dict[str, Any] = {}
+    if chain_port is None and _port_busy(base.chain_host, base.chain_port):
+        ports["chain_port"] = free_port()
+        notes.append(f"port {base.chain_port} is in use: the chain runs on {ports['chain_port']}")
+    if api_port is None and _port_busy(base.api_host, base.api_port):
+        ports["api_port"] = free_port()
+        notes.append(f"port {base.api_port} is in use: the API runs on {ports['api_port']}")
+    if ports:
+        base = settings_from(
+            data_dir=data_dir,
+            chain_port=ports.get("chain_port", chain_port),
+            api_port=ports.get("api_port", api_port),
+        )
+    return base, notes
+
+
+def _tonnes(kg: int) -> str:
+    return f"{kg / 1000:,.1f} t"
+
+
+def _facts(out: Any, scenario: Any, elapsed: float) -> dict[str, Any]:
+    """The summary as data (also written to ``demo-summary.json`` in the data directory)."""
+    s, o = out.settlement, out.overlap
+    return {
+        "elapsed_s": round(elapsed, 1),
+        "members": [
+            {"role": r, "name": n, "address": a, "roles": roles.split(",")}
+            for r, n, a, roles in out.members
+        ],
+        "standard": out.standard,
+        "claims": [
+            {
+                "firm": c.firm, "kind": c.kind, "period": c.period, "lines": c.lines,
+                "claim_id": c.claim_id, "state": c.state, "passed": c.passed,
+                "figures": c.figures, "document": str(c.path),
+                "onchain_kgco2e": c.answer.get("check", {}).get("report", {}).get(
+                    "onchain_kgco2e", {}
+                ),
+            }
+            for c in out.claims
+        ],
+        "overlaps": {r: len(v) for r, v in out.overlaps.items()},
+        "overlap": {
+            "shipments": o["shipments"],
+            "overlap_kgco2e": o["overlap_kgco2e"],
+            "parties": {_role(scenario, p["firm"]): p["kgco2e"] for p in o["parties"]},
+        },
+        "settlement": {
+            "settlement_id": s["settlement_id"],
+            "status": s["status"],
+            "currency": s["terms"]["currency"],
+            "total_cost": s["terms"]["total_cost"],
+            "expected_reduction_kgco2e": out.expected_reduction,
+            "realised_kgco2e": out.realised_reduction,
+            "parties": {
+                _role(scenario, p["firm"]): {
+                    "share_bps": p["share_bps"], "cost_share": p["cost_share"],
+                    "paid": p["paid"], "allocation_kgco2e": p["allocation_kgco2e"],
+                    "citing_claim": p["citing_claim"],
+                }
+                for p in s["parties"]
+            },
+        },
+        "verification": {
+            r: {"ok": rep.ok, "claims": rep.claims, "summary": rep.summary(),
+                "failures": [
+                    {"claim_id": "0x" + f.claim_id.hex() if f.claim_id else None,
+                     "check": f.check, "detail": f.detail}
+                    for f in rep.failures
+                ]}
+            for r, rep in out.verification.items()
+        },
+        "verified": out.verified,
+    }  # fmt: skip
+
+
+def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: float) -> None:
+    from carbonledger.demo.data import FIRM_ORDER
+
+    table = Table(title="CarbonLedger demo — summary", title_justify="left", show_lines=True)
+    table.add_column("what", no_wrap=True)
+    table.add_column("result")
+    firms = sum(1 for m in out.members if "firm" in m[3])
+    auditors = sum(1 for m in out.members if "auditor" in m[3])
+    table.add_row(
+        "members",
+        f"{len(out.members)} members ({firms} firms, {auditors} auditor)\n"
+        + "\n".join(f"{role}: {name} {addr} [{roles}]" for role, name, addr, roles in out.members),
+    )
+    table.add_row("standard", f"{out.standard} published on chain")
+    footprints = [c for c in out.claims if c.kind == "footprint"]
+    reductions = [c for c in out.claims if c.kind == "reduction"]
+    passed = sum(1 for c in out.claims if c.passed)
+    table.add_row(
+        "claims",
+        f"{len(out.claims)} claims ({len(footprints)} footprints, {len(reductions)} reductions), "
+        f"{passed} PASS, all checked on chain\n"
+        + "\n".join(
+            f"{c.firm} {c.kind} {c.period}: {c.lines:,} lines, {c.figures} ({c.claim_id[:18]}…)"
+            for c in out.claims
+        ),
+    )
+    o = out.overlap
+    warehouse = len(out.overlaps.get("warehouse", []))
+    table.add_row(
+        "overlaps",
+        f"1 overlap (carrier-shipper): {o['shipments']:,} shared shipments, "
+        f"{o['overlap_kgco2e']:,} kg CO2e counted by both\n"
+        + "\n".join(
+            f"{_role(scenario, p['firm'])} counts {float(p['kgco2e']):,.0f} kg in "
+            f"{'+'.join(p['counted_in'])}; default share {p['default_share_bps']:,} bps"
+            for p in o["parties"]
+        )
+        + f"\nwarehouse: {warehouse} overlaps (site energy carries no shipment refs)",
+    )
+    s = out.settlement
+    shares = [p["share_bps"] for p in s["parties"]]
+    table.add_row(
+        "agreed shares",
+        f"{s['status']}: shares {' + '.join(f'{b:,}' for b in shares)} = {sum(shares):,} bps\n"
+        f"settlement {s['settlement_id'][:18]}…, electric-truck project, cost "
+        f"¥{s['terms']['total_cost'] / 100:,.2f}\n"
+        + "\n".join(
+            f"{_role(scenario, p['firm'])}: {p['share_bps']:,} bps, cost share "
+            f"¥{p['cost_share'] / 100:,.2f}, paid ¥{p['paid'] / 100:,.2f}"
+            for p in s["parties"]
+        ),
+    )
+    table.add_row(
+        "reductions",
+        f"{len(reductions)} reduction claims citing their allocations, "
+        f"{sum(1 for c in reductions if c.passed)} PASS\n"
+        f"expected {out.expected_reduction:,} kg, realised {out.realised_reduction:,} kg CO2e "
+        "(attested by the auditor)\n"
+        + "\n".join(
+            f"{c.firm} {c.period}: {c.figures}, citing its allocation of "
+            f"{out.allocations[c.firm]:,} kg"
+            for c in reductions
+        ),
+    )
+    lines = []
+    for r in FIRM_ORDER:
+        if r not in out.verification:
+            continue
+        rep = out.verification[r]
+        lines.append(f"{r}: {rep.summary()}")
+        lines += [f"  {f.check} FAILS: {f.detail}" for f in rep.failures]
+    table.add_row("verification", "\n".join(lines))
+    timings = "\n".join(f"{what}: {secs:.1f} s" for what, secs in out.timings)
+    table.add_row("time", f"{elapsed:.1f} s in all\n{timings}")
+    console.print(table)
+
+    urls = Table(title="Where to look", title_justify="left", show_header=False)
+    urls.add_row("API docs", f"{ledger.api_url}/docs")
+    urls.add_row("health", f"{ledger.api_url}/health")
+    urls.add_row("chain (JSON-RPC)", ledger.rpc_url)
+    urls.add_row("data directory", str(settings.data_dir))
+    urls.add_row("documents", str(settings.data_dir / "documents"))
+    urls.add_row("manifest", str(settings.manifest_path))
+    urls.add_row("summary (JSON)", str(settings.data_dir / "demo-summary.json"))
+    console.print(urls)
+    verdict = "everything holds" if out.verified else "FAILS"
+    style = "bold green" if out.verified else "bold red"
+    console.print(Text(f"verification: {verdict}", style=style))
+    console.print(f"demo finished in {elapsed:.1f} s")
+    console.print(
+        "re-verify a firm yourself (with --keep-running):\n"
+        f"  carbonledger verify --rpc {ledger.rpc_url} --manifest {settings.manifest_path} "
+        f"--firm {scenario.members['carrier'].address} "
+        f"--documents {settings.data_dir / 'documents' / 'carrier'}",
+        soft_wrap=True,
+    )
+
+
+def _role(scenario: Any, address: str) -> str:
+    for role, m in scenario.members.items():
+        if m.address.lower() == address.lower():
+            return str(role)
+    return address
+
+
+def command(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="A new data directory (default: a fresh temporary one)."),
+    ] = None,
+    chain_port: Annotated[
+        int | None, typer.Option("--chain-port", help="Port of the embedded chain node.")
+    ] = None,
+    api_port: Annotated[int | None, typer.Option("--api-port", help="Port of the API.")] = None,
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="Leave the ledger up until Ctrl-C.")
+    ] = False,
+    shipments: Annotated[
+        int, typer.Option("--shipments", min=20, help="The carrier's shipments in year one.")
+    ] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated activity data.")] = 1,
+) -> None:
+    """Run a realistic supply-chain scenario on a fresh embedded chain, end to end, and
+    verify it with the independent verifier (exit 0 when everything holds)."""
+    from carbonledger.demo.data import build_scenario
+    from carbonledger.demo.ledger import DemoLedger
+    from carbonledger.demo.scenario import run_scenario
+
+    started = time.monotonic()
+    with clear_errors():
+        settings, notes = _settings(data_dir, chain_port, api_port)
+    for note in notes:
+        err_console.print(f"[yellow]note:[/] {note}")
+    step(f"data directory {settings.data_dir}")
+    stop = threading.Event()
+    fatal: list[str] = []
+
+    def on_fatal(message: str) -> None:
+        fatal.append(message)
+        stop.set()
+
+    ledger = DemoLedger(settings, say=step)
+    try:
+        with clear_errors():
+            ledger.start(on_fatal=on_fatal)
+            assert ledger.services is not None
+            step(f"ledger up: chain {ledger.rpc_url}, API {ledger.api_url}")
+            scenario = build_scenario(seed, shipments, ledger.services.standard)
+            step(
+                f"generated the activity data (seed {seed}): {len(scenario.fleet.trips):,} "
+                f"trips, {shipments:,} shipments, {scenario.shared_shipments():,} of them the "
+                "shipper's"
+            )
+            out = run_scenario(ledger, scenario, step)
+        elapsed = time.monotonic() - started
+        facts = _facts(out, scenario, elapsed)
+        (settings.data_dir / "demo-summary.json").write_text(
+            json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        _summary(out, scenario, settings, ledger, elapsed)
+        if keep_running:
+            console.print("The ledger stays up; press Ctrl-C to stop it.")
+            signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())
+            try:
+                while not stop.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    finally:
+        ledger.stop()
+    if fatal:
+        raise fail(fatal[0])
+    raise typer.Exit(EXIT_OK if out.verified else EXIT_FAIL)

@@ -1,0 +1,304 @@
+"""The demo's story, run against a live ledger through the same doors a firm uses.
+
+Admissions go through the registry with the deployer's admin key
+(:mod:`carbonledger.chain.admin`); every firm and the auditor then act only through
+:class:`~carbonledger.client.LedgerClient` over HTTP, each signing with its own key; the
+verification at the end is :func:`carbonledger.verify.verify_firm` over the RPC endpoint and
+the deployment manifest, with the documents the firms wrote -- no service involved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+from carbonledger.chain.admin import propose_admission
+from carbonledger.chain.sender import TxSender
+from carbonledger.client import LedgerClient
+from carbonledger.demo.data import FIRM_ORDER, YEAR_ONE, YEAR_TWO, Scenario, as_bytes
+from carbonledger.demo.ledger import DemoLedger
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.verify import Report, RpcChainPort, resolve_addresses, verify_firm
+
+Say = Callable[[str], None]
+#: The project's cost: 6 electric 49 t tractors (¥1.05m each) and 3 depot chargers
+#: (¥420k each), in fen (CNY minor units).
+PROJECT_COST_FEN = (6 * 1_050_000 + 3 * 420_000) * 100
+
+
+class DemoFailed(CarbonLedgerError):
+    """A step of the demo did not do what it should."""
+
+
+@dataclass
+class ClaimRow:
+    firm: str
+    kind: str
+    period: str
+    lines: int
+    claim_id: str
+    state: str
+    passed: bool
+    figures: str
+    path: Path
+    answer: dict[str, Any]
+
+
+@dataclass
+class Outcome:
+    """What happened, for the summary."""
+
+    #: (role, name, address, roles)
+    members: list[tuple[str, str, str, str]] = field(default_factory=list)
+    standard: str = ""
+    claims: list[ClaimRow] = field(default_factory=list)
+    overlaps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    overlap: dict[str, Any] = field(default_factory=dict)
+    proposal: dict[str, Any] = field(default_factory=dict)
+    settlement: dict[str, Any] = field(default_factory=dict)
+    expected_reduction: int = 0
+    realised_reduction: int = 0
+    allocations: dict[str, int] = field(default_factory=dict)
+    payments: list[tuple[str, int, str]] = field(default_factory=list)
+    verification: dict[str, Report] = field(default_factory=dict)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return len(self.verification) == len(FIRM_ORDER) and all(
+            r.ok for r in self.verification.values()
+        )
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise DemoFailed(message)
+
+
+class Run:
+    def __init__(self, ledger: DemoLedger, scenario: Scenario, say: Say) -> None:
+        self.ledger = ledger
+        self.sc = scenario
+        self.say = say
+        self.out = Outcome()
+        self.clients: dict[str, LedgerClient] = {}
+        self.documents = ledger.settings.data_dir / "documents"
+        self._t = time.monotonic()
+
+    def _lap(self, what: str) -> None:
+        now = time.monotonic()
+        self.out.timings.append((what, now - self._t))
+        self._t = now
+
+    # --- 1. the consortium ---
+    def admit(self) -> None:
+        assert self.ledger.services is not None
+        services = self.ledger.services
+        self.out.standard = services.standard.version_id
+        sender = TxSender(self.ledger.w3, self.ledger.settings.deployer_key)
+        registry = services.ledger.contracts["MemberRegistry"]
+        for role, m in self.sc.members.items():
+            outcome = propose_admission(
+                sender,
+                registry,
+                account=m.address,
+                name=m.name,
+                identifier_hash=keccak(text=m.identifier),
+                roles=m.roles,
+            )
+            _expect(outcome.executed, f"the admission of {m.name} was not executed")
+            self.out.members.append((role, m.name, m.address, ",".join(m.roles)))
+            self.say(f"admitted the {role} {m.name} ({m.address}) as {', '.join(m.roles)}")
+        for role, m in self.sc.members.items():
+            client = LedgerClient(self.ledger.api_url, m.account, standard=services.standard)
+            client.login()
+            client.register_vault_key()
+            self.clients[role] = client
+        self._lap("consortium: 4 admissions, logins, vault keys")
+
+    # --- 2. year one ---
+    def _write(self, role: str, name: str, doc: dict[str, Any]) -> tuple[Path, bytes]:
+        folder = self.documents / role
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        data = as_bytes(doc)
+        path.write_bytes(data)
+        return path, data
+
+    def _submit(
+        self, role: str, name: str, doc: dict[str, Any], baseline: bytes | None = None
+    ) -> ClaimRow:
+        path, data = self._write(role, name, doc)
+        client = self.clients[role]
+        answer = client.submit_claim(data, baseline=baseline)
+        claim_id = str(answer["claim_id"])
+        state = str(answer.get("state"))
+        deadline = time.monotonic() + 60
+        while state != "checked" and time.monotonic() < deadline:
+            time.sleep(0.25)
+            state = str(client.claim(claim_id).get("state"))
+        check = answer.get("check") or {}
+        passed = bool(check.get("passed"))
+        if not passed:
+            findings = check.get("report", {}).get("findings", [])
+            rules = [f"{f['rule']} {f['path']}" for f in findings]
+            raise DemoFailed(f"{path.name} did not pass the checker: {rules[:5]}")
+        _expect(state == "checked", f"{path.name} is {state} on chain, not checked")
+        onchain = check.get("report", {}).get("onchain_kgco2e", {})
+        if doc["kind"] == "footprint":
+            figures = (
+                f"scope 1 {onchain.get('scope1', 0) / 1000:,.1f} t, scope 2 (market) "
+                f"{onchain.get('scope2_market', 0) / 1000:,.1f} t, scope 3 "
+                f"{onchain.get('scope3', 0) / 1000:,.1f} t CO2e"
+            )
+        else:
+            counted = onchain.get("inventory_reduction", 0)
+            figures = f"reduction {counted:,} kg CO2e"
+        row = ClaimRow(
+            firm=role,
+            kind=str(doc["kind"]),
+            period=f"{doc['period']['start'][:4]}",
+            lines=len(doc["lines"]),
+            claim_id=claim_id,
+            state=state,
+            passed=passed,
+            figures=figures,
+            path=path,
+            answer=answer,
+        )
+        self.out.claims.append(row)
+        self.say(f"{role}: {doc['kind']} {row.period} ({row.lines} lines) {state}, PASS; {figures}")
+        return row
+
+    def year_one(self) -> None:
+        for role in ("carrier", "shipper", "warehouse"):
+            self._submit(role, f"{YEAR_ONE}-footprint.json", self.sc.footprints[role])
+        self._lap("year one: 3 footprints submitted, checked, anchored")
+
+    # --- 3. overlaps and the settlement ---
+    def overlaps(self) -> None:
+        for role in FIRM_ORDER:
+            self.out.overlaps[role] = self.clients[role].overlaps()
+        carrier, shipper = self.sc.members["carrier"], self.sc.members["shipper"]
+        found = [o for o in self.out.overlaps["carrier"] if o["partner"] == shipper.address]
+        _expect(len(found) == 1, f"expected one carrier-shipper overlap, found {len(found)}")
+        self.out.overlap = found[0]
+        mirrored = [o for o in self.out.overlaps["shipper"] if o["partner"] == carrier.address]
+        _expect(
+            [o["overlap_id"] for o in mirrored] == [found[0]["overlap_id"]],
+            "the shipper does not see the same overlap",
+        )
+        o = found[0]
+        self.say(
+            f"overlap: {o['shipments']} shared shipments, {o['overlap_kgco2e']:,} kg CO2e both "
+            f"count; default split {[p['default_share_bps'] for p in o['parties']]} bps"
+        )
+        self._lap("overlaps found")
+
+    def settle(self) -> None:
+        carrier, shipper = self.clients["carrier"], self.clients["shipper"]
+        self.out.expected_reduction = self.sc.expected_reduction
+        proposal = carrier.propose_settlement(
+            str(self.out.overlap["overlap_id"]),
+            description=(
+                f"苏州—临港 干线电动重卡项目: 6 electric 49 t tractors and 3 depot chargers on "
+                f"green electricity (绿电) for the Suzhou-Lingang lane, "
+                f"{int(100 * 0.6)}% of its trips from {YEAR_TWO}"
+            ),
+            total_cost=PROJECT_COST_FEN,
+            currency="CNY",
+            expected_reduction_kgco2e=self.out.expected_reduction,
+        )
+        self.out.proposal = proposal
+        sid = str(proposal["settlement_id"])
+        _expect(proposal["status"] == "proposed", f"proposal is {proposal['status']}")
+        self.say(f"the carrier proposed settlement {sid[:18]}… (default proportional split)")
+        shipper.sign_settlement(sid)
+        agreed = carrier.sign_settlement(sid)
+        _expect(agreed["status"] == "agreed", f"after both consents: {agreed['status']}")
+        self.say("both parties signed: agreed")
+        self._lap("settlement proposed and signed by both")
+
+        # year two happens: the auditor attests the realised reduction
+        self.out.realised_reduction = self.sc.realised_reduction
+        attested = self.clients["auditor"].attest_reduction(
+            sid, self.out.realised_reduction, self.sc.evidence()
+        )
+        _expect(bool(attested["reduction_recorded"]), "the reduction was not recorded")
+        self.say(f"the auditor attested {self.out.realised_reduction:,} kg CO2e realised")
+        for role in ("carrier", "shipper"):
+            mine = self.clients[role].allocations([sid])
+            self.out.allocations[role] = int(mine[sid])
+        _expect(
+            sum(self.out.allocations.values()) == self.out.realised_reduction,
+            "the allocations do not add up to the realised reduction",
+        )
+        self._lap("reduction attested and allocated")
+
+        # year-two reduction claims cite their allocations
+        for role, build in (
+            ("carrier", self.sc.carrier_reduction),
+            ("shipper", self.sc.shipper_reduction),
+        ):
+            baseline = self.sc.footprints[role]
+            doc = build(sid, self.out.allocations[role], baseline)
+            self._submit(role, f"{YEAR_TWO}-reduction.json", doc, baseline=as_bytes(baseline))
+        self._lap("year two: 2 reduction claims citing their allocations")
+
+        # payments until settled
+        view = carrier.settlement(sid)
+        for p in view["parties"]:
+            role = "carrier" if p["firm"] == self.sc.members["carrier"].address else "shipper"
+            first = p["cost_share"] // 2
+            for i, amount in enumerate((first, p["cost_share"] - first), start=1):
+                reference = f"{role.upper()}-{YEAR_TWO}-PAY-{i}"
+                self.clients[role].pay_settlement(sid, amount, reference)
+                self.out.payments.append((role, amount, reference))
+        final = carrier.settlement(sid)
+        deadline = time.monotonic() + 30
+        while any(p["citing_claim"] is None for p in final["parties"]) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.25)
+            final = carrier.settlement(sid)
+        self.out.settlement = final
+        _expect(final["status"] == "settled", f"after the payments: {final['status']}")
+        self.say("both parties paid their cost shares: settled")
+        self._lap("payments recorded until settled")
+
+    # --- 4. the auditor's independent verification ---
+    def verify(self) -> None:
+        port = RpcChainPort(self.ledger.rpc_url)
+        try:
+            addresses = resolve_addresses(port, manifest=self.ledger.settings.manifest_path)
+            for role in FIRM_ORDER:
+                report = verify_firm(
+                    port, addresses, self.sc.members[role].address.lower(), self.documents / role
+                )
+                self.out.verification[role] = report
+                self.say(f"verify {role}: {report.summary()}")
+        finally:
+            port.close()
+        self._lap("independent verification of every firm")
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def run_scenario(ledger: DemoLedger, scenario: Scenario, say: Say) -> Outcome:
+    run = Run(ledger, scenario, say)
+    try:
+        run.admit()
+        run.year_one()
+        run.overlaps()
+        run.settle()
+        run.verify()
+    finally:
+        run.close()
+    return run.out

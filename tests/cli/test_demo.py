@@ -1,0 +1,134 @@
+"""``carbonledger demo`` as a person runs it: a child process on free ports (never 8545), a
+temporary data directory, the whole scenario, the summary, under two minutes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carbonledger.chain.node import free_port
+from tests.cli.conftest import CLI, cli_env
+
+LIMIT_S = 120.0
+
+
+@dataclass
+class DemoRun:
+    result: subprocess.CompletedProcess[str]
+    seconds: float
+    data_dir: Path
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.data_dir / "demo-summary.json").read_text())
+        return data
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    chain_port, api_port = free_port(), free_port()
+    assert 8545 not in (chain_port, api_port)
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            CLI, "demo", "--data-dir", str(data_dir),
+            "--chain-port", str(chain_port), "--api-port", str(api_port),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=LIMIT_S + 60,
+        env=cli_env(),
+    )  # fmt: skip
+    yield DemoRun(result, time.monotonic() - started, data_dir)
+
+
+def test_the_scenario_runs_from_nothing_in_under_two_minutes(demo: DemoRun) -> None:
+    out = demo.result.stdout
+    assert demo.result.returncode in (0, 1), demo.result.stderr[-3000:]
+    assert demo.seconds < LIMIT_S, f"took {demo.seconds:.1f} s"
+    assert "demo finished in" in out
+
+    s = demo.summary
+    assert s["elapsed_s"] < LIMIT_S
+    # the consortium: 3 firms and an auditor, each with its own key
+    assert "4 members (3 firms, 1 auditor)" in out
+    roles = {m["role"]: m["roles"] for m in s["members"]}
+    assert roles == {
+        "shipper": ["firm"], "carrier": ["firm"], "warehouse": ["firm"], "auditor": ["auditor"],
+    }  # fmt: skip
+    assert s["standard"].startswith("cls-") and "published on chain" in out
+
+    # year one: three footprints from thousands of shipments; year two: two reductions
+    assert "5 claims (3 footprints, 2 reductions), 5 PASS, all checked on chain" in out
+    claims = {(c["firm"], c["kind"]): c for c in s["claims"]}
+    assert set(claims) == {
+        ("carrier", "footprint"), ("shipper", "footprint"), ("warehouse", "footprint"),
+        ("carrier", "reduction"), ("shipper", "reduction"),
+    }  # fmt: skip
+    assert all(c["passed"] and c["state"] == "checked" for c in s["claims"])
+    assert claims[("carrier", "footprint")]["lines"] > 1000  # a trip line per truck run
+    assert claims[("shipper", "footprint")]["lines"] > 2000  # a line per shipment
+    for c in s["claims"]:
+        assert Path(c["document"]).parent == demo.data_dir / "documents" / c["firm"]
+        assert Path(c["document"]).is_file()
+
+    # the carrier's scope 1 is the shipper's Scope 3 cat. 4 for the shared shipments
+    assert "1 overlap (carrier-shipper)" in out
+    assert s["overlaps"] == {"shipper": 1, "carrier": 1, "warehouse": 0}
+    assert s["overlap"]["shipments"] > 2000 and s["overlap"]["overlap_kgco2e"] > 0
+
+    # the electric-truck project: agreed, attested, allocated, cited, paid
+    settlement = s["settlement"]
+    parties = settlement["parties"]
+    shares = [p["share_bps"] for p in parties.values()]
+    assert sum(shares) == 10_000
+    assert f"settled: shares {shares[0]:,} + {shares[1]:,} = 10,000 bps" in out
+    assert settlement["status"] == "settled" and settlement["currency"] == "CNY"
+    assert sum(p["cost_share"] for p in parties.values()) == settlement["total_cost"]
+    assert all(p["paid"] == p["cost_share"] for p in parties.values())
+    assert sum(p["allocation_kgco2e"] for p in parties.values()) == settlement["realised_kgco2e"]
+    assert "2 reduction claims citing their allocations, 2 PASS" in out
+    for firm in ("carrier", "shipper"):
+        reduction = claims[(firm, "reduction")]
+        assert parties[firm]["citing_claim"] == reduction["claim_id"]
+        assert (
+            reduction["onchain_kgco2e"]["inventory_reduction"] >= parties[firm]["allocation_kgco2e"]
+        )
+
+    # the independent verifier: the footprints hold everywhere
+    verification = s["verification"]
+    assert set(verification) == {"shipper", "carrier", "warehouse"}
+    assert verification["warehouse"]["ok"]
+    reductions = {claims[(firm, "reduction")]["claim_id"] for firm in ("carrier", "shipper")}
+    for firm in ("carrier", "shipper"):
+        # known gap (see the xfail below): only the re-run of a reduction citing its
+        # allocation differs; everything else of every claim holds
+        for failure in verification[firm]["failures"]:
+            assert failure["check"] == "check re-run", failure
+            assert failure["claim_id"] in reductions, failure
+
+    # where to look
+    for where in ("/docs", "/health", f"{demo.data_dir}"):
+        assert where in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the independent verifier re-runs a reduction's check without the settlement "
+    "allocations (RED010, docs/service.md 'Not yet'), so the report hash of a reduction citing "
+    "an allocation differs from the one recorded on chain",
+)
+def test_the_verification_step_holds(demo: DemoRun) -> None:
+    s = demo.summary
+    failures = {f: v["failures"] for f, v in s["verification"].items() if v["failures"]}
+    assert not failures, failures
+    assert "verification: everything holds" in demo.result.stdout
+    assert demo.result.returncode == 0
