@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.api.conftest import Api, as_bytes, example
 
 
@@ -36,3 +38,30 @@ def test_claims_in_lost_blocks_are_re_anchored_exactly_once(api: Api) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.1)
         assert row is not None and row.tx_hash == "0x" + bytes(log["transactionHash"]).hex()
+
+
+def test_a_claim_accepted_after_a_loss_waits_for_the_lost_earlier_one(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The firm's next claim reaches the relayer before reconciliation has put the lost one
+    back: the contract refuses its nonce as out of order, and instead of refusing it, the
+    worker restores the earlier claim and anchors both, in order."""
+    firm = api.admit("Race Road Freight")
+    client = api.client(firm)
+    w3 = api.chain.w3
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    first = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    assert first["state"] == "checked"
+    w3.provider.make_request("evm_revert", [snapshot])
+    # no periodic reconciliation during this test: only the nonce-gap path can recover
+    monkeypatch.setattr(api.services.worker, "reconcile", lambda since_block=None: 0)
+
+    second = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    assert second["nonce"] == first["nonce"] + 1
+    ids = [bytes.fromhex(a["claim_id"][2:]) for a in (first, second)]
+    deadline = time.monotonic() + 60
+    while any(api.services.ledger.claim_state(i).check != "passed" for i in ids):
+        row = api.services.store.get(second["claim_id"])
+        assert row is not None and row.state != "refused", row.error
+        assert time.monotonic() < deadline, "the claims were not anchored in order"
+        time.sleep(0.2)

@@ -31,6 +31,7 @@ from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, Clai
 log = logging.getLogger("carbonledger.anchoring")
 
 DUPLICATE_SELECTOR = keccak(text="ClaimLedgerDuplicateClaim(bytes32)")[:4]
+NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")[:4]
 
 
 def claim_from_row(row: ClaimRow) -> Claim:
@@ -189,10 +190,31 @@ class AnchorWorker:
                         [row.claim_id], found.tx_hash, found.block_number, found.block_hash
                     )
                     continue
+            if reason[:4] == NONCE_GAP_SELECTOR and self._earlier_first(row):
+                continue  # an earlier claim of the firm goes on chain first; this one next
             name = self.error_names(reason)
             log.warning("the chain refused claim %s: %s", row.claim_id, name)
             self.store.mark_refused(row.claim_id, f"refused by the ClaimLedger: {name}")
         return len(rows)
+
+    def _earlier_first(self, row: ClaimRow) -> bool:
+        """A claim's nonce is ahead of the chain: are earlier claims of its firm still owed?
+
+        After the chain lost blocks, a claim accepted meanwhile can reach the relayer before
+        reconciliation has put the lost ones back; they are put back here, and the claim
+        waits in the outbox for them. True when it should wait.
+        """
+        owed = False
+        lost = []
+        for earlier in self.store.earlier_of_firm(row.firm, row.nonce):
+            if earlier.state == ACCEPTED:
+                owed = True
+            elif self.ledger.claim_state(_id(earlier)).status == "none":
+                lost.append(earlier.claim_id)
+        if lost:
+            log.warning("the chain lost %d earlier claim(s) of %s", len(lost), row.firm)
+            self.store.reset_to_accepted(lost)
+        return owed or bool(lost)
 
     def check_pending(self) -> int:
         rows = self.store.in_state(ANCHORED, self.batch_size)

@@ -170,6 +170,16 @@ class ClaimStore:
             ).scalar_one()
         return None if value is None else int(value)
 
+    def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
+        """``firm``'s claims here with a lower nonce that the chain did not refuse."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(claims).where(
+                    claims.c.firm == firm, claims.c.nonce < nonce, claims.c.state != REFUSED
+                )
+            ).all()
+        return [ClaimRow.of(r) for r in rows]
+
     def in_state(self, state: str, limit: int) -> list[ClaimRow]:
         """Oldest first: per firm, nonce order is acceptance order."""
         with self.engine.connect() as conn:
