@@ -9,6 +9,7 @@ it; the auditor verifies every firm's history with the independent verifier. See
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -294,6 +295,9 @@ def command(
                 pass
     finally:
         ledger.stop()
+        if data_dir is None:  # a temporary directory of ours that nothing was written to
+            with contextlib.suppress(OSError):
+                settings.data_dir.parent.rmdir()
     if fatal:
         raise fail(fatal[0])
     raise typer.Exit(EXIT_OK if out.verified else EXIT_FAIL)
