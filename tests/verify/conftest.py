@@ -173,6 +173,9 @@ def history(consortium: Consortium) -> History:
         document_for(example("shipper_reduction.json"), firm.address).decode()
     )
     reduction_obj["baseline"]["document_hash"] = "0x" + document_hash(parse_claim(footprint)).hex()
+    # filed straight on chain, with no settlement behind it: cite none (a reduction citing a
+    # real settlement allocation is verified end to end by tests/cli/test_demo.py)
+    reduction_obj.pop("settlements", None)
     reduction = json.dumps(reduction_obj, ensure_ascii=False, indent=2).encode()
     r1 = c.file(firm, "reduction-2025", reduction, baseline=footprint)
     site = document_for(example("warehouse_footprint.json"), firm.address, claim_id="site-2024")

@@ -74,6 +74,11 @@ class AuditService:
             from_block=deployment.deploy_block,
             chain_id=deployment.chain_id,
             source="the service's deployment",
+            overlap_settlement=(
+                deployment.address("OverlapSettlement").lower()
+                if "OverlapSettlement" in deployment.contracts
+                else None
+            ),
         )
 
     def _documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:

@@ -65,6 +65,10 @@ REVIEW_TOPICS: Final = (T_CHECKED, T_AUDITED)
 CLAIM_TOPICS: Final = FIRM_TOPICS + REVIEW_TOPICS
 
 # --- MemberRegistry events (topic 1 is always the member account) -------------------------
+#: OverlapSettlement's citation of a party's allocation by one of its reduction claims.
+ALLOCATION_CITED: Final = "AllocationCited(bytes32,address,bytes32,uint64,bytes32)"
+T_ALLOCATION_CITED: Final = topic(ALLOCATION_CITED)
+
 MEMBER_EVENTS: Final[dict[str, str]] = {
     "MemberAdmitted": "MemberAdmitted(address,bytes32,string,address,uint8)",
     "MemberRemoved": "MemberRemoved(address)",

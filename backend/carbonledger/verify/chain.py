@@ -33,6 +33,9 @@ class Addresses:
     code_hashes: dict[str, str] = field(default_factory=dict)
     chain_id: int | None = None
     source: str = ""
+    #: OverlapSettlement, when known (from a manifest): its citations give the allocations a
+    #: reduction's check counted
+    overlap_settlement: str | None = None
 
 
 def addresses_from_manifest(path: Path) -> Addresses:
@@ -54,6 +57,11 @@ def addresses_from_manifest(path: Path) -> Addresses:
             code_hashes={k: v for k, v in code.items() if k != "OverlapSettlement"},
             chain_id=int(data["chain_id"]) if "chain_id" in data else None,
             source=f"manifest {path}",
+            overlap_settlement=(
+                _address(contracts["OverlapSettlement"]["address"])
+                if "OverlapSettlement" in contracts
+                else None
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise VerifyInputError(
@@ -171,6 +179,9 @@ class ChainView:
     member_now: dict[str, tuple[str, int, int]]  # firm -> memberState (key, roles, status)
     code_hashes: dict[str, str] = field(default_factory=dict)  # name -> found runtime code hash
     missing: list[bytes] = field(default_factory=list)  # requested claim ids with no event
+    #: reduction claim id -> {settlement id (0x hex): kgCO2e allocated to its firm}, from the
+    #: OverlapSettlement citations; None when the settlement contract is unknown
+    allocations: dict[bytes, dict[str, int]] | None = None
 
 
 def _topic(address: str) -> bytes:
@@ -257,7 +268,9 @@ class ChainReader:
         logs += self.port.get_logs(
             a.claim_ledger, [[abi.T_SUPERSEDED], None, None, claim_id], a.from_block, latest
         )
-        return self._build(logs, latest, wanted=[claim_id])
+        view = self._build(logs, latest, wanted=[claim_id])
+        view.allocations = self._allocations([None, None, claim_id], latest)
+        return view
 
     def firm(self, firm: str) -> ChainView:
         """The view of every claim of ``firm``."""
@@ -267,7 +280,26 @@ class ChainReader:
             a.claim_ledger, [list(abi.FIRM_TOPICS), None, _topic(firm)], a.from_block, latest
         )
         logs += self.port.get_logs(a.claim_ledger, [list(abi.REVIEW_TOPICS)], a.from_block, latest)
-        return self._build(logs, latest, wanted=None)
+        view = self._build(logs, latest, wanted=None)
+        view.allocations = self._allocations([None, _topic(firm), None], latest)
+        return view
+
+    def _allocations(
+        self, topics: list[bytes | None], latest: int
+    ) -> dict[bytes, dict[str, int]] | None:
+        """Allocations cited by reduction claims (``topics``: settlement, party, claim)."""
+        a = self.addresses
+        if a.overlap_settlement is None:
+            return None
+        logs = self.port.get_logs(
+            a.overlap_settlement, [abi.T_ALLOCATION_CITED, *topics], a.from_block, latest
+        )
+        out: dict[bytes, dict[str, int]] = {}
+        for log in sorted(logs, key=lambda lg: lg.pos):
+            settlement, claim_id = log.topics[1], log.topics[3]
+            allocated = abi.word(log.data, 0)
+            out.setdefault(claim_id, {})["0x" + settlement.hex()] = allocated
+        return out
 
     # --- assembly ----------------------------------------------------------------------
     def _build(self, logs: Iterable[Log], latest: int, wanted: Sequence[bytes] | None) -> ChainView:

@@ -280,12 +280,29 @@ def _baseline_doc(ctx: _Ctx, doc: Document) -> Document | None:
     return ctx.docs.get(bytes.fromhex(claim.baseline.document_hash[2:]))
 
 
+def _allocations(ctx: _Ctx, doc: Document) -> dict[str, int] | None:
+    """The allocations the service checked a settlement-citing reduction with: the firm's
+    allocations that the ledger records this claim citing (None for other claims)."""
+    claim = doc.claim
+    if not isinstance(claim, ReductionClaim) or not claim.settlements:
+        return None
+    if ctx.view.allocations is None:
+        return None
+    cid = claim_id_of(doc.firm, doc.hash)
+    return dict(ctx.view.allocations.get(cid, {}))
+
+
 def _report(ctx: _Ctx, doc: Document) -> CheckReport | str:
     cached = ctx.reports.get(doc.hash)
     if cached is None:
         baseline = _baseline_doc(ctx, doc)
         try:
-            cached = check(doc.claim, ctx.standard, baseline=baseline.claim if baseline else None)
+            cached = check(
+                doc.claim,
+                ctx.standard,
+                baseline=baseline.claim if baseline else None,
+                allocations=_allocations(ctx, doc),
+            )
         except (StandardError, ArithmeticError, ValueError) as exc:
             cached = f"the standard checker raised {type(exc).__name__}: {exc}"
         ctx.reports[doc.hash] = cached
@@ -367,7 +384,9 @@ def _total_diffs(ctx: _Ctx, c: ClaimOnChain, doc: Document, report: CheckReport)
         )
     else:
         try:
-            expected_totals = reduction_totals(claim, ctx.standard, baseline.claim)
+            expected_totals = reduction_totals(
+                claim, ctx.standard, baseline.claim, _allocations(ctx, doc)
+            )
         except (StandardError, ArithmeticError, ValueError) as exc:
             out.append(f"{name}'s reduction cannot be recomputed: {exc}")
         else:
