@@ -13,6 +13,7 @@ matches, deletes the rows above it and indexes again from there.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from web3.types import LogReceipt
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
+
+log = logging.getLogger("carbonledger.indexer")
 
 
 def _jsonable(value: Any) -> Any:
@@ -237,5 +240,8 @@ class Indexer:
 
     def run_forever(self, stop: threading.Event, interval: float = 0.5) -> None:
         while not stop.is_set():
-            self.catch_up()
+            try:
+                self.catch_up()
+            except Exception as exc:  # a node that lost blocks mid-round: rewind next round
+                log.warning("indexing round failed: %s", str(exc)[:300])
             stop.wait(interval)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.gateway import BatchOutcome, LedgerGateway
 from carbonledger.chain.typed_data import Claim, ClaimKind
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow, ClaimStore
 
@@ -92,6 +92,8 @@ class AnchorWorker:
         store: ClaimStore,
         *,
         batch_size: int = 100,
+        check_batch_size: int | None = None,
+        in_flight: int | None = None,
         idle_interval: float = 0.5,
         reconcile_window: float = 600.0,
         error_names: Callable[[bytes], str] | None = None,
@@ -99,6 +101,11 @@ class AnchorWorker:
         self.ledger = ledger
         self.store = store
         self.batch_size = batch_size
+        #: checker outcomes per ``recordChecks``: never fewer than 100, also when claims are
+        #: relayed one per transaction
+        self.check_batch_size = check_batch_size or max(batch_size, 100)
+        #: ``trySubmitClaims`` transactions sent per round before reading their receipts
+        self.in_flight = in_flight or max(1, min(100, 500 // batch_size))
         self.idle_interval = idle_interval
         self.reconcile_window = reconcile_window
         self.error_names = error_names or (lambda data: "0x" + data.hex())
@@ -172,12 +179,26 @@ class AnchorWorker:
         return moved
 
     def anchor_pending(self) -> int:
-        rows = self.store.in_state(ACCEPTED, self.batch_size)
+        """Relay the outbox: up to ``in_flight`` transactions of ``batch_size`` claims are sent
+        back to back (the node mines them in nonce order), then their receipts are read in
+        order. A round that fails part-way leaves its claims in the outbox; the retry finds
+        the ones the chain already has through the duplicate refusal."""
+        rows = self.store.in_state(ACCEPTED, self.batch_size * self.in_flight)
         if not rows:
             return 0
-        outcome = self.ledger.submit_claims(
-            [(claim_from_row(r), bytes.fromhex(r.signature[2:])) for r in rows]
-        )
+        chunks = [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]
+        gas_price = int(self.ledger.w3.eth.gas_price)
+        sent = [
+            self.ledger.send_claims(
+                [(claim_from_row(r), bytes.fromhex(r.signature[2:])) for r in chunk], gas_price
+            )
+            for chunk in chunks
+        ]
+        for chunk, tx_hash in zip(chunks, sent, strict=True):
+            self._anchored(chunk, self.ledger.claims_outcome(tx_hash))
+        return len(rows)
+
+    def _anchored(self, rows: Sequence[ClaimRow], outcome: BatchOutcome) -> None:
         anchored = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
         a = outcome.anchored
         self.store.mark_anchored(anchored, a.tx_hash, a.block_number, a.block_hash)
@@ -195,7 +216,6 @@ class AnchorWorker:
             name = self.error_names(reason)
             log.warning("the chain refused claim %s: %s", row.claim_id, name)
             self.store.mark_refused(row.claim_id, f"refused by the ClaimLedger: {name}")
-        return len(rows)
 
     def _earlier_first(self, row: ClaimRow) -> bool:
         """A claim's nonce is ahead of the chain: are earlier claims of its firm still owed?
@@ -217,7 +237,7 @@ class AnchorWorker:
         return owed or bool(lost)
 
     def check_pending(self) -> int:
-        rows = self.store.in_state(ANCHORED, self.batch_size)
+        rows = self.store.in_state(ANCHORED, self.check_batch_size)
         if not rows:
             return 0
         results = [(_id(r), r.check_passed, bytes.fromhex(r.report_hash[2:])) for r in rows]

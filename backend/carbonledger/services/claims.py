@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import LedgerGateway
-from carbonledger.chain.typed_data import ZERO32, claim_digest
+from carbonledger.chain.gateway import LedgerGateway, MemberState
+from carbonledger.chain.typed_data import ZERO32, Claim, claim_digest
 from carbonledger.chain.typed_data import claim_id as compute_id
 from carbonledger.claims import ClaimMappingError, build_claim
 from carbonledger.services.anchoring import AnchorWorker, claim_to_json
@@ -35,6 +35,7 @@ from carbonledger.services.errors import (
     InvalidRequest,
     NotFound,
     NotPermitted,
+    ServiceError,
     SignatureMismatch,
 )
 from carbonledger.standard import Claim as ClaimDocument
@@ -113,6 +114,57 @@ def _problems(error: ClaimFormatError, prefix: str) -> list[dict[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A submission whose document, struct and signer have been checked (steps 1-2)."""
+
+    submission: Submission
+    document: ClaimDocument
+    firm: str
+    baseline: ClaimDocument | None
+    allocations: dict[str, int] | None
+    version: int
+    claim: Claim
+
+
+class _Reads:
+    """The chain reads of one request, each made once: the standard's version, a firm's
+    membership and next nonce (then counted here as the request's claims are accepted), and
+    the duplicate check of a claim id (prefetched in one batch by ``submit_many``)."""
+
+    def __init__(self, service: ClaimService) -> None:
+        self.service = service
+        self._version: int | None = None
+        self._members: dict[str, MemberState] = {}
+        self._nonces: dict[str, int] = {}
+        self.claim_status: dict[bytes, str] = {}
+
+    def standard_version(self) -> int:
+        if self._version is None:
+            self._version = self.service.ledger.standard_version_of(
+                self.service.standard.content_hash
+            )
+        return self._version
+
+    def member(self, firm: str) -> MemberState:
+        if firm not in self._members:
+            self._members[firm] = self.service.ledger.member_state(firm)
+        return self._members[firm]
+
+    def status_of(self, claim_id: bytes) -> str:
+        if claim_id not in self.claim_status:
+            self.claim_status[claim_id] = self.service.ledger.claim_state(claim_id).status
+        return self.claim_status[claim_id]
+
+    def next_nonce(self, firm: str) -> int:
+        if firm not in self._nonces:
+            self._nonces[firm] = self.service.next_nonce(firm)
+        return self._nonces[firm]
+
+    def nonce_used(self, firm: str, nonce: int) -> None:
+        self._nonces[firm] = nonce + 1
+
+
 class ClaimService:
     """The claim pipeline (see the module docstring)."""
 
@@ -138,6 +190,7 @@ class ClaimService:
         self.clock = clock
         #: set by the container: settlement allocations for reduction claims citing them
         self.settlements: SettlementCitations | None = None
+        self._citing: set[str] = set()  # accepted claims whose citations await relaying
 
     # --- documents ---
     def parse(self, raw: bytes, field: str = "document") -> ClaimDocument:
@@ -177,6 +230,53 @@ class ClaimService:
 
     # --- submission ---
     def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
+        reads = _Reads(self)
+        row = self._accept(self._prepare(submission, caller, reads), reads)
+        if self.worker is not None and wait > 0:
+            row = self.worker.wait_for(row.claim_id, wait) or row
+        self._after_anchoring(row)
+        return row
+
+    def submit_many(
+        self, submissions: Sequence[Submission], caller: str | None, wait: float = 0.0
+    ) -> list[ClaimRow | ServiceError]:
+        """Each submission as :meth:`submit` takes it, in order; per item its row or the error
+        that refused it (the others go on). The chain reads every item needs (the standard's
+        version, each firm's membership and next nonce) are made once for the request, and the
+        duplicate checks against the chain in one JSON-RPC batch."""
+        reads = _Reads(self)
+        results: list[ClaimRow | ServiceError | _Prepared] = []
+        for submission in submissions:
+            try:
+                results.append(self._prepare(submission, caller, reads))
+            except ServiceError as exc:
+                results.append(exc)
+        ids = [r.claim.claim_id for r in results if isinstance(r, _Prepared)]
+        reads.claim_status.update(
+            (state.claim_id, state.status) for state in self.ledger.claim_states(ids)
+        )
+        for i, item in enumerate(results):
+            if isinstance(item, _Prepared):
+                try:
+                    results[i] = self._accept(item, reads)
+                except ServiceError as exc:
+                    results[i] = exc
+        if self.worker is not None:
+            self.worker.kick()
+        deadline = time.monotonic() + wait
+        out: list[ClaimRow | ServiceError] = []
+        for item in results:
+            assert not isinstance(item, _Prepared)
+            if isinstance(item, ClaimRow) and self.worker is not None and wait > 0:
+                left = max(0.0, deadline - time.monotonic())
+                item = self.worker.wait_for(item.claim_id, left) or item
+            if isinstance(item, ClaimRow):
+                self._after_anchoring(item)
+            out.append(item)
+        return out
+
+    def _prepare(self, submission: Submission, caller: str | None, reads: _Reads) -> _Prepared:
+        """Steps 1-2: the document, the struct the firm signed, and who signed it."""
         document = self.parse(submission.document)
         firm = to_checksum_address(str(document.firm.address))
         if caller is not None and to_checksum_address(caller) != firm:
@@ -195,7 +295,7 @@ class ClaimService:
             allocations = self.settlements.allocations_for(
                 firm, [s.settlement_id for s in document.settlements]
             )
-        version = self.ledger.standard_version_of(self.standard.content_hash)
+        version = reads.standard_version()
         if version == 0:
             raise Conflict(
                 f"standard {self.standard.version_id} is not published on chain; an admin "
@@ -216,7 +316,7 @@ class ClaimService:
             raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
 
         # the signature, and who signed
-        member = self.ledger.member_state(firm)
+        member = reads.member(firm)
         if member.status == "none":
             raise NotPermitted(f"firm {firm} is not a member of the consortium")
         try:
@@ -234,15 +334,16 @@ class ClaimService:
             raise NotPermitted(f"firm {firm} is {member.status}")
         if not member.roles & FIRM_ROLE:
             raise NotPermitted(f"member {firm} does not have the firm role")
+        return _Prepared(submission, document, firm, baseline, allocations, version, claim)
 
-        # duplicates and nonces
+    def _accept(self, item: _Prepared, reads: _Reads) -> ClaimRow:
+        """Steps 3-5: duplicates and nonce, the check, then storage (accepted from here on)."""
+        submission, document, firm, claim = item.submission, item.document, item.firm, item.claim
+        baseline, allocations = item.baseline, item.allocations
         claim_id = "0x" + claim.claim_id.hex()
-        if (
-            self.store.get(claim_id) is not None
-            or self.ledger.claim_state(claim.claim_id).status != "none"
-        ):
+        if self.store.get(claim_id) is not None or reads.status_of(claim.claim_id) != "none":
             raise Conflict(f"claim {claim_id} has already been submitted")
-        expected = self.next_nonce(firm)
+        expected = reads.next_nonce(firm)
         if submission.nonce != expected:
             raise Conflict(
                 f"nonce {submission.nonce} is not the next nonce of firm {firm} "
@@ -291,7 +392,7 @@ class ClaimService:
                     "kind": document.kind,
                     "period_start": claim.period_start,
                     "period_end": claim.period_end,
-                    "standard_version": version,
+                    "standard_version": item.version,
                     "document_hash": "0x" + claim.document_hash.hex(),
                     "nonce": claim.nonce,
                     "deadline": claim.deadline,
@@ -304,23 +405,32 @@ class ClaimService:
             )
         except ClaimAlreadyStored as exc:
             raise Conflict(str(exc)) from None
-        if self.worker is not None and wait > 0:
-            row = self.worker.wait_for(claim_id, wait) or row
-        if citations and self.settlements is not None:
-            self.settlements.relay_citations(claim_id)
+        reads.nonce_used(firm, claim.nonce)
+        if citations:
+            self._citing.add(claim_id)
         return row
+
+    def _after_anchoring(self, row: ClaimRow) -> None:
+        if row.claim_id in self._citing and self.settlements is not None:
+            self._citing.discard(row.claim_id)
+            self.settlements.relay_citations(row.claim_id)
 
     def next_nonce(self, firm: str) -> int:
         """The nonce ``firm``'s next claim must carry.
 
-        The chain's counter plus the firm's claims accepted here but not yet relayed; and never
-        below one past the highest nonce accepted here, so that while a chain that lost blocks
-        is being reconciled, no nonce of an accepted claim is handed out again.
+        One past the highest nonce of the firm's claims accepted here (and not refused by the
+        chain): the claims waiting in the outbox carry the nonces that follow the chain's, in
+        order, and while a chain that lost blocks is being reconciled no nonce of an accepted
+        claim is handed out again. Never below the chain's counter (claims relayed by others).
+
+        Not "the chain's counter plus the claims still in the outbox": read while the worker
+        is between a transaction's receipt and marking its claims anchored, that counts those
+        claims twice and refuses the firm's next claim (found by ``scripts/bench.py``).
         """
         firm = to_checksum_address(firm)
-        pending = self.ledger.nonce(firm) + self.store.pending_nonces(firm)
         highest = self.store.max_nonce(firm)
-        return pending if highest is None else max(pending, highest + 1)
+        on_chain = self.ledger.nonce(firm)
+        return on_chain if highest is None else max(on_chain, highest + 1)
 
     def _store_document(self, firm: str, claim_id: str, plaintext: bytes) -> None:
         try:

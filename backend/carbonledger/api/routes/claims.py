@@ -16,7 +16,7 @@ from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.chain.typed_data import ZERO32
 from carbonledger.services.claims import SignedCitation, Submission
-from carbonledger.services.errors import InvalidRequest
+from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.db import chain_events
 
@@ -184,31 +184,98 @@ def submit_claim(
     key, checked against the unified standard, stored encrypted, anchored through the relayer,
     and the checker's outcome recorded on chain. A claim that fails the check is recorded as
     failed, with its report."""
-    submission = Submission(
-        document=_bytes(body.document),
-        signature=parse_hex(body.signature, "signature", 65),
-        nonce=body.nonce,
-        deadline=body.deadline,
-        supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
-        baseline_document=(
-            _bytes(body.baseline_document) if body.baseline_document is not None else None
-        ),
-        citations=tuple(
-            SignedCitation(
-                settlement_id=parse_hex(c.settlement_id, "citations.settlement_id", 32),
-                nonce=c.nonce,
-                deadline=c.deadline,
-                signature=parse_hex(c.signature, "citations.signature", 65),
-            )
-            for c in body.citations
-        ),
-    )
+    submission = _submission(body)
     row = services.claims.submit(
         submission, caller=member.account, wait=services.settings.submit_wait
     )
     if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
         response.status_code = 202
     return claim_out(row)
+
+
+class SubmitClaims(BaseModel):
+    claims: list[SubmitClaim] = Field(
+        min_length=1, max_length=1000, description="Signed claims, each as POST /claims takes it."
+    )
+
+
+class BatchItemError(BaseModel):
+    status: int = Field(description="The HTTP status POST /claims would have answered.")
+    detail: str
+    problems: list[dict[str, Any]] | None = None
+
+
+class BatchItem(BaseModel):
+    index: int = Field(description="Position of the claim in the request.")
+    claim: ClaimOut | None = None
+    error: BatchItemError | None = None
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    refused: int
+    results: list[BatchItem]
+
+
+def _submission(body: SubmitClaim, index: int | None = None) -> Submission:
+    prefix = "" if index is None else f"claims[{index}]."
+    return Submission(
+        document=_bytes(body.document),
+        signature=parse_hex(body.signature, f"{prefix}signature", 65),
+        nonce=body.nonce,
+        deadline=body.deadline,
+        supersedes=(
+            parse_hex(body.supersedes, f"{prefix}supersedes", 32) if body.supersedes else ZERO32
+        ),
+        baseline_document=(
+            _bytes(body.baseline_document) if body.baseline_document is not None else None
+        ),
+        citations=tuple(
+            SignedCitation(
+                settlement_id=parse_hex(c.settlement_id, f"{prefix}citations.settlement_id", 32),
+                nonce=c.nonce,
+                deadline=c.deadline,
+                signature=parse_hex(c.signature, f"{prefix}citations.signature", 65),
+            )
+            for c in body.citations
+        ),
+    )
+
+
+@router.post(
+    "/batch",
+    response_model=BatchOut,
+    status_code=202,
+    responses={422: ERROR_RESPONSES[422]},
+)
+def submit_claims(body: SubmitClaims, services: ServicesDep, member: CurrentMember) -> BatchOut:
+    """Submit many signed claims in one request (a firm's software filing in bulk).
+
+    Each claim goes through exactly what POST /claims does, in order; one that is refused
+    does not stop the others. The answer gives, by index, the claim (accepted: it will reach
+    the chain) or the error POST /claims would have answered for it. It does not wait for
+    the chain: follow the claims with GET /claims/{id}."""
+    items: list[Submission | ServiceError] = []
+    for i, claim in enumerate(body.claims):
+        try:
+            items.append(_submission(claim, i))
+        except ServiceError as exc:
+            items.append(exc)
+    todo = [s for s in items if isinstance(s, Submission)]
+    done = iter(services.claims.submit_many(todo, caller=member.account))
+    results = []
+    for i, item in enumerate(items):
+        outcome = next(done) if isinstance(item, Submission) else item
+        if isinstance(outcome, ServiceError):
+            problems = outcome.problems if isinstance(outcome, InvalidRequest) else None
+            error = BatchItemError(
+                status=outcome.status_code, detail=str(outcome), problems=problems or None
+            )
+            results.append(BatchItem(index=i, error=error))
+        else:
+            results.append(BatchItem(index=i, claim=ClaimOut(**claim_out(outcome))))
+    accepted = sum(1 for r in results if r.claim is not None)
+    return BatchOut(accepted=accepted, refused=len(results) - accepted, results=results)
 
 
 def _day(value: dt.date | None, end: bool = False) -> int | None:

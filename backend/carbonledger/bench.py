@@ -1,0 +1,511 @@
+"""End-to-end benchmark of the ledger (issue 6, item 7): ``scripts/bench.py``.
+
+Starts its own anvil on a free port (never 8545), deploys the contracts, builds the services
+exactly as ``carbonledger up`` does (``build_services`` + ``bootstrap_chain``, SQLite in a
+temporary data directory) and serves the API over real HTTP (uvicorn in a thread). Firms are
+admitted and log in; N claim documents (the carrier example, 5 lines, each its own
+``claim_id``) are generated and **signed client-side beforehand** with the firm's key through
+:meth:`LedgerClient.sign_claim` — signing is the firm's cost, not the service's, and is timed
+separately. Then, per mode, the clock runs from the first POST until every claim is checked
+on chain (its ``ClaimChecked`` recorded) **and** indexed (the indexer has copied its
+``ClaimSubmitted`` and ``ClaimChecked`` events into ``chain_events``):
+
+* ``single``: one ``POST /claims`` per claim, each claim relayed in its own transaction
+  (anchor batch size 1); the checker's outcomes are recorded in ``recordChecks`` batches;
+* ``batch``: ``POST /claims/batch`` (``--request-size`` claims per request), relayed
+  ``--batch-size`` claims per ``trySubmitClaims``.
+
+Gas per claim comes from the receipts of the transactions the service sent; the auditor's
+throughput is :func:`carbonledger.verify.verify_firm` over the resulting history (documents
+in a directory, everything else from the node); the service's peak memory is the process's
+``ru_maxrss`` after each mode (the benchmark's client runs in the same process, so this is
+an upper bound).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+from hexbytes import HexBytes
+from sqlalchemy import func, select
+from web3 import Web3
+
+from carbonledger.api.app import create_app
+from carbonledger.chain.admin import propose_admission
+from carbonledger.chain.artifacts import load_artifacts, sources_hash
+from carbonledger.chain.client import Web3ChainReader
+from carbonledger.chain.deploy import deploy_contracts
+from carbonledger.chain.manifest import Deployment, write_manifest
+from carbonledger.chain.node import AnvilNode, find_anvil, free_port
+from carbonledger.chain.sender import TxSender
+from carbonledger.chain.typed_data import claim_id
+from carbonledger.client import LedgerClient
+from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
+from carbonledger.services.container import Services, bootstrap_chain, build_services
+from carbonledger.store.claims import CHECKED, REFUSED, claims
+from carbonledger.store.db import chain_events
+from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
+
+ROOT = DEFAULT_PROJECT_ROOT
+TEMPLATE = ROOT / "backend/carbonledger/standard/examples/carrier_footprint.json"
+DEADLINE = 7 * 24 * 3600
+WAIT_TIMEOUT = 600.0
+
+say: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+
+
+@dataclass
+class Signed:
+    firm: str
+    document: bytes
+    body: dict[str, Any]
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    claims: int
+    seconds: float
+    accepted_seconds: float  # first POST -> last answer (all claims in the outbox)
+    claim_txs: int
+    claim_gas: int
+    check_txs: int
+    check_gas: int
+    peak_rss_mb: float
+
+    @property
+    def per_second(self) -> float:
+        return self.claims / self.seconds
+
+    @property
+    def gas_per_claim(self) -> float:
+        return self.claim_gas / self.claims
+
+    @property
+    def check_gas_per_claim(self) -> float:
+        return self.check_gas / self.claims
+
+
+@dataclass
+class BenchResult:
+    n: int
+    firms: int
+    signing_seconds: float = 0.0
+    modes: list[ModeResult] = field(default_factory=list)
+    verify_runs: list[float] = field(default_factory=list)
+    verified_claims: int = 0
+    settlement_gas: list[tuple[str, int]] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------- the harness
+@contextmanager
+def embedded_chain(workdir: Path) -> Iterator[AnvilNode]:
+    node = AnvilNode(
+        binary=find_anvil(None, ROOT),
+        host="127.0.0.1",
+        port=free_port(),
+        chain_id=31337,
+        state_path=workdir / "chain" / "state.json",
+        state_interval=3600,
+        block_time=None,
+        mnemonic=ANVIL_DEV_MNEMONIC,
+        log_path=workdir / "anvil.log",
+    )
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@dataclass
+class Ledger:
+    url: str
+    services: Services
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.services.stop()
+
+
+def serve(
+    workdir: Path, w3: Web3, deployment: Deployment, artifacts: Any, batch_size: int
+) -> Ledger:
+    data_dir = workdir / f"service-{batch_size}"
+    data_dir.mkdir()
+    port = free_port()
+    settings = Settings(
+        data_dir=data_dir,
+        project_root=ROOT,
+        api_port=port,
+        submit_wait=0,  # answer once accepted (202); the benchmark waits for the chain itself
+        anchor_batch_size=batch_size,
+    )
+    services = build_services(settings, w3, deployment, artifacts)
+    bootstrap_chain(services)
+    services.start()
+    rpc_url = str(getattr(w3.provider, "endpoint_uri", ""))
+    app = create_app(settings, Web3ChainReader(w3, rpc_url), deployment, services)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.05)
+    return Ledger(f"http://127.0.0.1:{port}", services, server, thread)
+
+
+def admit_firms(w3: Web3, deployment: Deployment, artifacts: Any, n: int) -> list[LocalAccount]:
+    admin = TxSender(w3, ANVIL_DEV_KEY_0)
+    registry = w3.eth.contract(
+        address=Web3.to_checksum_address(deployment.address("MemberRegistry")),
+        abi=artifacts["MemberRegistry"].abi,
+    )
+    firms = []
+    for i in range(n):
+        account: LocalAccount = Account.from_key(keccak(text=f"carbonledger-bench-firm-{i}"))
+        propose_admission(
+            admin,
+            registry,
+            account=account.address,
+            name=f"Bench firm {i}",
+            identifier_hash=keccak(text=f"bench:{account.address}"),
+            roles=("firm",),
+        )
+        firms.append(account)
+    return firms
+
+
+def documents(firm: str, tag: str, count: int) -> list[bytes]:
+    template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    template["firm"]["address"] = firm.lower()
+    out = []
+    for i in range(count):
+        doc = copy.deepcopy(template)
+        doc["claim_id"] = f"bench-{tag}-{firm[2:10].lower()}-{i:07d}"
+        out.append(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    return out
+
+
+def sign_all(
+    clients: Sequence[LedgerClient], tag: str, n: int
+) -> tuple[dict[str, list[Signed]], float]:
+    """N claims spread over the firms, signed by each firm's own key (timed)."""
+    per_firm = {c.address: n // len(clients) + (1 if i < n % len(clients) else 0)
+                for i, c in enumerate(clients)}  # fmt: skip
+    prepared = {c.address: documents(c.address, tag, per_firm[c.address]) for c in clients}
+    started = time.perf_counter()
+    signed: dict[str, list[Signed]] = {}
+    deadline = int(time.time()) + DEADLINE
+    for client in clients:
+        chain = client.chain()
+        first = client.next_nonce()
+        items = []
+        for i, document in enumerate(prepared[client.address]):
+            signature = client.sign_claim(document, nonce=first + i, deadline=deadline, chain=chain)
+            items.append(
+                Signed(
+                    client.address,
+                    document,
+                    {
+                        "document": document.decode("utf-8"),
+                        "signature": "0x" + signature.hex(),
+                        "nonce": first + i,
+                        "deadline": deadline,
+                    },
+                )
+            )
+        signed[client.address] = items
+    return signed, time.perf_counter() - started
+
+
+def _post(client: LedgerClient, path: str, body: Any) -> Any:
+    return client.request("POST", path, json=body)
+
+
+def wait_done(services: Services, ids: Sequence[str], timeout: float) -> None:
+    """Until every claim is checked on chain and both its events are indexed."""
+    wanted = len(ids)
+    deadline = time.monotonic() + timeout
+    with services.engine.connect() as conn:
+        while True:
+            done = conn.execute(
+                select(func.count())
+                .select_from(claims)
+                .where(claims.c.claim_id.in_(ids), claims.c.state.in_((CHECKED, REFUSED)))
+            ).scalar_one()
+            indexed = 0
+            if done == wanted:
+                indexed = conn.execute(
+                    select(func.count(func.distinct(chain_events.c.claim_id))).where(
+                        chain_events.c.claim_id.in_(ids),
+                        chain_events.c.event == "ClaimChecked",
+                    )
+                ).scalar_one()
+                submitted = conn.execute(
+                    select(func.count(func.distinct(chain_events.c.claim_id))).where(
+                        chain_events.c.claim_id.in_(ids),
+                        chain_events.c.event == "ClaimSubmitted",
+                    )
+                ).scalar_one()
+                if indexed == wanted and submitted == wanted:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{done}/{wanted} checked, {indexed}/{wanted} indexed")
+            conn.rollback()
+            time.sleep(0.01)
+
+
+def gas_of(w3: Web3, services: Services, ids: Sequence[str]) -> tuple[int, int, int, int]:
+    rows = services.store.of_ids(list(ids))
+    refused = [r.claim_id for r in rows if r.state == REFUSED]
+    if refused:
+        raise RuntimeError(f"{len(refused)} claims were refused, e.g. {refused[0]}")
+    claim_txs = {r.tx_hash for r in rows}
+    check_txs = {r.check_tx_hash for r in rows}
+
+    def total(hashes: set[str | None]) -> int:
+        receipts = [w3.eth.get_transaction_receipt(HexBytes(h)) for h in hashes if h]
+        return sum(int(r["gasUsed"]) for r in receipts)
+
+    # a transaction may also carry claims of another run: none here (one service per mode)
+    return len(claim_txs), total(claim_txs), len(check_txs), total(check_txs)
+
+
+def run_mode(
+    mode: str,
+    workdir: Path,
+    w3: Web3,
+    deployment: Deployment,
+    artifacts: Any,
+    firms: Sequence[LocalAccount],
+    n: int,
+    *,
+    batch_size: int,
+    request_size: int,
+    concurrency: int,
+    result: BenchResult,
+) -> ModeResult:
+    ledger = serve(workdir, w3, deployment, artifacts, 1 if mode == "single" else batch_size)
+    try:
+        clients = []
+        for account in firms:
+            client = LedgerClient(ledger.url, account, standard=ledger.services.standard)
+            client.login()
+            client.register_vault_key()
+            clients.append(client)
+        signed, signing = sign_all(clients, mode, n)
+        result.signing_seconds += signing
+        ids = [
+            "0x" + claim_id(s.firm, _doc_hash(s.document)).hex()
+            for items in signed.values()
+            for s in items
+        ]
+        by_client = {c.address: c for c in clients}
+
+        def submit_firm(firm: str) -> None:
+            client = by_client[firm]
+            items = signed[firm]
+            if mode == "single":
+                for s in items:
+                    _post(client, "/claims", s.body)
+            else:
+                for start in range(0, len(items), request_size):
+                    chunk = items[start : start + request_size]
+                    answer = _post(client, "/claims/batch", {"claims": [s.body for s in chunk]})
+                    bad = [r for r in answer["results"] if r.get("error")]
+                    if bad:
+                        raise RuntimeError(f"batch item refused: {bad[0]}")
+
+        say(f"[{mode}] submitting {n} claims ({len(firms)} firms, {concurrency} at a time)")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(submit_firm, list(signed)))
+        accepted = time.perf_counter() - started
+        wait_done(ledger.services, ids, timeout=WAIT_TIMEOUT)
+        seconds = time.perf_counter() - started
+        claim_txs, claim_gas, check_txs, check_gas = gas_of(w3, ledger.services, ids)
+        for client in clients:
+            client.close()
+        outcome = ModeResult(
+            mode=mode,
+            claims=len(ids),
+            seconds=seconds,
+            accepted_seconds=accepted,
+            claim_txs=claim_txs,
+            claim_gas=claim_gas,
+            check_txs=check_txs,
+            check_gas=check_gas,
+            peak_rss_mb=rss_mb(),
+        )
+        # the auditor's documents: what the firms wrote
+        docs = workdir / "documents" / mode
+        for firm, items in signed.items():
+            (docs / firm).mkdir(parents=True)
+            for i, s in enumerate(items):
+                (docs / firm / f"claim-{i:07d}.json").write_bytes(s.document)
+        return outcome
+    finally:
+        ledger.stop()
+
+
+def _doc_hash(document: bytes) -> bytes:
+    from carbonledger.standard import document_hash, parse_claim
+
+    return document_hash(parse_claim(document))
+
+
+def verify_throughput(
+    rpc: str, manifest: Path, directory: Path, firm: str, repeat: int
+) -> tuple[int, list[float]]:
+    runs = []
+    claims_seen = 0
+    for _ in range(repeat):
+        port = RpcChainPort(rpc)
+        started = time.perf_counter()
+        report = verify_firm(port, resolve_addresses(port, manifest=manifest), firm, directory)
+        runs.append(time.perf_counter() - started)
+        port.close()
+        if not report.ok:
+            raise RuntimeError(f"the verifier found failures: {report.summary()}")
+        claims_seen = report.claims
+    return claims_seen, runs
+
+
+def settlement_gas() -> list[tuple[str, int]]:
+    """The settlement steps' gas from ``scripts/gas_report.py`` (its own anvil, random port)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ape", "run", "gas_report", "--network", "ethereum:local:foundry"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"gas_report failed: {done.stderr[-500:]}")
+    rows = []
+    for line in done.stdout.splitlines():
+        if line.startswith("settlement:"):
+            label, _, gas = line.rpartition("  ")
+            rows.append((label.strip(), int(gas.strip().replace(",", ""))))
+    return rows
+
+
+def run(
+    n: int = 1000,
+    *,
+    firms: int = 8,
+    modes: Sequence[str] = ("single", "batch"),
+    batch_size: int = 100,
+    request_size: int = 100,
+    concurrency: int | None = None,
+    verify_repeat: int = 3,
+    with_settlements: bool = True,
+) -> BenchResult:
+    result = BenchResult(n=n, firms=firms)
+    with tempfile.TemporaryDirectory(prefix="carbonledger-bench-") as tmp:
+        workdir = Path(tmp)
+        with embedded_chain(workdir) as node:
+            say(f"anvil at {node.url}; deploying")
+            w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+            artifacts = load_artifacts(ROOT)
+            deployment = deploy_contracts(
+                w3, ANVIL_DEV_KEY_0, artifacts, sources_hash=sources_hash(ROOT)
+            )
+            manifest = workdir / "deployment.json"
+            write_manifest(manifest, deployment)
+            accounts = admit_firms(w3, deployment, artifacts, firms)
+            for mode in modes:
+                outcome = run_mode(
+                    mode, workdir, w3, deployment, artifacts, accounts, n,
+                    batch_size=batch_size, request_size=request_size,
+                    concurrency=concurrency or firms, result=result,
+                )  # fmt: skip
+                result.modes.append(outcome)
+                say(f"[{mode}] {outcome.per_second:,.0f} claims/s")
+            # the auditor: one firm's whole history (every mode's claims of that firm)
+            firm = accounts[0].address
+            directory = workdir / "auditor"
+            directory.mkdir()
+            for mode in modes:
+                for path in (workdir / "documents" / mode / firm).iterdir():
+                    (directory / f"{mode}-{path.name}").write_bytes(path.read_bytes())
+            say(f"verifying firm {firm}'s history independently")
+            result.verified_claims, result.verify_runs = verify_throughput(
+                node.url, manifest, directory, firm.lower(), verify_repeat
+            )
+    if with_settlements:
+        say("settlement gas (scripts/gas_report.py)")
+        result.settlement_gas = settlement_gas()
+    result.peak_rss_mb = rss_mb()
+    return result
+
+
+def render(result: BenchResult) -> str:
+    lines = [
+        f"CarbonLedger benchmark: {result.n} claims per mode, {result.firms} firms, "
+        f"python {sys.version.split()[0]}",
+        "",
+        f"firm-side signing (build + EIP-712 sign, client): "
+        f"{sum(m.claims for m in result.modes) / result.signing_seconds:,.0f} claims/s "
+        "(not part of the figures below)"
+        if result.signing_seconds
+        else "",
+        "",
+        f"{'mode':<8} {'claims':>7} {'seconds':>8} {'claims/s':>9} {'accepted/s':>11} "
+        f"{'claim txs':>9} {'gas/claim':>10} {'check txs':>9} {'check gas/claim':>15}",
+    ]
+    for m in result.modes:
+        lines.append(
+            f"{m.mode:<8} {m.claims:>7} {m.seconds:>8.2f} {m.per_second:>9,.0f} "
+            f"{m.claims / m.accepted_seconds:>11,.0f} {m.claim_txs:>9} "
+            f"{m.gas_per_claim:>10,.0f} {m.check_txs:>9} {m.check_gas_per_claim:>15,.0f}"
+        )
+    if result.verify_runs:
+        best = min(result.verify_runs)
+        median = sorted(result.verify_runs)[len(result.verify_runs) // 2]
+        lines += [
+            "",
+            f"independent verifier (verify_firm): {result.verified_claims} claims, "
+            f"{result.verified_claims / best:,.0f} claims/s (best of {len(result.verify_runs)}; "
+            f"median {result.verified_claims / median:,.0f})",
+        ]
+    if result.settlement_gas:
+        lines += ["", "settlement steps (gas per transaction, scripts/gas_report.py):"]
+        lines += [f"  {label:<58} {gas:>9,}" for label, gas in result.settlement_gas]
+    lines += [
+        "",
+        "peak memory of the process (service + benchmark client), ru_maxrss: "
+        + ", ".join(f"after {m.mode} {m.peak_rss_mb:,.0f} MB" for m in result.modes)
+        + f", at the end {result.peak_rss_mb:,.0f} MB",
+    ]
+    return "\n".join(lines)

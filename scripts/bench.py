@@ -1,0 +1,44 @@
+"""End-to-end benchmark: claims/s (single and batch), gas, verifier throughput, memory.
+
+    uv run python scripts/bench.py [--claims N] [--firms F] [--mode single|batch ...]
+                                   [--batch-size B] [--request-size R] [--no-settlements]
+
+Starts its own anvil on a free port (never 8545); see ``carbonledger.bench`` for what is
+measured and how. Figures: docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from carbonledger import bench
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=1000, help="claims per mode (1000)")
+    parser.add_argument("--firms", type=int, default=8, help="firms submitting in parallel (8)")
+    parser.add_argument(
+        "--mode", action="append", choices=("single", "batch"), help="both by default"
+    )
+    parser.add_argument("--batch-size", type=int, default=100, help="claims per transaction")
+    parser.add_argument("--request-size", type=int, default=100, help="claims per batch POST")
+    parser.add_argument("--concurrency", type=int, default=None, help="client threads (= firms)")
+    parser.add_argument("--verify-repeat", type=int, default=3)
+    parser.add_argument("--no-settlements", action="store_true", help="skip the gas report")
+    args = parser.parse_args(argv)
+    result = bench.run(
+        args.claims,
+        firms=args.firms,
+        modes=args.mode or ("single", "batch"),
+        batch_size=args.batch_size,
+        request_size=args.request_size,
+        concurrency=args.concurrency,
+        verify_repeat=args.verify_repeat,
+        with_settlements=not args.no_settlements,
+    )
+    print(bench.render(result))
+
+
+if __name__ == "__main__":
+    main()
