@@ -36,7 +36,10 @@ def postgres_server(workdir: Path) -> Iterator[str]:
         raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
     as_user: list[str] = []
     if os.geteuid() == 0:
-        as_user = ["runuser", "-u", "postgres", "--"]
+        runuser = shutil.which("runuser") or next(
+            (p for p in ("/usr/sbin/runuser", "/sbin/runuser") if os.path.exists(p)), "runuser"
+        )
+        as_user = [runuser, "-u", "postgres", "--"]
         shutil.chown(workdir, "postgres")
         workdir.chmod(0o700)
     data = workdir / "pgdata"
