@@ -206,8 +206,19 @@ def _addr(value: str) -> str:
     return to_checksum_address(value)
 
 
+class _Struct:
+    """An EIP-712 struct: its message, and the same values as the contract's ABI tuple."""
+
+    def message(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The ABI tuple of the Solidity struct (the message's values, in field order)."""
+        return tuple(self.message().values())
+
+
 @dataclass(frozen=True)
-class Claim:
+class Claim(_Struct):
     """A footprint or reduction claim as its firm signs it (``IClaimLedger.Claim``).
 
     Totals are kgCO2e (``biogenic``: kg of biogenic CO2, reported apart). Periods are unix
@@ -252,10 +263,6 @@ class Claim:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple of ``IClaimLedger.Claim`` for a contract call."""
-        return tuple(self.message().values())
-
     @property
     def claim_id(self) -> bytes:
         """The id the ledger gives this claim."""
@@ -263,7 +270,7 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Audit:
+class Audit(_Struct):
     """An auditor's verdict on a claim (``IClaimLedger.Audit``)."""
 
     claim_id: bytes
@@ -284,13 +291,9 @@ class Audit:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple of ``IClaimLedger.Audit``."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class Revocation:
+class Revocation(_Struct):
     """A firm's revocation of one of its claims (``IClaimLedger.Revocation``)."""
 
     claim_id: bytes
@@ -309,13 +312,9 @@ class Revocation:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple of ``IClaimLedger.Revocation``."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class SettlementTerms:
+class SettlementTerms(_Struct):
     """A settlement proposal (``IOverlapSettlement.Terms``); its struct hash is the settlement id.
 
     ``currency`` is the ISO-4217 code (three upper-case ASCII letters, e.g. ``"EUR"``);
@@ -355,13 +354,9 @@ class SettlementTerms:
             "signingDeadline": self.signing_deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple of ``IOverlapSettlement.Terms``."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class Consent:
+class Consent(_Struct):
     """A party's signature that it agrees to a settlement (``IOverlapSettlement.Consent``)."""
 
     settlement_id: bytes
@@ -378,13 +373,9 @@ class Consent:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class Decline:
+class Decline(_Struct):
     """A party declining a proposed settlement (``IOverlapSettlement.Decline``)."""
 
     settlement_id: bytes
@@ -403,13 +394,9 @@ class Decline:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class ReductionAttestation:
+class ReductionAttestation(_Struct):
     """An auditor's attestation of a realised reduction (``ReductionAttestation``)."""
 
     settlement_id: bytes
@@ -430,13 +417,9 @@ class ReductionAttestation:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(_Struct):
     """A party citing its allocation in a reduction claim (``IOverlapSettlement.Citation``)."""
 
     settlement_id: bytes
@@ -455,13 +438,9 @@ class Citation:
             "deadline": self.deadline,
         }
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple."""
-        return tuple(self.message().values())
-
 
 @dataclass(frozen=True)
-class Payment:
+class Payment(_Struct):
     """A payer's record of a payment towards its cost share (``IOverlapSettlement.Payment``)."""
 
     settlement_id: bytes
@@ -481,10 +460,6 @@ class Payment:
             "nonce": self.nonce,
             "deadline": self.deadline,
         }
-
-    def as_tuple(self) -> tuple[Any, ...]:
-        """The ABI tuple."""
-        return tuple(self.message().values())
 
 
 def _typed(
