@@ -330,6 +330,13 @@ class LedgerClient:
         nonce = self.settlement_nonce() if nonce is None else nonce
         return nonce, deadline or int(time.time()) + DEFAULT_DEADLINE
 
+    def _post_signed(
+        self, path: str, typed: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Sign ``typed`` with this member's key and post ``body`` with the signature."""
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        return dict(self.request("POST", path, json={**body, "signature": "0x" + signature.hex()}))
+
     def sign_settlement(
         self, settlement_id: str, *, nonce: int | None = None, deadline: int | None = None
     ) -> dict[str, Any]:
@@ -338,9 +345,8 @@ class LedgerClient:
         nonce, deadline = self._signed(nonce, deadline)
         consent = Consent(bytes.fromhex(settlement_id[2:]), self.address, nonce, deadline)
         typed = consent_typed_data(self._settlement_domain(), consent)
-        signature = sign_typed_data(bytes(self.account.key), typed)
-        body = {"nonce": nonce, "deadline": deadline, "signature": "0x" + signature.hex()}
-        return dict(self.request("POST", f"/settlements/{settlement_id}/consents", json=body))
+        body = {"nonce": nonce, "deadline": deadline}
+        return self._post_signed(f"/settlements/{settlement_id}/consents", typed, body)
 
     def decline_settlement(
         self,
@@ -360,14 +366,12 @@ class LedgerClient:
             deadline,
         )
         typed = decline_typed_data(self._settlement_domain(), message)
-        signature = sign_typed_data(bytes(self.account.key), typed)
         body = {
             "reason": reason,
             "nonce": nonce,
             "deadline": deadline,
-            "signature": "0x" + signature.hex(),
         }
-        return dict(self.request("POST", f"/settlements/{settlement_id}/declines", json=body))
+        return self._post_signed(f"/settlements/{settlement_id}/declines", typed, body)
 
     def attest_reduction(
         self,
@@ -390,15 +394,13 @@ class LedgerClient:
             deadline,
         )
         typed = reduction_attestation_typed_data(self._settlement_domain(), message)
-        signature = sign_typed_data(bytes(self.account.key), typed)
         body = {
             "realised_kgco2e": realised_kgco2e,
             "evidence": evidence.decode("utf-8"),
             "nonce": nonce,
             "deadline": deadline,
-            "signature": "0x" + signature.hex(),
         }
-        return dict(self.request("POST", f"/settlements/{settlement_id}/reduction", json=body))
+        return self._post_signed(f"/settlements/{settlement_id}/reduction", typed, body)
 
     def pay_settlement(
         self,
@@ -420,15 +422,13 @@ class LedgerClient:
             deadline,
         )
         typed = payment_typed_data(self._settlement_domain(), message)
-        signature = sign_typed_data(bytes(self.account.key), typed)
         body = {
             "amount": amount,
             "reference": reference,
             "nonce": nonce,
             "deadline": deadline,
-            "signature": "0x" + signature.hex(),
         }
-        return dict(self.request("POST", f"/settlements/{settlement_id}/payments", json=body))
+        return self._post_signed(f"/settlements/{settlement_id}/payments", typed, body)
 
     def sign_citation(
         self,
