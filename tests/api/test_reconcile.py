@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,62 @@ def test_a_claim_accepted_after_a_loss_waits_for_the_lost_earlier_one(
         assert row is not None and row.state != "refused", row.error
         assert time.monotonic() < deadline, "the claims were not anchored in order"
         time.sleep(0.2)
+
+
+def _forget_first(monkeypatch: pytest.MonkeyPatch, store: Any, method: str) -> list[list[str]]:
+    """The chain mined a transaction, and the write that records it in the service's rows
+    fails (as when the service dies there): the first call of ``store.<method>`` raises."""
+    real = getattr(store, method)
+    lost: list[list[str]] = []
+
+    def forget_first(claim_ids: Any, *args: Any) -> None:
+        if not lost:
+            lost.append(list(claim_ids))
+            raise RuntimeError("the service died before its rows were updated")
+        real(claim_ids, *args)
+
+    monkeypatch.setattr(store, method, forget_first)
+    return lost
+
+
+def _only_log(api: Api, event: str, claim_id: bytes) -> Any:
+    ledger = api.chain.contract("ClaimLedger")
+    (log,) = ledger.events[event]().get_logs(from_block=0, argument_filters={"claimId": claim_id})
+    return log
+
+
+def test_a_claim_the_chain_recorded_before_a_crash_is_anchored_not_refused(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relayed again, the claim comes back refused for its nonce (the contract checks the
+    nonce before the duplicate): the worker finds it on chain and marks it anchored."""
+    firm = api.admit("Crash Window Carriers")
+    client = api.client(firm)
+    lost = _forget_first(monkeypatch, api.services.store, "mark_anchored")
+
+    answer = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+
+    assert lost == [[answer["claim_id"]]]
+    assert answer["state"] == "checked", answer
+    row = api.services.store.get(answer["claim_id"])
+    assert row is not None and row.error is None
+    claim_id = bytes.fromhex(answer["claim_id"][2:])
+    log = _only_log(api, "ClaimSubmitted", claim_id)
+    assert row.tx_hash == "0x" + bytes(log["transactionHash"]).hex()
+    assert api.services.ledger.claim_state(claim_id).check == "passed"
+
+
+def test_a_check_the_chain_recorded_before_a_crash_is_marked_not_sent_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firm = api.admit("Crash Window Checks")
+    client = api.client(firm)
+    lost = _forget_first(monkeypatch, api.services.store, "mark_checked")
+
+    answer = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+
+    assert lost == [[answer["claim_id"]]]
+    assert answer["state"] == "checked", answer
+    row = api.services.store.get(answer["claim_id"])
+    log = _only_log(api, "ClaimChecked", bytes.fromhex(answer["claim_id"][2:]))
+    assert row is not None and row.check_tx_hash == "0x" + bytes(log["transactionHash"]).hex()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -122,6 +123,14 @@ class Submitter:
             assert not thread.is_alive()
 
 
+def _outbox_rows(ledger: Ledger, claim_ids: set[str]) -> list[tuple[Any, ...]]:
+    """What the service's own database says about ``claim_ids`` (for the failure message)."""
+    with sqlite3.connect(ledger.data_dir / "carbonledger.db") as db:
+        marks = ",".join("?" * len(claim_ids))
+        query = f"SELECT claim_id, nonce, state, error FROM claims WHERE claim_id IN ({marks})"
+        return db.execute(query, sorted(claim_ids)).fetchall()
+
+
 def assert_each_on_chain_exactly_once(ledger: Ledger, claim_ids: list[str]) -> None:
     _w3, contracts = _contracts(ledger)
     ledger_contract = contracts["ClaimLedger"]
@@ -135,7 +144,8 @@ def assert_each_on_chain_exactly_once(ledger: Ledger, claim_ids: list[str]) -> N
         }
         if pending:
             assert time.monotonic() < deadline, (
-                f"{len(pending)} accepted claims not checked on chain"
+                f"{len(pending)} accepted claims not checked on chain: "
+                f"{_outbox_rows(ledger, pending)}\n{ledger.output()[-4000:]}"
             )
             time.sleep(0.5)
     event = ledger_contract.events.ClaimSubmitted

@@ -7,9 +7,12 @@ It runs in a background thread of the service. Each round it
    see docs/chain.md), it asks the contract whether the claim (or its check) is still there
    and puts whatever is missing back in the outbox;
 2. relays accepted claims in order of acceptance, up to ``batch_size`` per
-   ``trySubmitClaims`` transaction (a claim the chain already has is recognised by the
-   contract's duplicate refusal and marked anchored, so a retry never records a claim twice);
-3. records the checker's outcome of anchored claims in one ``recordChecks`` transaction.
+   ``trySubmitClaims`` transaction (when the contract refuses a claim, the worker asks whether
+   the chain already holds it, and if so marks it anchored, so a retry never records a claim
+   twice and never refuses one the chain has);
+3. records the checker's outcome of anchored claims in one ``recordChecks`` transaction (after
+   a restart or a failed round it first asks the chain which of those checks it already
+   holds, mined just before the failure, and marks them instead of recording them again).
 
 Everything it needs is in the claims table, so a restart (even after SIGKILL) resumes it.
 """
@@ -30,7 +33,6 @@ from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, Clai
 
 log = logging.getLogger("carbonledger.anchoring")
 
-DUPLICATE_SELECTOR = keccak(text="ClaimLedgerDuplicateClaim(bytes32)")[:4]
 NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")[:4]
 
 
@@ -114,6 +116,9 @@ class AnchorWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_reconcile = 0.0
+        #: a round may have died between a mined transaction and the rows that record it
+        #: (a crash before this start, or a failed round): look before re-sending checks
+        self._unsure = True
         self.last_error: str | None = None
 
     # --- lifecycle ---
@@ -151,9 +156,11 @@ class AnchorWorker:
             try:
                 did = self.run_once(full_reconcile=first)
                 first = False
+                self._unsure = False
                 self.last_error = None
             except Exception as exc:  # the chain may be down: keep the outbox, try again
                 did = 0
+                self._unsure = True
                 self.last_error = str(exc)[:300]
                 log.warning("anchoring round failed: %s", self.last_error)
                 with contextlib.suppress(Exception):
@@ -182,7 +189,7 @@ class AnchorWorker:
         """Relay the outbox: up to ``in_flight`` transactions of ``batch_size`` claims are sent
         back to back (the node mines them in nonce order), then their receipts are read in
         order. A round that fails part-way leaves its claims in the outbox; the retry finds
-        the ones the chain already has through the duplicate refusal."""
+        the ones the chain already has when the contract refuses them."""
         rows = self.store.in_state(ACCEPTED, self.batch_size * self.in_flight)
         if not rows:
             return 0
@@ -204,18 +211,31 @@ class AnchorWorker:
         self.store.mark_anchored(anchored, a.tx_hash, a.block_number, a.block_hash)
         for index, reason in outcome.failed.items():
             row = rows[index]
-            if reason[:4] == DUPLICATE_SELECTOR:
-                found = self.ledger.find_submission(_id(row))
-                if found is not None:
-                    self.store.mark_anchored(
-                        [row.claim_id], found.tx_hash, found.block_number, found.block_hash
-                    )
-                    continue
+            if self._already_recorded(row):
+                continue
             if reason[:4] == NONCE_GAP_SELECTOR and self._earlier_first(row):
                 continue  # an earlier claim of the firm goes on chain first; this one next
             name = self.error_names(reason)
             log.warning("the chain refused claim %s: %s", row.claim_id, name)
             self.store.mark_refused(row.claim_id, f"refused by the ClaimLedger: {name}")
+
+    def _already_recorded(self, row: ClaimRow) -> bool:
+        """The chain refused a relayed claim because it already holds it: mark it anchored.
+
+        A claim id is the firm and the document hash, so a recorded claim of that id is this
+        very claim. The refusal need not be the duplicate error: the contract checks the
+        deadline, the firm and the nonce first, so a claim the chain recorded just before a
+        crash (its row still in the outbox) comes back as ``ClaimLedgerNonceAlreadyUsed``.
+        """
+        if self.ledger.claim_state(_id(row)).status == "none":
+            return False
+        found = self.ledger.find_submission(_id(row))
+        if found is None:
+            return False
+        self.store.mark_anchored(
+            [row.claim_id], found.tx_hash, found.block_number, found.block_hash
+        )
+        return True
 
     def _earlier_first(self, row: ClaimRow) -> bool:
         """A claim's nonce is ahead of the chain: are earlier claims of its firm still owed?
@@ -238,6 +258,8 @@ class AnchorWorker:
 
     def check_pending(self) -> int:
         rows = self.store.in_state(ANCHORED, self.check_batch_size)
+        if rows and self._unsure:
+            rows = self._unrecorded_checks(rows)
         if not rows:
             return 0
         results = [(_id(r), r.check_passed, bytes.fromhex(r.report_hash[2:])) for r in rows]
@@ -249,6 +271,23 @@ class AnchorWorker:
             [r.claim_id for r in rows], where.tx_hash, where.block_number, where.block_hash
         )
         return len(rows)
+
+    def _unrecorded_checks(self, rows: Sequence[ClaimRow]) -> list[ClaimRow]:
+        """Mark checked the rows whose check the chain already holds; return the others.
+
+        The contract lets the checker record a claim's check again (until it is audited), so
+        a check mined just before a crash would otherwise be recorded twice."""
+        states = self.ledger.claim_states([_id(r) for r in rows])
+        todo = []
+        for row, state in zip(rows, states, strict=True):
+            found = self.ledger.find_check(_id(row)) if state.check != "none" else None
+            if found is None:
+                todo.append(row)
+                continue
+            self.store.mark_checked(
+                [row.claim_id], found.tx_hash, found.block_number, found.block_hash
+            )
+        return todo
 
     def _check_one_by_one(self, rows: Sequence[ClaimRow]) -> int:
         done = 0
