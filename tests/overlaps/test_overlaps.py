@@ -63,6 +63,39 @@ def test_the_salted_ref_is_keccak_of_salt_and_id_and_differs_per_pair() -> None:
         salted_ref(b"short", "WB-1")
 
 
+def test_a_warehouse_operator_and_its_customer_overlap_on_the_allocated_site_energy() -> None:
+    salt, other_salt = new_pair_salt(), new_pair_salt()
+    site_ref = salted_ref(salt, "site:LINGANG-DC1:2024")
+    warehouse = example("warehouse_footprint.json")
+    electricity = warehouse["lines"][0]  # 380,000 kWh on the East China grid: 213,446 kg
+    electricity["site_allocation"] = {
+        "allocation_basis": "pallet_days",
+        "site_amount": "292000",
+        "customers": [
+            {"shipment_ref": site_ref, "amount": "36500"},
+            {"shipment_ref": salted_ref(other_salt, "site:LINGANG-DC1:2024"), "amount": "90000"},
+        ],
+    }
+    shipper = copy.deepcopy(SHIPPER)
+    (site_share,) = [line for line in shipper["lines"] if line["activity"] == "site_share"]
+    site_share["shipment_ref"] = site_ref  # the same site, period and pallet-days share
+
+    a = shipment_emissions(parse_claim(warehouse), STANDARD)
+    b = shipment_emissions(parse_claim(shipper), STANDARD)
+    overlap = match(a, b)
+
+    assert overlap is not None
+    assert overlap.refs == (site_ref,)
+    assert overlap.buckets == (("scope2",), ("scope3.cat4",))
+    # the operator counts its customer's share of the line, the customer its site_share line:
+    # 213,446 x 36,500 / 292,000 both
+    assert overlap.kg == (Decimal("26680.750000"), Decimal("26680.750"))
+    assert overlap.overlap_kgco2e == 26681
+    assert overlap.default_shares() == (5000, 5000)
+    # the other customer's share is not this shipper's
+    assert len(a.refs) == 2 and len(b.refs & a.refs) == 1
+
+
 def test_a_carrier_and_its_shipper_overlap_on_their_shared_shipments() -> None:
     salt = new_pair_salt()
     carrier = shipment_emissions(parse_claim(salted(CARRIER, salt, WAYBILLS)), STANDARD)

@@ -275,6 +275,47 @@ def test_warehouse_site_energy_is_allocated_by_the_customers_share() -> None:
     assert t.scope3[4] == D("26680.75")
 
 
+SITE_REF_A, SITE_REF_B = "0x" + "5c" * 32, "0x" + "7d" * 32
+
+
+def test_a_site_operators_energy_is_shared_among_customers_without_changing_its_totals() -> None:
+    line = {
+        "id": "wh",
+        "activity": "electricity",
+        "scope": 2,
+        "quantity": "380000",
+        "unit": "kWh",
+        "factor_id": GRID_EAST,
+    }
+    plain = _one(line)
+    allocated = {
+        **line,
+        "site_allocation": {
+            "allocation_basis": "pallet_days",
+            "site_amount": "292000",
+            "customers": [
+                {"shipment_ref": SITE_REF_A, "amount": "36500"},
+                {"shipment_ref": SITE_REF_B, "amount": "100000"},
+            ],
+        },
+    }
+    t = _one(allocated)
+    assert t.scope2_location == plain.scope2_location == D("213446.000")  # 380,000 x 0.5617
+    (result,) = t.lines
+    # hand calculation: 213,446 x 36,500 / 292,000 and x 100,000 / 292,000 (to 0.000001 kg)
+    assert [(s.shipment_ref, s.amount, s.kg) for s in result.site_shares] == [
+        (SITE_REF_A, D("36500"), D("26680.750000")),
+        (SITE_REF_B, D("100000"), D("73097.945205")),
+    ]
+    (item,) = t.to_json_obj()["lines"]
+    assert item["site_shares"][0] == {
+        "shipment_ref": SITE_REF_A,
+        "amount": "36500",
+        "kgco2e": "26680.750000",
+    }
+    assert "site_shares" not in plain.to_json_obj()["lines"][0]
+
+
 def test_storage_is_volume_times_days_times_intensity() -> None:
     t = _one(
         {

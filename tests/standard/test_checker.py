@@ -7,6 +7,7 @@ from typing import Any
 
 from carbonledger.standard import (
     RULES,
+    ClaimFormatError,
     Standard,
     canonical_bytes,
     check,
@@ -334,3 +335,61 @@ def test_a_project_based_reduction_is_reported_apart(std: Standard) -> None:
     assert report.reduction is not None and report.reduction["reported_apart"] is True
     assert "PRJ001" in {f.rule for f in report.findings}
     assert set(report.onchain) == {"project_reduction"}
+
+
+def test_customers_allocated_more_than_the_whole_site_is_an_error(std: Standard) -> None:
+    line = {
+        "id": "wh",
+        "activity": "electricity",
+        "scope": 2,
+        "quantity": "1000",
+        "unit": "kWh",
+        "factor_id": GRID_EAST,
+        "site_allocation": {
+            "allocation_basis": "floor_area_m2",
+            "site_amount": "100",
+            "customers": [
+                {"shipment_ref": "0x" + "11" * 32, "amount": "60"},
+                {"shipment_ref": "0x" + "22" * 32, "amount": "40.5"},
+            ],
+        },
+    }
+    doc = footprint([line], fill=False)
+    assert ("SITE002", "lines[0].site_allocation.customers") in _rules(doc, std)
+    line["site_allocation"]["customers"][1]["amount"] = "40"  # exactly the site: fine
+    assert _rules(footprint([line]), std) == []
+
+
+def test_a_fuel_line_is_one_shipments_or_shared_site_energy_not_both(std: Standard) -> None:
+    line = {
+        **FUEL,
+        "shipment_ref": "0x" + "33" * 32,
+        "site_allocation": {
+            "allocation_basis": "throughput_t",
+            "site_amount": "10",
+            "customers": [{"shipment_ref": "0x" + "44" * 32, "amount": "1"}],
+        },
+    }
+    assert ("SITE003", "lines[0].site_allocation") in _rules(footprint([line], fill=False), std)
+
+
+def test_a_site_allocation_names_its_bad_fields(std: Standard) -> None:
+    line = {
+        **FUEL,
+        "site_allocation": {
+            "allocation_basis": "acres",
+            "site_amount": "0",
+            "customers": [{"shipment_ref": "WB-1", "amount": "1"}],
+        },
+    }
+    try:
+        parse_claim(footprint([line], fill=False))
+    except ClaimFormatError as exc:
+        paths = {p.path for p in exc.problems}
+    else:
+        raise AssertionError("accepted")
+    assert paths == {
+        "lines[0].site_allocation.allocation_basis",
+        "lines[0].site_allocation.site_amount",
+        "lines[0].site_allocation.customers[0].shipment_ref",
+    }

@@ -4,8 +4,9 @@ See the package docstring for the privacy construction. Figures:
 
 * a party's **overlapping emissions** are what it counts in its own inventory for the shared
   shipments: the sum of its matching lines' computed kgCO2e in their own scope/category (a
-  scope 1 trip's per-shipment TTW share; a Scope 3 transport line's WTW; a hub line's
-  figure). Exact decimals, summed before any rounding;
+  scope 1 trip's per-shipment TTW share; a Scope 3 transport line's WTW; a hub, storage or
+  site_share line's figure; a site operator's share of site energy allocated to that customer
+  by its line's ``site_allocation``). Exact decimals, summed before any rounding;
 * the pair's **overlap** (``overlapKgCO2e`` on chain) is the emissions both count: the
   smaller of the two parties' figures, rounded half-even once to whole kgCO2e;
 * the **shipment root** is the Merkle root of the shared salted refs, sorted ascending:
@@ -76,7 +77,10 @@ def _bucket(scope: int, category: int | None) -> str:
 
 
 def shipment_emissions(claim: Claim, standard: Standard) -> ShipmentEmissions:
-    """What ``claim`` counts per shipment ref (lines without a ref are left out)."""
+    """What ``claim`` counts per shipment ref (lines without a ref are left out).
+
+    A site operator's line with a ``site_allocation`` counts, per customer's ref, only that
+    customer's share of the line (not the whole line)."""
     kg: dict[str, Decimal] = {}
     buckets: dict[str, list[str]] = {}
 
@@ -89,6 +93,8 @@ def shipment_emissions(claim: Claim, standard: Standard) -> ShipmentEmissions:
     totals = compute(claim, standard)
     for result in totals.lines:
         bucket = _bucket(result.scope, result.category)
+        for site in result.site_shares:  # a site operator's energy shared with customers
+            add(_ref(site.shipment_ref), site.kg, bucket)
         if result.shipments:
             for share in result.shipments:
                 value = share.ttw

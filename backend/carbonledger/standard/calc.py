@@ -19,6 +19,10 @@ Method (GHG Protocol Corporate + Scope 3 Standards; ISO 14083 / GLEC for logisti
 * ``hub``: throughput x intensity; ``storage``: volume (or pallets) x days x intensity;
   ``site_share``: site energy x factor x customer amount / site amount; ``spend``: amount x
   factor (currencies must match).
+* A site operator's ``electricity``, ``heat`` or ``fuel`` line may carry a ``site_allocation``:
+  its figure is shared among customers by their amounts of the basis (largest remainder, like
+  a trip's), the rest being the operator's own. The shares change no total; they are what a
+  customer's ``site_share`` line is matched against (``carbonledger.overlaps``).
 * Biogenic CO2 (factor ``biogenic_co2``) is accumulated apart and never enters a scope.
 
 All arithmetic is exact in the standard's decimal context; nothing is rounded until
@@ -87,6 +91,16 @@ class ShipmentShare(NamedTuple):
     wtt: Decimal | None
 
 
+class SiteShare(NamedTuple):
+    """A customer's share of a site energy line (kgCO2e, quantized to the allocation quantum):
+    the line's own figure times ``amount / site_amount``. Counted nowhere in the operator's
+    totals (the whole line is); it is what the customer's ``site_share`` line matches."""
+
+    shipment_ref: str
+    amount: Decimal
+    kg: Decimal
+
+
 class LineResult(NamedTuple):
     """Computed figures of one line (exact decimals)."""
 
@@ -105,6 +119,7 @@ class LineResult(NamedTuple):
     biogenic_co2: Decimal
     factor_ids: tuple[str, ...]
     shipments: tuple[ShipmentShare, ...] = ()
+    site_shares: tuple[SiteShare, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +222,11 @@ class Totals:
                         **({"wtt_kgco2e": fmt(s.wtt)} if s.wtt is not None else {}),
                     }
                     for s in lr.shipments
+                ]
+            if lr.site_shares:
+                item["site_shares"] = [
+                    {"shipment_ref": s.shipment_ref, "amount": fmt(s.amount), "kgco2e": fmt(s.kg)}
+                    for s in lr.site_shares
                 ]
             item["factor_ids"] = list(lr.factor_ids)
             lines.append(item)
@@ -409,6 +429,38 @@ class Calculator:
             for s, t, a, w in zip(ships, tkms, ttw_parts, wtt_parts, strict=True)
         )
 
+    def _allocate_site(self, line: Line, emissions: Decimal) -> tuple[SiteShare, ...]:
+        """Each customer's share of a site energy line (its figure in its own scope: scope 1
+        TTW, scope 2 location-based), in proportion to the customer's amount of the site's."""
+        alloc = line.v["site_allocation"]
+        path = f"{line.path}.site_allocation"
+        if line.v.get("shipment_ref") is not None:
+            raise LineError(
+                "SITE003",
+                path,
+                "a line is either one shipment's fuel (shipment_ref) or site energy shared "
+                "among customers (site_allocation), not both",
+            )
+        customers = alloc["customers"]
+        amounts: list[Decimal] = [c["amount"] for c in customers]
+        site: Decimal = alloc["site_amount"]
+        rest = site - sum(amounts, ZERO)
+        if rest < 0:
+            raise LineError(
+                "SITE002",
+                f"{path}.customers",
+                f"the customers' amounts add up to {fmt(site - rest)}, more than the site's "
+                f"{fmt(site)}",
+            )
+        try:
+            parts = allocate(emissions, [*amounts, rest], self.standard.allocation_quantum)
+        except AllocationError as exc:
+            raise LineError("ALLOC001", path, str(exc)) from exc
+        return tuple(
+            SiteShare(c["shipment_ref"], a, kg)
+            for c, a, kg in zip(customers, amounts, parts[:-1], strict=True)
+        )
+
     def _transport(self, line: Line) -> LineResult:
         v = line.v
         f = self.factor(line, "factor_id", _TRANSPORT)
@@ -599,6 +651,8 @@ class Calculator:
         if line.scope == 3 and line.category is None:
             raise LineError("SCP002", f"{line.path}.category", "a scope 3 line needs a category")
         r = self.dispatch[line.activity](line)
+        if "site_allocation" in line.v:
+            r = r._replace(site_shares=self._allocate_site(line, r.emissions))
         b = self.buckets
         if line.scope == 1:
             b[B_S1] += r.emissions

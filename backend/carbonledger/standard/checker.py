@@ -90,6 +90,8 @@ RULES: dict[str, Rule] = dict(
         _r("TRN003", "warning", "great-circle distance for a surface mode"),
         _r("STO001", "error", "storage line needs exactly one of volume_m3 or pallets"),
         _r("SITE001", "error", "customer's share exceeds the whole site"),
+        _r("SITE002", "error", "customers' allocated amounts exceed the whole site"),
+        _r("SITE003", "error", "a line cannot be both one shipment's fuel and shared site energy"),
         _r("ALLOC001", "error", "trip allocation has no tonne-km basis"),
         _r("MKT001", "warning", "market-based instrument without a certificate reference"),
         _r("CALC001", "error", "declared line emissions differ from the recomputed figure"),

@@ -306,11 +306,56 @@ _DENSITY = _dec(
     False, "fuel density in kg/L, when the quantity's unit and the factor's differ (UNIT002)", True
 )
 
+
+def _list_of(specs: Mapping[str, FieldSpec], doc: str) -> FieldSpec:
+    """A required array of 1..10,000 objects of ``specs``."""
+    return FieldSpec(
+        v_list_of(specs, 1, 10_000),
+        True,
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10_000,
+            "items": _obj_schema(specs, {}),
+            "description": doc,
+        },
+    )
+
+
 SHIPMENT_SPECS: Final[dict[str, FieldSpec]] = {
     "shipment_ref": _bytes32(True, "shipment reference hash"),
     "mass_t": _dec(True, "shipment mass in tonnes"),
     "distance_km": _dec(True, "distance the shipment travelled on this trip (km)"),
 }
+SITE_CUSTOMER_SPECS: Final[dict[str, FieldSpec]] = {
+    "shipment_ref": _bytes32(
+        True,
+        "salted reference the operator and this customer agreed for the customer's goods at "
+        "the site (the customer's site_share or storage line carries the same)",
+    ),
+    "amount": _dec(True, "this customer's amount of the allocation basis"),
+}
+SITE_ALLOCATION_SPECS: Final[dict[str, FieldSpec]] = {
+    "allocation_basis": _enum(ALLOCATION_BASES, True, "what the amounts measure"),
+    "site_amount": _dec(True, "the whole site's amount of the basis", positive=True),
+    "customers": _list_of(
+        SITE_CUSTOMER_SPECS, "customers' amounts; together at most the site's amount"
+    ),
+}
+_SITE_ALLOCATION = FieldSpec(
+    v_object(SITE_ALLOCATION_SPECS),
+    False,
+    {
+        **_obj_schema(SITE_ALLOCATION_SPECS, {}),
+        "description": "a site operator's allocation of this site energy to its customers "
+        "(to match their site_share lines; does not change the line's figures)",
+    },
+)
+_CUSTOMER_SHIP = _bytes32(
+    False,
+    "salted reference agreed with the site operator (0x + 64 hex), to match its site_allocation",
+)
+
 MARKET_SPECS: Final[dict[str, FieldSpec]] = {
     "instrument": _enum(INSTRUMENTS, True, "contractual instrument claimed"),
     "factor_id": _factor(True, "factor of the instrument (e.g. 0 for certified renewables)"),
@@ -326,6 +371,7 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "density_kg_per_l": _DENSITY,
         "arrangement": _enum(ARRANGEMENTS, False, "defaults to own (scope 1)"),
         "shipment_ref": _SHIP,
+        "site_allocation": _SITE_ALLOCATION,
     },
     "trip": {
         "quantity": _QTY,
@@ -335,17 +381,9 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "density_kg_per_l": _DENSITY,
         "arrangement": _ARR,
         "vehicle": _text(False, "vehicle id or plate"),
-        "shipments": FieldSpec(
-            v_list_of(SHIPMENT_SPECS, 1, 10_000),
-            True,
-            {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 10_000,
-                "items": _obj_schema(SHIPMENT_SPECS, {}),
-                "description": "shipments on the trip; the trip's emissions are allocated "
-                "among them by tonne-km",
-            },
+        "shipments": _list_of(
+            SHIPMENT_SPECS,
+            "shipments on the trip; the trip's emissions are allocated among them by tonne-km",
         ),
     },
     "transport": {
@@ -375,12 +413,14 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         ),
         "td_factor_id": _factor(False, "transmission & distribution losses factor (cat. 3)"),
         "wtt_factor_id": _factor(False, "upstream (WTT) factor of generation (cat. 3)"),
+        "site_allocation": _SITE_ALLOCATION,
     },
     "heat": {
         "quantity": _QTY,
         "unit": _enum(("kWh", "MWh", "GJ", "MJ"), True, "quantity unit"),
         "factor_id": _factor(True, "purchased heat/steam factor id"),
         "wtt_factor_id": _WTT,
+        "site_allocation": _SITE_ALLOCATION,
     },
     "refrigerant": {
         "gas": FieldSpec(
@@ -408,6 +448,7 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "days": _dec(True, "days stored"),
         "factor_id": _factor(True, "storage intensity factor (kgCO2e/m3day or /palletday)"),
         "arrangement": _ARR,
+        "shipment_ref": _CUSTOMER_SHIP,
     },
     "site_share": {
         "quantity": _QTY,
@@ -417,6 +458,7 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "customer_amount": _dec(True, "the reporting customer's amount of the basis"),
         "site_amount": _dec(True, "the whole site's amount of the basis", positive=True),
         "arrangement": _ARR,
+        "shipment_ref": _CUSTOMER_SHIP,
     },
     "spend": {
         "amount": _dec(True, "spend amount"),
