@@ -81,9 +81,17 @@ def test_the_scenario_runs_from_nothing_in_under_two_minutes(demo: DemoRun) -> N
         assert Path(c["document"]).is_file()
 
     # the carrier's scope 1 is the shipper's Scope 3 cat. 4 for the shared shipments
-    assert "1 overlap (carrier-shipper)" in out
-    assert s["overlaps"] == {"shipper": 1, "carrier": 1, "warehouse": 0}
+    assert "2 overlaps. carrier-shipper" in out
+    assert s["overlaps"] == {"shipper": 2, "carrier": 1, "warehouse": 1}
     assert s["overlap"]["shipments"] > 2000 and s["overlap"]["overlap_kgco2e"] > 0
+    # the warehouse's scope 2 site electricity allocated to the shipper by pallet-days is the
+    # shipper's Scope 3 cat. 4 site_share: one salted site ref, about the same kg both sides
+    site = s["site_overlap"]
+    assert "warehouse-shipper: site electricity allocated by pallet-days" in out
+    assert site["shipments"] == 1 and site["overlap_kgco2e"] > 100_000
+    kg = {role: float(v) for role, v in site["parties"].items()}
+    assert set(kg) == {"warehouse", "shipper"}
+    assert abs(kg["warehouse"] - kg["shipper"]) < 0.01 * kg["shipper"]
 
     # the electric-truck project: agreed, attested, allocated, cited, paid
     settlement = s["settlement"]

@@ -1,8 +1,9 @@
 """``carbonledger demo``: a whole supply-chain scenario on a fresh embedded chain, end to end.
 
 A shipper, a carrier, a warehouse operator and an auditor join; the standard is published;
-each firm files a year-one footprint from generated (seeded) activity data; the carrier's and
-the shipper's overlap is found; they agree an electric-truck project with cost shares; the
+each firm files a year-one footprint from generated (seeded) activity data; the overlaps are
+found (the carrier's and the shipper's shipments, the warehouse's site electricity allocated to
+the shipper); the carrier and the shipper agree an electric-truck project with cost shares; the
 auditor attests its reduction; year-two reduction claims cite the allocations; payments settle
 it; the auditor verifies every firm's history with the independent verifier. See docs/demo.md.
 """
@@ -69,6 +70,14 @@ def _tonnes(kg: int) -> str:
     return f"{kg / 1000:,.1f} t"
 
 
+def _overlap_facts(o: dict[str, Any], scenario: Any) -> dict[str, Any]:
+    return {
+        "shipments": o["shipments"],
+        "overlap_kgco2e": o["overlap_kgco2e"],
+        "parties": {_role(scenario, p["firm"]): p["kgco2e"] for p in o["parties"]},
+    }
+
+
 def _facts(out: Any, scenario: Any, elapsed: float) -> dict[str, Any]:
     """The summary as data (also written to ``demo-summary.json`` in the data directory)."""
     s, o = out.settlement, out.overlap
@@ -91,11 +100,8 @@ def _facts(out: Any, scenario: Any, elapsed: float) -> dict[str, Any]:
             for c in out.claims
         ],
         "overlaps": {r: len(v) for r, v in out.overlaps.items()},
-        "overlap": {
-            "shipments": o["shipments"],
-            "overlap_kgco2e": o["overlap_kgco2e"],
-            "parties": {_role(scenario, p["firm"]): p["kgco2e"] for p in o["parties"]},
-        },
+        "overlap": _overlap_facts(o, scenario),
+        "site_overlap": _overlap_facts(out.site_overlap, scenario),
         "settlement": {
             "settlement_id": s["settlement_id"],
             "status": s["status"],
@@ -151,18 +157,21 @@ def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: 
             for c in out.claims
         ),
     )
-    o = out.overlap
-    warehouse = len(out.overlaps.get("warehouse", []))
-    table.add_row(
-        "overlaps",
-        f"1 overlap (carrier-shipper): {o['shipments']:,} shared shipments, "
-        f"{o['overlap_kgco2e']:,} kg CO2e counted by both\n"
-        + "\n".join(
+    o, site = out.overlap, out.site_overlap
+
+    def counted(overlap: dict[str, Any]) -> str:
+        return "\n".join(
             f"{_role(scenario, p['firm'])} counts {float(p['kgco2e']):,.0f} kg in "
             f"{'+'.join(p['counted_in'])}; default share {p['default_share_bps']:,} bps"
-            for p in o["parties"]
+            for p in overlap["parties"]
         )
-        + f"\nwarehouse: {warehouse} overlaps (site energy carries no shipment refs)",
+
+    table.add_row(
+        "overlaps",
+        f"2 overlaps. carrier-shipper: {o['shipments']:,} shared shipments, "
+        f"{o['overlap_kgco2e']:,} kg CO2e counted by both\n{counted(o)}\n"
+        f"warehouse-shipper: site electricity allocated by pallet-days, "
+        f"{site['overlap_kgco2e']:,} kg CO2e counted by both\n{counted(site)}",
     )
     s = out.settlement
     shares = [p["share_bps"] for p in s["parties"]]

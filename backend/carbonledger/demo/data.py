@@ -13,6 +13,10 @@ The supply chain (东部沿海, the Yangtze River Delta):
   notes) with each shipment's tonne-km; the shipper reports the same shipments as purchased
   transport (Scope 3 category 4) with the carrier's disclosed fleet intensity; both write
   ``shipment_ref = keccak256(pair_salt || waybill)`` with a salt agreed between the two;
+* the warehouse operator reports its site's electricity month by month, and allocates each
+  month's figure to the shipper by pallet-days (``site_allocation``); the shipper reports
+  its share as a ``site_share`` line (Scope 3 category 4); both carry
+  ``keccak256(site_salt || "site:LINGANG-DC1:<year>")`` with a salt of their own pair;
 * year two: the carrier runs part of the lane's trips with electric heavy trucks charged with
   green electricity (绿电, certificates), the project the two partners co-finance.
 
@@ -311,6 +315,7 @@ class Scenario:
     fleet: Fleet
     pair_salt: bytes  # agreed between the carrier and the shipper; never sent anywhere
     standard: Standard
+    site_salt: bytes = b""  # agreed between the warehouse operator and the shipper
     footprints: dict[str, dict[str, Any]] = field(default_factory=dict)
     carrier_lines_y2: list[dict[str, Any]] = field(default_factory=list)
     shipper_lines_y2: list[dict[str, Any]] = field(default_factory=list)
@@ -339,6 +344,11 @@ class Scenario:
     @property
     def e_truck_trips(self) -> int:
         return len(self.fleet.electrified)
+
+    def site_ref(self, year: int) -> str:
+        """The warehouse operator's and the shipper's salted ref of the shipper's pallets at
+        the Lingang site in ``year``."""
+        return salted_ref(self.site_salt, f"site:LINGANG-DC1:{year}")
 
     def shared_shipments(self) -> int:
         return sum(1 for _, s in self.fleet.shipments if s.customer == "shipper")
@@ -490,6 +500,19 @@ def _intensity_factor(year: int, value: Decimal, source: str) -> dict[str, Any]:
     }
 
 
+def _pallet_days_allocation(sc: Scenario, month: int) -> dict[str, Any]:
+    """A month of the site's electricity allocated to the shipper by its pallet-days (the
+    operator's monthly statement: the same average occupancy every day)."""
+    days = int(_month_end(YEAR_ONE, month)[8:])
+    site = sc.site_pallet_days // 365 * days
+    shipper = sc.shipper_pallet_days // 365 * days
+    return {
+        "allocation_basis": "pallet_days",
+        "site_amount": str(site),
+        "customers": [{"shipment_ref": sc.site_ref(YEAR_ONE), "amount": str(shipper)}],
+    }
+
+
 def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
     """Generate the year-one footprints and the year-two activity of the three firms."""
     if shipments < 20:
@@ -500,6 +523,8 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
     pair_salt = rng.randbytes(32)
     salts = {"shipper": pair_salt, **{c: rng.randbytes(32) for c in OTHER_CUSTOMERS}}
     sc = Scenario(seed, people, fleet, pair_salt, standard)
+    # its own generator: the main one's draws (and so every other figure) stay as they were
+    sc.site_salt = random.Random(f"{seed}:warehouse-shipper").randbytes(32)
 
     # --- the warehouse operator (上海临港仓储): site energy, Shanghai is on the East China grid
     wh = people["warehouse"]
@@ -517,6 +542,7 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
             "factor_id": GRID_EAST,
             "date": _month_end(YEAR_ONE, m),
             "note": "临港仓库 电表 site meter (cold rooms, lighting, electric forklifts)",
+            "site_allocation": _pallet_days_allocation(sc, m),
         }
         for m, kwh in enumerate(wh_kwh, start=1)
     ]
@@ -669,6 +695,7 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
         "allocation_basis": "pallet_days",
         "customer_amount": str(sc.shipper_pallet_days),
         "site_amount": str(sc.site_pallet_days),
+        "shipment_ref": sc.site_ref(YEAR_ONE),
         "note": "上海临港仓储 pallet-days share, figures from the operator's statement",
     }
     s_doc = _envelope("footprint", f"szjm-{YEAR_ONE}-footprint", shipper, YEAR_ONE, standard, "AR5")
@@ -732,5 +759,11 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
         _transport_line(t, s, YEAR_TWO, sc.shipper_factor_y2["id"], pair_salt)
         for t, s in fleet.shipments
         if s.customer == "shipper"
-    ] + [{**site_share, "id": f"CAT4-LINGANG-WAREHOUSE-{YEAR_TWO}"}]
+    ] + [
+        {
+            **site_share,
+            "id": f"CAT4-LINGANG-WAREHOUSE-{YEAR_TWO}",
+            "shipment_ref": sc.site_ref(YEAR_TWO),
+        }
+    ]
     return sc

@@ -59,6 +59,7 @@ class Outcome:
     claims: list[ClaimRow] = field(default_factory=list)
     overlaps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     overlap: dict[str, Any] = field(default_factory=dict)
+    site_overlap: dict[str, Any] = field(default_factory=dict)
     proposal: dict[str, Any] = field(default_factory=dict)
     settlement: dict[str, Any] = field(default_factory=dict)
     expected_reduction: int = 0
@@ -184,21 +185,30 @@ class Run:
     def overlaps(self) -> None:
         for role in FIRM_ORDER:
             self.out.overlaps[role] = self.clients[role].overlaps()
-        carrier, shipper = self.sc.members["carrier"], self.sc.members["shipper"]
-        found = [o for o in self.out.overlaps["carrier"] if o["partner"] == shipper.address]
-        _expect(len(found) == 1, f"expected one carrier-shipper overlap, found {len(found)}")
-        self.out.overlap = found[0]
-        mirrored = [o for o in self.out.overlaps["shipper"] if o["partner"] == carrier.address]
-        _expect(
-            [o["overlap_id"] for o in mirrored] == [found[0]["overlap_id"]],
-            "the shipper does not see the same overlap",
-        )
-        o = found[0]
+        o = self.out.overlap = self._the_overlap("carrier", "shipper")
         self.say(
             f"overlap: {o['shipments']} shared shipments, {o['overlap_kgco2e']:,} kg CO2e both "
             f"count; default split {[p['default_share_bps'] for p in o['parties']]} bps"
         )
+        # the warehouse's site electricity allocated to the shipper is its site_share line
+        site = self.out.site_overlap = self._the_overlap("warehouse", "shipper")
+        self.say(
+            f"overlap: the warehouse's site electricity allocated to the shipper, "
+            f"{site['overlap_kgco2e']:,} kg CO2e both count"
+        )
         self._lap("overlaps found")
+
+    def _the_overlap(self, role: str, partner: str) -> dict[str, Any]:
+        """The one overlap ``role`` has with ``partner``, which the partner sees too."""
+        address = {r: self.sc.members[r].address for r in (role, partner)}
+        found = [o for o in self.out.overlaps[role] if o["partner"] == address[partner]]
+        _expect(len(found) == 1, f"expected one {role}-{partner} overlap, found {len(found)}")
+        mirrored = [o for o in self.out.overlaps[partner] if o["partner"] == address[role]]
+        _expect(
+            [o["overlap_id"] for o in mirrored] == [found[0]["overlap_id"]],
+            f"the {partner} does not see the {role}'s overlap",
+        )
+        return found[0]
 
     def settle(self) -> None:
         carrier, shipper = self.clients["carrier"], self.clients["shipper"]
