@@ -200,3 +200,20 @@ def _jcs(value: Any) -> bytes:
 
 
 _SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"lines": [{"id": "a"}, {"qty": 2**60}]}, "$.lines[1].qty: integer outside the I-JSON"),
+        ({"a": {"b": [1, JsonFloat("0.5")]}}, "$.a.b[1]: binary floating-point"),
+        ({"a": [{1: "x"}]}, "$.a[0]: object key 1 is not a string"),
+        ({"a": {"b": b"raw"}}, "$.a.b: bytes has no JSON form"),
+    ],
+)
+def test_a_value_without_a_canonical_form_is_refused_naming_where_it_is(
+    value: object, message: str
+) -> None:
+    with pytest.raises(CanonicalizationError) as info:
+        canonical_bytes(value)
+    assert str(info.value).startswith(message)

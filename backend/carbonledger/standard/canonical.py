@@ -117,7 +117,46 @@ except ImportError:  # pragma: no cover - msgspec is a declared dependency
 
 
 def _needs_utf16_sort(key: str) -> bool:
-    return any(ord(ch) >= 0xE000 for ch in key)
+    return not key.isascii() and any(ord(ch) >= 0xE000 for ch in key)
+
+
+class _Invalid(Exception):
+    """Something :func:`_check` refuses; it is run again to say where and why."""
+
+
+def _scan(value: Any) -> bool:
+    """:func:`_check` without building the paths (the common case: nothing is wrong)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return False
+    if kind is int:
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise _Invalid
+        return False
+    if kind is dict:
+        special = False
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Invalid
+            if _needs_utf16_sort(key) or _scan(item):
+                special = True
+        return special
+    if kind is list or kind is tuple:
+        special = False
+        for item in value:
+            if _scan(item):
+                special = True
+        return special
+    raise _Invalid
+
+
+def _checked(value: Any) -> bool:
+    """True when some object needs UTF-16 key sorting; :class:`CanonicalizationError` naming
+    the path when ``value`` has no canonical form."""
+    try:
+        return _scan(value)
+    except _Invalid:
+        return _check(value, "$")  # raises, with the path
 
 
 def _check(value: Any, path: str) -> bool:
@@ -184,7 +223,7 @@ def canonical_bytes(model_or_obj: Any) -> bytes:
     and strings that are not valid Unicode (lone surrogates).
     """
     obj = _to_plain(model_or_obj)
-    special = _check(obj, "$")
+    special = _checked(obj)
     try:
         if special:
             return _encode_presorted(_utf16_sorted(obj)).encode("utf-8")
