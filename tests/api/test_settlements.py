@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from typer.testing import CliRunner
+from web3._utils.events import get_event_data
 
 from carbonledger.cli.main import app
 from carbonledger.client import ApiError, LedgerClient
+from carbonledger.indexer import RawLog, _jsonable
 from tests.api.conftest import Api, as_bytes
 from tests.api.partners import Partners, partners, reduction_document
 
@@ -241,3 +243,21 @@ def test_the_cli_proposes_and_signs(api: Api, pair: Partners, tmp_path: Path) ->
         )
         assert signed.exit_code == 0, signed.output
     assert "agreed" in signed.stdout
+
+
+def test_the_indexer_decodes_every_log_as_web3_does(api: Api) -> None:
+    """Runs last in this module: by now the chain holds every kind of event the flows emit
+    (admissions, claims, checks, settlements with their struct-typed terms, payments)."""
+    decoder = api.services.indexer.decoder
+    logs = api.chain.w3.eth.get_logs({"fromBlock": 0, "address": list(decoder.addresses)})
+    names = set()
+    for log in logs:
+        raw = RawLog.from_web3(log)
+        found = decoder.events[(raw.address, raw.topics[0])]
+        reference = _jsonable(dict(get_event_data(api.chain.w3.codec, found.abi, log)["args"]))
+        assert decoder.decode(raw) == (found.contract, found.name, reference)
+        names.add(found.name)
+    assert {
+        "MemberAdmitted", "ClaimSubmitted", "ClaimChecked", "SettlementProposed",
+        "SettlementAgreed", "AllocationCited", "PaymentRecorded",
+    } <= names  # fmt: skip

@@ -119,6 +119,21 @@ class JsonRpc:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=60)
+            return self._client
+
+    def request(self, method: str, params: Sequence[Any]) -> Any:
+        """One JSON-RPC call's ``result`` (the node's JSON, unformatted); needs an HTTP
+        endpoint (:attr:`url`)."""
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        answer = self._http().post(str(self.url), json=body).json()
+        if "error" in answer:
+            raise ChainError(f"{method} failed: {answer['error']}")
+        return answer.get("result")
+
     def eth_calls(
         self, calls: Sequence[dict[str, Any]], block: BlockIdentifier = "latest"
     ) -> list[bytes]:
@@ -134,11 +149,7 @@ class JsonRpc:
             }
             for i, c in enumerate(calls)
         ]
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(timeout=60)
-            client = self._client
-        answers = client.post(str(self.url), json=body[0] if len(body) == 1 else body).json()
+        answers = self._http().post(str(self.url), json=body[0] if len(body) == 1 else body).json()
         if isinstance(answers, dict):
             answers = [answers]
         by_id = {a.get("id"): a for a in answers}
