@@ -2,6 +2,7 @@
 
     uv run python scripts/bench.py [--claims N] [--firms F] [--mode single|batch ...]
                                    [--batch-size B] [--request-size R] [--no-settlements]
+    uv run python scripts/bench.py --request-path [--claims N] [--profile FILE]
 
 Starts its own anvil on a free port (never 8545); see ``carbonledger.bench`` for what is
 measured and how. Figures: docs/performance.md.
@@ -10,6 +11,7 @@ measured and how. Figures: docs/performance.md.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from carbonledger import bench
 
@@ -26,7 +28,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="client threads (= firms)")
     parser.add_argument("--verify-repeat", type=int, default=3)
     parser.add_argument("--no-settlements", action="store_true", help="skip the gas report")
+    parser.add_argument(
+        "--request-path",
+        action="store_true",
+        help="time ClaimService.submit_many alone (no HTTP, no worker, no indexer)",
+    )
+    parser.add_argument("--profile", type=Path, help="with --request-path: cProfile output")
     args = parser.parse_args(argv)
+    if args.request_path:
+        n, seconds = bench.request_path(
+            args.claims, firms=args.firms, request_size=args.request_size, profile=args.profile
+        )
+        print(
+            f"request path (submit_many, {args.request_size} per call, one thread): {n} claims "
+            f"in {seconds:.2f} s, {seconds / n * 1000:.2f} ms per claim, "
+            f"{n / seconds:,.0f} claims/s"
+        )
+        return
     result = bench.run(
         args.claims,
         firms=args.firms,

@@ -25,6 +25,7 @@ an upper bound).
 from __future__ import annotations
 
 import copy
+import cProfile
 import json
 import os
 import resource
@@ -56,12 +57,17 @@ from carbonledger.chain.deploy import deploy_contracts
 from carbonledger.chain.manifest import Deployment, write_manifest
 from carbonledger.chain.node import AnvilNode, find_anvil, free_port
 from carbonledger.chain.sender import TxSender
-from carbonledger.chain.typed_data import claim_id
+from carbonledger.chain.typed_data import claim_id, claim_typed_data, sign_typed_data
+from carbonledger.claims import build_claim
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
+from carbonledger.services.claims import Submission
 from carbonledger.services.container import Services, bootstrap_chain, build_services
+from carbonledger.services.errors import ServiceError
+from carbonledger.standard import parse_claim
 from carbonledger.store.claims import CHECKED, REFUSED, claims
 from carbonledger.store.db import chain_events
+from carbonledger.vault import VaultKeyPair
 from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
 
 ROOT = DEFAULT_PROJECT_ROOT
@@ -478,6 +484,74 @@ def run(
         result.settlement_gas = settlement_gas()
     result.peak_rss_mb = rss_mb()
     return result
+
+
+def request_path(
+    n: int = 500,
+    *,
+    firms: int = 8,
+    request_size: int = 100,
+    profile: Path | None = None,
+) -> tuple[int, float]:
+    """The request path alone: :meth:`ClaimService.submit_many` called in this thread, no
+    HTTP, the anchoring worker and the indexer not running (what the claims cost before any
+    chain work). ``n`` claims signed beforehand, ``request_size`` per call, firm by firm;
+    ``profile`` writes a cProfile of the timed part there. Returns (claims, seconds)."""
+    with tempfile.TemporaryDirectory(prefix="carbonledger-bench-") as tmp:
+        workdir = Path(tmp)
+        with embedded_chain(workdir) as node:
+            w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+            artifacts = load_artifacts(ROOT)
+            deployment = deploy_contracts(
+                w3, ANVIL_DEV_KEY_0, artifacts, sources_hash=sources_hash(ROOT)
+            )
+            accounts = admit_firms(w3, deployment, artifacts, firms)
+            data_dir = workdir / "service"
+            data_dir.mkdir()
+            settings = Settings(data_dir=data_dir, project_root=ROOT, submit_wait=0)
+            services = build_services(settings, w3, deployment, artifacts)
+            try:
+                bootstrap_chain(services)
+                services.indexer.catch_up()
+                service = services.claims
+                version = services.ledger.standard_version_of(services.standard.content_hash)
+                domain = services.ledger.domain()
+                deadline = int(time.time()) + DEADLINE
+                requests: list[list[Submission]] = []
+                for i, account in enumerate(accounts):
+                    services.vault.register_reader_key(
+                        account.address, VaultKeyPair.generate().public_key
+                    )
+                    count = n // firms + (1 if i < n % firms else 0)
+                    items = []
+                    for nonce, raw in enumerate(documents(account.address, "path", count)):
+                        claim = build_claim(
+                            parse_claim(raw), services.standard, standard_version=version,
+                            nonce=nonce, deadline=deadline,
+                        )  # fmt: skip
+                        signature = sign_typed_data(
+                            bytes(account.key), claim_typed_data(domain, claim)
+                        )
+                        items.append(Submission(raw, signature, nonce, deadline))
+                    requests += [
+                        items[k : k + request_size] for k in range(0, len(items), request_size)
+                    ]
+                profiler = cProfile.Profile() if profile is not None else None
+                started = time.perf_counter()
+                if profiler is not None:
+                    profiler.enable()
+                results = [r for batch in requests for r in service.submit_many(batch, None)]
+                if profiler is not None:
+                    profiler.disable()
+                seconds = time.perf_counter() - started
+                if profiler is not None and profile is not None:
+                    profiler.dump_stats(profile)
+                refused = [r for r in results if isinstance(r, ServiceError)]
+                if refused:
+                    raise RuntimeError(f"{len(refused)} claims were refused, e.g. {refused[0]}")
+                return len(results), seconds
+            finally:
+                services.stop()
 
 
 def render(result: BenchResult) -> str:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from carbonledger.chain.typed_data import claim_id as compute_id
 from carbonledger.client import LedgerClient
+from carbonledger.services.claims import Submission
+from carbonledger.services.errors import Conflict, NotFound, ServiceError
+from carbonledger.standard import document_hash, parse_claim
+from carbonledger.store.claims import ClaimRow
+from carbonledger.verify.core import SECP256K1_N
 from tests.api.conftest import Api, as_bytes, example
 
 DEADLINE = 7 * 24 * 3600
@@ -91,3 +101,96 @@ def test_a_batch_for_another_firm_is_refused_item_by_item(api: Api) -> None:
     item = _signed(other_client, raw, 0, chain)
     answer = client.request("POST", "/claims/batch", json={"claims": [item]})
     assert answer["results"][0]["error"]["status"] == 403
+
+
+def _firm_with_claims(
+    api: Api, name: str, count: int
+) -> tuple[LocalAccount, LedgerClient, list[Submission]]:
+    """A new firm, logged in, and ``count`` claims it signed (the next nonces)."""
+    firm = api.admit(name)
+    client = api.client(firm)
+    chain = client.chain()
+    first = client.next_nonce()
+    deadline = int(time.time()) + DEADLINE
+    items = []
+    for i in range(count):
+        raw = as_bytes(example("carrier_footprint.json", client.address))
+        signature = client.sign_claim(raw, nonce=first + i, deadline=deadline, chain=chain)
+        items.append(Submission(raw, signature, first + i, deadline))
+    return firm, client, items
+
+
+def _id(item: ClaimRow | ServiceError) -> str:
+    assert isinstance(item, ClaimRow), item
+    return item.claim_id
+
+
+def test_a_batch_whose_storage_fails_stores_none_of_its_claims(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firm, client, items = _firm_with_claims(api, "All Or Nothing Transport", 3)
+    services = api.services
+
+    def failing(*_: Any) -> list[bool]:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.vault, "add_new", failing)
+        with pytest.raises(RuntimeError, match="disk is full"):
+            services.claims.submit_many(items, caller=firm.address)
+    # nothing of the batch is left: no outbox row, no document, no nonce used
+    assert services.store.max_nonce(firm.address) is None
+    assert client.next_nonce() == items[0].nonce
+    results = services.claims.submit_many(items, caller=firm.address)
+    ids = [_id(r) for r in results]
+    _wait_checked(client, ids)
+    assert [client.document(i) for i in ids] == [s.document for s in items]
+
+
+def test_a_claim_another_request_stores_meanwhile_is_refused_and_the_others_stored(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firm, client, items = _firm_with_claims(api, "Racing Road Haulage", 3)
+    services = api.services
+    store_many = services.store.add_many
+    raced: list[str] = []
+
+    def racing(values: Sequence[dict[str, Any]], conn: Any) -> list[ClaimRow | None]:
+        if not raced:  # between this request's checks and its write, another stores item 0
+            raced.append(values[0]["claim_id"])
+            services.store.add(values[0])
+        return store_many(values, conn)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.store, "add_many", racing)
+        results = services.claims.submit_many(items, caller=firm.address)
+    assert isinstance(results[0], Conflict) and "already been submitted" in str(results[0])
+    assert raced == [
+        "0x" + compute_id(firm.address, document_hash(parse_claim(items[0].document))).hex()
+    ]
+    # the refused item wrote nothing: the other request stored its row, not a document
+    with pytest.raises(NotFound):
+        services.claims.read_document(raced[0])
+    ids = [raced[0], _id(results[1]), _id(results[2])]
+    _wait_checked(client, ids)
+    assert [client.document(i) for i in ids[1:]] == [s.document for s in items[1:]]
+
+
+def test_a_malleated_high_s_signature_the_ledger_would_refuse_is_refused_with_401(
+    api: Api,
+) -> None:
+    firm = api.admit("Malleable Motors")
+    client = api.client(firm)
+    raw = as_bytes(example("carrier_footprint.json", firm.address))
+    good = _signed(client, raw, client.next_nonce(), client.chain())
+    signature = bytes.fromhex(good["signature"][2:])
+    # the same signer's other signature over the same digest: (r, n - s, v flipped); the
+    # ledger takes only the low-s one, as OpenZeppelin's ECDSA does
+    s = int.from_bytes(signature[32:64], "big")
+    high = signature[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - signature[64]])
+    items = [{**good, "signature": "0x" + high.hex()}, good]
+    answer = client.request("POST", "/claims/batch", json={"claims": items})
+    refused, accepted = answer["results"]
+    assert refused["error"]["status"] == 401 and "lower half" in refused["error"]["detail"]
+    assert accepted["claim"]["nonce"] == good["nonce"]
+    _wait_checked(client, [accepted["claim"]["claim_id"]])

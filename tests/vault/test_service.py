@@ -25,6 +25,7 @@ from carbonledger.vault import (
     VaultAccessDenied,
     VaultError,
     VaultKeyPair,
+    VaultRepository,
     WrongReaderKey,
     crypto,
     open_envelope,
@@ -323,3 +324,66 @@ def test_the_owner_moves_its_own_access_to_a_new_key_with_the_old_one(
     wrapped = rewrap_for(rotated.public_key, vault.get(owner.name, DOC), owner.keys.private_key)
     vault.grant(owner.name, DOC, owner.name, rotated.public_key, wrapped)
     assert open_envelope(vault.get(owner.name, DOC), rotated.private_key) == CONTENT
+
+
+class CountingAuditors:
+    """An auditor directory that counts how often it is asked."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self.asked = 0
+
+    def auditors(self) -> tuple[str, ...]:
+        self.asked += 1
+        return self.names
+
+
+def test_documents_sealed_with_one_resolver_ask_for_the_auditors_once(
+    repository: VaultRepository, owner: Reader, auditor: Reader
+) -> None:
+    directory = CountingAuditors(auditor.name)
+    vault = EvidenceVault(repository, auditors=directory)
+    for who in (owner, auditor):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    keys = vault.reader_keys()
+    sealed = [vault.seal(owner.name, f"doc-{i}", CONTENT, keys=keys) for i in range(5)]
+    assert directory.asked == 1
+    assert vault.add_new(sealed) == [True] * 5
+    for item in sealed:
+        envelope = vault.get(auditor.name, item.document.document_id)
+        assert open_envelope(envelope, auditor.keys.private_key) == CONTENT
+    vault.put(owner.name, "alone", CONTENT)  # without a resolver: asked again, per document
+    assert directory.asked == 2
+
+
+def test_sealing_stores_nothing_until_the_documents_are_added(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    sealed = vault.seal(owner.name, DOC, CONTENT, readers=[partner.name])
+    assert {g.reader for g in sealed.grants} >= {owner.name, partner.name}
+    with pytest.raises(DocumentNotFound):
+        vault.get(owner.name, DOC)
+    assert vault.add_new([sealed]) == [True]
+    assert open_envelope(vault.get(partner.name, DOC), partner.keys.private_key) == CONTENT
+
+
+def test_adding_documents_keeps_a_stored_one_as_it_is_and_stores_the_others(
+    vault: EvidenceVault, owner: Reader, partner: Reader
+) -> None:
+    vault.put(owner.name, DOC, CONTENT)
+    again = vault.seal(owner.name, DOC, b"another content", readers=[partner.name])
+    other = vault.seal(owner.name, "other", b"other content")
+    twice = vault.seal(owner.name, "twice", b"first")
+    assert vault.add_new([again, other, twice, vault.seal(owner.name, "twice", b"second")]) == [
+        False, True, True, False,
+    ]  # fmt: skip
+    assert open_envelope(vault.get(owner.name, DOC), owner.keys.private_key) == CONTENT
+    with pytest.raises(VaultAccessDenied):  # nothing of the refused item: not its grants
+        vault.get(partner.name, DOC)
+    assert open_envelope(vault.get(owner.name, "other"), owner.keys.private_key) == b"other content"
+    assert open_envelope(vault.get(owner.name, "twice"), owner.keys.private_key) == b"first"
+
+
+def test_sealing_for_a_reader_without_a_key_says_so(vault: EvidenceVault, owner: Reader) -> None:
+    with pytest.raises(UnknownReader):
+        vault.seal(owner.name, DOC, CONTENT, readers=["0xNobody"], keys=vault.reader_keys())

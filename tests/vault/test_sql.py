@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from carbonledger.vault import (
+    DocumentNotFound,
     EvidenceVault,
     SqlVaultRepository,
     StaticAuditors,
@@ -72,3 +75,21 @@ def test_documents_and_grants_survive_reopening_the_database(tmp_path: Path) -> 
     assert open_envelope(late_envelope, late.keys.private_key) == CHINESE.encode()
     assert vault.record(firm.name, "报告.pdf").created_at.tzinfo is not None
     second.engine.dispose()
+
+
+def test_documents_added_in_a_transaction_that_rolls_back_are_not_stored(tmp_path: Path) -> None:
+    repo = SqlVaultRepository.from_url(f"sqlite:///{tmp_path / 'vault.db'}")
+    firm = reader("0xFirm")
+    vault = EvidenceVault(repo)
+    vault.register_reader_key(firm.name, firm.keys.public_key)
+    sealed = [vault.seal(firm.name, name, ENGLISH.encode()) for name in ("a", "b")]
+    with pytest.raises(RuntimeError), repo.engine.begin() as conn:
+        assert vault.add_new(sealed, conn) == [True, True]
+        raise RuntimeError("the caller's other writes failed")
+    for name in ("a", "b"):
+        with pytest.raises(DocumentNotFound):
+            vault.get(firm.name, name)
+    with repo.engine.begin() as conn:
+        assert vault.add_new(sealed, conn) == [True, True]
+    assert open_envelope(vault.get(firm.name, "b"), firm.keys.private_key) == ENGLISH.encode()
+    repo.engine.dispose()

@@ -10,9 +10,16 @@
    signature) and a nonce that is not the next one for the firm;
 4. run the standard checker (a failing claim is still recorded, as failed, with its report);
 5. store the document encrypted in the evidence vault and the claim in the claims table
-   (the outbox): from here on the claim is **accepted** and will reach the chain;
+   (the outbox), in one database transaction: once it commits the claim is **accepted** and
+   will reach the chain; a claim refused at any step leaves nothing in either;
 6. let the anchoring worker relay it and record the checker's outcome, and wait (bounded)
    for both, so the answer usually carries the transaction and block.
+
+:meth:`ClaimService.submit_many` judges each claim of a batch in order exactly as
+:meth:`~ClaimService.submit` does (steps 1-4, each claim against the chain's state and the
+claims accepted before it), then stores all the accepted ones in one transaction (step 5):
+one commit per request instead of two per claim. The chain reads of a request and the
+vault's readers (the auditor set, the readers' keys) are resolved once per request.
 """
 
 from __future__ import annotations
@@ -22,11 +29,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eth_account import Account
 from eth_utils.address import to_checksum_address
 
 from carbonledger.chain.gateway import LedgerGateway, MemberState
-from carbonledger.chain.typed_data import ZERO32, Claim, claim_digest
+from carbonledger.chain.typed_data import ZERO32, Claim
 from carbonledger.chain.typed_data import claim_id as compute_id
 from carbonledger.claims import ClaimMappingError, build_claim
 from carbonledger.services.anchoring import AnchorWorker, claim_to_json
@@ -48,16 +54,15 @@ from carbonledger.standard import (
     document_hash,
     parse_claim,
 )
+from carbonledger.standard import keccak256 as keccak
 from carbonledger.standard.models import ReductionClaim
-from carbonledger.store.claims import ClaimAlreadyStored, ClaimRow, ClaimStore
+from carbonledger.store.claims import ClaimRow, ClaimStore
 from carbonledger.vault import client as vault_client
-from carbonledger.vault.errors import (
-    DocumentAlreadyExists,
-    DocumentNotFound,
-    UnknownReader,
-    VaultAccessDenied,
-)
-from carbonledger.vault.service import EvidenceVault
+from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
+from carbonledger.vault.model import SealedDocument
+from carbonledger.vault.service import EvidenceVault, ReaderKeys
+from carbonledger.verify import abi
+from carbonledger.verify.core import recover_signer
 
 FIRM_ROLE = 1 << 1
 MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
@@ -125,12 +130,24 @@ class _Prepared:
     allocations: dict[str, int] | None
     version: int
     claim: Claim
+    claim_id: bytes  # claim.claim_id, computed once
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """A claim that passed steps 1-4: its outbox row and its sealed document, to store."""
+
+    row: dict[str, Any]
+    document: SealedDocument
+    citing: bool  # its settlement citations were queued, to relay once it is anchored
 
 
 class _Reads:
-    """The chain reads of one request, each made once: the standard's version, a firm's
-    membership and next nonce (then counted here as the request's claims are accepted), and
-    the duplicate check of a claim id (prefetched in one batch by ``submit_many``)."""
+    """The reads of one request, each made once: the standard's version, a firm's
+    membership and next nonce (then counted here as the request's claims are accepted), the
+    duplicate check of a claim id on chain and here (prefetched in one batch each by
+    ``submit_many``; a claim accepted earlier in the request counts as stored), and the
+    vault's readers."""
 
     def __init__(self, service: ClaimService) -> None:
         self.service = service
@@ -138,6 +155,8 @@ class _Reads:
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
+        self.stored_here: dict[str, bool] = {}
+        self.vault_keys: ReaderKeys = service.vault.reader_keys()
 
     def standard_version(self) -> int:
         if self._version is None:
@@ -156,13 +175,19 @@ class _Reads:
             self.claim_status[claim_id] = self.service.ledger.claim_state(claim_id).status
         return self.claim_status[claim_id]
 
+    def is_stored_here(self, claim_id: str) -> bool:
+        if claim_id not in self.stored_here:
+            self.stored_here[claim_id] = self.service.store.get(claim_id) is not None
+        return self.stored_here[claim_id]
+
     def next_nonce(self, firm: str) -> int:
         if firm not in self._nonces:
             self._nonces[firm] = self.service.next_nonce(firm)
         return self._nonces[firm]
 
-    def nonce_used(self, firm: str, nonce: int) -> None:
+    def accepted(self, firm: str, claim_id: str, nonce: int) -> None:
         self._nonces[firm] = nonce + 1
+        self.stored_here[claim_id] = True
 
 
 class ClaimService:
@@ -191,6 +216,7 @@ class ClaimService:
         #: set by the container: settlement allocations for reduction claims citing them
         self.settlements: SettlementCitations | None = None
         self._citing: set[str] = set()  # accepted claims whose citations await relaying
+        self._domain_separator: bytes | None = None
 
     # --- documents ---
     def parse(self, raw: bytes, field: str = "document") -> ClaimDocument:
@@ -231,7 +257,9 @@ class ClaimService:
     # --- submission ---
     def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
         reads = _Reads(self)
-        row = self._accept(self._prepare(submission, caller, reads), reads)
+        (row,) = self._store([self._accept(self._prepare(submission, caller, reads), reads)])
+        if isinstance(row, ServiceError):
+            raise row
         if self.worker is not None and wait > 0:
             row = self.worker.wait_for(row.claim_id, wait) or row
         self._after_anchoring(row)
@@ -242,31 +270,38 @@ class ClaimService:
     ) -> list[ClaimRow | ServiceError]:
         """Each submission as :meth:`submit` takes it, in order; per item its row or the error
         that refused it (the others go on). The chain reads every item needs (the standard's
-        version, each firm's membership and next nonce) are made once for the request, and the
-        duplicate checks against the chain in one JSON-RPC batch."""
+        version, each firm's membership and next nonce) are made once for the request, the
+        duplicate checks against the chain in one JSON-RPC batch and against the claims
+        stored here in one query, and every accepted claim is stored in one transaction."""
         reads = _Reads(self)
-        results: list[ClaimRow | ServiceError | _Prepared] = []
+        results: list[ClaimRow | ServiceError | _Prepared | _Accepted] = []
         for submission in submissions:
             try:
                 results.append(self._prepare(submission, caller, reads))
             except ServiceError as exc:
                 results.append(exc)
-        ids = [r.claim.claim_id for r in results if isinstance(r, _Prepared)]
+        ids = [r.claim_id for r in results if isinstance(r, _Prepared)]
         reads.claim_status.update(
             (state.claim_id, state.status) for state in self.ledger.claim_states(ids)
         )
+        hex_ids = ["0x" + i.hex() for i in ids]
+        stored = self.store.stored_ids(hex_ids)
+        reads.stored_here.update((i, i in stored) for i in hex_ids)
         for i, item in enumerate(results):
             if isinstance(item, _Prepared):
                 try:
                     results[i] = self._accept(item, reads)
                 except ServiceError as exc:
                     results[i] = exc
+        accepted = [(i, r) for i, r in enumerate(results) if isinstance(r, _Accepted)]
+        for (i, _), row in zip(accepted, self._store([r for _, r in accepted]), strict=True):
+            results[i] = row
         if self.worker is not None:
             self.worker.kick()
         deadline = time.monotonic() + wait
         out: list[ClaimRow | ServiceError] = []
         for item in results:
-            assert not isinstance(item, _Prepared)
+            assert isinstance(item, ClaimRow | ServiceError)
             if isinstance(item, ClaimRow) and self.worker is not None and wait > 0:
                 left = max(0.0, deadline - time.monotonic())
                 item = self.worker.wait_for(item.claim_id, left) or item
@@ -274,6 +309,22 @@ class ClaimService:
                 self._after_anchoring(item)
             out.append(item)
         return out
+
+    def _signer(self, claim: Claim, signature: bytes) -> str | None:
+        """Who signed ``claim`` (checksummed), or ``None`` for a signature the ledger would not
+        take (:func:`carbonledger.verify.core.recover_signer`'s rules: 65 bytes, v 27 or 28,
+        low s). The EIP-712 digest is the verifier's: the claim's 16 static words hashed
+        under the ClaimLedger domain, as ``ClaimLedger`` hashes it."""
+        if self._domain_separator is None:
+            domain = self.ledger.domain()
+            self._domain_separator = abi.domain_separator(
+                domain.chain_id, str(domain.verifying_contract), domain.name, domain.version
+            )
+        digest = abi.typed_digest(
+            self._domain_separator, keccak(abi.CLAIM_TYPEHASH + claim_words(claim))
+        )
+        signer = recover_signer(digest, bytes(signature))
+        return None if signer is None else to_checksum_address(signer)
 
     def _prepare(self, submission: Submission, caller: str | None, reads: _Reads) -> _Prepared:
         """Steps 1-2: the document, the struct the firm signed, and who signed it."""
@@ -320,11 +371,14 @@ class ClaimService:
         if member.status == "none":
             raise NotPermitted(f"firm {firm} is not a member of the consortium")
         try:
-            signer = Account._recover_hash(
-                claim_digest(self.ledger.domain(), claim), signature=submission.signature
+            signer = self._signer(claim, submission.signature)
+        except (ValueError, OverflowError):  # a value the struct cannot hold
+            signer = None
+        if signer is None:
+            raise SignatureMismatch(
+                "signature is malformed (65 bytes r, s, v expected, v 27 or 28, s in the lower "
+                "half of the curve order, over a claim the ledger can hold)"
             )
-        except Exception:
-            raise SignatureMismatch("signature is malformed (65 bytes r, s, v expected)") from None
         if signer != member.signing_key:
             raise SignatureMismatch(
                 f"the signature is not firm {firm}'s current key over this claim (signed by "
@@ -334,14 +388,18 @@ class ClaimService:
             raise NotPermitted(f"firm {firm} is {member.status}")
         if not member.roles & FIRM_ROLE:
             raise NotPermitted(f"member {firm} does not have the firm role")
-        return _Prepared(submission, document, firm, baseline, allocations, version, claim)
+        return _Prepared(
+            submission, document, firm, baseline, allocations, version, claim, claim.claim_id
+        )
 
-    def _accept(self, item: _Prepared, reads: _Reads) -> ClaimRow:
-        """Steps 3-5: duplicates and nonce, the check, then storage (accepted from here on)."""
+    def _accept(self, item: _Prepared, reads: _Reads) -> _Accepted:
+        """Steps 3-4: duplicates and nonce, the check, the document sealed for the vault.
+        Nothing is stored here (:meth:`_store` does); the claim counts as accepted for the
+        request's next claims (its nonce used, its id taken)."""
         submission, document, firm, claim = item.submission, item.document, item.firm, item.claim
         baseline, allocations = item.baseline, item.allocations
-        claim_id = "0x" + claim.claim_id.hex()
-        if self.store.get(claim_id) is not None or reads.status_of(claim.claim_id) != "none":
+        claim_id = "0x" + item.claim_id.hex()
+        if reads.is_stored_here(claim_id) or reads.status_of(item.claim_id) != "none":
             raise Conflict(f"claim {claim_id} has already been submitted")
         expected = reads.next_nonce(firm)
         if submission.nonce != expected:
@@ -376,39 +434,70 @@ class ClaimService:
                 [{"field": "citations", "message": "nothing to cite"}],
             )
 
-        # the check, then storage: accepted from here on
+        # the check, and the document encrypted for its readers
         report = check(document, self.standard, baseline=baseline, allocations=allocations)
         if not report.passed:
             citations = []  # a failing claim counts nothing: it does not take the allocation
-        self._store_document(firm, claim_id, submission.document)
+        try:
+            sealed = self.vault.seal(
+                firm,
+                claim_id,
+                submission.document,
+                readers=[self.service_reader],
+                keys=reads.vault_keys,
+            )
+        except UnknownReader as exc:
+            raise Conflict(
+                f"{exc}; register a vault key first (PUT /members/me/vault-key)"
+            ) from None
         if citations:
             assert self.settlements is not None
             self.settlements.queue_citations(citations)
-        try:
-            row = self.store.add(
-                {
-                    "claim_id": claim_id,
-                    "firm": firm,
-                    "kind": document.kind,
-                    "period_start": claim.period_start,
-                    "period_end": claim.period_end,
-                    "standard_version": item.version,
-                    "document_hash": "0x" + claim.document_hash.hex(),
-                    "nonce": claim.nonce,
-                    "deadline": claim.deadline,
-                    "claim": claim_to_json(claim),
-                    "signature": "0x" + bytes(submission.signature).hex(),
-                    "check_passed": report.passed,
-                    "report_hash": "0x" + report.report_hash.hex(),
-                    "report": canonical_bytes(report).decode("utf-8"),
-                }
+        reads.accepted(firm, claim_id, claim.nonce)
+        return _Accepted(
+            row={
+                "claim_id": claim_id,
+                "firm": firm,
+                "kind": document.kind,
+                "period_start": claim.period_start,
+                "period_end": claim.period_end,
+                "standard_version": item.version,
+                "document_hash": "0x" + claim.document_hash.hex(),
+                "nonce": claim.nonce,
+                "deadline": claim.deadline,
+                "claim": claim_to_json(claim),
+                "signature": "0x" + bytes(submission.signature).hex(),
+                "check_passed": report.passed,
+                "report_hash": "0x" + report.report_hash.hex(),
+                "report": canonical_bytes(report).decode("utf-8"),
+            },
+            document=sealed,
+            citing=bool(citations),
+        )
+
+    def _store(self, accepted: Sequence[_Accepted]) -> list[ClaimRow | ServiceError]:
+        """Step 5: the claims into the outbox and their documents into the vault, in order,
+        in one transaction; from its commit on they are accepted. A claim whose id another
+        request stored meanwhile is refused (409) and nothing of it is written; the others
+        are stored all the same. A document already in the vault (left by a crash of a
+        version that stored it apart from its claim) is kept as it is."""
+        if not accepted:
+            return []
+        with self.store.transaction() as conn:
+            rows = self.store.add_many([a.row for a in accepted], conn)
+            self.vault.add_new(
+                [a.document for a, row in zip(accepted, rows, strict=True) if row is not None],
+                conn,
             )
-        except ClaimAlreadyStored as exc:
-            raise Conflict(str(exc)) from None
-        reads.nonce_used(firm, claim.nonce)
-        if citations:
-            self._citing.add(claim_id)
-        return row
+        out: list[ClaimRow | ServiceError] = []
+        for item, row in zip(accepted, rows, strict=True):
+            if row is None:
+                out.append(Conflict(f"claim {item.row['claim_id']} has already been submitted"))
+                continue
+            if item.citing:
+                self._citing.add(row.claim_id)
+            out.append(row)
+        return out
 
     def _after_anchoring(self, row: ClaimRow) -> None:
         if row.claim_id in self._citing and self.settlements is not None:
@@ -432,12 +521,33 @@ class ClaimService:
         on_chain = self.ledger.nonce(firm)
         return on_chain if highest is None else max(on_chain, highest + 1)
 
-    def _store_document(self, firm: str, claim_id: str, plaintext: bytes) -> None:
-        try:
-            self.vault.put(firm, claim_id, plaintext, readers=[self.service_reader])
-        except UnknownReader as exc:
-            raise Conflict(
-                f"{exc}; register a vault key first (PUT /members/me/vault-key)"
-            ) from None
-        except DocumentAlreadyExists:
-            pass  # a retry after a crash between storing the document and the claim
+
+def claim_words(claim: Claim) -> bytes:
+    """The claim's 16 static EIP-712 words, in the order of :data:`abi.CLAIM_TYPE`: the bytes
+    ``ClaimLedger`` hashes, and the verifier reads from calldata
+    (:class:`carbonledger.verify.abi.SignedClaim`). ``ValueError`` / ``OverflowError`` for a
+    value the struct cannot hold."""
+    for value in (claim.document_hash, claim.activity_root, claim.baseline, claim.supersedes):
+        if len(value) != abi.WORD:
+            raise ValueError("a bytes32 field is not 32 bytes")
+    uint = abi.enc_uint
+    return b"".join(
+        (
+            abi.enc_address(claim.firm),
+            uint(int(claim.kind)),
+            uint(claim.standard_version),
+            uint(claim.period_start),
+            uint(claim.period_end),
+            claim.document_hash,
+            claim.activity_root,
+            uint(claim.scope1),
+            uint(claim.scope2_location),
+            uint(claim.scope2_market),
+            uint(claim.scope3),
+            uint(claim.biogenic),
+            claim.baseline,
+            claim.supersedes,
+            uint(claim.nonce),
+            uint(claim.deadline),
+        )
+    )

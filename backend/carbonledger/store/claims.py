@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +29,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection
 
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.store.db import metadata
+from carbonledger.store.db import insert_ignoring_duplicates, metadata
 
 ACCEPTED = "accepted"
 ANCHORED = "anchored"
@@ -78,6 +79,20 @@ class ClaimAlreadyStored(ClaimStoreError):
     def __init__(self, claim_id: str) -> None:
         super().__init__(f"claim {claim_id} has already been submitted")
         self.claim_id = claim_id
+
+
+#: the columns a new claim does not have yet (what the chain tells later)
+_UNSET: dict[str, Any] = dict.fromkeys(
+    (
+        "tx_hash",
+        "block_number",
+        "block_hash",
+        "check_tx_hash",
+        "check_block_number",
+        "check_block_hash",
+        "error",
+    )
+)
 
 
 def _now() -> str:
@@ -133,16 +148,42 @@ class ClaimStore:
         self.engine = engine
 
     def add(self, values: dict[str, Any]) -> ClaimRow:
+        """Insert one claim (committed); :class:`ClaimAlreadyStored` if its id is taken."""
+        with self.engine.begin() as conn:
+            (row,) = self.add_many([values], conn)
+        if row is None:
+            raise ClaimAlreadyStored(str(values["claim_id"]))
+        return row
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A transaction of the claims' database, committed when the block ends without an
+        error and rolled back otherwise (for :meth:`add_many` and writes that go with it)."""
+        return self.engine.begin()
+
+    def add_many(self, values: Sequence[dict[str, Any]], conn: Connection) -> list[ClaimRow | None]:
+        """Insert claims in order (``seq`` follows it) in the open transaction ``conn``; per
+        item its row as stored, or ``None`` where the claim id is already taken (by a row
+        committed before, or an earlier item): nothing is written for it and the transaction
+        goes on. Nothing is committed here."""
         now = _now()
-        row = {**values, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(claims.insert().values(**row))
-        except IntegrityError:
-            raise ClaimAlreadyStored(str(values["claim_id"])) from None
-        found = self.get(str(values["claim_id"]))
-        assert found is not None
-        return found
+        insert = insert_ignoring_duplicates(self.engine, claims).returning(claims.c.seq)
+        out: list[ClaimRow | None] = []
+        for item in values:
+            row = {**_UNSET, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
+            seq = conn.execute(insert, row).scalar_one_or_none()
+            out.append(None if seq is None else ClaimRow(seq=int(seq), **row))
+        return out
+
+    def stored_ids(self, claim_ids: Sequence[str]) -> set[str]:
+        """Which of ``claim_ids`` are stored here (in any state)."""
+        if not claim_ids:
+            return set()
+        with self.engine.connect() as conn:
+            return set(
+                conn.execute(
+                    select(claims.c.claim_id).where(claims.c.claim_id.in_(list(claim_ids)))
+                ).scalars()
+            )
 
     def get(self, claim_id: str) -> ClaimRow | None:
         with self.engine.connect() as conn:

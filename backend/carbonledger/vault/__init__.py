@@ -31,9 +31,15 @@ from carbonledger.vault.keys import (
     public_key_from_hex,
     public_key_of,
 )
-from carbonledger.vault.model import DocumentRecord, EncryptedEnvelope, Grant, StoredDocument
+from carbonledger.vault.model import (
+    DocumentRecord,
+    EncryptedEnvelope,
+    Grant,
+    SealedDocument,
+    StoredDocument,
+)
 from carbonledger.vault.repository import InMemoryVaultRepository, VaultRepository
-from carbonledger.vault.service import AuditorDirectory, EvidenceVault, StaticAuditors
+from carbonledger.vault.service import AuditorDirectory, EvidenceVault, ReaderKeys, StaticAuditors
 from carbonledger.vault.sql import SqlVaultRepository
 
 __all__ = [
@@ -53,6 +59,8 @@ __all__ = [
     "InvalidWrappedKey",
     "NotDocumentOwner",
     "ReaderKeyMismatch",
+    "ReaderKeys",
+    "SealedDocument",
     "SqlVaultRepository",
     "StaticAuditors",
     "StoredDocument",

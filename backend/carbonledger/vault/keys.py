@@ -41,12 +41,20 @@ def validate_public_key(public_key: bytes) -> bytes:
     all-zero shared secret (RFC 7748 section 6.1), which would make every key wrapped for it
     readable by anyone.
     """
-    if not isinstance(public_key, bytes | bytearray) or len(public_key) != KEY_SIZE:
-        raise InvalidKey(f"an X25519 public key is {KEY_SIZE} bytes")
+    public_key = public_key_bytes(public_key)
     try:
-        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(bytes(public_key)))
+        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(public_key))
     except ValueError:
         raise InvalidKey("the X25519 public key is a small-order point") from None
+    return public_key
+
+
+def public_key_bytes(public_key: bytes) -> bytes:
+    """Return ``public_key`` if it has the form of an X25519 public key (32 bytes), else raise
+    :class:`InvalidKey`; whether it is a small-order point is :func:`validate_public_key`'s
+    question (or the exchange's, which refuses one too)."""
+    if not isinstance(public_key, bytes | bytearray) or len(public_key) != KEY_SIZE:
+        raise InvalidKey(f"an X25519 public key is {KEY_SIZE} bytes")
     return bytes(public_key)
 
 

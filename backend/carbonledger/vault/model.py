@@ -62,6 +62,15 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class SealedDocument:
+    """A document encrypted and its data key wrapped for its readers, not yet stored
+    (:meth:`carbonledger.vault.EvidenceVault.seal`)."""
+
+    document: StoredDocument
+    grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True)
 class DocumentRecord:
     """What the vault tells the owner about a stored document (no content)."""
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
-from carbonledger.vault.model import Grant, StoredDocument
+from carbonledger.vault.model import Grant, SealedDocument, StoredDocument
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 class VaultRepository(Protocol):
@@ -24,6 +27,18 @@ class VaultRepository(Protocol):
         """Store a new document with its first grants atomically.
 
         Raises :class:`DocumentAlreadyExists` if the id is taken (nothing is stored then).
+        """
+        ...
+
+    def add_new_documents(
+        self, items: Sequence[SealedDocument], connection: Connection | None = None
+    ) -> list[bool]:
+        """Store each document with its grants unless its id is already stored (nothing of
+        that item is written then); per item, whether it was stored.
+
+        With ``connection`` (an SQL repository in the caller's database) the rows are written
+        in the caller's open transaction, which the caller commits or rolls back; without,
+        all of them atomically.
         """
         ...
 
@@ -73,6 +88,19 @@ class InMemoryVaultRepository:
         self.documents[document.document_id] = document
         for grant in grants:
             self.grants[(grant.document_id, grant.reader)] = grant
+
+    def add_new_documents(
+        self, items: Sequence[SealedDocument], connection: Connection | None = None
+    ) -> list[bool]:
+        if connection is not None:
+            raise TypeError("an in-memory repository writes in no database transaction")
+        added = []
+        for item in items:
+            fresh = item.document.document_id not in self.documents
+            if fresh:
+                self.add_document(item.document, item.grants)
+            added.append(fresh)
+        return added
 
     def get_document(self, document_id: str) -> StoredDocument | None:
         return self.documents.get(document_id)

@@ -20,9 +20,9 @@ Trust model
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from carbonledger.vault import crypto
 from carbonledger.vault.errors import (
@@ -39,10 +39,14 @@ from carbonledger.vault.model import (
     DocumentRecord,
     EncryptedEnvelope,
     Grant,
+    SealedDocument,
     StoredDocument,
     check_identifier,
 )
 from carbonledger.vault.repository import VaultRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 Clock = Callable[[], datetime]
 
@@ -67,6 +71,30 @@ class StaticAuditors:
 
     def auditors(self) -> Collection[str]:
         return self._auditors
+
+
+class ReaderKeys:
+    """Readers' public keys for a run of :meth:`EvidenceVault.seal` calls: the auditor set is
+    resolved at the first document and each registered key read at its first use, then kept
+    for the run. Meant for one request: nothing is kept across requests, so a new auditor or
+    a replaced key counts from the next one."""
+
+    def __init__(self, directory: AuditorDirectory, lookup: Callable[[str], bytes]) -> None:
+        self._directory = directory
+        self._lookup = lookup
+        self._auditors: frozenset[str] | None = None
+        self._keys: dict[str, bytes] = {}
+
+    def auditors(self) -> frozenset[str]:
+        if self._auditors is None:
+            self._auditors = frozenset(self._directory.auditors())
+        return self._auditors
+
+    def key(self, reader: str) -> bytes:
+        """``reader``'s registered public key; :class:`UnknownReader` if none."""
+        if reader not in self._keys:
+            self._keys[reader] = self._lookup(reader)
+        return self._keys[reader]
 
 
 class EvidenceVault:
@@ -102,6 +130,11 @@ class EvidenceVault:
 
     # --- documents ---
 
+    def reader_keys(self) -> ReaderKeys:
+        """A resolver of reader keys for many :meth:`seal` calls (one request's worth): the
+        auditors are looked up at its first document and each key at its first use."""
+        return ReaderKeys(self._auditors, self.reader_public_key)
+
     def put(
         self, owner: str, document_id: str, plaintext: bytes, readers: Iterable[str] = ()
     ) -> DocumentRecord:
@@ -111,20 +144,37 @@ class EvidenceVault:
         nothing is stored). Stored documents are immutable: a second ``put`` with the same id
         raises :class:`DocumentAlreadyExists`.
         """
+        sealed = self.seal(owner, document_id, plaintext, readers)
+        self._repository.add_document(sealed.document, sealed.grants)
+        return self._record(sealed.document, sealed.grants)
+
+    def seal(
+        self,
+        owner: str,
+        document_id: str,
+        plaintext: bytes,
+        readers: Iterable[str] = (),
+        keys: ReaderKeys | None = None,
+    ) -> SealedDocument:
+        """What :meth:`put` stores, not stored: the document encrypted under a fresh data key
+        wrapped for the owner, the auditors and ``readers`` (:class:`UnknownReader` if one has
+        no registered key). ``keys`` (:meth:`reader_keys`) resolves the readers for many
+        documents at once; by default they are looked up for this one."""
         check_identifier(owner, "owner")
         check_identifier(document_id, "document id")
         if not isinstance(plaintext, bytes | bytearray):
             raise TypeError("the document content must be bytes")
-        names = {owner, *self._auditors.auditors()}
+        keys = keys or self.reader_keys()
+        names = {owner, *keys.auditors()}
         for reader in readers:
             names.add(check_identifier(reader, "reader"))
-        public_keys = {name: self.reader_public_key(name) for name in sorted(names)}
+        public_keys = {name: keys.key(name) for name in sorted(names)}
 
         aad = crypto.associated_data(document_id, owner)
         data_key = crypto.new_data_key()
         sealed = crypto.encrypt_document(data_key, bytes(plaintext), aad)
         now = self._clock()
-        grant_list = [
+        grant_list = tuple(
             Grant(
                 document_id=document_id,
                 reader=name,
@@ -133,7 +183,7 @@ class EvidenceVault:
                 granted_at=now,
             )
             for name, key in public_keys.items()
-        ]
+        )
         del data_key
         document = StoredDocument(
             document_id=document_id,
@@ -142,8 +192,19 @@ class EvidenceVault:
             ciphertext=sealed.ciphertext,
             created_at=now,
         )
-        self._repository.add_document(document, grant_list)
-        return self._record(document, grant_list)
+        return SealedDocument(document, grant_list)
+
+    def add_new(
+        self, items: Sequence[SealedDocument], connection: Connection | None = None
+    ) -> list[bool]:
+        """Store documents :meth:`seal` made, each unless its id is already stored (then
+        nothing of it is written: stored documents are immutable); per item, whether it was
+        stored. ``connection``: write in that open transaction of the vault's database, which
+        the caller commits (so the documents are stored together with the caller's rows, or
+        not at all); without it, all of them in one transaction of their own."""
+        if not items:
+            return []
+        return self._repository.add_new_documents(items, connection)
 
     def grant(
         self,

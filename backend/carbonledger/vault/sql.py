@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
-from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, StoredDocument
+from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, SealedDocument, StoredDocument
 
 metadata = sa.MetaData()
 
@@ -87,20 +87,42 @@ class SqlVaultRepository:
     def add_document(self, document: StoredDocument, grant_list: Sequence[Grant]) -> None:
         try:
             with self.engine.begin() as conn:
-                conn.execute(
-                    documents.insert().values(
-                        document_id=document.document_id,
-                        owner=document.owner,
-                        format_version=document.format_version,
-                        nonce=document.nonce,
-                        ciphertext=document.ciphertext,
-                        created_at=document.created_at,
-                    )
-                )
+                conn.execute(documents.insert().values(**_document_values(document)))
                 if grant_list:
                     conn.execute(grants.insert(), [_grant_values(g) for g in grant_list])
         except IntegrityError:
             raise DocumentAlreadyExists(document.document_id) from None
+
+    def add_new_documents(
+        self, items: Sequence[SealedDocument], connection: Connection | None = None
+    ) -> list[bool]:
+        if connection is None:
+            with self.engine.begin() as conn:
+                return self._add_new(conn, items)
+        return self._add_new(connection, items)
+
+    @staticmethod
+    def _add_new(conn: Connection, items: Sequence[SealedDocument]) -> list[bool]:
+        stored = set(
+            conn.execute(
+                sa.select(documents.c.document_id).where(
+                    documents.c.document_id.in_([i.document.document_id for i in items])
+                )
+            ).scalars()
+        )
+        added, new = [], []
+        for item in items:
+            fresh = item.document.document_id not in stored
+            if fresh:
+                stored.add(item.document.document_id)
+                new.append(item)
+            added.append(fresh)
+        if new:
+            conn.execute(documents.insert(), [_document_values(i.document) for i in new])
+            rows = [_grant_values(g) for i in new for g in i.grants]
+            if rows:
+                conn.execute(grants.insert(), rows)
+        return added
 
     def get_document(self, document_id: str) -> StoredDocument | None:
         with self.engine.connect() as conn:
@@ -172,6 +194,17 @@ class SqlVaultRepository:
                 sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
             ).scalar_one_or_none()
         return None if value is None else bytes(value)
+
+
+def _document_values(document: StoredDocument) -> dict[str, Any]:
+    return {
+        "document_id": document.document_id,
+        "owner": document.owner,
+        "format_version": document.format_version,
+        "nonce": document.nonce,
+        "ciphertext": document.ciphertext,
+        "created_at": document.created_at,
+    }
 
 
 def _grant_values(grant: Grant) -> dict[str, Any]:
