@@ -311,7 +311,7 @@ class ClaimService:
         return out
 
     def _signer(self, claim: Claim, signature: bytes) -> str | None:
-        """Who signed ``claim`` (checksummed), or ``None`` for a signature the ledger would not
+        """Who signed ``claim`` (lower-case hex), or ``None`` for a signature the ledger would not
         take (:func:`carbonledger.verify.core.recover_signer`'s rules: 65 bytes, v 27 or 28,
         low s). The EIP-712 digest is the verifier's: the claim's 16 static words hashed
         under the ClaimLedger domain, as ``ClaimLedger`` hashes it."""
@@ -323,8 +323,7 @@ class ClaimService:
         digest = abi.typed_digest(
             self._domain_separator, keccak(abi.CLAIM_TYPEHASH + claim_words(claim))
         )
-        signer = recover_signer(digest, bytes(signature))
-        return None if signer is None else to_checksum_address(signer)
+        return recover_signer(digest, bytes(signature))
 
     def _prepare(self, submission: Submission, caller: str | None, reads: _Reads) -> _Prepared:
         """Steps 1-2: the document, the struct the firm signed, and who signed it."""
@@ -379,10 +378,11 @@ class ClaimService:
                 "signature is malformed (65 bytes r, s, v expected, v 27 or 28, s in the lower "
                 "half of the curve order, over a claim the ledger can hold)"
             )
-        if signer != member.signing_key:
+        if signer != member.signing_key.lower():
             raise SignatureMismatch(
                 f"the signature is not firm {firm}'s current key over this claim (signed by "
-                f"{signer}): the document, nonce or deadline differ from what was signed"
+                f"{to_checksum_address(signer)}): the document, nonce or deadline differ from "
+                "what was signed"
             )
         if member.status != "active":
             raise NotPermitted(f"firm {firm} is {member.status}")
