@@ -29,7 +29,7 @@ from web3._utils.events import get_event_data
 from web3.types import LogReceipt
 
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
-from carbonledger.chain.gateway import JsonRpc
+from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
 

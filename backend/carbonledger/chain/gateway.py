@@ -8,13 +8,11 @@ checks.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
@@ -26,6 +24,7 @@ from web3.types import BlockIdentifier
 
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.errors import ChainError
+from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.sender import TransactionFailed, TxSender
 from carbonledger.chain.typed_data import Claim, Domain, claim_ledger_domain
@@ -110,64 +109,6 @@ class _Function:
 
     def __call__(self, *args: Any, block: BlockIdentifier = "latest") -> Any:
         return self.decode(self.rpc.eth_calls([self.request(*args)], block)[0])
-
-
-class JsonRpc:
-    """``eth_call`` over plain JSON-RPC, one call or a batch in one HTTP request.
-
-    web3's ``eth.call`` costs about 11 ms here: its validation middleware asks the node for
-    the chain id twice per call, and ``requests`` re-reads the proxy environment each time.
-    Not web3's ``batch_requests`` either: it switches the shared provider into batching mode,
-    which the worker's and the indexer's threads would fall into. Without an HTTP endpoint
-    (another provider) the calls go through web3."""
-
-    def __init__(self, w3: Web3) -> None:
-        self.w3 = w3
-        self.url = getattr(w3.provider, "endpoint_uri", None)
-        self._client: httpx.Client | None = None
-        self._lock = threading.Lock()
-
-    def _http(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None:
-                self._client = httpx.Client(timeout=60)
-            return self._client
-
-    def request(self, method: str, params: Sequence[Any]) -> Any:
-        """One JSON-RPC call's ``result`` (the node's JSON, unformatted); needs an HTTP
-        endpoint (:attr:`url`)."""
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-        answer = self._http().post(str(self.url), json=body).json()
-        if "error" in answer:
-            raise ChainError(f"{method} failed: {answer['error']}")
-        return answer.get("result")
-
-    def eth_calls(
-        self, calls: Sequence[dict[str, Any]], block: BlockIdentifier = "latest"
-    ) -> list[bytes]:
-        if not self.url:
-            return [bytes(self.w3.eth.call(c, block)) for c in calls]  # type: ignore[arg-type]
-        tag = hex(block) if isinstance(block, int) else str(block)
-        body = [
-            {
-                "jsonrpc": "2.0",
-                "id": i,
-                "method": "eth_call",
-                "params": [{"to": c["to"], "data": _hex(c["data"])}, tag],
-            }
-            for i, c in enumerate(calls)
-        ]
-        answers = self._http().post(str(self.url), json=body[0] if len(body) == 1 else body).json()
-        if isinstance(answers, dict):
-            answers = [answers]
-        by_id = {a.get("id"): a for a in answers}
-        out = []
-        for i in range(len(calls)):
-            answer = by_id.get(i) or {}
-            if "result" not in answer:
-                raise ChainError(f"eth_call failed: {answer.get('error')}")
-            out.append(bytes.fromhex(str(answer["result"])[2:]))
-        return out
 
 
 class LedgerGateway:
@@ -269,6 +210,16 @@ class LedgerGateway:
             return None
         return _hex(block["hash"])
 
+    def block_hashes(self, numbers: Sequence[int]) -> dict[int, str | None]:
+        """:meth:`block_hash` of each of ``numbers``, in one JSON-RPC batch."""
+        wanted = sorted(set(numbers))
+        if not self._rpc.url:
+            return {n: self.block_hash(n) for n in wanted}
+        blocks = self._rpc.batch("eth_getBlockByNumber", [[hex(n), False] for n in wanted])
+        return {
+            n: (str(b["hash"]).lower() if b else None) for n, b in zip(wanted, blocks, strict=True)
+        }
+
     def find_submission(self, claim_id: bytes) -> Anchored | None:
         """The transaction that recorded ``claim_id``, from its ClaimSubmitted event."""
         return self._find_event(self._submitted_topic, claim_id)
@@ -308,48 +259,67 @@ class LedgerGateway:
 
     def claims_outcome(self, tx_hash: HexBytes) -> BatchOutcome:
         """Wait for a ``trySubmitClaims`` sent by :meth:`send_claims`: where, which failed."""
-        receipt = self._wait(tx_hash, "relaying claims")
-        failed: dict[int, bytes] = {}
+        return next(self.claims_outcomes([tx_hash]))
+
+    def claims_outcomes(self, tx_hashes: Sequence[HexBytes]) -> Iterator[BatchOutcome]:
+        """:meth:`claims_outcome` of each of ``tx_hashes``, in order, their receipts read in
+        JSON-RPC batches. A reverted one raises :class:`TransactionFailed` when reached, so
+        the outcomes before it can be used first."""
         failed_topic = bytes(HexBytes(self._failed_topic))
-        for log in receipt["logs"]:
-            if log["topics"] and bytes(log["topics"][0]) == failed_topic:
-                index = int.from_bytes(bytes(log["topics"][1]), "big")
-                (reason,) = abi_decode(["bytes"], bytes(log["data"]))
-                failed[index] = bytes(reason)
-        return BatchOutcome(anchored=_anchored(receipt), failed=failed)
+        for receipt in self._receipts(tx_hashes, "relaying claims"):
+            failed: dict[int, bytes] = {}
+            for log in receipt["logs"]:
+                if log["topics"] and bytes(log["topics"][0]) == failed_topic:
+                    index = int.from_bytes(bytes(log["topics"][1]), "big")
+                    (reason,) = abi_decode(["bytes"], bytes(log["data"]))
+                    failed[index] = bytes(reason)
+            yield BatchOutcome(anchored=_anchored(receipt), failed=failed)
 
     def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored:
         """Record the checker's outcomes (claim id, passed, report hash) in one transaction."""
         data = self._record_checks.encode([tuple(r) for r in results])
         gas = 80_000 + 40_000 * len(results)
         tx_hash = self.sender.send({"to": self._record_checks.address, "data": data}, gas=gas)
-        return _anchored(self._wait(tx_hash, "recording checks"))
+        return _anchored(next(self._receipts([tx_hash], "recording checks")))
 
-    def _wait(self, tx_hash: HexBytes, what: str, timeout: float = 120) -> Mapping[str, Any]:
-        """The receipt of ``tx_hash`` once mined, polled with plain JSON-RPC: web3's
-        ``wait_for_transaction_receipt`` formats every field of every log (~25 ms for a
-        100-claim batch). Only what the relayer reads is kept: status, where it landed,
-        and the logs' topics and data. :class:`TransactionFailed` if it reverted."""
+    def _receipts(
+        self, tx_hashes: Sequence[HexBytes], what: str, timeout: float = 120
+    ) -> Iterator[Mapping[str, Any]]:
+        """The receipts of ``tx_hashes`` once mined, in order, polled with plain JSON-RPC
+        (all still missing in one batch per poll): web3's ``wait_for_transaction_receipt``
+        formats every field of every log (~25 ms for a 100-claim batch), one request per
+        transaction. Only what the relayer reads is kept: where it landed, gas, and the
+        logs' topics and data. :class:`TransactionFailed` at the first that reverted."""
         if not self._rpc.url:
-            return self.sender.wait(tx_hash, what, timeout)
-        name = _hex(tx_hash)
+            for tx_hash in tx_hashes:
+                yield self.sender.wait(tx_hash, what, timeout)
+            return
+        names = [_hex(h) for h in tx_hashes]
+        found: dict[str, Mapping[str, Any]] = {}
         deadline = time.monotonic() + timeout
-        while (raw := self._rpc.request("eth_getTransactionReceipt", [name])) is None:
-            if time.monotonic() > deadline:
-                raise ChainError(f"{what}: transaction {name} not mined after {timeout:.0f} s")
-            time.sleep(0.02)
-        if int(raw["status"], 16) != 1:
-            raise TransactionFailed(f"{what} reverted in transaction {name}")
-        return {
-            "transactionHash": HexBytes(raw["transactionHash"]),
-            "blockNumber": int(raw["blockNumber"], 16),
-            "blockHash": HexBytes(raw["blockHash"]),
-            "gasUsed": int(raw["gasUsed"], 16),
-            "logs": [
-                {"topics": [HexBytes(t) for t in log["topics"]], "data": HexBytes(log["data"])}
-                for log in raw["logs"]
-            ],
-        }
+        for name in names:
+            while name not in found:
+                missing = [n for n in names if n not in found]
+                answers = self._rpc.batch("eth_getTransactionReceipt", [[n] for n in missing])
+                found.update((n, r) for n, r in zip(missing, answers, strict=True) if r)
+                if name in found:
+                    break
+                if time.monotonic() > deadline:
+                    raise ChainError(f"{what}: transaction {name} not mined after {timeout:.0f} s")
+                time.sleep(0.02)
+            raw = found[name]
+            if int(raw["status"], 16) != 1:
+                raise TransactionFailed(f"{what} reverted in transaction {name}")
+            yield {
+                "transactionHash": HexBytes(raw["transactionHash"]),
+                "blockNumber": int(raw["blockNumber"], 16),
+                "blockHash": HexBytes(raw["blockHash"]),
+                "gasUsed": int(raw["gasUsed"], 16),
+                "logs": [
+                    {"topics": [HexBytes(t) for t in log["topics"]], "data": HexBytes(log["data"])}
+                    for log in raw["logs"]
+                ],
+            }
 
     def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored:
         """Send any other call (a revocation, an audit verdict) and wait for it."""

@@ -17,6 +17,7 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from carbonledger.chain.errors import ChainError
+from carbonledger.chain.jsonrpc import JsonRpc, hex_of
 
 
 class TransactionFailed(ChainError):
@@ -33,6 +34,7 @@ class TxSender:
         self.chain_id = int(w3.eth.chain_id)
         self.gas_margin = gas_margin
         self._lock = threading.Lock()
+        self._rpc = JsonRpc(w3)
         self._nonce = int(w3.eth.get_transaction_count(self.address, "pending"))
 
     def resync(self) -> None:
@@ -52,13 +54,18 @@ class TxSender:
     def send(self, tx: dict[str, Any], gas: int | None = None) -> HexBytes:
         """Sign and send ``tx`` (``to``/``data``/``value``); return its hash without waiting."""
         base = {**tx, "from": self.address, "chainId": self.chain_id}
-        base.setdefault("gasPrice", int(self.w3.eth.gas_price))
+        if "gasPrice" not in base:  # (not setdefault: it would read the price every time)
+            base["gasPrice"] = int(self.w3.eth.gas_price)
         if gas is None:
             estimate = int(self.w3.eth.estimate_gas(base))  # type: ignore[arg-type]
             gas = int(estimate * self.gas_margin) + 20_000
         with self._lock:
             signed = self.account.sign_transaction({**base, "gas": gas, "nonce": self._nonce})
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            if self._rpc.url:  # plain JSON-RPC: web3's middleware costs ~3 ms per send
+                raw = hex_of(signed.raw_transaction)
+                tx_hash = HexBytes(self._rpc.request("eth_sendRawTransaction", [raw]))
+            else:
+                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             self._nonce += 1
         return HexBytes(tx_hash)
 

@@ -201,8 +201,8 @@ class AnchorWorker:
             )
             for chunk in chunks
         ]
-        for chunk, tx_hash in zip(chunks, sent, strict=True):
-            self._anchored(chunk, self.ledger.claims_outcome(tx_hash))
+        for chunk, outcome in zip(chunks, self.ledger.claims_outcomes(sent), strict=True):
+            self._anchored(chunk, outcome)
         return len(rows)
 
     def _anchored(self, rows: Sequence[ClaimRow], outcome: BatchOutcome) -> None:
@@ -319,14 +319,11 @@ class AnchorWorker:
         rows = self.store.anchored_since(since_block)
         if not rows:
             return 0
-        hashes: dict[int, str | None] = {}
+        numbers = {n for r in rows for n in (r.block_number, r.check_block_number) if n is not None}
+        hashes = self.ledger.block_hashes([n for n in numbers if n <= head])
 
         def still_there(number: int | None, block_hash: str | None) -> bool:
-            if number is None:
-                return True
-            if number not in hashes:
-                hashes[number] = self.ledger.block_hash(number) if number <= head else None
-            return hashes[number] == block_hash
+            return number is None or hashes.get(number) == block_hash
 
         lost_claims: list[str] = []
         lost_checks: list[str] = []
