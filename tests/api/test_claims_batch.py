@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -194,3 +195,43 @@ def test_a_malleated_high_s_signature_the_ledger_would_refuse_is_refused_with_40
     assert refused["error"]["status"] == 401 and "lower half" in refused["error"]["detail"]
     assert accepted["claim"]["nonce"] == good["nonce"]
     _wait_checked(client, [accepted["claim"]["claim_id"]])
+
+
+def test_two_requests_of_one_firm_at_once_are_not_both_accepted_with_one_nonce(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both requests carry a claim signed with the firm's next nonce. Judged at the same
+    time, both would read that nonce as the next; the second is judged only once the first
+    is stored, and refused, instead of being accepted and then refused by the chain."""
+    firm = api.admit("Twin Request Freight")
+    client = api.client(firm)
+    chain, nonce = client.chain(), client.next_nonce()
+    deadline = int(time.time()) + DEADLINE
+    twins = []
+    for _ in range(2):
+        raw = as_bytes(example("carrier_footprint.json", client.address))
+        signature = client.sign_claim(raw, nonce=nonce, deadline=deadline, chain=chain)
+        twins.append(Submission(raw, signature, nonce, deadline))
+    service = api.services.claims
+    read_nonce = service.next_nonce
+
+    def slow_next_nonce(of: str) -> int:
+        value = read_nonce(of)
+        time.sleep(0.3)  # the other request reads meanwhile
+        return value
+
+    monkeypatch.setattr(service, "next_nonce", slow_next_nonce)
+    results: list[ClaimRow | ServiceError] = []
+    threads = [
+        threading.Thread(target=lambda s=s: results.extend(service.submit_many([s], firm.address)))
+        for s in twins
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    accepted = [r for r in results if isinstance(r, ClaimRow)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(accepted) == 1 and len(refused) == 1, results
+    assert f"nonce {nonce} is not the next nonce" in str(refused[0])
+    _wait_checked(client, [accepted[0].claim_id])

@@ -24,8 +24,10 @@ vault's readers (the auditor set, the readers' keys) are resolved once per reque
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -217,6 +219,22 @@ class ClaimService:
         self.settlements: SettlementCitations | None = None
         self._citing: set[str] = set()  # accepted claims whose citations await relaying
         self._domain_separator: bytes | None = None
+        self._firm_locks: dict[str, threading.Lock] = {}
+        self._firm_locks_guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def _firms_serialised(self, firms: Iterable[str]) -> Iterator[None]:
+        """Hold ``firms``' locks (in a fixed order) from reading their next nonces until
+        their claims are stored: two requests of one firm at once would otherwise both be
+        judged against the same next nonce, both answered "accepted", and the chain would
+        refuse the second. Per process; several API processes on one database would need
+        the outbox to refuse a second live row per (firm, nonce)."""
+        with self._firm_locks_guard:
+            locks = [self._firm_locks.setdefault(f, threading.Lock()) for f in sorted(set(firms))]
+        with contextlib.ExitStack() as stack:
+            for lock in locks:
+                stack.enter_context(lock)
+            yield
 
     # --- documents ---
     def parse(self, raw: bytes, field: str = "document") -> ClaimDocument:
@@ -257,7 +275,9 @@ class ClaimService:
     # --- submission ---
     def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
         reads = _Reads(self)
-        (row,) = self._store([self._accept(self._prepare(submission, caller, reads), reads)])
+        prepared = self._prepare(submission, caller, reads)
+        with self._firms_serialised([prepared.firm]):
+            (row,) = self._store([self._accept(prepared, reads)])
         if isinstance(row, ServiceError):
             raise row
         if self.worker is not None and wait > 0:
@@ -287,14 +307,17 @@ class ClaimService:
         hex_ids = ["0x" + i.hex() for i in ids]
         stored = self.store.stored_ids(hex_ids)
         reads.stored_here.update((i, i in stored) for i in hex_ids)
-        for i, item in enumerate(results):
-            if isinstance(item, _Prepared):
-                try:
-                    results[i] = self._accept(item, reads)
-                except ServiceError as exc:
-                    results[i] = exc
-        accepted = [(i, r) for i, r in enumerate(results) if isinstance(r, _Accepted)]
-        for (i, _), row in zip(accepted, self._store([r for _, r in accepted]), strict=True):
+        firms = [r.firm for r in results if isinstance(r, _Prepared)]
+        with self._firms_serialised(firms):
+            for i, item in enumerate(results):
+                if isinstance(item, _Prepared):
+                    try:
+                        results[i] = self._accept(item, reads)
+                    except ServiceError as exc:
+                        results[i] = exc
+            accepted = [(i, r) for i, r in enumerate(results) if isinstance(r, _Accepted)]
+            rows = self._store([r for _, r in accepted])
+        for (i, _), row in zip(accepted, rows, strict=True):
             results[i] = row
         if self.worker is not None:
             self.worker.kick()
