@@ -209,6 +209,7 @@ _SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
         ({"a": {"b": [1, JsonFloat("0.5")]}}, "$.a.b[1]: binary floating-point"),
         ({"a": [{1: "x"}]}, "$.a[0]: object key 1 is not a string"),
         ({"a": {"b": b"raw"}}, "$.a.b: bytes has no JSON form"),
+        ({"\ue000key": [JsonFloat("0.5")]}, "$.\ue000key[0]: binary floating-point"),
     ],
 )
 def test_a_value_without_a_canonical_form_is_refused_naming_where_it_is(

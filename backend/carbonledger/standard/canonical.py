@@ -18,7 +18,7 @@ Encoders. The reference encoder is Python's ``json`` module configured as above.
 use msgspec's compiled encoder (``order="sorted"``), which gives the same bytes on this domain:
 keys sorted by code point (= UTF-8 byte order), strings escaped exactly as above (checked for
 every code point by the tests), integers in plain digits. It is only used where the domain is
-already established -- after :func:`_check` has validated the value and found no object that
+already established -- after :func:`_scan` has validated the value and found no object that
 needs UTF-16 sorting, or on activity lines accepted by the line validator (exact ``str``/``int``/
 ``dict``/``list`` values; keys from the field tables, all ASCII). msgspec would also encode
 floats, ``Decimal`` and dates, which JCS here must refuse, so it is never given unvalidated
@@ -121,71 +121,60 @@ def _needs_utf16_sort(key: str) -> bool:
 
 
 class _Invalid(Exception):
-    """Something :func:`_check` refuses; it is run again to say where and why."""
+    """A value without a canonical form; ``path`` is filled in while it propagates up."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path: list[str] = []  # innermost first
 
 
 def _scan(value: Any) -> bool:
-    """:func:`_check` without building the paths (the common case: nothing is wrong)."""
+    """Validate ``value`` for JCS; return True when some object needs UTF-16 key sorting.
+
+    No path is built while walking (the common case: nothing is wrong); a refusal collects
+    where it happened on its way out (see :func:`_checked`)."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return False
     if kind is int:
         if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-            raise _Invalid
+            raise _Invalid("integer outside the I-JSON range")
         return False
     if kind is dict:
         special = False
         for key, item in value.items():
             if type(key) is not str:
-                raise _Invalid
-            if _needs_utf16_sort(key) or _scan(item):
-                special = True
-        return special
-    if kind is list or kind is tuple:
-        special = False
-        for item in value:
-            if _scan(item):
-                special = True
-        return special
-    raise _Invalid
-
-
-def _checked(value: Any) -> bool:
-    """True when some object needs UTF-16 key sorting; :class:`CanonicalizationError` naming
-    the path when ``value`` has no canonical form."""
-    try:
-        return _scan(value)
-    except _Invalid:
-        return _check(value, "$")  # raises, with the path
-
-
-def _check(value: Any, path: str) -> bool:
-    """Validate ``value`` for JCS; return True when some object needs UTF-16 key sorting."""
-    kind = type(value)
-    if kind is str:
-        return False
-    if kind is bool or value is None:
-        return False
-    if kind is int:
-        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
-            raise CanonicalizationError(f"{path}: integer outside the I-JSON range")
-        return False
-    if kind is dict:
-        special = False
-        for key, item in value.items():
-            if type(key) is not str:
-                raise CanonicalizationError(f"{path}: object key {key!r} is not a string")
-            special = _needs_utf16_sort(key) or special
-            special = _check(item, f"{path}.{key}") or special
+                raise _Invalid(f"object key {key!r} is not a string")
+            try:
+                if _scan(item) or _needs_utf16_sort(key):  # the value always checked
+                    special = True
+            except _Invalid as exc:
+                exc.path.append(f".{key}")
+                raise
         return special
     if kind is list or kind is tuple:
         special = False
         for i, item in enumerate(value):
-            special = _check(item, f"{path}[{i}]") or special
+            try:
+                if _scan(item):
+                    special = True
+            except _Invalid as exc:
+                exc.path.append(f"[{i}]")
+                raise
         return special
     if isinstance(value, (float, JsonFloat)):
-        raise CanonicalizationError(f"{path}: binary floating-point numbers are not allowed")
-    raise CanonicalizationError(f"{path}: {kind.__name__} has no JSON form")
+        raise _Invalid("binary floating-point numbers are not allowed")
+    raise _Invalid(f"{kind.__name__} has no JSON form")
+
+
+def _checked(value: Any) -> bool:
+    """:func:`_scan`, with a refusal as :class:`CanonicalizationError` naming its path."""
+    try:
+        return _scan(value)
+    except _Invalid as exc:
+        where = "$" + "".join(reversed(exc.path))
+        raise CanonicalizationError(f"{where}: {exc.message}") from None
 
 
 def _utf16_sorted(value: Any) -> Any:
@@ -239,7 +228,7 @@ def canonical_bytes_reference(obj: Any) -> bytes:
 
     Same result as :func:`canonical_bytes`; kept as the yardstick the tests compare against.
     """
-    special = _check(obj, "$")
+    special = _checked(obj)
     text = _encode_presorted(_utf16_sorted(obj)) if special else _encode(obj)
     try:
         return text.encode("utf-8")
