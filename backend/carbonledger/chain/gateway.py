@@ -24,7 +24,7 @@ from web3.types import BlockIdentifier
 
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.errors import ChainError
-from carbonledger.chain.jsonrpc import JsonRpc
+from carbonledger.chain.jsonrpc import JsonRpc, hex_of
 from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.sender import TransactionFailed, TxSender
 from carbonledger.chain.typed_data import Claim, Domain, claim_ledger_domain
@@ -70,10 +70,6 @@ class BatchOutcome:
 
     anchored: Anchored
     failed: Mapping[int, bytes]  # index -> revert data of that item
-
-
-def _hex(value: bytes | HexBytes) -> str:
-    return "0x" + bytes(value).hex()
 
 
 class _Function:
@@ -208,7 +204,7 @@ class LedgerGateway:
             block = self.w3.eth.get_block(number)
         except Exception:  # web3 raises BlockNotFound for a block the chain does not have
             return None
-        return _hex(block["hash"])
+        return hex_of(block["hash"])
 
     def block_hashes(self, numbers: Sequence[int]) -> dict[int, str | None]:
         """:meth:`block_hash` of each of ``numbers``, in one JSON-RPC batch."""
@@ -234,7 +230,7 @@ class LedgerGateway:
                 "fromBlock": self.deployment.deploy_block,
                 "toBlock": "latest",
                 "address": self.contracts["ClaimLedger"].address,
-                "topics": [topic, _hex(claim_id)],
+                "topics": [topic, hex_of(claim_id)],
             }
         )
         return _anchored(logs[-1]) if logs else None
@@ -294,19 +290,18 @@ class LedgerGateway:
             for tx_hash in tx_hashes:
                 yield self.sender.wait(tx_hash, what, timeout)
             return
-        names = [_hex(h) for h in tx_hashes]
+        names = [hex_of(h) for h in tx_hashes]
         found: dict[str, Mapping[str, Any]] = {}
         deadline = time.monotonic() + timeout
         for name in names:
             while name not in found:
+                if time.monotonic() > deadline:
+                    raise ChainError(f"{what}: transaction {name} not mined after {timeout:.0f} s")
                 missing = [n for n in names if n not in found]
                 answers = self._rpc.batch("eth_getTransactionReceipt", [[n] for n in missing])
                 found.update((n, r) for n, r in zip(missing, answers, strict=True) if r)
-                if name in found:
-                    break
-                if time.monotonic() > deadline:
-                    raise ChainError(f"{what}: transaction {name} not mined after {timeout:.0f} s")
-                time.sleep(0.02)
+                if name not in found:
+                    time.sleep(0.02)
             raw = found[name]
             if int(raw["status"], 16) != 1:
                 raise TransactionFailed(f"{what} reverted in transaction {name}")
@@ -332,9 +327,9 @@ class LedgerGateway:
 def _anchored(item: Mapping[str, Any]) -> Anchored:
     """Where a receipt or a log landed."""
     return Anchored(
-        _hex(item["transactionHash"]), int(item["blockNumber"]), _hex(item["blockHash"])
+        hex_of(item["transactionHash"]), int(item["blockNumber"]), hex_of(item["blockHash"])
     )
 
 
 def _event_topic(contract: Contract, name: str) -> str:
-    return _hex(event_topic(contract.events[name].abi))
+    return hex_of(event_topic(contract.events[name].abi))

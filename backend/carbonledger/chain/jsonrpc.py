@@ -18,7 +18,7 @@ def hex_of(value: bytes) -> str:
 
 
 class JsonRpc:
-    """``eth_call`` over plain JSON-RPC, one call or a batch in one HTTP request.
+    """Plain JSON-RPC (``eth_call`` and others), one call or a batch in one HTTP request.
 
     web3's ``eth.call`` costs about 11 ms here: its validation middleware asks the node for
     the chain id twice per call, and ``requests`` re-reads the proxy environment each time.
@@ -41,11 +41,7 @@ class JsonRpc:
     def request(self, method: str, params: Sequence[Any]) -> Any:
         """One JSON-RPC call's ``result`` (the node's JSON, unformatted); needs an HTTP
         endpoint (:attr:`url`)."""
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-        answer = self._http().post(str(self.url), json=body).json()
-        if "error" in answer:
-            raise ChainError(f"{method} failed: {answer['error']}")
-        return answer.get("result")
+        return self.batch(method, [params])[0]
 
     def eth_calls(
         self, calls: Sequence[dict[str, Any]], block: BlockIdentifier = "latest"
@@ -53,26 +49,8 @@ class JsonRpc:
         if not self.url:
             return [bytes(self.w3.eth.call(c, block)) for c in calls]  # type: ignore[arg-type]
         tag = hex(block) if isinstance(block, int) else str(block)
-        body = [
-            {
-                "jsonrpc": "2.0",
-                "id": i,
-                "method": "eth_call",
-                "params": [{"to": c["to"], "data": hex_of(c["data"])}, tag],
-            }
-            for i, c in enumerate(calls)
-        ]
-        answers = self._http().post(str(self.url), json=body[0] if len(body) == 1 else body).json()
-        if isinstance(answers, dict):
-            answers = [answers]
-        by_id = {a.get("id"): a for a in answers}
-        out = []
-        for i in range(len(calls)):
-            answer = by_id.get(i) or {}
-            if "result" not in answer:
-                raise ChainError(f"eth_call failed: {answer.get('error')}")
-            out.append(bytes.fromhex(str(answer["result"])[2:]))
-        return out
+        params = [[{"to": c["to"], "data": hex_of(c["data"])}, tag] for c in calls]
+        return [bytes.fromhex(str(r)[2:]) for r in self.batch("eth_call", params)]
 
     def batch(self, method: str, params: Sequence[Sequence[Any]]) -> list[Any]:
         """``method`` once per item of ``params``, in one HTTP request; the results in order
@@ -83,7 +61,9 @@ class JsonRpc:
             {"jsonrpc": "2.0", "id": i, "method": method, "params": list(p)}
             for i, p in enumerate(params)
         ]
-        answers = self._http().post(str(self.url), json=body).json()
+        answers = self._http().post(str(self.url), json=body[0] if len(body) == 1 else body).json()
+        if isinstance(answers, dict):  # one call is sent bare, not as a batch of one
+            answers = [answers]
         by_id = {a.get("id"): a for a in answers}
         out = []
         for i in range(len(params)):
