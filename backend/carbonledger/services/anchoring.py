@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import BatchOutcome, LedgerGateway
+from carbonledger.chain.gateway import Anchored, BatchOutcome, LedgerGateway
 from carbonledger.chain.typed_data import Claim, ClaimKind
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow, ClaimStore
 
@@ -205,10 +205,16 @@ class AnchorWorker:
             self._anchored(chunk, outcome)
         return len(rows)
 
+    def _mark_anchored(self, claim_ids: Sequence[str], where: Anchored) -> None:
+        self.store.mark_anchored(claim_ids, where.tx_hash, where.block_number, where.block_hash)
+
+    def _mark_checked(self, claim_ids: Sequence[str], where: Anchored) -> None:
+        self.store.mark_checked(claim_ids, where.tx_hash, where.block_number, where.block_hash)
+
     def _anchored(self, rows: Sequence[ClaimRow], outcome: BatchOutcome) -> None:
         anchored = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
         a = outcome.anchored
-        self.store.mark_anchored(anchored, a.tx_hash, a.block_number, a.block_hash)
+        self._mark_anchored(anchored, a)
         for index, reason in outcome.failed.items():
             row = rows[index]
             if self._already_recorded(row):
@@ -232,9 +238,7 @@ class AnchorWorker:
         found = self.ledger.find_submission(_id(row))
         if found is None:
             return False
-        self.store.mark_anchored(
-            [row.claim_id], found.tx_hash, found.block_number, found.block_hash
-        )
+        self._mark_anchored([row.claim_id], found)
         return True
 
     def _earlier_first(self, row: ClaimRow) -> bool:
@@ -267,9 +271,7 @@ class AnchorWorker:
             where = self.ledger.record_checks(results)
         except Exception:
             return self._check_one_by_one(rows)
-        self.store.mark_checked(
-            [r.claim_id for r in rows], where.tx_hash, where.block_number, where.block_hash
-        )
+        self._mark_checked([r.claim_id for r in rows], where)
         return len(rows)
 
     def _unrecorded_checks(self, rows: Sequence[ClaimRow]) -> list[ClaimRow]:
@@ -284,9 +286,7 @@ class AnchorWorker:
             if found is None:
                 todo.append(row)
                 continue
-            self.store.mark_checked(
-                [row.claim_id], found.tx_hash, found.block_number, found.block_hash
-            )
+            self._mark_checked([row.claim_id], found)
         return todo
 
     def _check_one_by_one(self, rows: Sequence[ClaimRow]) -> int:
@@ -304,9 +304,7 @@ class AnchorWorker:
                 log.warning("recording the check of %s failed: %s", row.claim_id, exc)
                 self.ledger.sender.resync()
                 continue
-            self.store.mark_checked(
-                [row.claim_id], where.tx_hash, where.block_number, where.block_hash
-            )
+            self._mark_checked([row.claim_id], where)
             done += 1
         return done
 
@@ -341,18 +339,14 @@ class AnchorWorker:
             if not claim_ok:
                 found = self.ledger.find_submission(_id(row))
                 if found is not None:
-                    self.store.mark_anchored(
-                        [row.claim_id], found.tx_hash, found.block_number, found.block_hash
-                    )
+                    self._mark_anchored([row.claim_id], found)
             if row.state == CHECKED and (not check_ok or not claim_ok):
                 if state.check == "none":
                     lost_checks.append(row.claim_id)
                 else:
                     found = self.ledger.find_check(_id(row))
                     if found is not None:
-                        self.store.mark_checked(
-                            [row.claim_id], found.tx_hash, found.block_number, found.block_hash
-                        )
+                        self._mark_checked([row.claim_id], found)
         if lost_claims:
             log.warning("the chain lost %d claim(s); re-anchoring them", len(lost_claims))
             self.store.reset_to_accepted(lost_claims)
