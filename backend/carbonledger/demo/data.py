@@ -25,6 +25,7 @@ Everything here is pure: the same seed and shipment count give byte-identical do
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import random
@@ -503,7 +504,7 @@ def _intensity_factor(year: int, value: Decimal, source: str) -> dict[str, Any]:
 def _pallet_days_allocation(sc: Scenario, month: int) -> dict[str, Any]:
     """A month of the site's electricity allocated to the shipper by its pallet-days (the
     operator's monthly statement: the same average occupancy every day)."""
-    days = int(_month_end(YEAR_ONE, month)[8:])
+    days = calendar.monthrange(YEAR_ONE, month)[1]
     site = sc.site_pallet_days // 365 * days
     shipper = sc.shipper_pallet_days // 365 * days
     return {
