@@ -13,9 +13,11 @@ from eth_account import Account
 from typer.testing import CliRunner
 from web3._utils.events import get_event_data
 
+from carbonledger.chain.typed_data import claim_id as compute_id
 from carbonledger.cli.main import app
 from carbonledger.client import ApiError, LedgerClient
 from carbonledger.indexer import RawLog, _jsonable
+from carbonledger.standard import document_hash, parse_claim
 from tests.api.conftest import Api, as_bytes
 from tests.api.partners import Partners, partners, reduction_document
 
@@ -261,3 +263,49 @@ def test_the_indexer_decodes_every_log_as_web3_does(api: Api) -> None:
         "MemberAdmitted", "ClaimSubmitted", "ClaimChecked", "SettlementProposed",
         "SettlementAgreed", "AllocationCited", "PaymentRecorded",
     } <= names  # fmt: skip
+
+
+def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second is refused as POST /claims would refuse it after the first: a claim
+    accepted earlier in the same request counts as on its way to the chain."""
+    twins = partners(api, "Twin Citation")
+    auditor = api.admit("Twin Citation Auditor", roles=("auditor",))
+    sid = str(propose(twins, "one allocation, cited once")["settlement_id"])
+    twins.shipper_client.sign_settlement(sid)
+    twins.carrier_client.sign_settlement(sid)
+    attested = api.client(auditor).attest_reduction(sid, 100, b"lane log")
+    [mine] = [
+        p["allocation_kgco2e"] for p in attested["parties"] if p["firm"] == twins.shipper.address
+    ]
+    client = twins.shipper_client
+    bodies: list[dict[str, object]] = []
+    post = client.request
+
+    def keep_the_claim(method: str, path: str, **kwargs: object) -> object:
+        if (method, path) != ("POST", "/claims"):
+            return post(method, path, **kwargs)
+        bodies.append(kwargs["json"])  # type: ignore[arg-type]
+        return {}
+
+    monkeypatch.setattr(client, "request", keep_the_claim)
+    first = client.next_nonce()
+    for i in range(2):
+        doc = reduction_document(twins.shipper.address, twins.shipper_doc, sid, mine, mine)
+        client.submit_claim(as_bytes(doc), baseline=as_bytes(twins.shipper_doc), nonce=first + i)
+    monkeypatch.undo()
+    # each citation signed with the firm's next OverlapSettlement nonce in turn, as a firm
+    # filing both would: only the double citation itself is left to refuse
+    [cited] = bodies[1]["citations"]  # type: ignore[misc]
+    doc = parse_claim(str(bodies[1]["document"]).encode())
+    claim_id = "0x" + compute_id(twins.shipper.address, document_hash(doc)).hex()
+    bodies[1]["citations"] = [
+        client.sign_citation(sid, claim_id, nonce=cited["nonce"] + 1, deadline=cited["deadline"])
+    ]
+
+    answer = client.request("POST", "/claims/batch", json={"claims": bodies})
+
+    assert (answer["accepted"], answer["refused"]) == (1, 1), answer
+    error = answer["results"][1]["error"]
+    assert error["status"] == 409 and "already cited" in error["detail"], error

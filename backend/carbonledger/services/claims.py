@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -108,6 +108,7 @@ class SettlementCitations(Protocol):
         allocations: Mapping[str, int],
         citations: Sequence[SignedCitation],
         supersedes: str | None,
+        accepted_here: Collection[str] = (),
     ) -> list[dict[str, Any]]: ...
 
     def queue_citations(self, rows: Sequence[dict[str, Any]]) -> None: ...
@@ -158,6 +159,8 @@ class _Reads:
         self._nonces: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
         self.stored_here: dict[str, bool] = {}
+        #: claims accepted earlier in this request: not stored before its end, yet on their way
+        self.accepted_ids: set[str] = set()
         self.vault_keys: ReaderKeys = service.vault.reader_keys()
 
     def standard_version(self) -> int:
@@ -190,6 +193,7 @@ class _Reads:
     def accepted(self, firm: str, claim_id: str, nonce: int) -> None:
         self._nonces[firm] = nonce + 1
         self.stored_here[claim_id] = True
+        self.accepted_ids.add(claim_id)
 
 
 class ClaimService:
@@ -449,7 +453,13 @@ class ClaimService:
                 "0x" + submission.supersedes.hex() if submission.supersedes != ZERO32 else None
             )
             citations = self.settlements.accept_citations(
-                firm, claim_id, document, allocations, submission.citations, supersedes
+                firm,
+                claim_id,
+                document,
+                allocations,
+                submission.citations,
+                supersedes,
+                accepted_here=reads.accepted_ids,
             )
         elif submission.citations:
             raise InvalidRequest(

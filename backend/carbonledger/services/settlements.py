@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -591,11 +591,14 @@ class SettlementService:
         allocations: Mapping[str, int],
         citations: Sequence[SignedCitation],
         supersedes: str | None,
+        accepted_here: Collection[str] = (),
     ) -> list[dict[str, Any]]:
         """Validate the firm's signed citations of ``claim_id``; the rows to queue.
 
         Every cited settlement with an allocation needs one; none may be cited already by
-        another claim that stays active (a second citation would count it twice)."""
+        another claim that stays active (a second citation would count it twice), including
+        one on its way to the chain: stored, or in ``accepted_here`` (accepted earlier in the
+        same request, stored with it at its end)."""
         given = {_hex(c.settlement_id): c for c in citations}
         cited = [s.settlement_id for s in document.settlements if s.settlement_id in allocations]
         unknown = sorted(set(given) - set(cited))
@@ -625,7 +628,7 @@ class SettlementService:
                     f"nonce of {firm} (expected {expected + i})"
                 )
             self._check_deadline(signed.deadline)
-            self._check_not_cited(sid, firm, claim_id, supersedes)
+            self._check_not_cited(sid, firm, claim_id, supersedes, accepted_here)
             rows.append(
                 {
                     "settlement_id": sid,
@@ -638,7 +641,14 @@ class SettlementService:
             )
         return rows
 
-    def _check_not_cited(self, sid: str, firm: str, claim_id: str, supersedes: str | None) -> None:
+    def _check_not_cited(
+        self,
+        sid: str,
+        firm: str,
+        claim_id: str,
+        supersedes: str | None,
+        accepted_here: Collection[str],
+    ) -> None:
         holders = {
             c.claim_id
             for c in self.store.citations(settlement_id=sid, party=firm)
@@ -651,7 +661,9 @@ class SettlementService:
         for holder in sorted(holders):
             status = self.ledger.claim_state(_b32(holder)).status
             stored = self.claim_store.get(holder)
-            on_its_way = status == "none" and stored is not None and stored.state != "refused"
+            on_its_way = status == "none" and (
+                holder in accepted_here or (stored is not None and stored.state != "refused")
+            )
             if status == "active" or on_its_way:
                 raise Conflict(
                     f"the allocation of {firm} in settlement {sid} is already cited by claim "
