@@ -28,7 +28,14 @@ import sys
 import time
 from decimal import Decimal
 
-from carbonledger.standard import Standard, check, compute, current_version, load_version, parse_claim
+from carbonledger.standard import (
+    Standard,
+    check,
+    compute,
+    current_version,
+    load_version,
+    parse_claim,
+)
 from carbonledger.standard.canonical import keccak256
 from carbonledger.standard.numbers import fmt, quantize
 

@@ -19,7 +19,6 @@ import pytest
 
 from carbonledger.standard import (
     FactorTableError,
-    Standard,
     check,
     current_version,
     load_default_standard,
@@ -84,7 +83,7 @@ def test_a_changed_data_file_without_a_new_version_fails_to_load(
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["rounding"]["report_quantum_kgco2e"] = "0.01"  # the rounding decides every figure
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(FactorTableError, match="methodology.json differs from its pinned"):
+    with pytest.raises(FactorTableError, match=r"methodology\.json differs from its pinned"):
         verify_version_dir(root)
 
 
@@ -117,7 +116,9 @@ def _rule_set_changes() -> list[tuple[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("name,change", _rule_set_changes(), ids=[n for n, _ in _rule_set_changes()])
+@pytest.mark.parametrize(
+    "name,change", _rule_set_changes(), ids=[n for n, _ in _rule_set_changes()]
+)
 def test_a_changed_rule_set_without_a_new_version_fails_to_load(
     monkeypatch: pytest.MonkeyPatch, name: str, change: Any
 ) -> None:
@@ -125,7 +126,7 @@ def test_a_changed_rule_set_without_a_new_version_fails_to_load(
     # 1.1.0 hashes its rule set; 1.0.0's is frozen by its snapshot (factor bases are level 2)
     versions = [V2] if name == "factor_basis" else [V1, V2]
     for version in versions:
-        with pytest.raises(FactorTableError, match="no longer matches its frozen ruleset.json"):
+        with pytest.raises(FactorTableError, match=r"no longer matches its frozen ruleset\.json"):
             verify_version_dir(VERSIONS / version)
 
 
