@@ -481,7 +481,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 checks := and(checks, iszero(lt(timestamp(), shr(VERSION_FROM_SHIFT, versionWord))))
                 checks := and(checks, iszero(gt(total, MAX_GROSS_TOTAL)))
                 // a footprint without baseline and amendment
-                checks := and(checks, iszero(or(kind, or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0))))))
+                checks := and(
+                    checks, iszero(or(kind, or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0)))))
+                )
                 if checks {
                     mstore(0x00, firm)
                     mstore(0x20, calldataload(add(claim, 0xa0)))
@@ -555,7 +557,10 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         bytes32[] memory claimIds
     ) private returns (uint256) {
         uint256 versionWord = cache.versionWord;
-        if (cache.version == 0 || versionWord & 0xff != VERSION_ACTIVE || block.timestamp < versionWord >> VERSION_FROM_SHIFT) {
+        if (
+            cache.version == 0 || versionWord & 0xff != VERSION_ACTIVE
+                || block.timestamp < versionWord >> VERSION_FROM_SHIFT
+        ) {
             return i;
         }
         uint256 n = claims.length;
@@ -660,17 +665,26 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
                 if iszero(and(eq(returndatasize(), 0x20), and(eq(mload(0x00), key), iszero(iszero(key))))) { break }
                 // record: firm | kind (0) << 160 | Active << 168 | version << 192 | total << 208
-                sstore(recordSlot, or(or(firm, RECORD_ACTIVE), or(shl(RECORD_VERSION_SHIFT, version), shl(RECORD_TOTAL_SHIFT, total))))
+                sstore(
+                    recordSlot,
+                    or(or(firm, RECORD_ACTIVE), or(shl(RECORD_VERSION_SHIFT, version), shl(RECORD_TOTAL_SHIFT, total)))
+                )
                 stored := add(stored, ACCOUNT_NONCE_ONE)
                 // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
                 calldatacopy(m, add(claim, 0xa0), 0x40)
                 mstore(
                     add(m, 0x40),
-                    or(or(shl(HEADER_VERSION_SHIFT, version), shl(HEADER_PERIOD_START_SHIFT, periodStart)), or(shl(HEADER_PERIOD_END_SHIFT, periodEnd), shl(HEADER_BIOGENIC_SHIFT, biogenic)))
+                    or(
+                        or(shl(HEADER_VERSION_SHIFT, version), shl(HEADER_PERIOD_START_SHIFT, periodStart)),
+                        or(shl(HEADER_PERIOD_END_SHIFT, periodEnd), shl(HEADER_BIOGENIC_SHIFT, biogenic))
+                    )
                 )
                 mstore(
                     add(m, 0x60),
-                    or(or(scope1, shl(SCOPES_SCOPE2_LOCATION_SHIFT, scope2Location)), or(shl(SCOPES_SCOPE2_MARKET_SHIFT, scope2Market), shl(SCOPES_SCOPE3_SHIFT, scope3)))
+                    or(
+                        or(scope1, shl(SCOPES_SCOPE2_LOCATION_SHIFT, scope2Location)),
+                        or(shl(SCOPES_SCOPE2_MARKET_SHIFT, scope2Market), shl(SCOPES_SCOPE3_SHIFT, scope3))
+                    )
                 )
                 log3(m, 0x80, topic, id, firm)
                 mstore(add(claimIds, shl(5, add(i, 1))), id)
@@ -715,7 +729,10 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 version := calldataload(add(claim, 0x40))
                 periodStart := calldataload(add(claim, 0x60))
                 periodEnd := calldataload(add(claim, 0x80))
-                total := add(add(calldataload(add(claim, 0xe0)), calldataload(add(claim, 0x120))), calldataload(add(claim, 0x140)))
+                // gross total: scope1 + scope2Market + scope3
+                total := add(
+                    add(calldataload(add(claim, 0xe0)), calldataload(add(claim, 0x120))), calldataload(add(claim, 0x140))
+                )
                 deadline := calldataload(add(claim, 0x1e0))
             }
             if (block.timestamp > deadline) {
@@ -806,7 +823,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         if (status == VERSION_ACTIVE && block.timestamp >= word >> VERSION_FROM_SHIFT) return reason;
         if (status == 0) return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
         if (status == VERSION_RETIRED) return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
-        return abi.encodeWithSelector(ClaimLedgerStandardNotEffective.selector, version, uint64(word >> VERSION_FROM_SHIFT));
+        return abi.encodeWithSelector(
+            ClaimLedgerStandardNotEffective.selector, version, uint64(word >> VERSION_FROM_SHIFT)
+        );
     }
 
     function _validateBaseline(Claim calldata claim, uint48 total) private view returns (bytes memory reason) {

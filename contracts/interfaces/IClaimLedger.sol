@@ -28,7 +28,8 @@ import {IStandardRegistry} from "./IStandardRegistry.sol";
  * revocations (firms) and audit verdicts (auditors).
  *
  * Mirror: the registries push every change of a member's signing state and of a standard
- * version's state into the ledger ({IClaimLedgerMirror-syncMember}, {IClaimLedgerMirror-syncVersion}) once an admin bound them to it
+ * version's state into the ledger ({IClaimLedgerMirror-syncMember},
+ * {IClaimLedgerMirror-syncVersion}) once an admin bound them to it
  * ({IMemberRegistry-setClaimLedger}, {IStandardRegistry-setClaimLedger}; the deployment does it).
  * The ledger keeps the member's signing state in the same storage word as its nonce, so a
  * claim costs no call to another contract. Until an account or version has a mirror entry

@@ -59,7 +59,8 @@ uint256 constant SCOPES_SCOPE3_SHIFT = 192;
 library LedgerWords {
     /// @notice The signing state part of an account word.
     function accountState(address key, uint8 status, uint8 roles) internal pure returns (uint256) {
-        return uint256(uint160(key)) | (uint256(status) << ACCOUNT_STATUS_SHIFT) | (uint256(roles) << ACCOUNT_ROLES_SHIFT);
+        return uint256(uint160(key)) | (uint256(status) << ACCOUNT_STATUS_SHIFT)
+            | (uint256(roles) << ACCOUNT_ROLES_SHIFT);
     }
 
     /// @notice The signing key, roles and status of an account word.
