@@ -41,7 +41,7 @@ from carbonledger.standard.canonical import (
     keccak256,
 )
 from carbonledger.standard.errors import StandardError
-from carbonledger.standard.lines import LATEST_FIELDS_LEVEL, Line, fields_above
+from carbonledger.standard.lines import Line, fields_after, fields_present
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.standard.methodology import Standard
 from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim
@@ -273,11 +273,13 @@ def _run_lines(
     tolerance_abs = standard.tolerance_absolute
     rule_set = standard.rule_set
     level = rule_set.level
+    later_fields = fields_after(level)  # empty at the latest level
     with localcontext(CONTEXT):
         for line in claim.lines:
             v = line.v
-            if level < LATEST_FIELDS_LEVEL:
-                for name in fields_above(level, line):
+            later = later_fields.get(line.activity) if later_fields else None
+            if later:
+                for name in fields_present(line, later):
                     sink.add(
                         "STD002",
                         f"{line.path}.{name}",

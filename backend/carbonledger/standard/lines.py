@@ -516,16 +516,21 @@ FIELDS_ADDED_IN: Final[Mapping[tuple[str, str], int]] = {
 }
 """Line fields a rule-set level introduced (absent: level 1). Documents are parsed with every
 field; the checker reports a later level's field under an earlier level (STD002)."""
-LATEST_FIELDS_LEVEL: Final = max(FIELDS_ADDED_IN.values())
 
 
-def fields_above(level: int, line: Line) -> list[str]:
-    """Field paths of ``line`` that its rule-set ``level`` does not know (for STD002)."""
+def fields_after(level: int) -> dict[str, tuple[str, ...]]:
+    """Per activity, the fields (``outer.inner`` for nested ones) added after ``level``."""
+    out: dict[str, tuple[str, ...]] = {}
+    for (act, name), added in FIELDS_ADDED_IN.items():
+        if added > level:
+            out[act] = (*out.get(act, ()), name)
+    return out
+
+
+def fields_present(line: Line, names: tuple[str, ...]) -> list[str]:
+    """Paths of ``names`` (from :func:`fields_after`) that ``line`` carries (for STD002)."""
     out: list[str] = []
-    act = line.activity
-    for (a, name), added in FIELDS_ADDED_IN.items():
-        if a != act or added <= level:
-            continue
+    for name in names:
         if "." in name:
             outer, inner = name.split(".", 1)
             for j, item in enumerate(line.raw.get(outer) or ()):
