@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from carbonledger.cli.standard import app
 from carbonledger.standard import check, current_version, load_version, parse_claim
 from carbonledger.verify import RpcChainPort, verify_claim
-from carbonledger.verify.devchain import checked, document_for
 from tests.standard.test_versions import _filed_under_v1
+from tests.support.devchain import checked, document_for
 from tests.verify.conftest import Consortium
 
 runner = CliRunner()
