@@ -127,7 +127,13 @@ class AuditService:
             view = ChainReader(port, self.addresses).claim(bytes.fromhex(claim_id[2:]))
             given = docs[bytes.fromhex(row.document_hash[2:])]
             report = verify(
-                view, docs, self.claims.standard, mode="claim", given=given, where="the vault"
+                view,
+                docs,
+                self.claims.standard,
+                mode="claim",
+                given=given,
+                where="the vault",
+                by_version=True,
             )
         finally:
             port.close()
@@ -143,7 +149,13 @@ class AuditService:
         try:
             view = ChainReader(port, self.addresses).firm(firm.lower())
             report = verify(
-                view, docs, self.claims.standard, mode="firm", firm=firm, where="the vault"
+                view,
+                docs,
+                self.claims.standard,
+                mode="firm",
+                firm=firm,
+                where="the vault",
+                by_version=True,
             )
         finally:
             port.close()
