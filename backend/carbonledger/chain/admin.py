@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from carbonledger.chain.errors import ChainError
+from carbonledger.chain.errors import ChainError, ChainRefused
 from carbonledger.chain.sender import TxSender
 from carbonledger.vocab import ROLE_BITS as ROLE_BITS  # the CLI lists the names
 
@@ -92,6 +95,32 @@ def approve(sender: TxSender, registry: Contract, proposal_id: int) -> ProposalO
     return ProposalOutcome(proposal_id, _execute_if_ready(sender, registry, proposal_id))
 
 
+def _refusal(registry: Contract, exc: ContractLogicError) -> str:
+    """The contract's custom error with its values (``Name(arg=value, ...)``), else the message."""
+    data = exc.data
+    raw = bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
+    for item in registry.abi:
+        if item.get("type") != "error":
+            continue
+        types = [str(i["type"]) for i in item.get("inputs", [])]
+        if keccak(text=f"{item['name']}({','.join(types)})")[:4] != raw[:4]:
+            continue
+        values = decode(types, raw[4:])
+        shown = ", ".join(
+            f"{i['name']}={'0x' + v.hex() if isinstance(v, bytes) else v}"
+            for i, v in zip(item.get("inputs", []), values, strict=True)
+        )
+        return f"{item['name']}({shown})"
+    return str(exc)[:200]
+
+
+def _send(sender: TxSender, registry: Contract, data: str, what: str) -> TxReceipt:
+    try:
+        return sender.transact({"to": registry.address, "data": data}, what)
+    except ContractLogicError as exc:
+        raise ChainRefused(what, _refusal(registry, exc)) from None
+
+
 @dataclass(frozen=True)
 class StandardProposal:
     """A StandardRegistry proposal: its id (None when nothing had to be proposed), whether it
@@ -120,7 +149,7 @@ def propose_publication(
     if existing:
         return StandardProposal(None, True, existing)
     data = registry.encode_abi("proposePublication", args=[content_hash, effective_from])
-    receipt = sender.transact({"to": registry.address, "data": data}, "proposing the standard")
+    receipt = _send(sender, registry, data, "proposing the standard")
     (event,) = registry.events.PublicationProposed().process_receipt(receipt, errors=DISCARD)
     return _standard_outcome(registry, receipt, int(event["args"]["proposalId"]))
 
@@ -128,9 +157,7 @@ def propose_publication(
 def propose_retirement(sender: TxSender, registry: Contract, version: int) -> StandardProposal:
     """Propose retiring standard ``version`` (executed at once at quorum)."""
     data = registry.encode_abi("proposeRetirement", args=[version])
-    receipt = sender.transact(
-        {"to": registry.address, "data": data}, f"proposing to retire {version}"
-    )
+    receipt = _send(sender, registry, data, f"proposing to retire version {version}")
     (event,) = registry.events.RetirementProposed().process_receipt(receipt, errors=DISCARD)
     return _standard_outcome(registry, receipt, int(event["args"]["proposalId"]))
 
@@ -138,7 +165,7 @@ def propose_retirement(sender: TxSender, registry: Contract, version: int) -> St
 def approve_standard(sender: TxSender, registry: Contract, proposal_id: int) -> StandardProposal:
     """Approve a pending StandardRegistry proposal (it executes when this reaches the quorum)."""
     data = registry.encode_abi("approve", args=[proposal_id])
-    receipt = sender.transact({"to": registry.address, "data": data}, f"approving {proposal_id}")
+    receipt = _send(sender, registry, data, f"approving proposal {proposal_id}")
     return _standard_outcome(registry, receipt, proposal_id)
 
 
