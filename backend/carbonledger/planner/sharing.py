@@ -266,17 +266,22 @@ def nucleolus(game: Game) -> Split:
 
 
 def recommend(splits: Sequence[Split]) -> Split:
-    """The Shapley value when it is in the core, else the nucleolus, else the first in core."""
+    """The split to propose: the Shapley value when it is in the core, else the nucleolus.
+
+    A settlement takes a positive share from every party, so a split that pays a party (a
+    party whose stand-alone cost dwarfs the others' can be owed money) is passed over for the
+    next one in the core with positive shares; when none has them, the preferred one is
+    returned and the caller reports that it cannot be proposed as is.
+    """
     by_name = {s.method.split(" ")[0]: s for s in splits}
-    shap = by_name.get("Shapley")
-    if shap is not None and shap.in_core:
-        return shap
-    if "nucleolus" in by_name:
-        return by_name["nucleolus"]
-    for s in splits:
-        if s.in_core:
+    preferred = [by_name[k] for k in ("Shapley", "nucleolus") if k in by_name]
+    ordered = [s for s in preferred if s.in_core] + [
+        s for s in splits if s.in_core and s not in preferred
+    ]
+    for s in ordered:
+        if all(v > 0 for v in s.shares.values()):
             return s
-    return splits[0]
+    return ordered[0] if ordered else splits[0]
 
 
 def to_bps(shares: Mapping[str, float], players: Sequence[str]) -> dict[str, int]:

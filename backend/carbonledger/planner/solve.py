@@ -52,6 +52,8 @@ class Candidate:
     pool: str | None = None
     pool_use: float = 0.0
     """Units of the pool's activity one unit of the option replaces."""
+    emitter: str = ""
+    """The party in whose inventory the tonnes are emitted (the owner when empty)."""
 
     @property
     def cost_per_tonne(self) -> float:
