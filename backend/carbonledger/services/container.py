@@ -29,10 +29,12 @@ from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.sender import TxSender
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
+from carbonledger.planner.catalogue import load_catalogue
 from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
+from carbonledger.services.planning import PlanningService
 from carbonledger.services.settlements import SettlementService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
@@ -81,6 +83,7 @@ class Services:
     standard: Standard
     audits: AuditService
     settlements: SettlementService
+    planning: PlanningService
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -154,6 +157,7 @@ def build_services(
     audits = AuditService(ledger, store, claims, rpc_url)
     settlements = SettlementService(ledger, store, claims, SettlementStore(engine))
     claims.settlements = settlements
+    planning = PlanningService(claims, settlements, load_catalogue())
     return Services(
         settings=settings,
         w3=w3,
@@ -170,6 +174,7 @@ def build_services(
         standard=standard,
         audits=audits,
         settlements=settlements,
+        planning=planning,
     )
 
 
