@@ -123,6 +123,15 @@ def _facts(out: Any, scenario: Any, elapsed: float) -> dict[str, Any]:
             },
             "recommended": out.plan["plan"]["recommended"]["method"],
         },
+        "target": {
+            **out.target,
+            "trajectory": [
+                {"year": r.year, "path_kg": str(r.path_kg),
+                 "verified_kg": None if r.actual_kg is None else str(r.actual_kg),
+                 "source": r.source}
+                for r in out.trajectory
+            ],
+        },
         "settlement": {
             "settlement_id": s["settlement_id"],
             "status": s["status"],
@@ -230,6 +239,17 @@ def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: 
             f"{_role(scenario, p['firm'])}: {p['share_bps']:,} bps, cost share "
             f"¥{p['cost_share'] / 100:,.2f}, paid ¥{p['paid'] / 100:,.2f}"
             for p in s["parties"]
+        ),
+    )
+    t = out.target["target"]
+    table.add_row(
+        "target",
+        f"carrier: -{t['reduction_bps'] / 100:g}% scope 1+2 by {t['target_year']} vs "
+        f"{t['base_year']}, EIP-712 signed {out.target['signature'][:18]}…\n"
+        + "\n".join(
+            f"{r.year}: path {r.path_kg / 1000:,.1f} t, verified "
+            + (f"{r.actual_kg / 1000:,.1f} t ({r.source})" if r.actual_kg is not None else "-")
+            for r in out.trajectory
         ),
     )
     table.add_row(

@@ -11,6 +11,7 @@ from carbonledger.cli.member import member_app
 from carbonledger.cli.plan import command as plan_command
 from carbonledger.cli.settlement import overlaps_app, settlement_app
 from carbonledger.cli.standard import app as standard_app
+from carbonledger.cli.target import target_app
 from carbonledger.cli.verify import command as verify_command
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(overlaps_app, name="overlaps")
 app.add_typer(settlement_app, name="settlement")
 app.command("demo")(demo_command)
 app.command("plan")(plan_command)
+app.add_typer(target_app, name="target")
 
 
 def main() -> None:

@@ -24,11 +24,15 @@ from carbonledger.demo.data import FIRM_ORDER, YEAR_ONE, YEAR_TWO, Scenario, as_
 from carbonledger.demo.ledger import DemoLedger
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
+from carbonledger.planner.targets import Target, TrajectoryRow
+from carbonledger.tracking import sign_document, trajectory
 from carbonledger.verify import Report, RpcChainPort, resolve_addresses, verify_firm
 
 Say = Callable[[str], None]
 #: The joint plan's goal: cut this % of the carrier-shipper overlap (counted once) per year.
 PLAN_TARGET_PCT = "20"
+#: The carrier's target year (a logistics firm's -50 % by 2030).
+TARGET_YEAR = 2030
 
 
 class DemoFailed(CarbonLedgerError):
@@ -61,6 +65,8 @@ class Outcome:
     overlap: dict[str, Any] = field(default_factory=dict)
     site_overlap: dict[str, Any] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
+    trajectory: list[TrajectoryRow] = field(default_factory=list)
     proposal: dict[str, Any] = field(default_factory=dict)
     settlement: dict[str, Any] = field(default_factory=dict)
     expected_reduction: int = 0
@@ -304,7 +310,36 @@ class Run:
         self.say("both parties paid their cost shares: settled")
         self._lap("payments recorded until settled")
 
-    # --- 4. the auditor's independent verification ---
+    # --- 4. a target, signed and tracked on the two years of verified claims ---
+    def target(self) -> None:
+        """The carrier commits to -50 % scope 1+2 by 2030 against its 2024 footprint."""
+        carrier = self.clients["carrier"]
+        base = next(c for c in self.out.claims if c.firm == "carrier" and c.kind == "footprint")
+        goal = Target(
+            firm=self.sc.members["carrier"].address,
+            base_claim_id=base.claim_id.lower(),
+            base_year=YEAR_ONE,
+            target_year=TARGET_YEAR,
+            reduction_bps=5_000,
+            scopes=(1, 2),
+        )
+        signed = sign_document(carrier, goal)
+        _, rows = trajectory(carrier, signed)
+        self.out.target = signed
+        self.out.trajectory = rows
+        seen = [r for r in rows if r.actual_kg is not None]
+        self.say(
+            f"carrier target -50% scope 1+2 by {TARGET_YEAR} vs {YEAR_ONE}, signed "
+            f"{signed['signature'][:14]}…: "
+            + "; ".join(
+                f"{r.year} {r.actual_kg / 1000:,.1f} t vs path {r.path_kg / 1000:,.1f} t"
+                for r in seen
+                if r.actual_kg is not None
+            )
+        )
+        self._lap("a target signed and tracked on verified claims")
+
+    # --- 5. the auditor's independent verification ---
     def verify(self) -> None:
         port = RpcChainPort(self.ledger.rpc_url)
         try:
@@ -332,6 +367,7 @@ def run_scenario(ledger: DemoLedger, scenario: Scenario, say: Say) -> Outcome:
         run.overlaps()
         run.plan()
         run.settle()
+        run.target()
         run.verify()
     finally:
         run.close()
