@@ -86,7 +86,7 @@ def test_a_budget_buys_the_most_tonnes_it_can() -> None:
 
 
 def test_an_unreachable_target_says_how_much_can_be_reached() -> None:
-    with pytest.raises(InfeasiblePlanError, match="unreachable with these options: at most"):
+    with pytest.raises(InfeasiblePlanError, match=r"unreachable with these options: at most"):
         _plan(Goal("tonnes", Decimal(100_000)))
 
 

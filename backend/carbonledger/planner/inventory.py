@@ -29,6 +29,9 @@ from carbonledger.planner.solve import Candidate
 from carbonledger.standard import FootprintClaim, Standard, compute, parse_claim
 
 GREEN = "cls.market.zero_emission_instrument"
+#: kg/L for a trip given in tonnes of diesel without its own density: an assumption within the
+#: GB 19147 range (0.810-0.850 kg/L at 20 °C), the figure the demo's carrier uses too.
+DEFAULT_DIESEL_DENSITY = "0.84"
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,17 @@ def party_from_claim(
     leaks: dict[str, tuple[Decimal, Decimal]] = {}
     for line, result in zip(claim.lines, totals.lines, strict=True):
         v = line.v
-        if line.activity == "trip" and "diesel" in str(v.get("factor_id")) and v["unit"] == "L":
-            diesel_l += v["quantity"]
+        if line.activity == "trip" and "diesel" in str(v.get("factor_id")):
+            line_density = Decimal(str(v.get("density_kg_per_l", DEFAULT_DIESEL_DENSITY)))
+            if v["unit"] == "L":
+                diesel_l += v["quantity"]
+            elif v["unit"] == "t":
+                diesel_l += v["quantity"] * 1000 / line_density
+            else:
+                continue
             diesel_kg += result.emissions
             vehicles.add(str(v.get("vehicle", line.index)))
-            density = density or (str(v["density_kg_per_l"]) if "density_kg_per_l" in v else None)
+            density = density or str(line_density)
             diesel_factor = str(v["factor_id"])
         elif line.activity == "electricity" and "market" not in v and v["unit"] == "kWh":
             grid_kwh += v["quantity"]
