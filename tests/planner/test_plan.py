@@ -91,7 +91,7 @@ def test_an_unreachable_target_says_how_much_can_be_reached() -> None:
 
 
 def test_a_bad_goal_or_scope_is_refused_by_name() -> None:
-    with pytest.raises(PlannerError, match="goal.pct"):
+    with pytest.raises(PlannerError, match=r"goal\.pct"):
         Goal("pct", Decimal(150))
     with pytest.raises(PlannerError, match="scope"):
         _plan(Goal("pct", Decimal(10)), scope="everything")
