@@ -118,3 +118,53 @@ def test_a_target_is_signed_and_tracked_from_the_cli(
     signed.write_text(json.dumps(doc))
     tampered = runner.invoke(app, ["target", "track", "--target", str(signed), *common])
     assert tampered.exit_code == 1 and "not by the firm" in tampered.output
+
+
+def test_a_quote_changes_the_plan_and_the_partner_reruns_it_from_the_plan_file(
+    api: Api, pair: Partners, tmp_path: Path
+) -> None:
+    runner = CliRunner(env={"CARBONLEDGER_KEY_PASSWORD": PASSWORD})
+    overlap = _overlap(pair)
+    quote = tmp_path / "quote.json"
+    quote.write_text(
+        json.dumps(
+            {
+                "kind": "abatement_quote",
+                "firm": pair.carrier.address,
+                "option": "route_optimisation",
+                "supplier": "a routing software vendor",
+                "fixed_opex_cny_per_year": "100",
+            }
+        )
+    )
+    plan_file = tmp_path / "plan.json"
+    carrier_key = _keystore(tmp_path, pair.carrier, "carrier-q")  # type: ignore[arg-type]
+    shipper_key = _keystore(tmp_path, pair.shipper, "shipper-q")  # type: ignore[arg-type]
+    base = ["plan", "--overlap", overlap, "--pct", "20", "--api", api.url, "--json"]
+    quoted = runner.invoke(
+        app, [*base, "--key", carrier_key, "--quote", str(quote), "--out", str(plan_file)]
+    )
+    assert quoted.exit_code == 0, quoted.output
+    answer = json.loads(quoted.output)
+    plain = pair.carrier_client.plan(overlap, "pct", "20.0")
+    assert answer["plan_hash"] != plain["plan_hash"]
+    assert answer["plan"]["quotes"][0]["quote"]["option"] == "route_optimisation"
+    again = runner.invoke(app, [*base, "--key", shipper_key, "--quotes-from", str(plan_file)])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["plan_hash"] == answer["plan_hash"]
+
+
+def test_a_quote_signed_by_someone_else_is_a_422_naming_quotes(pair: Partners) -> None:
+    forged = {
+        "quote": {
+            "kind": "abatement_quote",
+            "firm": pair.carrier.address,
+            "option": "route_optimisation",
+            "capex_cny": "1",
+        },
+        "signature": "0x" + "11" * 65,
+    }
+    with pytest.raises(ApiError) as refused:
+        pair.shipper_client.plan(_overlap(pair), "pct", "20", quotes=[forged])
+    assert refused.value.status == 422
+    assert refused.value.problems[0]["field"] == "quotes"

@@ -8,13 +8,14 @@ from functools import cache
 
 import pytest
 
-from carbonledger.demo.data import build_scenario
+from carbonledger.demo.data import build_scenario, members
 from carbonledger.planner.catalogue import load_catalogue, parse_catalogue
 from carbonledger.planner.chart import macc_svg
 from carbonledger.planner.errors import CatalogueError, InfeasiblePlanError, PlannerError
 from carbonledger.planner.inventory import Party, parties_from_claims
 from carbonledger.planner.plan import Goal, Plan, build_plan, coalition_candidates, macc
 from carbonledger.planner.proposal import plan_hash_of, proposal_terms
+from carbonledger.planner.quotes import sign_quote
 from carbonledger.standard import Standard, load_default_standard
 
 
@@ -122,3 +123,52 @@ def test_a_catalogue_entry_without_a_lifetime_is_refused_with_its_path() -> None
                 "options": [{"id": "a", "source": "refrigerant", "capex_cny": "1"}],
             }
         )
+
+
+def _zef_quote(firm: str, surcharge_free_capex: str = "0") -> dict[str, object]:
+    return {
+        "kind": "abatement_quote",
+        "firm": firm,
+        "option": "route_optimisation",
+        "supplier": "某路线规划软件公司 (a routing software vendor)",
+        "reference": "Q-2025-017",
+        "fixed_opex_cny_per_year": "100",
+        "capex_cny": surcharge_free_capex,
+    }
+
+
+def test_a_signed_quote_overrides_the_catalogue_for_its_firm_and_says_so() -> None:
+    carrier = members(7)["carrier"].account
+    signed = sign_quote(carrier, _zef_quote(carrier.address))
+    plain = _plan(Goal("pct", Decimal(20)))
+    quoted = build_plan(
+        list(_parties()), Goal("pct", Decimal(20)), load_catalogue(), _standard(), quotes=[signed]
+    )
+    cid = next(c for c in quoted.info if c.startswith("carrier:route_optimisation"))
+    assert quoted.info[cid]["quoted_by"] == carrier.address.lower()
+    assert float(quoted.info[cid]["annualised_cost_per_unit"]) < float(
+        plain.info[cid]["annualised_cost_per_unit"]
+    )
+    assert quoted.document()["quotes"] == [signed]
+    assert quoted.document_hash() != plain.document_hash()
+
+
+def test_a_quote_not_signed_by_its_firm_is_refused() -> None:
+    people = members(7)
+    signed = sign_quote(people["shipper"].account, _zef_quote(people["shipper"].address))
+    signed["quote"] = {**signed["quote"], "firm": people["carrier"].address}  # type: ignore[dict-item]
+    with pytest.raises(CatalogueError, match=r"quotes\[0\]: quote.signature: signed by"):
+        build_plan(
+            list(_parties()), Goal("pct", Decimal(20)), load_catalogue(), _standard(),
+            quotes=[signed],
+        )  # fmt: skip
+
+
+def test_a_quote_of_a_firm_outside_the_plan_is_refused() -> None:
+    outsider = members(7)["warehouse"].account
+    signed = sign_quote(outsider, _zef_quote(outsider.address))
+    with pytest.raises(PlannerError, match="is not a party of this plan"):
+        build_plan(
+            list(_parties()), Goal("pct", Decimal(20)), load_catalogue(), _standard(),
+            quotes=[signed],
+        )  # fmt: skip

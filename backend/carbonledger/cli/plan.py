@@ -14,6 +14,7 @@ from carbonledger.cli.common import clear_errors, console, fail
 from carbonledger.cli.settlement import _client
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
+from carbonledger.planner.quotes import sign_quote
 
 
 def _short(address: str) -> str:
@@ -78,6 +79,23 @@ def print_plan(answer: dict[str, Any]) -> None:
         console.print(f"  note: {note}")
 
 
+def _read(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CarbonLedgerError(f"{path}: cannot read it as JSON: {exc}") from None
+
+
+def _quotes(account: Any, files: list[Path], plan_file: Path | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if plan_file is not None:
+        out += list(_read(plan_file).get("quotes", []))
+    for path in files:
+        doc = _read(path)
+        out.append(doc if "signature" in doc else sign_quote(account, doc))
+    return out
+
+
 def command(
     key: KeyOpt,
     overlap: Annotated[str, typer.Option("--overlap", help="The overlap id (overlaps list).")],
@@ -102,6 +120,18 @@ def command(
         str | None,
         typer.Option("--expect-hash", help="Fail unless the plan hashes to this (re-check)."),
     ] = None,
+    quote: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--quote",
+            help="A quote JSON for one of your options (signed here with your key), or an "
+            "already signed {quote, signature}; repeatable.",
+        ),
+    ] = None,
+    quotes_from: Annotated[
+        Path | None,
+        typer.Option("--quotes-from", help="Use the quotes of a plan JSON (--out of a partner)."),
+    ] = None,
     api: ApiOpt = "http://127.0.0.1:8000",
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer.")] = False,
 ) -> None:
@@ -111,7 +141,8 @@ def command(
         raise fail("give exactly one goal: --pct, --tonnes or --budget (a positive number)")
     kind, value = goals[0]
     with clear_errors(), _client(key, api) as client:
-        answer = client.plan(overlap, kind, repr(value), scope)
+        signed = _quotes(client.account, quote or [], quotes_from)
+        answer = client.plan(overlap, kind, repr(value), scope, signed)
         if expect is not None and answer["plan_hash"].lower() != expect.lower():
             raise CarbonLedgerError(
                 f"the plan hashes to {answer['plan_hash']}, not {expect}: the figures differ"

@@ -245,9 +245,16 @@ def _max_units(option: Option, source: Source, pool_use: Decimal) -> float:
 
 
 def candidates_for(
-    parties: Sequence[Party], catalogue: Catalogue, standard: Standard
+    parties: Sequence[Party],
+    catalogue: Catalogue,
+    standard: Standard,
+    overrides: Mapping[str, Mapping[str, Option]] | None = None,
 ) -> tuple[list[Candidate], dict[str, float], dict[str, dict[str, Any]]]:
-    """Every (party, source, option) as a solver candidate, the pools, and what each is."""
+    """Every (party, source, option) as a solver candidate, the pools, and what each is.
+
+    ``overrides`` (party label -> option id -> option) are the funding party's quoted figures.
+    """
+    overrides = overrides or {}
     abate = Abatement(standard)
     by_label = {p.label: p for p in parties}
     out: list[Candidate] = []
@@ -273,7 +280,8 @@ def candidates_for(
                     removed, energy, use = removed * part, energy * part, use * part
                 if removed <= 0 or use <= 0:
                     continue
-                cost = option.annualised_capital() + energy
+                priced = overrides.get(owner, {}).get(option.id, option)
+                cost = priced.annualised_capital() + energy
                 counted = {party.label: float(removed)}
                 # the partner's view of the same tonnes, where it counts this source: an
                 # operator's unit acts on the whole source (the overlap's share of it), a
@@ -306,10 +314,10 @@ def candidates_for(
                     "emitter": party.label,
                     "source": source.kind,
                     "unit": option.unit,
-                    "capex_per_unit": str(option.capex),
+                    "capex_per_unit": str(priced.capex),
                     "annualised_cost_per_unit": f"{cost:.2f}",
                     "abatement_kg_per_unit": f"{removed:.3f}",
-                    "quoted_by": option.quoted_by,
+                    "quoted_by": priced.quoted_by,
                 }
     return out, pools, info
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from carbonledger.planner.catalogue import Catalogue
+from carbonledger.planner.catalogue import Catalogue, Option
 from carbonledger.planner.errors import InfeasiblePlanError, PlannerError, SharingError
 from carbonledger.planner.inventory import Party, candidates_for, overlap_only
+from carbonledger.planner.quotes import overrides_from
 from carbonledger.planner.sharing import (
     Game,
     Split,
@@ -123,6 +124,7 @@ class Plan:
     recommended: Split
     bps: dict[str, int] | None
     notes: list[str]
+    quotes: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -203,6 +205,7 @@ class Plan:
                 for s in self.splits
             ],
             "recommended": {"method": self.recommended.method, "bps": self.bps},
+            "quotes": [dict(q) for q in self.quotes],
             "notes": self.notes,
         }
 
@@ -233,12 +236,15 @@ def build_plan(
     standard: Standard,
     *,
     scope: str = "overlap",
+    quotes: Sequence[Mapping[str, Any]] = (),
     shapley_samples: int = 2000,
 ) -> Plan:
     """Solve the joint plan, each party's stand-alone plan, and split the joint cost.
 
     ``scope="overlap"`` plans the partners' overlapping emissions only (what a settlement is
-    about); ``"inventory"`` their whole verified footprints.
+    about); ``"inventory"`` their whole verified footprints. ``quotes`` are parties' signed
+    quotes (:mod:`carbonledger.planner.quotes`); each overrides the catalogue's figures of one
+    option for the options its firm funds.
     """
     if scope not in SCOPES:
         raise PlannerError(f"scope: one of {', '.join(SCOPES)}, got {scope!r}")
@@ -249,7 +255,13 @@ def build_plan(
     labels = [p.label for p in parties]
     if len(set(labels)) != len(labels) or not labels:
         raise PlannerError("parties: one or more, with distinct labels")
-    cands, pools, info = candidates_for(parties, catalogue, standard)
+    by_firm = {p.firm.lower(): p.label for p in parties}
+    overrides: dict[str, dict[str, Option]] = {}
+    for firm, options in overrides_from(quotes, catalogue).items():
+        if firm not in by_firm:
+            raise PlannerError(f"quotes: {firm} is not a party of this plan")
+        overrides[by_firm[firm]] = options
+    cands, pools, info = candidates_for(parties, catalogue, standard, overrides)
     every = frozenset(labels)
     base = {frozenset([p]): joint_baseline(parties, frozenset([p])) for p in labels}
     grand_base = joint_baseline(parties, every)
@@ -355,4 +367,5 @@ def build_plan(
         recommended=chosen,
         bps=bps,
         notes=notes,
+        quotes=tuple(quotes),
     )

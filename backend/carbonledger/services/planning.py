@@ -9,6 +9,7 @@ proposal records; any party re-running the plan on the same claims gets the same
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,7 +44,13 @@ class PlanningService:
         self.catalogue = catalogue
 
     def plan_for_overlap(
-        self, caller: str, overlap_id: str, goal: str, value: str, scope: str = "overlap"
+        self,
+        caller: str,
+        overlap_id: str,
+        goal: str,
+        value: str,
+        scope: str = "overlap",
+        quotes: Sequence[Mapping[str, Any]] = (),
     ) -> PlanResult:
         try:
             amount = Decimal(value)
@@ -59,10 +66,16 @@ class PlanningService:
         try:
             parties = parties_from_claims(claims, self.claims.standard)
             plan = build_plan(
-                parties, Goal(goal, amount), self.catalogue, self.claims.standard, scope=scope
+                parties,
+                Goal(goal, amount),
+                self.catalogue,
+                self.claims.standard,
+                scope=scope,
+                quotes=quotes,
             )
         except PlannerError as exc:
-            field = "goal" if "goal" in str(exc) else "scope" if "scope" in str(exc) else "plan"
+            text = str(exc)
+            field = next((f for f in ("goal", "scope", "quotes") if text.startswith(f)), "plan")
             raise InvalidRequest("no plan", [{"field": field, "message": str(exc)}]) from None
         document = plan.document()
         every = frozenset(plan.labels)

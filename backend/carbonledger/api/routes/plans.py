@@ -32,6 +32,12 @@ class PlanRequest(BaseModel):
     scope: Literal["overlap", "inventory"] = Field(
         "overlap", description="Plan the overlapping emissions only, or both whole footprints."
     )
+    quotes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Signed quotes {quote, signature} of the parties: a quote's figures "
+        "override the catalogue's for the option its firm funds (see docs/planner.md).",
+    )
 
 
 class PlanOut(BaseModel):
@@ -48,7 +54,7 @@ class PlanOut(BaseModel):
 @router.post("", response_model=PlanOut, summary="Plan a joint abatement project")
 def make_plan(body: PlanRequest, member: CurrentMember, services: ServicesDep) -> PlanOut:
     result = services.planning.plan_for_overlap(
-        member.account, body.overlap_id, body.goal, body.value, body.scope
+        member.account, body.overlap_id, body.goal, body.value, body.scope, body.quotes
     )
     return PlanOut(
         overlap_id=result.overlap_id,
