@@ -102,3 +102,9 @@ def test_annualised_cost_recovers_capital_at_the_discount_rate() -> None:
 def test_a_lifetime_of_zero_years_is_refused_by_name() -> None:
     with pytest.raises(PlannerError, match="lifetime_years must be positive"):
         capital_recovery_factor(Decimal("0.05"), 0)
+
+
+def test_a_method_needing_a_coalition_that_cannot_reach_its_share_is_refused() -> None:
+    game = Game(["a", "b", "c"], lambda s: float("inf") if s == frozenset("bc") else len(s))
+    with pytest.raises(SharingError, match="undefined"):
+        shapley(game)

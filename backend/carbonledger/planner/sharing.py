@@ -108,6 +108,8 @@ def core_violation(game: Game, shares: Mapping[str, float]) -> tuple[str, ...]:
 
 def _split(game: Game, method: str, shares: Mapping[str, float], **extra: object) -> Split:
     total = sum(shares.values())
+    if not all(math.isfinite(v) for v in shares.values()):
+        raise SharingError(f"{method}: undefined, a coalition cannot reach its share alone")
     if abs(total - game.grand) > game.tolerance * 10:
         raise SharingError(f"{method}: shares sum to {total}, not the cost {game.grand}")
     blocking = core_violation(game, shares)
