@@ -14,6 +14,7 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    pact,
     settlements,
     standards,
 )
@@ -48,6 +49,8 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
-    for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
+    for module in (
+        health, auth, chain, members, standards, claims, audits, overlaps, settlements, pact
+    ):
         app.include_router(module.router)
     return app
