@@ -132,7 +132,9 @@ def test_case_09_attempt_authentication_through_http(pact_host: PactHost) -> Non
 
 def test_case_10_attempt_listfootprints_through_http(pact_host: PactHost) -> None:
     token = pact_host.token()
-    plain_http_refused(pact_host, "GET", "/3/footprints", headers={"Authorization": f"Bearer {token}"})
+    plain_http_refused(
+        pact_host, "GET", "/3/footprints", headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def test_case_11_attempt_getfootprint_through_http(pact_host: PactHost) -> None:
@@ -155,7 +157,9 @@ def _event(kind: str, data: dict[str, Any], event_id: str = "test-run-id-12345")
     }
 
 
-def _post_event(pact_host: PactHost, event: dict[str, Any], token: str | None = None) -> httpx.Response:
+def _post_event(
+    pact_host: PactHost, event: dict[str, Any], token: str | None = None
+) -> httpx.Response:
     headers = {
         "Content-Type": EVENTS,
         "Authorization": f"Bearer {token if token is not None else pact_host.token()}",
@@ -183,9 +187,7 @@ def test_case_14a_request_for_the_creation_of_a_pcf_to_be_rejected(pact_host: Pa
 
 
 def test_case_15_receive_notification_of_pcf_update(pact_host: PactHost) -> None:
-    event = _event(
-        "PublishedEvent", {"pfIds": ["urn:gtin:4712345060507"]}, event_id="case-15"
-    )
+    event = _event("PublishedEvent", {"pfIds": ["urn:gtin:4712345060507"]}, event_id="case-15")
     assert _post_event(pact_host, event).status_code == 200
 
 
@@ -328,7 +330,10 @@ def test_case_29_filter_by_multiple_company_ids_with_or(pact_host: PactHost) -> 
         ("37", {"status": "BogusStatusValue"}),
         (
             "38",
-            {"companyId": "urn:bogus:company:5FIi8zS3", "productId": "urn:bogus:product:nonexistent123"},
+            {
+                "companyId": "urn:bogus:company:5FIi8zS3",
+                "productId": "urn:bogus:product:nonexistent123",
+            },
         ),
         (
             "39",

@@ -24,7 +24,9 @@ def verify(pact_host: PactHost, *args: str) -> Any:
         ["verify", "--rpc", pact_host.api.chain.node.url, "--json", *args],
         env={"COLUMNS": "250"},
     )
-    return result.exit_code, json.loads(result.stdout) if result.stdout.startswith("{") else result.output
+    return result.exit_code, json.loads(result.stdout) if result.stdout.startswith(
+        "{"
+    ) else result.output
 
 
 def test_a_footprint_fetched_from_the_host_is_verified_on_chain(pact_host: PactHost) -> None:
@@ -83,7 +85,9 @@ def test_a_new_version_deprecates_the_old_one_on_chain_and_in_pact(pact_host: Pa
     assert old["status"] == "Deprecated" and new["status"] == "Active"
     assert first["id"] in {pf["id"] for pf in deprecated}
     anchor = next(e["data"] for e in new["extensions"] if "carbonledger-anchor" in e["dataSchema"])
-    first_anchor = next(e["data"] for e in first["extensions"] if "carbonledger-anchor" in e["dataSchema"])
+    first_anchor = next(
+        e["data"] for e in first["extensions"] if "carbonledger-anchor" in e["dataSchema"]
+    )
     assert anchor["supersedes"] == first_anchor["claimId"]
     state = pact_host.api.services.ledger.claim_state(bytes.fromhex(first_anchor["claimId"][2:]))
     assert state.status == "superseded"
@@ -123,7 +127,13 @@ def test_a_partner_reads_only_the_footprints_granted_and_loses_access_when_revok
     issued = pact_host.supplier.request(
         "POST", "/pact/clients", json={"partner": "Narrow AG", "footprints": [granted]}
     )
-    narrow = PactHost(**{**pact_host.__dict__, "client_id": issued["client_id"], "client_secret": issued["client_secret"]})
+    narrow = PactHost(
+        **{
+            **pact_host.__dict__,
+            "client_id": issued["client_id"],
+            "client_secret": issued["client_secret"],
+        }
+    )
     with narrow.authed() as http:
         listed = valid("list", http.get("/3/footprints").json())["data"]
         assert [pf["id"] for pf in listed] == [granted]

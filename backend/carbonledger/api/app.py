@@ -50,7 +50,16 @@ def create_app(
         app.state.auth = services.auth
     errors.install(app)
     for module in (
-        health, auth, chain, members, standards, claims, audits, overlaps, settlements, pact
+        health,
+        auth,
+        chain,
+        members,
+        standards,
+        claims,
+        audits,
+        overlaps,
+        settlements,
+        pact,
     ):
         app.include_router(module.router)
     return app

@@ -224,8 +224,12 @@ def _verify_pact(
         table.add_column("result", no_wrap=True)
         table.add_column("detail")
         for check, ok, detail in report.findings:
-            word, style = {True: ("holds", "green"), False: ("FAILS", "bold red")}.get(
-                ok, ("note", "yellow")
+            word, style = (
+                ("note", "yellow")
+                if ok is None
+                else ("holds", "green")
+                if ok
+                else ("FAILS", "bold red")
             )
             table.add_row(check, Text(word, style=style), Text(detail))
         console.print(table)

@@ -138,9 +138,7 @@ def check_footprint(obj: Any) -> list[Problem]:
         problems.append(Problem("pcf.referencePeriodStart", str(exc)))
         return problems
     if end <= start:
-        problems.append(
-            Problem("pcf.referencePeriodEnd", "must be after pcf.referencePeriodStart")
-        )
+        problems.append(Problem("pcf.referencePeriodEnd", "must be after pcf.referencePeriodStart"))
     limit = _add_years(end, VALIDITY_YEARS)
     for key in ("validityPeriodStart", "validityPeriodEnd", "created"):
         if key in obj:

@@ -241,23 +241,11 @@ class PactService:
             }
         )
         for row in preceding[1:]:
-            self._deprecate(row)
+            self.store.set_status(row.pf_id, "Deprecated")
         for row in preceding:
             for client in self.store.clients_granted([row.pf_id]):
                 self.store.grant(client, [pf["id"]])
         return self.served(self._row(pf["id"]))
-
-    def _deprecate(self, row: FootprintRow) -> None:
-        with self.store.engine.begin() as conn:
-            from sqlalchemy import update
-
-            from carbonledger.pact.store import pact_footprints
-
-            conn.execute(
-                update(pact_footprints)
-                .where(pact_footprints.c.pf_id == row.pf_id)
-                .values(status="Deprecated")
-            )
 
     def _derived_from(self, firm: str, claim_ids: Sequence[str]) -> list[str]:
         out = []
@@ -384,8 +372,9 @@ class PactService:
 
     def token_for(self, client: ClientRow) -> str:
         body = _b64(
-            json.dumps({"sub": client.client_id, "exp": int(time.time()) + self.token_lifetime})
-            .encode()
+            json.dumps(
+                {"sub": client.client_id, "exp": int(time.time()) + self.token_lifetime}
+            ).encode()
         )
         mac = _b64(hmac.new(self.token_secret, body.encode(), hashlib.sha256).digest())
         return f"{body}.{mac}"

@@ -128,6 +128,14 @@ class PactStore:
                     .values(status="Deprecated")
                 )
 
+    def set_status(self, pf_id: str, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(pact_footprints)
+                .where(pact_footprints.c.pf_id == pf_id)
+                .values(status=status)
+            )
+
     def footprint(self, pf_id: str) -> FootprintRow | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -216,7 +224,8 @@ class PactStore:
     def add_request(self, values: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(insert(pact_requests).values(**values, received_at=now()))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
 
     def requests_of(self, firm: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
