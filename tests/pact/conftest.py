@@ -95,6 +95,7 @@ class PactHost:
     url: str  # https base URL
     cert: Path
     supplier: LedgerClient
+    customer: LedgerClient
     published: list[dict[str, Any]]
     client_id: str
     client_secret: str
@@ -179,8 +180,19 @@ def pact_host(
                 ),
             ),
         ]
+        customer = api.client(api.admit("Customer GmbH"))
+        # the customer's credentials for the supplier, so the supplier can send it events
+        back = customer.request("POST", "/pact/clients", json={"partner": "Acme Steel"})
+        callback = {
+            "url": settings.pact_url,
+            "client_id": back["client_id"],
+            "client_secret": back["client_secret"],
+            "ca_pem": pact_server.cert.read_text(),
+        }
         issued = supplier.request(
-            "POST", "/pact/clients", json={"partner": "Customer GmbH", "all_footprints": True}
+            "POST",
+            "/pact/clients",
+            json={"partner": "Customer GmbH", "all_footprints": True, "callback": callback},
         )
         yield PactHost(
             api,
@@ -188,6 +200,7 @@ def pact_host(
             settings.pact_url,
             pact_server.cert,
             supplier,
+            customer,
             published,
             issued["client_id"],
             issued["client_secret"],

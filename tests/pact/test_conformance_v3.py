@@ -1,8 +1,9 @@
 """The PACT v3 conformance test cases (WBCSD pact-conformance-service,
 docs/v3-test-cases-expected-results.md: 41 cases, 39 mandatory), each encoded here against the
 running host over HTTPS and named by its case number. Every body is validated against the
-PACT schemas (:mod:`carbonledger.pact.schema`). Cases 13 and 14.B (the host calling back a
-partner's /3/events) are not implemented yet: see docs/pact.md."""
+PACT schemas (:mod:`carbonledger.pact.schema`). In cases 13 and 14.B the host calls back the
+partner's /3/events: here the partner is a second firm of the same ledger, whose own PACT
+host (the same HTTPS app) receives the event with the credentials it issued the supplier."""
 
 from __future__ import annotations
 
@@ -179,6 +180,55 @@ def test_case_12_send_pcf_creation_request(pact_host: PactHost) -> None:
     assert r.content == b""
     tasks = pact_host.supplier.request("GET", "/pact/requests")
     assert [t["state"] for t in tasks if t["event_id"] == "case-12"] == ["open"]
+
+
+def _open_request(pact_host: PactHost, event_id: str) -> int:
+    tasks = pact_host.supplier.request("GET", "/pact/requests")
+    (task,) = [t for t in tasks if t["event_id"] == event_id and t["state"] == "open"]
+    return int(task["seq"])
+
+
+def _received(pact_host: PactHost, kind: str, request_id: str) -> dict[str, Any]:
+    got = [
+        t["event"]
+        for t in pact_host.customer.request("GET", "/pact/requests")
+        if t["event_type"] == f"org.wbcsd.pact.ProductFootprint.{kind}.3"
+        and t["event"]["data"].get("requestEventId") == request_id
+    ]
+    assert len(got) == 1, got
+    return dict(got[0])
+
+
+def test_case_13_call_back_with_a_request_fulfilled_event(pact_host: PactHost) -> None:
+    event = _event(
+        "RequestCreatedEvent", {"productId": ["urn:gtin:4712345060507"]}, event_id="case-13"
+    )
+    assert _post_event(pact_host, event).status_code == 200
+    seq = _open_request(pact_host, "case-13")
+    wanted = pact_host.published[0]["id"]
+    answer = pact_host.supplier.request(
+        "POST", f"/pact/requests/{seq}/answer", json={"footprints": [wanted]}
+    )
+    assert (answer["state"], answer["delivery"]) == ("fulfilled", "sent"), answer
+    got = _received(pact_host, "RequestFulfilledEvent", "case-13")
+    assert got["specversion"] == "1.0" and got["source"].startswith("https://")
+    assert [valid("single", {"data": pf})["data"]["id"] for pf in got["data"]["pfs"]] == [wanted]
+    tasks = pact_host.supplier.request("GET", "/pact/requests")
+    assert next(t for t in tasks if t["seq"] == seq)["state"] == "fulfilled"
+
+
+def test_case_14b_call_back_with_a_request_rejected_event(pact_host: PactHost) -> None:
+    event = _event("RequestCreatedEvent", {"productId": ["urn:null"]}, event_id="case-14b")
+    assert _post_event(pact_host, event).status_code == 200
+    seq = _open_request(pact_host, "case-14b")
+    answer = pact_host.supplier.request(
+        "POST",
+        f"/pact/requests/{seq}/answer",
+        json={"error": {"code": "NotFound", "message": "No footprint for urn:null."}},
+    )
+    assert (answer["state"], answer["delivery"]) == ("rejected", "sent"), answer
+    got = _received(pact_host, "RequestRejectedEvent", "case-14b")
+    assert valid("error", got["data"]["error"])["code"] == "NotFound"
 
 
 def test_case_14a_request_for_the_creation_of_a_pcf_to_be_rejected(pact_host: PactHost) -> None:

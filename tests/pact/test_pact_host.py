@@ -89,6 +89,12 @@ def test_a_new_version_deprecates_the_old_one_on_chain_and_in_pact(pact_host: Pa
         e["data"] for e in first["extensions"] if "carbonledger-anchor" in e["dataSchema"]
     )
     assert anchor["supersedes"] == first_anchor["claimId"]
+    received = [
+        t["event"]["data"]["pfIds"]
+        for t in pact_host.customer.request("GET", "/pact/requests")
+        if t["event_type"] == "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
+    ]
+    assert [second["id"]] in received  # the partner was notified (PublishedEvent)
     state = pact_host.api.services.ledger.claim_state(bytes.fromhex(first_anchor["claimId"][2:]))
     assert state.status == "superseded"
     # the deprecated one still verifies (as Deprecated), and claiming it Active is refused

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import ssl
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -14,8 +16,10 @@ class PactFetchError(CarbonLedgerError):
     """A PACT host could not be reached or refused the request (the message says which)."""
 
 
-def _client(ca: str | None) -> httpx.Client:
-    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca) if ca else True
+def _client(ca: str | None = None, ca_pem: str | None = None) -> httpx.Client:
+    verify: ssl.SSLContext | bool = True
+    if ca or ca_pem:
+        verify = ssl.create_default_context(cafile=ca, cadata=ca_pem)
     return httpx.Client(verify=verify, timeout=30)
 
 
@@ -62,3 +66,26 @@ def fetch_footprint(
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise PactFetchError(f"{url} did not answer a PACT footprint body")
     return dict(body["data"])
+
+
+def post_event(callback: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+    """POST a CloudEvent to a partner's PACT host (``callback``: its base ``url``, the
+    ``client_id``/``client_secret`` it issued us, optionally its CA as ``ca_pem``)."""
+    base = str(callback["url"]).rstrip("/")
+    if not base.startswith("https://"):
+        raise PactFetchError(f"{base}: a PACT host is reached over HTTPS only")
+    with _client(ca_pem=callback.get("ca_pem")) as http:
+        token = access_token(http, base, callback["client_id"], callback["client_secret"])
+        try:
+            r = http.post(
+                f"{base}/3/events",
+                content=json.dumps(event).encode(),
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/cloudevents+json; charset=UTF-8",
+                },
+            )
+        except httpx.HTTPError as exc:
+            raise PactFetchError(f"cannot reach {base}/3/events: {exc}") from exc
+    if r.status_code != 200:
+        raise PactFetchError(f"{base}/3/events answered {r.status_code}: {r.text[:200]}")

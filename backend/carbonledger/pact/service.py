@@ -24,13 +24,14 @@ footprint again is then refused as a duplicate -- a limit, see docs/pact.md).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from eth_utils.address import to_checksum_address
 from carbonledger.chain.gateway import LedgerGateway
 from carbonledger.chain.typed_data import ZERO32, claim_digest, claim_ledger_domain
 from carbonledger.pact import model
+from carbonledger.pact.fetch import PactFetchError, post_event
 from carbonledger.pact.schema import (
     EVENT_TYPES,
     EXTENSION_DOC_PATH,
@@ -60,6 +62,8 @@ from carbonledger.vault.service import EvidenceVault
 from carbonledger.verify.core import recover_signer
 
 FIRM_ROLE = 1 << 1
+EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
+_CALLBACK_FIELDS = ("url", "client_id", "client_secret")
 TOKEN_LIFETIME = 3600
 
 
@@ -126,6 +130,7 @@ class PactService:
         token_secret: bytes,
         public_url: str = "",
         token_lifetime: int = TOKEN_LIFETIME,
+        send_event: EventSender = post_event,
     ) -> None:
         self.ledger = ledger
         self.store = store
@@ -136,6 +141,7 @@ class PactService:
         self.token_secret = token_secret
         self.public_url = public_url.rstrip("/")
         self.token_lifetime = token_lifetime
+        self.send_event = send_event
 
     # --- publishing ---
     def publish(
@@ -245,6 +251,7 @@ class PactService:
         for row in preceding:
             for client in self.store.clients_granted([row.pf_id]):
                 self.store.grant(client, [pf["id"]])
+        self._notify_published(firm, pf["id"])
         return self.served(self._row(pf["id"]))
 
     def _derived_from(self, firm: str, claim_ids: Sequence[str]) -> list[str]:
@@ -293,9 +300,27 @@ class PactService:
 
     # --- partners' credentials ---
     def issue_client(
-        self, firm: str, partner: str, *, all_footprints: bool, pf_ids: Sequence[str] = ()
+        self,
+        firm: str,
+        partner: str,
+        *,
+        all_footprints: bool,
+        pf_ids: Sequence[str] = (),
+        callback: Mapping[str, Any] | None = None,
     ) -> IssuedClient:
         firm = to_checksum_address(firm)
+        if callback is not None:
+            for name in _CALLBACK_FIELDS:
+                if not isinstance(callback.get(name), str) or not callback[name]:
+                    raise InvalidRequest(
+                        "the partner's events endpoint is incomplete",
+                        [{"field": f"callback.{name}", "message": "required"}],
+                    )
+            if not str(callback["url"]).startswith("https://"):
+                raise InvalidRequest(
+                    "a PACT host is reached over HTTPS only",
+                    [{"field": "callback.url", "message": "must be an https:// URL"}],
+                )
         if not partner.strip():
             raise InvalidRequest(
                 "a partner name is needed", [{"field": "partner", "message": "must not be empty"}]
@@ -310,6 +335,7 @@ class PactService:
                 "partner": partner.strip(),
                 "secret_hash": _hash_secret(secret),
                 "all_footprints": all_footprints,
+                "callback": dict(callback) if callback is not None else None,
             }
         )
         if pf_ids:
@@ -342,6 +368,7 @@ class PactService:
                     "footprints": sorted(self.store.granted(c.client_id)),
                     "created_at": c.created_at,
                     "revoked_at": c.revoked_at,
+                    "events_to": (c.callback or {}).get("url"),
                 }
             )
         return out
@@ -434,3 +461,98 @@ class PactService:
                 "state": state,
             }
         )
+
+    # --- events to partners ---
+    def _event(self, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "type": EVENT_TYPES[kind],
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": f"{self.public_url}/3/events",
+            "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": dict(data),
+        }
+
+    def _notify_published(self, firm: str, pf_id: str) -> None:
+        for client in self.store.clients_of(firm):
+            if client.revoked_at or not client.callback:
+                continue
+            if client.all_footprints or pf_id in self.store.granted(client.client_id):
+                self.store.queue_event(
+                    client.client_id, self._event("published", {"pfIds": [pf_id]})
+                )
+        self.flush_events()
+
+    def flush_events(self) -> int:
+        """Try to send every pending event; the number sent. Failures stay pending."""
+        sent = 0
+        for item in self.store.pending_events():
+            client = self.store.client(item["client_id"])
+            if client is None or not client.callback or client.revoked_at:
+                continue
+            try:
+                self.send_event(client.callback, item["event"])
+            except (PactFetchError, KeyError, OSError) as exc:
+                self.store.event_attempted(item["seq"], str(exc)[:500])
+                continue
+            self.store.event_attempted(item["seq"], None)
+            sent += 1
+        return sent
+
+    def answer_request(
+        self,
+        firm: str,
+        seq: int,
+        *,
+        pf_ids: Sequence[str] = (),
+        error: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Fulfil (with ``pf_ids``, granted to the requester) or reject (``error``) a
+        partner's RequestCreatedEvent, and send the answer to the partner's /3/events."""
+        firm = to_checksum_address(firm)
+        request = self.store.request(seq)
+        if request is None or request["firm"] != firm:
+            raise NotFound(f"no PACT request {seq} for {firm}")
+        if request["state"] != "open":
+            raise Conflict(f"request {seq} is {request['state']}, not open")
+        client = self.store.client(request["client_id"])
+        if client is None or not client.callback:
+            raise InvalidRequest(
+                "the partner gave no events endpoint",
+                [{"field": "client", "message": "issue its credentials with a callback"}],
+            )
+        if (not pf_ids) == (error is None):
+            raise InvalidRequest(
+                "give either footprints to fulfil or an error to reject",
+                [{"field": "footprints", "message": "exactly one of footprints and error"}],
+            )
+        if pf_ids:
+            self._own(firm, pf_ids)
+            self.store.grant(client.client_id, pf_ids)
+            pfs = [self.served(self._row(pid)) for pid in pf_ids]
+            data: dict[str, Any] = {"requestEventId": request["event_id"], "pfs": pfs}
+            kind, state = "request_fulfilled", "fulfilled"
+        else:
+            assert error is not None
+            code = str(error.get("code", "NotFound"))
+            if code not in ("BadRequest", "AccessDenied", "NotFound", "NotImplemented"):
+                raise InvalidRequest(
+                    "unknown PACT error code", [{"field": "error.code", "message": code}]
+                )
+            data = {
+                "requestEventId": request["event_id"],
+                "error": {"code": code, "message": str(error.get("message", ""))},
+            }
+            kind, state = "request_rejected", "rejected"
+        event = self._event(kind, data)
+        self.store.answer_request(seq, state, {"eventId": event["id"], "type": event["type"]})
+        out = self.store.queue_event(client.client_id, event)
+        self.flush_events()
+        sent = next(e for e in self.store.outbox_of([client.client_id]) if e["seq"] == out)
+        return {
+            "request": seq,
+            "state": state,
+            "event": event["id"],
+            "delivery": sent["state"],
+            "error": sent["error"],
+        }

@@ -55,6 +55,8 @@ pact_clients = Table(
     Column("all_footprints", Boolean, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
+    # where the partner receives events (its PACT host) and the credentials it gave us there
+    Column("callback", JSON),
 )
 
 pact_grants = Table(
@@ -78,6 +80,21 @@ pact_requests = Table(
     Column("answered_at", String(32)),
     Column("answer", JSON),
     Column("time_ms", BigInteger),
+)
+
+
+#: Events to partners: written before the attempt, re-tried until sent.
+pact_outbox = Table(
+    "pact_outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False, index=True),
+    Column("event", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | sent
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("sent_at", String(32)),
 )
 
 
@@ -108,13 +125,14 @@ class ClientRow:
     all_footprints: bool
     created_at: str
     revoked_at: str | None
+    callback: dict[str, Any] | None = None
 
 
 class PactStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(
-            engine, tables=[pact_footprints, pact_clients, pact_grants, pact_requests]
+            engine, tables=[pact_footprints, pact_clients, pact_grants, pact_requests, pact_outbox]
         )
 
     # --- footprints ---
@@ -235,3 +253,52 @@ class PactStore:
                 .order_by(pact_requests.c.seq)
             ).all()
         return [dict(r._mapping) for r in rows]
+
+    def request(self, seq: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(pact_requests).where(pact_requests.c.seq == seq)).first()
+        return dict(row._mapping) if row else None
+
+    def answer_request(self, seq: int, state: str, answer: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(pact_requests)
+                .where(pact_requests.c.seq == seq)
+                .values(state=state, answer=answer, answered_at=now())
+            )
+
+    # --- outbox ---
+    def queue_event(self, client_id: str, event: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(pact_outbox).values(
+                    client_id=client_id, event=event, state="pending", attempts=0, created_at=now()
+                )
+            )
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def pending_events(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_outbox)
+                .where(pact_outbox.c.state == "pending")
+                .order_by(pact_outbox.c.seq)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def outbox_of(self, client_ids: Sequence[str]) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_outbox)
+                .where(pact_outbox.c.client_id.in_(client_ids))
+                .order_by(pact_outbox.c.seq)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def event_attempted(self, seq: int, error: str | None) -> None:
+        values: dict[str, Any] = {"attempts": pact_outbox.c.attempts + 1, "error": error}
+        if error is None:
+            values.update(state="sent", sent_at=now())
+        with self.engine.begin() as conn:
+            conn.execute(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))

@@ -36,10 +36,23 @@ class PublishIn(BaseModel):
     derived_from: list[str] = Field(default_factory=list, description="Cited claim ids.")
 
 
+class Callback(BaseModel):
+    url: str = Field(description="The partner's PACT base URL (https), where /3/events is.")
+    client_id: str = Field(description="The credentials the partner issued to this firm.")
+    client_secret: str
+    ca_pem: str | None = Field(None, description="The partner host's CA certificate (PEM).")
+
+
 class ClientIn(BaseModel):
     partner: str = Field(description="Who the credentials are for.")
     all_footprints: bool = Field(False, description="Read every footprint of the firm.")
     footprints: list[str] = Field(default_factory=list, description="pfIds it may read.")
+    callback: Callback | None = Field(None, description="Where the partner receives events.")
+
+
+class Answer(BaseModel):
+    footprints: list[str] = Field(default_factory=list, description="Fulfil with these pfIds.")
+    error: dict[str, str] | None = Field(None, description='Reject: {"code", "message"}.')
 
 
 class GrantIn(BaseModel):
@@ -77,7 +90,11 @@ def my_footprints(pact: PactDep, member: CurrentMember) -> list[dict[str, Any]]:
 def issue_client(body: ClientIn, pact: PactDep, member: CurrentMember) -> dict[str, Any]:
     """New PACT client credentials for a partner (the secret is shown once)."""
     issued = pact.issue_client(
-        member.account, body.partner, all_footprints=body.all_footprints, pf_ids=body.footprints
+        member.account,
+        body.partner,
+        all_footprints=body.all_footprints,
+        pf_ids=body.footprints,
+        callback=body.callback.model_dump(exclude_none=True) if body.callback else None,
     )
     return {
         "client_id": issued.client_id,
@@ -107,3 +124,16 @@ def grant(client_id: str, body: GrantIn, pact: PactDep, member: CurrentMember) -
 def requests(pact: PactDep, member: CurrentMember) -> list[dict[str, Any]]:
     """Partners' events: a RequestCreatedEvent is an open task for the firm."""
     return pact.requests(member.account)
+
+
+@router.post("/requests/{seq}/answer")
+def answer(seq: int, body: Answer, pact: PactDep, member: CurrentMember) -> dict[str, Any]:
+    """Fulfil (footprints, granted to the requester) or reject (error) a partner's request;
+    the answer event is sent to the partner's /3/events (kept pending if it cannot be)."""
+    return pact.answer_request(member.account, seq, pf_ids=body.footprints, error=body.error)
+
+
+@router.post("/events/flush")
+def flush(pact: PactDep, _: CurrentMember) -> dict[str, int]:
+    """Retry sending the events still pending."""
+    return {"sent": pact.flush_events()}
