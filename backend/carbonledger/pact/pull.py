@@ -52,9 +52,10 @@ def _list_pages(
     items: list[Any] = []
     with _client(ca) as http:
         token = access_token(http, base, client_id, secret)
-        url: str | None = f"{base}/3/footprints"
+        first = f"{base}/3/footprints"
         if query:
-            url += "?" + urlencode(query, doseq=True)
+            first += "?" + urlencode(query, doseq=True)
+        url: str | None = first
         pages = 0
         while url is not None and pages < _PAGE_LIMIT:
             pages += 1
