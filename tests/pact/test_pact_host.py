@@ -169,3 +169,30 @@ def test_the_extension_schema_is_served_and_each_footprint_conforms(pact_host: P
         link = http.get(extension["data"]["verification"].replace(pact_host.url, "")).json()
     assert not list(Draft202012Validator(served).iter_errors(extension["data"]))
     assert link["status"] == "active" and link["check"] == "passed"
+
+
+def test_the_firm_mode_verifier_reads_pact_anchors_as_notes_with_their_signatures_checked(
+    pact_host: PactHost, tmp_path: Path
+) -> None:
+    ledger = pact_host.api.chain.deployment.address("ClaimLedger")
+    code, report = verify(
+        pact_host,
+        "--claim-ledger",
+        ledger,
+        "--firm",
+        pact_host.supplier.address,
+        "--documents",
+        str(tmp_path),
+    )
+    assert code == 0, report
+    anchors = [f for f in report["findings"] if "PACT product footprint anchor" in f["detail"]]
+    assert len(anchors) >= len(pact_host.published)
+    signed = {f["claim_id"] for f in report["findings"] if f["check"] == "signature"}
+    assert {
+        next(
+            e["data"]["claimId"]
+            for e in pf["extensions"]
+            if "carbonledger-anchor" in e["dataSchema"]
+        )
+        for pf in pact_host.published
+    } <= signed

@@ -27,9 +27,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from carbonledger.chain.typed_data import ZERO32, Claim, ClaimKind
 from carbonledger.pact import schema
-from carbonledger.standard import document_hash, keccak256
+from carbonledger.standard import document_hash
+from carbonledger.verify.core import PACT_MARKER
 
-PACT_MARKER: Final = keccak256(b"carbonledger:pact:ProductFootprint:3")
+__all__ = ["PACT_MARKER", "Filters", "Problem", "anchor_claim", "anchor_hash", "check_footprint"]
+
 ANCHOR_EXTENSION_MARK: Final = "carbonledger-anchor"
 VALIDITY_YEARS: Final = 3
 
