@@ -1,0 +1,168 @@
+"""iLEAP shipment footprints: computed by the standard from a logistics provider's claim,
+published as PACT v3 footprints with the iLEAP extension, anchored and verified on chain."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from carbonledger.cli.main import app
+from carbonledger.pact import model
+from carbonledger.pact.client import publish_footprint
+from carbonledger.pact.ileap import ILEAP_SCHEMA, ShipmentFootprintError, shipment_product_footprint
+from carbonledger.standard import compute, load_default_standard, parse_claim
+from tests.pact.conftest import PactHost, valid
+
+REF = "0x" + "ab" * 32
+STANDARD = load_default_standard()
+
+
+def lsp_claim(firm: str, *, with_wtt: bool = True) -> dict[str, Any]:
+    """A logistics provider's footprint: one shipment in two subcontracted road legs."""
+    leg: dict[str, Any] = {
+        "activity": "transport",
+        "scope": 3,
+        "category": 4,
+        "arrangement": "purchased",
+        "mode": "road",
+        "factor_id": "lsp.road.ttw",
+        "shipment_ref": REF,
+    }
+    if with_wtt:
+        leg["wtt_factor_id"] = "lsp.road.wtt"
+    factor = {
+        "unit": "kgCO2e/tkm",
+        "kind": "transport_intensity",
+        "gwp_basis": "AR6",
+        "year": 2024,
+        "source": {"document": "LSP subcontractor disclosure 2024 (test data)"},
+    }
+    doc: dict[str, Any] = {
+        "schema_version": "1",
+        "kind": "footprint",
+        "claim_id": f"lsp-{uuid.uuid4()}",
+        "firm": {"address": firm, "name": "Acme Logistics"},
+        "period": {"start": "2024-01-01", "end": "2024-12-31"},
+        "standard_version": STANDARD.version_id,
+        "gwp_set": "AR6",
+        "boundary": {
+            "organisational": "operational_control",
+            "scopes": [3],
+            "scope3_categories": [4],
+        },
+        "factors": [
+            {**factor, "id": "lsp.road.ttw", "name": "road TTW", "value": "0.08", "basis": "TTW"},
+            {**factor, "id": "lsp.road.wtt", "name": "road WTT", "value": "0.02", "basis": "WTT"},
+        ],
+        "lines": [
+            {
+                **leg,
+                "id": "LEG-1",
+                "mass_t": "12",
+                "distance_km": "250",
+                "distance_basis": "actual",
+            },
+            {
+                **leg,
+                "id": "LEG-2",
+                "mass_t": "12",
+                "distance_km": "40",
+                "distance_basis": "shortest_feasible",
+            },
+        ],
+        "declared": {
+            "scope1": "0",
+            "scope2_location": "0",
+            "scope2_market": "0",
+            "scope3": {"4": "0"},
+            "biogenic_co2": "0",
+        },
+    }
+    totals = compute(parse_claim(json.dumps(doc).encode()), STANDARD)
+    doc["declared"]["scope3"] = {"4": str(totals.scope3[4].quantize(totals.report_quantum))}
+    return doc
+
+
+def build(doc: dict[str, Any]) -> dict[str, Any]:
+    return shipment_product_footprint(
+        parse_claim(json.dumps(doc).encode()),
+        STANDARD,
+        REF,
+        shipment_id="SHP-1237890",
+        company_name="Acme Logistics",
+        company_ids=["urn:uuid:0b3e1c1e-2f9e-4a51-9b0e-4ad1f0f6c1d2"],
+    )
+
+
+def test_a_shipment_footprint_follows_the_ileap_mapping_and_passes_the_pact_checks() -> None:
+    pf = build(lsp_claim("0x" + "11" * 20))
+    assert model.check_footprint(pf) == []
+    assert pf["productIds"] == [
+        "urn:pathfinder:product:customcode:vendor-assigned:shipment:SHP-1237890"
+    ]
+    pcf = pf["pcf"]
+    # 12 t x (250 + 40) km = 3480 tkm; WTW = 3480 x (0.08 + 0.02) = 348 kgCO2e
+    assert (pcf["declaredUnitOfMeasurement"], pcf["declaredUnitAmount"]) == (
+        "ton kilometer",
+        "3480",
+    )
+    assert pcf["pcfExcludingBiogenicUptake"] == pcf["fossilGhgEmissions"] == "348"
+    assert pcf["productMassPerDeclaredUnit"] == "12000"  # kg
+    (extension,) = pf["extensions"]
+    assert extension["dataSchema"] == ILEAP_SCHEMA
+    first, second = extension["data"]["tces"]
+    assert first == {
+        "tceId": "LEG-1",
+        "prevTceIds": [],
+        "shipmentId": "SHP-1237890",
+        "tocId": "road",
+        "distance": {"actual": "250"},
+        "transportActivity": "3000",
+        "mass": "12000",
+        "co2eWTW": "300",
+        "co2eTTW": "240",
+    }
+    assert second["prevTceIds"] == ["LEG-1"] and second["distance"] == {"sfd": "40"}
+
+
+def test_a_leg_without_a_wtt_figure_is_refused_with_its_line() -> None:
+    with pytest.raises(ShipmentFootprintError, match="line LEG-1: iLEAP needs both WTW and TTW"):
+        build(lsp_claim("0x" + "11" * 20, with_wtt=False))
+
+
+def test_a_shipment_footprint_is_published_citing_its_claim_and_verified_on_chain(
+    pact_host: PactHost, tmp_path: Path
+) -> None:
+    lsp = pact_host.supplier
+    doc = lsp_claim(lsp.address)
+    answer = lsp.submit_claim(json.dumps(doc).encode())
+    assert answer["check"]["passed"], answer
+    published = publish_footprint(lsp, build(doc), derived_from=[answer["claim_id"]])
+    anchor = published["extensions"][-1]["data"]
+    assert anchor["derivedFrom"] == [answer["claim_id"].lower()]
+    with pact_host.authed() as http:
+        r = http.get(
+            "/3/footprints",
+            params={"classification": "urn:pact:productclassification:un-cpc:83117"},
+        )
+    served = valid("list", r.json())["data"]
+    assert [pf["id"] for pf in served] == [published["id"]]
+    assert served[0]["extensions"][0]["dataSchema"] == ILEAP_SCHEMA
+    path = tmp_path / "shipment.json"
+    path.write_text(json.dumps(served[0]))
+    result = CliRunner().invoke(
+        app, ["verify", "--rpc", pact_host.api.chain.node.url, "--pact", str(path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    tampered = json.loads(path.read_text())
+    tampered["extensions"][0]["data"]["tces"][0]["co2eWTW"] = "200"
+    path.write_text(json.dumps(tampered))
+    result = CliRunner().invoke(
+        app, ["verify", "--rpc", pact_host.api.chain.node.url, "--pact", str(path), "--json"]
+    )
+    assert result.exit_code == 1
