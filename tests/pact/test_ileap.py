@@ -166,3 +166,45 @@ def test_a_shipment_footprint_is_published_citing_its_claim_and_verified_on_chai
         app, ["verify", "--rpc", pact_host.api.chain.node.url, "--pact", str(path), "--json"]
     )
     assert result.exit_code == 1
+
+
+def test_the_cli_builds_a_shipment_footprint_and_publishes_it_with_the_firm_keystore(
+    pact_host: PactHost, tmp_path: Path
+) -> None:
+    from eth_account import Account
+
+    lsp = pact_host.supplier
+    doc = lsp_claim(lsp.address)
+    claim_path = tmp_path / "claim.json"
+    claim_path.write_text(json.dumps(doc))
+    runner = CliRunner()
+    built = runner.invoke(
+        app,
+        [
+            "pact",
+            "shipment",
+            str(claim_path),
+            "--shipment-ref",
+            REF,
+            "--shipment-id",
+            "SHP-CLI-1",
+            "--company-name",
+            "Acme Logistics",
+            "--company-id",
+            "urn:uuid:0b3e1c1e-2f9e-4a51-9b0e-4ad1f0f6c1d2",
+        ],
+    )
+    assert built.exit_code == 0, built.output
+    pf_path = tmp_path / "pf.json"
+    pf_path.write_text(built.stdout)
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(lsp.account.key, "pw")))
+    published = runner.invoke(
+        app,
+        ["pact", "publish", str(pf_path), "--key", str(keystore), "--api", pact_host.api.url],
+        env={"CARBONLEDGER_KEY_PASSWORD": "pw", "COLUMNS": "250"},
+    )
+    assert published.exit_code == 0, published.output
+    served = json.loads(published.stdout)
+    assert served["id"] == json.loads(built.stdout)["id"]
+    assert served["extensions"][-1]["data"]["claimId"].startswith("0x")

@@ -196,3 +196,51 @@ def test_the_firm_mode_verifier_reads_pact_anchors_as_notes_with_their_signature
         )
         for pf in pact_host.published
     } <= signed
+
+
+def test_a_firm_issues_lists_and_revokes_credentials_and_answers_a_request_from_the_cli(
+    pact_host: PactHost, tmp_path: Path
+) -> None:
+    from eth_account import Account
+
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(pact_host.supplier.account.key, "pw")))
+    env = {"CARBONLEDGER_KEY_PASSWORD": "pw", "COLUMNS": "250"}
+    common = ["--key", str(keystore), "--api", pact_host.api.url]
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(app, ["pact", *args, *common], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    issued = json.loads(run("client-issue", "--partner", "CLI Partner", "--all"))
+    listed = json.loads(run("clients"))
+    assert issued["client_id"] in {c["client_id"] for c in listed}
+    assert "client_secret" not in json.dumps(listed)
+    run("client-revoke", issued["client_id"])
+    with pact_host.https() as http:
+        refused = http.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(issued["client_id"], issued["client_secret"]),
+        )
+    assert refused.status_code == 401
+
+    event = {
+        "specversion": "1.0",
+        "id": "cli-request-1",
+        "source": "https://customer.example",
+        "time": "2025-01-01T00:00:00Z",
+        "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+        "data": {"productId": ["urn:gtin:4712345060507"]},
+    }
+    with pact_host.authed() as http:
+        posted = http.post(
+            "/3/events", json=event, headers={"Content-Type": "application/cloudevents+json"}
+        )
+    assert posted.status_code == 200
+    assert "RequestCreatedEvent" in run("requests")
+    tasks = pact_host.supplier.request("GET", "/pact/requests")
+    seq = next(t["seq"] for t in tasks if t["event_id"] == "cli-request-1")
+    answer = json.loads(run("answer", str(seq), "--reject", "NotFound", "--message", "none yet"))
+    assert (answer["state"], answer["delivery"]) == ("rejected", "sent")
