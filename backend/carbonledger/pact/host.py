@@ -23,7 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from jsonschema import Draft202012Validator, FormatChecker
 
-from carbonledger.pact import model, schema
+from carbonledger.pact import model, schema, v2
 from carbonledger.pact.service import PactService, TokenExpired, TokenInvalid
 from carbonledger.pact.store import ClientRow
 from carbonledger.services.errors import NotFound, NotPermitted
@@ -40,6 +40,16 @@ _FILTERS = {
     "status",
 }
 _EVENT = Draft202012Validator(schema.CLOUD_EVENT, format_checker=FormatChecker())
+_EVENT_V2 = Draft202012Validator(
+    {
+        **schema.CLOUD_EVENT,
+        "properties": {
+            **schema.CLOUD_EVENT["properties"],
+            "type": {"type": "string", "enum": list(v2.EVENT_TYPES.values())},
+        },
+    },
+    format_checker=FormatChecker(),
+)
 
 
 class PactError(Exception):
@@ -171,14 +181,16 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
             headers={"Cache-Control": "no-store"},
         )
 
-    @app.get("/3/footprints")
-    def list_footprints(request: Request) -> Response:
-        client = client_of(request)
-        query = parse_qs(request.url.query, keep_blank_values=True)
-        filters, limit, offset = parse_filters(query)
-        found = service.list_for(client, filters)
+    def page(
+        request: Request,
+        found: list[dict[str, Any]],
+        query: dict[str, list[str]],
+        limit: int | None,
+        offset: int,
+        path: str,
+    ) -> Response:
         size = limit or DEFAULT_LIMIT
-        page = found[offset : offset + size]
+        chunk = found[offset : offset + size]
         headers = {}
         if offset + size < len(found):
             nxt = {k: v for k, v in query.items() if k not in ("offset", "limit")}
@@ -186,9 +198,41 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
             nxt["offset"] = [str(offset + size)]
             host = request.headers.get("host", "")
             scheme = request.url.scheme
-            link = f"{scheme}://{host}/3/footprints?{urlencode(nxt, doseq=True)}"
+            link = f"{scheme}://{host}{path}?{urlencode(nxt, doseq=True)}"
             headers["Link"] = f'<{link}>; rel="next"'
-        return JSONResponse({"data": page}, headers=headers)
+        return JSONResponse({"data": chunk}, headers=headers)
+
+    @app.get("/3/footprints")
+    def list_footprints(request: Request) -> Response:
+        client = client_of(request)
+        query = parse_qs(request.url.query, keep_blank_values=True)
+        filters, limit, offset = parse_filters(query)
+        found = service.list_for(client, filters)
+        return page(request, found, query, limit, offset, "/3/footprints")
+
+    @app.get("/2/footprints")
+    def list_footprints_v2(request: Request) -> Response:
+        """PACT v2.3 ListFootprints: the v2 view of each footprint; no $filter."""
+        client = client_of(request)
+        query = parse_qs(request.url.query, keep_blank_values=True)
+        if "$filter" in query:
+            raise PactError(400, "NotImplemented", "$filter is not implemented by this host")
+        for name in query:
+            if name not in ("limit", "offset") and not name.lower().startswith("x-"):
+                raise PactError(400, "BadRequest", f"unsupported query parameter {name!r}")
+        _, limit, offset = parse_filters(query)
+        found = [service.v2_view(pf) for pf in service.list_for(client, model.Filters())]
+        return page(request, found, query, limit, offset, "/2/footprints")
+
+    @app.get("/2/footprints/{pf_id}")
+    def get_footprint_v2(pf_id: str, request: Request) -> Response:
+        client = client_of(request)
+        try:
+            return JSONResponse({"data": service.v2_view(service.get_for(client, pf_id))})
+        except NotFound as exc:
+            raise PactError(404, "NotFound", str(exc)) from None
+        except NotPermitted as exc:
+            raise PactError(403, "AccessDenied", str(exc)) from None
 
     @app.get("/3/footprints/{pf_id}")
     def get_footprint(pf_id: str, request: Request) -> Response:
@@ -202,6 +246,13 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
 
     @app.post("/3/events")
     async def events(request: Request) -> Response:
+        return await receive(request, _EVENT)
+
+    @app.post("/2/events")
+    async def events_v2(request: Request) -> Response:
+        return await receive(request, _EVENT_V2)
+
+    async def receive(request: Request, validator: Draft202012Validator) -> Response:
         client = client_of(request)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in ("application/cloudevents+json", "application/json"):
@@ -210,7 +261,7 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
             event = json.loads(await request.body())
         except ValueError:
             raise PactError(400, "BadRequest", "the event is not valid JSON") from None
-        problems = sorted(_EVENT.iter_errors(event), key=lambda e: list(map(str, e.path)))
+        problems = sorted(validator.iter_errors(event), key=lambda e: list(map(str, e.path)))
         if problems:
             where = ".".join(map(str, problems[0].absolute_path)) or "event"
             raise PactError(400, "BadRequest", f"{where}: {problems[0].message}")

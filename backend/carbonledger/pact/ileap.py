@@ -159,3 +159,56 @@ def shipment_product_footprint(
             }
         ],
     }
+
+
+_DEC_SCHEMA = {"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}
+
+#: iLEAP ShipmentFootprint and TCE (mandatory properties per the iLEAP spec v1.0.0; our schema).
+SHIPMENT_FOOTPRINT_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["mass", "shipmentId", "tces"],
+    "properties": {
+        "mass": _DEC_SCHEMA,
+        "volume": _DEC_SCHEMA,
+        "shipmentId": {"type": "string", "minLength": 1},
+        "tces": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": [
+                    "tceId",
+                    "shipmentId",
+                    "mass",
+                    "distance",
+                    "transportActivity",
+                    "co2eWTW",
+                    "co2eTTW",
+                ],
+                "oneOf": [{"required": ["tocId"]}, {"required": ["hocId"]}],
+                "properties": {
+                    "tceId": {"type": "string", "minLength": 1},
+                    "prevTceIds": {"type": "array", "items": {"type": "string"}},
+                    "tocId": {"type": "string"},
+                    "hocId": {"type": "string"},
+                    "shipmentId": {"type": "string"},
+                    "mass": _DEC_SCHEMA,
+                    "distance": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {
+                            "actual": _DEC_SCHEMA,
+                            "gcd": _DEC_SCHEMA,
+                            "sfd": _DEC_SCHEMA,
+                        },
+                    },
+                    "transportActivity": _DEC_SCHEMA,
+                    "co2eWTW": _DEC_SCHEMA,
+                    "co2eTTW": _DEC_SCHEMA,
+                },
+            },
+        },
+    },
+}

@@ -48,6 +48,8 @@ from carbonledger.pact.schema import (
     EXTENSION_SPEC_VERSION,
 )
 from carbonledger.pact.store import ClientRow, FootprintRow, PactStore
+from carbonledger.pact.v2 import EVENT_TYPES as V2_EVENT_TYPES
+from carbonledger.pact.v2 import to_v2
 from carbonledger.services.errors import (
     Conflict,
     InvalidRequest,
@@ -438,6 +440,17 @@ class PactService:
                 out.append(pf)
         return out
 
+    def version_of(self, pf: Mapping[str, Any], depth: int = 0) -> int:
+        """The v2 ``version``: 0, or one more than the footprint it replaces."""
+        preceding = pf.get("precedingPfIds") or []
+        row = self.store.footprint(preceding[0]) if preceding else None
+        if row is None or depth > 100:
+            return 0
+        return 1 + self.version_of(self.document(row), depth + 1)
+
+    def v2_view(self, pf: Mapping[str, Any]) -> dict[str, Any]:
+        return to_v2(pf, self.version_of(pf))
+
     def get_for(self, client: ClientRow, pf_id: str) -> dict[str, Any]:
         row = self.store.footprint(pf_id)
         if row is None or row.firm != client.firm:
@@ -450,7 +463,8 @@ class PactService:
     def receive_event(self, client: ClientRow, event: Mapping[str, Any]) -> None:
         """Record a partner's event: a request becomes a task for the firm (state open)."""
         kind = str(event["type"])
-        state = "open" if kind == EVENT_TYPES["request_created"] else "received"
+        created = (EVENT_TYPES["request_created"], V2_EVENT_TYPES["request_created"])
+        state = "open" if kind in created else "received"
         self.store.add_request(
             {
                 "client_id": client.client_id,
