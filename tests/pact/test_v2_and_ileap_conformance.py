@@ -14,7 +14,7 @@ from carbonledger.pact.client import publish_footprint
 from carbonledger.pact.ileap import ILEAP_SCHEMA, SHIPMENT_FOOTPRINT_SCHEMA
 from carbonledger.pact.v2 import LIST_RESPONSE_V2, PRODUCT_FOOTPRINT_V2
 from tests.pact.conftest import PactHost, footprint, valid
-from tests.pact.test_ileap import build, lsp_claim
+from tests.pact.shipments import build, lsp_claim
 
 V2_LIST = Draft202012Validator(LIST_RESPONSE_V2, format_checker=FormatChecker())
 V2_ONE = Draft202012Validator(PRODUCT_FOOTPRINT_V2, format_checker=FormatChecker())
