@@ -244,3 +244,15 @@ def test_a_firm_issues_lists_and_revokes_credentials_and_answers_a_request_from_
     seq = next(t["seq"] for t in tasks if t["event_id"] == "cli-request-1")
     answer = json.loads(run("answer", str(seq), "--reject", "NotFound", "--message", "none yet"))
     assert (answer["state"], answer["delivery"]) == ("rejected", "sent")
+
+
+def test_a_firm_without_a_vault_key_is_refused_before_anything_reaches_the_chain(
+    pact_host: PactHost,
+) -> None:
+    firm = pact_host.api.client(pact_host.api.admit("No Vault Key AG"), login=False)
+    firm.login()  # but no vault key registered
+    with pytest.raises(ApiError) as refused:
+        publish_footprint(firm, footprint())
+    assert refused.value.status == 422
+    assert {p["field"] for p in refused.value.problems} == {"vault_key"}
+    assert pact_host.api.services.ledger.nonce(firm.address) == 0

@@ -12,8 +12,8 @@ Publishing (:meth:`PactService.publish`), in this order:
 4. relay it (``trySubmitClaims``) and record the checker's outcome (``recordChecks``, passed,
    report hash = keccak of the RFC 8785 report), waiting for both;
 5. store the footprint encrypted in the vault (``pact:<pfId>``; readers: the firm, the
-   auditors, the service) and its row, copying the partners' grants of the footprints it
-   replaces.
+   auditors, the service; sealed before step 4, so a missing reader key stops it before the
+   chain) and its row, copying the partners' grants of the footprints it replaces.
 
 Unlike ``POST /claims`` this path relays synchronously rather than through the outbox: a
 footprint is published once the transaction is mined, or not at all (an answer lost after
@@ -60,6 +60,7 @@ from carbonledger.services.errors import (
 )
 from carbonledger.standard import canonical_bytes, keccak256
 from carbonledger.vault import client as vault_client
+from carbonledger.vault.errors import UnknownReader
 from carbonledger.vault.service import EvidenceVault
 from carbonledger.verify.core import recover_signer
 
@@ -207,6 +208,18 @@ class PactService:
             )
         if member.status != "active" or not member.roles & FIRM_ROLE:
             raise NotPermitted(f"{firm} is not an active member with the firm role")
+        try:  # sealed before the chain sees it: a reader without a key stops it here
+            sealed = self.vault.seal(
+                firm,
+                f"pact:{pf['id']}",
+                canonical_bytes(model.anchored_form(pf)),
+                readers=[self.service_reader],
+            )
+        except UnknownReader as exc:
+            raise InvalidRequest(
+                "the footprint cannot be stored in the vault",
+                [{"field": "vault_key", "message": f"no vault key registered for {exc}"}],
+            ) from None
         outcome = self.ledger.submit_claims([(claim, signature)])
         if outcome.failed:
             reason = outcome.failed[0]
@@ -230,12 +243,7 @@ class PactService:
             anchor["supersedes"] = "0x" + supersedes.hex()
         if cited:
             anchor["derivedFrom"] = cited
-        self.vault.put(
-            firm,
-            f"pact:{pf['id']}",
-            canonical_bytes(model.anchored_form(pf)),
-            readers=[self.service_reader],
-        )
+        self.vault.add_new([sealed])
         self.store.add_footprint(
             {
                 "pf_id": pf["id"],
