@@ -654,6 +654,8 @@ def _link_problems(ctx: _Ctx, other: bytes, what: str) -> list[str]:
         return []
     if other not in ctx.view.claims:
         return [f"{what} {hx(other)} is not a claim of this firm on chain"]
+    if ctx.view.claims[other].submitted.activity_root == PACT_MARKER:
+        return []  # a PACT anchor: its document is a footprint, checked with --pact
     if _doc_of_claim(ctx, other) is None:
         return [f"{what} {hx(other)} has no document in {ctx.where}"]
     return []
