@@ -25,10 +25,10 @@ from typing import Any, Final
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from carbonledger.chain.typed_data import ZERO32, Claim, ClaimKind
 from carbonledger.pact import schema
 from carbonledger.standard import document_hash
 from carbonledger.verify.core import PACT_MARKER
+from carbonledger.vocab import ZERO32, Claim, ClaimKind
 
 __all__ = ["PACT_MARKER", "Filters", "Problem", "anchor_claim", "anchor_hash", "check_footprint"]
 

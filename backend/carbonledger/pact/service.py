@@ -38,7 +38,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 
 from carbonledger.chain.gateway import LedgerGateway
-from carbonledger.chain.typed_data import ZERO32, claim_digest, claim_ledger_domain
+from carbonledger.chain.typed_data import claim_digest
 from carbonledger.pact import model
 from carbonledger.pact.fetch import PactFetchError, post_event
 from carbonledger.pact.schema import (
@@ -62,9 +62,8 @@ from carbonledger.standard import canonical_bytes, keccak256
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import UnknownReader
 from carbonledger.vault.service import EvidenceVault
-from carbonledger.verify.core import recover_signer
+from carbonledger.vocab import FIRM_ROLE, ZERO32, claim_ledger_domain, recover_signer
 
-FIRM_ROLE = 1 << 1
 EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 _CALLBACK_FIELDS = ("url", "client_id", "client_secret")
 TOKEN_LIFETIME = 3600

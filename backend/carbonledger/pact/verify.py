@@ -19,10 +19,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from carbonledger.chain.typed_data import claim_id as compute_claim_id
 from carbonledger.pact import model, schema
 from carbonledger.verify.chain import Addresses, ChainReader, discover_addresses
 from carbonledger.verify.rpc import ChainPort
+from carbonledger.vocab import claim_id as compute_claim_id
 
 _EXTENSION = Draft202012Validator(schema.ANCHOR_EXTENSION_DATA)
 
