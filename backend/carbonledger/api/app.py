@@ -14,6 +14,7 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    pact,
     plans,
     settlements,
     standards,
@@ -59,6 +60,7 @@ def create_app(
         audits,
         overlaps,
         settlements,
+        pact,
         plans,
     ):
         app.include_router(module.router)
