@@ -182,3 +182,35 @@ def publish_standard(
             f"(`carbonledger standard approve {outcome.proposal_id}`)"
         )
     return outcome.version
+
+
+class LedgerAdmin:
+    """An admin's key over the deployed registries: the bootstrap's admission and
+    publication, without the caller touching a contract."""
+
+    def __init__(self, sender: TxSender, members: Contract, standards: Contract) -> None:
+        self.sender = sender
+        self.members = members
+        self.standards = standards
+
+    @property
+    def address(self) -> str:
+        return str(self.sender.address)
+
+    def is_admin(self) -> bool:
+        return bool(self.members.functions.hasRole(self.address, ROLE_BITS["admin"]).call())
+
+    def admit(
+        self, account: str, name: str, identifier_hash: bytes, roles: tuple[str, ...]
+    ) -> ProposalOutcome:
+        return propose_admission(
+            self.sender,
+            self.members,
+            account=account,
+            name=name,
+            identifier_hash=identifier_hash,
+            roles=roles,
+        )
+
+    def publish(self, content_hash: bytes) -> int:
+        return publish_standard(self.sender, self.standards, content_hash)
