@@ -12,6 +12,7 @@ quorum (with quorum 1, the proposal's own).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
@@ -99,7 +100,8 @@ def _refusal(registry: Contract, exc: ContractLogicError) -> str:
     """The contract's custom error with its values (``Name(arg=value, ...)``), else the message."""
     data = exc.data
     raw = bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
-    for item in registry.abi:
+    items: list[dict[str, Any]] = [dict(i) for i in registry.abi]
+    for item in items:
         if item.get("type") != "error":
             continue
         types = [str(i["type"]) for i in item.get("inputs", [])]
