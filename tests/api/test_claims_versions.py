@@ -2,8 +2,9 @@
 
 The service checks each claim under the version its document names, as long as that
 version's content hash is registered in the StandardRegistry and not retired: 1.0.0 stays
-usable next to the current version until the admins retire it. The test runs on SQLite only:
-it retires 1.0.0 on the session's chain, which the PostgreSQL round would find retired.
+usable next to the current version until the admins retire it. The module deploys its own
+contracts (on the session's node): it retires 1.0.0, which other modules publish and use. It
+runs on SQLite only (one round of retiring is enough).
 """
 
 from __future__ import annotations
@@ -15,13 +16,34 @@ from typing import Any
 import pytest
 
 from carbonledger.chain.admin import propose_publication, propose_retirement
+from carbonledger.chain.artifacts import sources_hash
+from carbonledger.chain.deploy import deploy_contracts
 from carbonledger.client import ApiError, LedgerClient
+from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.standard import Standard, check, current_version, load_version, parse_claim
 from tests.api.conftest import Api
+from tests.conftest import PROJECT_ROOT, DeployedChain
 from tests.standard.test_versions import _filed_under_v1
 from tests.support.devchain import document_for
 
 pytestmark = pytest.mark.parametrize("api", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def deployed_chain(deployed_chain: DeployedChain) -> DeployedChain:
+    """A fresh deployment of the contracts on the session's node, for this module alone."""
+    deployment = deploy_contracts(
+        deployed_chain.w3,
+        ANVIL_DEV_KEY_0,
+        deployed_chain.artifacts,
+        sources_hash=sources_hash(PROJECT_ROOT),
+    )
+    return DeployedChain(
+        node=deployed_chain.node,
+        w3=deployed_chain.w3,
+        deployment=deployment,
+        artifacts=deployed_chain.artifacts,
+    )
 
 
 def _submit_under(client: LedgerClient, document: bytes, standard: Standard, number: int) -> Any:
