@@ -40,7 +40,9 @@ __all__ = [
     "CLAIM_TYPES",
     "CONSENT_TYPES",
     "DECLINE_TYPES",
+    "DOMAIN_TYPES",
     "DOMAIN_VERSION",
+    "EIP712_TYPES",
     "OVERLAP_SETTLEMENT_NAME",
     "PAYMENT_TYPES",
     "REDUCTION_ATTESTATION_TYPES",
@@ -147,6 +149,23 @@ PAYMENT_TYPES: Final[dict[str, TypeFields]] = {
         "bytes32 settlementId,address payer,uint128 amount,bytes32 referenceHash,uint256 nonce,"
         "uint256 deadline"
     )
+}
+
+DOMAIN_TYPES: Final[dict[str, TypeFields]] = {
+    "EIP712Domain": _fields("string name,string version,uint256 chainId,address verifyingContract")
+}
+#: every struct above and the domain's, one dict (what ``GET /chain`` publishes for clients)
+EIP712_TYPES: Final[dict[str, TypeFields]] = {
+    **DOMAIN_TYPES,
+    **CLAIM_TYPES,
+    **AUDIT_TYPES,
+    **REVOCATION_TYPES,
+    **TERMS_TYPES,
+    **CONSENT_TYPES,
+    **DECLINE_TYPES,
+    **REDUCTION_ATTESTATION_TYPES,
+    **CITATION_TYPES,
+    **PAYMENT_TYPES,
 }
 
 ZERO32: Final = b"\x00" * 32
@@ -465,12 +484,7 @@ class Payment(_Struct):
 def _typed(
     domain: Domain, types: dict[str, TypeFields], primary: str, message: dict[str, Any]
 ) -> TypedData:
-    all_types: dict[str, TypeFields] = {
-        "EIP712Domain": _fields(
-            "string name,string version,uint256 chainId,address verifyingContract"
-        ),
-        **types,
-    }
+    all_types: dict[str, TypeFields] = {**DOMAIN_TYPES, **types}
     return {
         "types": all_types,
         "primaryType": primary,

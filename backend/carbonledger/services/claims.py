@@ -276,6 +276,52 @@ class ClaimService:
                 [{"field": "document.baseline.document_hash", "message": "unknown baseline"}],
             ) from None
 
+    # --- the dry-run check ---
+    def dry_run(
+        self,
+        raw: bytes,
+        caller: str | None,
+        *,
+        baseline_document: bytes | None = None,
+        supersedes: bytes = ZERO32,
+    ) -> tuple[Claim, Any]:
+        """What :meth:`submit` would compute for ``raw``, with nothing signed or stored: the
+        claim struct the firm would sign (``nonce`` and ``deadline`` left 0, for the signer
+        to fill) and the checker's report. ``caller`` must be the document's firm."""
+        document = self.parse(raw)
+        firm = to_checksum_address(str(document.firm.address))
+        if caller is not None and to_checksum_address(caller) != firm:
+            raise NotPermitted(f"member {caller} may not check a claim of firm {firm}")
+        baseline = (
+            self._baseline(document, baseline_document)
+            if isinstance(document, ReductionClaim)
+            else None
+        )
+        allocations: dict[str, int] | None = None
+        if (
+            isinstance(document, ReductionClaim)
+            and document.settlements
+            and self.settlements is not None
+        ):
+            allocations = self.settlements.allocations_for(
+                firm, [s.settlement_id for s in document.settlements]
+            )
+        try:
+            claim = build_claim(
+                document,
+                self.standard,
+                standard_version=self.ledger.standard_version_of(self.standard.content_hash),
+                nonce=0,
+                deadline=0,
+                baseline=baseline,
+                supersedes=supersedes,
+                allocations=allocations,
+            )
+        except (ClaimMappingError, StandardError) as exc:
+            raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
+        report = check(document, self.standard, baseline=baseline, allocations=allocations)
+        return claim, report
+
     # --- submission ---
     def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
         reads = _Reads(self)

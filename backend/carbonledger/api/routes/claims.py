@@ -17,6 +17,7 @@ from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.chain.typed_data import ZERO32
 from carbonledger.services.claims import SignedCitation, Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
+from carbonledger.standard import RULES, canonical_bytes
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.db import chain_events
 
@@ -191,6 +192,56 @@ def submit_claim(
     if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
         response.status_code = 202
     return claim_out(row)
+
+
+class CheckClaim(BaseModel):
+    document: JsonDocument = Field(description="The claim document, as POST /claims takes it.")
+    supersedes: str | None = Field(None, description="Claim id this one would amend, if any.")
+    baseline_document: JsonDocument | None = Field(
+        None, description="For a reduction: the baseline document, if the service lacks it."
+    )
+
+
+class ClaimCheck(BaseModel):
+    passed: bool
+    report_hash: str
+    report: dict[str, Any] = Field(description="The checker's report, as POST /claims stores it.")
+    rules: dict[str, str] = Field(description="What each rule in the report's findings checks.")
+    claim_id: str
+    document_hash: str
+    claim: dict[str, Any] = Field(
+        description="The EIP-712 Claim message the firm would sign, without nonce and deadline "
+        "(its types and domain are in GET /chain); bytes32 values are 0x-hex."
+    )
+
+
+@router.post("/check", response_model=ClaimCheck, responses={403: ERROR_RESPONSES[403]})
+def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) -> ClaimCheck:
+    """The dry-run check: what POST /claims would compute and find for this document --
+    the checker's report and the claim struct to sign -- with nothing signed, stored or
+    sent to the chain. The caller must be the document's firm."""
+    claim, report = services.claims.dry_run(
+        _bytes(body.document),
+        member.account,
+        baseline_document=(
+            _bytes(body.baseline_document) if body.baseline_document is not None else None
+        ),
+        supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
+    )
+    message = {
+        k: "0x" + v.hex() if isinstance(v, bytes) else v
+        for k, v in claim.message().items()
+        if k not in ("nonce", "deadline")
+    }
+    return ClaimCheck(
+        passed=report.passed,
+        report_hash="0x" + report.report_hash.hex(),
+        report=json.loads(canonical_bytes(report)),
+        rules={f.rule: RULES[f.rule].title for f in report.findings},
+        claim_id="0x" + claim.claim_id.hex(),
+        document_hash="0x" + claim.document_hash.hex(),
+        claim=message,
+    )
 
 
 class SubmitClaims(BaseModel):
