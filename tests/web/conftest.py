@@ -13,7 +13,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
-from carbonledger.services.container import build_services, bootstrap_chain
+from carbonledger.services.container import bootstrap_chain, build_services
 from tests.api.conftest import Api
 from tests.conftest import PROJECT_ROOT, DeployedChain
 
@@ -44,7 +44,9 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
-def ledger(deployed_chain: DeployedChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def ledger(
+    deployed_chain: DeployedChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
     """The ledger's API (with the built web app at /app) on a free port."""
     if not (PROJECT_ROOT / "web" / "dist" / "index.html").is_file():
         pytest.fail("the web app is not built: run ./run setup (it builds web/ into web/dist)")
@@ -106,9 +108,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(
-    playwright: Playwright, tmp_path: Path
-) -> Iterator[callable]:  # type: ignore[valid-type]
+def new_page(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[..., Page]]:
     """Open a page in a fresh browser profile (its own user-data dir) per call: one per
     member, as two people on two machines."""
     contexts: list[BrowserContext] = []

@@ -12,9 +12,9 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from carbonledger.chain.typed_data import claim_typed_data, typed_data_digest
 from carbonledger.claims import build_claim
 from carbonledger.standard import parse_claim
-from carbonledger.chain.typed_data import claim_typed_data, typed_data_digest
 from carbonledger.verify.core import recover_signer
 from tests.api.conftest import Api, as_bytes, example
 from tests.web.conftest import copy_to_docs, keystore, screenshot, sign_in

@@ -26,8 +26,7 @@ class ChainInfo(BaseModel):
     contracts: dict[str, str]
     claim_ledger_domain: dict[str, Any]
     overlap_settlement_domain: dict[str, Any] = Field(
-        description="The EIP-712 domain of consents, declines, payments, citations, "
-        "attestations."
+        description="The EIP-712 domain of consents, declines, payments, citations, attestations."
     )
     eip712_types: dict[str, list[dict[str, str]]] = Field(
         description="Every EIP-712 struct the contracts check, as eth_signTypedData_v4 takes "
