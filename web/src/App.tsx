@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Link, NavLink, Navigate, Route, Routes } from "react-router-dom";
+import { Link, NavLink, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useLedger } from "./session";
 import { SignIn } from "./pages/SignIn";
 import { FirmDashboard } from "./pages/FirmDashboard";
@@ -14,7 +14,9 @@ import { short } from "./format";
 
 function SignedIn({ children }: { children: ReactNode }) {
   const { session } = useLedger();
-  return session ? <>{children}</> : <Navigate to="/signin" replace />;
+  const location = useLocation();
+  // a deep link (e.g. a settlement a partner was sent) comes back here after signing in
+  return session ? <>{children}</> : <Navigate to="/signin" replace state={{ from: location.pathname }} />;
 }
 
 export function homeFor(roles: string[]): string {

@@ -74,7 +74,12 @@ export function SettlementPage() {
       <h1>
         Settlement <code>{short(id)}</code> <Badge value={s.status} />
       </h1>
-      <p>{String(s.project.description ?? "")}</p>
+      <p>
+        {String(s.project.description ?? "")}{" "}
+        <button type="button" onClick={load}>
+          Refresh
+        </button>
+      </p>
       <p className={idHolds && projectHolds ? "good" : "bad"} data-testid="terms-check">
         {idHolds && projectHolds
           ? "✔ The terms and the project text hash to this settlement's id (computed in this page)."

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { useNavigate } from "react-router-dom";
+import { useLocation, useNavigate } from "react-router-dom";
 import { useLedger } from "../session";
 import { injectedWallet, keystoreSigner, walletSigner } from "../signing";
 import { ErrorBox, Field } from "../components/Status";
@@ -8,6 +8,7 @@ import { homeFor } from "../App";
 export function SignIn() {
   const { signIn } = useLedger();
   const navigate = useNavigate();
+  const from = (useLocation().state as { from?: string } | null)?.from;
   const [file, setFile] = useState<File | null>(null);
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState<string | null>(null);
@@ -23,7 +24,7 @@ export function SignIn() {
       setBusy("Signing the login challenge…");
       const session = await signIn(signer);
       setPassword("");
-      navigate(homeFor(session.roles));
+      navigate(from ?? homeFor(session.roles));
     } catch (e) {
       setError(e instanceof Error && /invalid password/i.test(e.message) ? new Error("wrong password for this keystore") : e);
     } finally {
@@ -36,7 +37,7 @@ export function SignIn() {
     setBusy("Waiting for your wallet…");
     try {
       const session = await signIn(await walletSigner());
-      navigate(homeFor(session.roles));
+      navigate(from ?? homeFor(session.roles));
     } catch (e) {
       setError(e);
     } finally {
