@@ -35,7 +35,7 @@ def test_two_partners_find_their_overlap_propose_consent_and_pay_in_the_browser(
     expect(overlaps).to_contain_text("kgCO2e")
     screenshot(one, "partner-overlaps")
     overlaps.get_by_role("button", name="Propose a settlement").first.click()
-    one.get_by_label("Project description").fill("Electric trucks on the Suzhou–Shanghai lane")
+    one.get_by_label("Project description").fill("Electric trucks on the Suzhou-Shanghai lane")
     one.get_by_label("Total cost").fill("1000.00")
     one.get_by_label("Currency (ISO 4217)").fill("EUR")
     one.get_by_label("Expected reduction (kgCO2e)").fill("100")
