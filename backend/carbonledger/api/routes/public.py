@@ -52,6 +52,17 @@ class PublicClaim(BaseModel):
     events: list[PublicEvent]
 
 
+def _events(services: Any, claim_id: str) -> list[Any]:
+    with services.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(chain_events)
+                .where(chain_events.c.claim_id == claim_id)
+                .order_by(chain_events.c.block_number, chain_events.c.log_index)
+            ).all()
+        )
+
+
 def _int(value: Any) -> int:
     return int(value, 0) if isinstance(value, str) else int(value)
 
@@ -62,14 +73,12 @@ def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
     audit outcomes and the transactions -- no login needed."""
     raw_id = parse_hex(claim_id, "claim_id", 32)
     key = "0x" + raw_id.hex()
-    with services.engine.connect() as conn:
-        events = conn.execute(
-            select(chain_events)
-            .where(chain_events.c.claim_id == key)
-            .order_by(chain_events.c.block_number, chain_events.c.log_index)
-        ).all()
-    submitted = next((e for e in events if e.event == "ClaimSubmitted"), None)
     state = services.ledger.claim_state(raw_id)
+    events = _events(services, key)
+    if state.status != "none" and not any(e.event == "ClaimSubmitted" for e in events):
+        services.indexer.catch_up()  # anchored a moment ago: index up to the chain's head
+        events = _events(services, key)
+    submitted = next((e for e in events if e.event == "ClaimSubmitted"), None)
     if submitted is None or state.status == "none":
         raise HTTPException(404, f"no claim {key} on the ledger (or not indexed yet)")
     args = submitted.args
