@@ -11,7 +11,7 @@ from tests.api.conftest import Api
 from tests.conftest import PROJECT_ROOT
 
 SNAPSHOT = PROJECT_ROOT / "web" / "openapi.json"
-REFRESH = "refresh it: ./run python -m carbonledger.api.schema > web/openapi.json"
+REFRESH = "refresh it: uv run python -m carbonledger.api.schema > web/openapi.json"
 
 
 def test_the_apps_openapi_snapshot_is_the_one_the_service_generates() -> None:
