@@ -1,4 +1,4 @@
-"""``carbonledger key new``, ``claim check`` and ``claim submit``: a firm signs on its own machine."""
+"""``carbonledger key new``, ``claim check``, ``claim submit``: a firm signs on its own machine."""
 
 from __future__ import annotations
 
