@@ -1,13 +1,28 @@
 // A footprint claim document from a CSV of activity lines (the template below): one line a
 // row, each column a field of the line (the standard's field names, docs/standard.md);
 // empty cells are left out; `scope` and `category` are integers, every other value a
-// string (decimals stay exact: the standard refuses binary floats).
+// string (decimals stay exact: the standard refuses binary floats). Every line declares its
+// kgCO2e, and the document's declared totals are their sums per scope and Scope 3 category
+// (location- and market-based scope 2 alike: a line with a market instrument needs the JSON
+// form); the checker recomputes every line and every total.
 export const csvTemplate = [
-  "id,activity,scope,category,arrangement,mode,quantity,unit,mass_t,distance_km,distance_basis,factor_id,shipment_ref,declared_kgco2e",
-  "FUEL-2024,fuel,1,,,,0.5,t,,,,cn.ndrc.land_transport.2015.gasoline.t,,",
-  "ELEC-2024,electricity,2,,,,900,MWh,,,,cn.mee.2022.grid.east,,",
-  "SHP-0001,transport,3,4,purchased,road,,,12,250,actual,cls.road.hgv.diesel.tkm.wtw,,",
+  "id,activity,scope,category,quantity,unit,factor_id,declared_kgco2e",
+  "FLEET-DIESEL-2024,fuel,1,,12,t,cn.ndrc.land_transport.2015.diesel.t,37150.916",
+  "PLANT-ELEC-2024,electricity,2,,900,MWh,cn.mee.2023.grid.east,495000.000",
 ].join("\n") + "\n";
+
+/** Exact decimal sum of kg figures to 0.001 (as the standard declares them). */
+function sumKg(values: string[]): string {
+  const milli = values.reduce((total, v) => {
+    const m = /^(-?)(\d+)(?:\.(\d{1,3}))?$/.exec(v);
+    if (!m) throw new Error(`declared_kgco2e ${v} is not a decimal with at most 3 places`);
+    const n = BigInt(m[2]) * 1000n + BigInt((m[3] ?? "").padEnd(3, "0"));
+    return total + (m[1] ? -n : n);
+  }, 0n);
+  const sign = milli < 0n ? "-" : "";
+  const abs = milli < 0n ? -milli : milli;
+  return `${sign}${abs / 1000n}.${(abs % 1000n).toString().padStart(3, "0")}`;
+}
 
 const INTEGER_FIELDS = new Set(["scope", "category"]);
 
@@ -61,6 +76,10 @@ export function documentFromCsv(text: string, meta: CsvMeta): Record<string, unk
     });
     return line;
   });
+  lines.forEach((l, r) => {
+    if (typeof l.declared_kgco2e !== "string") throw new Error(`row ${r + 2}: declared_kgco2e is empty`);
+  });
+  const declaredOf = (keep: (l: Record<string, unknown>) => boolean) => sumKg(lines.filter(keep).map((l) => l.declared_kgco2e as string));
   const scopes = [...new Set(lines.map((l) => l.scope as number).filter(Boolean))].sort();
   const categories = [...new Set(lines.map((l) => l.category as number).filter(Boolean))].sort((a, b) => a - b);
   return {
@@ -74,5 +93,12 @@ export function documentFromCsv(text: string, meta: CsvMeta): Record<string, unk
     boundary: { organisational: "operational_control", scopes, scope3_categories: categories },
     factors: [],
     lines,
+    declared: {
+      scope1: declaredOf((l) => l.scope === 1),
+      scope2_location: declaredOf((l) => l.scope === 2),
+      scope2_market: declaredOf((l) => l.scope === 2),
+      scope3: Object.fromEntries(categories.map((c) => [String(c), declaredOf((l) => l.scope === 3 && l.category === c)])),
+      biogenic_co2: "0.000",
+    },
   };
 }

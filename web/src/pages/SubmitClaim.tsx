@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, ok, type ClaimCheck, type ClaimOut } from "../api/client";
 import { useSession } from "../session";
@@ -77,9 +77,7 @@ export function SubmitClaim() {
     }
   }
 
-  function templateHref(): string {
-    return URL.createObjectURL(new Blob([csvTemplate], { type: "text/csv" }));
-  }
+  const templateHref = useMemo(() => URL.createObjectURL(new Blob([csvTemplate], { type: "text/csv" })), []);
 
   const totals = checked?.report.onchain_kgco2e as Record<string, number> | undefined;
   return (
@@ -96,7 +94,7 @@ export function SubmitClaim() {
         <details>
           <summary>From a CSV of activity lines</summary>
           <p>
-            <a href={templateHref()} download="activity-lines-template.csv">
+            <a href={templateHref} download="activity-lines-template.csv">
               Download the CSV template
             </a>{" "}
             — one activity line a row; empty cells are left out. Give the period and your firm's name, then choose the CSV above.
