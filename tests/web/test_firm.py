@@ -87,4 +87,11 @@ def test_a_firm_fixes_a_failing_claim_then_signs_it_in_the_browser_and_sees_it_c
     expect(page.get_by_test_id("claims")).to_contain_text("checked")
     expect(page.locator(".chart svg")).to_have_count(1)
     copy_to_docs(screenshot(page, "firm-dashboard"), "web-firm-dashboard.png")
+
+    # revoking, signed in the page too
+    page.get_by_test_id("claims").get_by_role("link").first.click()
+    page.get_by_label("Reason for revoking").fill("企业边界有误 / wrong boundary")
+    page.get_by_role("button", name="Sign and revoke this claim").click()
+    expect(page.get_by_test_id("onchain")).to_contain_text("revoked", timeout=90_000)
+    assert ledger.services.ledger.claim_state(bytes.fromhex(claim_id[2:])).status == "revoked"
     assert page.errors == []  # type: ignore[attr-defined]

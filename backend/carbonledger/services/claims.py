@@ -33,8 +33,14 @@ from typing import Any, Protocol
 
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import LedgerGateway, MemberState
-from carbonledger.chain.typed_data import ZERO32, Claim
+from carbonledger.chain.gateway import Anchored, LedgerGateway, MemberState
+from carbonledger.chain.typed_data import (
+    ZERO32,
+    Claim,
+    Revocation,
+    revocation_typed_data,
+    typed_data_digest,
+)
 from carbonledger.chain.typed_data import claim_id as compute_id
 from carbonledger.claims import ClaimMappingError, build_claim
 from carbonledger.services.anchoring import AnchorWorker, claim_to_json
@@ -321,6 +327,60 @@ class ClaimService:
             raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
         report = check(document, self.standard, baseline=baseline, allocations=allocations)
         return claim, report
+
+    # --- revocation ---
+    def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
+        """Relay a firm's signed ``Revocation`` of one of its active claims (checked here
+        first, then by the contract). Its nonce is the firm's next ClaimLedger nonce, shared
+        with its claims: while claims of the firm are still on their way to the chain the
+        revocation is refused (409) rather than queued behind them."""
+        firm = to_checksum_address(revocation.firm)
+        if caller is not None and to_checksum_address(caller) != firm:
+            raise NotPermitted(f"member {caller} may not revoke a claim of firm {firm}")
+        claim_id = "0x" + revocation.claim_id.hex()
+        row = self.store.get(claim_id)
+        if row is None:
+            raise NotFound(f"no claim {claim_id}")
+        if to_checksum_address(row.firm) != firm:
+            raise NotPermitted(f"claim {claim_id} is not firm {firm}'s")
+        member = self.ledger.member_state(firm)
+        digest = typed_data_digest(revocation_typed_data(self.ledger.domain(), revocation))
+        signer = recover_signer(digest, bytes(signature))
+        if signer is None or signer != member.signing_key.lower():
+            raise SignatureMismatch(f"the revocation is not signed by firm {firm}'s current key")
+        if member.status != "active":
+            raise NotPermitted(f"firm {firm} is {member.status}")
+        if revocation.deadline < self.clock() + MIN_DEADLINE_MARGIN:
+            raise InvalidRequest(
+                "the signature's deadline has passed or is too close",
+                [
+                    {
+                        "field": "deadline",
+                        "message": f"must be at least {MIN_DEADLINE_MARGIN} s ahead",
+                    }
+                ],
+            )
+        with self._firms_serialised([firm]):
+            on_chain = self.ledger.nonce(firm)
+            if self.next_nonce(firm) != on_chain:
+                raise Conflict(
+                    f"claims of firm {firm} are still on their way to the chain; revoke once "
+                    "they are anchored"
+                )
+            if revocation.nonce != on_chain:
+                raise Conflict(
+                    f"nonce {revocation.nonce} is not the next nonce of firm {firm} "
+                    f"(expected {on_chain})"
+                )
+            status = self.ledger.claim_state(revocation.claim_id).status
+            if status != "active":
+                raise Conflict(f"claim {claim_id} is {status}, not active: it cannot be revoked")
+            return self.ledger.relay(
+                "ClaimLedger",
+                "revokeClaim",
+                [revocation.as_tuple(), bytes(signature)],
+                "revoking a claim",
+            )
 
     # --- submission ---
     def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:

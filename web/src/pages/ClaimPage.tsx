@@ -1,4 +1,6 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { deadlineIn, signStruct } from "../signing";
 import { Link, useParams } from "react-router-dom";
 import { api, ok, type ClaimDetail } from "../api/client";
 import { useSession } from "../session";
@@ -13,7 +15,8 @@ type Line = Record<string, unknown> & { id?: string };
 
 export function ClaimPage() {
   const { claimId = "" } = useParams();
-  const { vault, address } = useSession();
+  const { vault, address, signer, chain } = useSession();
+  const [reason, setReason] = useState("");
   const [claim, setClaim] = useState<ClaimDetail | null>(null);
   const [lines, setLines] = useState<Line[] | null>(null);
   const [envelope, setEnvelope] = useState<Envelope | null>(null);
@@ -22,9 +25,24 @@ export function ClaimPage() {
   const [granted, setGranted] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
-  useEffect(() => {
+  const load = useCallback(() => {
     ok(api.GET("/claims/{claim_id}", { params: { path: { claim_id: claimId } } })).then(setClaim).catch(setError);
   }, [claimId]);
+  useEffect(load, [load]);
+
+  async function revoke() {
+    setError(null);
+    try {
+      const { nonce } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
+      const deadline = deadlineIn(1);
+      const message = { claimId, firm: address, reasonHash: keccak256(toUtf8Bytes(reason)), nonce, deadline };
+      const signature = await signStruct(signer, chain, "ClaimLedger", "Revocation", message);
+      await ok(api.POST("/claims/{claim_id}/revocation", { params: { path: { claim_id: claimId } }, body: { reason, nonce, deadline, signature } }));
+      load();
+    } catch (e) {
+      setError(e);
+    }
+  }
 
   async function openDocument() {
     setError(null);
@@ -168,6 +186,21 @@ export function ClaimPage() {
         </>
       )}
       <ErrorBox error={error} />
+      {mine && claim.on_chain.status === "active" && (
+        <div className="card">
+          <h2>Revoke</h2>
+          <p>
+            A revoked claim stays on the ledger, marked revoked. To correct a claim instead, submit the corrected document as an
+            amendment (it supersedes this one).
+          </p>
+          <Field label="Reason for revoking">
+            <input value={reason} onChange={(e) => setReason(e.target.value)} />
+          </Field>
+          <button type="button" onClick={revoke}>
+            Sign and revoke this claim
+          </button>
+        </div>
+      )}
       <h2>History</h2>
       <ol className="history">
         {claim.history.map((e) => (

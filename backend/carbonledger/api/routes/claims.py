@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
+from eth_utils.crypto import keccak
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.chain.typed_data import ZERO32
+from carbonledger.chain.typed_data import ZERO32, Revocation
 from carbonledger.services.claims import SignedCitation, Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.standard import RULES, canonical_bytes
@@ -109,6 +110,19 @@ class OnChain(BaseModel):
 class ClaimDetail(ClaimOut):
     on_chain: OnChain
     history: list[HistoryEvent]
+
+
+class RevokeRequest(BaseModel):
+    reason: str = Field("", max_length=4000, description="Why; its keccak-256 goes on chain.")
+    nonce: int = Field(ge=0, description="The firm's next ClaimLedger nonce.")
+    deadline: int = Field(ge=0, description="Unix time after which the signature is void.")
+    signature: str = Field(description="The firm's EIP-712 Revocation signature, 0x-hex.")
+
+
+class Revoked(BaseModel):
+    claim_id: str
+    tx_hash: str
+    block_number: int
 
 
 class GrantRequest(BaseModel):
@@ -413,6 +427,31 @@ def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) ->
     grant); decrypt it client-side with the caller's X25519 key."""
     row = _row(services, claim_id)
     return services.vault.get(member.account, row.claim_id).to_json()
+
+
+@router.post(
+    "/{claim_id}/revocation",
+    response_model=Revoked,
+    status_code=201,
+    responses={k: ERROR_RESPONSES[k] for k in (403, 404, 409, 422)},
+)
+def revoke_claim(
+    claim_id: str, body: RevokeRequest, services: ServicesDep, member: CurrentMember
+) -> Revoked:
+    """The firm revokes one of its active claims with its signed EIP-712 ``Revocation``
+    (``reasonHash`` = keccak-256 of the reason's UTF-8), relayed to the chain."""
+    row = _row(services, claim_id)
+    revocation = Revocation(
+        claim_id=bytes.fromhex(row.claim_id[2:]),
+        firm=row.firm,
+        reason_hash=keccak(text=body.reason),
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    where = services.claims.revoke(
+        revocation, parse_hex(body.signature, "signature", 65), member.account
+    )
+    return Revoked(claim_id=row.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)
 
 
 @router.post(
