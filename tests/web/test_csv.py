@@ -42,4 +42,20 @@ def test_a_firm_submits_a_claim_built_from_the_pages_csv_template(
     assert row is not None and row.check_passed and row.kind == "footprint"
     document = ledger.services.claims.read_document(claim_id).decode("utf-8")
     assert "上海临港仓储有限公司" in document
+
+    # an amendment: the corrected lines supersede the claim
+    corrected = tmp_path / "lines-corrected.csv"
+    corrected.write_text(
+        template.read_text(encoding="utf-8")
+        .replace(",12,t,", ",10,t,")
+        .replace("37150.916", "30959.096"),
+        encoding="utf-8",
+    )
+    page.get_by_label("Amends claim (optional)").fill(claim_id)
+    page.get_by_test_id("claim-file").set_input_files(str(corrected))
+    expect(result).to_contain_text("passed")
+    expect(result).to_contain_text("30.959 tCO2e")
+    page.get_by_role("button", name="Sign and submit").click()
+    expect(submitted).to_contain_text("checked", timeout=90_000)
+    assert ledger.services.ledger.claim_state(bytes.fromhex(claim_id[2:])).status == "superseded"
     assert page.errors == []  # type: ignore[attr-defined]
