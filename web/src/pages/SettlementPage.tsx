@@ -26,7 +26,7 @@ function termsMessage(t: Record<string, unknown>): Record<string, unknown> {
 
 export function SettlementPage() {
   const { settlementId = "" } = useParams();
-  const { signer, chain, address, token } = useSession();
+  const { signer, chain, address } = useSession();
   const [s, setS] = useState<SettlementOut | null>(null);
   const [payment, setPayment] = useState({ amount: "", reference: "" });
   const [reason, setReason] = useState("");
@@ -45,7 +45,8 @@ export function SettlementPage() {
   const projectHolds = keccak256(toUtf8Bytes(jcs(s.project))).toLowerCase() === String(s.terms.project_hash).toLowerCase();
   const me = s.parties.find((p) => p.firm.toLowerCase() === address.toLowerCase());
 
-  async function signed(label: string, primary: string, path: string, message: (n: number, d: number) => Record<string, unknown>, body: Record<string, unknown>) {
+  type SignedBody = { nonce: number; deadline: number; signature: string };
+  async function signed(label: string, primary: string, message: (n: number, d: number) => Record<string, unknown>, post: (body: SignedBody) => Promise<unknown>) {
     setError(null);
     setBusy(label);
     try {
@@ -53,12 +54,7 @@ export function SettlementPage() {
       const { nonce } = await ok(api.GET("/settlements/nonce"));
       const deadline = deadlineIn(7);
       const signature = await signStruct(signer, chain, "OverlapSettlement", primary, message(nonce, deadline));
-      const response = await fetch(path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ ...body, nonce, deadline, signature }),
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}: ${(await response.json()).detail}`);
+      await post({ nonce, deadline, signature });
       load();
     } catch (e) {
       setError(e);
@@ -66,8 +62,8 @@ export function SettlementPage() {
       setBusy(null);
     }
   }
-  const base = `/settlements/${s.settlement_id}`;
   const id = s.settlement_id;
+  const path = { params: { path: { settlement_id: id } } };
 
   return (
     <section>
@@ -132,7 +128,11 @@ export function SettlementPage() {
           <button
             type="button"
             disabled={busy !== null}
-            onClick={() => signed("Signing your consent…", "Consent", `${base}/consents`, (nonce, deadline) => ({ settlementId: id, party: address, nonce, deadline }), {})}
+            onClick={() =>
+              signed("Signing your consent…", "Consent", (nonce, deadline) => ({ settlementId: id, party: address, nonce, deadline }), (body) =>
+                ok(api.POST("/settlements/{settlement_id}/consents", { ...path, body })),
+              )
+            }
           >
             Sign consent
           </button>
@@ -143,7 +143,9 @@ export function SettlementPage() {
             type="button"
             disabled={busy !== null}
             onClick={() =>
-              signed("Signing your decline…", "Decline", `${base}/declines`, (nonce, deadline) => ({ settlementId: id, party: address, reasonHash: keccak256(toUtf8Bytes(reason)), nonce, deadline }), { reason })
+              signed("Signing your decline…", "Decline", (nonce, deadline) => ({ settlementId: id, party: address, reasonHash: keccak256(toUtf8Bytes(reason)), nonce, deadline }), (body) =>
+                ok(api.POST("/settlements/{settlement_id}/declines", { ...path, body: { ...body, reason } })),
+              )
             }
           >
             Decline
@@ -163,7 +165,9 @@ export function SettlementPage() {
             disabled={busy !== null}
             onClick={() => {
               const amount = Math.round(Number(payment.amount) * 100);
-              signed("Signing the payment record…", "Payment", `${base}/payments`, (nonce, deadline) => ({ settlementId: id, payer: address, amount, referenceHash: keccak256(toUtf8Bytes(payment.reference)), nonce, deadline }), { amount, reference: payment.reference });
+              signed("Signing the payment record…", "Payment", (nonce, deadline) => ({ settlementId: id, payer: address, amount, referenceHash: keccak256(toUtf8Bytes(payment.reference)), nonce, deadline }), (body) =>
+                ok(api.POST("/settlements/{settlement_id}/payments", { ...path, body: { ...body, amount, reference: payment.reference } })),
+              );
             }}
           >
             Record payment
