@@ -10,7 +10,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-from carbonledger.chain.typed_data import EIP712_TYPES
+from carbonledger.chain.typed_data import eip712_types
 from carbonledger.verify.abi import CLAIM_TYPE
 from tests.api.conftest import Api, as_bytes, example
 
@@ -34,7 +34,7 @@ def _sign(chain: dict[str, Any], primary: str, message: dict[str, Any], key: byt
 
 def test_get_chain_publishes_every_struct_the_contracts_check_and_both_domains(api: Api) -> None:
     chain = api.http().get("/chain").json()
-    assert chain["eip712_types"] == EIP712_TYPES
+    assert chain["eip712_types"] == eip712_types()
     claim = ",".join(f"{f['type']} {f['name']}" for f in chain["eip712_types"]["Claim"])
     assert f"Claim({claim})" == CLAIM_TYPE  # the verifier's (and ClaimLedger's) type string
     assert chain["overlap_settlement_domain"]["name"] == "CarbonLedger OverlapSettlement"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
-from carbonledger.chain.typed_data import EIP712_TYPES, overlap_settlement_domain
+from carbonledger.chain.typed_data import eip712_types, overlap_settlement_domain
 
 router = APIRouter(tags=["chain"])
 
@@ -50,7 +50,7 @@ def chain_info(services: ServicesDep) -> ChainInfo:
         overlap_settlement_domain=overlap_settlement_domain(
             ledger.chain_id, services.deployment.contracts["OverlapSettlement"].address
         ).as_dict(),
-        eip712_types=EIP712_TYPES,
+        eip712_types=eip712_types(),
         service_account=ledger.service_address,
         standard=StandardInfo(
             version_id=services.standard.version_id,
