@@ -64,6 +64,9 @@ class Factor:
     declared_in_claim: bool = False
     time_sensitive: bool = False
     """Grid-type factors change every year: FAC004 warns when one is far from the period."""
+    dated: bool = True
+    """False for a convention with no vintage (``"dated": false``); from rule-set level 2
+    FAC004 warns for every dated factor far from the period."""
 
     denominator: str = ""
     """The unit the factor applies to (``kgCO2e/L`` -> ``L``); set from ``unit``."""
@@ -153,6 +156,7 @@ def parse_factor(obj: Mapping[str, Any], where: str, *, declared: bool = False) 
         verification=str(obj.get("verification", "")),
         declared_in_claim=declared,
         time_sensitive=bool(obj.get("time_sensitive", kind in _TIME_SENSITIVE_KINDS)),
+        dated=bool(obj.get("dated", True)),
     )
 
 

@@ -36,6 +36,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import core_schema
 
@@ -197,6 +198,23 @@ class FactorSource(_Model):
 
 class DeclaredFactor(_Model):
     """A factor the filer brings (e.g. a carrier's disclosed intensity); accepted but flagged."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wtt_is_wtw_minus_ttw(cls, data: Any) -> Any:
+        # a WTT factor is usually worked out as WTW - TTW: a negative one means the filer's
+        # WTW is below its TTW, which "must not be negative" would not tell them
+        if type(data) is dict and data.get("basis") == "WTT":
+            try:
+                value = parse_decimal_value(data.get("value"))
+            except ValueError:
+                return data
+            if value < 0:
+                raise ValueError(
+                    f"value {fmt(value)}: a WTT factor is WTW minus TTW, so WTW must be at "
+                    "least TTW (check the two figures it was worked out from)"
+                )
+        return data
 
     id: FactorRef
     name: Text
@@ -401,6 +419,13 @@ def _loc_path(loc: tuple[int | str, ...]) -> str:
     return out or "$"
 
 
+def _message(err: Any) -> str:
+    """A pydantic error's message, in the words of the rest of the standard."""
+    if err["type"] == "extra_forbidden":
+        return f"unknown field (not part of claim documents, schema {SCHEMA_VERSION})"
+    return str(err["msg"])
+
+
 def parse_claim(obj: Any) -> Claim:
     """Parse and validate a claim document (bytes, str, or an already-parsed JSON object).
 
@@ -431,7 +456,7 @@ def _parse_claim(obj: Any) -> Claim:
             claim = model.model_validate({**envelope, "lines": tuple(lines)})
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                problems.append(FieldProblem(_loc_path(tuple(err["loc"])), err["msg"]))
+                problems.append(FieldProblem(_loc_path(tuple(err["loc"])), _message(err)))
         else:
             claim._raw = obj
             return claim
@@ -443,7 +468,7 @@ def _parse_claim(obj: Any) -> Claim:
             for err in exc.errors(include_url=False):
                 path = _loc_path(tuple(err["loc"]))
                 if path != "lines" and not any(p.path == path for p in problems):
-                    problems.append(FieldProblem(path, err["msg"]))
+                    problems.append(FieldProblem(path, _message(err)))
     raise (FloatNotAllowedError if floats else ClaimFormatError)(problems)
 
 
