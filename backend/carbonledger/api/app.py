@@ -18,6 +18,7 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    pact,
     public,
     settlements,
     standards,
@@ -54,8 +55,18 @@ def create_app(
         app.state.auth = services.auth
     errors.install(app)
     for module in (
-        health, auth, chain, members, standards, claims, audits, overlaps, settlements, public
-    ):  # fmt: skip
+        health,
+        auth,
+        chain,
+        members,
+        standards,
+        claims,
+        audits,
+        overlaps,
+        settlements,
+        pact,
+        public,
+    ):
         app.include_router(module.router)
     mount_web_app(app, settings.project_root / "web" / "dist")
     return app

@@ -42,6 +42,7 @@ from pydantic_core import core_schema
 
 from carbonledger.standard._perf import paused_gc
 from carbonledger.standard.errors import ClaimFormatError, FieldProblem, FloatNotAllowedError
+from carbonledger.standard.factors import FactorBasis, FactorKind, GwpBasis
 from carbonledger.standard.lines import (
     BYTES32_RE,
     DATE_RE,
@@ -220,20 +221,9 @@ class DeclaredFactor(_Model):
     name: Text
     value: NonNegDecimal
     unit: Annotated[str, Field(pattern=r"^kgCO2e/[A-Za-z0-9]+$")]
-    kind: Literal[
-        "fuel_combustion",
-        "fuel_wtt",
-        "grid_electricity",
-        "electricity_td",
-        "electricity_wtt",
-        "heat",
-        "transport_intensity",
-        "hub_intensity",
-        "storage_intensity",
-        "spend",
-    ]
-    basis: Literal["TTW", "WTT", "WTW", "generation", "td_losses", "n/a"]
-    gwp_basis: Literal["AR5", "AR6", "none"] = "none"
+    kind: FactorKind
+    basis: FactorBasis
+    gwp_basis: GwpBasis = "none"
     year: Annotated[int, Field(ge=1990, le=2100)]
     biogenic_co2: NonNegDecimal | None = None
     source: FactorSource
