@@ -19,6 +19,7 @@ from carbonledger.api.routes import (
     members,
     overlaps,
     pact,
+    plans,
     public,
     settlements,
     standards,
@@ -65,6 +66,7 @@ def create_app(
         overlaps,
         settlements,
         pact,
+        plans,
         public,
     ):
         app.include_router(module.router)
