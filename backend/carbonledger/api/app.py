@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from carbonledger import __version__
 from carbonledger.api import errors
@@ -14,6 +15,7 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    reports,
     settlements,
     standards,
 )
@@ -30,7 +32,9 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the API for one chain and one deployment (and its running services)."""
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
+    # (served under /static-offline-docs): no CDN, so they work with no internet.
+    app: FastAPI = FastAPIOffline(
         title="CarbonLedger",
         version=__version__,
         description=(
@@ -48,6 +52,9 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
-    for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
+    # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
+    for module in (
+        health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements
+    ):  # fmt: skip
         app.include_router(module.router)
     return app

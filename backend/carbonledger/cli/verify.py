@@ -26,12 +26,13 @@ from carbonledger.verify import (
     Result,
     RpcChainPort,
     RpcError,
+    Verification,
     VerifyInputError,
     parse_address,
     parse_claim_id,
     resolve_addresses,
-    verify_claim,
-    verify_firm,
+    run_claim,
+    run_firm,
 )
 from carbonledger.verify.core import short
 
@@ -83,6 +84,22 @@ def _json(report: Report) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> None:
+    from carbonledger.reports.audit import build_report, render, report_hash
+    from carbonledger.standard import load_default_standard
+
+    built = build_report(
+        run.view, run.docs, run.report, load_default_standard(), rpc_url=rpc,
+        firm=firm.lower() if firm else None,
+    )  # fmt: skip
+    data = render(built, "pdf" if path.suffix.lower() == ".pdf" else "html")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise _bad_input(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    err_console.print(f"report written to {path}; its keccak-256: {report_hash(data)}")
+
+
 def command(
     rpc: Annotated[
         str, typer.Option("--rpc", help="EVM JSON-RPC endpoint (ideally your own node).")
@@ -115,6 +132,14 @@ def command(
         bool, typer.Option("--failures-only", help="Print only the failing checks.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the auditor's report: FILE.html or FILE.pdf (its keccak-256 is "
+            "printed, to record with the audit verdict).",
+        ),
+    ] = None,
 ) -> None:
     """Verify claims on chain against their documents, without trusting the CarbonLedger service."""
     claim_mode = claim is not None or document is not None or baseline is not None
@@ -126,6 +151,8 @@ def command(
         )
     if (manifest is None) == (claim_ledger is None):
         raise _bad_input("give exactly one of --manifest FILE and --claim-ledger ADDRESS")
+    if report_file is not None and report_file.suffix.lower() not in (".html", ".pdf"):
+        raise _bad_input(f"--report {report_file}: the file name must end in .html or .pdf")
     port = RpcChainPort(rpc)
     try:
         addresses = resolve_addresses(
@@ -134,19 +161,20 @@ def command(
         if claim_mode:
             if claim is None or document is None:
                 raise VerifyInputError("claim mode needs both --claim ID and --document FILE")
-            report = verify_claim(
-                port, addresses, parse_claim_id(claim), document, baseline=baseline
-            )
+            run = run_claim(port, addresses, parse_claim_id(claim), document, baseline=baseline)
         else:
             if firm is None or documents is None:
                 raise VerifyInputError("firm mode needs both --firm ADDRESS and --documents DIR")
-            report = verify_firm(port, addresses, parse_address(firm, "--firm"), documents)
+            run = run_firm(port, addresses, parse_address(firm, "--firm"), documents)
     except VerifyInputError as exc:
         raise _bad_input(str(exc)) from None
     except RpcError as exc:
         raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
     finally:
         port.close()
+    report = run.report
+    if report_file is not None:
+        _write_report(run, rpc, firm, report_file)
     if as_json:
         _json(report)
     else:

@@ -81,7 +81,8 @@ class AuditService:
             ),
         )
 
-    def _documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
+    def documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
+        """The stored documents of ``rows`` (and their baselines), by document hash."""
         docs: dict[bytes, Document] = {}
         wanted = list(rows)
         for row in wanted:
@@ -121,7 +122,7 @@ class AuditService:
         row = self.store.get(claim_id)
         if row is None:
             raise NotFound(f"no claim {claim_id}")
-        docs = self._documents([row])
+        docs = self.documents([row])
         port = RpcChainPort(self.rpc_url)
         try:
             view = ChainReader(port, self.addresses).claim(bytes.fromhex(claim_id[2:]))
@@ -138,7 +139,7 @@ class AuditService:
         _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
         if not rows:
             raise NotFound(f"no claims of firm {firm}")
-        docs = self._documents(rows)
+        docs = self.documents(rows)
         port = RpcChainPort(self.rpc_url)
         try:
             view = ChainReader(port, self.addresses).firm(firm.lower())
