@@ -16,6 +16,7 @@ from carbonledger.api.routes import (
     members,
     overlaps,
     reports,
+    revocations,
     settlements,
     standards,
 )
@@ -54,7 +55,8 @@ def create_app(
     errors.install(app)
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
-        health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements
+        health, auth, chain, members, standards, reports, claims, revocations, audits, overlaps,
+        settlements,
     ):  # fmt: skip
         app.include_router(module.router)
     return app
