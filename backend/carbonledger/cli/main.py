@@ -6,6 +6,7 @@ import typer
 
 from carbonledger.cli import ledger
 from carbonledger.cli.claim import claim_app, key_app
+from carbonledger.cli.common import err_console
 from carbonledger.cli.demo import command as demo_command
 from carbonledger.cli.member import member_app
 from carbonledger.cli.settlement import overlaps_app, settlement_app
@@ -32,7 +33,30 @@ app.command("demo")(demo_command)
 
 
 def main() -> None:
-    app()
+    """Run the command; whatever escapes a command becomes one line, never a traceback."""
+    import os
+
+    from typer._click import ClickException
+
+    from carbonledger.cli.common import explain
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        raise SystemExit(130) from None
+    except ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except Exception as exc:
+        if os.environ.get("CARBONLEDGER_DEBUG"):
+            raise
+        message, exit_code = explain(exc)
+        err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+        raise SystemExit(exit_code) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
