@@ -98,6 +98,19 @@ def _cache_file(api: str, address: str) -> Path:
     return _cache_dir() / f"{tag}.json"
 
 
+def _still_valid(session: ApiSession) -> bool:
+    """Whether the server still takes the cached token (a restarted ledger may not)."""
+    from carbonledger.client import ApiError
+
+    try:
+        session.member(session.address)
+    except ApiError as exc:
+        if exc.status == 401:
+            forget_token(str(session.http.base_url), session.address)
+            return False
+    return True
+
+
 def cached_token(api: str, address: str, margin: int = 30) -> str | None:
     try:
         data = json.loads(_cache_file(api, address).read_text())
@@ -120,7 +133,7 @@ def save_token(api: str, address: str, token: str, expires_at: int) -> Path:
 
 
 def forget_token(api: str, address: str) -> None:
-    _cache_file(api, address).unlink(missing_ok=True)
+    _cache_file(api.rstrip("/"), address).unlink(missing_ok=True)
 
 
 def login(client: LedgerClient, api: str) -> None:
@@ -138,7 +151,7 @@ def signer(key: Path, api: str | None, data_dir: Path | None) -> Iterator[Ledger
         token = cached_token(url, client.address)
         if token:
             client.use_token(token)
-        else:
+        if not token or not _still_valid(client):
             login(client, url)
         yield client
     finally:
@@ -157,6 +170,11 @@ def reader(key: Path, api: str | None, data_dir: Path | None) -> Iterator[ApiSes
         return
     session = ApiSession(url, address)
     session.use_token(token)
+    if not _still_valid(session):
+        session.close()
+        with signer(key, url, data_dir) as client:
+            yield client
+        return
     try:
         yield session
     finally:
