@@ -154,7 +154,9 @@ def command(
     if report_file is not None and report_file.suffix.lower() not in (".html", ".pdf"):
         raise _bad_input(f"--report {report_file}: the file name must end in .html or .pdf")
     port = RpcChainPort(rpc)
+    progress = err_console.status(f"reading the chain at {rpc} and verifying", spinner="dots")
     try:
+        progress.start()
         addresses = resolve_addresses(
             port, manifest=manifest, claim_ledger=claim_ledger, from_block=from_block
         )
@@ -171,6 +173,7 @@ def command(
     except RpcError as exc:
         raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
     finally:
+        progress.stop()
         port.close()
     report = run.report
     if report_file is not None:
