@@ -36,6 +36,7 @@ def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
     monkeypatch.setenv("CARBONLEDGER_KEY_PASSWORD", PASSWORD)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("CARBONLEDGER_API_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # tables on one line each
     return CliRunner()
 
 

@@ -354,22 +354,29 @@ def list_claims(
     api: ApiOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the claim ids.")] = False,
 ) -> None:
     """Claims on the ledger (filters: firm, kind, state, period), as a table."""
     with clear_errors(), reader(key, api, data_dir) as session:
         names = Names(session, addresses)
         rows = session.claims(**_filters(names, firm, kind, state, start, end))
+    if quiet:
+        for r in rows:
+            console.print(r["claim_id"])
+        return
     if as_json:
         console.print_json(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(title=f"{len(rows)} claim(s)", title_justify="left")
     for column in ("claim", "firm", "kind", "period", "state", "check"):
-        table.add_column(column, no_wrap=column != "firm")
+        table.add_column(
+            column, no_wrap=column != "firm", min_width=12 if column == "firm" else None
+        )
     for column in ("scope 1", "scope 2 (loc.)", "scope 3"):
         table.add_column(column + " kg", justify="right", no_wrap=True)
     for r in rows:
         table.add_row(
-            r["claim_id"] if addresses else r["claim_id"][:18] + "…",
+            r["claim_id"] if addresses else r["claim_id"][:12] + "…",
             names(r["firm"]),
             r["kind"],
             f"{day(r['period_start'])} to {day(r['period_end'], end=True)}",

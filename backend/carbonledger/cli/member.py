@@ -189,12 +189,16 @@ def show_member(
     api: ApiOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only its address.")] = False,
 ) -> None:
     """One member: name, address, roles, status, signing key, admission."""
     from carbonledger.cli.session import Names
 
     with clear_errors(), reader(key, api, data_dir) as session:
         found = session.member(Names(session).resolve(member))
+    if quiet:
+        console.print(found["account"])
+        return
     if as_json:
         console.print_json(json.dumps(found, ensure_ascii=False))
         return

@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from carbonledger.cli.common import console, err_console
+from carbonledger.cli.common import DataDirOpt, console, err_console
 from carbonledger.verify import (
     Report,
     Result,
@@ -84,6 +84,30 @@ def _json(report: Report) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _from_data_dir(
+    data_dir: Path | None, rpc: str | None, manifest: Path | None, claim_ledger: str | None
+) -> tuple[str, Path | None]:
+    """The RPC endpoint and manifest of the ledger on the data directory, where not given."""
+    from carbonledger.cli.common import settings_from
+    from carbonledger.errors import CarbonLedgerError
+    from carbonledger.runtime import where_it_runs
+
+    try:
+        settings = settings_from(data_dir=data_dir)
+    except CarbonLedgerError as exc:
+        raise _bad_input(str(exc)) from None
+    if rpc is None:
+        run = where_it_runs(settings)
+        if run is None:
+            raise _bad_input(
+                f"give --rpc URL: no ledger has run on data directory {settings.data_dir}"
+            )
+        rpc = run.rpc_url
+    if manifest is None and claim_ledger is None and settings.manifest_path.is_file():
+        manifest = settings.manifest_path
+    return rpc, manifest
+
+
 def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> None:
     from carbonledger.reports.audit import build_report, render, report_hash
     from carbonledger.standard import load_default_standard
@@ -102,8 +126,13 @@ def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> 
 
 def command(
     rpc: Annotated[
-        str, typer.Option("--rpc", help="EVM JSON-RPC endpoint (ideally your own node).")
-    ],
+        str | None,
+        typer.Option(
+            "--rpc",
+            help="EVM JSON-RPC endpoint (ideally your own node); default: the chain of the "
+            "ledger on --data-dir.",
+        ),
+    ] = None,
     claim: Annotated[str | None, typer.Option("--claim", help="Claim id (0x + 64 hex).")] = None,
     document: Annotated[
         Path | None, typer.Option("--document", help="The claim's document (JSON).")
@@ -132,6 +161,7 @@ def command(
         bool, typer.Option("--failures-only", help="Print only the failing checks.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    data_dir: DataDirOpt = None,
     report_file: Annotated[
         Path | None,
         typer.Option(
@@ -149,6 +179,8 @@ def command(
             "give either --claim ID --document FILE [--baseline FILE] or --firm ADDRESS "
             "--documents DIR"
         )
+    if rpc is None or (manifest is None and claim_ledger is None):
+        rpc, manifest = _from_data_dir(data_dir, rpc, manifest, claim_ledger)
     if (manifest is None) == (claim_ledger is None):
         raise _bad_input("give exactly one of --manifest FILE and --claim-ledger ADDRESS")
     if report_file is not None and report_file.suffix.lower() not in (".html", ".pdf"):
