@@ -25,6 +25,8 @@ from carbonledger.auth.challenge import LoginChallenge
 from carbonledger.auth.client import sign_challenge
 from carbonledger.chain.typed_data import (
     ZERO32,
+    Audit,
+    AuditVerdict,
     Citation,
     Consent,
     Decline,
@@ -32,6 +34,7 @@ from carbonledger.chain.typed_data import (
     Payment,
     ReductionAttestation,
     Revocation,
+    audit_typed_data,
     citation_typed_data,
     claim_typed_data,
     consent_typed_data,
@@ -343,6 +346,48 @@ class LedgerClient(ApiSession):
             ]
         return dict(self.request("POST", "/claims", json=body))
 
+    def _claim_ledger_domain(self, chain: dict[str, Any]) -> Domain:
+        d = chain["claim_ledger_domain"]
+        return Domain(
+            name=d["name"],
+            chain_id=int(d["chainId"]),
+            verifying_contract=d["verifyingContract"],
+            version=d["version"],
+        )
+
+    def record_audit(
+        self,
+        claim_id: str,
+        verdict: str,
+        report_hash: bytes,
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """As an auditor: sign the ``Audit`` verdict on ``claim_id`` (``approved`` or
+        ``rejected``) with the hash of the report it rests on, and have it relayed."""
+        verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
+        if verdict not in verdicts:
+            raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
+        chain = self.chain()
+        nonce = self.next_nonce() if nonce is None else nonce
+        deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
+        message = Audit(
+            bytes.fromhex(claim_id.removeprefix("0x")), self.address, verdicts[verdict],
+            report_hash, nonce, deadline,
+        )  # fmt: skip
+        typed = audit_typed_data(self._claim_ledger_domain(chain), message)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        body = {
+            "claim_id": claim_id,
+            "verdict": verdict,
+            "report_hash": "0x" + report_hash.hex(),
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }
+        return dict(self.request("POST", "/audits", json=body))
+
     def revoke_claim(
         self, claim_id: str, reason: str, *, nonce: int | None = None, deadline: int | None = None
     ) -> dict[str, Any]:
@@ -350,13 +395,7 @@ class LedgerClient(ApiSession):
         chain = self.chain()
         nonce = self.next_nonce() if nonce is None else nonce
         deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
-        d = chain["claim_ledger_domain"]
-        domain = Domain(
-            name=d["name"],
-            chain_id=int(d["chainId"]),
-            verifying_contract=d["verifyingContract"],
-            version=d["version"],
-        )
+        domain = self._claim_ledger_domain(chain)
         message = Revocation(
             bytes.fromhex(claim_id.removeprefix("0x")), self.address, keccak(text=reason),
             nonce, deadline,

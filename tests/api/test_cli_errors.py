@@ -225,6 +225,20 @@ def test_every_command_fails_with_one_line_and_no_traceback(
             ],
             "cannot reach the API",
         ),
+        (
+            ["audit", "report", "--firm", firm.address, "--out", "r.pdf", *down],
+            "cannot reach the API",
+        ),
+        (
+            ["audit", "record", claim, "--verdict", "approved", "--report", str(good_file), *down],
+            "cannot reach the API",
+        ),
+        (["audit", "report", "--claim", claim, "--out", "r.txt", *up], ".html"),
+        (["audit", "report", "--claim", claim, "--out", "r.pdf", *up], "403"),
+        (
+            ["audit", "record", claim, "--verdict", "maybe", "--report", str(good_file), *up],
+            "approved or rejected",
+        ),
         # chain down
         (
             [

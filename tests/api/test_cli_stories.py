@@ -228,6 +228,20 @@ def test_an_auditor_writes_html_and_pdf_reports(
     assert firm.address.lower()[:20] in text.lower().replace(" ", "")
     assert api.chain.node.url in text
 
+    # the verdict goes on chain with the hash of the report handed over
+    auditor_key = keystore(auditor, tmp_path / "auditor.json")
+    common = ["--key", str(auditor_key), "--api", api.url]
+    pdf_hash = "0x" + keccak((tmp_path / "report.pdf").read_bytes()).hex()
+    recorded = ok(runner, "audit", "record", ids[0], "--verdict", "approved", "--report",
+                  str(tmp_path / "report.pdf"), *common)  # fmt: skip
+    assert pdf_hash in recorded and "recorded in tx" in recorded
+    assert "audit         approved" in ok(runner, "claim", "show", ids[0], *common)
+    served = tmp_path / "served.html"
+    written = ok(runner, "audit", "report", "--firm", "Report Logistics 报告", "--out",
+                 str(served), *common)  # fmt: skip
+    assert f"0x{keccak(served.read_bytes()).hex()}" in written
+    assert "Everything holds" in served.read_text(encoding="utf-8")
+
     # the same from the API, for the web app: the hash in a header
     token = client_auditor._token
     with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {token}"}) as http:

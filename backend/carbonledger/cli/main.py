@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from carbonledger.cli import ledger
+from carbonledger.cli.audit import audit_app
 from carbonledger.cli.claim import claim_app, key_app, login_command
 from carbonledger.cli.common import err_console
 from carbonledger.cli.demo import command as demo_command
@@ -24,6 +25,7 @@ app = typer.Typer(
 ledger.register(app)
 app.add_typer(standard_app, name="standard")
 app.command("verify")(verify_command)
+app.add_typer(audit_app, name="audit")
 app.add_typer(key_app, name="key")
 app.command("login")(login_command)
 app.add_typer(claim_app, name="claim")
