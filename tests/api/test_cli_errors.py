@@ -255,7 +255,7 @@ def test_every_command_fails_with_one_line_and_no_traceback(
             dead_rpc,
         ),
         (
-            ["member", "suspend", firm.address, "--data-dir", str(data), "--rpc-url", dead_rpc],
+            ["member", "suspension", firm.address, "--data-dir", str(data), "--rpc-url", dead_rpc],
             dead_rpc,
         ),
         (
