@@ -6,8 +6,8 @@ writes HTML and PDF reports."""
 from __future__ import annotations
 
 import copy
-import html
 import csv
+import html
 import io
 import json
 from decimal import Decimal
