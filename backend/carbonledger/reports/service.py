@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from eth_utils.address import to_checksum_address
 
 from carbonledger.reports import audit as audit_report
 from carbonledger.reports.export import ClaimRecord, Format, inventory_rows, render
@@ -21,7 +18,6 @@ from carbonledger.standard import Claim
 from carbonledger.store.claims import ClaimFilter, ClaimRow, ClaimStore
 from carbonledger.vault.errors import DocumentNotFound, VaultAccessDenied
 from carbonledger.vault.service import EvidenceVault
-from carbonledger.verify import ChainReader, RpcChainPort, verify
 
 #: Most claims one export holds (a firm files a few a year; a consortium's whole history fits).
 EXPORT_LIMIT = 10_000
@@ -97,36 +93,8 @@ class ReportService:
     ) -> Document:
         """The independent verification of a claim or a firm's history, as the auditor's
         report (the same checks as ``/audits/verify``), with its keccak-256."""
-        rows: Sequence[ClaimRow]
-        if claim_id is not None:
-            row = self.store.get(claim_id.lower())
-            if row is None:
-                raise NotFound(f"no claim {claim_id}")
-            rows = [row]
-        else:
-            assert firm is not None
-            firm = to_checksum_address(firm)
-            _, rows = self.store.search(ClaimFilter(firm=firm), 0, EXPORT_LIMIT)
-            if not rows:
-                raise NotFound(f"no claims of firm {firm}")
-        docs = self.audits.documents(rows)
-        port = RpcChainPort(self.audits.rpc_url)
-        try:
-            reader = ChainReader(port, self.audits.addresses)
-            if claim_id is not None:
-                view = reader.claim(bytes.fromhex(rows[0].claim_id[2:]))
-                given = docs[bytes.fromhex(rows[0].document_hash[2:])]
-                report = verify(
-                    view, docs, self.claims.standard, mode="claim", given=given, where="the vault"
-                )
-            else:
-                view = reader.firm(rows[0].firm.lower())
-                report = verify(
-                    view, docs, self.claims.standard, mode="firm", firm=rows[0].firm,
-                    where="the vault",
-                )  # fmt: skip
-        finally:
-            port.close()
+        run = self.audits.run(claim_id=claim_id.lower() if claim_id else None, firm=firm)
+        view, docs, report, rows = run.view, run.docs, run.report, run.rows
         built = audit_report.build_report(
             view, docs, report, self.claims.standard, rpc_url=self.audits.rpc_url,
             firm=rows[0].firm.lower(), auditor=auditor,
