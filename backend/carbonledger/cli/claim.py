@@ -20,7 +20,15 @@ from eth_account import Account
 from rich.progress import Progress
 from rich.table import Table
 
-from carbonledger.cli.common import DataDirOpt, clear_errors, console, err_console, fail
+from carbonledger.cli.common import (
+    BadInput,
+    DataDirOpt,
+    clear_errors,
+    console,
+    err_console,
+    explain,
+    fail,
+)
 from carbonledger.cli.session import (
     PASSWORD_ENV,
     AddressesOpt,
@@ -41,6 +49,8 @@ from carbonledger.client import LedgerClient, load_keystore
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.standard import (
     CheckReport,
+    Claim,
+    StandardError,
     check,
     load_default_standard,
     parse_claim,
@@ -109,11 +119,24 @@ def _until(seconds: int) -> str:
 
 
 # --- check ---
+def _parse(document: bytes, where: str) -> Claim:
+    """The claim document, or one line naming the file and what is wrong with it (exit 2)."""
+    try:
+        return parse_claim(document)
+    except StandardError as exc:
+        message, _ = explain(exc)
+        raise BadInput(f"{where}: {message}") from None
+
+
 def _local_check(
-    document: bytes, baseline: bytes | None, allocations: dict[str, Any] | None = None
+    document: bytes,
+    baseline: bytes | None,
+    allocations: dict[str, Any] | None = None,
+    where: str = "the claim",
+    baseline_where: str = "the baseline",
 ) -> CheckReport:
-    claim = parse_claim(document)
-    base = parse_claim(baseline) if baseline is not None else None
+    claim = _parse(document, where)
+    base = _parse(baseline, baseline_where) if baseline is not None else None
     if isinstance(claim, ReductionClaim) and base is None:
         raise CarbonLedgerError("a reduction claim is checked against its baseline: --baseline")
     from decimal import Decimal
@@ -142,7 +165,9 @@ def check_command(
     """Check a claim against the standard here (no chain, no service): the report the service
     would give. Exit 0 passes, 1 fails, 2 not a claim document."""
     with clear_errors():
-        report = _local_check(_read(file), _read(baseline) if baseline else None)
+        report = _local_check(
+            _read(file), _read(baseline) if baseline else None, None, str(file), str(baseline)
+        )
     if as_json:
         out = report.canonical_object()
         out["report_hash"] = "0x" + report.report_hash.hex()
@@ -161,13 +186,13 @@ def _submit(
     where: str,
     supersedes: bytes | None = None,
 ) -> dict[str, Any]:
-    claim = parse_claim(document)
+    claim = _parse(document, where)
     allocations = None
     if isinstance(claim, ReductionClaim) and claim.settlements:
         allocations = client.allocations([s.settlement_id for s in claim.settlements])
     if baseline is None and isinstance(claim, ReductionClaim):
         baseline = _baseline_from_ledger(client, claim)
-    report = _local_check(document, baseline, allocations)
+    report = _local_check(document, baseline, allocations, where)
     if not report.passed:
         _print_check(report, where)
         if not force:

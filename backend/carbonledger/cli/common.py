@@ -55,6 +55,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 EXIT_FAIL, EXIT_BAD_INPUT = 1, 2
 
 
+class BadInput(CarbonLedgerError):
+    """What the user gave cannot be used (a file that is not a claim document...): exit 2."""
+
+
 def explain(exc: BaseException) -> tuple[str, int]:
     """One line saying what went wrong and where, and the exit code (2: bad input)."""
     from carbonledger.standard.errors import ClaimFormatError, StandardError
@@ -65,6 +69,8 @@ def explain(exc: BaseException) -> tuple[str, int]:
         return f"not a valid claim document: {problems}{more}", EXIT_BAD_INPUT
     if isinstance(exc, StandardError):
         return f"the standard refuses the claim: {exc}", EXIT_BAD_INPUT
+    if isinstance(exc, BadInput):
+        return str(exc), EXIT_BAD_INPUT
     if isinstance(exc, CarbonLedgerError):
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1
     if isinstance(exc, OSError):
