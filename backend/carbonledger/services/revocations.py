@@ -6,17 +6,17 @@ in the history, marked revoked, and no longer counts."""
 
 from __future__ import annotations
 
-from eth_account import Account
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import Anchored, LedgerGateway
-from carbonledger.chain.typed_data import Revocation, revocation_typed_data, typed_data_digest
-from carbonledger.services.errors import Conflict, NotFound, NotPermitted, SignatureMismatch
-from carbonledger.store.claims import ClaimStore
+from carbonledger.chain.gateway import Anchored
+from carbonledger.services.errors import Conflict, NotFound, NotPermitted
+from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.signing import check_signer, relay_or_conflict
+from carbonledger.vocab import FIRM_ROLE, Revocation
 
 
 class RevocationService:
-    def __init__(self, ledger: LedgerGateway, store: ClaimStore) -> None:
+    def __init__(self, ledger: LedgerPort, store: ClaimStorePort) -> None:
         self.ledger = ledger
         self.store = store
 
@@ -31,19 +31,17 @@ class RevocationService:
         status = self.ledger.claim_state(revocation.claim_id).status
         if status != "active":
             raise Conflict(f"claim {claim_id} is {status}; only an active claim is revoked")
-        state = self.ledger.member_state(firm)
-        digest = typed_data_digest(revocation_typed_data(self.ledger.domain(), revocation))
-        try:
-            signer = Account._recover_hash(digest, signature=signature)
-        except Exception:
-            raise SignatureMismatch("the revocation's signature is malformed") from None
-        if signer != state.signing_key:
-            raise SignatureMismatch(f"the revocation is not signed by {firm}'s current key")
-        if revocation.nonce != self.ledger.nonce(firm):
+        check_signer(
+            self.ledger, firm, FIRM_ROLE, "firm", revocation, self.ledger.domain(), signature,
+            "the revocation's signature",
+        )  # fmt: skip
+        expected = self.ledger.nonce(firm)
+        if revocation.nonce != expected:
             raise Conflict(
-                f"nonce {revocation.nonce} is not {firm}'s next ClaimLedger nonce "
-                f"({self.ledger.nonce(firm)}); wait for its pending claims and sign again"
+                f"nonce {revocation.nonce} is not {firm}'s next ClaimLedger nonce ({expected}); "
+                "wait for its pending claims and sign again"
             )
-        return self.ledger.relay(
-            "ClaimLedger", "revokeClaim", [revocation.as_tuple(), signature], "revoking a claim"
-        )
+        return relay_or_conflict(
+            self.ledger, "ClaimLedger", "revokeClaim", [revocation.as_tuple(), signature],
+            "revoking a claim",
+        )  # fmt: skip
