@@ -36,9 +36,11 @@ from carbonledger.cli.session import (
     JsonOpt,
     KeyOpt,
     Names,
+    QuietOpt,
     api_url,
     day,
     kg,
+    listed,
     login,
     parse_date,
     password,
@@ -379,18 +381,13 @@ def list_claims(
     api: ApiOpt = None,
     data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the claim ids.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Claims on the ledger (filters: firm, kind, state, period), as a table."""
     with clear_errors(), reader(key, api, data_dir) as session:
         names = Names(session, addresses)
         rows = session.claims(**_filters(names, firm, kind, state, start, end))
-    if quiet:
-        for r in rows:
-            console.print(r["claim_id"])
-        return
-    if as_json:
-        console.print_json(json.dumps(rows, ensure_ascii=False))
+    if listed(rows, "claim_id", quiet, as_json):
         return
     table = Table(title=f"{len(rows)} claim(s)", title_justify="left")
     for column in ("claim", "firm", "kind", "period", "state", "check"):

@@ -265,5 +265,20 @@ def parse_date(text: str | None, what: str) -> str | None:
         raise CarbonLedgerError(f"{what} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the ids.")]
+
+
+def listed(items: list[dict[str, Any]], id_key: str, quiet: bool, as_json: bool) -> bool:
+    """Print a listing's ids (``-q``) or JSON (``--json``); False: the caller prints it."""
+    from carbonledger.cli.common import console
+
+    if quiet:
+        for item in items:
+            console.print(item[id_key])
+    elif as_json:
+        console.print_json(json.dumps(items, ensure_ascii=False))
+    return quiet or as_json
+
+
 def any_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)

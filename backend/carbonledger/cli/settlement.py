@@ -24,7 +24,9 @@ from carbonledger.cli.session import (
     JsonOpt,
     KeyOpt,
     Names,
+    QuietOpt,
     kg,
+    listed,
     minor_units,
     moment,
     money,
@@ -119,18 +121,11 @@ def list_overlaps(
     data_dir: DataDirOpt = None,
     addresses: AddressesOpt = False,
     as_json: JsonOpt = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the overlap ids.")
-    ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """This firm's overlaps: partner, claims, shared shipments, kgCO2e, default split."""
     overlaps, names = _read(key, api, data_dir, lambda s: s.overlaps(), addresses)
-    if quiet:
-        for o in overlaps:
-            console.print(o["overlap_id"])
-        return
-    if as_json:
-        _print_json(overlaps)
+    if listed(overlaps, "overlap_id", quiet, as_json):
         return
     if not overlaps:
         console.print("no overlaps")
@@ -328,18 +323,11 @@ def list_settlements(
     data_dir: DataDirOpt = None,
     addresses: AddressesOpt = False,
     as_json: JsonOpt = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the settlement ids.")
-    ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """This member's settlements: status, project, cost, partners."""
     views, names = _read(key, api, data_dir, lambda s: s.settlements(), addresses)
-    if quiet:
-        for v in views:
-            console.print(v["settlement_id"])
-        return
-    if as_json:
-        _print_json(views)
+    if listed(views, "settlement_id", quiet, as_json):
         return
     if not views:
         console.print("no settlements")
