@@ -15,6 +15,7 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    pact,
     reports,
     revocations,
     settlements,
@@ -56,7 +57,7 @@ def create_app(
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
         health, auth, chain, members, standards, reports, claims, revocations, audits, overlaps,
-        settlements,
+        settlements, pact,
     ):  # fmt: skip
         app.include_router(module.router)
     return app

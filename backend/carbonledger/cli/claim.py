@@ -488,3 +488,7 @@ def export(
         data = session.export_claims(fmt, **_filters(names, firm, kind, state, start, end))
         out.write_bytes(data)
     console.print(f"wrote {out} ({len(data):,} bytes, {fmt})")
+
+
+#: the keystore password (``CARBONLEDGER_KEY_PASSWORD`` or a prompt), as other commands import it
+_password = password

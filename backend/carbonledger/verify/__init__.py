@@ -136,6 +136,7 @@ def run_claim(
         docs,
         standard or load_default_standard(),
         mode="claim",
+        by_version=standard is None,
         given=doc,
         where=str(document) if baseline is None else f"{document} and {baseline}",
     )
@@ -159,6 +160,7 @@ def run_firm(
         docs,
         standard or load_default_standard(),
         mode="firm",
+        by_version=standard is None,
         firm=firm,
         where=str(directory),
     )
