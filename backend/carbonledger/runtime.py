@@ -332,6 +332,11 @@ class LedgerRuntime:
         tmp = self.settings.pid_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(info))
         os.replace(tmp, self.settings.pid_path)
+        # kept after the ledger stops: where it ran last (``status`` after ``down``, clients)
+        last = last_run_path(self.settings)
+        tmp = last.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, last)
 
     def _read_last_block(self) -> int | None:
         try:
@@ -353,6 +358,19 @@ class LedgerRuntime:
                     shutil.rmtree(path)
             elif path.exists():
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def last_run_path(settings: Settings) -> Path:
+    """Where the last run on ``settings.data_dir`` recorded its URLs (kept after it stops)."""
+    return settings.data_dir / "last_run.json"
+
+
+def where_it_runs(settings: Settings) -> RunInfo | None:
+    """The running ledger on the data directory, or the last one that ran there."""
+    run = RunInfo.read(settings.pid_path)
+    if run is not None and run.alive():
+        return run
+    return RunInfo.read(last_run_path(settings))
 
 
 def stop_running(settings: Settings, timeout: float = 60.0) -> RunInfo | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from carbonledger import __version__
 from carbonledger.api import errors
@@ -21,6 +22,7 @@ from carbonledger.api.routes import (
     pact,
     plans,
     public,
+    reports,
     settlements,
     standards,
 )
@@ -37,7 +39,9 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the API for one chain and one deployment (and its running services)."""
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
+    # (served under /static-offline-docs): no CDN, so they work with no internet.
+    app: FastAPI = FastAPIOffline(
         title="CarbonLedger",
         version=__version__,
         description=(
@@ -55,20 +59,11 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
+    # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
-        health,
-        auth,
-        chain,
-        members,
-        standards,
-        claims,
-        audits,
-        overlaps,
-        settlements,
-        pact,
-        plans,
-        public,
-    ):
+        health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements,
+        pact, plans, public,
+    ):  # fmt: skip
         app.include_router(module.router)
     mount_web_app(app, settings.project_root / "web" / "dist")
     return app
