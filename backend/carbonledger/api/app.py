@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
 from carbonledger import __version__
-from carbonledger.api import errors
+from carbonledger.api import errors, problems
+from carbonledger.api.limits import RequestLimits, limits_from
 from carbonledger.api.routes import (
     audits,
     auth,
@@ -48,6 +51,13 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
+    problems.install(app)
+
+    def token_check() -> Callable[[str], bool] | None:
+        auth = getattr(app.state, "auth", None)
+        return None if auth is None else auth.token_verifies
+
+    app.add_middleware(RequestLimits, limits=limits_from(settings), token_ok=token_check)
     for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
         app.include_router(module.router)
     return app

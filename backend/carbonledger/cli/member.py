@@ -54,7 +54,7 @@ def _admin(data_dir: Path | None, rpc_url: str | None, key: Path | None) -> tupl
         )
         private_key = "0x" + bytes(load_keystore(key, password).key).hex()
     else:
-        private_key = settings.deployer_key
+        private_key = settings.keys().deployer
     artifacts = load_artifacts(settings.project_root)
     registry = w3.eth.contract(
         address=to_checksum_address(manifest.address("MemberRegistry")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,7 @@ def build_services(
     """Wire the services of one ledger (nothing is started)."""
     artifacts = artifacts or load_artifacts(settings.project_root)
     engine = make_engine(settings.effective_database_url)
-    ledger = LedgerGateway(w3, deployment, artifacts, settings.service_key)
+    ledger = LedgerGateway(w3, deployment, artifacts, settings.keys().service)
     store = ClaimStore(engine)
     vault_repository = SqlVaultRepository(engine)
     indexer = Indexer(engine, w3, deployment, artifacts)
@@ -125,7 +126,9 @@ def build_services(
     vault.register_reader_key(reader, pair.public_key)
     auth = AuthService(
         AuthSettings(
-            secret=load_or_create_secret(settings.data_dir / "auth.secret"),
+            secret=settings.auth_secret or load_or_create_secret(settings.data_dir / "auth.secret"),
+            previous_secret=settings.auth_previous_secret,
+            previous_secret_until=int(time.time()) + settings.auth_rotation_grace,
             audience=settings.api_url,
             chain_id=deployment.chain_id,
             verifying_contract=deployment.address("MemberRegistry"),
@@ -182,10 +185,11 @@ def bootstrap_chain(services: Services) -> list[str]:
     done: list[str] = []
     ledger = services.ledger
     registry = ledger.contracts["MemberRegistry"]
-    admin = Account.from_key(settings.deployer_key).address
+    deployer_key = settings.keys().deployer
+    admin = Account.from_key(deployer_key).address
     if not registry.functions.hasRole(admin, 1).call():
         return done  # not an admin here: the consortium's admins do this
-    sender = TxSender(services.w3, settings.deployer_key)
+    sender = TxSender(services.w3, deployer_key)
     service = ledger.service_address
     if ledger.member_state(service).status == "none":
         propose_admission(
