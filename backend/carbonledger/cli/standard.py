@@ -2,7 +2,8 @@
 
 Commands::
 
-    carbonledger standard calc FILE            # computed totals as JSON (per line, per scope)
+    carbonledger standard calc FILE [--shipment REF]  # totals (per line, per scope) and
+        # transport activity/intensity (per line, shipment, TOC, HOC); or one shipment's footprint
     carbonledger standard check FILE [--baseline FILE] [--allocations FILE]
         # prints the report; exit 0 pass, 1 fail, 2 not a claim document (message says why)
     carbonledger standard factors [--json]             # the factor table
@@ -34,6 +35,7 @@ from carbonledger.standard import (
     parse_claim,
 )
 from carbonledger.standard.numbers import DECIMAL_RE, fmt
+from carbonledger.standard.transport import transport_activity
 
 app = typer.Typer(
     help="The unified calculation standard: compute and check claim documents.",
@@ -71,15 +73,39 @@ FileArg = Annotated[Path, typer.Argument(help="claim document (JSON)", show_defa
 
 
 @app.command()
-def calc(file: FileArg) -> None:
-    """Print the computed totals as JSON: per line and per scope/category (kgCO2e)."""
+def calc(
+    file: FileArg,
+    shipment: Annotated[
+        str | None,
+        typer.Option(
+            help="print only this shipment's footprint (shipment_ref, 0x + 64 hex): its legs "
+            "and hubs in order, tkm, TTW/WTT/WTW and intensity (ISO 14083)"
+        ),
+    ] = None,
+) -> None:
+    """Print the computed totals as JSON: per line, per scope/category (kgCO2e), and the
+    transport activity and intensity per line, shipment, TOC and HOC."""
     claim = _read_claim(file)
+    std = load_default_standard()
     try:
-        totals = compute(claim, load_default_standard())
+        totals = compute(claim, std)
+        transport = transport_activity(claim, std, totals)
+        if shipment is not None:
+            footprint = transport.shipment(shipment)
     except StandardError as exc:
         sys.stderr.write(f"{file}: cannot compute: {exc}\n")
         raise typer.Exit(EXIT_FAIL) from exc
+    if shipment is not None:
+        _emit(
+            {
+                "standard_version": std.version_id,
+                "document_hash": "0x" + document_hash(claim).hex(),
+                **footprint.to_json_obj(std.report_quantum),
+            }
+        )
+        return
     out = totals.to_json_obj()
+    out["transport"] = transport.to_json_obj()
     out["document_hash"] = "0x" + document_hash(claim).hex()
     _emit(out)
 

@@ -23,6 +23,10 @@ shipped as package data. Stable public API (other packages import from here only
         # canonical_bytes(report); .onchain {"inventory_reduction" | "project_reduction": int}
     reduction_figure(claim, standard, baseline, allocations=None) -> ReductionFigure
     allocate(whole, weights, quantum) -> list[Decimal]    # parts sum back exactly
+    # transport activity and intensity (ISO 14083 / GLEC v3 / iLEAP TCE, TOC, HOC)
+    transport_activity(claim, standard, totals=None) -> TransportReport
+        # .lines, .shipments, .tocs, .hocs (tkm, TTW/WTT/WTW, kgCO2e/tkm), .to_json_obj()
+    shipment_footprint(claim, standard, shipment_ref, totals=None) -> ShipmentFootprint
     RULES                                                 # rule id -> Rule(severity, title)
 
 Errors: everything raised derives from :class:`StandardError`.
@@ -67,6 +71,12 @@ from carbonledger.standard.merkle import line_leaves, merkle_proof, merkle_root,
 from carbonledger.standard.methodology import Standard, build_standard
 from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim, parse_claim
 from carbonledger.standard.schema import claim_json_schema
+from carbonledger.standard.transport import (
+    ShipmentFootprint,
+    TransportReport,
+    shipment_footprint,
+    transport_activity,
+)
 
 __all__ = [
     "RULES",
@@ -90,10 +100,12 @@ __all__ = [
     "ReductionClaim",
     "ReductionFigure",
     "Rule",
+    "ShipmentFootprint",
     "ShipmentShare",
     "Standard",
     "StandardError",
     "Totals",
+    "TransportReport",
     "UnitMismatchError",
     "UnknownFactorError",
     "allocate",
@@ -111,5 +123,7 @@ __all__ = [
     "onchain_totals",
     "parse_claim",
     "reduction_figure",
+    "shipment_footprint",
+    "transport_activity",
     "verify_proof",
 ]

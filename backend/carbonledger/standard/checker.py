@@ -41,10 +41,12 @@ from carbonledger.standard.canonical import (
     keccak256,
 )
 from carbonledger.standard.errors import StandardError
+from carbonledger.standard.lines import Line
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.standard.methodology import Standard
 from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim
 from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
+from carbonledger.standard.transport import line_distance, line_tkm
 
 Severity = Literal["error", "warning"]
 REPORT_SCHEMA = "carbonledger.check-report/1"
@@ -88,6 +90,7 @@ RULES: dict[str, Rule] = dict(
         _r("TRN001", "error", "transport line needs exactly one of mass_t or teu"),
         _r("TRN002", "error", "WTT added to a well-to-wheel intensity (double count)"),
         _r("TRN003", "warning", "great-circle distance for a surface mode"),
+        _r("TRN004", "error", "declared transport activity (tkm) differs from mass x distance"),
         _r("STO001", "error", "storage line needs exactly one of volume_m3 or pallets"),
         _r("SITE001", "error", "customer's share exceeds the whole site"),
         _r("SITE002", "error", "customers' allocated amounts exceed the whole site"),
@@ -401,18 +404,49 @@ def _run_lines(
                     f"{line.path}.market",
                     f"{m['instrument']} claimed without a certificate_ref",
                 )
-            if (
-                line.activity == "transport"
-                and v["distance_basis"] == "great_circle"
-                and v["mode"] != "air"
-            ):
-                sink.add(
-                    "TRN003",
-                    f"{line.path}.distance_basis",
-                    "great-circle distance for a surface mode understates the route; "
-                    "prefer actual or shortest feasible distance",
-                )
+            if line.activity == "transport":
+                if v["distance_basis"] == "great_circle" and v["mode"] != "air":
+                    sink.add(
+                        "TRN003",
+                        f"{line.path}.distance_basis",
+                        "great-circle distance for a surface mode understates the route; "
+                        "prefer actual or shortest feasible distance",
+                    )
+                if "declared_tkm" in v:
+                    _check_tkm(standard, line, sink)
+            elif line.activity == "trip":
+                for j, ship in enumerate(v["shipments"]):
+                    if "declared_tkm" in ship:
+                        tkm = ship["mass_t"] * ship["distance_km"]
+                        if _differs(standard, ship["declared_tkm"], tkm):
+                            sink.add(
+                                "TRN004",
+                                f"{line.path}.shipments[{j}].declared_tkm",
+                                f"declared {fmt(ship['declared_tkm'])} tkm, but "
+                                f"{fmt(ship['mass_t'])} t x {fmt(ship['distance_km'])} km = "
+                                f"{fmt(tkm)} tkm",
+                            )
     return calc, results
+
+
+def _check_tkm(standard: Standard, line: Line, sink: _Sink) -> None:
+    """TRN004: a transport line's declared tonne-km against mass x distance (+ air uplift)."""
+    v = line.v
+    declared: Decimal = v["declared_tkm"]
+    path = f"{line.path}.declared_tkm"
+    tkm = line_tkm(line, standard)
+    if tkm is None:
+        sink.add("TRN004", path, "a TEU-based line has no tonne-km; give mass_t to declare tkm")
+        return
+    if _differs(standard, declared, tkm):
+        distance = line_distance(line, standard)
+        uplift = "" if distance == v["distance_km"] else " (great-circle + uplift)"
+        sink.add(
+            "TRN004",
+            path,
+            f"declared {fmt(declared)} tkm, but {fmt(v['mass_t'])} t x {fmt(distance)} km"
+            f"{uplift} = {fmt(tkm)} tkm",
+        )
 
 
 def _factor_findings(claim: Claim, standard: Standard, calc: Calculator, sink: _Sink) -> None:

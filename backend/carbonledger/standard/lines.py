@@ -322,10 +322,24 @@ def _list_of(specs: Mapping[str, FieldSpec], doc: str) -> FieldSpec:
     )
 
 
+_TOC = _text(
+    False,
+    "transport operation category id (ISO 14083 TOC); defaults to the mode (e.g. road)",
+    LINE_ID_RE,
+)
+_DECLARED_TKM = _dec(
+    False,
+    "transport activity as computed by the filer (tonne-km = mass_t x distance_km, after the "
+    "air great-circle uplift), checked by TRN004",
+)
 SHIPMENT_SPECS: Final[dict[str, FieldSpec]] = {
     "shipment_ref": _bytes32(True, "shipment reference hash"),
     "mass_t": _dec(True, "shipment mass in tonnes"),
     "distance_km": _dec(True, "distance the shipment travelled on this trip (km)"),
+    "distance_basis": _enum(
+        DISTANCE_BASES, False, "how distance_km was obtained (defaults to actual)"
+    ),
+    "declared_tkm": _DECLARED_TKM,
 }
 SITE_CUSTOMER_SPECS: Final[dict[str, FieldSpec]] = {
     "shipment_ref": _bytes32(
@@ -381,6 +395,8 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "density_kg_per_l": _DENSITY,
         "arrangement": _ARR,
         "vehicle": _text(False, "vehicle id or plate"),
+        "mode": _enum(MODES, False, "transport mode of the trip (defaults to road)"),
+        "toc_id": _TOC,
         "shipments": _list_of(
             SHIPMENT_SPECS,
             "shipments on the trip; the trip's emissions are allocated among them by tonne-km",
@@ -398,6 +414,8 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "wtt_factor_id": _WTT,
         "arrangement": _ARR,
         "shipment_ref": _SHIP,
+        "toc_id": _TOC,
+        "declared_tkm": _DECLARED_TKM,
     },
     "electricity": {
         "quantity": _QTY,
@@ -441,6 +459,9 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "factor_id": _factor(True, "hub intensity factor (kgCO2e/t handled)"),
         "arrangement": _ARR,
         "shipment_ref": _SHIP,
+        "hoc_id": _text(
+            False, "hub operation category id (ISO 14083 HOC); defaults to hub", LINE_ID_RE
+        ),
     },
     "storage": {
         "volume_m3": _dec(False, "volume stored in m3 (or give pallets)"),
