@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     max_batch_bytes: int = Field(
         32 * 1024 * 1024, ge=1024, description="Largest body of POST /claims/batch."
     )
-    max_claim_lines: int = Field(20_000, ge=1, description="Most activity lines in one claim.")
+    max_claim_lines: int = Field(10_000, ge=1, description="Most activity lines in one claim.")
     max_batch_claims: int = Field(1000, ge=1, description="Most claims in one batch request.")
     max_json_depth: int = Field(32, ge=4, le=1000, description="Deepest JSON nesting accepted.")
     unauthenticated_body_bytes: int = Field(

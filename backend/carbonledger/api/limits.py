@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import anyio.to_thread
@@ -48,7 +50,7 @@ class Limits:
     max_body_bytes: int = 64 * 1024
     max_claim_bytes: int = 8 * 1024 * 1024
     max_batch_bytes: int = 32 * 1024 * 1024
-    max_claim_lines: int = 20_000
+    max_claim_lines: int = 10_000
     max_batch_claims: int = 1000
     max_json_depth: int = 32
     unauthenticated_body_bytes: int = 16 * 1024
@@ -131,6 +133,19 @@ def _check_text(text: str, where: tuple[str | int, ...]) -> None:
         ) from None
 
 
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text`` (strings skipped).
+
+    Measured before parsing, because the parser itself recurses: a deep enough body would
+    exhaust a worker thread's stack before Python's recursion limit stops it."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -141,6 +156,8 @@ def parse_json(raw: bytes, max_depth: int, what: str = "body") -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _problem(422, what, f"not valid UTF-8 (byte {exc.start})") from None
+    if nesting_depth(text) > max_depth:
+        raise _problem(422, what, f"nested deeper than the limit max_json_depth={max_depth}")
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
@@ -162,6 +179,10 @@ def _lines_of(document: Any, limits: Limits, field: str) -> None:
         if len(document) > limits.max_claim_bytes:
             raise _problem(
                 413, field, f"larger than the limit max_claim_bytes={limits.max_claim_bytes}"
+            )
+        if nesting_depth(document) > limits.max_json_depth:
+            raise _problem(
+                422, field, f"nested deeper than the limit max_json_depth={limits.max_json_depth}"
             )
         try:
             document = json.loads(document, parse_constant=_refuse_constant)

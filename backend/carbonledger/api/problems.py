@@ -78,12 +78,7 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            methods: set[str] = set()
-            for route in app.router.routes:
-                match, _ = route.matches(request.scope)
-                if match != Match.NONE:
-                    methods |= set(getattr(route, "methods", None) or ())
-            headers["Allow"] = ", ".join(sorted(methods))
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return JSONResponse({"detail": _safe(detail)}, status_code=exc.status_code, headers=headers)
 
@@ -99,6 +94,19 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route answers at this path (routers nest: ask each with each)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
