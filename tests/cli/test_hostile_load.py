@@ -153,7 +153,7 @@ def test_hostile_requests_get_4xx_while_health_answers_and_memory_stays_flat(
 
         def send(
             case: tuple[str, str, bytes | Iterator[bytes] | None, dict[str, str], int, str],
-        ) -> str:  # noqa: E501
+        ) -> str:
             method, path, body, headers, status, named = case
             with httpx.Client(base_url=url, timeout=120) as http:
                 try:
