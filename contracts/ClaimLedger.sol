@@ -157,7 +157,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         (uint256 slot, uint256 stored) = _checkSigned(
             revocation.firm,
             Roles.FIRM,
-            keccak256(abi.encode(REVOCATION_TYPEHASH, revocation)),
+            hashRevocation(revocation),
             revocation.nonce,
             revocation.deadline,
             signature
@@ -201,7 +201,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         (uint256 slot, uint256 stored) = _checkSigned(
             audit.auditor,
             Roles.AUDITOR,
-            keccak256(abi.encode(AUDIT_TYPEHASH, audit)),
+            hashAudit(audit),
             audit.nonce,
             audit.deadline,
             signature
@@ -307,6 +307,21 @@ contract ClaimLedger is IClaimLedger, EIP712 {
     /// @inheritdoc IClaimLedger
     function claimDigest(Claim calldata claim) external view returns (bytes32) {
         return _hashTypedDataV4(_hashClaim(claim));
+    }
+
+    /// @inheritdoc IClaimLedger
+    function hashClaim(Claim calldata claim) external pure returns (bytes32 structHash) {
+        return _hashClaim(claim);
+    }
+
+    /// @inheritdoc IClaimLedger
+    function hashAudit(Audit calldata audit) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(AUDIT_TYPEHASH, audit));
+    }
+
+    /// @inheritdoc IClaimLedger
+    function hashRevocation(Revocation calldata revocation) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(REVOCATION_TYPEHASH, revocation));
     }
 
     /// @inheritdoc IClaimLedger

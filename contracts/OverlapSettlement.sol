@@ -103,7 +103,7 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         _checkSigned(
             consent_.party,
             Roles.FIRM,
-            keccak256(abi.encode(CONSENT_TYPEHASH, consent_)),
+            hashConsent(consent_),
             consent_.nonce,
             consent_.deadline,
             signature
@@ -120,7 +120,7 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         _checkSigned(
             decline_.party,
             Roles.FIRM,
-            keccak256(abi.encode(DECLINE_TYPEHASH, decline_)),
+            hashDecline(decline_),
             decline_.nonce,
             decline_.deadline,
             signature
@@ -136,7 +136,7 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         _checkSigned(
             attestation.auditor,
             Roles.AUDITOR,
-            keccak256(abi.encode(REDUCTION_ATTESTATION_TYPEHASH, attestation)),
+            hashReductionAttestation(attestation),
             attestation.nonce,
             attestation.deadline,
             signature
@@ -158,7 +158,7 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         _checkSigned(
             citation.party,
             Roles.FIRM,
-            keccak256(abi.encode(CITATION_TYPEHASH, citation)),
+            hashCitation(citation),
             citation.nonce,
             citation.deadline,
             signature
@@ -185,7 +185,7 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         _checkSigned(
             payment.payer,
             Roles.FIRM,
-            keccak256(abi.encode(PAYMENT_TYPEHASH, payment)),
+            hashPayment(payment),
             payment.nonce,
             payment.deadline,
             signature
@@ -250,6 +250,31 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
             terms.signingDeadline
         );
         return keccak256(bytes.concat(arrays, project));
+    }
+
+    /// @inheritdoc IOverlapSettlement
+    function hashConsent(Consent calldata consent_) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(CONSENT_TYPEHASH, consent_));
+    }
+
+    /// @inheritdoc IOverlapSettlement
+    function hashDecline(Decline calldata decline_) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(DECLINE_TYPEHASH, decline_));
+    }
+
+    /// @inheritdoc IOverlapSettlement
+    function hashReductionAttestation(ReductionAttestation calldata attestation) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(REDUCTION_ATTESTATION_TYPEHASH, attestation));
+    }
+
+    /// @inheritdoc IOverlapSettlement
+    function hashCitation(Citation calldata citation) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(CITATION_TYPEHASH, citation));
+    }
+
+    /// @inheritdoc IOverlapSettlement
+    function hashPayment(Payment calldata payment) public pure returns (bytes32 structHash) {
+        return keccak256(abi.encode(PAYMENT_TYPEHASH, payment));
     }
 
     /// @inheritdoc IOverlapSettlement

@@ -323,6 +323,15 @@ interface IClaimLedger {
     /// @notice The EIP-712 digest a firm signs for `claim`.
     function claimDigest(Claim calldata claim) external view returns (bytes32);
 
+    /// @notice The EIP-712 struct hash of `claim` ({claimDigest} is its digest under {DOMAIN_SEPARATOR}).
+    function hashClaim(Claim calldata claim) external pure returns (bytes32 structHash);
+
+    /// @notice The EIP-712 struct hash of `audit` (what an auditor signs, under {DOMAIN_SEPARATOR}).
+    function hashAudit(Audit calldata audit) external pure returns (bytes32 structHash);
+
+    /// @notice The EIP-712 struct hash of `revocation` (what a firm signs, under {DOMAIN_SEPARATOR}).
+    function hashRevocation(Revocation calldata revocation) external pure returns (bytes32 structHash);
+
     /// @notice The next nonce `account` must sign with.
     function nonces(address account) external view returns (uint256);
 

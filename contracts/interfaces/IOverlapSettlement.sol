@@ -260,6 +260,21 @@ interface IOverlapSettlement {
     /// @notice The settlement id of `terms` (their EIP-712 struct hash).
     function hashTerms(Terms calldata terms) external pure returns (bytes32);
 
+    /// @notice The EIP-712 struct hash of `consent_` (what a signer signs, under {DOMAIN_SEPARATOR}).
+    function hashConsent(Consent calldata consent_) external pure returns (bytes32 structHash);
+
+    /// @notice The EIP-712 struct hash of `decline_` (what a signer signs, under {DOMAIN_SEPARATOR}).
+    function hashDecline(Decline calldata decline_) external pure returns (bytes32 structHash);
+
+    /// @notice The EIP-712 struct hash of `attestation` (what a signer signs, under {DOMAIN_SEPARATOR}).
+    function hashReductionAttestation(ReductionAttestation calldata attestation) external pure returns (bytes32 structHash);
+
+    /// @notice The EIP-712 struct hash of `citation` (what a signer signs, under {DOMAIN_SEPARATOR}).
+    function hashCitation(Citation calldata citation) external pure returns (bytes32 structHash);
+
+    /// @notice The EIP-712 struct hash of `payment` (what a signer signs, under {DOMAIN_SEPARATOR}).
+    function hashPayment(Payment calldata payment) external pure returns (bytes32 structHash);
+
     /// @notice The next nonce `account` must sign with.
     function nonces(address account) external view returns (uint256);
 
