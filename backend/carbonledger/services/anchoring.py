@@ -115,7 +115,8 @@ class AnchorWorker:
         self.idle_interval = idle_interval
         self.reconcile_window = reconcile_window
         self.error_names = error_names or (lambda data: "0x" + data.hex())
-        self._wake = threading.Condition()
+        #: set by kick(); cleared before each round, so a kick during a round is not lost
+        self._wake = threading.Event()
         self._progress = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -139,8 +140,7 @@ class AnchorWorker:
             self._thread.join(timeout)
 
     def kick(self) -> None:
-        with self._wake:
-            self._wake.notify_all()
+        self._wake.set()
 
     def wait_for(self, claim_id: str, timeout: float) -> ClaimRow | None:
         """Wait until ``claim_id`` is checked or refused on chain, or ``timeout`` passes."""
@@ -159,6 +159,7 @@ class AnchorWorker:
     def _run(self) -> None:
         first = True
         while not self._stop.is_set():
+            self._wake.clear()
             try:
                 did = self.run_once(full_reconcile=first)
                 first = False
@@ -175,8 +176,7 @@ class AnchorWorker:
             with self._progress:
                 self._progress.notify_all()
             if did == 0:
-                with self._wake:
-                    self._wake.wait(self.idle_interval)
+                self._wake.wait(self.idle_interval)
 
     # --- one round ---
     def run_once(self, full_reconcile: bool = False) -> int:

@@ -91,7 +91,10 @@ class Services:
             self.indexer.catch_up()
         self.worker.start()
         thread = threading.Thread(
-            target=self.indexer.run_forever, args=(self._stop, 0.25), name="indexer", daemon=True
+            target=self.indexer.run_forever,
+            args=(self._stop, 0.25, 1.0),
+            name="indexer",
+            daemon=True,
         )
         thread.start()
         self._threads.append(thread)
@@ -141,6 +144,8 @@ def build_services(
         ledger,
         store,
         batch_size=settings.anchor_batch_size,
+        # accepting a claim wakes the worker at once; idle, it looks every 2 s
+        idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
     )
     standard = load_default_standard()
