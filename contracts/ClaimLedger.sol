@@ -3,16 +3,41 @@ pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
+import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
-import {SignerCheck} from "./libraries/SignerCheck.sol";
+import {
+    ACCOUNT_NONCE_ONE,
+    ACCOUNT_NONCE_SHIFT,
+    ACCOUNT_ROLES_SHIFT,
+    ACCOUNT_STATE_MASK,
+    ACCOUNT_STATUS_SHIFT,
+    HEADER_BIOGENIC_SHIFT,
+    HEADER_PERIOD_END_SHIFT,
+    HEADER_PERIOD_START_SHIFT,
+    HEADER_VERSION_SHIFT,
+    LedgerWords,
+    MAX_GROSS_TOTAL,
+    MEMBER_ACTIVE,
+    RECORD_ACTIVE,
+    RECORD_KIND_SHIFT,
+    RECORD_TOTAL_SHIFT,
+    RECORD_VERSION_SHIFT,
+    SCOPES_SCOPE2_LOCATION_SHIFT,
+    SCOPES_SCOPE2_MARKET_SHIFT,
+    SCOPES_SCOPE3_SHIFT,
+    VERSION_ACTIVE,
+    VERSION_FROM_SHIFT,
+    VERSION_RETIRED
+} from "./libraries/LedgerWords.sol";
+import {SECP256K1_HALF_ORDER, SignerCheck} from "./libraries/SignerCheck.sol";
 
 /**
  * @title ClaimLedger
  * @notice Footprint and reduction claims, signed off-chain by member firms and recorded by
  * anyone; checked by the backend's checker; audited by auditors.
  *
- * @dev Gas layout of the claim path:
+ * @dev Gas layout of the claim path (every packed word is laid out in {LedgerWords}):
  * - One storage word per account holds the member's signing state as mirrored from the
  *   {MemberRegistry} (signing key, status, roles) AND the account's nonce:
  *   `key | status << 160 | roles << 168 | nonce << 176`. The registry pushes every change
@@ -42,21 +67,6 @@ contract ClaimLedger is IClaimLedger, EIP712 {
     /// @notice EIP-712 type hash of {Revocation}.
     bytes32 public constant REVOCATION_TYPEHASH =
         keccak256("Revocation(bytes32 claimId,address firm,bytes32 reasonHash,uint256 nonce,uint256 deadline)");
-
-    // Account word: key | status << 160 | roles << 168 | nonce << 176.
-    uint256 private constant _STATUS_SHIFT = 160;
-    uint256 private constant _ROLES_SHIFT = 168;
-    uint256 private constant _NONCE_SHIFT = 176;
-    uint256 private constant _STATE_MASK = (1 << 176) - 1;
-    uint256 private constant _NONCE_ONE = 1 << 176;
-    uint256 private constant _MEMBER_ACTIVE = 1; // IMemberRegistry.MemberStatus.Active
-    // Version word: status | effectiveFrom << 8.
-    uint256 private constant _VERSION_ACTIVE = 1; // IStandardRegistry.VersionStatus.Active
-    uint256 private constant _VERSION_RETIRED = 2; // IStandardRegistry.VersionStatus.Retired
-    // ClaimRecord word: firm | kind << 160 | status << 168 | check << 176 | audit << 184 |
-    // standardVersion << 192 | grossTotal << 208.
-    uint256 private constant _RECORD_ACTIVE = 1 << 168;
-    uint256 private constant _MAX_TOTAL = (1 << 48) - 1;
 
     /// @dev Answers cached for the length of one call. `firm`'s account word is `stored`
     /// (raw, at `slot`) and its signing state `key` / `firmActive` (mirror or registry).
@@ -108,22 +118,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         external
         returns (bytes32[] memory claimIds)
     {
-        uint256 n = claims.length;
-        if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
-        claimIds = new bytes32[](n);
-        Cache memory cache;
-        for (uint256 i = 0; i < n; ) {
-            i = _submitRun(claims, signatures, i, cache, claimIds);
-            if (i == n) break;
-            (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
-            if (reason.length != 0) revert ClaimLedgerBatchItemFailed(i, reason);
-            assembly ("memory-safe") {
-                mstore(add(claimIds, shl(5, add(i, 1))), claimId)
-            }
-            unchecked {
-                ++i;
-            }
-        }
+        return _submitBatch(claims, signatures, true);
     }
 
     /// @inheritdoc IClaimLedger
@@ -131,25 +126,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         external
         returns (bytes32[] memory claimIds)
     {
-        uint256 n = claims.length;
-        if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
-        claimIds = new bytes32[](n);
-        Cache memory cache;
-        for (uint256 i = 0; i < n; ) {
-            i = _submitRun(claims, signatures, i, cache, claimIds);
-            if (i == n) break;
-            (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
-            if (reason.length != 0) {
-                emit ClaimSubmissionFailed(i, reason);
-            } else {
-                assembly ("memory-safe") {
-                    mstore(add(claimIds, shl(5, add(i, 1))), claimId)
-                }
-            }
-            unchecked {
-                ++i;
-            }
-        }
+        return _submitBatch(claims, signatures, false);
     }
 
     /// @inheritdoc IClaimLedger
@@ -221,43 +198,44 @@ contract ClaimLedger is IClaimLedger, EIP712 {
 
     // ------------------------------------------------------------------ mirror
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IClaimLedgerMirror
     function syncMember(address account, address signingKey, IMemberRegistry.MemberStatus status, uint8 roles)
         external
     {
         if (msg.sender != address(_members)) revert ClaimLedgerUnauthorizedSync(msg.sender);
         uint256 slot = _accountSlot(account);
-        uint256 state = uint256(uint160(signingKey)) | (uint256(uint8(status)) << _STATUS_SHIFT)
-            | (uint256(roles) << _ROLES_SHIFT);
+        uint256 state = LedgerWords.accountState(signingKey, uint8(status), roles);
         assembly ("memory-safe") {
-            sstore(slot, or(and(sload(slot), not(_STATE_MASK)), state))
+            sstore(slot, or(and(sload(slot), not(ACCOUNT_STATE_MASK)), state))
         }
     }
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IClaimLedgerMirror
     function syncVersion(uint16 version, IStandardRegistry.VersionStatus status, uint64 effectiveFrom) external {
         if (msg.sender != address(_standards)) revert ClaimLedgerUnauthorizedSync(msg.sender);
-        _versions[version] = uint256(uint8(status)) | (uint256(effectiveFrom) << 8);
+        _versions[version] = LedgerWords.versionWord(uint8(status), effectiveFrom);
     }
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IClaimLedgerMirror
     function mirroredMember(address account)
         external
         view
         returns (address signingKey, uint8 roles, IMemberRegistry.MemberStatus status)
     {
-        uint256 word = _accounts[account];
-        return (address(uint160(word)), uint8(word >> _ROLES_SHIFT), IMemberRegistry.MemberStatus(uint8(word >> _STATUS_SHIFT)));
+        uint8 statusCode;
+        (signingKey, roles, statusCode) = LedgerWords.unpackAccount(_accounts[account]);
+        status = IMemberRegistry.MemberStatus(statusCode);
     }
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IClaimLedgerMirror
     function mirroredVersion(uint16 version)
         external
         view
         returns (IStandardRegistry.VersionStatus status, uint64 effectiveFrom)
     {
-        uint256 word = _versions[version];
-        return (IStandardRegistry.VersionStatus(uint8(word)), uint64(word >> 8));
+        uint8 statusCode;
+        (statusCode, effectiveFrom) = LedgerWords.unpackVersion(_versions[version]);
+        status = IStandardRegistry.VersionStatus(statusCode);
     }
 
     // ------------------------------------------------------------------ views
@@ -294,14 +272,14 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         )
     {
         kind = ClaimKind(uint8(header));
-        standardVersion = uint16(header >> 8);
-        periodStart = uint64(header >> 24);
-        periodEnd = uint64(header >> 88);
-        biogenic = uint64(header >> 152);
+        standardVersion = uint16(header >> HEADER_VERSION_SHIFT);
+        periodStart = uint64(header >> HEADER_PERIOD_START_SHIFT);
+        periodEnd = uint64(header >> HEADER_PERIOD_END_SHIFT);
+        biogenic = uint64(header >> HEADER_BIOGENIC_SHIFT);
         scope1 = uint64(scopes);
-        scope2Location = uint64(scopes >> 64);
-        scope2Market = uint64(scopes >> 128);
-        scope3 = uint64(scopes >> 192);
+        scope2Location = uint64(scopes >> SCOPES_SCOPE2_LOCATION_SHIFT);
+        scope2Market = uint64(scopes >> SCOPES_SCOPE2_MARKET_SHIFT);
+        scope3 = uint64(scopes >> SCOPES_SCOPE3_SHIFT);
     }
 
     /// @inheritdoc IClaimLedger
@@ -326,7 +304,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
 
     /// @inheritdoc IClaimLedger
     function nonces(address account) external view returns (uint256) {
-        return _accounts[account] >> _NONCE_SHIFT;
+        return LedgerWords.nonce(_accounts[account]);
     }
 
     /// @inheritdoc IClaimLedger
@@ -335,12 +313,12 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         return _domainSeparatorV4();
     }
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IClaimLedgerMirror
     function memberRegistry() external view returns (address) {
         return address(_members);
     }
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IClaimLedgerMirror
     function standardRegistry() external view returns (address) {
         return address(_standards);
     }
@@ -358,10 +336,10 @@ contract ClaimLedger is IClaimLedger, EIP712 {
     /// @dev The signing state (`key | status << 160 | roles << 168`) of `account`: its mirror
     /// in `stored`, or the registry's answer while the mirror is empty.
     function _signingState(address account, uint256 stored) private view returns (uint256 state) {
-        state = stored & _STATE_MASK;
-        if (state >> _STATUS_SHIFT == 0) {
+        state = stored & ACCOUNT_STATE_MASK;
+        if (state >> ACCOUNT_STATUS_SHIFT == 0) {
             (address key, uint8 roles, IMemberRegistry.MemberStatus status) = _members.memberState(account);
-            state = uint256(uint160(key)) | (uint256(uint8(status)) << _STATUS_SHIFT) | (uint256(roles) << _ROLES_SHIFT);
+            state = LedgerWords.accountState(key, uint8(status), roles);
         }
     }
 
@@ -371,7 +349,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         word = _versions[uint16(version)];
         if (word == 0) {
             (IStandardRegistry.VersionStatus status, uint64 effectiveFrom) = _standards.versionState(uint16(version));
-            word = uint256(uint8(status)) | (uint256(effectiveFrom) << 8);
+            word = LedgerWords.versionWord(uint8(status), effectiveFrom);
         }
     }
 
@@ -379,7 +357,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
 
     function _checkRole(address account, uint8 role) private view {
         uint256 state = _signingState(account, _accounts[account]);
-        if ((state >> _STATUS_SHIFT) & 0xff != _MEMBER_ACTIVE || (state >> _ROLES_SHIFT) & role == 0) {
+        if (!LedgerWords.isActiveWith(state, role)) {
             revert ClaimLedgerMissingRole(account, role);
         }
     }
@@ -402,7 +380,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
             stored := sload(slot)
         }
         uint256 state = _signingState(account, stored);
-        if ((state >> _STATUS_SHIFT) & 0xff != _MEMBER_ACTIVE || (state >> _ROLES_SHIFT) & role == 0) {
+        if (!LedgerWords.isActiveWith(state, role)) {
             if (role == Roles.FIRM) revert ClaimLedgerInactiveFirm(account);
             revert ClaimLedgerMissingRole(account, role);
         }
@@ -410,7 +388,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         if (!SignerCheck.isValidSignature(key, _hashTypedDataV4(structHash), signature)) {
             revert ClaimLedgerInvalidSignature(account, key);
         }
-        uint256 expected = stored >> _NONCE_SHIFT;
+        uint256 expected = LedgerWords.nonce(stored);
         if (nonce < expected) revert ClaimLedgerNonceAlreadyUsed(account, nonce);
         if (nonce > expected) revert ClaimLedgerNonceOutOfOrder(account, expected, nonce);
     }
@@ -447,6 +425,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         bytes32 digest;
         bool ecdsaValid;
         {
+            address firm;
+            uint256 version;
+            uint256 total;
             uint256 stored = cache.stored;
             bool fast;
             address key = cache.key;
@@ -455,12 +436,11 @@ contract ClaimLedger is IClaimLedger, EIP712 {
             uint256 accountSlot = cache.slot;
             bytes32 domain = cache.domain;
             bytes32 typeHash = CLAIM_TYPEHASH;
-            bytes32 topic = ClaimSubmitted.selector;
             assembly ("memory-safe") {
                 let m := mload(0x40)
-                let firm := calldataload(claim)
+                firm := calldataload(claim)
                 let kind := calldataload(add(claim, 0x20))
-                let version := calldataload(add(claim, 0x40))
+                version := calldataload(add(claim, 0x40))
                 let periodStart := calldataload(add(claim, 0x60))
                 let periodEnd := calldataload(add(claim, 0x80))
                 let scope1 := calldataload(add(claim, 0xe0))
@@ -483,7 +463,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 // ECDSA with ECDSA.tryRecover's rules (65 bytes, low s, a non-zero signer).
                 if eq(signature.length, 65) {
                     let sigS := calldataload(add(signature.offset, 0x20))
-                    if iszero(gt(sigS, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                    if iszero(gt(sigS, SECP256K1_HALF_ORDER)) {
                         mstore(m, digest)
                         mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
                         mstore(add(m, 0x40), calldataload(signature.offset))
@@ -492,16 +472,18 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                         ecdsaValid := and(eq(returndatasize(), 0x20), and(eq(mload(0x00), key), iszero(iszero(key))))
                     }
                 }
-                let total := add(add(scope1, scope2Market), scope3)
+                total := add(add(scope1, scope2Market), scope3)
                 checks := and(checks, ecdsaValid)
                 checks := and(checks, iszero(gt(timestamp(), calldataload(add(claim, 0x1e0)))))
-                checks := and(checks, eq(calldataload(add(claim, 0x1c0)), shr(_NONCE_SHIFT, stored)))
+                checks := and(checks, eq(calldataload(add(claim, 0x1c0)), shr(ACCOUNT_NONCE_SHIFT, stored)))
                 checks := and(checks, lt(periodStart, periodEnd))
-                checks := and(checks, eq(and(versionWord, 0xff), _VERSION_ACTIVE))
-                checks := and(checks, iszero(lt(timestamp(), shr(8, versionWord))))
-                checks := and(checks, iszero(gt(total, _MAX_TOTAL)))
+                checks := and(checks, eq(and(versionWord, 0xff), VERSION_ACTIVE))
+                checks := and(checks, iszero(lt(timestamp(), shr(VERSION_FROM_SHIFT, versionWord))))
+                checks := and(checks, iszero(gt(total, MAX_GROSS_TOTAL)))
                 // a footprint without baseline and amendment
-                checks := and(checks, iszero(or(kind, or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0))))))
+                checks := and(
+                    checks, iszero(or(kind, or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0)))))
+                )
                 if checks {
                     mstore(0x00, firm)
                     mstore(0x20, calldataload(add(claim, 0xa0)))
@@ -510,21 +492,8 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                     mstore(0x20, _claims.slot)
                     let recordSlot := keccak256(0x00, 0x40)
                     if iszero(sload(recordSlot)) {
-                        // record: firm | kind (0) << 160 | Active << 168 | version << 192 | total << 208
-                        sstore(recordSlot, or(or(firm, _RECORD_ACTIVE), or(shl(192, version), shl(208, total))))
-                        stored := add(stored, _NONCE_ONE)
+                        stored := add(stored, ACCOUNT_NONCE_ONE)
                         sstore(accountSlot, stored)
-                        // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
-                        calldatacopy(m, add(claim, 0xa0), 0x40)
-                        mstore(
-                            add(m, 0x40),
-                            or(or(shl(8, version), shl(24, periodStart)), or(shl(88, periodEnd), shl(152, biogenic)))
-                        )
-                        mstore(
-                            add(m, 0x60),
-                            or(or(scope1, shl(64, scope2Location)), or(shl(128, scope2Market), shl(192, scope3)))
-                        )
-                        log3(m, 0x80, topic, id, firm)
                         claimId := id
                         fast := 1
                     }
@@ -532,10 +501,43 @@ contract ClaimLedger is IClaimLedger, EIP712 {
             }
             if (fast) {
                 cache.stored = stored;
+                _writeClaim(claimId, firm, 0, version, total, claim);
                 return (claimId, reason);
             }
         }
         return _submitChecked(claim, signature, cache, digest, ecdsaValid);
+    }
+
+    /**
+     * @dev The one batch loop of {submitClaims} (`atomic`: the first refusal reverts with
+     * {ClaimLedgerBatchItemFailed}) and {trySubmitClaims} (a refusal emits
+     * {ClaimSubmissionFailed} and the loop goes on). Runs of plain claims go through
+     * {_submitRun}; the claim that ends a run through {_submit}.
+     */
+    function _submitBatch(Claim[] calldata claims, bytes[] calldata signatures, bool atomic)
+        private
+        returns (bytes32[] memory claimIds)
+    {
+        uint256 n = claims.length;
+        if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
+        claimIds = new bytes32[](n);
+        Cache memory cache;
+        for (uint256 i = 0; i < n; ) {
+            i = _submitRun(claims, signatures, i, cache, claimIds);
+            if (i == n) break;
+            (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
+            if (reason.length != 0) {
+                if (atomic) revert ClaimLedgerBatchItemFailed(i, reason);
+                emit ClaimSubmissionFailed(i, reason);
+            } else {
+                assembly ("memory-safe") {
+                    mstore(add(claimIds, shl(5, add(i, 1))), claimId)
+                }
+            }
+            unchecked {
+                ++i;
+            }
+        }
     }
 
     /**
@@ -555,7 +557,10 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         bytes32[] memory claimIds
     ) private returns (uint256) {
         uint256 versionWord = cache.versionWord;
-        if (cache.version == 0 || versionWord & 0xff != _VERSION_ACTIVE || block.timestamp < versionWord >> 8) {
+        if (
+            cache.version == 0 || versionWord & 0xff != VERSION_ACTIVE
+                || block.timestamp < versionWord >> VERSION_FROM_SHIFT
+        ) {
             return i;
         }
         uint256 n = claims.length;
@@ -582,8 +587,8 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                     let word := sload(slot)
                     if iszero(
                         and(
-                            eq(and(shr(_STATUS_SHIFT, word), 0xff), _MEMBER_ACTIVE),
-                            iszero(iszero(and(word, shl(_ROLES_SHIFT, 2)))) // Roles.FIRM
+                            eq(and(shr(ACCOUNT_STATUS_SHIFT, word), 0xff), MEMBER_ACTIVE),
+                            iszero(iszero(and(word, shl(ACCOUNT_ROLES_SHIFT, 2)))) // Roles.FIRM
                         )
                     ) { break }
                     if iszero(eq(stored, start)) { sstore(accountSlot, stored) }
@@ -624,9 +629,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 let total := add(add(scope1, scope2Market), scope3)
                 if iszero(
                     and(
-                        and(lt(periodStart, periodEnd), iszero(gt(total, _MAX_TOTAL))),
+                        and(lt(periodStart, periodEnd), iszero(gt(total, MAX_GROSS_TOTAL))),
                         and(
-                            eq(calldataload(add(claim, 0x1c0)), shr(_NONCE_SHIFT, stored)),
+                            eq(calldataload(add(claim, 0x1c0)), shr(ACCOUNT_NONCE_SHIFT, stored)),
                             iszero(gt(timestamp(), calldataload(add(claim, 0x1e0))))
                         )
                     )
@@ -647,7 +652,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                     iszero(eq(calldataload(sig), 65))
                 ) { break }
                 let sigS := calldataload(add(sig, 0x40))
-                if gt(sigS, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) { break }
+                if gt(sigS, SECP256K1_HALF_ORDER) { break }
                 mstore(m, typeHash)
                 calldatacopy(add(m, 0x20), claim, 0x200)
                 mstore(add(m, 0x40), keccak256(m, 0x220))
@@ -660,17 +665,26 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
                 if iszero(and(eq(returndatasize(), 0x20), and(eq(mload(0x00), key), iszero(iszero(key))))) { break }
                 // record: firm | kind (0) << 160 | Active << 168 | version << 192 | total << 208
-                sstore(recordSlot, or(or(firm, _RECORD_ACTIVE), or(shl(192, version), shl(208, total))))
-                stored := add(stored, _NONCE_ONE)
+                sstore(
+                    recordSlot,
+                    or(or(firm, RECORD_ACTIVE), or(shl(RECORD_VERSION_SHIFT, version), shl(RECORD_TOTAL_SHIFT, total)))
+                )
+                stored := add(stored, ACCOUNT_NONCE_ONE)
                 // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
                 calldatacopy(m, add(claim, 0xa0), 0x40)
                 mstore(
                     add(m, 0x40),
-                    or(or(shl(8, version), shl(24, periodStart)), or(shl(88, periodEnd), shl(152, biogenic)))
+                    or(
+                        or(shl(HEADER_VERSION_SHIFT, version), shl(HEADER_PERIOD_START_SHIFT, periodStart)),
+                        or(shl(HEADER_PERIOD_END_SHIFT, periodEnd), shl(HEADER_BIOGENIC_SHIFT, biogenic))
+                    )
                 )
                 mstore(
                     add(m, 0x60),
-                    or(or(scope1, shl(64, scope2Location)), or(shl(128, scope2Market), shl(192, scope3)))
+                    or(
+                        or(scope1, shl(SCOPES_SCOPE2_LOCATION_SHIFT, scope2Location)),
+                        or(shl(SCOPES_SCOPE2_MARKET_SHIFT, scope2Market), shl(SCOPES_SCOPE3_SHIFT, scope3))
+                    )
                 )
                 log3(m, 0x80, topic, id, firm)
                 mstore(add(claimIds, shl(5, add(i, 1))), id)
@@ -708,23 +722,17 @@ contract ClaimLedger is IClaimLedger, EIP712 {
             uint256 periodStart;
             uint256 periodEnd;
             uint256 deadline;
-            // The ABI decoder's range checks of every small field, at once.
+            // {_submit} has range-checked every small field (as the ABI decoder would) already.
             assembly ("memory-safe") {
                 firm := calldataload(claim)
                 kind := calldataload(add(claim, 0x20))
                 version := calldataload(add(claim, 0x40))
                 periodStart := calldataload(add(claim, 0x60))
                 periodEnd := calldataload(add(claim, 0x80))
-                let scope1 := calldataload(add(claim, 0xe0))
-                let scope2Location := calldataload(add(claim, 0x100))
-                let scope2Market := calldataload(add(claim, 0x120))
-                let scope3 := calldataload(add(claim, 0x140))
-                let biogenic := calldataload(add(claim, 0x160))
-                if or(
-                    or(or(shr(160, firm), gt(kind, 1)), or(shr(16, version), shr(64, or(periodStart, periodEnd)))),
-                    shr(64, or(or(or(scope1, scope2Location), or(scope2Market, scope3)), biogenic))
-                ) { revert(0, 0) }
-                total := add(add(scope1, scope2Market), scope3)
+                // gross total: scope1 + scope2Market + scope3
+                total := add(
+                    add(calldataload(add(claim, 0xe0)), calldataload(add(claim, 0x120))), calldataload(add(claim, 0x140))
+                )
                 deadline := calldataload(add(claim, 0x1e0))
             }
             if (block.timestamp > deadline) {
@@ -735,7 +743,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
                 return (0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, cache.key));
             }
             {
-                uint256 expected = cache.stored >> _NONCE_SHIFT;
+                uint256 expected = LedgerWords.nonce(cache.stored);
                 uint256 nonce;
                 assembly ("memory-safe") {
                     nonce := calldataload(add(claim, 0x1c0))
@@ -755,7 +763,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
             }
             reason = _validateStandard(version, cache);
             if (reason.length != 0) return (0, reason);
-            if (total > _MAX_TOTAL) {
+            if (total > MAX_GROSS_TOTAL) {
                 return (0, abi.encodeWithSelector(ClaimLedgerTotalTooLarge.selector, total));
             }
             bytes32 baselineId;
@@ -779,7 +787,7 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         }
         // ---- effects
         {
-            uint256 stored = cache.stored + _NONCE_ONE;
+            uint256 stored = cache.stored + ACCOUNT_NONCE_ONE;
             cache.stored = stored;
             uint256 accountSlot = cache.slot;
             assembly ("memory-safe") {
@@ -805,17 +813,19 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         cache.slot = slot;
         cache.stored = stored;
         cache.key = address(uint160(state));
-        cache.firmActive = (state >> _STATUS_SHIFT) & 0xff == _MEMBER_ACTIVE && (state >> _ROLES_SHIFT) & Roles.FIRM != 0;
+        cache.firmActive = LedgerWords.isActiveWith(state, Roles.FIRM);
     }
 
     /// @dev The standard-version checks; {_submit} has loaded the version into `cache`.
     function _validateStandard(uint256 version, Cache memory cache) private view returns (bytes memory reason) {
         uint256 word = cache.versionWord;
         uint256 status = word & 0xff;
-        if (status == _VERSION_ACTIVE && block.timestamp >= word >> 8) return reason;
+        if (status == VERSION_ACTIVE && block.timestamp >= word >> VERSION_FROM_SHIFT) return reason;
         if (status == 0) return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
-        if (status == _VERSION_RETIRED) return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
-        return abi.encodeWithSelector(ClaimLedgerStandardNotEffective.selector, version, uint64(word >> 8));
+        if (status == VERSION_RETIRED) return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
+        return abi.encodeWithSelector(
+            ClaimLedgerStandardNotEffective.selector, version, uint64(word >> VERSION_FROM_SHIFT)
+        );
     }
 
     function _validateBaseline(Claim calldata claim, uint48 total) private view returns (bytes memory reason) {
@@ -883,39 +893,11 @@ contract ClaimLedger is IClaimLedger, EIP712 {
     function _recordClaim(bytes32 claimId, address firm, uint256 version, uint256 total, Claim calldata claim)
         private
     {
-        bytes32 topic = ClaimSubmitted.selector;
         uint256 kind;
         assembly ("memory-safe") {
             kind := calldataload(add(claim, 0x20))
-            // record: firm | kind << 160 | Active << 168 | version << 192 | total << 208
-            mstore(0x00, claimId)
-            mstore(0x20, _claims.slot)
-            sstore(
-                keccak256(0x00, 0x40),
-                or(or(or(firm, shl(160, kind)), _RECORD_ACTIVE), or(shl(192, version), shl(208, total)))
-            )
-            // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
-            let m := mload(0x40)
-            calldatacopy(m, add(claim, 0xa0), 0x40)
-            mstore(
-                add(m, 0x40),
-                or(
-                    or(kind, shl(8, version)),
-                    or(
-                        or(shl(24, calldataload(add(claim, 0x60))), shl(88, calldataload(add(claim, 0x80)))),
-                        shl(152, calldataload(add(claim, 0x160)))
-                    )
-                )
-            )
-            mstore(
-                add(m, 0x60),
-                or(
-                    or(calldataload(add(claim, 0xe0)), shl(64, calldataload(add(claim, 0x100)))),
-                    or(shl(128, calldataload(add(claim, 0x120))), shl(192, calldataload(add(claim, 0x140))))
-                )
-            )
-            log3(m, 0x80, topic, claimId, firm)
         }
+        _writeClaim(claimId, firm, kind, version, total, claim);
         if (kind != 0) emit ReductionBaselineLinked(claimId, firm, claim.baseline);
         bytes32 previousId = claim.supersedes;
         if (previousId != bytes32(0)) {
@@ -924,9 +906,65 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         }
     }
 
+    /// @dev The one writer of a claim's record word and its {ClaimSubmitted} event (header and
+    /// scopes words), for {_submit}'s fast path and {_recordClaim}. {_submitRun}'s loop writes
+    /// the same words inline: a call per claim out of its assembly loop would cost the batch
+    /// budget (see docs/gas.md).
+    function _writeClaim(
+        bytes32 claimId,
+        address firm,
+        uint256 kind,
+        uint256 version,
+        uint256 total,
+        Claim calldata claim
+    ) private {
+        bytes32 topic = ClaimSubmitted.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, claimId)
+            mstore(0x20, _claims.slot)
+            sstore(
+                keccak256(0x00, 0x40),
+                or(
+                    or(or(firm, shl(RECORD_KIND_SHIFT, kind)), RECORD_ACTIVE),
+                    or(shl(RECORD_VERSION_SHIFT, version), shl(RECORD_TOTAL_SHIFT, total))
+                )
+            )
+            // ClaimSubmitted(claimId, firm, documentHash, activityRoot, header, scopes)
+            let m := mload(0x40)
+            calldatacopy(m, add(claim, 0xa0), 0x40)
+            mstore(
+                add(m, 0x40),
+                or(
+                    or(kind, shl(HEADER_VERSION_SHIFT, version)),
+                    or(
+                        or(
+                            shl(HEADER_PERIOD_START_SHIFT, calldataload(add(claim, 0x60))),
+                            shl(HEADER_PERIOD_END_SHIFT, calldataload(add(claim, 0x80)))
+                        ),
+                        shl(HEADER_BIOGENIC_SHIFT, calldataload(add(claim, 0x160)))
+                    )
+                )
+            )
+            mstore(
+                add(m, 0x60),
+                or(
+                    or(
+                        calldataload(add(claim, 0xe0)),
+                        shl(SCOPES_SCOPE2_LOCATION_SHIFT, calldataload(add(claim, 0x100)))
+                    ),
+                    or(
+                        shl(SCOPES_SCOPE2_MARKET_SHIFT, calldataload(add(claim, 0x120))),
+                        shl(SCOPES_SCOPE3_SHIFT, calldataload(add(claim, 0x140)))
+                    )
+                )
+            )
+            log3(m, 0x80, topic, claimId, firm)
+        }
+    }
+
     function _useNonce(uint256 slot, uint256 stored) private {
         assembly ("memory-safe") {
-            sstore(slot, add(stored, _NONCE_ONE))
+            sstore(slot, add(stored, ACCOUNT_NONCE_ONE))
         }
     }
 

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
+import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 
 /**
@@ -48,7 +48,7 @@ contract MemberRegistry is IMemberRegistry {
 
     uint256 private _adminQuorum;
     uint256 private _adminCount;
-    IClaimLedger private _claimLedger;
+    IClaimLedgerMirror private _claimLedger;
 
     modifier onlyAdmin() {
         _checkAdmin(msg.sender);
@@ -147,10 +147,10 @@ contract MemberRegistry is IMemberRegistry {
         if (claimLedger_ == address(0)) revert MemberRegistryZeroAddress();
         address current = address(_claimLedger);
         if (current != address(0)) revert MemberRegistryClaimLedgerAlreadySet(current);
-        if (IClaimLedger(claimLedger_).memberRegistry() != address(this)) {
+        if (IClaimLedgerMirror(claimLedger_).memberRegistry() != address(this)) {
             revert MemberRegistryClaimLedgerMismatch(claimLedger_);
         }
-        _claimLedger = IClaimLedger(claimLedger_);
+        _claimLedger = IClaimLedgerMirror(claimLedger_);
         emit ClaimLedgerSet(claimLedger_, msg.sender);
     }
 
@@ -397,7 +397,7 @@ contract MemberRegistry is IMemberRegistry {
 
     /// @dev Pushes `account`'s signing state into the claim ledger's mirror (once bound).
     function _sync(address account) private {
-        IClaimLedger ledger = _claimLedger;
+        IClaimLedgerMirror ledger = _claimLedger;
         if (address(ledger) != address(0)) {
             MemberSlot memory m = _members[account];
             ledger.syncMember(account, m.signingKey, m.status, m.roles);

@@ -263,7 +263,11 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
     }
 
     /// @inheritdoc IOverlapSettlement
-    function hashReductionAttestation(ReductionAttestation calldata attestation) public pure returns (bytes32 structHash) {
+    function hashReductionAttestation(ReductionAttestation calldata attestation)
+        public
+        pure
+        returns (bytes32 structHash)
+    {
         return keccak256(abi.encode(REDUCTION_ATTESTATION_TYPEHASH, attestation));
     }
 

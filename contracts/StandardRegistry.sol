@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
+import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
 
@@ -17,7 +17,7 @@ contract StandardRegistry is IStandardRegistry {
     mapping(uint16 version => Version) private _versions;
     mapping(bytes32 contentHash => uint16 version) private _versionByContent;
     uint16 private _versionCount;
-    IClaimLedger private _claimLedger;
+    IClaimLedgerMirror private _claimLedger;
 
     modifier onlyAdmin() {
         _checkAdmin();
@@ -51,10 +51,10 @@ contract StandardRegistry is IStandardRegistry {
         if (claimLedger_ == address(0)) revert StandardRegistryZeroAddress();
         address current = address(_claimLedger);
         if (current != address(0)) revert StandardRegistryClaimLedgerAlreadySet(current);
-        if (IClaimLedger(claimLedger_).standardRegistry() != address(this)) {
+        if (IClaimLedgerMirror(claimLedger_).standardRegistry() != address(this)) {
             revert StandardRegistryClaimLedgerMismatch(claimLedger_);
         }
-        _claimLedger = IClaimLedger(claimLedger_);
+        _claimLedger = IClaimLedgerMirror(claimLedger_);
         emit ClaimLedgerSet(claimLedger_, msg.sender);
     }
 
@@ -110,7 +110,7 @@ contract StandardRegistry is IStandardRegistry {
 
     /// @dev Pushes `version`'s state into the claim ledger's mirror (once bound).
     function _sync(uint16 version, VersionStatus status, uint64 effectiveFrom) private {
-        IClaimLedger ledger = _claimLedger;
+        IClaimLedgerMirror ledger = _claimLedger;
         if (address(ledger) != address(0)) ledger.syncVersion(version, status, effectiveFrom);
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IClaimLedgerMirror} from "./IClaimLedgerMirror.sol";
 import {IMemberRegistry} from "./IMemberRegistry.sol";
 import {IStandardRegistry} from "./IStandardRegistry.sol";
 
@@ -27,7 +28,8 @@ import {IStandardRegistry} from "./IStandardRegistry.sol";
  * revocations (firms) and audit verdicts (auditors).
  *
  * Mirror: the registries push every change of a member's signing state and of a standard
- * version's state into the ledger ({syncMember}, {syncVersion}) once an admin bound them to it
+ * version's state into the ledger ({IClaimLedgerMirror-syncMember},
+ * {IClaimLedgerMirror-syncVersion}) once an admin bound them to it
  * ({IMemberRegistry-setClaimLedger}, {IStandardRegistry-setClaimLedger}; the deployment does it).
  * The ledger keeps the member's signing state in the same storage word as its nonce, so a
  * claim costs no call to another contract. Until an account or version has a mirror entry
@@ -39,7 +41,7 @@ import {IStandardRegistry} from "./IStandardRegistry.sol";
  * Superseded and revoked are final. History: every transition is an event indexed by claim
  * id and by firm.
  */
-interface IClaimLedger {
+interface IClaimLedger is IClaimLedgerMirror {
     /// @notice What a claim states.
     enum ClaimKind {
         Footprint,
@@ -206,8 +208,6 @@ interface IClaimLedger {
     error ClaimLedgerLengthMismatch(uint256 items, uint256 signatures);
     /// @notice Item `index` of an atomic batch failed with the error encoded in `reason`.
     error ClaimLedgerBatchItemFailed(uint256 index, bytes reason);
-    /// @notice `caller` is not the registry whose state it tried to mirror.
-    error ClaimLedgerUnauthorizedSync(address caller);
 
     // ------------------------------------------------------------------ events
 
@@ -272,27 +272,6 @@ interface IClaimLedger {
     /// @notice Record an audit verdict signed by an active auditor. Anyone may submit it.
     function recordAudit(Audit calldata audit, bytes calldata signature) external;
 
-    // ------------------------------------------------------------------ mirror
-
-    /// @notice Mirror `account`'s signing state (caller: the member registry, on every change).
-    function syncMember(address account, address signingKey, IMemberRegistry.MemberStatus status, uint8 roles)
-        external;
-
-    /// @notice Mirror `version`'s state (caller: the standard registry, on publish and retire).
-    function syncVersion(uint16 version, IStandardRegistry.VersionStatus status, uint64 effectiveFrom) external;
-
-    /// @notice The mirrored signing state of `account` (all zero while it has no mirror entry).
-    function mirroredMember(address account)
-        external
-        view
-        returns (address signingKey, uint8 roles, IMemberRegistry.MemberStatus status);
-
-    /// @notice The mirrored state of `version` (all zero while it has no mirror entry).
-    function mirroredVersion(uint16 version)
-        external
-        view
-        returns (IStandardRegistry.VersionStatus status, uint64 effectiveFrom);
-
     // ------------------------------------------------------------------ views
 
     /// @notice The stored state of claim `claimId` (status `None` when unknown).
@@ -338,10 +317,4 @@ interface IClaimLedger {
     /// @notice The EIP-712 domain separator (name "CarbonLedger ClaimLedger", version "1").
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32);
-
-    /// @notice The member registry that knows firms, roles and keys.
-    function memberRegistry() external view returns (address);
-
-    /// @notice The standard registry that knows the standard versions.
-    function standardRegistry() external view returns (address);
 }

@@ -176,7 +176,7 @@ interface IMemberRegistry {
 
     /// @notice Bind the registry to the claim ledger (any active admin, once; the deployment
     /// does it). From then on every change of a member's signing key, status or roles is pushed
-    /// into the ledger's mirror ({IClaimLedger-syncMember}) in the same transaction.
+    /// into the ledger's mirror ({IClaimLedgerMirror-syncMember}) in the same transaction.
     /// @param claimLedger_ The claim ledger; its `memberRegistry()` must be this registry.
     function setClaimLedger(address claimLedger_) external;
 

@@ -267,7 +267,10 @@ interface IOverlapSettlement {
     function hashDecline(Decline calldata decline_) external pure returns (bytes32 structHash);
 
     /// @notice The EIP-712 struct hash of `attestation` (what a signer signs, under {DOMAIN_SEPARATOR}).
-    function hashReductionAttestation(ReductionAttestation calldata attestation) external pure returns (bytes32 structHash);
+    function hashReductionAttestation(ReductionAttestation calldata attestation)
+        external
+        pure
+        returns (bytes32 structHash);
 
     /// @notice The EIP-712 struct hash of `citation` (what a signer signs, under {DOMAIN_SEPARATOR}).
     function hashCitation(Citation calldata citation) external pure returns (bytes32 structHash);

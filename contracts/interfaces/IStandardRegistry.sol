@@ -62,7 +62,7 @@ interface IStandardRegistry {
 
     /// @notice Bind the registry to the claim ledger (any active admin of the member registry,
     /// once; the deployment does it). From then on every publication and retirement is pushed
-    /// into the ledger's mirror ({IClaimLedger-syncVersion}) in the same transaction.
+    /// into the ledger's mirror ({IClaimLedgerMirror-syncVersion}) in the same transaction.
     /// @param claimLedger_ The claim ledger; its `standardRegistry()` must be this registry.
     function setClaimLedger(address claimLedger_) external;
 

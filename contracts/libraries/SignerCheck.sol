@@ -3,6 +3,10 @@ pragma solidity ^0.8.24;
 
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
+/// @dev secp256k1 half order: a signature with a larger `s` is malleable and refused, as by
+/// OpenZeppelin's ECDSA. The one definition; {ClaimLedger}'s assembly fast paths use it too.
+uint256 constant SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
 /**
  * @title SignerCheck
  * @notice Checks a member's signature from calldata: ECDSA first (the common case of an EOA
@@ -13,8 +17,6 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
  * the lower half order, a recovered address that is not zero).
  */
 library SignerCheck {
-    /// @dev secp256k1 half order: a larger `s` is a malleable signature, refused as by OpenZeppelin's ECDSA.
-    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @notice Whether `signature` over `digest` is valid for `key` (65-byte ECDSA or ERC-1271).
     function isValidSignature(address key, bytes32 digest, bytes calldata signature) internal view returns (bool) {
@@ -22,7 +24,7 @@ library SignerCheck {
             bool valid;
             assembly ("memory-safe") {
                 let s := calldataload(add(signature.offset, 0x20))
-                if iszero(gt(s, _HALF_ORDER)) {
+                if iszero(gt(s, SECP256K1_HALF_ORDER)) {
                     let m := mload(0x40)
                     mstore(0x00, digest)
                     mstore(0x20, byte(0, calldataload(add(signature.offset, 0x40))))
