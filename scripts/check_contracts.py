@@ -29,13 +29,14 @@ def main() -> int:
     triage = json.loads(TRIAGE.read_text())["triaged"]
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "slither.json"
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "slither", ".", "--ignore-compile",
              "--foundry-out-directory", str(OUT), "--filter-paths", "node_modules",
              "--json", str(report)],
             cwd=ROOT, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if not report.exists():
+            print(done.stderr[-2000:], file=sys.stderr)
             print("slither: no report was written (did forge build run?)", file=sys.stderr)
             return 2
         data = json.loads(report.read_text())
