@@ -64,7 +64,7 @@ def main() -> int:
     )  # fmt: skip
     url = f"http://127.0.0.1:{api_port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 900  # a first start compiles the contracts (minutes)
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 print((work / "up.log").read_text())
