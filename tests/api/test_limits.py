@@ -44,3 +44,20 @@ def test_a_batch_over_its_claim_limit_is_refused_naming_the_limit() -> None:
     with pytest.raises(BodyRefused, match="max_batch_claims=2"):
         check_body("POST", "/claims/batch", body, Limits(max_batch_claims=2))
     check_body("POST", "/claims/batch", body, Limits(max_batch_claims=3))
+
+
+def test_public_operations_are_read_from_the_api_description() -> None:
+    from carbonledger.api.limits import public_operations
+
+    openapi = {
+        "paths": {
+            "/claims/check": {"post": {"responses": {}}},
+            "/claims/{claim_id}/grants": {"post": {"security": [{"HTTPBearer": []}]}},
+            "/items/{item}": {"put": {"responses": {}}},
+        }
+    }
+    is_public = public_operations(openapi)
+    assert is_public("POST", "/claims/check")
+    assert not is_public("POST", "/claims/0xab/grants")
+    assert is_public("PUT", "/items/7")
+    assert not is_public("PUT", "/items/7/more")

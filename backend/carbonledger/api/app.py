@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from carbonledger import __version__
 from carbonledger.api import errors, problems
-from carbonledger.api.limits import RequestLimits, limits_from
+from carbonledger.api.limits import RequestLimits, limits_from, public_operations
 from carbonledger.api.routes import (
     audits,
     auth,
@@ -57,7 +57,16 @@ def create_app(
         auth = getattr(app.state, "auth", None)
         return None if auth is None else auth.token_verifies
 
-    app.add_middleware(RequestLimits, limits=limits_from(settings), token_ok=token_check)
+    public: list[Callable[[str, str], bool]] = []
+
+    def is_public() -> Callable[[str, str], bool]:
+        if not public:  # the API description is complete once every router is included
+            public.append(public_operations(app.openapi()))
+        return public[0]
+
+    app.add_middleware(
+        RequestLimits, limits=limits_from(settings), token_ok=token_check, is_public=is_public
+    )
     for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
         app.include_router(module.router)
     return app

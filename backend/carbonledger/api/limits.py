@@ -39,8 +39,24 @@ from carbonledger.config import Settings
 #: Bodies at least this large are parsed in a worker thread.
 THREAD_PARSE_BYTES = 64 * 1024
 
-#: Routes that take a body and need no token (everything else with a body needs one).
+#: Routes that take a body and need no token, when the application does not say (the app
+#: passes ``is_public``, read from its API description: operations without security).
 PUBLIC_BODY_ROUTES = frozenset({"/auth/challenge", "/auth/token"})
+
+
+def _default_public(method: str, path: str) -> bool:
+    return path.rstrip("/") in PUBLIC_BODY_ROUTES
+
+
+def public_operations(openapi: dict[str, Any]) -> Callable[[str, str], bool]:
+    """``is_public(method, path)`` for an OpenAPI document: the operation has no security."""
+    public: list[tuple[str, re.Pattern[str]]] = []
+    for template, item in openapi.get("paths", {}).items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "/?$")
+        for method, operation in item.items():
+            if isinstance(operation, dict) and not operation.get("security"):
+                public.append((method.upper(), pattern))
+    return lambda method, path: any(m == method and p.match(path) for m, p in public)
 
 
 @dataclass(frozen=True)
@@ -233,11 +249,16 @@ class RequestLimits:
     """The ASGI middleware; ``token_ok`` verifies a bearer token cheaply (no database)."""
 
     def __init__(
-        self, app: ASGIApp, limits: Limits, token_ok: Callable[[], TokenCheck | None]
+        self,
+        app: ASGIApp,
+        limits: Limits,
+        token_ok: Callable[[], TokenCheck | None],
+        is_public: Callable[[], Callable[[str, str], bool]] | None = None,
     ) -> None:
         self.app = app
         self.limits = limits
         self.token_ok = token_ok
+        self.is_public = is_public or (lambda: _default_public)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -252,7 +273,7 @@ class RequestLimits:
             if declared is not None and declared > limit:
                 raise _too_large(setting, limit, declared)
             allowed = limit
-            if path.rstrip("/") not in PUBLIC_BODY_ROUTES and not self._authenticated(headers):
+            if not self.is_public()(method, path) and not self._authenticated(headers):
                 allowed = min(limit, self.limits.unauthenticated_body_bytes)
                 if declared is not None and declared > allowed:
                     raise _unauthenticated(allowed)

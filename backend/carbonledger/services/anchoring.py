@@ -282,15 +282,18 @@ class AnchorWorker:
         cursor = self._cursor
         if cursor is None:
             moved = self.reconcile(since_block=0)
-        elif head < cursor[0] or self.ledger.block_hash(cursor[0]) != cursor[1]:
+        elif head < cursor[0] or self._hash_of(cursor[0]) != cursor[1]:
             log.warning("the chain no longer holds block %d: reconciling every claim", cursor[0])
             moved = self.reconcile(since_block=0)
         elif head == cursor[0]:
             return 0  # nothing new on chain: nothing to read
         else:
             moved = self.reconcile(since_block=cursor[0] + 1)
-        self._cursor = (head, self.ledger.block_hash(head))
+        self._cursor = (head, self._hash_of(head))
         return moved
+
+    def _hash_of(self, number: int) -> str | None:
+        return self.ledger.block_hashes([number]).get(number)
 
     def reconcile(self, since_block: int | None = None) -> int:
         """Put back in the outbox what the chain no longer has; return how many."""
