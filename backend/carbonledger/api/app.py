@@ -17,6 +17,7 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    pact,
     settlements,
     standards,
 )
@@ -67,6 +68,17 @@ def create_app(
     app.add_middleware(
         RequestLimits, limits=limits_from(settings), token_ok=token_check, is_public=is_public
     )
-    for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
+    for module in (
+        health,
+        auth,
+        chain,
+        members,
+        standards,
+        claims,
+        audits,
+        overlaps,
+        settlements,
+        pact,
+    ):
         app.include_router(module.router)
     return app

@@ -8,6 +8,7 @@ from carbonledger.cli import ledger
 from carbonledger.cli.claim import claim_app, key_app
 from carbonledger.cli.demo import command as demo_command
 from carbonledger.cli.member import member_app
+from carbonledger.cli.pact import pact_app
 from carbonledger.cli.settlement import overlaps_app, settlement_app
 from carbonledger.cli.standard import app as standard_app
 from carbonledger.cli.verify import command as verify_command
@@ -29,6 +30,7 @@ app.add_typer(member_app, name="member")
 app.add_typer(overlaps_app, name="overlaps")
 app.add_typer(settlement_app, name="settlement")
 app.command("demo")(demo_command)
+app.add_typer(pact_app, name="pact")
 
 
 def main() -> None:
