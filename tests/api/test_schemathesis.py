@@ -44,6 +44,8 @@ def member_token(api: Api) -> str:
 
 @pytest.fixture(scope="module")
 def api_schema(api: Api) -> Any:
+    # The /pact routes answer 503 "the PACT host is not running" here: this fixture runs the
+    # ledger's services but not the PACT host, so they are left to their own tests.
     return schemathesis.openapi.from_url(f"{api.url}/openapi.json")
 
 
@@ -62,7 +64,7 @@ def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
         print(f"\n{line}")
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex="^/pact/")
 
 
 @pytest.mark.parametrize("api", ["sqlite"], indirect=True)
