@@ -106,6 +106,7 @@ def test_production_with_keys_and_secret_uses_them(
         "CARBONLEDGER_SERVICE_KEY_FILE": str(service_file),
         "CARBONLEDGER_AUTH_SECRET": SECRET,
         "CARBONLEDGER_ADMINS": json.dumps([deployer.address, second_admin.address]),
+        "CARBONLEDGER_PACT_PORT": str(free_port()),  # not the default: a shared machine
     }
     without_secret = {k: v for k, v in env.items() if k != "CARBONLEDGER_AUTH_SECRET"}
     refused = subprocess.run(
