@@ -66,7 +66,7 @@ def _admin(
         )
         private_key = "0x" + bytes(load_keystore(key, password).key).hex()
     else:
-        private_key = settings.deployer_key
+        private_key = settings.keys().deployer
     artifacts = load_artifacts(settings.project_root)
     registry = w3.eth.contract(
         address=to_checksum_address(manifest.address(contract)),
