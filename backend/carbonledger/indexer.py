@@ -32,6 +32,7 @@ from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
+from carbonledger.store.leader import LeaderLock
 
 log = logging.getLogger("carbonledger.indexer")
 
@@ -344,10 +345,19 @@ class Indexer:
             if after == before or after > int(self.w3.eth.block_number):
                 return total
 
-    def run_forever(self, stop: threading.Event, interval: float = 0.5) -> None:
+    def run_forever(
+        self, stop: threading.Event, interval: float = 0.5, leader: LeaderLock | None = None
+    ) -> None:
+        """Index until ``stop``; with ``leader``, only while holding it (a standby otherwise:
+        one indexer per database writes, the API processes' on-demand catch-ups aside)."""
         while not stop.is_set():
+            if leader is not None and not leader.try_acquire():
+                stop.wait(max(interval, 1.0))
+                continue
             try:
                 self.catch_up()
             except Exception as exc:  # a node that lost blocks mid-round: rewind next round
                 log.warning("indexing round failed: %s", str(exc)[:300])
             stop.wait(interval)
+        if leader is not None:
+            leader.release()
