@@ -95,6 +95,9 @@ def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
         port=settings.api_port,
         workers=workers,
         log_level="warning",
+        # a worker builds its services (contract artifacts, database, chain) before it
+        # answers the supervisor's pings: on a busy 2-core host that takes more than 5 s
+        timeout_worker_healthcheck=60,
     )
     sock = config.bind_socket()
     try:
