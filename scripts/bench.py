@@ -4,16 +4,19 @@
                                    [--batch-size B] [--request-size R] [--no-settlements]
     uv run python scripts/bench.py --request-path [--claims N] [--profile FILE]
 
-Starts its own anvil on a free port (never 8545); see ``carbonledger.bench`` for what is
+Starts its own anvil on a free port (never 8545); see ``benchmarks/e2e.py`` for what is
 measured and how. Figures: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from carbonledger import bench
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
+
+from benchmarks import e2e as bench
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,8 +36,10 @@ from carbonledger.verify import RpcChainPort, resolve_addresses
 from carbonledger.verify import abi as vabi
 from carbonledger.verify.chain import ChainReader
 from carbonledger.verify.core import verify
-from carbonledger.verify.devchain import CHECKER, FIRM, RELAYER, DevLedger, new_actor
 from carbonledger.verify.documents import load_directory
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests/support/
+from tests.support.devchain import CHECKER, FIRM, RELAYER, DevLedger, new_actor
 
 ROOT = DEFAULT_PROJECT_ROOT
 TEMPLATE = ROOT / "backend/carbonledger/standard/examples/carrier_footprint.json"

@@ -30,6 +30,22 @@ if shutil.which("anvil") is None and ANVIL_BIN.is_dir():
     os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ['PATH']}"
 
 
+#: suites that need no chain node: run alone, they do not start ape's anvil either
+NODE_FREE = ("tests/services", "tests/vocab")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """When every path asked for is a node-free suite, unplug ape's runner (it would start
+    anvil for any collected test): those tests then run with no chain node at all."""
+    paths = [Path(str(a).split("::")[0]).resolve() for a in config.args]
+    free = [PROJECT_ROOT / d for d in NODE_FREE]
+    if paths and all(any(p.is_relative_to(d) for d in free) for p in paths):
+        runner = config.pluginmanager.get_plugin("ape-test")
+        if runner is not None:
+            config.pluginmanager.unregister(runner)
+
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No CARBONLEDGER_* variable of the developer's shell leaks into a test."""

@@ -24,7 +24,6 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
-from carbonledger.chain.typed_data import ZERO32, Claim, ClaimKind, claim_id
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
@@ -38,6 +37,7 @@ from carbonledger.standard import (
     reduction_figure,
 )
 from carbonledger.standard.models import ReductionClaim
+from carbonledger.vocab import ZERO32, Claim, ClaimKind, claim_id
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

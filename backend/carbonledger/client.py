@@ -31,6 +31,7 @@ from carbonledger.chain.typed_data import (
     Domain,
     Payment,
     ReductionAttestation,
+    SettlementTerms,
     citation_typed_data,
     claim_typed_data,
     consent_typed_data,
@@ -45,7 +46,6 @@ from carbonledger.chain.typed_data import settlement_id as settlement_id_of
 from carbonledger.claims import build_claim
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.overlaps import project_hash
-from carbonledger.overlaps.terms import terms_from_json
 from carbonledger.standard import Standard, document_hash, load_default_standard, parse_claim
 from carbonledger.standard.models import ReductionClaim
 from carbonledger.vault.client import open_envelope
@@ -300,7 +300,7 @@ class LedgerClient:
         """A settlement, after checking here that its terms hash to its id and its project
         text to the terms' project hash (what a party signs is what it reviewed)."""
         view = dict(self.request("GET", f"/settlements/{settlement_id}"))
-        terms = terms_from_json(view["terms"])
+        terms = SettlementTerms.from_json(view["terms"])
         if "0x" + settlement_id_of(terms).hex() != view["settlement_id"]:
             raise CarbonLedgerError(
                 f"the terms the API returned do not hash to settlement {view['settlement_id']}"

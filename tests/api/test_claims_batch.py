@@ -16,7 +16,7 @@ from carbonledger.services.claims import Submission
 from carbonledger.services.errors import Conflict, NotFound, ServiceError
 from carbonledger.standard import document_hash, parse_claim
 from carbonledger.store.claims import ClaimRow
-from carbonledger.verify.core import SECP256K1_N
+from carbonledger.vocab import SECP256K1_N
 from tests.api.conftest import Api, as_bytes, example
 
 DEADLINE = 7 * 24 * 3600

@@ -14,7 +14,6 @@ from carbonledger.chain.typed_data import (
     claim_typed_data,
     sign_typed_data,
 )
-from carbonledger.services.claims import claim_words
 from carbonledger.standard import keccak256
 from carbonledger.verify import abi
 from carbonledger.verify.core import recover_signer
@@ -49,7 +48,7 @@ def _digest(claim: Claim) -> bytes:
     separator = abi.domain_separator(
         DOMAIN.chain_id, str(DOMAIN.verifying_contract), DOMAIN.name, DOMAIN.version
     )
-    return abi.typed_digest(separator, keccak256(abi.CLAIM_TYPEHASH + claim_words(claim)))
+    return abi.typed_digest(separator, keccak256(abi.CLAIM_TYPEHASH + claim.words()))
 
 
 @pytest.mark.parametrize(
@@ -72,4 +71,4 @@ def test_every_field_of_the_claim_is_in_its_digest() -> None:
 
 def test_a_bytes32_field_of_another_length_cannot_be_encoded() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
-        claim_words(_claim(supersedes=b"\x01" * 20))
+        _claim(supersedes=b"\x01" * 20).words()

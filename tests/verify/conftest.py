@@ -22,7 +22,8 @@ from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.standard import Standard, document_hash, load_default_standard, parse_claim
 from carbonledger.verify import RpcChainPort, resolve_addresses
 from carbonledger.verify.chain import Addresses
-from carbonledger.verify.devchain import (
+from tests.conftest import DeployedChain
+from tests.support.devchain import (
     AUDITOR,
     CHECKER,
     FIRM,
@@ -33,7 +34,6 @@ from carbonledger.verify.devchain import (
     document_for,
     new_actor,
 )
-from tests.conftest import DeployedChain
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "backend/carbonledger/standard/examples"
 _seeds = itertools.count()

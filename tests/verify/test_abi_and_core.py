@@ -14,13 +14,12 @@ from carbonledger.chain.artifacts import load_artifacts
 from carbonledger.verify import abi
 from carbonledger.verify.chain import MemberChange
 from carbonledger.verify.core import (
-    SECP256K1_N,
     Finding,
     Report,
     Result,
     member_at,
-    recover_signer,
 )
+from carbonledger.vocab import SECP256K1_N, recover_signer
 
 ROOT = Path(__file__).resolve().parents[2]
 

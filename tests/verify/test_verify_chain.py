@@ -22,8 +22,8 @@ from carbonledger.verify import (
     verify_firm,
 )
 from carbonledger.verify.abi import SignedClaim
-from carbonledger.verify.devchain import document_for
 from carbonledger.verify.rpc import Tx
+from tests.support.devchain import document_for
 from tests.verify.conftest import Consortium, History, example
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from eth_utils.address import is_address, to_checksum_address
 
 from carbonledger.auth.errors import MalformedRequest
+from carbonledger.vocab import ROLE_BITS
 
 
 class Role(StrEnum):
@@ -25,13 +26,7 @@ class Role(StrEnum):
         return _ROLE_BITS[self]
 
 
-_ROLE_BITS = {
-    Role.ADMIN: 1 << 0,
-    Role.FIRM: 1 << 1,
-    Role.AUDITOR: 1 << 2,
-    Role.CHECKER: 1 << 3,
-    Role.RELAYER: 1 << 4,
-}
+_ROLE_BITS = {role: ROLE_BITS[role.value] for role in Role}
 
 
 def roles_from_bits(bits: int) -> frozenset[Role]:

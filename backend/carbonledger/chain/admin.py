@@ -15,8 +15,7 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from carbonledger.chain.sender import TxSender
-
-ROLE_BITS = {"admin": 1, "firm": 2, "auditor": 4, "checker": 8, "relayer": 16}
+from carbonledger.vocab import ROLE_BITS as ROLE_BITS  # the CLI lists the names
 
 
 def role_bits(roles: list[str] | tuple[str, ...]) -> int:

@@ -35,3 +35,11 @@ class DeploymentMismatch(ChainError):
 
 class ManifestError(ChainError):
     """The deployment manifest is unreadable or inconsistent."""
+
+
+class ChainRefused(ChainError):
+    """The contract refused a transaction up front; ``reason`` is its custom error's name."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"the chain refused {what}: {reason}")
+        self.reason = reason

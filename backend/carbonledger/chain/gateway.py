@@ -17,23 +17,30 @@ from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 from web3.types import BlockIdentifier
 
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
-from carbonledger.chain.errors import ChainError
+from carbonledger.chain.errors import ChainError, ChainRefused
 from carbonledger.chain.jsonrpc import JsonRpc, hex_of
 from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.sender import TransactionFailed, TxSender
-from carbonledger.chain.typed_data import Claim, Domain, claim_ledger_domain
-
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-MEMBER_STATUS = {0: "none", 1: "active", 2: "suspended", 3: "removed"}
-CLAIM_STATUS = {0: "none", 1: "active", 2: "superseded", 3: "revoked"}
-CHECK_OUTCOME = {0: "none", 1: "passed", 2: "failed"}
-AUDIT_VERDICT = {0: "none", 1: "approved", 2: "rejected"}
+from carbonledger.vocab import (
+    CHECK_NAMES,
+    CLAIM_STATUS_NAMES,
+    MEMBER_STATUS_NAMES,
+    SETTLEMENT_STATUS_NAMES,
+    VERDICT_NAMES,
+    Claim,
+    Domain,
+    claim_ledger_domain,
+    name_of,
+    overlap_settlement_domain,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,30 @@ class ClaimState:
     check: str  # none | passed | failed
     audit: str  # none | approved | rejected
     standard_version: int
+
+
+@dataclass(frozen=True)
+class SettlementState:
+    """``IOverlapSettlement.settlementOf``: the chain's view of one settlement."""
+
+    status: str  # none | proposed | agreed | declined | settled | expired
+    signing_deadline: int
+    consents: int
+    paid_in_full: bool
+    reduction_recorded: bool
+    realised_kgco2e: int
+
+
+@dataclass(frozen=True)
+class PartyState:
+    """``IOverlapSettlement.partyOf``: one party's position (all zero for a non-party)."""
+
+    share_bps: int
+    consented: bool
+    allocation_kgco2e: int
+    cost_share: int
+    paid: int
+    citing_claim: bytes  # ZERO32 when none
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,15 @@ class LedgerGateway:
         self._version_by_content = _Function(
             self._rpc, self.contracts["StandardRegistry"], "versionByContent"
         )
+        settlement = self.contracts["OverlapSettlement"]
+        self._settlement_nonces = _Function(self._rpc, settlement, "nonces")
+        self._settlement_of = _Function(self._rpc, settlement, "settlementOf")
+        self._party_of = _Function(self._rpc, settlement, "partyOf")
+        self._has_role = _Function(self._rpc, registry, "hasRole")
+        self._standard_state = _Function(
+            self._rpc, self.contracts["StandardRegistry"], "versionState"
+        )
+        self._errors = error_names(artifacts)
         self._try_submit_claims = _Function(self._rpc, ledger, "trySubmitClaims")
         self._record_checks = _Function(self._rpc, ledger, "recordChecks")
 
@@ -154,7 +194,7 @@ class LedgerGateway:
             account=to_checksum_address(account),
             signing_key=to_checksum_address(key),
             roles=int(roles),
-            status=MEMBER_STATUS.get(int(status), "none"),
+            status=name_of(MEMBER_STATUS_NAMES, int(status)),
         )
 
     def nonce(self, account: str) -> int:
@@ -165,10 +205,51 @@ class LedgerGateway:
         return int(self._version_by_content(content_hash))
 
     def standard_status(self, version: int) -> tuple[int, int]:
-        status, effective_from = (
-            self.contracts["StandardRegistry"].functions.versionState(version).call()
-        )
+        status, effective_from = self._standard_state(version)
         return int(status), int(effective_from)
+
+    def has_role(self, account: str, role: int) -> bool:
+        return bool(self._has_role(to_checksum_address(account), role))
+
+    # --- OverlapSettlement reads ---
+    def settlement_domain(self) -> Domain:
+        return overlap_settlement_domain(
+            self.chain_id, self.deployment.address("OverlapSettlement")
+        )
+
+    def settlement_nonce(self, account: str) -> int:
+        """``OverlapSettlement.nonces(account)``."""
+        return int(self._settlement_nonces(to_checksum_address(account)))
+
+    def settlement_state(self, settlement_id: bytes) -> SettlementState:
+        status, deadline, consents, paid, recorded, realised, *_ = self._settlement_of(
+            settlement_id
+        )
+        return SettlementState(
+            status=name_of(SETTLEMENT_STATUS_NAMES, int(status)),
+            signing_deadline=int(deadline),
+            consents=int(consents),
+            paid_in_full=bool(paid),
+            reduction_recorded=bool(recorded),
+            realised_kgco2e=int(realised),
+        )
+
+    def party_state(self, settlement_id: bytes, party: str) -> PartyState:
+        share, consented, allocation, cost, paid, citing = self._party_of(
+            settlement_id, to_checksum_address(party)
+        )
+        return PartyState(
+            share_bps=int(share),
+            consented=bool(consented),
+            allocation_kgco2e=int(allocation),
+            cost_share=int(cost),
+            paid=int(paid),
+            citing_claim=bytes(citing),
+        )
+
+    def error_name(self, data: bytes) -> str:
+        """The name of the contracts' custom error whose selector starts ``data``."""
+        return self._errors.get(bytes(data[:4]), "0x" + bytes(data).hex())
 
     def claim_state(self, claim_id: bytes) -> ClaimState:
         return self._claim_state(claim_id, self._claim_of(claim_id))
@@ -190,14 +271,25 @@ class LedgerGateway:
             claim_id=claim_id,
             firm=to_checksum_address(firm),
             kind=int(kind),
-            status=CLAIM_STATUS.get(int(status), "none"),
-            check=CHECK_OUTCOME.get(int(check), "none"),
-            audit=AUDIT_VERDICT.get(int(audit), "none"),
+            status=name_of(CLAIM_STATUS_NAMES, int(status)),
+            check=name_of(CHECK_NAMES, int(check)),
+            audit=name_of(VERDICT_NAMES, int(audit)),
             standard_version=int(version),
         )
 
     def head(self) -> int:
         return int(self.w3.eth.block_number)
+
+    def gas_price(self) -> int:
+        return int(self.w3.eth.gas_price)
+
+    def resync(self) -> None:
+        """Re-read the service account's next transaction nonce (after a failed send)."""
+        self.sender.resync()
+
+    def heal_gap(self) -> None:
+        """Fill a gap in the service account's pending transaction nonces, if any."""
+        self.sender.heal_gap()
 
     def block_hash(self, number: int) -> str | None:
         try:
@@ -317,11 +409,37 @@ class LedgerGateway:
             }
 
     def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored:
-        """Send any other call (a revocation, an audit verdict) and wait for it."""
+        """Send any other call (a revocation, an audit verdict) and wait for it.
+
+        :class:`ChainRefused` (with the contract's error name) when the contract refuses it
+        up front; :class:`TransactionFailed` when it reverts once mined."""
         target = self.contracts[contract]
         data = target.encode_abi(function, args=list(args))
-        receipt = self.sender.transact({"to": target.address, "data": data}, what)
+        try:
+            receipt = self.sender.transact({"to": target.address, "data": data}, what)
+        except ContractLogicError as exc:
+            raise ChainRefused(what, self._reason(exc)) from None
         return _anchored(receipt)
+
+    def _reason(self, exc: ContractLogicError) -> str:
+        data = exc.data
+        raw = b""
+        if isinstance(data, str) and data.startswith("0x"):
+            raw = bytes.fromhex(data[2:])
+        elif isinstance(data, bytes | bytearray):
+            raw = bytes(data)
+        return self._errors.get(raw[:4], str(exc)[:200])
+
+
+def error_names(artifacts: Mapping[str, ContractArtifact]) -> dict[bytes, str]:
+    """Selector -> name of every custom error the contracts declare."""
+    names: dict[bytes, str] = {}
+    for artifact in artifacts.values():
+        for item in artifact.abi:
+            if item.get("type") == "error":
+                types = ",".join(str(i["type"]) for i in item.get("inputs", []))
+                names[keccak(text=f"{item['name']}({types})")[:4]] = str(item["name"])
+    return names
 
 
 def _anchored(item: Mapping[str, Any]) -> Anchored:

@@ -34,59 +34,15 @@ from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import Anchored, BatchOutcome, LedgerGateway
-from carbonledger.chain.typed_data import Claim, ClaimKind
-from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow, ClaimStore
+from carbonledger.chain.gateway import Anchored, BatchOutcome
+from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow
 from carbonledger.store.leader import LeaderLock
+from carbonledger.vocab import Claim
 
 log = logging.getLogger("carbonledger.anchoring")
 
 NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")[:4]
-
-
-def claim_from_row(row: ClaimRow) -> Claim:
-    """The signed struct stored with the row."""
-    c = row.claim
-    return Claim(
-        firm=str(c["firm"]),
-        kind=ClaimKind(int(c["kind"])),
-        standard_version=int(c["standard_version"]),
-        period_start=int(c["period_start"]),
-        period_end=int(c["period_end"]),
-        document_hash=bytes.fromhex(str(c["document_hash"])[2:]),
-        activity_root=bytes.fromhex(str(c["activity_root"])[2:]),
-        scope1=int(c["scope1"]),
-        scope2_location=int(c["scope2_location"]),
-        scope2_market=int(c["scope2_market"]),
-        scope3=int(c["scope3"]),
-        biogenic=int(c["biogenic"]),
-        nonce=int(c["nonce"]),
-        deadline=int(c["deadline"]),
-        baseline=bytes.fromhex(str(c["baseline"])[2:]),
-        supersedes=bytes.fromhex(str(c["supersedes"])[2:]),
-    )
-
-
-def claim_to_json(claim: Claim) -> dict[str, object]:
-    """The struct in the form :func:`claim_from_row` reads back."""
-    return {
-        "firm": claim.firm,
-        "kind": int(claim.kind),
-        "standard_version": claim.standard_version,
-        "period_start": claim.period_start,
-        "period_end": claim.period_end,
-        "document_hash": "0x" + claim.document_hash.hex(),
-        "activity_root": "0x" + claim.activity_root.hex(),
-        "scope1": claim.scope1,
-        "scope2_location": claim.scope2_location,
-        "scope2_market": claim.scope2_market,
-        "scope3": claim.scope3,
-        "biogenic": claim.biogenic,
-        "nonce": claim.nonce,
-        "deadline": claim.deadline,
-        "baseline": "0x" + claim.baseline.hex(),
-        "supersedes": "0x" + claim.supersedes.hex(),
-    }
 
 
 def _id(row: ClaimRow) -> bytes:
@@ -98,8 +54,8 @@ class AnchorWorker:
 
     def __init__(
         self,
-        ledger: LedgerGateway,
-        store: ClaimStore,
+        ledger: LedgerPort,
+        store: ClaimStorePort,
         *,
         batch_size: int = 100,
         check_batch_size: int | None = None,
@@ -175,7 +131,7 @@ class AnchorWorker:
         self.active = False
         if not self.leader.try_acquire():
             return False
-        self.ledger.sender.resync()  # the pending nonce, with the last holder's transactions
+        self.ledger.resync()  # the pending nonce, with the last holder's transactions
         self._unsure = True
         self.active = True
         return True
@@ -203,7 +159,7 @@ class AnchorWorker:
                 self.last_error = str(exc)[:300]
                 log.warning("anchoring round failed: %s", self.last_error)
                 with contextlib.suppress(Exception):
-                    self.ledger.sender.resync()
+                    self.ledger.resync()
                 self._stop.wait(1.0)
             with self._progress:
                 self._progress.notify_all()
@@ -219,7 +175,7 @@ class AnchorWorker:
             self.reconcile(since_block=0 if full_reconcile else None)
             self._last_reconcile = now
         if self.store.count_in_state(ACCEPTED) or self.store.count_in_state(ANCHORED):
-            self.ledger.sender.heal_gap()
+            self.ledger.heal_gap()
         moved = self.anchor_pending()
         moved += self.check_pending()
         return moved
@@ -233,10 +189,11 @@ class AnchorWorker:
         if not rows:
             return 0
         chunks = [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]
-        gas_price = int(self.ledger.w3.eth.gas_price)
+        gas_price = self.ledger.gas_price()
         sent = [
             self.ledger.send_claims(
-                [(claim_from_row(r), bytes.fromhex(r.signature[2:])) for r in chunk], gas_price
+                [(Claim.from_json(r.claim), bytes.fromhex(r.signature[2:])) for r in chunk],
+                gas_price,
             )
             for chunk in chunks
         ]
@@ -341,7 +298,7 @@ class AnchorWorker:
                 )
             except Exception as exc:
                 log.warning("recording the check of %s failed: %s", row.claim_id, exc)
-                self.ledger.sender.resync()
+                self.ledger.resync()
                 continue
             self._mark_checked([row.claim_id], where)
             done += 1

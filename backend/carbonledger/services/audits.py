@@ -15,26 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import Anchored, LedgerGateway
-from carbonledger.chain.typed_data import (
-    Audit,
-    AuditVerdict,
-    audit_typed_data,
-    typed_data_digest,
-)
-from carbonledger.chain.typed_data import claim_id as claim_id_of
+from carbonledger.chain.gateway import Anchored
+from carbonledger.chain.manifest import Deployment
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, SignatureMismatch
+from carbonledger.services.errors import InvalidRequest, NotFound
+from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
-from carbonledger.store.claims import ClaimFilter, ClaimRow, ClaimStore
+from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.verify import ChainReader, Document, Report, RpcChainPort, verify
 from carbonledger.verify.chain import Addresses
-
-AUDITOR_ROLE = 1 << 2
+from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
+from carbonledger.vocab import claim_id as claim_id_of
 
 
 @dataclass(frozen=True)
@@ -54,32 +49,37 @@ class Verification:
     claims: list[ClaimAudit]
 
 
+def deployment_addresses(deployment: Deployment) -> Addresses:
+    """Where the verifier reads the service's own deployment."""
+    return Addresses(
+        claim_ledger=deployment.address("ClaimLedger").lower(),
+        member_registry=deployment.address("MemberRegistry").lower(),
+        standard_registry=deployment.address("StandardRegistry").lower(),
+        from_block=deployment.deploy_block,
+        chain_id=deployment.chain_id,
+        source="the service's deployment",
+        overlap_settlement=(
+            deployment.address("OverlapSettlement").lower()
+            if "OverlapSettlement" in deployment.contracts
+            else None
+        ),
+    )
+
+
 class AuditService:
     def __init__(
         self,
-        ledger: LedgerGateway,
-        store: ClaimStore,
+        ledger: LedgerPort,
+        store: ClaimStorePort,
         claims: ClaimService,
         rpc_url: str,
+        addresses: Addresses,
     ) -> None:
         self.ledger = ledger
         self.store = store
         self.claims = claims
         self.rpc_url = rpc_url
-        deployment = ledger.deployment
-        self.addresses = Addresses(
-            claim_ledger=deployment.address("ClaimLedger").lower(),
-            member_registry=deployment.address("MemberRegistry").lower(),
-            standard_registry=deployment.address("StandardRegistry").lower(),
-            from_block=deployment.deploy_block,
-            chain_id=deployment.chain_id,
-            source="the service's deployment",
-            overlap_settlement=(
-                deployment.address("OverlapSettlement").lower()
-                if "OverlapSettlement" in deployment.contracts
-                else None
-            ),
-        )
+        self.addresses = addresses
 
     def _documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
         docs: dict[bytes, Document] = {}
@@ -162,28 +162,27 @@ class AuditService:
             nonce=self.ledger.nonce(auditor),
             deadline=deadline,
         )
-        typed: dict[str, Any] = _jsonable(audit_typed_data(self.ledger.domain(), message))
+        typed: dict[str, Any] = _jsonable(message.typed_data(self.ledger.domain()))
         return typed
 
     def record(self, audit: Audit, signature: bytes) -> Anchored:
         """Relay an auditor's signed verdict (checked here first, then by the contract)."""
-        state = self.ledger.member_state(audit.auditor)
-        if state.status != "active" or not state.roles & AUDITOR_ROLE:
-            raise NotPermitted(f"{audit.auditor} is not an active auditor")
-        digest = typed_data_digest(audit_typed_data(self.ledger.domain(), audit))
-        try:
-            signer = Account._recover_hash(digest, signature=signature)
-        except Exception:
-            raise SignatureMismatch("the verdict's signature is malformed") from None
-        if signer != state.signing_key:
-            raise SignatureMismatch(
-                f"the verdict is not signed by auditor {audit.auditor}'s current key"
-            )
+        check_signer(
+            self.ledger,
+            audit.auditor,
+            AUDITOR_ROLE,
+            "auditor",
+            audit,
+            self.ledger.domain(),
+            signature,
+            what="the verdict's signature",
+        )
         if self.store.get("0x" + audit.claim_id.hex()) is None:
             raise NotFound(f"no claim 0x{audit.claim_id.hex()}")
-        return self.ledger.relay(
-            "ClaimLedger", "recordAudit", [audit.as_tuple(), signature], "recording an audit"
-        )
+        return relay_or_conflict(
+            self.ledger, "ClaimLedger", "recordAudit", [audit.as_tuple(), signature],
+            "recording an audit",
+        )  # fmt: skip
 
 
 def _jsonable(value: Any) -> Any:

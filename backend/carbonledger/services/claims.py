@@ -27,17 +27,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import LedgerGateway, MemberState
-from carbonledger.chain.typed_data import ZERO32, Claim
-from carbonledger.chain.typed_data import claim_id as compute_id
+from carbonledger.chain.gateway import MemberState
 from carbonledger.claims import ClaimMappingError, build_claim
-from carbonledger.services.anchoring import AnchorWorker, claim_to_json
+from carbonledger.services.citations import CitationOutbox, SignedCitation
 from carbonledger.services.errors import (
     Conflict,
     InvalidRequest,
@@ -46,6 +44,7 @@ from carbonledger.services.errors import (
     ServiceError,
     SignatureMismatch,
 )
+from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
     ClaimFormatError,
@@ -56,29 +55,16 @@ from carbonledger.standard import (
     document_hash,
     parse_claim,
 )
-from carbonledger.standard import keccak256 as keccak
 from carbonledger.standard.models import ReductionClaim
-from carbonledger.store.claims import ClaimRow, ClaimStore
+from carbonledger.store.claims import ClaimRow
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
 from carbonledger.vault.model import SealedDocument
 from carbonledger.vault.service import EvidenceVault, ReaderKeys
-from carbonledger.verify import abi
-from carbonledger.verify.core import recover_signer
+from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, Domain, recover_signer
+from carbonledger.vocab import claim_id as compute_id
 
-FIRM_ROLE = 1 << 1
 MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
-
-
-@dataclass(frozen=True)
-class SignedCitation:
-    """A firm's signed ``Citation`` of its allocation in a settlement, sent with the reduction
-    claim that cites it (the claim id is the one being submitted)."""
-
-    settlement_id: bytes
-    nonce: int
-    deadline: int
-    signature: bytes
 
 
 @dataclass(frozen=True)
@@ -94,26 +80,12 @@ class Submission:
     citations: tuple[SignedCitation, ...] = ()
 
 
-class SettlementCitations(Protocol):
-    """What the claim pipeline needs of the settlement service (reduction claims citing
-    settlement allocations); see :mod:`carbonledger.services.settlements`."""
+class Anchoring(Protocol):
+    """What the pipeline needs of the anchoring worker: a nudge, and a bounded wait."""
 
-    def allocations_for(self, firm: str, settlement_ids: Sequence[str]) -> dict[str, int]: ...
+    def kick(self) -> None: ...
 
-    def accept_citations(
-        self,
-        firm: str,
-        claim_id: str,
-        document: ReductionClaim,
-        allocations: Mapping[str, int],
-        citations: Sequence[SignedCitation],
-        supersedes: str | None,
-        accepted_here: Collection[str] = (),
-    ) -> list[dict[str, Any]]: ...
-
-    def queue_citations(self, rows: Sequence[dict[str, Any]]) -> None: ...
-
-    def relay_citations(self, claim_id: str) -> None: ...
+    def wait_for(self, claim_id: str, timeout: float) -> ClaimRow | None: ...
 
 
 def _problems(error: ClaimFormatError, prefix: str) -> list[dict[str, str]]:
@@ -201,14 +173,15 @@ class ClaimService:
 
     def __init__(
         self,
-        ledger: LedgerGateway,
-        store: ClaimStore,
+        ledger: LedgerPort,
+        store: ClaimStorePort,
         vault: EvidenceVault,
         standard: Standard,
-        worker: AnchorWorker | None,
+        worker: Anchoring | None,
         *,
         service_reader: str,
         service_vault_key: bytes,
+        citations: CitationOutbox | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.ledger = ledger
@@ -219,10 +192,10 @@ class ClaimService:
         self.service_reader = service_reader
         self.service_vault_key = service_vault_key
         self.clock = clock
-        #: set by the container: settlement allocations for reduction claims citing them
-        self.settlements: SettlementCitations | None = None
+        #: settlement allocations cited by reduction claims (None: citations are refused)
+        self.citations = citations
         self._citing: set[str] = set()  # accepted claims whose citations await relaying
-        self._domain_separator: bytes | None = None
+        self._domain: Domain | None = None
         self._firm_locks: dict[str, threading.Lock] = {}
         self._firm_locks_guard = threading.Lock()
 
@@ -339,18 +312,10 @@ class ClaimService:
 
     def _signer(self, claim: Claim, signature: bytes) -> str | None:
         """Who signed ``claim`` (lower-case hex), or ``None`` for a signature the ledger would not
-        take (:func:`carbonledger.verify.core.recover_signer`'s rules: 65 bytes, v 27 or 28,
-        low s). The EIP-712 digest is the verifier's: the claim's 16 static words hashed
-        under the ClaimLedger domain, as ``ClaimLedger`` hashes it."""
-        if self._domain_separator is None:
-            domain = self.ledger.domain()
-            self._domain_separator = abi.domain_separator(
-                domain.chain_id, str(domain.verifying_contract), domain.name, domain.version
-            )
-        digest = abi.typed_digest(
-            self._domain_separator, keccak(abi.CLAIM_TYPEHASH + claim_words(claim))
-        )
-        return recover_signer(digest, bytes(signature))
+        take (:func:`carbonledger.vocab.recover_signer`: 65 bytes, v 27 or 28, low s)."""
+        if self._domain is None:
+            self._domain = self.ledger.domain()
+        return recover_signer(claim.digest(self._domain), bytes(signature))
 
     def _prepare(self, submission: Submission, caller: str | None, reads: _Reads) -> _Prepared:
         """Steps 1-2: the document, the struct the firm signed, and who signed it."""
@@ -367,9 +332,9 @@ class ClaimService:
         if (
             isinstance(document, ReductionClaim)
             and document.settlements
-            and self.settlements is not None
+            and self.citations is not None
         ):
-            allocations = self.settlements.allocations_for(
+            allocations = self.citations.allocations_for(
                 firm, [s.settlement_id for s in document.settlements]
             )
         version = reads.standard_version()
@@ -448,11 +413,11 @@ class ClaimService:
         # settlement allocations cited: the firm's signed citations, relayed once anchored
         citations: list[dict[str, Any]] = []
         if allocations is not None and isinstance(document, ReductionClaim):
-            assert self.settlements is not None
+            assert self.citations is not None
             supersedes = (
                 "0x" + submission.supersedes.hex() if submission.supersedes != ZERO32 else None
             )
-            citations = self.settlements.accept_citations(
+            citations = self.citations.accept(
                 firm,
                 claim_id,
                 document,
@@ -484,8 +449,8 @@ class ClaimService:
                 f"{exc}; register a vault key first (PUT /members/me/vault-key)"
             ) from None
         if citations:
-            assert self.settlements is not None
-            self.settlements.queue_citations(citations)
+            assert self.citations is not None
+            self.citations.queue(citations)
         reads.accepted(firm, claim_id, claim.nonce)
         return _Accepted(
             row={
@@ -498,7 +463,7 @@ class ClaimService:
                 "document_hash": "0x" + claim.document_hash.hex(),
                 "nonce": claim.nonce,
                 "deadline": claim.deadline,
-                "claim": claim_to_json(claim),
+                "claim": claim.to_json(),
                 "signature": "0x" + bytes(submission.signature).hex(),
                 "check_passed": report.passed,
                 "report_hash": "0x" + report.report_hash.hex(),
@@ -544,9 +509,9 @@ class ClaimService:
         return out
 
     def _after_anchoring(self, row: ClaimRow) -> None:
-        if row.claim_id in self._citing and self.settlements is not None:
+        if row.claim_id in self._citing and self.citations is not None:
             self._citing.discard(row.claim_id)
-            self.settlements.relay_citations(row.claim_id)
+            self.citations.relay(row.claim_id)
 
     def next_nonce(self, firm: str) -> int:
         """The nonce ``firm``'s next claim must carry.
@@ -564,34 +529,3 @@ class ClaimService:
         highest = self.store.max_nonce(firm)
         on_chain = self.ledger.nonce(firm)
         return on_chain if highest is None else max(on_chain, highest + 1)
-
-
-def claim_words(claim: Claim) -> bytes:
-    """The claim's 16 static EIP-712 words, in the order of :data:`abi.CLAIM_TYPE`: the bytes
-    ``ClaimLedger`` hashes, and the verifier reads from calldata
-    (:class:`carbonledger.verify.abi.SignedClaim`). ``ValueError`` / ``OverflowError`` for a
-    value the struct cannot hold."""
-    for value in (claim.document_hash, claim.activity_root, claim.baseline, claim.supersedes):
-        if len(value) != abi.WORD:
-            raise ValueError("a bytes32 field is not 32 bytes")
-    uint = abi.enc_uint
-    return b"".join(
-        (
-            abi.enc_address(claim.firm),
-            uint(int(claim.kind)),
-            uint(claim.standard_version),
-            uint(claim.period_start),
-            uint(claim.period_end),
-            claim.document_hash,
-            claim.activity_root,
-            uint(claim.scope1),
-            uint(claim.scope2_location),
-            uint(claim.scope2_market),
-            uint(claim.scope3),
-            uint(claim.biogenic),
-            claim.baseline,
-            claim.supersedes,
-            uint(claim.nonce),
-            uint(claim.deadline),
-        )
-    )

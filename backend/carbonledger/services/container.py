@@ -24,15 +24,17 @@ from carbonledger.auth.settings import AuthSettings, load_or_create_secret
 from carbonledger.auth.sql import SqlNonceStore
 from carbonledger.chain.admin import propose_admission, publish_standard
 from carbonledger.chain.artifacts import ContractArtifact, load_artifacts
-from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.gateway import LedgerGateway, error_names
 from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.sender import TxSender
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
 from carbonledger.services.anchoring import AnchorWorker
-from carbonledger.services.audits import AuditService
+from carbonledger.services.audits import AuditService, deployment_addresses
+from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
+from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.services.settlements import SettlementService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
@@ -42,16 +44,6 @@ from carbonledger.store.settlements import SettlementStore
 from carbonledger.vault.keys import VaultKeyPair
 from carbonledger.vault.service import EvidenceVault
 from carbonledger.vault.sql import SqlVaultRepository
-
-
-def _error_names(artifacts: Mapping[str, ContractArtifact]) -> dict[bytes, str]:
-    names: dict[bytes, str] = {}
-    for artifact in artifacts.values():
-        for item in artifact.abi:
-            if item.get("type") == "error":
-                types = ",".join(str(i["type"]) for i in item.get("inputs", []))
-                names[keccak(text=f"{item['name']}({types})")[:4]] = str(item["name"])
-    return names
 
 
 def load_service_vault_key(path: Path) -> VaultKeyPair:
@@ -129,9 +121,7 @@ def build_services(
     vault_repository = SqlVaultRepository(engine)
     indexer = Indexer(engine, w3, deployment, artifacts)
     members = MemberDirectory(engine, ledger, refresh=indexer.catch_up)
-    auditors = VaultAuditors(members)
-    vault = EvidenceVault(vault_repository, auditors)
-    auditors.vault = vault
+    vault = EvidenceVault(vault_repository, VaultAuditors(members, vault_repository))
     pair = load_service_vault_key(settings.data_dir / "service-vault.key")
     reader = ledger.service_address
     vault.register_reader_key(reader, pair.public_key)
@@ -145,7 +135,7 @@ def build_services(
         ChainMembership(members),
         SqlNonceStore(engine),
     )
-    names = _error_names(artifacts)
+    names = error_names(artifacts)
     worker = AnchorWorker(
         ledger,
         store,
@@ -154,6 +144,8 @@ def build_services(
         leader=LeaderLock(engine, "anchoring worker"),
     )
     standard = load_default_standard()
+    settlement_store = SettlementStore(engine)
+    citations = CitationOutbox(ledger, store, settlement_store)
     claims = ClaimService(
         ledger,
         store,
@@ -162,11 +154,17 @@ def build_services(
         worker,
         service_reader=reader,
         service_vault_key=pair.private_key,
+        citations=citations,
     )
     rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
-    audits = AuditService(ledger, store, claims, rpc_url)
-    settlements = SettlementService(ledger, store, claims, SettlementStore(engine))
-    claims.settlements = settlements
+    audits = AuditService(ledger, store, claims, rpc_url, deployment_addresses(deployment))
+    settlements = SettlementService(
+        ledger,
+        claims,
+        settlement_store,
+        OverlapFinder(ledger, store, claims),
+        citations,
+    )
     return Services(
         settings=settings,
         w3=w3,

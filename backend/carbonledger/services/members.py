@@ -18,8 +18,7 @@ from sqlalchemy import Engine, select
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
 from carbonledger.chain.gateway import LedgerGateway
 from carbonledger.store.db import chain_events
-from carbonledger.vault.errors import UnknownReader
-from carbonledger.vault.service import EvidenceVault
+from carbonledger.vault.repository import VaultRepository
 
 _STATUS = {"active": MemberStatus.ACTIVE, "suspended": MemberStatus.SUSPENDED}
 
@@ -153,19 +152,9 @@ class ChainMembership:
 class VaultAuditors:
     """The auditors the vault wraps every document for: active, with a registered key."""
 
-    def __init__(self, directory: MemberDirectory, vault: EvidenceVault | None = None) -> None:
+    def __init__(self, directory: MemberDirectory, keys: VaultRepository) -> None:
         self.directory = directory
-        self.vault = vault
+        self.keys = keys
 
     def auditors(self) -> Collection[str]:
-        found = []
-        for account in self.directory.auditors():
-            if self.vault is None:
-                found.append(account)
-                continue
-            try:
-                self.vault.reader_public_key(account)
-            except UnknownReader:
-                continue
-            found.append(account)
-        return found
+        return [a for a in self.directory.auditors() if self.keys.get_reader_key(a) is not None]

@@ -1,8 +1,10 @@
-"""Hand-written ABI of what the verifier reads: event topics, call selectors, calldata layout.
+"""What the verifier reads: event topics, call selectors, calldata layout.
 
-Kept minimal and independent of the compiled artifacts (an auditor needs no compiler);
-``tests/verify/test_abi.py`` checks every signature here against the compiled contracts and the
-real chain. Decoding is by slicing 32-byte words: every value the verifier reads is static.
+Independent of the compiled artifacts (an auditor needs no compiler): the Claim struct, its
+type hash and its words come from :mod:`carbonledger.vocab`, the topics and selectors from
+the signatures below; ``tests/verify/test_abi_and_core.py`` checks every signature here against
+the compiled contracts and the real chain. Decoding is by slicing 32-byte words: every value
+the verifier reads is static.
 """
 
 from __future__ import annotations
@@ -11,25 +13,15 @@ from dataclasses import dataclass
 from typing import Final
 
 from carbonledger.standard import keccak256 as keccak
+from carbonledger.vocab.constants import *  # noqa: F403
+from carbonledger.vocab.structs import WORD, ZERO32, Claim, domain_separator
 
-ZERO32: Final = b"\x00" * 32
-WORD: Final = 32
+__all__ = ["WORD", "ZERO32", "domain_separator"]  # and the constants, for the verifier's core
 
-CLAIM_TUPLE: Final = (
-    "(address,uint8,uint16,uint64,uint64,bytes32,bytes32,uint64,uint64,uint64,uint64,uint64,"
-    "bytes32,bytes32,uint256,uint256)"
-)
-CLAIM_TYPE: Final = (
-    "Claim(address firm,uint8 kind,uint16 standardVersion,uint64 periodStart,uint64 periodEnd,"
-    "bytes32 documentHash,bytes32 activityRoot,uint64 scope1,uint64 scope2Location,"
-    "uint64 scope2Market,uint64 scope3,uint64 biogenic,bytes32 baseline,bytes32 supersedes,"
-    "uint256 nonce,uint256 deadline)"
-)
-CLAIM_TYPEHASH: Final = keccak(CLAIM_TYPE.encode())
-DOMAIN_TYPEHASH: Final = keccak(
-    b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-)
-CLAIM_WORDS: Final = 16  # the Claim struct is 16 static words in calldata
+CLAIM_TUPLE: Final = Claim.abi_type()
+CLAIM_TYPE: Final = Claim.eip712_type()
+CLAIM_TYPEHASH: Final = Claim.typehash()
+CLAIM_WORDS: Final = len(Claim.spec())  # the Claim struct is 16 static words in calldata
 CLAIM_BYTES: Final = CLAIM_WORDS * WORD
 
 
@@ -109,18 +101,6 @@ SEL_MEMBER_STATE: Final = selector(FUNCTIONS["memberState"])
 SEL_SIGNING_KEY_AT: Final = selector(FUNCTIONS["signingKeyAt"])
 SEL_VERSION_OF: Final = selector(FUNCTIONS["versionOf"])
 
-# --- enums (IClaimLedger, IMemberRegistry, IStandardRegistry) -----------------------------
-KIND_NAMES: Final = ("footprint", "reduction")
-CLAIM_STATUS_NAMES: Final = ("none", "active", "superseded", "revoked")
-CHECK_NAMES: Final = ("none", "passed", "failed")
-VERDICT_NAMES: Final = ("none", "approved", "rejected")
-MEMBER_STATUS_NAMES: Final = ("none", "active", "suspended", "removed")
-VERSION_STATUS_NAMES: Final = ("none", "active", "retired")
-FIRM_ROLE: Final = 1 << 1
-CLAIM_ACTIVE, CLAIM_SUPERSEDED, CLAIM_REVOKED = 1, 2, 3
-MEMBER_ACTIVE: Final = 1
-
-
 class AbiError(ValueError):
     """Bytes that do not decode as the expected ABI value."""
 
@@ -150,17 +130,6 @@ def enc_uint(value: int) -> bytes:
     return value.to_bytes(WORD, "big")
 
 
-def domain_separator(chain_id: int, verifying_contract: str, name: str, version: str) -> bytes:
-    """The EIP-712 domain separator (OpenZeppelin ``EIP712._buildDomainSeparator``)."""
-    return keccak(
-        DOMAIN_TYPEHASH
-        + keccak(name.encode())
-        + keccak(version.encode())
-        + enc_uint(chain_id)
-        + enc_address(verifying_contract)
-    )
-
-
 def typed_digest(domain_sep: bytes, struct_hash: bytes) -> bytes:
     """``keccak256(0x1901 || domainSeparator || structHash)``."""
     return keccak(b"\x19\x01" + domain_sep + struct_hash)
@@ -180,23 +149,8 @@ class SignedClaim:
 
     @property
     def firm(self) -> str:
+        """The firm, as lower-case ``0x`` hex."""
         return address_of(self.raw[0:32])
-
-    @property
-    def kind(self) -> int:
-        return word(self.raw, 1)
-
-    @property
-    def standard_version(self) -> int:
-        return word(self.raw, 2)
-
-    @property
-    def period_start(self) -> int:
-        return word(self.raw, 3)
-
-    @property
-    def period_end(self) -> int:
-        return word(self.raw, 4)
 
     @property
     def document_hash(self) -> bytes:
@@ -205,15 +159,6 @@ class SignedClaim:
     @property
     def activity_root(self) -> bytes:
         return self.raw[192:224]
-
-    @property
-    def scopes(self) -> tuple[int, int, int, int]:
-        """``(scope1, scope2Location, scope2Market, scope3)``."""
-        return (word(self.raw, 7), word(self.raw, 8), word(self.raw, 9), word(self.raw, 10))
-
-    @property
-    def biogenic(self) -> int:
-        return word(self.raw, 11)
 
     @property
     def baseline(self) -> bytes:
@@ -241,15 +186,8 @@ class SignedClaim:
 
     def packed_details(self) -> tuple[int, int]:
         """The ``(header, scopes)`` words ``ClaimSubmitted`` carries for this claim."""
-        s1, s2l, s2m, s3 = self.scopes
-        header = (
-            self.kind
-            | self.standard_version << 8
-            | self.period_start << 24
-            | self.period_end << 88
-            | self.biogenic << 152
-        )
-        return header, s1 | s2l << 64 | s2m << 128 | s3 << 192
+        fields = Claim.spec()
+        return Claim.pack_details({f.attr: word(self.raw, i) for i, f in enumerate(fields)})
 
 
 def _bytes_at(args: bytes, offset: int) -> bytes:

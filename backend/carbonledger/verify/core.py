@@ -34,9 +34,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-import coincurve
-
-from carbonledger.chain.typed_data import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind
 from carbonledger.claims import period_seconds, reduction_totals
 from carbonledger.standard import (
     CheckReport,
@@ -50,8 +47,8 @@ from carbonledger.standard import keccak256 as keccak
 from carbonledger.verify import abi
 from carbonledger.verify.chain import ChainView, ClaimOnChain, MemberChange
 from carbonledger.verify.documents import Document
+from carbonledger.vocab import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind, recover_signer
 
-SECP256K1_N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 CHECKS: Final = ("recorded", "signature", "standard", "check re-run", "history")
 Mode = Literal["claim", "firm"]
 
@@ -105,28 +102,6 @@ def short(claim_id: bytes) -> str:
 def claim_id_of(firm: str, document_hash: bytes) -> bytes:
     """``keccak256(abi.encode(firm, documentHash))``."""
     return keccak(abi.enc_address(firm) + document_hash)
-
-
-def recover_signer(digest: bytes, signature: bytes) -> str | None:
-    """The address whose key made the 65-byte ``r || s || v`` signature over ``digest``.
-
-    Same acceptance as OpenZeppelin ``ECDSA.tryRecover``: ``v`` 27 or 28, ``s`` in the lower half
-    of the curve order; None for anything the contract would not accept.
-    """
-    if len(signature) != 65:
-        return None
-    r = int.from_bytes(signature[:32], "big")
-    s = int.from_bytes(signature[32:64], "big")
-    v = signature[64]
-    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
-        return None
-    try:
-        public = coincurve.PublicKey.from_signature_and_message(
-            signature[:64] + bytes([v - 27]), digest, hasher=None
-        )
-    except (ValueError, TypeError):
-        return None
-    return "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.chain.typed_data import ZERO32
-from carbonledger.services.claims import SignedCitation, Submission
+from carbonledger.services.citations import SignedCitation
+from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.db import chain_events

@@ -16,7 +16,8 @@ from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.chain.typed_data import Consent, Decline, Payment, ReductionAttestation
 from carbonledger.services.errors import NotPermitted
-from carbonledger.services.settlements import AUDITOR_ROLE, SettlementView
+from carbonledger.services.settlements import SettlementView
+from carbonledger.vocab import AUDITOR_ROLE
 
 router = APIRouter(
     prefix="/settlements",

@@ -10,10 +10,9 @@ from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.store.db import chain_events
+from carbonledger.vocab import VERSION_STATUS_NAMES, name_of
 
 router = APIRouter(prefix="/standards", tags=["standards"], responses={401: ERROR_RESPONSES[401]})
-
-_STATUS = {0: "none", 1: "active", 2: "retired"}
 
 
 class StandardVersionOut(BaseModel):
@@ -51,7 +50,7 @@ def list_standards(services: ServicesDep, page: PageDep, _: CurrentMember) -> St
                 version=version,
                 content_hash=str(args["contentHash"]),
                 effective_from=effective_from,
-                status=_STATUS.get(status, "none"),
+                status=name_of(VERSION_STATUS_NAMES, status),
                 published_block=int(block),
                 checked_here=str(args["contentHash"]) == ours,
             )

@@ -29,8 +29,10 @@ from carbonledger.claims import build_claim
 from carbonledger.standard import CheckReport, Standard, check, parse_claim
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.verify import abi
+from carbonledger.vocab import ADMIN_ROLE, AUDITOR_ROLE, CHECKER_ROLE, FIRM_ROLE, RELAYER_ROLE
 
-ADMIN, FIRM, AUDITOR, CHECKER, RELAYER = 1, 2, 4, 8, 16
+ADMIN, FIRM, AUDITOR, CHECKER = ADMIN_ROLE, FIRM_ROLE, AUDITOR_ROLE, CHECKER_ROLE
+RELAYER = RELAYER_ROLE
 DAY = 86_400
 CLAIM = abi.CLAIM_TUPLE
 
@@ -203,7 +205,7 @@ class DevLedger:
         sig = td.sign_typed_data(
             firm.signing_key.key, td.revocation_typed_data(self.domain, revocation)
         )
-        rev_t = "(bytes32,address,bytes32,uint256,uint256)"
+        rev_t = td.Revocation.abi_type()
         data = _call(f"revokeClaim({rev_t},bytes)", [rev_t, "bytes"], [revocation.as_tuple(), sig])
         return self.transact(self.sender(relayer.account), self.ledger, data, "revocation")
 
@@ -217,7 +219,7 @@ class DevLedger:
             self.now() + DAY,
         )
         sig = td.sign_typed_data(auditor.signing_key.key, td.audit_typed_data(self.domain, audit))
-        aud_t = "(bytes32,address,uint8,bytes32,uint256,uint256)"
+        aud_t = td.Audit.abi_type()
         data = _call(f"recordAudit({aud_t},bytes)", [aud_t, "bytes"], [audit.as_tuple(), sig])
         return self.transact(self.sender(relayer.account), self.ledger, data, "audit")
 

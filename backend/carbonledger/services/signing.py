@@ -1,0 +1,54 @@
+"""Checks every relayed, member-signed message goes through before the service relays it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from carbonledger.chain.errors import ChainRefused
+from carbonledger.chain.gateway import Anchored
+from carbonledger.chain.sender import TransactionFailed
+from carbonledger.services.errors import Conflict, InvalidRequest, NotPermitted, SignatureMismatch
+from carbonledger.services.ports import LedgerPort
+from carbonledger.vocab import Domain, Struct, recover_checksummed
+
+
+def check_signer(
+    ledger: LedgerPort,
+    account: str,
+    role: int,
+    role_name: str,
+    message: Struct,
+    domain: Domain,
+    signature: bytes,
+    what: str = "the signature",
+) -> None:
+    """``account`` is an active member with ``role`` and ``signature`` is its current key's
+    over ``message`` (the contracts' rules: 65 bytes, v 27/28, low s)."""
+    state = ledger.member_state(account)
+    if state.status != "active" or not state.roles & role:
+        raise NotPermitted(f"{account} is not an active {role_name}")
+    signer = recover_checksummed(message.digest(domain), bytes(signature))
+    if signer is None:
+        raise SignatureMismatch(f"{what} is malformed (65 bytes r, s, v; low s; v 27 or 28)")
+    if signer != state.signing_key:
+        raise SignatureMismatch(
+            f"{what} is not {account}'s current key over this message (signed by {signer})"
+        )
+
+
+def check_deadline(deadline: int, clock: Callable[[], float]) -> None:
+    if deadline < clock():
+        raise InvalidRequest(
+            "the signature's deadline has passed",
+            [{"field": "deadline", "message": "in the past"}],
+        )
+
+
+def relay_or_conflict(
+    ledger: LedgerPort, contract: str, function: str, args: list[object], what: str
+) -> Anchored:
+    """Relay a signed message; the chain's refusal is a :class:`Conflict` naming its error."""
+    try:
+        return ledger.relay(contract, function, args, what)
+    except (ChainRefused, TransactionFailed) as exc:
+        raise Conflict(str(exc)) from None

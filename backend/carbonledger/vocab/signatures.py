@@ -1,0 +1,53 @@
+"""Signing and signer recovery with the contracts' rules (OpenZeppelin ``ECDSA.tryRecover``).
+
+A signature is 65 bytes ``r || s || v`` with ``v`` 27 or 28 and ``s`` in the lower half of
+the curve order; anything else recovers to ``None``, as the contracts refuse it. The service,
+the independent verifier and the client all recover through :func:`recover_signer`.
+"""
+
+from __future__ import annotations
+
+import coincurve
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from carbonledger.vocab.constants import SECP256K1_N
+
+__all__ = ["recover_checksummed", "recover_signer", "sign_digest"]
+
+
+def recover_signer(digest: bytes, signature: bytes) -> str | None:
+    """The address (lower-case hex) whose key made ``signature`` over ``digest``, or ``None``
+    for a signature the contracts would not accept."""
+    if len(signature) != 65:
+        return None
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
+    v = signature[64]
+    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
+        return None
+    try:
+        public = coincurve.PublicKey.from_signature_and_message(
+            signature[:64] + bytes([v - 27]), digest, hasher=None
+        )
+    except (ValueError, TypeError):
+        return None
+    return "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
+
+
+def recover_checksummed(digest: bytes, signature: bytes) -> str | None:
+    """:func:`recover_signer` as a checksummed address."""
+    signer = recover_signer(digest, signature)
+    return None if signer is None else to_checksum_address(signer)
+
+
+def sign_digest(private_key: bytes | str, digest: bytes) -> bytes:
+    """Sign a 32-byte digest: ``r || s || v`` (``v`` 27/28, low ``s``: RFC 6979, as
+    eth_account signs)."""
+    key = (
+        bytes.fromhex(private_key.removeprefix("0x"))
+        if isinstance(private_key, str)
+        else private_key
+    )
+    raw = coincurve.PrivateKey(bytes(key)).sign_recoverable(digest, hasher=None)
+    return raw[:64] + bytes([raw[64] + 27])

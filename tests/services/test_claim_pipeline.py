@@ -1,0 +1,178 @@
+"""The claim pipeline end to end over the fakes of its ports: accepted or refused by the
+service, kept in the outbox, anchored and checked in rounds, recovered after a crash between
+send and mark, re-anchored after the chain lost blocks. No node, no database: seconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from carbonledger.chain.errors import ChainError
+from carbonledger.services.anchoring import AnchorWorker
+from carbonledger.services.errors import Conflict, NotPermitted, SignatureMismatch
+from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED
+from tests.services.conftest import Pipeline
+from tests.support.fakes import FakeLedger
+
+
+def _id(row_claim_id: str) -> bytes:
+    return bytes.fromhex(row_claim_id[2:])
+
+
+def test_an_accepted_claim_waits_in_the_outbox_until_a_round_anchors_and_checks_it(
+    pipeline: Pipeline,
+) -> None:
+    carrier = pipeline.firms[0]
+    row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+    assert row.state == ACCEPTED
+    assert pipeline.chain.claim_state(_id(row.claim_id)).status == "none"
+    pipeline.rounds(1)
+    stored = pipeline.store.get(row.claim_id)
+    assert stored is not None and stored.state == CHECKED
+    on_chain = pipeline.chain.claim_state(_id(row.claim_id))
+    assert (on_chain.status, on_chain.check) == (
+        "active",
+        "passed" if row.check_passed else "failed",
+    )
+    assert stored.tx_hash == pipeline.chain.find_submission(_id(row.claim_id)).tx_hash  # type: ignore[union-attr]
+
+
+def test_a_signature_by_another_key_is_refused_with_401_and_nothing_is_stored(
+    pipeline: Pipeline,
+) -> None:
+    carrier, shipper = pipeline.firms
+    forged = pipeline.submission(carrier, key=shipper.key)
+    with pytest.raises(SignatureMismatch) as refused:
+        pipeline.claims.submit(forged, carrier.address, wait=0)
+    assert refused.value.status_code == 401
+    assert pipeline.store.rows == {}
+
+
+def test_a_reused_nonce_is_refused_with_409(pipeline: Pipeline) -> None:
+    carrier = pipeline.firms[0]
+    pipeline.claims.submit(pipeline.submission(carrier, 0), carrier.address, wait=0)
+    with pytest.raises(Conflict, match="not the next nonce"):
+        pipeline.claims.submit(pipeline.submission(carrier, 1, nonce=0), carrier.address, wait=0)
+
+
+def test_a_claim_of_another_firm_is_refused_with_403(pipeline: Pipeline) -> None:
+    carrier, shipper = pipeline.firms
+    with pytest.raises(NotPermitted):
+        pipeline.claims.submit(pipeline.submission(carrier), shipper.address, wait=0)
+
+
+def test_a_batch_keeps_the_good_claims_and_names_the_refused_one(pipeline: Pipeline) -> None:
+    carrier, shipper = pipeline.firms
+    good = [pipeline.submission(carrier, 0, nonce=0), pipeline.submission(carrier, 1, nonce=1)]
+    forged = pipeline.submission(carrier, 2, nonce=2, key=shipper.key)
+    results = pipeline.claims.submit_many([good[0], forged, good[1]], None, wait=0)
+    assert isinstance(results[1], SignatureMismatch)
+    assert [getattr(r, "state", None) for r in (results[0], results[2])] == [ACCEPTED, ACCEPTED]
+    pipeline.rounds(1)
+    assert pipeline.store.count_in_state(CHECKED) == 2
+    assert pipeline.chain.sent == [2]  # both in one trySubmitClaims
+
+
+def test_the_outbox_survives_a_chain_that_does_not_answer(pipeline: Pipeline) -> None:
+    carrier = pipeline.firms[0]
+    row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+    pipeline.chain.down = True
+    with pytest.raises(ChainError):
+        pipeline.worker.run_once()
+    assert pipeline.store.get(row.claim_id).state == ACCEPTED  # type: ignore[union-attr]
+    pipeline.chain.down = False
+    pipeline.rounds(1)
+    assert pipeline.store.get(row.claim_id).state == CHECKED  # type: ignore[union-attr]
+
+
+def test_a_claim_the_chain_refuses_after_acceptance_is_marked_refused_with_the_reason(
+    pipeline: Pipeline,
+) -> None:
+    carrier = pipeline.firms[0]
+    row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+    pipeline.chain.suspend(carrier.address)  # between acceptance and relaying
+    pipeline.rounds(1)
+    refused = pipeline.store.get(row.claim_id)
+    assert refused is not None and refused.state == REFUSED
+    assert "refused by the ClaimLedger" in (refused.error or "")
+    assert pipeline.chain.claim_state(_id(row.claim_id)).status == "none"
+
+
+def test_a_crash_between_send_and_mark_records_the_claim_once_after_restart(
+    pipeline: Pipeline,
+) -> None:
+    carrier = pipeline.firms[0]
+    rows = [
+        pipeline.claims.submit(pipeline.submission(carrier, n), carrier.address, wait=0)
+        for n in range(3)
+    ]
+    pipeline.chain.crash_after_send = True
+    with pytest.raises(ChainError):
+        pipeline.worker.run_once()  # the chain recorded the batch; the rows still say accepted
+    assert all(pipeline.store.get(r.claim_id).state == ACCEPTED for r in rows)  # type: ignore[union-attr]
+    first_tx = pipeline.chain.find_submission(_id(rows[0].claim_id))
+    restarted = AnchorWorker(pipeline.chain, pipeline.store, batch_size=10)
+    restarted.run_once(full_reconcile=True)
+    restarted.run_once()
+    for row in rows:
+        stored = pipeline.store.get(row.claim_id)
+        assert stored is not None and stored.state == CHECKED
+        assert stored.tx_hash == first_tx.tx_hash  # type: ignore[union-attr]  # the first send's
+    assert pipeline.chain.nonce(carrier.address) == 3  # each recorded once
+
+
+def test_claims_lost_with_blocks_are_re_anchored_by_reconciliation(pipeline: Pipeline) -> None:
+    carrier, shipper = pipeline.firms
+    before = pipeline.chain.head()
+    kept = pipeline.claims.submit(pipeline.submission(shipper, 0), shipper.address, wait=0)
+    pipeline.rounds(1)
+    snapshot = pipeline.chain.head()
+    lost = [
+        pipeline.claims.submit(pipeline.submission(carrier, n), carrier.address, wait=0)
+        for n in range(2)
+    ]
+    pipeline.rounds(1)
+    assert pipeline.store.count_in_state(CHECKED) == 3 and snapshot > before
+    old = {r.claim_id: pipeline.store.get(r.claim_id).block_hash for r in lost}  # type: ignore[union-attr]
+    pipeline.chain.rewind(snapshot)  # the node restarts from an older snapshot
+    assert all(pipeline.chain.claim_state(_id(r.claim_id)).status == "none" for r in lost)
+    assert pipeline.worker.reconcile(since_block=0) == 2
+    assert all(pipeline.store.get(r.claim_id).state == ACCEPTED for r in lost)  # type: ignore[union-attr]
+    pipeline.rounds(1)
+    for row in lost:
+        stored = pipeline.store.get(row.claim_id)
+        assert stored is not None and stored.state == CHECKED
+        assert stored.block_hash != old[row.claim_id]
+        assert pipeline.chain.claim_state(_id(row.claim_id)).status == "active"
+    assert pipeline.store.get(kept.claim_id).state == CHECKED  # type: ignore[union-attr]
+
+
+def test_a_lost_check_is_recorded_again(pipeline: Pipeline) -> None:
+    carrier = pipeline.firms[0]
+    row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+    pipeline.worker.anchor_pending()
+    anchored_at = pipeline.chain.head()
+    pipeline.worker.check_pending()
+    assert pipeline.store.get(row.claim_id).state == CHECKED  # type: ignore[union-attr]
+    pipeline.chain.rewind(anchored_at)
+    assert pipeline.chain.claim_state(_id(row.claim_id)).check == "none"
+    pipeline.worker.reconcile(since_block=0)
+    assert pipeline.store.get(row.claim_id).state == ANCHORED  # type: ignore[union-attr]
+    pipeline.rounds(1)
+    assert pipeline.chain.claim_state(_id(row.claim_id)).check != "none"
+
+
+def test_the_fake_chain_refuses_what_the_contract_refuses(pipeline: Pipeline) -> None:
+    """The fake is only worth its tests if it refuses: a signature by the wrong key."""
+    carrier, shipper = pipeline.firms
+    submission = pipeline.submission(carrier)
+    chain: FakeLedger = pipeline.chain
+    from carbonledger.claims import build_claim
+    from carbonledger.standard import parse_claim
+
+    claim = build_claim(
+        parse_claim(submission.document), pipeline.standard, standard_version=1,
+        nonce=0, deadline=submission.deadline,
+    )  # fmt: skip
+    assert chain._refusal(claim, submission.signature) is None
+    other = pipeline.submission(carrier, key=shipper.key)
+    assert chain._refusal(claim, other.signature) is not None

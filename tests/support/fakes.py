@@ -1,0 +1,410 @@
+"""In-memory fakes of the claim pipeline's ports (:mod:`carbonledger.services.ports`).
+
+:class:`FakeLedger` keeps the ClaimLedger's state in dictionaries and applies its submission
+rules (deadline, active firm with the firm role, the firm's current signing key under the
+contracts' recovery rules, nonce order, one record per claim id, a published standard) in a
+tolerant batch as ``trySubmitClaims`` does; each transaction is a block with its own hash.
+:meth:`FakeLedger.rewind` drops blocks as a chain restarted from an older snapshot does, and
+``crash_after_send`` makes the next receipt read fail after the chain recorded the batch.
+:class:`InMemoryClaimStore` is the claims table with the same semantics as the SQL one.
+Neither is a chain or a database: the end-to-end tests on anvil stay the proof.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from carbonledger.chain.errors import ChainError, ChainRefused
+from carbonledger.chain.gateway import (
+    Anchored,
+    BatchOutcome,
+    ClaimState,
+    MemberState,
+    PartyState,
+    SettlementState,
+)
+from carbonledger.chain.sender import TransactionFailed
+from carbonledger.store.claims import (
+    ACCEPTED,
+    ANCHORED,
+    CHECKED,
+    REFUSED,
+    ClaimFilter,
+    ClaimRow,
+)
+from carbonledger.vocab import (
+    CHECK_NAMES,
+    CLAIM_STATUS_NAMES,
+    FIRM_ROLE,
+    VERDICT_NAMES,
+    ZERO32,
+    ZERO_ADDRESS,
+    Claim,
+    Domain,
+    claim_ledger_domain,
+    overlap_settlement_domain,
+    recover_checksummed,
+)
+
+
+def error(signature: str) -> bytes:
+    """A custom error's selector (its arguments are left out: the service reads the name)."""
+    return keccak(text=signature)[:4]
+
+
+@dataclass
+class _Record:
+    firm: str
+    kind: int
+    version: int
+    nonce: int
+    where: Anchored
+    status: int = 1  # active
+    check: int = 0
+    checked_at: Anchored | None = None
+
+
+@dataclass
+class FakeLedger:
+    """See the module docstring."""
+
+    clock: Callable[[], float]
+    chain_id: int = 31337
+    ledger_address: str = "0x" + "c1" * 20
+    settlement_address: str = "0x" + "5e" * 20
+    service_address: str = "0x" + "a5" * 20
+    members: dict[str, MemberState] = field(default_factory=dict)
+    versions: dict[bytes, int] = field(default_factory=dict)
+    records: dict[bytes, _Record] = field(default_factory=dict)
+    blocks: list[str] = field(default_factory=lambda: ["0x" + "00" * 32])
+    #: when set, every call raises (the node does not answer)
+    down: bool = False
+    #: when set, the next receipt read raises after the chain recorded the batch
+    crash_after_send: bool = False
+    sent: list[int] = field(default_factory=list)  # claims per trySubmitClaims
+    _outcomes: dict[str, BatchOutcome] = field(default_factory=dict)
+    _fork: int = 0
+    _tx: Iterator[int] = field(default_factory=itertools.count)
+
+    # --- set-up, as the consortium's admins would ---
+    def admit(self, account: str, signing_key: str, roles: int = FIRM_ROLE) -> None:
+        account = to_checksum_address(account)
+        self.members[account] = MemberState(
+            account, to_checksum_address(signing_key), roles, "active"
+        )
+
+    def suspend(self, account: str) -> None:
+        state = self.members[to_checksum_address(account)]
+        self.members[state.account] = dataclasses.replace(state, status="suspended")
+
+    def publish(self, content_hash: bytes) -> int:
+        self.versions[content_hash] = len(self.versions) + 1
+        return self.versions[content_hash]
+
+    def rewind(self, to_block: int) -> None:
+        """Lose every block after ``to_block`` (a node restarted from an older snapshot)."""
+        self._fork += 1
+        del self.blocks[to_block + 1 :]
+        for claim_id, record in list(self.records.items()):
+            if record.where.block_number > to_block:
+                del self.records[claim_id]
+            elif record.checked_at is not None and record.checked_at.block_number > to_block:
+                record.check, record.checked_at = 0, None
+
+    # --- plumbing ---
+    def _up(self) -> None:
+        if self.down:
+            raise ChainError("the node does not answer (fake)")
+
+    def _mine(self) -> Anchored:
+        number = len(self.blocks)
+        block_hash = "0x" + keccak(text=f"block {number} fork {self._fork}").hex()
+        self.blocks.append(block_hash)
+        tx_hash = "0x" + keccak(text=f"tx {next(self._tx)}").hex()
+        return Anchored(tx_hash, number, block_hash)
+
+    # --- reads ---
+    def domain(self) -> Domain:
+        return claim_ledger_domain(self.chain_id, self.ledger_address)
+
+    def settlement_domain(self) -> Domain:
+        return overlap_settlement_domain(self.chain_id, self.settlement_address)
+
+    def member_state(self, account: str) -> MemberState:
+        self._up()
+        account = to_checksum_address(account)
+        return self.members.get(account, MemberState(account, ZERO_ADDRESS, 0, "none"))
+
+    def has_role(self, account: str, role: int) -> bool:
+        return bool(self.member_state(account).roles & role)
+
+    def nonce(self, account: str) -> int:
+        self._up()
+        account = to_checksum_address(account)
+        used = [r.nonce for r in self.records.values() if r.firm == account]
+        return max(used) + 1 if used else 0
+
+    def standard_version_of(self, content_hash: bytes) -> int:
+        self._up()
+        return self.versions.get(content_hash, 0)
+
+    def standard_status(self, version: int) -> tuple[int, int]:
+        return (1, 0) if version in self.versions.values() else (0, 0)
+
+    def claim_state(self, claim_id: bytes) -> ClaimState:
+        self._up()
+        record = self.records.get(claim_id)
+        if record is None:
+            return ClaimState(claim_id, ZERO_ADDRESS, 0, "none", "none", "none", 0)
+        return ClaimState(
+            claim_id,
+            record.firm,
+            record.kind,
+            CLAIM_STATUS_NAMES[record.status],
+            CHECK_NAMES[record.check],
+            VERDICT_NAMES[0],
+            record.version,
+        )
+
+    def claim_states(self, claim_ids: Sequence[bytes]) -> list[ClaimState]:
+        return [self.claim_state(c) for c in claim_ids]
+
+    def head(self) -> int:
+        self._up()
+        return len(self.blocks) - 1
+
+    def block_hashes(self, numbers: Sequence[int]) -> dict[int, str | None]:
+        self._up()
+        return {n: self.blocks[n] if n < len(self.blocks) else None for n in numbers}
+
+    def find_submission(self, claim_id: bytes) -> Anchored | None:
+        record = self.records.get(claim_id)
+        return None if record is None else record.where
+
+    def find_check(self, claim_id: bytes) -> Anchored | None:
+        record = self.records.get(claim_id)
+        return None if record is None else record.checked_at
+
+    # --- transactions ---
+    def gas_price(self) -> int:
+        self._up()
+        return 1
+
+    def resync(self) -> None:
+        pass
+
+    def heal_gap(self) -> None:
+        pass
+
+    def _refusal(self, claim: Claim, signature: bytes) -> bytes | None:
+        """The contract's refusal of one item, in its order of checks; None to record it."""
+        firm = to_checksum_address(claim.firm)
+        state = self.members.get(firm)
+        if claim.deadline < self.clock():
+            return error("ClaimLedgerExpiredSignature(uint256)")
+        if state is None or state.status != "active":
+            return error("ClaimLedgerInactiveFirm(address)")
+        if not state.roles & FIRM_ROLE:
+            return error("ClaimLedgerMissingRole(address,uint8)")
+        if recover_checksummed(claim.digest(self.domain()), signature) != state.signing_key:
+            return error("ClaimLedgerInvalidSignature(address,address)")
+        expected = self.nonce(firm)
+        if claim.nonce < expected:
+            return error("ClaimLedgerNonceAlreadyUsed(address,uint256)")
+        if claim.nonce > expected:
+            return error("ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")
+        if claim.claim_id in self.records:
+            return error("ClaimLedgerDuplicateClaim(bytes32)")
+        if claim.standard_version not in self.versions.values():
+            return error("ClaimLedgerUnknownStandard(uint16)")
+        return None
+
+    def send_claims(
+        self, items: Sequence[tuple[Claim, bytes]], gas_price: int | None = None
+    ) -> str:
+        """``trySubmitClaims``: one block; each item recorded or refused on its own."""
+        self._up()
+        where = self._mine()
+        failed: dict[int, bytes] = {}
+        for i, (claim, signature) in enumerate(items):
+            refusal = self._refusal(claim, signature)
+            if refusal is not None:
+                failed[i] = refusal
+                continue
+            self.records[claim.claim_id] = _Record(
+                to_checksum_address(claim.firm),
+                int(claim.kind),
+                claim.standard_version,
+                claim.nonce,
+                where,
+            )
+        self.sent.append(len(items))
+        self._outcomes[where.tx_hash] = BatchOutcome(anchored=where, failed=failed)
+        return where.tx_hash
+
+    def claims_outcomes(self, tx_hashes: Sequence[str]) -> Iterator[BatchOutcome]:
+        for tx_hash in tx_hashes:
+            if self.crash_after_send:
+                self.crash_after_send = False
+                raise ChainError("connection lost while reading receipts (fake)")
+            yield self._outcomes[tx_hash]
+
+    def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored:
+        self._up()
+        if any(claim_id not in self.records for claim_id, _, _ in results):
+            raise TransactionFailed("recording checks reverted (fake): unknown claim")
+        where = self._mine()
+        for claim_id, passed, _report in results:
+            record = self.records[claim_id]
+            record.check, record.checked_at = (1 if passed else 2), where
+        return where
+
+    def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored:
+        raise ChainRefused(what, f"{contract}.{function} is not emulated by the fake")
+
+    # --- OverlapSettlement: no settlements on this fake chain ---
+    def settlement_nonce(self, account: str) -> int:
+        return 0
+
+    def settlement_state(self, settlement_id: bytes) -> SettlementState:
+        return SettlementState("none", 0, 0, False, False, 0)
+
+    def party_state(self, settlement_id: bytes, party: str) -> PartyState:
+        return PartyState(0, False, 0, 0, 0, ZERO32)
+
+
+class InMemoryClaimStore:
+    """The claims table in a dict, with :class:`carbonledger.store.claims.ClaimStore`'s
+    semantics (one row per claim id, ``seq`` in acceptance order, all-or-nothing
+    transactions)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, ClaimRow] = {}
+        self._seq = itertools.count(1)
+        self._staged: list[ClaimRow] = []
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """No connection to hand out (the vault beside it writes on its own); the rows added
+        in the block are kept only when it ends without an error."""
+        self._staged = []
+        try:
+            yield None
+            for row in self._staged:
+                self.rows[row.claim_id] = row
+        finally:
+            self._staged = []
+
+    def add_many(self, values: Sequence[dict[str, Any]], conn: Any) -> list[ClaimRow | None]:
+        staged = self._staged
+        out: list[ClaimRow | None] = []
+        for item in values:
+            taken = item["claim_id"] in self.rows or any(
+                r.claim_id == item["claim_id"] for r in staged
+            )
+            # the real store's unique index: one live row per (firm, nonce)
+            taken = taken or any(
+                r.firm == item["firm"] and r.nonce == item["nonce"] and r.state != REFUSED
+                for r in [*self.rows.values(), *staged]
+            )
+            if taken:
+                out.append(None)
+                continue
+            unset = dict.fromkeys(
+                ("tx_hash", "block_number", "block_hash", "check_tx_hash",
+                 "check_block_number", "check_block_hash", "error"),
+            )  # fmt: skip
+            row = ClaimRow(
+                seq=next(self._seq),
+                **{**unset, **item, "state": ACCEPTED, "accepted_at": "t", "updated_at": "t"},
+            )
+            staged.append(row)
+            out.append(row)
+        return out
+
+    def _ordered(self, keep: Callable[[ClaimRow], bool] = lambda _: True) -> list[ClaimRow]:
+        return sorted((r for r in self.rows.values() if keep(r)), key=lambda r: r.seq)
+
+    def stored_ids(self, claim_ids: Sequence[str]) -> set[str]:
+        return {c for c in claim_ids if c in self.rows}
+
+    def get(self, claim_id: str) -> ClaimRow | None:
+        return self.rows.get(claim_id)
+
+    def max_nonce(self, firm: str) -> int | None:
+        nonces = [r.nonce for r in self._ordered(lambda r: r.firm == firm and r.state != REFUSED)]
+        return max(nonces) if nonces else None
+
+    def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
+        return self._ordered(lambda r: r.firm == firm and r.nonce < nonce and r.state != REFUSED)
+
+    def in_state(self, state: str, limit: int) -> list[ClaimRow]:
+        return self._ordered(lambda r: r.state == state)[:limit]
+
+    def count_in_state(self, state: str) -> int:
+        return len(self._ordered(lambda r: r.state == state))
+
+    def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
+        for claim_id in claim_ids:
+            if claim_id in self.rows:
+                self.rows[claim_id] = dataclasses.replace(self.rows[claim_id], **values)
+
+    def mark_anchored(
+        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+    ) -> None:
+        self._set(claim_ids, state=ANCHORED, tx_hash=tx_hash, block_number=block_number,
+                  block_hash=block_hash, error=None)  # fmt: skip
+
+    def mark_checked(
+        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+    ) -> None:
+        self._set(claim_ids, state=CHECKED, check_tx_hash=tx_hash,
+                  check_block_number=block_number, check_block_hash=block_hash)  # fmt: skip
+
+    def mark_refused(self, claim_id: str, error: str) -> None:
+        self._set([claim_id], state=REFUSED, error=error)
+
+    def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
+        self._set(claim_ids, state=ACCEPTED, tx_hash=None, block_number=None, block_hash=None,
+                  check_tx_hash=None, check_block_number=None, check_block_hash=None)  # fmt: skip
+
+    def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
+        self._set(claim_ids, state=ANCHORED, check_tx_hash=None, check_block_number=None,
+                  check_block_hash=None)  # fmt: skip
+
+    def anchored_since(self, block: int) -> list[ClaimRow]:
+        return self._ordered(
+            lambda r: (
+                r.state in (ANCHORED, CHECKED)
+                and ((r.block_number or -1) >= block or (r.check_block_number or -1) >= block)
+            )
+        )
+
+    def newest_block(self) -> int:
+        return max(
+            (r.check_block_number or r.block_number or 0 for r in self.rows.values()), default=0
+        )
+
+    def search(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
+        def keep(r: ClaimRow) -> bool:
+            return (
+                (not where.firm or r.firm == where.firm)
+                and (not where.kind or r.kind == where.kind)
+                and (not where.state or r.state == where.state)
+                and (where.period_start is None or r.period_end > where.period_start)
+                and (where.period_end is None or r.period_start < where.period_end)
+            )
+
+        rows = self._ordered(keep)
+        return len(rows), rows[offset : offset + limit]
+
+    def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
+        return [self.rows[c] for c in claim_ids if c in self.rows]
