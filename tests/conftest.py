@@ -31,7 +31,7 @@ if shutil.which("anvil") is None and ANVIL_BIN.is_dir():
 
 
 #: suites that need no chain node: run alone, they do not start ape's anvil either
-NODE_FREE = ("tests/services", "tests/vocab")
+NODE_FREE = ("tests/services", "tests/vocab", "tests/test_import_layers.py")
 
 
 @pytest.hookimpl(trylast=True)

@@ -10,8 +10,8 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from carbonledger.api.errors import install as install_error_map
 from carbonledger.auth import (
-    AuthError,
     AuthService,
     InMemoryMembership,
     Member,
@@ -20,7 +20,7 @@ from carbonledger.auth import (
     Role,
     sign_challenge,
 )
-from carbonledger.auth.fastapi import CurrentMember, http_error, require_role
+from carbonledger.auth.fastapi import CurrentMember, require_role
 
 from .conftest import FakeClock, Firm, sign_in
 
@@ -35,20 +35,15 @@ class LoginRequest(BaseModel):
 def make_app(service: AuthService) -> FastAPI:
     app = FastAPI()
     app.state.auth = service
+    install_error_map(app)
 
     @app.post("/auth/challenge")
     def challenge(member: str) -> dict[str, Any]:
-        try:
-            return service.issue_challenge(member).to_json()
-        except AuthError as error:
-            raise http_error(error) from None
+        return service.issue_challenge(member).to_json()
 
     @app.post("/auth/login")
     def login(body: LoginRequest) -> dict[str, Any]:
-        try:
-            issued = service.login(body.member, body.nonce, body.expiresAt, body.signature)
-        except AuthError as error:
-            raise http_error(error) from None
+        issued = service.login(body.member, body.nonce, body.expiresAt, body.signature)
         return {"token": issued.token, "expiresAt": issued.expires_at}
 
     @app.get("/me")

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from carbonledger.api.errors import status_of
 from carbonledger.chain.errors import ChainError
+from carbonledger.claims import build_claim
 from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.errors import Conflict, NotPermitted, SignatureMismatch
+from carbonledger.standard import parse_claim
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED
 from tests.services.conftest import Pipeline
 from tests.support.fakes import FakeLedger
@@ -43,7 +46,7 @@ def test_a_signature_by_another_key_is_refused_with_401_and_nothing_is_stored(
     forged = pipeline.submission(carrier, key=shipper.key)
     with pytest.raises(SignatureMismatch) as refused:
         pipeline.claims.submit(forged, carrier.address, wait=0)
-    assert refused.value.status_code == 401
+    assert status_of(refused.value) == 401
     assert pipeline.store.rows == {}
 
 
@@ -166,9 +169,6 @@ def test_the_fake_chain_refuses_what_the_contract_refuses(pipeline: Pipeline) ->
     carrier, shipper = pipeline.firms
     submission = pipeline.submission(carrier)
     chain: FakeLedger = pipeline.chain
-    from carbonledger.claims import build_claim
-    from carbonledger.standard import parse_claim
-
     claim = build_claim(
         parse_claim(submission.document), pipeline.standard, standard_version=1,
         nonce=0, deadline=submission.deadline,

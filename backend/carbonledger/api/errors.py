@@ -1,14 +1,35 @@
-"""Map the domain's errors to HTTP answers: a status and a message that says what and why."""
+"""The one map from the domain's errors to HTTP answers: a status and a message that says
+what and why (``problems`` naming each field for a 422 of the services).
+
+Every error the services, the vault, authentication, the chain and the standard raise on
+purpose derives from :class:`carbonledger.errors.CarbonLedgerError`; :data:`ERROR_STATUS`
+gives each its status, most specific first. Nothing else in the code knows HTTP codes.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from carbonledger.auth.errors import AuthError
-from carbonledger.auth.fastapi import http_error
+from carbonledger.auth.errors import (
+    AuthError,
+    Forbidden,
+    MalformedRequest,
+    MissingToken,
+    NotAuthenticated,
+)
 from carbonledger.chain.errors import ChainError
-from carbonledger.services.errors import InvalidRequest, ServiceError
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.services.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    NotPermitted,
+    ServiceError,
+    SignatureMismatch,
+    Unavailable,
+)
+from carbonledger.standard.errors import StandardError
 from carbonledger.vault.errors import (
     AlreadyGranted,
     CannotRevoke,
@@ -24,7 +45,17 @@ from carbonledger.vault.errors import (
     VaultError,
 )
 
-_VAULT_STATUS: list[tuple[type[VaultError], int]] = [
+#: (error, HTTP status), the first that the error is an instance of wins
+ERROR_STATUS: tuple[tuple[type[CarbonLedgerError], int], ...] = (
+    # services
+    (InvalidRequest, 422),
+    (SignatureMismatch, 401),
+    (NotPermitted, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Unavailable, 503),
+    (ServiceError, 400),
+    # the evidence vault
     (VaultAccessDenied, 403),
     (NotDocumentOwner, 403),
     (CannotRevoke, 409),
@@ -36,7 +67,40 @@ _VAULT_STATUS: list[tuple[type[VaultError], int]] = [
     (InvalidKey, 422),
     (InvalidWrappedKey, 422),
     (InvalidIdentifier, 422),
-]
+    (VaultError, 400),
+    # authentication
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
+    (MalformedRequest, 422),
+    (AuthError, 401),
+    # the chain node, the standard
+    (ChainError, 503),
+    (StandardError, 422),
+)
+_ROOTS = (ServiceError, VaultError, AuthError, ChainError, StandardError)
+
+
+def status_of(error: CarbonLedgerError) -> int:
+    """The HTTP status of a domain error (400 for one the table does not name)."""
+    return next((code for kind, code in ERROR_STATUS if isinstance(error, kind)), 400)
+
+
+def _headers(error: CarbonLedgerError) -> dict[str, str] | None:
+    if isinstance(error, MissingToken):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, NotAuthenticated):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return None
+
+
+def error_body(error: CarbonLedgerError) -> dict[str, object]:
+    """The JSON body of a domain error."""
+    detail = f"chain error: {error}" if isinstance(error, ChainError) else str(error)
+    body: dict[str, object] = {"detail": detail}
+    if isinstance(error, InvalidRequest):
+        body["problems"] = error.problems
+    return body
+
 
 #: Documented in OpenAPI on every route that can give them.
 ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
@@ -51,26 +115,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
 }
 
 
+async def _answer(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CarbonLedgerError)
+    return JSONResponse(error_body(exc), status_code=status_of(exc), headers=_headers(exc))
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
-        body: dict[str, object] = {"detail": str(exc)}
-        if isinstance(exc, InvalidRequest):
-            body["problems"] = exc.problems
-        return JSONResponse(body, status_code=exc.status_code)
-
-    @app.exception_handler(VaultError)
-    async def _vault(_: Request, exc: VaultError) -> JSONResponse:
-        status = next((code for kind, code in _VAULT_STATUS if isinstance(exc, kind)), 400)
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    @app.exception_handler(AuthError)
-    async def _auth(_: Request, exc: AuthError) -> JSONResponse:
-        error = http_error(exc)
-        return JSONResponse(
-            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
-        )
-
-    @app.exception_handler(ChainError)
-    async def _chain(_: Request, exc: ChainError) -> JSONResponse:
-        return JSONResponse({"detail": f"chain error: {exc}"}, status_code=503)
+    """Answer every domain error through :data:`ERROR_STATUS`."""
+    for root in _ROOTS:
+        app.add_exception_handler(root, _answer)

@@ -32,6 +32,16 @@ class NotAuthenticated(AuthError):
     """The caller's identity is not established (HTTP 401)."""
 
 
+class MissingToken(NotAuthenticated):
+    """No bearer token was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "missing bearer token: send 'Authorization: Bearer <token>' "
+            "(sign a login challenge to get one)"
+        )
+
+
 class ChallengeInvalid(NotAuthenticated):
     """The challenge was not issued by this server for this key, audience and chain."""
 

@@ -12,10 +12,10 @@ The application must hold an :class:`AuthService` in ``app.state.auth`` (or over
     @router.post("/verdicts")
     def verdict(auditor: Annotated[Principal, Depends(require_role("auditor"))]): ...
 
-A missing, malformed, forged, expired or revoked token gives **401** with
-``WWW-Authenticate: Bearer``; a valid token of a suspended/removed member or one lacking the
-role gives **403**. :func:`http_error` maps any :class:`AuthError` the same way, for the login
-routes.
+The dependencies raise the domain's :class:`AuthError`; the application maps it to HTTP with
+the one error table (:mod:`carbonledger.api.errors`): a missing, malformed, forged, expired or
+revoked token gives **401** with ``WWW-Authenticate: Bearer``; a valid token of a
+suspended/removed member or one lacking the role gives **403**.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from carbonledger.auth.errors import AuthError, Forbidden, MalformedRequest, NotAuthenticated
+from carbonledger.auth.errors import MissingToken
 from carbonledger.auth.model import Principal, Role
 from carbonledger.auth.service import AuthService
 
@@ -34,21 +34,6 @@ _bearer = HTTPBearer(
     auto_error=False,
     description="A CarbonLedger bearer token, obtained by signing a login challenge.",
 )
-
-
-def http_error(error: AuthError) -> HTTPException:
-    """The HTTP error for an authentication error: 401, 403 or 422, with its message."""
-    if isinstance(error, NotAuthenticated):
-        return HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=str(error),
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    if isinstance(error, Forbidden):
-        return HTTPException(status.HTTP_403_FORBIDDEN, detail=str(error))
-    if isinstance(error, MalformedRequest):
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error))
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=str(error))
 
 
 def get_auth_service(request: Request) -> AuthService:
@@ -68,18 +53,8 @@ def current_member(
 ) -> Principal:
     """The member behind ``Authorization: Bearer <token>``; 401/403 otherwise."""
     if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=(
-                "missing bearer token: send 'Authorization: Bearer <token>' "
-                "(sign a login challenge to get one)"
-            ),
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    try:
-        return service.authenticate(credentials.credentials)
-    except AuthError as error:
-        raise http_error(error) from None
+        raise MissingToken()
+    return service.authenticate(credentials.credentials)
 
 
 CurrentMember = Annotated[Principal, Depends(current_member)]
@@ -90,10 +65,7 @@ def require_role(role: Role | str) -> Callable[[Principal], Principal]:
     wanted = Role(role)
 
     def dependency(member: CurrentMember) -> Principal:
-        try:
-            return AuthService.authorize(member, wanted)
-        except AuthError as error:
-            raise http_error(error) from None
+        return AuthService.authorize(member, wanted)
 
     dependency.__name__ = f"require_{wanted.value}"
     return dependency

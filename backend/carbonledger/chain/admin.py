@@ -98,3 +98,35 @@ def publish_standard(
     receipt = sender.transact({"to": registry.address, "data": data}, "publishing the standard")
     (event,) = registry.events.StandardPublished().process_receipt(receipt, errors=DISCARD)
     return int(event["args"]["version"])
+
+
+class LedgerAdmin:
+    """An admin's key over the deployed registries: the bootstrap's admission and
+    publication, without the caller touching a contract."""
+
+    def __init__(self, sender: TxSender, members: Contract, standards: Contract) -> None:
+        self.sender = sender
+        self.members = members
+        self.standards = standards
+
+    @property
+    def address(self) -> str:
+        return str(self.sender.address)
+
+    def is_admin(self) -> bool:
+        return bool(self.members.functions.hasRole(self.address, ROLE_BITS["admin"]).call())
+
+    def admit(
+        self, account: str, name: str, identifier_hash: bytes, roles: tuple[str, ...]
+    ) -> ProposalOutcome:
+        return propose_admission(
+            self.sender,
+            self.members,
+            account=account,
+            name=name,
+            identifier_hash=identifier_hash,
+            roles=roles,
+        )
+
+    def publish(self, content_hash: bytes) -> int:
+        return publish_standard(self.sender, self.standards, content_hash)

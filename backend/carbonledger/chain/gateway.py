@@ -24,6 +24,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 from web3.types import BlockIdentifier
 
+from carbonledger.chain.admin import LedgerAdmin
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.errors import ChainError, ChainRefused
 from carbonledger.chain.jsonrpc import JsonRpc, hex_of
@@ -173,12 +174,21 @@ class LedgerGateway:
         self._settlement_of = _Function(self._rpc, settlement, "settlementOf")
         self._party_of = _Function(self._rpc, settlement, "partyOf")
         self._has_role = _Function(self._rpc, registry, "hasRole")
+        self._member_of = _Function(self._rpc, registry, "memberOf")
         self._standard_state = _Function(
             self._rpc, self.contracts["StandardRegistry"], "versionState"
         )
         self._errors = error_names(artifacts)
         self._try_submit_claims = _Function(self._rpc, ledger, "trySubmitClaims")
         self._record_checks = _Function(self._rpc, ledger, "recordChecks")
+
+    def as_admin(self, private_key: str) -> LedgerAdmin:
+        """The registries driven with an admin's own key (never the service's)."""
+        return LedgerAdmin(
+            TxSender(self.w3, private_key),
+            self.contracts["MemberRegistry"],
+            self.contracts["StandardRegistry"],
+        )
 
     # --- reads ---
     @property
@@ -196,6 +206,15 @@ class LedgerGateway:
             roles=int(roles),
             status=name_of(MEMBER_STATUS_NAMES, int(status)),
         )
+
+    def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None:
+        """``memberOf``: (signing key, status, roles, identifier hash, name); None for an
+        account that never was a member."""
+        key, status, roles, identifier_hash, name = self._member_of(to_checksum_address(account))
+        if int(status) == 0:
+            return None
+        status_name = name_of(MEMBER_STATUS_NAMES, int(status))
+        return to_checksum_address(key), status_name, int(roles), bytes(identifier_hash), str(name)
 
     def nonce(self, account: str) -> int:
         return int(self._nonces(to_checksum_address(account)))

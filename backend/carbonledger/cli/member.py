@@ -38,7 +38,14 @@ AdminKeyOpt = Annotated[
 ]
 
 
-def _admin(data_dir: Path | None, rpc_url: str | None, key: Path | None) -> tuple[TxSender, object]:
+def _admin(
+    data_dir: Path | None,
+    rpc_url: str | None,
+    key: Path | None,
+    contract: str = "MemberRegistry",
+) -> tuple[TxSender, object]:
+    """An admin's transaction sender and the deployment's ``contract`` (the MemberRegistry,
+    or the StandardRegistry for ``carbonledger standard publish``)."""
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url)
     manifest = read_manifest(settings.manifest_path)
     if manifest is None:
@@ -57,8 +64,8 @@ def _admin(data_dir: Path | None, rpc_url: str | None, key: Path | None) -> tupl
         private_key = settings.deployer_key
     artifacts = load_artifacts(settings.project_root)
     registry = w3.eth.contract(
-        address=to_checksum_address(manifest.address("MemberRegistry")),
-        abi=artifacts["MemberRegistry"].abi,
+        address=to_checksum_address(manifest.address(contract)),
+        abi=artifacts[contract].abi,
     )
     return TxSender(w3, private_key), registry
 

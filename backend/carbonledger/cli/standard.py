@@ -8,6 +8,9 @@ Commands::
         # prints the report; exit 0 pass, 1 fail, 2 not a claim document (message says why)
     carbonledger standard factors [--json]             # the factor table
     carbonledger standard version                      # standard version id and content hash
+    carbonledger standard versions                     # every shipped (runnable) version
+    carbonledger standard publish [--version V] [--key KEYSTORE]  # register on chain (admin)
+    # check and calc run the version the claim names (or --under V)
     carbonledger standard schema                       # JSON Schema of claim documents
 
 JSON is written as UTF-8 (names in any script round-trip unescaped).
@@ -23,16 +26,22 @@ from typing import Annotated, Any
 
 import typer
 
+from carbonledger.cli.common import DataDirOpt, RpcUrlOpt, clear_errors
 from carbonledger.standard import (
     Claim,
     ClaimFormatError,
+    Standard,
     StandardError,
     check,
     claim_json_schema,
     compute,
+    current_version,
     document_hash,
     load_default_standard,
+    load_version,
     parse_claim,
+    shipped_versions,
+    standard_named,
 )
 from carbonledger.standard.numbers import DECIMAL_RE, fmt
 from carbonledger.standard.transport import transport_activity
@@ -51,8 +60,8 @@ def _emit(obj: Any) -> None:
     sys.stdout.flush()
 
 
-def _fail_not_claim(path: Path, why: str) -> typer.Exit:
-    sys.stderr.write(f"{path}: not a claim document: {why}\n")
+def _fail_not_claim(path: Path, why: str, *, what: str = "not a claim document") -> typer.Exit:
+    sys.stderr.write(f"{path}: {what}: {why}\n")
     return typer.Exit(EXIT_NOT_A_CLAIM)
 
 
@@ -66,10 +75,35 @@ def _read_claim(path: Path) -> Claim:
     except ClaimFormatError as exc:
         lines = "\n  ".join(str(p) for p in exc.problems[:50])
         more = f"\n  ... and {len(exc.problems) - 50} more" if len(exc.problems) > 50 else ""
-        raise _fail_not_claim(path, f"\n  {lines}{more}") from exc
+        what = "not a claim document"
+        # a document valid but for unknown fields is a claim document: name the fields
+        if all(p.message.startswith("unknown field") for p in exc.problems):
+            names = ", ".join(p.path for p in exc.problems)
+            what = f"invalid claim document: unknown field(s) {names}"
+        raise _fail_not_claim(path, f"\n  {lines}{more}", what=what) from exc
 
 
 FileArg = Annotated[Path, typer.Argument(help="claim document (JSON)", show_default=False)]
+UnderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--under",
+        help="methodology version to run (e.g. 1.0.0); by default the version the claim names "
+        "when it is shipped, else the current one",
+    ),
+]
+DECLARED_FIGURE_RULES = frozenset({"CALC001", "TRN004"})
+"""Line findings about a filer's declared figure: the line itself is computed and counted."""
+
+
+def _standard_for(claim: Claim, under: str | None) -> Standard:
+    try:
+        if under is not None:
+            return load_version(under)
+    except StandardError as exc:
+        sys.stderr.write(f"--under: {exc}\n")
+        raise typer.Exit(EXIT_NOT_A_CLAIM) from exc
+    return standard_named(claim.standard_version) or load_default_standard()
 
 
 @app.command()
@@ -82,11 +116,22 @@ def calc(
             "and hubs in order, tkm, TTW/WTT/WTW and intensity (ISO 14083)"
         ),
     ] = None,
+    under: UnderOpt = None,
 ) -> None:
     """Print the computed totals as JSON: per line, per scope/category (kgCO2e), and the
     transport activity and intensity per line, shipment, TOC and HOC."""
     claim = _read_claim(file)
-    std = load_default_standard()
+    std = _standard_for(claim, under)
+    rejected = [
+        f
+        for f in check(claim, std).errors
+        if f.path.startswith("lines[") and f.rule not in DECLARED_FIGURE_RULES
+    ]
+    if rejected:
+        # calc never counts a line the checker rejects (a total would silently include it)
+        shown = "\n  ".join(f"{f.rule} {f.path}: {f.message}" for f in rejected[:50])
+        sys.stderr.write(f"{file}: cannot compute: the checker rejects these lines:\n  {shown}\n")
+        raise typer.Exit(EXIT_FAIL)
     try:
         totals = compute(claim, std)
         transport = transport_activity(claim, std, totals)
@@ -100,7 +145,9 @@ def calc(
             {
                 "standard_version": std.version_id,
                 "document_hash": "0x" + document_hash(claim).hex(),
-                **footprint.to_json_obj(std.report_quantum),
+                **footprint.to_json_obj(
+                    std.report_quantum, intensity_quantum=std.intensity_quantum
+                ),
             }
         )
         return
@@ -139,12 +186,14 @@ def check_cmd(
         Path | None,
         typer.Option(help="JSON object: settlement id -> allocated kgCO2e (from the ledger)"),
     ] = None,
+    under: UnderOpt = None,
 ) -> None:
-    """Check a claim and print the report. Exit 0 pass, 1 fail, 2 not a claim document."""
+    """Check a claim under the version it names (or ``--under``) and print the report.
+    Exit 0 pass, 1 fail, 2 not a claim document."""
     claim = _read_claim(file)
     base = _read_claim(baseline) if baseline is not None else None
     allocs = _read_allocations(allocations) if allocations is not None else None
-    report = check(claim, load_default_standard(), baseline=base, allocations=allocs)
+    report = check(claim, _standard_for(claim, under), baseline=base, allocations=allocs)
     out = report.canonical_object()
     out["report_hash"] = "0x" + report.report_hash.hex()
     _emit(out)
@@ -188,19 +237,69 @@ def factors(
     sys.stdout.buffer.write(("\n".join(rows) + "\n").encode("utf-8"))
 
 
+def _describe(std: Standard) -> dict[str, Any]:
+    return {
+        "version_id": std.version_id,
+        "content_hash": "0x" + std.content_hash.hex(),
+        "methodology_version": std.methodology_version,
+        "rule_set": std.rule_set.id,
+        "factor_count": len(std.factors),
+        "gwp_sets": sorted(std.gwp_sets),
+    }
+
+
 @app.command()
 def version() -> None:
-    """Print the default standard's version id and content hash (bytes32, goes on chain)."""
-    std = load_default_standard()
+    """Print the current standard's version id and content hash (bytes32, goes on chain)."""
+    _emit(_describe(load_default_standard()))
+
+
+@app.command()
+def versions() -> None:
+    """List every shipped version (each stays runnable: claims re-check under their own)."""
     _emit(
         {
-            "version_id": std.version_id,
-            "content_hash": "0x" + std.content_hash.hex(),
-            "methodology_version": std.methodology_version,
-            "factor_count": len(std.factors),
-            "gwp_sets": sorted(std.gwp_sets),
+            "current": current_version(),
+            "versions": [_describe(load_version(v)) for v in shipped_versions()],
         }
     )
+
+
+@app.command()
+def publish(
+    methodology_version: Annotated[
+        str | None,
+        typer.Option("--version", help="methodology version to publish (default: the current)"),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="the admin's keystore (password from $CARBONLEDGER_KEY_PASSWORD or a "
+            "prompt); by default the deployer key of the settings",
+        ),
+    ] = None,
+    data_dir: DataDirOpt = None,
+    rpc_url: RpcUrlOpt = None,
+) -> None:
+    """Compute a shipped version's content hash and register it in the StandardRegistry.
+
+    Sent from an admin's own key; publishing leaves earlier versions in force until they
+    are retired. A version already registered is reported, not published twice."""
+    # chain imports (web3) only for this command: the others are pure and start fast
+    from carbonledger.chain.admin import publish_standard
+    from carbonledger.cli.member import _admin
+
+    wanted = methodology_version or current_version()
+    try:
+        std = load_version(wanted)
+    except StandardError as exc:
+        sys.stderr.write(f"--version: {exc}\n")
+        raise typer.Exit(EXIT_NOT_A_CLAIM) from exc
+    with clear_errors():
+        sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
+        number = publish_standard(sender, registry, std.content_hash)  # type: ignore[arg-type]
+    _emit({**_describe(std), "onchain_version": number})
 
 
 @app.command()

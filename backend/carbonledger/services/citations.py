@@ -39,21 +39,14 @@ class SignedCitation:
     signature: bytes
 
 
+@dataclass
 class CitationOutbox:
     """See the module docstring."""
 
-    def __init__(
-        self,
-        ledger: LedgerPort,
-        claim_store: ClaimStorePort,
-        store: SettlementStore,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ledger = ledger
-        self.claim_store = claim_store
-        self.store = store
-        self.clock = clock
+    ledger: LedgerPort
+    claim_store: ClaimStorePort
+    store: SettlementStore
+    clock: Callable[[], float] = time.time
 
     def nonce(self, account: str) -> int:
         """The next OverlapSettlement nonce ``account`` signs with (queued citations counted)."""

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eth_account import Account
 from eth_utils.crypto import keccak
 from sqlalchemy import Engine
 from web3 import Web3
@@ -22,11 +21,9 @@ from web3 import Web3
 from carbonledger.auth.service import AuthService
 from carbonledger.auth.settings import AuthSettings, load_or_create_secret
 from carbonledger.auth.sql import SqlNonceStore
-from carbonledger.chain.admin import propose_admission, publish_standard
 from carbonledger.chain.artifacts import ContractArtifact, load_artifacts
 from carbonledger.chain.gateway import LedgerGateway, error_names
 from carbonledger.chain.manifest import Deployment
-from carbonledger.chain.sender import TxSender
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
 from carbonledger.services.anchoring import AnchorWorker
@@ -35,10 +32,12 @@ from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
 from carbonledger.services.overlap_finder import OverlapFinder
+from carbonledger.services.queries import LedgerQueries
 from carbonledger.services.settlements import SettlementService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
+from carbonledger.store.events import EventLog
 from carbonledger.store.leader import LeaderLock
 from carbonledger.store.settlements import SettlementStore
 from carbonledger.vault.keys import VaultKeyPair
@@ -74,6 +73,7 @@ class Services:
     standard: Standard
     audits: AuditService
     settlements: SettlementService
+    queries: LedgerQueries
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -120,7 +120,7 @@ def build_services(
     store = ClaimStore(engine)
     vault_repository = SqlVaultRepository(engine)
     indexer = Indexer(engine, w3, deployment, artifacts)
-    members = MemberDirectory(engine, ledger, refresh=indexer.catch_up)
+    members = MemberDirectory(EventLog(engine), ledger, refresh=indexer.catch_up)
     vault = EvidenceVault(vault_repository, VaultAuditors(members, vault_repository))
     pair = load_service_vault_key(settings.data_dir / "service-vault.key")
     reader = ledger.service_address
@@ -181,6 +181,7 @@ def build_services(
         standard=standard,
         audits=audits,
         settlements=settlements,
+        queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         indexer_lock=LeaderLock(engine, "indexer"),
     )
 
@@ -190,29 +191,22 @@ def bootstrap_chain(services: Services) -> list[str]:
 
     Idempotent; does nothing the chain already has. Returns what it did, for the log.
     """
-    settings = services.settings
     done: list[str] = []
     ledger = services.ledger
-    registry = ledger.contracts["MemberRegistry"]
-    admin = Account.from_key(settings.deployer_key).address
-    if not registry.functions.hasRole(admin, 1).call():
+    admin = ledger.as_admin(services.settings.deployer_key)
+    if not admin.is_admin():
         return done  # not an admin here: the consortium's admins do this
-    sender = TxSender(services.w3, settings.deployer_key)
     service = ledger.service_address
     if ledger.member_state(service).status == "none":
-        propose_admission(
-            sender,
-            registry,
-            account=service,
-            name="CarbonLedger service (checker, relayer)",
-            identifier_hash=keccak(text=f"carbonledger-service:{service}"),
-            roles=("checker", "relayer"),
+        admin.admit(
+            service,
+            "CarbonLedger service (checker, relayer)",
+            keccak(text=f"carbonledger-service:{service}"),
+            ("checker", "relayer"),
         )
         done.append(f"admitted the service account {service} (checker, relayer)")
     standard = services.standard
     if ledger.standard_version_of(standard.content_hash) == 0:
-        version = publish_standard(
-            sender, ledger.contracts["StandardRegistry"], standard.content_hash
-        )
+        version = admin.publish(standard.content_hash)
         done.append(f"published standard {standard.version_id} as version {version}")
     return done

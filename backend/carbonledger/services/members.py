@@ -13,11 +13,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import Engine, select
 
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
 from carbonledger.chain.gateway import LedgerGateway
-from carbonledger.store.db import chain_events
+from carbonledger.store.events import EventLog
 from carbonledger.vault.repository import VaultRepository
 
 _STATUS = {"active": MemberStatus.ACTIVE, "suspended": MemberStatus.SUSPENDED}
@@ -40,12 +39,12 @@ class MemberDirectory:
 
     def __init__(
         self,
-        engine: Engine,
+        events: EventLog,
         ledger: LedgerGateway,
         ttl: float = 2.0,
         refresh: Callable[[], object] | None = None,
     ) -> None:
-        self.engine = engine
+        self.events = events
         self.ledger = ledger
         self.ttl = ttl
         #: brings the index up to the chain's head before a listing (the indexer's catch_up)
@@ -54,16 +53,10 @@ class MemberDirectory:
         self._cache: dict[str, tuple[float, MemberView | None]] = {}
 
     def _admissions(self) -> list[tuple[str, int, str]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(chain_events.c.account, chain_events.c.block_number, chain_events.c.tx_hash)
-                .where(chain_events.c.event == "MemberAdmitted")
-                .order_by(chain_events.c.block_number, chain_events.c.log_index)
-            ).all()
         seen: dict[str, tuple[str, int, str]] = {}
-        for account, block, tx in rows:
-            if account and account not in seen:
-                seen[account] = (str(account), int(block), str(tx))
+        for e in self.events.named(["MemberAdmitted"]):
+            if e.account and e.account not in seen:
+                seen[e.account] = (e.account, e.block_number, e.tx_hash)
         return list(seen.values())
 
     def page(self, offset: int, limit: int) -> tuple[int, list[MemberView]]:
@@ -87,11 +80,10 @@ class MemberDirectory:
         return view
 
     def _read(self, account: str) -> MemberView | None:
-        record = self.ledger.contracts["MemberRegistry"].functions.memberOf(account).call()
-        signing_key, status, roles, identifier_hash, name = record
-        status_name = {1: "active", 2: "suspended", 3: "removed"}.get(int(status))
-        if status_name is None:
+        record = self.ledger.member_record(account)
+        if record is None:
             return None
+        signing_key, status_name, roles, identifier_hash, name = record
         admitted = next((a for a in self._admissions() if a[0] == account), (account, 0, ""))
         return MemberView(
             account=account,
@@ -107,16 +99,10 @@ class MemberDirectory:
     def account_of_key(self, key: str) -> str:
         """The account whose key ``key`` is or was (a key is its own account by default)."""
         key = to_checksum_address(key)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(chain_events.c.account, chain_events.c.args)
-                .where(chain_events.c.event.in_(("SigningKeyRotated", "MemberAdmitted")))
-                .order_by(chain_events.c.block_number.desc(), chain_events.c.log_index.desc())
-            ).all()
-        for account, args in rows:
-            named = args.get("newKey") or args.get("signingKey")
-            if account and named and to_checksum_address(str(named)) == key:
-                return str(account)
+        for e in self.events.named(["SigningKeyRotated", "MemberAdmitted"], newest_first=True):
+            named = e.args.get("newKey") or e.args.get("signingKey")
+            if e.account and named and to_checksum_address(str(named)) == key:
+                return e.account
         return key
 
     def auditors(self) -> list[str]:

@@ -22,8 +22,18 @@ from carbonledger.chain.gateway import (
     PartyState,
     SettlementState,
 )
-from carbonledger.store.claims import ClaimFilter, ClaimRow
+from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.vocab import Claim, Domain
+
+__all__ = [
+    "ANCHORED",
+    "CHECKED",
+    "STATES",
+    "ClaimFilter",
+    "ClaimRow",
+    "ClaimStorePort",
+    "LedgerPort",
+]
 
 
 class LedgerPort(Protocol):

@@ -244,6 +244,13 @@ class SettlementService:
             parties=parties,
         )
 
+    def read(self, sid: str, caller: str) -> SettlementView:
+        """:meth:`get`, for its parties and the consortium's auditors only."""
+        view = self.get(sid)
+        if caller in view.row.parties or self.ledger.member_state(caller).roles & AUDITOR_ROLE:
+            return view
+        raise NotPermitted("only the parties and the auditors read a settlement")
+
     def of_party(self, party: str) -> list[SettlementView]:
         return [self.get(r.settlement_id) for r in self.store.of_party(to_checksum_address(party))]
 

@@ -15,6 +15,10 @@ shipped as package data. Stable public API (other packages import from here only
     merkle_proof(lines, index) -> list[bytes]; verify_proof(proof, root, leaf_or_line) -> bool
     # the standard
     load_default_standard() -> Standard                   # .version_id, .content_hash (bytes32)
+    # every published version stays runnable (data/versions/<v>/, frozen and pinned)
+    load_version("1.0.0") -> Standard; shipped_versions(); current_version()
+    standard_named(version_id) -> Standard | None         # the version a claim names
+    standard_by_content_hash(bytes32) -> Standard | None  # the version registered on chain
     compute(claim, standard) -> Totals                    # per line, per scope/category, biogenic
     onchain_totals(claim, standard) -> OnchainTotals      # ints (kgCO2e): scope1, scope2_location,
                                                           # scope2_market, scope3, biogenic_co2
@@ -66,7 +70,15 @@ from carbonledger.standard.errors import (
 )
 from carbonledger.standard.factors import Factor, GwpSet
 from carbonledger.standard.lines import Line
-from carbonledger.standard.loader import load_default_standard
+from carbonledger.standard.loader import (
+    current_version,
+    load_default_standard,
+    load_version,
+    shipped_standards,
+    shipped_versions,
+    standard_by_content_hash,
+    standard_named,
+)
 from carbonledger.standard.merkle import line_leaves, merkle_proof, merkle_root, verify_proof
 from carbonledger.standard.methodology import Standard, build_standard
 from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim, parse_claim
@@ -114,16 +126,22 @@ __all__ = [
     "check",
     "claim_json_schema",
     "compute",
+    "current_version",
     "document_hash",
     "keccak256",
     "line_leaves",
     "load_default_standard",
+    "load_version",
     "merkle_proof",
     "merkle_root",
     "onchain_totals",
     "parse_claim",
     "reduction_figure",
     "shipment_footprint",
+    "shipped_standards",
+    "shipped_versions",
+    "standard_by_content_hash",
+    "standard_named",
     "transport_activity",
     "verify_proof",
 ]

@@ -49,6 +49,7 @@ from carbonledger.standard.lines import Line
 from carbonledger.standard.methodology import Standard
 from carbonledger.standard.models import Claim, DeclaredFactor
 from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
+from carbonledger.standard.rules import NEEDED_BASIS
 from carbonledger.standard.units import UNITS, conversion
 
 SCOPE3_NAMES: Mapping[int, str] = {
@@ -265,6 +266,17 @@ class Calculator:
         gwp = standard.gwp_sets.get(claim.gwp_set)
         self.gwp: Mapping[str, Decimal] = gwp.values if gwp is not None else {}
         self.used: set[str] = set()
+        self.first_use: dict[str, str] = {}
+        """Path of the first line field that used each factor (FAC004's path from level 2)."""
+        self.failed: list[Line] = []
+        """Lines that could not be computed (filled by the checker from level 2: TOT004)."""
+        rule_set = standard.rule_set
+        self.level = rule_set.level
+        self.bases = rule_set.factor_bases
+        fuel = self.bases.get("fuel", {}).get("factor_id")
+        grid = self.bases.get("electricity", {}).get("factor_id")
+        self.fuel_bases: frozenset[str] | None = fuel
+        self.grid_bases: frozenset[str] | None = grid
         self.density_lines: list[int] = []
         self.buckets: list[Decimal] = [ZERO] * 19
         self.dispatch: dict[str, Callable[[Line], LineResult]] = {
@@ -298,8 +310,28 @@ class Calculator:
                 f"factor {fid!r} is a {f.kind} factor; a "
                 f"{line.activity} line needs {' or '.join(sorted(kinds))}",
             )
-        self.used.add(fid)
+        bases = self.bases.get(line.activity, {}).get(key)
+        if bases is not None and f.basis not in bases:
+            need = " or ".join(f"{NEEDED_BASIS.get(b, b)} (basis {b})" for b in sorted(bases))
+            raise LineError(
+                "FAC005",
+                f"{line.path}.{key}",
+                f"factor {fid!r} has basis {f.basis}; the {key} of a {line.activity} line "
+                f"needs {need}"
+                + (
+                    ": a WTW factor used as combustion would double count with a WTT factor "
+                    "and put upstream emissions in the line's scope"
+                    if f.basis == "WTW"
+                    else ""
+                ),
+            )
+        self._use(fid, line, key)
         return f
+
+    def _use(self, fid: str, line: Line, key: str) -> None:
+        if fid not in self.used:
+            self.used.add(fid)
+            self.first_use[fid] = f"{line.path}.{key}"
 
     def quantity(self, line: Line, f: Factor, key: str = "factor_id") -> Decimal:
         """The line's quantity in the factor's unit (density conversion for fuels)."""
@@ -367,9 +399,14 @@ class Calculator:
     def _fuel(self, line: Line) -> LineResult:
         v = line.v
         f = self.factors.get(v["factor_id"])
-        if f is None or f.kind != "fuel_combustion":
+        if (
+            f is None
+            or f.kind != "fuel_combustion"
+            or (self.fuel_bases is not None and f.basis not in self.fuel_bases)
+        ):
             f = self.factor(line, "factor_id", _FUEL)  # raises the right finding
-        self.used.add(f.id)
+        if f.id not in self.used:
+            self._use(f.id, line, "factor_id")
         q = v["quantity"] if v["unit"] == f.denominator else self.quantity(line, f)
         ttw = q * f.value
         bio = q * f.biogenic_co2 if f.biogenic_co2 else ZERO
@@ -540,9 +577,14 @@ class Calculator:
     def _electricity(self, line: Line) -> LineResult:
         v = line.v
         f = self.factors.get(v["factor_id"])
-        if f is None or f.kind != "grid_electricity":
+        if (
+            f is None
+            or f.kind != "grid_electricity"
+            or (self.grid_bases is not None and f.basis not in self.grid_bases)
+        ):
             f = self.factor(line, "factor_id", _GRID)  # raises the right finding
-        self.used.add(f.id)
+        if f.id not in self.used:
+            self._use(f.id, line, "factor_id")
         q = v["quantity"] if v["unit"] == f.denominator else self.quantity(line, f)
         location = q * f.value
         fids = [f.id]
@@ -588,6 +630,14 @@ class Calculator:
         v = line.v
         gas: str = v["gas"]
         gwp = self.gwp.get(gas)
+        if self.level >= 2 and "gwp" in v:
+            if "gwp_source" not in v:
+                raise LineError(
+                    "GWP005",
+                    f"{line.path}.gwp_source",
+                    f"a GWP declared for {gas!r} needs its source (gwp_source)",
+                )
+            gwp = v["gwp"]
         if gwp is None:
             raise LineError(
                 "GWP003",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from operator import itemgetter, methodcaller
-from typing import Any, Literal
+from typing import Any
 
 from carbonledger.standard._perf import paused_gc
 from carbonledger.standard.calc import (
@@ -41,87 +41,15 @@ from carbonledger.standard.canonical import (
     keccak256,
 )
 from carbonledger.standard.errors import StandardError
-from carbonledger.standard.lines import Line
+from carbonledger.standard.lines import Line, fields_after, fields_present
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.standard.methodology import Standard
 from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim
 from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
+from carbonledger.standard.rules import RULES, Allowed, Rule, Severity
 from carbonledger.standard.transport import line_distance, line_tkm
 
-Severity = Literal["error", "warning"]
 REPORT_SCHEMA = "carbonledger.check-report/1"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A checker rule: id, severity and what it checks."""
-
-    id: str
-    severity: Severity
-    title: str
-
-
-def _r(rule_id: str, severity: Severity, title: str) -> tuple[str, Rule]:
-    return rule_id, Rule(rule_id, severity, title)
-
-
-RULES: dict[str, Rule] = dict(
-    [
-        _r("STD001", "error", "claim names a different standard version than the one checking it"),
-        _r("GWP001", "error", "GWP set not provided by the standard"),
-        _r("GWP002", "warning", "factor's CO2e uses a different GWP set than the claim"),
-        _r("GWP003", "error", "refrigerant gas not in the claim's GWP set"),
-        _r("PER001", "error", "period ends before it starts"),
-        _r("PER002", "error", "line date outside the reporting period"),
-        _r("PER003", "warning", "reporting period longer than a year"),
-        _r("BND001", "error", "equity share approach without equity_share_percent (0..100]"),
-        _r("BND002", "error", "Scope 3 categories listed without scope 3 or vice versa"),
-        _r("LINE001", "error", "duplicate line id"),
-        _r("SCP001", "error", "line's scope/category outside the claim's boundary"),
-        _r("SCP002", "error", "category missing on a scope 3 line or present on scope 1/2"),
-        _r("SCP003", "error", "scope/category inconsistent with the activity and arrangement"),
-        _r("FAC001", "error", "unknown factor id"),
-        _r("FAC002", "warning", "claim-declared factor used (accepted, flagged)"),
-        _r("FAC003", "error", "claim-declared factor id collides with a standard factor"),
-        _r("FAC004", "warning", "factor year far from the reporting period"),
-        _r("FAC005", "error", "factor of the wrong kind or basis for the line"),
-        _r("UNIT001", "error", "quantity unit incompatible with the factor's unit"),
-        _r("UNIT002", "warning", "volume/mass converted with a filer-stated density"),
-        _r("TRN001", "error", "transport line needs exactly one of mass_t or teu"),
-        _r("TRN002", "error", "WTT added to a well-to-wheel intensity (double count)"),
-        _r("TRN003", "warning", "great-circle distance for a surface mode"),
-        _r("TRN004", "error", "declared transport activity (tkm) differs from mass x distance"),
-        _r("STO001", "error", "storage line needs exactly one of volume_m3 or pallets"),
-        _r("SITE001", "error", "customer's share exceeds the whole site"),
-        _r("SITE002", "error", "customers' allocated amounts exceed the whole site"),
-        _r("SITE003", "error", "a line cannot be both one shipment's fuel and shared site energy"),
-        _r("ALLOC001", "error", "trip allocation has no tonne-km basis"),
-        _r("MKT001", "warning", "market-based instrument without a certificate reference"),
-        _r("CALC001", "error", "declared line emissions differ from the recomputed figure"),
-        _r("TOT001", "error", "declared total differs from the recomputed total"),
-        _r("TOT002", "error", "a computed Scope 3 category is not declared"),
-        _r("TOT003", "error", "declared Scope 3 key is not a category number 1..15"),
-        _r("BIO001", "error", "biogenic CO2 included in a scope total (must be apart)"),
-        _r("OFF001", "warning", "offsets listed: reported apart, never netted"),
-        _r("RED001", "error", "reduction checked without its baseline document"),
-        _r("RED002", "error", "baseline document hash does not match the cited hash"),
-        _r("RED003", "error", "baseline is not a footprint of the same firm"),
-        _r("RED004", "error", "baseline computed under a different standard version"),
-        _r("RED005", "error", "baseline has a different organisational boundary"),
-        _r("RED006", "error", "covered scope/category missing or outside either boundary"),
-        _r("RED007", "error", "declared reduction figure differs from the recomputed one"),
-        _r("RED008", "error", "cited settlement not among the ledger's allocations"),
-        _r("RED009", "error", "cited allocation differs from the ledger's allocation"),
-        _r("RED010", "warning", "allocations not supplied; settlement citations unverified"),
-        _r("RED011", "error", "baseline period does not precede the reduction period"),
-        _r("RED012", "error", "baseline cannot be recomputed under this standard"),
-        _r("RED013", "warning", "reduction line outside the covered scopes/categories"),
-        _r("RED014", "error", "project-based reduction without project information"),
-        _r("RED015", "warning", "settlement claim capped at the allocated share"),
-        _r("RED016", "error", "settlement claims exceed the reduction"),
-        _r("PRJ001", "warning", "project baseline scenario is declared, not recomputed"),
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,24 +170,7 @@ class _Sink:
         self.items.append(Finding(rule, RULES[rule].severity, path, message))
 
 
-ALLOWED: dict[tuple[str, str], tuple[int, int | None]] = {
-    ("fuel", "own"): (1, None),
-    ("fuel", "purchased"): (3, 4),
-    ("fuel", "not_paid_downstream"): (3, 9),
-    ("trip", "own"): (1, None),
-    ("trip", "purchased"): (3, 4),
-    ("trip", "not_paid_downstream"): (3, 9),
-    ("transport", "purchased"): (3, 4),
-    ("transport", "not_paid_downstream"): (3, 9),
-    ("hub", "purchased"): (3, 4),
-    ("hub", "not_paid_downstream"): (3, 9),
-    ("storage", "purchased"): (3, 4),
-    ("storage", "not_paid_downstream"): (3, 9),
-    ("site_share", "purchased"): (3, 4),
-    ("site_share", "not_paid_downstream"): (3, 9),
-}
 _FACTOR_KEYS = ("factor_id", "wtt_factor_id", "td_factor_id")
-FIXED_SCOPE: dict[str, int] = {"electricity": 2, "heat": 2, "refrigerant": 1}
 
 
 def _scope_name(scope: int, category: int | None) -> str:
@@ -281,6 +192,8 @@ def _scope_problems(
     arrangement: str | None,
     boundary_scopes: frozenset[int],
     boundary_cats: frozenset[int],
+    allowed: Allowed,
+    fixed_scope: Mapping[str, int],
 ) -> tuple[tuple[str, str, str], ...]:
     """(rule, field, message) for a line's scope/category; memoised by the caller per key."""
     out: list[tuple[str, str, str]] = []
@@ -288,7 +201,7 @@ def _scope_problems(
         return ()  # SCP002 is raised by the calculator with the line
     if line_scope != 3 and category is not None:
         return (("SCP002", "category", "only scope 3 lines carry a category"),)
-    fixed = FIXED_SCOPE.get(activity)
+    fixed = fixed_scope.get(activity)
     if fixed is not None and line_scope != fixed:
         out.append(
             (
@@ -298,7 +211,7 @@ def _scope_problems(
             )
         )
     elif activity != "spend" and fixed is None:
-        expected = ALLOWED.get((activity, arrangement or "own"))
+        expected = allowed.get((activity, arrangement or "own"))
         if expected is None:
             out.append(
                 (
@@ -358,9 +271,22 @@ def _run_lines(
     append = results.append
     compute_line = calc.line
     tolerance_abs = standard.tolerance_absolute
+    rule_set = standard.rule_set
+    level = rule_set.level
+    later_fields = fields_after(level)  # empty at the latest level
     with localcontext(CONTEXT):
         for line in claim.lines:
             v = line.v
+            later = later_fields.get(line.activity) if later_fields else None
+            if later:
+                for name in fields_present(line, later):
+                    sink.add(
+                        "STD002",
+                        f"{line.path}.{name}",
+                        f"{name} is not a field of {line.activity} lines in {rule_set.id} "
+                        f"(standard {standard.version_id}); file the claim under a later "
+                        "version",
+                    )
             n_seen = len(seen)
             seen_add(line.id)
             if len(seen) == n_seen:
@@ -368,7 +294,9 @@ def _run_lines(
             key = (line.scope, line.category, line.activity, v.get("arrangement"))
             problems = scope_memo.get(key)
             if problems is None:
-                problems = scope_memo[key] = _scope_problems(*key, scopes, cats)
+                problems = scope_memo[key] = _scope_problems(
+                    *key, scopes, cats, rule_set.allowed, rule_set.fixed_scope
+                )
             for rule, fld, message in problems:
                 sink.add(rule, f"{line.path}.{fld}", message)
             d: date | None = v.get("date")
@@ -378,8 +306,12 @@ def _run_lines(
                 r = compute_line(line)
             except LineError as exc:
                 sink.add(exc.rule, exc.path, exc.message)
+                if level >= 2:
+                    calc.failed.append(line)
                 continue
             append(r)
+            if level >= 2 and line.activity == "refrigerant" and "gwp" in v:
+                _declared_gwp(claim, line, sink)
             if line.declared is not None:
                 diff = abs(line.declared - r.emissions)
                 if diff > tolerance_abs and diff > standard.tolerance(r.emissions):
@@ -412,9 +344,9 @@ def _run_lines(
                         "great-circle distance for a surface mode understates the route; "
                         "prefer actual or shortest feasible distance",
                     )
-                if "declared_tkm" in v:
+                if level >= 2 and "declared_tkm" in v:
                     _check_tkm(standard, line, sink)
-            elif line.activity == "trip":
+            elif level >= 2 and line.activity == "trip":
                 for j, ship in enumerate(v["shipments"]):
                     if "declared_tkm" in ship:
                         tkm = ship["mass_t"] * ship["distance_km"]
@@ -427,6 +359,18 @@ def _run_lines(
                                 f"{fmt(tkm)} tkm",
                             )
     return calc, results
+
+
+def _declared_gwp(claim: Claim, line: Line, sink: _Sink) -> None:
+    """GWP004: a refrigerant line's own GWP, accepted and flagged (the source is required)."""
+    v = line.v
+    source = v.get("gwp_source", "")
+    sink.add(
+        "GWP004",
+        f"{line.path}.gwp",
+        f"GWP {fmt(v['gwp'])} declared for {v['gas']!r} (source: {source}) used instead of "
+        f"the {claim.gwp_set} set; accepted but not part of the standard",
+    )
 
 
 def _check_tkm(standard: Standard, line: Line, sink: _Sink) -> None:
@@ -482,7 +426,20 @@ def _factor_findings(claim: Claim, standard: Standard, calc: Calculator, sink: _
                 f"factor {fid!r} expresses CO2e with {f.gwp_basis} GWPs; the claim uses "
                 f"{claim.gwp_set}",
             )
-        if f.time_sensitive and abs(f.year - year) > standard.factor_age_warning_years:
+        if standard.rule_set.level >= 2:
+            if f.dated and abs(f.year - year) > standard.factor_age_warning_years:
+                where = (
+                    f"factors[{declared_index[fid]}].year"
+                    if f.declared_in_claim
+                    else calc.first_use.get(fid, "period.start")
+                )
+                sink.add(
+                    "FAC004",
+                    where,
+                    f"factor {fid!r} is for {f.year}, more than "
+                    f"{standard.factor_age_warning_years} years from the period ({year})",
+                )
+        elif f.time_sensitive and abs(f.year - year) > standard.factor_age_warning_years:
             sink.add(
                 "FAC004",
                 "period.start",
@@ -530,7 +487,28 @@ def _envelope_findings(claim: Claim, standard: Standard, sink: _Sink) -> None:
         )
 
 
-def _total_findings(claim: FootprintClaim, standard: Standard, totals: Totals, sink: _Sink) -> None:
+def _failed_totals(failed: list[Line]) -> dict[str, list[Line]]:
+    """Declared totals (``scope1``, ``scope3.4``...) that lines which could not be computed
+    would have contributed to."""
+    out: dict[str, list[Line]] = {}
+    for line in failed:
+        names: list[str] = []
+        if line.scope == 1:
+            names.append("scope1")
+        elif line.scope == 2:
+            names += ["scope2_location", "scope2_market"]
+        elif line.category is not None:
+            names.append(f"scope3.{line.category}")
+        if line.scope != 3 and ("wtt_factor_id" in line.v or "td_factor_id" in line.v):
+            names.append("scope3.3")
+        for name in names:
+            out.setdefault(name, []).append(line)
+    return out
+
+
+def _total_findings(
+    claim: FootprintClaim, standard: Standard, totals: Totals, sink: _Sink, failed: list[Line]
+) -> None:
     d = claim.declared
     pairs = (
         ("scope1", d.scope1, totals.scope1),
@@ -538,7 +516,17 @@ def _total_findings(claim: FootprintClaim, standard: Standard, totals: Totals, s
         ("scope2_market", d.scope2_market, totals.scope2_market),
         ("biogenic_co2", d.biogenic_co2, totals.biogenic_co2),
     )
+    partial = _failed_totals(failed)
+    for name, lines in partial.items():
+        sink.add(
+            "TOT004",
+            f"declared.{name}",
+            f"{len(lines)} line(s) of this total could not be computed (first: "
+            f"{lines[0].path}); the declared total is not compared with a partial sum",
+        )
     for name, declared, computed in pairs:
+        if name in partial:
+            continue
         if _differs(standard, declared, computed):
             sink.add(
                 "TOT001",
@@ -564,6 +552,8 @@ def _total_findings(claim: FootprintClaim, standard: Standard, totals: Totals, s
             continue
         declared_cats[int(key)] = value
     for cat in sorted(set(declared_cats) | set(totals.scope3)):
+        if f"scope3.{cat}" in partial:
+            continue
         computed = totals.scope3.get(cat, ZERO)
         if cat not in declared_cats:
             if computed:
@@ -809,7 +799,7 @@ def _check(
     reduction_json: dict[str, Any] | None = None
     onchain: dict[str, int]
     if isinstance(claim, FootprintClaim):
-        _total_findings(claim, standard, totals, sink)
+        _total_findings(claim, standard, totals, sink, calc.failed)
         totals_json = totals.totals_json()
         onchain = dict(vars(totals.onchain()))
     else:

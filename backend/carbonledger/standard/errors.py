@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from carbonledger.errors import CarbonLedgerError
 
-class StandardError(Exception):
+
+class StandardError(CarbonLedgerError):
     """Root of every error raised by the standard package."""
 
 

@@ -17,29 +17,32 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from carbonledger.standard.errors import FactorTableError, UnitMismatchError
 from carbonledger.standard.numbers import CONTEXT, parse_decimal_value
 from carbonledger.standard.units import factor_denominator
 
 FACTOR_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
-FACTOR_KINDS: Final = frozenset(
-    {
-        "fuel_combustion",
-        "fuel_wtt",
-        "grid_electricity",
-        "electricity_td",
-        "electricity_wtt",
-        "heat",
-        "transport_intensity",
-        "hub_intensity",
-        "storage_intensity",
-        "spend",
-    }
-)
-BASES: Final = frozenset({"TTW", "WTT", "WTW", "generation", "td_losses", "n/a"})
-GWP_BASES: Final = frozenset({"AR5", "AR6", "none"})
+#: the kinds of factor, their bases and GWP bases: declared once, for the factor tables and
+#: for the factors a filer declares (:class:`carbonledger.standard.models.DeclaredFactor`)
+FactorKind = Literal[
+    "fuel_combustion",
+    "fuel_wtt",
+    "grid_electricity",
+    "electricity_td",
+    "electricity_wtt",
+    "heat",
+    "transport_intensity",
+    "hub_intensity",
+    "storage_intensity",
+    "spend",
+]
+FactorBasis = Literal["TTW", "WTT", "WTW", "generation", "td_losses", "n/a"]
+GwpBasis = Literal["AR5", "AR6", "none"]
+FACTOR_KINDS: Final = frozenset(get_args(FactorKind))
+BASES: Final = frozenset(get_args(FactorBasis))
+GWP_BASES: Final = frozenset(get_args(GwpBasis))
 _TIME_SENSITIVE_KINDS: Final = frozenset({"grid_electricity", "electricity_td", "electricity_wtt"})
 
 
@@ -64,6 +67,9 @@ class Factor:
     declared_in_claim: bool = False
     time_sensitive: bool = False
     """Grid-type factors change every year: FAC004 warns when one is far from the period."""
+    dated: bool = True
+    """False for a convention with no vintage (``"dated": false``); from rule-set level 2
+    FAC004 warns for every dated factor far from the period."""
 
     denominator: str = ""
     """The unit the factor applies to (``kgCO2e/L`` -> ``L``); set from ``unit``."""
@@ -153,6 +159,7 @@ def parse_factor(obj: Mapping[str, Any], where: str, *, declared: bool = False) 
         verification=str(obj.get("verification", "")),
         declared_in_claim=declared,
         time_sensitive=bool(obj.get("time_sensitive", kind in _TIME_SENSITIVE_KINDS)),
+        dated=bool(obj.get("dated", True)),
     )
 
 

@@ -452,6 +452,19 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         ),
         "quantity": _QTY,
         "unit": _enum(("kg", "t"), True, "mass of refrigerant leaked (top-ups minus recovered)"),
+        "arrangement": _enum(
+            ARRANGEMENTS,
+            False,
+            "own (default, scope 1); purchased or not_paid_downstream: a carrier's leakage "
+            "reported in its customer's Scope 3 cat. 4 / 9 (fuel-based method)",
+        ),
+        "gwp": _dec(
+            False,
+            "the gas's 100-year GWP as given by a source, used instead of the GWP set "
+            "(flagged GWP004; needs gwp_source)",
+            positive=True,
+        ),
+        "gwp_source": _text(False, "where the declared GWP comes from (document, table, year)"),
     },
     "hub": {
         "quantity": _QTY,
@@ -487,6 +500,45 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "factor_id": _factor(True, "spend-based factor (kgCO2e per currency unit)"),
     },
 }
+
+
+FIELDS_ADDED_IN: Final[Mapping[tuple[str, str], int]] = {
+    ("transport", "declared_tkm"): 2,
+    ("transport", "toc_id"): 2,
+    ("trip", "mode"): 2,
+    ("trip", "toc_id"): 2,
+    ("trip", "shipments.declared_tkm"): 2,
+    ("trip", "shipments.distance_basis"): 2,
+    ("hub", "hoc_id"): 2,
+    ("refrigerant", "arrangement"): 2,
+    ("refrigerant", "gwp"): 2,
+    ("refrigerant", "gwp_source"): 2,
+}
+"""Line fields a rule-set level introduced (absent: level 1). Documents are parsed with every
+field; the checker reports a later level's field under an earlier level (STD002)."""
+
+
+def fields_after(level: int) -> dict[str, tuple[str, ...]]:
+    """Per activity, the fields (``outer.inner`` for nested ones) added after ``level``."""
+    out: dict[str, tuple[str, ...]] = {}
+    for (act, name), added in FIELDS_ADDED_IN.items():
+        if added > level:
+            out[act] = (*out.get(act, ()), name)
+    return out
+
+
+def fields_present(line: Line, names: tuple[str, ...]) -> list[str]:
+    """Paths of ``names`` (from :func:`fields_after`) that ``line`` carries (for STD002)."""
+    out: list[str] = []
+    for name in names:
+        if "." in name:
+            outer, inner = name.split(".", 1)
+            for j, item in enumerate(line.raw.get(outer) or ()):
+                if type(item) is dict and inner in item:
+                    out.append(f"{outer}[{j}].{inner}")
+        elif name in line.raw:
+            out.append(name)
+    return out
 
 
 class Line:
@@ -616,10 +668,28 @@ def validate_lines(
     return out, problems
 
 
-def lines_json_schema() -> dict[str, Any]:
-    """JSON Schema of the ``lines`` array (one object schema per activity, by ``activity``)."""
+def _specs_at(level: int, act: str, specs: Mapping[str, FieldSpec]) -> dict[str, FieldSpec]:
+    out: dict[str, FieldSpec] = {}
+    for key, spec in specs.items():
+        if FIELDS_ADDED_IN.get((act, key), 1) > level:
+            continue
+        if key == "shipments" and act == "trip":
+            inner = {
+                k: s
+                for k, s in SHIPMENT_SPECS.items()
+                if FIELDS_ADDED_IN.get((act, f"shipments.{k}"), 1) <= level
+            }
+            spec = _list_of(inner, str(spec.schema.get("description", "")))
+        out[key] = spec
+    return out
+
+
+def lines_json_schema(level: int | None = None) -> dict[str, Any]:
+    """JSON Schema of the ``lines`` array (one object schema per activity, by ``activity``):
+    every field, or only those of rule-set ``level``."""
     variants = []
-    for act, specs in _FULL_SPECS.items():
+    for act, all_specs in _FULL_SPECS.items():
+        specs = all_specs if level is None else _specs_at(level, act, all_specs)
         schema = _obj_schema(specs, {"title": f"{act} line"})
         schema["properties"] = {
             "activity": {"const": act, "description": "activity type"},

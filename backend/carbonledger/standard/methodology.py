@@ -4,8 +4,15 @@
 documents (pure). Its identity:
 
 * ``content_hash`` (32 bytes) = keccak-256 of the RFC 8785 bytes of
-  ``{"methodology": <methodology.json>, "factor_tables": [<each table>], "gwp": <gwp.json>}``.
-  This is what goes on chain in the StandardRegistry.
+  ``{"methodology": <methodology.json>, "factor_tables": [<each table>], "gwp": <gwp.json>,
+  "rule_set": <ruleset_document(level)>}``: the methodology's parameters and rounding, every
+  factor, the GWPs, and the rule set the checker runs (rule ids and severities, the line fields
+  of every activity, the allowed scope/category tables, the factor bases, the decimal context;
+  see :mod:`.rules`). This is what goes on chain in the StandardRegistry.
+  Methodology 1.0.0 (rule set level 1, no ``rule_set`` key) was published before the rule set
+  was hashed: its identity is the first three members only, kept so that its on-chain hash
+  and every report filed under it stay the same; its rules are frozen by the snapshot test
+  instead (``data/versions/1.0.0/ruleset.json``).
 * ``version_id`` = ``"cls-" + methodology_version + "-" + first 16 hex digits of content_hash``,
   e.g. ``cls-1.0.0-3f2a...``. A claim names the version it was computed under; any change to the
   methodology or to any factor changes both.
@@ -27,6 +34,7 @@ from carbonledger.standard.factors import (
     parse_gwp_sets,
 )
 from carbonledger.standard.numbers import parse_decimal_value
+from carbonledger.standard.rules import RuleSet, ruleset, ruleset_document
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class Standard:
     content_hash: bytes
     version_id: str
     documents: Mapping[str, Any]
+    rule_set: RuleSet
+    intensity_quantum: Decimal
 
     def tolerance(self, computed: Decimal) -> Decimal:
         """Allowed |declared - computed| for a figure: max(absolute, relative x |computed|)."""
@@ -81,7 +91,20 @@ def build_standard(
                 raise FactorTableError(f"factor id {fid!r} appears in two tables")
             factors[fid] = factor
     gwp_sets = parse_gwp_sets(gwp)
-    identity = {"methodology": methodology, "factor_tables": list(tables), "gwp": gwp}
+    level = rule_set_level(methodology)
+    identity: dict[str, Any] = {
+        "methodology": methodology,
+        "factor_tables": list(tables),
+        "gwp": gwp,
+    }
+    if level >= 2:
+        identity["rule_set"] = ruleset_document(level)
+    transport = methodology.get("transport", {})
+    intensity_quantum = (
+        _dec(methodology, "transport", "intensity_quantum_kgco2e_per_tkm")
+        if isinstance(transport, Mapping) and "intensity_quantum_kgco2e_per_tkm" in transport
+        else Decimal("0.000001")
+    )
     content_hash = keccak256(canonical_bytes(identity))
     years = methodology.get("factor_age_warning_years", 3)
     if type(years) is not int:
@@ -100,4 +123,20 @@ def build_standard(
         content_hash=content_hash,
         version_id=f"cls-{version}-{content_hash.hex()[:16]}",
         documents=identity,
+        rule_set=ruleset(level),
+        intensity_quantum=intensity_quantum,
     )
+
+
+def rule_set_level(methodology: Mapping[str, Any]) -> int:
+    """The rule-set level a methodology names (``"rule_set": "cls-rules/N"``; absent: 1)."""
+    name = methodology.get("rule_set", "cls-rules/1")
+    prefix = "cls-rules/"
+    if not isinstance(name, str) or not name.startswith(prefix) or not name[len(prefix) :]:
+        raise FactorTableError(f"methodology.rule_set: {name!r} is not cls-rules/<level>")
+    try:
+        level = int(name[len(prefix) :])
+        ruleset(level)
+    except ValueError as exc:
+        raise FactorTableError(f"methodology.rule_set: {exc}") from exc
+    return level

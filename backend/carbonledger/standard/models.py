@@ -36,11 +36,13 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import core_schema
 
 from carbonledger.standard._perf import paused_gc
 from carbonledger.standard.errors import ClaimFormatError, FieldProblem, FloatNotAllowedError
+from carbonledger.standard.factors import FactorBasis, FactorKind, GwpBasis
 from carbonledger.standard.lines import (
     BYTES32_RE,
     DATE_RE,
@@ -198,24 +200,30 @@ class FactorSource(_Model):
 class DeclaredFactor(_Model):
     """A factor the filer brings (e.g. a carrier's disclosed intensity); accepted but flagged."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _wtt_is_wtw_minus_ttw(cls, data: Any) -> Any:
+        # a WTT factor is usually worked out as WTW - TTW: a negative one means the filer's
+        # WTW is below its TTW, which "must not be negative" would not tell them
+        if type(data) is dict and data.get("basis") == "WTT":
+            try:
+                value = parse_decimal_value(data.get("value"))
+            except ValueError:
+                return data
+            if value < 0:
+                raise ValueError(
+                    f"value {fmt(value)}: a WTT factor is WTW minus TTW, so WTW must be at "
+                    "least TTW (check the two figures it was worked out from)"
+                )
+        return data
+
     id: FactorRef
     name: Text
     value: NonNegDecimal
     unit: Annotated[str, Field(pattern=r"^kgCO2e/[A-Za-z0-9]+$")]
-    kind: Literal[
-        "fuel_combustion",
-        "fuel_wtt",
-        "grid_electricity",
-        "electricity_td",
-        "electricity_wtt",
-        "heat",
-        "transport_intensity",
-        "hub_intensity",
-        "storage_intensity",
-        "spend",
-    ]
-    basis: Literal["TTW", "WTT", "WTW", "generation", "td_losses", "n/a"]
-    gwp_basis: Literal["AR5", "AR6", "none"] = "none"
+    kind: FactorKind
+    basis: FactorBasis
+    gwp_basis: GwpBasis = "none"
     year: Annotated[int, Field(ge=1990, le=2100)]
     biogenic_co2: NonNegDecimal | None = None
     source: FactorSource
@@ -401,6 +409,13 @@ def _loc_path(loc: tuple[int | str, ...]) -> str:
     return out or "$"
 
 
+def _message(err: Any) -> str:
+    """A pydantic error's message, in the words of the rest of the standard."""
+    if err["type"] == "extra_forbidden":
+        return f"unknown field (not part of claim documents, schema {SCHEMA_VERSION})"
+    return str(err["msg"])
+
+
 def parse_claim(obj: Any) -> Claim:
     """Parse and validate a claim document (bytes, str, or an already-parsed JSON object).
 
@@ -431,7 +446,7 @@ def _parse_claim(obj: Any) -> Claim:
             claim = model.model_validate({**envelope, "lines": tuple(lines)})
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                problems.append(FieldProblem(_loc_path(tuple(err["loc"])), err["msg"]))
+                problems.append(FieldProblem(_loc_path(tuple(err["loc"])), _message(err)))
         else:
             claim._raw = obj
             return claim
@@ -443,7 +458,7 @@ def _parse_claim(obj: Any) -> Claim:
             for err in exc.errors(include_url=False):
                 path = _loc_path(tuple(err["loc"]))
                 if path != "lines" and not any(p.path == path for p in problems):
-                    problems.append(FieldProblem(path, err["msg"]))
+                    problems.append(FieldProblem(path, _message(err)))
     raise (FloatNotAllowedError if floats else ClaimFormatError)(problems)
 
 

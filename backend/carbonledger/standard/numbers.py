@@ -1,6 +1,6 @@
 """Decimal arithmetic of the standard: parsing, the fixed context, and rounding.
 
-Rules (also stated in ``data/methodology.json`` and ``docs/standard.md``):
+Rules (also stated in ``data/versions/<v>/methodology.json`` and ``docs/standard.md``):
 
 * Numbers in documents are JSON strings matching ``-?(0|[1-9][0-9]*)(\\.[0-9]+)?`` or JSON
   integers. Binary floats are always rejected; exponents, ``NaN``/``Infinity``, leading ``+`` and

@@ -46,7 +46,9 @@ from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize
 from carbonledger.standard.units import UNITS
 
 INTENSITY_QUANTUM = Decimal("0.000001")
-"""Intensities are shown to 1e-6 kgCO2e per tkm (per t for hubs); figures stay exact inside."""
+"""Default display quantum of intensities (kgCO2e per tkm, per t for hubs); a standard's
+methodology may set its own (``transport.intensity_quantum_kgco2e_per_tkm``). Figures stay
+exact inside and are rounded half-even once, when shown."""
 
 DEFAULT_HOC = "hub"
 
@@ -100,8 +102,11 @@ class Element:
         """kgCO2e per tkm (per t handled for a hub), well-to-wheel."""
         return _div(self.wtw, self.throughput_t if self.is_hub else self.tkm)
 
-    def to_json_obj(self, quantum: Decimal) -> dict[str, Any]:
-        """JSON form: emissions to ``quantum`` kgCO2e, intensities to 1e-6, activity exact."""
+    def to_json_obj(
+        self, quantum: Decimal, intensity_quantum: Decimal = INTENSITY_QUANTUM
+    ) -> dict[str, Any]:
+        """JSON form: emissions to ``quantum`` kgCO2e, intensities to ``intensity_quantum``,
+        activity exact."""
 
         def kg(d: Decimal | None) -> str | None:
             return None if d is None else fmt(quantize(d, quantum))
@@ -110,7 +115,7 @@ class Element:
             return None if d is None else fmt(d)
 
         def per(d: Decimal | None) -> str | None:
-            return None if d is None else fmt(quantize(d, INTENSITY_QUANTUM))
+            return None if d is None else fmt(quantize(d, intensity_quantum))
 
         out: dict[str, Any] = {
             "line_index": self.line_index,
@@ -184,14 +189,20 @@ class Aggregate:
         """Well-to-wheel emissions of every element (None when any is unknown)."""
         return self._sum("wtw")
 
-    def to_json_obj(self, quantum: Decimal, *, with_elements: bool) -> dict[str, Any]:
+    def to_json_obj(
+        self,
+        quantum: Decimal,
+        *,
+        with_elements: bool,
+        intensity_quantum: Decimal = INTENSITY_QUANTUM,
+    ) -> dict[str, Any]:
         """JSON form; intensities are WTW (TTW) over the legs' tonne-km, hubs included."""
 
         def kg(d: Decimal | None) -> str | None:
             return None if d is None else fmt(quantize(d, quantum))
 
         def per(d: Decimal | None) -> str | None:
-            return None if d is None else fmt(quantize(d, INTENSITY_QUANTUM))
+            return None if d is None else fmt(quantize(d, intensity_quantum))
 
         hubs = all(e.is_hub for e in self.elements)
         unit = "t" if hubs else "tkm"
@@ -206,7 +217,7 @@ class Aggregate:
             f"intensity_wtw_kgco2e_per_{unit}": per(_div(self.wtw, activity)),
         }
         if with_elements:
-            out["chain"] = [e.to_json_obj(quantum) for e in self.elements]
+            out["chain"] = [e.to_json_obj(quantum, intensity_quantum) for e in self.elements]
         return out
 
 
@@ -219,9 +230,18 @@ class ShipmentFootprint(Aggregate):
         """The shipment's reference hash."""
         return self.key
 
-    def to_json_obj(self, quantum: Decimal, *, with_elements: bool = True) -> dict[str, Any]:
+    def to_json_obj(
+        self,
+        quantum: Decimal,
+        *,
+        with_elements: bool = True,
+        intensity_quantum: Decimal = INTENSITY_QUANTUM,
+    ) -> dict[str, Any]:
         """JSON form: shipment ref, legs and hubs in order, totals and intensities."""
-        return {"shipment_ref": self.key, **super().to_json_obj(quantum, with_elements=True)}
+        body = super().to_json_obj(
+            quantum, with_elements=with_elements, intensity_quantum=intensity_quantum
+        )
+        return {"shipment_ref": self.key, **body}
 
 
 @dataclass(frozen=True)
@@ -233,6 +253,7 @@ class TransportReport:
     tocs: tuple[Aggregate, ...]
     hocs: tuple[Aggregate, ...]
     report_quantum: Decimal
+    intensity_quantum: Decimal = INTENSITY_QUANTUM
 
     def shipment(self, shipment_ref: str) -> ShipmentFootprint:
         """The footprint of one shipment; :class:`StandardError` when no line carries it."""
@@ -243,14 +264,20 @@ class TransportReport:
 
     def to_json_obj(self) -> dict[str, Any]:
         """JSON form (``calc`` prints it under ``transport``)."""
-        q = self.report_quantum
+        q, iq = self.report_quantum, self.intensity_quantum
         return {
             "method": "ISO 14083:2023 / GLEC v3: tkm = mass_t x distance_km (air great-circle "
             "+95 km); intensity = kgCO2e / tkm (hubs: / t handled); WTW = TTW + WTT",
-            "lines": [e.to_json_obj(q) for e in self.lines],
-            "shipments": [s.to_json_obj(q) for s in self.shipments],
-            "tocs": [{"toc_id": a.key, **a.to_json_obj(q, with_elements=False)} for a in self.tocs],
-            "hocs": [{"hoc_id": a.key, **a.to_json_obj(q, with_elements=False)} for a in self.hocs],
+            "lines": [e.to_json_obj(q, iq) for e in self.lines],
+            "shipments": [s.to_json_obj(q, intensity_quantum=iq) for s in self.shipments],
+            "tocs": [
+                {"toc_id": a.key, **a.to_json_obj(q, with_elements=False, intensity_quantum=iq)}
+                for a in self.tocs
+            ],
+            "hocs": [
+                {"hoc_id": a.key, **a.to_json_obj(q, with_elements=False, intensity_quantum=iq)}
+                for a in self.hocs
+            ],
         }
 
 
@@ -422,7 +449,14 @@ def transport_activity(
         Aggregate(k, tuple(v)) for k, v in sorted(_group(toc_source, "category_id").items())
     )
     hocs = tuple(Aggregate(k, tuple(v)) for k, v in sorted(_group(hubs, "category_id").items()))
-    return TransportReport(tuple(per_line), shipments, tocs, hocs, standard.report_quantum)
+    return TransportReport(
+        tuple(per_line),
+        shipments,
+        tocs,
+        hocs,
+        standard.report_quantum,
+        standard.intensity_quantum,
+    )
 
 
 def shipment_footprint(

@@ -123,6 +123,7 @@ def verify_claim(
         docs,
         standard or load_default_standard(),
         mode="claim",
+        by_version=standard is None,
         given=doc,
         where=str(document) if baseline is None else f"{document} and {baseline}",
     )
@@ -143,6 +144,7 @@ def verify_firm(
         docs,
         standard or load_default_standard(),
         mode="firm",
+        by_version=standard is None,
         firm=firm,
         where=str(directory),
     )

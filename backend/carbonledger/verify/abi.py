@@ -44,12 +44,9 @@ EVENTS: Final[dict[str, str]] = {
     "ClaimChecked": "ClaimChecked(bytes32,address,bool,bytes32)",
     "ClaimAudited": "ClaimAudited(bytes32,address,uint8,bytes32)",
 }
-T_SUBMITTED: Final = topic(EVENTS["ClaimSubmitted"])
-T_LINKED: Final = topic(EVENTS["ReductionBaselineLinked"])
-T_SUPERSEDED: Final = topic(EVENTS["ClaimSuperseded"])
-T_REVOKED: Final = topic(EVENTS["ClaimRevoked"])
-T_CHECKED: Final = topic(EVENTS["ClaimChecked"])
-T_AUDITED: Final = topic(EVENTS["ClaimAudited"])
+T_SUBMITTED, T_LINKED, T_SUPERSEDED, T_REVOKED, T_CHECKED, T_AUDITED = (
+    topic(signature) for signature in EVENTS.values()
+)
 #: Events indexed by (claimId, firm): the firm's own history.
 FIRM_TOPICS: Final = (T_SUBMITTED, T_LINKED, T_SUPERSEDED, T_REVOKED)
 #: Events indexed by (claimId, reviewer).
@@ -69,13 +66,8 @@ MEMBER_EVENTS: Final[dict[str, str]] = {
     "MemberRolesChanged": "MemberRolesChanged(address,uint8,uint8)",
     "SigningKeyRotated": "SigningKeyRotated(address,address,address)",
 }
-T_ADMITTED: Final = topic(MEMBER_EVENTS["MemberAdmitted"])
-T_REMOVED: Final = topic(MEMBER_EVENTS["MemberRemoved"])
-T_SUSPENDED: Final = topic(MEMBER_EVENTS["MemberSuspended"])
-T_REINSTATED: Final = topic(MEMBER_EVENTS["MemberReinstated"])
-T_ROLES: Final = topic(MEMBER_EVENTS["MemberRolesChanged"])
-T_ROTATED: Final = topic(MEMBER_EVENTS["SigningKeyRotated"])
-MEMBER_TOPICS: Final = (T_ADMITTED, T_REMOVED, T_SUSPENDED, T_REINSTATED, T_ROLES, T_ROTATED)
+MEMBER_TOPICS: Final = tuple(topic(signature) for signature in MEMBER_EVENTS.values())
+T_ADMITTED, T_REMOVED, T_SUSPENDED, T_REINSTATED, T_ROLES, T_ROTATED = MEMBER_TOPICS
 
 # --- functions ----------------------------------------------------------------------------
 FUNCTIONS: Final[dict[str, str]] = {
@@ -90,16 +82,19 @@ FUNCTIONS: Final[dict[str, str]] = {
     "signingKeyAt": "signingKeyAt(address,uint256)",
     "versionOf": "versionOf(uint16)",
 }
-SEL_SUBMIT_CLAIM: Final = selector(FUNCTIONS["submitClaim"])
-SEL_SUBMIT_CLAIMS: Final = selector(FUNCTIONS["submitClaims"])
-SEL_TRY_SUBMIT_CLAIMS: Final = selector(FUNCTIONS["trySubmitClaims"])
-SEL_CLAIM_OF: Final = selector(FUNCTIONS["claimOf"])
-SEL_MEMBER_REGISTRY: Final = selector(FUNCTIONS["memberRegistry"])
-SEL_STANDARD_REGISTRY: Final = selector(FUNCTIONS["standardRegistry"])
-SEL_DOMAIN_SEPARATOR: Final = selector(FUNCTIONS["DOMAIN_SEPARATOR"])
-SEL_MEMBER_STATE: Final = selector(FUNCTIONS["memberState"])
-SEL_SIGNING_KEY_AT: Final = selector(FUNCTIONS["signingKeyAt"])
-SEL_VERSION_OF: Final = selector(FUNCTIONS["versionOf"])
+(
+    SEL_SUBMIT_CLAIM,
+    SEL_SUBMIT_CLAIMS,
+    SEL_TRY_SUBMIT_CLAIMS,
+    SEL_CLAIM_OF,
+    SEL_MEMBER_REGISTRY,
+    SEL_STANDARD_REGISTRY,
+    SEL_DOMAIN_SEPARATOR,
+    SEL_MEMBER_STATE,
+    SEL_SIGNING_KEY_AT,
+    SEL_VERSION_OF,
+) = (selector(signature) for signature in FUNCTIONS.values())
+
 
 class AbiError(ValueError):
     """Bytes that do not decode as the expected ABI value."""

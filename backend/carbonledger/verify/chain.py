@@ -16,9 +16,9 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.typed_data import ClaimDetails, unpack_claim_details
 from carbonledger.verify import abi
 from carbonledger.verify.rpc import ChainPort, Log, RpcError, Tx, VerifyInputError
+from carbonledger.vocab import ClaimDetails, unpack_claim_details
 
 
 @dataclass(frozen=True)

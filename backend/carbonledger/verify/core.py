@@ -18,7 +18,10 @@ The checks, per claim:
     active member with the firm role, at the claim's exact position in the chain (membership
     events replayed up to the ``ClaimSubmitted`` log), before the signature's deadline.
 ``standard``
-    StandardRegistry's content hash of the claim's version is the local standard's.
+    StandardRegistry's content hash of the claim's version is that of the standard the verifier
+    re-runs it under: by default the shipped version the document names (every published
+    version stays runnable, so a claim filed years ago is re-checked under its own rules), or
+    one standard given explicitly for every claim.
 ``check re-run``
     The checker re-run on the document (baseline from the documents) gives the pass/fail and
     report hash of the last ``ClaimChecked`` event (or: not checked on chain).
@@ -42,6 +45,8 @@ from carbonledger.standard import (
     StandardError,
     check,
     merkle_root,
+    standard_by_content_hash,
+    standard_named,
 )
 from carbonledger.standard import keccak256 as keccak
 from carbonledger.verify import abi
@@ -157,6 +162,18 @@ class _Ctx:
     where: str  # where documents come from, for messages
     domain_separator: bytes
     reports: dict[bytes, CheckReport | str]
+    by_version: bool = False
+    """Re-run each claim under the shipped version it names (else ``standard`` for all)."""
+
+    def standard_for(self, doc: Document | None, content_hash: bytes | None = None) -> Standard:
+        """The standard a claim is re-run under (see ``by_version``)."""
+        if self.by_version:
+            named = standard_named(doc.claim.standard_version) if doc is not None else None
+            if named is None and content_hash is not None:
+                named = standard_by_content_hash(content_hash)
+            if named is not None:
+                return named
+        return self.standard
 
 
 def verify(
@@ -168,6 +185,7 @@ def verify(
     given: Document | None = None,
     firm: str | None = None,
     where: str = "the documents",
+    by_version: bool = False,
 ) -> Report:
     """Judge ``view`` against the documents. In claim mode ``given`` is the document given for
     the claim (whatever it hashes to); in firm mode documents are matched by document hash."""
@@ -182,6 +200,7 @@ def verify(
             view.chain_id, a.claim_ledger, CLAIM_LEDGER_NAME, DOMAIN_VERSION
         ),
         reports={},
+        by_version=by_version,
     )
     findings: list[Finding] = list(_deployment_findings(ctx))
     for cid in view.missing:
@@ -274,7 +293,7 @@ def _report(ctx: _Ctx, doc: Document) -> CheckReport | str:
         try:
             cached = check(
                 doc.claim,
-                ctx.standard,
+                ctx.standard_for(doc),
                 baseline=baseline.claim if baseline else None,
                 allocations=_allocations(ctx, doc),
             )
@@ -360,7 +379,7 @@ def _total_diffs(ctx: _Ctx, c: ClaimOnChain, doc: Document, report: CheckReport)
     else:
         try:
             expected_totals = reduction_totals(
-                claim, ctx.standard, baseline.claim, _allocations(ctx, doc)
+                claim, ctx.standard_for(doc), baseline.claim, _allocations(ctx, doc)
             )
         except (StandardError, ArithmeticError, ValueError) as exc:
             out.append(f"{name}'s reduction cannot be recomputed: {exc}")
@@ -443,8 +462,8 @@ def _signature(ctx: _Ctx, c: ClaimOnChain) -> Finding:
 
 def _standard(ctx: _Ctx, c: ClaimOnChain, doc: Document | None) -> tuple[bool, Finding]:
     cid, v = c.claim_id, c.submitted.details.standard_version
-    std = ctx.standard
     version = ctx.view.versions.get(v)
+    std = ctx.standard_for(doc, version.content_hash if version is not None else None)
     if version is None or version.status == 0:
         return False, Finding(
             cid,

@@ -14,9 +14,9 @@ from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
-from carbonledger.chain.typed_data import Audit
 from carbonledger.services.audits import parse_verdict
 from carbonledger.services.errors import InvalidRequest, NotPermitted
+from carbonledger.vocab import Audit
 
 router = APIRouter(
     prefix="/audits",

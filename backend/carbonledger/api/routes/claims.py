@@ -7,19 +7,17 @@ import json
 from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from carbonledger.api.deps import PageDep, ServicesDep
-from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.errors import ERROR_RESPONSES, status_of
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.chain.typed_data import ZERO32
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
-from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
-from carbonledger.store.db import chain_events
+from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
+from carbonledger.vocab import ZERO32
 
 router = APIRouter(
     prefix="/claims",
@@ -270,7 +268,7 @@ def submit_claims(body: SubmitClaims, services: ServicesDep, member: CurrentMemb
         if isinstance(outcome, ServiceError):
             problems = outcome.problems if isinstance(outcome, InvalidRequest) else None
             error = BatchItemError(
-                status=outcome.status_code, detail=str(outcome), problems=problems or None
+                status=status_of(outcome), detail=str(outcome), problems=problems or None
             )
             results.append(BatchItem(index=i, error=error))
         else:
@@ -309,7 +307,7 @@ def list_claims(
         period_start=_day(period_from),
         period_end=_day(period_to, end=True),
     )
-    total, rows = services.store.search(where, page.offset, page.page_size)
+    total, rows = services.queries.claims(where, page.offset, page.page_size)
     return ClaimPage(
         items=[ClaimOut(**claim_out(r)) for r in rows],
         total=total,
@@ -318,24 +316,11 @@ def list_claims(
     )
 
 
-def _row(services: Any, claim_id: str) -> ClaimRow:
-    row = services.store.get(claim_id.lower())
-    if row is None:
-        raise HTTPException(404, f"no claim {claim_id}")
-    return row  # type: ignore[no-any-return]
-
-
 @router.get("/{claim_id}", response_model=ClaimDetail, responses={404: ERROR_RESPONSES[404]})
 def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDetail:
     """A claim with its on-chain proof (transaction, block, events) and full history."""
-    row = _row(services, claim_id)
-    state = services.ledger.claim_state(bytes.fromhex(row.claim_id[2:]))
-    with services.engine.connect() as conn:
-        events = conn.execute(
-            select(chain_events)
-            .where(chain_events.c.claim_id == row.claim_id)
-            .order_by(chain_events.c.block_number, chain_events.c.log_index)
-        ).all()
+    view = services.queries.claim_detail(claim_id)
+    state = view.on_chain
     history = [
         HistoryEvent(
             event=e.event,
@@ -345,10 +330,10 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
             log_index=e.log_index,
             args=e.args,
         )
-        for e in events
+        for e in view.history
     ]
     return ClaimDetail(
-        **claim_out(row),
+        **claim_out(view.row),
         on_chain=OnChain(status=state.status, check=state.check, audit=state.audit),
         history=history,
     )
@@ -361,7 +346,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
 def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) -> dict[str, Any]:
     """The encrypted document with the data key wrapped for the caller (403 without a
     grant); decrypt it client-side with the caller's X25519 key."""
-    row = _row(services, claim_id)
+    row = services.queries.claim(claim_id)
     return services.vault.get(member.account, row.claim_id).to_json()
 
 
@@ -375,7 +360,7 @@ def grant(
 ) -> GrantsOut:
     """The owner grants a reader (a partner) the document: the data key comes wrapped for
     the reader's registered key, by the owner's software."""
-    row = _row(services, claim_id)
+    row = services.queries.claim(claim_id)
     reader = body.reader
     if not is_address(reader):
         raise InvalidRequest("reader is not an address", [{"field": "reader", "message": "bad"}])
@@ -399,7 +384,7 @@ def grant(
 )
 def revoke(claim_id: str, reader: str, services: ServicesDep, member: CurrentMember) -> GrantsOut:
     """The owner withdraws a reader's grant (not its own, nor the auditors')."""
-    row = _row(services, claim_id)
+    row = services.queries.claim(claim_id)
     record = services.vault.revoke(member.account, row.claim_id, to_checksum_address(reader))
     return GrantsOut(
         document_id=record.document_id, owner=record.owner, readers=list(record.readers)

@@ -14,10 +14,9 @@ from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.chain.typed_data import Consent, Decline, Payment, ReductionAttestation
-from carbonledger.services.errors import NotPermitted
+from carbonledger.services.container import Services
 from carbonledger.services.settlements import SettlementView
-from carbonledger.vocab import AUDITOR_ROLE
+from carbonledger.vocab import Consent, Decline, Payment, ReductionAttestation
 
 router = APIRouter(
     prefix="/settlements",
@@ -104,7 +103,7 @@ class NonceOut(BaseModel):
     nonce: int
 
 
-def settlement_out(services: Any, view: SettlementView) -> SettlementOut:
+def settlement_out(services: Services, view: SettlementView) -> SettlementOut:
     row = view.row
     return SettlementOut(
         settlement_id=row.settlement_id,
@@ -171,11 +170,7 @@ def get_settlement(
 ) -> SettlementOut:
     """A settlement: its terms and project, and each party's share, consent, allocation,
     cost share, payments and citing claim (parties and auditors only)."""
-    view = services.settlements.get(settlement_id.lower())
-    if member.account not in view.row.parties:
-        state = services.ledger.member_state(member.account)
-        if not state.roles & AUDITOR_ROLE:
-            raise NotPermitted("only the parties and the auditors read a settlement")
+    view = services.settlements.read(settlement_id.lower(), member.account)
     return settlement_out(services, view)
 
 

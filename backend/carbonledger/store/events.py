@@ -1,0 +1,50 @@
+"""Reads of the indexed contract events (``chain_events``, written by the indexer)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from carbonledger.store.db import chain_events
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One indexed event: where it was emitted and its decoded arguments."""
+
+    event: str
+    contract: str
+    block_number: int
+    tx_hash: str
+    log_index: int
+    args: dict[str, Any]
+    account: str | None
+
+
+class EventLog:
+    """The indexed events, oldest first."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _rows(self, condition: Any, newest_first: bool = False) -> list[EventRow]:
+        block, index = chain_events.c.block_number, chain_events.c.log_index
+        order = (block.desc(), index.desc()) if newest_first else (block, index)
+        query = select(chain_events).where(condition).order_by(*order)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            EventRow(r.event, r.contract, r.block_number, r.tx_hash, r.log_index, r.args, r.account)
+            for r in rows
+        ]
+
+    def of_claim(self, claim_id: str) -> list[EventRow]:
+        """Every event of one claim (submitted, checked, audited, superseded, revoked)."""
+        return self._rows(chain_events.c.claim_id == claim_id)
+
+    def named(self, names: Collection[str], newest_first: bool = False) -> list[EventRow]:
+        """Every event with one of ``names``."""
+        return self._rows(chain_events.c.event.in_(list(names)), newest_first)

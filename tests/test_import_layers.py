@@ -1,0 +1,58 @@
+"""The import layers hold: a route parses, calls a service and answers; it never reaches the
+database, web3 or the stores itself. The pure packages import no adapter.
+
+Read from the modules' source (their ``import`` statements), so a forbidden import fails
+here even when it is only used on a path no other test takes."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "backend/carbonledger"
+
+#: package (or module) -> what its modules may not import
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "api/routes": ("sqlalchemy", "web3", "carbonledger.store", "carbonledger.chain"),
+    "vocab": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services", "httpx"),
+    "standard": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
+    "overlaps": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
+    "claims.py": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
+    "verify": ("carbonledger.chain", "carbonledger.services", "carbonledger.store", "web3"),
+    "services/claims.py": ("carbonledger.services.anchoring",),
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module ``path`` imports (``from a.b import c`` counts as ``a.b``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _modules(where: str) -> list[Path]:
+    target = PACKAGE / where
+    return [target] if target.is_file() else sorted(target.rglob("*.py"))
+
+
+@pytest.mark.parametrize("where", sorted(FORBIDDEN))
+def test_no_module_imports_past_its_layer(where: str) -> None:
+    offending = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules(where)
+        for name in sorted(imports_of(path))
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[where])
+    ]
+    assert offending == []
+
+
+def test_the_check_fails_on_a_route_that_imports_the_database(tmp_path: Path) -> None:
+    route = tmp_path / "route.py"
+    route.write_text("from sqlalchemy import select\nimport web3\n")
+    assert {"sqlalchemy", "web3"} <= imports_of(route)
