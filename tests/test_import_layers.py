@@ -19,6 +19,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "vocab": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services", "httpx"),
     "standard": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
     "overlaps": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
+    "planner": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services", "httpx"),
     "claims.py": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
     "verify": ("carbonledger.chain", "carbonledger.services", "carbonledger.store", "web3"),
     "services/claims.py": ("carbonledger.services.anchoring",),

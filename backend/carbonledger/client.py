@@ -265,6 +265,24 @@ class LedgerClient:
         """This firm's overlaps with its partners (shared shipments, kgCO2e, default split)."""
         return list(self.request("GET", "/overlaps"))
 
+    def plan(
+        self,
+        overlap_id: str,
+        goal: str,
+        value: str,
+        scope: str = "overlap",
+        quotes: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """A joint abatement plan for one of this firm's overlaps (``POST /plans``)."""
+        body = {
+            "overlap_id": overlap_id,
+            "goal": goal,
+            "value": value,
+            "scope": scope,
+            "quotes": list(quotes),
+        }
+        return dict(self.request("POST", "/plans", json=body))
+
     def overlap(self, overlap_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/overlaps/{overlap_id}"))
 

@@ -104,6 +104,20 @@ class Settings(BaseSettings):
     # --- API ---
     api_host: str = Field("127.0.0.1", description="Interface the API server listens on.")
     api_port: Port = Field(8000, description="Port of the API server.")
+    pact_port: Port = Field(
+        8443, description="Port of the PACT v3 host API (HTTPS only; see docs/pact.md)."
+    )
+    pact_cert: Path | None = Field(
+        None,
+        description="PEM certificate (chain) of the PACT API; default: one generated on first "
+        "start in data_dir/pact-tls/ for the API host and localhost.",
+    )
+    pact_key: Path | None = Field(None, description="PEM private key of pact_cert.")
+    pact_public_url: str | None = Field(
+        None,
+        description="The PACT API's base URL as partners reach it (links, discovery, the "
+        "anchor extension); default https://<api_host>:<pact_port>.",
+    )
 
     @field_validator("data_dir", "project_root")
     @classmethod
@@ -132,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def pact_url(self) -> str:
+        return (self.pact_public_url or f"https://{self.api_host}:{self.pact_port}").rstrip("/")
 
     @property
     def chain_dir(self) -> Path:

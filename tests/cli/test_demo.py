@@ -93,7 +93,28 @@ def test_the_scenario_runs_from_nothing_in_under_two_minutes(demo: DemoRun) -> N
     assert set(kg) == {"warehouse", "shipper"}
     assert abs(kg["warehouse"] - kg["shipper"]) < 0.01 * kg["shipper"]
 
-    # the electric-truck project: agreed, attested, allocated, cited, paid
+    # the joint plan on the overlap: cheaper per tonne than either party alone, re-run by the
+    # shipper to the same hash, its recommended split proposed with the hash in the project
+    plan = s["plan"]
+    joint = float(plan["joint"]["cost_per_tco2e"])
+    assert all(
+        a["reachable"] and joint < float(a["cost_per_tco2e"])
+        for a in plan["stand_alone"].values()
+    ), plan["stand_alone"]
+    assert plan["options"] and sum(plan["shares_bps"]) == 10_000
+    assert "joint plan" in out and "recommended:" in out
+    assert s["settlement"]["total_cost"] == round(float(plan["joint"]["cost_per_year"]) * 100)
+
+    # the carrier's target, signed and tracked on its two years of verified claims
+    target = s["target"]
+    assert target["target"]["reduction_bps"] == 5_000 and target["signature"].startswith("0x")
+    years = {row["year"]: row for row in target["trajectory"]}
+    assert set(years) == set(range(2024, 2031))
+    assert years[2024]["verified_kg"] == years[2024]["path_kg"]
+    assert years[2025]["verified_kg"] is not None and years[2026]["verified_kg"] is None
+    assert "carrier: -50% scope 1+2 by 2030 vs 2024" in out
+
+    # the planned project: agreed, attested, allocated, cited, paid
     settlement = s["settlement"]
     parties = settlement["parties"]
     shares = [p["share_bps"] for p in parties.values()]

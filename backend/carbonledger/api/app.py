@@ -14,6 +14,8 @@ from carbonledger.api.routes import (
     health,
     members,
     overlaps,
+    pact,
+    plans,
     settlements,
     standards,
 )
@@ -48,6 +50,18 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
-    for module in (health, auth, chain, members, standards, claims, audits, overlaps, settlements):
+    for module in (
+        health,
+        auth,
+        chain,
+        members,
+        standards,
+        claims,
+        audits,
+        overlaps,
+        settlements,
+        pact,
+        plans,
+    ):
         app.include_router(module.router)
     return app

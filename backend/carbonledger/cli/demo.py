@@ -3,8 +3,9 @@
 A shipper, a carrier, a warehouse operator and an auditor join; the standard is published;
 each firm files a year-one footprint from generated (seeded) activity data; the overlaps are
 found (the carrier's and the shipper's shipments, the warehouse's site electricity allocated to
-the shipper); the carrier and the shipper agree an electric-truck project with cost shares; the
-auditor attests its reduction; year-two reduction claims cite the allocations; payments settle
+the shipper); the carrier plans a joint abatement project on the overlap (HiGHS, fair split,
+the shipper re-runs it to the same hash) and both agree it as a settlement; the auditor attests
+the reduction; year-two reduction claims cite the allocations; payments settle
 it; the auditor verifies every firm's history with the independent verifier. See docs/demo.md.
 """
 
@@ -102,6 +103,35 @@ def _facts(out: Any, scenario: Any, elapsed: float) -> dict[str, Any]:
         "overlaps": {r: len(v) for r, v in out.overlaps.items()},
         "overlap": _overlap_facts(o, scenario),
         "site_overlap": _overlap_facts(out.site_overlap, scenario),
+        "plan": {
+            "plan_hash": out.plan["plan_hash"],
+            "shares_bps": out.plan["shares_bps"],
+            "joint": {k: v for k, v in out.plan["plan"]["joint"].items() if k != "options"},
+            "options": [
+                {"option": x["option"], "units": x["units"],
+                 "funded_by": _role(scenario, x["funded_by"]),
+                 "cost_per_year": x["cost_per_year"], "removed_tco2e": x["removed_tco2e"]}
+                for x in out.plan["plan"]["joint"]["options"]
+            ],
+            "stand_alone": {
+                _role(scenario, p["firm"]): p["stand_alone"] for p in out.plan["plan"]["parties"]
+            },
+            "splits": {
+                x["method"]: {_role(scenario, k): v for k, v in x["shares"].items()}
+                | {"in_core": x["in_core"]}
+                for x in out.plan["plan"]["splits"]
+            },
+            "recommended": out.plan["plan"]["recommended"]["method"],
+        },
+        "target": {
+            **out.target,
+            "trajectory": [
+                {"year": r.year, "path_kg": str(r.path_kg),
+                 "verified_kg": None if r.actual_kg is None else str(r.actual_kg),
+                 "source": r.source}
+                for r in out.trajectory
+            ],
+        },
         "settlement": {
             "settlement_id": s["settlement_id"],
             "status": s["status"],
@@ -173,17 +203,53 @@ def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: 
         f"warehouse-shipper: site electricity allocated by pallet-days, "
         f"{site['overlap_kgco2e']:,} kg CO2e counted by both\n{counted(site)}",
     )
+    plan, joint = out.plan["plan"], out.plan["plan"]["joint"]
+    table.add_row(
+        "joint plan",
+        f"plan {out.plan['plan_hash'][:18]}…: cut {plan['goal']['value']}% of the overlap, "
+        f"{joint['removed_tco2e']} t/yr for ¥{joint['cost_per_year']}/yr = "
+        f"¥{joint['cost_per_tco2e']}/t\n"
+        + "\n".join(
+            f"alone, {_role(scenario, p['firm'])}: ¥{p['stand_alone'].get('cost_per_tco2e', '-')}/t"
+            for p in plan["parties"]
+        )
+        + "\n"
+        + "\n".join(
+            f"{x['units']} x {x['option']} ({_role(scenario, x['funded_by'])}), "
+            f"¥{x['cost_per_year']}/yr, {x['removed_tco2e']} t"
+            for x in joint["options"]
+        )
+        + "\n"
+        + "\n".join(
+            f"{x['method']}: "
+            + ", ".join(f"{_role(scenario, k)} ¥{v}" for k, v in x["shares"].items())
+            + (" (in the core)" if x["in_core"] else " (NOT in the core)")
+            for x in plan["splits"]
+        )
+        + f"\nrecommended: {plan['recommended']['method']}",
+    )
     s = out.settlement
     shares = [p["share_bps"] for p in s["parties"]]
     table.add_row(
         "agreed shares",
         f"{s['status']}: shares {' + '.join(f'{b:,}' for b in shares)} = {sum(shares):,} bps\n"
-        f"settlement {s['settlement_id'][:18]}…, electric-truck project, cost "
+        f"settlement {s['settlement_id'][:18]}…, the planned project, annual cost "
         f"¥{s['terms']['total_cost'] / 100:,.2f}\n"
         + "\n".join(
             f"{_role(scenario, p['firm'])}: {p['share_bps']:,} bps, cost share "
             f"¥{p['cost_share'] / 100:,.2f}, paid ¥{p['paid'] / 100:,.2f}"
             for p in s["parties"]
+        ),
+    )
+    t = out.target["target"]
+    table.add_row(
+        "target",
+        f"carrier: -{t['reduction_bps'] / 100:g}% scope 1+2 by {t['target_year']} vs "
+        f"{t['base_year']}, EIP-712 signed {out.target['signature'][:18]}…\n"
+        + "\n".join(
+            f"{r.year}: path {r.path_kg / 1000:,.1f} t, verified "
+            + (f"{r.actual_kg / 1000:,.1f} t ({r.source})" if r.actual_kg is not None else "-")
+            for r in out.trajectory
         ),
     )
     table.add_row(

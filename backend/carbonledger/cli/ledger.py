@@ -92,6 +92,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from carbonledger.api.app import create_app
+        from carbonledger.pact.wiring import PactServer, build_pact_service
         from carbonledger.services.container import bootstrap_chain, build_services
 
         with clear_errors():
@@ -106,6 +107,7 @@ def register(app: typer.Typer) -> None:
             ensure_port_free(settings.api_host, settings.api_port, "api_port")
             runtime, report = _start(settings, settings.api_url)
         services = None
+        pact_server: PactServer | None = None
         try:
             assert runtime.w3 is not None
             with clear_errors():
@@ -115,6 +117,12 @@ def register(app: typer.Typer) -> None:
                 services.start()
             reader = Web3ChainReader(runtime.w3, report.rpc_url)
             app_ = create_app(settings, reader, report.deployment, services)
+            with clear_errors():
+                ensure_port_free(settings.api_host, settings.pact_port, "pact_port")
+                app_.state.pact = build_pact_service(services)
+                pact_server = PactServer(settings, app_.state.pact)
+                pact_server.start()
+            console.print(f"PACT host: {settings.pact_url} (certificate {pact_server.cert})")
             _print_started(report, settings, settings.api_url)
             console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
             runtime.start_monitor(on_fatal=_sigterm_self)
@@ -135,6 +143,8 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            if pact_server is not None:
+                pact_server.stop()
             if services is not None:
                 services.stop()
             runtime.stop()

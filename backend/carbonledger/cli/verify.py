@@ -115,8 +115,27 @@ def command(
         bool, typer.Option("--failures-only", help="Print only the failing checks.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    pact: Annotated[
+        str | None,
+        typer.Option(
+            "--pact",
+            help="A PACT footprint to check on chain: https://host/3/footprints/ID (with "
+            "--client-id/--client-secret) or a JSON file.",
+        ),
+    ] = None,
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", envvar="CARBONLEDGER_PACT_CLIENT_ID")
+    ] = None,
+    client_secret: Annotated[
+        str | None, typer.Option("--client-secret", envvar="CARBONLEDGER_PACT_CLIENT_SECRET")
+    ] = None,
+    ca: Annotated[
+        Path | None, typer.Option("--ca", help="CA certificate (PEM) the PACT host is signed by.")
+    ] = None,
 ) -> None:
     """Verify claims on chain against their documents, without trusting the CarbonLedger service."""
+    if pact is not None:
+        _verify_pact(rpc, pact, client_id, client_secret, ca, manifest, claim_ledger, as_json)
     claim_mode = claim is not None or document is not None or baseline is not None
     firm_mode = firm is not None or documents is not None
     if claim_mode == firm_mode:
@@ -151,4 +170,73 @@ def command(
         _json(report)
     else:
         _print(report, failures_only)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAIL)
+
+
+def _verify_pact(
+    rpc: str,
+    source: str,
+    client_id: str | None,
+    client_secret: str | None,
+    ca: Path | None,
+    manifest: Path | None,
+    claim_ledger: str | None,
+    as_json: bool,
+) -> None:
+    from carbonledger.pact.fetch import PactFetchError, fetch_footprint
+    from carbonledger.pact.verify import verify_footprint
+
+    try:
+        if source.startswith(("https://", "http://")):
+            if not client_id or not client_secret:
+                raise _bad_input("--pact URL needs --client-id and --client-secret")
+            pf = fetch_footprint(source, client_id, client_secret, str(ca) if ca else None)
+        else:
+            pf = json.loads(Path(source).read_bytes())
+            pf = pf.get("data", pf) if isinstance(pf, dict) else pf
+    except PactFetchError as exc:
+        raise _bad_input(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise _bad_input(f"{source}: {exc}") from None
+    if not isinstance(pf, dict):
+        raise _bad_input(f"{source}: not a PACT footprint object")
+    port = RpcChainPort(rpc)
+    try:
+        addresses = None
+        if manifest is not None or claim_ledger is not None:
+            addresses = resolve_addresses(port, manifest=manifest, claim_ledger=claim_ledger)
+        report = verify_footprint(pf, port, addresses)
+    except VerifyInputError as exc:
+        raise _bad_input(str(exc)) from None
+    except RpcError as exc:
+        raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
+    finally:
+        port.close()
+    if as_json:
+        findings = [{"check": c, "ok": ok, "detail": d} for c, ok, d in report.findings]
+        sys.stdout.write(
+            json.dumps({"ok": report.ok, "pfId": report.pf_id, "findings": findings}, indent=2)
+            + "\n"
+        )
+    else:
+        table = Table(title=f"PACT footprint {report.pf_id} on chain", title_justify="left")
+        table.add_column("check", no_wrap=True)
+        table.add_column("result", no_wrap=True)
+        table.add_column("detail")
+        for check, ok, detail in report.findings:
+            word, style = (
+                ("note", "yellow")
+                if ok is None
+                else ("holds", "green")
+                if ok
+                else ("FAILS", "bold red")
+            )
+            table.add_row(check, Text(word, style=style), Text(detail))
+        console.print(table)
+        console.print(
+            Text(
+                "the footprint is verified on chain" if report.ok else "VERIFICATION FAILED",
+                style="bold green" if report.ok else "bold red",
+            )
+        )
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAIL)

@@ -23,12 +23,16 @@ from carbonledger.client import LedgerClient
 from carbonledger.demo.data import FIRM_ORDER, YEAR_ONE, YEAR_TWO, Scenario, as_bytes
 from carbonledger.demo.ledger import DemoLedger
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.planner.proposal import proposal_terms
+from carbonledger.planner.targets import Target, TrajectoryRow
+from carbonledger.tracking import sign_document, trajectory
 from carbonledger.verify import Report, RpcChainPort, resolve_addresses, verify_firm
 
 Say = Callable[[str], None]
-#: The project's cost: 6 electric 49 t tractors (¥1.05m each) and 3 depot chargers
-#: (¥420k each), in fen (CNY minor units).
-PROJECT_COST_FEN = (6 * 1_050_000 + 3 * 420_000) * 100
+#: The joint plan's goal: cut this % of the carrier-shipper overlap (counted once) per year.
+PLAN_TARGET_PCT = "20"
+#: The carrier's target year (a logistics firm's -50 % by 2030).
+TARGET_YEAR = 2030
 
 
 class DemoFailed(CarbonLedgerError):
@@ -60,6 +64,9 @@ class Outcome:
     overlaps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     overlap: dict[str, Any] = field(default_factory=dict)
     site_overlap: dict[str, Any] = field(default_factory=dict)
+    plan: dict[str, Any] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
+    trajectory: list[TrajectoryRow] = field(default_factory=list)
     proposal: dict[str, Any] = field(default_factory=dict)
     settlement: dict[str, Any] = field(default_factory=dict)
     expected_reduction: int = 0
@@ -210,24 +217,46 @@ class Run:
         )
         return found[0]
 
+    def plan(self) -> None:
+        """The carrier plans the joint project on the overlap; the shipper re-runs it."""
+        carrier, shipper = self.clients["carrier"], self.clients["shipper"]
+        overlap_id = str(self.out.overlap["overlap_id"])
+        answer = carrier.plan(overlap_id, "pct", PLAN_TARGET_PCT)
+        again = shipper.plan(overlap_id, "pct", PLAN_TARGET_PCT)
+        _expect(
+            again["plan_hash"] == answer["plan_hash"],
+            "the shipper's re-run of the plan does not hash to the carrier's",
+        )
+        self.out.plan = answer
+        joint = answer["plan"]["joint"]
+        alone = [p["stand_alone"] for p in answer["plan"]["parties"]]
+        _expect(
+            all(
+                not a["reachable"] or float(joint["cost_per_tco2e"]) < float(a["cost_per_tco2e"])
+                for a in alone
+            ),
+            "the joint plan is not cheaper per tonne than each party alone",
+        )
+        self.say(
+            f"plan {answer['plan_hash'][:18]}…: cut {PLAN_TARGET_PCT}% of the overlap, "
+            f"{joint['removed_tco2e']} t for ¥{joint['cost_per_year']}/yr = "
+            f"¥{joint['cost_per_tco2e']}/t (alone: "
+            + ", ".join(
+                f"¥{a['cost_per_tco2e']}/t" if a["reachable"] else "unreachable" for a in alone
+            )
+            + f"); split {answer['plan']['recommended']['method']} {answer['shares_bps']} bps"
+        )
+        self._lap("joint abatement plan solved (and re-run by the partner)")
+
     def settle(self) -> None:
         carrier, shipper = self.clients["carrier"], self.clients["shipper"]
-        self.out.expected_reduction = self.sc.expected_reduction
-        proposal = carrier.propose_settlement(
-            str(self.out.overlap["overlap_id"]),
-            description=(
-                f"苏州—临港 干线电动重卡项目: 6 electric 49 t tractors and 3 depot chargers on "
-                f"green electricity (绿电) for the Suzhou-Lingang lane, "
-                f"{int(100 * 0.6)}% of its trips from {YEAR_TWO}"
-            ),
-            total_cost=PROJECT_COST_FEN,
-            currency="CNY",
-            expected_reduction_kgco2e=self.out.expected_reduction,
-        )
+        terms = proposal_terms(self.out.plan)
+        self.out.expected_reduction = int(terms["expected_reduction_kgco2e"])
+        proposal = carrier.propose_settlement(terms.pop("overlap_id"), **terms)
         self.out.proposal = proposal
         sid = str(proposal["settlement_id"])
         _expect(proposal["status"] == "proposed", f"proposal is {proposal['status']}")
-        self.say(f"the carrier proposed settlement {sid[:18]}… (default proportional split)")
+        self.say(f"the carrier proposed settlement {sid[:18]}… from the plan (its hash recorded)")
         shipper.sign_settlement(sid)
         agreed = carrier.sign_settlement(sid)
         _expect(agreed["status"] == "agreed", f"after both consents: {agreed['status']}")
@@ -281,7 +310,36 @@ class Run:
         self.say("both parties paid their cost shares: settled")
         self._lap("payments recorded until settled")
 
-    # --- 4. the auditor's independent verification ---
+    # --- 4. a target, signed and tracked on the two years of verified claims ---
+    def target(self) -> None:
+        """The carrier commits to -50 % scope 1+2 by 2030 against its 2024 footprint."""
+        carrier = self.clients["carrier"]
+        base = next(c for c in self.out.claims if c.firm == "carrier" and c.kind == "footprint")
+        goal = Target(
+            firm=self.sc.members["carrier"].address,
+            base_claim_id=base.claim_id.lower(),
+            base_year=YEAR_ONE,
+            target_year=TARGET_YEAR,
+            reduction_bps=5_000,
+            scopes=(1, 2),
+        )
+        signed = sign_document(carrier, goal)
+        _, rows = trajectory(carrier, signed)
+        self.out.target = signed
+        self.out.trajectory = rows
+        seen = [r for r in rows if r.actual_kg is not None]
+        self.say(
+            f"carrier target -50% scope 1+2 by {TARGET_YEAR} vs {YEAR_ONE}, signed "
+            f"{signed['signature'][:14]}…: "
+            + "; ".join(
+                f"{r.year} {r.actual_kg / 1000:,.1f} t vs path {r.path_kg / 1000:,.1f} t"
+                for r in seen
+                if r.actual_kg is not None
+            )
+        )
+        self._lap("a target signed and tracked on verified claims")
+
+    # --- 5. the auditor's independent verification ---
     def verify(self) -> None:
         port = RpcChainPort(self.ledger.rpc_url)
         try:
@@ -307,7 +365,9 @@ def run_scenario(ledger: DemoLedger, scenario: Scenario, say: Say) -> Outcome:
         run.admit()
         run.year_one()
         run.overlaps()
+        run.plan()
         run.settle()
+        run.target()
         run.verify()
     finally:
         run.close()

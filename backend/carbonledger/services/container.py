@@ -26,12 +26,14 @@ from carbonledger.chain.gateway import LedgerGateway, error_names
 from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
+from carbonledger.planner.catalogue import load_catalogue
 from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService, deployment_addresses
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
 from carbonledger.services.overlap_finder import OverlapFinder
+from carbonledger.services.planning import PlanningService
 from carbonledger.services.queries import LedgerQueries
 from carbonledger.services.settlements import SettlementService
 from carbonledger.standard import Standard, load_default_standard
@@ -74,6 +76,7 @@ class Services:
     audits: AuditService
     settlements: SettlementService
     queries: LedgerQueries
+    planning: PlanningService
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -165,6 +168,7 @@ def build_services(
         OverlapFinder(ledger, store, claims),
         citations,
     )
+    planning = PlanningService(claims, settlements, load_catalogue())
     return Services(
         settings=settings,
         w3=w3,
@@ -182,6 +186,7 @@ def build_services(
         audits=audits,
         settlements=settlements,
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
+        planning=planning,
         indexer_lock=LeaderLock(engine, "indexer"),
     )
 

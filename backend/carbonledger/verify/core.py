@@ -54,6 +54,9 @@ from carbonledger.verify.chain import ChainView, ClaimOnChain, MemberChange
 from carbonledger.verify.documents import Document
 from carbonledger.vocab import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind, recover_signer
 
+#: ``activityRoot`` of a claim that anchors a PACT ProductFootprint (docs/pact.md).
+PACT_MARKER: Final = keccak(b"carbonledger:pact:ProductFootprint:3")
+
 CHECKS: Final = ("recorded", "signature", "standard", "check re-run", "history")
 Mode = Literal["claim", "firm"]
 
@@ -214,6 +217,9 @@ def verify(
             )
         )
     for claim in view.claims.values():
+        if mode == "firm" and claim.submitted.activity_root == PACT_MARKER:
+            findings.extend(_pact_anchor_findings(ctx, claim))
+            continue
         doc = given if mode == "claim" else docs.get(claim.submitted.document_hash)
         findings.extend(_claim_findings(ctx, claim, doc))
     if mode == "firm" and firm is not None:
@@ -253,6 +259,20 @@ def _deployment_findings(ctx: _Ctx) -> list[Finding]:
     else:
         out.append(Finding(None, "deployment", Result.HOLDS, ", ".join(checked)))
     return out
+
+
+def _pact_anchor_findings(ctx: _Ctx, c: ClaimOnChain) -> list[Finding]:
+    """A PACT product-footprint anchor (docs/pact.md): its document is a PACT footprint, not
+    a claim document; its signature and history are checked here, the footprint by
+    ``carbonledger verify --pact``."""
+    note = Finding(
+        c.claim_id,
+        "recorded",
+        Result.NOTE,
+        "a PACT product footprint anchor (activity root = the PACT marker): check the "
+        "footprint itself with `carbonledger verify --pact`",
+    )
+    return [note, _signature(ctx, c), _history(ctx, c)]
 
 
 def _claim_findings(ctx: _Ctx, c: ClaimOnChain, doc: Document | None) -> list[Finding]:
@@ -628,6 +648,8 @@ def _link_problems(ctx: _Ctx, other: bytes, what: str) -> list[str]:
         return []
     if other not in ctx.view.claims:
         return [f"{what} {hx(other)} is not a claim of this firm on chain"]
+    if ctx.view.claims[other].submitted.activity_root == PACT_MARKER:
+        return []  # a PACT anchor: its document is a footprint, checked with --pact
     if _doc_of_claim(ctx, other) is None:
         return [f"{what} {hx(other)} has no document in {ctx.where}"]
     return []

@@ -1,0 +1,244 @@
+"""``carbonledger pact``: the PACT client side (pull footprints, use one as a factor)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from carbonledger.cli.common import clear_errors, console
+from carbonledger.errors import CarbonLedgerError
+
+pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
+
+
+@pact_app.command("pull")
+def pull_command(
+    host: Annotated[str, typer.Option("--from", help="The supplier's PACT base URL (https).")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to keep the footprints in.")],
+    client_id: Annotated[str, typer.Option("--client-id", envvar="CARBONLEDGER_PACT_CLIENT_ID")],
+    client_secret: Annotated[
+        str, typer.Option("--client-secret", envvar="CARBONLEDGER_PACT_CLIENT_SECRET")
+    ],
+    ca: Annotated[
+        Path | None, typer.Option("--ca", help="CA certificate (PEM) of the host.")
+    ] = None,
+    rpc: Annotated[
+        str | None,
+        typer.Option("--rpc", help="JSON-RPC node: verify anchored footprints on chain."),
+    ] = None,
+    product_id: Annotated[
+        list[str] | None, typer.Option("--product-id", help="Only these product ids (URNs).")
+    ] = None,
+) -> None:
+    """Fetch a supplier's footprints (PACT v3, client credentials), validate them, verify the
+    anchored ones on chain, and keep each with its provenance; exit 1 if any was refused."""
+    from carbonledger.pact.fetch import PactFetchError
+    from carbonledger.pact.pull import pull
+
+    with clear_errors():
+        try:
+            results = pull(
+                host,
+                client_id,
+                client_secret,
+                out,
+                ca=str(ca) if ca else None,
+                rpc=rpc,
+                query={"productId": product_id} if product_id else None,
+            )
+        except PactFetchError as exc:
+            raise CarbonLedgerError(str(exc)) from None
+    table = Table(title=f"PACT footprints from {host}", title_justify="left")
+    for column in ("pfId", "kept", "on chain", "detail"):
+        table.add_column(column)
+    for r in results:
+        chain = {True: "verified", False: "FAILS", None: "—"}[r.verified]
+        table.add_row(r.pf_id, "yes" if r.kept else "REFUSED", chain, r.detail)
+    console.print(table)
+    kept = sum(r.kept for r in results)
+    console.print(f"kept {kept} of {len(results)} footprint(s) in {out}")
+    if kept < len(results):
+        raise typer.Exit(1)
+
+
+@pact_app.command("factor")
+def factor_command(
+    file: Annotated[Path, typer.Argument(help="A footprint kept by `pact pull`.")],
+    factor_id: Annotated[str, typer.Option("--id", help="The factor id to use in claims.")],
+) -> None:
+    """Print the claim-declared factor (JSON) a pulled footprint gives, its source named."""
+    from carbonledger.pact.pull import declared_factor
+
+    with clear_errors():
+        try:
+            kept = json.loads(file.read_bytes())
+            factor = declared_factor(kept, factor_id)
+        except OSError as exc:
+            raise CarbonLedgerError(f"cannot read {file}: {exc.strerror}") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CarbonLedgerError(f"{file}: {exc}") from None
+    console.print_json(json.dumps(factor, ensure_ascii=False))
+
+
+@pact_app.command("shipment")
+def shipment_command(
+    claim: Annotated[Path, typer.Argument(help="The carrier's/LSP's claim document (JSON).")],
+    shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
+    shipment_id: Annotated[str, typer.Option("--shipment-id", help="The shipment id shared.")],
+    company_name: Annotated[str, typer.Option("--company-name")],
+    company_id: Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")],
+) -> None:
+    """Print the iLEAP shipment footprint (a PACT v3 footprint) of one shipment of a claim."""
+    from carbonledger.pact.ileap import ShipmentFootprintError, shipment_product_footprint
+    from carbonledger.standard import StandardError, load_default_standard, parse_claim
+
+    with clear_errors():
+        try:
+            document = parse_claim(claim.read_bytes())
+            pf = shipment_product_footprint(
+                document,
+                load_default_standard(),
+                shipment_ref,
+                shipment_id=shipment_id,
+                company_name=company_name,
+                company_ids=company_id,
+            )
+        except OSError as exc:
+            raise CarbonLedgerError(f"cannot read {claim}: {exc.strerror}") from None
+        except (StandardError, ShipmentFootprintError) as exc:
+            raise CarbonLedgerError(f"{claim}: {exc}") from None
+    console.print_json(json.dumps(pf, ensure_ascii=False))
+
+
+@pact_app.command("publish")
+def publish_command(
+    file: Annotated[Path, typer.Argument(help="The PACT v3 ProductFootprint (JSON).")],
+    key: Annotated[Path, typer.Option("--key", help="The firm's keystore.")],
+    api: Annotated[
+        str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
+    ] = "http://127.0.0.1:8000",
+    derived_from: Annotated[
+        list[str] | None, typer.Option("--derived-from", help="Claim id it is derived from.")
+    ] = None,
+) -> None:
+    """Sign the footprint's anchor claim with the firm's key (locally) and publish it."""
+    from carbonledger.cli.claim import _password
+    from carbonledger.client import LedgerClient, load_keystore
+    from carbonledger.pact.client import publish_footprint
+
+    with clear_errors():
+        try:
+            pf = json.loads(file.read_bytes())
+        except OSError as exc:
+            raise CarbonLedgerError(f"cannot read {file}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise CarbonLedgerError(f"{file} is not JSON: {exc}") from None
+        client = LedgerClient(api, load_keystore(key, _password()))
+        try:
+            client.login()
+            client.register_vault_key()
+            served = publish_footprint(client, pf, derived_from=derived_from or ())
+        finally:
+            client.close()
+    console.print_json(json.dumps(served, ensure_ascii=False))
+
+
+# --- a firm's PACT administration (its keystore logs in to the member API) ---
+KeyOpt = Annotated[Path, typer.Option("--key", help="The firm's keystore.")]
+ApiOpt = Annotated[
+    str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
+]
+
+
+def _call(api: str, key: Path, method: str, path: str, body: object = None) -> object:
+    from carbonledger.cli.claim import _password
+    from carbonledger.client import LedgerClient, load_keystore
+
+    client = LedgerClient(api, load_keystore(key, _password()))
+    try:
+        client.login()
+        return (
+            client.request(method, path, json=body)
+            if body is not None
+            else client.request(method, path)
+        )
+    finally:
+        client.close()
+
+
+@pact_app.command("requests")
+def requests_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None:
+    """Partners' events to this firm; a RequestCreatedEvent is an open task."""
+    with clear_errors():
+        rows = _call(api, key, "GET", "/pact/requests")
+    assert isinstance(rows, list)
+    table = Table(title="PACT requests and events", title_justify="left")
+    for column in ("#", "state", "type", "from (client)", "criteria"):
+        table.add_column(column)
+    for r in rows:
+        kind = str(r["event_type"]).rsplit(".", 2)[-2]
+        table.add_row(
+            str(r["seq"]), r["state"], kind, r["client_id"], json.dumps(r["event"]["data"])[:80]
+        )
+    console.print(table)
+
+
+@pact_app.command("answer")
+def answer_command(
+    seq: Annotated[int, typer.Argument(help="The request's number (`pact requests`).")],
+    key: KeyOpt,
+    api: ApiOpt = "http://127.0.0.1:8000",
+    footprint: Annotated[
+        list[str] | None, typer.Option("--footprint", help="Fulfil with this pfId (repeatable).")
+    ] = None,
+    reject: Annotated[
+        str | None, typer.Option("--reject", help="Reject with this PACT code (e.g. NotFound).")
+    ] = None,
+    message: Annotated[str, typer.Option("--message", help="The rejection's message.")] = "",
+) -> None:
+    """Fulfil or reject a partner's request; the event goes to the partner's /3/events."""
+    body: dict[str, object] = {"footprints": footprint or []}
+    if reject is not None:
+        body["error"] = {"code": reject, "message": message}
+    with clear_errors():
+        answer = _call(api, key, "POST", f"/pact/requests/{seq}/answer", body)
+    console.print_json(json.dumps(answer))
+
+
+@pact_app.command("client-issue")
+def client_issue_command(
+    partner: Annotated[str, typer.Option("--partner", help="Who the credentials are for.")],
+    key: KeyOpt,
+    api: ApiOpt = "http://127.0.0.1:8000",
+    all_footprints: Annotated[bool, typer.Option("--all", help="Every footprint.")] = False,
+    footprint: Annotated[
+        list[str] | None, typer.Option("--footprint", help="A pfId it may read (repeatable).")
+    ] = None,
+) -> None:
+    """Issue PACT client credentials to a partner (the secret is printed once)."""
+    body = {"partner": partner, "all_footprints": all_footprints, "footprints": footprint or []}
+    with clear_errors():
+        issued = _call(api, key, "POST", "/pact/clients", body)
+    console.print_json(json.dumps(issued))
+
+
+@pact_app.command("clients")
+def clients_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None:
+    """This firm's partners' PACT credentials (never their secrets)."""
+    with clear_errors():
+        rows = _call(api, key, "GET", "/pact/clients")
+    console.print_json(json.dumps(rows))
+
+
+@pact_app.command("client-revoke")
+def client_revoke_command(
+    client_id: Annotated[str, typer.Argument()], key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000"
+) -> None:
+    """Revoke a partner's PACT credentials: its tokens stop working at once."""
+    with clear_errors():
+        _call(api, key, "DELETE", f"/pact/clients/{client_id}")
+    console.print(f"revoked {client_id}")

@@ -1,0 +1,110 @@
+"""``carbonledger target sign|track``: a firm's signed reduction target and its trajectory on
+verified claims against the linear path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carbonledger.cli.claim import ApiOpt, KeyOpt, _password
+from carbonledger.cli.common import clear_errors, console
+from carbonledger.cli.settlement import _client
+from carbonledger.client import load_keystore
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.planner.targets import Target, TrajectoryRow, gap_to_target
+from carbonledger.tracking import sign_document, trajectory
+
+target_app = typer.Typer(help="Reduction targets: sign one, track it.", no_args_is_help=True)
+
+
+def print_trajectory(target: Target, rows: list[TrajectoryRow]) -> None:
+    console.print(
+        f"target of {target.firm}: -{target.reduction_bps / 100:g}% by {target.target_year} "
+        f"against {target.base_year} ({target.kind.replace('_', '-')}, scopes "
+        f"{', '.join(map(str, target.scopes))}"
+        + (f", Scope 3 cat. {', '.join(map(str, target.categories))}" if target.categories else "")
+        + ("; audited claims only" if target.audited_only else "")
+        + ")"
+    )
+    console.print(f"  {'year':<6}{'linear path t':>15}{'verified t':>13}{'gap t':>10}  source")
+    for r in rows:
+        actual = f"{r.actual_kg / 1000:,.3f}" if r.actual_kg is not None else "-"
+        gap = f"{r.gap_kg / 1000:+,.3f}" if r.gap_kg is not None else ""
+        console.print(f"  {r.year:<6}{r.path_kg / 1000:>15,.3f}{actual:>13}{gap:>10}  {r.source}")
+    gap_kg = gap_to_target(rows)
+    console.print(
+        f"  still to cut by {target.target_year}: {gap_kg / 1000:,.3f} t "
+        f"(plan it: carbonledger plan --tonnes {gap_kg / 1000:.3f} …)"
+    )
+
+
+@target_app.command("sign")
+def sign(
+    key: KeyOpt,
+    base_claim: Annotated[str, typer.Option("--base-claim", help="Verified base footprint.")],
+    base_year: Annotated[int, typer.Option("--base-year")],
+    target_year: Annotated[int, typer.Option("--target-year")],
+    pct: Annotated[float, typer.Option("--pct", help="Cut, % of the base year's emissions.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the signed target here.")],
+    scopes: Annotated[str, typer.Option("--scopes", help="e.g. 1,2 or 1,2,3")] = "1,2",
+    categories: Annotated[str, typer.Option("--categories", help="Scope 3 cat., e.g. 4,9")] = "",
+    kind: Annotated[str, typer.Option("--kind", help="near_term or net_zero")] = "near_term",
+    audited_only: Annotated[bool, typer.Option("--audited-only")] = False,
+    api: ApiOpt = "http://127.0.0.1:8000",
+) -> None:
+    """Sign a reduction target (EIP-712) with the firm's key, checked against its base claim."""
+    with clear_errors():
+        try:
+            target = Target(
+                firm=load_keystore(key, _password()).address,
+                base_claim_id=base_claim.lower(),
+                base_year=base_year,
+                target_year=target_year,
+                reduction_bps=round(pct * 100),
+                scopes=tuple(int(s) for s in scopes.split(",") if s),
+                categories=tuple(int(c) for c in categories.split(",") if c),
+                kind=kind,
+                audited_only=audited_only,
+            )
+        except ValueError as exc:
+            raise CarbonLedgerError(f"scopes/categories: comma-separated numbers ({exc})") from None
+        with _client(key, api) as client:
+            document = sign_document(client, target)
+    out.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    console.print(f"signed target written to {out} (signature {document['signature'][:18]}…)")
+
+
+@target_app.command("track")
+def track_command(
+    key: KeyOpt,
+    target_file: Annotated[Path, typer.Option("--target", help="A signed target (target sign).")],
+    api: ApiOpt = "http://127.0.0.1:8000",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The target's trajectory on verified claims against the linear path."""
+    with clear_errors():
+        try:
+            signed = json.loads(target_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CarbonLedgerError(f"--target: cannot read {target_file}: {exc}") from None
+        with _client(key, api) as client:
+            target, rows = trajectory(client, signed)
+    if as_json:
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "year": r.year,
+                        "path_kg": str(r.path_kg),
+                        "actual_kg": None if r.actual_kg is None else str(r.actual_kg),
+                        "source": r.source,
+                    }
+                    for r in rows
+                ]
+            )
+        )
+        return
+    print_trajectory(target, rows)

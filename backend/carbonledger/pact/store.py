@@ -1,0 +1,304 @@
+"""The PACT tables: published footprints, partners' client credentials, grants, requests.
+
+The footprint documents themselves are in the evidence vault (encrypted, document id
+``pact:<pfId>``); these rows hold what the host needs to list, filter and prove them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from carbonledger.store.db import metadata
+
+pact_footprints = Table(
+    "pact_footprints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("pf_id", String(36), nullable=False, unique=True),
+    Column("firm", String(42), nullable=False, index=True),
+    Column("claim_id", String(66), nullable=False, unique=True),
+    Column("document_hash", String(66), nullable=False),
+    Column("supersedes", String(66)),
+    Column("status", String(16), nullable=False),
+    Column("anchor", JSON, nullable=False),  # the anchor extension's data
+    Column("derived_from", JSON, nullable=False),
+    Column("published_at", String(32), nullable=False),
+)
+
+pact_clients = Table(
+    "pact_clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("firm", String(42), nullable=False, index=True),
+    Column("partner", Text, nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("all_footprints", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    # where the partner receives events (its PACT host) and the credentials it gave us there
+    Column("callback", JSON),
+)
+
+pact_grants = Table(
+    "pact_grants",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("pf_id", String(36), primary_key=True),
+)
+
+pact_requests = Table(
+    "pact_requests",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False, index=True),
+    Column("firm", String(42), nullable=False, index=True),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("event", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # open | fulfilled | rejected | received
+    Column("received_at", String(32), nullable=False),
+    Column("answered_at", String(32)),
+    Column("answer", JSON),
+    Column("time_ms", BigInteger),
+)
+
+
+#: Events to partners: written before the attempt, re-tried until sent.
+pact_outbox = Table(
+    "pact_outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False, index=True),
+    Column("event", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | sent
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("sent_at", String(32)),
+)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FootprintRow:
+    seq: int
+    pf_id: str
+    firm: str
+    claim_id: str
+    document_hash: str
+    supersedes: str | None
+    status: str
+    anchor: dict[str, Any]
+    derived_from: list[str]
+    published_at: str
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    client_id: str
+    firm: str
+    partner: str
+    secret_hash: str
+    all_footprints: bool
+    created_at: str
+    revoked_at: str | None
+    callback: dict[str, Any] | None = None
+
+
+class PactStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(
+            engine, tables=[pact_footprints, pact_clients, pact_grants, pact_requests, pact_outbox]
+        )
+
+    # --- footprints ---
+    def add_footprint(self, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(pact_footprints).values(**values, published_at=now()))
+            if values.get("supersedes"):
+                conn.execute(
+                    update(pact_footprints)
+                    .where(pact_footprints.c.claim_id == values["supersedes"])
+                    .values(status="Deprecated")
+                )
+
+    def set_status(self, pf_id: str, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(pact_footprints)
+                .where(pact_footprints.c.pf_id == pf_id)
+                .values(status=status)
+            )
+
+    def footprint(self, pf_id: str) -> FootprintRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(pact_footprints).where(pact_footprints.c.pf_id == pf_id)
+            ).first()
+        return FootprintRow(**row._mapping) if row else None
+
+    def footprints_of(self, firm: str) -> list[FootprintRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_footprints)
+                .where(pact_footprints.c.firm == firm)
+                .order_by(pact_footprints.c.seq)
+            ).all()
+        return [FootprintRow(**r._mapping) for r in rows]
+
+    # --- clients and grants ---
+    def add_client(self, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(pact_clients).values(**values, created_at=now()))
+
+    def client(self, client_id: str) -> ClientRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(pact_clients).where(pact_clients.c.client_id == client_id)
+            ).first()
+        return ClientRow(**row._mapping) if row else None
+
+    def clients_of(self, firm: str) -> list[ClientRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_clients)
+                .where(pact_clients.c.firm == firm)
+                .order_by(pact_clients.c.created_at)
+            ).all()
+        return [ClientRow(**r._mapping) for r in rows]
+
+    def revoke_client(self, client_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(pact_clients)
+                .where(pact_clients.c.client_id == client_id)
+                .values(revoked_at=now())
+            )
+
+    def grant(self, client_id: str, pf_ids: Sequence[str]) -> None:
+        with self.engine.begin() as conn:
+            have = {
+                r[0]
+                for r in conn.execute(
+                    select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
+                )
+            }
+            for pf_id in pf_ids:
+                if pf_id not in have:
+                    conn.execute(insert(pact_grants).values(client_id=client_id, pf_id=pf_id))
+                    have.add(pf_id)
+
+    def withdraw(self, client_id: str, pf_ids: Sequence[str]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(pact_grants).where(
+                    and_(pact_grants.c.client_id == client_id, pact_grants.c.pf_id.in_(pf_ids))
+                )
+            )
+
+    def granted(self, client_id: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return {
+                str(r[0])
+                for r in conn.execute(
+                    select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
+                )
+            }
+
+    def clients_granted(self, pf_ids: Sequence[str]) -> set[str]:
+        with self.engine.connect() as conn:
+            return {
+                str(r[0])
+                for r in conn.execute(
+                    select(pact_grants.c.client_id).where(pact_grants.c.pf_id.in_(pf_ids))
+                )
+            }
+
+    # --- events ---
+    def add_request(self, values: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(pact_requests).values(**values, received_at=now()))
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def requests_of(self, firm: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_requests)
+                .where(pact_requests.c.firm == firm)
+                .order_by(pact_requests.c.seq)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def request(self, seq: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(pact_requests).where(pact_requests.c.seq == seq)).first()
+        return dict(row._mapping) if row else None
+
+    def answer_request(self, seq: int, state: str, answer: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(pact_requests)
+                .where(pact_requests.c.seq == seq)
+                .values(state=state, answer=answer, answered_at=now())
+            )
+
+    # --- outbox ---
+    def queue_event(self, client_id: str, event: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(pact_outbox).values(
+                    client_id=client_id, event=event, state="pending", attempts=0, created_at=now()
+                )
+            )
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def pending_events(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_outbox)
+                .where(pact_outbox.c.state == "pending")
+                .order_by(pact_outbox.c.seq)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def outbox_of(self, client_ids: Sequence[str]) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_outbox)
+                .where(pact_outbox.c.client_id.in_(client_ids))
+                .order_by(pact_outbox.c.seq)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def event_attempted(self, seq: int, error: str | None) -> None:
+        values: dict[str, Any] = {"attempts": pact_outbox.c.attempts + 1, "error": error}
+        if error is None:
+            values.update(state="sent", sent_at=now())
+        with self.engine.begin() as conn:
+            conn.execute(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))

@@ -1,0 +1,78 @@
+"""Building the PACT service from a running ledger's services, and serving it over TLS."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from carbonledger.config import Settings
+from carbonledger.pact.host import create_pact_app
+from carbonledger.pact.service import PactService
+from carbonledger.pact.store import PactStore
+from carbonledger.pact.tls import ensure_certificate
+from carbonledger.services.container import Services, load_service_vault_key
+
+
+def _secret(path: Path) -> bytes:
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    value = os.urandom(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value.hex() + "\n")
+    return value
+
+
+def build_pact_service(services: Services) -> PactService:
+    settings = services.settings
+    pair = load_service_vault_key(settings.data_dir / "service-vault.key")
+    return PactService(
+        services.ledger,
+        PactStore(services.engine),
+        services.vault,
+        service_reader=services.ledger.service_address,
+        service_vault_key=pair.private_key,
+        standard_hash=services.standard.content_hash,
+        token_secret=_secret(settings.data_dir / "pact-token.secret"),
+        public_url=settings.pact_url,
+    )
+
+
+def tls_files(settings: Settings) -> tuple[Path, Path]:
+    if settings.pact_cert is not None and settings.pact_key is not None:
+        return settings.pact_cert, settings.pact_key
+    return ensure_certificate(settings.data_dir / "pact-tls", settings.api_host)
+
+
+class PactServer:
+    """The PACT host app on ``settings.pact_port``, HTTPS only, in a background thread."""
+
+    def __init__(self, settings: Settings, service: PactService) -> None:
+        cert, key = tls_files(settings)
+        self.cert = cert
+        config = uvicorn.Config(
+            create_pact_app(service, settings.pact_url),
+            host=settings.api_host,
+            port=settings.pact_port,
+            log_level="warning",
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="pact-host", daemon=True)
+
+    def start(self, timeout: float = 30) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the PACT host did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

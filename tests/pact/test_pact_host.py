@@ -1,0 +1,258 @@
+"""Publishing, lifecycle, access and on-chain verification of PACT footprints, end to end:
+the member API, the HTTPS PACT host, the chain, and `carbonledger verify --pact`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from carbonledger.cli.main import app
+from carbonledger.client import ApiError
+from carbonledger.pact.client import publish_footprint
+from tests.pact.conftest import PactHost, footprint, valid
+
+runner = CliRunner()
+
+
+def verify(pact_host: PactHost, *args: str) -> Any:
+    result = runner.invoke(
+        app,
+        ["verify", "--rpc", pact_host.api.chain.node.url, "--json", *args],
+        env={"COLUMNS": "250"},
+    )
+    return result.exit_code, json.loads(result.stdout) if result.stdout.startswith(
+        "{"
+    ) else result.output
+
+
+def test_a_footprint_fetched_from_the_host_is_verified_on_chain(pact_host: PactHost) -> None:
+    pf_id = pact_host.published[0]["id"]
+    code, report = verify(
+        pact_host,
+        "--pact",
+        f"{pact_host.url}/3/footprints/{pf_id}",
+        "--client-id",
+        pact_host.client_id,
+        "--client-secret",
+        pact_host.client_secret,
+        "--ca",
+        str(pact_host.cert),
+    )
+    assert code == 0, report
+    assert report["ok"] is True
+    assert {f["check"] for f in report["findings"] if f["ok"]} >= {
+        "document hash",
+        "on chain",
+        "checked",
+        "status",
+    }
+
+
+def test_a_footprint_changed_by_one_byte_is_refused(pact_host: PactHost, tmp_path: Path) -> None:
+    with pact_host.authed() as http:
+        body = http.get(f"/3/footprints/{pact_host.published[0]['id']}").json()
+    text = json.dumps(body)
+    assert '"1.85"' in text
+    changed = tmp_path / "changed.json"
+    changed.write_text(text.replace('"1.85"', '"1.84"', 1))  # one byte
+    code, report = verify(pact_host, "--pact", str(changed))
+    assert code == 1
+    failed = {f["check"] for f in report["findings"] if f["ok"] is False}
+    assert "document hash" in failed and "on chain" in failed
+    intact = tmp_path / "intact.json"
+    intact.write_text(text)
+    assert verify(pact_host, "--pact", str(intact))[0] == 0
+
+
+def test_a_new_version_deprecates_the_old_one_on_chain_and_in_pact(pact_host: PactHost) -> None:
+    first = publish_footprint(pact_host.supplier, footprint(productIds=["urn:gtin:9000000000001"]))
+    second = publish_footprint(
+        pact_host.supplier,
+        footprint(
+            productIds=["urn:gtin:9000000000001"],
+            precedingPfIds=[first["id"]],
+            pcf={"pcfExcludingBiogenicUptake": "1.75", "pcfIncludingBiogenicUptake": "1.70"},
+        ),
+    )
+    with pact_host.authed() as http:
+        old = valid("single", http.get(f"/3/footprints/{first['id']}").json())["data"]
+        new = valid("single", http.get(f"/3/footprints/{second['id']}").json())["data"]
+        deprecated = http.get("/3/footprints", params={"status": "Deprecated"}).json()["data"]
+    assert old["status"] == "Deprecated" and new["status"] == "Active"
+    assert first["id"] in {pf["id"] for pf in deprecated}
+    anchor = next(e["data"] for e in new["extensions"] if "carbonledger-anchor" in e["dataSchema"])
+    first_anchor = next(
+        e["data"] for e in first["extensions"] if "carbonledger-anchor" in e["dataSchema"]
+    )
+    assert anchor["supersedes"] == first_anchor["claimId"]
+    received = [
+        t["event"]["data"]["pfIds"]
+        for t in pact_host.customer.request("GET", "/pact/requests")
+        if t["event_type"] == "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
+    ]
+    assert [second["id"]] in received  # the partner was notified (PublishedEvent)
+    state = pact_host.api.services.ledger.claim_state(bytes.fromhex(first_anchor["claimId"][2:]))
+    assert state.status == "superseded"
+    # the deprecated one still verifies (as Deprecated), and claiming it Active is refused
+    with pact_host.authed() as http:
+        served_old = http.get(f"/3/footprints/{first['id']}").json()
+    assert _verify_body(pact_host, served_old)[0] == 0
+    served_old["data"]["status"] = "Active"
+    assert _verify_body(pact_host, served_old)[0] == 1
+    # a third version citing the deprecated one is refused
+    with pytest.raises(ApiError) as refused:
+        publish_footprint(pact_host.supplier, footprint(precedingPfIds=[first["id"]]))
+    assert refused.value.status == 409
+
+
+def _verify_body(pact_host: PactHost, body: dict[str, Any]) -> Any:
+    path = Path(pact_host.api.services.settings.data_dir) / "verify-me.json"
+    path.write_text(json.dumps(body))
+    return verify(pact_host, "--pact", str(path))
+
+
+def test_an_inconsistent_footprint_is_refused_with_the_field_named(pact_host: PactHost) -> None:
+    bad = footprint(pcf={"pcfIncludingBiogenicUptake": "1.85"})  # uptake -0.05 not counted
+    with pytest.raises(ApiError) as refused:
+        publish_footprint(pact_host.supplier, bad)
+    assert refused.value.status == 422
+    fields = {p["field"] for p in refused.value.problems or []}
+    assert "footprint.pcf.pcfIncludingBiogenicUptake" in fields
+    with pact_host.authed() as http:
+        assert http.get(f"/3/footprints/{bad['id']}").status_code == 404
+
+
+def test_a_partner_reads_only_the_footprints_granted_and_loses_access_when_revoked(
+    pact_host: PactHost,
+) -> None:
+    granted = pact_host.published[1]["id"]
+    issued = pact_host.supplier.request(
+        "POST", "/pact/clients", json={"partner": "Narrow AG", "footprints": [granted]}
+    )
+    narrow = PactHost(
+        **{
+            **pact_host.__dict__,
+            "client_id": issued["client_id"],
+            "client_secret": issued["client_secret"],
+        }
+    )
+    with narrow.authed() as http:
+        listed = valid("list", http.get("/3/footprints").json())["data"]
+        assert [pf["id"] for pf in listed] == [granted]
+        denied = http.get(f"/3/footprints/{pact_host.published[0]['id']}")
+        assert denied.status_code == 403
+        assert valid("error", denied.json())["code"] == "AccessDenied"
+        pact_host.supplier.request("DELETE", f"/pact/clients/{issued['client_id']}")
+        assert http.get("/3/footprints").status_code == 401
+    clients = pact_host.supplier.request("GET", "/pact/clients")
+    assert next(c for c in clients if c["client_id"] == issued["client_id"])["revoked_at"]
+    with narrow.https() as http:
+        r = http.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(issued["client_id"], issued["client_secret"]),
+        )
+    assert r.status_code == 401
+
+
+def test_the_extension_schema_is_served_and_each_footprint_conforms(pact_host: PactHost) -> None:
+    from jsonschema import Draft202012Validator
+
+    pf = pact_host.published[0]
+    extension = next(e for e in pf["extensions"] if "carbonledger-anchor" in e["dataSchema"])
+    with pact_host.https() as http:
+        served = http.get(extension["dataSchema"].replace(pact_host.url, "")).json()
+        link = http.get(extension["data"]["verification"].replace(pact_host.url, "")).json()
+    assert not list(Draft202012Validator(served).iter_errors(extension["data"]))
+    assert link["status"] == "active" and link["check"] == "passed"
+
+
+def test_the_firm_mode_verifier_reads_pact_anchors_as_notes_with_their_signatures_checked(
+    pact_host: PactHost, tmp_path: Path
+) -> None:
+    ledger = pact_host.api.chain.deployment.address("ClaimLedger")
+    code, report = verify(
+        pact_host,
+        "--claim-ledger",
+        ledger,
+        "--firm",
+        pact_host.supplier.address,
+        "--documents",
+        str(tmp_path),
+    )
+    assert code == 0, report
+    anchors = [f for f in report["findings"] if "PACT product footprint anchor" in f["detail"]]
+    assert len(anchors) >= len(pact_host.published)
+    signed = {f["claim_id"] for f in report["findings"] if f["check"] == "signature"}
+    assert {
+        next(
+            e["data"]["claimId"]
+            for e in pf["extensions"]
+            if "carbonledger-anchor" in e["dataSchema"]
+        )
+        for pf in pact_host.published
+    } <= signed
+
+
+def test_a_firm_issues_lists_and_revokes_credentials_and_answers_a_request_from_the_cli(
+    pact_host: PactHost, tmp_path: Path
+) -> None:
+    from eth_account import Account
+
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(pact_host.supplier.account.key, "pw")))
+    env = {"CARBONLEDGER_KEY_PASSWORD": "pw", "COLUMNS": "250"}
+    common = ["--key", str(keystore), "--api", pact_host.api.url]
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(app, ["pact", *args, *common], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    issued = json.loads(run("client-issue", "--partner", "CLI Partner", "--all"))
+    listed = json.loads(run("clients"))
+    assert issued["client_id"] in {c["client_id"] for c in listed}
+    assert "client_secret" not in json.dumps(listed)
+    run("client-revoke", issued["client_id"])
+    with pact_host.https() as http:
+        refused = http.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(issued["client_id"], issued["client_secret"]),
+        )
+    assert refused.status_code == 401
+
+    event = {
+        "specversion": "1.0",
+        "id": "cli-request-1",
+        "source": "https://customer.example",
+        "time": "2025-01-01T00:00:00Z",
+        "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+        "data": {"productId": ["urn:gtin:4712345060507"]},
+    }
+    with pact_host.authed() as http:
+        posted = http.post(
+            "/3/events", json=event, headers={"Content-Type": "application/cloudevents+json"}
+        )
+    assert posted.status_code == 200
+    assert "RequestCreatedEvent" in run("requests")
+    tasks = pact_host.supplier.request("GET", "/pact/requests")
+    seq = next(t["seq"] for t in tasks if t["event_id"] == "cli-request-1")
+    answer = json.loads(run("answer", str(seq), "--reject", "NotFound", "--message", "none yet"))
+    assert (answer["state"], answer["delivery"]) == ("rejected", "sent")
+
+
+def test_a_firm_without_a_vault_key_is_refused_before_anything_reaches_the_chain(
+    pact_host: PactHost,
+) -> None:
+    firm = pact_host.api.client(pact_host.api.admit("No Vault Key AG"), login=False)
+    firm.login()  # but no vault key registered
+    with pytest.raises(ApiError) as refused:
+        publish_footprint(firm, footprint())
+    assert refused.value.status == 422
+    assert {p["field"] for p in refused.value.problems} == {"vault_key"}
+    assert pact_host.api.services.ledger.nonce(firm.address) == 0
