@@ -9,6 +9,7 @@ import itertools
 import pytest
 from web3 import Web3
 
+from carbonledger.chain.node import free_port
 from tests.cli.conftest import Ledger
 from tests.cli.test_durability import admit_firms, assert_each_on_chain_exactly_once
 from tests.cli.test_multiprocess import PER_FIRM, InterleavedSubmitter
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.timeout(900)
 
 
 def test_claims_reach_the_chain_once_with_two_second_blocks(ledger: Ledger) -> None:
-    ledger.env = {"CARBONLEDGER_BLOCK_TIME": "2", "CARBONLEDGER_SUBMIT_WAIT": "0"}
+    ledger.env = {
+        "CARBONLEDGER_BLOCK_TIME": "2",
+        "CARBONLEDGER_SUBMIT_WAIT": "0",
+        "CARBONLEDGER_PACT_PORT": str(free_port()),
+    }
     ledger.up(timeout=240)
     firms = admit_firms(ledger, 2)
     submitter = InterleavedSubmitter([ledger.api_url], firms)

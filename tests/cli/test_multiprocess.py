@@ -94,7 +94,11 @@ class Cluster:
 def cluster(tmp_path: Path, postgres_url: str) -> Iterator[Cluster]:
     ledger = Ledger(data_dir=tmp_path / "data")
     database = fresh_database(postgres_url, f"mp_{uuid.uuid4().hex[:12]}")
-    ledger.env = {"CARBONLEDGER_DATABASE_URL": database, "CARBONLEDGER_SUBMIT_WAIT": "0"}
+    ledger.env = {
+        "CARBONLEDGER_DATABASE_URL": database,
+        "CARBONLEDGER_SUBMIT_WAIT": "0",
+        "CARBONLEDGER_PACT_PORT": str(free_port()),  # `up` serves PACT too; never 8443 here
+    }
     instance = Cluster(ledger)
     yield instance
     instance.stop()
