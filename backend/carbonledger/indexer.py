@@ -346,18 +346,27 @@ class Indexer:
                 return total
 
     def run_forever(
-        self, stop: threading.Event, interval: float = 0.5, leader: LeaderLock | None = None
+        self,
+        stop: threading.Event,
+        interval: float = 0.5,
+        idle_interval: float | None = None,
+        leader: LeaderLock | None = None,
     ) -> None:
-        """Index until ``stop``; with ``leader``, only while holding it (a standby otherwise:
-        one indexer per database writes, the API processes' on-demand catch-ups aside)."""
+        """Index until ``stop``: every ``interval`` while the chain moves, every
+        ``idle_interval`` (default: the same) after a round that found no new block. With
+        ``leader``, only while holding it (a standby otherwise: one indexer per database
+        writes, the API processes' on-demand catch-ups aside)."""
         while not stop.is_set():
             if leader is not None and not leader.try_acquire():
                 stop.wait(max(interval, 1.0))
                 continue
+            moved = True
             try:
+                before = self.cursor()[0]
                 self.catch_up()
+                moved = self.cursor()[0] != before
             except Exception as exc:  # a node that lost blocks mid-round: rewind next round
                 log.warning("indexing round failed: %s", str(exc)[:300])
-            stop.wait(interval)
+            stop.wait(interval if moved or idle_interval is None else idle_interval)
         if leader is not None:
             leader.release()

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from carbonledger import __version__
-from carbonledger.api import errors
+from carbonledger.api import errors, problems
+from carbonledger.api.limits import RequestLimits, limits_from, public_operations
 from carbonledger.api.routes import (
     audits,
     auth,
@@ -16,6 +23,8 @@ from carbonledger.api.routes import (
     overlaps,
     pact,
     plans,
+    public,
+    reports,
     settlements,
     standards,
 )
@@ -32,7 +41,9 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the API for one chain and one deployment (and its running services)."""
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
+    # (served under /static-offline-docs): no CDN, so they work with no internet.
+    app: FastAPI = FastAPIOffline(
         title="CarbonLedger",
         version=__version__,
         description=(
@@ -50,18 +61,50 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
+    problems.install(app)
+
+    def token_check() -> Callable[[str], bool] | None:
+        auth = getattr(app.state, "auth", None)
+        return None if auth is None else auth.token_verifies
+
+    public_ops: list[Callable[[str, str], bool]] = []
+
+    def is_public() -> Callable[[str, str], bool]:
+        if not public_ops:  # the API description is complete once every router is included
+            public_ops.append(public_operations(app.openapi()))
+        return public_ops[0]
+
+    app.add_middleware(
+        RequestLimits, limits=limits_from(settings), token_ok=token_check, is_public=is_public
+    )
+    # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
-        health,
-        auth,
-        chain,
-        members,
-        standards,
-        claims,
-        audits,
-        overlaps,
-        settlements,
-        pact,
-        plans,
-    ):
+        health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements,
+        pact, plans, public,
+    ):  # fmt: skip
         app.include_router(module.router)
+    mount_web_app(app, settings.project_root / "web" / "dist")
     return app
+
+
+def mount_web_app(app: FastAPI, dist: Path) -> None:
+    """Serve the built web app (``web/``, built by ``./run``) at ``/app``: its hashed assets
+    as static files, and ``index.html`` for every other path under ``/app`` (the app routes
+    in the browser). Without a build, ``/app`` answers 404 saying how to build it."""
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.mount("/app/assets", StaticFiles(directory=dist / "assets"), name="web-assets")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/app/")
+
+    @app.get("/app", include_in_schema=False)
+    @app.get("/app/{path:path}", include_in_schema=False)
+    def web_app(path: str = "") -> FileResponse:
+        if not index.is_file():
+            raise HTTPException(404, f"the web app is not built ({dist}): run ./run setup")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -11,7 +11,7 @@ import typer
 
 from carbonledger.cli.claim import ApiOpt, KeyOpt, _password
 from carbonledger.cli.common import clear_errors, console
-from carbonledger.cli.settlement import _client
+from carbonledger.cli.session import signer
 from carbonledger.client import load_keystore
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import Target, TrajectoryRow, gap_to_target
@@ -53,7 +53,7 @@ def sign(
     categories: Annotated[str, typer.Option("--categories", help="Scope 3 cat., e.g. 4,9")] = "",
     kind: Annotated[str, typer.Option("--kind", help="near_term or net_zero")] = "near_term",
     audited_only: Annotated[bool, typer.Option("--audited-only")] = False,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
 ) -> None:
     """Sign a reduction target (EIP-712) with the firm's key, checked against its base claim."""
     with clear_errors():
@@ -71,7 +71,7 @@ def sign(
             )
         except ValueError as exc:
             raise CarbonLedgerError(f"scopes/categories: comma-separated numbers ({exc})") from None
-        with _client(key, api) as client:
+        with signer(key, api, None) as client:
             document = sign_document(client, target)
     out.write_text(json.dumps(document, indent=2), encoding="utf-8")
     console.print(f"signed target written to {out} (signature {document['signature'][:18]}…)")
@@ -81,7 +81,7 @@ def sign(
 def track_command(
     key: KeyOpt,
     target_file: Annotated[Path, typer.Option("--target", help="A signed target (target sign).")],
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The target's trajectory on verified claims against the linear path."""
@@ -90,7 +90,7 @@ def track_command(
             signed = json.loads(target_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CarbonLedgerError(f"--target: cannot read {target_file}: {exc}") from None
-        with _client(key, api) as client:
+        with signer(key, api, None) as client:
             target, rows = trajectory(client, signed)
     if as_json:
         console.print_json(
