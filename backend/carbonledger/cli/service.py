@@ -79,10 +79,18 @@ def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    # an embedded chain stays "embedded" for the workers (development keys allowed): they
+    # find it from the data directory's pid file, as `serve` does
+    chain = (
+        {"CARBONLEDGER_RPC_URL": rpc_url}
+        if settings.rpc_url is not None
+        else {"CARBONLEDGER_CHAIN_HOST": settings.chain_host,
+              "CARBONLEDGER_CHAIN_PORT": str(settings.chain_port)}
+    )  # fmt: skip
     os.environ.update(
         {
+            **chain,
             "CARBONLEDGER_DATA_DIR": str(settings.data_dir),
-            "CARBONLEDGER_RPC_URL": rpc_url,
             "CARBONLEDGER_API_HOST": settings.api_host,
             "CARBONLEDGER_API_PORT": str(settings.api_port),
             "CARBONLEDGER_DATABASE_URL": settings.effective_database_url,
