@@ -117,10 +117,11 @@ class Bench:
         return int(tx.gas_used)
 
     def signed(self, signer: Any, builder: Any, message_type: Any, **fields: Any) -> Any:
-        nonce = self.snonce if builder.__name__ != "audit_typed_data" else self.nonce
-        domain = (
-            self.claim_domain if builder.__name__ == "audit_typed_data" else self.settlement_domain
-        )
+        # an Audit is signed under the ClaimLedger domain and its nonces; the rest under the
+        # settlement's (the typed-data builders are one function now, so ask the message type)
+        on_ledger = message_type is td.Audit
+        nonce = self.nonce if on_ledger else self.snonce
+        domain = self.claim_domain if on_ledger else self.settlement_domain
         message = message_type(
             **fields, nonce=nonce[signer.address], deadline=chain.pending_timestamp + DAY
         )
