@@ -98,8 +98,7 @@ def test_the_scenario_runs_from_nothing_in_under_two_minutes(demo: DemoRun) -> N
     plan = s["plan"]
     joint = float(plan["joint"]["cost_per_tco2e"])
     assert all(
-        a["reachable"] and joint < float(a["cost_per_tco2e"])
-        for a in plan["stand_alone"].values()
+        a["reachable"] and joint < float(a["cost_per_tco2e"]) for a in plan["stand_alone"].values()
     ), plan["stand_alone"]
     assert plan["options"] and sum(plan["shares_bps"]) == 10_000
     assert "joint plan" in out and "recommended:" in out

@@ -59,6 +59,7 @@ def test_a_record_and_the_contracts_survive_down_and_up(ledger: Ledger) -> None:
         "StandardRegistry",
         "ClaimLedger",
         "OverlapSettlement",
+        "TargetRegistry",
     }
     version_id = write_record(ledger)
     block = Web3(Web3.HTTPProvider(ledger.rpc_url)).eth.block_number

@@ -18,6 +18,7 @@ from carbonledger.api.routes import (
     plans,
     settlements,
     standards,
+    targets,
 )
 from carbonledger.chain.client import ChainReader
 from carbonledger.chain.manifest import Deployment
@@ -62,6 +63,7 @@ def create_app(
         settlements,
         pact,
         plans,
+        targets,
     ):
         app.include_router(module.router)
     return app

@@ -36,6 +36,7 @@ from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.services.planning import PlanningService
 from carbonledger.services.queries import LedgerQueries
 from carbonledger.services.settlements import SettlementService
+from carbonledger.services.targets import TargetService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
@@ -76,6 +77,7 @@ class Services:
     settlements: SettlementService
     queries: LedgerQueries
     planning: PlanningService
+    targets: TargetService
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -174,6 +176,7 @@ def build_services(
         settlements=settlements,
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         planning=planning,
+        targets=TargetService(ledger, ledger),
     )
 
 
