@@ -252,6 +252,18 @@ class LedgerClient:
             ]
         return dict(self.request("POST", "/claims", json=body))
 
+    def check_claim(
+        self, document: bytes, *, baseline: bytes | None = None, supersedes: bytes = ZERO32
+    ) -> dict[str, Any]:
+        """The service's dry-run check (``POST /claims/check``): the report and the claim
+        message that would be signed; nothing is signed or stored."""
+        body: dict[str, Any] = {"document": document.decode("utf-8")}
+        if baseline is not None:
+            body["baseline_document"] = baseline.decode("utf-8")
+        if supersedes != ZERO32:
+            body["supersedes"] = "0x" + supersedes.hex()
+        return dict(self.request("POST", "/claims/check", json=body))
+
     def claim(self, claim_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/claims/{claim_id}"))
 

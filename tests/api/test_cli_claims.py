@@ -70,3 +70,30 @@ def test_an_unreachable_api_is_one_clear_error(runner: CliRunner, tmp_path: Path
     )
     assert result.exit_code == 1
     assert f"cannot reach the API at {url}" in result.output
+
+
+def test_claim_check_shows_the_services_findings_and_stores_nothing(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    account = Account.create()
+    keystore = tmp_path / "firm.json"
+    keystore.write_text(json.dumps(Account.encrypt(account.key, PASSWORD)))
+    api.admit("Checking Cargo", account=account)
+    doc = example("carrier_footprint.json", account.address)
+    doc["declared"]["scope1"] = "1.000"
+    document = tmp_path / "claim.json"
+    document.write_bytes(as_bytes(doc))
+    args = ["claim", "check", str(document), "--key", str(keystore), "--api", api.url]
+
+    failing = runner.invoke(app, args)
+    assert failing.exit_code == 1, failing.output
+    assert json.loads(failing.stdout)["rules"]["TOT001"]
+    assert "FAILS the standard check" in failing.stderr
+    doc["declared"]["scope1"] = example("carrier_footprint.json", account.address)["declared"][
+        "scope1"
+    ]
+    document.write_bytes(as_bytes(doc))
+    passing = runner.invoke(app, args)
+    assert passing.exit_code == 0, passing.output
+    assert json.loads(passing.stdout)["claim"]["firm"] == account.address
+    assert api.services.claims.next_nonce(account.address) == 0

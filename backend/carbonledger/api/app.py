@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from carbonledger import __version__
 from carbonledger.api import errors
@@ -16,6 +20,7 @@ from carbonledger.api.routes import (
     overlaps,
     pact,
     plans,
+    public,
     settlements,
     standards,
     targets,
@@ -64,6 +69,31 @@ def create_app(
         pact,
         plans,
         targets,
+        public,
     ):
         app.include_router(module.router)
+    mount_web_app(app, settings.project_root / "web" / "dist")
     return app
+
+
+def mount_web_app(app: FastAPI, dist: Path) -> None:
+    """Serve the built web app (``web/``, built by ``./run``) at ``/app``: its hashed assets
+    as static files, and ``index.html`` for every other path under ``/app`` (the app routes
+    in the browser). Without a build, ``/app`` answers 404 saying how to build it."""
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.mount("/app/assets", StaticFiles(directory=dist / "assets"), name="web-assets")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/app/")
+
+    @app.get("/app", include_in_schema=False)
+    @app.get("/app/{path:path}", include_in_schema=False)
+    def web_app(path: str = "") -> FileResponse:
+        if not index.is_file():
+            raise HTTPException(404, f"the web app is not built ({dist}): run ./run setup")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -15,7 +15,7 @@ from eth_utils.crypto import keccak
 
 from carbonledger.vocab import structs
 from carbonledger.vocab.structs import *  # noqa: F403
-from carbonledger.vocab.structs import Claim, Domain, Struct, TypedData
+from carbonledger.vocab.structs import EIP712_DOMAIN_FIELDS, Claim, Domain, Struct, TypedData
 
 __all__ = [
     *structs.__all__,
@@ -25,6 +25,7 @@ __all__ = [
     "claim_typed_data",
     "consent_typed_data",
     "decline_typed_data",
+    "eip712_types",
     "payment_typed_data",
     "reduction_attestation_typed_data",
     "revocation_typed_data",
@@ -62,3 +63,12 @@ def claim_digest(domain: Domain, claim: Claim) -> bytes:
     """The digest a firm signs for ``claim`` (equals ``ClaimLedger.claimDigest``), as a
     wallet computes it from the typed data: a second derivation beside ``Claim.digest``."""
     return typed_data_digest(claim.typed_data(domain))
+
+
+def eip712_types() -> dict[str, list[dict[str, str]]]:
+    """Every declared struct's ``types`` entry and the domain's, in one dict (what
+    ``GET /chain`` publishes, so a client signs with the service's own definitions)."""
+    return {
+        "EIP712Domain": list(EIP712_DOMAIN_FIELDS),
+        **{struct.TYPE_NAME: struct.eip712_fields() for struct in structs.STRUCTS},
+    }

@@ -1,4 +1,4 @@
-"""``carbonledger key new`` and ``carbonledger claim submit``: a firm signs on its own machine."""
+"""``carbonledger key new``, ``claim check``, ``claim submit``: a firm signs on its own machine."""
 
 from __future__ import annotations
 
@@ -81,4 +81,33 @@ def submit(
     console.print_json(json.dumps(answer, ensure_ascii=False))
     if not answer["check"]["passed"]:
         err_console.print("the claim was recorded, but it FAILED the standard check")
+        raise typer.Exit(1)
+
+
+@claim_app.command("check")
+def check_claim(
+    file: Annotated[Path, typer.Argument(help="The claim document (JSON).")],
+    key: KeyOpt,
+    api: ApiOpt = "http://127.0.0.1:8000",
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="A reduction's baseline document.")
+    ] = None,
+) -> None:
+    """The service's dry-run check of a claim (POST /claims/check): its report and the claim
+    that would be signed, with nothing signed or stored. Exit 0 pass, 1 fail."""
+    with clear_errors():
+        try:
+            document = file.read_bytes()
+            baseline_bytes = baseline.read_bytes() if baseline else None
+        except OSError as exc:
+            raise CarbonLedgerError(f"cannot read {exc.filename}: {exc.strerror}") from None
+        client = LedgerClient(api, load_keystore(key, _password()))
+        try:
+            client.login()
+            answer = client.check_claim(document, baseline=baseline_bytes)
+        finally:
+            client.close()
+    console.print_json(json.dumps(answer, ensure_ascii=False))
+    if not answer["passed"]:
+        err_console.print("the claim FAILS the standard check: fix it before submitting")
         raise typer.Exit(1)

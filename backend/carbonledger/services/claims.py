@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import MemberState
+from carbonledger.chain.gateway import Anchored, MemberState
 from carbonledger.claims import ClaimMappingError, build_claim
 from carbonledger.services.citations import CitationOutbox, SignedCitation
 from carbonledger.services.errors import (
@@ -61,7 +61,7 @@ from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
 from carbonledger.vault.model import SealedDocument
 from carbonledger.vault.service import EvidenceVault, ReaderKeys
-from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, Domain, recover_signer
+from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, Domain, Revocation, recover_signer
 from carbonledger.vocab import claim_id as compute_id
 
 MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
@@ -248,6 +248,105 @@ class ClaimService:
                 "the reduction's baseline claim is not stored here; send it as baseline_document",
                 [{"field": "document.baseline.document_hash", "message": "unknown baseline"}],
             ) from None
+
+    # --- the dry-run check ---
+    def dry_run(
+        self,
+        raw: bytes,
+        caller: str | None,
+        *,
+        baseline_document: bytes | None = None,
+        supersedes: bytes = ZERO32,
+    ) -> tuple[Claim, Any]:
+        """What :meth:`submit` would compute for ``raw``, with nothing signed or stored: the
+        claim struct the firm would sign (``nonce`` and ``deadline`` left 0, for the signer
+        to fill) and the checker's report. ``caller`` must be the document's firm."""
+        document = self.parse(raw)
+        firm = to_checksum_address(str(document.firm.address))
+        if caller is not None and to_checksum_address(caller) != firm:
+            raise NotPermitted(f"member {caller} may not check a claim of firm {firm}")
+        baseline = (
+            self._baseline(document, baseline_document)
+            if isinstance(document, ReductionClaim)
+            else None
+        )
+        allocations: dict[str, int] | None = None
+        if (
+            isinstance(document, ReductionClaim)
+            and document.settlements
+            and self.citations is not None
+        ):
+            allocations = self.citations.allocations_for(
+                firm, [s.settlement_id for s in document.settlements]
+            )
+        try:
+            claim = build_claim(
+                document,
+                self.standard,
+                standard_version=self.ledger.standard_version_of(self.standard.content_hash),
+                nonce=0,
+                deadline=0,
+                baseline=baseline,
+                supersedes=supersedes,
+                allocations=allocations,
+            )
+        except (ClaimMappingError, StandardError) as exc:
+            raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
+        report = check(document, self.standard, baseline=baseline, allocations=allocations)
+        return claim, report
+
+    # --- revocation ---
+    def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
+        """Relay a firm's signed ``Revocation`` of one of its active claims (checked here
+        first, then by the contract). Its nonce is the firm's next ClaimLedger nonce, shared
+        with its claims: while claims of the firm are still on their way to the chain the
+        revocation is refused (409) rather than queued behind them."""
+        firm = to_checksum_address(revocation.firm)
+        if caller is not None and to_checksum_address(caller) != firm:
+            raise NotPermitted(f"member {caller} may not revoke a claim of firm {firm}")
+        claim_id = "0x" + revocation.claim_id.hex()
+        row = self.store.get(claim_id)
+        if row is None:
+            raise NotFound(f"no claim {claim_id}")
+        if to_checksum_address(row.firm) != firm:
+            raise NotPermitted(f"claim {claim_id} is not firm {firm}'s")
+        member = self.ledger.member_state(firm)
+        signer = recover_signer(revocation.digest(self.ledger.domain()), bytes(signature))
+        if signer is None or signer != member.signing_key.lower():
+            raise SignatureMismatch(f"the revocation is not signed by firm {firm}'s current key")
+        if member.status != "active":
+            raise NotPermitted(f"firm {firm} is {member.status}")
+        if revocation.deadline < self.clock() + MIN_DEADLINE_MARGIN:
+            raise InvalidRequest(
+                "the signature's deadline has passed or is too close",
+                [
+                    {
+                        "field": "deadline",
+                        "message": f"must be at least {MIN_DEADLINE_MARGIN} s ahead",
+                    }
+                ],
+            )
+        with self._firms_serialised([firm]):
+            on_chain = self.ledger.nonce(firm)
+            if self.next_nonce(firm) != on_chain:
+                raise Conflict(
+                    f"claims of firm {firm} are still on their way to the chain; revoke once "
+                    "they are anchored"
+                )
+            if revocation.nonce != on_chain:
+                raise Conflict(
+                    f"nonce {revocation.nonce} is not the next nonce of firm {firm} "
+                    f"(expected {on_chain})"
+                )
+            status = self.ledger.claim_state(revocation.claim_id).status
+            if status != "active":
+                raise Conflict(f"claim {claim_id} is {status}, not active: it cannot be revoked")
+            return self.ledger.relay(
+                "ClaimLedger",
+                "revokeClaim",
+                [revocation.as_tuple(), bytes(signature)],
+                "revoking a claim",
+            )
 
     # --- submission ---
     def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:

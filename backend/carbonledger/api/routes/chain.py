@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.chain.typed_data import eip712_types, overlap_settlement_domain
 
 router = APIRouter(tags=["chain"])
 
@@ -24,6 +25,13 @@ class ChainInfo(BaseModel):
     block_number: int
     contracts: dict[str, str]
     claim_ledger_domain: dict[str, Any]
+    overlap_settlement_domain: dict[str, Any] = Field(
+        description="The EIP-712 domain of consents, declines, payments, citations, attestations."
+    )
+    eip712_types: dict[str, list[dict[str, str]]] = Field(
+        description="Every EIP-712 struct the contracts check, as eth_signTypedData_v4 takes "
+        "its types (EIP712Domain included): a client signs with these, never a copy."
+    )
     service_account: str
     standard: StandardInfo
 
@@ -39,6 +47,10 @@ def chain_info(services: ServicesDep) -> ChainInfo:
         block_number=ledger.head(),
         contracts={n: c.address for n, c in services.deployment.contracts.items()},
         claim_ledger_domain=domain.as_dict(),
+        overlap_settlement_domain=overlap_settlement_domain(
+            ledger.chain_id, services.deployment.contracts["OverlapSettlement"].address
+        ).as_dict(),
+        eip712_types=eip712_types(),
         service_account=ledger.service_address,
         standard=StandardInfo(
             version_id=services.standard.version_id,

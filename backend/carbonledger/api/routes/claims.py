@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
+from eth_utils.crypto import keccak
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
@@ -17,7 +18,8 @@ from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
-from carbonledger.vocab import ZERO32
+from carbonledger.standard import RULES, canonical_bytes
+from carbonledger.vocab import ZERO32, Revocation
 
 router = APIRouter(
     prefix="/claims",
@@ -109,6 +111,19 @@ class ClaimDetail(ClaimOut):
     history: list[HistoryEvent]
 
 
+class RevokeRequest(BaseModel):
+    reason: str = Field("", max_length=4000, description="Why; its keccak-256 goes on chain.")
+    nonce: int = Field(ge=0, description="The firm's next ClaimLedger nonce.")
+    deadline: int = Field(ge=0, description="Unix time after which the signature is void.")
+    signature: str = Field(description="The firm's EIP-712 Revocation signature, 0x-hex.")
+
+
+class Revoked(BaseModel):
+    claim_id: str
+    tx_hash: str
+    block_number: int
+
+
 class GrantRequest(BaseModel):
     reader: str
     wrapped_key: str = Field(description="The data key wrapped for the reader (hex), client-side.")
@@ -190,6 +205,56 @@ def submit_claim(
     if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
         response.status_code = 202
     return claim_out(row)
+
+
+class CheckClaim(BaseModel):
+    document: JsonDocument = Field(description="The claim document, as POST /claims takes it.")
+    supersedes: str | None = Field(None, description="Claim id this one would amend, if any.")
+    baseline_document: JsonDocument | None = Field(
+        None, description="For a reduction: the baseline document, if the service lacks it."
+    )
+
+
+class ClaimCheck(BaseModel):
+    passed: bool
+    report_hash: str
+    report: dict[str, Any] = Field(description="The checker's report, as POST /claims stores it.")
+    rules: dict[str, str] = Field(description="What each rule in the report's findings checks.")
+    claim_id: str
+    document_hash: str
+    claim: dict[str, Any] = Field(
+        description="The EIP-712 Claim message the firm would sign, without nonce and deadline "
+        "(its types and domain are in GET /chain); bytes32 values are 0x-hex."
+    )
+
+
+@router.post("/check", response_model=ClaimCheck, responses={403: ERROR_RESPONSES[403]})
+def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) -> ClaimCheck:
+    """The dry-run check: what POST /claims would compute and find for this document --
+    the checker's report and the claim struct to sign -- with nothing signed, stored or
+    sent to the chain. The caller must be the document's firm."""
+    claim, report = services.claims.dry_run(
+        _bytes(body.document),
+        member.account,
+        baseline_document=(
+            _bytes(body.baseline_document) if body.baseline_document is not None else None
+        ),
+        supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
+    )
+    message = {
+        k: "0x" + v.hex() if isinstance(v, bytes) else v
+        for k, v in claim.message().items()
+        if k not in ("nonce", "deadline")
+    }
+    return ClaimCheck(
+        passed=report.passed,
+        report_hash="0x" + report.report_hash.hex(),
+        report=json.loads(canonical_bytes(report)),
+        rules={f.rule: RULES[f.rule].title for f in report.findings},
+        claim_id="0x" + claim.claim_id.hex(),
+        document_hash="0x" + claim.document_hash.hex(),
+        claim=message,
+    )
 
 
 class SubmitClaims(BaseModel):
@@ -348,6 +413,31 @@ def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) ->
     grant); decrypt it client-side with the caller's X25519 key."""
     row = services.queries.claim(claim_id)
     return services.vault.get(member.account, row.claim_id).to_json()
+
+
+@router.post(
+    "/{claim_id}/revocation",
+    response_model=Revoked,
+    status_code=201,
+    responses={k: ERROR_RESPONSES[k] for k in (403, 404, 409, 422)},
+)
+def revoke_claim(
+    claim_id: str, body: RevokeRequest, services: ServicesDep, member: CurrentMember
+) -> Revoked:
+    """The firm revokes one of its active claims with its signed EIP-712 ``Revocation``
+    (``reasonHash`` = keccak-256 of the reason's UTF-8), relayed to the chain."""
+    row = services.queries.claim(claim_id)
+    revocation = Revocation(
+        claim_id=bytes.fromhex(row.claim_id[2:]),
+        firm=row.firm,
+        reason_hash=keccak(text=body.reason),
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+    where = services.claims.revoke(
+        revocation, parse_hex(body.signature, "signature", 65), member.account
+    )
+    return Revoked(claim_id=row.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)
 
 
 @router.post(

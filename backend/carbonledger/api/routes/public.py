@@ -1,0 +1,115 @@
+"""``/public``: what the chain holds about a claim, for anyone (no login).
+
+A customer holding a firm's report or a parcel label checks a footprint without an account
+and without trusting the firm: the figures come from the ledger's on-chain events and state
+(the indexed ``ClaimSubmitted`` event, the claim's status, check and audit on ``ClaimLedger``),
+never from the firm's document; the reader compares the document's hash itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.routes.claims import parse_hex
+from carbonledger.chain.typed_data import unpack_claim_details
+from carbonledger.store.db import chain_events
+
+router = APIRouter(prefix="/public", tags=["public"], responses={503: ERROR_RESPONSES[503]})
+
+
+class PublicEvent(BaseModel):
+    event: str
+    block_number: int
+    tx_hash: str
+
+
+class PublicClaim(BaseModel):
+    claim_id: str
+    firm: str
+    firm_name: str | None = Field(description="The name the MemberRegistry records.")
+    kind: str = Field(description="footprint | reduction")
+    period_start: int = Field(description="Unix seconds, inclusive.")
+    period_end: int = Field(description="Unix seconds, exclusive.")
+    standard_version: int = Field(description="StandardRegistry version number.")
+    document_hash: str = Field(description="keccak-256 of the document's RFC 8785 bytes.")
+    activity_root: str
+    totals_kgco2e: dict[str, int] = Field(
+        description="scope1, scope2_location, scope2_market, scope3, biogenic (kg)."
+    )
+    status: str = Field(description="active | superseded | revoked")
+    check: str = Field(description="none | passed | failed")
+    audit: str = Field(description="none | approved | rejected")
+    chain_id: int
+    claim_ledger: str
+    tx_hash: str
+    block_number: int
+    events: list[PublicEvent]
+
+
+def _events(services: Any, claim_id: str) -> list[Any]:
+    with services.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(chain_events)
+                .where(chain_events.c.claim_id == claim_id)
+                .order_by(chain_events.c.block_number, chain_events.c.log_index)
+            ).all()
+        )
+
+
+def _int(value: Any) -> int:
+    return int(value, 0) if isinstance(value, str) else int(value)
+
+
+@router.get("/claims/{claim_id}", response_model=PublicClaim, responses={404: ERROR_RESPONSES[404]})
+def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
+    """A claim as the chain records it: firm, period, totals, standard version, check and
+    audit outcomes and the transactions -- no login needed."""
+    raw_id = parse_hex(claim_id, "claim_id", 32)
+    key = "0x" + raw_id.hex()
+    state = services.ledger.claim_state(raw_id)
+    events = _events(services, key)
+    if state.status != "none" and not any(e.event == "ClaimSubmitted" for e in events):
+        services.indexer.catch_up()  # anchored a moment ago: index up to the chain's head
+        events = _events(services, key)
+    submitted = next((e for e in events if e.event == "ClaimSubmitted"), None)
+    if submitted is None or state.status == "none":
+        raise HTTPException(404, f"no claim {key} on the ledger (or not indexed yet)")
+    args = submitted.args
+    details = unpack_claim_details(_int(args["header"]), _int(args["scopes"]))
+    member = services.members.get(state.firm)
+    return PublicClaim(
+        claim_id=key,
+        firm=state.firm,
+        firm_name=member.name if member is not None else None,
+        kind=details.kind.name.lower(),
+        period_start=details.period_start,
+        period_end=details.period_end,
+        standard_version=details.standard_version,
+        document_hash=str(args["documentHash"]),
+        activity_root=str(args["activityRoot"]),
+        totals_kgco2e={
+            "scope1": details.scope1,
+            "scope2_location": details.scope2_location,
+            "scope2_market": details.scope2_market,
+            "scope3": details.scope3,
+            "biogenic": details.biogenic,
+        },
+        status=state.status,
+        check=state.check,
+        audit=state.audit,
+        chain_id=services.ledger.chain_id,
+        claim_ledger=services.deployment.contracts["ClaimLedger"].address,
+        tx_hash=submitted.tx_hash,
+        block_number=submitted.block_number,
+        events=[
+            PublicEvent(event=e.event, block_number=e.block_number, tx_hash=e.tx_hash)
+            for e in events
+        ],
+    )

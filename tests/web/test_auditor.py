@@ -1,0 +1,40 @@
+"""An auditor in the browser: verifies a firm's history, signs a verdict with its own key in
+the page (recorded on chain), and asks for the audit report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.api.conftest import Api, as_bytes, example
+from tests.web.conftest import keystore, screenshot, sign_in
+
+
+def test_an_auditor_verifies_a_firms_history_and_signs_a_verdict_recorded_on_chain(
+    ledger: Api, new_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    firm = ledger.admit("Auditee Logistics")
+    answer = ledger.client(firm).submit_claim(
+        as_bytes(example("carrier_footprint.json", firm.address))
+    )
+    assert answer["state"] == "checked"
+    auditor = ledger.admit("Verifier & Co", roles=("auditor",))
+
+    page = new_page()
+    sign_in(page, ledger.url, keystore(auditor, tmp_path, "auditor"))
+    expect(page).to_have_url(re.compile(r"/app/auditor$"))
+    page.get_by_label("Firm").select_option(firm.address)
+    page.get_by_role("button", name="Verify the firm's history").click()
+    verification = page.get_by_test_id("verification")
+    expect(verification).to_contain_text("Every check holds", timeout=90_000)
+    expect(verification).to_contain_text(answer["claim_id"][:8])
+    page.get_by_role("button", name="Sign verdict (approved)").click()
+    expect(page.get_by_test_id("verdict-recorded")).to_contain_text("approved", timeout=90_000)
+    screenshot(page, "auditor")
+
+    state = ledger.services.ledger.claim_state(bytes.fromhex(answer["claim_id"][2:]))
+    assert state.audit == "approved"
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -1,0 +1,135 @@
+import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { api, ok, type MemberOut, type VerifyAnswer } from "../api/client";
+import { useSession } from "../session";
+import { signStruct } from "../signing";
+import { Badge, ErrorBox, Field } from "../components/Status";
+import { short } from "../format";
+import { download } from "../download";
+
+type Typed = { domain: Record<string, unknown>; message: Record<string, unknown>; primaryType: string };
+
+export function Auditor() {
+  const { signer, chain } = useSession();
+  const [firms, setFirms] = useState<MemberOut[]>([]);
+  const [firm, setFirm] = useState("");
+  const [answer, setAnswer] = useState<VerifyAnswer | null>(null);
+  const [recorded, setRecorded] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    ok(api.GET("/members", { params: { query: { page_size: 200 } } }))
+      .then((page) => {
+        const list = page.items.filter((m) => m.roles.includes("firm"));
+        setFirms(list);
+        if (list[0]) setFirm(list[0].account);
+      })
+      .catch(setError);
+  }, []);
+
+  async function verify() {
+    setError(null);
+    setAnswer(null);
+    setBusy("Running the independent verification over the firm's history…");
+    try {
+      setAnswer(await ok(api.POST("/audits/verify", { body: { firm } })));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function signVerdict(claimId: string, typed: Typed) {
+    setError(null);
+    setBusy("Signing the verdict in this page…");
+    try {
+      // the service proposes the values; the types and the domain are /chain's
+      if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
+      const m = typed.message;
+      const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
+      const verdict = Number(m.verdict) === 1 ? "approved" : "rejected";
+      const out = await ok(
+        api.POST("/audits", {
+          body: { claim_id: claimId, verdict, report_hash: m.reportHash as string, nonce: Number(m.nonce), deadline: Number(m.deadline), signature },
+        }),
+      );
+      setRecorded({ ...recorded, [claimId]: `${verdict} · block ${out.block_number}` });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function report(format: "html" | "pdf") {
+    setError(null);
+    try {
+      await download(`/audits/report?format=${format}`, `audit-${firm}.${format}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ firm }),
+      });
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <section>
+      <h1>Audit</h1>
+      <div className="card row">
+        <Field label="Firm">
+          <select value={firm} onChange={(e) => setFirm(e.target.value)}>
+            {firms.map((f) => (
+              <option key={f.account} value={f.account}>
+                {f.name} ({short(f.account, 4)})
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button type="button" onClick={verify} disabled={!firm || busy !== null}>
+          Verify the firm's history
+        </button>
+        <button type="button" onClick={() => report("html")}>Audit report (HTML)</button>
+        <button type="button" onClick={() => report("pdf")}>Audit report (PDF)</button>
+      </div>
+      {busy && <p role="status">{busy}</p>}
+      <ErrorBox error={error} />
+      {answer && (
+        <div data-testid="verification">
+          <h2>
+            {answer.ok ? <span className="good">Every check holds</span> : <span className="bad">Some checks fail</span>}
+          </h2>
+          <p>{answer.summary}</p>
+          {answer.claims.map((c) => (
+            <div className="card" key={c.claim_id}>
+              <h3>
+                <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link> <Badge value={c.ok ? "verified" : "failed"} />
+              </h3>
+              <ul>
+                {c.findings.map((f, i) => (
+                  <li key={i}>
+                    {Object.entries(f).map(([k, v]) => (
+                      <span key={k}>
+                        <strong>{k}</strong>: {v}{" "}
+                      </span>
+                    ))}
+                  </li>
+                ))}
+              </ul>
+              {recorded[c.claim_id] ? (
+                <p className="good" data-testid="verdict-recorded">Verdict recorded on chain: {recorded[c.claim_id]}</p>
+              ) : (
+                <button type="button" onClick={() => signVerdict(c.claim_id, c.verdict_to_sign as Typed)} disabled={busy !== null}>
+                  Sign verdict ({c.ok ? "approved" : "rejected"})
+                </button>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

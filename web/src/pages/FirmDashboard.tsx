@@ -1,0 +1,142 @@
+import { useEffect, useMemo, useState } from "react";
+import { Link } from "react-router-dom";
+import { api, ok, type ClaimOut } from "../api/client";
+import { useSession } from "../session";
+import { Chart } from "../components/Chart";
+import { Badge, ErrorBox } from "../components/Status";
+import { isoDay, kg, period, short } from "../format";
+import { download } from "../download";
+
+type Totals = {
+  scope1?: string;
+  scope2_market?: string;
+  scope2_location?: string;
+  scope3?: Record<string, { kgco2e: string; name: string }>;
+};
+
+/** A claim's state as its owner reads it: the service's pipeline state, then the chain's. */
+export function claimState(c: ClaimOut): string {
+  if (c.state === "refused") return "refused";
+  if (c.state === "checked") return c.check.passed ? "checked" : "check failed";
+  return c.state;
+}
+
+export function FirmDashboard() {
+  const { address } = useSession();
+  const [claims, setClaims] = useState<ClaimOut[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    ok(api.GET("/claims", { params: { query: { firm: address, page_size: 200 } } }))
+      .then((page) => setClaims(page.items))
+      .catch(setError);
+  }, [address]);
+
+  const footprints = useMemo(
+    () => (claims ?? []).filter((c) => c.kind === "footprint" && c.check.passed).sort((a, b) => a.period_start - b.period_start),
+    [claims],
+  );
+
+  const option = useMemo(() => {
+    const labels = footprints.map((c) => `${isoDay(c.period_start)} → ${isoDay(c.period_end - 86400)}`);
+    const totals = footprints.map((c) => ((c.check.report as { totals?: Totals }).totals ?? {}) as Totals);
+    const categories = [...new Set(totals.flatMap((t) => Object.keys(t.scope3 ?? {})))].sort((a, b) => +a - +b);
+    const names: Record<string, string> = {};
+    totals.forEach((t) => Object.entries(t.scope3 ?? {}).forEach(([k, v]) => (names[k] = v.name)));
+    const tonnes = (v: string | undefined) => (v ? Number(v) / 1000 : 0);
+    const series = [
+      { name: "Scope 1", type: "bar", stack: "t", data: totals.map((t) => tonnes(t.scope1)) },
+      { name: "Scope 2 (market-based)", type: "bar", stack: "t", data: totals.map((t) => tonnes(t.scope2_market)) },
+      ...categories.map((k) => ({
+        name: `Scope 3 cat. ${k} ${names[k] ?? ""}`.trim(),
+        type: "bar",
+        stack: "t",
+        data: totals.map((t) => tonnes(t.scope3?.[k]?.kgco2e)),
+      })),
+    ];
+    const gross = totals.map((_, i) => series.reduce((s, x) => s + (x.data[i] ?? 0), 0));
+    return {
+      tooltip: { trigger: "axis", valueFormatter: (v: number) => `${v.toLocaleString()} tCO2e` },
+      legend: { type: "scroll", bottom: 0 },
+      grid: { left: 60, right: 20, top: 30, bottom: 60 },
+      xAxis: { type: "category", data: labels },
+      yAxis: { type: "value", name: "tCO2e" },
+      series: [
+        ...series.map((s, i) =>
+          i === 0 && gross.length
+            ? { ...s, markLine: { symbol: "none", data: [{ yAxis: gross[0], name: "baseline" }], label: { formatter: "baseline (first period)" } } }
+            : s,
+        ),
+        { name: "Total (trend)", type: "line", data: gross },
+      ],
+    };
+  }, [footprints]);
+
+  async function exportAs(format: "csv" | "xlsx" | "json") {
+    setError(null);
+    try {
+      await download(`/claims/export?firm=${address}&format=${format}`, `claims-${address}.${format}`);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <section>
+      <h1>Footprint</h1>
+      <div className="actions">
+        <Link className="button" to="/submit">
+          Submit a claim
+        </Link>
+        <span className="muted">Export:</span>
+        <button type="button" onClick={() => exportAs("csv")}>CSV</button>
+        <button type="button" onClick={() => exportAs("xlsx")}>XLSX</button>
+        <button type="button" onClick={() => exportAs("json")}>JSON</button>
+      </div>
+      <ErrorBox error={error} />
+      {footprints.length > 0 ? (
+        <Chart option={option} label="Footprint by scope and Scope 3 category per period, with the trend and the first period as baseline" />
+      ) : (
+        <p className="muted">No checked footprint yet: submit one to see it here.</p>
+      )}
+      <h2>Claims</h2>
+      {claims === null ? (
+        <p role="status">Loading…</p>
+      ) : (
+        <div className="scroll">
+          <table data-testid="claims">
+            <thead>
+              <tr>
+                <th scope="col">Claim</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Period</th>
+                <th scope="col">State</th>
+                <th scope="col">Gross total</th>
+                <th scope="col">Transaction</th>
+              </tr>
+            </thead>
+            <tbody>
+              {claims.map((c) => {
+                const onchain = (c.check.report as { onchain_kgco2e?: Record<string, number> }).onchain_kgco2e ?? {};
+                return (
+                  <tr key={c.claim_id}>
+                    <td>
+                      <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link>
+                    </td>
+                    <td>{c.kind}</td>
+                    <td>{period(c.period_start, c.period_end)}</td>
+                    <td>
+                      <Badge value={claimState(c)} />
+                    </td>
+                    <td className="num">{kg((onchain.scope1 ?? 0) + (onchain.scope2_market ?? 0) + (onchain.scope3 ?? 0))}</td>
+                    <td>{c.tx_hash ? <code title={c.tx_hash}>{short(c.tx_hash)} (block {c.block_number})</code> : "—"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
