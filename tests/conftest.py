@@ -115,3 +115,9 @@ def postgres_url() -> Iterator[str]:
             yield url
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _private_token_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``carbonledger login`` caches tokens under $XDG_CACHE_HOME: each test its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

@@ -51,3 +51,49 @@ def test_a_bad_setting_is_refused_naming_the_setting(
 ) -> None:
     with pytest.raises(ConfigError, match=rf"invalid setting {field}: "):
         settings_from(**overrides)
+
+
+# --- keys and modes (issue 16) ---
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_dev_mode_uses_the_development_keys_and_production_refuses_them() -> None:
+    from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_9, development_keys
+
+    dev = Settings()
+    assert not dev.production
+    assert (dev.keys().deployer, dev.keys().service) == (ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_9)
+    assert len(development_keys()) == 20
+    url = "http://besu.example:8545"
+    with pytest.raises(ConfigError, match="CARBONLEDGER_DEPLOYER_KEY_FILE"):
+        Settings(rpc_url=url).keys()  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="well-known development key"):
+        Settings(rpc_url=url, deployer_key=ANVIL_DEV_KEY_0).keys()  # type: ignore[arg-type]
+    forced = Settings(rpc_url=url, mode="dev")  # type: ignore[arg-type]
+    assert forced.keys().deployer == ANVIL_DEV_KEY_0
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_keys_come_from_a_keystore_or_a_hex_key_file(tmp_path: Path) -> None:
+    import json
+
+    from eth_account import Account
+
+    deployer, service = Account.create(), Account.create()
+    keystore = tmp_path / "deployer.json"
+    keystore.write_text(json.dumps(Account.encrypt(deployer.key, "pw")))
+    hex_file = tmp_path / "service.key"
+    hex_file.write_text(bytes(service.key).hex() + "\n")
+    settings = Settings(
+        rpc_url="http://besu.example:8545",  # type: ignore[arg-type]
+        deployer_key_file=keystore,
+        service_key_file=hex_file,
+        keystore_password="pw",  # type: ignore[arg-type]
+    )
+    keys = settings.keys()
+    assert keys.deployer == "0x" + bytes(deployer.key).hex()
+    assert keys.service == "0x" + bytes(service.key).hex()
+    assert "0x" not in repr(keys)  # never printed
+    wrong = settings.model_copy(update={"keystore_password": None})
+    with pytest.raises(ConfigError, match="CARBONLEDGER_KEYSTORE_PASSWORD"):
+        wrong.keys()

@@ -25,13 +25,17 @@ from carbonledger.auth.challenge import LoginChallenge
 from carbonledger.auth.client import sign_challenge
 from carbonledger.chain.typed_data import (
     ZERO32,
+    Audit,
+    AuditVerdict,
     Citation,
     Consent,
     Decline,
     Domain,
     Payment,
     ReductionAttestation,
+    Revocation,
     SettlementTerms,
+    audit_typed_data,
     citation_typed_data,
     claim_typed_data,
     consent_typed_data,
@@ -39,6 +43,7 @@ from carbonledger.chain.typed_data import (
     overlap_settlement_domain,
     payment_typed_data,
     reduction_attestation_typed_data,
+    revocation_typed_data,
     sign_typed_data,
 )
 from carbonledger.chain.typed_data import claim_id as compute_claim_id
@@ -92,29 +97,32 @@ def load_keystore(path: Path, password: str) -> LocalAccount:
     return account
 
 
-class LedgerClient:
-    """Talks to the API as one member (see the module docstring)."""
+class ApiSession:
+    """The API as one member sees it with a bearer token: reads, exports. Needs no key once
+    a token is held (a cached login); :class:`LedgerClient` adds the member's key, to log in
+    and to sign."""
 
-    def __init__(
-        self,
-        api_url: str,
-        account: LocalAccount,
-        *,
-        standard: Standard | None = None,
-        timeout: float = 60.0,
-    ) -> None:
+    def __init__(self, api_url: str, address: str, *, timeout: float = 60.0) -> None:
         self.http = httpx.Client(base_url=api_url.rstrip("/"), timeout=timeout)
-        self.account = account
-        self.address: str = account.address
-        self.standard = standard or load_default_standard()
-        self.vault = vault_keypair(bytes(account.key))
+        self.address = address
         self._token: str | None = None
+        self.token_expires_at = 0
 
     def close(self) -> None:
         self.http.close()
 
     # --- plumbing ---
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.download(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def use_token(self, token: str) -> None:
+        """Use a bearer token obtained earlier (a cached login) instead of logging in."""
+        self._token = token
+
+    def download(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request, its answer returned whole (a file: an export, a report); an error
+        answer raises :class:`ApiError`, no answer :class:`ApiUnreachable`."""
         headers = kwargs.pop("headers", {})
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -128,7 +136,95 @@ class LedgerClient:
             except ValueError:
                 body = {"detail": response.text}
             raise ApiError(response.status_code, str(body.get("detail")), body.get("problems"))
-        return response.json() if response.content else None
+        return response
+
+    # --- members ---
+    def members(self) -> list[dict[str, Any]]:
+        """Every member (name, roles, status), all pages."""
+        out: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            answer = self.request("GET", "/members", params={"page": page, "page_size": 200})
+            out.extend(answer["items"])
+            if len(out) >= int(answer["total"]) or not answer["items"]:
+                return out
+            page += 1
+
+    def member(self, account: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/members/{account}"))
+
+    def chain(self) -> dict[str, Any]:
+        return dict(self.request("GET", "/chain"))
+
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/claims/{claim_id}"))
+
+    def claims(self, **filters: Any) -> list[dict[str, Any]]:
+        """Claims matching ``filters`` (firm, kind, state, period_from, period_to), all pages."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        out: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            answer = self.request(
+                "GET", "/claims", params={**params, "page": page, "page_size": 200}
+            )
+            out.extend(answer["items"])
+            if len(out) >= int(answer["total"]) or not answer["items"]:
+                return out
+            page += 1
+
+    def export_claims(self, fmt: str, **filters: Any) -> bytes:
+        """The inventory export (``GET /claims/export``) as the file's bytes."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return self.download("GET", "/claims/export", params={**params, "format": fmt}).content
+
+    def audit_report(
+        self, fmt: str, *, claim_id: str | None = None, firm: str | None = None
+    ) -> tuple[bytes, str]:
+        """As an auditor: the verification report (``POST /audits/report``) and its hash."""
+        body = {"claim_id": claim_id} if claim_id else {"firm": firm}
+        response = self.download("POST", "/audits/report", params={"format": fmt}, json=body)
+        return response.content, response.headers.get("X-Report-Hash", "")
+
+    def overlaps(self) -> list[dict[str, Any]]:
+        """This firm's overlaps with its partners (shared shipments, kgCO2e, default split)."""
+        return list(self.request("GET", "/overlaps"))
+
+    def overlap(self, overlap_id: str) -> dict[str, Any]:
+        return dict(self.request("GET", f"/overlaps/{overlap_id}"))
+
+    def settlements(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/settlements"))
+
+    def settlement(self, settlement_id: str) -> dict[str, Any]:
+        """A settlement, after checking here that its terms hash to its id and its project
+        text to the terms' project hash (what a party signs is what it reviewed)."""
+        view = dict(self.request("GET", f"/settlements/{settlement_id}"))
+        terms = SettlementTerms.from_json(view["terms"])
+        if "0x" + settlement_id_of(terms).hex() != view["settlement_id"]:
+            raise CarbonLedgerError(
+                f"the terms the API returned do not hash to settlement {view['settlement_id']}"
+            )
+        if project_hash(view["project"]) != terms.project_hash:
+            raise CarbonLedgerError("the project description does not match the terms' hash")
+        return view
+
+
+class LedgerClient(ApiSession):
+    """Talks to the API as one member (see the module docstring)."""
+
+    def __init__(
+        self,
+        api_url: str,
+        account: LocalAccount,
+        *,
+        standard: Standard | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        super().__init__(api_url, account.address, timeout=timeout)
+        self.account = account
+        self.standard = standard or load_default_standard()
+        self.vault = vault_keypair(bytes(account.key))
 
     def login(self) -> str:
         """Sign a login challenge with the member key; keep the bearer token."""
@@ -154,13 +250,11 @@ class LedgerClient:
             },
         )
         self._token = str(token["access_token"])
+        self.token_expires_at = int(token.get("expires_at") or 0)
         return self._token
 
     def register_vault_key(self) -> None:
         self.request("PUT", "/members/me/vault-key", json={"public_key": self.vault.public_hex})
-
-    def chain(self) -> dict[str, Any]:
-        return dict(self.request("GET", "/chain"))
 
     def next_nonce(self) -> int:
         return int(self.request("GET", f"/members/{self.address}/nonce")["nonce"])
@@ -264,8 +358,68 @@ class LedgerClient:
             body["supersedes"] = "0x" + supersedes.hex()
         return dict(self.request("POST", "/claims/check", json=body))
 
-    def claim(self, claim_id: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/claims/{claim_id}"))
+    def _claim_ledger_domain(self, chain: dict[str, Any]) -> Domain:
+        d = chain["claim_ledger_domain"]
+        return Domain(
+            name=d["name"],
+            chain_id=int(d["chainId"]),
+            verifying_contract=d["verifyingContract"],
+            version=d["version"],
+        )
+
+    def record_audit(
+        self,
+        claim_id: str,
+        verdict: str,
+        report_hash: bytes,
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """As an auditor: sign the ``Audit`` verdict on ``claim_id`` (``approved`` or
+        ``rejected``) with the hash of the report it rests on, and have it relayed."""
+        verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
+        if verdict not in verdicts:
+            raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
+        chain = self.chain()
+        nonce = self.next_nonce() if nonce is None else nonce
+        deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
+        message = Audit(
+            bytes.fromhex(claim_id.removeprefix("0x")), self.address, verdicts[verdict],
+            report_hash, nonce, deadline,
+        )  # fmt: skip
+        typed = audit_typed_data(self._claim_ledger_domain(chain), message)
+        signature = sign_typed_data(bytes(self.account.key), typed)
+        body = {
+            "claim_id": claim_id,
+            "verdict": verdict,
+            "report_hash": "0x" + report_hash.hex(),
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }
+        return dict(self.request("POST", "/audits", json=body))
+
+    def revoke_claim(
+        self, claim_id: str, reason: str, *, nonce: int | None = None, deadline: int | None = None
+    ) -> dict[str, Any]:
+        """Sign this firm's ``Revocation`` of ``claim_id`` and have it relayed (final)."""
+        chain = self.chain()
+        nonce = self.next_nonce() if nonce is None else nonce
+        deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
+        domain = self._claim_ledger_domain(chain)
+        message = Revocation(
+            bytes.fromhex(claim_id.removeprefix("0x")), self.address, keccak(text=reason),
+            nonce, deadline,
+        )  # fmt: skip
+        signature = sign_typed_data(bytes(self.account.key), revocation_typed_data(domain, message))
+        body = {
+            "reason": reason,
+            "nonce": nonce,
+            "deadline": deadline,
+            "signature": "0x" + signature.hex(),
+        }
+        return dict(self.request("POST", f"/claims/{claim_id}/revocation", json=body))
 
     def document(self, claim_id: str) -> bytes:
         """A claim's document, decrypted here with this member's vault key."""
@@ -273,10 +427,6 @@ class LedgerClient:
         return open_envelope(envelope, self.vault.private_key)
 
     # --- overlaps and settlements ---
-    def overlaps(self) -> list[dict[str, Any]]:
-        """This firm's overlaps with its partners (shared shipments, kgCO2e, default split)."""
-        return list(self.request("GET", "/overlaps"))
-
     def plan(
         self,
         overlap_id: str,
@@ -294,9 +444,6 @@ class LedgerClient:
             "quotes": list(quotes),
         }
         return dict(self.request("POST", "/plans", json=body))
-
-    def overlap(self, overlap_id: str) -> dict[str, Any]:
-        return dict(self.request("GET", f"/overlaps/{overlap_id}"))
 
     def propose_settlement(
         self,
@@ -322,22 +469,6 @@ class LedgerClient:
         if signing_deadline is not None:
             body["signing_deadline"] = signing_deadline
         return dict(self.request("POST", "/settlements", json=body))
-
-    def settlements(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/settlements"))
-
-    def settlement(self, settlement_id: str) -> dict[str, Any]:
-        """A settlement, after checking here that its terms hash to its id and its project
-        text to the terms' project hash (what a party signs is what it reviewed)."""
-        view = dict(self.request("GET", f"/settlements/{settlement_id}"))
-        terms = SettlementTerms.from_json(view["terms"])
-        if "0x" + settlement_id_of(terms).hex() != view["settlement_id"]:
-            raise CarbonLedgerError(
-                f"the terms the API returned do not hash to settlement {view['settlement_id']}"
-            )
-        if project_hash(view["project"]) != terms.project_hash:
-            raise CarbonLedgerError("the project description does not match the terms' hash")
-        return view
 
     def settlement_nonce(self) -> int:
         """This member's next OverlapSettlement nonce."""

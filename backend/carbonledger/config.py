@@ -8,11 +8,14 @@ anvil node whose state persists in ``data_dir/chain``, and SQLite in ``data_dir`
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from carbonledger.errors import ConfigError
 
 #: The repository root (``backend/carbonledger/config.py`` -> three levels up).
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -70,20 +73,98 @@ class Settings(BaseSettings):
     anvil_bin: Path | None = Field(
         None, description="The anvil executable; by default PATH, then node_modules."
     )
-    deployer_key: str = Field(
-        ANVIL_DEV_KEY_0,
-        description="Private key that deploys the contracts and is the first admin.",
-        repr=False,
-    )
-    node_start_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the node.")
-    service_key: str = Field(
-        ANVIL_DEV_KEY_9,
+    mode: Literal["dev", "production"] | None = Field(
+        None,
         description=(
-            "Private key of the service's own member account: it relays firms' signed claims "
-            "(paying the gas) and records the checker's outcomes (checker role). Never a "
-            "firm's key."
+            "dev: anvil's public development keys and a generated token secret are allowed. "
+            "production: every key and the token secret must be given, and none may be a "
+            "well-known development key. By default dev with the embedded anvil and "
+            "production with rpc_url."
+        ),
+    )
+    deployer_key: str | None = Field(
+        None,
+        description=(
+            "Private key (hex) that deploys the contracts. Prefer deployer_key_file. In dev "
+            "mode it defaults to anvil's development key 0."
         ),
         repr=False,
+    )
+    deployer_key_file: Path | None = Field(
+        None,
+        description=(
+            "File holding the deployer's key: an encrypted keystore (`carbonledger key new`; "
+            "password from keystore_password) or a raw hex key (mode 0600)."
+        ),
+    )
+    admins: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The consortium's first admins, written into MemberRegistry at deployment (a JSON "
+            "list of addresses). Required in production; in dev the deployer is the admin."
+        ),
+    )
+    admin_quorum: int = Field(1, ge=1, description="Admin approvals a proposal needs.")
+    node_start_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the node.")
+    service_key: str | None = Field(
+        None,
+        description=(
+            "Private key (hex) of the service's own member account: it relays firms' signed "
+            "claims (paying the gas) and records the checker's outcomes (checker role). Never "
+            "a firm's key. Prefer service_key_file. In dev mode it defaults to anvil's "
+            "development key 9."
+        ),
+        repr=False,
+    )
+    service_key_file: Path | None = Field(
+        None, description="File holding the service's key (keystore or raw hex, as above)."
+    )
+    keystore_password: SecretStr | None = Field(
+        None, description="Password of the keystores named by *_key_file.", repr=False
+    )
+
+    # --- API authentication ---
+    auth_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "Secret (>= 32 bytes) that signs bearer tokens and login challenges; give the same "
+            "to every instance. Required in production; in dev one is kept in "
+            "data_dir/auth.secret."
+        ),
+        repr=False,
+    )
+    auth_previous_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "The secret before the last rotation: tokens and challenges it signed are still "
+            "accepted for auth_rotation_grace seconds after the service starts."
+        ),
+        repr=False,
+    )
+    auth_rotation_grace: int = Field(
+        3600, ge=0, le=7 * 86400, description="Seconds the previous secret is still accepted."
+    )
+
+    # --- limits (checked before the body is parsed; see docs/security.md) ---
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest request body of a route not listed below."
+    )
+    max_claim_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Largest body of POST /claims (and /claims/check)."
+    )
+    max_batch_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="Largest body of POST /claims/batch."
+    )
+    max_claim_lines: int = Field(10_000, ge=1, description="Most activity lines in one claim.")
+    max_batch_claims: int = Field(1000, ge=1, description="Most claims in one batch request.")
+    max_json_depth: int = Field(32, ge=4, le=1000, description="Deepest JSON nesting accepted.")
+    unauthenticated_body_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        description=(
+            "Largest body read from a request without a valid bearer token on a route that "
+            "needs one: a larger one gets its 401 before the body is read."
+        ),
     )
 
     # --- storage ---
@@ -126,16 +207,43 @@ class Settings(BaseSettings):
 
     @field_validator("deployer_key", "service_key")
     @classmethod
-    def _hex_key(cls, value: str) -> str:
-        raw = value.removeprefix("0x")
-        if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
-            raise ValueError("must be a 32-byte private key written as 64 hex digits")
-        return "0x" + raw.lower()
+    def _hex_key(cls, value: str | None) -> str | None:
+        return None if value is None else hex_private_key(value)
+
+    @field_validator("admins")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            raw = address.removeprefix("0x")
+            if len(raw) != 40 or any(c not in "0123456789abcdefABCDEF" for c in raw):
+                raise ValueError(f"{address!r} is not a 20-byte hex address")
+        return value
+
+    @field_validator("auth_secret", "auth_previous_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:
+            raise ValueError("must be at least 32 bytes")
+        return value
 
     @property
     def embedded_chain(self) -> bool:
         """True when CarbonLedger starts and manages its own anvil node."""
         return self.rpc_url is None
+
+    @property
+    def production(self) -> bool:
+        """Production mode: keys and the token secret must be given (see :attr:`mode`)."""
+        if self.mode is not None:
+            return self.mode == "production"
+        return not self.embedded_chain
+
+    def keys(self) -> ServiceKeys:
+        """The deployer's and the service's private keys, checked for this mode.
+
+        Raises :class:`~carbonledger.errors.ConfigError` naming the setting to give.
+        """
+        return _resolve_keys(self)
 
     @property
     def effective_rpc_url(self) -> str:
@@ -170,3 +278,86 @@ class Settings(BaseSettings):
     @property
     def pid_path(self) -> Path:
         return self.data_dir / "carbonledger.pid"
+
+
+def hex_private_key(value: str) -> str:
+    """``value`` as 0x + 64 lowercase hex digits, or ValueError."""
+    raw = value.strip().removeprefix("0x")
+    if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
+        raise ValueError("must be a 32-byte private key written as 64 hex digits")
+    return "0x" + raw.lower()
+
+
+class ServiceKeys(BaseModel):
+    """The private keys the service signs with (never logged)."""
+
+    deployer: str = Field(repr=False)
+    service: str = Field(repr=False)
+
+
+@functools.cache
+def development_keys() -> frozenset[str]:
+    """Private keys of the first 20 accounts of the public development mnemonic (anvil,
+    Hardhat and Ganache's default): anyone can sign with them."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    keys = {
+        "0x" + bytes(Account.from_mnemonic(ANVIL_DEV_MNEMONIC, account_path=path).key).hex()
+        for path in (f"m/44'/60'/0'/0/{i}" for i in range(20))
+    }
+    return frozenset(keys | {ANVIL_DEV_KEY_0, ANVIL_DEV_KEY_9})
+
+
+def _key_from_file(path: Path, setting: str, password: SecretStr | None) -> str:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot read {path}: {exc.strerror or exc}") from None
+    if text.startswith("{"):
+        from carbonledger.client import load_keystore
+        from carbonledger.errors import CarbonLedgerError
+
+        if password is None:
+            raise ConfigError(
+                f"{setting} {path} is an encrypted keystore: give its password as "
+                "CARBONLEDGER_KEYSTORE_PASSWORD (setting keystore_password)"
+            )
+        try:
+            return "0x" + bytes(load_keystore(path, password.get_secret_value()).key).hex()
+        except CarbonLedgerError as exc:
+            raise ConfigError(f"{setting}: {exc}") from None
+    try:
+        return hex_private_key(text)
+    except ValueError:
+        raise ConfigError(
+            f"{setting} {path} holds neither a keystore nor a 64-hex-digit private key"
+        ) from None
+
+
+def _resolve_keys(s: Settings) -> ServiceKeys:
+    def one(name: str, direct: str | None, path: Path | None, dev_default: str) -> str:
+        env = f"CARBONLEDGER_{name.upper()}_FILE"
+        if direct is not None and path is not None:
+            raise ConfigError(f"give either {name} or {name}_file, not both")
+        key = _key_from_file(path, f"{name}_file", s.keystore_password) if path else direct
+        if key is None:
+            if s.production:
+                raise ConfigError(
+                    f"production mode (rpc_url is set) needs the {name.replace('_', ' ')}: "
+                    f"give {env} (a keystore or key file; or {name}); the embedded chain's "
+                    "development keys are never used on a real network"
+                )
+            key = dev_default
+        elif s.production and key in development_keys():
+            raise ConfigError(
+                f"{name} is a well-known development key (anvil/Hardhat mnemonic): anyone "
+                f"can sign with it; give {env} with a key of your own"
+            )
+        return key
+
+    deployer = one("deployer_key", s.deployer_key, s.deployer_key_file, ANVIL_DEV_KEY_0)
+    service = one("service_key", s.service_key, s.service_key_file, ANVIL_DEV_KEY_9)
+    if s.production and deployer == service:
+        raise ConfigError("deployer_key and service_key must be different keys in production")
+    return ServiceKeys(deployer=deployer, service=service)

@@ -344,10 +344,17 @@ class Indexer:
             if after == before or after > int(self.w3.eth.block_number):
                 return total
 
-    def run_forever(self, stop: threading.Event, interval: float = 0.5) -> None:
+    def run_forever(
+        self, stop: threading.Event, interval: float = 0.5, idle_interval: float | None = None
+    ) -> None:
+        """Index until ``stop``: every ``interval`` while the chain moves, every
+        ``idle_interval`` (default: the same) after a round that found no new block."""
         while not stop.is_set():
+            moved = True
             try:
+                before = self.cursor()[0]
                 self.catch_up()
+                moved = self.cursor()[0] != before
             except Exception as exc:  # a node that lost blocks mid-round: rewind next round
                 log.warning("indexing round failed: %s", str(exc)[:300])
-            stop.wait(interval)
+            stop.wait(interval if moved or idle_interval is None else idle_interval)

@@ -36,7 +36,7 @@ from carbonledger.chain.errors import ChainError, NodeStartFailed
 from carbonledger.chain.manifest import Deployment, read_manifest, verify_deployment, write_manifest
 from carbonledger.chain.node import AnvilNode, StateFile, find_anvil
 from carbonledger.config import ANVIL_DEV_MNEMONIC, Settings
-from carbonledger.errors import CarbonLedgerError, DataDirError
+from carbonledger.errors import CarbonLedgerError, ConfigError, DataDirError
 
 Say = Callable[[str], None]
 
@@ -64,11 +64,43 @@ class StartReport:
     notes: list[str] = field(default_factory=list)
 
 
+def check_production_settings(settings: Settings, first_start: bool) -> None:
+    """Refuse to start in production mode with a missing or well-known development key, no
+    token secret, or (for a first deployment) no named admins; the message names the setting.
+    """
+    settings.keys()
+    if not settings.production:
+        return
+    if settings.auth_secret is None:
+        raise ConfigError(
+            "production mode (rpc_url is set) needs the token secret shared by every "
+            "instance: give CARBONLEDGER_AUTH_SECRET (at least 32 bytes, e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    if first_start and not settings.admins:
+        raise ConfigError(
+            "production mode deploys with the consortium's first admins named: give "
+            'CARBONLEDGER_ADMINS (a JSON list, e.g. ["0xAdmin1", "0xAdmin2"]) and '
+            "CARBONLEDGER_ADMIN_QUORUM"
+        )
+    if first_start and settings.admin_quorum > len(settings.admins):
+        raise ConfigError(
+            f"admin_quorum {settings.admin_quorum} exceeds the {len(settings.admins)} admin(s) "
+            "named in CARBONLEDGER_ADMINS"
+        )
+
+
 def ensure_data_dir(path: Path) -> bool:
-    """Create ``path`` if needed and prove it writable; True when it was created now."""
+    """Create ``path`` (mode 0700) if needed and prove it writable; True when created now.
+
+    An existing directory readable by others is narrowed to 0700: it holds the database,
+    keys and the token secret.
+    """
     created = not path.exists()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
         probe = path / f".write-test-{os.getpid()}"
         probe.write_bytes(b"ok")
         probe.unlink()
@@ -132,6 +164,7 @@ class LedgerRuntime:
     # --- start ---
     def start(self, api_url: str | None = None) -> StartReport:
         s = self.settings
+        check_production_settings(s, first_start=not s.manifest_path.exists())
         data_dir_created = ensure_data_dir(s.data_dir)
         if data_dir_created:
             self._created.append(s.data_dir)
@@ -228,9 +261,11 @@ class LedgerRuntime:
         artifacts = load_artifacts(s.project_root)
         deployment = deploy_contracts(
             self.w3,
-            s.deployer_key,
+            s.keys().deployer,
             artifacts,
             sources_hash=sources_hash(s.project_root),
+            admins=s.admins or None,
+            admin_quorum=s.admin_quorum,
             progress=self.say,
         )
         if self.node is not None:
@@ -332,6 +367,11 @@ class LedgerRuntime:
         tmp = self.settings.pid_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(info))
         os.replace(tmp, self.settings.pid_path)
+        # kept after the ledger stops: where it ran last (``status`` after ``down``, clients)
+        last = last_run_path(self.settings)
+        tmp = last.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, last)
 
     def _read_last_block(self) -> int | None:
         try:
@@ -353,6 +393,19 @@ class LedgerRuntime:
                     shutil.rmtree(path)
             elif path.exists():
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def last_run_path(settings: Settings) -> Path:
+    """Where the last run on ``settings.data_dir`` recorded its URLs (kept after it stops)."""
+    return settings.data_dir / "last_run.json"
+
+
+def where_it_runs(settings: Settings) -> RunInfo | None:
+    """The running ledger on the data directory, or the last one that ran there."""
+    run = RunInfo.read(settings.pid_path)
+    if run is not None and run.alive():
+        return run
+    return RunInfo.read(last_run_path(settings))
 
 
 def stop_running(settings: Settings, timeout: float = 60.0) -> RunInfo | None:

@@ -35,7 +35,7 @@ def test_a_firm_signs_and_submits_from_its_keystore(
     document.write_bytes(as_bytes(example("carrier_footprint.json", account.address)))
 
     result = runner.invoke(
-        app, ["claim", "submit", str(document), "--key", str(keystore), "--api", api.url]
+        app, ["claim", "submit", str(document), "--key", str(keystore), "--api", api.url, "--json"]
     )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)

@@ -73,7 +73,9 @@ def test_the_cli_lists_a_firms_overlaps(
     keystore.write_text(json.dumps(Account.encrypt(bytes(pair.shipper.key), password)))
     monkeypatch.setenv("CARBONLEDGER_KEY_PASSWORD", password)
     runner = CliRunner()
-    shown = runner.invoke(app, ["overlaps", "list", "--key", str(keystore), "--api", api.url])
+    shown = runner.invoke(
+        app, ["overlaps", "list", "--key", str(keystore), "--api", api.url, "--addresses"]
+    )
     assert shown.exit_code == 0, shown.output
     assert pair.carrier.address in shown.stdout and "2 shipment(s)" in shown.stdout
     as_json = runner.invoke(

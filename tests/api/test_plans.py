@@ -111,9 +111,7 @@ def test_a_target_is_signed_and_tracked_from_the_cli(
     assert made.exit_code == 0, made.output
     assert "recorded on chain" in made.output
     doc = json.loads(signed.read_text())
-    recorded = pair.shipper_client.request(
-        "GET", "/targets", params={"firm": pair.carrier.address}
-    )
+    recorded = pair.shipper_client.request("GET", "/targets", params={"firm": pair.carrier.address})
     assert doc["target_id"] in [t["target_id"] for t in recorded]
     shown = runner.invoke(app, ["target", "track", "--target", str(signed), *common])
     assert shown.exit_code == 0, shown.output

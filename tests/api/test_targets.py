@@ -51,9 +51,7 @@ def test_a_signed_target_is_recorded_on_chain_and_listed(pair: Partners) -> None
     )
     assert recorded["target_id"] == "0x" + struct.struct_hash().hex()
     assert recorded["tx_hash"].startswith("0x") and recorded["block_number"] > 0
-    listed = pair.shipper_client.request(
-        "GET", "/targets", params={"firm": pair.carrier.address}
-    )
+    listed = pair.shipper_client.request("GET", "/targets", params={"firm": pair.carrier.address})
     [mine] = [t for t in listed if t["target_id"] == recorded["target_id"]]
     assert mine["base_claim_id"] == pair.carrier_claim.lower()
     assert (mine["base_year"], mine["target_year"], mine["reduction_bps"]) == (2024, 2030, 5_000)
@@ -80,9 +78,7 @@ def test_a_target_signed_by_another_key_is_a_401_and_nothing_is_recorded(
 ) -> None:
     struct, _, domain = _signed(pair, reduction_bps=4_200)
     forged = "0x" + bytes(pair.shipper.unsafe_sign_hash(struct.digest(domain)).signature).hex()
-    before = pair.carrier_client.request(
-        "GET", "/targets", params={"firm": pair.carrier.address}
-    )
+    before = pair.carrier_client.request("GET", "/targets", params={"firm": pair.carrier.address})
     with pytest.raises(ApiError) as refused:
         pair.shipper_client.request(
             "POST", "/targets", json={"target": struct.to_json(), "signature": forged}

@@ -4,6 +4,7 @@ temporary data directory, the whole scenario, the summary, under two minutes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from carbonledger.chain.node import free_port
+from carbonledger.client import load_keystore
 from carbonledger.vocab import Target as OnChainTarget
 from tests.cli.conftest import CLI, cli_env
 
@@ -141,9 +143,14 @@ def test_the_scenario_runs_from_nothing_in_under_two_minutes(demo: DemoRun) -> N
     assert set(verification) == {"shipper", "carrier", "warehouse"}
     assert all(v["ok"] and not v["failures"] for v in verification.values()), verification
 
-    # where to look
-    for where in ("/docs", "/health", f"{demo.data_dir}"):
-        assert where in out
+    # where to look: files, not the URLs of a ledger that has stopped
+    assert str(demo.data_dir) in out and "/docs" not in out and "--keep-running" in out
+    # the members' keystores, under the printed password, carry the story on from the CLI
+    password = re.search(r"\(password (demo-[0-9a-f]+)\)", out)
+    assert password is not None, out
+    for role in ("shipper", "carrier", "warehouse", "auditor"):
+        account = load_keystore(demo.data_dir / "keys" / f"{role}.json", password.group(1))
+        assert account.address in {m["address"] for m in s["members"]}
 
 
 def test_the_verification_step_holds(demo: DemoRun) -> None:

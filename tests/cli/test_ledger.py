@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from eth_account import Account
 from web3 import Web3
 
 from carbonledger.chain.artifacts import load_artifacts
@@ -135,8 +136,9 @@ def test_a_wrong_rpc_url_is_one_clear_line_and_leaves_nothing(tmp_path: Path) ->
     data_dir = tmp_path / "data"
     url = f"http://127.0.0.1:{free_port()}"
     result = run_cli(
-        "up", "--data-dir", str(data_dir), "--rpc-url", url, "--api-port", str(free_port())
-    )
+        "up", "--data-dir", str(data_dir), "--rpc-url", url, "--api-port", str(free_port()),
+        env={"CARBONLEDGER_MODE": "dev"},  # dev keys: the unreachable node is the error here
+    )  # fmt: skip
     assert result.returncode == 1
     [line] = error_lines(result.stderr)
     assert f"cannot reach a JSON-RPC node at {url}" in line
@@ -214,3 +216,27 @@ def test_status_and_down_when_nothing_runs(tmp_path: Path) -> None:
     down = run_cli("down", "--data-dir", str(data_dir))
     assert down.returncode == 0
     assert "nothing is running" in down.stderr
+
+
+def test_client_commands_and_status_find_the_ledger_by_its_data_directory(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    ledger.up()
+    stranger = tmp_path / "stranger.json"
+    stranger.write_text(json.dumps(Account.encrypt(Account.create().key, "pw")))
+    env = {"CARBONLEDGER_KEY_PASSWORD": "pw", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    # no --api: the API the data directory records answers (a key that is no member: 403)
+    login = run_cli("login", "--key", str(stranger), "--data-dir", str(ledger.data_dir), env=env)
+    assert login.returncode == 1 and "HTTP 403" in login.stderr, login.stderr
+    assert "Traceback" not in login.stderr
+
+    # `down` takes the options `up` was given; `status` after it looks where it ran last
+    stopped = run_cli("down", *ledger.args())
+    assert stopped.returncode == 0, stopped.stderr
+    assert ledger.process is not None
+    ledger.process.wait(timeout=60)
+    status = run_cli("status", "--data-dir", str(ledger.data_dir))
+    assert status.returncode == 1
+    assert "not running" in status.stdout
+    assert f":{ledger.chain_port}" in status.stdout and f":{ledger.api_port}" in status.stdout
+    assert ":8545" not in status.stdout

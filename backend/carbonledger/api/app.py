@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from carbonledger import __version__
-from carbonledger.api import errors
+from carbonledger.api import errors, problems
+from carbonledger.api.limits import RequestLimits, limits_from, public_operations
 from carbonledger.api.routes import (
     audits,
     auth,
@@ -21,6 +24,7 @@ from carbonledger.api.routes import (
     pact,
     plans,
     public,
+    reports,
     settlements,
     standards,
     targets,
@@ -38,7 +42,9 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the API for one chain and one deployment (and its running services)."""
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
+    # (served under /static-offline-docs): no CDN, so they work with no internet.
+    app: FastAPI = FastAPIOffline(
         title="CarbonLedger",
         version=__version__,
         description=(
@@ -56,21 +62,27 @@ def create_app(
     if services is not None:
         app.state.auth = services.auth
     errors.install(app)
+    problems.install(app)
+
+    def token_check() -> Callable[[str], bool] | None:
+        auth = getattr(app.state, "auth", None)
+        return None if auth is None else auth.token_verifies
+
+    public_ops: list[Callable[[str, str], bool]] = []
+
+    def is_public() -> Callable[[str, str], bool]:
+        if not public_ops:  # the API description is complete once every router is included
+            public_ops.append(public_operations(app.openapi()))
+        return public_ops[0]
+
+    app.add_middleware(
+        RequestLimits, limits=limits_from(settings), token_ok=token_check, is_public=is_public
+    )
+    # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
-        health,
-        auth,
-        chain,
-        members,
-        standards,
-        claims,
-        audits,
-        overlaps,
-        settlements,
-        pact,
-        plans,
-        targets,
-        public,
-    ):
+        health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements,
+        pact, plans, targets, public,
+    ):  # fmt: skip
         app.include_router(module.router)
     mount_web_app(app, settings.project_root / "web" / "dist")
     return app

@@ -50,8 +50,12 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
+#: Pages beyond this are refused (422): their offset would not fit the database's integers.
+MAX_PAGE = 10_000_000
+
+
 def page_params(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)

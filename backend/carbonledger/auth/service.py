@@ -137,9 +137,9 @@ class AuthService:
             chain_id=self.settings.chain_id,
             verifying_contract=self._verifying_contract,
         )
-        if not nonce_is_authentic(self.settings.challenge_key, challenge):
-            raise ChallengeInvalid(key_address)
         now = self._clock()
+        if not any(nonce_is_authentic(k, challenge) for k in self.settings.challenge_keys(now)):
+            raise ChallengeInvalid(key_address)
         if now >= expires_at:
             raise ChallengeExpired(key_address, expires_at)
         try:
@@ -177,7 +177,7 @@ class AuthService:
         removed member gets :class:`MemberNotActive` (403) at once, and the roles are the
         member's current ones.
         """
-        claims = decode_token(token, self.settings.token_key)
+        claims = self._decode(token)
         if claims.audience != self.settings.audience:
             raise InvalidToken(f"issued for audience {claims.audience!r}")
         if self._clock() >= claims.expires_at:
@@ -195,6 +195,25 @@ class AuthService:
             roles=roles,
             expires_at=claims.expires_at,
         )
+
+    def token_verifies(self, token: str) -> bool:
+        """Whether ``token`` was signed here, for this audience, and has not expired (no
+        membership lookup: cheap enough to run before a request body is read)."""
+        try:
+            claims = self._decode(token)
+        except InvalidToken:
+            return False
+        return claims.audience == self.settings.audience and self._clock() < claims.expires_at
+
+    def _decode(self, token: str) -> TokenClaims:
+        """The token's claims, checked against the current secret, then the previous one."""
+        current, *previous = self.settings.token_keys(self._clock())
+        try:
+            return decode_token(token, current)
+        except InvalidToken:
+            if not previous:
+                raise
+            return decode_token(token, previous[0])
 
     @staticmethod
     def authorize(principal: Principal, role: Role | str) -> Principal:

@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from carbonledger.errors import ConfigError
 
 MIN_SECRET_BYTES = 32
+_TOKEN_LABEL = b"CarbonLedger auth v1 token key"
+_CHALLENGE_LABEL = b"CarbonLedger auth v1 challenge key"
 
 
 class AuthSettings(BaseSettings):
@@ -50,26 +52,54 @@ class AuthSettings(BaseSettings):
         ),
     )
 
-    @field_validator("secret")
+    previous_secret: SecretStr | None = Field(
+        None,
+        description=(
+            "The secret before a rotation: what it signed is still accepted (never used to "
+            "sign) until previous_secret_until."
+        ),
+    )
+    previous_secret_until: int | None = Field(
+        None, description="Unix time after which the previous secret is no longer accepted."
+    )
+
+    @field_validator("secret", "previous_secret")
     @classmethod
-    def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value().encode("utf-8")) < MIN_SECRET_BYTES:
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < MIN_SECRET_BYTES:
             raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
         return value
 
-    def _derive(self, label: bytes) -> bytes:
-        secret = self.secret.get_secret_value().encode("utf-8")
+    def _derive(self, label: bytes, secret_value: SecretStr | None = None) -> bytes:
+        secret = (secret_value or self.secret).get_secret_value().encode("utf-8")
         return hmac.new(secret, label, hashlib.sha256).digest()
+
+    def _accepted(self, label: bytes, now: int) -> list[bytes]:
+        keys = [self._derive(label)]
+        if self.previous_secret is not None and (
+            self.previous_secret_until is None or now < self.previous_secret_until
+        ):
+            keys.append(self._derive(label, self.previous_secret))
+        return keys
+
+    def token_keys(self, now: int) -> list[bytes]:
+        """Keys a token may be signed with at ``now``: the current one first, then the
+        previous secret's during its grace period."""
+        return self._accepted(_TOKEN_LABEL, now)
+
+    def challenge_keys(self, now: int) -> list[bytes]:
+        """Keys a challenge nonce may be authenticated with at ``now`` (as :meth:`token_keys`)."""
+        return self._accepted(_CHALLENGE_LABEL, now)
 
     @property
     def token_key(self) -> bytes:
         """The token MAC key (derived from the secret, separate from the challenge key)."""
-        return self._derive(b"CarbonLedger auth v1 token key")
+        return self._derive(_TOKEN_LABEL)
 
     @property
     def challenge_key(self) -> bytes:
         """The challenge-nonce MAC key (derived from the secret)."""
-        return self._derive(b"CarbonLedger auth v1 challenge key")
+        return self._derive(_CHALLENGE_LABEL)
 
 
 def load_or_create_secret(path: Path) -> SecretStr:

@@ -88,9 +88,12 @@ def _compile_with_ape(project_root: Path) -> dict[str, ContractArtifact]:
     os.environ.setdefault("SOLCX_BINARY_PATH", str(project_root / ".toolchain" / "solcx"))
     try:
         from ape import Project
+        from ape.logging import LogLevel, logger
 
         project = Project(project_root)
-        containers = project.load_contracts(use_cache=False)  # our cache above decides
+        # ape logs every input file at INFO on a compile; a person wants one line, not 27
+        with logger.at_level(LogLevel.WARNING):
+            containers = project.load_contracts(use_cache=False)  # our cache above decides
     except Exception as exc:  # ape raises many types; the message is what matters
         raise CompileFailed(
             f"contracts in {project_root / 'contracts'} did not compile: {exc}"

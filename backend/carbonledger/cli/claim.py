@@ -1,42 +1,86 @@
-"""``carbonledger key new``, ``claim check``, ``claim submit``: a firm signs on its own machine."""
+"""``carbonledger key new``, ``carbonledger login`` and ``carbonledger claim ...``: a firm's
+story, from its own machine. Claims are signed here with the firm's key; the API relays.
+
+    claim check FILE          the standard's check, locally (no chain, no service)
+    claim submit FILE         pre-checked first: a failing claim is not sent without --force
+    claim amend ID FILE       a new version superseding claim ID (final on chain)
+    claim revoke ID           withdraw claim ID (final; it stays in the history)
+    claim list / show ID      what the ledger holds, with dates, names and totals
+    claim export              the firm's inventory as CSV, XLSX or JSON
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from eth_account import Account
+from rich.progress import Progress
+from rich.table import Table
 
-from carbonledger.cli.common import clear_errors, console, err_console
+from carbonledger.cli.common import (
+    BadInput,
+    DataDirOpt,
+    clear_errors,
+    console,
+    err_console,
+    explain,
+    fail,
+)
+from carbonledger.cli.session import (
+    PASSWORD_ENV,
+    AddressesOpt,
+    ApiOpt,
+    JsonOpt,
+    KeyOpt,
+    Names,
+    QuietOpt,
+    api_url,
+    day,
+    kg,
+    listed,
+    login,
+    parse_date,
+    password,
+    reader,
+    signer,
+)
 from carbonledger.client import LedgerClient, load_keystore
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.standard import (
+    CheckReport,
+    Claim,
+    StandardError,
+    check,
+    load_default_standard,
+    parse_claim,
+)
+from carbonledger.standard.models import ReductionClaim
 
-PASSWORD_ENV = "CARBONLEDGER_KEY_PASSWORD"
+__all__ = ["PASSWORD_ENV", "ApiOpt", "KeyOpt", "claim_app", "key_app", "login_command"]
 
 key_app = typer.Typer(help="Member keys, kept in encrypted keystore files.", no_args_is_help=True)
-claim_app = typer.Typer(help="Sign and submit claims.", no_args_is_help=True)
+claim_app = typer.Typer(
+    help="A firm's claims: check, submit, amend, revoke, list, show, export.",
+    no_args_is_help=True,
+)
 
-KeyOpt = Annotated[
-    Path,
-    typer.Option(
-        "--key",
-        help=f"The member's keystore (eth-account JSON); its password from ${PASSWORD_ENV} or "
-        "a prompt.",
-    ),
+FileArg = Annotated[Path, typer.Argument(help="The claim document (JSON).")]
+BaselineOpt = Annotated[
+    Path | None, typer.Option("--baseline", help="A reduction's baseline document.")
 ]
-ApiOpt = Annotated[
-    str, typer.Option("--api", help="The CarbonLedger API.", envvar="CARBONLEDGER_API_URL")
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Send the claim even if it fails the standard's check.")
 ]
 
 
-def _password(confirm: bool = False) -> str:
-    from_env = os.environ.get(PASSWORD_ENV)
-    if from_env is not None:
-        return from_env
-    return str(typer.prompt("keystore password", hide_input=True, confirmation_prompt=confirm))
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CarbonLedgerError(f"cannot read {path}: {exc.strerror}") from None
 
 
 @key_app.command("new")
@@ -48,66 +92,429 @@ def key_new(
         if out.exists():
             raise CarbonLedgerError(f"{out} already exists; not overwriting a key")
         account = Account.create()
-        keystore = Account.encrypt(account.key, _password(confirm=True))
+        keystore = Account.encrypt(account.key, password(confirm=True))
         out.write_text(json.dumps(keystore))
         out.chmod(0o600)
     console.print(account.address)
 
 
-@claim_app.command("submit")
-def submit(
-    file: Annotated[Path, typer.Argument(help="The claim document (JSON).")],
-    key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
-    baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="A reduction's baseline document.")
-    ] = None,
-) -> None:
-    """Sign a claim with the firm's key (locally) and submit it; prints the API's answer."""
+def login_command(key: KeyOpt, api: ApiOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Log in with the member's key; the token is cached (until it expires) for later commands."""
     with clear_errors():
+        url = api_url(api, data_dir)
+        client = LedgerClient(url, load_keystore(key, password()))
         try:
-            document = file.read_bytes()
-            baseline_bytes = baseline.read_bytes() if baseline else None
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {exc.filename}: {exc.strerror}") from None
-        account = load_keystore(key, _password())
-        client = LedgerClient(api, account)
-        try:
-            client.login()
-            client.register_vault_key()
-            answer = client.submit_claim(document, baseline=baseline_bytes)
+            login(client, url)
+            me = client.member(client.address)
         finally:
             client.close()
+    console.print(
+        f"logged in to {url} as {me['name']} ({me['account']}), roles {', '.join(me['roles'])}; "
+        f"until {_until(client.token_expires_at)}"
+    )
+
+
+def _until(seconds: int) -> str:
+    from carbonledger.cli.session import moment
+
+    return moment(seconds)
+
+
+# --- check ---
+def _parse(document: bytes, where: str) -> Claim:
+    """The claim document, or one line naming the file and what is wrong with it (exit 2)."""
+    try:
+        return parse_claim(document)
+    except StandardError as exc:
+        message, _ = explain(exc)
+        raise BadInput(f"{where}: {message}") from None
+
+
+def _local_check(
+    document: bytes,
+    baseline: bytes | None,
+    allocations: dict[str, Any] | None = None,
+    where: str = "the claim",
+    baseline_where: str = "the baseline",
+) -> CheckReport:
+    claim = _parse(document, where)
+    base = _parse(baseline, baseline_where) if baseline is not None else None
+    if isinstance(claim, ReductionClaim) and base is None:
+        raise CarbonLedgerError("a reduction claim is checked against its baseline: --baseline")
+    from decimal import Decimal
+
+    allocs = {k: Decimal(v) for k, v in (allocations or {}).items()} or None
+    return check(claim, load_default_standard(), baseline=base, allocations=allocs)
+
+
+def _print_check(report: CheckReport, where: str) -> None:
+    verdict = "[green]passes[/]" if report.passed else "[bold red]FAILS[/]"
+    console.print(
+        f"{where}: {report.kind} of {report.firm}, {verdict} the standard "
+        f"{report.standard_version} ({len(report.findings)} finding(s))"
+    )
+    for f in report.findings:
+        console.print(f"  {f.severity:<7} {f.rule}  {f.path}: {f.message}", soft_wrap=True)
+    console.print(f"  report hash 0x{report.report_hash.hex()}")
+
+
+@claim_app.command("check")
+def check_command(
+    file: FileArg,
+    baseline: BaselineOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report.")] = False,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Ask the running service's dry-run check (POST /claims/check) as this "
+            "member instead of checking here: its report and the claim that would be signed.",
+        ),
+    ] = None,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Check a claim against the standard here (no chain, no service): the report the service
+    would give. With --key, the service's own dry run (nothing is signed or stored).
+    Exit 0 passes, 1 fails, 2 not a claim document."""
+    if key is not None:
+        _service_check(file, baseline, key, api, data_dir)
+        return
+    with clear_errors():
+        report = _local_check(
+            _read(file), _read(baseline) if baseline else None, None, str(file), str(baseline)
+        )
+    if as_json:
+        out = report.canonical_object()
+        out["report_hash"] = "0x" + report.report_hash.hex()
+        console.print_json(json.dumps(out, ensure_ascii=False))
+    else:
+        _print_check(report, str(file))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+def _service_check(
+    file: Path, baseline: Path | None, key: Path, api: str | None, data_dir: Path | None
+) -> None:
+    """The service's dry-run check, printed as its JSON answer (report and claim message)."""
+    with clear_errors(), signer(key, api, data_dir) as client:
+        answer = client.check_claim(_read(file), baseline=_read(baseline) if baseline else None)
     console.print_json(json.dumps(answer, ensure_ascii=False))
+    if not answer["passed"]:
+        err_console.print("the claim FAILS the standard check: fix it before submitting")
+        raise typer.Exit(1)
+
+
+# --- submit, amend, revoke ---
+def _submit(
+    client: LedgerClient,
+    document: bytes,
+    baseline: bytes | None,
+    force: bool,
+    where: str,
+    supersedes: bytes | None = None,
+) -> dict[str, Any]:
+    claim = _parse(document, where)
+    allocations = None
+    if isinstance(claim, ReductionClaim) and claim.settlements:
+        allocations = client.allocations([s.settlement_id for s in claim.settlements])
+    if baseline is None and isinstance(claim, ReductionClaim):
+        baseline = _baseline_from_ledger(client, claim)
+    report = _local_check(document, baseline, allocations, where)
+    if not report.passed:
+        _print_check(report, where)
+        if not force:
+            raise CarbonLedgerError(
+                f"{where} fails the standard's check: not sent (fix it, or --force to record "
+                "a failing claim on chain for good)"
+            )
+    client.register_vault_key()
+    kwargs: dict[str, Any] = {"baseline": baseline, "allocations": allocations}
+    if supersedes is not None:
+        kwargs["supersedes"] = supersedes
+    return client.submit_claim(document, **kwargs)
+
+
+def _baseline_from_ledger(client: LedgerClient, claim: ReductionClaim) -> bytes:
+    """The reduction's baseline, read back (decrypted here) from the firm's own claims."""
+    wanted = str(claim.baseline.document_hash).lower()
+    for row in client.claims(firm=client.address, kind="footprint"):
+        if row["document_hash"].lower() == wanted:
+            return client.document(row["claim_id"])
+    raise CarbonLedgerError(
+        f"the baseline {wanted} is not among this firm's claims: give it with --baseline"
+    )
+
+
+def _print_submitted(answer: dict[str, Any]) -> None:
+    passed = answer["check"]["passed"]
+    console.print(
+        f"claim {answer['claim_id']}  [bold]{answer['state']}[/]  "
+        f"{answer['kind']} {day(answer['period_start'])} to {day(answer['period_end'], end=True)}"
+    )
+    console.print(f"  check     {'passed' if passed else '[bold red]FAILED[/]'}")
+    if answer.get("tx_hash"):
+        console.print(f"  on chain  tx {answer['tx_hash']} block {answer['block_number']}")
+    totals = answer["check"]["report"].get("onchain_kgco2e") or {}
+    if totals:
+        console.print(
+            "  kgCO2e    " + ", ".join(f"{k.replace('_', ' ')} {kg(v)}" for k, v in totals.items())
+        )
+
+
+def _finish(answer: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps(answer, ensure_ascii=False))
+    else:
+        _print_submitted(answer)
     if not answer["check"]["passed"]:
         err_console.print("the claim was recorded, but it FAILED the standard check")
         raise typer.Exit(1)
 
 
-@claim_app.command("check")
-def check_claim(
-    file: Annotated[Path, typer.Argument(help="The claim document (JSON).")],
+@claim_app.command("submit")
+def submit(
+    files: Annotated[list[Path], typer.Argument(help="The claim document(s) (JSON).")],
     key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
-    baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="A reduction's baseline document.")
-    ] = None,
+    baseline: BaselineOpt = None,
+    force: ForceOpt = False,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """The service's dry-run check of a claim (POST /claims/check): its report and the claim
-    that would be signed, with nothing signed or stored. Exit 0 pass, 1 fail."""
-    with clear_errors():
-        try:
-            document = file.read_bytes()
-            baseline_bytes = baseline.read_bytes() if baseline else None
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {exc.filename}: {exc.strerror}") from None
-        client = LedgerClient(api, load_keystore(key, _password()))
-        try:
-            client.login()
-            answer = client.check_claim(document, baseline=baseline_bytes)
-        finally:
-            client.close()
-    console.print_json(json.dumps(answer, ensure_ascii=False))
-    if not answer["passed"]:
-        err_console.print("the claim FAILS the standard check: fix it before submitting")
+    """Check each claim here, then sign it with the firm's key and submit it. A claim that
+    fails the check is not sent (it would stay on chain for good) unless --force."""
+    answers: list[dict[str, Any]] = []
+    with clear_errors(), signer(key, api, data_dir) as client:
+        documents = [(f, _read(f)) for f in files]
+        base = _read(baseline) if baseline else None
+        if len(documents) == 1:
+            answers.append(_submit(client, documents[0][1], base, force, str(files[0])))
+        else:
+            with Progress(console=err_console, transient=True) as progress:
+                task = progress.add_task("submitting claims", total=len(documents))
+                for path, document in documents:
+                    answers.append(_submit(client, document, base, force, str(path)))
+                    progress.advance(task)
+    if len(answers) == 1:
+        _finish(answers[0], as_json)
+        return
+    if as_json:
+        console.print_json(json.dumps(answers, ensure_ascii=False))
+    else:
+        for answer in answers:
+            _print_submitted(answer)
+    if not all(a["check"]["passed"] for a in answers):
         raise typer.Exit(1)
+
+
+def _claim_id(text: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise CarbonLedgerError(f"{text!r} is not a claim id (0x and 64 hex digits)")
+    return raw
+
+
+@claim_app.command("amend")
+def amend(
+    claim_id: Annotated[str, typer.Argument(help="The claim to supersede.")],
+    file: FileArg,
+    key: KeyOpt,
+    baseline: BaselineOpt = None,
+    force: ForceOpt = False,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Submit FILE as the new version of claim ID (which becomes superseded, for good)."""
+    with clear_errors(), signer(key, api, data_dir) as client:
+        previous = _claim_id(claim_id)
+        answer = _submit(
+            client, _read(file), _read(baseline) if baseline else None, force, str(file),
+            supersedes=previous,
+        )  # fmt: skip
+    _finish(answer, as_json)
+
+
+@claim_app.command("revoke")
+def revoke(
+    claim_id: Annotated[str, typer.Argument(help="The claim to revoke.")],
+    key: KeyOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Why (its hash goes on chain).")],
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke claim ID, signed with the firm's key (final: it stays in the history)."""
+    with clear_errors(), signer(key, api, data_dir) as client:
+        _claim_id(claim_id)
+        answer = client.revoke_claim(claim_id, reason)
+    if as_json:
+        console.print_json(json.dumps(answer))
+        return
+    console.print(
+        f"claim {answer['claim_id']} revoked in tx {answer['tx_hash']} "
+        f"(block {answer['block_number']})"
+    )
+
+
+# --- read ---
+KindOpt = Annotated[str | None, typer.Option("--kind", help="footprint | reduction")]
+StateOpt = Annotated[
+    str | None, typer.Option("--state", help="accepted | anchored | checked | refused")
+]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="Periods overlapping from this date (YYYY-MM-DD).")
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", help="Periods overlapping up to this date (YYYY-MM-DD).")
+]
+FirmOpt = Annotated[
+    str | None,
+    typer.Option("--firm", help="A firm, by name or address (default for export: yours)."),
+]
+
+
+def _filters(
+    names: Names, firm: str | None, kind: str | None, state: str | None, start: str | None,
+    end: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "firm": names.resolve(firm) if firm else None,
+        "kind": kind,
+        "state": state,
+        "period_from": parse_date(start, "--from"),
+        "period_to": parse_date(end, "--to"),
+    }
+
+
+def _scope_total(row: dict[str, Any], name: str) -> str:
+    return kg((row["check"]["report"].get("onchain_kgco2e") or {}).get(name))
+
+
+@claim_app.command("list")
+def list_claims(
+    key: KeyOpt,
+    firm: FirmOpt = None,
+    kind: KindOpt = None,
+    state: StateOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    addresses: AddressesOpt = False,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Claims on the ledger (filters: firm, kind, state, period), as a table."""
+    with clear_errors(), reader(key, api, data_dir) as session:
+        names = Names(session, addresses)
+        rows = session.claims(**_filters(names, firm, kind, state, start, end))
+    if listed(rows, "claim_id", quiet, as_json):
+        return
+    table = Table(title=f"{len(rows)} claim(s)", title_justify="left")
+    for column in ("claim", "firm", "kind", "period", "state", "check"):
+        table.add_column(
+            column, no_wrap=column != "firm", min_width=12 if column == "firm" else None
+        )
+    for column in ("scope 1", "scope 2 (loc.)", "scope 3"):
+        table.add_column(column + " kg", justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r["claim_id"] if addresses else r["claim_id"][:12] + "…",
+            names(r["firm"]),
+            r["kind"],
+            f"{day(r['period_start'])} to {day(r['period_end'], end=True)}",
+            r["state"],
+            "passed" if r["check"]["passed"] else "[red]failed[/]",
+            _scope_total(r, "scope1"),
+            _scope_total(r, "scope2_location"),
+            _scope_total(r, "scope3"),
+        )
+    console.print(table)
+
+
+@claim_app.command("show")
+def show(
+    claim_id: Annotated[str, typer.Argument(help="The claim id (0x…).")],
+    key: KeyOpt,
+    addresses: AddressesOpt = False,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A claim: state, totals by scope, on-chain transaction and block, check report, audit,
+    history."""
+    with clear_errors(), reader(key, api, data_dir) as session:
+        _claim_id(claim_id)
+        c = session.claim(claim_id)
+        names = Names(session, addresses)
+    if as_json:
+        console.print_json(json.dumps(c, ensure_ascii=False))
+        return
+    report = c["check"]["report"]
+    on_chain = c["on_chain"]
+    console.print(f"claim {c['claim_id']}")
+    facts = [
+        ("firm", names(c["firm"])),
+        ("kind", c["kind"]),
+        ("period", f"{day(c['period_start'])} to {day(c['period_end'], end=True)}"),
+        ("state", f"{c['state']} (on chain: {on_chain['status']})"),
+        ("check", f"{'passed' if c['check']['passed'] else 'FAILED'} ({on_chain['check']}); "
+                  f"report hash {c['check']['report_hash']}"),
+        ("audit", on_chain["audit"]),
+        ("document hash", c["document_hash"]),
+        ("submitted", f"tx {c['tx_hash'] or '—'} block {c['block_number'] or '—'}"),
+        ("checked", f"tx {c['check_tx_hash'] or '—'} block {c['check_block_number'] or '—'}"),
+        ("accepted at", c["accepted_at"]),
+    ]  # fmt: skip
+    if c.get("error"):
+        facts.append(("error", c["error"]))
+    for label, value in facts:
+        console.print(f"  {label:<14}{value}", soft_wrap=True)
+    totals = report.get("totals") or {}
+    if totals:
+        console.print("  totals (kgCO2e)")
+        for name in ("scope1", "scope2_location", "scope2_market", "scope3_total", "biogenic_co2"):
+            if name in totals:
+                console.print(f"    {name.replace('_', ' '):<18}{kg(totals[name])}")
+        for cat, value in (totals.get("scope3") or {}).items():
+            console.print(f"    {'scope 3 cat. ' + str(cat):<18}{kg(value)}")
+    for f in report.get("findings") or []:
+        console.print(f"  finding  {f['severity']} {f['rule']} {f['path']}: {f['message']}")
+    if c["history"]:
+        console.print("  history")
+        for e in c["history"]:
+            console.print(
+                f"    block {e['block_number']}  {e['event']}  tx {e['tx_hash']}", soft_wrap=True
+            )
+
+
+@claim_app.command("export")
+def export(
+    key: KeyOpt,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the export.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv | xlsx | json")] = "csv",
+    firm: FirmOpt = None,
+    kind: KindOpt = None,
+    state: StateOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """The firm's inventory: one row per claim and per line, scopes and categories as columns."""
+    if fmt not in ("csv", "xlsx", "json"):
+        raise fail(f"--format {fmt!r}: csv, xlsx or json", 2)
+    with clear_errors(), reader(key, api, data_dir) as session:
+        names = Names(session)
+        data = session.export_claims(fmt, **_filters(names, firm, kind, state, start, end))
+        out.write_bytes(data)
+    console.print(f"wrote {out} ({len(data):,} bytes, {fmt})")
+
+
+#: the keystore password (``CARBONLEDGER_KEY_PASSWORD`` or a prompt), as other commands import it
+_password = password

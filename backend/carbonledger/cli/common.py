@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,13 +52,53 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+EXIT_FAIL, EXIT_BAD_INPUT = 1, 2
+
+
+class BadInput(CarbonLedgerError):
+    """What the user gave cannot be used (a file that is not a claim document...): exit 2."""
+
+
+def explain(exc: BaseException) -> tuple[str, int]:
+    """One line saying what went wrong and where, and the exit code (2: bad input)."""
+    from carbonledger.standard.errors import ClaimFormatError, StandardError
+
+    if isinstance(exc, ClaimFormatError):
+        problems = "; ".join(str(p) for p in exc.problems[:5])
+        more = f" (and {len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
+        return f"not a valid claim document: {problems}{more}", EXIT_BAD_INPUT
+    if isinstance(exc, StandardError):
+        return f"the standard refuses the claim: {exc}", EXIT_BAD_INPUT
+    if isinstance(exc, BadInput):
+        return str(exc), EXIT_BAD_INPUT
+    if isinstance(exc, CarbonLedgerError):
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 1
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return f"cannot access{where}: {exc.strerror or exc}", EXIT_FAIL
+    import httpx
+
+    if isinstance(exc, httpx.HTTPError):
+        return f"the API did not answer: {type(exc).__name__}: {exc}", EXIT_FAIL
+    text = " ".join(str(exc).split())[:300]
+    name = type(exc).__name__
+    if "Web3" in name or "Contract" in name or "RPC" in name.upper():
+        return f"the chain refused or did not answer: {text or name}", EXIT_FAIL
+    return f"unexpected {name}: {text} (set CARBONLEDGER_DEBUG=1 for the traceback)", EXIT_FAIL
+
+
 @contextmanager
 def clear_errors() -> Iterator[None]:
-    """Turn CarbonLedger's errors into one red line on stderr and exit code 1."""
+    """Turn every error into one red line on stderr and exit code 1 (2 for bad input)."""
     try:
         yield
-    except CarbonLedgerError as exc:
-        raise fail(str(exc)) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("CARBONLEDGER_DEBUG"):
+            raise
+        message, code = explain(exc)
+        raise fail(message, code) from None
 
 
 def step(message: str) -> None:

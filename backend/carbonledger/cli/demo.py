@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import signal
 import socket
 import tempfile
@@ -277,24 +278,60 @@ def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: 
     table.add_row("time", f"{elapsed:.1f} s in all\n{timings}")
     console.print(table)
 
-    urls = Table(title="Where to look", title_justify="left", show_header=False)
-    urls.add_row("API docs", f"{ledger.api_url}/docs")
-    urls.add_row("health", f"{ledger.api_url}/health")
-    urls.add_row("chain (JSON-RPC)", ledger.rpc_url)
-    urls.add_row("data directory", str(settings.data_dir))
-    urls.add_row("documents", str(settings.data_dir / "documents"))
-    urls.add_row("manifest", str(settings.manifest_path))
-    urls.add_row("summary (JSON)", str(settings.data_dir / "demo-summary.json"))
-    console.print(urls)
     verdict = "everything holds" if out.verified else "FAILS"
     style = "bold green" if out.verified else "bold red"
     console.print(Text(f"verification: {verdict}", style=style))
     console.print(f"demo finished in {elapsed:.1f} s")
+
+
+def _save_keys(scenario: Any, settings: Settings) -> tuple[Path, str]:
+    """Each member's key as an encrypted keystore, under one printed password, so the story
+    can be continued from the command line."""
+    from eth_account import Account
+
+    keys = settings.data_dir / "keys"
+    keys.mkdir(exist_ok=True)
+    password = "demo-" + secrets.token_hex(6)
+    for role, member in scenario.members.items():
+        path = keys / f"{role}.json"
+        path.write_text(json.dumps(Account.encrypt(bytes(member.account.key), password)))
+        path.chmod(0o600)
+    return keys, password
+
+
+def _next_steps(
+    scenario: Any, settings: Settings, ledger: Any, keys: Path, password: str, running: bool
+) -> None:
+    """Where to look, and the commands that carry the story on."""
+    files = Table(title="Where to look", title_justify="left", show_header=False)
+    if running:
+        files.add_row("API docs", f"{ledger.api_url}/docs")
+        files.add_row("chain (JSON-RPC)", ledger.rpc_url)
+    files.add_row("data directory", str(settings.data_dir))
+    files.add_row("documents", str(settings.data_dir / "documents"))
+    files.add_row("keystores", f"{keys} (password {password})")
+    files.add_row("summary (JSON)", str(settings.data_dir / "demo-summary.json"))
+    console.print(files)
+    if not running:
+        console.print(
+            "The ledger has stopped. Run `carbonledger demo --keep-running` to continue the "
+            "story from the command line against it."
+        )
+        return
+    d = f"--data-dir {settings.data_dir}"
+    carrier, shipper = keys / "carrier.json", keys / "shipper.json"
+    auditor = keys / "auditor.json"
     console.print(
-        "re-verify a firm yourself (with --keep-running):\n"
+        "Carry the story on (in another terminal):\n"
+        f"  export CARBONLEDGER_KEY_PASSWORD={password}\n"
+        f"  carbonledger claim list --key {shipper} {d}\n"
+        f"  carbonledger overlaps list --key {carrier} {d}\n"
+        f"  carbonledger settlement list --key {shipper} {d}\n"
+        f"  carbonledger claim export --key {shipper} {d} --format xlsx --out shipper.xlsx\n"
         f"  carbonledger verify --rpc {ledger.rpc_url} --manifest {settings.manifest_path} "
         f"--firm {scenario.members['carrier'].address} "
-        f"--documents {settings.data_dir / 'documents' / 'carrier'}",
+        f"--documents {settings.data_dir / 'documents' / 'carrier'} --report carrier.pdf\n"
+        f"  carbonledger member list --key {auditor} {d}",
         soft_wrap=True,
     )
 
@@ -361,6 +398,8 @@ def command(
             json.dumps(facts, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
         _summary(out, scenario, settings, ledger, elapsed)
+        keys, password = _save_keys(scenario, settings)
+        _next_steps(scenario, settings, ledger, keys, password, keep_running)
         if keep_running:
             console.print("The ledger stays up; press Ctrl-C to stop it.")
             signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())

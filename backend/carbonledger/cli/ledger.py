@@ -29,7 +29,13 @@ from carbonledger.cli.common import (
     step,
 )
 from carbonledger.config import Settings
-from carbonledger.runtime import LedgerRuntime, RunInfo, StartReport, stop_running
+from carbonledger.runtime import (
+    LedgerRuntime,
+    RunInfo,
+    StartReport,
+    stop_running,
+    where_it_runs,
+)
 
 
 def _print_started(report: StartReport, settings: Settings, api_url: str | None) -> None:
@@ -187,8 +193,11 @@ def register(app: typer.Typer) -> None:
             )
             run = RunInfo.read(settings.pid_path)
             running = run is not None and run.alive()
-            rpc = run.rpc_url if running and run else settings.effective_rpc_url
-            api = (run.api_url if running and run else None) or settings.api_url
+            # not running: check where it ran last, unless told where to look
+            last = where_it_runs(settings) if not (rpc_url or chain_port or api_port) else None
+            where = run if running and run else last
+            rpc = where.rpc_url if where else settings.effective_rpc_url
+            api = (where.api_url if where else None) or settings.api_url
             manifest = read_manifest(settings.manifest_path)
         healthy = True
         table = Table(title="CarbonLedger status", show_header=False, title_justify="left")
@@ -229,8 +238,17 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command()
-    def down(data_dir: DataDirOpt = None) -> None:
-        """Stop the ledger running on this data directory (its chain state is saved)."""
+    def down(
+        data_dir: DataDirOpt = None,
+        rpc_url: RpcUrlOpt = None,
+        chain_port: ChainPortOpt = None,
+        api_port: ApiPortOpt = None,
+    ) -> None:
+        """Stop the ledger running on this data directory (its chain state is saved).
+
+        The ledger is found by its data directory; the common options are accepted (so a
+        command line that started it stops it) and not needed."""
+        del rpc_url, chain_port, api_port
         with clear_errors():
             settings = settings_from(data_dir=data_dir)
             stopped = stop_running(settings)

@@ -7,6 +7,7 @@ those of the data directory's deployment (or ``--rpc-url``).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -14,19 +15,23 @@ from typing import Annotated
 import typer
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
+from rich.table import Table
 
 from carbonledger.chain.admin import ROLE_BITS, approve, propose_about, propose_admission
 from carbonledger.chain.artifacts import load_artifacts
 from carbonledger.chain.client import connect
 from carbonledger.chain.manifest import read_manifest
 from carbonledger.chain.sender import TxSender
-from carbonledger.cli.claim import PASSWORD_ENV
 from carbonledger.cli.common import DataDirOpt, RpcUrlOpt, clear_errors, console, settings_from
+from carbonledger.cli.session import PASSWORD_ENV, AddressesOpt, ApiOpt, JsonOpt, KeyOpt, reader
 from carbonledger.client import load_keystore
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.runtime import RunInfo
 
-member_app = typer.Typer(help="Membership changes (admins, k-of-n quorum).", no_args_is_help=True)
+member_app = typer.Typer(
+    help="Members: list and show them; admins propose and approve changes (k-of-n quorum).",
+    no_args_is_help=True,
+)
 
 AdminKeyOpt = Annotated[
     Path | None,
@@ -61,13 +66,20 @@ def _admin(
         )
         private_key = "0x" + bytes(load_keystore(key, password).key).hex()
     else:
-        private_key = settings.deployer_key
+        private_key = settings.keys().deployer
     artifacts = load_artifacts(settings.project_root)
     registry = w3.eth.contract(
         address=to_checksum_address(manifest.address(contract)),
         abi=artifacts[contract].abi,
     )
-    return TxSender(w3, private_key), registry
+    sender = TxSender(w3, private_key)
+    # the registry would revert (seen as "out of gas" by the gas estimate): say why instead
+    if not registry.functions.hasRole(sender.address, ROLE_BITS["admin"]).call():
+        raise CarbonLedgerError(
+            f"{sender.address} is not an active admin of the MemberRegistry at "
+            f"{registry.address}: only admins propose and approve membership changes"
+        )
+    return sender, registry
 
 
 def _address(value: str, what: str) -> str:
@@ -150,3 +162,56 @@ def approve_command(
         sender, registry = _admin(data_dir, rpc_url, key)
         outcome = approve(sender, registry, proposal)  # type: ignore[arg-type]
     _report(outcome.proposal_id, outcome.executed)
+
+
+@member_app.command("list")
+def list_members(
+    key: KeyOpt,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every member: name, roles, status (and address with --addresses)."""
+    with clear_errors(), reader(key, api, data_dir) as session:
+        members = session.members()
+    if as_json:
+        console.print_json(json.dumps(members, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(members)} member(s)", title_justify="left")
+    for column in ("name", "roles", "status", "admitted (block)"):
+        table.add_column(column)
+    if addresses:
+        table.add_column("address", no_wrap=True)
+    for m in members:
+        row = [m["name"], ", ".join(m["roles"]), m["status"], str(m["admitted_block"])]
+        table.add_row(*row, *([m["account"]] if addresses else []))
+    console.print(table)
+
+
+@member_app.command("show")
+def show_member(
+    member: Annotated[str, typer.Argument(help="The member, by name or address.")],
+    key: KeyOpt,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only its address.")] = False,
+) -> None:
+    """One member: name, address, roles, status, signing key, admission."""
+    from carbonledger.cli.session import Names
+
+    with clear_errors(), reader(key, api, data_dir) as session:
+        found = session.member(Names(session).resolve(member))
+    if quiet:
+        console.print(found["account"])
+        return
+    if as_json:
+        console.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    for label in ("name", "account", "roles", "status", "signing_key", "identifier_hash"):
+        value = found[label]
+        console.print(
+            f"{label.replace('_', ' '):<16}{', '.join(value) if isinstance(value, list) else value}"
+        )
+    console.print(f"{'admitted':<16}block {found['admitted_block']}, tx {found['admitted_tx']}")

@@ -11,7 +11,7 @@ import typer
 
 from carbonledger.cli.claim import ApiOpt, KeyOpt
 from carbonledger.cli.common import clear_errors, console, fail
-from carbonledger.cli.settlement import _client
+from carbonledger.cli.session import signer
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
 from carbonledger.planner.quotes import sign_quote
@@ -132,7 +132,7 @@ def command(
         Path | None,
         typer.Option("--quotes-from", help="Use the quotes of a plan JSON (--out of a partner)."),
     ] = None,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer.")] = False,
 ) -> None:
     """Least cost (or most carbon) joint abatement plan for an overlap, from verified claims."""
@@ -140,7 +140,7 @@ def command(
     if len(goals) != 1:
         raise fail("give exactly one goal: --pct, --tonnes or --budget (a positive number)")
     kind, value = goals[0]
-    with clear_errors(), _client(key, api) as client:
+    with clear_errors(), signer(key, api, None) as client:
         signed = _quotes(client.account, quote or [], quotes_from)
         answer = client.plan(overlap, kind, repr(value), scope, signed)
         if expect is not None and answer["plan_hash"].lower() != expect.lower():

@@ -1,98 +1,153 @@
-"""``carbonledger overlaps list`` and ``carbonledger settlement propose|sign|decline|show``.
+"""``carbonledger overlaps list|show`` and ``carbonledger settlement ...``: partners share the
+cost of removing the emissions they both count, to the end — proposed, signed, reduction
+attested by an auditor, paid, settled.
 
-Every signature is made here, with the member's keystore; the API only relays it.
+Every signature is made here, with the member's keystore; the API only relays it. Members are
+shown by name (``--addresses`` adds their addresses), amounts in currency units, deadlines as
+dates.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from carbonledger.cli.claim import ApiOpt, KeyOpt, _password
-from carbonledger.cli.common import clear_errors, console
-from carbonledger.client import LedgerClient, load_keystore
+from carbonledger.cli.common import DataDirOpt, clear_errors, console
+from carbonledger.cli.session import (
+    AddressesOpt,
+    ApiOpt,
+    JsonOpt,
+    KeyOpt,
+    Names,
+    QuietOpt,
+    kg,
+    listed,
+    minor_units,
+    moment,
+    money,
+    reader,
+    signer,
+)
+from carbonledger.client import ApiSession, LedgerClient
 from carbonledger.errors import CarbonLedgerError
 
 overlaps_app = typer.Typer(help="Emissions shared with partners.", no_args_is_help=True)
 settlement_app = typer.Typer(
-    help="Shared decarbonisation projects: propose, sign, decline, show.", no_args_is_help=True
+    help="Shared decarbonisation projects: propose, sign, decline, attest, pay, list, show.",
+    no_args_is_help=True,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer.")]
-
-
-@contextmanager
-def _client(key: Any, api: str) -> Iterator[LedgerClient]:
-    account = load_keystore(key, _password())
-    client = LedgerClient(api, account)
-    try:
-        client.login()
-        yield client
-    finally:
-        client.close()
+SettlementArg = Annotated[str, typer.Argument(help="The settlement id.")]
 
 
 def _print_json(data: Any) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False))
 
 
-def _show(view: dict[str, Any]) -> None:
+def _show(view: dict[str, Any], names: Names) -> None:
     terms = view["terms"]
+    currency = terms["currency"]
     console.print(f"settlement {view['settlement_id']}  [bold]{view['status']}[/]")
     console.print(f"  project   {view['project']['description']}")
+    console.print(f"  proposer  {names(view['proposer'])}")
     console.print(
-        f"  cost      {terms['total_cost']} {terms['currency']} (minor units); expected "
-        f"reduction {terms['expected_reduction_kgco2e']} kgCO2e; overlap "
-        f"{terms['overlap_kgco2e']} kgCO2e"
+        f"  cost      {money(int(terms['total_cost']), currency)}; expected reduction "
+        f"{kg(terms['expected_reduction_kgco2e'])} kgCO2e; overlap "
+        f"{kg(terms['overlap_kgco2e'])} kgCO2e"
     )
-    console.print(f"  deadline  {terms['signing_deadline']} (unix) for signing")
+    console.print(f"  sign by   {moment(int(terms['signing_deadline']))}")
     if view["reduction_recorded"]:
-        console.print(f"  realised  {view['realised_kgco2e']} kgCO2e")
+        console.print(f"  realised  {kg(view['realised_kgco2e'])} kgCO2e (attested)")
     for p in view["parties"]:
         console.print(
-            f"  {p['firm']}  {p['share_bps'] / 100:.2f}%  "
-            f"{'signed' if p['consented'] else 'not signed'}  allocation "
-            f"{p['allocation_kgco2e']} kg  paid {p['paid']}/{p['cost_share']}"
-            + (f"  cited by {p['citing_claim']}" if p["citing_claim"] else "")
+            f"  {names(p['firm'])}: {p['share_bps'] / 100:.2f}%, "
+            f"{'signed' if p['consented'] else 'not signed'}, allocation "
+            f"{kg(p['allocation_kgco2e'])} kgCO2e, paid {money(int(p['paid']), currency)} of "
+            f"{money(int(p['cost_share']), currency)}"
+            + (f", cited by claim {p['citing_claim']}" if p["citing_claim"] else ""),
+            soft_wrap=True,
         )
 
 
-def _run(key: Any, api: str, as_json: bool, act: Callable[[LedgerClient], Any]) -> None:
-    with clear_errors(), _client(key, api) as client:
+def _run(
+    key: Path,
+    api: str | None,
+    data_dir: Path | None,
+    as_json: bool,
+    addresses: bool,
+    act: Callable[[LedgerClient], Any],
+) -> None:
+    with clear_errors(), signer(key, api, data_dir) as client:
         answer = act(client)
+        names = Names(client, addresses)
     if as_json:
         _print_json(answer)
     elif isinstance(answer, dict):
-        _show(answer)
+        _show(answer, names)
+
+
+def _read(
+    key: Path, api: str | None, data_dir: Path | None, act: Callable[[ApiSession], Any],
+    addresses: bool = False,
+) -> tuple[Any, Names]:  # fmt: skip
+    with clear_errors(), reader(key, api, data_dir) as session:
+        return act(session), Names(session, addresses)
+
+
+def _print_overlap(o: dict[str, Any], names: Names) -> None:
+    console.print(
+        f"{o['overlap_id']}  partner {names(o['partner'])}  {o['shipments']} shipment(s)  "
+        f"overlap {kg(o['overlap_kgco2e'])} kgCO2e",
+        soft_wrap=True,
+    )
+    console.print(f"  my claim {o['my_claim']}  partner's claim {o['partner_claim']}")
+    for p in o["parties"]:
+        console.print(
+            f"  {names(p['firm'])} counts {kg(p['kgco2e'])} kgCO2e in "
+            f"{', '.join(p['counted_in'])}; default share {p['default_share_bps'] / 100:.2f}%",
+            soft_wrap=True,
+        )
 
 
 @overlaps_app.command("list")
 def list_overlaps(
-    key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000", as_json: JsonOpt = False
+    key: KeyOpt,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """This firm's overlaps: partner, claims, shared shipments, kgCO2e, default split."""
-    with clear_errors(), _client(key, api) as client:
-        overlaps = client.overlaps()
-    if as_json:
-        _print_json(overlaps)
+    overlaps, names = _read(key, api, data_dir, lambda s: s.overlaps(), addresses)
+    if listed(overlaps, "overlap_id", quiet, as_json):
         return
     if not overlaps:
         console.print("no overlaps")
     for o in overlaps:
-        console.print(
-            f"{o['overlap_id']}  partner {o['partner']}  {o['shipments']} shipment(s)  "
-            f"overlap {o['overlap_kgco2e']} kgCO2e"
-        )
-        console.print(f"  my claim {o['my_claim']}  partner's claim {o['partner_claim']}")
-        for p in o["parties"]:
-            console.print(
-                f"  {p['firm']} counts {p['kgco2e']} kgCO2e in {', '.join(p['counted_in'])}; "
-                f"default share {p['default_share_bps']} bps"
-            )
+        _print_overlap(o, names)
+
+
+@overlaps_app.command("show")
+def show_overlap(
+    overlap: Annotated[str, typer.Argument(help="The overlap id (carbonledger overlaps list).")],
+    key: KeyOpt,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """One overlap: the partner, both claims, the shared kgCO2e and each party's count."""
+    found, names = _read(key, api, data_dir, lambda s: s.overlap(overlap), addresses)
+    if as_json:
+        _print_json(found)
+    else:
+        _print_overlap(found, names)
 
 
 def _shares(text: str | None) -> list[int] | None:
@@ -104,12 +159,23 @@ def _shares(text: str | None) -> list[int] | None:
         raise CarbonLedgerError(f"--shares {text!r}: comma-separated basis points") from None
 
 
+def _deadline(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise CarbonLedgerError(f"--deadline {text!r} is not a date (YYYY-MM-DD)") from None
+    end = dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.UTC)
+    return int(end.timestamp())
+
+
 @settlement_app.command("propose")
 def propose(
     overlap: Annotated[str, typer.Argument(help="The overlap id (carbonledger overlaps list).")],
     key: KeyOpt,
     description: Annotated[str, typer.Option("--description", help="The project.")],
-    cost: Annotated[int, typer.Option("--cost", help="Total cost, minor currency units.")],
+    cost: Annotated[str, typer.Option("--cost", help="Total cost in currency units, e.g. 12000.")],
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217, e.g. EUR.")],
     expected: Annotated[int, typer.Option("--expected", help="Expected reduction, kgCO2e.")],
     shares: Annotated[
@@ -121,57 +187,155 @@ def propose(
         ),
     ] = None,
     deadline: Annotated[
-        int | None, typer.Option("--deadline", help="Signing deadline (unix; default 7 days).")
+        str | None,
+        typer.Option("--deadline", help="Last day to sign, YYYY-MM-DD (default: in 7 days)."),
     ] = None,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose a shared project for an overlap; the parties then sign or decline."""
     _run(
-        key,
-        api,
-        as_json,
+        key, api, data_dir, as_json, addresses,
         lambda c: c.propose_settlement(
             overlap,
             description=description,
-            total_cost=cost,
+            total_cost=minor_units(cost, currency),
             currency=currency,
             expected_reduction_kgco2e=expected,
             shares_bps=_shares(shares),
-            signing_deadline=deadline,
+            signing_deadline=_deadline(deadline),
         ),
-    )
+    )  # fmt: skip
 
 
 @settlement_app.command("sign")
 def sign(
-    settlement: Annotated[str, typer.Argument(help="The settlement id.")],
+    settlement: SettlementArg,
     key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check the terms hash to the id, then sign this firm's consent (EIP-712)."""
-    _run(key, api, as_json, lambda c: c.sign_settlement(settlement))
+    _run(key, api, data_dir, as_json, addresses, lambda c: c.sign_settlement(settlement))
 
 
 @settlement_app.command("decline")
 def decline(
-    settlement: Annotated[str, typer.Argument(help="The settlement id.")],
+    settlement: SettlementArg,
     key: KeyOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why (its hash goes on chain).")] = "",
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Sign this firm's refusal: the proposal ends."""
-    _run(key, api, as_json, lambda c: c.decline_settlement(settlement, reason))
+    _run(key, api, data_dir, as_json, addresses, lambda c: c.decline_settlement(settlement, reason))
+
+
+@settlement_app.command("attest")
+def attest(
+    settlement: SettlementArg,
+    key: KeyOpt,
+    realised: Annotated[int, typer.Option("--realised", help="Realised reduction, kgCO2e.")],
+    evidence: Annotated[
+        Path, typer.Option("--evidence", help="The evidence (a text file; stored encrypted).")
+    ],
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """As an auditor: attest the realised reduction of an agreed settlement."""
+
+    def act(client: LedgerClient) -> Any:
+        try:
+            text = evidence.read_bytes()
+            text.decode("utf-8")
+        except OSError as exc:
+            raise CarbonLedgerError(f"cannot read {evidence}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise CarbonLedgerError(f"{evidence} is not UTF-8 text") from None
+        return client.attest_reduction(settlement, realised, text)
+
+    _run(key, api, data_dir, as_json, addresses, act)
+
+
+@settlement_app.command("pay")
+def pay(
+    settlement: SettlementArg,
+    key: KeyOpt,
+    reference: Annotated[
+        str, typer.Option("--reference", help="The payment's reference (e.g. bank transfer id).")
+    ],
+    amount: Annotated[
+        str | None,
+        typer.Option("--amount", help="In currency units (default: what this firm still owes)."),
+    ] = None,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record this firm's payment towards its cost share (signed); when every party has paid
+    its share the settlement is settled."""
+
+    def act(client: LedgerClient) -> Any:
+        view = client.settlement(settlement)
+        currency = view["terms"]["currency"]
+        [me] = [p for p in view["parties"] if p["firm"].lower() == client.address.lower()] or [None]
+        if me is None:
+            raise CarbonLedgerError(f"{client.address} is not a party to settlement {settlement}")
+        owed = int(me["cost_share"]) - int(me["paid"])
+        minor = minor_units(amount, currency) if amount is not None else owed
+        if minor <= 0:
+            raise CarbonLedgerError(f"nothing to pay: this firm's share is paid ({currency})")
+        return client.pay_settlement(settlement, minor, reference)
+
+    _run(key, api, data_dir, as_json, addresses, act)
 
 
 @settlement_app.command("show")
 def show(
-    settlement: Annotated[str, typer.Argument(help="The settlement id.")],
+    settlement: SettlementArg,
     key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """A settlement: terms, project, and each party's share, signature, allocation, payments."""
-    _run(key, api, as_json, lambda c: c.settlement(settlement))
+    view, names = _read(key, api, data_dir, lambda s: s.settlement(settlement), addresses)
+    if as_json:
+        _print_json(view)
+    else:
+        _show(view, names)
+
+
+@settlement_app.command("list")
+def list_settlements(
+    key: KeyOpt,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    addresses: AddressesOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """This member's settlements: status, project, cost, partners."""
+    views, names = _read(key, api, data_dir, lambda s: s.settlements(), addresses)
+    if listed(views, "settlement_id", quiet, as_json):
+        return
+    if not views:
+        console.print("no settlements")
+    for v in views:
+        terms = v["terms"]
+        partners = ", ".join(names(p["firm"]) for p in v["parties"])
+        console.print(
+            f"{v['settlement_id']}  [bold]{v['status']}[/]  {v['project']['description']}  "
+            f"{money(int(terms['total_cost']), terms['currency'])}  {partners}",
+            soft_wrap=True,
+        )

@@ -11,7 +11,7 @@ import typer
 
 from carbonledger.cli.claim import ApiOpt, KeyOpt, _password
 from carbonledger.cli.common import clear_errors, console
-from carbonledger.cli.settlement import _client
+from carbonledger.cli.session import signer
 from carbonledger.client import load_keystore
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import Target, TrajectoryRow, gap_to_target
@@ -55,7 +55,7 @@ def sign(
     categories: Annotated[str, typer.Option("--categories", help="Scope 3 cat., e.g. 4,9")] = "",
     kind: Annotated[str, typer.Option("--kind", help="near_term or net_zero")] = "near_term",
     audited_only: Annotated[bool, typer.Option("--audited-only")] = False,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
 ) -> None:
     """Sign a reduction target (EIP-712) with the firm's key, checked against its base claim,
     and record it on chain (TargetRegistry, relayed by the service)."""
@@ -74,7 +74,7 @@ def sign(
             )
         except ValueError as exc:
             raise CarbonLedgerError(f"scopes/categories: comma-separated numbers ({exc})") from None
-        with _client(key, api) as client:
+        with signer(key, api, None) as client:
             document = sign_document(client, target)
     out.write_text(json.dumps(document, indent=2), encoding="utf-8")
     console.print(
@@ -92,7 +92,7 @@ def track_command(
     firm: Annotated[
         str | None, typer.Option("--firm", help="Another firm's targets (default: yours).")
     ] = None,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    api: ApiOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A recorded target's trajectory on verified claims against the linear path.
@@ -106,7 +106,7 @@ def track_command(
                 wanted = str(json.loads(target_file.read_text(encoding="utf-8"))["target_id"])
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise CarbonLedgerError(f"--target: cannot read {target_file}: {exc}") from None
-        with _client(key, api) as client:
+        with signer(key, api, None) as client:
             owner = firm or client.address
             recorded = recorded_targets(client, owner)
             if wanted is not None:

@@ -20,18 +20,19 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from carbonledger.cli.common import console, err_console
+from carbonledger.cli.common import DataDirOpt, console, err_console
 from carbonledger.verify import (
     Report,
     Result,
     RpcChainPort,
     RpcError,
+    Verification,
     VerifyInputError,
     parse_address,
     parse_claim_id,
     resolve_addresses,
-    verify_claim,
-    verify_firm,
+    run_claim,
+    run_firm,
 )
 from carbonledger.verify.core import short
 
@@ -83,10 +84,55 @@ def _json(report: Report) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _from_data_dir(
+    data_dir: Path | None, rpc: str | None, manifest: Path | None, claim_ledger: str | None
+) -> tuple[str, Path | None]:
+    """The RPC endpoint and manifest of the ledger on the data directory, where not given."""
+    from carbonledger.cli.common import settings_from
+    from carbonledger.errors import CarbonLedgerError
+    from carbonledger.runtime import where_it_runs
+
+    try:
+        settings = settings_from(data_dir=data_dir)
+    except CarbonLedgerError as exc:
+        raise _bad_input(str(exc)) from None
+    if rpc is None:
+        run = where_it_runs(settings)
+        if run is None:
+            raise _bad_input(
+                f"give --rpc URL: no ledger has run on data directory {settings.data_dir}"
+            )
+        rpc = run.rpc_url
+    if manifest is None and claim_ledger is None and settings.manifest_path.is_file():
+        manifest = settings.manifest_path
+    return rpc, manifest
+
+
+def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> None:
+    from carbonledger.reports.audit import build_report, render, report_hash
+    from carbonledger.standard import load_default_standard
+
+    built = build_report(
+        run.view, run.docs, run.report, load_default_standard(), rpc_url=rpc,
+        firm=firm.lower() if firm else None,
+    )  # fmt: skip
+    data = render(built, "pdf" if path.suffix.lower() == ".pdf" else "html")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise _bad_input(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    err_console.print(f"report written to {path}; its keccak-256: {report_hash(data)}")
+
+
 def command(
     rpc: Annotated[
-        str, typer.Option("--rpc", help="EVM JSON-RPC endpoint (ideally your own node).")
-    ],
+        str | None,
+        typer.Option(
+            "--rpc",
+            help="EVM JSON-RPC endpoint (ideally your own node); default: the chain of the "
+            "ledger on --data-dir.",
+        ),
+    ] = None,
     claim: Annotated[str | None, typer.Option("--claim", help="Claim id (0x + 64 hex).")] = None,
     document: Annotated[
         Path | None, typer.Option("--document", help="The claim's document (JSON).")
@@ -115,6 +161,15 @@ def command(
         bool, typer.Option("--failures-only", help="Print only the failing checks.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    data_dir: DataDirOpt = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the auditor's report: FILE.html or FILE.pdf (its keccak-256 is "
+            "printed, to record with the audit verdict).",
+        ),
+    ] = None,
     pact: Annotated[
         str | None,
         typer.Option(
@@ -135,6 +190,8 @@ def command(
 ) -> None:
     """Verify claims on chain against their documents, without trusting the CarbonLedger service."""
     if pact is not None:
+        if rpc is None:
+            rpc, manifest = _from_data_dir(data_dir, rpc, manifest, claim_ledger)
         _verify_pact(rpc, pact, client_id, client_secret, ca, manifest, claim_ledger, as_json)
     claim_mode = claim is not None or document is not None or baseline is not None
     firm_mode = firm is not None or documents is not None
@@ -143,29 +200,37 @@ def command(
             "give either --claim ID --document FILE [--baseline FILE] or --firm ADDRESS "
             "--documents DIR"
         )
+    if rpc is None or (manifest is None and claim_ledger is None):
+        rpc, manifest = _from_data_dir(data_dir, rpc, manifest, claim_ledger)
     if (manifest is None) == (claim_ledger is None):
         raise _bad_input("give exactly one of --manifest FILE and --claim-ledger ADDRESS")
+    if report_file is not None and report_file.suffix.lower() not in (".html", ".pdf"):
+        raise _bad_input(f"--report {report_file}: the file name must end in .html or .pdf")
     port = RpcChainPort(rpc)
+    progress = err_console.status(f"reading the chain at {rpc} and verifying", spinner="dots")
     try:
+        progress.start()
         addresses = resolve_addresses(
             port, manifest=manifest, claim_ledger=claim_ledger, from_block=from_block
         )
         if claim_mode:
             if claim is None or document is None:
                 raise VerifyInputError("claim mode needs both --claim ID and --document FILE")
-            report = verify_claim(
-                port, addresses, parse_claim_id(claim), document, baseline=baseline
-            )
+            run = run_claim(port, addresses, parse_claim_id(claim), document, baseline=baseline)
         else:
             if firm is None or documents is None:
                 raise VerifyInputError("firm mode needs both --firm ADDRESS and --documents DIR")
-            report = verify_firm(port, addresses, parse_address(firm, "--firm"), documents)
+            run = run_firm(port, addresses, parse_address(firm, "--firm"), documents)
     except VerifyInputError as exc:
         raise _bad_input(str(exc)) from None
     except RpcError as exc:
         raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
     finally:
+        progress.stop()
         port.close()
+    report = run.report
+    if report_file is not None:
+        _write_report(run, rpc, firm, report_file)
     if as_json:
         _json(report)
     else:

@@ -108,7 +108,7 @@ class Run:
         assert self.ledger.services is not None
         services = self.ledger.services
         self.out.standard = services.standard.version_id
-        sender = TxSender(self.ledger.w3, self.ledger.settings.deployer_key)
+        sender = TxSender(self.ledger.w3, self.ledger.settings.keys().deployer)
         registry = services.ledger.contracts["MemberRegistry"]
         for role, m in self.sc.members.items():
             outcome = propose_admission(

@@ -2,10 +2,14 @@
 
 It runs in a background thread of the service. Each round it
 
-1. reconciles: for claims recorded recently, checks that the block that holds them is still
-   the chain's block of that number; where it is not (anvil restarted from an older snapshot,
-   see docs/chain.md), it asks the contract whether the claim (or its check) is still there
-   and puts whatever is missing back in the outbox;
+1. reconciles, by cursor: it remembers the newest block it has verified (number and hash).
+   While that block is still the chain's block of that number, only the claims recorded
+   after it are checked (their blocks still the chain's), so an idle service on an idle
+   chain makes two cheap JSON-RPC calls every two seconds and reads no claim. When the
+   block is gone (anvil restarted from an older snapshot, see docs/chain.md), every recorded
+   claim is checked: for each whose block is not the chain's any more, the contract is asked
+   whether the claim (or its check) is still there, and whatever is missing goes back in the
+   outbox;
 2. relays accepted claims in order of acceptance, up to ``batch_size`` per
    ``trySubmitClaims`` transaction (when the contract refuses a claim, the worker asks whether
    the chain already holds it, and if so marks it anchored, so a retry never records a claim
@@ -67,11 +71,14 @@ class AnchorWorker:
         self.idle_interval = idle_interval
         self.reconcile_window = reconcile_window
         self.error_names = error_names or (lambda data: "0x" + data.hex())
-        self._wake = threading.Condition()
+        #: set by kick(); cleared before each round, so a kick during a round is not lost
+        self._wake = threading.Event()
         self._progress = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_reconcile = 0.0
+        #: the newest block verified by reconciliation: (number, hash)
+        self._cursor: tuple[int, str | None] | None = None
         #: a round may have died between a mined transaction and the rows that record it
         #: (a crash before this start, or a failed round): look before re-sending checks
         self._unsure = True
@@ -89,8 +96,7 @@ class AnchorWorker:
             self._thread.join(timeout)
 
     def kick(self) -> None:
-        with self._wake:
-            self._wake.notify_all()
+        self._wake.set()
 
     def wait_for(self, claim_id: str, timeout: float) -> ClaimRow | None:
         """Wait until ``claim_id`` is checked or refused on chain, or ``timeout`` passes."""
@@ -109,6 +115,7 @@ class AnchorWorker:
     def _run(self) -> None:
         first = True
         while not self._stop.is_set():
+            self._wake.clear()
             try:
                 did = self.run_once(full_reconcile=first)
                 first = False
@@ -125,15 +132,16 @@ class AnchorWorker:
             with self._progress:
                 self._progress.notify_all()
             if did == 0:
-                with self._wake:
-                    self._wake.wait(self.idle_interval)
+                self._wake.wait(self.idle_interval)
 
     # --- one round ---
     def run_once(self, full_reconcile: bool = False) -> int:
         """One round; returns how many claims moved on."""
         now = time.monotonic()
+        if full_reconcile:
+            self._cursor = None
         if full_reconcile or now - self._last_reconcile > 2.0:
-            self.reconcile(since_block=0 if full_reconcile else None)
+            self.reconcile_by_cursor()
             self._last_reconcile = now
         if self.store.count_in_state(ACCEPTED) or self.store.count_in_state(ANCHORED):
             self.ledger.heal_gap()
@@ -266,6 +274,27 @@ class AnchorWorker:
         return done
 
     # --- reconciliation ---
+    def reconcile_by_cursor(self) -> int:
+        """Reconcile what was recorded since the cursor, or everything if the chain no longer
+        holds the cursor's block; then move the cursor to the head. Returns what was put back.
+        """
+        head = self.ledger.head()
+        cursor = self._cursor
+        if cursor is None:
+            moved = self.reconcile(since_block=0)
+        elif head < cursor[0] or self._hash_of(cursor[0]) != cursor[1]:
+            log.warning("the chain no longer holds block %d: reconciling every claim", cursor[0])
+            moved = self.reconcile(since_block=0)
+        elif head == cursor[0]:
+            return 0  # nothing new on chain: nothing to read
+        else:
+            moved = self.reconcile(since_block=cursor[0] + 1)
+        self._cursor = (head, self._hash_of(head))
+        return moved
+
+    def _hash_of(self, number: int) -> str | None:
+        return self.ledger.block_hashes([number]).get(number)
+
     def reconcile(self, since_block: int | None = None) -> int:
         """Put back in the outbox what the chain no longer has; return how many."""
         head = self.ledger.head()

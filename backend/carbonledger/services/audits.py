@@ -26,7 +26,7 @@ from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
 from carbonledger.store.claims import ClaimFilter, ClaimRow
-from carbonledger.verify import ChainReader, Document, Report, RpcChainPort, verify
+from carbonledger.verify import ChainReader, ChainView, Document, Report, RpcChainPort, verify
 from carbonledger.verify.chain import Addresses
 from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
 from carbonledger.vocab import claim_id as claim_id_of
@@ -47,6 +47,16 @@ class Verification:
     ok: bool
     summary: str
     claims: list[ClaimAudit]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One verification: the claims' rows, the chain view and documents it read, its report."""
+
+    rows: Sequence[ClaimRow]
+    view: ChainView
+    docs: dict[bytes, Document]
+    report: Report
 
 
 def deployment_addresses(deployment: Deployment) -> Addresses:
@@ -81,7 +91,8 @@ class AuditService:
         self.rpc_url = rpc_url
         self.addresses = addresses
 
-    def _documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
+    def documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
+        """The stored documents of ``rows`` (and their baselines), by document hash."""
         docs: dict[bytes, Document] = {}
         wanted = list(rows)
         for row in wanted:
@@ -117,38 +128,50 @@ class AuditService:
             )
         return audits
 
-    def verify_claim(self, claim_id: str) -> Verification:
-        row = self.store.get(claim_id)
-        if row is None:
-            raise NotFound(f"no claim {claim_id}")
-        docs = self._documents([row])
+    def run(self, claim_id: str | None = None, firm: str | None = None) -> Run:
+        """The independent verifier over the vault's documents and the chain, for one claim
+        or a firm's whole history: what it read and what it found."""
+        if claim_id is not None:
+            row = self.store.get(claim_id)
+            if row is None:
+                raise NotFound(f"no claim {claim_id}")
+            rows = [row]
+        else:
+            assert firm is not None
+            firm = to_checksum_address(firm)
+            _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
+            if not rows:
+                raise NotFound(f"no claims of firm {firm}")
+        docs = self.documents(rows)
         port = RpcChainPort(self.rpc_url)
         try:
-            view = ChainReader(port, self.addresses).claim(bytes.fromhex(claim_id[2:]))
-            given = docs[bytes.fromhex(row.document_hash[2:])]
-            report = verify(
-                view, docs, self.claims.standard, mode="claim", given=given, where="the vault"
-            )
+            reader = ChainReader(port, self.addresses)
+            if claim_id is not None:
+                view = reader.claim(bytes.fromhex(claim_id[2:]))
+                given = docs[bytes.fromhex(rows[0].document_hash[2:])]
+                report = verify(
+                    view, docs, self.claims.standard, mode="claim", given=given, where="the vault"
+                )
+            else:
+                view = reader.firm(rows[0].firm.lower())
+                report = verify(
+                    view, docs, self.claims.standard, mode="firm", firm=rows[0].firm,
+                    where="the vault",
+                )  # fmt: skip
         finally:
             port.close()
+        return Run(rows, view, docs, report)
+
+    def verify_claim(self, claim_id: str) -> Verification:
+        report = self.run(claim_id=claim_id).report
         return Verification(report.ok, report.summary(), self._claim_audits(report, [claim_id]))
 
     def verify_firm(self, firm: str) -> Verification:
-        firm = to_checksum_address(firm)
-        _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
-        if not rows:
-            raise NotFound(f"no claims of firm {firm}")
-        docs = self._documents(rows)
-        port = RpcChainPort(self.rpc_url)
-        try:
-            view = ChainReader(port, self.addresses).firm(firm.lower())
-            report = verify(
-                view, docs, self.claims.standard, mode="firm", firm=firm, where="the vault"
-            )
-        finally:
-            port.close()
-        ids = [r.claim_id for r in rows]
-        return Verification(report.ok, report.summary(), self._claim_audits(report, ids))
+        run = self.run(firm=firm)
+        ids = [r.claim_id for r in run.rows]
+        return Verification(
+            run.report.ok, run.report.summary(), self._claim_audits(run.report, ids)
+        )
 
     def audit_message(
         self, auditor: str, audit: ClaimAudit, verdict: str, deadline: int

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +88,10 @@ class Services:
             self.indexer.catch_up()
         self.worker.start()
         thread = threading.Thread(
-            target=self.indexer.run_forever, args=(self._stop, 0.25), name="indexer", daemon=True
+            target=self.indexer.run_forever,
+            args=(self._stop, 0.25, 1.0),
+            name="indexer",
+            daemon=True,
         )
         thread.start()
         self._threads.append(thread)
@@ -109,7 +113,7 @@ def build_services(
     """Wire the services of one ledger (nothing is started)."""
     artifacts = artifacts or load_artifacts(settings.project_root)
     engine = make_engine(settings.effective_database_url)
-    ledger = LedgerGateway(w3, deployment, artifacts, settings.service_key)
+    ledger = LedgerGateway(w3, deployment, artifacts, settings.keys().service)
     store = ClaimStore(engine)
     vault_repository = SqlVaultRepository(engine)
     indexer = Indexer(engine, w3, deployment, artifacts)
@@ -120,7 +124,9 @@ def build_services(
     vault.register_reader_key(reader, pair.public_key)
     auth = AuthService(
         AuthSettings(
-            secret=load_or_create_secret(settings.data_dir / "auth.secret"),
+            secret=settings.auth_secret or load_or_create_secret(settings.data_dir / "auth.secret"),
+            previous_secret=settings.auth_previous_secret,
+            previous_secret_until=int(time.time()) + settings.auth_rotation_grace,
             audience=settings.api_url,
             chain_id=deployment.chain_id,
             verifying_contract=deployment.address("MemberRegistry"),
@@ -133,6 +139,8 @@ def build_services(
         ledger,
         store,
         batch_size=settings.anchor_batch_size,
+        # accepting a claim wakes the worker at once; idle, it looks every 2 s
+        idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
     )
     standard = load_default_standard()
@@ -187,7 +195,7 @@ def bootstrap_chain(services: Services) -> list[str]:
     """
     done: list[str] = []
     ledger = services.ledger
-    admin = ledger.as_admin(services.settings.deployer_key)
+    admin = ledger.as_admin(services.settings.keys().deployer)
     if not admin.is_admin():
         return done  # not an admin here: the consortium's admins do this
     service = ledger.service_address

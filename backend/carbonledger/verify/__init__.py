@@ -16,6 +16,7 @@ Entry points: :func:`verify_claim` and :func:`verify_firm`; CLI ``carbonledger v
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from carbonledger.standard import Standard, load_default_standard
@@ -48,12 +49,15 @@ __all__ = [
     "RpcChainPort",
     "RpcError",
     "RpcUnreachable",
+    "Verification",
     "VerifyInputError",
     "addresses_from_manifest",
     "discover_addresses",
     "load_directory",
     "load_document",
     "resolve_addresses",
+    "run_claim",
+    "run_firm",
     "verify",
     "verify_claim",
     "verify_firm",
@@ -103,6 +107,67 @@ def parse_address(text: str, what: str) -> str:
     return "0x" + raw.hex()
 
 
+@dataclass(frozen=True)
+class Verification:
+    """A verification with what it read: the chain view and the documents (for reports)."""
+
+    view: ChainView
+    docs: dict[bytes, Document]
+    report: Report
+
+
+def run_claim(
+    port: ChainPort,
+    addresses: Addresses,
+    claim_id: bytes,
+    document: Path,
+    baseline: Path | None = None,
+    standard: Standard | None = None,
+) -> Verification:
+    """Verify one claim against its document (and, for a reduction, its baseline document)."""
+    doc = load_document(document)
+    docs = {doc.hash: doc}
+    if baseline is not None:
+        base = load_document(baseline)
+        docs.setdefault(base.hash, base)
+    view = ChainReader(port, addresses).claim(claim_id)
+    report = verify(
+        view,
+        docs,
+        standard or load_default_standard(),
+        mode="claim",
+        by_version=standard is None,
+        given=doc,
+        where=str(document) if baseline is None else f"{document} and {baseline}",
+    )
+    return Verification(view, docs, report)
+
+
+def run_firm(
+    port: ChainPort,
+    addresses: Addresses,
+    firm: str,
+    directory: Path,
+    standard: Standard | None = None,
+) -> Verification:
+    """Verify every claim of ``firm`` against the documents in ``directory``; a file there
+    that is not a claim document is skipped with a note, not fatal."""
+    skipped: list[str] = []
+    docs = load_directory(directory, skipped=skipped)
+    view = ChainReader(port, addresses).firm(firm)
+    report = verify(
+        view,
+        docs,
+        standard or load_default_standard(),
+        mode="firm",
+        by_version=standard is None,
+        firm=firm,
+        where=str(directory),
+    )
+    notes = tuple(Finding(None, "documents", Result.NOTE, why) for why in skipped)
+    return Verification(view, docs, Report(notes + report.findings, report.claims))
+
+
 def verify_claim(
     port: ChainPort,
     addresses: Addresses,
@@ -112,21 +177,7 @@ def verify_claim(
     standard: Standard | None = None,
 ) -> Report:
     """Verify one claim against its document (and, for a reduction, its baseline document)."""
-    doc = load_document(document)
-    docs = {doc.hash: doc}
-    if baseline is not None:
-        base = load_document(baseline)
-        docs.setdefault(base.hash, base)
-    view = ChainReader(port, addresses).claim(claim_id)
-    return verify(
-        view,
-        docs,
-        standard or load_default_standard(),
-        mode="claim",
-        by_version=standard is None,
-        given=doc,
-        where=str(document) if baseline is None else f"{document} and {baseline}",
-    )
+    return run_claim(port, addresses, claim_id, document, baseline, standard).report
 
 
 def verify_firm(
@@ -137,14 +188,4 @@ def verify_firm(
     standard: Standard | None = None,
 ) -> Report:
     """Verify every claim of ``firm`` against the documents in ``directory``."""
-    docs = load_directory(directory)
-    view = ChainReader(port, addresses).firm(firm)
-    return verify(
-        view,
-        docs,
-        standard or load_default_standard(),
-        mode="firm",
-        by_version=standard is None,
-        firm=firm,
-        where=str(directory),
-    )
+    return run_firm(port, addresses, firm, directory, standard).report

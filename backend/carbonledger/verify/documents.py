@@ -40,8 +40,11 @@ def load_document(path: Path) -> Document:
         raise VerifyInputError(f"{path} is not a claim document: {why}") from None
 
 
-def load_directory(directory: Path) -> dict[bytes, Document]:
-    """Every ``*.json`` claim document in ``directory`` (not recursive), by document hash."""
+def load_directory(directory: Path, skipped: list[str] | None = None) -> dict[bytes, Document]:
+    """Every ``*.json`` claim document in ``directory`` (not recursive), by document hash.
+
+    With ``skipped``, a file that is not a claim document is left out and the reason appended
+    there (a stray file in a documents folder is not fatal); without it, it is an error."""
     if not directory.exists():
         raise VerifyInputError(f"documents directory not found: {directory}")
     if not directory.is_dir():
@@ -49,6 +52,12 @@ def load_directory(directory: Path) -> dict[bytes, Document]:
     out: dict[bytes, Document] = {}
     for path in sorted(directory.glob("*.json")):
         if path.is_file():
-            doc = load_document(path)
+            try:
+                doc = load_document(path)
+            except VerifyInputError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(f"skipped {exc}")
+                continue
             out.setdefault(doc.hash, doc)
     return out

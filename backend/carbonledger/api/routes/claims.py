@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
@@ -343,10 +343,11 @@ def submit_claims(body: SubmitClaims, services: ServicesDep, member: CurrentMemb
 
 
 def _day(value: dt.date | None, end: bool = False) -> int | None:
+    """Unix time of the day's start (of the next day's with ``end``; 9999-12-31 works too)."""
     if value is None:
         return None
-    day = value + dt.timedelta(days=1) if end else value
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    start = int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
+    return start + 86400 if end else start
 
 
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
@@ -472,7 +473,12 @@ def grant(
     response_model=GrantsOut,
     responses={k: ERROR_RESPONSES[k] for k in (403, 404, 409)},
 )
-def revoke(claim_id: str, reader: str, services: ServicesDep, member: CurrentMember) -> GrantsOut:
+def revoke(
+    claim_id: str,
+    reader: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="Reader address.")],
+    services: ServicesDep,
+    member: CurrentMember,
+) -> GrantsOut:
     """The owner withdraws a reader's grant (not its own, nor the auditors')."""
     row = services.queries.claim(claim_id)
     record = services.vault.revoke(member.account, row.claim_id, to_checksum_address(reader))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
@@ -150,7 +150,10 @@ def list_settlements(services: ServicesDep, member: CurrentMember) -> list[Settl
 def allocations(
     services: ServicesDep,
     member: CurrentMember,
-    settlement_id: Annotated[list[str], Query(description="Settlement ids (repeat).")],
+    settlement_id: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]],
+        Query(description="Settlement ids, 0x + 64 hex digits (repeat)."),
+    ],
 ) -> AllocationsOut:
     """The ledger's allocations to the caller in these settlements (the figures a reduction
     claim citing them is computed and signed with); settlements without one are left out."""

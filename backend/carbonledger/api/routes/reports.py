@@ -1,0 +1,106 @@
+"""``GET /claims/export`` (a firm's inventory as CSV, XLSX or JSON) and
+``POST /audits/report`` (the auditor's verification report as HTML or PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from eth_utils.address import is_address, to_checksum_address
+from fastapi import APIRouter, Depends, Query, Response
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.routes.audits import Auditor, VerifyRequest
+from carbonledger.api.routes.claims import _day
+from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.reports.service import Document, ReportService
+from carbonledger.services.errors import InvalidRequest
+from carbonledger.store.claims import STATES, ClaimFilter
+
+router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
+
+REPORT_HASH_HEADER = "X-Report-Hash"
+
+
+def report_service(services: ServicesDep) -> ReportService:
+    return ReportService(services.store, services.claims, services.vault, services.audits)
+
+
+Reports = Annotated[ReportService, Depends(report_service)]
+
+
+def _download(document: Document) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{document.filename}"'}
+    if document.sha:
+        headers[REPORT_HASH_HEADER] = document.sha
+    return Response(document.content, media_type=document.media_type, headers=headers)
+
+
+@router.get(
+    "/claims/export",
+    tags=["claims"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The inventory: one row per claim and per line (lines only of the "
+            "documents the caller may read), scopes and Scope 3 categories as columns.",
+            "content": {
+                "text/csv": {},
+                "application/json": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            },
+        }
+    },
+)
+def export_claims(
+    reports: Reports,
+    member: CurrentMember,
+    firm: Annotated[str | None, Query(description="Firm address (default: the caller).")] = None,
+    kind: Annotated[str | None, Query(pattern="^(footprint|reduction)$")] = None,
+    state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
+    period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,
+    period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
+    format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
+) -> Response:
+    """A firm's inventory as CSV, XLSX or JSON."""
+    if state is not None and state not in STATES:
+        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
+    if firm is not None and not is_address(firm):
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+    where = ClaimFilter(
+        firm=to_checksum_address(firm or member.account),
+        kind=kind,
+        state=state,
+        period_start=_day(period_from),
+        period_end=_day(period_to, end=True),
+    )
+    return _download(reports.export(member.account, where, format))
+
+
+@router.post(
+    "/audits/report",
+    tags=["audits"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": f"The report; its keccak-256 in the {REPORT_HASH_HEADER} header.",
+            "content": {"text/html": {}, "application/pdf": {}},
+        },
+        **{k: ERROR_RESPONSES[k] for k in (403, 404)},
+    },
+)
+def audit_report(
+    body: VerifyRequest,
+    reports: Reports,
+    auditor: Auditor,
+    format: Annotated[Literal["html", "pdf"], Query()] = "html",
+) -> Response:
+    """The independent verification of a claim or a firm's history (as ``/audits/verify``),
+    as a report the auditor can sign and hand over."""
+    if body.firm is not None and not is_address(body.firm):
+        raise InvalidRequest("firm is not an address", [{"field": "firm", "message": "bad"}])
+    return _download(reports.audit_report(auditor.account, body.claim_id, body.firm, format))
+
+
+__all__ = ["REPORT_HASH_HEADER", "router"]

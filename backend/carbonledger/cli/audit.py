@@ -1,0 +1,78 @@
+"""``carbonledger audit report|record``: an auditor's report from the service's vault, and its
+verdict recorded on chain with the hash of the report it rests on.
+
+The independent path (no service) is ``carbonledger verify … --report FILE``; either report's
+keccak-256 is what ``audit record --report FILE`` puts on chain as the verdict's report hash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eth_utils.crypto import keccak
+
+from carbonledger.cli.common import DataDirOpt, clear_errors, console, fail
+from carbonledger.cli.session import ApiOpt, JsonOpt, KeyOpt, reader, signer
+from carbonledger.errors import CarbonLedgerError
+
+audit_app = typer.Typer(
+    help="Auditors: verification reports and verdicts recorded on chain.", no_args_is_help=True
+)
+
+
+@audit_app.command("report")
+def report(
+    key: KeyOpt,
+    out: Annotated[Path, typer.Option("--out", help="FILE.html or FILE.pdf.")],
+    claim: Annotated[str | None, typer.Option("--claim", help="One claim id.")] = None,
+    firm: Annotated[
+        str | None, typer.Option("--firm", help="Or a firm's whole history (address or name).")
+    ] = None,
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """The service's verification of a claim or a firm (the documents in its vault, the chain
+    it reads) as a report to sign and hand over; prints the report's keccak-256."""
+    fmt = out.suffix.lower().removeprefix(".")
+    if fmt not in ("html", "pdf"):
+        raise fail(f"--out {out}: the file name must end in .html or .pdf", 2)
+    if (claim is None) == (firm is None):
+        raise fail("give exactly one of --claim ID and --firm FIRM", 2)
+    with clear_errors(), reader(key, api, data_dir) as session:
+        from carbonledger.cli.session import Names
+
+        who = Names(session).resolve(firm) if firm else None
+        data, digest = session.audit_report(fmt, claim_id=claim, firm=who)
+        out.write_bytes(data)
+    console.print(f"wrote {out}; its keccak-256: {digest}")
+
+
+@audit_app.command("record")
+def record(
+    claim: Annotated[str, typer.Argument(help="The claim id.")],
+    key: KeyOpt,
+    verdict: Annotated[str, typer.Option("--verdict", help="approved | rejected")],
+    report_file: Annotated[
+        Path,
+        typer.Option("--report", help="The report the verdict rests on (its hash goes on chain)."),
+    ],
+    api: ApiOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign this auditor's verdict on a claim, with the report's keccak-256, and record it."""
+    with clear_errors(), signer(key, api, data_dir) as client:
+        try:
+            digest = keccak(report_file.read_bytes())
+        except OSError as exc:
+            raise CarbonLedgerError(f"cannot read {report_file}: {exc.strerror}") from None
+        answer = client.record_audit(claim, verdict, digest)
+    if as_json:
+        console.print_json(data=answer)
+        return
+    console.print(
+        f"claim {answer['claim_id']}: {verdict}, report 0x{digest.hex()}, recorded in tx "
+        f"{answer['tx_hash']} (block {answer['block_number']})"
+    )
