@@ -55,7 +55,7 @@ class TargetOut(BaseModel):
     document_hash: str
 
 
-class NonceOut(BaseModel):
+class TargetNonceOut(BaseModel):
     firm: str
     nonce: int
     domain: dict[str, Any]
@@ -96,12 +96,14 @@ def list_targets(
     return [target_out(t) for t in services.targets.targets_of(firm)]
 
 
-@router.get("/nonce", response_model=NonceOut, summary="A firm's next target nonce and domain")
+@router.get(
+    "/nonce", response_model=TargetNonceOut, summary="A firm's next target nonce and domain"
+)
 def target_nonce(
     member: CurrentMember,
     services: ServicesDep,
     firm: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="The firm.")],
-) -> NonceOut:
-    return NonceOut(
+) -> TargetNonceOut:
+    return TargetNonceOut(
         firm=firm, nonce=services.targets.nonce(firm), domain=services.targets.domain().as_dict()
     )
