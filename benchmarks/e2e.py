@@ -96,10 +96,17 @@ class ModeResult:
     check_txs: int
     check_gas: int
     peak_rss_mb: float
+    #: the same transactions straight to the node, no service (0: not measured)
+    ceiling_claims: int = 0
+    ceiling_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.claims / self.seconds
+
+    @property
+    def ceiling_per_second(self) -> float:
+        return self.ceiling_claims / self.ceiling_seconds if self.ceiling_seconds else 0.0
 
     @property
     def gas_per_claim(self) -> float:
@@ -320,6 +327,7 @@ def run_mode(
     request_size: int,
     concurrency: int,
     result: BenchResult,
+    with_ceiling: bool = True,
 ) -> ModeResult:
     ledger = serve(workdir, w3, deployment, artifacts, 1 if mode == "single" else batch_size)
     try:
@@ -361,8 +369,6 @@ def run_mode(
         wait_done(ledger.services, ids, from_block, timeout=WAIT_TIMEOUT)
         seconds = time.perf_counter() - started
         claim_txs, claim_gas, check_txs, check_gas = gas_of(w3, ledger.services, ids)
-        for client in clients:
-            client.close()
         outcome = ModeResult(
             mode=mode,
             claims=len(ids),
@@ -374,6 +380,14 @@ def run_mode(
             check_gas=check_gas,
             peak_rss_mb=rss_mb(),
         )
+        if with_ceiling and len(clients) > 1:
+            # not the first firm: the auditor verifies its history, documents and all
+            say(f"[{mode}] ceiling: the same transactions straight to the node")
+            outcome.ceiling_claims, outcome.ceiling_seconds = ceiling(
+                ledger.services, clients[1:], n, 1 if mode == "single" else batch_size, mode
+            )
+        for client in clients:
+            client.close()
         # the auditor's documents: what the firms wrote
         docs = workdir / "documents" / mode
         for firm, items in signed.items():
@@ -383,6 +397,48 @@ def run_mode(
         return outcome
     finally:
         ledger.stop()
+
+
+def ceiling(
+    services: Services, clients: Sequence[LedgerClient], n: int, batch_size: int, mode: str
+) -> tuple[int, float]:
+    """What the chain itself takes: ``n`` more claims, signed by the same firms beforehand,
+    relayed by the same service account straight to the same node with the worker's own
+    calls (``trySubmitClaims`` of ``batch_size``, as many in flight as the worker sends, then
+    their receipts), and their checks recorded 100 per ``recordChecks``. No HTTP, no
+    database, no standard check, no index. Returns (claims, seconds)."""
+    gateway = services.ledger
+    per_firm = [n // len(clients) + (1 if i < n % len(clients) else 0) for i in range(len(clients))]
+    deadline = int(time.time()) + DEADLINE
+    items: list[tuple[Any, bytes]] = []
+    for client, count in zip(clients, per_firm, strict=True):
+        chain = client.chain()
+        version = int(chain["standard"]["onchain_version"])
+        first = client.next_nonce()
+        for i, document in enumerate(documents(client.address, f"{mode}-ceiling", count)):
+            signature = client.sign_claim(document, nonce=first + i, deadline=deadline, chain=chain)
+            claim = build_claim(
+                parse_claim(document),
+                client.standard,
+                standard_version=version,
+                nonce=first + i,
+                deadline=deadline,
+            )
+            items.append((claim, signature))
+    ids = [claim_id(c.firm, c.document_hash) for c, _ in items]
+    chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    in_flight = max(1, min(100, 500 // batch_size))  # as AnchorWorker
+    report = keccak(text="ceiling")
+    started = time.perf_counter()
+    gas_price = gateway.gas_price()
+    for start in range(0, len(chunks), in_flight):
+        sent = [gateway.send_claims(c, gas_price) for c in chunks[start : start + in_flight]]
+        for outcome in gateway.claims_outcomes(sent):
+            if outcome.failed:
+                raise RuntimeError(f"ceiling: the chain refused {len(outcome.failed)} claims")
+    for start in range(0, len(ids), 100):
+        gateway.record_checks([(i, True, report) for i in ids[start : start + 100]])
+    return len(items), time.perf_counter() - started
 
 
 def _doc_hash(document: bytes) -> bytes:
@@ -574,6 +630,19 @@ def render(result: BenchResult) -> str:
             f"{m.claims / m.accepted_seconds:>11,.0f} {m.claim_txs:>9} "
             f"{m.gas_per_claim:>10,.0f} {m.check_txs:>9} {m.check_gas_per_claim:>15,.0f}"
         )
+    measured = [m for m in result.modes if m.ceiling_seconds]
+    if measured:
+        lines += [
+            "",
+            "the ceiling: the same transactions (same relayer, same batch size, same node), sent "
+            "straight to the node with no service in between:",
+        ]
+        for m in measured:
+            lines.append(
+                f"  {m.mode:<8} {m.ceiling_claims} claims in {m.ceiling_seconds:.2f} s: "
+                f"{m.ceiling_per_second:,.0f} claims/s; end to end / ceiling = "
+                f"{m.per_second / m.ceiling_per_second:.0%}"
+            )
     if result.verify_runs:
         best = min(result.verify_runs)
         median = sorted(result.verify_runs)[len(result.verify_runs) // 2]
@@ -591,5 +660,30 @@ def render(result: BenchResult) -> str:
         "peak memory of the process (service + benchmark client), ru_maxrss: "
         + ", ".join(f"after {m.mode} {m.peak_rss_mb:,.0f} MB" for m in result.modes)
         + f", at the end {result.peak_rss_mb:,.0f} MB",
+        "processes: 1 (the API, the anchoring worker and the indexer are threads of the "
+        "benchmark's process; `carbonledger up --workers N` is not driven here yet)",
+        "",
+        "targets on the 2-core machine (issue 15):",
     ]
+    by_mode = {m.mode: m for m in result.modes}
+    verifier = result.verified_claims / min(result.verify_runs) if result.verify_runs else None
+    targets: list[tuple[str, float | None, float]] = [
+        ("batch end to end, claims/s", by_mode["batch"].per_second if "batch" in by_mode else None,
+         2_000),
+        ("single end to end, claims/s",
+         by_mode["single"].per_second if "single" in by_mode else None, 300),
+        ("independent verifier, claims/s", verifier, 10_000),
+    ]  # fmt: skip
+    for m in measured:
+        targets.append(
+            (f"{m.mode} end to end / ceiling, %", 100 * m.per_second / m.ceiling_per_second, 50)
+        )
+    for label, value, target in targets:
+        if value is None:
+            lines.append(f"  {label:<36} {'not run':>10}   target {target:>7,}")
+            continue
+        verdict = "met" if value >= target else "MISSED"
+        lines.append(f"  {label:<36} {value:>10,.0f}   target {target:>7,}   {verdict}")
+    lines.append("  root mode >= 5,000 claims/s: not built (issue 15 part 2)")
+    lines.append("  EAS side by side: not built (issue 15 part 3)")
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from carbonledger.chain.artifacts import ContractArtifact, event_topic
 from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
+from carbonledger.store.leader import LeaderLock
 
 log = logging.getLogger("carbonledger.indexer")
 
@@ -345,11 +346,20 @@ class Indexer:
                 return total
 
     def run_forever(
-        self, stop: threading.Event, interval: float = 0.5, idle_interval: float | None = None
+        self,
+        stop: threading.Event,
+        interval: float = 0.5,
+        idle_interval: float | None = None,
+        leader: LeaderLock | None = None,
     ) -> None:
         """Index until ``stop``: every ``interval`` while the chain moves, every
-        ``idle_interval`` (default: the same) after a round that found no new block."""
+        ``idle_interval`` (default: the same) after a round that found no new block. With
+        ``leader``, only while holding it (a standby otherwise: one indexer per database
+        writes, the API processes' on-demand catch-ups aside)."""
         while not stop.is_set():
+            if leader is not None and not leader.try_acquire():
+                stop.wait(max(interval, 1.0))
+                continue
             moved = True
             try:
                 before = self.cursor()[0]
@@ -358,3 +368,5 @@ class Indexer:
             except Exception as exc:  # a node that lost blocks mid-round: rewind next round
                 log.warning("indexing round failed: %s", str(exc)[:300])
             stop.wait(interval if moved or idle_interval is None else idle_interval)
+        if leader is not None:
+            leader.release()

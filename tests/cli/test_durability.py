@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -20,6 +19,7 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
+from sqlalchemy import create_engine, select
 from web3 import Web3
 
 from carbonledger.chain.admin import propose_admission
@@ -29,6 +29,7 @@ from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, DEFAULT_PROJECT_ROOT
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.runtime import RunInfo
+from carbonledger.store.claims import claims
 from tests.api.conftest import as_bytes, example
 from tests.cli.conftest import Ledger
 
@@ -125,10 +126,17 @@ class Submitter:
 
 def _outbox_rows(ledger: Ledger, claim_ids: set[str]) -> list[tuple[Any, ...]]:
     """What the service's own database says about ``claim_ids`` (for the failure message)."""
-    with sqlite3.connect(ledger.data_dir / "carbonledger.db") as db:
-        marks = ",".join("?" * len(claim_ids))
-        query = f"SELECT claim_id, nonce, state, error FROM claims WHERE claim_id IN ({marks})"
-        return db.execute(query, sorted(claim_ids)).fetchall()
+    url = (
+        ledger.env.get("CARBONLEDGER_DATABASE_URL")
+        or f"sqlite:///{ledger.data_dir}/carbonledger.db"
+    )
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            query = select(claims.c.claim_id, claims.c.nonce, claims.c.state, claims.c.error)
+            return [tuple(r) for r in db.execute(query.where(claims.c.claim_id.in_(claim_ids)))]
+    finally:
+        engine.dispose()
 
 
 def assert_each_on_chain_exactly_once(ledger: Ledger, claim_ids: list[str]) -> None:

@@ -310,6 +310,11 @@ class InMemoryClaimStore:
             taken = item["claim_id"] in self.rows or any(
                 r.claim_id == item["claim_id"] for r in staged
             )
+            # the real store's unique index: one live row per (firm, nonce)
+            taken = taken or any(
+                r.firm == item["firm"] and r.nonce == item["nonce"] and r.state != REFUSED
+                for r in [*self.rows.values(), *staged]
+            )
             if taken:
                 out.append(None)
                 continue

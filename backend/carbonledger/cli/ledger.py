@@ -15,6 +15,7 @@ from carbonledger.chain.client import Web3ChainReader, connect
 from carbonledger.chain.errors import ChainError
 from carbonledger.chain.manifest import code_hash, read_manifest
 from carbonledger.chain.node import ensure_port_free
+from carbonledger.cli import service
 from carbonledger.cli.common import (
     ApiPortOpt,
     BlockTimeOpt,
@@ -88,8 +89,12 @@ def register(app: typer.Typer) -> None:
         chain_port: ChainPortOpt = None,
         api_port: ApiPortOpt = None,
         block_time: BlockTimeOpt = None,
+        workers: int = service.WorkersOpt,
     ) -> None:
-        """Start the chain (deploying on first start) and the API server; Ctrl-C stops both."""
+        """Start the chain (deploying on first start) and the API server; Ctrl-C stops both.
+
+        With ``--workers N`` (PostgreSQL only) the API runs in N processes on one port; the
+        anchoring worker and the indexer run once, in this process."""
         import uvicorn
 
         from carbonledger.api.app import create_app
@@ -104,6 +109,7 @@ def register(app: typer.Typer) -> None:
                 api_port=api_port,
                 block_time=block_time,
             )
+            service.check_workers(settings, workers)
             ensure_port_free(settings.api_host, settings.api_port, "api_port")
             runtime, report = _start(settings, settings.api_url)
         services = None
@@ -126,15 +132,20 @@ def register(app: typer.Typer) -> None:
             _print_started(report, settings, settings.api_url)
             console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
             runtime.start_monitor(on_fatal=_sigterm_self)
-            server = uvicorn.Server(
-                uvicorn.Config(
-                    app_, host=settings.api_host, port=settings.api_port, log_level="warning"
+            if workers > 1:
+                # the supervisor handles SIGINT/SIGTERM itself and returns once its API
+                # processes have stopped; the worker and the indexer stop below
+                service.run_api_workers(settings, workers, report.rpc_url)
+            else:
+                server = uvicorn.Server(
+                    uvicorn.Config(
+                        app_, host=settings.api_host, port=settings.api_port, log_level="warning"
+                    )
                 )
-            )
-            # uvicorn re-raises the signal that stopped it once it has shut down; with the
-            # default SIGTERM disposition that would kill this process before anvil is stopped.
-            signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
-            server.run()
+                # uvicorn re-raises the signal that stopped it once it has shut down; with the
+                # default SIGTERM disposition that would kill this process before anvil stops.
+                signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+                server.run()
         except KeyboardInterrupt:
             pass
         finally:

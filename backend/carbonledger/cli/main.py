@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from carbonledger.cli import ledger
+from carbonledger.cli import ledger, service
 from carbonledger.cli.audit import audit_app
 from carbonledger.cli.claim import claim_app, key_app, login_command
 from carbonledger.cli.common import err_console
@@ -26,6 +26,7 @@ app = typer.Typer(
 
 # --- sub-command groups (one module per resource, registered here) ---
 ledger.register(app)
+service.register(app)
 app.add_typer(standard_app, name="standard")
 app.command("verify")(verify_command)
 app.add_typer(audit_app, name="audit")

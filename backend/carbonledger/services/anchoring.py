@@ -19,6 +19,13 @@ It runs in a background thread of the service. Each round it
    holds, mined just before the failure, and marks them instead of recording them again).
 
 Everything it needs is in the claims table, so a restart (even after SIGKILL) resumes it.
+
+Several workers may run on one PostgreSQL database (``carbonledger anchor`` on two hosts):
+given a :class:`~carbonledger.store.leader.LeaderLock`, a worker acts only while it holds
+it, and the others wait as hot standbys. A standby that takes over re-reads the relayer's
+pending nonce from the chain and reconciles in full before it relays, so the transactions the
+previous worker left in the node's pool keep their nonces and claims they carried are found
+on chain instead of being recorded twice.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from eth_utils.crypto import keccak
 from carbonledger.chain.gateway import Anchored, BatchOutcome
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow
+from carbonledger.store.leader import LeaderLock
 from carbonledger.vocab import Claim
 
 log = logging.getLogger("carbonledger.anchoring")
@@ -59,8 +67,14 @@ class AnchorWorker:
         idle_interval: float = 0.5,
         reconcile_window: float = 600.0,
         error_names: Callable[[bytes], str] | None = None,
+        leader: LeaderLock | None = None,
+        standby_interval: float = 1.0,
     ) -> None:
         self.ledger = ledger
+        #: one active worker per database; None acts always (one process, as with SQLite)
+        self.leader = leader
+        self.standby_interval = standby_interval
+        self.active = leader is None
         self.store = store
         self.batch_size = batch_size
         #: checker outcomes per ``recordChecks``: never fewer than 100, also when claims are
@@ -94,6 +108,8 @@ class AnchorWorker:
         self.kick()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self.leader is not None:
+            self.leader.release()
 
     def kick(self) -> None:
         self._wake.set()
@@ -112,10 +128,33 @@ class AnchorWorker:
                     return row
                 self._progress.wait(min(left, 0.5))
 
+    def _lead(self) -> bool:
+        """True when this worker may act this round; on taking over, start from the chain."""
+        if self.leader is None:
+            return True
+        if self.active and self.leader.held():
+            return True
+        self.active = False
+        if not self.leader.try_acquire():
+            return False
+        self.ledger.resync()  # the pending nonce, with the last holder's transactions
+        self._unsure = True
+        self.active = True
+        return True
+
     def _run(self) -> None:
         first = True
         while not self._stop.is_set():
             self._wake.clear()
+            try:
+                if not self._lead():
+                    first = True  # once active: reconcile everything first
+                    self._stop.wait(self.standby_interval)
+                    continue
+            except Exception as exc:
+                log.warning("anchoring lock: %s", str(exc)[:300])
+                self._stop.wait(self.standby_interval)
+                continue
             try:
                 did = self.run_once(full_reconcile=first)
                 first = False

@@ -204,8 +204,8 @@ class ClaimService:
         """Hold ``firms``' locks (in a fixed order) from reading their next nonces until
         their claims are stored: two requests of one firm at once would otherwise both be
         judged against the same next nonce, both answered "accepted", and the chain would
-        refuse the second. Per process; several API processes on one database would need
-        the outbox to refuse a second live row per (firm, nonce)."""
+        refuse the second. Per process; across API processes on one database the outbox's
+        unique index on live (firm, nonce) refuses the second (see :meth:`_store`)."""
         with self._firm_locks_guard:
             locks = [self._firm_locks.setdefault(f, threading.Lock()) for f in sorted(set(firms))]
         with contextlib.ExitStack() as stack:
@@ -586,10 +586,21 @@ class ClaimService:
                 [a.document for a, row in zip(accepted, rows, strict=True) if row is not None],
                 conn,
             )
+        missing = [a.row["claim_id"] for a, row in zip(accepted, rows, strict=True) if row is None]
+        stored = self.store.stored_ids(missing)
         out: list[ClaimRow | ServiceError] = []
         for item, row in zip(accepted, rows, strict=True):
             if row is None:
-                out.append(Conflict(f"claim {item.row['claim_id']} has already been submitted"))
+                claim_id, nonce = item.row["claim_id"], item.row["nonce"]
+                out.append(
+                    Conflict(f"claim {claim_id} has already been submitted")
+                    if claim_id in stored
+                    else Conflict(
+                        f"nonce {nonce} is not the next nonce of firm {item.row['firm']}: "
+                        "another claim of the firm took it meanwhile; a nonce is used once, "
+                        "in order"
+                    )
+                )
                 continue
             if item.citing:
                 self._citing.add(row.claim_id)

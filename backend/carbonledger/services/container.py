@@ -42,6 +42,7 @@ from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.events import EventLog
+from carbonledger.store.leader import LeaderLock
 from carbonledger.store.settlements import SettlementStore
 from carbonledger.vault.keys import VaultKeyPair
 from carbonledger.vault.service import EvidenceVault
@@ -79,22 +80,30 @@ class Services:
     queries: LedgerQueries
     planning: PlanningService
     targets: TargetService
+    #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
+    indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
-    def start(self) -> None:
-        """Catch the index up, then run the worker and the indexer in the background."""
-        with contextlib.suppress(Exception):
-            self.indexer.catch_up()
-        self.worker.start()
-        thread = threading.Thread(
-            target=self.indexer.run_forever,
-            args=(self._stop, 0.25, 1.0),
-            name="indexer",
-            daemon=True,
-        )
-        thread.start()
-        self._threads.append(thread)
+    def start(self, anchor: bool = True, index: bool = True) -> None:
+        """Catch the index up, then run the worker and the indexer in the background.
+
+        ``carbonledger serve`` (API processes only) starts neither; ``anchor`` and ``index``
+        start one each. On PostgreSQL each waits for its lock: a second one is a standby."""
+        if index:
+            if self.indexer_lock is None or self.indexer_lock.try_acquire():
+                with contextlib.suppress(Exception):
+                    self.indexer.catch_up()
+            thread = threading.Thread(
+                target=self.indexer.run_forever,
+                args=(self._stop, 0.25, 1.0, self.indexer_lock),
+                name="indexer",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        if anchor:
+            self.worker.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -142,6 +151,7 @@ def build_services(
         # accepting a claim wakes the worker at once; idle, it looks every 2 s
         idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
+        leader=LeaderLock(engine, "anchoring worker"),
     )
     standard = load_default_standard()
     settlement_store = SettlementStore(engine)
@@ -185,6 +195,7 @@ def build_services(
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         planning=planning,
         targets=TargetService(ledger, ledger),
+        indexer_lock=LeaderLock(engine, "indexer"),
     )
 
 

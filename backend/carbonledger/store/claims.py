@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Engine,
+    Index,
     Integer,
     String,
     Table,
@@ -68,6 +69,18 @@ claims = Table(
     Column("error", Text),
     Column("accepted_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
+)
+
+#: One live row per (firm, nonce), enforced by the database itself: API processes that read
+#: the same next nonce at once cannot both store a claim with it (the second insert waits for
+#: the first transaction and then stores nothing). A nonce the chain refused may be used again.
+live_nonce = Index(
+    "uq_claims_live_nonce",
+    claims.c.firm,
+    claims.c.nonce,
+    unique=True,
+    postgresql_where=claims.c.state != REFUSED,
+    sqlite_where=claims.c.state != REFUSED,
 )
 
 
@@ -146,6 +159,9 @@ class ClaimStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # ``create_all`` adds indexes only with new tables: a database of an older version
+        # gets this one here (it holds no second live row per nonce: one process wrote it)
+        live_nonce.create(engine, checkfirst=True)
 
     def add(self, values: dict[str, Any]) -> ClaimRow:
         """Insert one claim (committed); :class:`ClaimAlreadyStored` if its id is taken."""
@@ -164,7 +180,9 @@ class ClaimStore:
         """Insert claims in order (``seq`` follows it) in the open transaction ``conn``; per
         item its row as stored, or ``None`` where the claim id is already taken (by a row
         committed before, or an earlier item): nothing is written for it and the transaction
-        goes on. Nothing is committed here."""
+        goes on; also ``None`` where the firm's nonce is taken by another live claim (another
+        API process stored it first): :meth:`stored_ids` tells the two apart. Nothing is
+        committed here."""
         now = _now()
         insert = insert_ignoring_duplicates(self.engine, claims).returning(claims.c.seq)
         out: list[ClaimRow | None] = []

@@ -1,0 +1,202 @@
+"""``carbonledger serve | anchor | index``: the service's roles as separate processes.
+
+A deployment that outgrows one process runs, against one PostgreSQL database and one chain:
+any number of ``serve`` processes (the API; ``--workers N`` forks N of them on one port), one
+active ``anchor`` (the relayer and checker; more are hot standbys) and one active ``index``
+(more are standbys). ``carbonledger up --workers N`` runs them all on one machine beside its
+embedded chain. Every process reads the deployment manifest of ``--data-dir`` and the chain at
+``--rpc-url`` (by default the chain ``carbonledger chain`` runs on that data directory), and
+shares the data directory's ``auth.secret`` and ``service-vault.key`` (copy them to each host).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+import typer
+
+from carbonledger.chain.client import Web3ChainReader, connect
+from carbonledger.chain.manifest import read_manifest
+from carbonledger.cli.common import (
+    ApiPortOpt,
+    DataDirOpt,
+    RpcUrlOpt,
+    clear_errors,
+    console,
+    fail,
+    settings_from,
+    step,
+)
+from carbonledger.config import Settings
+from carbonledger.runtime import RunInfo
+
+WorkersOpt = typer.Option(
+    1, "--workers", min=1, max=64, help="API processes (more than one needs PostgreSQL)."
+)
+
+
+def chain_url(settings: Settings) -> str:
+    """The chain of ``settings``: ``--rpc-url``, else the one running on the data directory."""
+    if settings.rpc_url is None:
+        run = RunInfo.read(settings.pid_path)
+        if run is not None and run.alive():
+            return run.rpc_url
+    return settings.effective_rpc_url
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Several processes share one database only on PostgreSQL."""
+    if workers > 1 and not settings.effective_database_url.startswith("postgresql"):
+        raise fail(
+            f"--workers {workers}: several API processes need a PostgreSQL database "
+            "(set CARBONLEDGER_DATABASE_URL=postgresql+psycopg://...); SQLite serves one"
+        )
+
+
+def connected_services(settings: Settings) -> Any:
+    """The services of the deployment on ``settings.data_dir``, on its running chain."""
+    from carbonledger.services.container import build_services
+
+    deployment = read_manifest(settings.manifest_path)
+    if deployment is None:
+        raise fail(f"no deployment in {settings.data_dir} (run `carbonledger chain` or `up` first)")
+    w3 = connect(chain_url(settings))
+    return build_services(settings, w3, deployment)
+
+
+def api_from_environment() -> Any:
+    """The API app of one worker process (uvicorn's factory for ``--workers N``): settings
+    from the ``CARBONLEDGER_*`` environment the parent set; no background role here."""
+    return api_from_environment_of(Settings())
+
+
+def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
+    """Serve the API from ``workers`` processes on one socket until SIGINT/SIGTERM."""
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    # an embedded chain stays "embedded" for the workers (development keys allowed): they
+    # find it from the data directory's pid file, as `serve` does
+    chain = (
+        {"CARBONLEDGER_RPC_URL": rpc_url}
+        if settings.rpc_url is not None
+        else {"CARBONLEDGER_CHAIN_HOST": settings.chain_host,
+              "CARBONLEDGER_CHAIN_PORT": str(settings.chain_port)}
+    )  # fmt: skip
+    os.environ.update(
+        {
+            **chain,
+            "CARBONLEDGER_DATA_DIR": str(settings.data_dir),
+            "CARBONLEDGER_API_HOST": settings.api_host,
+            "CARBONLEDGER_API_PORT": str(settings.api_port),
+            "CARBONLEDGER_DATABASE_URL": settings.effective_database_url,
+        }
+    )
+    config = uvicorn.Config(
+        "carbonledger.cli.service:api_from_environment",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=workers,
+        log_level="warning",
+        # a worker builds its services (contract artifacts, database, chain) before it
+        # answers the supervisor's pings: on a busy 2-core host that takes more than 5 s
+        timeout_worker_healthcheck=60,
+    )
+    sock = config.bind_socket()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
+
+
+def _until_signal() -> None:
+    stop = threading.Event()
+
+    def _handle(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _handle)
+    signal.signal(signal.SIGTERM, _handle)
+    while not stop.wait(0.5):
+        pass
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``anchor`` and ``index`` to ``app``."""
+
+    @app.command()
+    def serve(
+        data_dir: DataDirOpt = None,
+        rpc_url: RpcUrlOpt = None,
+        api_port: ApiPortOpt = None,
+        workers: int = WorkersOpt,
+    ) -> None:
+        """Serve the API only (no anchoring, no indexing) on a running chain."""
+        import uvicorn
+
+        with clear_errors():
+            settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, api_port=api_port)
+            check_workers(settings, workers)
+            url = chain_url(settings)
+            if workers > 1:
+                console.print(f"API on {settings.api_url}: {workers} processes")
+                run_api_workers(settings, workers, url)
+                return
+            app_ = api_from_environment_of(settings)
+        console.print(f"API on {settings.api_url} (chain {url})")
+        uvicorn.Server(
+            uvicorn.Config(
+                app_, host=settings.api_host, port=settings.api_port, log_level="warning"
+            )
+        ).run()
+
+    @app.command()
+    def anchor(data_dir: DataDirOpt = None, rpc_url: RpcUrlOpt = None) -> None:
+        """Run the anchoring worker (the relayer and checker); a second one is a standby."""
+        from carbonledger.services.container import bootstrap_chain
+
+        with clear_errors():
+            settings = settings_from(data_dir=data_dir, rpc_url=rpc_url)
+            services = connected_services(settings)
+        lock = services.worker.leader
+        if lock is not None and not lock.try_acquire():
+            step("standby: another anchoring worker holds the lock; waiting to take over")
+            while not lock.try_acquire():
+                threading.Event().wait(1.0)
+        step("active anchoring worker")
+        with clear_errors():
+            for line in bootstrap_chain(services):
+                step(line)
+        services.start(anchor=True, index=False)
+        try:
+            _until_signal()
+        finally:
+            services.stop()
+        console.print("anchoring worker stopped")
+
+    @app.command()
+    def index(data_dir: DataDirOpt = None, rpc_url: RpcUrlOpt = None) -> None:
+        """Run the indexer (chain events into the database); a second one is a standby."""
+        with clear_errors():
+            settings = settings_from(data_dir=data_dir, rpc_url=rpc_url)
+            services = connected_services(settings)
+        services.start(anchor=False, index=True)
+        try:
+            _until_signal()
+        finally:
+            services.stop()
+        console.print("indexer stopped")
+
+
+def api_from_environment_of(settings: Settings) -> Any:
+    """The API app over services built for ``settings`` (one process, no background role)."""
+    from carbonledger.api.app import create_app
+
+    services = connected_services(settings)
+    reader = Web3ChainReader(services.w3, chain_url(settings))
+    return create_app(settings, reader, services.deployment, services)

@@ -1,0 +1,230 @@
+"""Several processes on one PostgreSQL database: two API processes, an active anchoring worker
+and its hot standby, an indexer, beside ``carbonledger chain``. Two API processes take
+interleaved claims of the same firms; the active worker is SIGKILLed mid-load, the standby
+takes over, and every claim the API accepted is on chain exactly once.
+
+The issue asks for 10,000 claims; ``./run test`` runs 4 firms x 50 (CI time). The full load:
+``CARBONLEDGER_TEST_PER_FIRM=2500 ./run test tests/cli/test_multiprocess.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from carbonledger.chain.node import free_port
+from carbonledger.client import LedgerClient
+from carbonledger.errors import CarbonLedgerError
+from tests.api.conftest import as_bytes, example
+from tests.cli.conftest import CLI, Ledger, cli_env
+from tests.cli.test_durability import admit_firms, assert_each_on_chain_exactly_once
+from tests.postgres import fresh_database
+
+pytestmark = pytest.mark.timeout(1800)
+
+FIRMS = 4
+PER_FIRM = int(os.environ.get("CARBONLEDGER_TEST_PER_FIRM", "50"))
+
+
+class Cluster:
+    """The processes of one deployment, each with its own log; all stopped at the end."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.processes: dict[str, subprocess.Popen[str]] = {}
+
+    def log(self, name: str) -> str:
+        path = self.ledger.data_dir.parent / f"{name}.log"
+        return path.read_text() if path.exists() else ""
+
+    def spawn(self, name: str, *args: str) -> subprocess.Popen[str]:
+        with (self.ledger.data_dir.parent / f"{name}.log").open("w") as handle:
+            process = subprocess.Popen(
+                [CLI, *args, "--data-dir", str(self.ledger.data_dir)],
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env={**cli_env(), **self.ledger.env},
+            )
+        self.processes[name] = process
+        return process
+
+    def wait_log(self, name: str, text: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log(name):
+            process = self.processes[name]
+            assert process.poll() is None, f"{name} exited:\n{self.log(name)}"
+            assert time.monotonic() < deadline, f"{name} never said {text!r}:\n{self.log(name)}"
+            time.sleep(0.2)
+
+    def wait_api(self, name: str, url: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.processes[name].poll() is None, f"{name} exited:\n{self.log(name)}"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"{name} did not answer:\n{self.log(name)}"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, postgres_url: str) -> Iterator[Cluster]:
+    ledger = Ledger(data_dir=tmp_path / "data")
+    database = fresh_database(postgres_url, f"mp_{uuid.uuid4().hex[:12]}")
+    ledger.env = {
+        "CARBONLEDGER_DATABASE_URL": database,
+        "CARBONLEDGER_SUBMIT_WAIT": "0",
+        "CARBONLEDGER_PACT_PORT": str(free_port()),  # `up` serves PACT too; never 8443 here
+    }
+    instance = Cluster(ledger)
+    yield instance
+    instance.stop()
+
+
+class InterleavedSubmitter:
+    """Each firm sends its claims to the two API processes in turn."""
+
+    def __init__(self, api_urls: list[str], firms: list[LocalAccount]) -> None:
+        self.api_urls = api_urls
+        self.accepted: dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, args=(f,)) for f in firms]
+
+    def _client(self, url: str, firm: LocalAccount) -> LedgerClient:
+        client = LedgerClient(url, firm, timeout=60)
+        client.login()
+        client.register_vault_key()
+        return client
+
+    def _run(self, firm: LocalAccount) -> None:
+        clients = [self._client(url, firm) for url in self.api_urls]
+        done = attempts = 0
+        while done < PER_FIRM:
+            attempts += 1
+            assert attempts < PER_FIRM * 3, "too many refused submissions"
+            raw = as_bytes(example("carrier_footprint.json", firm.address))
+            try:
+                answer = clients[done % len(clients)].submit_claim(raw)
+            except (httpx.HTTPError, CarbonLedgerError):
+                time.sleep(0.2)
+                continue
+            with self.lock:
+                self.accepted[answer["claim_id"]] = answer["state"]
+            done += 1
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def wait_for(self, count: int, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.accepted) < count:
+            assert time.monotonic() < deadline, f"only {len(self.accepted)} accepted"
+            assert any(t.is_alive() for t in self.threads), "the submitters stopped"
+            time.sleep(0.05)
+
+    def join(self, timeout: float = 1200) -> None:
+        for thread in self.threads:
+            thread.join(timeout)
+            assert not thread.is_alive()
+
+
+def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
+    cluster: Cluster,
+) -> None:
+    ledger = cluster.ledger
+    chain = cluster.spawn("chain", "chain", "--chain-port", str(ledger.chain_port))
+    cluster.wait_log("chain", "Press Ctrl-C")
+    ledger.process, ledger.log = chain, ledger.data_dir.parent / "chain.log"
+    firms = admit_firms(ledger, FIRMS)
+
+    active = cluster.spawn("anchor-a", "anchor")
+    cluster.wait_log("anchor-a", "active anchoring worker")
+    cluster.spawn("index", "index")
+    cluster.spawn("anchor-b", "anchor")
+    cluster.wait_log("anchor-b", "standby")
+    urls = []
+    for name in ("api-1", "api-2"):
+        port = free_port()
+        cluster.spawn(name, "serve", "--api-port", str(port))
+        urls.append(f"http://127.0.0.1:{port}")
+        cluster.wait_api(name, urls[-1])
+
+    submitter = InterleavedSubmitter(urls, firms)
+    submitter.start()
+    submitter.wait_for(FIRMS * PER_FIRM // 3)
+    active.send_signal(signal.SIGKILL)
+    active.wait(timeout=30)
+    killed_at = time.monotonic()
+    cluster.wait_log("anchor-b", "active anchoring worker", timeout=30)
+    takeover = time.monotonic() - killed_at
+    assert takeover < 10, f"the standby took {takeover:.1f} s to take over"
+
+    submitter.join()
+    assert len(submitter.accepted) == FIRMS * PER_FIRM
+    assert_each_on_chain_exactly_once(ledger, list(submitter.accepted))
+    # the indexer copied every claim's events; either API process answers from the index
+    for url in urls:
+        reader = LedgerClient(url, firms[0], timeout=60)
+        reader.login()
+        for claim_id in list(submitter.accepted)[:: max(1, PER_FIRM // 5)]:
+            deadline = time.monotonic() + 60
+            while True:
+                detail = reader.claim(claim_id)
+                events = {e["event"] for e in detail["history"]}
+                if detail["state"] == "checked" and {"ClaimSubmitted", "ClaimChecked"} <= events:
+                    break
+                assert time.monotonic() < deadline, f"{claim_id} at {url}: {detail}"
+                time.sleep(0.5)
+
+
+def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cluster) -> None:
+    ledger = cluster.ledger
+    up = cluster.spawn(
+        "up", "up", "--workers", "2",
+        "--chain-port", str(ledger.chain_port), "--api-port", str(ledger.api_port),
+    )  # fmt: skip
+    cluster.wait_api("up", ledger.api_url, timeout=180)
+    firms = admit_firms(ledger, 1)
+    submitter = InterleavedSubmitter([ledger.api_url], firms)
+    submitter.start()
+    submitter.join()
+    assert_each_on_chain_exactly_once(ledger, list(submitter.accepted))
+    children = subprocess.run(
+        ["pgrep", "-P", str(up.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert len(children) >= 3  # anvil and two API processes
+    up.send_signal(signal.SIGTERM)
+    assert up.wait(timeout=60) == 0, cluster.log("up")
+    assert "CarbonLedger stopped" in cluster.log("up")
+
+
+def test_several_api_processes_on_sqlite_are_refused_with_a_clear_error(tmp_path: Path) -> None:
+    from tests.cli.conftest import run_cli
+
+    done = run_cli("up", "--workers", "2", "--data-dir", str(tmp_path / "d"))
+    assert done.returncode == 1
+    assert "several API processes need a PostgreSQL database" in done.stderr + done.stdout
