@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
 
 /**
  * @title StandardRegistry
- * @notice Versions of the unified calculation standard. Any single active admin of the
- * {MemberRegistry} may publish or retire a version. Once bound to the {ClaimLedger}
- * ({setClaimLedger}), every publication and retirement is pushed into the ledger's mirror.
+ * @notice Versions of the unified calculation standard. Publication and retirement are
+ * proposals that execute once `adminQuorum()` active admins of the {MemberRegistry} approved
+ * them (k-of-n, as membership changes). Once bound to the {ClaimLedger} ({setClaimLedger}),
+ * every publication and retirement is pushed into the ledger's mirror.
  */
 contract StandardRegistry is IStandardRegistry {
     IMemberRegistry private immutable _memberRegistry;
@@ -18,6 +20,14 @@ contract StandardRegistry is IStandardRegistry {
     mapping(bytes32 contentHash => uint16 version) private _versionByContent;
     uint16 private _versionCount;
     IClaimLedgerMirror private _claimLedger;
+
+    mapping(uint256 proposalId => Proposal) private _proposals;
+    mapping(uint256 proposalId => address[]) private _approvers;
+    mapping(uint256 proposalId => mapping(address admin => bool)) private _approved;
+    uint256 private _proposalCount;
+
+    /// @notice How long a proposal can collect approvals and be executed.
+    uint64 public constant PROPOSAL_LIFETIME = 14 days;
 
     modifier onlyAdmin() {
         _checkAdmin();
@@ -31,19 +41,43 @@ contract StandardRegistry is IStandardRegistry {
     }
 
     /// @inheritdoc IStandardRegistry
-    function publish(bytes32 contentHash, uint64 effectiveFrom) external onlyAdmin returns (uint16 version) {
-        if (contentHash == bytes32(0)) revert StandardRegistryZeroContentHash();
-        uint16 existing = _versionByContent[contentHash];
-        if (existing != 0) revert StandardRegistryDuplicateContent(contentHash, existing);
-        return _publish(contentHash, effectiveFrom);
+    function proposePublication(bytes32 contentHash, uint64 effectiveFrom)
+        external
+        onlyAdmin
+        returns (uint256 proposalId)
+    {
+        Proposal memory p;
+        p.action = ProposalAction.Publish;
+        p.contentHash = contentHash;
+        p.effectiveFrom = effectiveFrom;
+        _checkAction(p);
+        return _propose(p);
     }
 
     /// @inheritdoc IStandardRegistry
-    function retire(uint16 version) external onlyAdmin {
-        VersionStatus status = _versions[version].status;
-        if (status == VersionStatus.None) revert StandardRegistryUnknownVersion(version);
-        if (status == VersionStatus.Retired) revert StandardRegistryAlreadyRetired(version);
-        _retire(version);
+    function proposeRetirement(uint16 version) external onlyAdmin returns (uint256 proposalId) {
+        Proposal memory p;
+        p.action = ProposalAction.Retire;
+        p.version = version;
+        _checkAction(p);
+        return _propose(p);
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function approve(uint256 proposalId) external onlyAdmin {
+        _checkPending(proposalId);
+        if (_approved[proposalId][msg.sender]) revert StandardRegistryAlreadyApproved(proposalId, msg.sender);
+        _approve(proposalId);
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function execute(uint256 proposalId) external onlyAdmin {
+        _checkPending(proposalId);
+        uint256 approvals = approvalsOf(proposalId);
+        uint256 quorum = _memberRegistry.adminQuorum();
+        if (approvals < quorum) revert StandardRegistryQuorumNotReached(proposalId, approvals, quorum);
+        _checkAction(_proposals[proposalId]);
+        _execute(proposalId);
     }
 
     /// @inheritdoc IStandardRegistry
@@ -85,12 +119,93 @@ contract StandardRegistry is IStandardRegistry {
     }
 
     /// @inheritdoc IStandardRegistry
+    function proposalOf(uint256 proposalId) external view returns (Proposal memory) {
+        return _proposals[proposalId];
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function proposalCount() external view returns (uint256) {
+        return _proposalCount;
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function hasApproved(uint256 proposalId, address admin) external view returns (bool) {
+        return _approved[proposalId][admin];
+    }
+
+    /// @inheritdoc IStandardRegistry
+    function approvalsOf(uint256 proposalId) public view returns (uint256 approvals) {
+        address[] storage approvers = _approvers[proposalId];
+        for (uint256 i = 0; i < approvers.length; ++i) {
+            if (_memberRegistry.hasRole(approvers[i], Roles.ADMIN)) ++approvals;
+        }
+    }
+
+    /// @inheritdoc IStandardRegistry
     function memberRegistry() external view returns (address) {
         return address(_memberRegistry);
     }
 
     function _checkAdmin() private view {
         if (!_memberRegistry.hasRole(msg.sender, Roles.ADMIN)) revert StandardRegistryNotAdmin(msg.sender);
+    }
+
+    function _checkPending(uint256 proposalId) private view {
+        Proposal storage p = _proposals[proposalId];
+        if (p.status == ProposalStatus.None) revert StandardRegistryUnknownProposal(proposalId);
+        if (p.status != ProposalStatus.Pending) revert StandardRegistryProposalNotPending(proposalId, p.status);
+        if (block.timestamp > p.expiresAt) revert StandardRegistryProposalExpired(proposalId, p.expiresAt);
+    }
+
+    /// @dev Validates `p` against the current state; at proposal time and again at execution.
+    function _checkAction(Proposal memory p) private view {
+        if (p.action == ProposalAction.Publish) {
+            if (p.contentHash == bytes32(0)) revert StandardRegistryZeroContentHash();
+            uint16 existing = _versionByContent[p.contentHash];
+            if (existing != 0) revert StandardRegistryDuplicateContent(p.contentHash, existing);
+        } else {
+            VersionStatus status = _versions[p.version].status;
+            if (status == VersionStatus.None) revert StandardRegistryUnknownVersion(p.version);
+            if (status == VersionStatus.Retired) revert StandardRegistryAlreadyRetired(p.version);
+        }
+    }
+
+    function _propose(Proposal memory p) private returns (uint256 proposalId) {
+        proposalId = ++_proposalCount;
+        p.status = ProposalStatus.Pending;
+        p.proposer = msg.sender;
+        p.expiresAt = SafeCast.toUint64(block.timestamp + PROPOSAL_LIFETIME);
+        _proposals[proposalId] = p;
+        if (p.action == ProposalAction.Publish) {
+            emit PublicationProposed(proposalId, p.contentHash, p.effectiveFrom, msg.sender, p.expiresAt);
+        } else {
+            emit RetirementProposed(proposalId, p.version, msg.sender, p.expiresAt);
+        }
+        _approve(proposalId);
+    }
+
+    /// @dev Records `msg.sender`'s approval; executes the proposal when the approvals reach the
+    /// quorum (validated again, so a proposal overtaken by another reverts with its reason).
+    function _approve(uint256 proposalId) private {
+        _approved[proposalId][msg.sender] = true;
+        _approvers[proposalId].push(msg.sender);
+        uint256 approvals = approvalsOf(proposalId);
+        emit ProposalApproved(proposalId, msg.sender, approvals);
+        if (approvals >= _memberRegistry.adminQuorum()) {
+            _checkAction(_proposals[proposalId]);
+            _execute(proposalId);
+        }
+    }
+
+    function _execute(uint256 proposalId) private {
+        Proposal storage p = _proposals[proposalId];
+        p.status = ProposalStatus.Executed;
+        emit ProposalExecuted(proposalId, msg.sender);
+        if (p.action == ProposalAction.Publish) {
+            p.version = _publish(p.contentHash, p.effectiveFrom);
+        } else {
+            _retire(p.version);
+        }
     }
 
     function _publish(bytes32 contentHash, uint64 effectiveFrom) private returns (uint16 version) {

@@ -9,9 +9,10 @@ from web3 import Web3
 
 
 def publish_standard_version(w3: Web3, registry: Any, key: str, content_hash: bytes) -> int:
-    """Publish ``content_hash`` as a new standard version; return the version number."""
+    """Publish ``content_hash`` as a new standard version (a proposal that executes at once at
+    the dev chain's quorum 1); return the version number."""
     account = Account.from_key(key)
-    tx = registry.functions.publish(content_hash, 0).build_transaction(
+    tx = registry.functions.proposePublication(content_hash, 0).build_transaction(
         {
             "from": account.address,
             "nonce": w3.eth.get_transaction_count(account.address),

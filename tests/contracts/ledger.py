@@ -73,6 +73,22 @@ class Ledger:
         self.registry.approve(proposal_id, sender=self.admins[1])
         return self.registry.execute(proposal_id, sender=self.admins[0])
 
+    def publish(self, content_hash: bytes, effective_from: int) -> int:
+        """Publish a standard version: admin 0 proposes, admin 1's approval reaches the
+        quorum of 2 and executes it; the version id."""
+        tx = self.standards.proposePublication(content_hash, effective_from, sender=self.admins[0])
+        self.standards.approve(
+            tx.return_value or self.standards.proposalCount(), sender=self.admins[1]
+        )
+        return int(self.standards.versionByContent(content_hash))
+
+    def retire(self, version: int) -> None:
+        """Retire a standard version (proposed by admin 0, approved by admin 1)."""
+        tx = self.standards.proposeRetirement(version, sender=self.admins[0])
+        self.standards.approve(
+            tx.return_value or self.standards.proposalCount(), sender=self.admins[1]
+        )
+
     # ------------------------------------------------------------- domains
     @property
     def chain_id(self) -> int:

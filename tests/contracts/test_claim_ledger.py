@@ -297,7 +297,7 @@ def test_claims_under_unknown_retired_or_future_standards_are_refused(ledger: Le
     firm = ledger.firms[0]
     refuse(ledger, ledger.claim(firm, standard_version=9), "ClaimLedgerUnknownStandard", version=9)
     future = ledger.now() + 10 * DAY
-    ledger.standards.publish(h("standard-v2"), future, sender=ledger.admins[0])
+    ledger.publish(h("standard-v2"), future)
     refuse(
         ledger,
         ledger.claim(firm, standard_version=2),
@@ -305,7 +305,7 @@ def test_claims_under_unknown_retired_or_future_standards_are_refused(ledger: Le
         version=2,
         effectiveFrom=future,
     )
-    ledger.standards.retire(ledger.version, sender=ledger.admins[0])
+    ledger.retire(ledger.version)
     refuse(ledger, ledger.claim(firm), "ClaimLedgerRetiredStandard", version=ledger.version)
 
 
@@ -363,7 +363,7 @@ def test_a_reduction_against_another_firms_baseline_is_refused(ledger: Ledger) -
 def test_a_reduction_under_another_standard_is_refused(ledger: Ledger) -> None:
     firm = ledger.firms[0]
     baseline = ledger.recorded(firm)
-    ledger.standards.publish(h("standard-v2"), 0, sender=ledger.admins[0])
+    ledger.publish(h("standard-v2"), 0)
     claim = ledger.reduction(firm, baseline.claim_id, standard_version=2)
     refuse(
         ledger,

@@ -165,17 +165,16 @@ def test_accounts_without_a_mirror_entry_are_read_from_the_registry(ledger: Ledg
 
 
 def test_publication_and_retirement_are_mirrored_at_once(ledger: Ledger) -> None:
-    standards, claims, admin = ledger.standards, ledger.claims, ledger.admins[0]
+    standards, claims = ledger.standards, ledger.claims
     effective = ledger.now() + 10 * DAY
-    tx = standards.publish(h("standard-mirror"), effective, sender=admin)
-    version = int(tx.return_value or standards.versionCount())
+    version = ledger.publish(h("standard-mirror"), effective)
     assert claims.mirroredVersion(version) == (ACTIVE, effective)
     firm = ledger.firms[0]
     with ape.reverts(
         claims.ClaimLedgerStandardNotEffective, version=version, effectiveFrom=effective
     ):
         ledger.submit(ledger.claim(firm, standard_version=version))
-    standards.retire(ledger.version, sender=admin)
+    ledger.retire(ledger.version)
     effective_from = standards.versionState(ledger.version)[1]
     assert claims.mirroredVersion(ledger.version) == (RETIRED, effective_from)
     with ape.reverts(claims.ClaimLedgerRetiredStandard, version=ledger.version):
@@ -194,7 +193,7 @@ def test_an_unbound_ledger_reads_the_registries_and_stays_in_step(
         firm.address, h("f"), "Firm", signer.address, FIRM, sender=admins[0]
     )
     registry.execute(tx.return_value or registry.proposalCount(), sender=admins[0])
-    standards.publish(h("standard-unbound"), 0, sender=admins[0])
+    standards.proposePublication(h("standard-unbound"), 0, sender=admins[0])  # quorum 1
     assert claims.mirroredMember(firm.address)[2] == NONE
     assert claims.mirroredVersion(1) == (NONE, 0)
 
@@ -226,6 +225,6 @@ def test_an_unbound_ledger_reads_the_registries_and_stays_in_step(
         submit(4, "unbound-4")
     tx = registry.proposeReinstatement(firm.address, sender=admins[0])
     registry.execute(tx.return_value or registry.proposalCount(), sender=admins[0])
-    standards.retire(1, sender=admins[0])
+    standards.proposeRetirement(1, sender=admins[0])
     with ape.reverts(claims.ClaimLedgerRetiredStandard, version=1):
         submit(4, "unbound-4")

@@ -189,7 +189,7 @@ def test_claim_ledger_properties_hold_over_random_call_sequences(ledger: Ledger)
                     claim = replace(ledger.claim(firms[0]), firm=ledger.auditor.address)
                     ledger.submit(claim, key=ledger.auditor.key)
                 else:
-                    ledger.standards.publish(h("rogue"), 0, sender=checker.account)
+                    ledger.standards.proposePublication(h("rogue"), 0, sender=checker.account)
             assert fingerprint(ledger, ids, []) == before
 
         @invariant()

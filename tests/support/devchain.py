@@ -130,7 +130,7 @@ class DevLedger:
         version = int.from_bytes(self.view(self.standards, by_content), "big")
         if version == 0:
             data = _call(
-                "publish(bytes32,uint64)",
+                "proposePublication(bytes32,uint64)",
                 ["bytes32", "uint64"],
                 [standard.content_hash, max(0, self.now() - DAY)],
             )
@@ -141,7 +141,7 @@ class DevLedger:
     def publish_other(self, label: str) -> int:
         """Publish some other content hash; returns its version."""
         content = keccak(f"other-standard:{label}:{time.time_ns()}".encode())
-        data = _call("publish(bytes32,uint64)", ["bytes32", "uint64"], [content, 0])
+        data = _call("proposePublication(bytes32,uint64)", ["bytes32", "uint64"], [content, 0])
         self.transact(self.admin, self.standards, data, "standard publication")
         return int.from_bytes(self.view(self.standards, abi.selector("versionCount()")), "big")
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 
+from eth_account import Account
 from typer.testing import CliRunner
 
 from carbonledger.cli.standard import app
+from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.standard import check, current_version, load_version, parse_claim
 from carbonledger.verify import RpcChainPort, verify_claim
 from tests.standard.test_versions import _filed_under_v1
@@ -23,9 +25,16 @@ runner = CliRunner()
 
 
 def _publish(c: Consortium, version: str) -> int:
+    keystore = c.workdir / "deployer-keystore.json"
+    if not keystore.exists():  # production mode (--rpc-url) takes no development key implicitly
+        keystore.write_text(json.dumps(Account.encrypt(ANVIL_DEV_KEY_0, "pw", kdf="pbkdf2")))
     result = runner.invoke(
         app,
-        ["publish", "--version", version, "--data-dir", str(c.workdir), "--rpc-url", c.rpc],
+        [
+            *("publish", "--version", version, "--key", str(keystore)),
+            *("--data-dir", str(c.workdir), "--rpc-url", c.rpc),
+        ],
+        env={"CARBONLEDGER_KEY_PASSWORD": "pw"},
     )
     assert result.exit_code == 0, result.output
     c.dev.admin.resync()  # the CLI sent from the same admin key as the test's DevLedger

@@ -74,10 +74,15 @@ def _admin(
     )
     sender = TxSender(w3, private_key)
     # the registry would revert (seen as "out of gas" by the gas estimate): say why instead
-    if not registry.functions.hasRole(sender.address, ROLE_BITS["admin"]).call():
+    members = w3.eth.contract(
+        address=to_checksum_address(manifest.address("MemberRegistry")),
+        abi=artifacts["MemberRegistry"].abi,
+    )
+    if not members.functions.hasRole(sender.address, ROLE_BITS["admin"]).call():
         raise CarbonLedgerError(
             f"{sender.address} is not an active admin of the MemberRegistry at "
-            f"{registry.address}: only admins propose and approve membership changes"
+            f"{members.address}: only admins propose and approve membership and standard "
+            "changes"
         )
     return sender, registry
 

@@ -22,7 +22,7 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -45,6 +45,9 @@ from carbonledger.standard import (
 )
 from carbonledger.standard.numbers import DECIMAL_RE, fmt
 from carbonledger.standard.transport import transport_activity
+
+if TYPE_CHECKING:
+    from carbonledger.chain.admin import StandardProposal
 
 app = typer.Typer(
     help="The unified calculation standard: compute and check claim documents.",
@@ -265,29 +268,43 @@ def versions() -> None:
     )
 
 
+_KeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="the admin's keystore (password from $CARBONLEDGER_KEY_PASSWORD or a "
+        "prompt); by default the deployer key of the settings",
+    ),
+]
+
+
+def _proposal(outcome: StandardProposal) -> dict[str, object]:
+    return {
+        "proposal_id": outcome.proposal_id,
+        "executed": outcome.executed,
+        "onchain_version": outcome.version,
+    }
+
+
 @app.command()
 def publish(
     methodology_version: Annotated[
         str | None,
         typer.Option("--version", help="methodology version to publish (default: the current)"),
     ] = None,
-    key: Annotated[
-        Path | None,
-        typer.Option(
-            "--key",
-            help="the admin's keystore (password from $CARBONLEDGER_KEY_PASSWORD or a "
-            "prompt); by default the deployer key of the settings",
-        ),
-    ] = None,
+    key: _KeyOpt = None,
     data_dir: DataDirOpt = None,
     rpc_url: RpcUrlOpt = None,
 ) -> None:
-    """Compute a shipped version's content hash and register it in the StandardRegistry.
+    """Compute a shipped version's content hash and propose registering it in the
+    StandardRegistry.
 
-    Sent from an admin's own key; publishing leaves earlier versions in force until they
-    are retired. A version already registered is reported, not published twice."""
+    Sent from an admin's own key. The proposal executes once the admins' quorum approved it
+    (at once with quorum 1; otherwise other admins run `standard approve ID`). Publishing
+    leaves earlier versions in force until they are retired. A version already registered is
+    reported, not proposed again."""
     # chain imports (web3) only for this command: the others are pure and start fast
-    from carbonledger.chain.admin import publish_standard
+    from carbonledger.chain.admin import propose_publication
     from carbonledger.cli.member import _admin
 
     wanted = methodology_version or current_version()
@@ -298,8 +315,44 @@ def publish(
         raise typer.Exit(EXIT_NOT_A_CLAIM) from exc
     with clear_errors():
         sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
-        number = publish_standard(sender, registry, std.content_hash)  # type: ignore[arg-type]
-    _emit({**_describe(std), "onchain_version": number})
+        outcome = propose_publication(sender, registry, std.content_hash)  # type: ignore[arg-type]
+    _emit({**_describe(std), **_proposal(outcome)})
+
+
+@app.command()
+def approve(
+    proposal: Annotated[int, typer.Argument(help="The StandardRegistry proposal id.")],
+    key: _KeyOpt = None,
+    data_dir: DataDirOpt = None,
+    rpc_url: RpcUrlOpt = None,
+) -> None:
+    """Approve a pending publication or retirement with another admin's key (it executes when
+    the approvals reach the quorum)."""
+    from carbonledger.chain.admin import approve_standard
+    from carbonledger.cli.member import _admin
+
+    with clear_errors():
+        sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
+        outcome = approve_standard(sender, registry, proposal)  # type: ignore[arg-type]
+    _emit(_proposal(outcome))
+
+
+@app.command()
+def retire(
+    onchain_version: Annotated[int, typer.Argument(help="The on-chain version number.")],
+    key: _KeyOpt = None,
+    data_dir: DataDirOpt = None,
+    rpc_url: RpcUrlOpt = None,
+) -> None:
+    """Propose retiring an on-chain version: once executed, new claims may no longer be filed
+    under it (claims recorded under it stay valid)."""
+    from carbonledger.chain.admin import propose_retirement
+    from carbonledger.cli.member import _admin
+
+    with clear_errors():
+        sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
+        outcome = propose_retirement(sender, registry, onchain_version)  # type: ignore[arg-type]
+    _emit(_proposal(outcome))
 
 
 @app.command()

@@ -150,14 +150,25 @@ class AuditService:
                 view = reader.claim(bytes.fromhex(claim_id[2:]))
                 given = docs[bytes.fromhex(rows[0].document_hash[2:])]
                 report = verify(
-                    view, docs, self.claims.standard, mode="claim", given=given, where="the vault"
+                    view,
+                    docs,
+                    self.claims.standard,
+                    mode="claim",
+                    given=given,
+                    where="the vault",
+                    by_version=True,
                 )
             else:
                 view = reader.firm(rows[0].firm.lower())
                 report = verify(
-                    view, docs, self.claims.standard, mode="firm", firm=rows[0].firm,
+                    view,
+                    docs,
+                    self.claims.standard,
+                    mode="firm",
+                    firm=rows[0].firm,
                     where="the vault",
-                )  # fmt: skip
+                    by_version=True,
+                )
         finally:
             port.close()
         return Run(rows, view, docs, report)

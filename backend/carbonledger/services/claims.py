@@ -54,6 +54,7 @@ from carbonledger.standard import (
     check,
     document_hash,
     parse_claim,
+    shipped_standards,
 )
 from carbonledger.standard.models import ReductionClaim
 from carbonledger.store.claims import ClaimRow
@@ -61,7 +62,16 @@ from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
 from carbonledger.vault.model import SealedDocument
 from carbonledger.vault.service import EvidenceVault, ReaderKeys
-from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, Domain, Revocation, recover_signer
+from carbonledger.vocab import (
+    FIRM_ROLE,
+    VERSION_STATUS_NAMES,
+    ZERO32,
+    Claim,
+    Domain,
+    Revocation,
+    name_of,
+    recover_signer,
+)
 from carbonledger.vocab import claim_id as compute_id
 
 MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
@@ -103,6 +113,7 @@ class _Prepared:
     firm: str
     baseline: ClaimDocument | None
     allocations: dict[str, int] | None
+    standard: Standard  # the version the document names, registered and in force on chain
     version: int
     claim: Claim
     claim_id: bytes  # claim.claim_id, computed once
@@ -126,7 +137,7 @@ class _Reads:
 
     def __init__(self, service: ClaimService) -> None:
         self.service = service
-        self._version: int | None = None
+        self._versions: dict[str, tuple[Standard, int]] = {}
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
@@ -135,12 +146,13 @@ class _Reads:
         self.accepted_ids: set[str] = set()
         self.vault_keys: ReaderKeys = service.vault.reader_keys()
 
-    def standard_version(self) -> int:
-        if self._version is None:
-            self._version = self.service.ledger.standard_version_of(
-                self.service.standard.content_hash
-            )
-        return self._version
+    def standard_for(self, version_id: str) -> tuple[Standard, int]:
+        """The standard a document naming ``version_id`` is checked under, with its on-chain
+        version number: the service's current standard or an older shipped one, provided its
+        content hash is registered in the StandardRegistry, in force and not retired."""
+        if version_id not in self._versions:
+            self._versions[version_id] = self.service.standard_in_force(version_id)
+        return self._versions[version_id]
 
     def member(self, firm: str) -> MemberState:
         if firm not in self._members:
@@ -213,6 +225,47 @@ class ClaimService:
                 stack.enter_context(lock)
             yield
 
+    def standard_in_force(self, version_id: str) -> tuple[Standard, int]:
+        """The standard version ``version_id`` (as a claim document names it) and its
+        StandardRegistry number, when new claims may be filed under it: a version this service
+        ships, registered on chain, in force and not retired. Old versions stay usable until
+        the admins retire them; the claim is checked under the version it names."""
+        field = [{"field": "document.standard_version", "message": ""}]
+        if version_id == self.standard.version_id:
+            standard = self.standard
+        else:
+            named = [s for s in shipped_standards() if s.version_id == version_id]
+            if not named:
+                known = ", ".join(s.version_id for s in shipped_standards())
+                field[0]["message"] = f"unknown standard version (known: {known})"
+                raise InvalidRequest(f"standard version {version_id!r} is not known here", field)
+            standard = named[0]
+        version = self.ledger.standard_version_of(standard.content_hash)
+        if version == 0:
+            raise Conflict(
+                f"standard {version_id} is not published on chain; an admin "
+                "must publish its content hash first"
+            )
+        status, effective_from = self.ledger.standard_status(version)
+        name = name_of(VERSION_STATUS_NAMES, status)
+        if name != "active":
+            field[0]["message"] = (
+                f"on-chain version {version} is {name}; file under {self.standard.version_id}"
+            )
+            raise InvalidRequest(
+                f"standard version {version_id} (on-chain version {version}) is {name}: "
+                "new claims may not be filed under it",
+                field,
+            )
+        if effective_from > self.clock():
+            field[0]["message"] = f"on-chain version {version} is in force from {effective_from}"
+            raise InvalidRequest(
+                f"standard version {version_id} (on-chain version {version}) is not in force "
+                f"before {effective_from}",
+                field,
+            )
+        return standard, version
+
     # --- documents ---
     def parse(self, raw: bytes, field: str = "document") -> ClaimDocument:
         try:
@@ -279,11 +332,12 @@ class ClaimService:
             allocations = self.citations.allocations_for(
                 firm, [s.settlement_id for s in document.settlements]
             )
+        standard, version = self.standard_in_force(str(document.standard_version))
         try:
             claim = build_claim(
                 document,
-                self.standard,
-                standard_version=self.ledger.standard_version_of(self.standard.content_hash),
+                standard,
+                standard_version=version,
                 nonce=0,
                 deadline=0,
                 baseline=baseline,
@@ -292,7 +346,7 @@ class ClaimService:
             )
         except (ClaimMappingError, StandardError) as exc:
             raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
-        report = check(document, self.standard, baseline=baseline, allocations=allocations)
+        report = check(document, standard, baseline=baseline, allocations=allocations)
         return claim, report
 
     # --- revocation ---
@@ -436,16 +490,11 @@ class ClaimService:
             allocations = self.citations.allocations_for(
                 firm, [s.settlement_id for s in document.settlements]
             )
-        version = reads.standard_version()
-        if version == 0:
-            raise Conflict(
-                f"standard {self.standard.version_id} is not published on chain; an admin "
-                "must publish its content hash first"
-            )
+        standard, version = reads.standard_for(str(document.standard_version))
         try:
             claim = build_claim(
                 document,
-                self.standard,
+                standard,
                 standard_version=version,
                 nonce=submission.nonce,
                 deadline=submission.deadline,
@@ -480,7 +529,15 @@ class ClaimService:
         if not member.roles & FIRM_ROLE:
             raise NotPermitted(f"member {firm} does not have the firm role")
         return _Prepared(
-            submission, document, firm, baseline, allocations, version, claim, claim.claim_id
+            submission,
+            document,
+            firm,
+            baseline,
+            allocations,
+            standard,
+            version,
+            claim,
+            claim.claim_id,
         )
 
     def _accept(self, item: _Prepared, reads: _Reads) -> _Accepted:
@@ -532,7 +589,7 @@ class ClaimService:
             )
 
         # the check, and the document encrypted for its readers
-        report = check(document, self.standard, baseline=baseline, allocations=allocations)
+        report = check(document, item.standard, baseline=baseline, allocations=allocations)
         if not report.passed:
             citations = []  # a failing claim counts nothing: it does not take the allocation
         try:
