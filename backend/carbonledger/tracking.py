@@ -1,24 +1,30 @@
-"""Client-side target helpers: sign a target against its base claim, and read its trajectory
+"""Client-side target helpers: sign a target against its base claim and record it on chain
+(``POST /targets``), read the recorded targets back (``GET /targets``) and their trajectory
 from the firm's verified claims through the API (used by ``carbonledger target`` and the demo).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 from typing import Any
 
 from carbonledger.client import LedgerClient
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import (
+    KINDS,
     Target,
     TrajectoryRow,
     YearFigure,
     covered_kg,
+    from_record,
     sign_target,
-    signer_of,
+    to_struct,
     track,
 )
+from carbonledger.vocab import Domain
+from carbonledger.vocab import Target as OnChainTarget
 
 
 def _year(unix: int) -> int:
@@ -39,8 +45,9 @@ def _verified(client: LedgerClient, claim: dict[str, Any], audited_only: bool) -
     return bool(detail["on_chain"]["audit"] == "approved")
 
 
-def sign_document(client: LedgerClient, target: Target) -> dict[str, Any]:
-    """The target checked against its base claim and signed by the client's key."""
+def sign_document(client: LedgerClient, target: Target, window_s: int = 3_600) -> dict[str, Any]:
+    """The target checked against its base claim, signed by the client's key (EIP-712,
+    TargetRegistry domain, the firm's next nonce) and recorded on chain through the API."""
     base = client.claim(target.base_claim_id)
     if base["firm"].lower() != target.firm.lower() or base["kind"] != "footprint":
         raise CarbonLedgerError(
@@ -50,17 +57,41 @@ def sign_document(client: LedgerClient, target: Target) -> dict[str, Any]:
         raise CarbonLedgerError(f"base_claim_id: {target.base_claim_id} is not verified")
     if _year(int(base["period_start"])) != target.base_year:
         raise CarbonLedgerError("base_year: not the base claim's year")
-    chain_id = int(client.chain()["chain_id"])
-    signature = sign_target(client.account, target, chain_id)
-    return {"target": target.to_json(), "chain_id": chain_id, "signature": signature}
+    info = client.request("GET", "/targets/nonce", params={"firm": target.firm})
+    domain = Domain(
+        info["domain"]["name"], int(info["domain"]["chainId"]),
+        info["domain"]["verifyingContract"], info["domain"]["version"],
+    )  # fmt: skip
+    struct = to_struct(target, int(info["nonce"]), int(time.time()) + window_s)
+    signature = sign_target(client.account, struct, domain)
+    recorded = client.request(
+        "POST", "/targets", json={"target": struct.to_json(), "signature": signature}
+    )
+    return {
+        "target": target.to_json(),
+        "onchain": struct.to_json(),
+        "domain": info["domain"],
+        "signature": signature,
+        **recorded,
+    }
 
 
-def trajectory(client: LedgerClient, signed: dict[str, Any]) -> tuple[Target, list[TrajectoryRow]]:
-    """The target's trajectory from the firm's verified claims (read through the API)."""
-    target = Target.from_json(signed["target"])
-    who = signer_of(target, str(signed["signature"]), int(signed["chain_id"]))
-    if who.lower() != target.firm.lower():
-        raise CarbonLedgerError(f"signature: signed by {who}, not by the firm {target.firm}")
+def recorded_targets(client: LedgerClient, firm: str) -> list[tuple[str, Target]]:
+    """``firm``'s targets as the TargetRegistry records them (id, commitment), oldest first."""
+    out = []
+    for t in client.request("GET", "/targets", params={"firm": firm}):
+        scopes, categories = tuple(t["scopes"]), tuple(t["categories"])
+        target = from_record(
+            t["firm"], t["base_claim_id"], t["base_year"], t["target_year"],
+            t["reduction_bps"], KINDS.index(t["kind"]),
+            OnChainTarget.coverage_bits(scopes, categories), t["audited_only"],
+        )  # fmt: skip
+        out.append((str(t["target_id"]), target))
+    return out
+
+
+def trajectory(client: LedgerClient, target: Target) -> list[TrajectoryRow]:
+    """A recorded target's trajectory from the firm's verified claims (read through the API)."""
     base = client.claim(target.base_claim_id)
     if not _verified(client, base, target.audited_only):
         raise CarbonLedgerError(f"base_claim_id: {target.base_claim_id} is not verified")
@@ -85,4 +116,4 @@ def trajectory(client: LedgerClient, signed: dict[str, Any]) -> tuple[Target, li
         for y, kg in reductions.items()
         if y not in footprints
     ]
-    return target, track(target, base_kg, figures)
+    return track(target, base_kg, figures)

@@ -109,15 +109,21 @@ def test_a_target_is_signed_and_tracked_from_the_cli(
         ],
     )  # fmt: skip
     assert made.exit_code == 0, made.output
+    assert "recorded on chain" in made.output
+    doc = json.loads(signed.read_text())
+    recorded = pair.shipper_client.request("GET", "/targets", params={"firm": pair.carrier.address})
+    assert doc["target_id"] in [t["target_id"] for t in recorded]
     shown = runner.invoke(app, ["target", "track", "--target", str(signed), *common])
     assert shown.exit_code == 0, shown.output
+    assert doc["target_id"] in shown.output
     assert "linear path" in shown.output and "2030" in shown.output
-    # a tampered target no longer carries the firm's signature
-    doc = json.loads(signed.read_text())
-    doc["target"]["reduction_bps"] = 1_000
+    latest = runner.invoke(app, ["target", "track", *common])  # the firm's latest, from chain
+    assert latest.exit_code == 0 and doc["target_id"] in latest.output, latest.output
+    # a target that is not on chain is not tracked
+    doc["target_id"] = "0x" + "00" * 32
     signed.write_text(json.dumps(doc))
-    tampered = runner.invoke(app, ["target", "track", "--target", str(signed), *common])
-    assert tampered.exit_code == 1 and "not by the firm" in tampered.output
+    unknown = runner.invoke(app, ["target", "track", "--target", str(signed), *common])
+    assert unknown.exit_code == 1 and "no such target recorded" in unknown.output
 
 
 def test_a_quote_changes_the_plan_and_the_partner_reruns_it_from_the_plan_file(

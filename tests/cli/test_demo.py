@@ -16,6 +16,7 @@ import pytest
 
 from carbonledger.chain.node import free_port
 from carbonledger.client import load_keystore
+from carbonledger.vocab import Target as OnChainTarget
 from tests.cli.conftest import CLI, cli_env
 
 LIMIT_S = 120.0
@@ -114,6 +115,10 @@ def test_the_scenario_runs_from_nothing_in_under_two_minutes(demo: DemoRun) -> N
     assert years[2024]["verified_kg"] == years[2024]["path_kg"]
     assert years[2025]["verified_kg"] is not None and years[2026]["verified_kg"] is None
     assert "carrier: -50% scope 1+2 by 2030 vs 2024" in out
+    # ... and recorded on chain by the TargetRegistry under its EIP-712 struct hash
+    onchain = OnChainTarget.from_json(target["onchain"])
+    assert target["target_id"] == "0x" + onchain.struct_hash().hex()
+    assert target["tx_hash"].startswith("0x") and "recorded on chain as" in out
 
     # the planned project: agreed, attested, allocated, cited, paid
     settlement = s["settlement"]

@@ -60,6 +60,7 @@ def test_a_record_and_the_contracts_survive_down_and_up(ledger: Ledger) -> None:
         "StandardRegistry",
         "ClaimLedger",
         "OverlapSettlement",
+        "TargetRegistry",
     }
     web_app = httpx.get(f"{ledger.api_url}/app/")  # `up` serves the web app too
     assert web_app.status_code == 200 and '<div id="root">' in web_app.text

@@ -52,6 +52,13 @@ def overlap_settlement(
 
 
 @pytest.fixture(scope="session")
+def target_registry(
+    project: Any, admins: list[Any], member_registry: Any, claim_ledger: Any
+) -> Any:
+    return admins[0].deploy(project.TargetRegistry, member_registry.address, claim_ledger.address)
+
+
+@pytest.fixture(scope="session")
 def ledger(
     chain: Any,
     accounts: Any,
@@ -60,6 +67,7 @@ def ledger(
     standard_registry: Any,
     claim_ledger: Any,
     overlap_settlement: Any,
+    target_registry: Any,
 ) -> Ledger:
     """The consortium: three firms, an auditor, a checker, a relayer and standard version 1."""
     firms = [Member(accounts[3 + i], key_for(f"firm-{i}"), f"Firm {i}") for i in range(3)]
@@ -73,6 +81,7 @@ def ledger(
         standards=standard_registry,
         claims=claim_ledger,
         settlement=overlap_settlement,
+        targets=target_registry,
         admins=admins,
         firms=firms,
         auditor=auditor,

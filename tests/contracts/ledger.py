@@ -53,6 +53,7 @@ class Ledger:
     standards: Any
     claims: Any
     settlement: Any
+    targets: Any
     admins: list[Any]
     firms: list[Member]
     auditor: Member

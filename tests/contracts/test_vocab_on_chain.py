@@ -24,6 +24,7 @@ from carbonledger.vocab import (
     Struct,
     claim_ledger_domain,
     overlap_settlement_domain,
+    target_registry_domain,
 )
 from tests.contracts.ledger import Ledger, emitted
 from tests.support.samples import sample
@@ -62,16 +63,20 @@ def test_the_declaration_is_the_compiled_struct(cls: type[Struct]) -> None:
 def test_the_contract_hashes_the_struct_as_the_vocabulary_does(
     ledger: Ledger, cls: type[Struct]
 ) -> None:
-    contract = ledger.claims if STRUCTS[cls] == "ClaimLedger" else ledger.settlement
+    contract = {
+        "ClaimLedger": ledger.claims,
+        "OverlapSettlement": ledger.settlement,
+        "TargetRegistry": ledger.targets,
+    }[STRUCTS[cls]]
     addresses = [m.address for m in ledger.firms]
     item = sample(cls, addresses)
     on_chain = bytes(getattr(contract, _view(cls))(item.as_tuple()))
     assert on_chain == item.struct_hash()
-    domain = (
-        claim_ledger_domain(ledger.chain_id, str(contract.address))
-        if STRUCTS[cls] == "ClaimLedger"
-        else overlap_settlement_domain(ledger.chain_id, str(contract.address))
-    )
+    domain = {
+        "ClaimLedger": claim_ledger_domain,
+        "OverlapSettlement": overlap_settlement_domain,
+        "TargetRegistry": target_registry_domain,
+    }[STRUCTS[cls]](ledger.chain_id, str(contract.address))
     assert bytes(contract.DOMAIN_SEPARATOR()) == domain.separator()
     assert item.digest(domain) == keccak(b"\x19\x01" + domain.separator() + on_chain)
     if cls is not SettlementTerms:  # dynamic arrays: no fixed calldata words

@@ -12,14 +12,19 @@ from carbonledger.planner.targets import (
     Target,
     YearFigure,
     covered_kg,
+    from_record,
     gap_to_target,
     sign_target,
     signer_of,
+    to_struct,
     track,
 )
+from carbonledger.vocab import target_registry_domain
 
 ACCOUNT = Account.from_key("0x" + "11" * 32)
 BASE = "0x" + "ab" * 32
+REGISTRY = "0x" + "33" * 20
+DOMAIN = target_registry_domain(31337, REGISTRY)
 
 
 def _target(**overrides: object) -> Target:
@@ -36,21 +41,34 @@ def _target(**overrides: object) -> Target:
 
 
 def test_a_signed_target_recovers_to_its_firm() -> None:
-    target = _target()
-    signature = sign_target(ACCOUNT, target, 31337)
-    assert signer_of(target, signature, 31337) == ACCOUNT.address
+    struct = to_struct(_target(), nonce=0, deadline=2**40)
+    signature = sign_target(ACCOUNT, struct, DOMAIN)
+    assert signer_of(struct, signature, DOMAIN) == ACCOUNT.address
 
 
 def test_a_target_changed_after_signing_no_longer_recovers_to_its_firm() -> None:
-    signature = sign_target(ACCOUNT, _target(), 31337)
-    assert signer_of(_target(reduction_bps=4_000), signature, 31337) != ACCOUNT.address
-    assert signer_of(_target(), signature, 1) != ACCOUNT.address  # another chain
+    signature = sign_target(ACCOUNT, to_struct(_target(), 0, 2**40), DOMAIN)
+    changed = to_struct(_target(reduction_bps=4_000), 0, 2**40)
+    assert signer_of(changed, signature, DOMAIN) != ACCOUNT.address
+    other_chain = target_registry_domain(1, REGISTRY)
+    assert signer_of(to_struct(_target(), 0, 2**40), signature, other_chain) != ACCOUNT.address
 
 
 def test_a_firm_cannot_sign_a_target_for_another_firm() -> None:
-    other = _target(firm="0x" + "22" * 20)
+    other = to_struct(_target(firm="0x" + "22" * 20), 0, 2**40)
     with pytest.raises(PlannerError, match="is not the signer"):
-        sign_target(ACCOUNT, other, 31337)
+        sign_target(ACCOUNT, other, DOMAIN)
+
+
+def test_the_on_chain_struct_round_trips_to_the_commitment() -> None:
+    target = _target(scopes=(1, 2, 3), categories=(4, 9), kind="net_zero", audited_only=True)
+    s = to_struct(target, 3, 2**40)
+    assert (s.coverage, s.kind) == (0b111 | 1 << 6 | 1 << 11, 1)
+    back = from_record(
+        s.firm, "0x" + s.base_claim_id.hex(), s.base_year, s.target_year, s.reduction_bps,
+        s.kind, s.coverage, s.audited_only,
+    )  # fmt: skip
+    assert back == target
 
 
 def test_a_malformed_target_names_each_field() -> None:

@@ -29,6 +29,8 @@ def _value(field: Field, sol_type: str, seed: str, addresses: list[str]) -> Any:
         return "EUR"
     if sol_type == "bytes32":
         return keccak(text=seed)
+    if sol_type == "bool":
+        return True
     py_type = field.py_type
     if typing.get_origin(py_type) is tuple:
         (py_type, _) = typing.get_args(py_type)

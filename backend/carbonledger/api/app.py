@@ -27,6 +27,7 @@ from carbonledger.api.routes import (
     reports,
     settlements,
     standards,
+    targets,
 )
 from carbonledger.chain.client import ChainReader
 from carbonledger.chain.manifest import Deployment
@@ -80,7 +81,7 @@ def create_app(
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
         health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements,
-        pact, plans, public,
+        pact, plans, targets, public,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_web_app(app, settings.project_root / "web" / "dist")

@@ -20,6 +20,7 @@ DEPLOY_ORDER: tuple[str, ...] = (
     "StandardRegistry",
     "ClaimLedger",
     "OverlapSettlement",
+    "TargetRegistry",
 )
 
 #: The registries bound to the ClaimLedger after deployment: each pushes its changes (members'
@@ -43,7 +44,7 @@ def _constructor_args(
         return [done["MemberRegistry"]]
     if name == "ClaimLedger":
         return [done["MemberRegistry"], done["StandardRegistry"]]
-    if name == "OverlapSettlement":
+    if name in ("OverlapSettlement", "TargetRegistry"):
         return [done["MemberRegistry"], done["ClaimLedger"]]
     raise DeployFailed(f"no constructor arguments are known for {name}")
 

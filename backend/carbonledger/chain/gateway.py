@@ -41,6 +41,7 @@ from carbonledger.vocab import (
     claim_ledger_domain,
     name_of,
     overlap_settlement_domain,
+    target_registry_domain,
 )
 
 
@@ -85,6 +86,23 @@ class PartyState:
     cost_share: int
     paid: int
     citing_claim: bytes  # ZERO32 when none
+
+
+@dataclass(frozen=True)
+class RecordedTarget:
+    """``ITargetRegistry.targetOf``: one recorded target and its id."""
+
+    target_id: str
+    firm: str
+    base_claim_id: str
+    base_year: int
+    target_year: int
+    reduction_bps: int
+    kind: int
+    coverage: int
+    audited_only: bool
+    recorded_at: int
+    document_hash: str
 
 
 @dataclass(frozen=True)
@@ -265,6 +283,43 @@ class LedgerGateway:
             paid=int(paid),
             citing_claim=bytes(citing),
         )
+
+    # --- TargetRegistry reads ---
+    def target_domain(self) -> Domain:
+        return target_registry_domain(self.chain_id, self.deployment.address("TargetRegistry"))
+
+    def target_nonce(self, firm: str) -> int:
+        """``TargetRegistry.nonces(firm)``."""
+        return int(self._target_call("nonces", to_checksum_address(firm)))
+
+    def targets_of(self, firm: str) -> list[RecordedTarget]:
+        """``firm``'s recorded targets, oldest first (``targetsOf`` then ``targetOf`` each)."""
+        out = []
+        for target_id in self._target_call("targetsOf", to_checksum_address(firm)):
+            (_, base_year, target_year, bps, kind, coverage, audited, at, base, doc) = (
+                self._target_call("targetOf", bytes(target_id))
+            )
+            out.append(
+                RecordedTarget(
+                    hex_of(bytes(target_id)),
+                    to_checksum_address(firm),
+                    hex_of(bytes(base)),
+                    int(base_year),
+                    int(target_year),
+                    int(bps),
+                    int(kind),
+                    int(coverage),
+                    bool(audited),
+                    int(at),
+                    hex_of(bytes(doc)),
+                )
+            )
+        return out
+
+    def _target_call(self, name: str, *args: Any) -> Any:
+        if "TargetRegistry" not in self.contracts:
+            raise ChainRefused("the target registry", "this deployment has no TargetRegistry")
+        return self.contracts["TargetRegistry"].functions[name](*args).call()
 
     def error_name(self, data: bytes) -> str:
         """The name of the contracts' custom error whose selector starts ``data``."""

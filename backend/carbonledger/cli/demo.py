@@ -246,7 +246,8 @@ def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: 
     table.add_row(
         "target",
         f"carrier: -{t['reduction_bps'] / 100:g}% scope 1+2 by {t['target_year']} vs "
-        f"{t['base_year']}, EIP-712 signed {out.target['signature'][:18]}…\n"
+        f"{t['base_year']}, EIP-712 signed {out.target['signature'][:18]}…, "
+        f"recorded on chain as {out.target['target_id'][:18]}…\n"
         + "\n".join(
             f"{r.year}: path {r.path_kg / 1000:,.1f} t, verified "
             + (f"{r.actual_kg / 1000:,.1f} t ({r.source})" if r.actual_kg is not None else "-")

@@ -15,9 +15,11 @@ from carbonledger.cli.session import signer
 from carbonledger.client import load_keystore
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import Target, TrajectoryRow, gap_to_target
-from carbonledger.tracking import sign_document, trajectory
+from carbonledger.tracking import recorded_targets, sign_document, trajectory
 
-target_app = typer.Typer(help="Reduction targets: sign one, track it.", no_args_is_help=True)
+target_app = typer.Typer(
+    help="Reduction targets: sign and record one, track it.", no_args_is_help=True
+)
 
 
 def print_trajectory(target: Target, rows: list[TrajectoryRow]) -> None:
@@ -55,7 +57,8 @@ def sign(
     audited_only: Annotated[bool, typer.Option("--audited-only")] = False,
     api: ApiOpt = None,
 ) -> None:
-    """Sign a reduction target (EIP-712) with the firm's key, checked against its base claim."""
+    """Sign a reduction target (EIP-712) with the firm's key, checked against its base claim,
+    and record it on chain (TargetRegistry, relayed by the service)."""
     with clear_errors():
         try:
             target = Target(
@@ -74,37 +77,66 @@ def sign(
         with signer(key, api, None) as client:
             document = sign_document(client, target)
     out.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    console.print(f"signed target written to {out} (signature {document['signature'][:18]}…)")
+    console.print(
+        f"target signed ({document['signature'][:18]}…) and recorded on chain as "
+        f"{document['target_id']} (tx {document['tx_hash']}); written to {out}"
+    )
 
 
 @target_app.command("track")
 def track_command(
     key: KeyOpt,
-    target_file: Annotated[Path, typer.Option("--target", help="A signed target (target sign).")],
+    target_file: Annotated[
+        Path | None, typer.Option("--target", help="A signed target (target sign --out).")
+    ] = None,
+    firm: Annotated[
+        str | None, typer.Option("--firm", help="Another firm's targets (default: yours).")
+    ] = None,
     api: ApiOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """The target's trajectory on verified claims against the linear path."""
+    """A recorded target's trajectory on verified claims against the linear path.
+
+    The target is read from the chain (the TargetRegistry, through the API): the one of
+    ``--target``'s file, else the firm's latest."""
     with clear_errors():
-        try:
-            signed = json.loads(target_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CarbonLedgerError(f"--target: cannot read {target_file}: {exc}") from None
+        wanted: str | None = None
+        if target_file is not None:
+            try:
+                wanted = str(json.loads(target_file.read_text(encoding="utf-8"))["target_id"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CarbonLedgerError(f"--target: cannot read {target_file}: {exc}") from None
         with signer(key, api, None) as client:
-            target, rows = trajectory(client, signed)
+            owner = firm or client.address
+            recorded = recorded_targets(client, owner)
+            if wanted is not None:
+                recorded = [(i, t) for i, t in recorded if i.lower() == wanted.lower()]
+            if not recorded:
+                raise CarbonLedgerError(
+                    f"--target: no such target recorded on chain for {owner}"
+                    if wanted
+                    else f"--firm: {owner} has recorded no target"
+                )
+            target_id, target = recorded[-1]
+            rows = trajectory(client, target)
     if as_json:
         console.print_json(
             json.dumps(
-                [
-                    {
-                        "year": r.year,
-                        "path_kg": str(r.path_kg),
-                        "actual_kg": None if r.actual_kg is None else str(r.actual_kg),
-                        "source": r.source,
-                    }
-                    for r in rows
-                ]
+                {
+                    "target_id": target_id,
+                    "target": target.to_json(),
+                    "trajectory": [
+                        {
+                            "year": r.year,
+                            "path_kg": str(r.path_kg),
+                            "actual_kg": None if r.actual_kg is None else str(r.actual_kg),
+                            "source": r.source,
+                        }
+                        for r in rows
+                    ],
+                }
             )
         )
         return
+    console.print(f"recorded on chain as {target_id}")
     print_trajectory(target, rows)

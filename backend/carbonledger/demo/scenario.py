@@ -25,7 +25,7 @@ from carbonledger.demo.ledger import DemoLedger
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
 from carbonledger.planner.targets import Target, TrajectoryRow
-from carbonledger.tracking import sign_document, trajectory
+from carbonledger.tracking import recorded_targets, sign_document, trajectory
 from carbonledger.verify import Report, RpcChainPort, resolve_addresses, verify_firm
 
 Say = Callable[[str], None]
@@ -323,14 +323,16 @@ class Run:
             reduction_bps=5_000,
             scopes=(1, 2),
         )
-        signed = sign_document(carrier, goal)
-        _, rows = trajectory(carrier, signed)
+        signed = sign_document(carrier, goal)  # recorded on chain by the TargetRegistry
+        on_chain = dict(recorded_targets(carrier, goal.firm))[signed["target_id"]]
+        rows = trajectory(carrier, on_chain)
         self.out.target = signed
         self.out.trajectory = rows
         seen = [r for r in rows if r.actual_kg is not None]
         self.say(
             f"carrier target -50% scope 1+2 by {TARGET_YEAR} vs {YEAR_ONE}, signed "
-            f"{signed['signature'][:14]}…: "
+            f"{signed['signature'][:14]}…, recorded on chain as {signed['target_id'][:14]}… "
+            f"(tx {signed['tx_hash'][:14]}…): "
             + "; ".join(
                 f"{r.year} {r.actual_kg / 1000:,.1f} t vs path {r.path_kg / 1000:,.1f} t"
                 for r in seen

@@ -2,9 +2,10 @@
 
 A :class:`Target` names its base claim (a verified footprint) and base year, the target year,
 the cut in basis points, the scopes (and Scope 3 categories) it covers, SBTi-style kind
-(``near_term`` or ``net_zero``) and whether only audited claims count. The firm signs it with
-EIP-712 (domain ``"CarbonLedger Targets"``, version ``"1"``, the chain id); anyone recovers the
-signer and checks it is the firm, as for every other signed message of the ledger.
+(``near_term`` or ``net_zero``) and whether only audited claims count. On chain it is the
+vocabulary's ``Target`` struct (:func:`to_struct`: coverage as bit flags, the kind as its
+number, the hash of this document, nonce and deadline), which the firm signs with EIP-712 in
+the ``TargetRegistry`` domain and the service relays; the registry checks the signer.
 
 Progress (:func:`track`) uses verified figures only: a year's footprint (checked, and audited
 when the target says so) where there is one, else the base less the year's verified reduction
@@ -20,27 +21,15 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_typing import Hash32
 
 from carbonledger.planner.errors import PlannerError
 from carbonledger.standard import canonical_bytes, keccak256
+from carbonledger.vocab import Domain, TargetKind, recover_checksummed
+from carbonledger.vocab import Target as OnChainTarget
 
-KINDS = ("near_term", "net_zero")
-DOMAIN_NAME = "CarbonLedger Targets"
-TARGET_TYPES: dict[str, list[dict[str, str]]] = {
-    "Target": [
-        {"name": "firm", "type": "address"},
-        {"name": "baseClaimId", "type": "bytes32"},
-        {"name": "baseYear", "type": "uint16"},
-        {"name": "targetYear", "type": "uint16"},
-        {"name": "reductionBps", "type": "uint16"},
-        {"name": "kind", "type": "uint8"},
-        {"name": "coverageHash", "type": "bytes32"},
-        {"name": "auditedOnly", "type": "bool"},
-    ]
-}
+KINDS = ("near_term", "net_zero")  # TargetKind's order (vocab)
 
 
 @dataclass(frozen=True)
@@ -100,46 +89,62 @@ class Target:
             raise PlannerError(f"target: missing or malformed field ({exc})") from None
 
 
-def typed_data(target: Target, chain_id: int) -> dict[str, Any]:
-    """The EIP-712 message the firm signs for ``target``."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-            ],
-            **TARGET_TYPES,
-        },
-        "primaryType": "Target",
-        "domain": {"name": DOMAIN_NAME, "version": "1", "chainId": chain_id},
-        "message": {
-            "firm": target.firm,
-            "baseClaimId": bytes.fromhex(target.base_claim_id[2:]),
-            "baseYear": target.base_year,
-            "targetYear": target.target_year,
-            "reductionBps": target.reduction_bps,
-            "kind": KINDS.index(target.kind),
-            "coverageHash": keccak256(canonical_bytes(target.coverage())),
-            "auditedOnly": target.audited_only,
-        },
-    }
+def document_hash(target: Target) -> bytes:
+    """keccak-256 of the target's canonical JSON: the document the on-chain record names."""
+    return keccak256(canonical_bytes(target.to_json()))
 
 
-def sign_target(account: LocalAccount, target: Target, chain_id: int) -> str:
+def to_struct(target: Target, nonce: int, deadline: int) -> OnChainTarget:
+    """The on-chain ``Target`` (declared once in :mod:`carbonledger.vocab`) for ``target``."""
+    return OnChainTarget(
+        firm=target.firm,
+        base_claim_id=bytes.fromhex(target.base_claim_id[2:]),
+        base_year=target.base_year,
+        target_year=target.target_year,
+        reduction_bps=target.reduction_bps,
+        kind=int(TargetKind[target.kind.upper()]),
+        coverage=OnChainTarget.coverage_bits(target.scopes, target.categories),
+        audited_only=target.audited_only,
+        document_hash=document_hash(target),
+        nonce=nonce,
+        deadline=deadline,
+    )
+
+
+def from_record(
+    firm: str, base_claim_id: str, base_year: int, target_year: int, reduction_bps: int,
+    kind: int, coverage: int, audited_only: bool,
+) -> Target:  # fmt: skip
+    """The commitment back from its on-chain record."""
+    scopes, categories = OnChainTarget.coverage_of(coverage)
+    return Target(
+        firm=firm,
+        base_claim_id=base_claim_id.lower(),
+        base_year=base_year,
+        target_year=target_year,
+        reduction_bps=reduction_bps,
+        scopes=scopes,
+        categories=categories,
+        kind=KINDS[kind],
+        audited_only=audited_only,
+    )
+
+
+def sign_target(account: LocalAccount, target: OnChainTarget, domain: Domain) -> str:
+    """The firm's EIP-712 signature of ``target`` in the TargetRegistry ``domain``."""
     if account.address.lower() != target.firm.lower():
         raise PlannerError(f"target: firm {target.firm} is not the signer {account.address}")
-    signed = account.sign_message(encode_typed_data(full_message=typed_data(target, chain_id)))
+    signed = account.unsafe_sign_hash(Hash32(target.digest(domain)))
     return "0x" + bytes(signed.signature).hex()
 
 
-def signer_of(target: Target, signature: str, chain_id: int) -> str:
-    """The address that signed ``target`` (compare with ``target.firm``)."""
-    message = encode_typed_data(full_message=typed_data(target, chain_id))
+def signer_of(target: OnChainTarget, signature: str, domain: Domain) -> str | None:
+    """The address that signed ``target`` (compare with ``target.firm``); None if malformed."""
     try:
-        return str(Account.recover_message(message, signature=bytes.fromhex(signature[2:])))
-    except Exception as exc:  # eth_account raises several kinds for a malformed signature
-        raise PlannerError(f"signature: not a valid EIP-712 signature ({exc})") from None
+        raw = bytes.fromhex(signature.removeprefix("0x"))
+    except ValueError:
+        raise PlannerError("signature: not hex") from None
+    return recover_checksummed(target.digest(domain), raw)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.services.planning import PlanningService
 from carbonledger.services.queries import LedgerQueries
 from carbonledger.services.settlements import SettlementService
+from carbonledger.services.targets import TargetService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
@@ -78,6 +79,7 @@ class Services:
     settlements: SettlementService
     queries: LedgerQueries
     planning: PlanningService
+    targets: TargetService
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -192,6 +194,7 @@ def build_services(
         settlements=settlements,
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         planning=planning,
+        targets=TargetService(ledger, ledger),
         indexer_lock=LeaderLock(engine, "indexer"),
     )
 

@@ -11,10 +11,8 @@ class ServiceError(CarbonLedgerError):
     """Root of the services' errors."""
 
 
-
 class InvalidRequest(ServiceError):
     """The request is malformed; ``problems`` name the fields (HTTP 422)."""
-
 
     def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
@@ -25,10 +23,8 @@ class SignatureMismatch(ServiceError):
     """The signature is not the firm's current key over this exact claim (HTTP 401)."""
 
 
-
 class NotPermitted(ServiceError):
     """A proven signer who may not do this: not an active member, or lacks the role (403)."""
-
 
 
 class NotFound(ServiceError):
@@ -39,7 +35,5 @@ class Conflict(ServiceError):
     """Duplicate claim, reused or out-of-order nonce, unpublished standard (HTTP 409)."""
 
 
-
 class Unavailable(ServiceError):
     """The chain does not answer (HTTP 503)."""
-

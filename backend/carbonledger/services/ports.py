@@ -20,6 +20,7 @@ from carbonledger.chain.gateway import (
     ClaimState,
     MemberState,
     PartyState,
+    RecordedTarget,
     SettlementState,
 )
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
@@ -33,6 +34,7 @@ __all__ = [
     "ClaimRow",
     "ClaimStorePort",
     "LedgerPort",
+    "TargetRegistryPort",
 ]
 
 
@@ -92,6 +94,16 @@ class LedgerPort(Protocol):
     def settlement_state(self, settlement_id: bytes) -> SettlementState: ...
 
     def party_state(self, settlement_id: bytes, party: str) -> PartyState: ...
+
+
+class TargetRegistryPort(Protocol):
+    """The TargetRegistry, as :class:`carbonledger.services.targets.TargetService` reads it."""
+
+    def target_domain(self) -> Domain: ...
+
+    def target_nonce(self, firm: str) -> int: ...
+
+    def targets_of(self, firm: str) -> list[RecordedTarget]: ...
 
 
 class ClaimStorePort(Protocol):

@@ -54,7 +54,11 @@ def addresses_from_manifest(path: Path) -> Addresses:
             member_registry=_address(contracts["MemberRegistry"]["address"]),
             standard_registry=_address(contracts["StandardRegistry"]["address"]),
             from_block=int(data.get("deploy_block", 0)),
-            code_hashes={k: v for k, v in code.items() if k != "OverlapSettlement"},
+            code_hashes={
+                k: v
+                for k, v in code.items()
+                if k not in ("OverlapSettlement", "TargetRegistry")  # not read by the verifier
+            },
             chain_id=int(data["chain_id"]) if "chain_id" in data else None,
             source=f"manifest {path}",
             overlap_settlement=(

@@ -40,9 +40,7 @@ def load_document(path: Path) -> Document:
         raise VerifyInputError(f"{path} is not a claim document: {why}") from None
 
 
-def load_directory(
-    directory: Path, skipped: list[str] | None = None
-) -> dict[bytes, Document]:
+def load_directory(directory: Path, skipped: list[str] | None = None) -> dict[bytes, Document]:
     """Every ``*.json`` claim document in ``directory`` (not recursive), by document hash.
 
     With ``skipped``, a file that is not a claim document is left out and the reason appended

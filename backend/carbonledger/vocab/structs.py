@@ -36,6 +36,7 @@ __all__ = [
     "DOMAIN_VERSION",
     "OVERLAP_SETTLEMENT_NAME",
     "STRUCTS",
+    "TARGET_REGISTRY_NAME",
     "WORD",
     "ZERO32",
     "Audit",
@@ -52,6 +53,8 @@ __all__ = [
     "Revocation",
     "SettlementTerms",
     "Struct",
+    "Target",
+    "TargetKind",
     "TypedData",
     "b32",
     "claim_id",
@@ -62,11 +65,13 @@ __all__ = [
     "overlap_settlement_domain",
     "pack_claim_details",
     "settlement_id",
+    "target_registry_domain",
     "unpack_claim_details",
 ]
 
 CLAIM_LEDGER_NAME: Final = "CarbonLedger ClaimLedger"
 OVERLAP_SETTLEMENT_NAME: Final = "CarbonLedger OverlapSettlement"
+TARGET_REGISTRY_NAME: Final = "CarbonLedger TargetRegistry"
 DOMAIN_VERSION: Final = "1"
 ZERO32: Final = b"\x00" * 32
 WORD: Final = 32
@@ -94,6 +99,8 @@ Address = Annotated[str, Sol("address")]
 Bytes32 = Annotated[bytes, Sol("bytes32")]
 U8 = Annotated[int, Sol("uint8")]
 U16 = Annotated[int, Sol("uint16")]
+U32 = Annotated[int, Sol("uint32")]
+Bool = Annotated[bool, Sol("bool")]
 U64 = Annotated[int, Sol("uint64")]
 U128 = Annotated[int, Sol("uint128")]
 U256 = Annotated[int, Sol("uint256")]
@@ -145,6 +152,8 @@ def _to_abi(sol_type: str, value: Any) -> Any:
         return [_to_abi(sol_type[:-2], v) for v in value]
     if sol_type == "address":
         return to_checksum_address(value)
+    if sol_type == "bool":
+        return bool(value)
     if sol_type.startswith("bytes"):
         raw = value.encode("ascii") if isinstance(value, str) else bytes(value)
         if len(raw) != int(sol_type[5:]):
@@ -164,6 +173,8 @@ def _word(sol_type: str, value: Any) -> bytes:
         if len(raw) != 20:
             raise ValueError(f"not a 20-byte address: {value}")
         return b"\x00" * 12 + raw
+    if sol_type == "bool":
+        return int(bool(value)).to_bytes(WORD, "big")
     if sol_type.startswith("uint"):
         number = int(value)
         if number < 0 or number.bit_length() > int(sol_type[4:]):
@@ -607,6 +618,51 @@ class Payment(Struct):
     deadline: U256
 
 
+# --- TargetRegistry ------------------------------------------------------------------------
+class TargetKind(IntEnum):
+    """``ITargetRegistry.TargetKind`` (SBTi-style)."""
+
+    NEAR_TERM = 0
+    NET_ZERO = 1
+
+
+@dataclass(frozen=True)
+class Target(Struct):
+    """A firm's signed reduction target (``ITargetRegistry.Target``); its struct hash is its id.
+
+    ``coverage``: bits 0-2 scopes 1-3, bit ``2 + c`` Scope 3 category ``c`` (1..15)."""
+
+    TYPE_NAME: ClassVar[str] = "Target"
+
+    firm: Address
+    base_claim_id: Bytes32
+    base_year: U16
+    target_year: U16
+    reduction_bps: U16
+    kind: U8
+    coverage: U32
+    audited_only: Bool
+    document_hash: Bytes32
+    nonce: U256
+    deadline: U256
+
+    @staticmethod
+    def coverage_bits(scopes: tuple[int, ...], categories: tuple[int, ...] = ()) -> int:
+        """The ``coverage`` flags of ``scopes`` (1..3) and Scope 3 ``categories`` (1..15)."""
+        return sum(1 << (s - 1) for s in set(scopes)) + sum(1 << (2 + c) for c in set(categories))
+
+    @staticmethod
+    def coverage_of(bits: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """``(scopes, categories)`` back from ``coverage`` flags."""
+        scopes = tuple(s for s in (1, 2, 3) if bits >> (s - 1) & 1)
+        return scopes, tuple(c for c in range(1, 16) if bits >> (2 + c) & 1)
+
+
+def target_registry_domain(chain_id: int, address: str) -> Domain:
+    """The domain of the ``TargetRegistry`` deployed at ``address``."""
+    return Domain(TARGET_REGISTRY_NAME, chain_id, address)
+
+
 #: every struct and the contract whose domain signs (or hashes) it
 STRUCTS: Final[dict[type[Struct], str]] = {
     Claim: "ClaimLedger",
@@ -618,6 +674,7 @@ STRUCTS: Final[dict[type[Struct], str]] = {
     ReductionAttestation: "OverlapSettlement",
     Citation: "OverlapSettlement",
     Payment: "OverlapSettlement",
+    Target: "TargetRegistry",
 }
 
 

@@ -1,0 +1,109 @@
+"""``/targets``: firms' signed reduction targets, recorded on chain (issue 14).
+
+The firm signs an EIP-712 ``Target`` in the TargetRegistry domain (``GET /targets/nonce``
+gives the domain and its next nonce); any member's session relays it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.chain.gateway import RecordedTarget
+from carbonledger.vocab import Target, TargetKind
+
+router = APIRouter(
+    prefix="/targets",
+    tags=["targets"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 409, 422, 503)},
+)
+
+
+class TargetRequest(BaseModel):
+    target: dict[str, Any] = Field(
+        description="The Target's JSON form (firm, base_claim_id, base_year, target_year, "
+        "reduction_bps, kind, coverage, audited_only, document_hash, nonce, deadline)."
+    )
+    signature: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{130}$", description="EIP-712 signature (TargetRegistry domain)."
+    )
+
+
+class RecordedOut(BaseModel):
+    target_id: str = Field(description="The Target's EIP-712 struct hash.")
+    tx_hash: str
+    block_number: int
+
+
+class TargetOut(BaseModel):
+    target_id: str
+    firm: str
+    base_claim_id: str
+    base_year: int
+    target_year: int
+    reduction_bps: int
+    kind: str = Field(description="near_term | net_zero")
+    scopes: list[int]
+    categories: list[int]
+    audited_only: bool
+    recorded_at: int
+    document_hash: str
+
+
+class TargetNonceOut(BaseModel):
+    firm: str
+    nonce: int
+    domain: dict[str, Any]
+
+
+def target_out(t: RecordedTarget) -> TargetOut:
+    scopes, categories = Target.coverage_of(t.coverage)
+    return TargetOut(
+        target_id=t.target_id,
+        firm=t.firm,
+        base_claim_id=t.base_claim_id,
+        base_year=t.base_year,
+        target_year=t.target_year,
+        reduction_bps=t.reduction_bps,
+        kind=TargetKind(t.kind).name.lower(),
+        scopes=list(scopes),
+        categories=list(categories),
+        audited_only=t.audited_only,
+        recorded_at=t.recorded_at,
+        document_hash=t.document_hash,
+    )
+
+
+@router.post("", response_model=RecordedOut, status_code=201, summary="Record a signed target")
+def record_target(body: TargetRequest, member: CurrentMember, services: ServicesDep) -> RecordedOut:
+    target_id, anchored = services.targets.record(body.target, bytes.fromhex(body.signature[2:]))
+    return RecordedOut(
+        target_id=target_id, tx_hash=anchored.tx_hash, block_number=anchored.block_number
+    )
+
+
+@router.get("", response_model=list[TargetOut], summary="A firm's recorded targets")
+def list_targets(
+    member: CurrentMember,
+    services: ServicesDep,
+    firm: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="The firm.")],
+) -> list[TargetOut]:
+    return [target_out(t) for t in services.targets.targets_of(firm)]
+
+
+@router.get(
+    "/nonce", response_model=TargetNonceOut, summary="A firm's next target nonce and domain"
+)
+def target_nonce(
+    member: CurrentMember,
+    services: ServicesDep,
+    firm: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="The firm.")],
+) -> TargetNonceOut:
+    return TargetNonceOut(
+        firm=firm, nonce=services.targets.nonce(firm), domain=services.targets.domain().as_dict()
+    )

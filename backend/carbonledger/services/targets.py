@@ -1,0 +1,65 @@
+"""Reduction targets recorded on chain (issue 14): a firm signs, the service relays.
+
+The firm signs a :class:`carbonledger.vocab.Target` in the ``TargetRegistry`` domain; the
+service checks what the contract checks (the firm is an active member firm, the signature is
+its current key's, its next nonce, a live deadline) so that a bad request is a clear 4xx, then
+relays ``recordTarget``. The chain's refusal of anything else (an unknown base claim, bad
+years) comes back as a 409 naming the contract's error. Targets are read back from the chain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from carbonledger.chain.gateway import Anchored, RecordedTarget
+from carbonledger.services.errors import Conflict, InvalidRequest
+from carbonledger.services.ports import LedgerPort, TargetRegistryPort
+from carbonledger.services.signing import check_deadline, check_signer, relay_or_conflict
+from carbonledger.vocab import FIRM_ROLE, Domain, Target
+
+
+class TargetService:
+    """Record and list firms' signed targets."""
+
+    def __init__(
+        self,
+        ledger: LedgerPort,
+        registry: TargetRegistryPort,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.ledger = ledger
+        self.registry = registry
+        self.clock = clock
+
+    def domain(self) -> Domain:
+        return self.registry.target_domain()
+
+    def nonce(self, firm: str) -> int:
+        return self.registry.target_nonce(firm)
+
+    def record(self, target_json: Mapping[str, Any], signature: bytes) -> tuple[str, Anchored]:
+        """Relay a signed target; returns its id and where it landed."""
+        try:
+            target = Target.from_json(target_json)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidRequest(
+                "the target is malformed", [{"field": "target", "message": str(exc)}]
+            ) from None
+        check_deadline(target.deadline, self.clock)
+        check_signer(self.ledger, target.firm, FIRM_ROLE, "firm", target, self.domain(), signature)
+        expected = self.nonce(target.firm)
+        if target.nonce != expected:
+            raise Conflict(
+                f"nonce {target.nonce} is not the next TargetRegistry nonce of {target.firm} "
+                f"(expected {expected})"
+            )
+        anchored = relay_or_conflict(
+            self.ledger, "TargetRegistry", "recordTarget", [target.as_tuple(), signature],
+            f"the target of {target.firm}",
+        )  # fmt: skip
+        return "0x" + target.struct_hash().hex(), anchored
+
+    def targets_of(self, firm: str) -> list[RecordedTarget]:
+        return self.registry.targets_of(firm)
