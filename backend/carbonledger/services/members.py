@@ -106,7 +106,10 @@ class MemberDirectory:
         return key
 
     def auditors(self) -> list[str]:
-        """Accounts of the active auditors."""
+        """Accounts of the active auditors (indexed up to the chain's head first: the vault
+        wraps each new document for them, so an auditor admitted a moment ago must count)."""
+        if self.refresh is not None:
+            self.refresh()
         found = []
         for account, _, _ in self._admissions():
             view = self.get(account)
