@@ -17,11 +17,15 @@ import pytest
 from carbonledger.chain.node import free_port
 
 CLI = str(Path(sys.executable).with_name("carbonledger"))
+# The PACT host's default port (8443) may be taken on the machine running the tests: every
+# ledger a CLI test starts serves PACT on one free port chosen for the session instead.
+_PACT_PORT = str(free_port())
 
 
 def cli_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARBONLEDGER_")}
     env["COLUMNS"] = "200"  # keep rich tables on one line each
+    env["CARBONLEDGER_PACT_PORT"] = _PACT_PORT
     return env
 
 
