@@ -8,7 +8,7 @@ import { ClaimPage } from "./pages/ClaimPage";
 import { Auditor } from "./pages/Auditor";
 import { Partner } from "./pages/Partner";
 import { SettlementPage } from "./pages/SettlementPage";
-import { Admin } from "./pages/Admin";
+import { Admin } from "./pages/admin/Admin";
 import { PublicVerify } from "./pages/PublicVerify";
 import { short } from "./format";
 
