@@ -142,9 +142,10 @@ def keystore(account: LocalAccount, directory: Path, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, url: str, keystore_path: Path) -> None:
-    """Sign in on the app with a keystore file and its password."""
-    page.goto(f"{url}/app/signin")
+def sign_in(page: Page, url: str, keystore_path: Path, at: str = "/signin") -> None:
+    """Sign in on the app with a keystore file and its password (``at`` a deep link: the
+    app asks to sign in first, then opens it)."""
+    page.goto(f"{url}/app{at}")
     page.get_by_label("Keystore file").set_input_files(str(keystore_path))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in with keystore").click()
