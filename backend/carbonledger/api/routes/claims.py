@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
 from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.chain.gateway import ClaimState
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
@@ -64,6 +65,12 @@ class CheckOut(BaseModel):
     report: dict[str, Any]
 
 
+class OnChain(BaseModel):
+    status: str = Field(description="active | superseded | revoked")
+    check: str
+    audit: str = Field(description="none | approved | rejected")
+
+
 class ClaimOut(BaseModel):
     claim_id: str
     firm: str
@@ -82,6 +89,9 @@ class ClaimOut(BaseModel):
     check: CheckOut
     accepted_at: str
     error: str | None
+    on_chain: OnChain | None = Field(
+        None, description="The chain's status, check and audit (null until anchored)."
+    )
 
 
 class ClaimPage(BaseModel):
@@ -98,12 +108,6 @@ class HistoryEvent(BaseModel):
     tx_hash: str
     log_index: int
     args: dict[str, Any]
-
-
-class OnChain(BaseModel):
-    status: str
-    check: str
-    audit: str
 
 
 class ClaimDetail(ClaimOut):
@@ -350,6 +354,10 @@ def _day(value: dt.date | None, end: bool = False) -> int | None:
     return start + 86400 if end else start
 
 
+def _on_chain(state: ClaimState) -> OnChain:
+    return OnChain(status=state.status, check=state.check, audit=state.audit)
+
+
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
 def list_claims(
     services: ServicesDep,
@@ -374,8 +382,15 @@ def list_claims(
         period_end=_day(period_to, end=True),
     )
     total, rows = services.queries.claims(where, page.offset, page.page_size)
+    chain = services.queries.chain_states(rows)
     return ClaimPage(
-        items=[ClaimOut(**claim_out(r)) for r in rows],
+        items=[
+            ClaimOut(
+                **claim_out(r),
+                on_chain=_on_chain(chain[r.claim_id]) if r.claim_id in chain else None,
+            )
+            for r in rows
+        ],
         total=total,
         page=page.page,
         page_size=page.page_size,
@@ -400,7 +415,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
     ]
     return ClaimDetail(
         **claim_out(view.row),
-        on_chain=OnChain(status=state.status, check=state.check, audit=state.audit),
+        on_chain=_on_chain(state),
         history=history,
     )
 
