@@ -376,30 +376,56 @@ class Scenario:
     def carrier_reduction(
         self, settlement_id: str, allocated: int, baseline: dict[str, Any]
     ) -> dict[str, Any]:
-        m = self.members["carrier"]
-        doc = _envelope(
-            "reduction", f"hdky-{YEAR_TWO}-reduction", m, YEAR_TWO, self.standard, "AR6"
+        return self._reduction(
+            "carrier",
+            f"hdky-{YEAR_TWO}-reduction",
+            "AR6",
+            [{"scope": 1}, {"scope": 2}],
+            self.carrier_lines_y2,
+            (),
+            baseline,
+            settlement_id,
+            allocated,
         )
-        doc["boundary"] = _boundary([1, 2])
-        doc.update(_baseline_ref(baseline))
-        doc["method"] = "inventory"
-        doc["covered"] = [{"scope": 1}, {"scope": 2}]
-        doc["lines"] = self.carrier_lines_y2
-        return _declare_reduction(doc, baseline, settlement_id, allocated, self.standard)
 
     def shipper_reduction(
         self, settlement_id: str, allocated: int, baseline: dict[str, Any]
     ) -> dict[str, Any]:
-        m = self.members["shipper"]
-        doc = _envelope(
-            "reduction", f"szjm-{YEAR_TWO}-reduction-cat4", m, YEAR_TWO, self.standard, "AR5"
+        return self._reduction(
+            "shipper",
+            f"szjm-{YEAR_TWO}-reduction-cat4",
+            "AR5",
+            [{"scope": 3, "category": 4}],
+            self.shipper_lines_y2,
+            [self.shipper_factor_y2],
+            baseline,
+            settlement_id,
+            allocated,
         )
-        doc["boundary"] = _boundary([3], [4])
+
+    def _reduction(
+        self,
+        role: str,
+        claim_id: str,
+        gwp: str,
+        covered: list[dict[str, int]],
+        lines: list[dict[str, Any]],
+        factors: Sequence[dict[str, Any]],
+        baseline: dict[str, Any],
+        settlement_id: str,
+        allocated: int,
+    ) -> dict[str, Any]:
+        """``role``'s year-two inventory reduction against ``baseline``: its boundary is what it
+        covers; it relies on ``allocated`` kg of settlement ``settlement_id``."""
+        doc = _envelope("reduction", claim_id, self.members[role], YEAR_TWO, self.standard, gwp)
+        scopes = sorted({c["scope"] for c in covered})
+        doc["boundary"] = _boundary(scopes, [c["category"] for c in covered if "category" in c])
         doc.update(_baseline_ref(baseline))
         doc["method"] = "inventory"
-        doc["covered"] = [{"scope": 3, "category": 4}]
-        doc["factors"] = [self.shipper_factor_y2]
-        doc["lines"] = self.shipper_lines_y2
+        doc["covered"] = covered
+        if factors:
+            doc["factors"] = list(factors)
+        doc["lines"] = lines
         return _declare_reduction(doc, baseline, settlement_id, allocated, self.standard)
 
 
