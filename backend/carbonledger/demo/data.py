@@ -32,7 +32,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, Final
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -376,39 +376,18 @@ class Scenario:
     def carrier_reduction(
         self, settlement_id: str, allocated: int, baseline: dict[str, Any]
     ) -> dict[str, Any]:
-        return self._reduction(
-            "carrier",
-            f"hdky-{YEAR_TWO}-reduction",
-            "AR6",
-            [{"scope": 1}, {"scope": 2}],
-            self.carrier_lines_y2,
-            (),
-            baseline,
-            settlement_id,
-            allocated,
-        )
+        lines = self.carrier_lines_y2
+        return self._reduction("carrier", lines, (), baseline, settlement_id, allocated)
 
     def shipper_reduction(
         self, settlement_id: str, allocated: int, baseline: dict[str, Any]
     ) -> dict[str, Any]:
-        return self._reduction(
-            "shipper",
-            f"szjm-{YEAR_TWO}-reduction-cat4",
-            "AR5",
-            [{"scope": 3, "category": 4}],
-            self.shipper_lines_y2,
-            [self.shipper_factor_y2],
-            baseline,
-            settlement_id,
-            allocated,
-        )
+        lines, factors = self.shipper_lines_y2, [self.shipper_factor_y2]
+        return self._reduction("shipper", lines, factors, baseline, settlement_id, allocated)
 
     def _reduction(
         self,
         role: str,
-        claim_id: str,
-        gwp: str,
-        covered: list[dict[str, int]],
         lines: list[dict[str, Any]],
         factors: Sequence[dict[str, Any]],
         baseline: dict[str, Any],
@@ -417,16 +396,24 @@ class Scenario:
     ) -> dict[str, Any]:
         """``role``'s year-two inventory reduction against ``baseline``: its boundary is what it
         covers; it relies on ``allocated`` kg of settlement ``settlement_id``."""
+        claim_id, gwp, covered = _REDUCTIONS[role]
         doc = _envelope("reduction", claim_id, self.members[role], YEAR_TWO, self.standard, gwp)
         scopes = sorted({c["scope"] for c in covered})
         doc["boundary"] = _boundary(scopes, [c["category"] for c in covered if "category" in c])
         doc.update(_baseline_ref(baseline))
         doc["method"] = "inventory"
-        doc["covered"] = covered
+        doc["covered"] = [dict(c) for c in covered]
         if factors:
             doc["factors"] = list(factors)
         doc["lines"] = lines
         return _declare_reduction(doc, baseline, settlement_id, allocated, self.standard)
+
+
+#: each party's year-two reduction: its claim id, its GWP set and what it covers
+_REDUCTIONS: Final[dict[str, tuple[str, str, list[dict[str, int]]]]] = {
+    "carrier": (f"hdky-{YEAR_TWO}-reduction", "AR6", [{"scope": 1}, {"scope": 2}]),
+    "shipper": (f"szjm-{YEAR_TWO}-reduction-cat4", "AR5", [{"scope": 3, "category": 4}]),
+}
 
 
 def _baseline_ref(baseline: dict[str, Any]) -> dict[str, Any]:

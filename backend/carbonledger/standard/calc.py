@@ -240,6 +240,15 @@ class Totals:
         }
 
 
+def _exactly_one(line: Line, rule: str, first: str, second: str) -> tuple[Any, Any]:
+    """The line's values of ``first`` and ``second``, of which it must give exactly one
+    (``rule`` otherwise)."""
+    a, b = line.v.get(first), line.v.get(second)
+    if (a is None) == (b is None):
+        raise LineError(rule, line.path, f"give exactly one of {first} or {second}")
+    return a, b
+
+
 def declared_factor(d: DeclaredFactor) -> Factor:
     """A claim-declared factor as a :class:`Factor` (flagged ``declared_in_claim``)."""
     obj = d.model_dump(mode="json", exclude_none=True)
@@ -493,9 +502,7 @@ class Calculator:
     def _transport(self, line: Line) -> LineResult:
         v = line.v
         f = self.factor(line, "factor_id", _TRANSPORT)
-        mass, teu = v.get("mass_t"), v.get("teu")
-        if (mass is None) == (teu is None):
-            raise LineError("TRN001", line.path, "give exactly one of mass_t or teu")
+        mass, teu = _exactly_one(line, "TRN001", "mass_t", "teu")
         distance: Decimal = v["distance_km"]
         if v["mode"] == "air" and v["distance_basis"] == "great_circle":
             distance = distance + self.standard.air_gcd_adjustment_km
@@ -599,9 +606,7 @@ class Calculator:
     def _storage(self, line: Line) -> LineResult:
         v = line.v
         f = self.factor(line, "factor_id", _STORAGE)
-        vol, pallets = v.get("volume_m3"), v.get("pallets")
-        if (vol is None) == (pallets is None):
-            raise LineError("STO001", line.path, "give exactly one of volume_m3 or pallets")
+        vol, pallets = _exactly_one(line, "STO001", "volume_m3", "pallets")
         activity, unit = (
             (vol * v["days"], "m3day") if vol is not None else (pallets * v["days"], "palletday")
         )

@@ -68,6 +68,15 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class Verification:
+    """A verification with what it read: the chain view and the documents (for reports)."""
+
+    view: ChainView
+    docs: dict[bytes, Document]
+    report: Report
+
+
 def resolve_addresses(
     port: ChainPort,
     *,
@@ -107,15 +116,6 @@ def _fixed_hex(text: str, size: int, refusal: str) -> bytes:
     if len(raw) != size:
         raise VerifyInputError(f"{refusal} (0x and {2 * size} hex digits)")
     return raw
-
-
-@dataclass(frozen=True)
-class Verification:
-    """A verification with what it read: the chain view and the documents (for reports)."""
-
-    view: ChainView
-    docs: dict[bytes, Document]
-    report: Report
 
 
 def run_claim(
