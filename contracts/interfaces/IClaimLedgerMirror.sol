@@ -8,9 +8,10 @@ import {IStandardRegistry} from "./IStandardRegistry.sol";
  * @title IClaimLedgerMirror
  * @notice The narrow side of the claim ledger that the registries see: where they push every
  * change of a member's signing state and of a standard version's state, and the standard
- * registry's address, which it compares with itself before binding
- * ({IStandardRegistry-setClaimLedger}; the member registry compares {IMemberSigned-memberRegistry}). The registries import this interface only, never the
- * whole {IClaimLedger}, which extends it.
+ * registry's address, which that registry compares with itself before binding
+ * ({IStandardRegistry-setClaimLedger}; the member registry compares
+ * {IMemberSigned-memberRegistry}). The registries import this interface (and
+ * {IMemberSigned}) only, never the whole {IClaimLedger}, which extends both.
  */
 interface IClaimLedgerMirror {
     /// @notice `caller` is not the registry whose state it tried to mirror.
