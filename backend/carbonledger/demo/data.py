@@ -514,6 +514,23 @@ def _intensity_factor(year: int, value: Decimal, source: str) -> dict[str, Any]:
     }
 
 
+def _meter_lines(prefix: str, monthly_kwh: list[Decimal], note: str) -> list[dict[str, Any]]:
+    """A site's meter in year one: one scope-2 line a month on the East China grid."""
+    return [
+        {
+            "id": f"{prefix}-{YEAR_ONE}-{m:02d}",
+            "activity": "electricity",
+            "scope": 2,
+            "quantity": num(kwh),
+            "unit": "kWh",
+            "factor_id": GRID_EAST,
+            "date": _month_end(YEAR_ONE, m),
+            "note": note,
+        }
+        for m, kwh in enumerate(monthly_kwh, start=1)
+    ]
+
+
 def _pallet_days_allocation(sc: Scenario, month: int) -> dict[str, Any]:
     """A month of the site's electricity allocated to the shipper by its pallet-days (the
     operator's monthly statement: the same average occupancy every day)."""
@@ -546,20 +563,11 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
     sc.warehouse_kwh = int(sum(wh_kwh))
     sc.site_pallet_days = 9_200 * 365
     sc.shipper_pallet_days = 2_350 * 365
-    wh_lines: list[dict[str, Any]] = [
-        {
-            "id": f"WH-ELEC-{YEAR_ONE}-{m:02d}",
-            "activity": "electricity",
-            "scope": 2,
-            "quantity": num(kwh),
-            "unit": "kWh",
-            "factor_id": GRID_EAST,
-            "date": _month_end(YEAR_ONE, m),
-            "note": "临港仓库 电表 site meter (cold rooms, lighting, electric forklifts)",
-            "site_allocation": _pallet_days_allocation(sc, m),
-        }
-        for m, kwh in enumerate(wh_kwh, start=1)
-    ]
+    wh_lines = _meter_lines(
+        "WH-ELEC", wh_kwh, "临港仓库 电表 site meter (cold rooms, lighting, electric forklifts)"
+    )
+    for m, line in enumerate(wh_lines, start=1):
+        line["site_allocation"] = _pallet_days_allocation(sc, m)
     wh_lines += [
         {
             "id": f"WH-GENSET-DIESEL-{YEAR_ONE}",
@@ -591,19 +599,7 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
     trip_lines = [_trip_line(t, YEAR_ONE, salts) for t in fleet.trips]
     depot = _monthly(rng, 186_000)
     cars_t = Decimal(rng.randrange(30, 45)) / 10
-    others: list[dict[str, Any]] = [
-        {
-            "id": f"DEPOT-ELEC-{YEAR_ONE}-{m:02d}",
-            "activity": "electricity",
-            "scope": 2,
-            "quantity": num(kwh),
-            "unit": "kWh",
-            "factor_id": GRID_EAST,
-            "date": _month_end(YEAR_ONE, m),
-            "note": "嘉定 depot, 华东电网",
-        }
-        for m, kwh in enumerate(depot, start=1)
-    ]
+    others = _meter_lines("DEPOT-ELEC", depot, "嘉定 depot, 华东电网")
     others.append(
         {
             "id": f"COMPANY-CARS-{YEAR_ONE}",
