@@ -16,6 +16,7 @@ Entry points: :func:`verify_claim` and :func:`verify_firm`; CLI ``carbonledger v
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,6 +201,7 @@ def _report_of(run: Callable[P, Verification], name: str) -> Callable[P, Report]
 
     report.__name__ = report.__qualname__ = name
     report.__doc__ = f"{run.__doc__}\n\nReturns only the :class:`Report`."
+    report.__signature__ = inspect.signature(run).replace(return_annotation="Report")  # type: ignore[attr-defined]
     return report
 
 
