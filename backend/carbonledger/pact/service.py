@@ -62,7 +62,7 @@ from carbonledger.standard import canonical_bytes, keccak256
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import UnknownReader
 from carbonledger.vault.service import EvidenceVault
-from carbonledger.vocab import FIRM_ROLE, ZERO32, claim_ledger_domain, recover_signer
+from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, claim_ledger_domain, recover_signer
 
 EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 _CALLBACK_FIELDS = ("url", "client_id", "client_secret")
@@ -146,17 +146,22 @@ class PactService:
         self.send_event = send_event
 
     # --- publishing ---
-    def publish(
-        self,
-        firm: str,
-        document: bytes | str | Mapping[str, Any],
-        signature: bytes,
-        *,
-        nonce: int,
-        deadline: int,
-        derived_from: Sequence[str] = (),
-    ) -> dict[str, Any]:
+    def anchor_message(self, firm: str, document: bytes | str | Mapping[str, Any]) -> Claim:
+        """The dry run of :meth:`publish`: the anchor claim the firm would sign for this
+        footprint (``nonce`` and ``deadline`` left 0 for the signer to fill), after the same
+        checks. A client that cannot compute the anchor itself (the web app) signs this."""
         firm = to_checksum_address(firm)
+        pf, supersedes, _ = self._publishable(firm, document)
+        version = self.ledger.standard_version_of(self.standard_hash)
+        return model.anchor_claim(
+            pf, firm=firm, standard_version=version, nonce=0, deadline=0, supersedes=supersedes
+        )
+
+    def _publishable(
+        self, firm: str, document: bytes | str | Mapping[str, Any]
+    ) -> tuple[dict[str, Any], bytes, list[FootprintRow]]:
+        """The footprint, checked for publication by ``firm``; the claim it supersedes and
+        the footprints it follows."""
         pf = parse_footprint(document)
         problems = model.check_footprint(pf)
         if problems:
@@ -186,6 +191,20 @@ class PactService:
             preceding.append(row)
         if preceding:
             supersedes = bytes.fromhex(preceding[0].claim_id[2:])
+        return pf, supersedes, preceding
+
+    def publish(
+        self,
+        firm: str,
+        document: bytes | str | Mapping[str, Any],
+        signature: bytes,
+        *,
+        nonce: int,
+        deadline: int,
+        derived_from: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        firm = to_checksum_address(firm)
+        pf, supersedes, preceding = self._publishable(firm, document)
         cited = self._derived_from(firm, derived_from)
         version = self.ledger.standard_version_of(self.standard_hash)
         claim = model.anchor_claim(

@@ -20,7 +20,7 @@ from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.standard import RULES, canonical_bytes
-from carbonledger.vocab import ZERO32, Revocation
+from carbonledger.vocab import ZERO32, Claim, Revocation
 
 router = APIRouter(
     prefix="/claims",
@@ -232,6 +232,15 @@ class ClaimCheck(BaseModel):
     )
 
 
+def message_to_sign(claim: Claim) -> dict[str, Any]:
+    """A claim's EIP-712 message as JSON without nonce and deadline (the signer fills them)."""
+    return {
+        k: "0x" + v.hex() if isinstance(v, bytes) else v
+        for k, v in claim.message().items()
+        if k not in ("nonce", "deadline")
+    }
+
+
 @router.post("/check", response_model=ClaimCheck, responses={403: ERROR_RESPONSES[403]})
 def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) -> ClaimCheck:
     """The dry-run check: what POST /claims would compute and find for this document --
@@ -245,11 +254,7 @@ def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) 
         ),
         supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
     )
-    message = {
-        k: "0x" + v.hex() if isinstance(v, bytes) else v
-        for k, v in claim.message().items()
-        if k not in ("nonce", "deadline")
-    }
+    message = message_to_sign(claim)
     return ClaimCheck(
         passed=report.passed,
         report_hash="0x" + report.report_hash.hex(),
