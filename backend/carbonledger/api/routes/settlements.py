@@ -136,14 +136,7 @@ def propose(body: ProposeRequest, services: ServicesDep, member: CurrentMember) 
     """A party proposes a project for one of its overlaps; the service relays the terms
     (``propose``). Nobody is bound until every party has signed its consent."""
     view = services.settlements.propose(
-        member.account,
-        body.overlap_id,
-        description=body.description,
-        total_cost=body.total_cost,
-        currency=body.currency,
-        expected_reduction_kgco2e=body.expected_reduction_kgco2e,
-        shares_bps=body.shares_bps,
-        signing_deadline=body.signing_deadline,
+        member.account, body.overlap_id, **body.model_dump(exclude={"overlap_id"})
     )
     return settlement_out(services, view)
 
