@@ -7,6 +7,7 @@ are stored; identifiers are stored as text exactly as given (any script, byte fo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,9 +88,9 @@ class SqlVaultRepository:
     def add_document(self, document: StoredDocument, grant_list: Sequence[Grant]) -> None:
         try:
             with self.engine.begin() as conn:
-                conn.execute(documents.insert().values(**_document_values(document)))
+                conn.execute(documents.insert().values(**asdict(document)))
                 if grant_list:
-                    conn.execute(grants.insert(), [_grant_values(g) for g in grant_list])
+                    conn.execute(grants.insert(), [asdict(g) for g in grant_list])
         except IntegrityError:
             raise DocumentAlreadyExists(document.document_id) from None
 
@@ -118,8 +119,8 @@ class SqlVaultRepository:
                 new.append(item)
             added.append(fresh)
         if new:
-            conn.execute(documents.insert(), [_document_values(i.document) for i in new])
-            rows = [_grant_values(g) for i in new for g in i.grants]
+            conn.execute(documents.insert(), [asdict(i.document) for i in new])
+            rows = [asdict(g) for i in new for g in i.grants]
             if rows:
                 conn.execute(grants.insert(), rows)
         return added
@@ -168,7 +169,7 @@ class SqlVaultRepository:
                     grants.c.document_id == grant.document_id, grants.c.reader == grant.reader
                 )
             )
-            conn.execute(grants.insert().values(**_grant_values(grant)))
+            conn.execute(grants.insert().values(**asdict(grant)))
 
     def delete_grant(self, document_id: str, reader: str) -> bool:
         with self.engine.begin() as conn:
@@ -194,24 +195,3 @@ class SqlVaultRepository:
                 sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
             ).scalar_one_or_none()
         return None if value is None else bytes(value)
-
-
-def _document_values(document: StoredDocument) -> dict[str, Any]:
-    return {
-        "document_id": document.document_id,
-        "owner": document.owner,
-        "format_version": document.format_version,
-        "nonce": document.nonce,
-        "ciphertext": document.ciphertext,
-        "created_at": document.created_at,
-    }
-
-
-def _grant_values(grant: Grant) -> dict[str, Any]:
-    return {
-        "document_id": grant.document_id,
-        "reader": grant.reader,
-        "reader_public_key": grant.reader_public_key,
-        "wrapped_key": grant.wrapped_key,
-        "granted_at": grant.granted_at,
-    }
