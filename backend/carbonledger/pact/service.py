@@ -32,7 +32,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -117,24 +117,33 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-@dataclass(eq=False, repr=False)
 class PactService:
     """See the module docstring."""
 
-    ledger: LedgerGateway
-    store: PactStore
-    vault: EvidenceVault
-    _: KW_ONLY
-    service_reader: str
-    service_vault_key: bytes
-    standard_hash: bytes
-    token_secret: bytes
-    public_url: str = ""
-    token_lifetime: int = TOKEN_LIFETIME
-    send_event: EventSender = post_event
-
-    def __post_init__(self) -> None:
-        self.public_url = self.public_url.rstrip("/")
+    def __init__(
+        self,
+        ledger: LedgerGateway,
+        store: PactStore,
+        vault: EvidenceVault,
+        *,
+        service_reader: str,
+        service_vault_key: bytes,
+        standard_hash: bytes,
+        token_secret: bytes,
+        public_url: str = "",
+        token_lifetime: int = TOKEN_LIFETIME,
+        send_event: EventSender = post_event,
+    ) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.vault = vault
+        self.service_reader = service_reader
+        self.service_vault_key = service_vault_key
+        self.standard_hash = standard_hash
+        self.token_secret = token_secret
+        self.public_url = public_url.rstrip("/")
+        self.token_lifetime = token_lifetime
+        self.send_event = send_event
 
     # --- publishing ---
     def publish(
