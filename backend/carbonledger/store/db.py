@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -135,3 +135,20 @@ class TableStore:
         """Run one write in a transaction of its own (committed when it returns)."""
         with self.engine.begin() as conn:
             conn.execute(statement)
+
+
+class OwnSchemaStore(TableStore):
+    """A store whose tables are in a ``metadata`` of its own (the vault's, the used login
+    nonces'), usable with any database: it creates its tables unless told not to."""
+
+    metadata: ClassVar[MetaData]
+
+    def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
+        super().__init__(engine)
+        if create_schema:
+            self.metadata.create_all(engine)
+
+    @classmethod
+    def from_url(cls, url: str, **engine_options: Any) -> Self:
+        """Connect to ``url`` (e.g. ``sqlite:///data/vault.db``, ``postgresql+psycopg://...``)."""
+        return cls(create_engine(url, **engine_options))

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from carbonledger.store.db import OwnSchemaStore
 from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
 from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, SealedDocument, StoredDocument
 
@@ -72,18 +73,10 @@ def _grant(row: Any) -> Grant:
     )
 
 
-class SqlVaultRepository:
+class SqlVaultRepository(OwnSchemaStore):
     """A :class:`~carbonledger.vault.repository.VaultRepository` over a SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
-        self.engine = engine
-        if create_schema:
-            metadata.create_all(engine)
-
-    @classmethod
-    def from_url(cls, url: str, **engine_options: Any) -> SqlVaultRepository:
-        """Connect to ``url`` (e.g. ``sqlite:///data/vault.db``, ``postgresql+psycopg://...``)."""
-        return cls(sa.create_engine(url, **engine_options))
+    metadata = metadata
 
     def add_document(self, document: StoredDocument, grant_list: Sequence[Grant]) -> None:
         try:
