@@ -15,7 +15,7 @@ from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.chain.gateway import RecordedTarget
+from carbonledger.services.ports import RecordedTarget
 from carbonledger.vocab import Target, TargetKind
 
 router = APIRouter(
