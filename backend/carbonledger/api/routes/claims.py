@@ -15,7 +15,6 @@ from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
 from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.chain.gateway import ClaimState
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
@@ -360,8 +359,9 @@ def _day(value: dt.date | None, end: bool = False) -> int | None:
     return start + 86400 if end else start
 
 
-def _on_chain(state: ClaimState) -> OnChain:
-    return OnChain(status=state.status, check=state.check, audit=state.audit)
+def _on_chain(state: object) -> OnChain:
+    """A ClaimState of the services, as the API shows it."""
+    return model_from(OnChain, state)
 
 
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
