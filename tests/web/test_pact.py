@@ -1,6 +1,8 @@
 """A firm runs its PACT host from the browser: publishes a product footprint (its anchor
 claim signed in the page, then on chain), issues a partner credentials to read it, answers
-the partner's footprint request, and revokes the credentials."""
+the partner's footprint request, and revokes the credentials; then anyone, without an
+account, checks the footprint as received (and a copy with one figure changed) against the
+chain."""
 
 from __future__ import annotations
 
@@ -85,3 +87,21 @@ def test_a_firm_publishes_a_footprint_issues_credentials_and_answers_a_request(
     expect(clients.locator("tr", has_text="鹿特丹")).to_contain_text("revoked")
     assert pact.authenticate(client_id, secret) is None
     assert page.errors == []  # type: ignore[attr-defined]
+
+    # anyone who received the footprint checks it against the chain, without an account
+    received = tmp_path / "received.json"
+    received.write_text(json.dumps({"data": served}, ensure_ascii=False), encoding="utf-8")
+    changed = json.loads(json.dumps(served))
+    changed["pcf"]["pcfExcludingBiogenicUptake"] = "1.75"  # one figure lowered
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(changed), encoding="utf-8")
+    public = new_page()
+    public.goto(f"{ledger.url}/app/verify")
+    public.get_by_label("PACT footprint (JSON)").set_input_files(str(received))
+    verdict = public.get_by_test_id("footprint-verdict")
+    expect(verdict).to_contain_text(f"footprint {pf['id']} holds on chain", timeout=60_000)
+    public.get_by_label("PACT footprint (JSON)").set_input_files(str(tampered))
+    expect(verdict).to_contain_text("does NOT hold on chain", timeout=60_000)
+    expect(verdict.locator("tr", has_text="document hash")).to_contain_text("fails")
+    screenshot(public, "public-footprint")
+    assert public.errors == []  # type: ignore[attr-defined]
