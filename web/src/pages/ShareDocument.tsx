@@ -21,7 +21,7 @@ export function ShareDocument({ claimId, envelope, vault, owner }: { claimId: st
       .catch(setError);
   }, [owner]);
 
-  const nameOf = (account: string) => members.find((m) => m.account.toLowerCase() === account.toLowerCase())?.name ?? short(account, 4);
+  const nameOf = (account: string) => members.find((m) => m.account.toLowerCase() === account.toLowerCase())?.name || short(account, 4);
 
   async function act(run: () => Promise<{ readers: string[] }>) {
     setError(null);

@@ -52,7 +52,7 @@ export function Admin() {
   };
 
   const nameOf = (account: string) =>
-    members.find((m) => m.account.toLowerCase() === account.toLowerCase())?.name ?? short(account, 4);
+    members.find((m) => m.account.toLowerCase() === account.toLowerCase())?.name || short(account, 4);
 
   return (
     <section>

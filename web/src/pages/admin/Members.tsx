@@ -13,7 +13,7 @@ export function Members({ members, roles, run, busy }: { members: MemberOut[]; r
         <tbody>
           {members.map((m) => (
             <tr key={m.account}>
-              <td>{m.name}</td>
+              <td>{m.name || <span className="muted">(no name)</span>}</td>
               <td>
                 <code title={m.account}>{short(m.account, 4)}</code>
               </td>
