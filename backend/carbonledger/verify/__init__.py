@@ -28,7 +28,13 @@ from carbonledger.verify.chain import (
     discover_addresses,
 )
 from carbonledger.verify.core import Finding, Report, Result, verify
-from carbonledger.verify.documents import Document, load_directory, load_document
+from carbonledger.verify.documents import (
+    Document,
+    load_directory,
+    load_document,
+    load_proof,
+    load_proofs,
+)
 from carbonledger.verify.rpc import (
     ChainPort,
     RpcChainPort,
@@ -123,14 +129,17 @@ def run_claim(
     document: Path,
     baseline: Path | None = None,
     standard: Standard | None = None,
+    proof: Path | None = None,
 ) -> Verification:
-    """Verify one claim against its document (and, for a reduction, its baseline document)."""
+    """Verify one claim against its document (and, for a reduction, its baseline document;
+    for a root-anchored claim, its ``proof`` file)."""
     doc = load_document(document)
     docs = {doc.hash: doc}
     if baseline is not None:
         base = load_document(baseline)
         docs.setdefault(base.hash, base)
-    view = ChainReader(port, addresses).claim(claim_id)
+    proofs = [load_proof(proof)] if proof is not None else []
+    view = ChainReader(port, addresses).claim(claim_id, proofs)
     report = verify(
         view,
         docs,
@@ -150,11 +159,13 @@ def run_firm(
     directory: Path,
     standard: Standard | None = None,
 ) -> Verification:
-    """Verify every claim of ``firm`` against the documents in ``directory``; a file there
-    that is not a claim document is skipped with a note, not fatal."""
+    """Verify every claim of ``firm`` against the documents in ``directory`` (and its
+    root-anchored claims against the ``*.proof.json`` files there); a file there that is not
+    a claim document is skipped with a note, not fatal."""
     skipped: list[str] = []
     docs = load_directory(directory, skipped=skipped)
-    view = ChainReader(port, addresses).firm(firm)
+    proofs = list(load_proofs(directory).values())
+    view = ChainReader(port, addresses).firm(firm, proofs)
     report = verify(
         view,
         docs,
