@@ -196,3 +196,38 @@ def test_a_root_anchored_claim_is_audited_and_revoked_through_the_normal_routes(
         assert done.status_code == 201, done.text
         assert http.get(f"/claims/{audited}").json()["state"] == "checked"
     assert ledger.claim_state(bytes.fromhex(revoked[2:])).status == "revoked"
+    # the indexer has the admission beside the claim's other events, in the claim's history
+    deadline = time.monotonic() + 30
+    with api.http(token) as http:
+        while True:
+            events = [e["event"] for e in http.get(f"/claims/{audited}").json()["history"]]
+            if "ClaimAudited" in events or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+    assert {"ClaimSubmitted", "ClaimAdmitted", "ClaimChecked", "ClaimAudited"} <= set(events)
+
+
+def test_an_amendment_under_a_root_verifies_and_its_revocation_admits_both_claims(
+    api: Api, tmp_path: Path
+) -> None:
+    firm = api.admit("Amending Root Freight")
+    client = api.client(firm)
+    first = as_bytes(example("carrier_footprint.json", firm.address))
+    first_id = client.submit_claim(first)["claim_id"]
+    amended = as_bytes(example("carrier_footprint.json", firm.address))
+    second_id = client.submit_claim(amended, supersedes=bytes.fromhex(first_id[2:]))["claim_id"]
+    assert client._token is not None
+    proofs = anchored(api, client._token, [first_id, second_id])
+    directory = write_bundle(tmp_path / "amended", [first, amended], proofs)
+    report = verify_dir(api, firm.address, directory)
+    assert report.ok, [f.detail for f in report.failures]
+
+    with api.http(client._token) as http:
+        body = _revocation(api, client._token, firm, second_id)
+        done = http.post(f"/claims/{second_id}/revocation", json=body)
+        assert done.status_code == 201, done.text
+    ledger = api.services.ledger
+    assert ledger.claim_state(bytes.fromhex(first_id[2:])).status == "superseded"
+    assert ledger.claim_state(bytes.fromhex(second_id[2:])).status == "revoked"
+    report = verify_dir(api, firm.address, directory)
+    assert report.ok, [f.detail for f in report.failures]

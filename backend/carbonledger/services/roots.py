@@ -37,7 +37,7 @@ from carbonledger.chain.gateway import Anchored, ClaimState
 from carbonledger.services.ports import ClaimStorePort
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, ClaimRow
 from carbonledger.store.roots import PLANNED, RECORDED, ClaimProof, RootPlan, RootStore
-from carbonledger.vocab import Claim, ClaimTree, Domain, claim_leaf, hx
+from carbonledger.vocab import ZERO32, Claim, ClaimTree, Domain, claim_leaf, hx
 
 log = logging.getLogger("carbonledger.anchoring")
 
@@ -213,6 +213,9 @@ class RootAnchoring:
         if self.ledger.claim_state(_b(claim_id)).status != "none":
             return False
         claim = Claim.from_json(row.claim)
+        for earlier in (claim.supersedes, claim.baseline):  # the ledger needs them first
+            if earlier != ZERO32:
+                self.admit(hx(earlier))
         self.ledger.admit_claim(
             claim, _b(row.signature), _b(proof.root), [_b(p) for p in proof.proof]
         )
