@@ -9,7 +9,6 @@ lost (reconciliation) goes back to planned and is sent again, the same tree.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 
 from carbonledger.store.claims import ClaimRow, claims
-from carbonledger.store.db import metadata
+from carbonledger.store.db import TableStore, metadata, utc_now
 
 PLANNED = "planned"
 RECORDED = "recorded"
@@ -80,11 +79,11 @@ class ClaimProof:
     block_number: int | None
 
 
-class RootStore:
+class RootStore(TableStore):
     """Roots and proofs, next to the claims table (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         claim_roots.create(engine, checkfirst=True)
         claim_proofs.create(engine, checkfirst=True)
 
@@ -99,12 +98,11 @@ class RootStore:
             .order_by(claims.c.seq)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
-            return [ClaimRow.of(r) for r in conn.execute(query).all()]
+        return self._all(ClaimRow, query)
 
     def plan(self, root: str, proofs: Sequence[tuple[str, int, str, Sequence[str]]]) -> None:
         """Store a root with its claims' (claim id, leaf index, leaf, proof), one transaction."""
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        now = utc_now()
         with self.engine.begin() as conn:
             conn.execute(
                 claim_roots.insert(),
@@ -148,14 +146,11 @@ class RootStore:
 
     def mark(self, root: str, state: str, where: tuple[str, int, str] | None = None) -> None:
         tx_hash, block_number, block_hash = where or (None, None, None)
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(claim_roots)
-                .where(claim_roots.c.root == root)
-                .values(
-                    state=state, tx_hash=tx_hash, block_number=block_number, block_hash=block_hash
-                )
-            )
+        self._write(
+            update(claim_roots)
+            .where(claim_roots.c.root == root)
+            .values(state=state, tx_hash=tx_hash, block_number=block_number, block_hash=block_hash)
+        )
 
     def roots_of(self, claim_ids: Sequence[str]) -> Mapping[str, str]:
         """claim id -> root, for those of ``claim_ids`` under a root."""
