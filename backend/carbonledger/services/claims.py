@@ -704,6 +704,7 @@ class ClaimService:
     def _after_anchoring(self, row: ClaimRow) -> None:
         if row.claim_id in self._citing and self.citations is not None:
             self._citing.discard(row.claim_id)
+            self.bring_on_chain(row.claim_id)  # root mode: a citation needs the claim admitted
             self.citations.relay(row.claim_id)
 
     def next_nonce(self, firm: str) -> int:
