@@ -290,6 +290,7 @@ class Calculator:
             "storage": self._storage,
             "site_share": self._site_share,
             "spend": self._spend,
+            "purchased_goods": self._purchased_goods,
         }
 
     # --- helpers ------------------------------------------------------------------------
@@ -695,6 +696,12 @@ class Calculator:
             )
         return self._result(line, v["amount"] * f.value, None, None, ZERO, (f.id,))
 
+    def _purchased_goods(self, line: Line) -> LineResult:
+        # quantity (converted to the footprint's declared unit, same dimension only) x the
+        # supplier's footprint per declared unit; a piece is not a kilogram (UNIT001)
+        f = self.factor(line, "factor_id", _GOODS)
+        return self._result(line, self.quantity(line, f) * f.value, None, None, ZERO, (f.id,))
+
     # --- driver ---------------------------------------------------------------------------
     def line(self, line: Line) -> LineResult:
         """Compute one line and add it to the buckets (caller holds the decimal context)."""
@@ -745,6 +752,7 @@ _HUB = frozenset({"hub_intensity"})
 _STORAGE = frozenset({"storage_intensity"})
 _SITE = frozenset({"grid_electricity", "fuel_combustion", "heat"})
 _SPEND = frozenset({"spend"})
+_GOODS = frozenset({"product_footprint"})
 
 
 def compute(claim: Claim, standard: Standard) -> Totals:
