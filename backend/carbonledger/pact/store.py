@@ -98,6 +98,19 @@ pact_outbox = Table(
 )
 
 
+#: iLEAP transport activity data a firm makes available on ``/2/ileap/tad``
+pact_activities = Table(
+    "pact_activities",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("firm", String(42), nullable=False, index=True),
+    Column("activity_id", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
+    Column("published_at", String(32), nullable=False),
+)
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -132,7 +145,15 @@ class PactStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(
-            engine, tables=[pact_footprints, pact_clients, pact_grants, pact_requests, pact_outbox]
+            engine,
+            tables=[
+                pact_footprints,
+                pact_clients,
+                pact_grants,
+                pact_requests,
+                pact_outbox,
+                pact_activities,
+            ],
         )
 
     # --- footprints ---
@@ -302,3 +323,35 @@ class PactStore:
             values.update(state="sent", sent_at=now())
         with self.engine.begin() as conn:
             conn.execute(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
+
+    # --- transport activity data ---
+    def put_activities(
+        self, firm: str, items: Sequence[dict[str, Any]], clients: list[str]
+    ) -> None:
+        """Add or replace (by activity id) a firm's TADs, readable by ``clients`` ([] = all)."""
+        ids = [str(item["activityId"]) for item in items]
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(pact_activities).where(
+                    and_(pact_activities.c.firm == firm, pact_activities.c.activity_id.in_(ids))
+                )
+            )
+            for item in items:
+                conn.execute(
+                    insert(pact_activities).values(
+                        firm=firm,
+                        activity_id=str(item["activityId"]),
+                        data=dict(item),
+                        clients=clients,
+                        published_at=now(),
+                    )
+                )
+
+    def activities_of(self, firm: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(pact_activities)
+                .where(pact_activities.c.firm == firm)
+                .order_by(pact_activities.c.seq)
+            ).all()
+        return [dict(r._mapping) for r in rows]

@@ -509,6 +509,9 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "quantity": _QTY,
         "unit": _enum(("kg", "t"), True, "throughput unit"),
         "factor_id": _factor(True, "hub intensity factor (kgCO2e/t handled)"),
+        "wtt_factor_id": _factor(
+            False, "well-to-tank hub intensity (with a TTW factor_id: WTW = TTW + WTT)"
+        ),
         "arrangement": _ARR,
         "shipment_ref": _SHIP,
         "hoc_id": _text(
@@ -564,6 +567,7 @@ FIELDS_ADDED_IN: Final[Mapping[tuple[str, str], int]] = {
     ("refrigerant", "arrangement"): 2,
     ("refrigerant", "gwp"): 2,
     ("refrigerant", "gwp_source"): 2,
+    ("hub", "wtt_factor_id"): 3,
     ("transport", "origin"): 3,
     ("transport", "destination"): 3,
     ("transport", "departure_at"): 3,
