@@ -270,11 +270,12 @@ def toc_product_footprint(
             f"{sorted(str(m) for m in modes)}; TEU-based legs have no tkm)"
         )
     assert agg.wtw is not None and agg.ttw is not None  # _category checked
-    data = {
+    wtw = _dec(agg.wtw / tkm)
+    data: dict[str, Any] = {
         "tocId": toc_id,
         "mode": ILEAP_MODES[str(modes.pop())],
         "energyCarriers": _carriers(energy_carriers),
-        "co2eIntensityWTW": _dec(agg.wtw / tkm),
+        "co2eIntensityWTW": wtw,
         "co2eIntensityTTW": _dec(agg.ttw / tkm),
         "transportActivityUnit": "tkm",
     }
@@ -286,7 +287,7 @@ def toc_product_footprint(
         unit="ton kilometer",
         amount="1",
         mass="1",
-        co2e=data["co2eIntensityWTW"],
+        co2e=wtw,
         schema_url=TOC_SCHEMA,
         data=data,
         company_name=company_name,
@@ -317,11 +318,12 @@ def hoc_product_footprint(
     if tonnes is None or tonnes <= 0:
         raise ShipmentFootprintError(f"HOC {hoc_id}: no tonnes handled")
     assert agg.wtw is not None and agg.ttw is not None  # _category checked
-    data = {
+    wtw = _dec(agg.wtw / tonnes)
+    data: dict[str, Any] = {
         "hocId": hoc_id,
         "hubType": hub_type,
         "energyCarriers": _carriers(energy_carriers),
-        "co2eIntensityWTW": _dec(agg.wtw / tonnes),
+        "co2eIntensityWTW": wtw,
         "co2eIntensityTTW": _dec(agg.ttw / tonnes),
         "hubActivityUnit": "tonnes",
     }
@@ -333,7 +335,7 @@ def hoc_product_footprint(
         unit="kilogram",
         amount="1000",
         mass="1000",
-        co2e=data["co2eIntensityWTW"],
+        co2e=wtw,
         schema_url=HOC_SCHEMA,
         data=data,
         company_name=company_name,
