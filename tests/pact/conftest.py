@@ -8,10 +8,10 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -91,6 +91,7 @@ def valid(kind: str, body: Any) -> Any:
 
 
 V3 = load_version("1.2.0")
+T = TypeVar("T")
 
 
 @dataclass
@@ -232,3 +233,14 @@ def ensure_standard_v3(host: PactHost) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def eventually(check: Callable[[], T], timeout: float = 30.0) -> T:
+    """``check()``'s first truthy result (the event relay works in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, "not within the time"
+            return result
+        time.sleep(0.1)
