@@ -311,3 +311,41 @@ def test_a_firm_without_a_vault_key_is_refused_before_anything_reaches_the_chain
     assert refused.value.status == 422
     assert {p["field"] for p in refused.value.problems} == {"vault_key"}
     assert pact_host.api.services.ledger.nonce(firm.address) == 0
+
+
+def test_a_publication_whose_answer_was_lost_after_the_chain_accepted_completes_on_retry(
+    pact_host: PactHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain anchored the footprint, then the service failed before keeping its row: the
+    same signed request sent again finds the claim on chain and completes the publication
+    (the nonce is spent, so a fresh relay could not)."""
+    supplier = pact_host.supplier
+    sent: list[dict[str, Any]] = []
+    real_request = supplier.request
+
+    def recording(method: str, path: str, **kwargs: Any) -> Any:
+        if path == "/pact/footprints" and method == "POST":
+            sent.append(kwargs["json"])
+        return real_request(method, path, **kwargs)
+
+    monkeypatch.setattr(supplier, "request", recording)
+    store = pact_host.pact.store
+    real_add = store.add_footprint
+
+    def crash(values: dict[str, Any]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "add_footprint", crash)
+    pf = footprint(productIds=["urn:gtin:9000000000084"])
+    with pytest.raises(ApiError) as lost:
+        publish_footprint(supplier, pf)
+    assert lost.value.status >= 500
+    monkeypatch.setattr(store, "add_footprint", real_add)
+    (body,) = sent
+    served = supplier.request("POST", "/pact/footprints", json=body)
+    anchor = served["extensions"][-1]["data"]
+    found = pact_host.api.services.ledger.find_submission(bytes.fromhex(anchor["claimId"][2:]))
+    assert found is not None and anchor["transaction"] == found.tx_hash
+    assert served["id"] == pf["id"] and served["status"] == "Active"
+    with pact_host.authed() as http:
+        assert http.get(f"/3/footprints/{pf['id']}").status_code == 200

@@ -38,7 +38,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.gateway import Anchored, ClaimState, LedgerGateway
 from carbonledger.chain.typed_data import claim_digest
 from carbonledger.pact import model
 from carbonledger.pact.fetch import PactFetchError, post_event
@@ -64,7 +64,7 @@ from carbonledger.standard import canonical_bytes, keccak256
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import UnknownReader
 from carbonledger.vault.service import EvidenceVault
-from carbonledger.vocab import FIRM_ROLE, ZERO32, claim_ledger_domain, recover_signer
+from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, claim_ledger_domain, recover_signer
 
 EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 _CALLBACK_FIELDS = ("url", "client_id", "client_secret")
@@ -234,14 +234,11 @@ class PactService:
                 "the footprint cannot be stored in the vault",
                 [{"field": "vault_key", "message": f"no vault key registered for {exc}"}],
             ) from None
-        outcome = self.ledger.submit_claims([(claim, signature)])
-        if outcome.failed:
-            reason = outcome.failed[0]
-            raise Conflict(f"the chain refused the footprint's claim (0x{reason[:4].hex()})")
-        report = {"pact": "3.0", "pfId": pf["id"], "passed": True, "problems": []}
-        report_hash = keccak256(canonical_bytes(report))
-        self.ledger.record_checks([(claim.claim_id, True, report_hash)])
-        anchored = outcome.anchored
+        anchored, state = self._anchor(claim, signature, firm)
+        if state.check == "none":
+            report = {"pact": "3.0", "pfId": pf["id"], "passed": True, "problems": []}
+            report_hash = keccak256(canonical_bytes(report))
+            self.ledger.record_checks([(claim.claim_id, True, report_hash)])
         claim_id = "0x" + claim.claim_id.hex()
         anchor = {
             "claimId": claim_id,
@@ -277,6 +274,23 @@ class PactService:
                 self.store.grant(client, [pf["id"]])
         self._notify_published(firm, pf["id"])
         return self.served(self._row(pf["id"]))
+
+    def _anchor(self, claim: Claim, signature: bytes, firm: str) -> tuple[Anchored, ClaimState]:
+        """Relay the anchor claim, or -- when this very signed claim is on chain already (an
+        earlier attempt whose answer was lost after the chain accepted it, retried with the
+        same nonce and signature) -- find its transaction, so the retry completes the
+        publication instead of failing on the spent nonce."""
+        state = self.ledger.claim_state(claim.claim_id)
+        if state.status == "none":
+            outcome = self.ledger.submit_claims([(claim, signature)])
+            if outcome.failed:
+                reason = outcome.failed[0]
+                raise Conflict(f"the chain refused the footprint's claim (0x{reason[:4].hex()})")
+            return outcome.anchored, state
+        found = self.ledger.find_submission(claim.claim_id)
+        if found is None or state.firm.lower() != firm.lower():
+            raise Conflict(f"claim 0x{claim.claim_id.hex()} is on chain but not as this firm's")
+        return found, state
 
     def _derived_from(self, firm: str, claim_ids: Sequence[str]) -> list[str]:
         out = []
