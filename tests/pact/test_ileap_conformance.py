@@ -13,12 +13,15 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
+from typer.testing import CliRunner
 
+from carbonledger.cli.main import app
 from carbonledger.client import ApiError
 from carbonledger.pact.client import publish_footprint
 from carbonledger.pact.ileap import (
@@ -52,6 +55,7 @@ TAD_LIST = Draft202012Validator(TAD_LIST_SCHEMA)
 TOC = Draft202012Validator(TOC_DATA_SCHEMA)
 HOC = Draft202012Validator(HOC_DATA_SCHEMA)
 VENDOR = "urn:pathfinder:product:customcode:vendor-assigned:"
+runner = CliRunner()
 
 
 @dataclass
@@ -264,3 +268,53 @@ def test_a_tad_failing_the_ileap_schema_is_refused_naming_the_field(
     assert [p["field"] for p in refused.value.problems or []] == ["activities[0].mode"]
     with logistics.host.authed() as http:
         assert "LEG-BAD" not in {t["activityId"] for t in tad_list(http.get("/2/ileap/tad"))}
+
+
+def test_the_cli_builds_toc_and_hoc_footprints_and_publishes_a_claims_activity_data(
+    logistics: Logistics, tmp_path: Path
+) -> None:
+    from eth_account import Account
+
+    host = logistics.host
+    claim_path = tmp_path / "claim.json"
+    doc = dict(logistics.doc)
+    doc["lines"] = [
+        dict(line, id=f"CLI-{line['id']}") if line["activity"] == "transport" else line
+        for line in doc["lines"]
+    ]
+    claim_path.write_text(json.dumps(doc))
+    company = ["--company-name", "Acme Logistics", "--company-id", COMPANY["company_ids"][0]]
+    toc = runner.invoke(
+        app,
+        ["pact", "toc", str(claim_path), "--toc-id", "road-ftl", *company,
+         "--energy-carrier", "Diesel:0.7", "--energy-carrier", "HVO:0.3"],
+    )  # fmt: skip
+    assert toc.exit_code == 0, toc.output
+    assert TOC.is_valid(extension(json.loads(toc.stdout), TOC_SCHEMA))
+    hoc = runner.invoke(
+        app,
+        ["pact", "hoc", str(claim_path), "--hoc-id", "hub-hh", "--hub-type", "Warehouse",
+         *company, "--energy-carrier", "Electric"],
+    )  # fmt: skip
+    assert hoc.exit_code == 0, hoc.output
+    assert extension(json.loads(hoc.stdout), HOC_SCHEMA)["hubType"] == "Warehouse"
+    wrong = runner.invoke(
+        app,
+        ["pact", "hoc", str(claim_path), "--hoc-id", "nope", "--hub-type", "Warehouse",
+         *company, "--energy-carrier", "Electric"],
+        env={"COLUMNS": "250"},
+    )  # fmt: skip
+    assert wrong.exit_code == 1 and "no HOC 'nope'" in wrong.output
+
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(host.supplier.account.key, "pw")))
+    published = runner.invoke(
+        app,
+        ["pact", "activities", str(claim_path), "--key", str(keystore), "--api", host.api.url],
+        env={"CARBONLEDGER_KEY_PASSWORD": "pw", "COLUMNS": "250"},
+    )
+    assert published.exit_code == 0, published.output
+    assert json.loads(published.stdout)["published"] == ["CLI-LEG-1", "CLI-LEG-2"]
+    with host.authed() as http:
+        ids = {t["activityId"] for t in tad_list(http.get("/2/ileap/tad"))}
+    assert {"CLI-LEG-1", "CLI-LEG-2"} <= ids

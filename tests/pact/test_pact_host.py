@@ -240,10 +240,13 @@ def test_a_firm_issues_lists_and_revokes_credentials_and_answers_a_request_from_
         )
     assert posted.status_code == 200
     assert "RequestCreatedEvent" in run("requests")
+    open_before = run("requests", "--open")
     tasks = pact_host.supplier.request("GET", "/pact/requests")
     seq = next(t["seq"] for t in tasks if t["event_id"] == "cli-request-1")
     answer = json.loads(run("answer", str(seq), "--reject", "NotFound", "--message", "none yet"))
     assert (answer["state"], answer["delivery"]) == ("rejected", "sent")
+    row = f"│ {seq} "
+    assert row in open_before and row not in run("requests", "--open")
 
 
 def published_events(pact_host: PactHost, via: str | None = None) -> list[list[str]]:

@@ -291,11 +291,20 @@ def _call(api: str, key: Path, method: str, path: str, body: object = None) -> o
 
 
 @pact_app.command("requests")
-def requests_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None:
-    """Partners' events to this firm; a RequestCreatedEvent is an open task."""
+def requests_command(
+    key: KeyOpt,
+    api: ApiOpt = "http://127.0.0.1:8000",
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only the open tasks (requests to answer).")
+    ] = False,
+) -> None:
+    """Partners' events to this firm; a RequestCreatedEvent is an open task (answer it with
+    `pact answer N --footprint ID` to fulfil or `--reject CODE` to reject)."""
     with clear_errors():
         rows = _call(api, key, "GET", "/pact/requests")
     assert isinstance(rows, list)
+    if open_only:
+        rows = [r for r in rows if r["state"] == "open"]
     table = Table(title="PACT requests and events", title_justify="left")
     for column in ("#", "state", "type", "from (client)", "criteria"):
         table.add_column(column)
