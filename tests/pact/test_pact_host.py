@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from carbonledger.chain.node import free_port
 from carbonledger.cli.main import app
-from carbonledger.client import ApiError
+from carbonledger.client import ApiError, ApiUnreachable
 from carbonledger.pact.client import publish_footprint
 from carbonledger.pact.store import pact_clients
 from tests.pact.conftest import PactHost, eventually, footprint, valid
@@ -340,12 +340,15 @@ def test_a_publication_whose_answer_was_lost_after_the_chain_accepted_completes_
 
     monkeypatch.setattr(store, "add_footprint", crash)
     pf = footprint(productIds=["urn:gtin:9000000000084"])
-    with pytest.raises(ApiError) as lost:
+    with pytest.raises((ApiError, ApiUnreachable)) as lost:  # a 500 or a reset connection
         publish_footprint(supplier, pf)
-    assert lost.value.status >= 500
+    assert not isinstance(lost.value, ApiError) or lost.value.status >= 500
     monkeypatch.setattr(store, "add_footprint", real_add)
     (body,) = sent
-    served = supplier.request("POST", "/pact/footprints", json=body)
+    try:  # the client retries the same signed request (once more if the connection was reset)
+        served = supplier.request("POST", "/pact/footprints", json=body)
+    except ApiUnreachable:
+        served = supplier.request("POST", "/pact/footprints", json=body)
     anchor = served["extensions"][-1]["data"]
     found = pact_host.api.services.ledger.find_submission(bytes.fromhex(anchor["claimId"][2:]))
     assert found is not None and anchor["transaction"] == found.tx_hash
