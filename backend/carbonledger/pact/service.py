@@ -626,11 +626,12 @@ class PactService:
             kind, state = "request_rejected", "rejected"
         event = self._event(kind, data)
         self.store.answer_request(seq, state, {"eventId": event["id"], "type": event["type"]})
-        out = self.store.queue_event(client.client_id, event)
         # the firm answering waits for this one attempt (it is told how it went); a failure
-        # is retried by the relay
+        # is retried by the relay, which leaves the event alone meanwhile (no double sending)
+        now = self.clock()
+        out = self.store.queue_event(client.client_id, event, not_before=now + self.retry_delay(1))
         queued = next(e for e in self.store.outbox_of([client.client_id]) if e["seq"] == out)
-        if not self._attempt(queued, self.clock()):
+        if not self._attempt(queued, now):
             self.events_queued()
         sent = next(e for e in self.store.outbox_of([client.client_id]) if e["seq"] == out)
         return {

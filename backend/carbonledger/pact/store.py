@@ -300,11 +300,19 @@ class PactStore(TableStore):
             )
 
     # --- outbox ---
-    def queue_event(self, client_id: str, event: dict[str, Any]) -> int:
+    def queue_event(
+        self, client_id: str, event: dict[str, Any], *, not_before: float | None = None
+    ) -> int:
+        """Queue an event (``not_before``: the relay leaves it alone until then)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(pact_outbox).values(
-                    client_id=client_id, event=event, state="pending", attempts=0, created_at=now()
+                    client_id=client_id,
+                    event=event,
+                    state="pending",
+                    attempts=0,
+                    created_at=now(),
+                    next_attempt_at=not_before,
                 )
             )
             key = result.inserted_primary_key
@@ -323,9 +331,7 @@ class PactStore(TableStore):
                     pact_outbox.c.next_attempt_at <= due_before,
                 )
             )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(pact_outbox.c.seq)).all()
-        return [dict(r._mapping) for r in rows]
+        return self._all(dict, query.order_by(pact_outbox.c.seq))
 
     def outbox_of(self, client_ids: Sequence[str]) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -380,10 +386,9 @@ class PactStore(TableStore):
                 )
 
     def activities_of(self, firm: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_activities)
-                .where(pact_activities.c.firm == firm)
-                .order_by(pact_activities.c.seq)
-            ).all()
-        return [dict(r._mapping) for r in rows]
+        return self._all(
+            dict,
+            select(pact_activities)
+            .where(pact_activities.c.firm == firm)
+            .order_by(pact_activities.c.seq),
+        )
