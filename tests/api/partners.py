@@ -1,8 +1,10 @@
-"""A carrier and a shipper whose footprints share shipments under their own pair salt."""
+"""A carrier and a shipper whose footprints share shipments under their own pair salt (and the
+carrier's signed reduction target)."""
 
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +12,10 @@ from eth_account.signers.local import LocalAccount
 
 from carbonledger.client import LedgerClient
 from carbonledger.overlaps import new_pair_salt, salted_ref
+from carbonledger.planner.targets import Target, sign_target, to_struct
 from carbonledger.standard import document_hash, parse_claim
+from carbonledger.vocab import Domain
+from carbonledger.vocab import Target as OnChainTarget
 from tests.api.conftest import Api, as_bytes, example
 
 #: The carrier's trips carry WB-1, WB-2 (trip 1) and WB-3 (trip 2); the shipper ships WB-1, WB-3.
@@ -85,3 +90,28 @@ def partners(api: Api, name: str) -> Partners:
         shipper_doc,
         salt,
     )
+
+
+def target_domain(info: dict[str, Any]) -> Domain:
+    d = info["domain"]
+    return Domain(d["name"], int(d["chainId"]), d["verifyingContract"], d["version"])
+
+
+def signed_target(pair: Partners, **changes: Any) -> tuple[OnChainTarget, str, Domain]:
+    """The carrier's target (50 % of Scopes 1 and 2 by 2030 from its claim), signed with its key
+    for the TargetRegistry domain of ``GET /targets/nonce``; ``changes`` alter the struct after."""
+    client = pair.carrier_client
+    info = client.request("GET", "/targets/nonce", params={"firm": pair.carrier.address})
+    commitment = Target(
+        firm=pair.carrier.address,
+        base_claim_id=pair.carrier_claim.lower(),
+        base_year=2024,
+        target_year=2030,
+        reduction_bps=5_000,
+        scopes=(1, 2),
+    )
+    struct = to_struct(commitment, int(info["nonce"]), int(time.time()) + 600)
+    for name, value in changes.items():
+        struct = OnChainTarget(**{**vars(struct), name: value})
+    domain = target_domain(info)
+    return struct, sign_target(pair.carrier, struct, domain), domain

@@ -3,17 +3,11 @@ TargetRegistry on a real chain, read back from it; refusals name what is wrong."
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
 
 from carbonledger.client import ApiError
-from carbonledger.planner.targets import Target, sign_target, to_struct
-from carbonledger.vocab import Domain
-from carbonledger.vocab import Target as OnChainTarget
 from tests.api.conftest import Api
-from tests.api.partners import Partners, partners
+from tests.api.partners import Partners, partners, signed_target
 
 
 @pytest.fixture(scope="module")
@@ -21,31 +15,8 @@ def pair(api: Api) -> Partners:
     return partners(api, "Target")
 
 
-def _domain(info: dict[str, Any]) -> Domain:
-    d = info["domain"]
-    return Domain(d["name"], int(d["chainId"]), d["verifyingContract"], d["version"])
-
-
-def _signed(pair: Partners, **changes: Any) -> tuple[OnChainTarget, str, Domain]:
-    client = pair.carrier_client
-    info = client.request("GET", "/targets/nonce", params={"firm": pair.carrier.address})
-    commitment = Target(
-        firm=pair.carrier.address,
-        base_claim_id=pair.carrier_claim.lower(),
-        base_year=2024,
-        target_year=2030,
-        reduction_bps=5_000,
-        scopes=(1, 2),
-    )
-    struct = to_struct(commitment, int(info["nonce"]), int(time.time()) + 600)
-    for name, value in changes.items():
-        struct = OnChainTarget(**{**vars(struct), name: value})
-    domain = _domain(info)
-    return struct, sign_target(pair.carrier, struct, domain), domain
-
-
 def test_a_signed_target_is_recorded_on_chain_and_listed(pair: Partners) -> None:
-    struct, signature, _ = _signed(pair)
+    struct, signature, _ = signed_target(pair)
     recorded = pair.carrier_client.request(
         "POST", "/targets", json={"target": struct.to_json(), "signature": signature}
     )
@@ -64,7 +35,7 @@ def test_a_signed_target_is_recorded_on_chain_and_listed(pair: Partners) -> None
 
 
 def test_a_replayed_target_is_a_409_naming_the_nonce(pair: Partners) -> None:
-    struct, signature, _ = _signed(pair, target_year=2035)
+    struct, signature, _ = signed_target(pair, target_year=2035)
     body = {"target": struct.to_json(), "signature": signature}
     pair.carrier_client.request("POST", "/targets", json=body)
     with pytest.raises(ApiError) as refused:
@@ -76,7 +47,7 @@ def test_a_replayed_target_is_a_409_naming_the_nonce(pair: Partners) -> None:
 def test_a_target_signed_by_another_key_is_a_401_and_nothing_is_recorded(
     pair: Partners,
 ) -> None:
-    struct, _, domain = _signed(pair, reduction_bps=4_200)
+    struct, _, domain = signed_target(pair, reduction_bps=4_200)
     forged = "0x" + bytes(pair.shipper.unsafe_sign_hash(struct.digest(domain)).signature).hex()
     before = pair.carrier_client.request("GET", "/targets", params={"firm": pair.carrier.address})
     with pytest.raises(ApiError) as refused:
@@ -91,7 +62,7 @@ def test_a_target_signed_by_another_key_is_a_401_and_nothing_is_recorded(
 def test_a_base_claim_of_another_firm_is_refused_by_the_chain_with_a_409(
     pair: Partners,
 ) -> None:
-    struct, signature, _ = _signed(
+    struct, signature, _ = signed_target(
         pair, base_claim_id=bytes.fromhex(pair.shipper_claim.removeprefix("0x"))
     )
     with pytest.raises(ApiError) as refused:

@@ -10,6 +10,7 @@ import { Partner } from "./pages/Partner";
 import { SettlementPage } from "./pages/SettlementPage";
 import { Admin } from "./pages/admin/Admin";
 import { Pact } from "./pages/pact/Pact";
+import { Planner } from "./pages/planner/Planner";
 import { PublicVerify } from "./pages/PublicVerify";
 import { short } from "./format";
 
@@ -43,6 +44,7 @@ export function App() {
           {roles.includes("firm") && <NavLink to="/firm">Footprint</NavLink>}
           {roles.includes("firm") && <NavLink to="/submit">Submit a claim</NavLink>}
           {roles.includes("firm") && <NavLink to="/partner">Partners</NavLink>}
+          {roles.includes("firm") && <NavLink to="/planner">Planner</NavLink>}
           {roles.includes("firm") && <NavLink to="/pact">PACT</NavLink>}
           {roles.includes("auditor") && <NavLink to="/auditor">Audit</NavLink>}
           {roles.includes("admin") && <NavLink to="/admin">Admin</NavLink>}
@@ -77,6 +79,7 @@ export function App() {
           <Route path="/settlements/:settlementId" element={<SignedIn><SettlementPage /></SignedIn>} />
           <Route path="/admin" element={<SignedIn><Admin /></SignedIn>} />
           <Route path="/pact" element={<SignedIn><Pact /></SignedIn>} />
+          <Route path="/planner" element={<SignedIn><Planner /></SignedIn>} />
           <Route path="*" element={<p>No such page.</p>} />
         </Routes>
       </main>

@@ -8,6 +8,7 @@ plan chose are filled, the others outlined. The plan's marginal option is the la
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +17,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+
+#: pyplot and matplotlib's text layout keep global state: two plans drawn at once in the API's
+#: worker threads broke each other (mathtext ParseException, a 500), so one chart at a time.
+_DRAWING = threading.Lock()
 
 
 def macc_svg(
@@ -26,7 +31,11 @@ def macc_svg(
     currency: str,
 ) -> str:
     """An SVG document of ``curve`` (rows of :func:`carbonledger.planner.plan.macc`)."""
-    picked = set(chosen)
+    with _DRAWING:
+        return _draw(curve, set(chosen), title, currency)
+
+
+def _draw(curve: Iterable[Mapping[str, Any]], picked: set[str], title: str, currency: str) -> str:
     fig, ax = plt.subplots(figsize=(9, 4.8))
     x = 0.0
     for row in curve:

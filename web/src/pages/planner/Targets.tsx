@@ -1,0 +1,53 @@
+import { useEffect, useState } from "react";
+import { api, ok, type Schemas } from "../../api/client";
+import { ErrorBox } from "../../components/Status";
+import { TableHead } from "../../components/TableHead";
+import { date, short } from "../../format";
+
+type TargetOut = Schemas["TargetOut"];
+
+function coverage(t: TargetOut): string {
+  const scopes = t.scopes.map((s) => `Scope ${s}`);
+  const categories = t.categories.length ? [`Scope 3 cat. ${t.categories.join(", ")}`] : [];
+  return [...scopes, ...categories].join(" · ") || "—";
+}
+
+/** A firm's reduction targets as the TargetRegistry records them (GET /targets). */
+export function Targets({ firm }: { firm: string }) {
+  const [targets, setTargets] = useState<TargetOut[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    ok(api.GET("/targets", { params: { query: { firm } } })).then(setTargets).catch(setError);
+  }, [firm]);
+  return (
+    <section aria-labelledby="targets-h">
+      <h2 id="targets-h">Your reduction targets</h2>
+      <ErrorBox error={error} />
+      {targets === null ? (
+        <p role="status">Loading…</p>
+      ) : targets.length === 0 ? (
+        <p className="muted">
+          No target recorded yet. Record one with <code>carbonledger target sign</code>; it is signed with your key and kept on chain.
+        </p>
+      ) : (
+        <div className="scroll">
+          <table data-testid="targets">
+            <TableHead columns={["Kind", "Cut", "Base year → target year", "Covers", "Base claim", "Recorded"]} />
+            <tbody>
+              {targets.map((t) => (
+                <tr key={t.target_id}>
+                  <td>{t.kind === "net_zero" ? "net zero" : "near term"}{t.audited_only ? " (audited claims only)" : ""}</td>
+                  <td className="num">{(t.reduction_bps / 100).toFixed(2)} %</td>
+                  <td>{t.base_year} → {t.target_year}</td>
+                  <td>{coverage(t)}</td>
+                  <td><code title={t.base_claim_id}>{short(t.base_claim_id)}</code></td>
+                  <td>{date(t.recorded_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
