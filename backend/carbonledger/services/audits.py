@@ -10,7 +10,7 @@ own key and relayed; the service cannot sign one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +20,18 @@ from eth_utils.crypto import keccak
 
 from carbonledger.chain.gateway import Anchored
 from carbonledger.chain.manifest import Deployment
+from carbonledger.pact.verify import PactReport, verify_footprint
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import InvalidRequest, NotFound
+from carbonledger.services.errors import InvalidRequest, NotFound, Unavailable
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
 from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.verify import ChainReader, ChainView, Document, Report, RpcChainPort, verify
 from carbonledger.verify.chain import Addresses
+from carbonledger.verify.documents import PROOF_SUFFIX, RootProof, proof_from_json
+from carbonledger.verify.rpc import RpcError, VerifyInputError
 from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
 from carbonledger.vocab import claim_id as claim_id_of
 
@@ -101,6 +105,16 @@ class AuditService:
                     wanted.append(base_row)
         return docs
 
+    def proofs(self, rows: Sequence[ClaimRow]) -> list[RootProof]:
+        """The proofs of the root-anchored claims among ``rows`` (root mode)."""
+        out = []
+        for row in rows:
+            proof = self.claims.roots.proof(row.claim_id) if self.claims.roots else None
+            if proof is not None:
+                path = Path(f"vault/{row.claim_id}{PROOF_SUFFIX}")
+                out.append(proof_from_json(proof_document(row, proof), path))
+        return out
+
     def _claim_audits(self, report: Report, claim_ids: Sequence[str]) -> list[ClaimAudit]:
         audits = []
         for claim_id in claim_ids:
@@ -121,6 +135,22 @@ class AuditService:
             )
         return audits
 
+    def verify_footprint(self, footprint: Mapping[str, Any]) -> PactReport:
+        """A PACT footprint received from any host, checked against this deployment's chain
+        by the independent verifier (as ``carbonledger verify --pact``): its anchor claim,
+        document hash, check outcome and status."""
+        if not isinstance(footprint, Mapping):
+            raise InvalidRequest("footprint is not an object", [_field("footprint")])
+        port = RpcChainPort(self.rpc_url)
+        try:
+            return verify_footprint(footprint, port, self.addresses)
+        except VerifyInputError as exc:
+            raise InvalidRequest(str(exc), [_field("footprint")]) from None
+        except RpcError as exc:
+            raise Unavailable(f"the chain node answered an error: {exc}") from None
+        finally:
+            port.close()
+
     def run(self, claim_id: str | None = None, firm: str | None = None) -> Run:
         """The independent verifier over the vault's documents and the chain, for one claim
         or a firm's whole history: what it read and what it found."""
@@ -136,11 +166,12 @@ class AuditService:
             if not rows:
                 raise NotFound(f"no claims of firm {firm}")
         docs = self.documents(rows)
+        proofs = self.proofs(rows)
         port = RpcChainPort(self.rpc_url)
         try:
             reader = ChainReader(port, self.addresses)
             if claim_id is not None:
-                view = reader.claim(bytes.fromhex(claim_id[2:]))
+                view = reader.claim(bytes.fromhex(claim_id[2:]), proofs)
                 given = docs[bytes.fromhex(rows[0].document_hash[2:])]
                 report = verify(
                     view,
@@ -152,7 +183,7 @@ class AuditService:
                     by_version=True,
                 )
             else:
-                view = reader.firm(rows[0].firm.lower())
+                view = reader.firm(rows[0].firm.lower(), proofs)
                 report = verify(
                     view,
                     docs,
@@ -206,6 +237,7 @@ class AuditService:
         )
         if self.store.get("0x" + audit.claim_id.hex()) is None:
             raise NotFound(f"no claim 0x{audit.claim_id.hex()}")
+        self.claims.bring_on_chain("0x" + audit.claim_id.hex())
         return relay_or_conflict(
             self.ledger, "ClaimLedger", "recordAudit", [audit.as_tuple(), signature],
             "recording an audit",
@@ -230,3 +262,7 @@ def parse_verdict(text: str) -> AuditVerdict:
         raise InvalidRequest(
             f"unknown verdict {text!r}", [{"field": "verdict", "message": "approved | rejected"}]
         ) from None
+
+
+def _field(name: str) -> dict[str, str]:
+    return {"field": name, "message": "not a footprint this verifier can read"}
