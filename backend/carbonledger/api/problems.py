@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,8 +70,9 @@ class Unexpected:
     re-raise once it has answered; an exception after the response started still ends the
     connection (the answer is already half sent)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, answer: Callable[[str], JSONResponse] | None = None) -> None:
         self.app = app
+        self.answer = answer or _unexpected
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,15 +93,18 @@ class Unexpected:
                 raise
             incident = uuid.uuid4().hex[:12]
             _log.exception("incident %s: %s %s", incident, scope["method"], scope["path"])
-            response = JSONResponse(
-                {
-                    "detail": f"the request failed unexpectedly (incident {incident}, logged): "
-                    "retry the same request"
-                },
-                status_code=503,
-                headers={"Retry-After": "1"},
-            )
-            await response(scope, receive, send)
+            await self.answer(incident)(scope, receive, send)
+
+
+def _unexpected(incident: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": f"the request failed unexpectedly (incident {incident}, logged): "
+            "retry the same request"
+        },
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
 
 
 def _safe(text: str) -> str:
