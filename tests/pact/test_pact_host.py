@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
@@ -401,3 +403,27 @@ def test_bad_publications_get_a_4xx_naming_the_field_and_keep_the_connection(
         served = host.get(f"/3/footprints/{pf['id']}").json()["data"]
     assert served["productNameCompany"] == accepted["productNameCompany"]
     assert served["id"] == accepted["id"]
+
+
+def test_concurrent_publications_and_bad_bodies_each_get_an_answer(
+    pact_host: PactHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bad bodies sent on several connections at once while the firm publishes: every request
+    is answered (no reset, no 5xx) and the publication is served."""
+    supplier = pact_host.supplier
+    headers = {"Authorization": f"Bearer {supplier._token}", "content-type": "application/json"}
+    bodies: list[Any] = [b"{", b"[]", b'{"nonce": -1}', b'{"footprint": {}, "signature": "0x"}'] * 4
+
+    def send(body: bytes) -> int:
+        with httpx.Client(base_url=pact_host.api.url, timeout=30) as http:
+            answer = http.post("/pact/footprints", content=body, headers=headers)
+            return answer.status_code
+
+    pf = footprint(productIds=["urn:gtin:9000000000107"])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = pool.map(send, bodies)
+        publish_footprint(supplier, pf)
+        statuses = list(answers)
+    assert all(400 <= status < 500 for status in statuses), statuses
+    with pact_host.authed() as host:
+        assert host.get(f"/3/footprints/{pf['id']}").status_code == 200
