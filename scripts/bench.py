@@ -1,6 +1,7 @@
 """End-to-end benchmark: claims/s (single and batch), gas, verifier throughput, memory.
 
     uv run python scripts/bench.py [--claims N] [--firms F] [--mode single|batch ...]
+                                   [--workers W] [--verify-workers V] [--no-eas]
                                    [--batch-size B] [--request-size R] [--no-settlements]
     uv run python scripts/bench.py --request-path [--claims N] [--profile FILE]
 
@@ -29,7 +30,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=100, help="claims per transaction")
     parser.add_argument("--request-size", type=int, default=100, help="claims per batch POST")
     parser.add_argument("--concurrency", type=int, default=None, help="client threads (= firms)")
-    parser.add_argument("--verify-repeat", type=int, default=3)
+    parser.add_argument("--verify-repeat", type=int, default=1, help="(kept; one pass now)")
+    parser.add_argument(
+        "--workers", type=int, default=2,
+        help="API processes of the multi-process service on PostgreSQL (2; 0: skip it)",
+    )  # fmt: skip
+    parser.add_argument("--verify-workers", type=int, default=2, help="verifier processes (2)")
+    parser.add_argument("--no-eas", action="store_true", help="skip the EAS peer")
     parser.add_argument("--no-settlements", action="store_true", help="skip the gas report")
     parser.add_argument(
         "--request-path",
@@ -57,6 +64,9 @@ def main(argv: list[str] | None = None) -> None:
         concurrency=args.concurrency,
         verify_repeat=args.verify_repeat,
         with_settlements=not args.no_settlements,
+        workers=args.workers,
+        verify_workers=args.verify_workers,
+        with_eas=not args.no_eas,
     )
     print(bench.render(result))
 
