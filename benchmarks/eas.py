@@ -232,10 +232,12 @@ class Eas:
         names = ["0x" + bytes(h).hex() for h in hashes]
         found: dict[str, dict[str, Any]] = {}
         deadline = time.monotonic() + 300
-        while len(found) < len(names):
+        while len(found) < len(names):  # the last one mined means all are (nonce order)
             missing = [n for n in names if n not in found]
-            answers = self.rpc.batch("eth_getTransactionReceipt", [[n] for n in missing])
-            found.update((n, a) for n, a in zip(missing, answers, strict=True) if a)
+            (last,) = self.rpc.batch("eth_getTransactionReceipt", [[missing[-1]]])
+            if last:
+                answers = self.rpc.batch("eth_getTransactionReceipt", [[n] for n in missing])
+                found.update((n, a) for n, a in zip(missing, answers, strict=True) if a)
             if len(found) < len(names):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"EAS: {len(names) - len(found)} transactions not mined")

@@ -12,6 +12,7 @@ measured and how. Figures: docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--profile", type=Path, help="with --request-path: cProfile output")
     args = parser.parse_args(argv)
+    # SIGTERM ends the run through its `finally`s: the chain and PostgreSQL stop with it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.request_path:
         n, seconds = bench.request_path(
             args.claims, firms=args.firms, request_size=args.request_size, profile=args.profile
