@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
+from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
@@ -350,6 +351,27 @@ def _day(value: dt.date | None, end: bool = False) -> int | None:
     return start + 86400 if end else start
 
 
+def claim_filter(
+    firm: str | None,
+    kind: str | None,
+    state: str | None,
+    period_from: dt.date | None,
+    period_to: dt.date | None,
+) -> ClaimFilter:
+    """The filter of a claims query; 422 naming ``state`` or ``firm`` when it is not one."""
+    if state is not None and state not in STATES:
+        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
+    if firm is not None and not is_address(firm):
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+    return ClaimFilter(
+        firm=to_checksum_address(firm) if firm else None,
+        kind=kind,
+        state=state,
+        period_start=_day(period_from),
+        period_end=_day(period_to, end=True),
+    )
+
+
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
 def list_claims(
     services: ServicesDep,
@@ -362,17 +384,7 @@ def list_claims(
     period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
 ) -> ClaimPage:
     """Claims by firm, period, kind and state, oldest first."""
-    if state is not None and state not in STATES:
-        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
-    if firm is not None and not is_address(firm):
-        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
-    where = ClaimFilter(
-        firm=to_checksum_address(firm) if firm else None,
-        kind=kind,
-        state=state,
-        period_start=_day(period_from),
-        period_end=_day(period_to, end=True),
-    )
+    where = claim_filter(firm, kind, state, period_from, period_to)
     total, rows = services.queries.claims(where, page.offset, page.page_size)
     return ClaimPage(
         items=[ClaimOut(**claim_out(r)) for r in rows],
@@ -387,17 +399,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
     """A claim with its on-chain proof (transaction, block, events) and full history."""
     view = services.queries.claim_detail(claim_id)
     state = view.on_chain
-    history = [
-        HistoryEvent(
-            event=e.event,
-            contract=e.contract,
-            block_number=e.block_number,
-            tx_hash=e.tx_hash,
-            log_index=e.log_index,
-            args=e.args,
-        )
-        for e in view.history
-    ]
+    history = [model_from(HistoryEvent, e) for e in view.history]
     return ClaimDetail(
         **claim_out(view.row),
         on_chain=OnChain(status=state.status, check=state.check, audit=state.audit),
