@@ -577,9 +577,16 @@ def settlement_gas() -> list[tuple[str, int]]:
 
 
 def root_mode_available() -> bool:
-    """HOOK (issue 15 part 2, root anchoring mode): True once the service has the mode; then
-    ``run`` adds "root" to the modes and the benchmark measures it as single and batch.
-    The mode is built on another branch and had not landed when this benchmark was written."""
+    """HOOK (issue 15 part 2, root anchoring mode): True once the benchmark can measure the
+    mode; then ``run`` adds "root" to the modes and the target row "root" gets its figure.
+
+    The mode was built on another branch (``Settings.anchor_mode = "root"``,
+    ``anchor_root_size``) and had not landed on main when this was written, so nothing here
+    has run against it. Wiring it, untested: in ``serve`` pass ``anchor_mode="root"`` for the
+    mode "root"; in ``run_cluster_mode`` set ``CARBONLEDGER_ANCHOR_MODE=root``; submit as
+    batch mode does; and make ``wait_done`` wait for what the root mode makes of a claim on
+    chain (a ``ClaimSubmitted`` per claim may not exist there: count the mode's own events or
+    the outbox state instead), and ``ceiling`` send ``recordRoot`` transactions."""
     return False
 
 
