@@ -194,6 +194,13 @@ class Settings(BaseSettings):
         "start in data_dir/pact-tls/ for the API host and localhost.",
     )
     pact_key: Path | None = Field(None, description="PEM private key of pact_cert.")
+    pact_secrets_key: SecretStr | None = Field(
+        None,
+        description="Secret (>= 32 bytes) from which the key that encrypts partners' event "
+        "credentials (PACT callback client secrets) at rest is derived; default: one kept in "
+        "data_dir/pact-secrets.key.",
+        repr=False,
+    )
     pact_public_url: str | None = Field(
         None,
         description="The PACT API's base URL as partners reach it (links, discovery, the "
@@ -219,7 +226,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{address!r} is not a 20-byte hex address")
         return value
 
-    @field_validator("auth_secret", "auth_previous_secret")
+    @field_validator("auth_secret", "auth_previous_secret", "pact_secrets_key")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:

@@ -28,6 +28,7 @@ from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
 from carbonledger.planner.catalogue import load_catalogue
+from carbonledger.reports.service import ReportService
 from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService, deployment_addresses
 from carbonledger.services.citations import CitationOutbox
@@ -80,6 +81,7 @@ class Services:
     queries: LedgerQueries
     planning: PlanningService
     targets: TargetService
+    reports: ReportService
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -195,6 +197,7 @@ def build_services(
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         planning=planning,
         targets=TargetService(ledger, ledger),
+        reports=ReportService(store, claims, vault, audits),
         indexer_lock=LeaderLock(engine, "indexer"),
     )
 

@@ -25,7 +25,7 @@ REPORT_HASH_HEADER = "X-Report-Hash"
 
 
 def report_service(services: ServicesDep) -> ReportService:
-    return ReportService(services.store, services.claims, services.vault, services.audits)
+    return services.reports
 
 
 Reports = Annotated[ReportService, Depends(report_service)]
