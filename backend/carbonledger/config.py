@@ -181,6 +181,18 @@ class Settings(BaseSettings):
     anchor_batch_size: int = Field(
         100, ge=1, le=500, description="Claims relayed per trySubmitClaims transaction."
     )
+    anchor_mode: Literal["batch", "single", "root"] = Field(
+        "batch",
+        description=(
+            "How accepted claims reach the chain: 'batch' (anchor_batch_size claims per "
+            "trySubmitClaims), 'single' (one claim per transaction) or 'root' (the Merkle root "
+            "of up to anchor_root_size signed claims per ClaimRoots.recordRoot; each claim's "
+            "proof is served by GET /claims/{id}/proof; see docs/gas.md)."
+        ),
+    )
+    anchor_root_size: int = Field(
+        1000, ge=1, le=100_000, description="Claims per Merkle root in root mode."
+    )
 
     # --- API ---
     api_host: str = Field("127.0.0.1", description="Interface the API server listens on.")

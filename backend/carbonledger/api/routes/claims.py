@@ -418,6 +418,39 @@ def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) ->
     return services.vault.get(member.account, row.claim_id).to_json()
 
 
+class CheckOutcome(BaseModel):
+    passed: bool
+    report_hash: str
+
+
+class ClaimProofOut(BaseModel):
+    """A root-anchored claim's proof file (root mode): everything the independent verifier
+    needs besides the document and the chain (``carbonledger verify --proof FILE``)."""
+
+    claim_id: str
+    claim: dict[str, Any] = Field(description="The signed EIP-712 Claim struct (JSON form).")
+    signature: str
+    root: str = Field(description="The Merkle root (ClaimRoots.recordRoot).")
+    leaf: str = Field(description="keccak256(keccak256(digest || keccak256(signature))).")
+    leaf_index: int
+    proof: list[str] = Field(description="Sibling hashes from the leaf up (sorted pairs).")
+    root_recorded: bool
+    root_tx_hash: str | None
+    root_block_number: int | None
+    check: CheckOutcome = Field(
+        description="The checker's outcome (recorded on chain when the claim is admitted)."
+    )
+
+
+@router.get(
+    "/{claim_id}/proof", response_model=ClaimProofOut, responses={404: ERROR_RESPONSES[404]}
+)
+def get_proof(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimProofOut:
+    """The claim's inclusion proof under its Merkle root (root mode; 404 for a claim relayed
+    as a claim, or not under a root yet)."""
+    return ClaimProofOut(**services.claims.proof_document(claim_id))
+
+
 @router.post(
     "/{claim_id}/revocation",
     response_model=Revoked,
