@@ -68,8 +68,9 @@ from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PRO
 from carbonledger.services.claims import Submission
 from carbonledger.services.container import Services, bootstrap_chain, build_services
 from carbonledger.services.errors import ServiceError
+from carbonledger.services.roots import ANCHOR_MODES
 from carbonledger.standard import load_default_standard, parse_claim
-from carbonledger.store.claims import CHECKED, REFUSED, claims
+from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
 from carbonledger.store.db import chain_events
 from carbonledger.vault import VaultKeyPair
 from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
@@ -188,9 +189,14 @@ class Ledger:
 
 
 def serve(
-    workdir: Path, w3: Web3, deployment: Deployment, artifacts: Any, batch_size: int
+    workdir: Path,
+    w3: Web3,
+    deployment: Deployment,
+    artifacts: Any,
+    batch_size: int,
+    anchor_mode: str = "batch",
 ) -> Ledger:
-    data_dir = workdir / f"service-{batch_size}"
+    data_dir = workdir / f"service-{anchor_mode}-{batch_size}"
     data_dir.mkdir()
     port = free_port()
     settings = Settings(
@@ -199,6 +205,7 @@ def serve(
         api_port=port,
         submit_wait=0,  # answer once accepted (202); the benchmark waits for the chain itself
         anchor_batch_size=batch_size,
+        anchor_mode=anchor_mode,
     )
     services = build_services(settings, w3, deployment, artifacts)
     bootstrap_chain(services)
@@ -286,7 +293,9 @@ def _post(client: LedgerClient, path: str, body: Any) -> Any:
     return client.request("POST", path, json=body)
 
 
-def wait_done(engine: Engine, ids: Sequence[str], from_block: int, timeout: float) -> None:
+def wait_done(
+    engine: Engine, ids: Sequence[str], from_block: int, timeout: float, mode: str = "batch"
+) -> None:
     """Until every claim is checked on chain and both its events are indexed.
 
     The service's database is fresh for each mode and only this mode's claims are submitted
@@ -308,7 +317,17 @@ def wait_done(engine: Engine, ids: Sequence[str], from_block: int, timeout: floa
                 .where(claims.c.state.in_((CHECKED, REFUSED)))
             ).scalar_one()
             indexed: list[int] = []
-            if done >= wanted:
+            if mode == "root":
+                # root mode: done once every claim is under a recorded root (``anchored``);
+                # no per-claim event exists to index until an operation admits the claim
+                done = conn.execute(
+                    select(func.count())
+                    .select_from(claims)
+                    .where(claims.c.state.in_((ANCHORED, CHECKED)))
+                ).scalar_one()
+                if done >= wanted:
+                    return
+            elif done >= wanted:
                 indexed = [int(n) for n in conn.execute(events).scalars()]
                 if indexed == [wanted, wanted]:
                     return
@@ -380,7 +399,7 @@ def submit_and_measure(
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(submit_firm, list(signed)))
     accepted = time.perf_counter() - started
-    wait_done(engine, ids, from_block, timeout=WAIT_TIMEOUT)
+    wait_done(engine, ids, from_block, timeout=WAIT_TIMEOUT, mode=mode)
     seconds = time.perf_counter() - started
     claim_txs, claim_gas, check_txs, check_gas = gas_of(w3, engine, ids)
     for firm, items in signed.items():
@@ -426,7 +445,10 @@ def run_mode(
     result: BenchResult,
 ) -> ModeResult:
     """The service in the benchmark's process (threads, SQLite), then the mode's ceiling."""
-    ledger = serve(workdir, w3, deployment, artifacts, 1 if mode == "single" else batch_size)
+    anchor_mode = "root" if mode == "root" else "batch"
+    ledger = serve(
+        workdir, w3, deployment, artifacts, 1 if mode == "single" else batch_size, anchor_mode
+    )
     try:
         clients = logged_in(ledger.url, firms, ledger.services.standard)
         outcome = submit_and_measure(
@@ -434,7 +456,7 @@ def run_mode(
             request_size=request_size, concurrency=concurrency, result=result,
             docs_dir=workdir / "documents" / f"in-process-{mode}",
         )  # fmt: skip
-        if ceiling_firms:
+        if ceiling_firms and mode != "root":  # the ceiling sends claims, not roots
             say(f"[{mode}] ceiling: the same transactions straight to the node")
             others = logged_in(ledger.url, ceiling_firms, ledger.services.standard)
             outcome.ceiling_claims, outcome.ceiling_seconds = ceiling(
@@ -469,6 +491,7 @@ def run_cluster_mode(
         "CARBONLEDGER_DATABASE_URL": database_url,
         "CARBONLEDGER_SUBMIT_WAIT": "0",
         "CARBONLEDGER_ANCHOR_BATCH_SIZE": str(1 if mode == "single" else batch_size),
+        "CARBONLEDGER_ANCHOR_MODE": "root" if mode == "root" else "batch",
         "CARBONLEDGER_PACT_PORT": str(free_port()),
     }
     port = free_port()
@@ -577,17 +600,12 @@ def settlement_gas() -> list[tuple[str, int]]:
 
 
 def root_mode_available() -> bool:
-    """HOOK (issue 15 part 2, root anchoring mode): True once the benchmark can measure the
-    mode; then ``run`` adds "root" to the modes and the target row "root" gets its figure.
-
-    The mode was built on another branch (``Settings.anchor_mode = "root"``,
-    ``anchor_root_size``) and had not landed on main when this was written, so nothing here
-    has run against it. Wiring it, untested: in ``serve`` pass ``anchor_mode="root"`` for the
-    mode "root"; in ``run_cluster_mode`` set ``CARBONLEDGER_ANCHOR_MODE=root``; submit as
-    batch mode does; and make ``wait_done`` wait for what the root mode makes of a claim on
-    chain (a ``ClaimSubmitted`` per claim may not exist there: count the mode's own events or
-    the outbox state instead), and ``ceiling`` send ``recordRoot`` transactions."""
-    return False
+    """Whether the service has the root anchoring mode (issue 15 part 2): then ``run`` adds
+    "root" to the modes. In root mode a claim is done end to end once it is under a recorded
+    root (``anchored``): no per-claim event exists to index until an operation admits it; no
+    ceiling is sent for it (the ceiling relays claims), and its documents are not given to
+    the firm-mode verifier (it needs the claims' proof files, not part of this benchmark)."""
+    return "root" in ANCHOR_MODES
 
 
 def verify_all(
@@ -709,6 +727,8 @@ def run(
             for account in service_firms:
                 (auditor / account.address).mkdir(parents=True)
                 for run_dir in (workdir / "documents").iterdir():
+                    if run_dir.name.endswith("-root"):
+                        continue  # root-anchored: verified from proof files, not here
                     for path in (run_dir / account.address).iterdir():
                         target = auditor / account.address / f"{run_dir.name}-{path.name}"
                         target.write_bytes(path.read_bytes())

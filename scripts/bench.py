@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--claims", type=int, default=1000, help="claims per mode (1000)")
     parser.add_argument("--firms", type=int, default=8, help="firms submitting in parallel (8)")
     parser.add_argument(
-        "--mode", action="append", choices=("single", "batch"), help="both by default"
+        "--mode", action="append", choices=("single", "batch", "root"), help="all by default"
     )
     parser.add_argument("--batch-size", type=int, default=100, help="claims per transaction")
     parser.add_argument("--request-size", type=int, default=100, help="claims per batch POST")
