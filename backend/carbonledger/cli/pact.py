@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from carbonledger.cli.common import clear_errors, console
+from carbonledger.cli.common import clear_errors, console, read_file
+from carbonledger.cli.options import grouped
+from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
 
 pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
@@ -74,11 +76,9 @@ def factor_command(
     from carbonledger.pact.pull import declared_factor
 
     with clear_errors():
+        kept = read_file(file)
         try:
-            kept = json.loads(file.read_bytes())
-            factor = declared_factor(kept, factor_id)
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {file}: {exc.strerror}") from None
+            factor = declared_factor(json.loads(kept), factor_id)
         except (ValueError, KeyError, TypeError) as exc:
             raise CarbonLedgerError(f"{file}: {exc}") from None
     console.print_json(json.dumps(factor, ensure_ascii=False))
@@ -97,85 +97,56 @@ def shipment_command(
     from carbonledger.standard import StandardError, load_default_standard, parse_claim
 
     with clear_errors():
+        document = read_file(claim)
         try:
-            document = parse_claim(claim.read_bytes())
             pf = shipment_product_footprint(
-                document,
+                parse_claim(document),
                 load_default_standard(),
                 shipment_ref,
                 shipment_id=shipment_id,
                 company_name=company_name,
                 company_ids=company_id,
             )
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {claim}: {exc.strerror}") from None
         except (StandardError, ShipmentFootprintError) as exc:
             raise CarbonLedgerError(f"{claim}: {exc}") from None
     console.print_json(json.dumps(pf, ensure_ascii=False))
 
 
 @pact_app.command("publish")
+@grouped
 def publish_command(
     file: Annotated[Path, typer.Argument(help="The PACT v3 ProductFootprint (JSON).")],
-    key: Annotated[Path, typer.Option("--key", help="The firm's keystore.")],
-    api: Annotated[
-        str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
-    ] = "http://127.0.0.1:8000",
+    member: Member,
     derived_from: Annotated[
         list[str] | None, typer.Option("--derived-from", help="Claim id it is derived from.")
     ] = None,
 ) -> None:
     """Sign the footprint's anchor claim with the firm's key (locally) and publish it."""
-    from carbonledger.cli.claim import _password
-    from carbonledger.client import LedgerClient, load_keystore
     from carbonledger.pact.client import publish_footprint
 
-    with clear_errors():
+    with member.signing() as client:
         try:
-            pf = json.loads(file.read_bytes())
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {file}: {exc.strerror}") from None
+            pf = json.loads(read_file(file))
         except ValueError as exc:
             raise CarbonLedgerError(f"{file} is not JSON: {exc}") from None
-        client = LedgerClient(api, load_keystore(key, _password()))
-        try:
-            client.login()
-            client.register_vault_key()
-            served = publish_footprint(client, pf, derived_from=derived_from or ())
-        finally:
-            client.close()
+        client.register_vault_key()
+        served = publish_footprint(client, pf, derived_from=derived_from or ())
     console.print_json(json.dumps(served, ensure_ascii=False))
 
 
 # --- a firm's PACT administration (its keystore logs in to the member API) ---
-KeyOpt = Annotated[Path, typer.Option("--key", help="The firm's keystore.")]
-ApiOpt = Annotated[
-    str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
-]
-
-
-def _call(api: str, key: Path, method: str, path: str, body: object = None) -> object:
-    from carbonledger.cli.claim import _password
-    from carbonledger.client import LedgerClient, load_keystore
-
-    client = LedgerClient(api, load_keystore(key, _password()))
-    try:
-        client.login()
-        return (
-            client.request(method, path, json=body)
-            if body is not None
-            else client.request(method, path)
-        )
-    finally:
-        client.close()
+def _call(member: Member, method: str, path: str, body: object = None) -> Any:
+    with member.signing() as client:
+        if body is None:
+            return client.request(method, path)
+        return client.request(method, path, json=body)
 
 
 @pact_app.command("requests")
-def requests_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None:
+@grouped
+def requests_command(member: Member) -> None:
     """Partners' events to this firm; a RequestCreatedEvent is an open task."""
-    with clear_errors():
-        rows = _call(api, key, "GET", "/pact/requests")
-    assert isinstance(rows, list)
+    rows = _call(member, "GET", "/pact/requests")
     table = Table(title="PACT requests and events", title_justify="left")
     for column in ("#", "state", "type", "from (client)", "criteria"):
         table.add_column(column)
@@ -188,10 +159,10 @@ def requests_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None
 
 
 @pact_app.command("answer")
+@grouped
 def answer_command(
     seq: Annotated[int, typer.Argument(help="The request's number (`pact requests`).")],
-    key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    member: Member,
     footprint: Annotated[
         list[str] | None, typer.Option("--footprint", help="Fulfil with this pfId (repeatable).")
     ] = None,
@@ -204,16 +175,14 @@ def answer_command(
     body: dict[str, object] = {"footprints": footprint or []}
     if reject is not None:
         body["error"] = {"code": reject, "message": message}
-    with clear_errors():
-        answer = _call(api, key, "POST", f"/pact/requests/{seq}/answer", body)
-    console.print_json(json.dumps(answer))
+    console.print_json(json.dumps(_call(member, "POST", f"/pact/requests/{seq}/answer", body)))
 
 
 @pact_app.command("client-issue")
+@grouped
 def client_issue_command(
     partner: Annotated[str, typer.Option("--partner", help="Who the credentials are for.")],
-    key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    member: Member,
     all_footprints: Annotated[bool, typer.Option("--all", help="Every footprint.")] = False,
     footprint: Annotated[
         list[str] | None, typer.Option("--footprint", help="A pfId it may read (repeatable).")
@@ -221,24 +190,19 @@ def client_issue_command(
 ) -> None:
     """Issue PACT client credentials to a partner (the secret is printed once)."""
     body = {"partner": partner, "all_footprints": all_footprints, "footprints": footprint or []}
-    with clear_errors():
-        issued = _call(api, key, "POST", "/pact/clients", body)
-    console.print_json(json.dumps(issued))
+    console.print_json(json.dumps(_call(member, "POST", "/pact/clients", body)))
 
 
 @pact_app.command("clients")
-def clients_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None:
+@grouped
+def clients_command(member: Member) -> None:
     """This firm's partners' PACT credentials (never their secrets)."""
-    with clear_errors():
-        rows = _call(api, key, "GET", "/pact/clients")
-    console.print_json(json.dumps(rows))
+    console.print_json(json.dumps(_call(member, "GET", "/pact/clients")))
 
 
 @pact_app.command("client-revoke")
-def client_revoke_command(
-    client_id: Annotated[str, typer.Argument()], key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000"
-) -> None:
+@grouped
+def client_revoke_command(client_id: Annotated[str, typer.Argument()], member: Member) -> None:
     """Revoke a partner's PACT credentials: its tokens stop working at once."""
-    with clear_errors():
-        _call(api, key, "DELETE", f"/pact/clients/{client_id}")
+    _call(member, "DELETE", f"/pact/clients/{client_id}")
     console.print(f"revoked {client_id}")
