@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
+import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
 import {
     ACCOUNT_NONCE_ONE,
@@ -31,6 +31,7 @@ import {
     VERSION_RETIRED
 } from "./libraries/LedgerWords.sol";
 import {SECP256K1_HALF_ORDER, SignerCheck} from "./libraries/SignerCheck.sol";
+import {MemberSigned} from "./utils/MemberSigned.sol";
 
 /**
  * @title ClaimLedger
@@ -53,7 +54,7 @@ import {SECP256K1_HALF_ORDER, SignerCheck} from "./libraries/SignerCheck.sol";
  *   (reverts with {ClaimLedgerBatchItemFailed} naming the index) and {trySubmitClaims} (emits
  *   {ClaimSubmissionFailed} and goes on). A claim costs one new storage slot.
  */
-contract ClaimLedger is IClaimLedger, EIP712 {
+contract ClaimLedger is IClaimLedger, MemberSigned {
     /// @notice EIP-712 type hash of {Claim}.
     bytes32 public constant CLAIM_TYPEHASH = keccak256(
         "Claim(address firm,uint8 kind,uint16 standardVersion,uint64 periodStart,uint64 periodEnd,"
@@ -81,7 +82,6 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         bytes32 domain; // the EIP-712 domain separator, once computed
     }
 
-    IMemberRegistry private immutable _members;
     IStandardRegistry private immutable _standards;
 
     mapping(bytes32 claimId => ClaimRecord) private _claims;
@@ -97,9 +97,8 @@ contract ClaimLedger is IClaimLedger, EIP712 {
      * @param memberRegistry_ The {MemberRegistry}.
      * @param standardRegistry_ The {StandardRegistry}.
      */
-    constructor(address memberRegistry_, address standardRegistry_) EIP712("CarbonLedger ClaimLedger", "1") {
+    constructor(address memberRegistry_, address standardRegistry_) MemberSigned("CarbonLedger ClaimLedger", memberRegistry_) {
         if (memberRegistry_ == address(0) || standardRegistry_ == address(0)) revert ClaimLedgerZeroAddress();
-        _members = IMemberRegistry(memberRegistry_);
         _standards = IStandardRegistry(standardRegistry_);
     }
 
@@ -302,20 +301,9 @@ contract ClaimLedger is IClaimLedger, EIP712 {
         return keccak256(abi.encode(REVOCATION_TYPEHASH, revocation));
     }
 
-    /// @inheritdoc IClaimLedger
+    /// @inheritdoc IMemberSigned
     function nonces(address account) external view returns (uint256) {
         return LedgerWords.nonce(_accounts[account]);
-    }
-
-    /// @inheritdoc IClaimLedger
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
-
-    /// @inheritdoc IClaimLedgerMirror
-    function memberRegistry() external view returns (address) {
-        return address(_members);
     }
 
     /// @inheritdoc IClaimLedgerMirror

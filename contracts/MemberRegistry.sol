@@ -2,9 +2,10 @@
 pragma solidity 0.8.28;
 
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
+import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
+import {QuorumApprovals} from "./utils/QuorumApprovals.sol";
 
 /**
  * @title MemberRegistry
@@ -14,7 +15,7 @@ import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
  * Once bound to the {ClaimLedger} ({setClaimLedger}), every change of a member's signing
  * state is pushed into the ledger's mirror in the same transaction.
  */
-contract MemberRegistry is IMemberRegistry {
+contract MemberRegistry is IMemberRegistry, QuorumApprovals {
     using Checkpoints for Checkpoints.Trace160;
 
     /// @notice Role bit: admin.
@@ -27,8 +28,6 @@ contract MemberRegistry is IMemberRegistry {
     uint8 public constant CHECKER_ROLE = Roles.CHECKER;
     /// @notice Role bit: relayer.
     uint8 public constant RELAYER_ROLE = Roles.RELAYER;
-    /// @notice How long a proposal can collect approvals and be executed.
-    uint64 public constant PROPOSAL_LIFETIME = 14 days;
 
     struct MemberSlot {
         address signingKey;
@@ -42,9 +41,6 @@ contract MemberRegistry is IMemberRegistry {
     mapping(address account => Checkpoints.Trace160) private _keyHistory;
 
     mapping(uint256 proposalId => Proposal) private _proposals;
-    mapping(uint256 proposalId => address[]) private _approvers;
-    mapping(uint256 proposalId => mapping(address admin => bool)) private _approved;
-    uint256 private _proposalCount;
 
     uint256 private _adminQuorum;
     uint256 private _adminCount;
@@ -128,8 +124,8 @@ contract MemberRegistry is IMemberRegistry {
     /// @inheritdoc IMemberRegistry
     function approve(uint256 proposalId) external onlyAdmin {
         _checkPending(proposalId);
-        if (_approved[proposalId][msg.sender]) revert MemberRegistryAlreadyApproved(proposalId, msg.sender);
-        _approve(proposalId, msg.sender);
+        if (hasApproved(proposalId, msg.sender)) revert MemberRegistryAlreadyApproved(proposalId, msg.sender);
+        _recordApproval(proposalId, msg.sender);
     }
 
     /// @inheritdoc IMemberRegistry
@@ -147,7 +143,7 @@ contract MemberRegistry is IMemberRegistry {
         if (claimLedger_ == address(0)) revert MemberRegistryZeroAddress();
         address current = address(_claimLedger);
         if (current != address(0)) revert MemberRegistryClaimLedgerAlreadySet(current);
-        if (IClaimLedgerMirror(claimLedger_).memberRegistry() != address(this)) {
+        if (IMemberSigned(claimLedger_).memberRegistry() != address(this)) {
             revert MemberRegistryClaimLedgerMismatch(claimLedger_);
         }
         _claimLedger = IClaimLedgerMirror(claimLedger_);
@@ -213,28 +209,14 @@ contract MemberRegistry is IMemberRegistry {
         return _proposals[proposalId];
     }
 
-    /// @inheritdoc IMemberRegistry
-    function proposalCount() external view returns (uint256) {
-        return _proposalCount;
-    }
-
-    /// @inheritdoc IMemberRegistry
-    function hasApproved(uint256 proposalId, address admin) external view returns (bool) {
-        return _approved[proposalId][admin];
-    }
-
-    /// @inheritdoc IMemberRegistry
-    function approvalsOf(uint256 proposalId) public view returns (uint256 approvals) {
-        address[] storage approvers = _approvers[proposalId];
-        for (uint256 i = 0; i < approvers.length; ++i) {
-            if (hasRole(approvers[i], Roles.ADMIN)) ++approvals;
-        }
-    }
-
     // ------------------------------------------------------------------ checks
 
+    function _isActiveAdmin(address account) internal view override returns (bool) {
+        return hasRole(account, Roles.ADMIN);
+    }
+
     function _checkAdmin(address account) private view {
-        if (!hasRole(account, Roles.ADMIN)) revert MemberRegistryNotAdmin(account);
+        if (!_isActiveAdmin(account)) revert MemberRegistryNotAdmin(account);
     }
 
     function _checkPending(uint256 proposalId) private view {
@@ -299,19 +281,12 @@ contract MemberRegistry is IMemberRegistry {
 
     function _propose(Proposal memory p) private returns (uint256 proposalId) {
         _checkAction(p);
-        proposalId = ++_proposalCount;
+        (proposalId, p.expiresAt) = _nextProposal();
         p.status = ProposalStatus.Pending;
         p.proposer = msg.sender;
-        p.expiresAt = SafeCast.toUint64(block.timestamp + PROPOSAL_LIFETIME);
         _proposals[proposalId] = p;
         emit ProposalCreated(proposalId, p.action, msg.sender, p.account, p.expiresAt);
-        _approve(proposalId, msg.sender);
-    }
-
-    function _approve(uint256 proposalId, address admin) private {
-        _approved[proposalId][admin] = true;
-        _approvers[proposalId].push(admin);
-        emit ProposalApproved(proposalId, admin, approvalsOf(proposalId));
+        _recordApproval(proposalId, msg.sender);
     }
 
     function _execute(uint256 proposalId, Proposal storage p) private {

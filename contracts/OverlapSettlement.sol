@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
+import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {IOverlapSettlement} from "./interfaces/IOverlapSettlement.sol";
+import {MemberSigned} from "./utils/MemberSigned.sol";
 
 /**
  * @title OverlapSettlement
@@ -14,7 +15,7 @@ import {IOverlapSettlement} from "./interfaces/IOverlapSettlement.sol";
  * footprints overlap: proposal, unanimous signed consent, audited realised reduction,
  * allocation by share, citation by reduction claims, and payments until settled.
  */
-contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
+contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
     /// @notice Most parties a settlement may have.
     uint256 public constant MAX_PARTIES = 16;
     /// @notice Shares are in basis points of this total.
@@ -64,7 +65,6 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         uint128 costShare;
     }
 
-    IMemberRegistry private immutable _members;
     IClaimLedger private immutable _claims;
 
     mapping(bytes32 settlementId => SettlementSlot) private _settlements;
@@ -77,9 +77,8 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
      * @param memberRegistry_ The {MemberRegistry}.
      * @param claimLedger_ The {ClaimLedger}.
      */
-    constructor(address memberRegistry_, address claimLedger_) EIP712("CarbonLedger OverlapSettlement", "1") {
+    constructor(address memberRegistry_, address claimLedger_) MemberSigned("CarbonLedger OverlapSettlement", memberRegistry_) {
         if (memberRegistry_ == address(0) || claimLedger_ == address(0)) revert OverlapSettlementZeroAddress();
-        _members = IMemberRegistry(memberRegistry_);
         _claims = IClaimLedger(claimLedger_);
     }
 
@@ -281,20 +280,9 @@ contract OverlapSettlement is IOverlapSettlement, EIP712, Nonces {
         return keccak256(abi.encode(PAYMENT_TYPEHASH, payment));
     }
 
-    /// @inheritdoc IOverlapSettlement
-    function nonces(address account) public view override(IOverlapSettlement, Nonces) returns (uint256) {
+    /// @inheritdoc IMemberSigned
+    function nonces(address account) public view override(IMemberSigned, Nonces) returns (uint256) {
         return super.nonces(account);
-    }
-
-    /// @inheritdoc IOverlapSettlement
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
-
-    /// @inheritdoc IOverlapSettlement
-    function memberRegistry() external view returns (address) {
-        return address(_members);
     }
 
     /// @inheritdoc IOverlapSettlement

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
+import {QuorumApprovals} from "./utils/QuorumApprovals.sol";
 
 /**
  * @title StandardRegistry
@@ -13,7 +13,7 @@ import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
  * them (k-of-n, as membership changes). Once bound to the {ClaimLedger} ({setClaimLedger}),
  * every publication and retirement is pushed into the ledger's mirror.
  */
-contract StandardRegistry is IStandardRegistry {
+contract StandardRegistry is IStandardRegistry, QuorumApprovals {
     IMemberRegistry private immutable _memberRegistry;
 
     mapping(uint16 version => Version) private _versions;
@@ -22,12 +22,6 @@ contract StandardRegistry is IStandardRegistry {
     IClaimLedgerMirror private _claimLedger;
 
     mapping(uint256 proposalId => Proposal) private _proposals;
-    mapping(uint256 proposalId => address[]) private _approvers;
-    mapping(uint256 proposalId => mapping(address admin => bool)) private _approved;
-    uint256 private _proposalCount;
-
-    /// @notice How long a proposal can collect approvals and be executed.
-    uint64 public constant PROPOSAL_LIFETIME = 14 days;
 
     modifier onlyAdmin() {
         _checkAdmin();
@@ -66,7 +60,7 @@ contract StandardRegistry is IStandardRegistry {
     /// @inheritdoc IStandardRegistry
     function approve(uint256 proposalId) external onlyAdmin {
         _checkPending(proposalId);
-        if (_approved[proposalId][msg.sender]) revert StandardRegistryAlreadyApproved(proposalId, msg.sender);
+        if (hasApproved(proposalId, msg.sender)) revert StandardRegistryAlreadyApproved(proposalId, msg.sender);
         _approve(proposalId);
     }
 
@@ -124,30 +118,16 @@ contract StandardRegistry is IStandardRegistry {
     }
 
     /// @inheritdoc IStandardRegistry
-    function proposalCount() external view returns (uint256) {
-        return _proposalCount;
-    }
-
-    /// @inheritdoc IStandardRegistry
-    function hasApproved(uint256 proposalId, address admin) external view returns (bool) {
-        return _approved[proposalId][admin];
-    }
-
-    /// @inheritdoc IStandardRegistry
-    function approvalsOf(uint256 proposalId) public view returns (uint256 approvals) {
-        address[] storage approvers = _approvers[proposalId];
-        for (uint256 i = 0; i < approvers.length; ++i) {
-            if (_memberRegistry.hasRole(approvers[i], Roles.ADMIN)) ++approvals;
-        }
-    }
-
-    /// @inheritdoc IStandardRegistry
     function memberRegistry() external view returns (address) {
         return address(_memberRegistry);
     }
 
+    function _isActiveAdmin(address account) internal view override returns (bool) {
+        return _memberRegistry.hasRole(account, Roles.ADMIN);
+    }
+
     function _checkAdmin() private view {
-        if (!_memberRegistry.hasRole(msg.sender, Roles.ADMIN)) revert StandardRegistryNotAdmin(msg.sender);
+        if (!_isActiveAdmin(msg.sender)) revert StandardRegistryNotAdmin(msg.sender);
     }
 
     function _checkPending(uint256 proposalId) private view {
@@ -171,10 +151,9 @@ contract StandardRegistry is IStandardRegistry {
     }
 
     function _propose(Proposal memory p) private returns (uint256 proposalId) {
-        proposalId = ++_proposalCount;
+        (proposalId, p.expiresAt) = _nextProposal();
         p.status = ProposalStatus.Pending;
         p.proposer = msg.sender;
-        p.expiresAt = SafeCast.toUint64(block.timestamp + PROPOSAL_LIFETIME);
         _proposals[proposalId] = p;
         if (p.action == ProposalAction.Publish) {
             emit PublicationProposed(proposalId, p.contentHash, p.effectiveFrom, msg.sender, p.expiresAt);
@@ -187,11 +166,7 @@ contract StandardRegistry is IStandardRegistry {
     /// @dev Records `msg.sender`'s approval; executes the proposal when the approvals reach the
     /// quorum (validated again, so a proposal overtaken by another reverts with its reason).
     function _approve(uint256 proposalId) private {
-        _approved[proposalId][msg.sender] = true;
-        _approvers[proposalId].push(msg.sender);
-        uint256 approvals = approvalsOf(proposalId);
-        emit ProposalApproved(proposalId, msg.sender, approvals);
-        if (approvals >= _memberRegistry.adminQuorum()) {
+        if (_recordApproval(proposalId, msg.sender) >= _memberRegistry.adminQuorum()) {
             _checkAction(_proposals[proposalId]);
             _execute(proposalId);
         }

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
+import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {ITargetRegistry} from "./interfaces/ITargetRegistry.sol";
 import {SignerCheck} from "./libraries/SignerCheck.sol";
+import {MemberSigned} from "./utils/MemberSigned.sol";
 
 /**
  * @title TargetRegistry
  * @notice Records member firms' signed reduction targets. See {ITargetRegistry}.
  */
-contract TargetRegistry is ITargetRegistry, EIP712, Nonces {
+contract TargetRegistry is ITargetRegistry, MemberSigned, Nonces {
     bytes32 public constant TARGET_TYPEHASH = keccak256(
         "Target(address firm,bytes32 baseClaimId,uint16 baseYear,uint16 targetYear,uint16 reductionBps,uint8 kind,"
         "uint32 coverage,bool auditedOnly,bytes32 documentHash,uint256 nonce,uint256 deadline)"
@@ -26,7 +27,6 @@ contract TargetRegistry is ITargetRegistry, EIP712, Nonces {
     /// @dev Scopes 1-3 (bits 0-2) and Scope 3 categories 1..15 (bits 3..17).
     uint32 private constant COVERAGE_BITS = (uint32(1) << 18) - 1;
 
-    IMemberRegistry private immutable _members;
     IClaimLedger private immutable _claims;
 
     mapping(bytes32 targetId => TargetRecord) private _targets;
@@ -36,9 +36,8 @@ contract TargetRegistry is ITargetRegistry, EIP712, Nonces {
      * @param memberRegistry_ The {MemberRegistry}.
      * @param claimLedger_ The {ClaimLedger}.
      */
-    constructor(address memberRegistry_, address claimLedger_) EIP712("CarbonLedger TargetRegistry", "1") {
+    constructor(address memberRegistry_, address claimLedger_) MemberSigned("CarbonLedger TargetRegistry", memberRegistry_) {
         if (memberRegistry_ == address(0) || claimLedger_ == address(0)) revert TargetRegistryZeroAddress();
-        _members = IMemberRegistry(memberRegistry_);
         _claims = IClaimLedger(claimLedger_);
     }
 
@@ -67,20 +66,9 @@ contract TargetRegistry is ITargetRegistry, EIP712, Nonces {
         return keccak256(abi.encode(TARGET_TYPEHASH, target));
     }
 
-    /// @inheritdoc ITargetRegistry
-    function nonces(address firm) public view override(ITargetRegistry, Nonces) returns (uint256) {
+    /// @inheritdoc IMemberSigned
+    function nonces(address firm) public view override(IMemberSigned, Nonces) returns (uint256) {
         return super.nonces(firm);
-    }
-
-    /// @inheritdoc ITargetRegistry
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
-
-    /// @inheritdoc ITargetRegistry
-    function memberRegistry() external view returns (address) {
-        return address(_members);
     }
 
     /// @inheritdoc ITargetRegistry

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "backend/carbonledger"
+PACKAGE = Path(__file__).resolve().parents[1] / "backend/carbonledger"
 
 #: package (or module) -> what its modules may not import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -23,6 +23,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "claims.py": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
     "verify": ("carbonledger.chain", "carbonledger.services", "carbonledger.store", "web3"),
     "services/claims.py": ("carbonledger.services.anchoring",),
+}
+
+#: (module, import) allowed although FORBIDDEN names it, each with its reason
+ALLOWED = {
+    # GET /chain publishes eip712_types(), which is pure (the declared structs' EIP-712 types)
+    # but still lives beside eth-account signing in chain/typed_data.py, not in vocab/
+    ("api/routes/chain.py", "carbonledger.chain.typed_data"),
 }
 
 
@@ -49,8 +56,15 @@ def test_no_module_imports_past_its_layer(where: str) -> None:
         for path in _modules(where)
         for name in sorted(imports_of(path))
         if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[where])
+        and (str(path.relative_to(PACKAGE)), name) not in ALLOWED
     ]
     assert offending == []
+
+
+@pytest.mark.parametrize("where", sorted(FORBIDDEN))
+def test_every_checked_layer_exists(where: str) -> None:
+    """A misspelt layer or package path would check nothing and pass."""
+    assert _modules(where) and all(path.exists() for path in _modules(where))
 
 
 def test_the_check_fails_on_a_route_that_imports_the_database(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IClaimLedgerMirror} from "./IClaimLedgerMirror.sol";
 import {IMemberRegistry} from "./IMemberRegistry.sol";
+import {IMemberSigned} from "./IMemberSigned.sol";
 import {IStandardRegistry} from "./IStandardRegistry.sol";
 
 /**
@@ -41,7 +42,7 @@ import {IStandardRegistry} from "./IStandardRegistry.sol";
  * Superseded and revoked are final. History: every transition is an event indexed by claim
  * id and by firm.
  */
-interface IClaimLedger is IClaimLedgerMirror {
+interface IClaimLedger is IClaimLedgerMirror, IMemberSigned {
     /// @notice What a claim states.
     enum ClaimKind {
         Footprint,
@@ -311,10 +312,4 @@ interface IClaimLedger is IClaimLedgerMirror {
     /// @notice The EIP-712 struct hash of `revocation` (what a firm signs, under {DOMAIN_SEPARATOR}).
     function hashRevocation(Revocation calldata revocation) external pure returns (bytes32 structHash);
 
-    /// @notice The next nonce `account` must sign with.
-    function nonces(address account) external view returns (uint256);
-
-    /// @notice The EIP-712 domain separator (name "CarbonLedger ClaimLedger", version "1").
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32);
 }

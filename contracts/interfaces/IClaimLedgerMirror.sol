@@ -7,10 +7,11 @@ import {IStandardRegistry} from "./IStandardRegistry.sol";
 /**
  * @title IClaimLedgerMirror
  * @notice The narrow side of the claim ledger that the registries see: where they push every
- * change of a member's signing state and of a standard version's state, and the registry
- * addresses they compare with themselves before binding ({IMemberRegistry-setClaimLedger},
- * {IStandardRegistry-setClaimLedger}). The registries import this interface only, never the
- * whole {IClaimLedger}, which extends it.
+ * change of a member's signing state and of a standard version's state, and the standard
+ * registry's address, which that registry compares with itself before binding
+ * ({IStandardRegistry-setClaimLedger}; the member registry compares
+ * {IMemberSigned-memberRegistry}). The registries import this interface (and
+ * {IMemberSigned}) only, never the whole {IClaimLedger}, which extends both.
  */
 interface IClaimLedgerMirror {
     /// @notice `caller` is not the registry whose state it tried to mirror.
@@ -34,9 +35,6 @@ interface IClaimLedgerMirror {
         external
         view
         returns (IStandardRegistry.VersionStatus status, uint64 effectiveFrom);
-
-    /// @notice The member registry that knows firms, roles and keys.
-    function memberRegistry() external view returns (address);
 
     /// @notice The standard registry that knows the standard versions.
     function standardRegistry() external view returns (address);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IQuorumApprovals} from "./IQuorumApprovals.sol";
+
 /**
  * @title IMemberRegistry
  * @notice The CarbonLedger consortium: who the members are, which roles they hold, which key
@@ -19,7 +21,7 @@ pragma solidity ^0.8.24;
  * signature against the member's current key at the time they record it. The key history is
  * readable through {SigningKeyRotated} events and {signingKeyAt}.
  */
-interface IMemberRegistry {
+interface IMemberRegistry is IQuorumApprovals {
     /// @notice Lifecycle of a member. `Removed` is final: a removed account is never re-admitted.
     enum MemberStatus {
         None,
@@ -130,10 +132,6 @@ interface IMemberRegistry {
         address indexed account,
         uint64 expiresAt
     );
-    /// @notice `admin` approved proposal `proposalId`, which now has `approvals` approvals.
-    event ProposalApproved(uint256 indexed proposalId, address indexed admin, uint256 approvals);
-    /// @notice Admin `executor` executed proposal `proposalId`.
-    event ProposalExecuted(uint256 indexed proposalId, address indexed executor);
 
     // ------------------------------------------------------------------ governance
 
@@ -208,15 +206,6 @@ interface IMemberRegistry {
 
     /// @notice A proposal.
     function proposalOf(uint256 proposalId) external view returns (Proposal memory);
-
-    /// @notice Number of proposals created so far (ids are 1..proposalCount).
-    function proposalCount() external view returns (uint256);
-
-    /// @notice Whether `admin` approved proposal `proposalId`.
-    function hasApproved(uint256 proposalId, address admin) external view returns (bool);
-
-    /// @notice Number of approvals of proposal `proposalId` by currently active admins.
-    function approvalsOf(uint256 proposalId) external view returns (uint256);
 }
 
 /// @title Roles

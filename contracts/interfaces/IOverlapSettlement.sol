@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IMemberSigned} from "./IMemberSigned.sol";
+
 /**
  * @title IOverlapSettlement
  * @notice Shared decarbonisation between supply-chain partners whose footprints overlap.
@@ -23,7 +25,7 @@ pragma solidity ^0.8.24;
  * Double counting: an allocation is cited by at most one active claim. If the citing claim is
  * later superseded or revoked, the allocation may be cited again (e.g. by the amendment).
  */
-interface IOverlapSettlement {
+interface IOverlapSettlement is IMemberSigned {
     /// @notice Lifecycle of a settlement. `Expired` is never stored: {settlementOf} reports a
     /// `Proposed` settlement whose signing deadline passed as `Expired`.
     enum SettlementStatus {
@@ -277,16 +279,6 @@ interface IOverlapSettlement {
 
     /// @notice The EIP-712 struct hash of `payment` (what a signer signs, under {DOMAIN_SEPARATOR}).
     function hashPayment(Payment calldata payment) external pure returns (bytes32 structHash);
-
-    /// @notice The next nonce `account` must sign with.
-    function nonces(address account) external view returns (uint256);
-
-    /// @notice The EIP-712 domain separator (name "CarbonLedger OverlapSettlement", version "1").
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32);
-
-    /// @notice The member registry.
-    function memberRegistry() external view returns (address);
 
     /// @notice The claim ledger.
     function claimLedger() external view returns (address);

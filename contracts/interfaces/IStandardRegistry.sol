@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IQuorumApprovals} from "./IQuorumApprovals.sol";
+
 /**
  * @title IStandardRegistry
  * @notice Versions of the unified calculation standard (methodology plus factor tables).
@@ -16,7 +18,7 @@ pragma solidity ^0.8.24;
  * active admins approved it (the proposer's approval counts). With a quorum of 1 a proposal
  * executes in the transaction that creates it. The action is validated again on execution.
  */
-interface IStandardRegistry {
+interface IStandardRegistry is IQuorumApprovals {
     /// @notice Lifecycle of a version. `Retired` is final.
     enum VersionStatus {
         None,
@@ -96,10 +98,6 @@ interface IStandardRegistry {
     event RetirementProposed(
         uint256 indexed proposalId, uint16 indexed version, address indexed proposer, uint64 expiresAt
     );
-    /// @notice `admin` approved proposal `proposalId`, which now has `approvals` approvals.
-    event ProposalApproved(uint256 indexed proposalId, address indexed admin, uint256 approvals);
-    /// @notice Admin `executor` executed proposal `proposalId`.
-    event ProposalExecuted(uint256 indexed proposalId, address indexed executor);
     /// @notice `version` was published with `contentHash`, usable from `effectiveFrom`; `admin`
     /// executed the proposal.
     event StandardPublished(
@@ -153,15 +151,6 @@ interface IStandardRegistry {
 
     /// @notice A proposal (status `None` when unknown).
     function proposalOf(uint256 proposalId) external view returns (Proposal memory);
-
-    /// @notice Number of proposals created so far (ids are 1..proposalCount).
-    function proposalCount() external view returns (uint256);
-
-    /// @notice Whether `admin` approved proposal `proposalId`.
-    function hasApproved(uint256 proposalId, address admin) external view returns (bool);
-
-    /// @notice Number of approvals of proposal `proposalId` by currently active admins.
-    function approvalsOf(uint256 proposalId) external view returns (uint256);
 
     /// @notice The member registry whose admins govern this registry.
     function memberRegistry() external view returns (address);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IMemberSigned} from "./IMemberSigned.sol";
+
 /**
  * @title ITargetRegistry
  * @notice A member firm's signed emission-reduction targets, recorded on chain.
@@ -16,7 +18,7 @@ pragma solidity ^0.8.24;
  * near-term and a net-zero one, or a revised one): each is kept, in order; progress is
  * computed off chain from verified claims.
  */
-interface ITargetRegistry {
+interface ITargetRegistry is IMemberSigned {
     /// @notice SBTi-style target kind.
     enum TargetKind {
         NearTerm,
@@ -126,16 +128,6 @@ interface ITargetRegistry {
 
     /// @notice The EIP-712 struct hash of `target` (its id), for off-chain signers.
     function hashTarget(Target calldata target) external pure returns (bytes32 structHash);
-
-    /// @notice `firm`'s next nonce in this registry.
-    function nonces(address firm) external view returns (uint256);
-
-    /// @notice The EIP-712 domain separator.
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32);
-
-    /// @notice The {MemberRegistry} the signers are checked against.
-    function memberRegistry() external view returns (address);
 
     /// @notice The {ClaimLedger} the base claims are read from.
     function claimLedger() external view returns (address);

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from pydantic import BaseModel
@@ -28,10 +28,16 @@ def get_deployment(request: Request) -> Deployment:
     return deployment
 
 
+def running(request: Request, name: str, missing: str) -> Any:
+    """The application's ``name`` (``app.state``); 503 with ``missing`` while there is none."""
+    value = getattr(request.app.state, name, None)
+    if value is None:
+        raise HTTPException(503, missing)
+    return value
+
+
 def get_services(request: Request) -> Services:
-    services: Services | None = getattr(request.app.state, "services", None)
-    if services is None:
-        raise HTTPException(503, "the ledger services are not running")
+    services: Services = running(request, "services", "the ledger services are not running")
     return services
 
 

@@ -11,73 +11,46 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from carbonledger.auth.errors import (
-    AuthError,
-    Forbidden,
-    MalformedRequest,
-    MissingToken,
-    NotAuthenticated,
-)
+from carbonledger.auth import errors as auth
 from carbonledger.chain.errors import ChainError
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.services.errors import (
-    Conflict,
-    InvalidRequest,
-    NotFound,
-    NotPermitted,
-    ServiceError,
-    SignatureMismatch,
-    Unavailable,
-)
+from carbonledger.services import errors as service
 from carbonledger.standard.errors import StandardError
-from carbonledger.vault.errors import (
-    AlreadyGranted,
-    CannotRevoke,
-    DocumentAlreadyExists,
-    DocumentNotFound,
-    InvalidIdentifier,
-    InvalidKey,
-    InvalidWrappedKey,
-    NotDocumentOwner,
-    ReaderKeyMismatch,
-    UnknownReader,
-    VaultAccessDenied,
-    VaultError,
-)
+from carbonledger.vault import errors as vault
 
 #: (error, HTTP status), the first that the error is an instance of wins
 ERROR_STATUS: tuple[tuple[type[CarbonLedgerError], int], ...] = (
     # services
-    (InvalidRequest, 422),
-    (SignatureMismatch, 401),
-    (NotPermitted, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (Unavailable, 503),
-    (ServiceError, 400),
+    (service.InvalidRequest, 422),
+    (service.SignatureMismatch, 401),
+    (service.NotPermitted, 403),
+    (service.NotFound, 404),
+    (service.Conflict, 409),
+    (service.Unavailable, 503),
+    (service.ServiceError, 400),
     # the evidence vault
-    (VaultAccessDenied, 403),
-    (NotDocumentOwner, 403),
-    (CannotRevoke, 409),
-    (DocumentNotFound, 404),
-    (UnknownReader, 404),
-    (DocumentAlreadyExists, 409),
-    (AlreadyGranted, 409),
-    (ReaderKeyMismatch, 409),
-    (InvalidKey, 422),
-    (InvalidWrappedKey, 422),
-    (InvalidIdentifier, 422),
-    (VaultError, 400),
+    (vault.VaultAccessDenied, 403),
+    (vault.NotDocumentOwner, 403),
+    (vault.CannotRevoke, 409),
+    (vault.DocumentNotFound, 404),
+    (vault.UnknownReader, 404),
+    (vault.DocumentAlreadyExists, 409),
+    (vault.AlreadyGranted, 409),
+    (vault.ReaderKeyMismatch, 409),
+    (vault.InvalidKey, 422),
+    (vault.InvalidWrappedKey, 422),
+    (vault.InvalidIdentifier, 422),
+    (vault.VaultError, 400),
     # authentication
-    (NotAuthenticated, 401),
-    (Forbidden, 403),
-    (MalformedRequest, 422),
-    (AuthError, 401),
+    (auth.NotAuthenticated, 401),
+    (auth.Forbidden, 403),
+    (auth.MalformedRequest, 422),
+    (auth.AuthError, 401),
     # the chain node, the standard
     (ChainError, 503),
     (StandardError, 422),
 )
-_ROOTS = (ServiceError, VaultError, AuthError, ChainError, StandardError)
+_ROOTS = (service.ServiceError, vault.VaultError, auth.AuthError, ChainError, StandardError)
 
 
 def status_of(error: CarbonLedgerError) -> int:
@@ -86,9 +59,9 @@ def status_of(error: CarbonLedgerError) -> int:
 
 
 def _headers(error: CarbonLedgerError) -> dict[str, str] | None:
-    if isinstance(error, MissingToken):
+    if isinstance(error, auth.MissingToken):
         return {"WWW-Authenticate": "Bearer"}
-    if isinstance(error, NotAuthenticated):
+    if isinstance(error, auth.NotAuthenticated):
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     return None
 
@@ -97,7 +70,7 @@ def error_body(error: CarbonLedgerError) -> dict[str, object]:
     """The JSON body of a domain error."""
     detail = f"chain error: {error}" if isinstance(error, ChainError) else str(error)
     body: dict[str, object] = {"detail": detail}
-    if isinstance(error, InvalidRequest):
+    if isinstance(error, service.InvalidRequest):
         body["problems"] = error.problems
     return body
 

@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import accumulate
 from typing import Any
 
@@ -83,15 +83,7 @@ class Limits:
 
 def limits_from(settings: Settings) -> Limits:
     """The limits a :class:`~carbonledger.config.Settings` gives."""
-    return Limits(
-        max_body_bytes=settings.max_body_bytes,
-        max_claim_bytes=settings.max_claim_bytes,
-        max_batch_bytes=settings.max_batch_bytes,
-        max_claim_lines=settings.max_claim_lines,
-        max_batch_claims=settings.max_batch_claims,
-        max_json_depth=settings.max_json_depth,
-        unauthenticated_body_bytes=settings.unauthenticated_body_bytes,
-    )
+    return Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)})
 
 
 class BodyRefused(Exception):

@@ -14,7 +14,7 @@ not one).
 
 from __future__ import annotations
 
-from carbonledger.errors import CarbonLedgerError
+from carbonledger.errors import CarbonLedgerError, error_fields
 
 
 class AuthError(CarbonLedgerError):
@@ -32,83 +32,81 @@ class NotAuthenticated(AuthError):
     """The caller's identity is not established (HTTP 401)."""
 
 
+@error_fields
 class MissingToken(NotAuthenticated):
     """No bearer token was sent."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "missing bearer token: send 'Authorization: Bearer <token>' "
-            "(sign a login challenge to get one)"
-        )
+    template = (
+        "missing bearer token: send 'Authorization: Bearer <token>' "
+        "(sign a login challenge to get one)"
+    )
 
 
+@error_fields
 class ChallengeInvalid(NotAuthenticated):
     """The challenge was not issued by this server for this key, audience and chain."""
 
-    def __init__(self, member: str) -> None:
-        self.member = member
-        super().__init__(
-            f"the login challenge for {member} was not issued by this server "
-            "(or one of its fields was changed); request a new challenge"
-        )
+    template = (
+        "the login challenge for {member} was not issued by this server "
+        "(or one of its fields was changed); request a new challenge"
+    )
+    member: str
 
 
+@error_fields
 class ChallengeExpired(NotAuthenticated):
     """The challenge's expiry has passed."""
 
-    def __init__(self, member: str, expired_at: int) -> None:
-        self.member = member
-        self.expired_at = expired_at
-        super().__init__(
-            f"the login challenge for {member} expired at {expired_at} (unix time); "
-            "request a new challenge"
-        )
+    template = (
+        "the login challenge for {member} expired at {expired_at} (unix time); "
+        "request a new challenge"
+    )
+    member: str
+    expired_at: int
 
 
+@error_fields
 class ChallengeReplayed(NotAuthenticated):
     """The challenge was already used to sign in: each challenge is single-use."""
 
-    def __init__(self, member: str) -> None:
-        self.member = member
-        super().__init__(
-            f"the login challenge for {member} was already used; request a new challenge"
-        )
+    template = "the login challenge for {member} was already used; request a new challenge"
+    member: str
 
 
+@error_fields
 class InvalidSignature(NotAuthenticated):
     """The signature is malformed or was not made by the key the challenge names."""
 
-    def __init__(self, member: str, reason: str) -> None:
-        self.member = member
-        self.reason = reason
-        super().__init__(f"the login signature for {member} is invalid: {reason}")
+    template = "the login signature for {member} is invalid: {reason}"
+    member: str
+    reason: str
 
 
+@error_fields
 class InvalidToken(NotAuthenticated):
     """The bearer token is malformed, forged, or for another audience."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"invalid bearer token: {reason}")
+    template = "invalid bearer token: {reason}"
+    reason: str
 
 
+@error_fields
 class TokenExpired(NotAuthenticated):
     """The bearer token's expiry has passed."""
 
-    def __init__(self, expired_at: int) -> None:
-        self.expired_at = expired_at
-        super().__init__(f"the bearer token expired at {expired_at} (unix time); sign in again")
+    template = "the bearer token expired at {expired_at} (unix time); sign in again"
+    expired_at: int
 
 
+@error_fields
 class TokenRevoked(NotAuthenticated):
     """The key the token was issued to is no longer its member's current signing key."""
 
-    def __init__(self, key_address: str) -> None:
-        self.key_address = key_address
-        super().__init__(
-            f"the bearer token was issued to key {key_address}, which is no longer the "
-            "member's current signing key; sign in again with the current key"
-        )
+    template = (
+        "the bearer token was issued to key {key_address}, which is no longer the "
+        "member's current signing key; sign in again with the current key"
+    )
+    key_address: str
 
 
 # --- 403: authenticated but not allowed ---
@@ -118,21 +116,21 @@ class Forbidden(AuthError):
     """The caller is identified but not allowed (HTTP 403)."""
 
 
+@error_fields
 class NotAMember(Forbidden):
     """A valid signature, but the key is not any member's current signing key."""
 
-    def __init__(self, key_address: str) -> None:
-        self.key_address = key_address
-        super().__init__(f"{key_address} is not the current signing key of any member")
+    template = "{key_address} is not the current signing key of any member"
+    key_address: str
 
 
+@error_fields
 class MemberNotActive(Forbidden):
     """The member exists but is not active."""
 
-    def __init__(self, account: str, status: str) -> None:
-        self.account = account
-        self.status = status
-        super().__init__(f"member {account} is {status}, not active")
+    template = "member {account} is {status}, not active"
+    account: str
+    status: str
 
 
 class MemberSuspended(MemberNotActive):
@@ -149,10 +147,10 @@ class MemberRemoved(MemberNotActive):
         super().__init__(account, "removed")
 
 
+@error_fields
 class MissingRole(Forbidden):
     """The member does not hold the role the operation needs."""
 
-    def __init__(self, account: str, role: str) -> None:
-        self.account = account
-        self.role = role
-        super().__init__(f"member {account} does not hold the {role!r} role")
+    template = "member {account} does not hold the {role!r} role"
+    account: str
+    role: str

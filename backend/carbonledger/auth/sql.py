@@ -6,11 +6,10 @@ exactly one ``INSERT`` succeeds, in any number of API processes sharing the data
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from carbonledger.store.db import OwnSchemaStore
 
 metadata = sa.MetaData()
 
@@ -22,18 +21,10 @@ used_nonces = sa.Table(
 )
 
 
-class SqlNonceStore:
+class SqlNonceStore(OwnSchemaStore):
     """A :class:`~carbonledger.auth.ports.NonceStore` over a SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
-        self.engine = engine
-        if create_schema:
-            metadata.create_all(engine)
-
-    @classmethod
-    def from_url(cls, url: str, **engine_options: Any) -> SqlNonceStore:
-        """Connect to ``url`` (e.g. ``sqlite:///data/auth.db``, ``postgresql+psycopg://...``)."""
-        return cls(sa.create_engine(url, **engine_options))
+    metadata = metadata
 
     def consume(self, nonce: bytes, expires_at: int) -> bool:
         try:

@@ -32,7 +32,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, Final
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -376,31 +376,44 @@ class Scenario:
     def carrier_reduction(
         self, settlement_id: str, allocated: int, baseline: dict[str, Any]
     ) -> dict[str, Any]:
-        m = self.members["carrier"]
-        doc = _envelope(
-            "reduction", f"hdky-{YEAR_TWO}-reduction", m, YEAR_TWO, self.standard, "AR6"
-        )
-        doc["boundary"] = _boundary([1, 2])
-        doc.update(_baseline_ref(baseline))
-        doc["method"] = "inventory"
-        doc["covered"] = [{"scope": 1}, {"scope": 2}]
-        doc["lines"] = self.carrier_lines_y2
-        return _declare_reduction(doc, baseline, settlement_id, allocated, self.standard)
+        lines = self.carrier_lines_y2
+        return self._reduction("carrier", lines, (), baseline, settlement_id, allocated)
 
     def shipper_reduction(
         self, settlement_id: str, allocated: int, baseline: dict[str, Any]
     ) -> dict[str, Any]:
-        m = self.members["shipper"]
-        doc = _envelope(
-            "reduction", f"szjm-{YEAR_TWO}-reduction-cat4", m, YEAR_TWO, self.standard, "AR5"
-        )
-        doc["boundary"] = _boundary([3], [4])
+        lines, factors = self.shipper_lines_y2, [self.shipper_factor_y2]
+        return self._reduction("shipper", lines, factors, baseline, settlement_id, allocated)
+
+    def _reduction(
+        self,
+        role: str,
+        lines: list[dict[str, Any]],
+        factors: Sequence[dict[str, Any]],
+        baseline: dict[str, Any],
+        settlement_id: str,
+        allocated: int,
+    ) -> dict[str, Any]:
+        """``role``'s year-two inventory reduction against ``baseline``: its boundary is what it
+        covers; it relies on ``allocated`` kg of settlement ``settlement_id``."""
+        claim_id, gwp, covered = _REDUCTIONS[role]
+        doc = _envelope("reduction", claim_id, self.members[role], YEAR_TWO, self.standard, gwp)
+        scopes = sorted({c["scope"] for c in covered})
+        doc["boundary"] = _boundary(scopes, [c["category"] for c in covered if "category" in c])
         doc.update(_baseline_ref(baseline))
         doc["method"] = "inventory"
-        doc["covered"] = [{"scope": 3, "category": 4}]
-        doc["factors"] = [self.shipper_factor_y2]
-        doc["lines"] = self.shipper_lines_y2
+        doc["covered"] = [dict(c) for c in covered]
+        if factors:
+            doc["factors"] = list(factors)
+        doc["lines"] = lines
         return _declare_reduction(doc, baseline, settlement_id, allocated, self.standard)
+
+
+#: each party's year-two reduction: its claim id, its GWP set and what it covers
+_REDUCTIONS: Final[dict[str, tuple[str, str, list[dict[str, int]]]]] = {
+    "carrier": (f"hdky-{YEAR_TWO}-reduction", "AR6", [{"scope": 1}, {"scope": 2}]),
+    "shipper": (f"szjm-{YEAR_TWO}-reduction-cat4", "AR5", [{"scope": 3, "category": 4}]),
+}
 
 
 def _baseline_ref(baseline: dict[str, Any]) -> dict[str, Any]:
@@ -501,6 +514,23 @@ def _intensity_factor(year: int, value: Decimal, source: str) -> dict[str, Any]:
     }
 
 
+def _meter_lines(prefix: str, monthly_kwh: list[Decimal], note: str) -> list[dict[str, Any]]:
+    """A site's meter in year one: one scope-2 line a month on the East China grid."""
+    return [
+        {
+            "id": f"{prefix}-{YEAR_ONE}-{m:02d}",
+            "activity": "electricity",
+            "scope": 2,
+            "quantity": num(kwh),
+            "unit": "kWh",
+            "factor_id": GRID_EAST,
+            "date": _month_end(YEAR_ONE, m),
+            "note": note,
+        }
+        for m, kwh in enumerate(monthly_kwh, start=1)
+    ]
+
+
 def _pallet_days_allocation(sc: Scenario, month: int) -> dict[str, Any]:
     """A month of the site's electricity allocated to the shipper by its pallet-days (the
     operator's monthly statement: the same average occupancy every day)."""
@@ -533,20 +563,11 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
     sc.warehouse_kwh = int(sum(wh_kwh))
     sc.site_pallet_days = 9_200 * 365
     sc.shipper_pallet_days = 2_350 * 365
-    wh_lines: list[dict[str, Any]] = [
-        {
-            "id": f"WH-ELEC-{YEAR_ONE}-{m:02d}",
-            "activity": "electricity",
-            "scope": 2,
-            "quantity": num(kwh),
-            "unit": "kWh",
-            "factor_id": GRID_EAST,
-            "date": _month_end(YEAR_ONE, m),
-            "note": "临港仓库 电表 site meter (cold rooms, lighting, electric forklifts)",
-            "site_allocation": _pallet_days_allocation(sc, m),
-        }
-        for m, kwh in enumerate(wh_kwh, start=1)
-    ]
+    wh_lines = _meter_lines(
+        "WH-ELEC", wh_kwh, "临港仓库 电表 site meter (cold rooms, lighting, electric forklifts)"
+    )
+    for m, line in enumerate(wh_lines, start=1):
+        line["site_allocation"] = _pallet_days_allocation(sc, m)
     wh_lines += [
         {
             "id": f"WH-GENSET-DIESEL-{YEAR_ONE}",
@@ -578,19 +599,7 @@ def build_scenario(seed: int, shipments: int, standard: Standard) -> Scenario:
     trip_lines = [_trip_line(t, YEAR_ONE, salts) for t in fleet.trips]
     depot = _monthly(rng, 186_000)
     cars_t = Decimal(rng.randrange(30, 45)) / 10
-    others: list[dict[str, Any]] = [
-        {
-            "id": f"DEPOT-ELEC-{YEAR_ONE}-{m:02d}",
-            "activity": "electricity",
-            "scope": 2,
-            "quantity": num(kwh),
-            "unit": "kWh",
-            "factor_id": GRID_EAST,
-            "date": _month_end(YEAR_ONE, m),
-            "note": "嘉定 depot, 华东电网",
-        }
-        for m, kwh in enumerate(depot, start=1)
-    ]
+    others = _meter_lines("DEPOT-ELEC", depot, "嘉定 depot, 华东电网")
     others.append(
         {
             "id": f"COMPANY-CARS-{YEAR_ONE}",

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from carbonledger.store.db import metadata
+from carbonledger.store.db import TableStore, metadata
 
 pact_footprints = Table(
     "pact_footprints",
@@ -128,7 +128,7 @@ class ClientRow:
     callback: dict[str, Any] | None = None
 
 
-class PactStore:
+class PactStore(TableStore):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(
@@ -155,20 +155,17 @@ class PactStore:
             )
 
     def footprint(self, pf_id: str) -> FootprintRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(pact_footprints).where(pact_footprints.c.pf_id == pf_id)
-            ).first()
-        return FootprintRow(**row._mapping) if row else None
+        return self._first(
+            FootprintRow, select(pact_footprints).where(pact_footprints.c.pf_id == pf_id)
+        )
 
     def footprints_of(self, firm: str) -> list[FootprintRow]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_footprints)
-                .where(pact_footprints.c.firm == firm)
-                .order_by(pact_footprints.c.seq)
-            ).all()
-        return [FootprintRow(**r._mapping) for r in rows]
+        return self._all(
+            FootprintRow,
+            select(pact_footprints)
+            .where(pact_footprints.c.firm == firm)
+            .order_by(pact_footprints.c.seq),
+        )
 
     # --- clients and grants ---
     def add_client(self, values: dict[str, Any]) -> None:
@@ -176,20 +173,17 @@ class PactStore:
             conn.execute(insert(pact_clients).values(**values, created_at=now()))
 
     def client(self, client_id: str) -> ClientRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(pact_clients).where(pact_clients.c.client_id == client_id)
-            ).first()
-        return ClientRow(**row._mapping) if row else None
+        return self._first(
+            ClientRow, select(pact_clients).where(pact_clients.c.client_id == client_id)
+        )
 
     def clients_of(self, firm: str) -> list[ClientRow]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_clients)
-                .where(pact_clients.c.firm == firm)
-                .order_by(pact_clients.c.created_at)
-            ).all()
-        return [ClientRow(**r._mapping) for r in rows]
+        return self._all(
+            ClientRow,
+            select(pact_clients)
+            .where(pact_clients.c.firm == firm)
+            .order_by(pact_clients.c.created_at),
+        )
 
     def revoke_client(self, client_id: str) -> None:
         with self.engine.begin() as conn:

@@ -36,18 +36,12 @@ class Document:
     sha: str = ""
 
 
+@dataclass(eq=False, repr=False)
 class ReportService:
-    def __init__(
-        self,
-        store: ClaimStore,
-        claims: ClaimService,
-        vault: EvidenceVault,
-        audits: AuditService,
-    ) -> None:
-        self.store = store
-        self.claims = claims
-        self.vault = vault
-        self.audits = audits
+    store: ClaimStore
+    claims: ClaimService
+    vault: EvidenceVault
+    audits: AuditService
 
     def _readable(self, reader: str, row: ClaimRow) -> Claim | None:
         """The claim's document when ``reader`` may read it (owner, auditors, grantees)."""

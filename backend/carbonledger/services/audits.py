@@ -76,20 +76,13 @@ def deployment_addresses(deployment: Deployment) -> Addresses:
     )
 
 
+@dataclass(eq=False, repr=False)
 class AuditService:
-    def __init__(
-        self,
-        ledger: LedgerPort,
-        store: ClaimStorePort,
-        claims: ClaimService,
-        rpc_url: str,
-        addresses: Addresses,
-    ) -> None:
-        self.ledger = ledger
-        self.store = store
-        self.claims = claims
-        self.rpc_url = rpc_url
-        self.addresses = addresses
+    ledger: LedgerPort
+    store: ClaimStorePort
+    claims: ClaimService
+    rpc_url: str
+    addresses: Addresses
 
     def documents(self, rows: Sequence[ClaimRow]) -> dict[bytes, Document]:
         """The stored documents of ``rows`` (and their baselines), by document hash."""

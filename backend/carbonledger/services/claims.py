@@ -28,7 +28,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Protocol
 
 from eth_utils.address import to_checksum_address
@@ -105,10 +105,9 @@ def _problems(error: ClaimFormatError, prefix: str) -> list[dict[str, str]]:
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    """A submission whose document, struct and signer have been checked (steps 1-2)."""
+class _Computed:
+    """A document, what it cites and the Claim struct computed from it (step 1)."""
 
-    submission: Submission
     document: ClaimDocument
     firm: str
     baseline: ClaimDocument | None
@@ -116,6 +115,13 @@ class _Prepared:
     standard: Standard  # the version the document names, registered and in force on chain
     version: int
     claim: Claim
+
+
+@dataclass(frozen=True)
+class _Prepared(_Computed):
+    """A submission whose document, struct and signer have been checked (steps 1-2)."""
+
+    submission: Submission
     claim_id: bytes  # claim.claim_id, computed once
 
 
@@ -180,36 +186,26 @@ class _Reads:
         self.accepted_ids.add(claim_id)
 
 
+@dataclass(eq=False, repr=False)
 class ClaimService:
     """The claim pipeline (see the module docstring)."""
 
-    def __init__(
-        self,
-        ledger: LedgerPort,
-        store: ClaimStorePort,
-        vault: EvidenceVault,
-        standard: Standard,
-        worker: Anchoring | None,
-        *,
-        service_reader: str,
-        service_vault_key: bytes,
-        citations: CitationOutbox | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ledger = ledger
-        self.store = store
-        self.vault = vault
-        self.standard = standard
-        self.worker = worker
-        self.service_reader = service_reader
-        self.service_vault_key = service_vault_key
-        self.clock = clock
-        #: settlement allocations cited by reduction claims (None: citations are refused)
-        self.citations = citations
-        self._citing: set[str] = set()  # accepted claims whose citations await relaying
-        self._domain: Domain | None = None
-        self._firm_locks: dict[str, threading.Lock] = {}
-        self._firm_locks_guard = threading.Lock()
+    ledger: LedgerPort
+    store: ClaimStorePort
+    vault: EvidenceVault
+    standard: Standard
+    worker: Anchoring | None
+    _: KW_ONLY
+    service_reader: str
+    service_vault_key: bytes
+    #: settlement allocations cited by reduction claims (None: citations are refused)
+    citations: CitationOutbox | None = None
+    clock: Callable[[], float] = time.time
+    #: accepted claims whose citations await relaying
+    _citing: set[str] = field(init=False, default_factory=set)
+    _domain: Domain | None = field(init=False, default=None)
+    _firm_locks: dict[str, threading.Lock] = field(init=False, default_factory=dict)
+    _firm_locks_guard: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     @contextlib.contextmanager
     def _firms_serialised(self, firms: Iterable[str]) -> Iterator[None]:
@@ -230,15 +226,15 @@ class ClaimService:
         StandardRegistry number, when new claims may be filed under it: a version this service
         ships, registered on chain, in force and not retired. Old versions stay usable until
         the admins retire them; the claim is checked under the version it names."""
-        field = [{"field": "document.standard_version", "message": ""}]
+        problem = [{"field": "document.standard_version", "message": ""}]
         if version_id == self.standard.version_id:
             standard = self.standard
         else:
             named = [s for s in shipped_standards() if s.version_id == version_id]
             if not named:
                 known = ", ".join(s.version_id for s in shipped_standards())
-                field[0]["message"] = f"unknown standard version (known: {known})"
-                raise InvalidRequest(f"standard version {version_id!r} is not known here", field)
+                problem[0]["message"] = f"unknown standard version (known: {known})"
+                raise InvalidRequest(f"standard version {version_id!r} is not known here", problem)
             standard = named[0]
         version = self.ledger.standard_version_of(standard.content_hash)
         if version == 0:
@@ -249,20 +245,20 @@ class ClaimService:
         status, effective_from = self.ledger.standard_status(version)
         name = name_of(VERSION_STATUS_NAMES, status)
         if name != "active":
-            field[0]["message"] = (
+            problem[0]["message"] = (
                 f"on-chain version {version} is {name}; file under {self.standard.version_id}"
             )
             raise InvalidRequest(
                 f"standard version {version_id} (on-chain version {version}) is {name}: "
                 "new claims may not be filed under it",
-                field,
+                problem,
             )
         if effective_from > self.clock():
-            field[0]["message"] = f"on-chain version {version} is in force from {effective_from}"
+            problem[0]["message"] = f"on-chain version {version} is in force from {effective_from}"
             raise InvalidRequest(
                 f"standard version {version_id} (on-chain version {version}) is not in force "
                 f"before {effective_from}",
-                field,
+                problem,
             )
         return standard, version
 
@@ -314,10 +310,40 @@ class ClaimService:
         """What :meth:`submit` would compute for ``raw``, with nothing signed or stored: the
         claim struct the firm would sign (``nonce`` and ``deadline`` left 0, for the signer
         to fill) and the checker's report. ``caller`` must be the document's firm."""
+        c = self._compute(
+            raw,
+            caller,
+            "check",
+            self.standard_in_force,
+            baseline_document=baseline_document,
+            nonce=0,
+            deadline=0,
+            supersedes=supersedes,
+        )
+        return c.claim, check(
+            c.document, c.standard, baseline=c.baseline, allocations=c.allocations
+        )
+
+    def _compute(
+        self,
+        raw: bytes,
+        caller: str | None,
+        verb: str,
+        standard_for: Callable[[str], tuple[Standard, int]],
+        *,
+        baseline_document: bytes | None,
+        nonce: int,
+        deadline: int,
+        supersedes: bytes,
+    ) -> _Computed:
+        """Step 1: the document ``raw`` (``caller``, when given, must be its firm, or may not
+        ``verb`` it), its baseline, the settlement allocations it cites, the standard version
+        it names (``standard_for``) and the Claim struct with ``nonce``, ``deadline`` and
+        ``supersedes``."""
         document = self.parse(raw)
         firm = to_checksum_address(str(document.firm.address))
         if caller is not None and to_checksum_address(caller) != firm:
-            raise NotPermitted(f"member {caller} may not check a claim of firm {firm}")
+            raise NotPermitted(f"member {caller} may not {verb} a claim of firm {firm}")
         baseline = (
             self._baseline(document, baseline_document)
             if isinstance(document, ReductionClaim)
@@ -332,22 +358,21 @@ class ClaimService:
             allocations = self.citations.allocations_for(
                 firm, [s.settlement_id for s in document.settlements]
             )
-        standard, version = self.standard_in_force(str(document.standard_version))
+        standard, version = standard_for(str(document.standard_version))
         try:
             claim = build_claim(
                 document,
                 standard,
                 standard_version=version,
-                nonce=0,
-                deadline=0,
+                nonce=nonce,
+                deadline=deadline,
                 baseline=baseline,
                 supersedes=supersedes,
                 allocations=allocations,
             )
         except (ClaimMappingError, StandardError) as exc:
             raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
-        report = check(document, standard, baseline=baseline, allocations=allocations)
-        return claim, report
+        return _Computed(document, firm, baseline, allocations, standard, version, claim)
 
     # --- revocation ---
     def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
@@ -472,38 +497,17 @@ class ClaimService:
 
     def _prepare(self, submission: Submission, caller: str | None, reads: _Reads) -> _Prepared:
         """Steps 1-2: the document, the struct the firm signed, and who signed it."""
-        document = self.parse(submission.document)
-        firm = to_checksum_address(str(document.firm.address))
-        if caller is not None and to_checksum_address(caller) != firm:
-            raise NotPermitted(f"member {caller} may not submit a claim of firm {firm}")
-        baseline = (
-            self._baseline(document, submission.baseline_document)
-            if isinstance(document, ReductionClaim)
-            else None
+        c = self._compute(
+            submission.document,
+            caller,
+            "submit",
+            reads.standard_for,
+            baseline_document=submission.baseline_document,
+            nonce=submission.nonce,
+            deadline=submission.deadline,
+            supersedes=submission.supersedes,
         )
-        allocations: dict[str, int] | None = None
-        if (
-            isinstance(document, ReductionClaim)
-            and document.settlements
-            and self.citations is not None
-        ):
-            allocations = self.citations.allocations_for(
-                firm, [s.settlement_id for s in document.settlements]
-            )
-        standard, version = reads.standard_for(str(document.standard_version))
-        try:
-            claim = build_claim(
-                document,
-                standard,
-                standard_version=version,
-                nonce=submission.nonce,
-                deadline=submission.deadline,
-                baseline=baseline,
-                supersedes=submission.supersedes,
-                allocations=allocations,
-            )
-        except (ClaimMappingError, StandardError) as exc:
-            raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
+        firm, claim = c.firm, c.claim
 
         # the signature, and who signed
         member = reads.member(firm)
@@ -528,17 +532,7 @@ class ClaimService:
             raise NotPermitted(f"firm {firm} is {member.status}")
         if not member.roles & FIRM_ROLE:
             raise NotPermitted(f"member {firm} does not have the firm role")
-        return _Prepared(
-            submission,
-            document,
-            firm,
-            baseline,
-            allocations,
-            standard,
-            version,
-            claim,
-            claim.claim_id,
-        )
+        return _Prepared(**vars(c), submission=submission, claim_id=claim.claim_id)
 
     def _accept(self, item: _Prepared, reads: _Reads) -> _Accepted:
         """Steps 3-4: duplicates and nonce, the check, the document sealed for the vault.

@@ -9,7 +9,7 @@ their count and Merkle root.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from eth_utils.address import to_checksum_address
@@ -54,17 +54,15 @@ class OverlapView:
         return self.parties[0] if self.parties[0].firm == firm else self.parties[1]
 
 
+@dataclass(eq=False, repr=False)
 class OverlapFinder:
     """Which of a firm's active footprint claims overlap other firms' ones."""
 
-    def __init__(
-        self, ledger: LedgerPort, claim_store: ClaimStorePort, claims: ClaimService
-    ) -> None:
-        self.ledger = ledger
-        self.claim_store = claim_store
-        self.claims = claims
-        self._emissions: dict[str, ShipmentEmissions | None] = {}
-        self._lock = threading.Lock()
+    ledger: LedgerPort
+    claim_store: ClaimStorePort
+    claims: ClaimService
+    _emissions: dict[str, ShipmentEmissions | None] = field(init=False, default_factory=dict)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def _claim_emissions(self, row: ClaimRow) -> ShipmentEmissions | None:
         with self._lock:

@@ -35,13 +35,11 @@ class PlanResult:
     shares_bps: list[int] | None
 
 
+@dataclass(eq=False, repr=False)
 class PlanningService:
-    def __init__(
-        self, claims: ClaimService, settlements: SettlementService, catalogue: Catalogue
-    ) -> None:
-        self.claims = claims
-        self.settlements = settlements
-        self.catalogue = catalogue
+    claims: ClaimService
+    settlements: SettlementService
+    catalogue: Catalogue
 
     def plan_for_overlap(
         self,

@@ -34,6 +34,7 @@ __all__ = [
     "ClaimRow",
     "ClaimStorePort",
     "LedgerPort",
+    "RecordedTarget",
     "TargetRegistryPort",
 ]
 

@@ -55,6 +55,10 @@ class LedgerQueries:
         state = self.ledger.claim_state(b32(row.claim_id))
         return ClaimDetailView(row, state, self.events.of_claim(row.claim_id))
 
+    def claim_events(self, claim_id: str) -> list[EventRow]:
+        """Every indexed event of one claim (``0x``-hex id), oldest first."""
+        return self.events.of_claim(claim_id)
+
     def standards(self, offset: int, limit: int) -> tuple[int, list[StandardVersionView]]:
         """Every version published in the StandardRegistry, with its current status."""
         published = self.events.named(["StandardPublished"])

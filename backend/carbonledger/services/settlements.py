@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -58,6 +58,9 @@ __all__ = [
     "SettlementView",
 ]
 
+#: the messages a settlement's parties sign
+_PartyMessage = Consent | Decline | Payment
+
 DEFAULT_SIGNING_WINDOW = 7 * 24 * 3600
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -83,25 +86,17 @@ class SettlementView:
     parties: list[PartyPosition]
 
 
+@dataclass(eq=False, repr=False)
 class SettlementService:
     """The settlement workflow (see the module docstring)."""
 
-    def __init__(
-        self,
-        ledger: LedgerPort,
-        claims: ClaimService,
-        store: SettlementStore,
-        overlaps: OverlapFinder,
-        citations: CitationOutbox,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ledger = ledger
-        self.claims = claims
-        self.store = store
-        self.overlaps = overlaps
-        self.citations = citations
-        self.clock = clock
+    ledger: LedgerPort
+    claims: ClaimService
+    store: SettlementStore
+    overlaps: OverlapFinder
+    citations: CitationOutbox
+    _: KW_ONLY
+    clock: Callable[[], float] = time.time
 
     def domain(self) -> Domain:
         return self.ledger.settlement_domain()
@@ -265,29 +260,43 @@ class SettlementService:
     # ------------------------------------------------------------------ signing
     def consent(self, consent: Consent, signature: bytes) -> SettlementView:
         """Relay a party's signed consent; the last one makes the settlement agreed."""
-        sid = hx(consent.settlement_id)
-        row = self._row(sid)
-        party = self._party(row, consent.party, "only the parties sign")
-        self._check_signer(party, FIRM_ROLE, "firm", consent, signature)
+        sid, row, party = self._signed_by_party(consent, consent.party, signature, "sign")
         self._check_open(row, "signed")
         if self.ledger.party_state(b32(sid), party).consented:
             raise Conflict(f"{party} has already signed settlement {sid}")
-        self._check_deadline(consent.deadline)
-        self._check_nonce(party, consent.nonce)
-        self._relay("consent", [consent.as_tuple(), signature], "recording a consent")
+        self._relay_signed("consent", consent, signature, party, "recording a consent")
         return self.get(sid)
 
     def decline(self, decline: Decline, signature: bytes) -> SettlementView:
         """Relay a party's signed refusal: the proposal ends."""
-        sid = hx(decline.settlement_id)
-        row = self._row(sid)
-        party = self._party(row, decline.party, "only the parties decline")
-        self._check_signer(party, FIRM_ROLE, "firm", decline, signature)
+        sid, row, party = self._signed_by_party(decline, decline.party, signature, "decline")
         self._check_open(row, "declined")
-        self._check_deadline(decline.deadline)
-        self._check_nonce(party, decline.nonce)
-        self._relay("decline", [decline.as_tuple(), signature], "recording a decline")
+        self._relay_signed("decline", decline, signature, party, "recording a decline")
         return self.get(sid)
+
+    def _signed_by_party(
+        self, message: _PartyMessage, party: str, signature: bytes, verb: str
+    ) -> tuple[str, SettlementRow, str]:
+        """The settlement ``message`` is about (its id and row) and ``party``, checksummed,
+        once ``party`` is one of its parties whose current firm key signed ``message``."""
+        sid = hx(message.settlement_id)
+        row = self._row(sid)
+        party = self._party(row, party, f"only the parties {verb}")
+        self._check_signer(party, FIRM_ROLE, "firm", message, signature)
+        return sid, row, party
+
+    def _relay_signed(
+        self,
+        function: str,
+        message: _PartyMessage | ReductionAttestation,
+        signature: bytes,
+        signer: str,
+        what: str,
+    ) -> None:
+        """Relay ``signer``'s ``message`` (its deadline not passed, its nonce the next)."""
+        self._check_deadline(message.deadline)
+        self._check_nonce(signer, message.nonce)
+        self._relay(function, [message.as_tuple(), signature], what)
 
     def _check_open(self, row: SettlementRow, what: str) -> None:
         status = self.ledger.settlement_state(b32(row.settlement_id)).status
@@ -313,13 +322,7 @@ class SettlementService:
         auditor = to_checksum_address(attestation.auditor)
         if auditor in row.parties:
             raise NotPermitted("a party cannot attest its own settlement's reduction")
-        self._check_signer(
-            auditor,
-            AUDITOR_ROLE,
-            "auditor",
-            attestation,
-            signature,
-        )
+        self._check_signer(auditor, AUDITOR_ROLE, "auditor", attestation, signature)
         if evidence is not None and keccak(evidence) != attestation.evidence_hash:
             raise InvalidRequest(
                 "the evidence does not hash to the attested evidence hash",
@@ -330,9 +333,9 @@ class SettlementService:
             raise Conflict(f"settlement {sid} is {status}: only an agreed one has a reduction")
         if self.ledger.settlement_state(b32(sid)).reduction_recorded:
             raise Conflict(f"the realised reduction of settlement {sid} is already recorded")
-        self._check_deadline(attestation.deadline)
-        self._check_nonce(auditor, attestation.nonce)
-        self._relay("recordReduction", [attestation.as_tuple(), signature], "recording a reduction")
+        self._relay_signed(
+            "recordReduction", attestation, signature, auditor, "recording a reduction"
+        )
         stored: dict[str, Any] = {"hash": hx(attestation.evidence_hash), "auditor": auditor}
         if evidence is not None:
             stored["document_id"] = self._store_evidence(auditor, sid, row, evidence)
@@ -359,10 +362,7 @@ class SettlementService:
 
     def pay(self, payment: Payment, signature: bytes) -> SettlementView:
         """Relay a party's signed payment record; when all have paid, the settlement is settled."""
-        sid = hx(payment.settlement_id)
-        row = self._row(sid)
-        payer = self._party(row, payment.payer, "only the parties pay")
-        self._check_signer(payer, FIRM_ROLE, "firm", payment, signature)
+        sid, _, payer = self._signed_by_party(payment, payment.payer, signature, "pay")
         status = self.ledger.settlement_state(b32(sid)).status
         if status != "agreed":
             raise Conflict(f"settlement {sid} is {status}: payments are recorded while agreed")
@@ -375,7 +375,5 @@ class SettlementService:
                 if payment.amount > 0
                 else "a payment must be positive"
             )
-        self._check_deadline(payment.deadline)
-        self._check_nonce(payer, payment.nonce)
-        self._relay("recordPayment", [payment.as_tuple(), signature], "recording a payment")
+        self._relay_signed("recordPayment", payment, signature, payer, "recording a payment")
         return self.get(sid)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from carbonledger.chain.gateway import Anchored, RecordedTarget
@@ -20,18 +21,13 @@ from carbonledger.services.signing import check_deadline, check_signer, relay_or
 from carbonledger.vocab import FIRM_ROLE, Domain, Target
 
 
+@dataclass(eq=False, repr=False)
 class TargetService:
     """Record and list firms' signed targets."""
 
-    def __init__(
-        self,
-        ledger: LedgerPort,
-        registry: TargetRegistryPort,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ledger = ledger
-        self.registry = registry
-        self.clock = clock
+    ledger: LedgerPort
+    registry: TargetRegistryPort
+    clock: Callable[[], float] = time.time
 
     def domain(self) -> Domain:
         return self.registry.target_domain()

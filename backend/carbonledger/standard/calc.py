@@ -240,6 +240,15 @@ class Totals:
         }
 
 
+def _exactly_one(line: Line, rule: str, first: str, second: str) -> tuple[Any, Any]:
+    """The line's values of ``first`` and ``second``, of which it must give exactly one
+    (``rule`` otherwise)."""
+    a, b = line.v.get(first), line.v.get(second)
+    if (a is None) == (b is None):
+        raise LineError(rule, line.path, f"give exactly one of {first} or {second}")
+    return a, b
+
+
 def declared_factor(d: DeclaredFactor) -> Factor:
     """A claim-declared factor as a :class:`Factor` (flagged ``declared_in_claim``)."""
     obj = d.model_dump(mode="json", exclude_none=True)
@@ -378,7 +387,6 @@ class Calculator:
         upstream: Decimal = ZERO,
         shipments: tuple[ShipmentShare, ...] = (),
     ) -> LineResult:
-        # (the hot calculators -- fuel/trip, transport, electricity -- build LineResult inline)
         return LineResult(
             line.index,
             line.id,
@@ -395,19 +403,26 @@ class Calculator:
             shipments,
         )
 
-    # --- calculators ----------------------------------------------------------------------
-    def _fuel(self, line: Line) -> LineResult:
+    def _main_factor(
+        self, line: Line, kind: str, bases: frozenset[str] | None, kinds: frozenset[str]
+    ) -> tuple[Factor, Decimal]:
+        """The line's ``factor_id`` factor and its quantity in the factor's unit, for the hot
+        calculators (fuel/trip, electricity): the common case -- a factor of ``kind`` with an
+        allowed basis, the quantity already in its unit -- without the full checks; anything
+        else goes through :meth:`factor` (which raises the right finding) and :meth:`quantity`."""
         v = line.v
         f = self.factors.get(v["factor_id"])
-        if (
-            f is None
-            or f.kind != "fuel_combustion"
-            or (self.fuel_bases is not None and f.basis not in self.fuel_bases)
-        ):
-            f = self.factor(line, "factor_id", _FUEL)  # raises the right finding
+        if f is None or f.kind != kind or (bases is not None and f.basis not in bases):
+            f = self.factor(line, "factor_id", kinds)
         if f.id not in self.used:
             self._use(f.id, line, "factor_id")
         q = v["quantity"] if v["unit"] == f.denominator else self.quantity(line, f)
+        return f, q
+
+    # --- calculators ----------------------------------------------------------------------
+    def _fuel(self, line: Line) -> LineResult:
+        v = line.v
+        f, q = self._main_factor(line, "fuel_combustion", self.fuel_bases, _FUEL)
         ttw = q * f.value
         bio = q * f.biogenic_co2 if f.biogenic_co2 else ZERO
         wtt: Decimal | None = None
@@ -423,21 +438,7 @@ class Calculator:
         shipments: tuple[ShipmentShare, ...] = ()
         if line.activity == "trip":
             shipments = self._allocate_trip(line, ttw, wtt)
-        return LineResult(
-            line.index,
-            line.id,
-            line.activity,
-            line.scope,
-            line.category,
-            emissions,
-            ttw,
-            wtt,
-            None,
-            upstream,
-            bio,
-            fids,
-            shipments,
-        )
+        return self._result(line, emissions, ttw, wtt, bio, fids, None, upstream, shipments)
 
     def _allocate_trip(
         self, line: Line, ttw: Decimal, wtt: Decimal | None
@@ -501,9 +502,7 @@ class Calculator:
     def _transport(self, line: Line) -> LineResult:
         v = line.v
         f = self.factor(line, "factor_id", _TRANSPORT)
-        mass, teu = v.get("mass_t"), v.get("teu")
-        if (mass is None) == (teu is None):
-            raise LineError("TRN001", line.path, "give exactly one of mass_t or teu")
+        mass, teu = _exactly_one(line, "TRN001", "mass_t", "teu")
         distance: Decimal = v["distance_km"]
         if v["mode"] == "air" and v["distance_basis"] == "great_circle":
             distance = distance + self.standard.air_gcd_adjustment_km
@@ -527,20 +526,7 @@ class Calculator:
                     f"{line.path}.wtt_factor_id",
                     f"factor {f.id!r} is already well-to-wheel; WTT would double count",
                 )
-            return LineResult(
-                line.index,
-                line.id,
-                "transport",
-                line.scope,
-                line.category,
-                main,
-                None,
-                None,
-                None,
-                ZERO,
-                ZERO,
-                fids,
-            )
+            return self._result(line, main, None, None, ZERO, fids)
         if f.basis != "TTW":
             raise LineError(
                 "FAC005",
@@ -559,33 +545,11 @@ class Calculator:
             wtt = activity * fw.value
             fids = (f.id, fw.id)
         emissions = main if wtt is None else main + wtt
-        return LineResult(
-            line.index,
-            line.id,
-            "transport",
-            line.scope,
-            line.category,
-            emissions,
-            main,
-            wtt,
-            None,
-            ZERO,
-            ZERO,
-            fids,
-        )
+        return self._result(line, emissions, main, wtt, ZERO, fids)
 
     def _electricity(self, line: Line) -> LineResult:
         v = line.v
-        f = self.factors.get(v["factor_id"])
-        if (
-            f is None
-            or f.kind != "grid_electricity"
-            or (self.grid_bases is not None and f.basis not in self.grid_bases)
-        ):
-            f = self.factor(line, "factor_id", _GRID)  # raises the right finding
-        if f.id not in self.used:
-            self._use(f.id, line, "factor_id")
-        q = v["quantity"] if v["unit"] == f.denominator else self.quantity(line, f)
+        f, q = self._main_factor(line, "grid_electricity", self.grid_bases, _GRID)
         location = q * f.value
         fids = [f.id]
         market = location
@@ -600,20 +564,7 @@ class Calculator:
                 fu = self.factor(line, key, kinds)
                 upstream = upstream + self.quantity(line, fu) * fu.value
                 fids.append(fu.id)
-        return LineResult(
-            line.index,
-            line.id,
-            "electricity",
-            line.scope,
-            line.category,
-            location,
-            None,
-            None,
-            market,
-            upstream,
-            ZERO,
-            tuple(fids),
-        )
+        return self._result(line, location, None, None, ZERO, tuple(fids), market, upstream)
 
     def _heat(self, line: Line) -> LineResult:
         f = self.factor(line, "factor_id", _HEAT)
@@ -655,9 +606,7 @@ class Calculator:
     def _storage(self, line: Line) -> LineResult:
         v = line.v
         f = self.factor(line, "factor_id", _STORAGE)
-        vol, pallets = v.get("volume_m3"), v.get("pallets")
-        if (vol is None) == (pallets is None):
-            raise LineError("STO001", line.path, "give exactly one of volume_m3 or pallets")
+        vol, pallets = _exactly_one(line, "STO001", "volume_m3", "pallets")
         activity, unit = (
             (vol * v["days"], "m3day") if vol is not None else (pallets * v["days"], "palletday")
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from operator import itemgetter, methodcaller
@@ -62,13 +62,8 @@ class Finding:
     message: str
 
     def to_json_obj(self) -> dict[str, str]:
-        """JSON form."""
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "path": self.path,
-            "message": self.message,
-        }
+        """JSON form: the four fields by name (all strings)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -159,11 +159,29 @@ def _validate_object(
         problems.append(FieldProblem(path, f"expected an object, got {_type_name(value)}"))
         return None
     out: dict[str, Any] = {}
+    ok = _validate_fields(value, specs, path, problems, out, "unknown field")
+    return out if ok else None
+
+
+def _validate_fields(
+    value: dict[str, Any],
+    specs: Mapping[str, FieldSpec],
+    path: str,
+    problems: list[FieldProblem],
+    out: dict[str, Any],
+    unknown: str,
+    skip: str | None = None,
+) -> bool:
+    """Validate the fields of the object ``value`` (at ``path``) into ``out``, every problem
+    into ``problems`` (a field not in ``specs`` as ``unknown``; ``skip``, a field checked
+    before); return whether all were valid and the required ones present."""
     ok = True
     for key, item in value.items():
+        if key == skip:
+            continue
         spec = specs.get(key)
         if spec is None:
-            problems.append(FieldProblem(f"{path}.{key}", "unknown field"))
+            problems.append(FieldProblem(f"{path}.{key}", unknown))
             ok = False
             continue
         try:
@@ -179,7 +197,7 @@ def _validate_object(
         if spec.required and key not in value:
             problems.append(FieldProblem(f"{path}.{key}", "required field missing"))
             ok = False
-    return out if ok else None
+    return ok
 
 
 class _Nested(Exception):
@@ -619,30 +637,8 @@ def _validate_line(raw: Any, i: int, problems: list[FieldProblem]) -> Line | Non
         )
         return None
     v: dict[str, Any] = {"activity": activity}
-    bad = False
-    for key, value in raw.items():
-        if key == "activity":
-            continue
-        spec = specs.get(key)
-        if spec is None:
-            problems.append(FieldProblem(f"{path}.{key}", f"unknown field for {activity} lines"))
-            bad = True
-            continue
-        try:
-            v[key] = spec.validate(value)
-        except _Bad as exc:
-            problems.append(FieldProblem(f"{path}.{key}", str(exc)))
-            bad = True
-        except _Nested as exc:
-            for p in exc.problems:
-                problems.append(FieldProblem(f"{path}.{key}{p.path}", p.message))
-            bad = True
-    if len(v) < len(specs) + 1:  # some field absent: check the required ones
-        for key, spec in specs.items():
-            if spec.required and key not in raw:
-                problems.append(FieldProblem(f"{path}.{key}", "required field missing"))
-                bad = True
-    if bad:
+    unknown = f"unknown field for {activity} lines"
+    if not _validate_fields(raw, specs, path, problems, v, unknown, skip="activity"):
         return None
     return Line(i, raw, v)
 

@@ -248,21 +248,18 @@ class Offset(_Model):
     quantity_kgco2e: NonNegDecimal
 
 
-class FootprintClaim(_Model):
-    """A firm's footprint for a reporting period."""
+class _ClaimDocument(_Model):
+    """What every claim document starts with: who claims, for which period, under which
+    standard version and boundary. ``kind`` is narrowed to one literal by each kind."""
 
     schema_version: Literal["1"]
-    kind: Literal["footprint"]
+    kind: str
     claim_id: Text | None = None
     firm: Firm
     period: Period
     standard_version: Annotated[str, Field(min_length=1, max_length=100)]
     gwp_set: Literal["AR5", "AR6"]
     boundary: Boundary
-    factors: list[DeclaredFactor] = []
-    lines: Lines
-    declared: DeclaredTotals
-    offsets: list[Offset] = []
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
@@ -271,6 +268,16 @@ class FootprintClaim(_Model):
         return (
             self._raw if self._raw is not None else self.model_dump(mode="json", exclude_none=True)
         )
+
+
+class FootprintClaim(_ClaimDocument):
+    """A firm's footprint for a reporting period."""
+
+    kind: Literal["footprint"]
+    factors: list[DeclaredFactor] = []
+    lines: Lines
+    declared: DeclaredTotals
+    offsets: list[Offset] = []
 
 
 class BaselineRef(_Model):
@@ -312,17 +319,10 @@ class ReductionDeclared(_Model):
     current_kgco2e: NonNegDecimal | None = None
 
 
-class ReductionClaim(_Model):
+class ReductionClaim(_ClaimDocument):
     """A reduction claim against a baseline footprint."""
 
-    schema_version: Literal["1"]
     kind: Literal["reduction"]
-    claim_id: Text | None = None
-    firm: Firm
-    period: Period
-    standard_version: Annotated[str, Field(min_length=1, max_length=100)]
-    gwp_set: Literal["AR5", "AR6"]
-    boundary: Boundary
     baseline: BaselineRef
     method: Literal["inventory", "project"]
     covered: list[CoveredScope] = []
@@ -331,14 +331,6 @@ class ReductionClaim(_Model):
     settlements: list[SettlementCitation] = []
     project: ProjectInfo | None = None
     declared: ReductionDeclared
-
-    _raw: dict[str, Any] | None = PrivateAttr(default=None)
-
-    def canonical_object(self) -> Any:
-        """The JSON object hashed for ``document_hash`` (the parsed input when available)."""
-        return (
-            self._raw if self._raw is not None else self.model_dump(mode="json", exclude_none=True)
-        )
 
 
 Claim = FootprintClaim | ReductionClaim

@@ -8,7 +8,6 @@ pending states are the outbox the anchoring worker resumes from after a restart.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -32,8 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from carbonledger.errors import CarbonLedgerError
-from carbonledger.store.db import insert_ignoring_duplicates, metadata
+from carbonledger.errors import CarbonLedgerError, error_fields
+from carbonledger.store.db import TableStore, insert_ignoring_duplicates, metadata, utc_now
 
 ACCEPTED = "accepted"
 ANCHORED = "anchored"
@@ -88,28 +87,18 @@ class ClaimStoreError(CarbonLedgerError):
     """Root of the claim store's errors."""
 
 
+@error_fields
 class ClaimAlreadyStored(ClaimStoreError):
-    def __init__(self, claim_id: str) -> None:
-        super().__init__(f"claim {claim_id} has already been submitted")
-        self.claim_id = claim_id
+    template = "claim {claim_id} has already been submitted"
+    claim_id: str
 
+
+#: where the chain recorded a claim, and where it recorded the claim's check
+_ANCHOR_COLUMNS = ("tx_hash", "block_number", "block_hash")
+_CHECK_COLUMNS = ("check_tx_hash", "check_block_number", "check_block_hash")
 
 #: the columns a new claim does not have yet (what the chain tells later)
-_UNSET: dict[str, Any] = dict.fromkeys(
-    (
-        "tx_hash",
-        "block_number",
-        "block_hash",
-        "check_tx_hash",
-        "check_block_number",
-        "check_block_hash",
-        "error",
-    )
-)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+_UNSET: dict[str, Any] = dict.fromkeys((*_ANCHOR_COLUMNS, *_CHECK_COLUMNS, "error"))
 
 
 @dataclass(frozen=True)
@@ -140,10 +129,6 @@ class ClaimRow:
     accepted_at: str
     updated_at: str
 
-    @classmethod
-    def of(cls, row: Any) -> ClaimRow:
-        return cls(**dict(row._mapping))
-
 
 @dataclass(frozen=True)
 class ClaimFilter:
@@ -154,11 +139,11 @@ class ClaimFilter:
     period_end: int | None = None
 
 
-class ClaimStore:
+class ClaimStore(TableStore):
     """Claims and their outbox, in SQLite or PostgreSQL."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         # ``create_all`` adds indexes only with new tables: a database of an older version
         # gets this one here (it holds no second live row per nonce: one process wrote it)
         live_nonce.create(engine, checkfirst=True)
@@ -183,7 +168,7 @@ class ClaimStore:
         goes on; also ``None`` where the firm's nonce is taken by another live claim (another
         API process stored it first): :meth:`stored_ids` tells the two apart. Nothing is
         committed here."""
-        now = _now()
+        now = utc_now()
         insert = insert_ignoring_duplicates(self.engine, claims).returning(claims.c.seq)
         out: list[ClaimRow | None] = []
         for item in values:
@@ -204,9 +189,7 @@ class ClaimStore:
             )
 
     def get(self, claim_id: str) -> ClaimRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(claims).where(claims.c.claim_id == claim_id)).first()
-        return ClaimRow.of(row) if row else None
+        return self._first(ClaimRow, select(claims).where(claims.c.claim_id == claim_id))
 
     def pending_nonces(self, firm: str) -> int:
         """How many of ``firm``'s claims are accepted but not yet on chain."""
@@ -231,21 +214,19 @@ class ClaimStore:
 
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
         """``firm``'s claims here with a lower nonce that the chain did not refuse."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(claims).where(
-                    claims.c.firm == firm, claims.c.nonce < nonce, claims.c.state != REFUSED
-                )
-            ).all()
-        return [ClaimRow.of(r) for r in rows]
+        return self._all(
+            ClaimRow,
+            select(claims).where(
+                claims.c.firm == firm, claims.c.nonce < nonce, claims.c.state != REFUSED
+            ),
+        )
 
     def in_state(self, state: str, limit: int) -> list[ClaimRow]:
         """Oldest first: per firm, nonce order is acceptance order."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(claims).where(claims.c.state == state).order_by(claims.c.seq).limit(limit)
-            ).all()
-        return [ClaimRow.of(r) for r in rows]
+        return self._all(
+            ClaimRow,
+            select(claims).where(claims.c.state == state).order_by(claims.c.seq).limit(limit),
+        )
 
     def count_in_state(self, state: str) -> int:
         with self.engine.connect() as conn:
@@ -261,68 +242,43 @@ class ClaimStore:
             return
         with self.engine.begin() as conn:
             conn.execute(
-                update(claims).where(claims.c.claim_id.in_(ids)).values(**values, updated_at=_now())
+                update(claims)
+                .where(claims.c.claim_id.in_(ids))
+                .values(**values, updated_at=utc_now())
             )
 
     def mark_anchored(
         self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
     ) -> None:
-        self._set(
-            claim_ids,
-            state=ANCHORED,
-            tx_hash=tx_hash,
-            block_number=block_number,
-            block_hash=block_hash,
-            error=None,
-        )
+        where = dict(zip(_ANCHOR_COLUMNS, (tx_hash, block_number, block_hash), strict=True))
+        self._set(claim_ids, state=ANCHORED, **where, error=None)
 
     def mark_checked(
         self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
     ) -> None:
-        self._set(
-            claim_ids,
-            state=CHECKED,
-            check_tx_hash=tx_hash,
-            check_block_number=block_number,
-            check_block_hash=block_hash,
-        )
+        where = dict(zip(_CHECK_COLUMNS, (tx_hash, block_number, block_hash), strict=True))
+        self._set(claim_ids, state=CHECKED, **where)
 
     def mark_refused(self, claim_id: str, error: str) -> None:
         self._set([claim_id], state=REFUSED, error=error)
 
     def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
         """The chain lost these claims: anchor them again."""
-        self._set(
-            claim_ids,
-            state=ACCEPTED,
-            tx_hash=None,
-            block_number=None,
-            block_hash=None,
-            check_tx_hash=None,
-            check_block_number=None,
-            check_block_hash=None,
-        )
+        self._set(claim_ids, state=ACCEPTED, **dict.fromkeys(_ANCHOR_COLUMNS + _CHECK_COLUMNS))
 
     def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
         """The chain lost these checks: record them again."""
-        self._set(
-            claim_ids,
-            state=ANCHORED,
-            check_tx_hash=None,
-            check_block_number=None,
-            check_block_hash=None,
-        )
+        self._set(claim_ids, state=ANCHORED, **dict.fromkeys(_CHECK_COLUMNS))
 
     def anchored_since(self, block: int) -> list[ClaimRow]:
         """Claims recorded (or checked) at or after ``block``: what a chain loss may undo."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(claims).where(
-                    claims.c.state.in_((ANCHORED, CHECKED)),
-                    (claims.c.block_number >= block) | (claims.c.check_block_number >= block),
-                )
-            ).all()
-        return [ClaimRow.of(r) for r in rows]
+        return self._all(
+            ClaimRow,
+            select(claims).where(
+                claims.c.state.in_((ANCHORED, CHECKED)),
+                (claims.c.block_number >= block) | (claims.c.check_block_number >= block),
+            ),
+        )
 
     def newest_block(self) -> int:
         with self.engine.connect() as conn:
@@ -352,9 +308,7 @@ class ClaimStore:
         with self.engine.connect() as conn:
             total = int(conn.execute(count).scalar_one())
             rows = conn.execute(query).all()
-        return total, [ClaimRow.of(r) for r in rows]
+        return total, [ClaimRow(**r._mapping) for r in rows]
 
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(claims).where(claims.c.claim_id.in_(list(claim_ids)))).all()
-        return [ClaimRow.of(r) for r in rows]
+        return self._all(ClaimRow, select(claims).where(claims.c.claim_id.in_(list(claim_ids))))

@@ -8,8 +8,10 @@ PostgreSQL (``postgresql+psycopg://...``) in production. Every table is created 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, Self, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
 metadata = MetaData()
@@ -100,3 +103,52 @@ def insert_ignoring_duplicates(engine: Engine, table: Table) -> Insert:
     if engine.dialect.name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"database dialect {engine.dialect.name} is not supported")
+
+
+def utc_now() -> str:
+    """The time now in UTC, ISO 8601 to the millisecond (the stores' timestamps)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+Row = TypeVar("Row")
+
+
+class TableStore:
+    """Base of the stores over SQL tables: the engine, and reads that give each row as the
+    store's row type (a dataclass whose fields are the columns selected)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _first(self, kind: Callable[..., Row], query: Executable) -> Row | None:
+        """The first row ``query`` selects, as a ``kind``; ``None`` when it selects none."""
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else kind(**row._mapping)
+
+    def _all(self, kind: Callable[..., Row], query: Executable) -> list[Row]:
+        """Every row ``query`` selects, in its order, as ``kind``."""
+        with self.engine.connect() as conn:
+            return [kind(**row._mapping) for row in conn.execute(query)]
+
+    def _write(self, statement: Executable) -> None:
+        """Run one write in a transaction of its own (committed when it returns)."""
+        with self.engine.begin() as conn:
+            conn.execute(statement)
+
+
+class OwnSchemaStore(TableStore):
+    """A store whose tables are in a ``metadata`` of its own (the vault's, the used login
+    nonces'), usable with any database: it creates its tables unless told not to."""
+
+    metadata: ClassVar[MetaData]
+
+    def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
+        super().__init__(engine)
+        if create_schema:
+            self.metadata.create_all(engine)
+
+    @classmethod
+    def from_url(cls, url: str, **engine_options: Any) -> Self:
+        """Connect to ``url`` (e.g. ``sqlite:///data/vault.db``, ``postgresql+psycopg://...``)."""
+        return cls(create_engine(url, **engine_options))

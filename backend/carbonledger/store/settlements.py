@@ -9,7 +9,6 @@ came from and the proposer, so the parties can review what they sign.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    Engine,
     Integer,
     String,
     Table,
@@ -30,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.store.db import metadata
+from carbonledger.store.db import TableStore, metadata, utc_now
 
 PENDING = "pending"
 RECORDED = "recorded"
@@ -78,10 +76,6 @@ class SettlementAlreadyStored(SettlementStoreError):
     pass
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
 @dataclass(frozen=True)
 class SettlementRow:
     seq: int
@@ -95,10 +89,6 @@ class SettlementRow:
     block_number: int
     evidence: dict[str, Any] | None
     created_at: str
-
-    @classmethod
-    def of(cls, row: Any) -> SettlementRow:
-        return cls(**dict(row._mapping))
 
 
 @dataclass(frozen=True)
@@ -115,20 +105,13 @@ class CitationRow:
     error: str | None
     created_at: str
 
-    @classmethod
-    def of(cls, row: Any) -> CitationRow:
-        return cls(**dict(row._mapping))
 
-
-class SettlementStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
+class SettlementStore(TableStore):
     # --- settlements ---
     def add(self, values: dict[str, Any]) -> SettlementRow:
         try:
             with self.engine.begin() as conn:
-                conn.execute(settlements.insert().values(**values, created_at=_now()))
+                conn.execute(settlements.insert().values(**values, created_at=utc_now()))
         except IntegrityError:
             raise SettlementAlreadyStored(values["settlement_id"]) from None
         row = self.get(values["settlement_id"])
@@ -136,33 +119,29 @@ class SettlementStore:
         return row
 
     def get(self, settlement_id: str) -> SettlementRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(settlements).where(settlements.c.settlement_id == settlement_id.lower())
-            ).first()
-        return SettlementRow.of(row) if row is not None else None
+        return self._first(
+            SettlementRow,
+            select(settlements).where(settlements.c.settlement_id == settlement_id.lower()),
+        )
 
     def of_party(self, party: str) -> list[SettlementRow]:
         """Every settlement ``party`` is in, oldest first (parties are few per row)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(settlements).order_by(settlements.c.seq)).all()
-        out = [SettlementRow.of(r) for r in rows]
-        return [r for r in out if party in r.parties]
+        rows = self._all(SettlementRow, select(settlements).order_by(settlements.c.seq))
+        return [r for r in rows if party in r.parties]
 
     def set_evidence(self, settlement_id: str, evidence: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(settlements)
-                .where(settlements.c.settlement_id == settlement_id)
-                .values(evidence=evidence)
-            )
+        self._write(
+            update(settlements)
+            .where(settlements.c.settlement_id == settlement_id)
+            .values(evidence=evidence)
+        )
 
     # --- citations (outbox) ---
     def add_citations(self, items: Sequence[dict[str, Any]]) -> None:
         """Queue signed citations (a retry of the same claim's citations is a no-op)."""
         if not items:
             return
-        now = _now()
+        now = utc_now()
         with self.engine.begin() as conn:
             for item in items:
                 exists = conn.execute(
@@ -192,15 +171,13 @@ class SettlementStore:
             query = query.where(citations.c.claim_id == claim_id)
         if state is not None:
             query = query.where(citations.c.state == state)
-        with self.engine.connect() as conn:
-            return [CitationRow.of(r) for r in conn.execute(query).all()]
+        return self._all(CitationRow, query)
 
     def mark_citation(
         self, seq: int, state: str, tx_hash: str | None = None, error: str | None = None
     ) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(citations)
-                .where(citations.c.seq == seq)
-                .values(state=state, tx_hash=tx_hash, error=error)
-            )
+        self._write(
+            update(citations)
+            .where(citations.c.seq == seq)
+            .values(state=state, tx_hash=tx_hash, error=error)
+        )

@@ -17,41 +17,42 @@ statuses without parsing messages:
 
 from __future__ import annotations
 
-from carbonledger.errors import CarbonLedgerError
+from carbonledger.errors import CarbonLedgerError, error_fields
 
 
 class VaultError(CarbonLedgerError):
     """Root of the evidence vault's errors."""
 
 
+@error_fields
 class VaultAccessDenied(VaultError):
     """``reader`` holds no grant on ``document_id``."""
 
-    def __init__(self, reader: str, document_id: str) -> None:
-        self.reader = reader
-        self.document_id = document_id
-        super().__init__(f"reader {reader!r} has no access to document {document_id!r}")
+    template = "reader {reader!r} has no access to document {document_id!r}"
+    reader: str
+    document_id: str
 
 
+@error_fields
 class NotDocumentOwner(VaultError):
     """``caller`` tried an owner-only operation on a document owned by someone else."""
 
-    def __init__(self, caller: str, document_id: str) -> None:
-        self.caller = caller
-        self.document_id = document_id
-        super().__init__(f"{caller!r} is not the owner of document {document_id!r}")
+    template = "{caller!r} is not the owner of document {document_id!r}"
+    caller: str
+    document_id: str
 
 
+@error_fields
 class CannotRevoke(VaultError):
     """The reader's access may not be revoked (the owner itself, or an auditor)."""
 
-    def __init__(self, reader: str, document_id: str, reason: str) -> None:
-        self.reader = reader
-        self.document_id = document_id
-        self.reason = reason
-        super().__init__(f"cannot revoke {reader!r} from document {document_id!r}: {reason}")
+    template = "cannot revoke {reader!r} from document {document_id!r}: {reason}"
+    reader: str
+    document_id: str
+    reason: str
 
 
+@error_fields
 class AlreadyGranted(VaultError):
     """The reader already holds a grant for its current key; it is never overwritten.
 
@@ -60,47 +61,44 @@ class AlreadyGranted(VaultError):
     holds. Re-granting is possible once the reader registered a new key, or after a revoke.
     """
 
-    def __init__(self, reader: str, document_id: str) -> None:
-        self.reader = reader
-        self.document_id = document_id
-        super().__init__(
-            f"{reader!r} already holds a grant on document {document_id!r} for its current key"
-        )
+    template = "{reader!r} already holds a grant on document {document_id!r} for its current key"
+    reader: str
+    document_id: str
 
 
+@error_fields
 class DocumentNotFound(VaultError):
     """No document with this id is stored."""
 
-    def __init__(self, document_id: str) -> None:
-        self.document_id = document_id
-        super().__init__(f"no document {document_id!r} in the vault")
+    template = "no document {document_id!r} in the vault"
+    document_id: str
 
 
+@error_fields
 class DocumentAlreadyExists(VaultError):
     """A document with this id is already stored; stored evidence is never overwritten."""
 
-    def __init__(self, document_id: str) -> None:
-        self.document_id = document_id
-        super().__init__(f"document {document_id!r} already exists and cannot be overwritten")
+    template = "document {document_id!r} already exists and cannot be overwritten"
+    document_id: str
 
 
+@error_fields
 class UnknownReader(VaultError):
     """The reader has not registered an X25519 public key."""
 
-    def __init__(self, reader: str) -> None:
-        self.reader = reader
-        super().__init__(f"reader {reader!r} has not registered a vault public key")
+    template = "reader {reader!r} has not registered a vault public key"
+    reader: str
 
 
+@error_fields
 class ReaderKeyMismatch(VaultError):
     """A grant was computed for another public key than the reader's registered one."""
 
-    def __init__(self, reader: str) -> None:
-        self.reader = reader
-        super().__init__(
-            f"the key wrapped for {reader!r} is not for the reader's registered public key "
-            "(stale key? fetch the current one and wrap again)"
-        )
+    template = (
+        "the key wrapped for {reader!r} is not for the reader's registered public key "
+        "(stale key? fetch the current one and wrap again)"
+    )
+    reader: str
 
 
 class InvalidKey(VaultError):
@@ -115,24 +113,23 @@ class InvalidIdentifier(VaultError):
     """A document id, owner or reader name is empty, too long or holds control characters."""
 
 
+@error_fields
 class EnvelopeAuthenticationFailed(VaultError):
     """AES-GCM authentication failed: ciphertext, associated data or wrapped key was altered."""
 
-    def __init__(self, document_id: str, part: str) -> None:
-        self.document_id = document_id
-        self.part = part
-        super().__init__(
-            f"document {document_id!r} failed authentication ({part}): the ciphertext, the "
-            "document id/owner it is bound to, or the wrapped key was altered"
-        )
+    template = (
+        "document {document_id!r} failed authentication ({part}): the ciphertext, the "
+        "document id/owner it is bound to, or the wrapped key was altered"
+    )
+    document_id: str
+    part: str
 
 
+@error_fields
 class WrongReaderKey(VaultError):
     """The private key given does not belong to the reader the envelope was wrapped for."""
 
-    def __init__(self, document_id: str) -> None:
-        self.document_id = document_id
-        super().__init__(
-            f"the private key does not match the public key document {document_id!r} "
-            "was wrapped for"
-        )
+    template = (
+        "the private key does not match the public key document {document_id!r} was wrapped for"
+    )
+    document_id: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +34,19 @@ def check_identifier(value: str, what: str) -> str:
     return value
 
 
+class _Ciphertext:
+    """A document's AES-GCM nonce and ciphertext (of a stored document or an envelope)."""
+
+    nonce: bytes
+    ciphertext: bytes
+
+    @property
+    def sealed(self) -> Sealed:
+        return Sealed(nonce=self.nonce, ciphertext=self.ciphertext)
+
+
 @dataclass(frozen=True)
-class StoredDocument:
+class StoredDocument(_Ciphertext):
     """A document as stored: only ciphertext, never plaintext nor a key."""
 
     document_id: str
@@ -44,10 +55,6 @@ class StoredDocument:
     ciphertext: bytes
     created_at: datetime
     format_version: int = FORMAT_VERSION
-
-    @property
-    def sealed(self) -> Sealed:
-        return Sealed(nonce=self.nonce, ciphertext=self.ciphertext)
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True)
-class EncryptedEnvelope:
+class EncryptedEnvelope(_Ciphertext):
     """What one reader receives: the ciphertext and the data key wrapped for that reader.
 
     It opens client-side with :func:`carbonledger.vault.client.open_envelope` and the reader's
@@ -98,21 +105,16 @@ class EncryptedEnvelope:
     wrapped_key: bytes
     format_version: int = FORMAT_VERSION
 
-    @property
-    def sealed(self) -> Sealed:
-        return Sealed(nonce=self.nonce, ciphertext=self.ciphertext)
+    @classmethod
+    def of(cls, document: StoredDocument, grant: Grant) -> EncryptedEnvelope:
+        """What ``grant``'s reader receives of ``document``."""
+        values = {**asdict(document), **asdict(grant)}
+        return cls(**{f.name: values[f.name] for f in fields(cls)})
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "format_version": self.format_version,
-            "document_id": self.document_id,
-            "owner": self.owner,
-            "reader": self.reader,
-            "reader_public_key": self.reader_public_key.hex(),
-            "nonce": self.nonce.hex(),
-            "ciphertext": self.ciphertext.hex(),
-            "wrapped_key": self.wrapped_key.hex(),
-        }
+        """The JSON form: bytes as hex, ``format_version`` first."""
+        values = {"format_version": self.format_version, **asdict(self)}
+        return {k: v.hex() if isinstance(v, bytes) else v for k, v in values.items()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EncryptedEnvelope:

@@ -265,16 +265,7 @@ class EvidenceVault:
         grant = self._repository.get_grant(document_id, reader)
         if grant is None:
             raise VaultAccessDenied(reader, document_id)
-        return EncryptedEnvelope(
-            document_id=document.document_id,
-            owner=document.owner,
-            reader=grant.reader,
-            reader_public_key=grant.reader_public_key,
-            nonce=document.nonce,
-            ciphertext=document.ciphertext,
-            wrapped_key=grant.wrapped_key,
-            format_version=document.format_version,
-        )
+        return EncryptedEnvelope.of(document, grant)
 
     def record(self, owner: str, document_id: str) -> DocumentRecord:
         """The owner's view of a document: who can read it, its size and age."""

@@ -7,13 +7,15 @@ are stored; identifiers are stored as text exactly as given (any script, byte fo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from carbonledger.store.db import OwnSchemaStore
 from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
 from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, SealedDocument, StoredDocument
 
@@ -71,25 +73,17 @@ def _grant(row: Any) -> Grant:
     )
 
 
-class SqlVaultRepository:
+class SqlVaultRepository(OwnSchemaStore):
     """A :class:`~carbonledger.vault.repository.VaultRepository` over a SQLAlchemy engine."""
 
-    def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
-        self.engine = engine
-        if create_schema:
-            metadata.create_all(engine)
-
-    @classmethod
-    def from_url(cls, url: str, **engine_options: Any) -> SqlVaultRepository:
-        """Connect to ``url`` (e.g. ``sqlite:///data/vault.db``, ``postgresql+psycopg://...``)."""
-        return cls(sa.create_engine(url, **engine_options))
+    metadata = metadata
 
     def add_document(self, document: StoredDocument, grant_list: Sequence[Grant]) -> None:
         try:
             with self.engine.begin() as conn:
-                conn.execute(documents.insert().values(**_document_values(document)))
+                conn.execute(documents.insert().values(**asdict(document)))
                 if grant_list:
-                    conn.execute(grants.insert(), [_grant_values(g) for g in grant_list])
+                    conn.execute(grants.insert(), [asdict(g) for g in grant_list])
         except IntegrityError:
             raise DocumentAlreadyExists(document.document_id) from None
 
@@ -118,8 +112,8 @@ class SqlVaultRepository:
                 new.append(item)
             added.append(fresh)
         if new:
-            conn.execute(documents.insert(), [_document_values(i.document) for i in new])
-            rows = [_grant_values(g) for i in new for g in i.grants]
+            conn.execute(documents.insert(), [asdict(i.document) for i in new])
+            rows = [asdict(g) for i in new for g in i.grants]
             if rows:
                 conn.execute(grants.insert(), rows)
         return added
@@ -168,7 +162,7 @@ class SqlVaultRepository:
                     grants.c.document_id == grant.document_id, grants.c.reader == grant.reader
                 )
             )
-            conn.execute(grants.insert().values(**_grant_values(grant)))
+            conn.execute(grants.insert().values(**asdict(grant)))
 
     def delete_grant(self, document_id: str, reader: str) -> bool:
         with self.engine.begin() as conn:
@@ -194,24 +188,3 @@ class SqlVaultRepository:
                 sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
             ).scalar_one_or_none()
         return None if value is None else bytes(value)
-
-
-def _document_values(document: StoredDocument) -> dict[str, Any]:
-    return {
-        "document_id": document.document_id,
-        "owner": document.owner,
-        "format_version": document.format_version,
-        "nonce": document.nonce,
-        "ciphertext": document.ciphertext,
-        "created_at": document.created_at,
-    }
-
-
-def _grant_values(grant: Grant) -> dict[str, Any]:
-    return {
-        "document_id": grant.document_id,
-        "reader": grant.reader,
-        "reader_public_key": grant.reader_public_key,
-        "wrapped_key": grant.wrapped_key,
-        "granted_at": grant.granted_at,
-    }

@@ -16,8 +16,11 @@ Entry points: :func:`verify_claim` and :func:`verify_firm`; CLI ``carbonledger v
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec
 
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.verify.chain import (
@@ -27,7 +30,7 @@ from carbonledger.verify.chain import (
     addresses_from_manifest,
     discover_addresses,
 )
-from carbonledger.verify.core import Finding, Report, Result, verify
+from carbonledger.verify.core import Finding, Mode, Report, Result, verify
 from carbonledger.verify.documents import Document, load_directory, load_document
 from carbonledger.verify.rpc import (
     ChainPort,
@@ -36,6 +39,8 @@ from carbonledger.verify.rpc import (
     RpcUnreachable,
     VerifyInputError,
 )
+
+P = ParamSpec("P")
 
 __all__ = [
     "Addresses",
@@ -64,6 +69,15 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class Verification:
+    """A verification with what it read: the chain view and the documents (for reports)."""
+
+    view: ChainView
+    docs: dict[bytes, Document]
+    report: Report
+
+
 def resolve_addresses(
     port: ChainPort,
     *,
@@ -86,34 +100,23 @@ def resolve_addresses(
 
 
 def parse_claim_id(text: str) -> bytes:
-    body = text[2:] if text.startswith("0x") else text
-    try:
-        raw = bytes.fromhex(body)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise VerifyInputError(f"--claim {text} is not a claim id (0x and 64 hex digits)")
-    return raw
+    return _fixed_hex(text, 32, f"--claim {text} is not a claim id")
 
 
 def parse_address(text: str, what: str) -> str:
-    body = text[2:] if text.startswith("0x") else text
+    return "0x" + _fixed_hex(text, 20, f"{what} {text} is not an address").hex()
+
+
+def _fixed_hex(text: str, size: int, refusal: str) -> bytes:
+    """``size`` bytes written as hex (``0x`` optional), or :class:`VerifyInputError` saying
+    ``refusal`` and the form expected."""
     try:
-        raw = bytes.fromhex(body)
+        raw = bytes.fromhex(text.removeprefix("0x"))
     except ValueError:
         raw = b""
-    if len(raw) != 20:
-        raise VerifyInputError(f"{what} {text} is not an address (0x and 40 hex digits)")
-    return "0x" + raw.hex()
-
-
-@dataclass(frozen=True)
-class Verification:
-    """A verification with what it read: the chain view and the documents (for reports)."""
-
-    view: ChainView
-    docs: dict[bytes, Document]
-    report: Report
+    if len(raw) != size:
+        raise VerifyInputError(f"{refusal} (0x and {2 * size} hex digits)")
+    return raw
 
 
 def run_claim(
@@ -130,17 +133,14 @@ def run_claim(
     if baseline is not None:
         base = load_document(baseline)
         docs.setdefault(base.hash, base)
-    view = ChainReader(port, addresses).claim(claim_id)
-    report = verify(
-        view,
+    return _judge(
+        ChainReader(port, addresses).claim(claim_id),
         docs,
-        standard or load_default_standard(),
+        standard,
         mode="claim",
-        by_version=standard is None,
         given=doc,
         where=str(document) if baseline is None else f"{document} and {baseline}",
     )
-    return Verification(view, docs, report)
 
 
 def run_firm(
@@ -154,38 +154,56 @@ def run_firm(
     that is not a claim document is skipped with a note, not fatal."""
     skipped: list[str] = []
     docs = load_directory(directory, skipped=skipped)
-    view = ChainReader(port, addresses).firm(firm)
-    report = verify(
-        view,
+    judged = _judge(
+        ChainReader(port, addresses).firm(firm),
         docs,
-        standard or load_default_standard(),
+        standard,
         mode="firm",
-        by_version=standard is None,
         firm=firm,
         where=str(directory),
     )
     notes = tuple(Finding(None, "documents", Result.NOTE, why) for why in skipped)
-    return Verification(view, docs, Report(notes + report.findings, report.claims))
+    return Verification(
+        judged.view, docs, Report(notes + judged.report.findings, judged.report.claims)
+    )
 
 
-def verify_claim(
-    port: ChainPort,
-    addresses: Addresses,
-    claim_id: bytes,
-    document: Path,
-    baseline: Path | None = None,
-    standard: Standard | None = None,
-) -> Report:
-    """Verify one claim against its document (and, for a reduction, its baseline document)."""
-    return run_claim(port, addresses, claim_id, document, baseline, standard).report
+def _judge(
+    view: ChainView,
+    docs: dict[bytes, Document],
+    standard: Standard | None,
+    *,
+    mode: Mode,
+    where: str,
+    given: Document | None = None,
+    firm: str | None = None,
+) -> Verification:
+    """Judge ``view`` against ``docs``: under ``standard`` when one is given, else each claim
+    under the version of the default standard it names on chain."""
+    report = verify(
+        view,
+        docs,
+        standard or load_default_standard(),
+        mode=mode,
+        by_version=standard is None,
+        given=given,
+        firm=firm,
+        where=where,
+    )
+    return Verification(view, docs, report)
 
 
-def verify_firm(
-    port: ChainPort,
-    addresses: Addresses,
-    firm: str,
-    directory: Path,
-    standard: Standard | None = None,
-) -> Report:
-    """Verify every claim of ``firm`` against the documents in ``directory``."""
-    return run_firm(port, addresses, firm, directory, standard).report
+def _report_of(run: Callable[P, Verification], name: str) -> Callable[P, Report]:
+    """The entry point ``name``: ``run`` keeping only its report (same parameters)."""
+
+    def report(*args: P.args, **kwargs: P.kwargs) -> Report:
+        return run(*args, **kwargs).report
+
+    report.__name__ = report.__qualname__ = name
+    report.__doc__ = f"{run.__doc__}\n\nReturns only the :class:`Report`."
+    report.__signature__ = inspect.signature(run).replace(return_annotation="Report")  # type: ignore[attr-defined]
+    return report
+
+
+verify_claim = _report_of(run_claim, "verify_claim")
+verify_firm = _report_of(run_firm, "verify_firm")

@@ -9,8 +9,9 @@ the verifier reads is static.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from carbonledger.standard import keccak256 as keccak
 from carbonledger.vocab.constants import *  # noqa: F403
@@ -23,6 +24,8 @@ CLAIM_TYPE: Final = Claim.eip712_type()
 CLAIM_TYPEHASH: Final = Claim.typehash()
 CLAIM_WORDS: Final = len(Claim.spec())  # the Claim struct is 16 static words in calldata
 CLAIM_BYTES: Final = CLAIM_WORDS * WORD
+
+T = TypeVar("T")
 
 
 def topic(signature: str) -> bytes:
@@ -130,6 +133,29 @@ def typed_digest(domain_sep: bytes, struct_hash: bytes) -> bytes:
     return keccak(b"\x19\x01" + domain_sep + struct_hash)
 
 
+def _uint(word_bytes: bytes) -> int:
+    return int.from_bytes(word_bytes, "big")
+
+
+_CLAIM_INDEX: Final = {f.attr: i for i, f in enumerate(Claim.spec())}
+
+
+class _ClaimWord(Generic[T]):
+    """A field of :class:`SignedClaim`: the struct word at the field's place in ``Claim``'s
+    declaration (the calldata layout), converted by ``convert``."""
+
+    def __init__(self, convert: Callable[[bytes], T]) -> None:
+        self._convert = convert
+        self._index = -1
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._index = _CLAIM_INDEX[name]
+
+    def __get__(self, claim: SignedClaim, owner: type | None = None) -> T:
+        start = self._index * WORD
+        return self._convert(claim.raw[start : start + WORD])
+
+
 @dataclass(frozen=True)
 class SignedClaim:
     """One ``IClaimLedger.Claim`` as found in calldata, with the signature submitted with it.
@@ -142,39 +168,18 @@ class SignedClaim:
     raw: bytes
     signature: bytes
 
-    @property
-    def firm(self) -> str:
-        """The firm, as lower-case ``0x`` hex."""
-        return address_of(self.raw[0:32])
-
-    @property
-    def document_hash(self) -> bytes:
-        return self.raw[160:192]
-
-    @property
-    def activity_root(self) -> bytes:
-        return self.raw[192:224]
-
-    @property
-    def baseline(self) -> bytes:
-        return self.raw[384:416]
-
-    @property
-    def supersedes(self) -> bytes:
-        return self.raw[416:448]
-
-    @property
-    def nonce(self) -> int:
-        return word(self.raw, 14)
-
-    @property
-    def deadline(self) -> int:
-        return word(self.raw, 15)
+    firm = _ClaimWord(address_of)  # lower-case ``0x`` hex
+    document_hash = _ClaimWord(bytes)
+    activity_root = _ClaimWord(bytes)
+    baseline = _ClaimWord(bytes)
+    supersedes = _ClaimWord(bytes)
+    nonce = _ClaimWord(_uint)
+    deadline = _ClaimWord(_uint)
 
     @property
     def claim_id(self) -> bytes:
         """``keccak256(abi.encode(firm, documentHash))``."""
-        return keccak(self.raw[0:32] + self.raw[160:192])
+        return keccak(self.raw[0:32] + self.document_hash)
 
     def struct_hash(self) -> bytes:
         return keccak(CLAIM_TYPEHASH + self.raw)

@@ -361,12 +361,10 @@ def _recorded(
         diffs.append(f"totals not comparable: {report}")
     elif report is not None:
         diffs.extend(_total_diffs(ctx, c, doc, report))
-    if diffs:
-        return Finding(cid, "recorded", Result.FAILS, f"claim {hx(cid)}: " + "; ".join(diffs))
-    return Finding(
+    return _verdict(
         cid,
         "recorded",
-        Result.HOLDS,
+        diffs,
         f"{name}: document hash, firm, kind, period, activity root ({len(doc.claim.lines)} "
         f"lines) and totals equal the ClaimSubmitted event (block {s.log.block_number})",
     )
@@ -469,12 +467,10 @@ def _signature(ctx: _Ctx, c: ClaimOnChain) -> Finding:
                 f"MemberRegistry.signingKeyAt({s.firm}, {ts}) = {c.key_at_timestamp}, but its "
                 f"events say {replayed}"
             )
-    if problems:
-        return Finding(cid, "signature", Result.FAILS, f"claim {hx(cid)}: " + "; ".join(problems))
-    return Finding(
+    return _verdict(
         cid,
         "signature",
-        Result.HOLDS,
+        problems,
         f"signed by {signer}, the signing key of firm {s.firm} (active, firm role) at block "
         f"{block}; EIP-712 digest {hx(digest)[:18]}… (chain {ctx.view.chain_id})",
     )
@@ -634,12 +630,20 @@ def _history(ctx: _Ctx, c: ClaimOnChain) -> Finding:
                 f"{r.gross_total}) ≠ the ClaimSubmitted event"
             )
     text = "; ".join(timeline)
-    if problems:
-        return Finding(
-            cid, "history", Result.FAILS, f"claim {hx(cid)}: " + "; ".join(problems) + f" [{text}]"
-        )
     final = abi.CLAIM_STATUS_NAMES[status]
-    return Finding(cid, "history", Result.HOLDS, f"{final}, as claimOf says: {text}")
+    return _verdict(
+        cid, "history", problems, f"{final}, as claimOf says: {text}", trail=f" [{text}]"
+    )
+
+
+def _verdict(
+    cid: bytes, check: str, problems: Sequence[str], holds: str, trail: str = ""
+) -> Finding:
+    """The finding of one check of claim ``cid``: FAILS with every problem found (and
+    ``trail``), else HOLDS with ``holds``, which says what was compared."""
+    if problems:
+        return Finding(cid, check, Result.FAILS, f"claim {hx(cid)}: " + "; ".join(problems) + trail)
+    return Finding(cid, check, Result.HOLDS, holds)
 
 
 def _link_problems(ctx: _Ctx, other: bytes, what: str) -> list[str]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
@@ -85,15 +86,13 @@ def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> Veri
             raise InvalidRequest("firm is not an address", [{"field": "firm", "message": "bad"}])
         result = audits.verify_firm(body.firm)
     deadline = body.deadline or int(time.time()) + 24 * 3600
-    return VerifyAnswer(
-        ok=result.ok,
-        summary=result.summary,
+    return model_from(
+        VerifyAnswer,
+        result,
         claims=[
-            ClaimVerification(
-                claim_id=c.claim_id,
-                ok=c.ok,
-                report_hash=c.report_hash,
-                findings=c.findings,
+            model_from(
+                ClaimVerification,
+                c,
                 verdict_to_sign=audits.audit_message(
                     auditor.account, c, "approved" if c.ok else "rejected", deadline
                 ),

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
-from carbonledger.chain.typed_data import eip712_types, overlap_settlement_domain
+from carbonledger.chain.typed_data import eip712_types
+from carbonledger.vocab import overlap_settlement_domain
 
 router = APIRouter(tags=["chain"])
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
+from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
@@ -387,17 +388,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
     """A claim with its on-chain proof (transaction, block, events) and full history."""
     view = services.queries.claim_detail(claim_id)
     state = view.on_chain
-    history = [
-        HistoryEvent(
-            event=e.event,
-            contract=e.contract,
-            block_number=e.block_number,
-            tx_hash=e.tx_hash,
-            log_index=e.log_index,
-            args=e.args,
-        )
-        for e in view.history
-    ]
+    history = [model_from(HistoryEvent, e) for e in view.history]
     return ClaimDetail(
         **claim_out(view.row),
         on_chain=OnChain(status=state.status, check=state.check, audit=state.audit),

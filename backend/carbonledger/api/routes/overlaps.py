@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.settlements import OverlapView
 
@@ -41,18 +42,16 @@ class OverlapOut(BaseModel):
 
 def overlap_out(view: OverlapView, caller: str) -> OverlapOut:
     mine, partner = view.party(caller), view.partner_of(caller)
-    return OverlapOut(
-        overlap_id=view.overlap_id,
+    return model_from(
+        OverlapOut,
+        view,
         partner=partner.firm,
         my_claim=mine.claim_id,
         partner_claim=partner.claim_id,
-        shipments=view.shipments,
-        overlap_kgco2e=view.overlap_kgco2e,
-        shipment_root=view.shipment_root,
         parties=[
-            OverlapPartyOut(
-                firm=p.firm,
-                claim_id=p.claim_id,
+            model_from(
+                OverlapPartyOut,
+                p,
                 kgco2e=str(p.kgco2e.quantize(Decimal("0.001"))),
                 counted_in=list(p.counted_in),
                 default_share_bps=share,

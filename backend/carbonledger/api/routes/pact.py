@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from carbonledger.api.deps import running
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.pact.service import PactService
@@ -19,9 +20,7 @@ router = APIRouter(prefix="/pact", tags=["pact"], responses={401: ERROR_RESPONSE
 
 
 def get_pact(request: Request) -> PactService:
-    pact: PactService | None = getattr(request.app.state, "pact", None)
-    if pact is None:
-        raise HTTPException(503, "the PACT host is not running")
+    pact: PactService = running(request, "pact", "the PACT host is not running")
     return pact
 
 

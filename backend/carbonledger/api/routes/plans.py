@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
 
 router = APIRouter(
@@ -56,10 +57,4 @@ def make_plan(body: PlanRequest, member: CurrentMember, services: ServicesDep) -
     result = services.planning.plan_for_overlap(
         member.account, body.overlap_id, body.goal, body.value, body.scope, body.quotes
     )
-    return PlanOut(
-        overlap_id=result.overlap_id,
-        plan_hash=result.plan_hash,
-        shares_bps=result.shares_bps,
-        plan=result.document,
-        macc_svg=result.macc_svg,
-    )
+    return model_from(PlanOut, result, plan=result.document)

@@ -12,13 +12,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.claims import parse_hex
-from carbonledger.chain.typed_data import unpack_claim_details
-from carbonledger.store.db import chain_events
+from carbonledger.vocab import unpack_claim_details
 
 router = APIRouter(prefix="/public", tags=["public"], responses={503: ERROR_RESPONSES[503]})
 
@@ -52,17 +50,6 @@ class PublicClaim(BaseModel):
     events: list[PublicEvent]
 
 
-def _events(services: Any, claim_id: str) -> list[Any]:
-    with services.engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(chain_events)
-                .where(chain_events.c.claim_id == claim_id)
-                .order_by(chain_events.c.block_number, chain_events.c.log_index)
-            ).all()
-        )
-
-
 def _int(value: Any) -> int:
     return int(value, 0) if isinstance(value, str) else int(value)
 
@@ -74,10 +61,10 @@ def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
     raw_id = parse_hex(claim_id, "claim_id", 32)
     key = "0x" + raw_id.hex()
     state = services.ledger.claim_state(raw_id)
-    events = _events(services, key)
+    events = services.queries.claim_events(key)
     if state.status != "none" and not any(e.event == "ClaimSubmitted" for e in events):
         services.indexer.catch_up()  # anchored a moment ago: index up to the chain's head
-        events = _events(services, key)
+        events = services.queries.claim_events(key)
     submitted = next((e for e in events if e.event == "ClaimSubmitted"), None)
     if submitted is None or state.status == "none":
         raise HTTPException(404, f"no claim {key} on the ledger (or not indexed yet)")

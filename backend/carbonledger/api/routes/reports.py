@@ -16,7 +16,7 @@ from carbonledger.api.routes.claims import _day
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.reports.service import Document, ReportService
 from carbonledger.services.errors import InvalidRequest
-from carbonledger.store.claims import STATES, ClaimFilter
+from carbonledger.services.ports import STATES, ClaimFilter
 
 router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
 

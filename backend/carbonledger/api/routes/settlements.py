@@ -3,7 +3,8 @@ it (EIP-712, each party's own key), record the audited reduction and the payment
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.container import Services
@@ -37,6 +39,9 @@ class ProposeRequest(BaseModel):
         "summing to 10,000; default: in proportion to each party's overlapping emissions.",
     )
     signing_deadline: int | None = Field(None, description="Unix time; default in 7 days.")
+
+
+Message = TypeVar("Message", Consent, Decline, ReductionAttestation, Payment)
 
 
 class Signed(BaseModel):
@@ -103,23 +108,26 @@ class NonceOut(BaseModel):
     nonce: int
 
 
+def _message(
+    kind: Callable[..., Message], settlement_id: str, body: Signed, **fields: Any
+) -> Message:
+    """The settlement message ``kind`` the caller signed: ``settlement_id`` (from the path),
+    ``fields``, and the body's nonce and deadline."""
+    return kind(
+        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+        **fields,
+        nonce=body.nonce,
+        deadline=body.deadline,
+    )
+
+
 def settlement_out(services: Services, view: SettlementView) -> SettlementOut:
-    row = view.row
-    return SettlementOut(
-        settlement_id=row.settlement_id,
-        overlap_id=row.overlap_id,
-        proposer=row.proposer,
-        status=view.status,
-        project=row.project,
-        terms=row.terms,
+    return model_from(
+        SettlementOut,
+        view,
+        view.row,
         domain=services.settlements.domain().as_dict(),
-        consents=view.consents,
-        reduction_recorded=view.reduction_recorded,
-        realised_kgco2e=view.realised_kgco2e,
-        evidence=row.evidence,
         parties=[PartyOut(**vars(p)) for p in view.parties],
-        tx_hash=row.tx_hash,
-        block_number=row.block_number,
     )
 
 
@@ -128,14 +136,7 @@ def propose(body: ProposeRequest, services: ServicesDep, member: CurrentMember) 
     """A party proposes a project for one of its overlaps; the service relays the terms
     (``propose``). Nobody is bound until every party has signed its consent."""
     view = services.settlements.propose(
-        member.account,
-        body.overlap_id,
-        description=body.description,
-        total_cost=body.total_cost,
-        currency=body.currency,
-        expected_reduction_kgco2e=body.expected_reduction_kgco2e,
-        shares_bps=body.shares_bps,
-        signing_deadline=body.signing_deadline,
+        member.account, body.overlap_id, **body.model_dump(exclude={"overlap_id"})
     )
     return settlement_out(services, view)
 
@@ -182,12 +183,7 @@ def sign(
     settlement_id: str, body: Signed, services: ServicesDep, member: CurrentMember
 ) -> SettlementOut:
     """Record the caller's signed ``Consent``; with the last party's the settlement is agreed."""
-    consent = Consent(
-        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
-        party=to_checksum_address(member.account),
-        nonce=body.nonce,
-        deadline=body.deadline,
-    )
+    consent = _message(Consent, settlement_id, body, party=to_checksum_address(member.account))
     view = services.settlements.consent(consent, parse_hex(body.signature, "signature", 65))
     return settlement_out(services, view)
 
@@ -197,12 +193,12 @@ def decline(
     settlement_id: str, body: DeclineRequest, services: ServicesDep, member: CurrentMember
 ) -> SettlementOut:
     """Record the caller's signed ``Decline``: the proposal ends."""
-    message = Decline(
-        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+    message = _message(
+        Decline,
+        settlement_id,
+        body,
         party=to_checksum_address(member.account),
         reason_hash=keccak(text=body.reason),
-        nonce=body.nonce,
-        deadline=body.deadline,
     )
     view = services.settlements.decline(message, parse_hex(body.signature, "signature", 65))
     return settlement_out(services, view)
@@ -220,13 +216,13 @@ def record_reduction(
         if body.evidence_hash is not None
         else keccak(evidence or b"")
     )
-    attestation = ReductionAttestation(
-        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+    attestation = _message(
+        ReductionAttestation,
+        settlement_id,
+        body,
         auditor=to_checksum_address(member.account),
         realised_kg_co2e=body.realised_kgco2e,
         evidence_hash=evidence_hash,
-        nonce=body.nonce,
-        deadline=body.deadline,
     )
     view = services.settlements.record_reduction(
         attestation, parse_hex(body.signature, "signature", 65), evidence
@@ -240,13 +236,13 @@ def pay(
 ) -> SettlementOut:
     """Record the caller's signed ``Payment`` towards its cost share; when every party has
     paid its share the settlement is settled."""
-    payment = Payment(
-        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
+    payment = _message(
+        Payment,
+        settlement_id,
+        body,
         payer=to_checksum_address(member.account),
         amount=body.amount,
         reference_hash=keccak(text=body.reference),
-        nonce=body.nonce,
-        deadline=body.deadline,
     )
     view = services.settlements.pay(payment, parse_hex(body.signature, "signature", 65))
     return settlement_out(services, view)

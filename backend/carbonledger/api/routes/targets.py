@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.chain.gateway import RecordedTarget
+from carbonledger.services.ports import RecordedTarget
 from carbonledger.vocab import Target, TargetKind
 
 router = APIRouter(
@@ -63,19 +64,12 @@ class TargetNonceOut(BaseModel):
 
 def target_out(t: RecordedTarget) -> TargetOut:
     scopes, categories = Target.coverage_of(t.coverage)
-    return TargetOut(
-        target_id=t.target_id,
-        firm=t.firm,
-        base_claim_id=t.base_claim_id,
-        base_year=t.base_year,
-        target_year=t.target_year,
-        reduction_bps=t.reduction_bps,
+    return model_from(
+        TargetOut,
+        t,
         kind=TargetKind(t.kind).name.lower(),
         scopes=list(scopes),
         categories=list(categories),
-        audited_only=t.audited_only,
-        recorded_at=t.recorded_at,
-        document_hash=t.document_hash,
     )
 
 
