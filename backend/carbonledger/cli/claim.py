@@ -354,31 +354,24 @@ def revoke(
 
 
 # --- read ---
-KindOpt = Annotated[str | None, typer.Option("--kind", help="footprint | reduction")]
-StateOpt = Annotated[
-    str | None, typer.Option("--state", help="accepted | anchored | checked | refused")
-]
-FromOpt = Annotated[
-    str | None, typer.Option("--from", help="Periods overlapping from this date (YYYY-MM-DD).")
-]
-ToOpt = Annotated[
-    str | None, typer.Option("--to", help="Periods overlapping up to this date (YYYY-MM-DD).")
-]
-FirmOpt = Annotated[
-    str | None,
-    typer.Option("--firm", help="A firm, by name or address (default for export: yours)."),
-]
-
-
 @dataclass(frozen=True)
 class Filters(OptionGroup):
     """``--firm --kind --state --from --to``: which claims a listing or an export holds."""
 
-    firm: FirmOpt = None
-    kind: KindOpt = None
-    state: StateOpt = None
-    start: FromOpt = None
-    end: ToOpt = None
+    firm: Annotated[
+        str | None,
+        typer.Option("--firm", help="A firm, by name or address (default for export: yours)."),
+    ] = None
+    kind: Annotated[str | None, typer.Option("--kind", help="footprint | reduction")] = None
+    state: Annotated[
+        str | None, typer.Option("--state", help="accepted | anchored | checked | refused")
+    ] = None
+    start: Annotated[
+        str | None, typer.Option("--from", help="Periods overlapping from this date (YYYY-MM-DD).")
+    ] = None
+    end: Annotated[
+        str | None, typer.Option("--to", help="Periods overlapping up to this date (YYYY-MM-DD).")
+    ] = None
 
     def query(self, names: Names) -> dict[str, Any]:
         """The API's query parameters (a firm's name resolved to its address)."""

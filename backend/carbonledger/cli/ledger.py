@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-from typing import Any
 
 import httpx
 import typer
@@ -73,6 +71,13 @@ def _start(settings: Settings, api_url: str | None) -> tuple[LedgerRuntime, Star
     runtime = LedgerRuntime(settings, say=step)
     report = runtime.start(api_url=api_url)
     return runtime, report
+
+
+def _ended(runtime: LedgerRuntime, message: str) -> None:
+    """After the runtime stopped: the fatal error it met (exit 1), else ``message``."""
+    if runtime.fatal:
+        raise fail(runtime.fatal)
+    console.print(message)
 
 
 def _sigterm_self(message: str) -> None:
@@ -150,9 +155,7 @@ def register(app: typer.Typer) -> None:
             if services is not None:
                 services.stop()
             runtime.stop()
-        if runtime.fatal:
-            raise fail(runtime.fatal)
-        console.print("CarbonLedger stopped; chain state saved.")
+        _ended(runtime, "CarbonLedger stopped; chain state saved.")
 
     @app.command()
     @grouped
@@ -161,24 +164,15 @@ def register(app: typer.Typer) -> None:
         with clear_errors():
             settings = node.settings(chain_port=chain_port, block_time=block_time)
             runtime, report = _start(settings, None)
-        stop = threading.Event()
-
-        def _handle(signum: int, frame: Any) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGINT, _handle)
-        signal.signal(signal.SIGTERM, _handle)
+        stop = service.stop_on_signal()
         try:
             _print_started(report, settings, None)
             console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
             runtime.start_monitor(on_fatal=lambda _msg: stop.set())
-            while not stop.wait(0.5):
-                pass
+            service.until_set(stop)
         finally:
             runtime.stop()
-        if runtime.fatal:
-            raise fail(runtime.fatal)
-        console.print("chain stopped; state saved.")
+        _ended(runtime, "chain stopped; state saved.")
 
     @app.command()
     @grouped

@@ -113,7 +113,8 @@ def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
         sock.close()
 
 
-def _until_signal() -> None:
+def stop_on_signal() -> threading.Event:
+    """An event that SIGINT and SIGTERM set (in place of stopping the process)."""
     stop = threading.Event()
 
     def _handle(signum: int, frame: Any) -> None:
@@ -121,6 +122,11 @@ def _until_signal() -> None:
 
     signal.signal(signal.SIGINT, _handle)
     signal.signal(signal.SIGTERM, _handle)
+    return stop
+
+
+def until_set(stop: threading.Event) -> None:
+    """Wait for ``stop`` (polled, so that signal handlers run)."""
     while not stop.wait(0.5):
         pass
 
@@ -129,7 +135,7 @@ def _run_role(services: Any, role: str, *, anchor: bool = False, index: bool = F
     """Run the services' background ``role`` until SIGINT/SIGTERM."""
     services.start(anchor=anchor, index=index)
     try:
-        _until_signal()
+        until_set(stop_on_signal())
     finally:
         services.stop()
     console.print(f"{role} stopped")
