@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IClaimLedgerMirror} from "./interfaces/IClaimLedgerMirror.sol";
+import {ClaimRoots} from "./ClaimRoots.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {IStandardRegistry} from "./interfaces/IStandardRegistry.sol";
@@ -83,6 +84,8 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     }
 
     IStandardRegistry private immutable _standards;
+    /// @dev The {ClaimRoots} this ledger deployed: the only caller of {admitClaim}.
+    address private immutable _roots;
 
     mapping(bytes32 claimId => ClaimRecord) private _claims;
     mapping(address account => uint256) private _accounts;
@@ -100,6 +103,7 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     constructor(address memberRegistry_, address standardRegistry_) MemberSigned("CarbonLedger ClaimLedger", memberRegistry_) {
         if (memberRegistry_ == address(0) || standardRegistry_ == address(0)) revert ClaimLedgerZeroAddress();
         _standards = IStandardRegistry(standardRegistry_);
+        _roots = address(new ClaimRoots(address(this), memberRegistry_));
     }
 
     // ------------------------------------------------------------------ claims
@@ -126,6 +130,32 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         returns (bytes32[] memory claimIds)
     {
         return _submitBatch(claims, signatures, false);
+    }
+
+    /// @inheritdoc IClaimLedger
+    function admitClaim(Claim calldata claim, uint64 anchoredAt) external returns (bytes32 claimId) {
+        if (msg.sender != _roots) revert ClaimLedgerUnauthorizedAdmission(msg.sender);
+        Cache memory cache;
+        _loadFirm(_decodedFirm(claim), cache);
+        cache.versionWord = _versionWord(claim.standardVersion);
+        bytes memory reason;
+        if (!cache.firmActive) reason = abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, cache.firm);
+        else (claimId, reason) = _validateContent(claim, cache, anchoredAt, true);
+        if (reason.length != 0) _revert(reason);
+        // The nonce: admissions come in any order (only the claims an operation needs are
+        // admitted), so the chain does not hold them to the sequence; it moves the firm's
+        // counter past the claim's nonce, so that no later signed operation reuses it.
+        uint256 nonce = claim.nonce;
+        uint256 expected = LedgerWords.nonce(cache.stored);
+        if (nonce >= expected) {
+            if (nonce >= type(uint64).max) revert ClaimLedgerNonceOutOfOrder(cache.firm, expected, nonce);
+            uint256 stored = (cache.stored & ACCOUNT_STATE_MASK) | ((nonce + 1) << ACCOUNT_NONCE_SHIFT);
+            uint256 accountSlot = cache.slot;
+            assembly ("memory-safe") {
+                sstore(accountSlot, stored)
+            }
+        }
+        _recordClaim(claimId, cache.firm, claim.standardVersion, _grossTotal(claim), claim);
     }
 
     /// @inheritdoc IClaimLedger
@@ -304,6 +334,11 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     /// @inheritdoc IMemberSigned
     function nonces(address account) external view returns (uint256) {
         return LedgerWords.nonce(_accounts[account]);
+    }
+
+    /// @inheritdoc IClaimLedger
+    function claimRoots() external view returns (address) {
+        return _roots;
     }
 
     /// @inheritdoc IClaimLedgerMirror
@@ -704,23 +739,12 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     ) private returns (bytes32 claimId, bytes memory reason) {
         address firm;
         uint256 version;
-        uint256 total;
         {
-            uint256 kind;
-            uint256 periodStart;
-            uint256 periodEnd;
             uint256 deadline;
             // {_submit} has range-checked every small field (as the ABI decoder would) already.
             assembly ("memory-safe") {
                 firm := calldataload(claim)
-                kind := calldataload(add(claim, 0x20))
                 version := calldataload(add(claim, 0x40))
-                periodStart := calldataload(add(claim, 0x60))
-                periodEnd := calldataload(add(claim, 0x80))
-                // gross total: scope1 + scope2Market + scope3
-                total := add(
-                    add(calldataload(add(claim, 0xe0)), calldataload(add(claim, 0x120))), calldataload(add(claim, 0x140))
-                )
                 deadline := calldataload(add(claim, 0x1e0))
             }
             if (block.timestamp > deadline) {
@@ -738,40 +762,8 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
                 }
                 if (nonce != expected) return (0, _nonceError(firm, expected, nonce));
             }
-            claimId = _claimId(firm, claim.documentHash);
-            uint256 existing;
-            assembly ("memory-safe") {
-                mstore(0x00, claimId)
-                mstore(0x20, _claims.slot)
-                existing := sload(keccak256(0x00, 0x40))
-            }
-            if (existing != 0) return (0, abi.encodeWithSelector(ClaimLedgerDuplicateClaim.selector, claimId));
-            if (periodStart >= periodEnd) {
-                return (0, abi.encodeWithSelector(ClaimLedgerInvalidPeriod.selector, periodStart, periodEnd));
-            }
-            reason = _validateStandard(version, cache);
+            (claimId, reason) = _validateContent(claim, cache, block.timestamp, false);
             if (reason.length != 0) return (0, reason);
-            if (total > MAX_GROSS_TOTAL) {
-                return (0, abi.encodeWithSelector(ClaimLedgerTotalTooLarge.selector, total));
-            }
-            bytes32 baselineId;
-            bytes32 supersedes;
-            assembly ("memory-safe") {
-                baselineId := calldataload(add(claim, 0x180))
-                supersedes := calldataload(add(claim, 0x1a0))
-            }
-            if (kind == 0) {
-                if (baselineId != bytes32(0)) {
-                    return (0, abi.encodeWithSelector(ClaimLedgerUnexpectedBaseline.selector, baselineId));
-                }
-            } else {
-                reason = _validateBaseline(claim, uint48(total));
-                if (reason.length != 0) return (0, reason);
-            }
-            if (supersedes != bytes32(0)) {
-                reason = _validateAmendment(claim);
-                if (reason.length != 0) return (0, reason);
-            }
         }
         // ---- effects
         {
@@ -782,7 +774,64 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
                 sstore(accountSlot, stored)
             }
         }
-        _recordClaim(claimId, firm, version, total, claim);
+        _recordClaim(claimId, firm, version, _grossTotal(claim), claim);
+    }
+
+    /**
+     * @dev The checks of a claim's content, after its signature and nonce, in their documented
+     * order: a new id, a valid period, a standard version usable at `time` (`retiredAllowed`:
+     * also a version retired since, for a claim anchored under a root before), a total that
+     * fits, the baseline of a reduction, the claim an amendment replaces. `cache` holds the
+     * firm and the version's word. The small fields are range-checked already.
+     */
+    function _validateContent(Claim calldata claim, Cache memory cache, uint256 time, bool retiredAllowed)
+        private
+        view
+        returns (bytes32 claimId, bytes memory reason)
+    {
+        uint256 kind;
+        uint256 version;
+        uint256 periodStart;
+        uint256 periodEnd;
+        bytes32 baselineId;
+        bytes32 supersedes;
+        assembly ("memory-safe") {
+            kind := calldataload(add(claim, 0x20))
+            version := calldataload(add(claim, 0x40))
+            periodStart := calldataload(add(claim, 0x60))
+            periodEnd := calldataload(add(claim, 0x80))
+            baselineId := calldataload(add(claim, 0x180))
+            supersedes := calldataload(add(claim, 0x1a0))
+        }
+        uint256 total = _grossTotal(claim);
+        claimId = _claimId(cache.firm, claim.documentHash);
+        uint256 existing;
+        assembly ("memory-safe") {
+            mstore(0x00, claimId)
+            mstore(0x20, _claims.slot)
+            existing := sload(keccak256(0x00, 0x40))
+        }
+        if (existing != 0) return (0, abi.encodeWithSelector(ClaimLedgerDuplicateClaim.selector, claimId));
+        if (periodStart >= periodEnd) {
+            return (0, abi.encodeWithSelector(ClaimLedgerInvalidPeriod.selector, periodStart, periodEnd));
+        }
+        reason = _validateStandard(version, cache.versionWord, time, retiredAllowed);
+        if (reason.length != 0) return (0, reason);
+        if (total > MAX_GROSS_TOTAL) {
+            return (0, abi.encodeWithSelector(ClaimLedgerTotalTooLarge.selector, total));
+        }
+        if (kind == 0) {
+            if (baselineId != bytes32(0)) {
+                return (0, abi.encodeWithSelector(ClaimLedgerUnexpectedBaseline.selector, baselineId));
+            }
+        } else {
+            reason = _validateBaseline(claim, uint48(total));
+            if (reason.length != 0) return (0, reason);
+        }
+        if (supersedes != bytes32(0)) {
+            reason = _validateAmendment(claim);
+            if (reason.length != 0) return (0, reason);
+        }
     }
 
     function _nonceError(address firm, uint256 expected, uint256 nonce) private pure returns (bytes memory) {
@@ -804,13 +853,19 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         cache.firmActive = LedgerWords.isActiveWith(state, Roles.FIRM);
     }
 
-    /// @dev The standard-version checks; {_submit} has loaded the version into `cache`.
-    function _validateStandard(uint256 version, Cache memory cache) private view returns (bytes memory reason) {
-        uint256 word = cache.versionWord;
+    /// @dev The standard-version checks of `version` (its mirrored `word`) at `time`; a
+    /// retired version passes when `retiredAllowed` (its retirement time is not on chain).
+    function _validateStandard(uint256 version, uint256 word, uint256 time, bool retiredAllowed)
+        private
+        pure
+        returns (bytes memory reason)
+    {
         uint256 status = word & 0xff;
-        if (status == VERSION_ACTIVE && block.timestamp >= word >> VERSION_FROM_SHIFT) return reason;
         if (status == 0) return abi.encodeWithSelector(ClaimLedgerUnknownStandard.selector, version);
-        if (status == VERSION_RETIRED) return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
+        if (status == VERSION_RETIRED && !retiredAllowed) {
+            return abi.encodeWithSelector(ClaimLedgerRetiredStandard.selector, version);
+        }
+        if (time >= word >> VERSION_FROM_SHIFT) return reason;
         return abi.encodeWithSelector(
             ClaimLedgerStandardNotEffective.selector, version, uint64(word >> VERSION_FROM_SHIFT)
         );
@@ -989,6 +1044,20 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
             calldatacopy(add(ptr, 0x20), claim, 0x200)
             structHash := keccak256(ptr, 0x220)
         }
+    }
+
+    /// @dev The gross total `scope1 + scope2Market + scope3` of a range-checked claim.
+    function _grossTotal(Claim calldata claim) private pure returns (uint256 total) {
+        assembly ("memory-safe") {
+            total := add(add(calldataload(add(claim, 0xe0)), calldataload(add(claim, 0x120))), calldataload(add(claim, 0x140)))
+        }
+    }
+
+    /// @dev The ABI decoder's range checks of every field of `claim` (copying it to memory
+    /// decodes it), for {admitClaim}, whose checks then read the calldata raw; returns the firm.
+    function _decodedFirm(Claim calldata claim) private pure returns (address) {
+        Claim memory decoded = claim;
+        return decoded.firm;
     }
 
     function _claimId(address firm, bytes32 documentHash) private pure returns (bytes32 claimId) {

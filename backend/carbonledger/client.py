@@ -45,7 +45,13 @@ from carbonledger.chain.typed_data import settlement_id as settlement_id_of
 from carbonledger.claims import build_claim
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.overlaps import project_hash
-from carbonledger.standard import Standard, document_hash, load_default_standard, parse_claim
+from carbonledger.standard import (
+    Standard,
+    document_hash,
+    load_default_standard,
+    parse_claim,
+    standard_named,
+)
 from carbonledger.standard.models import ReductionClaim
 from carbonledger.vault.client import open_envelope
 from carbonledger.vault.keys import VaultKeyPair, public_key_of
@@ -254,6 +260,19 @@ class LedgerClient(ApiSession):
         return int(self.request("GET", f"/members/{self.address}/nonce")["nonce"])
 
     # --- claims ---
+    def standard_onchain_version(self, content_hash: bytes) -> int:
+        """The StandardRegistry number of a standard version (an error when unpublished)."""
+        wanted = "0x" + content_hash.hex()
+        page = 1
+        while True:
+            answer = self.request("GET", "/standards", params={"page": page, "page_size": 200})
+            for item in answer["items"]:
+                if str(item["content_hash"]).lower() == wanted:
+                    return int(item["version"])
+            if page * 200 >= int(answer["total"]) or not answer["items"]:
+                raise CarbonLedgerError(f"standard {wanted} is not published on this ledger")
+            page += 1
+
     def sign_claim(
         self,
         document: bytes,
@@ -270,15 +289,21 @@ class LedgerClient(ApiSession):
         A reduction citing settlements is signed with the ledger's ``allocations`` to this
         firm (:meth:`allocations`): its totals count each settlement only up to them."""
         standard = chain["standard"]
-        if standard["content_hash"] != "0x" + self.standard.content_hash.hex():
+        parsed = parse_claim(document)
+        computing, version = self.standard, int(standard["onchain_version"])
+        named = standard_named(str(parsed.standard_version))
+        if named is not None and named is not self.standard:
+            # an older or newer shipped version the document names: its number on chain
+            computing, version = named, self.standard_onchain_version(named.content_hash)
+        elif standard["content_hash"] != "0x" + self.standard.content_hash.hex():
             raise CarbonLedgerError(
                 f"the service checks against standard {standard['version_id']}, this client "
                 f"computes with {self.standard.version_id}: update one of them"
             )
         claim = build_claim(
-            parse_claim(document),
-            self.standard,
-            standard_version=int(standard["onchain_version"]),
+            parsed,
+            computing,
+            standard_version=version,
             nonce=nonce,
             deadline=deadline,
             baseline=parse_claim(baseline) if baseline is not None else None,

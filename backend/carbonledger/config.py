@@ -181,6 +181,18 @@ class Settings(BaseSettings):
     anchor_batch_size: int = Field(
         100, ge=1, le=500, description="Claims relayed per trySubmitClaims transaction."
     )
+    anchor_mode: Literal["batch", "single", "root"] = Field(
+        "batch",
+        description=(
+            "How accepted claims reach the chain: 'batch' (anchor_batch_size claims per "
+            "trySubmitClaims), 'single' (one claim per transaction) or 'root' (the Merkle root "
+            "of up to anchor_root_size signed claims per ClaimRoots.recordRoot; each claim's "
+            "proof is served by GET /claims/{id}/proof; see docs/gas.md)."
+        ),
+    )
+    anchor_root_size: int = Field(
+        1000, ge=1, le=100_000, description="Claims per Merkle root in root mode."
+    )
 
     # --- API ---
     api_host: str = Field("127.0.0.1", description="Interface the API server listens on.")
@@ -194,6 +206,13 @@ class Settings(BaseSettings):
         "start in data_dir/pact-tls/ for the API host and localhost.",
     )
     pact_key: Path | None = Field(None, description="PEM private key of pact_cert.")
+    pact_secrets_key: SecretStr | None = Field(
+        None,
+        description="Secret (>= 32 bytes) from which the key that encrypts partners' event "
+        "credentials (PACT callback client secrets) at rest is derived; default: one kept in "
+        "data_dir/pact-secrets.key.",
+        repr=False,
+    )
     pact_public_url: str | None = Field(
         None,
         description="The PACT API's base URL as partners reach it (links, discovery, the "
@@ -219,7 +238,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{address!r} is not a 20-byte hex address")
         return value
 
-    @field_validator("auth_secret", "auth_previous_secret")
+    @field_validator("auth_secret", "auth_previous_secret", "pact_secrets_key")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:

@@ -207,6 +207,8 @@ interface IClaimLedger is IClaimLedgerMirror, IMemberSigned {
     error ClaimLedgerInvalidVerdict();
     /// @notice Batch arrays differ in length.
     error ClaimLedgerLengthMismatch(uint256 items, uint256 signatures);
+    /// @notice `caller` is not the {IClaimRoots} contract this ledger deployed.
+    error ClaimLedgerUnauthorizedAdmission(address caller);
     /// @notice Item `index` of an atomic batch failed with the error encoded in `reason`.
     error ClaimLedgerBatchItemFailed(uint256 index, bytes reason);
 
@@ -258,6 +260,19 @@ interface IClaimLedger is IClaimLedgerMirror, IMemberSigned {
     function trySubmitClaims(Claim[] calldata claims, bytes[] calldata signatures)
         external
         returns (bytes32[] memory claimIds);
+
+    /**
+     * @notice Record a claim anchored under a Merkle root at `anchoredAt` (caller: the
+     * {IClaimRoots} contract this ledger deployed, {claimRoots}, after it checked the proof,
+     * the signature against the firm's key at `anchoredAt` and the deadline). The ledger
+     * checks the rest as for {submitClaim}: the firm active now, a new id, the period, the
+     * standard version effective at `anchoredAt` (a version retired since is accepted), the
+     * total, baseline and amendment rules. The nonce is not held to the order (claims are
+     * admitted when an operation needs them, in any order): the firm's counter moves past
+     * it when it is not behind already, so no later signed operation can reuse it.
+     * @return claimId The id of the recorded claim.
+     */
+    function admitClaim(Claim calldata claim, uint64 anchoredAt) external returns (bytes32 claimId);
 
     /// @notice Revoke an active claim, as signed by its firm. Anyone may submit it.
     function revokeClaim(Revocation calldata revocation, bytes calldata signature) external;
@@ -312,4 +327,6 @@ interface IClaimLedger is IClaimLedgerMirror, IMemberSigned {
     /// @notice The EIP-712 struct hash of `revocation` (what a firm signs, under {DOMAIN_SEPARATOR}).
     function hashRevocation(Revocation calldata revocation) external pure returns (bytes32 structHash);
 
+    /// @notice The {IClaimRoots} contract deployed with this ledger, the only one that admits claims.
+    function claimRoots() external view returns (address);
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import threading
@@ -91,26 +92,32 @@ def api(
 ) -> Iterator[Api]:
     """The service on SQLite (the default) and on PostgreSQL (production), in turn."""
     data_dir = tmp_path_factory.mktemp("api")
-    port = free_port()
     if request.param == "sqlite":
         database_url = f"sqlite:///{Path(data_dir) / 'api.db'}"
     else:
         server: str = request.getfixturevalue("postgres_url")
         database_url = fresh_database(server, f"api_{uuid.uuid4().hex[:12]}")
-    settings = Settings(
+    with serving(deployed_chain, data_dir, database_url=database_url) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serving(deployed_chain: DeployedChain, data_dir: Path, **settings: Any) -> Iterator[Api]:
+    """The service with ``settings`` over real HTTP on a free port, until the block ends."""
+    port = free_port()
+    config = Settings(
+        **{"submit_wait": 30, **settings},
         data_dir=data_dir,
         project_root=PROJECT_ROOT,
         api_port=port,
-        submit_wait=30,
-        database_url=database_url,
     )
     services = build_services(
-        settings, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+        config, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
     )
     bootstrap_chain(services)
     services.start()
     app = create_app(
-        settings,
+        config,
         Web3ChainReader(deployed_chain.w3, deployed_chain.node.url),
         deployed_chain.deployment,
         services,

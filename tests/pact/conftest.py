@@ -8,10 +8,10 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -24,11 +24,13 @@ from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
+from carbonledger.errors import CarbonLedgerError
 from carbonledger.pact import schema
 from carbonledger.pact.client import publish_footprint
 from carbonledger.pact.service import PactService
 from carbonledger.pact.wiring import PactServer, build_pact_service
 from carbonledger.services.container import bootstrap_chain, build_services
+from carbonledger.standard import load_version
 from tests.api.conftest import Api
 from tests.conftest import PROJECT_ROOT, DeployedChain
 
@@ -86,6 +88,10 @@ def valid(kind: str, body: Any) -> Any:
     errors = list(VALIDATORS[kind].iter_errors(body))
     assert not errors, f"{kind} response fails the PACT schema: {errors[0].message}"
     return body
+
+
+V3 = load_version("1.2.0")
+T = TypeVar("T")
 
 
 @dataclass
@@ -210,3 +216,31 @@ def pact_host(
         server.should_exit = True
         thread.join(timeout=10)
         services.stop()
+
+
+def ensure_standard_v3(host: PactHost) -> None:
+    """Standard 1.2.0 published on the test chain (the consortium's admins would do this)."""
+    services = host.api.services
+    ledger = services.ledger
+    if ledger.standard_version_of(V3.content_hash) == 0:
+        ledger.as_admin(services.settings.keys().deployer).publish(V3.content_hash)
+    deadline = time.monotonic() + 60
+    while True:  # the API lists it once its indexer has read the publication
+        try:
+            host.supplier.standard_onchain_version(V3.content_hash)
+            return
+        except CarbonLedgerError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def eventually(check: Callable[[], T], timeout: float = 30.0) -> T:
+    """``check()``'s first truthy result (the event relay works in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, "not within the time"
+            return result
+        time.sleep(0.1)

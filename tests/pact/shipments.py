@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from carbonledger.pact.ileap import shipment_product_footprint
-from carbonledger.standard import compute, load_default_standard, parse_claim
+from carbonledger.standard import compute, load_default_standard, load_version, parse_claim
 
 REF = "0x" + "ab" * 32
 STANDARD = load_default_standard()
@@ -88,3 +88,63 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         company_name="Acme Logistics",
         company_ids=["urn:uuid:0b3e1c1e-2f9e-4a51-9b0e-4ad1f0f6c1d2"],
     )
+
+
+V3 = load_version("1.2.0")
+HAMBURG = {"city": "Hamburg", "country": "DE", "locode": "DEHAM"}
+BERLIN = {"city": "Berlin", "country": "DE"}
+DUISBURG = {"city": "Duisburg", "country": "DE", "uic": "8000086"}
+
+
+def lsp_claim_v3(firm: str) -> dict[str, Any]:
+    """An LSP's footprint under standard 1.2.0: one shipment by road (TOC road-ftl) and rail
+    (TOC rail-eu) through a hub (HOC hub-hh, TTW + WTT), every leg saying where and when it
+    ran (its transport activity data)."""
+    doc = lsp_claim(firm)
+    doc["standard_version"] = V3.version_id
+    road, rail = doc["lines"]
+    road.update(
+        toc_id="road-ftl",
+        origin=HAMBURG,
+        destination=BERLIN,
+        departure_at="2024-05-01T06:00:00Z",
+        arrival_at="2024-05-01T11:30:00Z",
+        consignment_id="CONS-1",
+    )
+    rail.update(
+        toc_id="rail-eu",
+        mode="rail",
+        origin=BERLIN,
+        destination=DUISBURG,
+        departure_at="2024-05-02T08:00:00Z",
+        arrival_at="2024-05-02T18:00:00Z",
+        consignment_id="CONS-1",
+    )
+    hub_factor = {
+        "unit": "kgCO2e/t",
+        "kind": "hub_intensity",
+        "gwp_basis": "AR6",
+        "year": 2024,
+        "source": {"document": "hub operator disclosure 2024 (test data)"},
+    }
+    doc["factors"] += [
+        {**hub_factor, "id": "hub.ttw", "name": "hub TTW", "value": "1.2", "basis": "TTW"},
+        {**hub_factor, "id": "hub.wtt", "name": "hub WTT", "value": "0.3", "basis": "WTT"},
+    ]
+    hub = {
+        "id": "HUB-1",
+        "activity": "hub",
+        "scope": 3,
+        "category": 4,
+        "arrangement": "purchased",
+        "quantity": "12",
+        "unit": "t",
+        "factor_id": "hub.ttw",
+        "wtt_factor_id": "hub.wtt",
+        "hoc_id": "hub-hh",
+        "shipment_ref": REF,
+    }
+    doc["lines"] = [road, hub, rail]
+    totals = compute(parse_claim(json.dumps(doc).encode()), V3)
+    doc["declared"]["scope3"] = {"4": str(totals.scope3[4].quantize(totals.report_quantum))}
+    return doc

@@ -4,16 +4,20 @@ the member API, the HTTPS PACT host, the chain, and `carbonledger verify --pact`
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
+from carbonledger.chain.node import free_port
 from carbonledger.cli.main import app
-from carbonledger.client import ApiError
+from carbonledger.client import ApiError, ApiUnreachable
 from carbonledger.pact.client import publish_footprint
-from tests.pact.conftest import PactHost, footprint, valid
+from carbonledger.pact.store import pact_clients
+from tests.pact.conftest import PactHost, eventually, footprint, valid
 
 runner = CliRunner()
 
@@ -89,12 +93,8 @@ def test_a_new_version_deprecates_the_old_one_on_chain_and_in_pact(pact_host: Pa
         e["data"] for e in first["extensions"] if "carbonledger-anchor" in e["dataSchema"]
     )
     assert anchor["supersedes"] == first_anchor["claimId"]
-    received = [
-        t["event"]["data"]["pfIds"]
-        for t in pact_host.customer.request("GET", "/pact/requests")
-        if t["event_type"] == "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
-    ]
-    assert [second["id"]] in received  # the partner was notified (PublishedEvent)
+    # the partner is notified (PublishedEvent), by the relay rather than the publication
+    eventually(lambda: [second["id"]] in published_events(pact_host))
     state = pact_host.api.services.ledger.claim_state(bytes.fromhex(first_anchor["claimId"][2:]))
     assert state.status == "superseded"
     # the deprecated one still verifies (as Deprecated), and claiming it Active is refused
@@ -240,10 +240,68 @@ def test_a_firm_issues_lists_and_revokes_credentials_and_answers_a_request_from_
         )
     assert posted.status_code == 200
     assert "RequestCreatedEvent" in run("requests")
+    open_before = run("requests", "--open")
     tasks = pact_host.supplier.request("GET", "/pact/requests")
     seq = next(t["seq"] for t in tasks if t["event_id"] == "cli-request-1")
     answer = json.loads(run("answer", str(seq), "--reject", "NotFound", "--message", "none yet"))
     assert (answer["state"], answer["delivery"]) == ("rejected", "sent")
+    row = f"│ {seq} "
+    assert row in open_before and row not in run("requests", "--open")
+
+
+def published_events(pact_host: PactHost, via: str | None = None) -> list[list[str]]:
+    """The pfIds of the PublishedEvents the customer received (``via``: with these of its
+    credentials)."""
+    return [
+        t["event"]["data"]["pfIds"]
+        for t in pact_host.customer.request("GET", "/pact/requests")
+        if t["event_type"] == "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
+        and via in (None, t["client_id"])
+    ]
+
+
+def test_an_unreachable_partner_neither_fails_a_publication_nor_loses_its_event(
+    pact_host: PactHost,
+) -> None:
+    """The publication answers without waiting for the partner; the event stays pending with
+    the error and a retry time; once the partner's host answers, the relay delivers it
+    without any further publication."""
+    back = pact_host.customer.request("POST", "/pact/clients", json={"partner": "Acme (2)"})
+    closed = free_port()  # nothing listens there
+    callback = {
+        "url": f"https://127.0.0.1:{closed}",
+        "client_id": back["client_id"],
+        "client_secret": back["client_secret"],
+    }
+    issued = pact_host.supplier.request(
+        "POST",
+        "/pact/clients",
+        json={"partner": "Customer (down)", "all_footprints": True, "callback": callback},
+    )
+    store = pact_host.pact.store
+    row = store.client(issued["client_id"])
+    assert row is not None and row.callback is not None
+    assert back["client_secret"] not in json.dumps(row.callback)  # sealed at rest
+    pf = publish_footprint(pact_host.supplier, footprint(productIds=["urn:gtin:9000000000077"]))
+
+    def failed_once() -> dict[str, Any] | None:
+        items = store.outbox_of([issued["client_id"]])
+        return items[0] if items and items[0]["attempts"] >= 1 else None
+
+    item = failed_once() or eventually(failed_once)
+    assert item["state"] == "pending" and item["event"]["data"]["pfIds"] == [pf["id"]]
+    assert "127.0.0.1" in item["error"] and item["next_attempt_at"] > time.time()
+    assert [pf["id"]] not in published_events(pact_host, via=back["client_id"])
+    # the partner's host comes back (here: its real address)
+    up = dict(callback, url=pact_host.url, ca_pem=pact_host.cert.read_text())
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(pact_clients)
+            .where(pact_clients.c.client_id == issued["client_id"])
+            .values(callback=pact_host.pact.sealer.seal(up, issued["client_id"]))
+        )
+    eventually(lambda: [pf["id"]] in published_events(pact_host, via=back["client_id"]), 60)
+    assert store.outbox_of([issued["client_id"]])[0]["state"] == "sent"
 
 
 def test_a_firm_without_a_vault_key_is_refused_before_anything_reaches_the_chain(
@@ -256,3 +314,44 @@ def test_a_firm_without_a_vault_key_is_refused_before_anything_reaches_the_chain
     assert refused.value.status == 422
     assert {p["field"] for p in refused.value.problems} == {"vault_key"}
     assert pact_host.api.services.ledger.nonce(firm.address) == 0
+
+
+def test_a_publication_whose_answer_was_lost_after_the_chain_accepted_completes_on_retry(
+    pact_host: PactHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain anchored the footprint, then the service failed before keeping its row: the
+    same signed request sent again finds the claim on chain and completes the publication
+    (the nonce is spent, so a fresh relay could not)."""
+    supplier = pact_host.supplier
+    sent: list[dict[str, Any]] = []
+    real_request = supplier.request
+
+    def recording(method: str, path: str, **kwargs: Any) -> Any:
+        if path == "/pact/footprints" and method == "POST":
+            sent.append(kwargs["json"])
+        return real_request(method, path, **kwargs)
+
+    monkeypatch.setattr(supplier, "request", recording)
+    store = pact_host.pact.store
+    real_add = store.add_footprint
+
+    def crash(values: dict[str, Any]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "add_footprint", crash)
+    pf = footprint(productIds=["urn:gtin:9000000000084"])
+    with pytest.raises((ApiError, ApiUnreachable)) as lost:  # a 500 or a reset connection
+        publish_footprint(supplier, pf)
+    assert not isinstance(lost.value, ApiError) or lost.value.status >= 500
+    monkeypatch.setattr(store, "add_footprint", real_add)
+    (body,) = sent
+    try:  # the client retries the same signed request (once more if the connection was reset)
+        served = supplier.request("POST", "/pact/footprints", json=body)
+    except ApiUnreachable:
+        served = supplier.request("POST", "/pact/footprints", json=body)
+    anchor = served["extensions"][-1]["data"]
+    found = pact_host.api.services.ledger.find_submission(bytes.fromhex(anchor["claimId"][2:]))
+    assert found is not None and anchor["transaction"] == found.tx_hash
+    assert served["id"] == pf["id"] and served["status"] == "Active"
+    with pact_host.authed() as http:
+        assert http.get(f"/3/footprints/{pf['id']}").status_code == 200

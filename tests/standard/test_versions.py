@@ -36,12 +36,12 @@ from carbonledger.standard.rules import Rule
 
 from .standard_helpers import FIRM, intensity
 
-V1, V2 = "1.0.0", "1.1.0"
+V1, V2, V3 = "1.0.0", "1.1.0", "1.2.0"
 VERSIONS = Path(str(_versions_root()))
 
 
 def test_old_and_current_versions_are_shipped_and_runnable() -> None:
-    assert shipped_versions() == (V1, V2)
+    assert shipped_versions() == (V1, V2, V3)
     assert current_version() == V2 and load_default_standard() is load_version(V2)
     v1, v2 = load_version(V1), load_version(V2)
     assert v1.rule_set.id == "cls-rules/1" and v2.rule_set.id == "cls-rules/2"
@@ -53,7 +53,7 @@ def test_old_and_current_versions_are_shipped_and_runnable() -> None:
     assert standard_named("cls-9.9.9-0000000000000000") is None
 
 
-@pytest.mark.parametrize("version", [V1, V2])
+@pytest.mark.parametrize("version", [V1, V2, V3])
 def test_the_pinned_file_hashes_and_content_hash_are_recomputed(version: str) -> None:
     root = VERSIONS / version
     pins = json.loads((root / "pinned.json").read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -22,6 +23,12 @@ DEPLOY_ORDER: tuple[str, ...] = (
     "OverlapSettlement",
     "TargetRegistry",
 )
+
+#: Contracts a deployed contract creates in its constructor: (name, getter of its address).
+#: The ClaimLedger creates its ClaimRoots, the one contract it admits root-anchored claims from.
+DEPLOYED_BY: dict[str, tuple[tuple[str, str], ...]] = {
+    "ClaimLedger": (("ClaimRoots", "claimRoots"),)
+}
 
 #: The registries bound to the ClaimLedger after deployment: each pushes its changes (members'
 #: signing state, standard versions' state) into the ledger's mirror, so that recording a claim
@@ -108,6 +115,12 @@ def deploy_contracts(
             tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
             block=block,
         )
+        for child, getter in DEPLOYED_BY.get(name, ()):
+            ledger = w3.eth.contract(address=to_checksum_address(address), abi=artifact.abi)
+            child_address = to_checksum_address(ledger.functions[getter]().call())
+            deployed[child] = replace(
+                deployed[name], address=child_address, code_hash=code_hash(w3, child_address)
+            )
     if sender.account.address.lower() in {str(a).lower() for a in admins}:
         _bind_claim_ledger(w3, sender, artifacts, addresses, progress)
     elif progress:

@@ -495,6 +495,51 @@ class LedgerGateway:
             raise ChainRefused(what, self._reason(exc)) from None
         return _anchored(receipt)
 
+    # --- ClaimRoots (root mode) ---
+    def _claim_roots(self) -> Contract:
+        if "ClaimRoots" not in self.contracts:
+            raise ChainRefused(
+                "root anchoring", "this deployment has no ClaimRoots (deployed before root mode)"
+            )
+        return self.contracts["ClaimRoots"]
+
+    def root_recorded(self, root: bytes) -> bool:
+        """Whether ``ClaimRoots.rootOf(root)`` is recorded."""
+        _, recorded_at, _ = self._claim_roots().functions.rootOf(bytes(root)).call()
+        return int(recorded_at) != 0
+
+    def record_root(self, root: bytes, count: int) -> Anchored:
+        """``ClaimRoots.recordRoot``: the Merkle root of ``count`` signed claims."""
+        roots = self._claim_roots()
+        data = roots.encode_abi("recordRoot", args=[bytes(root), count])
+        tx_hash = self.sender.send({"to": roots.address, "data": data}, gas=120_000)
+        return _anchored(next(self._receipts([tx_hash], "recording a claim root")))
+
+    def find_root(self, root: bytes) -> Anchored | None:
+        """The transaction that recorded ``root``, from its ClaimRootRecorded event."""
+        roots = self._claim_roots()
+        logs = self.w3.eth.get_logs(
+            {
+                "fromBlock": self.deployment.deploy_block,
+                "toBlock": "latest",
+                "address": roots.address,
+                "topics": [_event_topic(roots, "ClaimRootRecorded"), hex_of(root)],
+            }
+        )
+        return _anchored(logs[-1]) if logs else None
+
+    def admit_claim(
+        self, claim: Claim, signature: bytes, root: bytes, proof: Sequence[bytes]
+    ) -> Anchored:
+        """``ClaimRoots.admitClaim``: a root-anchored claim enters the ClaimLedger."""
+        self._claim_roots()
+        return self.relay(
+            "ClaimRoots",
+            "admitClaim",
+            [claim.as_tuple(), bytes(signature), bytes(root), [bytes(p) for p in proof]],
+            "admitting a root-anchored claim",
+        )
+
     def _reason(self, exc: ContractLogicError) -> str:
         data = exc.data
         raw = b""

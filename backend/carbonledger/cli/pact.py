@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,32 +85,149 @@ def factor_command(
     console.print_json(json.dumps(factor, ensure_ascii=False))
 
 
-@pact_app.command("shipment")
-def shipment_command(
-    claim: Annotated[Path, typer.Argument(help="The carrier's/LSP's claim document (JSON).")],
-    shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
-    shipment_id: Annotated[str, typer.Option("--shipment-id", help="The shipment id shared.")],
-    company_name: Annotated[str, typer.Option("--company-name")],
-    company_id: Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")],
-) -> None:
-    """Print the iLEAP shipment footprint (a PACT v3 footprint) of one shipment of a claim."""
-    from carbonledger.pact.ileap import ShipmentFootprintError, shipment_product_footprint
-    from carbonledger.standard import StandardError, load_default_standard, parse_claim
+def _claim(path: Path) -> tuple[Any, Any]:
+    """A claim document and the shipped standard version it names (else the current one)."""
+    from carbonledger.standard import load_default_standard, parse_claim, standard_named
+
+    document = parse_claim(read_file(path))
+    return document, standard_named(str(document.standard_version)) or load_default_standard()
+
+
+def _print_logistics(path: Path, build: Callable[[Any, Any], object]) -> None:
+    from carbonledger.pact.ileap import ShipmentFootprintError
+    from carbonledger.standard import StandardError
 
     with clear_errors():
-        document = read_file(claim)
         try:
-            pf = shipment_product_footprint(
-                parse_claim(document),
-                load_default_standard(),
-                shipment_ref,
-                shipment_id=shipment_id,
-                company_name=company_name,
-                company_ids=company_id,
-            )
+            document, standard = _claim(path)
+            out = build(document, standard)
         except (StandardError, ShipmentFootprintError) as exc:
-            raise CarbonLedgerError(f"{claim}: {exc}") from None
-    console.print_json(json.dumps(pf, ensure_ascii=False))
+            raise CarbonLedgerError(f"{path}: {exc}") from None
+    console.print_json(json.dumps(out, ensure_ascii=False))
+
+
+ClaimArg = Annotated[Path, typer.Argument(help="The carrier's/LSP's claim document (JSON).")]
+CompanyName = Annotated[str, typer.Option("--company-name")]
+CompanyIds = Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")]
+Carriers = Annotated[
+    list[str],
+    typer.Option(
+        "--energy-carrier",
+        help="iLEAP energy carrier NAME[:SHARE] (repeatable; shares add up to 1).",
+    ),
+]
+
+
+def _carriers(specs: list[str]) -> list[dict[str, str]]:
+    out = []
+    for spec in specs:
+        name, _, share = spec.partition(":")
+        out.append({"energyCarrier": name, "relativeShare": share or "1"})
+    return out
+
+
+@pact_app.command("shipment")
+def shipment_command(
+    claim: ClaimArg,
+    shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
+    shipment_id: Annotated[str, typer.Option("--shipment-id", help="The shipment id shared.")],
+    company_name: CompanyName,
+    company_id: CompanyIds,
+) -> None:
+    """Print the iLEAP shipment footprint (a PACT v3 footprint) of one shipment of a claim."""
+    from carbonledger.pact.ileap import shipment_product_footprint
+
+    _print_logistics(
+        claim,
+        lambda doc, std: shipment_product_footprint(
+            doc,
+            std,
+            shipment_ref,
+            shipment_id=shipment_id,
+            company_name=company_name,
+            company_ids=company_id,
+        ),
+    )
+
+
+@pact_app.command("toc")
+def toc_command(
+    claim: ClaimArg,
+    toc_id: Annotated[str, typer.Option("--toc-id", help="The TOC (the lines' toc_id/mode).")],
+    company_name: CompanyName,
+    company_id: CompanyIds,
+    energy_carrier: Carriers,
+) -> None:
+    """Print the iLEAP TOC footprint (per tkm, WTW and TTW) of one TOC of a claim."""
+    from carbonledger.pact.ileap import toc_product_footprint
+
+    _print_logistics(
+        claim,
+        lambda doc, std: toc_product_footprint(
+            doc,
+            std,
+            toc_id,
+            energy_carriers=_carriers(energy_carrier),
+            company_name=company_name,
+            company_ids=company_id,
+        ),
+    )
+
+
+@pact_app.command("hoc")
+def hoc_command(
+    claim: ClaimArg,
+    hoc_id: Annotated[str, typer.Option("--hoc-id", help="The HOC (the hub lines' hoc_id).")],
+    hub_type: Annotated[str, typer.Option("--hub-type", help="iLEAP HubType.")],
+    company_name: CompanyName,
+    company_id: CompanyIds,
+    energy_carrier: Carriers,
+) -> None:
+    """Print the iLEAP HOC footprint (per tonne handled) of one HOC of a claim."""
+    from carbonledger.pact.ileap import hoc_product_footprint
+
+    _print_logistics(
+        claim,
+        lambda doc, std: hoc_product_footprint(
+            doc,
+            std,
+            hoc_id,
+            hub_type=hub_type,
+            energy_carriers=_carriers(energy_carrier),
+            company_name=company_name,
+            company_ids=company_id,
+        ),
+    )
+
+
+@pact_app.command("activities")
+def activities_command(
+    claim: ClaimArg,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="Publish with the firm's keystore.")
+    ] = None,
+    client: Annotated[
+        list[str] | None, typer.Option("--client", help="Only this client id may read them.")
+    ] = None,
+    api: Annotated[
+        str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Print the iLEAP transport activity data of a claim's transport lines (those with
+    origin, destination and times); with --key, publish them on the PACT host's /2/ileap/tad."""
+    from carbonledger.pact.ileap import activity_data
+
+    with clear_errors():
+        document, _ = _claim(claim)
+        tads, skipped = activity_data(document)
+        if skipped:
+            console.print(f"skipped (no origin/destination/times): {', '.join(skipped)}")
+        if key is None:
+            console.print_json(json.dumps(tads, ensure_ascii=False))
+            return
+        body = {"activities": tads, "clients": client or []}
+        out = _call(Member(key, api), "POST", "/pact/activities", body)
+    console.print_json(json.dumps(out, ensure_ascii=False))
 
 
 @pact_app.command("publish")
@@ -144,9 +262,17 @@ def _call(member: Member, method: str, path: str, body: object = None) -> Any:
 
 @pact_app.command("requests")
 @grouped
-def requests_command(member: Member) -> None:
-    """Partners' events to this firm; a RequestCreatedEvent is an open task."""
+def requests_command(
+    member: Member,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only the open tasks (requests to answer).")
+    ] = False,
+) -> None:
+    """Partners' events to this firm; a RequestCreatedEvent is an open task (answer it with
+    `pact answer N --footprint ID` to fulfil or `--reject CODE` to reject)."""
     rows = _call(member, "GET", "/pact/requests")
+    if open_only:
+        rows = [r for r in rows if r["state"] == "open"]
     table = Table(title="PACT requests and events", title_justify="left")
     for column in ("#", "state", "type", "from (client)", "criteria"):
         table.add_column(column)

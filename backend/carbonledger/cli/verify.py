@@ -1,9 +1,13 @@
 """``carbonledger verify``: the independent verifier, for an auditor who trusts no service.
 
-    carbonledger verify --rpc URL --claim ID --document FILE [--baseline FILE]
+    carbonledger verify --rpc URL --claim ID --document FILE [--baseline FILE] [--proof FILE]
                         (--manifest deployment.json | --claim-ledger ADDRESS)
     carbonledger verify --rpc URL --firm ADDRESS --documents DIR
                         (--manifest deployment.json | --claim-ledger ADDRESS)
+
+A claim anchored under a Merkle root (root mode) is verified from its proof file (what
+``GET /claims/{id}/proof`` serves): ``--proof FILE``, or ``<name>.proof.json`` files in the
+documents directory.
 
 Reads only the JSON-RPC endpoint and the documents. Exit 0: everything holds; 1: a check
 fails; 2: bad input (a file not found, not a claim document, the node unreachable).
@@ -140,6 +144,10 @@ def command(
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="For a reduction: its baseline document.")
     ] = None,
+    proof: Annotated[
+        Path | None,
+        typer.Option("--proof", help="For a root-anchored claim: its proof file (JSON)."),
+    ] = None,
     firm: Annotated[
         str | None, typer.Option("--firm", help="Verify every claim of this firm (address).")
     ] = None,
@@ -194,6 +202,7 @@ def command(
             rpc, manifest = _from_data_dir(data_dir, rpc, manifest, claim_ledger)
         _verify_pact(rpc, pact, client_id, client_secret, ca, manifest, claim_ledger, as_json)
     claim_mode = claim is not None or document is not None or baseline is not None
+    claim_mode = claim_mode or proof is not None
     firm_mode = firm is not None or documents is not None
     if claim_mode == firm_mode:
         raise _bad_input(
@@ -216,7 +225,9 @@ def command(
         if claim_mode:
             if claim is None or document is None:
                 raise VerifyInputError("claim mode needs both --claim ID and --document FILE")
-            run = run_claim(port, addresses, parse_claim_id(claim), document, baseline=baseline)
+            run = run_claim(
+                port, addresses, parse_claim_id(claim), document, baseline=baseline, proof=proof
+            )
         else:
             if firm is None or documents is None:
                 raise VerifyInputError("firm mode needs both --firm ADDRESS and --documents DIR")

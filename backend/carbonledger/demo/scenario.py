@@ -17,8 +17,6 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.admin import propose_admission
-from carbonledger.chain.sender import TxSender
 from carbonledger.client import LedgerClient
 from carbonledger.demo.data import FIRM_ORDER, YEAR_ONE, YEAR_TWO, Scenario, as_bytes
 from carbonledger.demo.ledger import DemoLedger
@@ -108,17 +106,9 @@ class Run:
         assert self.ledger.services is not None
         services = self.ledger.services
         self.out.standard = services.standard.version_id
-        sender = TxSender(self.ledger.w3, self.ledger.settings.keys().deployer)
-        registry = services.ledger.contracts["MemberRegistry"]
+        admin = services.ledger.as_admin(self.ledger.settings.keys().deployer)
         for role, m in self.sc.members.items():
-            outcome = propose_admission(
-                sender,
-                registry,
-                account=m.address,
-                name=m.name,
-                identifier_hash=keccak(text=m.identifier),
-                roles=m.roles,
-            )
+            outcome = admin.admit(m.address, m.name, keccak(text=m.identifier), m.roles)
             _expect(outcome.executed, f"the admission of {m.name} was not executed")
             self.out.members.append((role, m.name, m.address, ",".join(m.roles)))
             self.say(f"admitted the {role} {m.name} ({m.address}) as {', '.join(m.roles)}")

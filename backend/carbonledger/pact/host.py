@@ -23,7 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from jsonschema import Draft202012Validator, FormatChecker
 
-from carbonledger.pact import model, schema, v2
+from carbonledger.pact import activities, model, schema, v2
 from carbonledger.pact.service import PactService, TokenExpired, TokenInvalid
 from carbonledger.pact.store import ClientRow
 from carbonledger.services.errors import NotFound, NotPermitted
@@ -233,6 +233,32 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
             raise PactError(404, "NotFound", str(exc)) from None
         except NotPermitted as exc:
             raise PactError(403, "AccessDenied", str(exc)) from None
+
+    @app.get("/2/ileap/tad")
+    def transport_activity_data(request: Request) -> Response:
+        """iLEAP TransportActivityData: the firm's TADs this client may read, ``name=value``
+        filters (see :mod:`carbonledger.pact.activities`), ``limit`` and ``Link`` paging.
+        An access token the host does not accept is 403 AccessDenied, an expired one 401
+        TokenExpired, a missing or malformed header 400 BadRequest (iLEAP § action-tad)."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise PactError(400, "BadRequest", "a bearer access token is required")
+        try:
+            client = service.client_of_token(token.strip())
+        except TokenExpired as exc:
+            raise PactError(401, "TokenExpired", str(exc)) from None
+        except TokenInvalid as exc:
+            raise PactError(403, "AccessDenied", str(exc)) from None
+        query = parse_qs(request.url.query, keep_blank_values=True)
+        paging = {k: v for k, v in query.items() if k in ("limit", "offset")}
+        _, limit, offset = parse_filters(paging)
+        filters = {k: v for k, v in query.items() if k not in paging}
+        try:
+            found = activities.list_for(service.store, client, filters)
+        except activities.UnsupportedFilter as exc:
+            raise PactError(400, "NotImplemented", str(exc)) from None
+        return page(request, found, query, limit, offset, "/2/ileap/tad")
 
     @app.get("/3/footprints/{pf_id}")
     def get_footprint(pf_id: str, request: Request) -> Response:

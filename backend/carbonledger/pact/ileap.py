@@ -27,16 +27,38 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
 from carbonledger.standard import Standard
 from carbonledger.standard.models import Claim
 from carbonledger.standard.numbers import fmt
-from carbonledger.standard.transport import Element, shipment_footprint
+from carbonledger.standard.transport import (
+    Aggregate,
+    Element,
+    shipment_footprint,
+    transport_activity,
+)
 
 ILEAP_SCHEMA: Final = "https://api.ileap.sine.dev/shipment-footprint.json"
+TOC_SCHEMA: Final = "https://api.ileap.sine.dev/toc.json"
+HOC_SCHEMA: Final = "https://api.ileap.sine.dev/hoc.json"
+ILEAP_MODES: Final = {
+    "road": "Road",
+    "rail": "Rail",
+    "air": "Air",
+    "sea": "Sea",
+    "inland_waterway": "InlandWaterway",
+}
+HUB_TYPES: Final = (
+    "Transshipment",
+    "StorageAndTransshipment",
+    "Warehouse",
+    "LiquidBulkTerminal",
+    "MaritimeContainerTerminal",
+)
+_VENDOR = "urn:pathfinder:product:customcode:vendor-assigned:"
 ILEAP_DOCS: Final = "https://sine-fdn.github.io/ileap-extension/"
 LOGISTICS_CPC: Final = "urn:pact:productclassification:un-cpc:83117"
 _BASIS = {"actual": "actual", "shortest_feasible": "sfd", "great_circle": "gcd"}
@@ -97,6 +119,74 @@ def shipment_data(
     return {"mass": _dec(mass * 1000), "shipmentId": shipment_id, "tces": tces}
 
 
+def _utc(day: dt.date, *, next_day: bool = False) -> str:
+    when = dt.datetime.fromisoformat(str(day)).replace(tzinfo=dt.UTC)
+    return (when + dt.timedelta(days=1 if next_day else 0)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _logistics_footprint(
+    claim: Claim,
+    standard: Standard,
+    *,
+    product_id: str,
+    name: str,
+    unit: str,
+    amount: str,
+    mass: str,
+    co2e: str,
+    schema_url: str,
+    data: dict[str, Any],
+    company_name: str,
+    company_ids: Sequence[str],
+    pf_id: str | None,
+    created: dt.datetime | None,
+) -> dict[str, Any]:
+    """A PACT v3 footprint of logistics emissions per iLEAP's PACT-integration tables (CPC
+    83117, WTW CO2e in the excluding/including/fossil figures, no packaging) with ``data`` as
+    its iLEAP extension."""
+    when = (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "id": pf_id or str(uuid.uuid4()),
+        "specVersion": "3.0.0",
+        "created": when,
+        "status": "Active",
+        "companyName": company_name,
+        "companyIds": list(company_ids),
+        "productDescription": f"Logistics emissions of {name}",
+        "productIds": [product_id],
+        "productClassifications": [LOGISTICS_CPC],
+        "productNameCompany": name[:1].upper() + name[1:],
+        "pcf": {
+            "declaredUnitOfMeasurement": unit,
+            "declaredUnitAmount": amount,
+            "productMassPerDeclaredUnit": mass,
+            "referencePeriodStart": _utc(claim.period.start),
+            "referencePeriodEnd": _utc(claim.period.end, next_day=True),
+            "boundaryProcessesDescription": (
+                "ISO 14083 / GLEC Framework well-to-wheel CO2e, computed by the CarbonLedger "
+                f"unified standard {standard.version_id}"
+            ),
+            "pcfExcludingBiogenicUptake": co2e,
+            "pcfIncludingBiogenicUptake": co2e,
+            "fossilGhgEmissions": co2e,
+            "fossilCarbonContent": "0",
+            "biogenicCarbonContent": "0",
+            "packagingEmissionsIncluded": False,
+            "ipccCharacterizationFactors": [claim.gwp_set],
+            "crossSectoralStandards": ["ISO14083"],
+            "exemptedEmissionsPercent": "0",
+        },
+        "extensions": [
+            {
+                "specVersion": "2.0.0",
+                "dataSchema": schema_url,
+                "documentation": ILEAP_DOCS,
+                "data": data,
+            }
+        ],
+    }
+
+
 def shipment_product_footprint(
     claim: Claim,
     standard: Standard,
@@ -114,51 +204,179 @@ def shipment_product_footprint(
     wtw = sum((Decimal(t["co2eWTW"]) for t in data["tces"]), Decimal(0))
     if tkm <= 0:
         raise ShipmentFootprintError(f"shipment {shipment_id}: no transport activity (tkm)")
-    start = dt.datetime.fromisoformat(str(claim.period.start)).replace(tzinfo=dt.UTC)
-    end = dt.datetime.fromisoformat(str(claim.period.end)).replace(tzinfo=dt.UTC) + dt.timedelta(
-        days=1
+    return _logistics_footprint(
+        claim,
+        standard,
+        product_id=f"{_VENDOR}shipment:{shipment_id}",
+        name=f"shipment {shipment_id}",
+        unit="ton kilometer",
+        amount=_dec(tkm),
+        mass=data["mass"],
+        co2e=_dec(wtw),
+        schema_url=ILEAP_SCHEMA,
+        data=data,
+        company_name=company_name,
+        company_ids=company_ids,
+        pf_id=pf_id,
+        created=created,
     )
-    when = (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "id": pf_id or str(uuid.uuid4()),
-        "specVersion": "3.0.0",
-        "created": when,
-        "status": "Active",
-        "companyName": company_name,
-        "companyIds": list(company_ids),
-        "productDescription": f"Logistics emissions of shipment {shipment_id}",
-        "productIds": [f"urn:pathfinder:product:customcode:vendor-assigned:shipment:{shipment_id}"],
-        "productClassifications": [LOGISTICS_CPC],
-        "productNameCompany": f"Shipment {shipment_id}",
-        "pcf": {
-            "declaredUnitOfMeasurement": "ton kilometer",
-            "declaredUnitAmount": _dec(tkm),
-            "productMassPerDeclaredUnit": data["mass"],
-            "referencePeriodStart": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "referencePeriodEnd": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "boundaryProcessesDescription": (
-                "ISO 14083 / GLEC Framework well-to-wheel CO2e of the shipment's transport "
-                f"chain, computed by the CarbonLedger unified standard {standard.version_id}"
-            ),
-            "pcfExcludingBiogenicUptake": _dec(wtw),
-            "pcfIncludingBiogenicUptake": _dec(wtw),
-            "fossilGhgEmissions": _dec(wtw),
-            "fossilCarbonContent": "0",
-            "biogenicCarbonContent": "0",
-            "packagingEmissionsIncluded": False,
-            "ipccCharacterizationFactors": [claim.gwp_set],
-            "crossSectoralStandards": ["ISO14083"],
-            "exemptedEmissionsPercent": "0",
-        },
-        "extensions": [
-            {
-                "specVersion": "2.0.0",
-                "dataSchema": ILEAP_SCHEMA,
-                "documentation": ILEAP_DOCS,
-                "data": data,
-            }
-        ],
+
+
+def _category(claim: Claim, standard: Standard, kind: str, category_id: str) -> Aggregate:
+    report = transport_activity(claim, standard)
+    found = [a for a in (report.tocs if kind == "toc" else report.hocs) if a.key == category_id]
+    if not found:
+        known = ", ".join(a.key for a in (report.tocs if kind == "toc" else report.hocs))
+        raise ShipmentFootprintError(
+            f"no {kind.upper()} {category_id!r} in this claim (it has: {known or 'none'})"
+        )
+    agg = found[0]
+    if agg.wtw is None or agg.ttw is None:
+        raise ShipmentFootprintError(
+            f"{kind.upper()} {category_id}: iLEAP needs both WTW and TTW intensities; a line "
+            "of it has only one (give a WTT factor with a TTW one)"
+        )
+    return agg
+
+
+def _carriers(energy_carriers: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    carriers = [dict(c) for c in energy_carriers]
+    if not carriers:
+        raise ShipmentFootprintError("iLEAP needs the energy carriers of a TOC or HOC")
+    if sum(Decimal(c.get("relativeShare", "0")) for c in carriers) != 1:
+        raise ShipmentFootprintError("the energy carriers' relative shares must add up to 1")
+    return carriers
+
+
+def toc_product_footprint(
+    claim: Claim,
+    standard: Standard,
+    toc_id: str,
+    *,
+    energy_carriers: Sequence[Mapping[str, str]],
+    company_name: str,
+    company_ids: Sequence[str],
+    pf_id: str | None = None,
+    created: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A PACT v3 footprint per tonne-km of one transport operation category (iLEAP TOC): the
+    WTW and TTW intensities of the claim's legs of that TOC (emissions over their tkm)."""
+    agg = _category(claim, standard, "toc", toc_id)
+    modes = {e.mode for e in agg.elements}
+    tkm = agg.tkm
+    if len(modes) != 1 or tkm is None or tkm <= 0:
+        raise ShipmentFootprintError(
+            f"TOC {toc_id}: one mode and a tonne-km activity are needed (modes "
+            f"{sorted(str(m) for m in modes)}; TEU-based legs have no tkm)"
+        )
+    assert agg.wtw is not None and agg.ttw is not None  # _category checked
+    wtw = _dec(agg.wtw / tkm)
+    data: dict[str, Any] = {
+        "tocId": toc_id,
+        "mode": ILEAP_MODES[str(modes.pop())],
+        "energyCarriers": _carriers(energy_carriers),
+        "co2eIntensityWTW": wtw,
+        "co2eIntensityTTW": _dec(agg.ttw / tkm),
+        "transportActivityUnit": "tkm",
     }
+    return _logistics_footprint(
+        claim,
+        standard,
+        product_id=f"{_VENDOR}toc:{toc_id}",
+        name=f"TOC {toc_id}",
+        unit="ton kilometer",
+        amount="1",
+        mass="1",
+        co2e=wtw,
+        schema_url=TOC_SCHEMA,
+        data=data,
+        company_name=company_name,
+        company_ids=company_ids,
+        pf_id=pf_id,
+        created=created,
+    )
+
+
+def hoc_product_footprint(
+    claim: Claim,
+    standard: Standard,
+    hoc_id: str,
+    *,
+    hub_type: str,
+    energy_carriers: Sequence[Mapping[str, str]],
+    company_name: str,
+    company_ids: Sequence[str],
+    pf_id: str | None = None,
+    created: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A PACT v3 footprint per tonne leaving one hub operation category (iLEAP HOC): declared
+    unit kilogram, amount 1000, the WTW intensity per tonne handled."""
+    if hub_type not in HUB_TYPES:
+        raise ShipmentFootprintError(f"hub type {hub_type!r} is not one of {list(HUB_TYPES)}")
+    agg = _category(claim, standard, "hoc", hoc_id)
+    tonnes = agg.throughput_t
+    if tonnes is None or tonnes <= 0:
+        raise ShipmentFootprintError(f"HOC {hoc_id}: no tonnes handled")
+    assert agg.wtw is not None and agg.ttw is not None  # _category checked
+    wtw = _dec(agg.wtw / tonnes)
+    data: dict[str, Any] = {
+        "hocId": hoc_id,
+        "hubType": hub_type,
+        "energyCarriers": _carriers(energy_carriers),
+        "co2eIntensityWTW": wtw,
+        "co2eIntensityTTW": _dec(agg.ttw / tonnes),
+        "hubActivityUnit": "tonnes",
+    }
+    return _logistics_footprint(
+        claim,
+        standard,
+        product_id=f"{_VENDOR}hoc:{hoc_id}",
+        name=f"HOC {hoc_id}",
+        unit="kilogram",
+        amount="1000",
+        mass="1000",
+        co2e=wtw,
+        schema_url=HOC_SCHEMA,
+        data=data,
+        company_name=company_name,
+        company_ids=company_ids,
+        pf_id=pf_id,
+        created=created,
+    )
+
+
+def _location(loc: Mapping[str, Any]) -> dict[str, str]:
+    return {k: fmt(v) if isinstance(v, Decimal) else str(v) for k, v in loc.items()}
+
+
+def activity_data(claim: Claim) -> tuple[list[dict[str, Any]], list[str]]:
+    """The iLEAP transport activity data (TAD) of the claim's transport lines that say where
+    and when they ran (rule set 3's ``origin``, ``destination``, ``departure_at``,
+    ``arrival_at``), and the ids of the transport lines skipped for lack of them."""
+    out: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for line in claim.lines:
+        if line.activity != "transport":
+            continue
+        v = line.v
+        if not all(k in v for k in ("origin", "destination", "departure_at", "arrival_at")):
+            skipped.append(line.id)
+            continue
+        basis = _BASIS.get(v["distance_basis"], "actual")
+        tad: dict[str, Any] = {
+            "activityId": line.id,
+            "consignmentIds": [v.get("consignment_id") or v.get("shipment_ref") or line.id],
+            "distance": {basis: _dec(v["distance_km"])},
+            "origin": _location(v["origin"]),
+            "destination": _location(v["destination"]),
+            "departureAt": v["departure_at"],
+            "arrivalAt": v["arrival_at"],
+            "mode": ILEAP_MODES[v["mode"]],
+        }
+        if v.get("mass_t") is not None:
+            tad["mass"] = _dec(v["mass_t"] * 1000)
+        out.append(tad)
+    return out, skipped
 
 
 _DEC_SCHEMA = {"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}
@@ -211,4 +429,173 @@ SHIPMENT_FOOTPRINT_SCHEMA: Final[dict[str, Any]] = {
             },
         },
     },
+}
+
+_MODE_SCHEMA = {"type": "string", "enum": list(ILEAP_MODES.values())}
+_SHARE = {"type": "string", "pattern": r"^(0(\.\d+)?|1(\.0+)?)$"}
+_ENERGY_CARRIERS = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["energyCarrier", "relativeShare"],
+        "properties": {
+            "energyCarrier": {
+                "type": "string",
+                "enum": [
+                    "Diesel",
+                    "HVO",
+                    "Petrol",
+                    "CNG",
+                    "LNG",
+                    "LPG",
+                    "HFO",
+                    "MGO",
+                    "Aviation fuel",
+                    "Hydrogen",
+                    "Methanol",
+                    "Electric",
+                ],
+            },
+            "relativeShare": _SHARE,
+            "feedstocks": {"type": "array", "minItems": 1},
+            "energyConsumption": _DEC_SCHEMA,
+            "energyConsumptionUnit": {"type": "string", "enum": ["l", "kg", "kWh", "MJ"]},
+            "emissionFactorWTW": _DEC_SCHEMA,
+            "emissionFactorTTW": _DEC_SCHEMA,
+        },
+        "dependentRequired": {"energyConsumption": ["energyConsumptionUnit"]},
+    },
+}
+_CERTIFICATIONS = {
+    "type": "array",
+    "minItems": 1,
+    "uniqueItems": True,
+    "items": {"type": "string"},
+}
+_TEMPERATURE = {"type": "string", "enum": ["ambient", "refrigerated", "mixed"]}
+
+#: iLEAP TOC (iLEAP v1.0.0 § TOC data attributes; our schema of the spec's facts).
+TOC_DATA_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": [
+        "tocId",
+        "mode",
+        "energyCarriers",
+        "co2eIntensityWTW",
+        "co2eIntensityTTW",
+        "transportActivityUnit",
+    ],
+    "properties": {
+        "tocId": {"type": "string", "minLength": 1},
+        "certifications": _CERTIFICATIONS,
+        "description": {"type": "string"},
+        "mode": _MODE_SCHEMA,
+        "loadFactor": _DEC_SCHEMA,
+        "emptyDistanceFactor": _DEC_SCHEMA,
+        "temperatureControl": _TEMPERATURE,
+        "truckLoadingSequence": {"type": "string", "enum": ["LTL", "FTL"]},
+        "airShippingOption": {"type": "string", "enum": ["belly freight", "freighter"]},
+        "flightLength": {"type": "string", "enum": ["short-haul", "long-haul"]},
+        "energyCarriers": _ENERGY_CARRIERS,
+        "co2eIntensityWTW": _DEC_SCHEMA,
+        "co2eIntensityTTW": _DEC_SCHEMA,
+        "transportActivityUnit": {"type": "string", "enum": ["tkm", "TEUkm"]},
+    },
+}
+
+#: iLEAP HOC (iLEAP v1.0.0 § HOC data attributes; our schema).
+HOC_DATA_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": [
+        "hocId",
+        "hubType",
+        "energyCarriers",
+        "co2eIntensityWTW",
+        "co2eIntensityTTW",
+        "hubActivityUnit",
+    ],
+    "properties": {
+        "hocId": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "certifications": _CERTIFICATIONS,
+        "hubType": {"type": "string", "enum": list(HUB_TYPES)},
+        "temperatureControl": _TEMPERATURE,
+        "hubLocation": {"type": "object"},
+        "inboundTransportMode": _MODE_SCHEMA,
+        "outboundTransportMode": _MODE_SCHEMA,
+        "packagingOrTrEqType": {"type": "string"},
+        "packagingOrTrEqAmount": {"type": "integer", "minimum": 0},
+        "energyCarriers": _ENERGY_CARRIERS,
+        "co2eIntensityWTW": _DEC_SCHEMA,
+        "co2eIntensityTTW": _DEC_SCHEMA,
+        "hubActivityUnit": {"type": "string", "enum": ["tonnes", "TEU"]},
+    },
+}
+
+_LOCATION = {
+    "type": "object",
+    "required": ["city", "country"],
+    "properties": {
+        "street": {"type": "string"},
+        "zip": {"type": "string"},
+        "city": {"type": "string", "minLength": 1},
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "iata": {"type": "string"},
+        "locode": {"type": "string"},
+        "uic": {"type": "string"},
+        "lat": _DEC_SCHEMA,
+        "lng": _DEC_SCHEMA,
+    },
+    "dependentRequired": {"lat": ["lng"], "lng": ["lat"]},
+}
+_UTC = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"}
+
+#: iLEAP TransportActivityData (iLEAP v1.0.0 § TAD data attributes; our schema).
+TAD_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": [
+        "activityId",
+        "consignmentIds",
+        "distance",
+        "origin",
+        "destination",
+        "departureAt",
+        "arrivalAt",
+        "mode",
+    ],
+    "properties": {
+        "activityId": {"type": "string", "minLength": 1},
+        "consignmentIds": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "minLength": 1},
+        },
+        "distance": SHIPMENT_FOOTPRINT_SCHEMA["properties"]["tces"]["items"]["properties"][
+            "distance"
+        ],
+        "mass": _DEC_SCHEMA,
+        "loadFactor": _DEC_SCHEMA,
+        "emptyDistanceFactor": _DEC_SCHEMA,
+        "origin": _LOCATION,
+        "destination": _LOCATION,
+        "departureAt": _UTC,
+        "arrivalAt": _UTC,
+        "mode": _MODE_SCHEMA,
+        "packagingOrTrEqType": {"type": "string"},
+        "packagingOrTrEqAmount": {"type": "integer", "minimum": 0},
+        "energyCarriers": _ENERGY_CARRIERS,
+        "temperatureControl": {"type": "string", "enum": ["ambient", "refrigerated"]},
+    },
+}
+
+#: the body of ``GET /2/ileap/tad``
+TAD_LIST_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["data"],
+    "properties": {"data": {"type": "array", "items": TAD_SCHEMA}},
 }

@@ -9,9 +9,12 @@ does not verify on chain, is **not** kept (reported with the reason).
 :func:`declared_factor` turns a kept footprint into a claim-declared factor of the unified
 standard, its source naming the supplier, the host, the pfId and the anchor claim: a footprint
 per ``ton kilometer`` is a ``transport_intensity`` (WTW, kgCO2e/tkm) for ``transport`` lines
-(Scope 3 cat. 4). The standard has no line type that multiplies a purchased quantity by a
-product footprint yet, so a per-kilogram/per-piece PCF cannot be used for cat. 1 (a standard
-change, see docs/pact.md).
+(Scope 3 cat. 4); a footprint per kilogram, litre, cubic metre, kWh, MJ, square metre or piece
+is a ``product_footprint`` (kgCO2e per that unit) for the ``purchased_goods`` lines of
+standard 1.2.0 (Scope 3 cat. 1: the purchased quantity, converted to the declared unit within
+its dimension, times the footprint). Its value is ``pcfExcludingBiogenicUptake /
+declaredUnitAmount``: biogenic uptake is not netted off in a Scope 3 inventory (GHG Protocol),
+and the standard's factors are not negative.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlencode
 
 from carbonledger.pact import model
@@ -31,6 +34,17 @@ from carbonledger.pact.schema import LIST_RESPONSE
 from carbonledger.pact.verify import anchor_of, verify_footprint
 from carbonledger.verify.rpc import RpcChainPort
 
+#: a PACT declared unit -> the standard's unit symbol, factor kind and basis
+FACTOR_UNITS: Final[dict[str, tuple[str, str, str]]] = {
+    "ton kilometer": ("tkm", "transport_intensity", "WTW"),
+    "kilogram": ("kg", "product_footprint", "n/a"),
+    "liter": ("L", "product_footprint", "n/a"),
+    "cubic meter": ("m3", "product_footprint", "n/a"),
+    "kilowatt hour": ("kWh", "product_footprint", "n/a"),
+    "megajoule": ("MJ", "product_footprint", "n/a"),
+    "square meter": ("m2", "product_footprint", "n/a"),
+    "piece": ("piece", "product_footprint", "n/a"),
+}
 _PAGE_LIMIT = 1000  # pages followed at most (a host looping its Link header)
 
 
@@ -150,11 +164,12 @@ def declared_factor(kept: Mapping[str, Any], factor_id: str) -> dict[str, Any]:
     provenance = kept.get("provenance", {})
     pcf = pf["pcf"]
     unit = pcf["declaredUnitOfMeasurement"]
-    if unit != "ton kilometer":
+    if unit not in FACTOR_UNITS:
         raise ValueError(
-            f"footprint {pf['id']} is per {unit!r}: only a per-'ton kilometer' footprint can be "
-            "a factor of the standard today (transport_intensity, Scope 3 cat. 4)"
+            f"footprint {pf['id']} is per {unit!r}, a unit the standard has no quantities in "
+            f"(usable: {', '.join(FACTOR_UNITS)})"
         )
+    symbol, kind, basis = FACTOR_UNITS[unit]
     value = Decimal(pcf["pcfExcludingBiogenicUptake"]) / Decimal(pcf["declaredUnitAmount"])
     anchor = provenance.get("anchor") or {}
     verified = provenance.get("verifiedOnChain")
@@ -169,11 +184,13 @@ def declared_factor(kept: Mapping[str, Any], factor_id: str) -> dict[str, Any]:
         "id": factor_id,
         "name": f"{pf['productNameCompany']} ({pf['companyName']}, PACT)",
         "value": format(value.normalize(), "f"),
-        "unit": "kgCO2e/tkm",
-        "kind": "transport_intensity",
-        "basis": "WTW",
+        "unit": f"kgCO2e/{symbol}",
+        "kind": kind,
+        "basis": basis,
         "gwp_basis": "AR6" if "AR6" in pcf["ipccCharacterizationFactors"] else "AR5",
         "year": year,
-        "source": {"document": document, "url": provenance.get("url", "")},
+        "source": {"document": document},
     }
+    if provenance.get("url"):
+        factor["source"]["url"] = provenance["url"]
     return factor

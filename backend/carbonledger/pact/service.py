@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
 import uuid
@@ -37,7 +38,7 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.gateway import Anchored, ClaimState, LedgerGateway
 from carbonledger.chain.typed_data import claim_digest
 from carbonledger.pact import model
 from carbonledger.pact.fetch import PactFetchError, post_event
@@ -47,6 +48,7 @@ from carbonledger.pact.schema import (
     EXTENSION_SCHEMA_PATH,
     EXTENSION_SPEC_VERSION,
 )
+from carbonledger.pact.sealing import CallbackSealer, SealError
 from carbonledger.pact.store import ClientRow, FootprintRow, PactStore
 from carbonledger.pact.v2 import EVENT_TYPES as V2_EVENT_TYPES
 from carbonledger.pact.v2 import to_v2
@@ -62,11 +64,16 @@ from carbonledger.standard import canonical_bytes, keccak256
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import UnknownReader
 from carbonledger.vault.service import EvidenceVault
-from carbonledger.vocab import FIRM_ROLE, ZERO32, claim_ledger_domain, recover_signer
+from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, claim_ledger_domain, recover_signer
 
 EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 _CALLBACK_FIELDS = ("url", "client_id", "client_secret")
 TOKEN_LIFETIME = 3600
+#: events to partners: first retry after RETRY_BASE s, doubling, at most RETRY_CAP s apart;
+#: after MAX_ATTEMPTS (about a day and a half) an event is marked failed
+RETRY_BASE = 2.0
+RETRY_CAP = 3600.0
+MAX_ATTEMPTS = 48
 
 
 class TokenInvalid(ServiceError):
@@ -133,6 +140,8 @@ class PactService:
         public_url: str = "",
         token_lifetime: int = TOKEN_LIFETIME,
         send_event: EventSender = post_event,
+        sealer: CallbackSealer | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.ledger = ledger
         self.store = store
@@ -144,6 +153,12 @@ class PactService:
         self.public_url = public_url.rstrip("/")
         self.token_lifetime = token_lifetime
         self.send_event = send_event
+        #: seals partners' event secrets at rest (an ephemeral key when none is given: for
+        #: tests only, the secrets would not open after a restart)
+        self.sealer = sealer or CallbackSealer(os.urandom(32))
+        self.clock = clock
+        #: called when events were queued (the background relay's wake-up; see relay.py)
+        self.events_queued: Callable[[], None] = lambda: None
 
     # --- publishing ---
     def publish(
@@ -219,14 +234,11 @@ class PactService:
                 "the footprint cannot be stored in the vault",
                 [{"field": "vault_key", "message": f"no vault key registered for {exc}"}],
             ) from None
-        outcome = self.ledger.submit_claims([(claim, signature)])
-        if outcome.failed:
-            reason = outcome.failed[0]
-            raise Conflict(f"the chain refused the footprint's claim (0x{reason[:4].hex()})")
-        report = {"pact": "3.0", "pfId": pf["id"], "passed": True, "problems": []}
-        report_hash = keccak256(canonical_bytes(report))
-        self.ledger.record_checks([(claim.claim_id, True, report_hash)])
-        anchored = outcome.anchored
+        anchored, state = self._anchor(claim, signature, firm)
+        if state.check == "none":
+            report = {"pact": "3.0", "pfId": pf["id"], "passed": True, "problems": []}
+            report_hash = keccak256(canonical_bytes(report))
+            self.ledger.record_checks([(claim.claim_id, True, report_hash)])
         claim_id = "0x" + claim.claim_id.hex()
         anchor = {
             "claimId": claim_id,
@@ -262,6 +274,23 @@ class PactService:
                 self.store.grant(client, [pf["id"]])
         self._notify_published(firm, pf["id"])
         return self.served(self._row(pf["id"]))
+
+    def _anchor(self, claim: Claim, signature: bytes, firm: str) -> tuple[Anchored, ClaimState]:
+        """Relay the anchor claim, or -- when this very signed claim is on chain already (an
+        earlier attempt whose answer was lost after the chain accepted it, retried with the
+        same nonce and signature) -- find its transaction, so the retry completes the
+        publication instead of failing on the spent nonce."""
+        state = self.ledger.claim_state(claim.claim_id)
+        if state.status == "none":
+            outcome = self.ledger.submit_claims([(claim, signature)])
+            if outcome.failed:
+                reason = outcome.failed[0]
+                raise Conflict(f"the chain refused the footprint's claim (0x{reason[:4].hex()})")
+            return outcome.anchored, state
+        found = self.ledger.find_submission(claim.claim_id)
+        if found is None or state.firm.lower() != firm.lower():
+            raise Conflict(f"claim 0x{claim.claim_id.hex()} is on chain but not as this firm's")
+        return found, state
 
     def _derived_from(self, firm: str, claim_ids: Sequence[str]) -> list[str]:
         out = []
@@ -344,7 +373,9 @@ class PactService:
                 "partner": partner.strip(),
                 "secret_hash": _hash_secret(secret),
                 "all_footprints": all_footprints,
-                "callback": dict(callback) if callback is not None else None,
+                "callback": (
+                    self.sealer.seal(callback, client_id) if callback is not None else None
+                ),
             }
         )
         if pf_ids:
@@ -495,6 +526,10 @@ class PactService:
         }
 
     def _notify_published(self, firm: str, pf_id: str) -> None:
+        """Queue a PublishedEvent for every partner with an events endpoint that may read
+        ``pf_id``; the relay sends them (not this request: a partner's slow or unreachable
+        host must not hold up or fail a publication)."""
+        queued = False
         for client in self.store.clients_of(firm):
             if client.revoked_at or not client.callback:
                 continue
@@ -502,23 +537,47 @@ class PactService:
                 self.store.queue_event(
                     client.client_id, self._event("published", {"pfIds": [pf_id]})
                 )
-        self.flush_events()
+                queued = True
+        if queued:
+            self.events_queued()
 
-    def flush_events(self) -> int:
-        """Try to send every pending event; the number sent. Failures stay pending."""
-        sent = 0
-        for item in self.store.pending_events():
-            client = self.store.client(item["client_id"])
-            if client is None or not client.callback or client.revoked_at:
-                continue
-            try:
-                self.send_event(client.callback, item["event"])
-            except (PactFetchError, KeyError, OSError) as exc:
-                self.store.event_attempted(item["seq"], str(exc)[:500])
-                continue
-            self.store.event_attempted(item["seq"], None)
-            sent += 1
-        return sent
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds before attempt ``attempts + 1`` of an event: exponential from
+        ``RETRY_BASE`` (x2 per failure) up to ``RETRY_CAP``, with +-20 % jitter so that many
+        events queued for one partner do not retry in lockstep."""
+        delay = min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
+        return float(delay * (0.8 + 0.4 * secrets.randbelow(1001) / 1000))
+
+    def flush_events(self, *, due_only: bool = False) -> int:
+        """Try to send the pending events (``due_only``: those whose retry time has come, as
+        the relay does; else all of them, as ``POST /pact/events/flush``); the number sent. A
+        failure stays pending with its error and its next retry time; after ``MAX_ATTEMPTS``
+        it is ``failed`` (a manual flush still tries it)."""
+        now = self.clock()
+        items = self.store.pending_events(
+            due_before=now if due_only else None, with_failed=not due_only
+        )
+        return sum(self._attempt(item, now) for item in items)
+
+    def _attempt(self, item: Mapping[str, Any], now: float) -> bool:
+        """One delivery attempt of an outbox event; whether it was sent."""
+        client = self.store.client(item["client_id"])
+        if client is None or not client.callback or client.revoked_at:
+            return False
+        try:
+            callback = self.sealer.open(client.callback, client.client_id)
+            self.send_event(callback, item["event"])
+        except (PactFetchError, SealError, KeyError, OSError) as exc:
+            attempts = int(item["attempts"]) + 1
+            self.store.event_attempted(
+                item["seq"],
+                str(exc)[:500],
+                next_attempt_at=now + self.retry_delay(attempts),
+                give_up=attempts >= MAX_ATTEMPTS,
+            )
+            return False
+        self.store.event_attempted(item["seq"], None)
+        return True
 
     def answer_request(
         self,
@@ -567,8 +626,13 @@ class PactService:
             kind, state = "request_rejected", "rejected"
         event = self._event(kind, data)
         self.store.answer_request(seq, state, {"eventId": event["id"], "type": event["type"]})
-        out = self.store.queue_event(client.client_id, event)
-        self.flush_events()
+        # the firm answering waits for this one attempt (it is told how it went); a failure
+        # is retried by the relay, which leaves the event alone meanwhile (no double sending)
+        now = self.clock()
+        out = self.store.queue_event(client.client_id, event, not_before=now + self.retry_delay(1))
+        queued = next(e for e in self.store.outbox_of([client.client_id]) if e["seq"] == out)
+        if not self._attempt(queued, now):
+            self.events_queued()
         sent = next(e for e in self.store.outbox_of([client.client_id]) if e["seq"] == out)
         return {
             "request": seq,

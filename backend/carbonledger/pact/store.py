@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Engine,
+    Float,
     Integer,
     String,
     Table,
@@ -24,7 +25,10 @@ from sqlalchemy import (
     and_,
     delete,
     insert,
+    inspect,
+    or_,
     select,
+    text,
     update,
 )
 
@@ -90,12 +94,37 @@ pact_outbox = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("client_id", String(64), nullable=False, index=True),
     Column("event", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # pending | sent
+    Column("state", String(16), nullable=False),  # pending | sent | failed
     Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float),  # epoch seconds of the next retry (None: at once)
     Column("error", Text),
     Column("created_at", String(32), nullable=False),
     Column("sent_at", String(32)),
 )
+
+
+#: iLEAP transport activity data a firm makes available on ``/2/ileap/tad``
+pact_activities = Table(
+    "pact_activities",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("firm", String(42), nullable=False, index=True),
+    Column("activity_id", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
+    Column("published_at", String(32), nullable=False),
+)
+
+
+def _add_missing_columns(engine: Engine, table: Table) -> None:
+    """Columns added to ``table`` after a database was created (nullable ones only): the
+    project has no migration tool, and ``create_all`` leaves existing tables as they are."""
+    have = {c["name"] for c in inspect(engine).get_columns(table.name)}
+    with engine.begin() as conn:
+        for column in table.columns:
+            if column.name not in have and column.nullable:
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def now() -> str:
@@ -132,8 +161,17 @@ class PactStore(TableStore):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(
-            engine, tables=[pact_footprints, pact_clients, pact_grants, pact_requests, pact_outbox]
+            engine,
+            tables=[
+                pact_footprints,
+                pact_clients,
+                pact_grants,
+                pact_requests,
+                pact_outbox,
+                pact_activities,
+            ],
         )
+        _add_missing_columns(engine, pact_outbox)
 
     # --- footprints ---
     def add_footprint(self, values: dict[str, Any]) -> None:
@@ -262,24 +300,38 @@ class PactStore(TableStore):
             )
 
     # --- outbox ---
-    def queue_event(self, client_id: str, event: dict[str, Any]) -> int:
+    def queue_event(
+        self, client_id: str, event: dict[str, Any], *, not_before: float | None = None
+    ) -> int:
+        """Queue an event (``not_before``: the relay leaves it alone until then)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(pact_outbox).values(
-                    client_id=client_id, event=event, state="pending", attempts=0, created_at=now()
+                    client_id=client_id,
+                    event=event,
+                    state="pending",
+                    attempts=0,
+                    created_at=now(),
+                    next_attempt_at=not_before,
                 )
             )
             key = result.inserted_primary_key
             return int(key[0]) if key else 0
 
-    def pending_events(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_outbox)
-                .where(pact_outbox.c.state == "pending")
-                .order_by(pact_outbox.c.seq)
-            ).all()
-        return [dict(r._mapping) for r in rows]
+    def pending_events(
+        self, *, due_before: float | None = None, with_failed: bool = False
+    ) -> list[dict[str, Any]]:
+        """Events not sent yet (``due_before``: only those whose retry time has come)."""
+        states = ["pending", "failed"] if with_failed else ["pending"]
+        query = select(pact_outbox).where(pact_outbox.c.state.in_(states))
+        if due_before is not None:
+            query = query.where(
+                or_(
+                    pact_outbox.c.next_attempt_at.is_(None),
+                    pact_outbox.c.next_attempt_at <= due_before,
+                )
+            )
+        return self._all(dict, query.order_by(pact_outbox.c.seq))
 
     def outbox_of(self, client_ids: Sequence[str]) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -290,9 +342,53 @@ class PactStore(TableStore):
             ).all()
         return [dict(r._mapping) for r in rows]
 
-    def event_attempted(self, seq: int, error: str | None) -> None:
-        values: dict[str, Any] = {"attempts": pact_outbox.c.attempts + 1, "error": error}
+    def event_attempted(
+        self,
+        seq: int,
+        error: str | None,
+        *,
+        next_attempt_at: float | None = None,
+        give_up: bool = False,
+    ) -> None:
+        values: dict[str, Any] = {
+            "attempts": pact_outbox.c.attempts + 1,
+            "error": error,
+            "next_attempt_at": next_attempt_at,
+        }
         if error is None:
             values.update(state="sent", sent_at=now())
+        elif give_up:
+            values.update(state="failed")
         with self.engine.begin() as conn:
             conn.execute(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
+
+    # --- transport activity data ---
+    def put_activities(
+        self, firm: str, items: Sequence[dict[str, Any]], clients: list[str]
+    ) -> None:
+        """Add or replace (by activity id) a firm's TADs, readable by ``clients`` ([] = all)."""
+        ids = [str(item["activityId"]) for item in items]
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(pact_activities).where(
+                    and_(pact_activities.c.firm == firm, pact_activities.c.activity_id.in_(ids))
+                )
+            )
+            for item in items:
+                conn.execute(
+                    insert(pact_activities).values(
+                        firm=firm,
+                        activity_id=str(item["activityId"]),
+                        data=dict(item),
+                        clients=clients,
+                        published_at=now(),
+                    )
+                )
+
+    def activities_of(self, firm: str) -> list[dict[str, Any]]:
+        return self._all(
+            dict,
+            select(pact_activities)
+            .where(pact_activities.c.firm == firm)
+            .order_by(pact_activities.c.seq),
+        )

@@ -11,6 +11,8 @@ import uvicorn
 
 from carbonledger.config import Settings
 from carbonledger.pact.host import create_pact_app
+from carbonledger.pact.relay import EventRelay
+from carbonledger.pact.sealing import CallbackSealer
 from carbonledger.pact.service import PactService
 from carbonledger.pact.store import PactStore
 from carbonledger.pact.tls import ensure_certificate
@@ -39,7 +41,14 @@ def build_pact_service(services: Services) -> PactService:
         standard_hash=services.standard.content_hash,
         token_secret=_secret(settings.data_dir / "pact-token.secret"),
         public_url=settings.pact_url,
+        sealer=CallbackSealer(_sealing_secret(settings)),
     )
+
+
+def _sealing_secret(settings: Settings) -> bytes:
+    if settings.pact_secrets_key is not None:
+        return settings.pact_secrets_key.get_secret_value().encode("utf-8")
+    return _secret(settings.data_dir / "pact-secrets.key")
 
 
 def tls_files(settings: Settings) -> tuple[Path, Path]:
@@ -49,7 +58,8 @@ def tls_files(settings: Settings) -> tuple[Path, Path]:
 
 
 class PactServer:
-    """The PACT host app on ``settings.pact_port``, HTTPS only, in a background thread."""
+    """The PACT host app on ``settings.pact_port``, HTTPS only, in a background thread, with
+    the relay that sends (and retries) events to partners."""
 
     def __init__(self, settings: Settings, service: PactService) -> None:
         cert, key = tls_files(settings)
@@ -64,6 +74,7 @@ class PactServer:
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="pact-host", daemon=True)
+        self.relay = EventRelay(service)
 
     def start(self, timeout: float = 30) -> None:
         self.thread.start()
@@ -72,7 +83,9 @@ class PactServer:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the PACT host did not start")
             time.sleep(0.05)
+        self.relay.start()
 
     def stop(self) -> None:
+        self.relay.stop()
         self.server.should_exit = True
         self.thread.join(timeout=10)

@@ -40,6 +40,7 @@ from eth_utils.crypto import keccak
 
 from carbonledger.chain.gateway import Anchored, BatchOutcome
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.roots import RootAnchoring
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow
 from carbonledger.store.leader import LeaderLock
 from carbonledger.vocab import Claim
@@ -69,8 +70,12 @@ class AnchorWorker:
         error_names: Callable[[bytes], str] | None = None,
         leader: LeaderLock | None = None,
         standby_interval: float = 1.0,
+        roots: RootAnchoring | None = None,
     ) -> None:
         self.ledger = ledger
+        #: root mode (``anchor_mode = "root"``): Merkle roots instead of claims, see
+        #: :mod:`carbonledger.services.roots`; None relays the claims themselves
+        self.roots = roots
         #: one active worker per database; None acts always (one process, as with SQLite)
         self.leader = leader
         self.standby_interval = standby_interval
@@ -123,6 +128,8 @@ class AnchorWorker:
                 row = self.store.get(claim_id)
                 if row is None or row.state in (CHECKED, REFUSED):
                     return row
+                if self.roots is not None and row.state == ANCHORED:
+                    return row  # under a recorded root: its check goes on chain at admission
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return row
@@ -184,7 +191,7 @@ class AnchorWorker:
             self._last_reconcile = now
         if self.store.count_in_state(ACCEPTED) or self.store.count_in_state(ANCHORED):
             self.ledger.heal_gap()
-        moved = self.anchor_pending()
+        moved = self.anchor_pending() if self.roots is None else self.roots.anchor_pending()
         moved += self.check_pending()
         return moved
 
@@ -266,6 +273,9 @@ class AnchorWorker:
 
     def check_pending(self) -> int:
         rows = self.store.in_state(ANCHORED, self.check_batch_size)
+        if rows and self.roots is not None:  # root-anchored claims are checked at admission
+            rooted = self.roots.roots.roots_of([r.claim_id for r in rows])
+            rows = [r for r in rows if r.claim_id not in rooted]
         if rows and self._unsure:
             rows = self._unrecorded_checks(rows)
         if not rows:
@@ -347,6 +357,10 @@ class AnchorWorker:
 
         def still_there(number: int | None, block_hash: str | None) -> bool:
             return number is None or hashes.get(number) == block_hash
+
+        if self.roots is not None:
+            handled = self.roots.reconcile(rows, hashes)
+            rows = [r for r in rows if r.claim_id not in handled]
 
         lost_claims: list[str] = []
         lost_checks: list[str] = []

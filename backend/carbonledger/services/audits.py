@@ -23,11 +23,13 @@ from carbonledger.chain.manifest import Deployment
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.errors import InvalidRequest, NotFound
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
 from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.verify import ChainReader, ChainView, Document, Report, RpcChainPort, verify
 from carbonledger.verify.chain import Addresses
+from carbonledger.verify.documents import PROOF_SUFFIX, RootProof, proof_from_json
 from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
 from carbonledger.vocab import claim_id as claim_id_of
 
@@ -101,6 +103,16 @@ class AuditService:
                     wanted.append(base_row)
         return docs
 
+    def proofs(self, rows: Sequence[ClaimRow]) -> list[RootProof]:
+        """The proofs of the root-anchored claims among ``rows`` (root mode)."""
+        out = []
+        for row in rows:
+            proof = self.claims.roots.proof(row.claim_id) if self.claims.roots else None
+            if proof is not None:
+                path = Path(f"vault/{row.claim_id}{PROOF_SUFFIX}")
+                out.append(proof_from_json(proof_document(row, proof), path))
+        return out
+
     def _claim_audits(self, report: Report, claim_ids: Sequence[str]) -> list[ClaimAudit]:
         audits = []
         for claim_id in claim_ids:
@@ -136,11 +148,12 @@ class AuditService:
             if not rows:
                 raise NotFound(f"no claims of firm {firm}")
         docs = self.documents(rows)
+        proofs = self.proofs(rows)
         port = RpcChainPort(self.rpc_url)
         try:
             reader = ChainReader(port, self.addresses)
             if claim_id is not None:
-                view = reader.claim(bytes.fromhex(claim_id[2:]))
+                view = reader.claim(bytes.fromhex(claim_id[2:]), proofs)
                 given = docs[bytes.fromhex(rows[0].document_hash[2:])]
                 report = verify(
                     view,
@@ -152,7 +165,7 @@ class AuditService:
                     by_version=True,
                 )
             else:
-                view = reader.firm(rows[0].firm.lower())
+                view = reader.firm(rows[0].firm.lower(), proofs)
                 report = verify(
                     view,
                     docs,
@@ -206,6 +219,7 @@ class AuditService:
         )
         if self.store.get("0x" + audit.claim_id.hex()) is None:
             raise NotFound(f"no claim 0x{audit.claim_id.hex()}")
+        self.claims.bring_on_chain("0x" + audit.claim_id.hex())
         return relay_or_conflict(
             self.ledger, "ClaimLedger", "recordAudit", [audit.as_tuple(), signature],
             "recording an audit",

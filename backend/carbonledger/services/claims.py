@@ -45,6 +45,7 @@ from carbonledger.services.errors import (
     SignatureMismatch,
 )
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.roots import RootAnchoring, proof_document
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
     ClaimFormatError,
@@ -58,6 +59,7 @@ from carbonledger.standard import (
 )
 from carbonledger.standard.models import ReductionClaim
 from carbonledger.store.claims import ClaimRow
+from carbonledger.store.roots import ClaimProof
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
 from carbonledger.vault.model import SealedDocument
@@ -201,6 +203,8 @@ class ClaimService:
     #: settlement allocations cited by reduction claims (None: citations are refused)
     citations: CitationOutbox | None = None
     clock: Callable[[], float] = time.time
+    #: root mode's anchoring (None in batch and single mode): proofs, admissions
+    roots: RootAnchoring | None = None
     #: accepted claims whose citations await relaying
     _citing: set[str] = field(init=False, default_factory=set)
     _domain: Domain | None = field(init=False, default=None)
@@ -374,6 +378,44 @@ class ClaimService:
             raise InvalidRequest(f"the claim cannot be computed: {exc}") from None
         return _Computed(document, firm, baseline, allocations, standard, version, claim)
 
+    # --- root mode ---
+    def root_proof(self, claim_id: str) -> ClaimProof:
+        """The claim's place under its Merkle root (root mode)."""
+        proof = self.roots.proof(claim_id.lower()) if self.roots is not None else None
+        if proof is None:
+            raise NotFound(
+                f"claim {claim_id} is not anchored under a root (it is relayed as a claim, or "
+                "its root is not planned yet)"
+            )
+        return proof
+
+    def proof_document(self, claim_id: str) -> dict[str, Any]:
+        """The claim's proof file (:func:`carbonledger.services.roots.proof_document`)."""
+        proof = self.root_proof(claim_id)
+        row = self.store.get(proof.claim_id)
+        if row is None:
+            raise NotFound(f"no claim {claim_id}")
+        return proof_document(row, proof)
+
+    def bring_on_chain(self, claim_id: str) -> None:
+        """Before an operation on ``claim_id``: admit it into the ClaimLedger with its proof
+        when it is root-anchored and not there yet (with its check). Its firm's newest
+        root-anchored claim is admitted too, so the firm's nonce counter on chain reaches the
+        next nonce the service hands out (a revocation signs with it); nothing happens in
+        batch and single mode."""
+        if self.roots is None:
+            return
+        row = self.store.get(claim_id.lower())
+        if row is None:
+            return
+        with self._firms_serialised([row.firm]):
+            self.roots.admit(row.claim_id)
+            highest = self.store.max_nonce(row.firm)
+            if highest is not None and self.ledger.nonce(row.firm) <= highest:
+                earlier = self.store.earlier_of_firm(row.firm, highest + 1)
+                for other in sorted(earlier, key=lambda r: -r.nonce)[:1]:
+                    self.roots.admit(other.claim_id)
+
     # --- revocation ---
     def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
         """Relay a firm's signed ``Revocation`` of one of its active claims (checked here
@@ -405,6 +447,7 @@ class ClaimService:
                     }
                 ],
             )
+        self.bring_on_chain(claim_id)
         with self._firms_serialised([firm]):
             on_chain = self.ledger.nonce(firm)
             if self.next_nonce(firm) != on_chain:
@@ -661,6 +704,7 @@ class ClaimService:
     def _after_anchoring(self, row: ClaimRow) -> None:
         if row.claim_id in self._citing and self.citations is not None:
             self._citing.discard(row.claim_id)
+            self.bring_on_chain(row.claim_id)  # root mode: a citation needs the claim admitted
             self.citations.relay(row.claim_id)
 
     def next_nonce(self, firm: str) -> int:

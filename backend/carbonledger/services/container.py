@@ -28,6 +28,7 @@ from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
 from carbonledger.planner.catalogue import load_catalogue
+from carbonledger.reports.service import ReportService
 from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService, deployment_addresses
 from carbonledger.services.citations import CitationOutbox
@@ -36,6 +37,7 @@ from carbonledger.services.members import ChainMembership, MemberDirectory, Vaul
 from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.services.planning import PlanningService
 from carbonledger.services.queries import LedgerQueries
+from carbonledger.services.roots import RootAnchoring
 from carbonledger.services.settlements import SettlementService
 from carbonledger.services.targets import TargetService
 from carbonledger.standard import Standard, load_default_standard
@@ -43,6 +45,7 @@ from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.events import EventLog
 from carbonledger.store.leader import LeaderLock
+from carbonledger.store.roots import RootStore
 from carbonledger.store.settlements import SettlementStore
 from carbonledger.vault.keys import VaultKeyPair
 from carbonledger.vault.service import EvidenceVault
@@ -58,6 +61,16 @@ def load_service_vault_key(path: Path) -> VaultKeyPair:
     with os.fdopen(fd, "w") as handle:
         handle.write(pair.private_hex + "\n")
     return pair
+
+
+def root_anchoring(
+    settings: Settings, ledger: LedgerGateway, store: ClaimStore, engine: Engine
+) -> RootAnchoring | None:
+    """Root mode's collaborators when ``settings.anchor_mode`` is ``"root"`` (the one entry
+    point: the benchmark sets ``CARBONLEDGER_ANCHOR_MODE=root``), else None."""
+    if settings.anchor_mode != "root":
+        return None
+    return RootAnchoring(ledger, store, RootStore(engine), root_size=settings.anchor_root_size)
 
 
 @dataclass
@@ -80,6 +93,7 @@ class Services:
     queries: LedgerQueries
     planning: PlanningService
     targets: TargetService
+    reports: ReportService
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -147,11 +161,12 @@ def build_services(
     worker = AnchorWorker(
         ledger,
         store,
-        batch_size=settings.anchor_batch_size,
+        batch_size=1 if settings.anchor_mode == "single" else settings.anchor_batch_size,
         # accepting a claim wakes the worker at once; idle, it looks every 2 s
         idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
         leader=LeaderLock(engine, "anchoring worker"),
+        roots=root_anchoring(settings, ledger, store, engine),
     )
     standard = load_default_standard()
     settlement_store = SettlementStore(engine)
@@ -165,6 +180,7 @@ def build_services(
         service_reader=reader,
         service_vault_key=pair.private_key,
         citations=citations,
+        roots=worker.roots,
     )
     rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
     audits = AuditService(ledger, store, claims, rpc_url, deployment_addresses(deployment))
@@ -195,6 +211,7 @@ def build_services(
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         planning=planning,
         targets=TargetService(ledger, ledger),
+        reports=ReportService(store, claims, vault, audits),
         indexer_lock=LeaderLock(engine, "indexer"),
     )
 

@@ -299,6 +299,7 @@ class Calculator:
             "storage": self._storage,
             "site_share": self._site_share,
             "spend": self._spend,
+            "purchased_goods": self._purchased_goods,
         }
 
     # --- helpers ------------------------------------------------------------------------
@@ -601,7 +602,21 @@ class Calculator:
 
     def _hub(self, line: Line) -> LineResult:
         f = self.factor(line, "factor_id", _HUB)
-        return self._result(line, self.quantity(line, f) * f.value, None, None, ZERO, (f.id,))
+        main = self.quantity(line, f) * f.value
+        if line.v.get("wtt_factor_id") is None:
+            return self._result(line, main, None, None, ZERO, (f.id,))
+        # rule set 3: a TTW hub intensity with its WTT part gives the hub's TTW and WTW apart
+        fw = self.factor(line, "wtt_factor_id", _HUB)
+        if f.basis != "TTW" or fw.basis != "WTT" or fw.denominator != f.denominator:
+            raise LineError(
+                "FAC005",
+                f"{line.path}.wtt_factor_id",
+                f"a hub's wtt_factor_id needs a TTW factor_id and a WTT intensity per "
+                f"{f.denominator}; {f.id!r} is {f.basis}, {fw.id!r} is {fw.basis} per "
+                f"{fw.denominator}",
+            )
+        wtt = self.quantity(line, fw) * fw.value
+        return self._result(line, main + wtt, main, wtt, ZERO, (f.id, fw.id))
 
     def _storage(self, line: Line) -> LineResult:
         v = line.v
@@ -643,6 +658,12 @@ class Calculator:
                 f"in {f.unit} (convert the spend first)",
             )
         return self._result(line, v["amount"] * f.value, None, None, ZERO, (f.id,))
+
+    def _purchased_goods(self, line: Line) -> LineResult:
+        # quantity (converted to the footprint's declared unit, same dimension only) x the
+        # supplier's footprint per declared unit; a piece is not a kilogram (UNIT001)
+        f = self.factor(line, "factor_id", _GOODS)
+        return self._result(line, self.quantity(line, f) * f.value, None, None, ZERO, (f.id,))
 
     # --- driver ---------------------------------------------------------------------------
     def line(self, line: Line) -> LineResult:
@@ -694,6 +715,7 @@ _HUB = frozenset({"hub_intensity"})
 _STORAGE = frozenset({"storage_intensity"})
 _SITE = frozenset({"grid_electricity", "fuel_combustion", "heat"})
 _SPEND = frozenset({"spend"})
+_GOODS = frozenset({"product_footprint"})
 
 
 def compute(claim: Claim, standard: Standard) -> Totals:

@@ -41,7 +41,7 @@ from carbonledger.standard.canonical import (
     keccak256,
 )
 from carbonledger.standard.errors import StandardError
-from carbonledger.standard.lines import Line, fields_after, fields_present
+from carbonledger.standard.lines import ACTIVITIES_ADDED_IN, Line, fields_after, fields_present
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.standard.methodology import Standard
 from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim
@@ -273,6 +273,13 @@ def _run_lines(
         for line in claim.lines:
             v = line.v
             later = later_fields.get(line.activity) if later_fields else None
+            if ACTIVITIES_ADDED_IN.get(line.activity, 1) > level:
+                sink.add(
+                    "STD002",
+                    f"{line.path}.activity",
+                    f"{line.activity} lines are not part of {rule_set.id} (standard "
+                    f"{standard.version_id}); file the claim under a later version",
+                )
             if later:
                 for name in fields_present(line, later):
                     sink.add(

@@ -37,6 +37,7 @@ FactorKind = Literal[
     "hub_intensity",
     "storage_intensity",
     "spend",
+    "product_footprint",
 ]
 FactorBasis = Literal["TTW", "WTT", "WTW", "generation", "td_losses", "n/a"]
 GwpBasis = Literal["AR5", "AR6", "none"]

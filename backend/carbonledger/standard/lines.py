@@ -8,7 +8,9 @@ overhead. A validated line is a light :class:`Line` record that keeps the raw JS
 canonical bytes and Merkle leaves) plus the parsed values.
 
 Activity types (``activity``): ``fuel``, ``trip``, ``transport``, ``electricity``, ``heat``,
-``refrigerant``, ``hub``, ``storage``, ``site_share``, ``spend``. See ``docs/standard.md``.
+``refrigerant``, ``hub``, ``storage``, ``site_share``, ``spend``, and from rule-set level 3
+``purchased_goods`` (Scope 3 cat. 1: a quantity x a supplier's product footprint). See
+``docs/standard.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ INSTRUMENTS: Final = (
     "residual_mix",
 )
 ALLOCATION_BASES: Final = ("throughput_t", "pallet_days", "floor_area_m2", "volume_m3_days")
+DATE_TIME_RE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z"
+)
+COUNTRY_RE: Final = re.compile(r"[A-Z]{2}")
+#: units a purchased quantity may be given in (a product footprint's declared unit, converted)
+GOODS_UNITS: Final = ("kg", "t", "L", "m3", "kWh", "MWh", "MJ", "GJ", "m2", "piece")
 
 
 class _Bad(Exception):
@@ -388,6 +396,31 @@ _CUSTOMER_SHIP = _bytes32(
     "salted reference agreed with the site operator (0x + 64 hex), to match its site_allocation",
 )
 
+#: where a transport leg starts or ends (the iLEAP ``Location``: city and ISO 3166-1 alpha-2
+#: country required; street, zip, UN/LOCODE, IATA, UIC code, latitude/longitude optional)
+LOCATION_SPECS: Final[dict[str, FieldSpec]] = {
+    "city": _text(True, "city"),
+    "country": _text(True, "ISO 3166-1 alpha-2 country code", COUNTRY_RE),
+    "street": _text(False, "street"),
+    "zip": _text(False, "postal code"),
+    "locode": _text(False, "UN/LOCODE"),
+    "iata": _text(False, "IATA airport code (air legs)"),
+    "uic": _text(False, "UIC station code (rail legs)"),
+    "lat": _dec(False, "latitude (with lng)", nonneg=False),
+    "lng": _dec(False, "longitude (with lat)", nonneg=False),
+}
+
+
+def _location(doc: str) -> FieldSpec:
+    return FieldSpec(
+        v_object(LOCATION_SPECS), False, {**_obj_schema(LOCATION_SPECS, {}), "description": doc}
+    )
+
+
+def _timestamp(doc: str) -> FieldSpec:
+    return _text(False, doc + " (UTC, ISO 8601: 2024-05-01T08:00:00Z)", DATE_TIME_RE)
+
+
 MARKET_SPECS: Final[dict[str, FieldSpec]] = {
     "instrument": _enum(INSTRUMENTS, True, "contractual instrument claimed"),
     "factor_id": _factor(True, "factor of the instrument (e.g. 0 for certified renewables)"),
@@ -434,6 +467,12 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "shipment_ref": _SHIP,
         "toc_id": _TOC,
         "declared_tkm": _DECLARED_TKM,
+        # transport activity data (iLEAP TAD): where and when the leg ran
+        "origin": _location("where the leg started"),
+        "destination": _location("where the leg ended"),
+        "departure_at": _timestamp("departure"),
+        "arrival_at": _timestamp("arrival"),
+        "consignment_id": _text(False, "the consignment's id as shared with the customer"),
     },
     "electricity": {
         "quantity": _QTY,
@@ -488,6 +527,9 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "quantity": _QTY,
         "unit": _enum(("kg", "t"), True, "throughput unit"),
         "factor_id": _factor(True, "hub intensity factor (kgCO2e/t handled)"),
+        "wtt_factor_id": _factor(
+            False, "well-to-tank hub intensity (with a TTW factor_id: WTW = TTW + WTT)"
+        ),
         "arrangement": _ARR,
         "shipment_ref": _SHIP,
         "hoc_id": _text(
@@ -517,7 +559,19 @@ ACTIVITY_SPECS: Final[dict[str, dict[str, FieldSpec]]] = {
         "currency": _enum(("CNY", "GBP", "USD", "EUR"), True, "currency of the amount"),
         "factor_id": _factor(True, "spend-based factor (kgCO2e per currency unit)"),
     },
+    "purchased_goods": {
+        "quantity": _QTY,
+        "unit": _enum(GOODS_UNITS, True, "unit of the purchased quantity"),
+        "factor_id": _factor(
+            True, "the supplier's product footprint per declared unit (kind product_footprint)"
+        ),
+        "arrangement": _enum(("purchased",), True, "purchased (Scope 3 cat. 1)"),
+        "product_id": _text(False, "the supplier's product id (e.g. a PACT productIds URN)"),
+    },
 }
+
+ACTIVITIES_ADDED_IN: Final[Mapping[str, int]] = {"purchased_goods": 3}
+"""Activity types a rule-set level introduced (absent: level 1)."""
 
 
 FIELDS_ADDED_IN: Final[Mapping[tuple[str, str], int]] = {
@@ -531,6 +585,12 @@ FIELDS_ADDED_IN: Final[Mapping[tuple[str, str], int]] = {
     ("refrigerant", "arrangement"): 2,
     ("refrigerant", "gwp"): 2,
     ("refrigerant", "gwp_source"): 2,
+    ("hub", "wtt_factor_id"): 3,
+    ("transport", "origin"): 3,
+    ("transport", "destination"): 3,
+    ("transport", "departure_at"): 3,
+    ("transport", "arrival_at"): 3,
+    ("transport", "consignment_id"): 3,
 }
 """Line fields a rule-set level introduced (absent: level 1). Documents are parsed with every
 field; the checker reports a later level's field under an earlier level (STD002)."""
@@ -685,6 +745,8 @@ def lines_json_schema(level: int | None = None) -> dict[str, Any]:
     every field, or only those of rule-set ``level``."""
     variants = []
     for act, all_specs in _FULL_SPECS.items():
+        if level is not None and ACTIVITIES_ADDED_IN.get(act, 1) > level:
+            continue
         specs = all_specs if level is None else _specs_at(level, act, all_specs)
         schema = _obj_schema(specs, {"title": f"{act} line"})
         schema["properties"] = {

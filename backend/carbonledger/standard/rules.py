@@ -31,7 +31,7 @@ from carbonledger.standard.lines import lines_json_schema
 from carbonledger.standard.numbers import CONTEXT
 
 Severity = Literal["error", "warning"]
-LATEST_LEVEL: Final = 2
+LATEST_LEVEL: Final = 3
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,11 @@ ALLOWED_2: Final[Allowed] = {
     ("refrigerant", "purchased"): (3, 4),
     ("refrigerant", "not_paid_downstream"): (3, 9),
 }
+ALLOWED_3: Final[Allowed] = {
+    **ALLOWED_2,
+    # a supplier's product footprint (PACT) times the purchased quantity: cat. 1
+    ("purchased_goods", "purchased"): (3, 1),
+}
 FIXED_SCOPE_1: Final[Mapping[str, int]] = {"electricity": 2, "heat": 2, "refrigerant": 1}
 FIXED_SCOPE_2: Final[Mapping[str, int]] = {"electricity": 2, "heat": 2}
 
@@ -188,11 +193,13 @@ class RuleSet:
 
 
 def ruleset(level: int) -> RuleSet:
-    """The rule set of ``level`` (1 or 2)."""
+    """The rule set of ``level`` (1, 2 or 3)."""
     if level == 1:
         return RuleSet(1, rules_for(1), ALLOWED_1, FIXED_SCOPE_1, {})
     if level == 2:
         return RuleSet(2, rules_for(2), ALLOWED_2, FIXED_SCOPE_2, FACTOR_BASES_2)
+    if level == 3:
+        return RuleSet(3, rules_for(3), ALLOWED_3, FIXED_SCOPE_2, FACTOR_BASES_2)
     raise ValueError(f"unknown rule set level {level} (this code runs 1..{LATEST_LEVEL})")
 
 

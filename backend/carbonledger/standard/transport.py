@@ -375,7 +375,9 @@ def _hub_element(line: Line, r: LineResult, factors: Mapping[str, Factor]) -> El
     tonnes: Decimal = v["quantity"] * UNITS[v["unit"]].to_base / UNITS["t"].to_base
     factor = factors.get(r.factor_ids[0]) if r.factor_ids else None
     basis = factor.basis if factor is not None else "WTW"
-    ttw = r.emissions if basis == "TTW" else None
+    ttw, wtw = (r.emissions, None) if basis == "TTW" else (None, r.emissions)
+    if r.wtt is not None:  # a TTW factor with its WTT part (rule set 3): both known
+        ttw, wtw = r.ttw, r.emissions
     return Element(
         r.line_index,
         r.line_id,
@@ -390,8 +392,8 @@ def _hub_element(line: Line, r: LineResult, factors: Mapping[str, Factor]) -> El
         None,
         tonnes,
         ttw,
-        None,
-        r.emissions if basis != "TTW" else None,
+        r.wtt,
+        wtw,
     )
 
 

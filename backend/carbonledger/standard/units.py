@@ -45,6 +45,8 @@ UNITS: Final[dict[str, Unit]] = {
         _u("TEUkm", "container_freight", "1", "twenty-foot-equivalent-unit kilometre"),
         _u("m3day", "storage", "1", "cubic metre stored for one day"),
         _u("palletday", "pallet_storage", "1", "one pallet stored for one day"),
+        _u("m2", "area", "1", "square metre"),
+        _u("piece", "count", "1", "one piece (item) of a product"),
         _u("CNY", "currency_CNY", "1", "Chinese yuan (spend)"),
         _u("GBP", "currency_GBP", "1", "pound sterling (spend)"),
         _u("USD", "currency_USD", "1", "US dollar (spend)"),

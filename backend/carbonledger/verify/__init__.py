@@ -31,7 +31,13 @@ from carbonledger.verify.chain import (
     discover_addresses,
 )
 from carbonledger.verify.core import Finding, Mode, Report, Result, verify
-from carbonledger.verify.documents import Document, load_directory, load_document
+from carbonledger.verify.documents import (
+    Document,
+    load_directory,
+    load_document,
+    load_proof,
+    load_proofs,
+)
 from carbonledger.verify.rpc import (
     ChainPort,
     RpcChainPort,
@@ -126,15 +132,18 @@ def run_claim(
     document: Path,
     baseline: Path | None = None,
     standard: Standard | None = None,
+    proof: Path | None = None,
 ) -> Verification:
-    """Verify one claim against its document (and, for a reduction, its baseline document)."""
+    """Verify one claim against its document (and, for a reduction, its baseline document;
+    for a root-anchored claim, its ``proof`` file)."""
     doc = load_document(document)
     docs = {doc.hash: doc}
     if baseline is not None:
         base = load_document(baseline)
         docs.setdefault(base.hash, base)
+    proofs = [load_proof(proof)] if proof is not None else []
     return _judge(
-        ChainReader(port, addresses).claim(claim_id),
+        ChainReader(port, addresses).claim(claim_id, proofs),
         docs,
         standard,
         mode="claim",
@@ -150,12 +159,14 @@ def run_firm(
     directory: Path,
     standard: Standard | None = None,
 ) -> Verification:
-    """Verify every claim of ``firm`` against the documents in ``directory``; a file there
-    that is not a claim document is skipped with a note, not fatal."""
+    """Verify every claim of ``firm`` against the documents in ``directory`` (and its
+    root-anchored claims against the ``*.proof.json`` files there); a file there that is not
+    a claim document is skipped with a note, not fatal."""
     skipped: list[str] = []
     docs = load_directory(directory, skipped=skipped)
+    proofs = list(load_proofs(directory).values())
     judged = _judge(
-        ChainReader(port, addresses).firm(firm),
+        ChainReader(port, addresses).firm(firm, proofs),
         docs,
         standard,
         mode="firm",

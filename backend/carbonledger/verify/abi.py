@@ -72,6 +72,13 @@ MEMBER_EVENTS: Final[dict[str, str]] = {
 MEMBER_TOPICS: Final = tuple(topic(signature) for signature in MEMBER_EVENTS.values())
 T_ADMITTED, T_REMOVED, T_SUSPENDED, T_REINSTATED, T_ROLES, T_ROTATED = MEMBER_TOPICS
 
+# --- ClaimRoots (root mode) ----------------------------------------------------------------
+#: ``ClaimRoots.ClaimRootRecorded(root, relayer, count)``: topic 1 is the root.
+ROOT_RECORDED: Final = "ClaimRootRecorded(bytes32,address,uint256)"
+T_ROOT_RECORDED: Final = topic(ROOT_RECORDED)
+#: ``ClaimLedger.claimRoots()``: the ClaimRoots contract the ledger deployed.
+SEL_CLAIM_ROOTS: Final = selector("claimRoots()")
+
 # --- functions ----------------------------------------------------------------------------
 FUNCTIONS: Final[dict[str, str]] = {
     "submitClaim": f"submitClaim({CLAIM_TUPLE},bytes)",

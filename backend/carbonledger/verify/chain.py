@@ -8,7 +8,6 @@ decoded data (:class:`ChainView`); judging it is :mod:`carbonledger.verify.core`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,8 +16,17 @@ from typing import Any
 from eth_utils.crypto import keccak
 
 from carbonledger.verify import abi
-from carbonledger.verify.rpc import ChainPort, Log, RpcError, Tx, VerifyInputError
-from carbonledger.vocab import ClaimDetails, unpack_claim_details
+from carbonledger.verify.documents import RootProof
+from carbonledger.verify.rpc import ChainPort, Log, RpcError, Tx, VerifyInputError, read_json
+from carbonledger.vocab import (
+    CLAIM_LEDGER_NAME,
+    DOMAIN_VERSION,
+    ClaimDetails,
+    claim_leaf,
+    domain_separator,
+    process_proof,
+    unpack_claim_details,
+)
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,7 @@ class Addresses:
 
 def addresses_from_manifest(path: Path) -> Addresses:
     """Addresses from a ``deployment.json``; :class:`VerifyInputError` if unusable."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise VerifyInputError(f"manifest not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise VerifyInputError(f"manifest {path} is not readable JSON: {exc}") from None
+    data = read_json(path, "manifest")
     try:
         contracts = data["contracts"]
         code = {name: str(c["code_hash"]) for name, c in contracts.items() if "code_hash" in c}
@@ -150,6 +153,21 @@ class Version:
     effective_from: int
 
 
+@dataclass(frozen=True)
+class RootAnchor:
+    """Where a root-anchored claim is anchored: its proof, and the root's event if recorded."""
+
+    proof: RootProof
+    leaf: bytes
+    reached: bytes  # the root the proof leads to from the leaf
+    recorded: Log | None  # the ClaimRootRecorded event of ``proof.root``
+    admitted: Submitted | None = None  # the ClaimSubmitted of its admission, if admitted
+
+    @property
+    def holds(self) -> bool:
+        return self.reached == self.proof.root
+
+
 @dataclass
 class ClaimOnChain:
     """Everything the chain says about one claim."""
@@ -163,6 +181,9 @@ class ClaimOnChain:
     block_timestamp: int | None = None
     key_at_timestamp: str | None = None  # MemberRegistry.signingKeyAt(firm, block timestamp)
     record: abi.ClaimRecord | None = None
+    #: root mode: the claim's proof and root (``submitted`` is then built from the signed
+    #: claim, at the root's event, which is where its signature is judged)
+    anchor: RootAnchor | None = None
 
     @property
     def claim_id(self) -> bytes:
@@ -183,6 +204,8 @@ class ChainView:
     member_now: dict[str, tuple[str, int, int]]  # firm -> memberState (key, roles, status)
     code_hashes: dict[str, str] = field(default_factory=dict)  # name -> found runtime code hash
     missing: list[bytes] = field(default_factory=list)  # requested claim ids with no event
+    #: root mode: claim id -> the proof whose root has no ClaimRootRecorded event
+    unrecorded_roots: dict[bytes, RootProof] = field(default_factory=dict)
     #: reduction claim id -> {settlement id (0x hex): kgCO2e allocated to its firm}, from the
     #: OverlapSettlement citations; None when the settlement contract is unknown
     allocations: dict[bytes, dict[str, int]] | None = None
@@ -262,8 +285,9 @@ class ChainReader:
         self._decoded: dict[bytes, dict[bytes, abi.SignedClaim] | str] = {}
 
     # --- entry points ------------------------------------------------------------------
-    def claim(self, claim_id: bytes) -> ChainView:
-        """The view of one claim (and the events that name it)."""
+    def claim(self, claim_id: bytes, proofs: Sequence[RootProof] = ()) -> ChainView:
+        """The view of one claim (and the events that name it); ``proofs``: its root proof
+        when it is root-anchored."""
         a = self.addresses
         latest = self.port.latest_block()
         logs = self.port.get_logs(
@@ -272,19 +296,20 @@ class ChainReader:
         logs += self.port.get_logs(
             a.claim_ledger, [[abi.T_SUPERSEDED], None, None, claim_id], a.from_block, latest
         )
-        view = self._build(logs, latest, wanted=[claim_id])
+        view = self._build(logs, latest, wanted=[claim_id], proofs=proofs)
         view.allocations = self._allocations([None, None, claim_id], latest)
         return view
 
-    def firm(self, firm: str) -> ChainView:
-        """The view of every claim of ``firm``."""
+    def firm(self, firm: str, proofs: Sequence[RootProof] = ()) -> ChainView:
+        """The view of every claim of ``firm``, with its root-anchored claims' ``proofs``."""
         a = self.addresses
         latest = self.port.latest_block()
         logs = self.port.get_logs(
             a.claim_ledger, [list(abi.FIRM_TOPICS), None, _topic(firm)], a.from_block, latest
         )
         logs += self.port.get_logs(a.claim_ledger, [list(abi.REVIEW_TOPICS)], a.from_block, latest)
-        view = self._build(logs, latest, wanted=None)
+        mine = [p for p in proofs if p.signed.firm == firm.lower()]
+        view = self._build(logs, latest, wanted=None, proofs=mine)
         view.allocations = self._allocations([None, _topic(firm), None], latest)
         return view
 
@@ -306,7 +331,13 @@ class ChainReader:
         return out
 
     # --- assembly ----------------------------------------------------------------------
-    def _build(self, logs: Iterable[Log], latest: int, wanted: Sequence[bytes] | None) -> ChainView:
+    def _build(
+        self,
+        logs: Iterable[Log],
+        latest: int,
+        wanted: Sequence[bytes] | None,
+        proofs: Sequence[RootProof] = (),
+    ) -> ChainView:
         a = self.addresses
         ordered = sorted({(lg.pos, lg.topics[0]): lg for lg in logs}.values(), key=lambda x: x.pos)
         claims: dict[bytes, ClaimOnChain] = {}
@@ -325,12 +356,12 @@ class ChainReader:
                 claims[event.claim_id].events.append(event)
             if event.name == "ClaimSuperseded" and event.other in claims:
                 claims[event.other].supersedes_event = event
-        missing = [c for c in wanted or [] if c not in claims]
-
         # the submitting transactions, each fetched and decoded once
         self._load_transactions([c.submitted.log.tx_hash for c in claims.values()])
         for c in claims.values():
             self._attach_signed(c)
+        unrecorded = self._attach_roots(claims, others, proofs, wanted, latest)
+        missing = [c for c in wanted or [] if c not in claims and c not in unrecorded]
 
         firms = sorted({c.submitted.firm for c in claims.values()})
         members = {f: self._member_history(f, latest) for f in firms}
@@ -404,7 +435,74 @@ class ChainReader:
             member_now=member_now,
             code_hashes=found_code,
             missing=missing,
+            unrecorded_roots=unrecorded,
         )
+
+    def _attach_roots(
+        self,
+        claims: dict[bytes, ClaimOnChain],
+        others: Sequence[ClaimEvent],
+        proofs: Sequence[RootProof],
+        wanted: Sequence[bytes] | None,
+        latest: int,
+    ) -> dict[bytes, RootProof]:
+        """Root mode: each proof's claim, judged at its root's ``ClaimRootRecorded`` event.
+
+        The claim's record is built from the signed claim in the proof file (an admitted
+        claim's ClaimSubmitted, from its admission, is kept to compare). Returns the proofs
+        whose root the chain never recorded."""
+        proofs = [p for p in proofs if wanted is None or p.claim_id in wanted]
+        if not proofs:
+            return {}
+        a = self.addresses
+        (answer,) = self.port.eth_calls([(a.claim_ledger, abi.SEL_CLAIM_ROOTS)])
+        roots_address = abi.address_of(answer) if len(answer) == 32 else None
+        recorded: dict[bytes, Log] = {}
+        if roots_address is not None:
+            roots = sorted({p.root for p in proofs})
+            for log in self.port.get_logs(
+                roots_address, [[abi.T_ROOT_RECORDED], list(roots)], a.from_block, latest
+            ):
+                recorded.setdefault(log.topics[1], log)
+        chain_id = self.port.chain_id()
+        separator = domain_separator(chain_id, a.claim_ledger, CLAIM_LEDGER_NAME, DOMAIN_VERSION)
+        unrecorded: dict[bytes, RootProof] = {}
+        for p in proofs:
+            root_log = recorded.get(p.root)
+            if root_log is None:
+                unrecorded[p.claim_id] = p
+                continue
+            sc = p.signed
+            leaf = claim_leaf(abi.typed_digest(separator, sc.struct_hash()), sc.signature)
+            header, scopes = sc.packed_details()
+            submitted = Submitted(
+                claim_id=sc.claim_id,
+                firm=sc.firm,
+                document_hash=sc.document_hash,
+                activity_root=sc.activity_root,
+                header=header,
+                scopes=scopes,
+                details=unpack_claim_details(header, scopes),
+                log=root_log,
+            )
+            admitted = claims.get(sc.claim_id)
+            anchor = RootAnchor(
+                p,
+                leaf,
+                process_proof(p.proof, leaf),
+                root_log,
+                admitted.submitted if admitted else None,
+            )
+            c = ClaimOnChain(submitted, signed=sc, anchor=anchor)
+            if admitted is not None:
+                c.events, c.supersedes_event = admitted.events, admitted.supersedes_event
+            else:
+                c.events = [e for e in others if e.claim_id == sc.claim_id]
+            claims[sc.claim_id] = c
+        for event in others:  # an amendment admitted later names this claim
+            if event.name == "ClaimSuperseded" and event.other in claims:
+                claims[event.other].supersedes_event = event
+        return unrecorded
 
     def _load_transactions(self, hashes: Sequence[bytes]) -> None:
         todo = [h for h in dict.fromkeys(hashes) if h not in self._tx_cache]

@@ -28,6 +28,14 @@ The checks, per claim:
 ``history``
     Superseded / revoked / checked / audited events in chain order agree with ``claimOf``;
     amendments and baselines link to claims whose documents are present.
+``root`` (root-anchored claims only)
+    The claim comes with a proof file (``GET /claims/{id}/proof``): its leaf (the EIP-712
+    digest and the signature, :func:`carbonledger.vocab.claim_leaf`) leads through the proof
+    to the root, and ClaimRoots recorded that root (``ClaimRootRecorded``). The other checks
+    then read the signed claim from the proof file instead of a transaction and judge the
+    signature at the root's event (the key the registry held for the firm then). A claim
+    admitted into the ClaimLedger since must equal its admission's ``ClaimSubmitted``; one not
+    admitted has no ledger record yet, and that holds.
 """
 
 from __future__ import annotations
@@ -57,7 +65,7 @@ from carbonledger.vocab import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind, rec
 #: ``activityRoot`` of a claim that anchors a PACT ProductFootprint (docs/pact.md).
 PACT_MARKER: Final = keccak(b"carbonledger:pact:ProductFootprint:3")
 
-CHECKS: Final = ("recorded", "signature", "standard", "check re-run", "history")
+CHECKS: Final = ("recorded", "signature", "standard", "check re-run", "history", "root")
 Mode = Literal["claim", "firm"]
 
 
@@ -216,6 +224,16 @@ def verify(
                 f"(blocks {a.from_block}..{view.latest_block})",
             )
         )
+    for cid, proof in view.unrecorded_roots.items():
+        findings.append(
+            Finding(
+                cid,
+                "root",
+                Result.FAILS,
+                f"claim {hx(cid)}: its proof file {proof.path.name} names root {hx(proof.root)}, "
+                f"which ClaimRoots never recorded (blocks {a.from_block}..{view.latest_block})",
+            )
+        )
     for claim in view.claims.values():
         if mode == "firm" and claim.submitted.activity_root == PACT_MARKER:
             findings.extend(_pact_anchor_findings(ctx, claim))
@@ -224,7 +242,8 @@ def verify(
         findings.extend(_claim_findings(ctx, claim, doc))
     if mode == "firm" and firm is not None:
         findings.extend(_unrecorded_documents(ctx, firm.lower()))
-    return Report(tuple(findings), claims=len(view.claims) + len(view.missing))
+    claims = len(view.claims) + len(view.missing) + len(view.unrecorded_roots)
+    return Report(tuple(findings), claims=claims)
 
 
 def _deployment_findings(ctx: _Ctx) -> list[Finding]:
@@ -278,13 +297,53 @@ def _pact_anchor_findings(ctx: _Ctx, c: ClaimOnChain) -> list[Finding]:
 def _claim_findings(ctx: _Ctx, c: ClaimOnChain, doc: Document | None) -> list[Finding]:
     report = _report(ctx, doc) if doc is not None else None
     std_ok, std_finding = _standard(ctx, c, doc)
-    return [
+    findings = [
         _recorded(ctx, c, doc, report),
         _signature(ctx, c),
         std_finding,
         _rerun(ctx, c, doc, report, std_ok),
         _history(ctx, c),
     ]
+    return findings if c.anchor is None else [*findings, _root(c)]
+
+
+def _root(c: ClaimOnChain) -> Finding:
+    """Root mode: the proof leads from the claim's leaf to its recorded root."""
+    cid, anchor = c.claim_id, c.anchor
+    assert anchor is not None
+    p, log = anchor.proof, anchor.recorded
+    problems: list[str] = []
+    if not anchor.holds:
+        problems.append(
+            f"the proof in {p.path.name} does not lead from its leaf {hx(anchor.leaf)} to root "
+            f"{hx(p.root)} but to {hx(anchor.reached)}: the claim (or its signature) is not "
+            "under that root: left out of it, changed since, or a proof for another root"
+        )
+    admitted = anchor.admitted
+    if admitted is not None and (
+        admitted.firm,
+        admitted.document_hash,
+        admitted.activity_root,
+        admitted.header,
+        admitted.scopes,
+    ) != (c.submitted.firm, c.submitted.document_hash, c.submitted.activity_root,
+          c.submitted.header, c.submitted.scopes):  # fmt: skip
+        problems.append("its admission's ClaimSubmitted event differs from the signed claim")
+    if problems:
+        return Finding(cid, "root", Result.FAILS, f"claim {hx(cid)}: " + "; ".join(problems))
+    where = f"block {log.block_number}" if log is not None else "?"
+    admission = (
+        f"; admitted into ClaimLedger in block {admitted.log.block_number}"
+        if admitted is not None
+        else "; not admitted into ClaimLedger (no operation needed it yet)"
+    )
+    return Finding(
+        cid,
+        "root",
+        Result.HOLDS,
+        f"under root {hx(p.root)[:18]}… recorded by ClaimRoots in {where} (proof of "
+        f"{len(p.proof)} hashes from leaf {hx(anchor.leaf)[:18]}…){admission}",
+    )
 
 
 def _baseline_doc(ctx: _Ctx, doc: Document) -> Document | None:
@@ -572,7 +631,10 @@ def _doc_of_claim(ctx: _Ctx, claim_id: bytes) -> Document | None:
 
 def _history(ctx: _Ctx, c: ClaimOnChain) -> Finding:
     cid, s = c.claim_id, c.submitted
-    timeline = [f"submitted (block {s.log.block_number})"]
+    rooted = c.anchor is not None
+    # a root-anchored claim the ledger has not admitted: no ledger events are owed yet
+    pending = rooted and (c.record is None or c.record.status == 0)
+    timeline = [f"{'under a root' if rooted else 'submitted'} (block {s.log.block_number})"]
     problems: list[str] = []
     status = abi.CLAIM_ACTIVE
     check_outcome, verdict = 0, 0
@@ -596,17 +658,25 @@ def _history(ctx: _Ctx, c: ClaimOnChain) -> Finding:
     if sc is not None and sc.supersedes != abi.ZERO32:
         timeline.insert(1, f"amends {short(sc.supersedes)}")
         ev = c.supersedes_event
-        if ev is None or ev.claim_id != sc.supersedes:
+        if not pending and (ev is None or ev.claim_id != sc.supersedes):
             problems.append(f"no ClaimSuperseded event of {hx(sc.supersedes)} by this claim")
         problems.extend(_link_problems(ctx, sc.supersedes, "the claim it amends"))
     if sc is not None and s.details.kind == ClaimKind.REDUCTION:
         linked = [e.other for e in c.events if e.name == "ReductionBaselineLinked"]
-        if linked != [sc.baseline]:
+        if not pending and linked != [sc.baseline]:
             problems.append(
                 f"no ReductionBaselineLinked event to its signed baseline {hx(sc.baseline)}"
             )
         problems.extend(_link_problems(ctx, sc.baseline, "its baseline"))
     r = c.record
+    if pending and not c.events and not problems:
+        return Finding(
+            cid,
+            "history",
+            Result.HOLDS,
+            "root-anchored, not admitted into ClaimLedger: no check, audit, revocation or "
+            "amendment on chain yet",
+        )
     if r is None or r.status == 0:
         problems.append("ClaimLedger.claimOf has no record of it")
     else:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from carbonledger.standard import Claim, StandardError, document_hash, parse_claim
-from carbonledger.verify.rpc import VerifyInputError
+from carbonledger.verify.abi import SignedClaim
+from carbonledger.verify.rpc import VerifyInputError, read_json
+from carbonledger.vocab import Claim as SignedStruct
+
+#: The suffix of a root-anchored claim's proof file beside the documents (what
+#: ``GET /claims/{id}/proof`` serves).
+PROOF_SUFFIX = ".proof.json"
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def load_directory(directory: Path, skipped: list[str] | None = None) -> dict[by
         raise VerifyInputError(f"{directory} is not a directory")
     out: dict[bytes, Document] = {}
     for path in sorted(directory.glob("*.json")):
-        if path.is_file():
+        if path.is_file() and not path.name.endswith(PROOF_SUFFIX):
             try:
                 doc = load_document(path)
             except VerifyInputError as exc:
@@ -60,4 +67,60 @@ def load_directory(directory: Path, skipped: list[str] | None = None) -> dict[by
                 skipped.append(f"skipped {exc}")
                 continue
             out.setdefault(doc.hash, doc)
+    return out
+
+
+@dataclass(frozen=True)
+class RootProof:
+    """A root-anchored claim as its firm signed it, with its inclusion proof under ``root``
+    (the JSON of ``GET /claims/{id}/proof``: ``claim``, ``signature``, ``root``, ``proof``)."""
+
+    path: Path
+    signed: SignedClaim
+    root: bytes
+    proof: tuple[bytes, ...]
+
+    @property
+    def claim_id(self) -> bytes:
+        return self.signed.claim_id
+
+
+def _hex(value: object, size: int | None, what: str) -> bytes:
+    text = str(value)
+    try:
+        raw = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if not text.startswith("0x") or (size is not None and len(raw) != size) or not raw:
+        raise ValueError(f"{what} is not 0x hex" + (f" of {size} bytes" if size else ""))
+    return raw
+
+
+def load_proof(path: Path) -> RootProof:
+    """Read one proof file; :class:`VerifyInputError` names the file and why."""
+    return proof_from_json(read_json(path, "proof file"), path)
+
+
+def proof_from_json(data: Any, path: Path) -> RootProof:
+    """A proof file's JSON as a :class:`RootProof` (``path`` names where it came from)."""
+    try:
+        claim = SignedStruct.from_json(data["claim"])
+        return RootProof(
+            path=path,
+            signed=SignedClaim(
+                raw=claim.words(), signature=_hex(data["signature"], None, "signature")
+            ),
+            root=_hex(data["root"], 32, "root"),
+            proof=tuple(_hex(p, 32, "a proof hash") for p in data["proof"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerifyInputError(f"{path} is not a claim proof file ({exc})") from None
+
+
+def load_proofs(directory: Path) -> dict[bytes, RootProof]:
+    """Every ``*.proof.json`` in ``directory``, by claim id."""
+    out: dict[bytes, RootProof] = {}
+    for path in sorted(directory.glob("*" + PROOF_SUFFIX)):
+        proof = load_proof(path)
+        out.setdefault(proof.claim_id, proof)
     return out

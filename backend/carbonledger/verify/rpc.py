@@ -7,8 +7,10 @@ Tests substitute a fake port. Nothing here talks to the CarbonLedger service.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -18,6 +20,16 @@ from carbonledger.errors import CarbonLedgerError
 
 class VerifyInputError(CarbonLedgerError):
     """Bad input to the verifier: a missing file, not a claim document, an unreachable node."""
+
+
+def read_json(path: Path, what: str) -> Any:
+    """The JSON in ``path``; :class:`VerifyInputError` names ``what`` it is and why not."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VerifyInputError(f"{what} not found: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise VerifyInputError(f"{what} {path} is not readable JSON: {exc}") from None
 
 
 class RpcUnreachable(VerifyInputError):

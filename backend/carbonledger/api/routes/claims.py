@@ -351,6 +351,27 @@ def _day(value: dt.date | None, end: bool = False) -> int | None:
     return start + 86400 if end else start
 
 
+def claim_filter(
+    firm: str | None,
+    kind: str | None,
+    state: str | None,
+    period_from: dt.date | None,
+    period_to: dt.date | None,
+) -> ClaimFilter:
+    """The filter of a claims query; 422 naming ``state`` or ``firm`` when it is not one."""
+    if state is not None and state not in STATES:
+        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
+    if firm is not None and not is_address(firm):
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+    return ClaimFilter(
+        firm=to_checksum_address(firm) if firm else None,
+        kind=kind,
+        state=state,
+        period_start=_day(period_from),
+        period_end=_day(period_to, end=True),
+    )
+
+
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
 def list_claims(
     services: ServicesDep,
@@ -363,17 +384,7 @@ def list_claims(
     period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
 ) -> ClaimPage:
     """Claims by firm, period, kind and state, oldest first."""
-    if state is not None and state not in STATES:
-        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
-    if firm is not None and not is_address(firm):
-        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
-    where = ClaimFilter(
-        firm=to_checksum_address(firm) if firm else None,
-        kind=kind,
-        state=state,
-        period_start=_day(period_from),
-        period_end=_day(period_to, end=True),
-    )
+    where = claim_filter(firm, kind, state, period_from, period_to)
     total, rows = services.queries.claims(where, page.offset, page.page_size)
     return ClaimPage(
         items=[ClaimOut(**claim_out(r)) for r in rows],
@@ -405,6 +416,39 @@ def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) ->
     grant); decrypt it client-side with the caller's X25519 key."""
     row = services.queries.claim(claim_id)
     return services.vault.get(member.account, row.claim_id).to_json()
+
+
+class CheckOutcome(BaseModel):
+    passed: bool
+    report_hash: str
+
+
+class ClaimProofOut(BaseModel):
+    """A root-anchored claim's proof file (root mode): everything the independent verifier
+    needs besides the document and the chain (``carbonledger verify --proof FILE``)."""
+
+    claim_id: str
+    claim: dict[str, Any] = Field(description="The signed EIP-712 Claim struct (JSON form).")
+    signature: str
+    root: str = Field(description="The Merkle root (ClaimRoots.recordRoot).")
+    leaf: str = Field(description="keccak256(keccak256(digest || keccak256(signature))).")
+    leaf_index: int
+    proof: list[str] = Field(description="Sibling hashes from the leaf up (sorted pairs).")
+    root_recorded: bool
+    root_tx_hash: str | None
+    root_block_number: int | None
+    check: CheckOutcome = Field(
+        description="The checker's outcome (recorded on chain when the claim is admitted)."
+    )
+
+
+@router.get(
+    "/{claim_id}/proof", response_model=ClaimProofOut, responses={404: ERROR_RESPONSES[404]}
+)
+def get_proof(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimProofOut:
+    """The claim's inclusion proof under its Merkle root (root mode; 404 for a claim relayed
+    as a claim, or not under a root yet)."""
+    return ClaimProofOut(**services.claims.proof_document(claim_id))
 
 
 @router.post(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from carbonledger.api.deps import running
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.pact import activities
 from carbonledger.pact.service import PactService
 
 router = APIRouter(prefix="/pact", tags=["pact"], responses={401: ERROR_RESPONSES[401]})
@@ -52,6 +53,15 @@ class ClientIn(BaseModel):
 class Answer(BaseModel):
     footprints: list[str] = Field(default_factory=list, description="Fulfil with these pfIds.")
     error: dict[str, str] | None = Field(None, description='Reject: {"code", "message"}.')
+
+
+class ActivitiesIn(BaseModel):
+    activities: list[dict[str, Any]] = Field(
+        description="iLEAP TransportActivityData objects (see `carbonledger pact activities`)."
+    )
+    clients: list[str] = Field(
+        default_factory=list, description="Client ids that may read them; none: every client."
+    )
 
 
 class GrantIn(BaseModel):
@@ -136,3 +146,16 @@ def answer(seq: int, body: Answer, pact: PactDep, member: CurrentMember) -> dict
 def flush(pact: PactDep, _: CurrentMember) -> dict[str, int]:
     """Retry sending the events still pending."""
     return {"sent": pact.flush_events()}
+
+
+@router.post("/activities")
+def publish_activities(body: ActivitiesIn, pact: PactDep, member: CurrentMember) -> dict[str, Any]:
+    """Make iLEAP transport activity data available on the PACT host's ``/2/ileap/tad``
+    (replacing those with the same activityId)."""
+    return activities.publish(pact.store, member.account, body.activities, body.clients)
+
+
+@router.get("/activities")
+def list_activities(pact: PactDep, member: CurrentMember) -> list[dict[str, Any]]:
+    """The firm's published transport activity data and who may read each."""
+    return activities.for_firm(pact.store, member.account)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from eth_utils.address import is_address, to_checksum_address
@@ -12,11 +13,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.audits import Auditor, VerifyRequest
-from carbonledger.api.routes.claims import _day
+from carbonledger.api.routes.claims import claim_filter
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.reports.service import Document, ReportService
 from carbonledger.services.errors import InvalidRequest
-from carbonledger.services.ports import STATES, ClaimFilter
+from carbonledger.services.ports import STATES
 
 router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
 
@@ -24,7 +25,7 @@ REPORT_HASH_HEADER = "X-Report-Hash"
 
 
 def report_service(services: ServicesDep) -> ReportService:
-    return ReportService(services.store, services.claims, services.vault, services.audits)
+    return services.reports
 
 
 Reports = Annotated[ReportService, Depends(report_service)]
@@ -64,17 +65,9 @@ def export_claims(
     format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
 ) -> Response:
     """A firm's inventory as CSV, XLSX or JSON."""
-    if state is not None and state not in STATES:
-        raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
-    if firm is not None and not is_address(firm):
-        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
-    where = ClaimFilter(
-        firm=to_checksum_address(firm or member.account),
-        kind=kind,
-        state=state,
-        period_start=_day(period_from),
-        period_end=_day(period_to, end=True),
-    )
+    where = claim_filter(firm, kind, state, period_from, period_to)
+    if where.firm is None:  # the caller's own inventory
+        where = replace(where, firm=to_checksum_address(member.account))
     return _download(reports.export(member.account, where, format))
 
 

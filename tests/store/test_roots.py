@@ -1,0 +1,196 @@
+"""Root mode's outbox (the anchoring worker's roots and proofs) keeps the outbox's durability
+rules: a root is planned with its proofs before it is sent; a crash between send and mark
+sends nothing twice; a root the chain lost is sent again as planned. A real SQLite store and
+an in-memory chain of roots (the contract side is tests/contracts/test_claim_roots.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from carbonledger.chain.gateway import Anchored, ClaimState
+from carbonledger.services.roots import RootAnchoring
+from carbonledger.store.claims import ACCEPTED, ANCHORED, REFUSED, ClaimStore
+from carbonledger.store.db import make_engine
+from carbonledger.store.roots import PLANNED, RECORDED, RootStore
+from carbonledger.vocab import (
+    Claim,
+    ClaimKind,
+    ClaimTree,
+    Domain,
+    claim_leaf,
+    claim_ledger_domain,
+    hx,
+    verify_proof,
+)
+
+FIRM = "0x" + "11" * 20
+NOW = 1_767_225_600
+
+
+class ChainOfRoots:
+    """The chain as root mode sees it: recorded roots, one block each; it can lose them."""
+
+    def __init__(self) -> None:
+        self.roots: dict[bytes, Anchored] = {}
+        self.sent: list[bytes] = []
+        self.crash_after_send = False
+
+    def domain(self) -> Domain:
+        return claim_ledger_domain(31337, "0x" + "aa" * 20)
+
+    def root_recorded(self, root: bytes) -> bool:
+        return root in self.roots
+
+    def record_root(self, root: bytes, count: int) -> Anchored:
+        assert root not in self.roots, "a recorded root was sent again"
+        block = len(self.sent) + 1
+        self.sent.append(root)
+        self.roots[root] = Anchored(f"0x{block:064x}", block, f"0x{block + 1000:064x}")
+        if self.crash_after_send:
+            raise ConnectionError("the worker died before it read the receipt")
+        return self.roots[root]
+
+    def find_root(self, root: bytes) -> Anchored | None:
+        return self.roots.get(root)
+
+    def block_hashes(self, numbers: Sequence[int]) -> dict[int, str | None]:
+        by_number = {a.block_number: a.block_hash for a in self.roots.values()}
+        return {n: by_number.get(n) for n in numbers}
+
+    def admit_claim(
+        self, claim: Claim, signature: bytes, root: bytes, proof: Sequence[bytes]
+    ) -> Anchored:
+        raise AssertionError("not admitted in these tests")
+
+    def claim_state(self, claim_id: bytes) -> ClaimState:
+        return ClaimState(claim_id, FIRM, 0, "none", "none", "none", 1)
+
+    def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored:
+        raise AssertionError("not checked in these tests")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'claims.db'}")
+    yield engine
+    engine.dispose()
+
+
+def accept(store: ClaimStore, n: int, deadline: int = NOW + 3600, start: int = 0) -> list[str]:
+    ids = []
+    for nonce in range(start, start + n):
+        claim = Claim(
+            firm=FIRM,
+            kind=ClaimKind.FOOTPRINT,
+            standard_version=1,
+            period_start=0,
+            period_end=1,
+            document_hash=nonce.to_bytes(32, "big"),
+            activity_root=b"\x00" * 32,
+            scope1=1,
+            scope2_location=0,
+            scope2_market=0,
+            scope3=0,
+            biogenic=0,
+            nonce=nonce,
+            deadline=deadline,
+        )
+        row = store.add(
+            {
+                "claim_id": hx(claim.claim_id),
+                "firm": FIRM,
+                "kind": "footprint",
+                "period_start": 0,
+                "period_end": 1,
+                "standard_version": 1,
+                "document_hash": hx(claim.document_hash),
+                "nonce": nonce,
+                "deadline": deadline,
+                "claim": claim.to_json(),
+                "signature": "0x" + bytes([nonce % 256]).hex() * 65,
+                "check_passed": True,
+                "report_hash": "0x" + "44" * 32,
+                "report": "{}",
+            }
+        )
+        ids.append(row.claim_id)
+    return ids
+
+
+def setup(
+    engine: Engine, root_size: int = 1000
+) -> tuple[ClaimStore, RootStore, ChainOfRoots, RootAnchoring]:
+    store, roots, chain = ClaimStore(engine), RootStore(engine), ChainOfRoots()
+    return (
+        store,
+        roots,
+        chain,
+        RootAnchoring(chain, store, roots, root_size=root_size, clock=lambda: NOW),
+    )
+
+
+def test_accepted_claims_go_under_one_root_with_a_proof_each(engine: Engine) -> None:
+    store, roots, chain, anchoring = setup(engine, root_size=4)
+    ids = accept(store, 6)
+    assert anchoring.anchor_pending() == 4
+    assert anchoring.anchor_pending() == 2
+    assert len(chain.sent) == 2 and roots.count() == 2
+    assert [store.get(c).state for c in ids] == [ANCHORED] * 6  # type: ignore[union-attr]
+    for claim_id in ids:
+        proof = roots.proof_of(claim_id)
+        assert proof is not None and proof.root_state == RECORDED
+        row = store.get(claim_id)
+        assert row is not None
+        leaf = claim_leaf(
+            Claim.from_json(row.claim).digest(chain.domain()), bytes.fromhex(row.signature[2:])
+        )
+        assert hx(leaf) == proof.leaf
+        path = [bytes.fromhex(p[2:]) for p in proof.proof]
+        assert verify_proof(path, bytes.fromhex(proof.root[2:]), leaf)
+    first = ClaimTree.build([bytes.fromhex(roots.proof_of(c).leaf[2:]) for c in ids[:4]])  # type: ignore[union-attr]
+    assert chain.sent[0] == first.root
+
+
+def test_a_crash_between_send_and_mark_sends_the_root_once(engine: Engine) -> None:
+    store, roots, chain, anchoring = setup(engine)
+    ids = accept(store, 3)
+    chain.crash_after_send = True
+    with pytest.raises(ConnectionError):
+        anchoring.anchor_pending()
+    assert [r.root for r in roots.roots(PLANNED)] == [hx(chain.sent[0])]
+    assert {store.get(c).state for c in ids} == {ACCEPTED}  # type: ignore[union-attr]
+    chain.crash_after_send = False
+    _, _, _, restarted = setup(engine)
+    restarted.ledger = chain
+    assert restarted.anchor_pending() == 3
+    assert len(chain.sent) == 1  # found on chain, not sent again
+    assert {store.get(c).state for c in ids} == {ANCHORED}  # type: ignore[union-attr]
+
+
+def test_a_root_the_chain_lost_is_sent_again_as_planned(engine: Engine) -> None:
+    store, roots, chain, anchoring = setup(engine)
+    ids = accept(store, 3)
+    anchoring.anchor_pending()
+    root = chain.sent[0]
+    proofs_before = [roots.proof_of(c) for c in ids]
+    del chain.roots[root]  # the node restarted from an older snapshot
+    rows = store.anchored_since(0)
+    handled = anchoring.reconcile(rows, chain.block_hashes([r.block_number or 0 for r in rows]))
+    assert handled == set(ids)
+    assert {store.get(c).state for c in ids} == {ACCEPTED}  # type: ignore[union-attr]
+    assert anchoring.anchor_pending() == 3
+    assert chain.sent == [root, root]
+    assert [roots.proof_of(c).proof for c in ids] == [p.proof for p in proofs_before]  # type: ignore[union-attr]
+
+
+def test_a_claim_whose_deadline_passed_is_refused_not_put_under_a_root(engine: Engine) -> None:
+    store, roots, _, anchoring = setup(engine)
+    (late,) = accept(store, 1, deadline=NOW - 1)
+    (fine,) = accept(store, 1, start=1)
+    assert anchoring.anchor_pending() == 1
+    assert store.get(late).state == REFUSED  # type: ignore[union-attr]
+    assert roots.proof_of(late) is None and roots.proof_of(fine) is not None
