@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 from rich.table import Table
 
 from carbonledger.cli.common import clear_errors, console, read_file
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import OptionGroup, grouped
 from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
 
@@ -107,8 +108,20 @@ def _print_logistics(path: Path, build: Callable[[Any, Any], object]) -> None:
 
 
 ClaimArg = Annotated[Path, typer.Argument(help="The carrier's/LSP's claim document (JSON).")]
-CompanyName = Annotated[str, typer.Option("--company-name")]
-CompanyIds = Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")]
+
+
+@dataclass(frozen=True)
+class Company(OptionGroup):
+    """``--company-name --company-id``: the firm a logistics footprint names."""
+
+    company_name: Annotated[str, typer.Option("--company-name")]
+    company_id: Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")]
+
+    def named(self) -> dict[str, Any]:
+        """The footprint builders' keyword arguments."""
+        return {"company_name": self.company_name, "company_ids": self.company_id}
+
+
 Carriers = Annotated[
     list[str],
     typer.Option(
@@ -127,12 +140,12 @@ def _carriers(specs: list[str]) -> list[dict[str, str]]:
 
 
 @pact_app.command("shipment")
+@grouped
 def shipment_command(
     claim: ClaimArg,
     shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
     shipment_id: Annotated[str, typer.Option("--shipment-id", help="The shipment id shared.")],
-    company_name: CompanyName,
-    company_id: CompanyIds,
+    company: Company,
 ) -> None:
     """Print the iLEAP shipment footprint (a PACT v3 footprint) of one shipment of a claim."""
     from carbonledger.pact.ileap import shipment_product_footprint
@@ -140,62 +153,48 @@ def shipment_command(
     _print_logistics(
         claim,
         lambda doc, std: shipment_product_footprint(
-            doc,
-            std,
-            shipment_ref,
-            shipment_id=shipment_id,
-            company_name=company_name,
-            company_ids=company_id,
+            doc, std, shipment_ref, shipment_id=shipment_id, **company.named()
         ),
     )
 
 
 @pact_app.command("toc")
+@grouped
 def toc_command(
     claim: ClaimArg,
     toc_id: Annotated[str, typer.Option("--toc-id", help="The TOC (the lines' toc_id/mode).")],
-    company_name: CompanyName,
-    company_id: CompanyIds,
+    company: Company,
     energy_carrier: Carriers,
 ) -> None:
     """Print the iLEAP TOC footprint (per tkm, WTW and TTW) of one TOC of a claim."""
     from carbonledger.pact.ileap import toc_product_footprint
 
+    carriers = _carriers(energy_carrier)
     _print_logistics(
         claim,
         lambda doc, std: toc_product_footprint(
-            doc,
-            std,
-            toc_id,
-            energy_carriers=_carriers(energy_carrier),
-            company_name=company_name,
-            company_ids=company_id,
+            doc, std, toc_id, energy_carriers=carriers, **company.named()
         ),
     )
 
 
 @pact_app.command("hoc")
+@grouped
 def hoc_command(
     claim: ClaimArg,
     hoc_id: Annotated[str, typer.Option("--hoc-id", help="The HOC (the hub lines' hoc_id).")],
     hub_type: Annotated[str, typer.Option("--hub-type", help="iLEAP HubType.")],
-    company_name: CompanyName,
-    company_id: CompanyIds,
+    company: Company,
     energy_carrier: Carriers,
 ) -> None:
     """Print the iLEAP HOC footprint (per tonne handled) of one HOC of a claim."""
     from carbonledger.pact.ileap import hoc_product_footprint
 
+    carriers = _carriers(energy_carrier)
     _print_logistics(
         claim,
         lambda doc, std: hoc_product_footprint(
-            doc,
-            std,
-            hoc_id,
-            hub_type=hub_type,
-            energy_carriers=_carriers(energy_carrier),
-            company_name=company_name,
-            company_ids=company_id,
+            doc, std, hoc_id, hub_type=hub_type, energy_carriers=carriers, **company.named()
         ),
     )
 
