@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -74,10 +75,9 @@ class DeployedChain:
         )
 
 
-@pytest.fixture(scope="session")
-def deployed_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployedChain]:
-    """One embedded chain for the session's integration tests (not ape's)."""
-    root = tmp_path_factory.mktemp("chain")
+@contextlib.contextmanager
+def deploy_chain(root: Path) -> Iterator[DeployedChain]:
+    """A fresh anvil on a free port with the contracts deployed (state under ``root``)."""
     node = AnvilNode(
         binary=find_anvil(None, PROJECT_ROOT),
         host="127.0.0.1",
@@ -99,6 +99,13 @@ def deployed_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deploye
         yield DeployedChain(node=node, w3=w3, deployment=deployment, artifacts=artifacts)
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def deployed_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployedChain]:
+    """One embedded chain for the session's integration tests (not ape's)."""
+    with deploy_chain(tmp_path_factory.mktemp("chain")) as chain:
+        yield chain
 
 
 @pytest.fixture(scope="session")

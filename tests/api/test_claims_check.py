@@ -126,3 +126,18 @@ def test_anyone_reads_a_claim_as_the_chain_holds_it_without_logging_in(api: Api)
     assert api.http().get("/public/claims/0x" + "00" * 32).status_code == 404
     bad = api.http().get("/public/claims/not-an-id")
     assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "claim_id"
+
+
+def test_anyone_checks_a_pact_footprint_without_an_anchor_and_gets_findings_not_an_error(
+    api: Api,
+) -> None:
+    with api.http() as http:
+        answer = http.post(
+            "/public/footprints/verify", json={"footprint": {"id": "not-a-footprint"}}
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["ok"] is False and body["pf_id"] == "not-a-footprint"
+        assert any(f["check"] == "anchor extension" and f["ok"] is False for f in body["findings"])
+        wrong = http.post("/public/footprints/verify", json={"footprint": [1, 2]})
+        assert wrong.status_code == 422 and "footprint" in wrong.text

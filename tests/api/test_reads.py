@@ -50,7 +50,14 @@ def test_the_openapi_document_describes_auth_and_errors_of_every_route(api: Api)
     with api.http() as http:
         spec = http.get("/openapi.json").json()
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
-    public = {"/health", "/chain", "/auth/challenge", "/auth/token", "/public/claims/{claim_id}"}
+    public = {
+        "/health",
+        "/chain",
+        "/auth/challenge",
+        "/auth/token",
+        "/public/claims/{claim_id}",
+        "/public/footprints/verify",
+    }
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             if path in public:

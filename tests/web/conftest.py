@@ -27,6 +27,7 @@ from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
+from carbonledger.pact.wiring import build_pact_service
 from carbonledger.services.container import bootstrap_chain, build_services
 from tests.api.conftest import Api
 from tests.conftest import PROJECT_ROOT, DeployedChain
@@ -70,6 +71,8 @@ def ledger(
         deployed_chain.deployment,
         services,
     )
+    # the firm's PACT administration (/pact); the PACT host app itself is not needed here
+    app.state.pact = build_pact_service(services)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -142,9 +145,10 @@ def keystore(account: LocalAccount, directory: Path, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, url: str, keystore_path: Path) -> None:
-    """Sign in on the app with a keystore file and its password."""
-    page.goto(f"{url}/app/signin")
+def sign_in(page: Page, url: str, keystore_path: Path, at: str = "/signin") -> None:
+    """Sign in on the app with a keystore file and its password (``at`` a deep link: the
+    app asks to sign in first, then opens it)."""
+    page.goto(f"{url}/app{at}")
     page.get_by_label("Keystore file").set_input_files(str(keystore_path))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in with keystore").click()

@@ -37,4 +37,19 @@ def test_an_auditor_verifies_a_firms_history_and_signs_a_verdict_recorded_on_cha
 
     state = ledger.services.ledger.claim_state(bytes.fromhex(answer["claim_id"][2:]))
     assert state.audit == "approved"
+
+    # the audit report downloads, as HTML and as PDF
+    with page.expect_download() as html_download:
+        page.get_by_role("button", name="Audit report (HTML)").click()
+    html = Path(html_download.value.path()).read_text(encoding="utf-8")
+    assert html_download.value.suggested_filename.endswith(".html")
+    assert "<html" in html.lower() and answer["claim_id"] in html
+    with page.expect_download(timeout=120_000) as pdf_download:
+        page.get_by_role("button", name="Audit report (PDF)").click()
+    pdf = Path(pdf_download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]
+
+    # the claim now reads audited, in its page and in the firm's list
+    verification.get_by_role("link", name=answer["claim_id"][:8]).click()
+    expect(page.locator("h1 .badge")).to_have_text("audited")
     assert page.errors == []  # type: ignore[attr-defined]

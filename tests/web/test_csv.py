@@ -58,4 +58,9 @@ def test_a_firm_submits_a_claim_built_from_the_pages_csv_template(
     page.get_by_role("button", name="Sign and submit").click()
     expect(submitted).to_contain_text("checked", timeout=90_000)
     assert ledger.services.ledger.claim_state(bytes.fromhex(claim_id[2:])).status == "superseded"
+    amendment = submitted.get_by_role("link").inner_text()
+    page.get_by_role("link", name="Footprint").click()
+    claims = page.get_by_test_id("claims")
+    expect(claims.locator("tr", has_text=claim_id[:8]).locator(".badge")).to_have_text("superseded")
+    expect(claims.locator("tr", has_text=amendment[:8]).locator(".badge")).to_have_text("checked")
     assert page.errors == []  # type: ignore[attr-defined]

@@ -5,11 +5,14 @@ chain."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from playwright.sync_api import Page, expect
 
 from carbonledger.chain.typed_data import claim_typed_data, typed_data_digest
@@ -88,10 +91,26 @@ def test_a_firm_fixes_a_failing_claim_then_signs_it_in_the_browser_and_sees_it_c
     expect(page.locator(".chart svg")).to_have_count(1)
     copy_to_docs(screenshot(page, "firm-dashboard"), "web-firm-dashboard.png")
 
+    # exports: the inventory as CSV and XLSX, downloaded with the member's token
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text("utf-8"))))
+    assert any(r.get("claim_id") == claim_id for r in rows), rows[:2]
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("button", name="XLSX").click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes()))
+    cells = {
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    }
+    assert claim_id in cells
+
     # revoking, signed in the page too
     page.get_by_test_id("claims").get_by_role("link").first.click()
     page.get_by_label("Reason for revoking").fill("企业边界有误 / wrong boundary")
     page.get_by_role("button", name="Sign and revoke this claim").click()
     expect(page.get_by_test_id("onchain")).to_contain_text("revoked", timeout=90_000)
     assert ledger.services.ledger.claim_state(bytes.fromhex(claim_id[2:])).status == "revoked"
+    page.get_by_role("link", name="Footprint").click()
+    row = page.get_by_test_id("claims").locator("tr", has_text=claim_id[:8])
+    expect(row.locator(".badge")).to_have_text("revoked")
     assert page.errors == []  # type: ignore[attr-defined]

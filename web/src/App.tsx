@@ -8,7 +8,8 @@ import { ClaimPage } from "./pages/ClaimPage";
 import { Auditor } from "./pages/Auditor";
 import { Partner } from "./pages/Partner";
 import { SettlementPage } from "./pages/SettlementPage";
-import { Admin } from "./pages/Admin";
+import { Admin } from "./pages/admin/Admin";
+import { Pact } from "./pages/pact/Pact";
 import { PublicVerify } from "./pages/PublicVerify";
 import { short } from "./format";
 
@@ -42,6 +43,7 @@ export function App() {
           {roles.includes("firm") && <NavLink to="/firm">Footprint</NavLink>}
           {roles.includes("firm") && <NavLink to="/submit">Submit a claim</NavLink>}
           {roles.includes("firm") && <NavLink to="/partner">Partners</NavLink>}
+          {roles.includes("firm") && <NavLink to="/pact">PACT</NavLink>}
           {roles.includes("auditor") && <NavLink to="/auditor">Audit</NavLink>}
           {roles.includes("admin") && <NavLink to="/admin">Admin</NavLink>}
           <NavLink to="/verify">Verify a claim</NavLink>
@@ -74,6 +76,7 @@ export function App() {
           <Route path="/partner" element={<SignedIn><Partner /></SignedIn>} />
           <Route path="/settlements/:settlementId" element={<SignedIn><SettlementPage /></SignedIn>} />
           <Route path="/admin" element={<SignedIn><Admin /></SignedIn>} />
+          <Route path="/pact" element={<SignedIn><Pact /></SignedIn>} />
           <Route path="*" element={<p>No such page.</p>} />
         </Routes>
       </main>

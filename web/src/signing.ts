@@ -6,7 +6,7 @@
 // The EIP-712 types and domains come from GET /chain (`eip712_types`,
 // `claim_ledger_domain`, `overlap_settlement_domain`), which the service builds from the
 // same definitions it verifies with: the page holds no copy of any struct.
-import { BrowserProvider, TypedDataEncoder, Wallet, type TypedDataField } from "ethers";
+import { BrowserProvider, TypedDataEncoder, Wallet, type TransactionRequest, type TypedDataField } from "ethers";
 import type { ChainInfo } from "./api/client";
 
 export type Domain = Record<string, unknown>;
@@ -22,6 +22,9 @@ export interface MemberSigner {
   privateKey?: string;
   /** A message signature (wallets: the vault key is derived from one). */
   signMessage(message: string): Promise<string>;
+  /** Sign a transaction from the member's own account (an admin's proposal or approval):
+   * the raw signed bytes, which the service only broadcasts. */
+  signTransaction(tx: TransactionRequest): Promise<string>;
 }
 
 export async function keystoreSigner(json: string, password: string): Promise<MemberSigner> {
@@ -32,6 +35,7 @@ export async function keystoreSigner(json: string, password: string): Promise<Me
     privateKey: wallet.privateKey,
     signTypedData: (domain, types, message) => wallet.signTypedData(domain, types, message),
     signMessage: (message) => wallet.signMessage(message),
+    signTransaction: (tx) => wallet.signTransaction(tx),
   };
 }
 
@@ -53,6 +57,8 @@ export async function walletSigner(): Promise<MemberSigner> {
     // ethers sends eth_signTypedData_v4 with the EIP712Domain type added from the domain
     signTypedData: (domain, types, message) => signer.signTypedData(domain, types, message),
     signMessage: (message) => signer.signMessage(message),
+    // eth_signTransaction: wallets that only send (MetaMask) refuse it, and say so
+    signTransaction: (tx) => signer.signTransaction(tx),
   };
 }
 

@@ -18,6 +18,7 @@ from carbonledger.api.routes import (
     auth,
     chain,
     claims,
+    governance,
     health,
     members,
     overlaps,
@@ -80,8 +81,8 @@ def create_app(
     )
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
-        health, auth, chain, members, standards, reports, claims, audits, overlaps, settlements,
-        pact, plans, targets, public,
+        health, auth, chain, members, governance, standards, reports, claims, audits, overlaps,
+        settlements, pact, plans, targets, public,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_web_app(app, settings.project_root / "web" / "dist")

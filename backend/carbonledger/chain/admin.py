@@ -96,7 +96,7 @@ def approve(sender: TxSender, registry: Contract, proposal_id: int) -> ProposalO
     return ProposalOutcome(proposal_id, _execute_if_ready(sender, registry, proposal_id))
 
 
-def _refusal(registry: Contract, exc: ContractLogicError) -> str:
+def refusal(registry: Contract, exc: ContractLogicError) -> str:
     """The contract's custom error with its values (``Name(arg=value, ...)``), else the message."""
     data = exc.data
     raw = bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
@@ -120,7 +120,7 @@ def _send(sender: TxSender, registry: Contract, data: str, what: str) -> TxRecei
     try:
         return sender.transact({"to": registry.address, "data": data}, what)
     except ContractLogicError as exc:
-        raise ChainRefused(what, _refusal(registry, exc)) from None
+        raise ChainRefused(what, refusal(registry, exc)) from None
 
 
 @dataclass(frozen=True)

@@ -161,17 +161,22 @@ class PactService:
         self.events_queued: Callable[[], None] = lambda: None
 
     # --- publishing ---
-    def publish(
-        self,
-        firm: str,
-        document: bytes | str | Mapping[str, Any],
-        signature: bytes,
-        *,
-        nonce: int,
-        deadline: int,
-        derived_from: Sequence[str] = (),
-    ) -> dict[str, Any]:
+    def anchor_message(self, firm: str, document: bytes | str | Mapping[str, Any]) -> Claim:
+        """The dry run of :meth:`publish`: the anchor claim the firm would sign for this
+        footprint (``nonce`` and ``deadline`` left 0 for the signer to fill), after the same
+        checks. A client that cannot compute the anchor itself (the web app) signs this."""
         firm = to_checksum_address(firm)
+        pf, supersedes, _ = self._publishable(firm, document)
+        version = self.ledger.standard_version_of(self.standard_hash)
+        return model.anchor_claim(
+            pf, firm=firm, standard_version=version, nonce=0, deadline=0, supersedes=supersedes
+        )
+
+    def _publishable(
+        self, firm: str, document: bytes | str | Mapping[str, Any]
+    ) -> tuple[dict[str, Any], bytes, list[FootprintRow]]:
+        """The footprint, checked for publication by ``firm``; the claim it supersedes and
+        the footprints it follows."""
         pf = parse_footprint(document)
         problems = model.check_footprint(pf)
         if problems:
@@ -201,6 +206,20 @@ class PactService:
             preceding.append(row)
         if preceding:
             supersedes = bytes.fromhex(preceding[0].claim_id[2:])
+        return pf, supersedes, preceding
+
+    def publish(
+        self,
+        firm: str,
+        document: bytes | str | Mapping[str, Any],
+        signature: bytes,
+        *,
+        nonce: int,
+        deadline: int,
+        derived_from: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        firm = to_checksum_address(firm)
+        pf, supersedes, preceding = self._publishable(firm, document)
         cited = self._derived_from(firm, derived_from)
         version = self.ledger.standard_version_of(self.standard_hash)
         claim = model.anchor_claim(

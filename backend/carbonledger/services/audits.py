@@ -10,7 +10,7 @@ own key and relayed; the service cannot sign one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from eth_utils.crypto import keccak
 
 from carbonledger.chain.gateway import Anchored
 from carbonledger.chain.manifest import Deployment
+from carbonledger.pact.verify import PactReport, verify_footprint
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import InvalidRequest, NotFound
+from carbonledger.services.errors import InvalidRequest, NotFound, Unavailable
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
@@ -30,6 +31,7 @@ from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.verify import ChainReader, ChainView, Document, Report, RpcChainPort, verify
 from carbonledger.verify.chain import Addresses
 from carbonledger.verify.documents import PROOF_SUFFIX, RootProof, proof_from_json
+from carbonledger.verify.rpc import RpcError, VerifyInputError
 from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
 from carbonledger.vocab import claim_id as claim_id_of
 
@@ -132,6 +134,22 @@ class AuditService:
                 )
             )
         return audits
+
+    def verify_footprint(self, footprint: Mapping[str, Any]) -> PactReport:
+        """A PACT footprint received from any host, checked against this deployment's chain
+        by the independent verifier (as ``carbonledger verify --pact``): its anchor claim,
+        document hash, check outcome and status."""
+        if not isinstance(footprint, Mapping):
+            raise InvalidRequest("footprint is not an object", [_field("footprint")])
+        port = RpcChainPort(self.rpc_url)
+        try:
+            return verify_footprint(footprint, port, self.addresses)
+        except VerifyInputError as exc:
+            raise InvalidRequest(str(exc), [_field("footprint")]) from None
+        except RpcError as exc:
+            raise Unavailable(f"the chain node answered an error: {exc}") from None
+        finally:
+            port.close()
 
     def run(self, claim_id: str | None = None, firm: str | None = None) -> Run:
         """The independent verifier over the vault's documents and the chain, for one claim
@@ -244,3 +262,7 @@ def parse_verdict(text: str) -> AuditVerdict:
         raise InvalidRequest(
             f"unknown verdict {text!r}", [{"field": "verdict", "message": "approved | rejected"}]
         ) from None
+
+
+def _field(name: str) -> dict[str, str]:
+    return {"field": name, "message": "not a footprint this verifier can read"}

@@ -33,6 +33,7 @@ from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService, deployment_addresses
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
+from carbonledger.services.governance import GovernanceService
 from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
 from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.services.planning import PlanningService
@@ -41,6 +42,7 @@ from carbonledger.services.roots import RootAnchoring
 from carbonledger.services.settlements import SettlementService
 from carbonledger.services.targets import TargetService
 from carbonledger.standard import Standard, load_default_standard
+from carbonledger.standard.loader import load_version, shipped_versions
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.events import EventLog
@@ -93,6 +95,7 @@ class Services:
     queries: LedgerQueries
     planning: PlanningService
     targets: TargetService
+    governance: GovernanceService
     reports: ReportService
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
@@ -192,6 +195,11 @@ def build_services(
         citations,
     )
     planning = PlanningService(claims, settlements, load_catalogue())
+
+    def membership_changed() -> None:
+        indexer.catch_up()
+        members.forget()
+
     return Services(
         settings=settings,
         w3=w3,
@@ -211,6 +219,12 @@ def build_services(
         queries=LedgerQueries(store, ledger, EventLog(engine), standard),
         planning=planning,
         targets=TargetService(ledger, ledger),
+        governance=GovernanceService(
+            w3,
+            ledger.contracts,
+            [load_version(v) for v in shipped_versions()],
+            after_change=membership_changed,
+        ),
         reports=ReportService(store, claims, vault, audits),
         indexer_lock=LeaderLock(engine, "indexer"),
     )

@@ -67,6 +67,11 @@ class MemberDirectory:
         views = [self.get(account) for account, _, _ in page]
         return len(admissions), [v for v in views if v is not None]
 
+    def forget(self) -> None:
+        """Drop the cached states (a membership change was just executed)."""
+        with self._lock:
+            self._cache.clear()
+
     def get(self, account: str) -> MemberView | None:
         account = to_checksum_address(account)
         now = time.monotonic()

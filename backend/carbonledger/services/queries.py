@@ -49,6 +49,15 @@ class LedgerQueries:
     def claims(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
         return self.store.search(where, offset, limit)
 
+    def chain_states(self, rows: list[ClaimRow]) -> dict[str, ClaimState]:
+        """The chain's status, check and audit of the anchored ones among ``rows`` (one
+        batched read); a claim not yet on chain has none."""
+        anchored = [r.claim_id for r in rows if r.tx_hash]
+        if not anchored:
+            return {}
+        states = self.ledger.claim_states([b32(c) for c in anchored])
+        return dict(zip(anchored, states, strict=True))
+
     def claim_detail(self, claim_id: str) -> ClaimDetailView:
         """A claim with its state on chain and every indexed event of it, oldest first."""
         row = self.claim(claim_id)

@@ -8,7 +8,8 @@ import { Findings } from "../components/Findings";
 import { Badge, ErrorBox, Field } from "../components/Status";
 import { dateTime, kg, period, short } from "../format";
 import { merkleProof, merkleRoot, leaf, verifyProof } from "../documents";
-import { openEnvelope, wrapFor, type Envelope } from "../vault";
+import { openEnvelope, type Envelope } from "../vault";
+import { ShareDocument } from "./ShareDocument";
 import { claimState } from "./FirmDashboard";
 
 type Line = Record<string, unknown> & { id?: string };
@@ -21,8 +22,6 @@ export function ClaimPage() {
   const [lines, setLines] = useState<Line[] | null>(null);
   const [envelope, setEnvelope] = useState<Envelope | null>(null);
   const [proofOf, setProofOf] = useState<number | null>(null);
-  const [reader, setReader] = useState("");
-  const [granted, setGranted] = useState<string[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(() => {
@@ -51,19 +50,6 @@ export function ClaimPage() {
       const text = new TextDecoder().decode(openEnvelope(env, vault));
       setEnvelope(env);
       setLines((JSON.parse(text).lines ?? []) as Line[]);
-    } catch (e) {
-      setError(e);
-    }
-  }
-
-  async function grant() {
-    setError(null);
-    try {
-      if (!envelope) throw new Error("open the document first");
-      const key = await ok(api.GET("/members/{account}/vault-key", { params: { path: { account: reader } } }));
-      const wrapped_key = wrapFor(envelope, vault, key.public_key);
-      const out = await ok(api.POST("/claims/{claim_id}/grants", { params: { path: { claim_id: claimId } }, body: { reader, wrapped_key } }));
-      setGranted(out.readers);
     } catch (e) {
       setError(e);
     }
@@ -172,17 +158,7 @@ export function ClaimPage() {
               </p>
             </div>
           )}
-          {mine && (
-            <div className="card">
-              <h3>Share the document</h3>
-              <p>The document's key is wrapped for the reader in this page; the service never sees it in clear.</p>
-              <Field label="Reader (partner or auditor address)">
-                <input value={reader} onChange={(e) => setReader(e.target.value.trim())} placeholder="0x…" />
-              </Field>
-              <button type="button" onClick={grant}>Grant read access</button>
-              {granted && <p className="good">Readers now: {granted.map((r) => short(r, 4)).join(", ")}</p>}
-            </div>
-          )}
+          {mine && envelope && <ShareDocument claimId={claimId} envelope={envelope} vault={vault} owner={address} />}
         </>
       )}
       <ErrorBox error={error} />

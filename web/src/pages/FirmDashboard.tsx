@@ -15,9 +15,15 @@ type Totals = {
 };
 
 /** A claim's state as its owner reads it: the service's pipeline state, then the chain's. */
+/** One word for a claim: the chain's status and audit first (superseded, revoked, audited),
+ * then the service's pipeline (accepted, anchored, checked; refused). */
 export function claimState(c: ClaimOut): string {
+  const chain = c.on_chain;
+  if (chain?.status === "revoked" || chain?.status === "superseded") return chain.status;
+  if (chain?.audit === "approved") return "audited";
+  if (chain?.audit === "rejected") return "audit-rejected";
   if (c.state === "refused") return "refused";
-  if (c.state === "checked") return c.check.passed ? "checked" : "check failed";
+  if (c.state === "checked") return c.check.passed ? "checked" : "check-failed";
   return c.state;
 }
 
@@ -100,6 +106,10 @@ export function FirmDashboard() {
         <p className="muted">No checked footprint yet: submit one to see it here.</p>
       )}
       <h2>Claims</h2>
+      <p className="muted">
+        A claim is accepted, then anchored on chain, then checked (or check-failed); an auditor's approval makes it audited.
+        An amendment leaves the earlier claim superseded; a withdrawn claim is revoked.
+      </p>
       {claims === null ? (
         <p role="status">Loading…</p>
       ) : (

@@ -5,6 +5,7 @@ import { api, ok, type PublicClaim } from "../api/client";
 import { documentHash } from "../documents";
 import { Badge, ErrorBox, Field } from "../components/Status";
 import { kg, period, short } from "../format";
+import { VerifyFootprint } from "./VerifyFootprint";
 
 export function PublicVerify() {
   const { claimId } = useParams();
@@ -112,6 +113,7 @@ export function PublicVerify() {
           </div>
         </div>
       )}
+      <VerifyFootprint />
     </section>
   );
 }

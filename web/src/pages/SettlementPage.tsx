@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 import { hexlify, keccak256, toUtf8Bytes } from "ethers";
 import { api, ok, type SettlementOut } from "../api/client";
 import { useSession } from "../session";
@@ -115,12 +115,28 @@ export function SettlementPage() {
                 <td className="num">{money(p.cost_share, String(s.terms.currency))}</td>
                 <td className="num">{money(p.paid, String(s.terms.currency))}</td>
                 <td className="num">{kg(p.allocation_kgco2e)}</td>
-                <td>{p.citing_claim ? <code>{short(p.citing_claim)}</code> : "—"}</td>
+                <td>
+                  {p.citing_claim ? (
+                    // one's own claim opens in full; a partner's shows what the chain holds
+                    <Link to={p.firm.toLowerCase() === address.toLowerCase() ? `/claims/${p.citing_claim}` : `/verify/${p.citing_claim}`}>
+                      {short(p.citing_claim)}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {me && s.reduction_recorded && me.allocation_kgco2e > 0 && !me.citing_claim && (
+        <p className="card" data-testid="cite-hint">
+          The attested reduction allocates you {kg(me.allocation_kgco2e)}. To count it, submit a reduction claim whose{" "}
+          <code>settlements</code> cite <code>{id}</code>: <Link to="/submit">Submit a claim</Link> signs the citation of
+          your allocation with it.
+        </p>
+      )}
       {busy && <p role="status">{busy}</p>}
       <ErrorBox error={error} />
       {me && s.status === "proposed" && !me.consented && (

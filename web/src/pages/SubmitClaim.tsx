@@ -8,6 +8,7 @@ import { Findings } from "../components/Findings";
 import { Badge, ErrorBox, Field } from "../components/Status";
 import { kg, short } from "../format";
 import { csvTemplate, documentFromCsv } from "../csvclaim";
+import { Citations, citedSettlements, signCitations } from "./Citations";
 
 type Source = { name: string; text: string };
 
@@ -68,7 +69,16 @@ export function SubmitClaim() {
       const deadline = deadlineIn(7);
       const signature = await signStruct(signer, chain, "ClaimLedger", "Claim", { ...checked.claim, nonce, deadline });
       setBusy("Submitting; the ledger anchors the claim and records its check…");
-      const body = { document: source.text, signature, nonce, deadline, ...(supersedes ? { supersedes } : {}) };
+      // a reduction citing settlements: this firm's signed Citation of each allocation
+      const citations = await signCitations(signer, chain, address, checked.claim_id, cited, deadline);
+      const body = {
+        document: source.text,
+        signature,
+        nonce,
+        deadline,
+        ...(supersedes ? { supersedes } : {}),
+        ...(citations.length ? { citations } : {}),
+      };
       setResult(await ok(api.POST("/claims", { body })));
     } catch (e) {
       setError(e);
@@ -80,6 +90,7 @@ export function SubmitClaim() {
   const templateHref = useMemo(() => URL.createObjectURL(new Blob([csvTemplate], { type: "text/csv" })), []);
 
   const totals = checked?.report.onchain_kgco2e as Record<string, number> | undefined;
+  const cited = source ? citedSettlements(source.text) : [];
   return (
     <section>
       <h1>Submit a claim</h1>
@@ -145,6 +156,7 @@ export function SubmitClaim() {
               <dd>{kg(totals.biogenic_co2)}</dd>
             </dl>
           )}
+          {cited.length > 0 && <Citations cited={cited} />}
           <Findings report={checked.report} rules={checked.rules} />
           {checked.passed && !result && (
             <>

@@ -20,7 +20,7 @@ from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.standard import RULES, canonical_bytes
-from carbonledger.vocab import ZERO32, Revocation
+from carbonledger.vocab import ZERO32, Claim, Revocation
 
 router = APIRouter(
     prefix="/claims",
@@ -65,6 +65,12 @@ class CheckOut(BaseModel):
     report: dict[str, Any]
 
 
+class OnChain(BaseModel):
+    status: str = Field(description="active | superseded | revoked")
+    check: str
+    audit: str = Field(description="none | approved | rejected")
+
+
 class ClaimOut(BaseModel):
     claim_id: str
     firm: str
@@ -83,6 +89,9 @@ class ClaimOut(BaseModel):
     check: CheckOut
     accepted_at: str
     error: str | None
+    on_chain: OnChain | None = Field(
+        None, description="The chain's status, check and audit (null until anchored)."
+    )
 
 
 class ClaimPage(BaseModel):
@@ -99,12 +108,6 @@ class HistoryEvent(BaseModel):
     tx_hash: str
     log_index: int
     args: dict[str, Any]
-
-
-class OnChain(BaseModel):
-    status: str
-    check: str
-    audit: str
 
 
 class ClaimDetail(ClaimOut):
@@ -229,6 +232,15 @@ class ClaimCheck(BaseModel):
     )
 
 
+def message_to_sign(claim: Claim) -> dict[str, Any]:
+    """A claim's EIP-712 message as JSON without nonce and deadline (the signer fills them)."""
+    return {
+        k: "0x" + v.hex() if isinstance(v, bytes) else v
+        for k, v in claim.message().items()
+        if k not in ("nonce", "deadline")
+    }
+
+
 @router.post("/check", response_model=ClaimCheck, responses={403: ERROR_RESPONSES[403]})
 def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) -> ClaimCheck:
     """The dry-run check: what POST /claims would compute and find for this document --
@@ -242,11 +254,7 @@ def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) 
         ),
         supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
     )
-    message = {
-        k: "0x" + v.hex() if isinstance(v, bytes) else v
-        for k, v in claim.message().items()
-        if k not in ("nonce", "deadline")
-    }
+    message = message_to_sign(claim)
     return ClaimCheck(
         passed=report.passed,
         report_hash="0x" + report.report_hash.hex(),
@@ -351,6 +359,11 @@ def _day(value: dt.date | None, end: bool = False) -> int | None:
     return start + 86400 if end else start
 
 
+def _on_chain(state: object) -> OnChain:
+    """A ClaimState of the services, as the API shows it."""
+    return model_from(OnChain, state)
+
+
 def claim_filter(
     firm: str | None,
     kind: str | None,
@@ -386,8 +399,15 @@ def list_claims(
     """Claims by firm, period, kind and state, oldest first."""
     where = claim_filter(firm, kind, state, period_from, period_to)
     total, rows = services.queries.claims(where, page.offset, page.page_size)
+    chain = services.queries.chain_states(rows)
     return ClaimPage(
-        items=[ClaimOut(**claim_out(r)) for r in rows],
+        items=[
+            ClaimOut(
+                **claim_out(r),
+                on_chain=_on_chain(chain[r.claim_id]) if r.claim_id in chain else None,
+            )
+            for r in rows
+        ],
         total=total,
         page=page.page,
         page_size=page.page_size,
@@ -402,7 +422,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
     history = [model_from(HistoryEvent, e) for e in view.history]
     return ClaimDetail(
         **claim_out(view.row),
-        on_chain=OnChain(status=state.status, check=state.check, audit=state.audit),
+        on_chain=_on_chain(state),
         history=history,
     )
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import running
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.routes.claims import message_to_sign
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.pact import activities
 from carbonledger.pact.service import PactService
@@ -75,6 +76,26 @@ def _hex(value: str) -> bytes:
         return bytes.fromhex(text)
     except ValueError:
         raise HTTPException(422, "signature must be hex") from None
+
+
+class CheckIn(BaseModel):
+    footprint: dict[str, Any] = Field(description="The PACT v3 ProductFootprint.")
+
+
+class AnchorOut(BaseModel):
+    claim_id: str
+    claim: dict[str, Any] = Field(
+        description="The EIP-712 Claim message that anchors the footprint, without nonce and "
+        "deadline (types and domain in GET /chain); bytes32 values are 0x-hex."
+    )
+
+
+@router.post("/footprints/check", response_model=AnchorOut, responses={422: ERROR_RESPONSES[422]})
+def check_footprint(body: CheckIn, pact: PactDep, member: CurrentMember) -> AnchorOut:
+    """The dry run of publishing: the footprint checked as POST /pact/footprints checks it,
+    and the anchor claim the firm signs for it. Nothing is signed, stored or sent."""
+    claim = pact.anchor_message(member.account, body.footprint)
+    return AnchorOut(claim_id="0x" + claim.claim_id.hex(), claim=message_to_sign(claim))
 
 
 @router.post("/footprints", status_code=201)

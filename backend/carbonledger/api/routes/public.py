@@ -100,3 +100,38 @@ def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
             for e in events
         ],
     )
+
+
+class FootprintIn(BaseModel):
+    footprint: dict[str, Any] = Field(
+        description="A PACT ProductFootprint as received from any PACT host (its `data`)."
+    )
+
+
+class FootprintFinding(BaseModel):
+    check: str
+    ok: bool | None = Field(description="true holds, false fails, null could not be checked")
+    detail: str
+
+
+class FootprintVerification(BaseModel):
+    ok: bool
+    pf_id: str
+    findings: list[FootprintFinding]
+
+
+@router.post(
+    "/footprints/verify",
+    response_model=FootprintVerification,
+    responses={422: ERROR_RESPONSES[422]},
+)
+def verify_footprint(body: FootprintIn, services: ServicesDep) -> FootprintVerification:
+    """Check a PACT footprint received from any PACT host against this ledger's chain, with
+    no login: the anchor claim it names exists, was signed by the firm, holds the hash of
+    exactly these figures, passed its check and is neither superseded nor revoked."""
+    report = services.audits.verify_footprint(body.footprint)
+    return FootprintVerification(
+        ok=report.ok,
+        pf_id=report.pf_id,
+        findings=[FootprintFinding(check=c, ok=ok, detail=d) for c, ok, d in report.findings],
+    )

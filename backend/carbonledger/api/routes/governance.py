@@ -1,0 +1,156 @@
+"""``/governance``: the admins' proposals (membership, quorum, standard versions).
+
+Each approval is a transaction from an admin's OWN account (the CLI's ``member`` and
+``standard publish/approve`` send them with web3). For a client that holds the key but not a
+node connection (the web app decrypts the keystore in the page), the service prepares the
+transaction (``POST /governance/transactions/unsigned``: encoded, priced, dry-run against the
+chain), the client signs it, and ``POST /governance/transactions`` broadcasts the signed
+bytes. The service never signs these: it only relays what the admin signed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from carbonledger.api.deps import ServicesDep
+from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.auth.fastapi import CurrentMember, require_role
+from carbonledger.auth.model import Principal
+from carbonledger.services.governance import AdminAction
+
+router = APIRouter(
+    prefix="/governance",
+    tags=["governance"],
+    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 409, 422)},
+)
+
+AdminMember = Annotated[Principal, Depends(require_role("admin"))]
+
+
+class ProposalOut(BaseModel):
+    registry: str = Field(description="members (MemberRegistry) | standards (StandardRegistry)")
+    proposal_id: int
+    action: str = Field(
+        description="admit | remove | suspend | reinstate | set_roles | set_quorum "
+        "| publish | retire"
+    )
+    status: str = Field(description="pending | executed | expired")
+    proposer: str
+    expires_at: int
+    approvals: int
+    approved_by_caller: bool
+    account: str | None
+    name: str | None
+    roles: list[str]
+    quorum: int | None
+    content_hash: str | None
+    standard_version_id: str | None
+    onchain_version: int | None
+
+
+class ShippedStandardOut(BaseModel):
+    version_id: str
+    methodology_version: str
+    content_hash: str
+    onchain_version: int = Field(description="0 while not published")
+
+
+class GovernanceOut(BaseModel):
+    quorum: int = Field(description="Approvals a proposal needs (both registries).")
+    admin_count: int
+    roles: list[str] = Field(description="The role names a member may hold.")
+    proposals: list[ProposalOut] = Field(description="Pending first, then the latest others.")
+    standards: list[ShippedStandardOut] = Field(
+        description="The standard versions this service ships."
+    )
+
+
+class AdminActionIn(BaseModel):
+    action: Literal[
+        "admit",
+        "suspend",
+        "reinstate",
+        "remove",
+        "set_roles",
+        "set_quorum",
+        "approve",
+        "execute",
+        "publish_standard",
+        "retire_standard",
+    ]
+    account: str | None = Field(
+        default=None, description="admit, suspend, reinstate, remove, set_roles"
+    )
+    name: str | None = Field(default=None, max_length=200, description="admit")
+    roles: list[str] = Field(default_factory=list, description="admit, set_roles")
+    identifier: str | None = Field(default=None, max_length=200, description="admit (hashed)")
+    signing_key: str | None = Field(default=None, description="admit (default: the account)")
+    quorum: int | None = Field(default=None, ge=1, le=1000, description="set_quorum")
+    registry: Literal["members", "standards"] = Field(
+        default="members", description="approve, execute"
+    )
+    proposal_id: int | None = Field(default=None, ge=1, description="approve, execute")
+    methodology_version: str | None = Field(default=None, description="publish_standard")
+    onchain_version: int | None = Field(default=None, ge=1, le=65535, description="retire_standard")
+
+
+class UnsignedTransactionOut(BaseModel):
+    chain_id: int
+    sender: str = Field(description="The signed-in admin's account: it signs and pays.")
+    to: str
+    data: str
+    nonce: int
+    gas: int
+    gas_price: int = Field(description="wei (a legacy transaction)")
+    value: int
+    description: str
+
+
+class SignedTransactionIn(BaseModel):
+    raw: str = Field(pattern=r"^0x[0-9a-fA-F]+$", max_length=100_000)
+
+
+class RelayedOut(BaseModel):
+    tx_hash: str
+    block_number: int
+    registry: str
+    proposal_id: int | None
+    approvals: int | None
+    quorum: int
+    executed: bool
+    ready_to_execute: bool = Field(
+        description="A MemberRegistry proposal at its quorum waits for an `execute`."
+    )
+    events: list[str]
+
+
+@router.get("", response_model=GovernanceOut)
+def governance(services: ServicesDep, member: CurrentMember) -> GovernanceOut:
+    """The admin quorum, the proposals of both registries (with whether the caller approved
+    each), and the standard versions shipped with this service."""
+    view = services.governance.overview(member.account)
+    return GovernanceOut.model_validate(dataclasses.asdict(view))
+
+
+@router.post("/transactions/unsigned", response_model=UnsignedTransactionOut)
+def unsigned_transaction(
+    body: AdminActionIn, services: ServicesDep, admin: AdminMember
+) -> UnsignedTransactionOut:
+    """The transaction the signed-in admin signs for one proposal, approval or execution: a
+    call the chain would refuse is refused here (409, with the contract's error)."""
+    action = AdminAction(**{**body.model_dump(), "roles": tuple(body.roles)})
+    prepared = services.governance.prepare(admin.account, action)
+    return UnsignedTransactionOut(**dataclasses.asdict(prepared))
+
+
+@router.post("/transactions", response_model=RelayedOut)
+def relay_transaction(
+    body: SignedTransactionIn, services: ServicesDep, admin: AdminMember
+) -> RelayedOut:
+    """Broadcast a transaction the signed-in admin signed (to the MemberRegistry or the
+    StandardRegistry only) and report the proposal it created, approved or executed."""
+    return RelayedOut(**dataclasses.asdict(services.governance.relay(admin.account, body.raw)))

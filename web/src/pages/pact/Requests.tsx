@@ -1,0 +1,84 @@
+import { useState } from "react";
+import { api, ok } from "../../api/client";
+import { ErrorBox, Field, Badge } from "../../components/Status";
+import type { Footprint, Request } from "./Pact";
+
+export function Requests({ requests, footprints, partnerOf, onChange }: { requests: Request[]; footprints: Footprint[]; partnerOf: (clientId: string) => string; onChange: () => void }) {
+  const open = requests.filter((r) => r.state === "open");
+  const answered = requests.filter((r) => r.state !== "open" && r.state !== "received");
+  return (
+    <>
+      <h2>Partners' requests</h2>
+      {open.length === 0 && <p className="muted">No open request.</p>}
+      <ul data-testid="pact-requests">
+        {open.map((r) => (
+          <RequestTask key={r.seq} request={r} footprints={footprints} partner={partnerOf(r.client_id)} onChange={onChange} />
+        ))}
+      </ul>
+      {answered.length > 0 && (
+        <details>
+          <summary>Answered requests</summary>
+          <ul>
+            {answered.map((r) => (
+              <li key={r.seq}>
+                {partnerOf(r.client_id)} · {r.received_at} <Badge value={r.state} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
+
+function RequestTask({ request, footprints, partner, onChange }: { request: Request; footprints: Footprint[]; partner: string; onChange: () => void }) {
+  const [pfId, setPfId] = useState("");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const data = (request.event.data ?? {}) as Record<string, unknown>;
+  const asked = Object.entries(data)
+    .filter(([k]) => k !== "comment")
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`)
+    .join("; ");
+
+  async function answer(body: { footprints?: string[]; error?: { code: string; message: string } }) {
+    setError(null);
+    try {
+      await ok(api.POST("/pact/requests/{seq}/answer", { params: { path: { seq: request.seq } }, body: { footprints: [], error: null, ...body } }));
+      onChange();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <li className="card">
+      <p>
+        <strong>{partner}</strong> asks for {asked || "a footprint"}
+        {data.comment ? <> — “{String(data.comment)}”</> : null} <small className="muted">({request.received_at})</small>
+      </p>
+      <div className="row">
+        <Field label={`Footprint for request ${request.seq}`}>
+          <select value={pfId} onChange={(e) => setPfId(e.target.value)}>
+            <option value="">— choose —</option>
+            {footprints.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.productNameCompany ?? f.id}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <button type="button" disabled={!pfId} onClick={() => answer({ footprints: [pfId] })}>
+          Fulfil
+        </button>
+        <Field label={`Reason to reject request ${request.seq}`}>
+          <input value={reason} onChange={(e) => setReason(e.target.value)} />
+        </Field>
+        <button type="button" className="danger" onClick={() => answer({ error: { code: "NotFound", message: reason || "no such footprint" } })}>
+          Reject
+        </button>
+      </div>
+      <ErrorBox error={error} />
+    </li>
+  );
+}
