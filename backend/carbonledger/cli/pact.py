@@ -131,6 +131,16 @@ Carriers = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class Operator(Company):
+    """A TOC's or HOC's operator: the company and ``--energy-carrier`` (its energy mix)."""
+
+    energy_carrier: Carriers
+
+    def named(self) -> dict[str, Any]:
+        return {**super().named(), "energy_carriers": _carriers(self.energy_carrier)}
+
+
 def _carriers(specs: list[str]) -> list[dict[str, str]]:
     out = []
     for spec in specs:
@@ -163,19 +173,13 @@ def shipment_command(
 def toc_command(
     claim: ClaimArg,
     toc_id: Annotated[str, typer.Option("--toc-id", help="The TOC (the lines' toc_id/mode).")],
-    company: Company,
-    energy_carrier: Carriers,
+    operator: Operator,
 ) -> None:
     """Print the iLEAP TOC footprint (per tkm, WTW and TTW) of one TOC of a claim."""
     from carbonledger.pact.ileap import toc_product_footprint
 
-    carriers = _carriers(energy_carrier)
-    _print_logistics(
-        claim,
-        lambda doc, std: toc_product_footprint(
-            doc, std, toc_id, energy_carriers=carriers, **company.named()
-        ),
-    )
+    named = operator.named()
+    _print_logistics(claim, lambda doc, std: toc_product_footprint(doc, std, toc_id, **named))
 
 
 @pact_app.command("hoc")
@@ -184,19 +188,13 @@ def hoc_command(
     claim: ClaimArg,
     hoc_id: Annotated[str, typer.Option("--hoc-id", help="The HOC (the hub lines' hoc_id).")],
     hub_type: Annotated[str, typer.Option("--hub-type", help="iLEAP HubType.")],
-    company: Company,
-    energy_carrier: Carriers,
+    operator: Operator,
 ) -> None:
     """Print the iLEAP HOC footprint (per tonne handled) of one HOC of a claim."""
     from carbonledger.pact.ileap import hoc_product_footprint
 
-    carriers = _carriers(energy_carrier)
-    _print_logistics(
-        claim,
-        lambda doc, std: hoc_product_footprint(
-            doc, std, hoc_id, hub_type=hub_type, energy_carriers=carriers, **company.named()
-        ),
-    )
+    named = {"hub_type": hub_type, **operator.named()}
+    _print_logistics(claim, lambda doc, std: hoc_product_footprint(doc, std, hoc_id, **named))
 
 
 @pact_app.command("activities")
