@@ -1,6 +1,7 @@
 """End-to-end benchmark: claims/s (single and batch), gas, verifier throughput, memory.
 
     uv run python scripts/bench.py [--claims N] [--firms F] [--mode single|batch ...]
+                                   [--workers W] [--verify-workers V] [--no-eas]
                                    [--batch-size B] [--request-size R] [--no-settlements]
     uv run python scripts/bench.py --request-path [--claims N] [--profile FILE]
 
@@ -11,6 +12,7 @@ measured and how. Figures: docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -24,12 +26,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--claims", type=int, default=1000, help="claims per mode (1000)")
     parser.add_argument("--firms", type=int, default=8, help="firms submitting in parallel (8)")
     parser.add_argument(
-        "--mode", action="append", choices=("single", "batch"), help="both by default"
+        "--mode", action="append", choices=("single", "batch", "root"), help="all by default"
     )
     parser.add_argument("--batch-size", type=int, default=100, help="claims per transaction")
     parser.add_argument("--request-size", type=int, default=100, help="claims per batch POST")
     parser.add_argument("--concurrency", type=int, default=None, help="client threads (= firms)")
-    parser.add_argument("--verify-repeat", type=int, default=3)
+    parser.add_argument("--verify-repeat", type=int, default=1, help="(kept; one pass now)")
+    parser.add_argument(
+        "--workers", type=int, default=2,
+        help="API processes of the multi-process service on PostgreSQL (2; 0: skip it)",
+    )  # fmt: skip
+    parser.add_argument("--verify-workers", type=int, default=2, help="verifier processes (2)")
+    parser.add_argument("--no-eas", action="store_true", help="skip the EAS peer")
     parser.add_argument("--no-settlements", action="store_true", help="skip the gas report")
     parser.add_argument(
         "--request-path",
@@ -38,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--profile", type=Path, help="with --request-path: cProfile output")
     args = parser.parse_args(argv)
+    # SIGTERM ends the run through its `finally`s: the chain and PostgreSQL stop with it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.request_path:
         n, seconds = bench.request_path(
             args.claims, firms=args.firms, request_size=args.request_size, profile=args.profile
@@ -57,6 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         concurrency=args.concurrency,
         verify_repeat=args.verify_repeat,
         with_settlements=not args.no_settlements,
+        workers=args.workers,
+        verify_workers=args.verify_workers,
+        with_eas=not args.no_eas,
     )
     print(bench.render(result))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +35,9 @@ from carbonledger.chain.typed_data import (
     ReductionAttestation,
     Revocation,
     SettlementTerms,
-    audit_typed_data,
-    citation_typed_data,
-    claim_typed_data,
-    consent_typed_data,
-    decline_typed_data,
+    Struct,
+    TypedData,
     overlap_settlement_domain,
-    payment_typed_data,
-    reduction_attestation_typed_data,
-    revocation_typed_data,
     sign_typed_data,
 )
 from carbonledger.chain.typed_data import claim_id as compute_claim_id
@@ -316,14 +310,7 @@ class LedgerClient(ApiSession):
             supersedes=supersedes,
             allocations=allocations,
         )
-        d = chain["claim_ledger_domain"]
-        domain = Domain(
-            name=d["name"],
-            chain_id=int(d["chainId"]),
-            verifying_contract=d["verifyingContract"],
-            version=d["version"],
-        )
-        return sign_typed_data(bytes(self.account.key), claim_typed_data(domain, claim))
+        return self._sign(claim.typed_data(self.claim_ledger_domain(chain)))
 
     def submit_claim(
         self,
@@ -383,7 +370,9 @@ class LedgerClient(ApiSession):
             body["supersedes"] = "0x" + supersedes.hex()
         return dict(self.request("POST", "/claims/check", json=body))
 
-    def _claim_ledger_domain(self, chain: dict[str, Any]) -> Domain:
+    @staticmethod
+    def claim_ledger_domain(chain: Mapping[str, Any]) -> Domain:
+        """The ClaimLedger's EIP-712 domain as ``GET /chain`` publishes it."""
         d = chain["claim_ledger_domain"]
         return Domain(
             name=d["name"],
@@ -406,45 +395,45 @@ class LedgerClient(ApiSession):
         verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
         if verdict not in verdicts:
             raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
-        chain = self.chain()
-        nonce = self.next_nonce() if nonce is None else nonce
-        deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
-        message = Audit(
-            bytes.fromhex(claim_id.removeprefix("0x")), self.address, verdicts[verdict],
-            report_hash, nonce, deadline,
-        )  # fmt: skip
-        typed = audit_typed_data(self._claim_ledger_domain(chain), message)
-        signature = sign_typed_data(bytes(self.account.key), typed)
-        body = {
-            "claim_id": claim_id,
-            "verdict": verdict,
-            "report_hash": "0x" + report_hash.hex(),
-            "nonce": nonce,
-            "deadline": deadline,
-            "signature": "0x" + signature.hex(),
-        }
-        return dict(self.request("POST", "/audits", json=body))
+        body = {"claim_id": claim_id, "verdict": verdict, "report_hash": "0x" + report_hash.hex()}
+        return self._act(
+            "/audits", Audit, claim_id, (verdicts[verdict], report_hash), body, nonce, deadline
+        )
 
     def revoke_claim(
         self, claim_id: str, reason: str, *, nonce: int | None = None, deadline: int | None = None
     ) -> dict[str, Any]:
         """Sign this firm's ``Revocation`` of ``claim_id`` and have it relayed (final)."""
-        chain = self.chain()
-        nonce = self.next_nonce() if nonce is None else nonce
+        path, values = f"/claims/{claim_id}/revocation", (keccak(text=reason),)
+        return self._act(path, Revocation, claim_id, values, {"reason": reason}, nonce, deadline)
+
+    def _act(
+        self,
+        path: str,
+        struct: Callable[..., Struct],
+        subject_id: str,
+        values: tuple[Any, ...],
+        body: dict[str, Any],
+        nonce: int | None,
+        deadline: int | None,
+        *,
+        settlement: bool = False,
+    ) -> dict[str, Any]:
+        """Sign ``struct(subject, this member, *values, nonce, deadline)`` and post ``body``
+        with it (nonce, deadline and signature added) to ``path``. The ClaimLedger's domain
+        and nonce, or with ``settlement`` the OverlapSettlement's; the member's next nonce
+        there unless ``nonce`` is given."""
+        if settlement:
+            domain = self._settlement_domain()
+            nonce = self.settlement_nonce() if nonce is None else nonce
+        else:
+            domain = self.claim_ledger_domain(self.chain())
+            nonce = self.next_nonce() if nonce is None else nonce
         deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
-        domain = self._claim_ledger_domain(chain)
-        message = Revocation(
-            bytes.fromhex(claim_id.removeprefix("0x")), self.address, keccak(text=reason),
-            nonce, deadline,
-        )  # fmt: skip
-        signature = sign_typed_data(bytes(self.account.key), revocation_typed_data(domain, message))
-        body = {
-            "reason": reason,
-            "nonce": nonce,
-            "deadline": deadline,
-            "signature": "0x" + signature.hex(),
-        }
-        return dict(self.request("POST", f"/claims/{claim_id}/revocation", json=body))
+        subject = bytes.fromhex(subject_id.removeprefix("0x"))
+        message = struct(subject, self.address, *values, nonce, deadline)
+        signed = {**body, "nonce": nonce, "deadline": deadline}
+        return self._post_signed(path, message.typed_data(domain), signed)
 
     def document(self, claim_id: str) -> bytes:
         """A claim's document, decrypted here with this member's vault key."""
@@ -512,27 +501,22 @@ class LedgerClient(ApiSession):
             int(chain["chain_id"]), chain["contracts"]["OverlapSettlement"]
         )
 
-    def _signed(self, nonce: int | None, deadline: int | None) -> tuple[int, int]:
-        nonce = self.settlement_nonce() if nonce is None else nonce
-        return nonce, deadline or int(time.time()) + DEFAULT_DEADLINE
+    def _sign(self, typed: TypedData) -> bytes:
+        """This member's signature over ``typed`` (as a wallet signs typed data)."""
+        return sign_typed_data(bytes(self.account.key), typed)
 
-    def _post_signed(
-        self, path: str, typed: dict[str, Any], body: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _post_signed(self, path: str, typed: TypedData, body: dict[str, Any]) -> dict[str, Any]:
         """Sign ``typed`` with this member's key and post ``body`` with the signature."""
-        signature = sign_typed_data(bytes(self.account.key), typed)
-        return dict(self.request("POST", path, json={**body, "signature": "0x" + signature.hex()}))
+        signature = "0x" + self._sign(typed).hex()
+        return dict(self.request("POST", path, json={**body, "signature": signature}))
 
     def sign_settlement(
         self, settlement_id: str, *, nonce: int | None = None, deadline: int | None = None
     ) -> dict[str, Any]:
         """Review (terms re-hashed here) and sign this firm's ``Consent``; the API's answer."""
         self.settlement(settlement_id)
-        nonce, deadline = self._signed(nonce, deadline)
-        consent = Consent(bytes.fromhex(settlement_id[2:]), self.address, nonce, deadline)
-        typed = consent_typed_data(self._settlement_domain(), consent)
-        body = {"nonce": nonce, "deadline": deadline}
-        return self._post_signed(f"/settlements/{settlement_id}/consents", typed, body)
+        path = f"/settlements/{settlement_id}/consents"
+        return self._act(path, Consent, settlement_id, (), {}, nonce, deadline, settlement=True)
 
     def decline_settlement(
         self,
@@ -543,21 +527,11 @@ class LedgerClient(ApiSession):
         deadline: int | None = None,
     ) -> dict[str, Any]:
         """Sign this firm's ``Decline``: the proposal ends."""
-        nonce, deadline = self._signed(nonce, deadline)
-        message = Decline(
-            bytes.fromhex(settlement_id[2:]),
-            self.address,
-            keccak(text=reason),
-            nonce,
-            deadline,
+        path, body = f"/settlements/{settlement_id}/declines", {"reason": reason}
+        values = (keccak(text=reason),)
+        return self._act(
+            path, Decline, settlement_id, values, body, nonce, deadline, settlement=True
         )
-        typed = decline_typed_data(self._settlement_domain(), message)
-        body = {
-            "reason": reason,
-            "nonce": nonce,
-            "deadline": deadline,
-        }
-        return self._post_signed(f"/settlements/{settlement_id}/declines", typed, body)
 
     def attest_reduction(
         self,
@@ -570,23 +544,19 @@ class LedgerClient(ApiSession):
     ) -> dict[str, Any]:
         """As an auditor: sign the ``ReductionAttestation`` of the realised reduction, with
         its evidence (UTF-8 text, stored encrypted; its keccak-256 goes on chain)."""
-        nonce, deadline = self._signed(nonce, deadline)
-        message = ReductionAttestation(
-            bytes.fromhex(settlement_id[2:]),
-            self.address,
-            realised_kgco2e,
-            keccak(evidence),
+        body = {"realised_kgco2e": realised_kgco2e, "evidence": evidence.decode("utf-8")}
+        path = f"/settlements/{settlement_id}/reduction"
+        values = (realised_kgco2e, keccak(evidence))
+        return self._act(
+            path,
+            ReductionAttestation,
+            settlement_id,
+            values,
+            body,
             nonce,
             deadline,
+            settlement=True,
         )
-        typed = reduction_attestation_typed_data(self._settlement_domain(), message)
-        body = {
-            "realised_kgco2e": realised_kgco2e,
-            "evidence": evidence.decode("utf-8"),
-            "nonce": nonce,
-            "deadline": deadline,
-        }
-        return self._post_signed(f"/settlements/{settlement_id}/reduction", typed, body)
 
     def pay_settlement(
         self,
@@ -598,23 +568,12 @@ class LedgerClient(ApiSession):
         deadline: int | None = None,
     ) -> dict[str, Any]:
         """Sign this firm's ``Payment`` record towards its cost share."""
-        nonce, deadline = self._signed(nonce, deadline)
-        message = Payment(
-            bytes.fromhex(settlement_id[2:]),
-            self.address,
-            amount,
-            keccak(text=reference),
-            nonce,
-            deadline,
+        body = {"amount": amount, "reference": reference}
+        path = f"/settlements/{settlement_id}/payments"
+        values = (amount, keccak(text=reference))
+        return self._act(
+            path, Payment, settlement_id, values, body, nonce, deadline, settlement=True
         )
-        typed = payment_typed_data(self._settlement_domain(), message)
-        body = {
-            "amount": amount,
-            "reference": reference,
-            "nonce": nonce,
-            "deadline": deadline,
-        }
-        return self._post_signed(f"/settlements/{settlement_id}/payments", typed, body)
 
     def sign_citation(
         self,
@@ -627,15 +586,9 @@ class LedgerClient(ApiSession):
     ) -> dict[str, Any]:
         """This firm's signed ``Citation`` of its allocation by ``claim_id`` (as sent with
         the reduction claim in ``citations``)."""
-        message = Citation(
-            bytes.fromhex(settlement_id[2:]),
-            self.address,
-            bytes.fromhex(claim_id[2:]),
-            nonce,
-            deadline,
-        )
-        typed = citation_typed_data(self._settlement_domain(chain), message)
-        signature = sign_typed_data(bytes(self.account.key), typed)
+        settlement, claim = bytes.fromhex(settlement_id[2:]), bytes.fromhex(claim_id[2:])
+        message = Citation(settlement, self.address, claim, nonce, deadline)
+        signature = self._sign(message.typed_data(self._settlement_domain(chain)))
         return {
             "settlement_id": settlement_id,
             "nonce": nonce,

@@ -79,6 +79,7 @@ def create_app(
     app.add_middleware(
         RequestLimits, limits=limits_from(settings), token_ok=token_check, is_public=is_public
     )
+    app.add_middleware(problems.Unexpected)  # outermost of ours: limits' failures too
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
         health, auth, chain, members, governance, standards, reports, claims, audits, overlaps,

@@ -12,6 +12,9 @@ real one, and each operation lists the error statuses the service can answer for
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +23,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_log = logging.getLogger("carbonledger.api")
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -48,8 +54,57 @@ _DESCRIPTIONS = {
     409: "A conflict with the ledger's state (duplicate, reused nonce, wrong stage).",
     413: "The body is larger than the route's limit; `detail` names the setting and value.",
     422: "Malformed input; `problems` names each field (a dotted path) and why.",
-    503: "The chain node or the ledger services do not answer.",
+    503: "The chain node or the ledger services do not answer, or the request failed "
+    "unexpectedly before it was answered (`detail` names the logged incident; retry it).",
 }
+
+
+class Unexpected:
+    """Answers an exception no handler knows (a bug, a full disk) with a 503 Problem naming a
+    logged incident id, and keeps the connection open.
+
+    Without it Starlette's outermost ``ServerErrorMiddleware`` sends a 500 and *re-raises*;
+    uvicorn then sees an exception after the response started and closes the transport, so
+    the client got the 500 or, when the close won the race, a reset keep-alive connection
+    (seen on ``POST /pact/footprints``). Installed inside that middleware, this one does not
+    re-raise once it has answered; an exception after the response started still ends the
+    connection (the answer is already half sent)."""
+
+    def __init__(self, app: ASGIApp, answer: Callable[[str], JSONResponse] | None = None) -> None:
+        self.app = app
+        self.answer = answer or _unexpected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            if started:
+                raise
+            incident = uuid.uuid4().hex[:12]
+            _log.exception("incident %s: %s %s", incident, scope["method"], scope["path"])
+            await self.answer(incident)(scope, receive, send)
+
+
+def _unexpected(incident: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": f"the request failed unexpectedly (incident {incident}, logged): "
+            "retry the same request"
+        },
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
 
 
 def _safe(text: str) -> str:

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from eth_utils.crypto import keccak
 
-from carbonledger.cli.common import DataDirOpt, clear_errors, console, fail
-from carbonledger.cli.session import ApiOpt, JsonOpt, KeyOpt, reader, signer
-from carbonledger.errors import CarbonLedgerError
+from carbonledger.cli.common import console, fail, read_file
+from carbonledger.cli.options import grouped
+from carbonledger.cli.session import JsonOpt, Member, Names
 
 audit_app = typer.Typer(
     help="Auditors: verification reports and verdicts recorded on chain.", no_args_is_help=True
@@ -23,15 +23,14 @@ audit_app = typer.Typer(
 
 
 @audit_app.command("report")
+@grouped
 def report(
-    key: KeyOpt,
+    member: Member,
     out: Annotated[Path, typer.Option("--out", help="FILE.html or FILE.pdf.")],
     claim: Annotated[str | None, typer.Option("--claim", help="One claim id.")] = None,
     firm: Annotated[
         str | None, typer.Option("--firm", help="Or a firm's whole history (address or name).")
     ] = None,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
 ) -> None:
     """The service's verification of a claim or a firm (the documents in its vault, the chain
     it reads) as a report to sign and hand over; prints the report's keccak-256."""
@@ -40,9 +39,7 @@ def report(
         raise fail(f"--out {out}: the file name must end in .html or .pdf", 2)
     if (claim is None) == (firm is None):
         raise fail("give exactly one of --claim ID and --firm FIRM", 2)
-    with clear_errors(), reader(key, api, data_dir) as session:
-        from carbonledger.cli.session import Names
-
+    with member.reading() as session:
         who = Names(session).resolve(firm) if firm else None
         data, digest = session.audit_report(fmt, claim_id=claim, firm=who)
         out.write_bytes(data)
@@ -50,24 +47,20 @@ def report(
 
 
 @audit_app.command("record")
+@grouped
 def record(
     claim: Annotated[str, typer.Argument(help="The claim id.")],
-    key: KeyOpt,
+    member: Member,
     verdict: Annotated[str, typer.Option("--verdict", help="approved | rejected")],
     report_file: Annotated[
         Path,
         typer.Option("--report", help="The report the verdict rests on (its hash goes on chain)."),
     ],
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Sign this auditor's verdict on a claim, with the report's keccak-256, and record it."""
-    with clear_errors(), signer(key, api, data_dir) as client:
-        try:
-            digest = keccak(report_file.read_bytes())
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {report_file}: {exc.strerror}") from None
+    with member.signing() as client:
+        digest = keccak(read_file(report_file))
         answer = client.record_audit(claim, verdict, digest)
     if as_json:
         console.print_json(data=answer)

@@ -12,6 +12,7 @@ story, from its own machine. Claims are signed here with the firm's key; the API
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,24 +29,24 @@ from carbonledger.cli.common import (
     err_console,
     explain,
     fail,
+    read_file,
 )
+from carbonledger.cli.options import OptionGroup, grouped
 from carbonledger.cli.session import (
     PASSWORD_ENV,
-    AddressesOpt,
     ApiOpt,
     JsonOpt,
     KeyOpt,
+    Listed,
+    Member,
     Names,
-    QuietOpt,
+    Shown,
     api_url,
     day,
     kg,
-    listed,
     login,
     parse_date,
     password,
-    reader,
-    signer,
 )
 from carbonledger.client import LedgerClient, load_keystore
 from carbonledger.errors import CarbonLedgerError
@@ -76,13 +77,6 @@ ForceOpt = Annotated[
 ]
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CarbonLedgerError(f"cannot read {path}: {exc.strerror}") from None
-
-
 @key_app.command("new")
 def key_new(
     out: Annotated[Path, typer.Option("--out", help="Where to write the keystore.")],
@@ -98,11 +92,12 @@ def key_new(
     console.print(account.address)
 
 
-def login_command(key: KeyOpt, api: ApiOpt = None, data_dir: DataDirOpt = None) -> None:
+@grouped
+def login_command(member: Member) -> None:
     """Log in with the member's key; the token is cached (until it expires) for later commands."""
     with clear_errors():
-        url = api_url(api, data_dir)
-        client = LedgerClient(url, load_keystore(key, password()))
+        url = api_url(member.api, member.data_dir)
+        client = LedgerClient(url, load_keystore(member.key, password()))
         try:
             login(client, url)
             me = client.member(client.address)
@@ -178,12 +173,10 @@ def check_command(
     would give. With --key, the service's own dry run (nothing is signed or stored).
     Exit 0 passes, 1 fails, 2 not a claim document."""
     if key is not None:
-        _service_check(file, baseline, key, api, data_dir)
+        _service_check(file, baseline, Member(key, api, data_dir))
         return
     with clear_errors():
-        report = _local_check(
-            _read(file), _read(baseline) if baseline else None, None, str(file), str(baseline)
-        )
+        report = _local_check(*_documents(file, baseline), None, str(file), str(baseline))
     if as_json:
         out = report.canonical_object()
         out["report_hash"] = "0x" + report.report_hash.hex()
@@ -193,12 +186,16 @@ def check_command(
     raise typer.Exit(0 if report.passed else 1)
 
 
-def _service_check(
-    file: Path, baseline: Path | None, key: Path, api: str | None, data_dir: Path | None
-) -> None:
+def _documents(file: Path, baseline: Path | None) -> tuple[bytes, bytes | None]:
+    """The claim document and, when given, its baseline."""
+    return read_file(file), read_file(baseline) if baseline else None
+
+
+def _service_check(file: Path, baseline: Path | None, member: Member) -> None:
     """The service's dry-run check, printed as its JSON answer (report and claim message)."""
-    with clear_errors(), signer(key, api, data_dir) as client:
-        answer = client.check_claim(_read(file), baseline=_read(baseline) if baseline else None)
+    with member.signing() as client:
+        document, base = _documents(file, baseline)
+        answer = client.check_claim(document, baseline=base)
     console.print_json(json.dumps(answer, ensure_ascii=False))
     if not answer["passed"]:
         err_console.print("the claim FAILS the standard check: fix it before submitting")
@@ -273,21 +270,20 @@ def _finish(answer: dict[str, Any], as_json: bool) -> None:
 
 
 @claim_app.command("submit")
+@grouped
 def submit(
     files: Annotated[list[Path], typer.Argument(help="The claim document(s) (JSON).")],
-    key: KeyOpt,
+    member: Member,
     baseline: BaselineOpt = None,
     force: ForceOpt = False,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check each claim here, then sign it with the firm's key and submit it. A claim that
     fails the check is not sent (it would stay on chain for good) unless --force."""
     answers: list[dict[str, Any]] = []
-    with clear_errors(), signer(key, api, data_dir) as client:
-        documents = [(f, _read(f)) for f in files]
-        base = _read(baseline) if baseline else None
+    with member.signing() as client:
+        documents = [(f, read_file(f)) for f in files]
+        base = read_file(baseline) if baseline else None
         if len(documents) == 1:
             answers.append(_submit(client, documents[0][1], base, force, str(files[0])))
         else:
@@ -319,37 +315,33 @@ def _claim_id(text: str) -> bytes:
 
 
 @claim_app.command("amend")
+@grouped
 def amend(
     claim_id: Annotated[str, typer.Argument(help="The claim to supersede.")],
     file: FileArg,
-    key: KeyOpt,
+    member: Member,
     baseline: BaselineOpt = None,
     force: ForceOpt = False,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Submit FILE as the new version of claim ID (which becomes superseded, for good)."""
-    with clear_errors(), signer(key, api, data_dir) as client:
+    with member.signing() as client:
         previous = _claim_id(claim_id)
-        answer = _submit(
-            client, _read(file), _read(baseline) if baseline else None, force, str(file),
-            supersedes=previous,
-        )  # fmt: skip
+        document, base = _documents(file, baseline)
+        answer = _submit(client, document, base, force, str(file), supersedes=previous)
     _finish(answer, as_json)
 
 
 @claim_app.command("revoke")
+@grouped
 def revoke(
     claim_id: Annotated[str, typer.Argument(help="The claim to revoke.")],
-    key: KeyOpt,
+    member: Member,
     reason: Annotated[str, typer.Option("--reason", help="Why (its hash goes on chain).")],
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke claim ID, signed with the firm's key (final: it stays in the history)."""
-    with clear_errors(), signer(key, api, data_dir) as client:
+    with member.signing() as client:
         _claim_id(claim_id)
         answer = client.revoke_claim(claim_id, reason)
     if as_json:
@@ -362,33 +354,34 @@ def revoke(
 
 
 # --- read ---
-KindOpt = Annotated[str | None, typer.Option("--kind", help="footprint | reduction")]
-StateOpt = Annotated[
-    str | None, typer.Option("--state", help="accepted | anchored | checked | refused")
-]
-FromOpt = Annotated[
-    str | None, typer.Option("--from", help="Periods overlapping from this date (YYYY-MM-DD).")
-]
-ToOpt = Annotated[
-    str | None, typer.Option("--to", help="Periods overlapping up to this date (YYYY-MM-DD).")
-]
-FirmOpt = Annotated[
-    str | None,
-    typer.Option("--firm", help="A firm, by name or address (default for export: yours)."),
-]
+@dataclass(frozen=True)
+class Filters(OptionGroup):
+    """``--firm --kind --state --from --to``: which claims a listing or an export holds."""
 
+    firm: Annotated[
+        str | None,
+        typer.Option("--firm", help="A firm, by name or address (default for export: yours)."),
+    ] = None
+    kind: Annotated[str | None, typer.Option("--kind", help="footprint | reduction")] = None
+    state: Annotated[
+        str | None, typer.Option("--state", help="accepted | anchored | checked | refused")
+    ] = None
+    start: Annotated[
+        str | None, typer.Option("--from", help="Periods overlapping from this date (YYYY-MM-DD).")
+    ] = None
+    end: Annotated[
+        str | None, typer.Option("--to", help="Periods overlapping up to this date (YYYY-MM-DD).")
+    ] = None
 
-def _filters(
-    names: Names, firm: str | None, kind: str | None, state: str | None, start: str | None,
-    end: str | None,
-) -> dict[str, Any]:  # fmt: skip
-    return {
-        "firm": names.resolve(firm) if firm else None,
-        "kind": kind,
-        "state": state,
-        "period_from": parse_date(start, "--from"),
-        "period_to": parse_date(end, "--to"),
-    }
+    def query(self, names: Names) -> dict[str, Any]:
+        """The API's query parameters (a firm's name resolved to its address)."""
+        return {
+            "firm": names.resolve(self.firm) if self.firm else None,
+            "kind": self.kind,
+            "state": self.state,
+            "period_from": parse_date(self.start, "--from"),
+            "period_to": parse_date(self.end, "--to"),
+        }
 
 
 def _scope_total(row: dict[str, Any], name: str) -> str:
@@ -396,24 +389,14 @@ def _scope_total(row: dict[str, Any], name: str) -> str:
 
 
 @claim_app.command("list")
-def list_claims(
-    key: KeyOpt,
-    firm: FirmOpt = None,
-    kind: KindOpt = None,
-    state: StateOpt = None,
-    start: FromOpt = None,
-    end: ToOpt = None,
-    addresses: AddressesOpt = False,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@grouped
+def list_claims(member: Member, shown: Listed, filters: Filters) -> None:
     """Claims on the ledger (filters: firm, kind, state, period), as a table."""
-    with clear_errors(), reader(key, api, data_dir) as session:
-        names = Names(session, addresses)
-        rows = session.claims(**_filters(names, firm, kind, state, start, end))
-    if listed(rows, "claim_id", quiet, as_json):
+    addresses = shown.addresses
+    with member.reading() as session:
+        names = shown.names(session)
+        rows = session.claims(**filters.query(names))
+    if shown.listed(rows, "claim_id"):
         return
     table = Table(title=f"{len(rows)} claim(s)", title_justify="left")
     for column in ("claim", "firm", "kind", "period", "state", "check"):
@@ -438,22 +421,19 @@ def list_claims(
 
 
 @claim_app.command("show")
+@grouped
 def show(
     claim_id: Annotated[str, typer.Argument(help="The claim id (0x…).")],
-    key: KeyOpt,
-    addresses: AddressesOpt = False,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    as_json: JsonOpt = False,
+    member: Member,
+    shown: Shown,
 ) -> None:
     """A claim: state, totals by scope, on-chain transaction and block, check report, audit,
     history."""
-    with clear_errors(), reader(key, api, data_dir) as session:
+    with member.reading() as session:
         _claim_id(claim_id)
         c = session.claim(claim_id)
-        names = Names(session, addresses)
-    if as_json:
-        console.print_json(json.dumps(c, ensure_ascii=False))
+        names = shown.names(session)
+    if shown.printed_json(c):
         return
     report = c["check"]["report"]
     on_chain = c["on_chain"]
@@ -494,24 +474,18 @@ def show(
 
 
 @claim_app.command("export")
+@grouped
 def export(
-    key: KeyOpt,
+    member: Member,
     out: Annotated[Path, typer.Option("--out", help="Where to write the export.")],
+    filters: Filters,
     fmt: Annotated[str, typer.Option("--format", help="csv | xlsx | json")] = "csv",
-    firm: FirmOpt = None,
-    kind: KindOpt = None,
-    state: StateOpt = None,
-    start: FromOpt = None,
-    end: ToOpt = None,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
 ) -> None:
     """The firm's inventory: one row per claim and per line, scopes and categories as columns."""
     if fmt not in ("csv", "xlsx", "json"):
         raise fail(f"--format {fmt!r}: csv, xlsx or json", 2)
-    with clear_errors(), reader(key, api, data_dir) as session:
-        names = Names(session)
-        data = session.export_claims(fmt, **_filters(names, firm, kind, state, start, end))
+    with member.reading() as session:
+        data = session.export_claims(fmt, **filters.query(Names(session)))
         out.write_bytes(data)
     console.print(f"wrote {out} ({len(data):,} bytes, {fmt})")
 

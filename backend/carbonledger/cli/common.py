@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from carbonledger.cli.options import OptionGroup
 from carbonledger.config import Settings
 from carbonledger.errors import CarbonLedgerError, ConfigError
 
@@ -34,6 +36,18 @@ BlockTimeOpt = Annotated[
     float | None,
     typer.Option("--block-time", help="Seconds between blocks on the embedded chain."),
 ]
+
+
+@dataclass(frozen=True)
+class Node(OptionGroup):
+    """``--data-dir --rpc-url``: the ledger's data directory and its chain."""
+
+    data_dir: DataDirOpt = None
+    rpc_url: RpcUrlOpt = None
+
+    def settings(self, **more: Any) -> Settings:
+        """The settings, with these and ``more`` of the command's options on top."""
+        return settings_from(data_dir=self.data_dir, rpc_url=self.rpc_url, **more)
 
 
 def settings_from(**overrides: Any) -> Settings:
@@ -99,6 +113,14 @@ def clear_errors() -> Iterator[None]:
             raise
         message, code = explain(exc)
         raise fail(message, code) from None
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of ``path``, or one line saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CarbonLedgerError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def step(message: str) -> None:

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from carbonledger.chain.node import free_port
 from carbonledger.cli.common import clear_errors, console, err_console, fail, settings_from, step
+from carbonledger.cli.service import until_set
 from carbonledger.config import Settings
 from carbonledger.errors import CarbonLedgerError
 
@@ -403,11 +404,8 @@ def command(
         if keep_running:
             console.print("The ledger stays up; press Ctrl-C to stop it.")
             signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
-                pass
+            with contextlib.suppress(KeyboardInterrupt):
+                until_set(stop)
     finally:
         ledger.stop()
         if data_dir is None:  # a temporary directory of ours that nothing was written to

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-from typing import Any
 
 import httpx
 import typer
@@ -20,8 +18,7 @@ from carbonledger.cli.common import (
     ApiPortOpt,
     BlockTimeOpt,
     ChainPortOpt,
-    DataDirOpt,
-    RpcUrlOpt,
+    Node,
     clear_errors,
     console,
     err_console,
@@ -29,6 +26,7 @@ from carbonledger.cli.common import (
     settings_from,
     step,
 )
+from carbonledger.cli.options import grouped
 from carbonledger.config import Settings
 from carbonledger.runtime import (
     LedgerRuntime,
@@ -75,6 +73,13 @@ def _start(settings: Settings, api_url: str | None) -> tuple[LedgerRuntime, Star
     return runtime, report
 
 
+def _ended(runtime: LedgerRuntime, message: str) -> None:
+    """After the runtime stopped: the fatal error it met (exit 1), else ``message``."""
+    if runtime.fatal:
+        raise fail(runtime.fatal)
+    console.print(message)
+
+
 def _sigterm_self(message: str) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -83,9 +88,9 @@ def register(app: typer.Typer) -> None:
     """Add the ledger commands to ``app``."""
 
     @app.command()
+    @grouped
     def up(
-        data_dir: DataDirOpt = None,
-        rpc_url: RpcUrlOpt = None,
+        node: Node,
         chain_port: ChainPortOpt = None,
         api_port: ApiPortOpt = None,
         block_time: BlockTimeOpt = None,
@@ -102,12 +107,8 @@ def register(app: typer.Typer) -> None:
         from carbonledger.services.container import bootstrap_chain, build_services
 
         with clear_errors():
-            settings = settings_from(
-                data_dir=data_dir,
-                rpc_url=rpc_url,
-                chain_port=chain_port,
-                api_port=api_port,
-                block_time=block_time,
+            settings = node.settings(
+                chain_port=chain_port, api_port=api_port, block_time=block_time
             )
             service.check_workers(settings, workers)
             ensure_port_free(settings.api_host, settings.api_port, "api_port")
@@ -154,58 +155,36 @@ def register(app: typer.Typer) -> None:
             if services is not None:
                 services.stop()
             runtime.stop()
-        if runtime.fatal:
-            raise fail(runtime.fatal)
-        console.print("CarbonLedger stopped; chain state saved.")
+        _ended(runtime, "CarbonLedger stopped; chain state saved.")
 
     @app.command()
-    def chain(
-        data_dir: DataDirOpt = None,
-        rpc_url: RpcUrlOpt = None,
-        chain_port: ChainPortOpt = None,
-        block_time: BlockTimeOpt = None,
-    ) -> None:
+    @grouped
+    def chain(node: Node, chain_port: ChainPortOpt = None, block_time: BlockTimeOpt = None) -> None:
         """Start only the chain (deploying the contracts on first start); Ctrl-C stops it."""
         with clear_errors():
-            settings = settings_from(
-                data_dir=data_dir, rpc_url=rpc_url, chain_port=chain_port, block_time=block_time
-            )
+            settings = node.settings(chain_port=chain_port, block_time=block_time)
             runtime, report = _start(settings, None)
-        stop = threading.Event()
-
-        def _handle(signum: int, frame: Any) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGINT, _handle)
-        signal.signal(signal.SIGTERM, _handle)
+        stop = service.stop_on_signal()
         try:
             _print_started(report, settings, None)
             console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
             runtime.start_monitor(on_fatal=lambda _msg: stop.set())
-            while not stop.wait(0.5):
-                pass
+            service.until_set(stop)
         finally:
             runtime.stop()
-        if runtime.fatal:
-            raise fail(runtime.fatal)
-        console.print("chain stopped; state saved.")
+        _ended(runtime, "chain stopped; state saved.")
 
     @app.command()
-    def status(
-        data_dir: DataDirOpt = None,
-        rpc_url: RpcUrlOpt = None,
-        chain_port: ChainPortOpt = None,
-        api_port: ApiPortOpt = None,
-    ) -> None:
+    @grouped
+    def status(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Show the chain, the contracts and the API server; exit 1 unless all are up."""
         with clear_errors():
-            settings = settings_from(
-                data_dir=data_dir, rpc_url=rpc_url, chain_port=chain_port, api_port=api_port
-            )
+            settings = node.settings(chain_port=chain_port, api_port=api_port)
             run = RunInfo.read(settings.pid_path)
             running = run is not None and run.alive()
             # not running: check where it ran last, unless told where to look
-            last = where_it_runs(settings) if not (rpc_url or chain_port or api_port) else None
+            told = node.rpc_url or chain_port or api_port
+            last = where_it_runs(settings) if not told else None
             where = run if running and run else last
             rpc = where.rpc_url if where else settings.effective_rpc_url
             api = (where.api_url if where else None) or settings.api_url
@@ -249,19 +228,15 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command()
-    def down(
-        data_dir: DataDirOpt = None,
-        rpc_url: RpcUrlOpt = None,
-        chain_port: ChainPortOpt = None,
-        api_port: ApiPortOpt = None,
-    ) -> None:
+    @grouped
+    def down(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Stop the ledger running on this data directory (its chain state is saved).
 
         The ledger is found by its data directory; the common options are accepted (so a
         command line that started it stops it) and not needed."""
-        del rpc_url, chain_port, api_port
+        del chain_port, api_port
         with clear_errors():
-            settings = settings_from(data_dir=data_dir)
+            settings = settings_from(data_dir=node.data_dir)
             stopped = stop_running(settings)
         if stopped is None:
             err_console.print(f"nothing is running on data directory {settings.data_dir}")

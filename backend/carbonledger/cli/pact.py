@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from carbonledger.cli.common import clear_errors, console
+from carbonledger.cli.common import clear_errors, console, read_file
+from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
 
 pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
@@ -75,11 +78,9 @@ def factor_command(
     from carbonledger.pact.pull import declared_factor
 
     with clear_errors():
+        kept = read_file(file)
         try:
-            kept = json.loads(file.read_bytes())
-            factor = declared_factor(kept, factor_id)
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {file}: {exc.strerror}") from None
+            factor = declared_factor(json.loads(kept), factor_id)
         except (ValueError, KeyError, TypeError) as exc:
             raise CarbonLedgerError(f"{file}: {exc}") from None
     console.print_json(json.dumps(factor, ensure_ascii=False))
@@ -89,10 +90,7 @@ def _claim(path: Path) -> tuple[Any, Any]:
     """A claim document and the shipped standard version it names (else the current one)."""
     from carbonledger.standard import load_default_standard, parse_claim, standard_named
 
-    try:
-        document = parse_claim(path.read_bytes())
-    except OSError as exc:
-        raise CarbonLedgerError(f"cannot read {path}: {exc.strerror}") from None
+    document = parse_claim(read_file(path))
     return document, standard_named(str(document.standard_version)) or load_default_standard()
 
 
@@ -110,8 +108,20 @@ def _print_logistics(path: Path, build: Callable[[Any, Any], object]) -> None:
 
 
 ClaimArg = Annotated[Path, typer.Argument(help="The carrier's/LSP's claim document (JSON).")]
-CompanyName = Annotated[str, typer.Option("--company-name")]
-CompanyIds = Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")]
+
+
+@dataclass(frozen=True)
+class Company(OptionGroup):
+    """``--company-name --company-id``: the firm a logistics footprint names."""
+
+    company_name: Annotated[str, typer.Option("--company-name")]
+    company_id: Annotated[list[str], typer.Option("--company-id", help="URN (repeatable).")]
+
+    def named(self) -> dict[str, Any]:
+        """The footprint builders' keyword arguments."""
+        return {"company_name": self.company_name, "company_ids": self.company_id}
+
+
 Carriers = Annotated[
     list[str],
     typer.Option(
@@ -119,6 +129,16 @@ Carriers = Annotated[
         help="iLEAP energy carrier NAME[:SHARE] (repeatable; shares add up to 1).",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Operator(Company):
+    """A TOC's or HOC's operator: the company and ``--energy-carrier`` (its energy mix)."""
+
+    energy_carrier: Carriers
+
+    def named(self) -> dict[str, Any]:
+        return {**super().named(), "energy_carriers": _carriers(self.energy_carrier)}
 
 
 def _carriers(specs: list[str]) -> list[dict[str, str]]:
@@ -130,12 +150,12 @@ def _carriers(specs: list[str]) -> list[dict[str, str]]:
 
 
 @pact_app.command("shipment")
+@grouped
 def shipment_command(
     claim: ClaimArg,
     shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
     shipment_id: Annotated[str, typer.Option("--shipment-id", help="The shipment id shared.")],
-    company_name: CompanyName,
-    company_id: CompanyIds,
+    company: Company,
 ) -> None:
     """Print the iLEAP shipment footprint (a PACT v3 footprint) of one shipment of a claim."""
     from carbonledger.pact.ileap import shipment_product_footprint
@@ -143,64 +163,38 @@ def shipment_command(
     _print_logistics(
         claim,
         lambda doc, std: shipment_product_footprint(
-            doc,
-            std,
-            shipment_ref,
-            shipment_id=shipment_id,
-            company_name=company_name,
-            company_ids=company_id,
+            doc, std, shipment_ref, shipment_id=shipment_id, **company.named()
         ),
     )
 
 
 @pact_app.command("toc")
+@grouped
 def toc_command(
     claim: ClaimArg,
     toc_id: Annotated[str, typer.Option("--toc-id", help="The TOC (the lines' toc_id/mode).")],
-    company_name: CompanyName,
-    company_id: CompanyIds,
-    energy_carrier: Carriers,
+    operator: Operator,
 ) -> None:
     """Print the iLEAP TOC footprint (per tkm, WTW and TTW) of one TOC of a claim."""
     from carbonledger.pact.ileap import toc_product_footprint
 
-    _print_logistics(
-        claim,
-        lambda doc, std: toc_product_footprint(
-            doc,
-            std,
-            toc_id,
-            energy_carriers=_carriers(energy_carrier),
-            company_name=company_name,
-            company_ids=company_id,
-        ),
-    )
+    named = operator.named()
+    _print_logistics(claim, lambda doc, std: toc_product_footprint(doc, std, toc_id, **named))
 
 
 @pact_app.command("hoc")
+@grouped
 def hoc_command(
     claim: ClaimArg,
     hoc_id: Annotated[str, typer.Option("--hoc-id", help="The HOC (the hub lines' hoc_id).")],
     hub_type: Annotated[str, typer.Option("--hub-type", help="iLEAP HubType.")],
-    company_name: CompanyName,
-    company_id: CompanyIds,
-    energy_carrier: Carriers,
+    operator: Operator,
 ) -> None:
     """Print the iLEAP HOC footprint (per tonne handled) of one HOC of a claim."""
     from carbonledger.pact.ileap import hoc_product_footprint
 
-    _print_logistics(
-        claim,
-        lambda doc, std: hoc_product_footprint(
-            doc,
-            std,
-            hoc_id,
-            hub_type=hub_type,
-            energy_carriers=_carriers(energy_carrier),
-            company_name=company_name,
-            company_ids=company_id,
-        ),
-    )
+    named = {"hub_type": hub_type, **operator.named()}
+    _print_logistics(claim, lambda doc, std: hoc_product_footprint(doc, std, hoc_id, **named))
 
 
 @pact_app.command("activities")
@@ -228,81 +222,52 @@ def activities_command(
         if key is None:
             console.print_json(json.dumps(tads, ensure_ascii=False))
             return
-        out = _call(
-            api, key, "POST", "/pact/activities", {"activities": tads, "clients": client or []}
-        )
+        body = {"activities": tads, "clients": client or []}
+        out = _call(Member(key, api), "POST", "/pact/activities", body)
     console.print_json(json.dumps(out, ensure_ascii=False))
 
 
 @pact_app.command("publish")
+@grouped
 def publish_command(
     file: Annotated[Path, typer.Argument(help="The PACT v3 ProductFootprint (JSON).")],
-    key: Annotated[Path, typer.Option("--key", help="The firm's keystore.")],
-    api: Annotated[
-        str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
-    ] = "http://127.0.0.1:8000",
+    member: Member,
     derived_from: Annotated[
         list[str] | None, typer.Option("--derived-from", help="Claim id it is derived from.")
     ] = None,
 ) -> None:
     """Sign the footprint's anchor claim with the firm's key (locally) and publish it."""
-    from carbonledger.cli.claim import _password
-    from carbonledger.client import LedgerClient, load_keystore
     from carbonledger.pact.client import publish_footprint
 
-    with clear_errors():
+    with member.signing() as client:
         try:
-            pf = json.loads(file.read_bytes())
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {file}: {exc.strerror}") from None
+            pf = json.loads(read_file(file))
         except ValueError as exc:
             raise CarbonLedgerError(f"{file} is not JSON: {exc}") from None
-        client = LedgerClient(api, load_keystore(key, _password()))
-        try:
-            client.login()
-            client.register_vault_key()
-            served = publish_footprint(client, pf, derived_from=derived_from or ())
-        finally:
-            client.close()
+        client.register_vault_key()
+        served = publish_footprint(client, pf, derived_from=derived_from or ())
     console.print_json(json.dumps(served, ensure_ascii=False))
 
 
 # --- a firm's PACT administration (its keystore logs in to the member API) ---
-KeyOpt = Annotated[Path, typer.Option("--key", help="The firm's keystore.")]
-ApiOpt = Annotated[
-    str, typer.Option("--api", envvar="CARBONLEDGER_API_URL", help="The CarbonLedger API.")
-]
-
-
-def _call(api: str, key: Path, method: str, path: str, body: object = None) -> object:
-    from carbonledger.cli.claim import _password
-    from carbonledger.client import LedgerClient, load_keystore
-
-    client = LedgerClient(api, load_keystore(key, _password()))
-    try:
-        client.login()
-        return (
-            client.request(method, path, json=body)
-            if body is not None
-            else client.request(method, path)
-        )
-    finally:
-        client.close()
+def _call(member: Member, method: str, path: str, body: object = None) -> Any:
+    with member.signing() as client:
+        if body is None:
+            return client.request(method, path)
+        return client.request(method, path, json=body)
 
 
 @pact_app.command("requests")
+@grouped
 def requests_command(
-    key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    member: Member,
     open_only: Annotated[
         bool, typer.Option("--open", help="Only the open tasks (requests to answer).")
     ] = False,
 ) -> None:
     """Partners' events to this firm; a RequestCreatedEvent is an open task (answer it with
     `pact answer N --footprint ID` to fulfil or `--reject CODE` to reject)."""
-    with clear_errors():
-        rows = _call(api, key, "GET", "/pact/requests")
-    assert isinstance(rows, list)
+    rows = _call(member, "GET", "/pact/requests")
     if open_only:
         rows = [r for r in rows if r["state"] == "open"]
     table = Table(title="PACT requests and events", title_justify="left")
@@ -317,10 +282,10 @@ def requests_command(
 
 
 @pact_app.command("answer")
+@grouped
 def answer_command(
     seq: Annotated[int, typer.Argument(help="The request's number (`pact requests`).")],
-    key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    member: Member,
     footprint: Annotated[
         list[str] | None, typer.Option("--footprint", help="Fulfil with this pfId (repeatable).")
     ] = None,
@@ -333,16 +298,14 @@ def answer_command(
     body: dict[str, object] = {"footprints": footprint or []}
     if reject is not None:
         body["error"] = {"code": reject, "message": message}
-    with clear_errors():
-        answer = _call(api, key, "POST", f"/pact/requests/{seq}/answer", body)
-    console.print_json(json.dumps(answer))
+    console.print_json(json.dumps(_call(member, "POST", f"/pact/requests/{seq}/answer", body)))
 
 
 @pact_app.command("client-issue")
+@grouped
 def client_issue_command(
     partner: Annotated[str, typer.Option("--partner", help="Who the credentials are for.")],
-    key: KeyOpt,
-    api: ApiOpt = "http://127.0.0.1:8000",
+    member: Member,
     all_footprints: Annotated[bool, typer.Option("--all", help="Every footprint.")] = False,
     footprint: Annotated[
         list[str] | None, typer.Option("--footprint", help="A pfId it may read (repeatable).")
@@ -350,24 +313,19 @@ def client_issue_command(
 ) -> None:
     """Issue PACT client credentials to a partner (the secret is printed once)."""
     body = {"partner": partner, "all_footprints": all_footprints, "footprints": footprint or []}
-    with clear_errors():
-        issued = _call(api, key, "POST", "/pact/clients", body)
-    console.print_json(json.dumps(issued))
+    console.print_json(json.dumps(_call(member, "POST", "/pact/clients", body)))
 
 
 @pact_app.command("clients")
-def clients_command(key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000") -> None:
+@grouped
+def clients_command(member: Member) -> None:
     """This firm's partners' PACT credentials (never their secrets)."""
-    with clear_errors():
-        rows = _call(api, key, "GET", "/pact/clients")
-    console.print_json(json.dumps(rows))
+    console.print_json(json.dumps(_call(member, "GET", "/pact/clients")))
 
 
 @pact_app.command("client-revoke")
-def client_revoke_command(
-    client_id: Annotated[str, typer.Argument()], key: KeyOpt, api: ApiOpt = "http://127.0.0.1:8000"
-) -> None:
+@grouped
+def client_revoke_command(client_id: Annotated[str, typer.Argument()], member: Member) -> None:
     """Revoke a partner's PACT credentials: its tokens stop working at once."""
-    with clear_errors():
-        _call(api, key, "DELETE", f"/pact/clients/{client_id}")
+    _call(member, "DELETE", f"/pact/clients/{client_id}")
     console.print(f"revoked {client_id}")

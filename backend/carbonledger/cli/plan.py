@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from carbonledger.cli.claim import ApiOpt, KeyOpt
-from carbonledger.cli.common import clear_errors, console, fail
-from carbonledger.cli.session import signer
+from carbonledger.cli.common import console, fail
+from carbonledger.cli.options import grouped
+from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
 from carbonledger.planner.quotes import sign_quote
@@ -96,8 +96,9 @@ def _quotes(account: Any, files: list[Path], plan_file: Path | None) -> list[dic
     return out
 
 
+@grouped
 def command(
-    key: KeyOpt,
+    member: Member,
     overlap: Annotated[str, typer.Option("--overlap", help="The overlap id (overlaps list).")],
     pct: Annotated[
         float | None, typer.Option("--pct", help="Cut this % of the joint baseline.")
@@ -132,7 +133,6 @@ def command(
         Path | None,
         typer.Option("--quotes-from", help="Use the quotes of a plan JSON (--out of a partner)."),
     ] = None,
-    api: ApiOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer.")] = False,
 ) -> None:
     """Least cost (or most carbon) joint abatement plan for an overlap, from verified claims."""
@@ -140,7 +140,7 @@ def command(
     if len(goals) != 1:
         raise fail("give exactly one goal: --pct, --tonnes or --budget (a positive number)")
     kind, value = goals[0]
-    with clear_errors(), signer(key, api, None) as client:
+    with member.signing() as client:
         signed = _quotes(client.account, quote or [], quotes_from)
         answer = client.plan(overlap, kind, repr(value), scope, signed)
         if expect is not None and answer["plan_hash"].lower() != expect.lower():

@@ -21,14 +21,13 @@ from carbonledger.chain.client import Web3ChainReader, connect
 from carbonledger.chain.manifest import read_manifest
 from carbonledger.cli.common import (
     ApiPortOpt,
-    DataDirOpt,
-    RpcUrlOpt,
+    Node,
     clear_errors,
     console,
     fail,
-    settings_from,
     step,
 )
+from carbonledger.cli.options import grouped
 from carbonledger.config import Settings
 from carbonledger.runtime import RunInfo
 
@@ -114,7 +113,8 @@ def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
         sock.close()
 
 
-def _until_signal() -> None:
+def stop_on_signal() -> threading.Event:
+    """An event that SIGINT and SIGTERM set (in place of stopping the process)."""
     stop = threading.Event()
 
     def _handle(signum: int, frame: Any) -> None:
@@ -122,25 +122,36 @@ def _until_signal() -> None:
 
     signal.signal(signal.SIGINT, _handle)
     signal.signal(signal.SIGTERM, _handle)
+    return stop
+
+
+def until_set(stop: threading.Event) -> None:
+    """Wait for ``stop`` (polled, so that signal handlers run)."""
     while not stop.wait(0.5):
         pass
+
+
+def _run_role(services: Any, role: str, *, anchor: bool = False, index: bool = False) -> None:
+    """Run the services' background ``role`` until SIGINT/SIGTERM."""
+    services.start(anchor=anchor, index=index)
+    try:
+        until_set(stop_on_signal())
+    finally:
+        services.stop()
+    console.print(f"{role} stopped")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``serve``, ``anchor`` and ``index`` to ``app``."""
 
     @app.command()
-    def serve(
-        data_dir: DataDirOpt = None,
-        rpc_url: RpcUrlOpt = None,
-        api_port: ApiPortOpt = None,
-        workers: int = WorkersOpt,
-    ) -> None:
+    @grouped
+    def serve(node: Node, api_port: ApiPortOpt = None, workers: int = WorkersOpt) -> None:
         """Serve the API only (no anchoring, no indexing) on a running chain."""
         import uvicorn
 
         with clear_errors():
-            settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, api_port=api_port)
+            settings = node.settings(api_port=api_port)
             check_workers(settings, workers)
             url = chain_url(settings)
             if workers > 1:
@@ -156,13 +167,13 @@ def register(app: typer.Typer) -> None:
         ).run()
 
     @app.command()
-    def anchor(data_dir: DataDirOpt = None, rpc_url: RpcUrlOpt = None) -> None:
+    @grouped
+    def anchor(node: Node) -> None:
         """Run the anchoring worker (the relayer and checker); a second one is a standby."""
         from carbonledger.services.container import bootstrap_chain
 
         with clear_errors():
-            settings = settings_from(data_dir=data_dir, rpc_url=rpc_url)
-            services = connected_services(settings)
+            services = connected_services(node.settings())
         lock = services.worker.leader
         if lock is not None and not lock.try_acquire():
             step("standby: another anchoring worker holds the lock; waiting to take over")
@@ -172,25 +183,15 @@ def register(app: typer.Typer) -> None:
         with clear_errors():
             for line in bootstrap_chain(services):
                 step(line)
-        services.start(anchor=True, index=False)
-        try:
-            _until_signal()
-        finally:
-            services.stop()
-        console.print("anchoring worker stopped")
+        _run_role(services, "anchoring worker", anchor=True)
 
     @app.command()
-    def index(data_dir: DataDirOpt = None, rpc_url: RpcUrlOpt = None) -> None:
+    @grouped
+    def index(node: Node) -> None:
         """Run the indexer (chain events into the database); a second one is a standby."""
         with clear_errors():
-            settings = settings_from(data_dir=data_dir, rpc_url=rpc_url)
-            services = connected_services(settings)
-        services.start(anchor=False, index=True)
-        try:
-            _until_signal()
-        finally:
-            services.stop()
-        console.print("indexer stopped")
+            services = connected_services(node.settings())
+        _run_role(services, "indexer", index=True)
 
 
 def api_from_environment_of(settings: Settings) -> Any:

@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,7 +28,8 @@ from typing import Annotated, Any
 import typer
 from eth_utils.address import is_address, to_checksum_address
 
-from carbonledger.cli.common import DataDirOpt, settings_from
+from carbonledger.cli.common import DataDirOpt, clear_errors, console, settings_from
+from carbonledger.cli.options import OptionGroup
 from carbonledger.client import ApiSession, LedgerClient, load_keystore
 from carbonledger.errors import CarbonLedgerError
 
@@ -268,16 +270,56 @@ def parse_date(text: str | None, what: str) -> str | None:
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the ids.")]
 
 
-def listed(items: list[dict[str, Any]], id_key: str, quiet: bool, as_json: bool) -> bool:
-    """Print a listing's ids (``-q``) or JSON (``--json``); False: the caller prints it."""
-    from carbonledger.cli.common import console
+@dataclass(frozen=True)
+class Member(OptionGroup):
+    """``--key --api --data-dir``: the ledger as one member (see the module docstring)."""
 
-    if quiet:
-        for item in items:
-            console.print(item[id_key])
-    elif as_json:
-        console.print_json(json.dumps(items, ensure_ascii=False))
-    return quiet or as_json
+    key: KeyOpt
+    api: ApiOpt = None
+    data_dir: DataDirOpt = None
+
+    @contextmanager
+    def reading(self) -> Iterator[ApiSession]:
+        """A session for reading (:func:`reader`); every error one line (:func:`clear_errors`)."""
+        with clear_errors(), reader(self.key, self.api, self.data_dir) as session:
+            yield session
+
+    @contextmanager
+    def signing(self) -> Iterator[LedgerClient]:
+        """A client holding the key (:func:`signer`); every error one line."""
+        with clear_errors(), signer(self.key, self.api, self.data_dir) as client:
+            yield client
+
+
+@dataclass(frozen=True)
+class Shown(OptionGroup):
+    """``--addresses --json``: how a command shows what the API answered."""
+
+    addresses: AddressesOpt = False
+    as_json: JsonOpt = False
+
+    def names(self, session: ApiSession) -> Names:
+        return Names(session, self.addresses)
+
+    def printed_json(self, data: Any) -> bool:
+        """Print ``data`` as JSON when ``--json``; False: the caller prints it its way."""
+        if self.as_json:
+            console.print_json(json.dumps(data, ensure_ascii=False))
+        return self.as_json
+
+
+@dataclass(frozen=True)
+class Listed(Shown):
+    """``--addresses --json --quiet``: how a command shows a listing."""
+
+    quiet: QuietOpt = False
+
+    def listed(self, items: list[dict[str, Any]], id_key: str) -> bool:
+        """Print the listing's ids (``-q``) or JSON (``--json``); False: the caller prints it."""
+        if self.quiet:
+            for item in items:
+                console.print(item[id_key])
+        return self.quiet or self.printed_json(items)
 
 
 def any_json(data: Any) -> str:

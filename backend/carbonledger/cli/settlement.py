@@ -10,29 +10,15 @@ dates.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from carbonledger.cli.common import DataDirOpt, clear_errors, console
-from carbonledger.cli.session import (
-    AddressesOpt,
-    ApiOpt,
-    JsonOpt,
-    KeyOpt,
-    Names,
-    QuietOpt,
-    kg,
-    listed,
-    minor_units,
-    moment,
-    money,
-    reader,
-    signer,
-)
+from carbonledger.cli.common import console, read_file
+from carbonledger.cli.options import grouped
+from carbonledger.cli.session import Listed, Member, Names, Shown, kg, minor_units, moment, money
 from carbonledger.client import ApiSession, LedgerClient
 from carbonledger.errors import CarbonLedgerError
 
@@ -43,10 +29,6 @@ settlement_app = typer.Typer(
 )
 
 SettlementArg = Annotated[str, typer.Argument(help="The settlement id.")]
-
-
-def _print_json(data: Any) -> None:
-    console.print_json(json.dumps(data, ensure_ascii=False))
 
 
 def _show(view: dict[str, Any], names: Names) -> None:
@@ -74,29 +56,48 @@ def _show(view: dict[str, Any], names: Names) -> None:
         )
 
 
-def _run(
-    key: Path,
-    api: str | None,
-    data_dir: Path | None,
-    as_json: bool,
-    addresses: bool,
-    act: Callable[[LedgerClient], Any],
-) -> None:
-    with clear_errors(), signer(key, api, data_dir) as client:
+def _run(member: Member, shown: Shown, act: Callable[[LedgerClient], Any]) -> None:
+    """Act as the member (signing); show the settlement the API answers."""
+    with member.signing() as client:
         answer = act(client)
-        names = Names(client, addresses)
-    if as_json:
-        _print_json(answer)
-    elif isinstance(answer, dict):
+        names = shown.names(client)
+    if not shown.printed_json(answer) and isinstance(answer, dict):
         _show(answer, names)
 
 
-def _read(
-    key: Path, api: str | None, data_dir: Path | None, act: Callable[[ApiSession], Any],
-    addresses: bool = False,
-) -> tuple[Any, Names]:  # fmt: skip
-    with clear_errors(), reader(key, api, data_dir) as session:
-        return act(session), Names(session, addresses)
+def _read(member: Member, shown: Shown, read: Callable[[ApiSession], Any]) -> tuple[Any, Names]:
+    with member.reading() as session:
+        return read(session), shown.names(session)
+
+
+def _view(
+    member: Member,
+    shown: Shown,
+    read: Callable[[ApiSession], dict[str, Any]],
+    show: Callable[[dict[str, Any], Names], None],
+) -> None:
+    """One thing the API holds: its JSON (``--json``), else ``show`` it."""
+    found, names = _read(member, shown, read)
+    if not shown.printed_json(found):
+        show(found, names)
+
+
+def _list(
+    member: Member,
+    shown: Listed,
+    read: Callable[[ApiSession], list[dict[str, Any]]],
+    id_key: str,
+    each: Callable[[dict[str, Any], Names], None],
+    none: str,
+) -> None:
+    """A listing: its ids (``-q``), its JSON (``--json``), else ``each`` item (or ``none``)."""
+    items, names = _read(member, shown, read)
+    if shown.listed(items, id_key):
+        return
+    if not items:
+        console.print(none)
+    for item in items:
+        each(item, names)
 
 
 def _print_overlap(o: dict[str, Any], names: Names) -> None:
@@ -114,40 +115,21 @@ def _print_overlap(o: dict[str, Any], names: Names) -> None:
         )
 
 
+OverlapArg = Annotated[str, typer.Argument(help="The overlap id (carbonledger overlaps list).")]
+
+
 @overlaps_app.command("list")
-def list_overlaps(
-    key: KeyOpt,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@grouped
+def list_overlaps(member: Member, shown: Listed) -> None:
     """This firm's overlaps: partner, claims, shared shipments, kgCO2e, default split."""
-    overlaps, names = _read(key, api, data_dir, lambda s: s.overlaps(), addresses)
-    if listed(overlaps, "overlap_id", quiet, as_json):
-        return
-    if not overlaps:
-        console.print("no overlaps")
-    for o in overlaps:
-        _print_overlap(o, names)
+    _list(member, shown, lambda s: s.overlaps(), "overlap_id", _print_overlap, "no overlaps")
 
 
 @overlaps_app.command("show")
-def show_overlap(
-    overlap: Annotated[str, typer.Argument(help="The overlap id (carbonledger overlaps list).")],
-    key: KeyOpt,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
+@grouped
+def show_overlap(overlap: OverlapArg, member: Member, shown: Shown) -> None:
     """One overlap: the partner, both claims, the shared kgCO2e and each party's count."""
-    found, names = _read(key, api, data_dir, lambda s: s.overlap(overlap), addresses)
-    if as_json:
-        _print_json(found)
-    else:
-        _print_overlap(found, names)
+    _view(member, shown, lambda s: s.overlap(overlap), _print_overlap)
 
 
 def _shares(text: str | None) -> list[int] | None:
@@ -171,9 +153,11 @@ def _deadline(text: str | None) -> int | None:
 
 
 @settlement_app.command("propose")
+@grouped
 def propose(
-    overlap: Annotated[str, typer.Argument(help="The overlap id (carbonledger overlaps list).")],
-    key: KeyOpt,
+    overlap: OverlapArg,
+    member: Member,
+    shown: Shown,
     description: Annotated[str, typer.Option("--description", help="The project.")],
     cost: Annotated[str, typer.Option("--cost", help="Total cost in currency units, e.g. 12000.")],
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217, e.g. EUR.")],
@@ -190,14 +174,10 @@ def propose(
         str | None,
         typer.Option("--deadline", help="Last day to sign, YYYY-MM-DD (default: in 7 days)."),
     ] = None,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
 ) -> None:
     """Propose a shared project for an overlap; the parties then sign or decline."""
     _run(
-        key, api, data_dir, as_json, addresses,
+        member, shown,
         lambda c: c.propose_settlement(
             overlap,
             description=description,
@@ -211,64 +191,54 @@ def propose(
 
 
 @settlement_app.command("sign")
-def sign(
-    settlement: SettlementArg,
-    key: KeyOpt,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
+@grouped
+def sign(settlement: SettlementArg, member: Member, shown: Shown) -> None:
     """Check the terms hash to the id, then sign this firm's consent (EIP-712)."""
-    _run(key, api, data_dir, as_json, addresses, lambda c: c.sign_settlement(settlement))
+    _run(member, shown, lambda c: c.sign_settlement(settlement))
 
 
 @settlement_app.command("decline")
+@grouped
 def decline(
     settlement: SettlementArg,
-    key: KeyOpt,
+    member: Member,
+    shown: Shown,
     reason: Annotated[str, typer.Option("--reason", help="Why (its hash goes on chain).")] = "",
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
 ) -> None:
     """Sign this firm's refusal: the proposal ends."""
-    _run(key, api, data_dir, as_json, addresses, lambda c: c.decline_settlement(settlement, reason))
+    _run(member, shown, lambda c: c.decline_settlement(settlement, reason))
 
 
 @settlement_app.command("attest")
+@grouped
 def attest(
     settlement: SettlementArg,
-    key: KeyOpt,
+    member: Member,
+    shown: Shown,
     realised: Annotated[int, typer.Option("--realised", help="Realised reduction, kgCO2e.")],
     evidence: Annotated[
         Path, typer.Option("--evidence", help="The evidence (a text file; stored encrypted).")
     ],
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
 ) -> None:
     """As an auditor: attest the realised reduction of an agreed settlement."""
 
     def act(client: LedgerClient) -> Any:
+        text = read_file(evidence)
         try:
-            text = evidence.read_bytes()
             text.decode("utf-8")
-        except OSError as exc:
-            raise CarbonLedgerError(f"cannot read {evidence}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise CarbonLedgerError(f"{evidence} is not UTF-8 text") from None
         return client.attest_reduction(settlement, realised, text)
 
-    _run(key, api, data_dir, as_json, addresses, act)
+    _run(member, shown, act)
 
 
 @settlement_app.command("pay")
+@grouped
 def pay(
     settlement: SettlementArg,
-    key: KeyOpt,
+    member: Member,
+    shown: Shown,
     reference: Annotated[
         str, typer.Option("--reference", help="The payment's reference (e.g. bank transfer id).")
     ],
@@ -276,10 +246,6 @@ def pay(
         str | None,
         typer.Option("--amount", help="In currency units (default: what this firm still owes)."),
     ] = None,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
 ) -> None:
     """Record this firm's payment towards its cost share (signed); when every party has paid
     its share the settlement is settled."""
@@ -296,46 +262,29 @@ def pay(
             raise CarbonLedgerError(f"nothing to pay: this firm's share is paid ({currency})")
         return client.pay_settlement(settlement, minor, reference)
 
-    _run(key, api, data_dir, as_json, addresses, act)
+    _run(member, shown, act)
 
 
 @settlement_app.command("show")
-def show(
-    settlement: SettlementArg,
-    key: KeyOpt,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
+@grouped
+def show(settlement: SettlementArg, member: Member, shown: Shown) -> None:
     """A settlement: terms, project, and each party's share, signature, allocation, payments."""
-    view, names = _read(key, api, data_dir, lambda s: s.settlement(settlement), addresses)
-    if as_json:
-        _print_json(view)
-    else:
-        _show(view, names)
+    _view(member, shown, lambda s: s.settlement(settlement), _show)
 
 
 @settlement_app.command("list")
-def list_settlements(
-    key: KeyOpt,
-    api: ApiOpt = None,
-    data_dir: DataDirOpt = None,
-    addresses: AddressesOpt = False,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@grouped
+def list_settlements(member: Member, shown: Listed) -> None:
     """This member's settlements: status, project, cost, partners."""
-    views, names = _read(key, api, data_dir, lambda s: s.settlements(), addresses)
-    if listed(views, "settlement_id", quiet, as_json):
-        return
-    if not views:
-        console.print("no settlements")
-    for v in views:
-        terms = v["terms"]
-        partners = ", ".join(names(p["firm"]) for p in v["parties"])
-        console.print(
-            f"{v['settlement_id']}  [bold]{v['status']}[/]  {v['project']['description']}  "
-            f"{money(int(terms['total_cost']), terms['currency'])}  {partners}",
-            soft_wrap=True,
-        )
+    _list(member, shown, lambda s: s.settlements(), "settlement_id", _line, "no settlements")
+
+
+def _line(view: dict[str, Any], names: Names) -> None:
+    """A settlement in one line: id, status, project, cost, partners."""
+    terms = view["terms"]
+    partners = ", ".join(names(p["firm"]) for p in view["parties"])
+    console.print(
+        f"{view['settlement_id']}  [bold]{view['status']}[/]  {view['project']['description']}  "
+        f"{money(int(terms['total_cost']), terms['currency'])}  {partners}",
+        soft_wrap=True,
+    )

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from carbonledger.cli.common import DataDirOpt, RpcUrlOpt, clear_errors
+from carbonledger.cli.admin import Admin
+from carbonledger.cli.options import grouped
 from carbonledger.standard import (
     Claim,
     ClaimFormatError,
@@ -268,16 +270,6 @@ def versions() -> None:
     )
 
 
-_KeyOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--key",
-        help="the admin's keystore (password from $CARBONLEDGER_KEY_PASSWORD or a "
-        "prompt); by default the deployer key of the settings",
-    ),
-]
-
-
 def _proposal(outcome: StandardProposal) -> dict[str, object]:
     return {
         "proposal_id": outcome.proposal_id,
@@ -287,14 +279,13 @@ def _proposal(outcome: StandardProposal) -> dict[str, object]:
 
 
 @app.command()
+@grouped
 def publish(
+    admin: Admin,
     methodology_version: Annotated[
         str | None,
         typer.Option("--version", help="methodology version to publish (default: the current)"),
     ] = None,
-    key: _KeyOpt = None,
-    data_dir: DataDirOpt = None,
-    rpc_url: RpcUrlOpt = None,
 ) -> None:
     """Compute a shipped version's content hash and propose registering it in the
     StandardRegistry.
@@ -305,7 +296,6 @@ def publish(
     reported, not proposed again."""
     # chain imports (web3) only for this command: the others are pure and start fast
     from carbonledger.chain.admin import propose_publication
-    from carbonledger.cli.member import _admin
 
     wanted = methodology_version or current_version()
     try:
@@ -313,46 +303,42 @@ def publish(
     except StandardError as exc:
         sys.stderr.write(f"--version: {exc}\n")
         raise typer.Exit(EXIT_NOT_A_CLAIM) from exc
-    with clear_errors():
-        sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
-        outcome = propose_publication(sender, registry, std.content_hash)  # type: ignore[arg-type]
+    outcome = admin.send(
+        lambda s, r: propose_publication(s, r, std.content_hash), contract="StandardRegistry"
+    )
     _emit({**_describe(std), **_proposal(outcome)})
 
 
+def _on_registry(admin: Admin, act: Callable[..., StandardProposal], *args: Any) -> None:
+    """``act(sender, registry, *args)`` as the admin on the StandardRegistry; its outcome."""
+    outcome = admin.send(lambda s, r: act(s, r, *args), contract="StandardRegistry")
+    _emit(_proposal(outcome))
+
+
 @app.command()
+@grouped
 def approve(
     proposal: Annotated[int, typer.Argument(help="The StandardRegistry proposal id.")],
-    key: _KeyOpt = None,
-    data_dir: DataDirOpt = None,
-    rpc_url: RpcUrlOpt = None,
+    admin: Admin,
 ) -> None:
     """Approve a pending publication or retirement with another admin's key (it executes when
     the approvals reach the quorum)."""
     from carbonledger.chain.admin import approve_standard
-    from carbonledger.cli.member import _admin
 
-    with clear_errors():
-        sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
-        outcome = approve_standard(sender, registry, proposal)  # type: ignore[arg-type]
-    _emit(_proposal(outcome))
+    _on_registry(admin, approve_standard, proposal)
 
 
 @app.command()
+@grouped
 def retire(
     onchain_version: Annotated[int, typer.Argument(help="The on-chain version number.")],
-    key: _KeyOpt = None,
-    data_dir: DataDirOpt = None,
-    rpc_url: RpcUrlOpt = None,
+    admin: Admin,
 ) -> None:
     """Propose retiring an on-chain version: once executed, new claims may no longer be filed
     under it (claims recorded under it stay valid)."""
     from carbonledger.chain.admin import propose_retirement
-    from carbonledger.cli.member import _admin
 
-    with clear_errors():
-        sender, registry = _admin(data_dir, rpc_url, key, contract="StandardRegistry")
-        outcome = propose_retirement(sender, registry, onchain_version)  # type: ignore[arg-type]
-    _emit(_proposal(outcome))
+    _on_registry(admin, propose_retirement, onchain_version)
 
 
 @app.command()

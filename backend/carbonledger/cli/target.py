@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 
-from carbonledger.cli.claim import ApiOpt, KeyOpt, _password
 from carbonledger.cli.common import clear_errors, console
-from carbonledger.cli.session import signer
-from carbonledger.client import load_keystore
+from carbonledger.cli.options import grouped
+from carbonledger.cli.session import Member, keystore_address
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import Target, TrajectoryRow, gap_to_target
 from carbonledger.tracking import recorded_targets, sign_document, trajectory
@@ -44,8 +43,9 @@ def print_trajectory(target: Target, rows: list[TrajectoryRow]) -> None:
 
 
 @target_app.command("sign")
+@grouped
 def sign(
-    key: KeyOpt,
+    member: Member,
     base_claim: Annotated[str, typer.Option("--base-claim", help="Verified base footprint.")],
     base_year: Annotated[int, typer.Option("--base-year")],
     target_year: Annotated[int, typer.Option("--target-year")],
@@ -55,14 +55,13 @@ def sign(
     categories: Annotated[str, typer.Option("--categories", help="Scope 3 cat., e.g. 4,9")] = "",
     kind: Annotated[str, typer.Option("--kind", help="near_term or net_zero")] = "near_term",
     audited_only: Annotated[bool, typer.Option("--audited-only")] = False,
-    api: ApiOpt = None,
 ) -> None:
     """Sign a reduction target (EIP-712) with the firm's key, checked against its base claim,
     and record it on chain (TargetRegistry, relayed by the service)."""
     with clear_errors():
         try:
             target = Target(
-                firm=load_keystore(key, _password()).address,
+                firm=keystore_address(member.key),
                 base_claim_id=base_claim.lower(),
                 base_year=base_year,
                 target_year=target_year,
@@ -74,7 +73,7 @@ def sign(
             )
         except ValueError as exc:
             raise CarbonLedgerError(f"scopes/categories: comma-separated numbers ({exc})") from None
-        with signer(key, api, None) as client:
+        with member.signing() as client:
             document = sign_document(client, target)
     out.write_text(json.dumps(document, indent=2), encoding="utf-8")
     console.print(
@@ -84,15 +83,15 @@ def sign(
 
 
 @target_app.command("track")
+@grouped
 def track_command(
-    key: KeyOpt,
+    member: Member,
     target_file: Annotated[
         Path | None, typer.Option("--target", help="A signed target (target sign --out).")
     ] = None,
     firm: Annotated[
         str | None, typer.Option("--firm", help="Another firm's targets (default: yours).")
     ] = None,
-    api: ApiOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A recorded target's trajectory on verified claims against the linear path.
@@ -106,7 +105,7 @@ def track_command(
                 wanted = str(json.loads(target_file.read_text(encoding="utf-8"))["target_id"])
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise CarbonLedgerError(f"--target: cannot read {target_file}: {exc}") from None
-        with signer(key, api, None) as client:
+        with member.signing() as client:
             owner = firm or client.address
             recorded = recorded_targets(client, owner)
             if wanted is not None:

@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from jsonschema import Draft202012Validator, FormatChecker
 
+from carbonledger.api.problems import Unexpected
 from carbonledger.pact import activities, model, schema, v2
 from carbonledger.pact.service import PactService, TokenExpired, TokenInvalid
 from carbonledger.pact.store import ClientRow
@@ -124,9 +125,13 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
     async def _pact(_: Request, exc: PactError) -> JSONResponse:
         return _error(exc.status, exc.code, exc.message)
 
-    @app.exception_handler(Exception)
-    async def _internal(_: Request, exc: Exception) -> JSONResponse:
-        return _error(500, "InternalError", "the host could not answer this request")
+    # PACT's InternalError is a 500; answered without re-raising, so the connection stays up
+    app.add_middleware(
+        Unexpected,
+        answer=lambda incident: _error(
+            500, "InternalError", f"the host could not answer this request (incident {incident})"
+        ),
+    )
 
     def client_of(request: Request) -> ClientRow:
         header = request.headers.get("authorization", "")

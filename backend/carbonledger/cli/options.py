@@ -1,0 +1,72 @@
+"""Options that commands take together, declared once as a group.
+
+A group is a frozen dataclass deriving from :class:`OptionGroup` whose fields are typer
+options (``Annotated[T, typer.Option(...)]``, with their defaults). A command decorated with
+:func:`grouped` takes the group as one parameter: typer sees the group's options in its
+place (same names, help and defaults as if written out), and the command receives the group
+built from them. So ``--key/--api/--data-dir`` of the member commands, or the admin options,
+are written in one place, and a command's signature lists only what is its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+class OptionGroup:
+    """Base of the option groups (frozen dataclasses of typer options)."""
+
+
+def _is_group(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, OptionGroup)
+
+
+def _group_parameters(group: type[OptionGroup]) -> list[inspect.Parameter]:
+    hints = typing.get_type_hints(group, include_extras=True)
+    return [
+        inspect.Parameter(
+            field.name,
+            _KEYWORD,
+            annotation=hints[field.name],
+            default=inspect.Parameter.empty
+            if field.default is dataclasses.MISSING
+            else field.default,
+        )
+        for field in dataclasses.fields(group)  # type: ignore[arg-type]
+    ]
+
+
+def grouped(command: Callable[..., R]) -> Callable[..., R]:
+    """``command`` with each :class:`OptionGroup` parameter spread into the group's options
+    (for typer, which calls a command with keyword arguments only)."""
+    signature = inspect.signature(command, eval_str=True)
+    groups: dict[str, type[OptionGroup]] = {}
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if _is_group(parameter.annotation):
+            groups[parameter.name] = parameter.annotation
+            parameters += _group_parameters(parameter.annotation)
+        else:
+            parameters.append(parameter.replace(kind=_KEYWORD))
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names):
+        raise TypeError(f"{command.__name__}: two options share a name in {names}")
+
+    @functools.wraps(command)
+    def run(**given: Any) -> R:
+        for name, group in groups.items():
+            fields = dataclasses.fields(group)  # type: ignore[arg-type]
+            given[name] = group(**{f.name: given.pop(f.name) for f in fields})
+        return command(**given)
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run

@@ -1,0 +1,66 @@
+"""The verifier on several processes (``carbonledger.verify.parallel``): each firm's report is
+exactly the one-process report, and a tampered document fails its own firm only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from carbonledger.verify import RpcChainPort, verify_firm
+from carbonledger.verify.chain import Addresses
+from carbonledger.verify.parallel import FirmJob, verify_firms
+from tests.support.devchain import document_for
+from tests.verify.conftest import Consortium, History, example
+
+
+def _second_firm(c: Consortium) -> FirmJob:
+    firm = c.new_firm("Parallel Freight")
+    names = []
+    for i in range(3):
+        name = f"parallel-fleet-{i}-{firm.address[2:8]}"
+        document = document_for(example("carrier_footprint.json"), firm.address, claim_id=name)
+        c.record_check(c.file(firm, name, document))
+        names.append(name)
+    return FirmJob(firm.address.lower(), c.write_dir(names, f"parallel-{firm.address[2:8]}"))
+
+
+def test_each_firm_verified_in_its_own_process_reports_as_one_process_does(
+    consortium: Consortium, history: History
+) -> None:
+    jobs = [FirmJob(history.firm.address.lower(), history.directory), _second_firm(consortium)]
+    outcomes = verify_firms(consortium.rpc, _addresses(consortium), jobs, workers=2)
+    assert [o.firm for o in outcomes] == [j.firm for j in jobs]
+    assert all(o.pid != os.getpid() and o.peak_rss_mb > 0 for o in outcomes)
+    port = RpcChainPort(consortium.rpc)
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        alone = verify_firm(port, consortium.addresses(port), job.firm, job.directory)
+        assert outcome.report == alone
+        assert outcome.report.ok, [f.detail for f in outcome.report.failures]
+    assert [o.report.claims for o in outcomes] == [5, 3]
+
+
+def test_a_tampered_document_fails_its_firm_only(
+    consortium: Consortium, history: History, tmp_path: Path
+) -> None:
+    other = _second_firm(consortium)
+    directory = tmp_path / "tampered"
+    shutil.copytree(other.directory, directory)
+    path = sorted(directory.glob("*.json"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace('"0.8"', '"0.9"', 1), encoding="utf-8")
+    jobs = [
+        FirmJob(history.firm.address.lower(), history.directory),
+        FirmJob(other.firm, directory),
+    ]
+    honest, tampered = verify_firms(consortium.rpc, _addresses(consortium), jobs, workers=2)
+    assert honest.report.ok
+    assert not tampered.report.ok
+    assert any(path.name in f.detail for f in tampered.report.failures)
+
+
+def _addresses(c: Consortium) -> Addresses:
+    port = RpcChainPort(c.rpc)
+    try:
+        return c.addresses(port)
+    finally:
+        port.close()
