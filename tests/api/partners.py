@@ -97,20 +97,24 @@ def target_domain(info: dict[str, Any]) -> Domain:
     return Domain(d["name"], int(d["chainId"]), d["verifyingContract"], d["version"])
 
 
+def carrier_target(pair: Partners, reduction_bps: int = 5_000) -> Target:
+    """The carrier's commitment: ``reduction_bps`` of Scopes 1 and 2 from 2024 to 2030."""
+    return Target(
+        firm=pair.carrier.address,
+        base_claim_id=pair.carrier_claim.lower(),
+        base_year=2024,
+        target_year=2030,
+        reduction_bps=reduction_bps,
+        scopes=(1, 2),
+    )
+
+
 def signed_target(pair: Partners, **changes: Any) -> tuple[OnChainTarget, str, Domain]:
     """The carrier's target (50 % of Scopes 1 and 2 by 2030 from its claim), signed with its key
     for the TargetRegistry domain of ``GET /targets/nonce``; ``changes`` alter the struct after."""
     client = pair.carrier_client
     info = client.request("GET", "/targets/nonce", params={"firm": pair.carrier.address})
-    commitment = Target(
-        firm=pair.carrier.address,
-        base_claim_id=pair.carrier_claim.lower(),
-        base_year=2024,
-        target_year=2030,
-        reduction_bps=5_000,
-        scopes=(1, 2),
-    )
-    struct = to_struct(commitment, int(info["nonce"]), int(time.time()) + 600)
+    struct = to_struct(carrier_target(pair), int(info["nonce"]), int(time.time()) + 600)
     for name, value in changes.items():
         struct = OnChainTarget(**{**vars(struct), name: value})
     domain = target_domain(info)

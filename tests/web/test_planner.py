@@ -1,4 +1,4 @@
-"""The planner in the browser (issue 14's joint abatement): a firm sees its recorded target,
+"""The planner in the browser (issue 14's joint abatement): a firm signs a target in the page,
 plans a joint project with its partner, sees the figures the API computes, and proposes the
 plan as a settlement whose terms are the CLI's (``carbonledger plan --propose``)."""
 
@@ -11,8 +11,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from carbonledger.planner.proposal import plan_hash_of, proposal_terms
+from carbonledger.planner.targets import document_hash
 from tests.api.conftest import Api
-from tests.api.partners import partners, signed_target
+from tests.api.partners import carrier_target, partners
 from tests.web.conftest import keystore, screenshot, sign_in
 
 
@@ -21,15 +22,26 @@ def test_a_partner_plans_a_joint_project_in_the_browser_and_proposes_it_as_a_set
 ) -> None:
     pair = partners(ledger, "Planner web")
     carrier = pair.carrier_client
-    struct, signature, _ = signed_target(pair)
-    carrier.request("POST", "/targets", json={"target": struct.to_json(), "signature": signature})
 
     page = new_page()
     sign_in(page, ledger.url, keystore(pair.carrier, tmp_path, "carrier"))
     page.get_by_role("link", name="Planner").click()
+    # a target signed in the page (typed data from GET /chain), recorded on chain, listed
+    page.get_by_label("Base claim").select_option(pair.carrier_claim)
+    page.get_by_label("Base year").fill("2024")
+    page.get_by_label("Target year").fill("2030")
+    page.get_by_label("Reduction (%)").fill("42")
+    page.get_by_role("button", name="Sign and record the target").click()
     targets = page.get_by_test_id("targets")
-    expect(targets).to_contain_text("50.00 %")
+    expect(targets).to_contain_text("42.00 %", timeout=60_000)
     expect(targets).to_contain_text("2024 → 2030")
+    [recorded] = carrier.request("GET", "/targets", params={"firm": pair.carrier.address})
+    assert recorded["document_hash"] == "0x" + document_hash(carrier_target(pair, 4_200)).hex()
+    assert (recorded["kind"], recorded["scopes"], recorded["categories"]) == (
+        "near_term",
+        [1, 2],
+        [],
+    )
 
     [overlap] = [o for o in carrier.overlaps() if o["partner"] == pair.shipper.address]
     page.get_by_label("Overlap with partner").select_option(overlap["overlap_id"])

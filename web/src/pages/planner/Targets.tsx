@@ -3,6 +3,7 @@ import { api, ok, type Schemas } from "../../api/client";
 import { ErrorBox } from "../../components/Status";
 import { TableHead } from "../../components/TableHead";
 import { date, short } from "../../format";
+import { TargetForm } from "./TargetForm";
 
 type TargetOut = Schemas["TargetOut"];
 
@@ -16,9 +17,10 @@ function coverage(t: TargetOut): string {
 export function Targets({ firm }: { firm: string }) {
   const [targets, setTargets] = useState<TargetOut[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [recorded, setRecorded] = useState(0);
   useEffect(() => {
     ok(api.GET("/targets", { params: { query: { firm } } })).then(setTargets).catch(setError);
-  }, [firm]);
+  }, [firm, recorded]);
   return (
     <section aria-labelledby="targets-h">
       <h2 id="targets-h">Your reduction targets</h2>
@@ -27,7 +29,7 @@ export function Targets({ firm }: { firm: string }) {
         <p role="status">Loading…</p>
       ) : targets.length === 0 ? (
         <p className="muted">
-          No target recorded yet. Record one with <code>carbonledger target sign</code>; it is signed with your key and kept on chain.
+          No target recorded yet.
         </p>
       ) : (
         <div className="scroll">
@@ -48,6 +50,7 @@ export function Targets({ firm }: { firm: string }) {
           </table>
         </div>
       )}
+      <TargetForm onRecorded={() => setRecorded((n) => n + 1)} />
     </section>
   );
 }
