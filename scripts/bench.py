@@ -4,6 +4,7 @@
                                    [--workers W] [--verify-workers V] [--no-eas]
                                    [--batch-size B] [--request-size R] [--no-settlements]
     uv run python scripts/bench.py --request-path [--claims N] [--profile FILE]
+    uv run python scripts/bench.py --chain-path [--claims N] [--batch-size B] [--profile FILE]
 
 Starts its own anvil on a free port (never 8545); see ``benchmarks/e2e.py`` for what is
 measured and how. Figures: docs/performance.md.
@@ -19,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
 from benchmarks import e2e as bench
+from benchmarks import pipeline
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,7 +46,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="time ClaimService.submit_many alone (no HTTP, no worker, no indexer)",
     )
-    parser.add_argument("--profile", type=Path, help="with --request-path: cProfile output")
+    parser.add_argument(
+        "--chain-path",
+        action="store_true",
+        help="time the anchoring worker, then the indexer, over stored claims (no HTTP)",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="with --request-path or --chain-path: cProfile output"
+    )
     args = parser.parse_args(argv)
     # SIGTERM ends the run through its `finally`s: the chain and PostgreSQL stop with it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -56,6 +65,14 @@ def main(argv: list[str] | None = None) -> None:
             f"request path (submit_many, {args.request_size} per call, one thread): {n} claims "
             f"in {seconds:.2f} s, {seconds / n * 1000:.2f} ms per claim, "
             f"{n / seconds:,.0f} claims/s"
+        )
+        return
+    if args.chain_path:
+        parts = pipeline.chain_path(
+            args.claims, firms=args.firms, batch_size=args.batch_size, profile=args.profile
+        )
+        print(
+            "\n".join(["chain side (one thread, CPU of this process):"] + [p.line() for p in parts])
         )
         return
     result = bench.run(

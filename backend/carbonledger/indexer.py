@@ -26,13 +26,17 @@ from hexbytes import HexBytes
 from sqlalchemy import Engine, delete, func, select
 from web3 import Web3
 from web3._utils.events import get_event_data
+from web3.exceptions import BlockNotFound
 from web3.types import LogReceipt
 
 from carbonledger.chain.artifacts import ContractArtifact, event_topic
+from carbonledger.chain.errors import ChainError
 from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
 from carbonledger.store.leader import LeaderLock
+from carbonledger.vocab import WORD
+from carbonledger.vocab.calldata import decode_static, is_static
 
 log = logging.getLogger("carbonledger.indexer")
 
@@ -119,6 +123,9 @@ class _EventAbi:
     data_names: tuple[str, ...]
     data_types: tuple[str, ...]
     through_web3: bool
+    #: every input is one word (:func:`~carbonledger.vocab.calldata.is_static`): decoded by
+    #: slicing the topics and the data, not through eth-abi's decoder objects
+    by_words: bool
 
     @classmethod
     def of(cls, contract: str, item: Mapping[str, Any]) -> _EventAbi:
@@ -131,6 +138,7 @@ class _EventAbi:
             data_names=tuple(str(i["name"]) for i in inputs if not i.get("indexed")),
             data_types=tuple(str(i["type"]) for i in inputs if not i.get("indexed")),
             through_web3=any(str(i["type"]).startswith("tuple") for i in inputs),
+            by_words=all(is_static(str(i["type"])) for i in inputs),
         )
 
 
@@ -138,6 +146,10 @@ def _value(abi_type: str, value: Any) -> Any:
     """A decoded value as web3 returns it (addresses checksummed), then in JSON form."""
     if abi_type == "address":
         return _checksum(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int):  # (and bool)
+        return value
     if abi_type.startswith("address["):
         return [_checksum(v) for v in value]
     return _jsonable(value)
@@ -174,6 +186,15 @@ class EventDecoder:
             data = get_event_data(self.codec, found.abi, log.as_web3())
             return found.contract, found.name, _jsonable(dict(data["args"]))
         args: dict[str, Any] = {}
+        if found.by_words and len(log.data) == WORD * len(found.data_types):
+            for (name, abi_type), topic in zip(found.indexed, log.topics[1:], strict=True):
+                args[name] = _value(abi_type, decode_static(abi_type, topic))
+            for i, (name, abi_type) in enumerate(
+                zip(found.data_names, found.data_types, strict=True)
+            ):
+                word = log.data[WORD * i : WORD * (i + 1)]
+                args[name] = _value(abi_type, decode_static(abi_type, word))
+            return found.contract, found.name, args
         for (name, abi_type), topic in zip(found.indexed, log.topics[1:], strict=True):
             args[name] = _value(abi_type, abi_decode([abi_type], topic)[0])
         values = abi_decode(list(found.data_types), log.data) if found.data_types else ()
@@ -182,12 +203,17 @@ class EventDecoder:
         return found.contract, found.name, args
 
 
+def _hash_of(block: Any) -> str | None:
+    """The hash of an ``eth_getBlockByNumber`` answer; None for a block the chain lacks."""
+    return str(block["hash"]).lower() if block else None
+
+
 def _subject(args: Mapping[str, Any]) -> str | None:
     """The member an event is about (firm, account, auditor, ...), if it names one."""
     for key in ("firm", "account", "auditor", "party", "payer"):
         value = args.get(key)
         if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-            return to_checksum_address(value)
+            return _checksum(value)
     return None
 
 
@@ -223,18 +249,39 @@ class Indexer:
             return self.deployment.deploy_block, None
         return int(row[0]), row[1]
 
+    def _head(self) -> int:
+        if self._rpc.url:  # plain JSON-RPC: web3's middleware costs a few ms per call
+            return int(str(self._rpc.request("eth_blockNumber", [])), 16)
+        return int(self.w3.eth.block_number)
+
     def _block_hash(self, number: int) -> str | None:
-        block = self.w3.eth.get_block(number) if number >= 0 else None
-        if block is None:
+        """The hash of block ``number``; None when the chain has no such block."""
+        if number < 0:
+            return None
+        if self._rpc.url:
+            return _hash_of(self._rpc.request("eth_getBlockByNumber", [hex(number), False]))
+        try:
+            block = self.w3.eth.get_block(number)
+        except BlockNotFound:
             return None
         return "0x" + bytes(block["hash"]).hex()
 
-    def _rewind_if_needed(self, next_block: int, last_hash: str | None) -> int:
+    def _head_and_hash(self, number: int) -> tuple[int, str | None]:
+        """The chain's head and the hash of block ``number``, in one request."""
+        if not self._rpc.url:
+            return self._head(), self._block_hash(number)
+        head, block = self._rpc.calls(
+            [("eth_blockNumber", []), ("eth_getBlockByNumber", [hex(number), False])]
+        )
+        return int(str(head), 16), _hash_of(block)
+
+    def _rewind_if_needed(self, next_block: int, last_hash: str | None) -> tuple[int, int]:
+        """Where to index from, and the chain's head."""
         if last_hash is None or next_block == 0:
-            return next_block
-        head = int(self.w3.eth.block_number)
-        if next_block - 1 <= head and self._block_hash(next_block - 1) == last_hash:
-            return next_block
+            return next_block, self._head()
+        head, found = self._head_and_hash(next_block - 1)
+        if next_block - 1 <= head and found == last_hash:
+            return next_block, head
         # The chain lost or replaced blocks: keep what still matches, index the rest again.
         with self.engine.begin() as conn:
             indexed = conn.execute(
@@ -255,7 +302,7 @@ class Indexer:
                 )
             )
             self._save_cursor(conn, keep_from, self._block_hash(keep_from - 1))
-        return keep_from
+        return keep_from, head
 
     def _save_cursor(self, conn: Any, next_block: int, last_hash: str | None) -> None:
         updated = conn.execute(
@@ -272,18 +319,21 @@ class Indexer:
 
     def run_once(self) -> int:
         """Index up to ``batch_blocks`` new blocks; return how many rows were inserted."""
+        return self._round()[0]
+
+    def _round(self) -> tuple[int, int, int]:
+        """One round: (rows inserted, the next block to index, the chain's head)."""
         with self._lock:  # the background thread and on-demand catch-ups take turns
             return self._run_once()
 
-    def _run_once(self) -> int:
+    def _run_once(self) -> tuple[int, int, int]:
         next_block, last_hash = self.cursor()
-        next_block = self._rewind_if_needed(next_block, last_hash)
-        head = int(self.w3.eth.block_number)
+        next_block, head = self._rewind_if_needed(next_block, last_hash)
         if next_block > head:
-            return 0
+            return 0, next_block, head
         to_block = min(head, next_block + self.batch_blocks - 1)
-        rows = self._rows(self._logs(next_block, to_block))
-        to_hash = self._block_hash(to_block)
+        logs, to_hash = self._logs(next_block, to_block)
+        rows = self._rows(logs)
         in_range = (
             select(func.count())
             .select_from(chain_events)
@@ -299,17 +349,27 @@ class Indexer:
                 conn.execute(self._insert, rows)
                 inserted = int(conn.execute(in_range).scalar_one()) - before
             self._save_cursor(conn, to_block + 1, to_hash)
-        return inserted
+        return inserted, to_block + 1, head
 
-    def _logs(self, from_block: int, to_block: int) -> list[RawLog]:
+    def _logs(self, from_block: int, to_block: int) -> tuple[list[RawLog], str]:
+        """The deployment's logs of the range, and the hash of its last block (one request)."""
         addresses = list(self.decoder.addresses)
         if self._rpc.url:
             where = {"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}
-            return [RawLog.from_json(item) for item in self._rpc.request("eth_getLogs", [where])]
-        logs = self.w3.eth.get_logs(
-            {"fromBlock": from_block, "toBlock": to_block, "address": addresses}
-        )
-        return [RawLog.from_web3(log) for log in logs]
+            items, block = self._rpc.calls(
+                [("eth_getLogs", [where]), ("eth_getBlockByNumber", [hex(to_block), False])]
+            )
+            to_hash = _hash_of(block)
+            logs = [RawLog.from_json(item) for item in items]
+        else:
+            found = self.w3.eth.get_logs(
+                {"fromBlock": from_block, "toBlock": to_block, "address": addresses}
+            )
+            logs = [RawLog.from_web3(log) for log in found]
+            to_hash = self._block_hash(to_block)
+        if to_hash is None:  # the chain lost the block meanwhile: rewind next round
+            raise ChainError(f"block {to_block} is gone from the chain while indexing")
+        return logs, to_hash
 
     def _rows(self, logs: Sequence[RawLog]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -339,10 +399,9 @@ class Indexer:
         """Index until the head of the chain; return the rows inserted."""
         total = 0
         while True:
-            before = self.cursor()[0]
-            total += self.run_once()
-            after = self.cursor()[0]
-            if after == before or after > int(self.w3.eth.block_number):
+            inserted, next_block, head = self._round()
+            total += inserted
+            if next_block > head:
                 return total
 
     def run_forever(

@@ -91,6 +91,8 @@ class FakeLedger:
     crash_after_send: bool = False
     sent: list[int] = field(default_factory=list)  # claims per trySubmitClaims
     _outcomes: dict[str, BatchOutcome] = field(default_factory=dict)
+    _checks: dict[str, Anchored | None] = field(default_factory=dict)
+    _sent_checks: Iterator[int] = field(default_factory=itertools.count)
     _fork: int = 0
     _tx: Iterator[int] = field(default_factory=itertools.count)
 
@@ -250,6 +252,20 @@ class FakeLedger:
         self._outcomes[where.tx_hash] = BatchOutcome(anchored=where, failed=failed)
         return where.tx_hash
 
+    def send_claims_many(
+        self,
+        batches: Sequence[Sequence[tuple[Claim | bytes, bytes]]],
+        gas_price: int | None = None,
+    ) -> list[str]:
+        """Claims given as their words (as the worker relays them) are read back from them."""
+        return [
+            self.send_claims(
+                [(c if isinstance(c, Claim) else Claim.from_words(c), s) for c, s in items],
+                gas_price,
+            )
+            for items in batches
+        ]
+
     def claims_outcomes(self, tx_hashes: Sequence[str]) -> Iterator[BatchOutcome]:
         for tx_hash in tx_hashes:
             if self.crash_after_send:
@@ -266,6 +282,21 @@ class FakeLedger:
             record = self.records[claim_id]
             record.check, record.checked_at = (1 if passed else 2), where
         return where
+
+    def send_checks_many(self, batches: Sequence[Sequence[tuple[bytes, bool, bytes]]]) -> list[str]:
+        """Each batch as :meth:`record_checks` records it; a refused one leaves no block."""
+        hashes = []
+        for results in batches:
+            tx_hash = f"0xchecks{next(self._sent_checks)}"
+            try:
+                self._checks[tx_hash] = self.record_checks(results)
+            except TransactionFailed:
+                self._checks[tx_hash] = None
+            hashes.append(tx_hash)
+        return hashes
+
+    def checks_outcomes(self, tx_hashes: Sequence[str]) -> list[Anchored | None]:
+        return [self._checks[tx_hash] for tx_hash in tx_hashes]
 
     def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored:
         raise ChainRefused(what, f"{contract}.{function} is not emulated by the fake")
@@ -358,13 +389,23 @@ class InMemoryClaimStore:
                 self.rows[claim_id] = dataclasses.replace(self.rows[claim_id], **values)
 
     def mark_anchored(
-        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+        self,
+        claim_ids: Iterable[str],
+        tx_hash: str,
+        block_number: int,
+        block_hash: str,
+        conn: Any = None,
     ) -> None:
         self._set(claim_ids, state=ANCHORED, tx_hash=tx_hash, block_number=block_number,
                   block_hash=block_hash, error=None)  # fmt: skip
 
     def mark_checked(
-        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+        self,
+        claim_ids: Iterable[str],
+        tx_hash: str,
+        block_number: int,
+        block_hash: str,
+        conn: Any = None,
     ) -> None:
         self._set(claim_ids, state=CHECKED, check_tx_hash=tx_hash,
                   check_block_number=block_number, check_block_hash=block_hash)  # fmt: skip

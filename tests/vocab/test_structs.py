@@ -101,3 +101,11 @@ def test_a_value_too_wide_for_its_type_cannot_be_encoded() -> None:
     wide = Claim(**{**{f.attr: getattr(claim, f.attr) for f in Claim.spec()}, "scope1": 1 << 64})
     with pytest.raises(OverflowError, match="uint64"):
         wide.words()
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in ALL if c is not SettlementTerms], ids=lambda c: c.TYPE_NAME
+)
+def test_a_static_structs_words_read_from_its_json_are_its_words(cls: type[Struct]) -> None:
+    item = sample(cls, ADDRESSES)
+    assert cls.words_of_json(item.to_json()) == item.words()

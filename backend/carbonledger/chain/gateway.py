@@ -36,12 +36,19 @@ from carbonledger.vocab import (
     MEMBER_STATUS_NAMES,
     SETTLEMENT_STATUS_NAMES,
     VERDICT_NAMES,
+    WORD,
     Claim,
     Domain,
     claim_ledger_domain,
     name_of,
     overlap_settlement_domain,
     target_registry_domain,
+)
+from carbonledger.vocab.calldata import (
+    bytes_array,
+    encode_dynamic_args,
+    static_array,
+    uint_word,
 )
 
 
@@ -352,10 +359,12 @@ class LedgerGateway:
         )
 
     def head(self) -> int:
+        if self._rpc.url:  # plain JSON-RPC: web3's middleware costs a few ms per call
+            return int(str(self._rpc.request("eth_blockNumber", [])), 16)
         return int(self.w3.eth.block_number)
 
     def gas_price(self) -> int:
-        return int(self.w3.eth.gas_price)
+        return self.sender.gas_price()
 
     def resync(self) -> None:
         """Re-read the service account's next transaction nonce (after a failed send)."""
@@ -406,18 +415,37 @@ class LedgerGateway:
         """Relay signed claims in one ``trySubmitClaims``; failures are per item."""
         return self.claims_outcome(self.send_claims(items))
 
+    def claims_call(self, items: Sequence[tuple[Claim | bytes, bytes]]) -> bytes:
+        """The calldata of ``trySubmitClaims(items' claims, their signatures)``, from the
+        claims' own words (a claim is given as a :class:`Claim` or as its words,
+        :meth:`Claim.words`; the same bytes as eth-abi's encoding, which costs several times
+        more: ``tests/chain/test_calldata.py``)."""
+        claims = static_array([c.words() if isinstance(c, Claim) else c for c, _ in items])
+        signatures = bytes_array([bytes(s) for _, s in items])
+        return self._try_submit_claims.selector + encode_dynamic_args(claims, signatures)
+
     def send_claims(
         self, items: Sequence[tuple[Claim, bytes]], gas_price: int | None = None
     ) -> HexBytes:
         """Send one ``trySubmitClaims`` of ``items`` without waiting; its hash."""
-        data = self._try_submit_claims.encode(
-            [c.as_tuple() for c, _ in items], [bytes(s) for _, s in items]
-        )
-        gas = 120_000 + 90_000 * len(items)
-        tx: dict[str, Any] = {"to": self._try_submit_claims.address, "data": data}
-        if gas_price is not None:
-            tx["gasPrice"] = gas_price
-        return self.sender.send(tx, gas=gas)
+        return self.send_claims_many([items], gas_price)[0]
+
+    def send_claims_many(
+        self,
+        batches: Sequence[Sequence[tuple[Claim | bytes, bytes]]],
+        gas_price: int | None = None,
+    ) -> list[HexBytes]:
+        """One ``trySubmitClaims`` per batch, signed with consecutive nonces and sent in one
+        JSON-RPC request (the node may mine several in one block); their hashes, without
+        waiting. See :meth:`TxSender.send_many` for a transaction the node refuses."""
+        txs = []
+        for items in batches:
+            tx: dict[str, Any] = {"to": self._try_submit_claims.address}
+            tx["data"] = self.claims_call(items)
+            if gas_price is not None:
+                tx["gasPrice"] = gas_price
+            txs.append((tx, 120_000 + 90_000 * len(items)))
+        return self.sender.send_many(txs)
 
     def claims_outcome(self, tx_hash: HexBytes) -> BatchOutcome:
         """Wait for a ``trySubmitClaims`` sent by :meth:`send_claims`: where, which failed."""
@@ -437,24 +465,57 @@ class LedgerGateway:
                     failed[index] = bytes(reason)
             yield BatchOutcome(anchored=_anchored(receipt), failed=failed)
 
+    def checks_call(self, results: Sequence[tuple[bytes, bool, bytes]]) -> bytes:
+        """The calldata of ``recordChecks(results)``: each ``CheckResult`` (claim id, passed,
+        report hash) is three static words."""
+        words = []
+        for claim_id, passed, report_hash in results:
+            if len(claim_id) != WORD or len(report_hash) != WORD:
+                raise ValueError("a claim id and a report hash are 32 bytes each")
+            words.append(bytes(claim_id) + uint_word(int(bool(passed))) + bytes(report_hash))
+        return self._record_checks.selector + encode_dynamic_args(static_array(words))
+
     def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored:
         """Record the checker's outcomes (claim id, passed, report hash) in one transaction."""
-        data = self._record_checks.encode([tuple(r) for r in results])
-        gas = 80_000 + 40_000 * len(results)
-        tx_hash = self.sender.send({"to": self._record_checks.address, "data": data}, gas=gas)
+        (tx_hash,) = self.send_checks_many([results])
         return _anchored(next(self._receipts([tx_hash], "recording checks")))
 
+    def send_checks_many(
+        self, batches: Sequence[Sequence[tuple[bytes, bool, bytes]]]
+    ) -> list[HexBytes]:
+        """One ``recordChecks`` per batch of outcomes, sent in one JSON-RPC request as
+        :meth:`send_claims_many` sends; their hashes, without waiting."""
+        address = self._record_checks.address
+        return self.sender.send_many(
+            [({"to": address, "data": self.checks_call(b)}, 80_000 + 40_000 * len(b))
+             for b in batches]
+        )  # fmt: skip
+
+    def checks_outcomes(self, tx_hashes: Sequence[HexBytes]) -> list[Anchored | None]:
+        """Where each ``recordChecks`` of :meth:`send_checks_many` landed, in order; None for
+        one that reverted (a claim the chain does not hold fails its whole batch)."""
+        return [
+            _anchored(r) if r["status"] == 1 else None
+            for r in self._receipts(tx_hashes, "recording checks", reverted=True)
+        ]
+
     def _receipts(
-        self, tx_hashes: Sequence[HexBytes], what: str, timeout: float = 120
+        self, tx_hashes: Sequence[HexBytes], what: str, timeout: float = 120, reverted: bool = False
     ) -> Iterator[Mapping[str, Any]]:
         """The receipts of ``tx_hashes`` once mined, in order, polled with plain JSON-RPC
         (all still missing in one batch per poll): web3's ``wait_for_transaction_receipt``
         formats every field of every log (~25 ms for a 100-claim batch), one request per
-        transaction. Only what the relayer reads is kept: where it landed, gas, and the
-        logs' topics and data. :class:`TransactionFailed` at the first that reverted."""
+        transaction. Only what the relayer reads is kept: where it landed, status, gas, and
+        the logs' topics and data. :class:`TransactionFailed` at the first that reverted,
+        unless ``reverted`` (then its receipt is given, with ``status`` 0)."""
         if not self._rpc.url:
             for tx_hash in tx_hashes:
-                yield self.sender.wait(tx_hash, what, timeout)
+                receipt = self.w3.eth.wait_for_transaction_receipt(
+                    tx_hash, timeout=timeout, poll_latency=0.02
+                )
+                if receipt["status"] != 1 and not reverted:
+                    raise TransactionFailed(f"{what} reverted in transaction {hex_of(tx_hash)}")
+                yield receipt
             return
         names = [hex_of(h) for h in tx_hashes]
         found: dict[str, Mapping[str, Any]] = {}
@@ -469,15 +530,17 @@ class LedgerGateway:
                 if name not in found:
                     time.sleep(0.02)
             raw = found[name]
-            if int(raw["status"], 16) != 1:
+            status = int(raw["status"], 16)
+            if status != 1 and not reverted:
                 raise TransactionFailed(f"{what} reverted in transaction {name}")
             yield {
-                "transactionHash": HexBytes(raw["transactionHash"]),
+                "transactionHash": _raw(raw["transactionHash"]),
                 "blockNumber": int(raw["blockNumber"], 16),
-                "blockHash": HexBytes(raw["blockHash"]),
+                "blockHash": _raw(raw["blockHash"]),
+                "status": status,
                 "gasUsed": int(raw["gasUsed"], 16),
                 "logs": [
-                    {"topics": [HexBytes(t) for t in log["topics"]], "data": HexBytes(log["data"])}
+                    {"topics": [_raw(t) for t in log["topics"]], "data": _raw(log["data"])}
                     for log in raw["logs"]
                 ],
             }
@@ -559,6 +622,11 @@ def error_names(artifacts: Mapping[str, ContractArtifact]) -> dict[bytes, str]:
                 types = ",".join(str(i["type"]) for i in item.get("inputs", []))
                 names[keccak(text=f"{item['name']}({types})")[:4]] = str(item["name"])
     return names
+
+
+def _raw(value: str) -> bytes:
+    """A JSON-RPC hex string's bytes (``HexBytes`` costs several times more)."""
+    return bytes.fromhex(value[2:])
 
 
 def _anchored(item: Mapping[str, Any]) -> Anchored:

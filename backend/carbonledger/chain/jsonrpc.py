@@ -55,20 +55,39 @@ class JsonRpc:
     def batch(self, method: str, params: Sequence[Sequence[Any]]) -> list[Any]:
         """``method`` once per item of ``params``, in one HTTP request; the results in order
         (``None`` where the node answered null)."""
-        if not params:
-            return []
-        body = [
-            {"jsonrpc": "2.0", "id": i, "method": method, "params": list(p)}
-            for i, p in enumerate(params)
-        ]
-        answers = self._http().post(str(self.url), json=body[0] if len(body) == 1 else body).json()
-        if isinstance(answers, dict):  # one call is sent bare, not as a batch of one
-            answers = [answers]
-        by_id = {a.get("id"): a for a in answers}
         out = []
-        for i in range(len(params)):
-            answer = by_id.get(i) or {}
+        for answer in self.answers(method, params):
             if "error" in answer or "result" not in answer:
                 raise ChainError(f"{method} failed: {answer.get('error')}")
             out.append(answer["result"])
         return out
+
+    def answers(self, method: str, params: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """Like :meth:`batch`, but the node's answer objects in order (``result`` or
+        ``error``; an empty one where the node left an item unanswered), none raised."""
+        return self.answers_of([(method, p) for p in params])
+
+    def calls(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Several methods, each with its params, in one HTTP request; their results in
+        order. :class:`ChainError` if any failed."""
+        out = []
+        for (method, _), answer in zip(calls, self.answers_of(calls), strict=True):
+            if "error" in answer or "result" not in answer:
+                raise ChainError(f"{method} failed: {answer.get('error')}")
+            out.append(answer["result"])
+        return out
+
+    def answers_of(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
+        """The answer objects of several (method, params) calls sent in one HTTP request."""
+        if not calls:
+            return []
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": list(p)}
+            for i, (method, p) in enumerate(calls)
+        ]
+        answers = self._http().post(str(self.url), json=body[0] if len(body) == 1 else body).json()
+        if isinstance(answers, dict):  # one call is sent bare, not as a batch of one
+            answers = [answers]
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        whole = by_id.get(None) or {}  # an error about the request as a whole
+        return [by_id.get(i) or whole for i in range(len(calls))]

@@ -2,26 +2,85 @@
 
 Used by the deployment and by the relayer. The nonce is taken from the node once
 (``pending``) and then counted locally under a lock, so many transactions can be in flight;
-:meth:`TxSender.resync` re-reads it after a failure or a chain restart.
+:meth:`TxSender.resync` re-reads it after a failure or a chain restart. The chain id is read
+once; transactions are signed here (:func:`sign_legacy`, no round trip) and
+:meth:`TxSender.send_many` sends several in one JSON-RPC batch.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
+import coincurve
 from eth_account import Account
 from eth_typing import ChecksumAddress
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.types import TxReceipt
 
 from carbonledger.chain.errors import ChainError
 from carbonledger.chain.jsonrpc import JsonRpc, hex_of
+from carbonledger.vocab import sign_digest
+
+#: the fields :func:`sign_legacy` signs; a transaction with any other goes to eth_account
+_LEGACY_FIELDS = frozenset({"to", "data", "value", "gas", "gasPrice", "nonce", "chainId", "from"})
 
 
 class TransactionFailed(ChainError):
     """A transaction was mined but reverted, or could not be sent."""
+
+
+def _data_bytes(data: Any) -> bytes:
+    if isinstance(data, str):
+        return bytes.fromhex(data.removeprefix("0x"))
+    return bytes(data)
+
+
+def _rlp_length(length: int, offset: int) -> bytes:
+    if length < 56:
+        return bytes([offset + length])
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(size)]) + size
+
+
+def _rlp(items: Sequence[int | bytes]) -> bytes:
+    """RLP of a flat list of integers (big-endian, no leading zeros) and byte strings: the
+    one shape a transaction is (the ``rlp`` package infers a serializer per item, which costs
+    more than the signature)."""
+    parts = []
+    for item in items:
+        raw = item.to_bytes((item.bit_length() + 7) // 8, "big") if isinstance(item, int) else item
+        parts.append(raw if len(raw) == 1 and raw[0] < 0x80 else _rlp_length(len(raw), 0x80) + raw)
+    payload = b"".join(parts)
+    return _rlp_length(len(payload), 0xC0) + payload
+
+
+def sign_legacy(
+    private_key: bytes | coincurve.PrivateKey, tx: dict[str, Any]
+) -> tuple[bytes, bytes]:
+    """A legacy (type 0) transaction with EIP-155 replay protection, signed: (raw, hash).
+
+    The same bytes as eth_account's ``sign_transaction`` for the same dict (RFC 6979, low
+    ``s``; a test compares them), without its per-field formatters and validation, which
+    cost more than the signature itself on the relayer's hot path."""
+    to = bytes.fromhex(str(tx["to"]).removeprefix("0x")) if tx.get("to") else b""
+    chain_id = int(tx["chainId"])
+    fields: list[int | bytes] = [
+        int(tx["nonce"]),
+        int(tx["gasPrice"]),
+        int(tx["gas"]),
+        to,
+        int(tx.get("value", 0)),
+        _data_bytes(tx.get("data", b"")),
+    ]
+    signature = sign_digest(private_key, keccak(_rlp([*fields, chain_id, 0, 0])))
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
+    v = signature[64] - 27 + 35 + 2 * chain_id
+    raw = _rlp([*fields, v, r, s])
+    return raw, keccak(raw)
 
 
 class TxSender:
@@ -30,44 +89,94 @@ class TxSender:
     def __init__(self, w3: Web3, private_key: str, gas_margin: float = 1.2) -> None:
         self.w3 = w3
         self.account = Account.from_key(private_key)
+        self._key = coincurve.PrivateKey(bytes(self.account.key))
         self.address: ChecksumAddress = self.account.address
         self.chain_id = int(w3.eth.chain_id)
         self.gas_margin = gas_margin
         self._lock = threading.Lock()
         self._rpc = JsonRpc(w3)
-        self._nonce = int(w3.eth.get_transaction_count(self.address, "pending"))
+        self._nonce = self.pending_nonce()
+
+    def pending_nonce(self) -> int:
+        """The node's count of this account's transactions, pending ones included."""
+        if self._rpc.url:  # plain JSON-RPC: web3's middleware costs a few ms per call
+            return int(
+                str(self._rpc.request("eth_getTransactionCount", [self.address, "pending"])), 16
+            )
+        return int(self.w3.eth.get_transaction_count(self.address, "pending"))
 
     def resync(self) -> None:
         with self._lock:
-            self._nonce = int(self.w3.eth.get_transaction_count(self.address, "pending"))
+            self._nonce = self.pending_nonce()
 
     def heal_gap(self) -> bool:
         """Re-read the nonce when the node is behind it (it lost blocks, or dropped pending
         transactions): a transaction sent with a nonce past a gap would wait forever."""
-        on_chain = int(self.w3.eth.get_transaction_count(self.address, "pending"))
+        on_chain = self.pending_nonce()
         with self._lock:
             if on_chain < self._nonce:
                 self._nonce = on_chain
                 return True
         return False
 
-    def send(self, tx: dict[str, Any], gas: int | None = None) -> HexBytes:
-        """Sign and send ``tx`` (``to``/``data``/``value``); return its hash without waiting."""
+    def gas_price(self) -> int:
+        """The node's gas price (``eth_gasPrice``)."""
+        if self._rpc.url:
+            return int(str(self._rpc.request("eth_gasPrice", [])), 16)
+        return int(self.w3.eth.gas_price)
+
+    def _prepared(self, tx: dict[str, Any], gas: int | None) -> dict[str, Any]:
         base = {**tx, "from": self.address, "chainId": self.chain_id}
         if "gasPrice" not in base:  # (not setdefault: it would read the price every time)
-            base["gasPrice"] = int(self.w3.eth.gas_price)
+            base["gasPrice"] = self.gas_price()
         if gas is None:
             estimate = int(self.w3.eth.estimate_gas(base))  # type: ignore[arg-type]
             gas = int(estimate * self.gas_margin) + 20_000
+        return {**base, "gas": gas}
+
+    def _signed(self, tx: dict[str, Any], nonce: int) -> bytes:
+        if _LEGACY_FIELDS.issuperset(tx):
+            return sign_legacy(self._key, {**tx, "nonce": nonce})[0]
+        return bytes(self.account.sign_transaction({**tx, "nonce": nonce}).raw_transaction)
+
+    def send(self, tx: dict[str, Any], gas: int | None = None) -> HexBytes:
+        """Sign and send ``tx`` (``to``/``data``/``value``); return its hash without waiting."""
+        return self.send_many([(tx, gas)])[0]
+
+    def send_many(self, txs: Sequence[tuple[dict[str, Any], int | None]]) -> list[HexBytes]:
+        """Sign ``txs`` (each with its gas, or None to estimate it) with consecutive nonces
+        and send them in one JSON-RPC batch, so the node can take several into a block;
+        their hashes, without waiting.
+
+        The node answers each one. If it refuses one, the nonces from that one on are given
+        back (the next send reuses the first of them) and :class:`TransactionFailed` is
+        raised; the ones before it were sent and will be mined (a relayer that loses track of
+        them finds their claims on chain, see ``services/anchoring.py``). A later one the
+        node took all the same waits behind the gap and is replaced by the next send of that
+        nonce, or mined once the gap is filled."""
+        prepared = [self._prepared(tx, gas) for tx, gas in txs]
+        if not prepared:
+            return []
         with self._lock:
-            signed = self.account.sign_transaction({**base, "gas": gas, "nonce": self._nonce})
-            if self._rpc.url:  # plain JSON-RPC: web3's middleware costs ~3 ms per send
-                raw = hex_of(signed.raw_transaction)
-                tx_hash = HexBytes(self._rpc.request("eth_sendRawTransaction", [raw]))
-            else:
-                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            self._nonce += 1
-        return HexBytes(tx_hash)
+            first = self._nonce
+            raws = [self._signed(tx, first + i) for i, tx in enumerate(prepared)]
+            if not self._rpc.url:
+                hashes = []
+                for raw in raws:
+                    hashes.append(HexBytes(self.w3.eth.send_raw_transaction(raw)))
+                    self._nonce += 1
+                return hashes
+            # plain JSON-RPC: web3's middleware costs ~3 ms per send
+            answers = self._rpc.answers("eth_sendRawTransaction", [[hex_of(r)] for r in raws])
+            for i, answer in enumerate(answers):
+                if "result" not in answer:
+                    self._nonce = first + i
+                    raise TransactionFailed(
+                        f"the node refused transaction {i + 1} of {len(raws)} "
+                        f"(nonce {first + i}): {answer.get('error')}"
+                    )
+            self._nonce = first + len(raws)
+            return [HexBytes(str(a["result"])) for a in answers]
 
     def wait(self, tx_hash: HexBytes, what: str, timeout: float = 120) -> TxReceipt:
         receipt = self.w3.eth.wait_for_transaction_receipt(

@@ -54,6 +54,11 @@ def _id(row: ClaimRow) -> bytes:
     return bytes.fromhex(row.claim_id[2:])
 
 
+def _words(row: ClaimRow) -> bytes:
+    """The stored claim's calldata words (what the firm signed, as the chain reads it)."""
+    return Claim.words_of_json(row.claim)
+
+
 class AnchorWorker:
     """See the module docstring."""
 
@@ -196,24 +201,27 @@ class AnchorWorker:
         return moved
 
     def anchor_pending(self) -> int:
-        """Relay the outbox: up to ``in_flight`` transactions of ``batch_size`` claims are sent
-        back to back (the node mines them in nonce order), then their receipts are read in
-        order. A round that fails part-way leaves its claims in the outbox; the retry finds
-        the ones the chain already has when the contract refuses them."""
+        """Relay the outbox: up to ``in_flight`` transactions of ``batch_size`` claims are
+        signed with consecutive nonces and sent in one JSON-RPC request (the node mines them
+        in nonce order, several to a block where it can), then their receipts are read in
+        order and every claim they recorded is marked anchored in one database transaction.
+        A round that fails part-way marks what the receipts read so far say and leaves the
+        rest in the outbox; the retry finds the ones the chain already has when the contract
+        refuses them."""
         rows = self.store.in_state(ACCEPTED, self.batch_size * self.in_flight)
         if not rows:
             return 0
         chunks = [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]
-        gas_price = self.ledger.gas_price()
-        sent = [
-            self.ledger.send_claims(
-                [(Claim.from_json(r.claim), bytes.fromhex(r.signature[2:])) for r in chunk],
-                gas_price,
-            )
-            for chunk in chunks
-        ]
-        for chunk, outcome in zip(chunks, self.ledger.claims_outcomes(sent), strict=True):
-            self._anchored(chunk, outcome)
+        sent = self.ledger.send_claims_many(
+            [[(_words(r), bytes.fromhex(r.signature[2:])) for r in chunk] for chunk in chunks],
+            self.ledger.gas_price(),
+        )  # fmt: skip
+        landed: list[tuple[Sequence[ClaimRow], BatchOutcome]] = []
+        try:
+            for chunk, outcome in zip(chunks, self.ledger.claims_outcomes(sent), strict=True):
+                landed.append((chunk, outcome))
+        finally:
+            self._anchored(landed)
         return len(rows)
 
     def _mark_anchored(self, claim_ids: Sequence[str], where: Anchored) -> None:
@@ -222,19 +230,31 @@ class AnchorWorker:
     def _mark_checked(self, claim_ids: Sequence[str], where: Anchored) -> None:
         self.store.mark_checked(claim_ids, where.tx_hash, where.block_number, where.block_hash)
 
-    def _anchored(self, rows: Sequence[ClaimRow], outcome: BatchOutcome) -> None:
-        anchored = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
-        a = outcome.anchored
-        self._mark_anchored(anchored, a)
-        for index, reason in outcome.failed.items():
-            row = rows[index]
-            if self._already_recorded(row):
-                continue
-            if reason[:4] == NONCE_GAP_SELECTOR and self._earlier_first(row):
-                continue  # an earlier claim of the firm goes on chain first; this one next
-            name = self.error_names(reason)
-            log.warning("the chain refused claim %s: %s", row.claim_id, name)
-            self.store.mark_refused(row.claim_id, f"refused by the ClaimLedger: {name}")
+    def _anchored(self, landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]]) -> None:
+        """Mark what the transactions recorded (one database transaction for the round),
+        then see to the items the chain refused."""
+        with self.store.transaction() as conn:
+            for rows, outcome in landed:
+                where = outcome.anchored
+                self.store.mark_anchored(
+                    [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed],
+                    where.tx_hash,
+                    where.block_number,
+                    where.block_hash,
+                    conn,
+                )
+        for rows, outcome in landed:
+            for index, reason in outcome.failed.items():
+                self._refused(rows[index], reason)
+
+    def _refused(self, row: ClaimRow, reason: bytes) -> None:
+        if self._already_recorded(row):
+            return
+        if reason[:4] == NONCE_GAP_SELECTOR and self._earlier_first(row):
+            return  # an earlier claim of the firm goes on chain first; this one next
+        name = self.error_names(reason)
+        log.warning("the chain refused claim %s: %s", row.claim_id, name)
+        self.store.mark_refused(row.claim_id, f"refused by the ClaimLedger: {name}")
 
     def _already_recorded(self, row: ClaimRow) -> bool:
         """The chain refused a relayed claim because it already holds it: mark it anchored.
@@ -272,7 +292,11 @@ class AnchorWorker:
         return owed or bool(lost)
 
     def check_pending(self) -> int:
-        rows = self.store.in_state(ANCHORED, self.check_batch_size)
+        """Record the checker's outcomes of anchored claims: ``check_batch_size`` per
+        ``recordChecks``, up to ``in_flight`` of them sent in one JSON-RPC request, then
+        their receipts; every batch that landed is marked in one database transaction. A
+        batch the chain refused (it holds some claim no more) is recorded claim by claim."""
+        rows = self.store.in_state(ANCHORED, self.check_batch_size * self.in_flight)
         if rows and self.roots is not None:  # root-anchored claims are checked at admission
             rooted = self.roots.roots.roots_of([r.claim_id for r in rows])
             rows = [r for r in rows if r.claim_id not in rooted]
@@ -280,13 +304,32 @@ class AnchorWorker:
             rows = self._unrecorded_checks(rows)
         if not rows:
             return 0
-        results = [(_id(r), r.check_passed, bytes.fromhex(r.report_hash[2:])) for r in rows]
+        size = self.check_batch_size
+        chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
         try:
-            where = self.ledger.record_checks(results)
+            landed = self.ledger.checks_outcomes(
+                self.ledger.send_checks_many(
+                    [[(_id(r), r.check_passed, bytes.fromhex(r.report_hash[2:])) for r in chunk]
+                     for chunk in chunks]
+                )
+            )  # fmt: skip
         except Exception:
             return self._check_one_by_one(rows)
-        self._mark_checked([r.claim_id for r in rows], where)
-        return len(rows)
+        with self.store.transaction() as conn:
+            for chunk, where in zip(chunks, landed, strict=True):
+                if where is not None:
+                    self.store.mark_checked(
+                        [r.claim_id for r in chunk],
+                        where.tx_hash,
+                        where.block_number,
+                        where.block_hash,
+                        conn,
+                    )
+        done = sum(len(chunk) for chunk, where in zip(chunks, landed, strict=True) if where)
+        for chunk, where in zip(chunks, landed, strict=True):
+            if where is None:
+                done += self._check_one_by_one(chunk)
+        return done
 
     def _unrecorded_checks(self, rows: Sequence[ClaimRow]) -> list[ClaimRow]:
         """Mark checked the rows whose check the chain already holds; return the others.

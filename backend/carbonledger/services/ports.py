@@ -77,7 +77,19 @@ class LedgerPort(Protocol):
         self, items: Sequence[tuple[Claim, bytes]], gas_price: int | None = None
     ) -> Any: ...
 
+    def send_claims_many(
+        self,
+        batches: Sequence[Sequence[tuple[Claim | bytes, bytes]]],
+        gas_price: int | None = None,
+    ) -> list[Any]: ...
+
     def claims_outcomes(self, tx_hashes: Sequence[Any]) -> Iterator[BatchOutcome]: ...
+
+    def send_checks_many(
+        self, batches: Sequence[Sequence[tuple[bytes, bool, bytes]]]
+    ) -> list[Any]: ...
+
+    def checks_outcomes(self, tx_hashes: Sequence[Any]) -> list[Anchored | None]: ...
 
     def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored: ...
 
@@ -127,11 +139,21 @@ class ClaimStorePort(Protocol):
     def count_in_state(self, state: str) -> int: ...
 
     def mark_anchored(
-        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+        self,
+        claim_ids: Iterable[str],
+        tx_hash: str,
+        block_number: int,
+        block_hash: str,
+        conn: Any = None,
     ) -> None: ...
 
     def mark_checked(
-        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+        self,
+        claim_ids: Iterable[str],
+        tx_hash: str,
+        block_number: int,
+        block_hash: str,
+        conn: Any = None,
     ) -> None: ...
 
     def mark_refused(self, claim_id: str, error: str) -> None: ...

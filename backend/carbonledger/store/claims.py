@@ -237,27 +237,48 @@ class ClaimStore(TableStore):
             )
 
     def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
+        self._update_rows(claim_ids, values, None)
+
+    def _update_rows(
+        self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None
+    ) -> None:
         ids = list(claim_ids)
         if not ids:
             return
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(claims)
-                .where(claims.c.claim_id.in_(ids))
-                .values(**values, updated_at=utc_now())
-            )
+        statement = (
+            update(claims).where(claims.c.claim_id.in_(ids)).values(**values, updated_at=utc_now())
+        )
+        if conn is not None:
+            conn.execute(statement)
+            return
+        with self.engine.begin() as own:
+            own.execute(statement)
 
     def mark_anchored(
-        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+        self,
+        claim_ids: Iterable[str],
+        tx_hash: str,
+        block_number: int,
+        block_hash: str,
+        conn: Connection | None = None,
     ) -> None:
+        """The claims are recorded on chain by ``tx_hash``; in the open transaction ``conn``
+        if given (the relayer marks a whole round in one), else in a transaction of its own."""
         where = dict(zip(_ANCHOR_COLUMNS, (tx_hash, block_number, block_hash), strict=True))
-        self._set(claim_ids, state=ANCHORED, **where, error=None)
+        self._update_rows(claim_ids, {"state": ANCHORED, **where, "error": None}, conn)
 
     def mark_checked(
-        self, claim_ids: Iterable[str], tx_hash: str, block_number: int, block_hash: str
+        self,
+        claim_ids: Iterable[str],
+        tx_hash: str,
+        block_number: int,
+        block_hash: str,
+        conn: Connection | None = None,
     ) -> None:
+        """The claims' checks are recorded on chain by ``tx_hash`` (``conn``: as
+        :meth:`mark_anchored`)."""
         where = dict(zip(_CHECK_COLUMNS, (tx_hash, block_number, block_hash), strict=True))
-        self._set(claim_ids, state=CHECKED, **where)
+        self._update_rows(claim_ids, {"state": CHECKED, **where}, conn)
 
     def mark_refused(self, claim_id: str, error: str) -> None:
         self._set([claim_id], state=REFUSED, error=error)

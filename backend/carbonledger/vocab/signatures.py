@@ -41,13 +41,18 @@ def recover_checksummed(digest: bytes, signature: bytes) -> str | None:
     return None if signer is None else to_checksum_address(signer)
 
 
-def sign_digest(private_key: bytes | str, digest: bytes) -> bytes:
+def sign_digest(private_key: bytes | str | coincurve.PrivateKey, digest: bytes) -> bytes:
     """Sign a 32-byte digest: ``r || s || v`` (``v`` 27/28, low ``s``: RFC 6979, as
-    eth_account signs)."""
-    key = (
-        bytes.fromhex(private_key.removeprefix("0x"))
-        if isinstance(private_key, str)
-        else private_key
-    )
-    raw = coincurve.PrivateKey(bytes(key)).sign_recoverable(digest, hasher=None)
-    return raw[:64] + bytes([raw[64] + 27])
+    eth_account signs). A signer that signs often passes its ``coincurve.PrivateKey``: making
+    one from the raw key derives the public key, several times the cost of signing."""
+    if isinstance(private_key, coincurve.PrivateKey):
+        key = private_key
+    else:
+        raw = (
+            bytes.fromhex(private_key.removeprefix("0x"))
+            if isinstance(private_key, str)
+            else private_key
+        )
+        key = coincurve.PrivateKey(bytes(raw))
+    signed = key.sign_recoverable(digest, hasher=None)
+    return signed[:64] + bytes([signed[64] + 27])

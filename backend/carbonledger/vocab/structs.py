@@ -205,6 +205,10 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+def _hex_bytes(value: Any) -> bytes:
+    return bytes.fromhex(str(value).removeprefix("0x"))
+
+
 def _from_json(py_type: Any, sol_type: str, value: Any) -> Any:
     if typing.get_origin(py_type) is tuple:
         (inner, _) = typing.get_args(py_type)
@@ -304,6 +308,17 @@ class Struct:
         """The static struct's words in calldata, which are also its EIP-712 ``encodeData``
         (``ClaimLedger`` hashes these very bytes)."""
         return b"".join(_word(f.sol_type, getattr(self, f.attr)) for f in self.spec())
+
+    @classmethod
+    def words_of_json(cls, data: Mapping[str, Any]) -> bytes:
+        """:meth:`words` of the struct whose JSON form is ``data``, without building the
+        struct (``cls.from_json(data).words()``, a third of the cost: the relayer encodes
+        every stored claim this way)."""
+        return b"".join(
+            _word(f.sol_type, _hex_bytes(data[f.json_name]) if f.py_type is bytes else
+                  data[f.json_name])
+            for f in cls.spec()
+        )  # fmt: skip
 
     @classmethod
     def from_words(cls, raw: bytes) -> Self:

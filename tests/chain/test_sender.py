@@ -1,0 +1,98 @@
+"""The relayer's transaction sender: local signing, batches of transactions, nonces."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from carbonledger.chain.jsonrpc import JsonRpc
+from carbonledger.chain.sender import TransactionFailed, TxSender, _rlp, sign_legacy
+from carbonledger.config import ANVIL_DEV_KEY_0
+from tests.conftest import DeployedChain
+
+KEY = bytes.fromhex(ANVIL_DEV_KEY_0.removeprefix("0x"))
+
+
+@pytest.mark.parametrize(
+    "tx",
+    [
+        {"to": "0x" + "11" * 20, "data": b"\x01\x02" * 700, "gas": 300_000, "gasPrice": 0},
+        {
+            "to": Web3.to_checksum_address("0x" + "ab" * 20),
+            "value": 10**18,
+            "gas": 21_000,
+            "gasPrice": 7 * 10**9,
+        },
+        {"data": "0x6080604052", "gas": 2_000_000, "gasPrice": 1},  # a contract creation
+    ],
+)
+@pytest.mark.parametrize(("nonce", "chain_id"), [(0, 31337), (1234567, 1), (5, 2**40)])
+def test_a_transaction_signed_here_is_byte_for_byte_what_eth_account_signs(
+    tx: dict[str, object], nonce: int, chain_id: int
+) -> None:
+    full = {**tx, "nonce": nonce, "chainId": chain_id}
+    raw, tx_hash = sign_legacy(KEY, full)
+    theirs = Account.sign_transaction(full, KEY)
+    assert raw == bytes(theirs.raw_transaction)
+    assert tx_hash == bytes(theirs.hash)
+
+
+def _pending(w3: Web3, address: str) -> int:
+    return int(w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
+
+
+def _fresh_sender(w3: Web3, funds: int) -> TxSender:
+    """A sender of its own (nonce 0), its account funded by the node's development key."""
+    account = Account.create()
+    funder = TxSender(w3, ANVIL_DEV_KEY_0)
+    funder.transact({"to": account.address, "value": funds}, "funding", gas=21_000)
+    return TxSender(w3, bytes(account.key).hex())
+
+
+def test_transactions_sent_in_one_batch_are_all_mined_with_consecutive_nonces(
+    deployed_chain: DeployedChain,
+) -> None:
+    w3 = deployed_chain.w3
+    sender = _fresh_sender(w3, 10**18)
+    hashes = sender.send_many(
+        [({"to": "0x" + "22" * 20, "value": i + 1}, 21_000) for i in range(30)]
+    )
+    receipts = [sender.wait(h, "a transfer") for h in hashes]
+    nonces = [int(w3.eth.get_transaction(h)["nonce"]) for h in hashes]
+    assert nonces == list(range(30))
+    assert all(r["status"] == 1 for r in receipts)
+    assert _pending(w3, sender.address) == 30 == sender._nonce
+
+
+def test_a_refused_transaction_in_a_batch_gives_its_nonce_back_to_the_next_send(
+    deployed_chain: DeployedChain,
+) -> None:
+    w3 = deployed_chain.w3
+    sender = _fresh_sender(w3, 10**16)
+    too_much = 10**18  # more than the account holds: the node refuses it up front
+    with pytest.raises(TransactionFailed, match="transaction 3 of 4 \\(nonce 2\\)"):
+        sender.send_many(
+            [({"to": "0x" + "33" * 20, "value": v}, 21_000) for v in (1, 2, too_much, 3)]
+        )
+    assert sender._nonce == 2
+    tx_hash = sender.send({"to": "0x" + "33" * 20, "value": 4}, gas=21_000)
+    sender.wait(tx_hash, "the next transfer")
+    assert int(w3.eth.get_transaction(tx_hash)["nonce"]) == 2
+    assert int(w3.eth.get_transaction_count(sender.address)) >= 3
+    assert JsonRpc(w3).request("eth_chainId", []) == hex(sender.chain_id)
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        [0, b"", b"\x00", b"\x7f", b"\x80"],
+        [2**64, b"x" * 55, b"y" * 56, b"z" * 70_000],
+        [1] * 60,
+    ],
+)
+def test_the_transaction_rlp_is_the_rlp_packages(items: list[int | bytes]) -> None:
+    import rlp
+
+    assert _rlp(items) == rlp.encode(items)
