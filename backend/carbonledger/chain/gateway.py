@@ -38,6 +38,7 @@ from carbonledger.vocab import (
     VERDICT_NAMES,
     Claim,
     Domain,
+    checksum_address,
     claim_ledger_domain,
     name_of,
     overlap_settlement_domain,
@@ -343,7 +344,7 @@ class LedgerGateway:
         firm, kind, status, check, audit, version, _total = record
         return ClaimState(
             claim_id=claim_id,
-            firm=to_checksum_address(firm),
+            firm=checksum_address(firm),
             kind=int(kind),
             status=name_of(CLAIM_STATUS_NAMES, int(status)),
             check=name_of(CHECK_NAMES, int(check)),

@@ -243,6 +243,23 @@ def _document_bytes(claim: Claim, line_bytes: list[bytes]) -> bytes:
     return b"{" + b",".join(parts) + b"}"
 
 
+def claim_hashes(claim: Claim) -> tuple[bytes, bytes]:
+    """The document hash (:func:`~carbonledger.standard.canonical.document_hash`) and the
+    lines' Merkle root (:func:`~carbonledger.standard.merkle.merkle_root`) of a parsed claim,
+    from one canonicalisation of its lines. Remembered on the (immutable) parsed document:
+    the claim service builds the struct and then checks the same document, and both need
+    them."""
+    known = claim._hashes
+    if known is None:
+        line_bytes = canonical_lines([line.raw for line in claim.lines])
+        known = (
+            keccak256(_document_bytes(claim, line_bytes)),
+            root_from_leaves(double_keccak_all(line_bytes)),
+        )
+        claim._hashes = known
+    return known
+
+
 def _run_lines(
     claim: Claim, standard: Standard, sink: _Sink
 ) -> tuple[Calculator, list[LineResult]]:
@@ -814,9 +831,7 @@ def _check(
             onchain = {key: fig.onchain_kgco2e}
         else:
             onchain = {}
-    line_bytes = canonical_lines([line.raw for line in claim.lines])
-    root = root_from_leaves(double_keccak_all(line_bytes))
-    doc_hash = keccak256(_document_bytes(claim, line_bytes))
+    doc_hash, root = claim_hashes(claim)
     findings = tuple(sink.items)
     return CheckReport(
         passed=not any(f.severity == "error" for f in findings),

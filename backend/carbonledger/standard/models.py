@@ -262,6 +262,8 @@ class _ClaimDocument(_Model):
     boundary: Boundary
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
+    #: (document hash, lines root), once computed (``checker.claim_hashes``)
+    _hashes: tuple[bytes, bytes] | None = PrivateAttr(default=None)
 
     def canonical_object(self) -> Any:
         """The JSON object hashed for ``document_hash`` (the parsed input when available)."""
