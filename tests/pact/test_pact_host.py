@@ -3,8 +3,10 @@ the member API, the HTTPS PACT host, the chain, and `carbonledger verify --pact`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from carbonledger.cli.main import app
 from carbonledger.client import ApiError, LedgerClient
 from carbonledger.pact.client import publish_footprint, signed_publication
 from carbonledger.pact.store import pact_clients
+from carbonledger.pact.wiring import build_pact_service
+from carbonledger.services.errors import Conflict
 from carbonledger.vault.errors import DocumentNotFound
 from tests.api.conftest import as_bytes, example
 from tests.pact.conftest import PactHost, eventually, footprint, valid
@@ -536,3 +540,40 @@ def test_a_publication_signed_with_a_nonce_a_claim_took_is_a_409_and_the_claim_s
         lambda: ledger.claim_state(bytes.fromhex(claim["claim_id"][2:])).status == "active", 60
     )
     assert state and ledger.nonce(firm.address) == nonce + 1
+
+
+class _OtherProcess:
+    """The firm's nonces as another API process saw them: its own lock, and its check run
+    before this process's publication reached the chain (so it passed)."""
+
+    @contextlib.contextmanager
+    def serialised(self, firm: str) -> Iterator[None]:
+        yield
+
+    def check_direct_nonce(self, firm: str, nonce: int, what: str) -> None:
+        return None
+
+
+def test_across_processes_the_chain_refuses_the_second_and_the_409_names_the_nonce(
+    pact_host: PactHost,
+) -> None:
+    firm = _racing_firm(pact_host, "Racing Glass Oy")
+    nonce = firm.next_nonce()
+    pfs = [footprint(productIds=[f"urn:gtin:90000000014{i}"]) for i in range(2)]
+    first, second = (signed_publication(firm, pf, nonce=nonce) for pf in pfs)
+    assert firm.request("POST", "/pact/footprints", json=first)["id"] == pfs[0]["id"]
+    other = build_pact_service(pact_host.api.services)
+    other.nonces = _OtherProcess()
+    with pytest.raises(Conflict) as refused:
+        other.publish(
+            firm.address,
+            second["footprint"],
+            bytes.fromhex(second["signature"][2:]),
+            nonce=nonce,
+            deadline=second["deadline"],
+        )
+    assert str(refused.value).startswith(
+        f"the chain refused the footprint's claim with nonce {nonce}: ClaimLedgerNonce"
+    ), refused.value
+    _nothing_kept_of(pact_host, firm, pfs[1]["id"])
+    assert pact_host.api.services.ledger.nonce(firm.address) == nonce + 1
