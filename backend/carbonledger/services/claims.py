@@ -419,14 +419,14 @@ class ClaimService:
     # --- acts relayed at once with the firm's claim nonce (revocations, PACT anchors) ---
     def serialised(self, firm: str) -> contextlib.AbstractContextManager[None]:
         """Hold ``firm``'s lock, the one its claim submissions take (in this process)."""
-        return self._firms_serialised([to_checksum_address(firm)])
+        return self._firms_serialised([checksum_address(firm)])
 
     def check_direct_nonce(self, firm: str, nonce: int, what: str) -> None:
         """For an act of ``firm`` signed with ``nonce`` and relayed now rather than through
         the outbox (call it holding :meth:`serialised`): 409 while claims of the firm are
         still on their way to the chain (they hold the next nonces), or when ``nonce`` is not
         the chain's next one (another act of the firm took it)."""
-        firm = to_checksum_address(firm)
+        firm = checksum_address(firm)
         on_chain = self.ledger.nonce(firm)
         following = self.next_nonce(firm)
         if following != on_chain:
