@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import ParamSpec
 
 from carbonledger.standard import Standard, load_default_standard
+from carbonledger.standard._perf import paused_gc
 from carbonledger.verify.chain import (
     Addresses,
     ChainReader,
@@ -158,22 +159,32 @@ def run_firm(
     firm: str,
     directory: Path,
     standard: Standard | None = None,
+    *,
+    shard: tuple[int, int] = (0, 1),
+    to_block: int | None = None,
 ) -> Verification:
     """Verify every claim of ``firm`` against the documents in ``directory`` (and its
     root-anchored claims against the ``*.proof.json`` files there); a file there that is not
-    a claim document is skipped with a note, not fatal."""
+    a claim document is skipped with a note, not fatal.
+
+    ``shard`` ``(k, n)`` judges only the k-th of n contiguous ranges of the firm's claims in
+    chain order, up to block ``to_block`` (:meth:`ChainReader.firm`): the reports of the n
+    parts, concatenated in order, are the report of the whole (``verify.parallel``)."""
     skipped: list[str] = []
-    docs = load_directory(directory, skipped=skipped)
-    proofs = list(load_proofs(directory).values())
-    judged = _judge(
-        ChainReader(port, addresses).firm(firm, proofs),
-        docs,
-        standard,
-        mode="firm",
-        firm=firm,
-        where=str(directory),
+    with paused_gc():  # thousands of acyclic objects held to the end: no rescans
+        docs = load_directory(directory, skipped=skipped)
+        proofs = list(load_proofs(directory).values())
+        judged = _judge(
+            ChainReader(port, addresses).firm(firm, proofs, shard=shard, to_block=to_block),
+            docs,
+            standard,
+            mode="firm",
+            firm=firm,
+            where=str(directory),
+        )
+    notes = tuple(
+        Finding(None, "documents", Result.NOTE, why) for why in skipped if shard[0] == 0
     )
-    notes = tuple(Finding(None, "documents", Result.NOTE, why) for why in skipped)
     return Verification(
         judged.view, docs, Report(notes + judged.report.findings, judged.report.claims)
     )
