@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec
@@ -171,11 +172,20 @@ def run_firm(
     chain order, up to block ``to_block`` (:meth:`ChainReader.firm`): the reports of the n
     parts, concatenated in order, are the report of the whole (``verify.parallel``)."""
     skipped: list[str] = []
-    with paused_gc():  # thousands of acyclic objects held to the end: no rescans
-        docs = load_directory(directory, skipped=skipped)
-        proofs = list(load_proofs(directory).values())
+    proofs = list(load_proofs(directory).values())
+    # the chain is read in a thread while the documents are parsed here: most of reading is
+    # waiting for the node, which then overlaps the parsing (no check depends on the order)
+    with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="verify-reads") as reads:
+        reading = reads.submit(
+            ChainReader(port, addresses).firm, firm, proofs, shard=shard, to_block=to_block
+        )
+        try:
+            docs = load_directory(directory, skipped=skipped)
+        except BaseException:
+            reading.cancel()
+            raise
         judged = _judge(
-            ChainReader(port, addresses).firm(firm, proofs, shard=shard, to_block=to_block),
+            reading.result(),
             docs,
             standard,
             mode="firm",
