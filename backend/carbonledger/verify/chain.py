@@ -1,9 +1,11 @@
 """Read and decode what the chain holds about claims, in bulk, through a :class:`ChainPort`.
 
-One ``eth_getLogs`` per block range for the claim events, one for the firm's membership events,
-one JSON-RPC batch for the submitting transactions (cached per hash: a batch transaction holds
-many claims), one for block timestamps, one for the ``eth_call`` views. The result is plain
-decoded data (:class:`ChainView`); judging it is :mod:`carbonledger.verify.core`'s job.
+One ``eth_getLogs`` per block range for the claim events (in firm mode: the firm's, then the
+checks and audits of its claims by claim id, 500 ids a query), one for the firm's membership
+events, one JSON-RPC batch for the submitting transactions (cached per hash: a batch
+transaction holds many claims), one for block timestamps, one for the ``eth_call`` views. The
+result is plain decoded data (:class:`ChainView`); judging it is
+:mod:`carbonledger.verify.core`'s job.
 """
 
 from __future__ import annotations
