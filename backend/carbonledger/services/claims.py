@@ -416,6 +416,32 @@ class ClaimService:
                 for other in sorted(earlier, key=lambda r: -r.nonce)[:1]:
                     self.roots.admit(other.claim_id)
 
+    # --- acts relayed at once with the firm's claim nonce (revocations, PACT anchors) ---
+    def serialised(self, firm: str) -> contextlib.AbstractContextManager[None]:
+        """Hold ``firm``'s lock, the one its claim submissions take (in this process)."""
+        return self._firms_serialised([to_checksum_address(firm)])
+
+    def check_direct_nonce(self, firm: str, nonce: int, what: str) -> None:
+        """For an act of ``firm`` signed with ``nonce`` and relayed now rather than through
+        the outbox (call it holding :meth:`serialised`): 409 while claims of the firm are
+        still on their way to the chain (they hold the next nonces), or when ``nonce`` is not
+        the chain's next one (another act of the firm took it)."""
+        firm = to_checksum_address(firm)
+        on_chain = self.ledger.nonce(firm)
+        following = self.next_nonce(firm)
+        if following != on_chain:
+            held = f"nonce {on_chain}" if following == on_chain + 1 else (
+                f"nonces {on_chain} to {following - 1}"
+            )  # fmt: skip
+            raise Conflict(
+                f"claims of firm {firm} are still on their way to the chain with {held} (this "
+                f"one was signed with nonce {nonce}); {what} once they are anchored"
+            )
+        if nonce != on_chain:
+            raise Conflict(
+                f"nonce {nonce} is not the next nonce of firm {firm} (expected {on_chain})"
+            )
+
     # --- revocation ---
     def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
         """Relay a firm's signed ``Revocation`` of one of its active claims (checked here
@@ -448,18 +474,8 @@ class ClaimService:
                 ],
             )
         self.bring_on_chain(claim_id)
-        with self._firms_serialised([firm]):
-            on_chain = self.ledger.nonce(firm)
-            if self.next_nonce(firm) != on_chain:
-                raise Conflict(
-                    f"claims of firm {firm} are still on their way to the chain; revoke once "
-                    "they are anchored"
-                )
-            if revocation.nonce != on_chain:
-                raise Conflict(
-                    f"nonce {revocation.nonce} is not the next nonce of firm {firm} "
-                    f"(expected {on_chain})"
-                )
+        with self.serialised(firm):
+            self.check_direct_nonce(firm, revocation.nonce, "revoke")
             status = self.ledger.claim_state(revocation.claim_id).status
             if status != "active":
                 raise Conflict(f"claim {claim_id} is {status}, not active: it cannot be revoked")
