@@ -338,6 +338,8 @@ class ChainReader:
         only their transactions, blocks and ``claimOf`` are read, every claim's events are.
         ``to_block``: the chain up to that block (default: the latest), so that the parts of
         one verification read the same history."""
+        if not 0 <= shard[0] < shard[1]:
+            raise ValueError(f"shard {shard}: part k of n needs 0 <= k < n")
         a = self.addresses
         latest = self.port.latest_block() if to_block is None else to_block
         logs = self.port.get_logs(
