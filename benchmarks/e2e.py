@@ -905,8 +905,8 @@ def render(result: BenchResult) -> str:
             "",
             f"independent verifier (every firm's whole history, {one_claims} claims): one "
             f"process {one_claims / one_seconds:,.0f} claims/s; "
-            f"{result.verify_pool_workers} processes (a firm per task; a firm split in claim "
-            "ranges when there are fewer than two firms per process) "
+            f"{result.verify_pool_workers} processes (a firm per task; a firm with more than "
+            "its share of the claims split in claim ranges) "
             + (f"{verifier:,.0f} claims/s" if verifier else "not run"),
         ]
     if result.settlement_gas:

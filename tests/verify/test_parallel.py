@@ -94,7 +94,8 @@ def test_one_firm_alone_is_split_over_the_pool_and_reports_as_in_one_piece(
     consortium: Consortium, history: History
 ) -> None:
     job = FirmJob(history.firm.address.lower(), history.directory)
-    assert plan([job], 2) == [2] and plan([job] * 4, 2) == [1] * 4
+    assert plan([5], 2) == [2] and plan([5] * 4, 2) == [1] * 4
+    assert plan([1000, 10, 10], 2) == [2, 1, 1] and plan([0, 0], 2) == [1, 1]
     (outcome,) = verify_firms(consortium.rpc, _addresses(consortium), [job], workers=2)
     port = RpcChainPort(consortium.rpc)
     assert outcome.report == verify_firm(port, consortium.addresses(port), job.firm, job.directory)

@@ -1,17 +1,17 @@
 """The independent verifier on several cores.
 
 :func:`verify_firms` runs :func:`~carbonledger.verify.run_firm` for many firms in a pool of
-processes (``workers``, by default one per core). With at least two firms per process, each
-firm is one task; with fewer (one firm's history, a handful of firms), each firm is split into
-one part per process: part k of n judges the k-th of n contiguous ranges of the firm's claims
-in chain order (:meth:`~carbonledger.verify.chain.ChainReader.firm`), so one firm's history
-uses every core too. Each task opens its own RPC connection and reads for itself; every part
-of a verification reads the chain up to the same block (read once here), and the findings of
-the parts, concatenated in order, are exactly the one-process report of that firm (same
-checks, same findings, same order). What a part repeats: reading and hashing the whole
-documents directory and the firm's event logs (a claim's amendments and baselines can be in
-any part); what it does not: the transactions, blocks, ``claimOf`` reads, signatures and
-standard re-runs of the other parts' claims.
+processes (``workers``, by default one per core). A firm is one task, unless it holds more
+than its share of the documents (1/workers of them; one firm alone always): then it is split
+into parts (:func:`plan`), part k of n judging the k-th of n contiguous ranges of the
+firm's claims in chain order (:meth:`~carbonledger.verify.chain.ChainReader.firm`), so one
+firm's history uses every core too. Each task opens its own RPC connection and reads for
+itself; every part of a verification reads the chain up to the same block (read once here),
+and the findings of the parts, concatenated in order, are exactly the one-process report of
+that firm (same checks, same findings, same order). What a part repeats: reading and hashing
+the whole documents directory and the firm's event logs (a claim's amendments and baselines
+can be in any part); what it does not: the transactions, blocks, ``claimOf`` reads,
+signatures and standard re-runs of the other parts' claims.
 
 The pool's processes are started with ``forkserver`` (a clean interpreter, no inherited
 threads or sockets) and warmed before :func:`pool` returns (the verifier and the standard
@@ -20,6 +20,7 @@ imported, every process up): pass that pool to reuse it across calls.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import resource
@@ -121,10 +122,14 @@ def _size(job: FirmJob) -> int:
         return 0
 
 
-def plan(jobs: Sequence[FirmJob], workers: int) -> list[int]:
-    """Parts per job: one each with at least two jobs per process, else one per process."""
-    parts = 1 if len(jobs) >= 2 * workers else workers
-    return [parts] * len(jobs)
+def plan(sizes: Sequence[int], workers: int) -> list[int]:
+    """Parts per job of ``sizes`` documents: a job more than 1/workers of the whole is split
+    into ceil(its share * workers) parts (at most one per process), the others stay whole;
+    one job alone is split over every process."""
+    total = sum(sizes)
+    if total <= 0:
+        return [1] * len(sizes)
+    return [min(workers, max(1, math.ceil(size * workers / total))) for size in sizes]
 
 
 def verify_firms(
@@ -148,8 +153,8 @@ def verify_firms(
     finally:
         port.close()
     size = workers or getattr(executor, "_max_workers", None) or default_workers()
-    parts = plan(jobs, size)
     sizes = [_size(job) for job in jobs]
+    parts = plan(sizes, size)
     tasks = [(i, k) for i, n in enumerate(parts) for k in range(n)]
     # the largest tasks first: the last ones to finish are then small
     tasks.sort(key=lambda t: -sizes[t[0]] / parts[t[0]])
