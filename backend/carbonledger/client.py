@@ -156,6 +156,11 @@ class ApiSession:
     def chain(self) -> dict[str, Any]:
         return dict(self.request("GET", "/chain"))
 
+    def governance(self) -> dict[str, Any]:
+        """The admin quorum, the proposals of the MemberRegistry and the StandardRegistry
+        (pending first; whether this member approved each) and the shipped standards."""
+        return dict(self.request("GET", "/governance"))
+
     def claim(self, claim_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/claims/{claim_id}"))
 

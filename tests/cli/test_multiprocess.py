@@ -25,9 +25,10 @@ from eth_account.signers.local import LocalAccount
 from carbonledger.chain.node import free_port
 from carbonledger.client import LedgerClient
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.vocab import Claim, Domain, claim_leaf, verify_proof
 from tests.api.conftest import as_bytes, example
 from tests.cli.conftest import CLI, Ledger, cli_env
-from tests.cli.test_durability import admit_firms, assert_each_on_chain_exactly_once
+from tests.cli.test_durability import _contracts, admit_firms, assert_each_on_chain_exactly_once
 from tests.postgres import fresh_database
 
 pytestmark = pytest.mark.timeout(1800)
@@ -152,15 +153,17 @@ class InterleavedSubmitter:
             assert not thread.is_alive()
 
 
-def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
+def load_and_kill_the_active_worker(
     cluster: Cluster,
-) -> None:
+) -> tuple[list[LocalAccount], list[str], InterleavedSubmitter, float]:
+    """Chain, active worker, indexer, standby, two API processes; the firms submit to both
+    API processes in turn and the active worker is SIGKILLed a third of the way through.
+    Returns the firms, the API URLs, the running submitter and the moment of the kill."""
     ledger = cluster.ledger
     chain = cluster.spawn("chain", "chain", "--chain-port", str(ledger.chain_port))
     cluster.wait_log("chain", "Press Ctrl-C")
     ledger.process, ledger.log = chain, ledger.data_dir.parent / "chain.log"
     firms = admit_firms(ledger, FIRMS)
-
     active = cluster.spawn("anchor-a", "anchor")
     cluster.wait_log("anchor-a", "active anchoring worker")
     cluster.spawn("index", "index")
@@ -178,7 +181,14 @@ def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
     submitter.wait_for(FIRMS * PER_FIRM // 3)
     active.send_signal(signal.SIGKILL)
     active.wait(timeout=30)
-    killed_at = time.monotonic()
+    return firms, urls, submitter, time.monotonic()
+
+
+def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
+    cluster: Cluster,
+) -> None:
+    ledger = cluster.ledger
+    firms, urls, submitter, killed_at = load_and_kill_the_active_worker(cluster)
     cluster.wait_log("anchor-b", "active anchoring worker", timeout=30)
     takeover = time.monotonic() - killed_at
     assert takeover < 10, f"the standby took {takeover:.1f} s to take over"
@@ -199,6 +209,55 @@ def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
                     break
                 assert time.monotonic() < deadline, f"{claim_id} at {url}: {detail}"
                 time.sleep(0.5)
+
+
+def _hex(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+def test_in_root_mode_a_worker_takeover_puts_every_claim_under_exactly_one_recorded_root(
+    cluster: Cluster,
+) -> None:
+    """Root mode (issue 15 part 2) under the same load and SIGKILL: a root the killed worker
+    sent but never marked is found on chain by the standby, not sent again with other claims."""
+    ledger = cluster.ledger
+    ledger.env |= {"CARBONLEDGER_ANCHOR_MODE": "root", "CARBONLEDGER_ANCHOR_ROOT_SIZE": "16"}
+    firms, urls, submitter, _ = load_and_kill_the_active_worker(cluster)
+    cluster.wait_log("anchor-b", "active anchoring worker", timeout=30)
+    submitter.join()
+    claim_ids = list(submitter.accepted)
+    assert len(claim_ids) == FIRMS * PER_FIRM
+
+    _w3, contracts = _contracts(ledger)
+    roots_contract, claim_ledger = contracts["ClaimRoots"], contracts["ClaimLedger"]
+    _fields, name, version, chain_id, verifying, _salt, _ext = (
+        claim_ledger.functions.eip712Domain().call()
+    )
+    domain = Domain(name=name, chain_id=chain_id, verifying_contract=verifying, version=version)
+    reader = LedgerClient(urls[1], firms[0], timeout=60)
+    token = reader.login()
+    proofs: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + 120
+    with httpx.Client(base_url=urls[1], headers={"Authorization": f"Bearer {token}"}) as http:
+        for claim_id in claim_ids:
+            while (answer := http.get(f"/claims/{claim_id}/proof")).status_code != 200:
+                assert time.monotonic() < deadline, f"{claim_id}: {answer.text}"
+                time.sleep(0.5)
+            proofs[claim_id] = answer.json()
+    recorded = {
+        "0x" + bytes(log["args"]["root"]).hex(): log["args"]["count"]
+        for log in roots_contract.events.ClaimRootRecorded().get_logs(from_block=0)
+    }
+    for claim_id, proof in proofs.items():
+        claim = Claim.from_json(proof["claim"])  # type: ignore[arg-type]
+        leaf = claim_leaf(claim.digest(domain), _hex(str(proof["signature"])))
+        path = [_hex(p) for p in proof["proof"]]  # type: ignore[attr-defined]
+        assert proof["root"] in recorded, f"{claim_id}: its root was never recorded"
+        assert verify_proof(path, _hex(str(proof["root"])), leaf), claim_id
+    # every claim proven under a recorded root and as many leaves recorded as claims accepted:
+    # no claim is under two roots and no root carries a claim twice
+    assert sum(recorded.values()) == len(claim_ids), recorded
+    assert len(recorded) > 1  # several roots: the takeover happened between roots
 
 
 def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cluster) -> None:

@@ -8,23 +8,10 @@ from pathlib import Path
 from eth_account import Account
 from web3 import Web3
 
-from carbonledger.chain.admin import _execute_if_ready, _proposal_id
-from carbonledger.chain.artifacts import load_artifacts
-from carbonledger.chain.sender import TxSender
-from carbonledger.config import ANVIL_DEV_KEY_0, DEFAULT_PROJECT_ROOT
+from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.standard import load_version
 from tests.cli.conftest import Ledger, run_cli
-
-#: anvil's development account 1 (funded on a fresh chain; public knowledge)
-SECOND_ADMIN_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
-
-
-def _contract(ledger: Ledger, w3: Web3, name: str) -> object:
-    manifest = json.loads((ledger.data_dir / "deployment.json").read_text())
-    return w3.eth.contract(
-        address=manifest["contracts"][name]["address"],
-        abi=load_artifacts(DEFAULT_PROJECT_ROOT)[name].abi,
-    )
+from tests.cli.records import SECOND_ADMIN_KEY, deployed, set_quorum
 
 
 def test_at_quorum_two_a_publication_waits_for_a_second_admins_approval(
@@ -38,14 +25,10 @@ def test_at_quorum_two_a_publication_waits_for_a_second_admins_approval(
     )
     assert admitted.returncode == 0, admitted.stderr
     w3 = Web3(Web3.HTTPProvider(ledger.rpc_url))
-    members: object = _contract(ledger, w3, "MemberRegistry")
-    deployer = TxSender(w3, ANVIL_DEV_KEY_0)
-    data = members.encode_abi("proposeQuorum", args=[2])  # type: ignore[attr-defined]
-    receipt = deployer.transact({"to": members.address, "data": data}, "quorum 2")  # type: ignore[attr-defined]
-    assert _execute_if_ready(deployer, members, _proposal_id(members, receipt))  # type: ignore[arg-type]
+    set_quorum(w3, deployed(ledger.data_dir, w3, "MemberRegistry"), ANVIL_DEV_KEY_0, 2)
 
     v1 = load_version("1.0.0")
-    standards: object = _contract(ledger, w3, "StandardRegistry")
+    standards: object = deployed(ledger.data_dir, w3, "StandardRegistry")
     proposed = run_cli("standard", "publish", "--version", "1.0.0", *where)
     assert proposed.returncode == 0, proposed.stderr
     out = json.loads(proposed.stdout)

@@ -3,8 +3,10 @@ the member API, the HTTPS PACT host, the chain, and `carbonledger verify --pact`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,13 @@ from typer.testing import CliRunner
 
 from carbonledger.chain.node import free_port
 from carbonledger.cli.main import app
-from carbonledger.client import ApiError
-from carbonledger.pact.client import publish_footprint
+from carbonledger.client import ApiError, LedgerClient
+from carbonledger.pact.client import publish_footprint, signed_publication
 from carbonledger.pact.store import pact_clients
+from carbonledger.pact.wiring import build_pact_service
+from carbonledger.services.errors import Conflict
+from carbonledger.vault.errors import DocumentNotFound
+from tests.api.conftest import as_bytes, example
 from tests.pact.conftest import PactHost, eventually, footprint, valid
 
 runner = CliRunner()
@@ -427,3 +433,147 @@ def test_concurrent_publications_and_bad_bodies_each_get_an_answer(
     assert all(400 <= status < 500 for status in statuses), statuses
     with pact_host.authed() as host:
         assert host.get(f"/3/footprints/{pf['id']}").status_code == 200
+
+
+# --- one firm's nonce sequence, raced for ---
+def _racing_firm(pact_host: PactHost, name: str) -> LedgerClient:
+    """A firm of its own (its nonces start at 0, untouched by the other tests)."""
+    return pact_host.api.client(pact_host.api.admit(name))
+
+
+def _post_at_once(firm: LedgerClient, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    """``POST /pact/footprints`` of each body, all at once, each on its own connection."""
+    headers = {"Authorization": f"Bearer {firm._token}"}
+
+    def post(body: dict[str, Any]) -> httpx.Response:
+        with httpx.Client(base_url=str(firm.http.base_url), timeout=120) as http:
+            return http.post("/pact/footprints", json=body, headers=headers)
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+def _nothing_kept_of(pact_host: PactHost, firm: LedgerClient, pf_id: str) -> None:
+    """No row, no vault document, not listed to the firm nor served to a partner."""
+    assert pact_host.pact.store.footprint(pf_id) is None
+    with pytest.raises(DocumentNotFound):
+        pact_host.api.services.vault.record(firm.address, f"pact:{pf_id}")
+    assert pf_id not in {pf["id"] for pf in firm.request("GET", "/pact/footprints")}
+
+
+def test_two_publications_of_one_firm_racing_for_a_nonce_one_gets_a_409_naming_it(
+    pact_host: PactHost,
+) -> None:
+    """Both signed with the firm's next nonce (each asked for it before the other
+    published), sent at once: one is published, the other a 409 naming the nonce, with
+    nothing of it kept; signed again with the next nonce, it publishes."""
+    firm = _racing_firm(pact_host, "Racing Steel AG")
+    nonce = firm.next_nonce()
+    pfs = [footprint(productIds=[f"urn:gtin:90000000011{i}"]) for i in range(2)]
+    answers = _post_at_once(firm, [signed_publication(firm, pf, nonce=nonce) for pf in pfs])
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201, 409], [a.text for a in answers]
+    won = next(i for i, a in enumerate(answers) if a.status_code == 201)
+    refused = answers[1 - won].json()
+    assert f"nonce {nonce} is not the next nonce of firm {firm.address}" in refused["detail"]
+    assert f"(expected {nonce + 1})" in refused["detail"]
+    served = answers[won].json()
+    claim_id = next(e["data"]["claimId"] for e in served["extensions"] if "claimId" in e["data"])
+    ledger = pact_host.api.services.ledger
+    assert ledger.claim_state(bytes.fromhex(claim_id[2:])).status == "active"
+    assert ledger.nonce(firm.address) == nonce + 1
+    loser = pfs[1 - won]
+    _nothing_kept_of(pact_host, firm, loser["id"])
+    again = publish_footprint(firm, loser)  # signed with the next nonce
+    assert again["id"] == loser["id"] and ledger.nonce(firm.address) == nonce + 2
+    listed = {pf["id"]: pf["status"] for pf in firm.request("GET", "/pact/footprints")}
+    assert listed == {pf["id"]: "Active" for pf in pfs}
+
+
+def test_two_publications_of_one_firm_at_once_both_succeed_or_one_is_refused_cleanly(
+    pact_host: PactHost,
+) -> None:
+    """As a firm's two tools would: each asks for the next nonce, signs and publishes, at
+    the same time. Each either is published or gets a 409 naming the nonce, and a refused
+    one left nothing behind."""
+    firm = _racing_firm(pact_host, "Racing Cement SA")
+    pfs = [footprint(productIds=[f"urn:gtin:90000000012{i}"]) for i in range(2)]
+
+    def publish(pf: dict[str, Any]) -> dict[str, Any] | ApiError:
+        try:
+            return publish_footprint(firm, pf)
+        except ApiError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(publish, pfs))
+    for pf, outcome in zip(pfs, outcomes, strict=True):
+        if isinstance(outcome, ApiError):
+            assert outcome.status == 409, outcome
+            assert "nonce" in str(outcome), outcome
+            _nothing_kept_of(pact_host, firm, pf["id"])
+        else:
+            assert outcome["id"] == pf["id"] and outcome["status"] == "Active"
+    published = [o for o in outcomes if not isinstance(o, ApiError)]
+    assert published, outcomes
+    assert pact_host.api.services.ledger.nonce(firm.address) == len(published)
+
+
+def test_a_publication_signed_with_a_nonce_a_claim_took_is_a_409_and_the_claim_stays(
+    pact_host: PactHost,
+) -> None:
+    """A footprint claim and a PACT publication share the firm's nonces: the publication
+    signed with the nonce the claim took (asked for before the claim was accepted) is
+    refused naming it, and the claim is anchored, not displaced."""
+    firm = _racing_firm(pact_host, "Racing Carrier BV")
+    nonce = firm.next_nonce()
+    body = signed_publication(firm, footprint(productIds=["urn:gtin:9000000001305"]), nonce=nonce)
+    claim = firm.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    assert claim["nonce"] == nonce
+    with pytest.raises(ApiError) as refused:
+        firm.request("POST", "/pact/footprints", json=body)
+    assert refused.value.status == 409
+    assert f"nonce {nonce}" in str(refused.value)  # not the next one, or still held by the claim
+    _nothing_kept_of(pact_host, firm, body["footprint"]["id"])
+    ledger = pact_host.api.services.ledger
+    state = eventually(
+        lambda: ledger.claim_state(bytes.fromhex(claim["claim_id"][2:])).status == "active", 60
+    )
+    assert state and ledger.nonce(firm.address) == nonce + 1
+
+
+class _OtherProcess:
+    """The firm's nonces as another API process saw them: its own lock, and its check run
+    before this process's publication reached the chain (so it passed)."""
+
+    @contextlib.contextmanager
+    def serialised(self, firm: str) -> Iterator[None]:
+        yield
+
+    def check_direct_nonce(self, firm: str, nonce: int, what: str) -> None:
+        return None
+
+
+def test_across_processes_the_chain_refuses_the_second_and_the_409_names_the_nonce(
+    pact_host: PactHost,
+) -> None:
+    firm = _racing_firm(pact_host, "Racing Glass Oy")
+    nonce = firm.next_nonce()
+    pfs = [footprint(productIds=[f"urn:gtin:90000000014{i}"]) for i in range(2)]
+    first, second = (signed_publication(firm, pf, nonce=nonce) for pf in pfs)
+    assert firm.request("POST", "/pact/footprints", json=first)["id"] == pfs[0]["id"]
+    other = build_pact_service(pact_host.api.services)
+    other.nonces = _OtherProcess()
+    with pytest.raises(Conflict) as refused:
+        other.publish(
+            firm.address,
+            second["footprint"],
+            bytes.fromhex(second["signature"][2:]),
+            nonce=nonce,
+            deadline=second["deadline"],
+        )
+    assert str(refused.value).startswith(
+        f"the chain refused the footprint's claim with nonce {nonce}: ClaimLedgerNonce"
+    ), refused.value
+    _nothing_kept_of(pact_host, firm, pfs[1]["id"])
+    assert pact_host.api.services.ledger.nonce(firm.address) == nonce + 1

@@ -45,6 +45,7 @@ def make(tmp_path: Path, partner: Partner, now: list[float]) -> PactService:
         service_vault_key=b"",
         standard_hash=b"",
         token_secret=os.urandom(32),
+        nonces=None,  # type: ignore[arg-type]  # nor the firms' nonces
         send_event=partner,
         clock=lambda: now[0],
     )

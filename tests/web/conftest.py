@@ -57,6 +57,7 @@ def ledger(
         data_dir=data_dir,
         project_root=PROJECT_ROOT,
         api_port=port,
+        pact_port=free_port(),  # never the default 8443 (a test that needs the host starts it)
         submit_wait=30,
         database_url=f"sqlite:///{Path(data_dir) / 'api.db'}",
     )
@@ -71,7 +72,8 @@ def ledger(
         deployed_chain.deployment,
         services,
     )
-    # the firm's PACT administration (/pact); the PACT host app itself is not needed here
+    # the firm's PACT administration (/pact); a test that needs the PACT host itself (HTTPS)
+    # starts it on settings.pact_port (test_pact.py)
     app.state.pact = build_pact_service(services)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

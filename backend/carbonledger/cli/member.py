@@ -8,7 +8,7 @@ those of the data directory's deployment (or ``--rpc-url``).
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from eth_utils.address import is_address, to_checksum_address
@@ -19,7 +19,7 @@ from carbonledger.chain.admin import ROLE_BITS, approve, propose_about, propose_
 from carbonledger.cli.admin import Admin
 from carbonledger.cli.common import clear_errors, console
 from carbonledger.cli.options import grouped
-from carbonledger.cli.session import JsonOpt, Member, Names, Shown
+from carbonledger.cli.session import JsonOpt, Member, Names, Shown, moment
 from carbonledger.errors import CarbonLedgerError
 
 member_app = typer.Typer(
@@ -148,3 +148,63 @@ def show_member(
             f"{label.replace('_', ' '):<16}{', '.join(value) if isinstance(value, list) else value}"
         )
     console.print(f"{'admitted':<16}block {found['admitted_block']}, tx {found['admitted_tx']}")
+
+
+EveryOpt = Annotated[
+    bool, typer.Option("--all", help="Also the latest executed and expired proposals.")
+]
+
+
+def _proposed(p: dict[str, Any], names: Names) -> str:
+    """What a proposal would do, in words."""
+    roles = ", ".join(p["roles"])
+    match p["action"]:
+        case "admit":
+            return f"admit {p['name'] or names(p['account'])} ({roles})"
+        case "set_roles":
+            return f"roles of {names(p['account'])} → {roles}"
+        case "set_quorum":
+            return f"admin quorum → {p['quorum']}"
+        case "publish":
+            return f"publish standard {p['standard_version_id'] or p['content_hash']}"
+        case "retire":
+            return f"retire standard version {p['onchain_version']}"
+    return f"{p['action']} {names(p['account'])}"
+
+
+@member_app.command("proposals")
+@grouped
+def proposals_command(member: Member, shown: Shown, every: EveryOpt = False) -> None:
+    """The admin quorum and the pending proposals of the MemberRegistry and the
+    StandardRegistry (`GET /governance`), with whether you approved each."""
+    with member.reading() as session:
+        overview = session.governance()
+        names = shown.names(session)
+    listed = [p for p in overview["proposals"] if every or p["status"] == "pending"]
+    if shown.printed_json({**overview, "proposals": listed}):
+        return
+    quorum = overview["quorum"]
+    console.print(f"admin quorum: {quorum} of {overview['admin_count']} admin(s) approve each")
+    kind = "" if every else "pending "
+    if not listed:
+        console.print(f"no {kind}proposals")
+        return
+    table = Table(title=f"{len(listed)} {kind}proposal(s)", title_justify="left")
+    for column in ("registry · id", "proposal", "proposed by", "approvals", "expires", "status"):
+        table.add_column(column)
+    for p in listed:
+        mine = " (you approved)" if p["approved_by_caller"] else ""
+        table.add_row(
+            f"{p['registry']} · {p['proposal_id']}",
+            _proposed(p, names),
+            names(p["proposer"]),
+            f"{p['approvals']} / {quorum}" if p["status"] == "pending" else str(p["approvals"]),
+            moment(p["expires_at"]),
+            p["status"] + mine,
+        )
+    console.print(table)
+    if any(p["status"] == "pending" and not p["approved_by_caller"] for p in listed):
+        console.print(
+            "approve with `carbonledger member approve ID` (members) or "
+            "`carbonledger standard approve ID` (standards), with your admin key"
+        )

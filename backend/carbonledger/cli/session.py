@@ -195,7 +195,7 @@ class Names:
         if not address:
             return "—"
         member = self.by_address.get(address.lower())
-        if member is None:
+        if member is None or not member["name"]:
             return address
         if self.with_addresses:
             return f"{member['name']} ({member['account']})"

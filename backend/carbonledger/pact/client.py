@@ -20,6 +20,19 @@ def publish_footprint(
     derived_from: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Sign ``footprint``'s anchor claim with the firm's key and publish it; the served PCF."""
+    body = signed_publication(client, footprint, derived_from=derived_from)
+    return dict(client.request("POST", "/pact/footprints", json=body))
+
+
+def signed_publication(
+    client: LedgerClient,
+    footprint: Mapping[str, Any],
+    *,
+    derived_from: Sequence[str] = (),
+    nonce: int | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /pact/footprints``: ``footprint`` with its anchor claim signed by
+    the firm's key, with ``nonce`` (default: the firm's next, asked of the service)."""
     chain = client.chain()
     supersedes = ZERO32
     preceding = list(footprint.get("precedingPfIds", []))
@@ -30,7 +43,7 @@ def publish_footprint(
                 e["data"] for e in mine[preceding[0]]["extensions"] if model.is_anchor_extension(e)
             )
             supersedes = bytes.fromhex(anchor["claimId"][2:])
-    nonce = client.next_nonce()
+    nonce = client.next_nonce() if nonce is None else nonce
     deadline = int(time.time()) + SIGNATURE_LIFETIME
     claim = model.anchor_claim(
         footprint,
@@ -55,4 +68,4 @@ def publish_footprint(
         "deadline": deadline,
         "derived_from": list(derived_from),
     }
-    return dict(client.request("POST", "/pact/footprints", json=body))
+    return body

@@ -17,8 +17,11 @@ Publishing (:meth:`PactService.publish`), in this order:
 
 Unlike ``POST /claims`` this path relays synchronously rather than through the outbox: a
 footprint is published once the transaction is mined, or not at all (an answer lost after
-the chain accepted it leaves the claim on chain without the row; publishing the same
-footprint again is then refused as a duplicate -- a limit, see docs/pact.md).
+the chain accepted it leaves the claim on chain without the row; the same signed publication
+sent again finds it there and completes). The anchor claim takes the firm's next ClaimLedger
+nonce, shared with its claims: a publication holds the firm's lock (the claims' one) and is
+refused (409, naming the nonce) while claims of the firm wait in the outbox or when another
+act took the nonce.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from eth_utils.address import to_checksum_address
 
@@ -67,6 +71,21 @@ from carbonledger.vault.service import EvidenceVault
 from carbonledger.vocab import FIRM_ROLE, ZERO32, Claim, claim_ledger_domain, recover_signer
 
 EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
+
+
+class FirmNonces(Protocol):
+    """A firm's one ClaimLedger nonce sequence, shared with its claims and revocations
+    (:class:`carbonledger.services.claims.ClaimService`)."""
+
+    def serialised(self, firm: str) -> AbstractContextManager[None]:
+        """Hold the firm's lock, the one its claim submissions take."""
+        ...
+
+    def check_direct_nonce(self, firm: str, nonce: int, what: str) -> None:
+        """409 unless ``nonce`` is the firm's next, with no claim of it still on its way."""
+        ...
+
+
 _CALLBACK_FIELDS = ("url", "client_id", "client_secret")
 TOKEN_LIFETIME = 3600
 #: events to partners: first retry after RETRY_BASE s, doubling, at most RETRY_CAP s apart;
@@ -137,6 +156,7 @@ class PactService:
         service_vault_key: bytes,
         standard_hash: bytes,
         token_secret: bytes,
+        nonces: FirmNonces,
         public_url: str = "",
         token_lifetime: int = TOKEN_LIFETIME,
         send_event: EventSender = post_event,
@@ -146,6 +166,7 @@ class PactService:
         self.ledger = ledger
         self.store = store
         self.vault = vault
+        self.nonces = nonces
         self.service_reader = service_reader
         self.service_vault_key = service_vault_key
         self.standard_hash = standard_hash
@@ -218,81 +239,86 @@ class PactService:
         deadline: int,
         derived_from: Sequence[str] = (),
     ) -> dict[str, Any]:
+        """Steps 1-5 of the module docstring, holding the firm's lock (the one its claim
+        submissions take): two publications of one firm at once are judged one after the
+        other, so the second sees the first's footprint and nonce (a 409 naming them), and a
+        claim accepted meanwhile cannot take the nonce the anchor claim was signed with."""
         firm = to_checksum_address(firm)
-        pf, supersedes, preceding = self._publishable(firm, document)
-        cited = self._derived_from(firm, derived_from)
-        version = self.ledger.standard_version_of(self.standard_hash)
-        claim = model.anchor_claim(
-            pf,
-            firm=firm,
-            standard_version=version,
-            nonce=nonce,
-            deadline=deadline,
-            supersedes=supersedes,
-        )
-        domain = claim_ledger_domain(
-            self.ledger.deployment.chain_id, self.ledger.deployment.address("ClaimLedger")
-        )
-        signer = recover_signer(claim_digest(domain, claim), signature)
-        member = self.ledger.member_state(firm)
-        if signer is None or signer.lower() != member.signing_key.lower():
-            raise SignatureMismatch(
-                "the signature is not the firm's current key over this footprint's claim"
+        with self.nonces.serialised(firm):
+            pf, supersedes, preceding = self._publishable(firm, document)
+            cited = self._derived_from(firm, derived_from)
+            version = self.ledger.standard_version_of(self.standard_hash)
+            claim = model.anchor_claim(
+                pf,
+                firm=firm,
+                standard_version=version,
+                nonce=nonce,
+                deadline=deadline,
+                supersedes=supersedes,
             )
-        if member.status != "active" or not member.roles & FIRM_ROLE:
-            raise NotPermitted(f"{firm} is not an active member with the firm role")
-        try:  # sealed before the chain sees it: a reader without a key stops it here
-            sealed = self.vault.seal(
-                firm,
-                f"pact:{pf['id']}",
-                canonical_bytes(model.anchored_form(pf)),
-                readers=[self.service_reader],
+            domain = claim_ledger_domain(
+                self.ledger.deployment.chain_id, self.ledger.deployment.address("ClaimLedger")
             )
-        except UnknownReader as exc:
-            raise InvalidRequest(
-                "the footprint cannot be stored in the vault",
-                [{"field": "vault_key", "message": f"no vault key registered for {exc}"}],
-            ) from None
-        anchored, state = self._anchor(claim, signature, firm)
-        if state.check == "none":
-            report = {"pact": "3.0", "pfId": pf["id"], "passed": True, "problems": []}
-            report_hash = keccak256(canonical_bytes(report))
-            self.ledger.record_checks([(claim.claim_id, True, report_hash)])
-        claim_id = "0x" + claim.claim_id.hex()
-        anchor = {
-            "claimId": claim_id,
-            "documentHash": "0x" + claim.document_hash.hex(),
-            "firm": firm,
-            "chainId": self.ledger.deployment.chain_id,
-            "contract": self.ledger.deployment.address("ClaimLedger"),
-            "transaction": anchored.tx_hash,
-            "blockNumber": anchored.block_number,
-            "verification": f"{self.public_url}/pact/anchors/{claim_id}",
-        }
-        if supersedes != ZERO32:
-            anchor["supersedes"] = "0x" + supersedes.hex()
-        if cited:
-            anchor["derivedFrom"] = cited
-        self.vault.add_new([sealed])
-        self.store.add_footprint(
-            {
-                "pf_id": pf["id"],
+            signer = recover_signer(claim_digest(domain, claim), signature)
+            member = self.ledger.member_state(firm)
+            if signer is None or signer.lower() != member.signing_key.lower():
+                raise SignatureMismatch(
+                    "the signature is not the firm's current key over this footprint's claim"
+                )
+            if member.status != "active" or not member.roles & FIRM_ROLE:
+                raise NotPermitted(f"{firm} is not an active member with the firm role")
+            try:  # sealed before the chain sees it: a reader without a key stops it here
+                sealed = self.vault.seal(
+                    firm,
+                    f"pact:{pf['id']}",
+                    canonical_bytes(model.anchored_form(pf)),
+                    readers=[self.service_reader],
+                )
+            except UnknownReader as exc:
+                raise InvalidRequest(
+                    "the footprint cannot be stored in the vault",
+                    [{"field": "vault_key", "message": f"no vault key registered for {exc}"}],
+                ) from None
+            anchored, state = self._anchor(claim, signature, firm)
+            if state.check == "none":
+                report = {"pact": "3.0", "pfId": pf["id"], "passed": True, "problems": []}
+                report_hash = keccak256(canonical_bytes(report))
+                self.ledger.record_checks([(claim.claim_id, True, report_hash)])
+            claim_id = "0x" + claim.claim_id.hex()
+            anchor = {
+                "claimId": claim_id,
+                "documentHash": "0x" + claim.document_hash.hex(),
                 "firm": firm,
-                "claim_id": claim_id,
-                "document_hash": anchor["documentHash"],
-                "supersedes": anchor.get("supersedes"),
-                "status": "Active",
-                "anchor": anchor,
-                "derived_from": cited,
+                "chainId": self.ledger.deployment.chain_id,
+                "contract": self.ledger.deployment.address("ClaimLedger"),
+                "transaction": anchored.tx_hash,
+                "blockNumber": anchored.block_number,
+                "verification": f"{self.public_url}/pact/anchors/{claim_id}",
             }
-        )
-        for row in preceding[1:]:
-            self.store.set_status(row.pf_id, "Deprecated")
-        for row in preceding:
-            for client in self.store.clients_granted([row.pf_id]):
-                self.store.grant(client, [pf["id"]])
-        self._notify_published(firm, pf["id"])
-        return self.served(self._row(pf["id"]))
+            if supersedes != ZERO32:
+                anchor["supersedes"] = "0x" + supersedes.hex()
+            if cited:
+                anchor["derivedFrom"] = cited
+            self.vault.add_new([sealed])
+            self.store.add_footprint(
+                {
+                    "pf_id": pf["id"],
+                    "firm": firm,
+                    "claim_id": claim_id,
+                    "document_hash": anchor["documentHash"],
+                    "supersedes": anchor.get("supersedes"),
+                    "status": "Active",
+                    "anchor": anchor,
+                    "derived_from": cited,
+                }
+            )
+            for row in preceding[1:]:
+                self.store.set_status(row.pf_id, "Deprecated")
+            for row in preceding:
+                for client in self.store.clients_granted([row.pf_id]):
+                    self.store.grant(client, [pf["id"]])
+            self._notify_published(firm, pf["id"])
+            return self.served(self._row(pf["id"]))
 
     def _anchor(self, claim: Claim, signature: bytes, firm: str) -> tuple[Anchored, ClaimState]:
         """Relay the anchor claim, or -- when this very signed claim is on chain already (an
@@ -301,10 +327,13 @@ class PactService:
         publication instead of failing on the spent nonce."""
         state = self.ledger.claim_state(claim.claim_id)
         if state.status == "none":
+            self.nonces.check_direct_nonce(firm, claim.nonce, "publish")
             outcome = self.ledger.submit_claims([(claim, signature)])
-            if outcome.failed:
-                reason = outcome.failed[0]
-                raise Conflict(f"the chain refused the footprint's claim (0x{reason[:4].hex()})")
+            if outcome.failed:  # e.g. another process of this service took the nonce
+                reason = self.ledger.error_name(outcome.failed[0])
+                raise Conflict(
+                    f"the chain refused the footprint's claim with nonce {claim.nonce}: {reason}"
+                )
             return outcome.anchored, state
         found = self.ledger.find_submission(claim.claim_id)
         if found is None or state.firm.lower() != firm.lower():

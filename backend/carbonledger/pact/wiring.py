@@ -40,6 +40,7 @@ def build_pact_service(services: Services) -> PactService:
         service_vault_key=pair.private_key,
         standard_hash=services.standard.content_hash,
         token_secret=_secret(settings.data_dir / "pact-token.secret"),
+        nonces=services.claims,
         public_url=settings.pact_url,
         sealer=CallbackSealer(_sealing_secret(settings)),
     )

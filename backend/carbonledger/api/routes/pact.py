@@ -56,6 +56,17 @@ class Answer(BaseModel):
     error: dict[str, str] | None = Field(None, description='Reject: {"code", "message"}.')
 
 
+class AnswerOut(BaseModel):
+    request: int = Field(description="The request's seq.")
+    state: str = Field(description="fulfilled | rejected")
+    event: str = Field(description="The id of the RequestFulfilled/RequestRejected event.")
+    delivery: str = Field(
+        description="sent: the partner's /3/events took it; pending: it did not (yet), the "
+        "relay retries it; failed: given up"
+    )
+    error: str | None = Field(description="Why the last attempt to send it failed.")
+
+
 class ActivitiesIn(BaseModel):
     activities: list[dict[str, Any]] = Field(
         description="iLEAP TransportActivityData objects (see `carbonledger pact activities`)."
@@ -156,11 +167,12 @@ def requests(pact: PactDep, member: CurrentMember) -> list[dict[str, Any]]:
     return pact.requests(member.account)
 
 
-@router.post("/requests/{seq}/answer")
-def answer(seq: int, body: Answer, pact: PactDep, member: CurrentMember) -> dict[str, Any]:
+@router.post("/requests/{seq}/answer", response_model=AnswerOut)
+def answer(seq: int, body: Answer, pact: PactDep, member: CurrentMember) -> AnswerOut:
     """Fulfil (footprints, granted to the requester) or reject (error) a partner's request;
     the answer event is sent to the partner's /3/events (kept pending if it cannot be)."""
-    return pact.answer_request(member.account, seq, pf_ids=body.footprints, error=body.error)
+    answered = pact.answer_request(member.account, seq, pf_ids=body.footprints, error=body.error)
+    return AnswerOut(**answered)
 
 
 @router.post("/events/flush")

@@ -10,7 +10,7 @@ export function Clients({ clients, footprints, onChange }: { clients: Client[]; 
   const [partner, setPartner] = useState("");
   const [all, setAll] = useState(false);
   const [chosen, setChosen] = useState<string[]>([]);
-  const [callback, setCallback] = useState({ url: "", client_id: "", client_secret: "" });
+  const [callback, setCallback] = useState({ url: "", client_id: "", client_secret: "", ca_pem: "" });
   const [issued, setIssued] = useState<Issued | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -22,7 +22,7 @@ export function Clients({ clients, footprints, onChange }: { clients: Client[]; 
         partner,
         all_footprints: all,
         footprints: all ? [] : chosen,
-        callback: callback.url ? { ...callback, ca_pem: null } : null,
+        callback: callback.url ? { ...callback, ca_pem: callback.ca_pem.trim() || null } : null,
       };
       setIssued((await ok(api.POST("/pact/clients", { body }))) as unknown as Issued);
       setPartner("");
@@ -123,6 +123,9 @@ export function Clients({ clients, footprints, onChange }: { clients: Client[]; 
           </Field>
           <Field label="Client secret the partner issued to you">
             <input type="password" value={callback.client_secret} onChange={(e) => setCallback({ ...callback, client_secret: e.target.value })} />
+          </Field>
+          <Field label="Partner host's CA certificate (PEM)" hint="Only when its HTTPS certificate is not publicly trusted (e.g. a self-signed one).">
+            <textarea rows={4} value={callback.ca_pem} onChange={(e) => setCallback({ ...callback, ca_pem: e.target.value })} placeholder="-----BEGIN CERTIFICATE-----" />
           </Field>
         </details>
         <button type="submit">Issue credentials</button>

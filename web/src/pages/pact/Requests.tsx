@@ -1,18 +1,34 @@
 import { useState } from "react";
-import { api, ok } from "../../api/client";
+import { api, ok, type Schemas } from "../../api/client";
 import { ErrorBox, Field, Badge } from "../../components/Status";
 import type { Footprint, Request } from "./Pact";
+
+type Answered = Schemas["AnswerOut"];
 
 export function Requests({ requests, footprints, partnerOf, onChange }: { requests: Request[]; footprints: Footprint[]; partnerOf: (clientId: string) => string; onChange: () => void }) {
   const open = requests.filter((r) => r.state === "open");
   const answered = requests.filter((r) => r.state !== "open" && r.state !== "received");
+  const [delivered, setDelivered] = useState<string | null>(null);
+  const onAnswered = (partner: string, a: Answered) => {
+    setDelivered(
+      a.delivery === "sent"
+        ? `Request ${a.request} ${a.state}: the answer reached ${partner}'s PACT host.`
+        : `Request ${a.request} ${a.state}, but the answer has not reached ${partner} yet (${a.error ?? a.delivery}): the ledger keeps retrying it.`,
+    );
+    onChange();
+  };
   return (
     <>
       <h2>Partners' requests</h2>
+      {delivered && (
+        <p role="status" data-testid="pact-answered">
+          {delivered}
+        </p>
+      )}
       {open.length === 0 && <p className="muted">No open request.</p>}
       <ul data-testid="pact-requests">
         {open.map((r) => (
-          <RequestTask key={r.seq} request={r} footprints={footprints} partner={partnerOf(r.client_id)} onChange={onChange} />
+          <RequestTask key={r.seq} request={r} footprints={footprints} partner={partnerOf(r.client_id)} onAnswered={onAnswered} />
         ))}
       </ul>
       {answered.length > 0 && (
@@ -31,7 +47,7 @@ export function Requests({ requests, footprints, partnerOf, onChange }: { reques
   );
 }
 
-function RequestTask({ request, footprints, partner, onChange }: { request: Request; footprints: Footprint[]; partner: string; onChange: () => void }) {
+function RequestTask({ request, footprints, partner, onAnswered }: { request: Request; footprints: Footprint[]; partner: string; onAnswered: (partner: string, a: Answered) => void }) {
   const [pfId, setPfId] = useState("");
   const [reason, setReason] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -44,8 +60,7 @@ function RequestTask({ request, footprints, partner, onChange }: { request: Requ
   async function answer(body: { footprints?: string[]; error?: { code: string; message: string } }) {
     setError(null);
     try {
-      await ok(api.POST("/pact/requests/{seq}/answer", { params: { path: { seq: request.seq } }, body: { footprints: [], error: null, ...body } }));
-      onChange();
+      onAnswered(partner, await ok(api.POST("/pact/requests/{seq}/answer", { params: { path: { seq: request.seq } }, body: { footprints: [], error: null, ...body } })));
     } catch (e) {
       setError(e);
     }
