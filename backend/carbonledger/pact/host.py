@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from carbonledger.api.problems import Unexpected
 from carbonledger.pact import activities, model, schema, v2
+from carbonledger.pact.openapi import pact_openapi
 from carbonledger.pact.service import PactService, TokenExpired, TokenInvalid
 from carbonledger.pact.store import ClientRow
 from carbonledger.services.errors import NotFound, NotPermitted
@@ -118,8 +119,17 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         title="CarbonLedger PACT host",
         version="3.0.3",
         description="PACT Technical Specifications v3 host API (HTTPS only).",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     base = public_url.rstrip("/")
+    description = pact_openapi(base)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        """This host's own OpenAPI 3.1 description (see :mod:`carbonledger.pact.openapi`)."""
+        return description
 
     @app.exception_handler(PactError)
     async def _pact(_: Request, exc: PactError) -> JSONResponse:
