@@ -625,8 +625,7 @@ def verify_all(
     result.verify_one = (total, time.perf_counter() - started)
     port.close()
     jobs = [FirmJob(firm.lower(), auditor / firm) for firm in firms]
-    with verify_pool(workers) as executor:
-        list(executor.map(time.sleep, [0.3] * workers))  # start every process first
+    with verify_pool(workers) as executor:  # every process started and warm
         started = time.perf_counter()
         outcomes = verify_firms(rpc, addresses, jobs, executor=executor)
         seconds = time.perf_counter() - started
@@ -635,9 +634,12 @@ def verify_all(
         raise RuntimeError(f"the verifier found failures: {failed[0].report.summary()}")
     result.verify_pool = (sum(o.report.claims for o in outcomes), seconds)
     result.verify_pool_workers = workers
-    for i, pid in enumerate(sorted({o.pid for o in outcomes}), 1):
-        peaks = [o.peak_rss_mb for o in outcomes if o.pid == pid]
-        result.memory[f"verifier process {i}"] = max(peaks)
+    peaks: dict[int, float] = {}
+    for o in outcomes:
+        for pid, peak in o.processes.items():
+            peaks[pid] = max(peaks.get(pid, 0.0), peak)
+    for i, pid in enumerate(sorted(peaks), 1):
+        result.memory[f"verifier process {i}"] = peaks[pid]
 
 
 def eas_records(accounts: Sequence[LocalAccount], n: int, standard: Any) -> list[eas_bench.Record]:
@@ -903,7 +905,8 @@ def render(result: BenchResult) -> str:
             "",
             f"independent verifier (every firm's whole history, {one_claims} claims): one "
             f"process {one_claims / one_seconds:,.0f} claims/s; "
-            f"{result.verify_pool_workers} processes (one firm each at a time) "
+            f"{result.verify_pool_workers} processes (a firm per task; a firm with more than "
+            "its share of the claims split in claim ranges) "
             + (f"{verifier:,.0f} claims/s" if verifier else "not run"),
         ]
     if result.settlement_gas:

@@ -7,9 +7,12 @@ import os
 import shutil
 from pathlib import Path
 
-from carbonledger.verify import RpcChainPort, verify_firm
+import pytest
+
+from carbonledger.verify import RpcChainPort, run_firm, verify_firm
 from carbonledger.verify.chain import Addresses
-from carbonledger.verify.parallel import FirmJob, verify_firms
+from carbonledger.verify.core import Report
+from carbonledger.verify.parallel import FirmJob, plan, verify_firms
 from tests.support.devchain import document_for
 from tests.verify.conftest import Consortium, History, example
 
@@ -56,6 +59,47 @@ def test_a_tampered_document_fails_its_firm_only(
     assert honest.report.ok
     assert not tampered.report.ok
     assert any(path.name in f.detail for f in tampered.report.failures)
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_a_firm_split_in_parts_reports_exactly_as_in_one_piece(
+    consortium: Consortium, history: History, tmp_path: Path, parts: int
+) -> None:
+    # the history links claims across parts (a reduction and its baseline, an amendment and
+    # the claim it supersedes); 7 parts of 5 claims leaves some parts empty; a stray file
+    # gives a note (first part) and an unrecorded document a failure (last part)
+    directory = tmp_path / "docs"
+    shutil.copytree(history.directory, directory)
+    (directory / "stray.json").write_text("{}", encoding="utf-8")
+    extra = document_for(example("carrier_footprint.json"), history.firm.address, claim_id="x")
+    (directory / "unrecorded.json").write_bytes(extra)
+    port = RpcChainPort(consortium.rpc)
+    addresses = consortium.addresses(port)
+    firm = history.firm.address.lower()
+    latest = port.latest_block()
+    whole = verify_firm(port, addresses, firm, directory)
+    pieces = [
+        run_firm(port, addresses, firm, directory, shard=(k, parts), to_block=latest).report
+        for k in range(parts)
+    ]
+    joined = Report(tuple(f for p in pieces for f in p.findings), sum(p.claims for p in pieces))
+    assert joined == whole
+    assert not whole.ok and any("unrecorded.json" in f.detail for f in whole.failures)
+    assert sorted(p.claims for p in pieces) == sorted(
+        5 * (k + 1) // parts - 5 * k // parts for k in range(parts)
+    )
+
+
+def test_one_firm_alone_is_split_over_the_pool_and_reports_as_in_one_piece(
+    consortium: Consortium, history: History
+) -> None:
+    job = FirmJob(history.firm.address.lower(), history.directory)
+    assert plan([5], 2) == [2] and plan([5] * 4, 2) == [1] * 4
+    assert plan([1000, 10, 10], 2) == [2, 1, 1] and plan([0, 0], 2) == [1, 1]
+    (outcome,) = verify_firms(consortium.rpc, _addresses(consortium), [job], workers=2)
+    port = RpcChainPort(consortium.rpc)
+    assert outcome.report == verify_firm(port, consortium.addresses(port), job.firm, job.directory)
+    assert outcome.report.claims == 5 and outcome.processes  # each part's process
 
 
 def _addresses(c: Consortium) -> Addresses:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec
 
 from carbonledger.standard import Standard, load_default_standard
+from carbonledger.standard._perf import paused_gc
 from carbonledger.verify.chain import (
     Addresses,
     ChainReader,
@@ -158,22 +160,41 @@ def run_firm(
     firm: str,
     directory: Path,
     standard: Standard | None = None,
+    *,
+    shard: tuple[int, int] = (0, 1),
+    to_block: int | None = None,
 ) -> Verification:
     """Verify every claim of ``firm`` against the documents in ``directory`` (and its
     root-anchored claims against the ``*.proof.json`` files there); a file there that is not
-    a claim document is skipped with a note, not fatal."""
+    a claim document is skipped with a note, not fatal.
+
+    ``shard`` ``(k, n)`` judges only the k-th of n contiguous ranges of the firm's claims in
+    chain order, up to block ``to_block`` (:meth:`ChainReader.firm`): the reports of the n
+    parts, concatenated in order, are the report of the whole (``verify.parallel``)."""
     skipped: list[str] = []
-    docs = load_directory(directory, skipped=skipped)
     proofs = list(load_proofs(directory).values())
-    judged = _judge(
-        ChainReader(port, addresses).firm(firm, proofs),
-        docs,
-        standard,
-        mode="firm",
-        firm=firm,
-        where=str(directory),
+    # the chain is read in a thread while the documents are parsed here: most of reading is
+    # waiting for the node, which then overlaps the parsing (no check depends on the order)
+    with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="verify-reads") as reads:
+        reading = reads.submit(
+            ChainReader(port, addresses).firm, firm, proofs, shard=shard, to_block=to_block
+        )
+        try:
+            docs = load_directory(directory, skipped=skipped)
+        except BaseException:
+            reading.cancel()
+            raise
+        judged = _judge(
+            reading.result(),
+            docs,
+            standard,
+            mode="firm",
+            firm=firm,
+            where=str(directory),
+        )
+    notes = tuple(
+        Finding(None, "documents", Result.NOTE, why) for why in skipped if shard[0] == 0
     )
-    notes = tuple(Finding(None, "documents", Result.NOTE, why) for why in skipped)
     return Verification(
         judged.view, docs, Report(notes + judged.report.findings, judged.report.claims)
     )

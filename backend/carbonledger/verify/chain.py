@@ -1,9 +1,11 @@
 """Read and decode what the chain holds about claims, in bulk, through a :class:`ChainPort`.
 
-One ``eth_getLogs`` per block range for the claim events, one for the firm's membership events,
-one JSON-RPC batch for the submitting transactions (cached per hash: a batch transaction holds
-many claims), one for block timestamps, one for the ``eth_call`` views. The result is plain
-decoded data (:class:`ChainView`); judging it is :mod:`carbonledger.verify.core`'s job.
+One ``eth_getLogs`` per block range for the claim events (in firm mode: the firm's, then the
+checks and audits of its claims by claim id, 500 ids a query), one for the firm's membership
+events, one JSON-RPC batch for the submitting transactions (cached per hash: a batch
+transaction holds many claims), one for block timestamps, one for the ``eth_call`` views. The
+result is plain decoded data (:class:`ChainView`); judging it is
+:mod:`carbonledger.verify.core`'s job.
 """
 
 from __future__ import annotations
@@ -209,6 +211,25 @@ class ChainView:
     #: reduction claim id -> {settlement id (0x hex): kgCO2e allocated to its firm}, from the
     #: OverlapSettlement citations; None when the settlement contract is unknown
     allocations: dict[bytes, dict[str, int]] | None = None
+    #: the claims this view judges, in chain order (None: all of ``claims``); the others are
+    #: there for the links between claims, their transactions and records not read
+    judged: tuple[bytes, ...] | None = None
+    #: (k, n): this view is the k-th of n parts of one verification (see ChainReader.firm)
+    part: tuple[int, int] = (0, 1)
+
+    def judged_claims(self) -> list[ClaimOnChain]:
+        """The claims this view judges, in chain order."""
+        if self.judged is None:
+            return list(self.claims.values())
+        return [self.claims[cid] for cid in self.judged]
+
+    @property
+    def first_part(self) -> bool:
+        return self.part[0] == 0
+
+    @property
+    def last_part(self) -> bool:
+        return self.part[0] == self.part[1] - 1
 
 
 def _topic(address: str) -> bytes:
@@ -278,6 +299,9 @@ def decode_member_log(log: Log) -> MemberChange | None:
 class ChainReader:
     """Builds a :class:`ChainView` through a :class:`ChainPort`."""
 
+    #: claim ids per ``eth_getLogs`` topic list when reading a firm's checks and audits
+    REVIEW_IDS_PER_QUERY = 500
+
     def __init__(self, port: ChainPort, addresses: Addresses) -> None:
         self.port = port
         self.addresses = addresses
@@ -300,16 +324,45 @@ class ChainReader:
         view.allocations = self._allocations([None, None, claim_id], latest)
         return view
 
-    def firm(self, firm: str, proofs: Sequence[RootProof] = ()) -> ChainView:
-        """The view of every claim of ``firm``, with its root-anchored claims' ``proofs``."""
+    def firm(
+        self,
+        firm: str,
+        proofs: Sequence[RootProof] = (),
+        shard: tuple[int, int] = (0, 1),
+        to_block: int | None = None,
+    ) -> ChainView:
+        """The view of every claim of ``firm``, with its root-anchored claims' ``proofs``.
+
+        ``shard`` ``(k, n)``: the view judges only the k-th of n contiguous ranges of the
+        claims in chain order (what one process of :mod:`~carbonledger.verify.parallel` does):
+        only their transactions, blocks and ``claimOf`` are read, every claim's events are.
+        ``to_block``: the chain up to that block (default: the latest), so that the parts of
+        one verification read the same history."""
+        if not 0 <= shard[0] < shard[1]:
+            raise ValueError(f"shard {shard}: part k of n needs 0 <= k < n")
         a = self.addresses
-        latest = self.port.latest_block()
+        latest = self.port.latest_block() if to_block is None else to_block
         logs = self.port.get_logs(
             a.claim_ledger, [list(abi.FIRM_TOPICS), None, _topic(firm)], a.from_block, latest
         )
-        logs += self.port.get_logs(a.claim_ledger, [list(abi.REVIEW_TOPICS)], a.from_block, latest)
         mine = [p for p in proofs if p.signed.firm == firm.lower()]
-        view = self._build(logs, latest, wanted=None, proofs=mine)
+        # checks and audits of this firm's claims only (ledger-submitted and root-anchored):
+        # the reviews of every other firm's claims would be read and dropped
+        ids = list(
+            dict.fromkeys(
+                [lg.topics[1] for lg in logs if lg.topics[0] == abi.T_SUBMITTED]
+                + [p.claim_id for p in mine]
+            )
+        )
+        step = self.REVIEW_IDS_PER_QUERY
+        for start in range(0, len(ids), step):
+            logs += self.port.get_logs(
+                a.claim_ledger,
+                [list(abi.REVIEW_TOPICS), ids[start : start + step]],
+                a.from_block,
+                latest,
+            )
+        view = self._build(logs, latest, wanted=None, proofs=mine, shard=shard)
         view.allocations = self._allocations([None, _topic(firm), None], latest)
         return view
 
@@ -337,6 +390,7 @@ class ChainReader:
         latest: int,
         wanted: Sequence[bytes] | None,
         proofs: Sequence[RootProof] = (),
+        shard: tuple[int, int] = (0, 1),
     ) -> ChainView:
         a = self.addresses
         ordered = sorted({(lg.pos, lg.topics[0]): lg for lg in logs}.values(), key=lambda x: x.pos)
@@ -356,23 +410,31 @@ class ChainReader:
                 claims[event.claim_id].events.append(event)
             if event.name == "ClaimSuperseded" and event.other in claims:
                 claims[event.other].supersedes_event = event
-        # the submitting transactions, each fetched and decoded once
-        self._load_transactions([c.submitted.log.tx_hash for c in claims.values()])
-        for c in claims.values():
-            self._attach_signed(c)
         unrecorded = self._attach_roots(claims, others, proofs, wanted, latest)
         missing = [c for c in wanted or [] if c not in claims and c not in unrecorded]
+        # this part's claims: a contiguous range in chain order (all of them for part (0, 1));
+        # every claim stays in the view, for the links between claims
+        part, parts = shard
+        order = list(claims)
+        judged = order[len(order) * part // parts : len(order) * (part + 1) // parts]
+        mine = [claims[cid] for cid in judged]
+        # the submitting transactions, each fetched and decoded once (a root-anchored claim's
+        # signed claim is its proof file's)
+        self._load_transactions([c.submitted.log.tx_hash for c in mine if c.anchor is None])
+        for c in mine:
+            if c.anchor is None:
+                self._attach_signed(c)
 
         firms = sorted({c.submitted.firm for c in claims.values()})
         members = {f: self._member_history(f, latest) for f in firms}
 
         blocks = self.port.block_timestamps(
             sorted(
-                {c.submitted.log.block_number for c in claims.values()}
+                {c.submitted.log.block_number for c in mine}
                 | {ch.pos[0] for history in members.values() for ch in history}
             )
         )
-        for c in claims.values():
+        for c in mine:
             c.block_timestamp = blocks.get(c.submitted.log.block_number)
         members = {
             f: [replace(ch, timestamp=blocks.get(ch.pos[0])) for ch in history]
@@ -381,22 +443,17 @@ class ChainReader:
 
         # eth_call views, one batch: domain separator, versions, member states, keys, records
         calls: list[tuple[str, bytes]] = [(a.claim_ledger, abi.SEL_DOMAIN_SEPARATOR)]
-        version_ids = sorted({c.submitted.details.standard_version for c in claims.values()})
+        version_ids = sorted({c.submitted.details.standard_version for c in mine})
         calls += [(a.standard_registry, abi.SEL_VERSION_OF + abi.enc_uint(v)) for v in version_ids]
         calls += [(a.member_registry, abi.SEL_MEMBER_STATE + _topic(f)) for f in firms]
         key_queries = sorted(
-            {
-                (c.submitted.firm, c.block_timestamp)
-                for c in claims.values()
-                if c.block_timestamp is not None
-            }
+            {(c.submitted.firm, c.block_timestamp) for c in mine if c.block_timestamp is not None}
         )
         calls += [
             (a.member_registry, abi.SEL_SIGNING_KEY_AT + _topic(f) + abi.enc_uint(ts))
             for f, ts in key_queries
         ]
-        claim_list = list(claims.values())
-        calls += [(a.claim_ledger, abi.SEL_CLAIM_OF + c.claim_id) for c in claim_list]
+        calls += [(a.claim_ledger, abi.SEL_CLAIM_OF + c.claim_id) for c in mine]
         answers = iter(self.port.eth_calls(calls))
 
         domain_sep = next(answers)
@@ -409,7 +466,7 @@ class ChainReader:
             out = next(answers)
             member_now[f] = (abi.address_of(out[0:32]), abi.word(out, 1), abi.word(out, 2))
         keys_at = {q: abi.address_of(next(answers)) for q in key_queries}
-        for c in claim_list:
+        for c in mine:
             c.record = abi.decode_claim_record(next(answers))
             if c.block_timestamp is not None:
                 c.key_at_timestamp = keys_at.get((c.submitted.firm, c.block_timestamp))
@@ -436,6 +493,8 @@ class ChainReader:
             code_hashes=found_code,
             missing=missing,
             unrecorded_roots=unrecorded,
+            judged=None if parts == 1 else tuple(judged),
+            part=shard,
         )
 
     def _attach_roots(

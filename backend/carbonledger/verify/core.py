@@ -213,8 +213,11 @@ def verify(
         reports={},
         by_version=by_version,
     )
-    findings: list[Finding] = list(_deployment_findings(ctx))
-    for cid in view.missing:
+    # a verification split into parts (view.part): the first part says what concerns the
+    # whole (deployment, missing claims), the last the documents no claim names
+    first, last = view.first_part, view.last_part
+    findings: list[Finding] = list(_deployment_findings(ctx)) if first else []
+    for cid in view.missing if first else ():
         findings.append(
             Finding(
                 cid,
@@ -224,7 +227,7 @@ def verify(
                 f"(blocks {a.from_block}..{view.latest_block})",
             )
         )
-    for cid, proof in view.unrecorded_roots.items():
+    for cid, proof in view.unrecorded_roots.items() if first else ():
         findings.append(
             Finding(
                 cid,
@@ -234,15 +237,16 @@ def verify(
                 f"which ClaimRoots never recorded (blocks {a.from_block}..{view.latest_block})",
             )
         )
-    for claim in view.claims.values():
+    judged = view.judged_claims()
+    for claim in judged:
         if mode == "firm" and claim.submitted.activity_root == PACT_MARKER:
             findings.extend(_pact_anchor_findings(ctx, claim))
             continue
         doc = given if mode == "claim" else docs.get(claim.submitted.document_hash)
         findings.extend(_claim_findings(ctx, claim, doc))
-    if mode == "firm" and firm is not None:
+    if mode == "firm" and firm is not None and last:
         findings.extend(_unrecorded_documents(ctx, firm.lower()))
-    claims = len(view.claims) + len(view.missing) + len(view.unrecorded_roots)
+    claims = len(judged) + (len(view.missing) + len(view.unrecorded_roots) if first else 0)
     return Report(tuple(findings), claims=claims)
 
 
