@@ -130,6 +130,13 @@ def test_a_firm_publishes_a_footprint_issues_credentials_and_answers_a_request(
     expect(page.get_by_test_id("pact-requests").locator("li")).to_have_count(0)
     [request] = pact.requests(firm.address)
     assert request["state"] == "fulfilled"
+    # the answered list says the answer was delivered; nothing waits, so no "Retry now"
+    page.get_by_text("Answered requests").click()
+    expect(page.get_by_test_id(f"pact-answered-{request['seq']}")).to_contain_text(
+        "answer delivered"
+    )
+    assert request["delivery"]["state"] == "sent"
+    expect(page.get_by_role("button", name="Retry now")).to_have_count(0)
     # the partner's host received the RequestFulfilled event, with the footprint in it
     [answer] = [
         t["event"]
