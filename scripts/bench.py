@@ -49,13 +49,13 @@ def main(argv: list[str] | None = None) -> None:
     # SIGTERM ends the run through its `finally`s: the chain and PostgreSQL stop with it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.request_path:
-        n, seconds = bench.request_path(
+        n, seconds, cpu = bench.request_path(
             args.claims, firms=args.firms, request_size=args.request_size, profile=args.profile
         )
         print(
             f"request path (submit_many, {args.request_size} per call, one thread): {n} claims "
             f"in {seconds:.2f} s, {seconds / n * 1000:.2f} ms per claim, "
-            f"{n / seconds:,.0f} claims/s"
+            f"{n / seconds:,.0f} claims/s; CPU {cpu / n * 1e6:,.0f} us per claim"
         )
         return
     result = bench.run(

@@ -30,9 +30,8 @@ from carbonledger.standard import (
     OnchainTotals,
     Standard,
     allocate,
+    claim_hashes,
     compute,
-    document_hash,
-    merkle_root,
     onchain_totals,
     reduction_figure,
 )
@@ -125,19 +124,20 @@ def build_claim(
             raise ClaimMappingError("a reduction claim needs its baseline document")
         totals = reduction_totals(document, standard, baseline, allocations)
         kind = ClaimKind.REDUCTION
-        baseline_id = claim_id(str(baseline.firm.address), document_hash(baseline))
+        baseline_id = claim_id(str(baseline.firm.address), claim_hashes(baseline)[0])
     else:
         totals = onchain_totals(document, standard)
         kind = ClaimKind.FOOTPRINT
         baseline_id = ZERO32
+    doc_hash, lines_root = claim_hashes(document)
     return Claim(
         firm=firm,
         kind=kind,
         standard_version=standard_version,
         period_start=start,
         period_end=end,
-        document_hash=document_hash(document),
-        activity_root=merkle_root(document.lines),
+        document_hash=doc_hash,
+        activity_root=lines_root,
         scope1=totals.scope1,
         scope2_location=totals.scope2_location,
         scope2_market=totals.scope2_market,

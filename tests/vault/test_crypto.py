@@ -85,6 +85,21 @@ def test_each_wrap_uses_a_fresh_ephemeral_key_and_nonce() -> None:
     assert len({w[33:45] for w in wraps}) == 20
 
 
+def test_wraps_made_together_share_an_ephemeral_key_yet_each_opens_only_its_document() -> None:
+    recipient = generate_keypair()
+    wrapper = crypto.KeyWrapper(recipient.public_key)
+    ads = [crypto.associated_data(f"claim-{i}", "0xOwner") for i in range(5)]
+    keys = [crypto.new_data_key() for _ in ads]
+    wraps = [wrapper.wrap(k, ad) for k, ad in zip(keys, ads, strict=True)]
+    assert len({w[1:33] for w in wraps}) == 1  # one X25519 exchange for the run
+    assert len({w[33:45] for w in wraps}) == 5  # each its own nonce
+    for wrapped, key, ad in zip(wraps, keys, ads, strict=True):
+        assert crypto.unwrap_data_key(wrapped, recipient.private_key, ad, document_id="d") == key
+    with pytest.raises(EnvelopeAuthenticationFailed):  # moved to another document of the run
+        crypto.unwrap_data_key(wraps[0], recipient.private_key, ads[1], document_id="d")
+    assert crypto.KeyWrapper(recipient.public_key).ephemeral_public != wrapper.ephemeral_public
+
+
 def test_a_wrapped_key_is_bound_to_its_document() -> None:
     recipient = generate_keypair()
     wrapped = crypto.wrap_data_key(crypto.new_data_key(), recipient.public_key, AAD)

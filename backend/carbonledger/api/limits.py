@@ -141,21 +141,55 @@ def _check_text(text: str, where: tuple[str | int, ...]) -> None:
         ) from None
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+#: a JSON escape of a UTF-16 surrogate (``\\ud800``-``\\udfff``): the only way a parsed string or
+#: key can hold one, as strict UTF-8 decoding refuses encoded surrogates
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def nesting_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in JSON ``text`` (strings skipped).
 
     Measured before parsing, because the parser itself recurses: a deep enough body would
-    exhaust a worker thread's stack before Python's recursion limit stops it."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    exhaust a worker thread's stack before Python's recursion limit stops it. Strings are
+    skipped by dropping escaped backslashes and quotes, then every other run between quotes.
+    Where the text is not JSON the parser stops at the first fault, having nested no deeper
+    than the text before it, which is measured as it is."""
+    if "\\" in text:
+        text = text.replace("\\\\", "").replace('\\"', "")
+    brackets = _NOT_BRACKET.sub("", "".join(text.split('"')[::2]))
     return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+class _NotFinite(Exception):
+    """A number too large for a float (``1e400``): the walk names where it is."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite
+    return value
+
+
+def _loads(text: str, max_depth: int, root: tuple[str | int, ...] = ()) -> Any:
+    """``json.loads`` of ``text`` (already measured for depth), then checked as
+    :func:`check_json_value` checks it. The walk runs only where it can find something: for a
+    number out of range (seen by the parse) or a surrogate escape in the text; it names the
+    path. ``ValueError``/``RecursionError`` for what is not JSON."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotFinite:
+        value = json.loads(text, parse_constant=_refuse_constant)
+        check_json_value(value, max_depth, root)
+        return value
+    if _SURROGATE_ESCAPE.search(text):
+        check_json_value(value, max_depth, root)
+    return value
 
 
 def parse_json(raw: bytes, max_depth: int, what: str = "body") -> Any:
@@ -167,7 +201,7 @@ def parse_json(raw: bytes, max_depth: int, what: str = "body") -> Any:
     if nesting_depth(text) > max_depth:
         raise _problem(422, what, f"nested deeper than the limit max_json_depth={max_depth}")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        return _loads(text, max_depth)
     except RecursionError:
         raise _problem(
             422, what, f"nested deeper than the limit max_json_depth={max_depth}"
@@ -178,8 +212,6 @@ def parse_json(raw: bytes, max_depth: int, what: str = "body") -> Any:
         ) from None
     except ValueError as exc:
         raise _problem(422, what, f"not valid JSON: {exc}") from None
-    check_json_value(value, max_depth)
-    return value
 
 
 def _lines_of(document: Any, limits: Limits, field: str) -> None:
@@ -193,10 +225,9 @@ def _lines_of(document: Any, limits: Limits, field: str) -> None:
                 422, field, f"nested deeper than the limit max_json_depth={limits.max_json_depth}"
             )
         try:
-            document = json.loads(document, parse_constant=_refuse_constant)
+            document = _loads(document, limits.max_json_depth, (field,))
         except (ValueError, RecursionError):
             return  # the claim service names what is wrong with the text
-        check_json_value(document, limits.max_json_depth, (field,))
     if isinstance(document, dict):
         lines = document.get("lines")
         if isinstance(lines, list) and len(lines) > limits.max_claim_lines:

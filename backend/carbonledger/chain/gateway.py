@@ -38,6 +38,7 @@ from carbonledger.vocab import (
     VERDICT_NAMES,
     Claim,
     Domain,
+    checksum_address,
     claim_ledger_domain,
     name_of,
     overlap_settlement_domain,
@@ -122,6 +123,53 @@ class BatchOutcome:
     failed: Mapping[int, bytes]  # index -> revert data of that item
 
 
+_Plan = list[tuple[bool, list[str]]]
+
+
+def _static_plan(outputs: Sequence[str]) -> _Plan | None:
+    """The outputs as words, when each is an ``address``, ``bool`` or ``uintN`` or a tuple
+    of those (its words inline): per output, whether it is a tuple and the basic type of each
+    of its words. ``None`` for anything else (the general decoder takes those)."""
+    plan: _Plan = []
+    for output in outputs:
+        is_tuple = output.startswith("(") and output.endswith(")")
+        types = output[1:-1].split(",") if is_tuple else [output]
+        for t in types:
+            if not (t in ("address", "bool") or (t.startswith("uint") and t[4:].isdigit())):
+                return None
+        plan.append((is_tuple, types))
+    return plan
+
+
+def _decode_static(plan: _Plan, raw: bytes) -> tuple[Any, ...] | None:
+    """:func:`eth_abi.decode` of static words, written out (the duplicate check of every
+    claim reads a ``ClaimRecord``). ``None`` where a word is not what its type allows (a
+    non-zero padding byte, a value too large): the general decoder refuses it as before."""
+    out: list[Any] = []
+    at = 0
+    for is_tuple, types in plan:
+        values: list[Any] = []
+        for t in types:
+            word = raw[at : at + 32]
+            at += 32
+            if t == "address":
+                if any(word[:12]):
+                    return None
+                values.append("0x" + word[12:].hex())  # lower case, as eth-abi gives it
+                continue
+            number = int.from_bytes(word, "big")
+            if t == "bool":
+                if number > 1:
+                    return None
+                values.append(bool(number))
+            elif number >> int(t[4:]):
+                return None
+            else:
+                values.append(number)
+        out.append(tuple(values) if is_tuple else values[0])
+    return tuple(out)
+
+
 class _Function:
     """A contract function with its selector and ABI types worked out once: called with a
     raw ``eth_call``, or encoded as a transaction's data.
@@ -141,6 +189,8 @@ class _Function:
         self.selector = function_abi_to_4byte_selector(item)  # type: ignore[arg-type]
         self.inputs = [collapse_if_tuple(dict(i)) for i in item.get("inputs", [])]
         self.outputs = [collapse_if_tuple(dict(o)) for o in item.get("outputs", [])]
+        self._plan = _static_plan(self.outputs)
+        self._size = 32 * sum(len(types) for _, types in self._plan or [])
 
     def encode(self, *args: Any) -> bytes:
         """The call data: selector and ABI-encoded arguments."""
@@ -150,7 +200,11 @@ class _Function:
         return {"to": self.address, "data": self.encode(*args)}
 
     def decode(self, raw: bytes) -> Any:
-        values = abi_decode(self.outputs, bytes(raw))
+        values: Sequence[Any] | None = None
+        if self._plan is not None and len(raw) == self._size:
+            values = _decode_static(self._plan, bytes(raw))
+        if values is None:
+            values = abi_decode(self.outputs, bytes(raw))
         return values[0] if len(values) == 1 else values
 
     def __call__(self, *args: Any, block: BlockIdentifier = "latest") -> Any:
@@ -343,7 +397,7 @@ class LedgerGateway:
         firm, kind, status, check, audit, version, _total = record
         return ClaimState(
             claim_id=claim_id,
-            firm=to_checksum_address(firm),
+            firm=checksum_address(firm),
             kind=int(kind),
             status=name_of(CLAIM_STATUS_NAMES, int(status)),
             check=name_of(CHECK_NAMES, int(check)),

@@ -31,8 +31,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Protocol
 
-from eth_utils.address import to_checksum_address
-
 from carbonledger.chain.gateway import Anchored, MemberState
 from carbonledger.claims import ClaimMappingError, build_claim
 from carbonledger.services.citations import CitationOutbox, SignedCitation
@@ -54,6 +52,7 @@ from carbonledger.standard import (
     canonical_bytes,
     check,
     document_hash,
+    keccak256,
     parse_claim,
     shipped_standards,
 )
@@ -71,6 +70,7 @@ from carbonledger.vocab import (
     Claim,
     Domain,
     Revocation,
+    checksum_address,
     name_of,
     recover_signer,
 )
@@ -345,8 +345,8 @@ class ClaimService:
         it names (``standard_for``) and the Claim struct with ``nonce``, ``deadline`` and
         ``supersedes``."""
         document = self.parse(raw)
-        firm = to_checksum_address(str(document.firm.address))
-        if caller is not None and to_checksum_address(caller) != firm:
+        firm = checksum_address(str(document.firm.address))
+        if caller is not None and checksum_address(caller) != firm:
             raise NotPermitted(f"member {caller} may not {verb} a claim of firm {firm}")
         baseline = (
             self._baseline(document, baseline_document)
@@ -419,14 +419,14 @@ class ClaimService:
     # --- acts relayed at once with the firm's claim nonce (revocations, PACT anchors) ---
     def serialised(self, firm: str) -> contextlib.AbstractContextManager[None]:
         """Hold ``firm``'s lock, the one its claim submissions take (in this process)."""
-        return self._firms_serialised([to_checksum_address(firm)])
+        return self._firms_serialised([checksum_address(firm)])
 
     def check_direct_nonce(self, firm: str, nonce: int, what: str) -> None:
         """For an act of ``firm`` signed with ``nonce`` and relayed now rather than through
         the outbox (call it holding :meth:`serialised`): 409 while claims of the firm are
         still on their way to the chain (they hold the next nonces), or when ``nonce`` is not
         the chain's next one (another act of the firm took it)."""
-        firm = to_checksum_address(firm)
+        firm = checksum_address(firm)
         on_chain = self.ledger.nonce(firm)
         following = self.next_nonce(firm)
         if following != on_chain:
@@ -448,14 +448,14 @@ class ClaimService:
         first, then by the contract). Its nonce is the firm's next ClaimLedger nonce, shared
         with its claims: while claims of the firm are still on their way to the chain the
         revocation is refused (409) rather than queued behind them."""
-        firm = to_checksum_address(revocation.firm)
-        if caller is not None and to_checksum_address(caller) != firm:
+        firm = checksum_address(revocation.firm)
+        if caller is not None and checksum_address(caller) != firm:
             raise NotPermitted(f"member {caller} may not revoke a claim of firm {firm}")
         claim_id = "0x" + revocation.claim_id.hex()
         row = self.store.get(claim_id)
         if row is None:
             raise NotFound(f"no claim {claim_id}")
-        if to_checksum_address(row.firm) != firm:
+        if checksum_address(row.firm) != firm:
             raise NotPermitted(f"claim {claim_id} is not firm {firm}'s")
         member = self.ledger.member_state(firm)
         signer = recover_signer(revocation.digest(self.ledger.domain()), bytes(signature))
@@ -584,7 +584,7 @@ class ClaimService:
         if signer != member.signing_key.lower():
             raise SignatureMismatch(
                 f"the signature is not firm {firm}'s current key over this claim (signed by "
-                f"{to_checksum_address(signer)}): the document, nonce or deadline differ from "
+                f"{checksum_address(signer)}): the document, nonce or deadline differ from "
                 "what was signed"
             )
         if member.status != "active":
@@ -661,6 +661,7 @@ class ClaimService:
             assert self.citations is not None
             self.citations.queue(citations)
         reads.accepted(firm, claim_id, claim.nonce)
+        report_bytes = canonical_bytes(report)  # what report_hash hashes, made once
         return _Accepted(
             row={
                 "claim_id": claim_id,
@@ -675,8 +676,8 @@ class ClaimService:
                 "claim": claim.to_json(),
                 "signature": "0x" + bytes(submission.signature).hex(),
                 "check_passed": report.passed,
-                "report_hash": "0x" + report.report_hash.hex(),
-                "report": canonical_bytes(report).decode("utf-8"),
+                "report_hash": "0x" + keccak256(report_bytes).hex(),
+                "report": report_bytes.decode("utf-8"),
             },
             document=sealed,
             citing=bool(citations),
@@ -735,7 +736,7 @@ class ClaimService:
         is between a transaction's receipt and marking its claims anchored, that counts those
         claims twice and refuses the firm's next claim (found by ``scripts/bench.py``).
         """
-        firm = to_checksum_address(firm)
+        firm = checksum_address(firm)
         highest = self.store.max_nonce(firm)
         on_chain = self.ledger.nonce(firm)
         return on_chain if highest is None else max(on_chain, highest + 1)

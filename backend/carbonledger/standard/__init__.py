@@ -54,6 +54,7 @@ from carbonledger.standard.checker import (
     ReductionFigure,
     Rule,
     check,
+    claim_hashes,
     reduction_figure,
 )
 from carbonledger.standard.errors import (
@@ -124,6 +125,7 @@ __all__ = [
     "build_standard",
     "canonical_bytes",
     "check",
+    "claim_hashes",
     "claim_json_schema",
     "compute",
     "current_version",

@@ -737,7 +737,12 @@ def compute(claim: Claim, standard: Standard) -> Totals:
                 if exc.rule == "UNIT001":
                     raise UnitMismatchError(str(exc)) from exc
                 raise
-        return calc.totals(results)
+        totals = calc.totals(results)
+    if hasattr(claim, "_computed"):
+        # every line computed: the checker's run under this standard takes these results
+        # instead of computing each line again (the claim service builds, then checks)
+        claim._computed = (standard, calc, results)
+    return totals
 
 
 def onchain_totals(claim: Claim, standard: Standard) -> OnchainTotals:

@@ -20,7 +20,7 @@ reductions only up to those shares.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
@@ -243,11 +243,46 @@ def _document_bytes(claim: Claim, line_bytes: list[bytes]) -> bytes:
     return b"{" + b",".join(parts) + b"}"
 
 
+def claim_hashes(claim: Claim) -> tuple[bytes, bytes]:
+    """The document hash (:func:`~carbonledger.standard.canonical.document_hash`) and the
+    lines' Merkle root (:func:`~carbonledger.standard.merkle.merkle_root`) of a parsed claim,
+    from one canonicalisation of its lines. Remembered on the (immutable) parsed document:
+    the claim service builds the struct and then checks the same document, and both need
+    them."""
+    known = claim._hashes
+    if known is None:
+        line_bytes = canonical_lines([line.raw for line in claim.lines])
+        known = (
+            keccak256(_document_bytes(claim, line_bytes)),
+            root_from_leaves(double_keccak_all(line_bytes)),
+        )
+        claim._hashes = known
+    return known
+
+
+def _replay(results: list[LineResult]) -> Callable[[Line], LineResult]:
+    """``Calculator.line`` for lines already computed, in order."""
+    following = iter(results).__next__
+    return lambda line: following()
+
+
 def _run_lines(
     claim: Claim, standard: Standard, sink: _Sink
 ) -> tuple[Calculator, list[LineResult]]:
-    """Recompute every line, collecting findings; returns the calculator and the results."""
-    calc = Calculator(claim, standard)
+    """Recompute every line, collecting findings; returns the calculator and the results.
+
+    When :func:`~carbonledger.standard.calc.compute` computed every line of this document
+    under this standard a moment before, its calculator and line results are taken (once)
+    instead: the lines are computed in the same order by the same code, so the results and
+    the calculator's state are what this loop would make."""
+    computed = claim._computed
+    claim._computed = None
+    if computed is not None and computed[0] is standard and len(computed[2]) == len(claim.lines):
+        calc: Calculator = computed[1]
+        compute_line: Callable[[Line], LineResult] = _replay(computed[2])
+    else:
+        calc = Calculator(claim, standard)
+        compute_line = calc.line
     for i, fid in calc.collisions:
         sink.add(
             "FAC003",
@@ -264,7 +299,6 @@ def _run_lines(
     scope_memo = {}
     results: list[LineResult] = []
     append = results.append
-    compute_line = calc.line
     tolerance_abs = standard.tolerance_absolute
     rule_set = standard.rule_set
     level = rule_set.level
@@ -814,9 +848,7 @@ def _check(
             onchain = {key: fig.onchain_kgco2e}
         else:
             onchain = {}
-    line_bytes = canonical_lines([line.raw for line in claim.lines])
-    root = root_from_leaves(double_keccak_all(line_bytes))
-    doc_hash = keccak256(_document_bytes(claim, line_bytes))
+    doc_hash, root = claim_hashes(claim)
     findings = tuple(sink.items)
     return CheckReport(
         passed=not any(f.severity == "error" for f in findings),

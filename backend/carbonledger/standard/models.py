@@ -262,6 +262,11 @@ class _ClaimDocument(_Model):
     boundary: Boundary
 
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
+    #: (document hash, lines root), once computed (``checker.claim_hashes``)
+    _hashes: tuple[bytes, bytes] | None = PrivateAttr(default=None)
+    #: (standard, calculator, line results) of the last :func:`~carbonledger.standard.calc.compute`
+    #: that computed every line, for the checker's next run under that standard (taken once)
+    _computed: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
 
     def canonical_object(self) -> Any:
         """The JSON object hashed for ``document_hash`` (the parsed input when available)."""

@@ -23,7 +23,11 @@ Key wrapping (ECIES / HPKE-base-like, one per reader)
                              length = 32)
     wrapped    = 0x01 || pkE || Nw || AES-256-GCM-Encrypt(key=KEK, nonce=Nw, DK, aad=AD)
 
-``Nw`` is a fresh random 96-bit nonce. The wire form is 1 + 32 + 12 + 32 + 16 = 93 bytes. The
+``Nw`` is a fresh random 96-bit nonce. The wire form is 1 + 32 + 12 + 32 + 16 = 93 bytes.
+The data keys of documents sealed together for one reader (one request's claims,
+:class:`KeyWrapper`) share one ephemeral pair, so ``Z`` is computed once for them: each wrap's
+``KEK`` is still its own, as ``info`` binds the document's ``AD`` (its id and owner), and each
+wrap has its own random ``Nw``; the recipient opens each wrap exactly as before. The
 recipient computes ``Z = X25519(skR, pkE)``, derives the same ``KEK`` (binding both public keys,
 as HPKE's ``kem_context`` does, and the document's ``AD``) and opens ``DK``. This is the HPKE
 base mode idea (RFC 9180: DHKEM(X25519) + HKDF-SHA256 + AES-256-GCM) with a simpler, fixed key
@@ -116,18 +120,33 @@ def _exchange(private: X25519PrivateKey, public: bytes) -> bytes:
         raise InvalidKey("X25519 exchange gave the all-zero secret (small-order point)") from None
 
 
+class KeyWrapper:
+    """Wraps data keys for one recipient under one fresh ephemeral key pair (see the module
+    docstring): the X25519 work once, then per data key an HKDF and an AES-GCM encryption.
+    Meant for the documents of one request; :func:`wrap_data_key` makes one per wrap."""
+
+    def __init__(self, recipient_public_key: bytes) -> None:
+        # the exchange refuses a small-order key (InvalidKey), as validate_public_key would
+        self.recipient_public = public_key_bytes(recipient_public_key)
+        ephemeral = X25519PrivateKey.generate()
+        self.ephemeral_public = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self._shared = _exchange(ephemeral, self.recipient_public)
+
+    def wrap(self, data_key: bytes, aad: bytes) -> bytes:
+        """Wrap ``data_key`` bound to ``aad`` (93-byte wire form)."""
+        if len(data_key) != DATA_KEY_SIZE:
+            raise InvalidKey(f"a data key is {DATA_KEY_SIZE} bytes")
+        kek = _kek(self._shared, self.ephemeral_public, self.recipient_public, aad)
+        nonce = os.urandom(NONCE_SIZE)
+        body = AESGCM(kek).encrypt(nonce, data_key, aad)
+        return bytes([FORMAT_VERSION]) + self.ephemeral_public + nonce + body
+
+
 def wrap_data_key(data_key: bytes, recipient_public_key: bytes, aad: bytes) -> bytes:
     """Wrap ``data_key`` for the holder of ``recipient_public_key`` (93-byte wire form)."""
     if len(data_key) != DATA_KEY_SIZE:
         raise InvalidKey(f"a data key is {DATA_KEY_SIZE} bytes")
-    # the exchange below refuses a small-order key (InvalidKey), as validate_public_key would
-    recipient_public = public_key_bytes(recipient_public_key)
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_public = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    kek = _kek(_exchange(ephemeral, recipient_public), ephemeral_public, recipient_public, aad)
-    nonce = os.urandom(NONCE_SIZE)
-    body = AESGCM(kek).encrypt(nonce, data_key, aad)
-    return bytes([FORMAT_VERSION]) + ephemeral_public + nonce + body
+    return KeyWrapper(recipient_public_key).wrap(data_key, aad)
 
 
 def check_wrapped_key(wrapped: bytes) -> bytes:

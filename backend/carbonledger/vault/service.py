@@ -84,6 +84,7 @@ class ReaderKeys:
         self._lookup = lookup
         self._auditors: frozenset[str] | None = None
         self._keys: dict[str, bytes] = {}
+        self._wrappers: dict[bytes, crypto.KeyWrapper] = {}
 
     def auditors(self) -> frozenset[str]:
         if self._auditors is None:
@@ -95,6 +96,13 @@ class ReaderKeys:
         if reader not in self._keys:
             self._keys[reader] = self._lookup(reader)
         return self._keys[reader]
+
+    def wrapper(self, public_key: bytes) -> crypto.KeyWrapper:
+        """The run's wrapper for ``public_key``: one ephemeral key pair per reader key for the
+        run's documents (:class:`~carbonledger.vault.crypto.KeyWrapper`)."""
+        if public_key not in self._wrappers:
+            self._wrappers[public_key] = crypto.KeyWrapper(public_key)
+        return self._wrappers[public_key]
 
 
 class EvidenceVault:
@@ -179,7 +187,7 @@ class EvidenceVault:
                 document_id=document_id,
                 reader=name,
                 reader_public_key=key,
-                wrapped_key=crypto.wrap_data_key(data_key, key, aad),
+                wrapped_key=keys.wrapper(key).wrap(data_key, aad),
                 granted_at=now,
             )
             for name, key in public_keys.items()

@@ -112,8 +112,9 @@ class SqlVaultRepository(OwnSchemaStore):
                 new.append(item)
             added.append(fresh)
         if new:
-            conn.execute(documents.insert(), [asdict(i.document) for i in new])
-            rows = [asdict(g) for i in new for g in i.grants]
+            # shallow copies: asdict's deep copy of every field was most of this write
+            conn.execute(documents.insert(), [dict(vars(i.document)) for i in new])
+            rows = [dict(vars(g)) for i in new for g in i.grants]
             if rows:
                 conn.execute(grants.insert(), rows)
         return added

@@ -28,7 +28,7 @@ from typing import Annotated, Any, ClassVar, Final, Self
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
-from eth_utils.address import to_checksum_address
+from eth_utils.address import to_checksum_address as _checksum
 from eth_utils.crypto import keccak
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "TargetKind",
     "TypedData",
     "b32",
+    "checksum_address",
     "claim_id",
     "claim_ledger_domain",
     "domain_separator",
@@ -68,6 +69,17 @@ __all__ = [
     "target_registry_domain",
     "unpack_claim_details",
 ]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def checksum_address(value: str | bytes) -> str:
+    """:func:`eth_utils.to_checksum_address`, remembered: a consortium has few addresses
+    and the claim pipeline turns the same ones into checksummed form several times per claim
+    (a keccak each). ``ValueError`` for what is not an address, as before."""
+    return _checksum(value)
+
+
+to_checksum_address = checksum_address
 
 CLAIM_LEDGER_NAME: Final = "CarbonLedger ClaimLedger"
 OVERLAP_SETTLEMENT_NAME: Final = "CarbonLedger OverlapSettlement"
@@ -376,8 +388,12 @@ def overlap_settlement_domain(chain_id: int, address: str) -> Domain:
 
 
 def claim_id(firm: str, document_hash: bytes) -> bytes:
-    """``keccak256(abi.encode(firm, documentHash))``, the ledger's claim id."""
-    return keccak(abi_encode(["address", "bytes32"], [to_checksum_address(firm), document_hash]))
+    """``keccak256(abi.encode(firm, documentHash))``, the ledger's claim id (the two words
+    written out, as :meth:`Struct.struct_hash` does: this runs several times per claim)."""
+    if not isinstance(document_hash, bytes | bytearray) or len(document_hash) > WORD:
+        raise ValueError(f"a bytes32 document hash is at most {WORD} bytes")
+    word = bytes(document_hash) + b"\x00" * (WORD - len(document_hash))
+    return keccak(_word("address", checksum_address(firm)) + word)
 
 
 # --- ClaimLedger ---------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""The gateway's written-out decoder of static outputs gives what eth-abi gives, and leaves
+to eth-abi (which refuses it) a word its type cannot hold."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from eth_abi.abi import decode, encode
+from eth_abi.exceptions import NonEmptyPaddingBytes
+
+from carbonledger.chain.gateway import _decode_static, _static_plan
+
+RECORD = ["(address,uint8,uint8,uint8,uint8,uint16,uint48)"]  # ClaimLedger.claimOf
+
+
+def test_a_claim_record_decodes_as_eth_abi_decodes_it() -> None:
+    plan = _static_plan(RECORD)
+    assert plan is not None
+    rng = random.Random(7)
+    for _ in range(200):
+        firm = "0x" + rng.randbytes(20).hex()
+        small = [rng.randrange(256) for _ in range(4)]
+        value = (firm, *small, rng.randrange(1 << 16), rng.randrange(1 << 48))
+        raw = encode(RECORD, [value])
+        assert _decode_static(plan, raw) == decode(RECORD, raw)
+    assert _decode_static(plan, bytes(224)) == decode(RECORD, bytes(224))
+
+
+def test_several_basic_outputs_decode_as_a_tuple() -> None:
+    types = ["uint256", "bool", "address"]
+    raw = encode(types, [5, True, "0x" + "ab" * 20])
+    plan = _static_plan(types)
+    assert plan is not None
+    assert _decode_static(plan, raw) == decode(types, raw)
+
+
+@pytest.mark.parametrize("position", [0, 11, 62, 217])
+def test_a_word_its_type_cannot_hold_is_left_to_eth_abi(position: int) -> None:
+    raw = bytearray(224)
+    raw[position] = 1
+    plan = _static_plan(RECORD)
+    assert plan is not None
+    assert _decode_static(plan, bytes(raw)) is None
+    with pytest.raises(NonEmptyPaddingBytes):
+        decode(RECORD, bytes(raw))
+
+
+def test_dynamic_or_other_types_take_the_general_decoder() -> None:
+    assert _static_plan(["string"]) is None
+    assert _static_plan(["(address,bytes32)"]) is None
+    assert _static_plan(["int256"]) is None
