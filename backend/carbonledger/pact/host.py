@@ -143,17 +143,20 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         ),
     )
 
-    def client_of(request: Request) -> ClientRow:
+    def client_of(request: Request, invalid: int = 401) -> ClientRow:
+        """The client of the request's bearer token. A missing or unknown token is
+        ``BadRequest``: 401 on v3, 400 on v2 (the v2 conformance cases 6, 7 and 16 expect 400);
+        an expired one is 401 ``TokenExpired`` on both."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise PactError(401, "BadRequest", "a bearer access token is required")
+            raise PactError(invalid, "BadRequest", "a bearer access token is required")
         try:
             return service.client_of_token(token.strip())
         except TokenExpired as exc:
             raise PactError(401, "TokenExpired", str(exc)) from None
         except TokenInvalid as exc:
-            raise PactError(401, "BadRequest", str(exc)) from None
+            raise PactError(invalid, "BadRequest", str(exc)) from None
 
     @app.get("/.well-known/openid-configuration", include_in_schema=True)
     def discovery() -> dict[str, Any]:
@@ -228,7 +231,7 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
     @app.get("/2/footprints")
     def list_footprints_v2(request: Request) -> Response:
         """PACT v2.3 ListFootprints: the v2 view of each footprint; no $filter."""
-        client = client_of(request)
+        client = client_of(request, invalid=400)
         query = parse_qs(request.url.query, keep_blank_values=True)
         if "$filter" in query:
             raise PactError(400, "NotImplemented", "$filter is not implemented by this host")
@@ -241,11 +244,11 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
 
     @app.get("/2/footprints/{pf_id}")
     def get_footprint_v2(pf_id: str, request: Request) -> Response:
-        client = client_of(request)
+        client = client_of(request, invalid=400)
         try:
             return JSONResponse({"data": service.v2_view(service.get_for(client, pf_id))})
-        except NotFound as exc:
-            raise PactError(404, "NotFound", str(exc)) from None
+        except NotFound as exc:  # v2's code; v3 renamed it NotFound
+            raise PactError(404, "NoSuchFootprint", str(exc)) from None
         except NotPermitted as exc:
             raise PactError(403, "AccessDenied", str(exc)) from None
 
@@ -294,7 +297,7 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         return await receive(request, _EVENT_V2)
 
     async def receive(request: Request, validator: Draft202012Validator) -> Response:
-        client = client_of(request)
+        client = client_of(request, invalid=400 if validator is _EVENT_V2 else 401)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in ("application/cloudevents+json", "application/json"):
             raise PactError(400, "BadRequest", "events are application/cloudevents+json")

@@ -81,7 +81,7 @@ def _listing(summary: str, body: str, params: list[dict[str, Any]]) -> dict[str,
     }
 
 
-def _single(summary: str, body: str) -> dict[str, Any]:
+def _single(summary: str, body: str, missing: str = "NotFound") -> dict[str, Any]:
     return {
         "summary": summary,
         "security": [{"bearer": []}],
@@ -91,7 +91,7 @@ def _single(summary: str, body: str) -> dict[str, Any]:
         "responses": {
             "200": {"description": "the footprint", **_body(body)},
             **_AUTH_ERRORS,
-            "404": _error("no such footprint", ("NotFound",)),
+            "404": _error("no such footprint", (missing,)),
         },
     }
 
@@ -211,7 +211,7 @@ def pact_openapi(public_url: str) -> dict[str, Any]:
                 "get": _listing("PACT v2.3 ListFootprints (no $filter)", "ListFootprintsV2", [])
             },
             "/2/footprints/{pf_id}": {
-                "get": _single("PACT v2.3 GetFootprint", "SingleFootprintV2")
+                "get": _single("PACT v2.3 GetFootprint", "SingleFootprintV2", "NoSuchFootprint")
             },
             "/2/events": {"post": _events("PACT v2.3 events (CloudEvents)", "CloudEventV2")},
             "/2/ileap/tad": {
