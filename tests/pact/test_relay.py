@@ -131,3 +131,37 @@ def test_a_sealed_secret_opens_only_with_its_key_and_for_its_client() -> None:
         CallbackSealer(b"k" * 32).open(sealed, "pact-b")
     # a callback stored in clear before sealing existed still opens
     assert CallbackSealer(b"k" * 32).open(CALLBACK, "pact-a") == CALLBACK
+
+
+def test_an_answered_request_shows_whether_its_answer_was_delivered_or_waits_for_a_retry(
+    tmp_path: Path,
+) -> None:
+    now = [1000.0]
+    service = make(tmp_path, Partner(failures=3), now)  # make() queued one event already
+    firm = "0x" + "11" * 20
+    event = {"id": "req-1", "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3"}
+    seq = service.store.add_request(
+        {
+            "client_id": "pact-partner",
+            "firm": firm,
+            "event_id": "req-1",
+            "event_type": event["type"],
+            "event": event,
+            "state": "open",
+        }
+    )
+    [waiting] = service.requests(firm)
+    assert waiting["delivery"] is None  # not answered yet
+    answered = service.answer_request(firm, seq, error={"code": "NotFound", "message": "none"})
+    assert answered["delivery"] == "pending"
+    [request] = service.requests(firm)
+    assert request["state"] == "rejected"
+    delivery = request["delivery"]
+    assert delivery["state"] == "pending" and delivery["attempts"] == 1
+    assert "answered 503" in delivery["error"] and delivery["next_attempt_at"] > now[0]
+    assert service.flush_events() == 0  # POST /pact/events/flush: the partner fails again
+    assert service.requests(firm)[0]["delivery"]["attempts"] == 2
+    assert service.flush_events() == 2
+    [done] = service.requests(firm)
+    assert done["delivery"]["state"] == "sent" and done["delivery"]["sent_at"]
+    assert done["delivery"]["error"] is None

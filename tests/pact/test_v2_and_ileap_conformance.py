@@ -57,12 +57,40 @@ def test_v2_list_get_pagination_and_versions(pact_host: PactHost) -> None:
 
 
 def test_v2_errors_use_the_spec_codes(pact_host: PactHost) -> None:
+    """The v2 conformance cases' codes (wbcsd/pact-conformance-service,
+    docs/v2-test-cases-expected-results.md): an unknown id is 404 ``NoSuchFootprint`` (case 8),
+    an invalid token 400 ``BadRequest`` on listing, getting and events (cases 6, 7 and 16)."""
     with pact_host.authed() as http:
-        assert valid("error", http.get("/2/footprints/nope").json())["code"] == "NotFound"
+        missing = http.get("/2/footprints/nope")
+        assert missing.status_code == 404
+        assert valid("error", missing.json())["code"] == "NoSuchFootprint"
         r = http.get("/2/footprints", params={"$filter": "pcf/geographyCountry eq 'DE'"})
         assert r.status_code == 400 and valid("error", r.json())["code"] == "NotImplemented"
+        known = http.get("/2/footprints").json()["data"][0]["id"]
+    event = {
+        "type": "org.wbcsd.pathfinder.ProductFootprint.Published.v1",
+        "specversion": "1.0",
+        "id": "v2-invalid-token",
+        "source": "//customer.example/events",
+        "time": "2024-05-19T12:30:00Z",
+        "data": {"pfIds": ["urn:gtin:4712345060507"]},
+    }
     with pact_host.https(headers={"Authorization": "Bearer nope"}) as http:
-        assert http.get("/2/footprints").status_code == 401
+        answers = [
+            http.get("/2/footprints"),
+            http.get(f"/2/footprints/{known}"),
+            http.post(
+                "/2/events",
+                json=event,
+                headers={"Content-Type": "application/cloudevents+json; charset=UTF-8"},
+            ),
+        ]
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert [valid("error", a.json())["code"] for a in answers] == ["BadRequest"] * 3
+    # v3 keeps 401 for the same token (its cases accept 400 or 401 with BadRequest)
+    with pact_host.https(headers={"Authorization": "Bearer nope"}) as http:
+        v3 = http.get("/3/footprints")
+    assert v3.status_code == 401 and valid("error", v3.json())["code"] == "BadRequest"
 
 
 def test_v2_events_a_request_becomes_a_task_and_a_v3_type_is_refused(pact_host: PactHost) -> None:

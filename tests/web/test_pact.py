@@ -13,6 +13,7 @@ partner issued it, and the partner finds the RequestFulfilled event among its ow
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from carbonledger.chain.node import free_port
 from carbonledger.pact.schema import EVENT_TYPES
 from carbonledger.pact.wiring import PactServer, build_pact_service
 from tests.api.conftest import Api
@@ -130,6 +132,13 @@ def test_a_firm_publishes_a_footprint_issues_credentials_and_answers_a_request(
     expect(page.get_by_test_id("pact-requests").locator("li")).to_have_count(0)
     [request] = pact.requests(firm.address)
     assert request["state"] == "fulfilled"
+    # the answered list says the answer was delivered; nothing waits, so no "Retry now"
+    page.get_by_text("Answered requests").click()
+    expect(page.get_by_test_id(f"pact-answered-{request['seq']}")).to_contain_text(
+        "answer delivered"
+    )
+    assert request["delivery"]["state"] == "sent"
+    expect(page.get_by_role("button", name="Retry now")).to_have_count(0)
     # the partner's host received the RequestFulfilled event, with the footprint in it
     [answer] = [
         t["event"]
@@ -167,3 +176,70 @@ def test_a_firm_publishes_a_footprint_issues_credentials_and_answers_a_request(
     expect(verdict.locator("tr", has_text="document hash")).to_contain_text("fails")
     screenshot(public, "public-footprint")
     assert public.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_answer_the_partner_has_not_received_waits_for_a_retry_and_retry_now_tries_it(
+    ledger: Api, pact_host: PactServer, new_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    firm = ledger.admit("Waiting Answers GmbH")
+    owner = ledger.client(firm)
+    # the partner's events endpoint is down: nothing listens on that port
+    issued = owner.request(
+        "POST",
+        "/pact/clients",
+        json={
+            "partner": "Offline Partner",
+            "all_footprints": True,
+            "callback": {
+                "url": f"https://127.0.0.1:{free_port()}",
+                "client_id": "ours",
+                "client_secret": "s3cret-offline",
+            },
+        },
+    )
+    tls = ssl.create_default_context(cafile=str(pact_host.cert))
+    pact_url = ledger.services.settings.pact_url
+    with httpx.Client(base_url=pact_url, verify=tls, timeout=60) as http:
+        token = _token(http, issued["client_id"], issued["client_secret"]).json()
+        event = {
+            "type": EVENT_TYPES["request_created"],
+            "specversion": "1.0",
+            "id": f"offline-{uuid.uuid4()}",
+            "source": "https://offline.example/3/events",
+            "time": "2025-02-01T09:00:00Z",
+            "data": {"productId": ["urn:gtin:4712345060590"]},
+        }
+        sent = http.post(
+            "/3/events",
+            json=event,
+            headers={
+                "Authorization": f"Bearer {token['access_token']}",
+                "Content-Type": CLOUDEVENTS,
+            },
+        )
+        assert sent.status_code == 200, sent.text
+
+    page = new_page()
+    sign_in(page, ledger.url, keystore(firm, tmp_path, "firm"), at="/pact")
+    task = page.get_by_test_id("pact-requests").locator("li")
+    expect(task).to_contain_text("Offline Partner asks for productId: urn:gtin:4712345060590")
+    task.get_by_label(re.compile("Reason to reject request")).fill("not made any more")
+    task.get_by_role("button", name="Reject").click()
+    expect(page.get_by_test_id("pact-answered")).to_contain_text(
+        "has not reached Offline Partner yet"
+    )
+    [request] = owner.request("GET", "/pact/requests")
+    assert request["state"] == "rejected" and request["delivery"]["state"] == "pending"
+    page.get_by_text("Answered requests").click()
+    answered = page.get_by_test_id(f"pact-answered-{request['seq']}")
+    expect(answered).to_contain_text("answer waiting for a retry")
+    before = request["delivery"]["attempts"]
+    page.get_by_role("button", name="Retry now").click()
+    expect(page.get_by_role("status").filter(has_text="event(s) sent")).to_contain_text(
+        "0 event(s) sent."
+    )
+    [after] = owner.request("GET", "/pact/requests")
+    assert after["delivery"]["state"] == "pending"
+    assert after["delivery"]["attempts"] > before  # the flush tried it again
+    expect(answered).not_to_contain_text(f"(attempt {before}:")  # the page reloaded it
+    assert page.errors == []  # type: ignore[attr-defined]

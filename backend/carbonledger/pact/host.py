@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from carbonledger.api.problems import Unexpected
 from carbonledger.pact import activities, model, schema, v2
+from carbonledger.pact.openapi import pact_openapi
 from carbonledger.pact.service import PactService, TokenExpired, TokenInvalid
 from carbonledger.pact.store import ClientRow
 from carbonledger.services.errors import NotFound, NotPermitted
@@ -118,8 +119,17 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         title="CarbonLedger PACT host",
         version="3.0.3",
         description="PACT Technical Specifications v3 host API (HTTPS only).",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     base = public_url.rstrip("/")
+    description = pact_openapi(base)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        """This host's own OpenAPI 3.1 description (see :mod:`carbonledger.pact.openapi`)."""
+        return description
 
     @app.exception_handler(PactError)
     async def _pact(_: Request, exc: PactError) -> JSONResponse:
@@ -133,17 +143,20 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         ),
     )
 
-    def client_of(request: Request) -> ClientRow:
+    def client_of(request: Request, invalid: int = 401) -> ClientRow:
+        """The client of the request's bearer token. A missing or unknown token is
+        ``BadRequest``: 401 on v3, 400 on v2 (the v2 conformance cases 6, 7 and 16 expect 400);
+        an expired one is 401 ``TokenExpired`` on both."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise PactError(401, "BadRequest", "a bearer access token is required")
+            raise PactError(invalid, "BadRequest", "a bearer access token is required")
         try:
             return service.client_of_token(token.strip())
         except TokenExpired as exc:
             raise PactError(401, "TokenExpired", str(exc)) from None
         except TokenInvalid as exc:
-            raise PactError(401, "BadRequest", str(exc)) from None
+            raise PactError(invalid, "BadRequest", str(exc)) from None
 
     @app.get("/.well-known/openid-configuration", include_in_schema=True)
     def discovery() -> dict[str, Any]:
@@ -218,7 +231,7 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
     @app.get("/2/footprints")
     def list_footprints_v2(request: Request) -> Response:
         """PACT v2.3 ListFootprints: the v2 view of each footprint; no $filter."""
-        client = client_of(request)
+        client = client_of(request, invalid=400)
         query = parse_qs(request.url.query, keep_blank_values=True)
         if "$filter" in query:
             raise PactError(400, "NotImplemented", "$filter is not implemented by this host")
@@ -231,11 +244,11 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
 
     @app.get("/2/footprints/{pf_id}")
     def get_footprint_v2(pf_id: str, request: Request) -> Response:
-        client = client_of(request)
+        client = client_of(request, invalid=400)
         try:
             return JSONResponse({"data": service.v2_view(service.get_for(client, pf_id))})
-        except NotFound as exc:
-            raise PactError(404, "NotFound", str(exc)) from None
+        except NotFound as exc:  # v2's code; v3 renamed it NotFound
+            raise PactError(404, "NoSuchFootprint", str(exc)) from None
         except NotPermitted as exc:
             raise PactError(403, "AccessDenied", str(exc)) from None
 
@@ -284,7 +297,7 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         return await receive(request, _EVENT_V2)
 
     async def receive(request: Request, validator: Draft202012Validator) -> Response:
-        client = client_of(request)
+        client = client_of(request, invalid=400 if validator is _EVENT_V2 else 401)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in ("application/cloudevents+json", "application/json"):
             raise PactError(400, "BadRequest", "events are application/cloudevents+json")

@@ -176,6 +176,7 @@ ERROR: Final[dict[str, Any]] = {
                 "AccessDenied",
                 "TokenExpired",
                 "NotFound",
+                "NoSuchFootprint",
                 "InternalError",
                 "NotImplemented",
             ],

@@ -474,7 +474,23 @@ class PactService:
             self.store.withdraw(client_id, pf_ids)
 
     def requests(self, firm: str) -> list[dict[str, Any]]:
-        return self.store.requests_of(to_checksum_address(firm))
+        """The firm's received requests; an answered one carries ``delivery``: how its answer
+        event stands in the outbox (``pending`` while the relay retries it, ``sent`` or
+        ``failed``, with its attempts, last error, next retry time and when it was sent)."""
+        found = self.store.requests_of(to_checksum_address(firm))
+        clients = sorted({r["client_id"] for r in found if r.get("answer")})
+        events = {
+            str(e["event"].get("id")): e for e in self.store.outbox_of(clients) if e["event"]
+        }
+        for request in found:
+            answer = request.get("answer") or {}
+            event = events.get(str(answer.get("eventId")))
+            request["delivery"] = (
+                {k: event[k] for k in ("state", "attempts", "error", "next_attempt_at", "sent_at")}
+                if event is not None
+                else None
+            )
+        return found
 
     # --- OAuth2 client credentials ---
     def authenticate(self, client_id: str, client_secret: str) -> ClientRow | None:

@@ -12,7 +12,9 @@ import { Requests } from "./Requests";
 /** The PACT routes answer PACT's own JSON (free-form in the OpenAPI document): the fields used here. */
 export type Footprint = { id: string; productNameCompany?: string; productDescription?: string; status?: string; pcf?: Record<string, unknown>; extensions?: { data?: Record<string, unknown> }[] };
 export type Client = { client_id: string; partner: string; all_footprints: boolean; footprints: string[]; created_at: string; revoked_at: string | null; events_to: string | null };
-export type Request = { seq: number; client_id: string; event_type: string; event: Record<string, unknown>; state: string; received_at: string; answer: unknown };
+/** How an answered request's answer event stands in the outbox (null until answered). */
+export type Delivery = { state: "pending" | "sent" | "failed"; attempts: number; error: string | null; next_attempt_at: number | null; sent_at: string | null };
+export type Request = { seq: number; client_id: string; event_type: string; event: Record<string, unknown>; state: string; received_at: string; answer: unknown; delivery?: Delivery | null };
 
 export function Pact() {
   const [footprints, setFootprints] = useState<Footprint[]>([]);

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { ErrorBox, Field, Badge } from "../../components/Status";
-import type { Footprint, Request } from "./Pact";
+import type { Delivery, Footprint, Request } from "./Pact";
 
 type Answered = Schemas["AnswerOut"];
 
@@ -36,14 +36,55 @@ export function Requests({ requests, footprints, partnerOf, onChange }: { reques
           <summary>Answered requests</summary>
           <ul>
             {answered.map((r) => (
-              <li key={r.seq}>
-                {partnerOf(r.client_id)} · {r.received_at} <Badge value={r.state} />
+              <li key={r.seq} data-testid={`pact-answered-${r.seq}`}>
+                {partnerOf(r.client_id)} · {r.received_at} <Badge value={r.state} /> <DeliveryState delivery={r.delivery ?? null} />
               </li>
             ))}
           </ul>
+          {answered.some((r) => r.delivery && r.delivery.state !== "sent") && <RetryNow onChange={onChange} />}
         </details>
       )}
     </>
+  );
+}
+
+function DeliveryState({ delivery }: { delivery: Delivery | null }) {
+  if (!delivery) return null;
+  if (delivery.state === "sent") return <span className="muted">· answer delivered {delivery.sent_at}</span>;
+  const next = delivery.next_attempt_at ? ` next try ${new Date(delivery.next_attempt_at * 1000).toISOString()}` : "";
+  const what = delivery.state === "failed" ? "answer not delivered, retries given up" : `answer waiting for a retry${next}`;
+  return (
+    <span className="delivery-waiting">
+      · {what} (attempt {delivery.attempts}: {delivery.error ?? "no answer"})
+    </span>
+  );
+}
+
+function RetryNow({ onChange }: { onChange: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function retry() {
+    setBusy(true);
+    setError(null);
+    try {
+      const done = (await ok(api.POST("/pact/events/flush"))) as unknown as { sent: number };
+      setSent(`${done.sent} event(s) sent.`);
+      onChange();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <p>
+      <button type="button" disabled={busy} onClick={retry}>
+        Retry now
+      </button>{" "}
+      {sent && <span role="status">{sent}</span>}
+      <ErrorBox error={error} />
+    </p>
   );
 }
 
