@@ -1,5 +1,6 @@
-"""The gateway's written-out decoder of static outputs gives what eth-abi gives, and leaves
-to eth-abi (which refuses it) a word its type cannot hold."""
+"""The gateway's word-by-word decoder of static outputs (``vocab.calldata.decode_static`` per
+word) gives what eth-abi gives, and a word its type cannot hold is refused as eth-abi refuses
+it."""
 
 from __future__ import annotations
 
@@ -36,17 +37,26 @@ def test_several_basic_outputs_decode_as_a_tuple() -> None:
 
 
 @pytest.mark.parametrize("position", [0, 11, 62, 217])
-def test_a_word_its_type_cannot_hold_is_left_to_eth_abi(position: int) -> None:
+def test_a_word_its_type_cannot_hold_is_refused_as_eth_abi_refuses_it(position: int) -> None:
     raw = bytearray(224)
     raw[position] = 1
     plan = _static_plan(RECORD)
     assert plan is not None
-    assert _decode_static(plan, bytes(raw)) is None
+    with pytest.raises(NonEmptyPaddingBytes):
+        _decode_static(plan, bytes(raw))
     with pytest.raises(NonEmptyPaddingBytes):
         decode(RECORD, bytes(raw))
 
 
-def test_dynamic_or_other_types_take_the_general_decoder() -> None:
+def test_fixed_bytes_in_a_tuple_decode_word_by_word() -> None:
+    types = ["(address,bytes32)"]
+    raw = encode(types, [("0x" + "cd" * 20, b"\x07" * 32)])
+    plan = _static_plan(types)
+    assert plan is not None
+    assert _decode_static(plan, raw) == decode(types, raw)
+
+
+def test_dynamic_types_take_the_general_decoder() -> None:
     assert _static_plan(["string"]) is None
-    assert _static_plan(["(address,bytes32)"]) is None
-    assert _static_plan(["int256"]) is None
+    assert _static_plan(["(address,bytes)"]) is None
+    assert _static_plan(["uint256[]"]) is None

@@ -47,7 +47,9 @@ from carbonledger.vocab import (
 )
 from carbonledger.vocab.calldata import (
     bytes_array,
+    decode_static,
     encode_dynamic_args,
+    is_static,
     static_array,
     uint_word,
 )
@@ -134,45 +136,30 @@ _Plan = list[tuple[bool, list[str]]]
 
 
 def _static_plan(outputs: Sequence[str]) -> _Plan | None:
-    """The outputs as words, when each is an ``address``, ``bool`` or ``uintN`` or a tuple
-    of those (its words inline): per output, whether it is a tuple and the basic type of each
-    of its words. ``None`` for anything else (the general decoder takes those)."""
+    """The outputs as words, when each is one word :func:`~carbonledger.vocab.calldata.
+    decode_static` reads, or a tuple of those (its words inline): per output, whether it is a
+    tuple and the type of each of its words. ``None`` for anything else (the general decoder
+    takes those)."""
     plan: _Plan = []
     for output in outputs:
         is_tuple = output.startswith("(") and output.endswith(")")
         types = output[1:-1].split(",") if is_tuple else [output]
-        for t in types:
-            if not (t in ("address", "bool") or (t.startswith("uint") and t[4:].isdigit())):
-                return None
+        if not all(is_static(t) for t in types):
+            return None
         plan.append((is_tuple, types))
     return plan
 
 
-def _decode_static(plan: _Plan, raw: bytes) -> tuple[Any, ...] | None:
-    """:func:`eth_abi.decode` of static words, written out (the duplicate check of every
-    claim reads a ``ClaimRecord``). ``None`` where a word is not what its type allows (a
-    non-zero padding byte, a value too large): the general decoder refuses it as before."""
+def _decode_static(plan: _Plan, raw: bytes) -> tuple[Any, ...]:
+    """:func:`eth_abi.decode` of static words, word by word (the duplicate check of every
+    claim reads a ``ClaimRecord``); a word that is not what its type allows goes to eth-abi,
+    which refuses it as before."""
     out: list[Any] = []
     at = 0
     for is_tuple, types in plan:
-        values: list[Any] = []
-        for t in types:
-            word = raw[at : at + 32]
-            at += 32
-            if t == "address":
-                if any(word[:12]):
-                    return None
-                values.append("0x" + word[12:].hex())  # lower case, as eth-abi gives it
-                continue
-            number = int.from_bytes(word, "big")
-            if t == "bool":
-                if number > 1:
-                    return None
-                values.append(bool(number))
-            elif number >> int(t[4:]):
-                return None
-            else:
-                values.append(number)
+        words = [raw[at + 32 * i : at + 32 * (i + 1)] for i in range(len(types))]
+        values = [decode_static(t, word) for t, word in zip(types, words, strict=True)]
+        at += 32 * len(words)
         out.append(tuple(values) if is_tuple else values[0])
     return tuple(out)
 
@@ -207,10 +194,9 @@ class _Function:
         return {"to": self.address, "data": self.encode(*args)}
 
     def decode(self, raw: bytes) -> Any:
-        values: Sequence[Any] | None = None
         if self._plan is not None and len(raw) == self._size:
-            values = _decode_static(self._plan, bytes(raw))
-        if values is None:
+            values: Sequence[Any] = _decode_static(self._plan, bytes(raw))
+        else:
             values = abi_decode(self.outputs, bytes(raw))
         return values[0] if len(values) == 1 else values
 
