@@ -77,3 +77,31 @@ def test_a_verdict_signed_by_another_key_is_refused_401(api: Api) -> None:
             },
         )
     assert refused.value.status == 401
+
+
+def test_each_document_is_sealed_for_the_auditors_in_force_when_it_is_submitted(api: Api) -> None:
+    """The auditors a new document is wrapped for follow the registry from one claim to the
+    next: an auditor admitted between two claims reads the second, not the first; once it is
+    suspended, the next claim is not wrapped for it."""
+    firm = api.admit("Sealing Freight")
+    firm_client = api.client(firm)
+    first = firm_client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    auditor = api.admit("Auditor Admitted Late", roles=("auditor",))
+    auditor_client = api.client(auditor)  # registers its vault key
+    raw = as_bytes(example("carrier_footprint.json", firm.address))
+    second = firm_client.submit_claim(raw)
+    assert auditor_client.document(second["claim_id"]) == raw
+    with pytest.raises(ApiError) as before:
+        auditor_client.document(first["claim_id"])
+    assert before.value.status == 403
+
+    api.suspend(auditor.address)
+    third = firm_client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    readers = {
+        claim["claim_id"]: {
+            r.lower() for r in api.services.vault.record(firm.address, claim["claim_id"]).readers
+        }
+        for claim in (second, third)
+    }
+    assert auditor.address.lower() in readers[second["claim_id"]]
+    assert auditor.address.lower() not in readers[third["claim_id"]]

@@ -403,6 +403,21 @@ class LedgerGateway:
             return int(str(self._rpc.request("eth_blockNumber", [])), 16)
         return int(self.w3.eth.block_number)
 
+    def registry_logged_after(self, block: int) -> tuple[int, bool]:
+        """The chain's head, and whether the MemberRegistry logged any event (an admission, a
+        role, key or status change) in the blocks after ``block`` up to that head. A head below
+        ``block`` (a node that lost blocks) counts as a change."""
+        head = self.head()
+        if head <= block:
+            return head, head < block
+        address = self.deployment.address("MemberRegistry")
+        window = {"address": address, "fromBlock": hex(block + 1), "toBlock": hex(head)}
+        if self._rpc.url:
+            logs = self._rpc.request("eth_getLogs", [window])
+        else:
+            logs = self.w3.eth.get_logs(window)  # type: ignore[arg-type]
+        return head, bool(logs)
+
     def gas_price(self) -> int:
         return self.sender.gas_price()
 

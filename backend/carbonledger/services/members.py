@@ -51,6 +51,8 @@ class MemberDirectory:
         self.refresh = refresh
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, MemberView | None]] = {}
+        #: the active auditors as of a block (None: not read yet)
+        self._auditors: tuple[int, list[str]] | None = None
 
     def _admissions(self) -> list[tuple[str, int, str]]:
         seen: dict[str, tuple[str, int, str]] = {}
@@ -68,9 +70,10 @@ class MemberDirectory:
         return len(admissions), [v for v in views if v is not None]
 
     def forget(self) -> None:
-        """Drop the cached states (a membership change was just executed)."""
+        """Drop the cached states and auditors (a membership change was just executed)."""
         with self._lock:
             self._cache.clear()
+            self._auditors = None
 
     def get(self, account: str) -> MemberView | None:
         account = to_checksum_address(account)
@@ -111,16 +114,28 @@ class MemberDirectory:
         return key
 
     def auditors(self) -> list[str]:
-        """Accounts of the active auditors (indexed up to the chain's head first: the vault
-        wraps each new document for them, so an auditor admitted a moment ago must count)."""
+        """Accounts of the active auditors. The vault wraps each new document for them, so an
+        auditor admitted (or a role granted, a member suspended) a moment ago must count: the
+        list is read again, from the index brought up to the chain's head and fresh member
+        states, whenever the MemberRegistry logged anything since the block it was read at.
+        Otherwise the last list stands (every change to who is an active auditor is a
+        registry event), which spares each submission a catch-up of the whole index."""
+        at = self._auditors[0] if self._auditors is not None else -1
+        head, changed = self.ledger.registry_logged_after(at)
+        current = self._auditors
+        if current is not None and not changed:
+            return list(current[1])
         if self.refresh is not None:
             self.refresh()
+        self.forget()
         found = []
         for account, _, _ in self._admissions():
             view = self.get(account)
             if view and view.status == "active" and Role.AUDITOR.value in view.roles:
                 found.append(account)
-        return found
+        with self._lock:
+            self._auditors = (head, found)
+        return list(found)
 
 
 class ChainMembership:
