@@ -294,10 +294,12 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
 
     @app.post("/2/events")
     async def events_v2(request: Request) -> Response:
-        return await receive(request, _EVENT_V2)
+        return await receive(request, _EVENT_V2, invalid=400)
 
-    async def receive(request: Request, validator: Draft202012Validator) -> Response:
-        client = client_of(request, invalid=400 if validator is _EVENT_V2 else 401)
+    async def receive(
+        request: Request, validator: Draft202012Validator, invalid: int = 401
+    ) -> Response:
+        client = client_of(request, invalid=invalid)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in ("application/cloudevents+json", "application/json"):
             raise PactError(400, "BadRequest", "events are application/cloudevents+json")
