@@ -92,6 +92,18 @@ class Submission:
     citations: tuple[SignedCitation, ...] = ()
 
 
+class RegistryView(Protocol):
+    """The registries' reads a request makes: the chain's (:class:`LedgerPort`), or a
+    :class:`carbonledger.services.members.RegistryState` that keeps them until either
+    registry logs an event."""
+
+    def member_state(self, account: str) -> MemberState: ...
+
+    def standard_version_of(self, content_hash: bytes) -> int: ...
+
+    def standard_status(self, version: int) -> tuple[int, int]: ...
+
+
 class Anchoring(Protocol):
     """What the pipeline needs of the anchoring worker: a nudge, and a bounded wait."""
 
@@ -145,6 +157,7 @@ class _Reads:
 
     def __init__(self, service: ClaimService) -> None:
         self.service = service
+        self.registry = service.registry_view()
         self._versions: dict[str, tuple[Standard, int]] = {}
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
@@ -159,12 +172,12 @@ class _Reads:
         version number: the service's current standard or an older shipped one, provided its
         content hash is registered in the StandardRegistry, in force and not retired."""
         if version_id not in self._versions:
-            self._versions[version_id] = self.service.standard_in_force(version_id)
+            self._versions[version_id] = self.service.standard_in_force(version_id, self.registry)
         return self._versions[version_id]
 
     def member(self, firm: str) -> MemberState:
         if firm not in self._members:
-            self._members[firm] = self.service.ledger.member_state(firm)
+            self._members[firm] = self.registry.member_state(firm)
         return self._members[firm]
 
     def status_of(self, claim_id: bytes) -> str:
@@ -205,6 +218,17 @@ class ClaimService:
     clock: Callable[[], float] = time.time
     #: root mode's anchoring (None in batch and single mode): proofs, admissions
     roots: RootAnchoring | None = None
+    #: the registries' state for a request starting now, kept until either registry logs
+    #: an event (:meth:`carbonledger.services.members.RegistryCache.current`); None reads
+    #: the chain for each request
+    registry: Callable[[], RegistryView] | None = None
+    #: held while a request's claims are written (:meth:`_store`). On SQLite, one writer at
+    #: a time holds the database, and a writer that finds it taken sleeps in SQLite's busy
+    #: handler for 1, 2, 5, 10 ... 100 ms before it looks again: eight request threads
+    #: committing one claim each spent half their time there (scripts/bench.py, single
+    #: mode). Queued on a lock instead, each writes as soon as the one before has committed.
+    #: None (PostgreSQL) writes concurrently.
+    write_lock: contextlib.AbstractContextManager[Any] | None = None
     #: accepted claims whose citations await relaying
     _citing: set[str] = field(init=False, default_factory=set)
     _domain: Domain | None = field(init=False, default=None)
@@ -225,11 +249,18 @@ class ClaimService:
                 stack.enter_context(lock)
             yield
 
-    def standard_in_force(self, version_id: str) -> tuple[Standard, int]:
+    def registry_view(self) -> RegistryView:
+        """Where a request starting now reads the registries (see :attr:`registry`)."""
+        return self.registry() if self.registry is not None else self.ledger
+
+    def standard_in_force(
+        self, version_id: str, registry: RegistryView | None = None
+    ) -> tuple[Standard, int]:
         """The standard version ``version_id`` (as a claim document names it) and its
         StandardRegistry number, when new claims may be filed under it: a version this service
         ships, registered on chain, in force and not retired. Old versions stay usable until
         the admins retire them; the claim is checked under the version it names."""
+        registry = registry or self.registry_view()
         problem = [{"field": "document.standard_version", "message": ""}]
         if version_id == self.standard.version_id:
             standard = self.standard
@@ -240,13 +271,13 @@ class ClaimService:
                 problem[0]["message"] = f"unknown standard version (known: {known})"
                 raise InvalidRequest(f"standard version {version_id!r} is not known here", problem)
             standard = named[0]
-        version = self.ledger.standard_version_of(standard.content_hash)
+        version = registry.standard_version_of(standard.content_hash)
         if version == 0:
             raise Conflict(
                 f"standard {version_id} is not published on chain; an admin "
                 "must publish its content hash first"
             )
-        status, effective_from = self.ledger.standard_status(version)
+        status, effective_from = registry.standard_status(version)
         name = name_of(VERSION_STATUS_NAMES, status)
         if name != "active":
             problem[0]["message"] = (
@@ -691,7 +722,7 @@ class ClaimService:
         version that stored it apart from its claim) is kept as it is."""
         if not accepted:
             return []
-        with self.store.transaction() as conn:
+        with self.write_lock or contextlib.nullcontext(), self.store.transaction() as conn:
             rows = self.store.add_many([a.row for a in accepted], conn)
             self.vault.add_new(
                 [a.document for a, row in zip(accepted, rows, strict=True) if row is not None],
