@@ -148,6 +148,16 @@ class _Accepted:
     citing: bool  # its settlement citations were queued, to relay once it is anchored
 
 
+@dataclass(eq=False)
+class _Queued:
+    """One request's accepted claims waiting to be written (:meth:`ClaimService._write`)."""
+
+    accepted: Sequence[_Accepted]
+    done: threading.Event = field(default_factory=threading.Event)
+    rows: list[ClaimRow | None] = field(default_factory=list)
+    error: BaseException | None = None
+
+
 class _Reads:
     """The reads of one request, each made once: the standard's version, a firm's
     membership and next nonce (then counted here as the request's claims are accepted), the
@@ -226,9 +236,11 @@ class ClaimService:
     #: a time holds the database, and a writer that finds it taken sleeps in SQLite's busy
     #: handler for 1, 2, 5, 10 ... 100 ms before it looks again: eight request threads
     #: committing one claim each spent half their time there (scripts/bench.py, single
-    #: mode). Queued on a lock instead, each writes as soon as the one before has committed.
-    #: None (PostgreSQL) writes concurrently.
+    #: mode). Queued on this lock instead, the requests waiting for it are written together
+    #: in one transaction (:meth:`_write`). None (PostgreSQL) writes concurrently.
     write_lock: contextlib.AbstractContextManager[Any] | None = None
+    _queue: list[_Queued] = field(init=False, default_factory=list)
+    _queue_guard: threading.Lock = field(init=False, default_factory=threading.Lock)
     #: accepted claims whose citations await relaying
     _citing: set[str] = field(init=False, default_factory=set)
     _domain: Domain | None = field(init=False, default=None)
@@ -722,12 +734,7 @@ class ClaimService:
         version that stored it apart from its claim) is kept as it is."""
         if not accepted:
             return []
-        with self.write_lock or contextlib.nullcontext(), self.store.transaction() as conn:
-            rows = self.store.add_many([a.row for a in accepted], conn)
-            self.vault.add_new(
-                [a.document for a, row in zip(accepted, rows, strict=True) if row is not None],
-                conn,
-            )
+        rows = self._write(accepted)
         missing = [a.row["claim_id"] for a, row in zip(accepted, rows, strict=True) if row is None]
         stored = self.store.stored_ids(missing)
         out: list[ClaimRow | ServiceError] = []
@@ -748,6 +755,46 @@ class ClaimService:
                 self._citing.add(row.claim_id)
             out.append(row)
         return out
+
+    def _write(self, accepted: Sequence[_Accepted]) -> list[ClaimRow | None]:
+        """:meth:`ClaimStore.add_many` of ``accepted`` and their documents into the vault, in
+        one transaction. With :attr:`write_lock` (SQLite), requests that wait for the lock
+        are written together: the first to get it writes every request queued by then in
+        one transaction (one commit, one fsync), in the order they queued, and hands each its
+        rows, or the error that undid them all (the transaction stores all of them or none).
+        Each request still holds its firms' locks, so no two of a group share a firm."""
+        if self.write_lock is None:
+            return self._write_now(accepted)
+        mine = _Queued(accepted)
+        with self._queue_guard:
+            self._queue.append(mine)
+        with self.write_lock:
+            if not mine.done.is_set():
+                with self._queue_guard:
+                    group, self._queue = self._queue, []
+                try:
+                    rows = self._write_now([a for q in group for a in q.accepted])
+                except BaseException as exc:
+                    for q in group:
+                        q.error = exc
+                        q.done.set()
+                    raise
+                at = 0
+                for q in group:
+                    q.rows, at = rows[at : at + len(q.accepted)], at + len(q.accepted)
+                    q.done.set()
+        if mine.error is not None:
+            raise mine.error
+        return mine.rows
+
+    def _write_now(self, accepted: Sequence[_Accepted]) -> list[ClaimRow | None]:
+        with self.store.transaction() as conn:
+            rows = self.store.add_many([a.row for a in accepted], conn)
+            self.vault.add_new(
+                [a.document for a, row in zip(accepted, rows, strict=True) if row is not None],
+                conn,
+            )
+        return rows
 
     def _after_anchoring(self, row: ClaimRow) -> None:
         if row.claim_id in self._citing and self.citations is not None:
