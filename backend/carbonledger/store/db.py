@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
 from sqlalchemy import (
@@ -30,6 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
+
+from carbonledger.vocab.anchored import Anchored
 
 metadata = MetaData()
 
@@ -61,6 +64,43 @@ indexer_cursor = Table(
     Column("next_block", BigInteger, nullable=False),
     Column("last_block_hash", String(66), nullable=True),
 )
+
+
+@dataclass(frozen=True)
+class AnchoredColumns:
+    """Three nullable columns that hold an :class:`Anchored` (where a transaction landed):
+    ``<prefix>tx_hash``, ``<prefix>block_number``, ``<prefix>block_hash``, unset (NULL) until
+    the chain confirms it; the one mapping between the value and the columns."""
+
+    prefix: str = ""
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return (f"{self.prefix}tx_hash", f"{self.prefix}block_number", f"{self.prefix}block_hash")
+
+    def columns(self) -> list[Column[Any]]:
+        """The columns, for a ``Table`` declaration."""
+        tx_hash, block_number, block_hash = self.names
+        return [
+            Column(tx_hash, String(66)),
+            Column(block_number, BigInteger),
+            Column(block_hash, String(66)),
+        ]
+
+    def values(self, where: Anchored | None) -> dict[str, Any]:
+        """The columns' values for ``where`` (``None``: unset them)."""
+        if where is None:
+            return dict.fromkeys(self.names)
+        return dict(
+            zip(self.names, (where.tx_hash, where.block_number, where.block_hash), strict=True)
+        )
+
+    def read(self, row: Mapping[Any, Any]) -> Anchored | None:
+        """The value a row holds in these columns; ``None`` while they are unset."""
+        tx_hash, block_number, block_hash = (row[name] for name in self.names)
+        if tx_hash is None:
+            return None
+        return Anchored(tx_hash, int(block_number), block_hash)
 
 
 def _private_sqlite_file(database: str | None) -> None:
