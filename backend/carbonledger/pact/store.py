@@ -7,7 +7,7 @@ The footprint documents themselves are in the evidence vault (encrypted, documen
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +32,14 @@ from sqlalchemy import (
     update,
 )
 
-from carbonledger.store.db import TableStore, metadata
+from carbonledger.store.db import Row, TableStore, firm_column, metadata, seq_key
 
 pact_footprints = Table(
     "pact_footprints",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("pf_id", String(36), nullable=False, unique=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("claim_id", String(66), nullable=False, unique=True),
     Column("document_hash", String(66), nullable=False),
     Column("supersedes", String(66)),
@@ -53,7 +53,7 @@ pact_clients = Table(
     "pact_clients",
     metadata,
     Column("client_id", String(64), primary_key=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("partner", Text, nullable=False),
     Column("secret_hash", String(64), nullable=False),
     Column("all_footprints", Boolean, nullable=False),
@@ -73,9 +73,9 @@ pact_grants = Table(
 pact_requests = Table(
     "pact_requests",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("client_id", String(64), nullable=False, index=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("event_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("event", JSON, nullable=False),
@@ -91,7 +91,7 @@ pact_requests = Table(
 pact_outbox = Table(
     "pact_outbox",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("client_id", String(64), nullable=False, index=True),
     Column("event", JSON, nullable=False),
     Column("state", String(16), nullable=False),  # pending | sent | failed
@@ -107,8 +107,8 @@ pact_outbox = Table(
 pact_activities = Table(
     "pact_activities",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("firm", String(42), nullable=False, index=True),
+    seq_key(),
+    firm_column(),
     Column("activity_id", Text, nullable=False),
     Column("data", JSON, nullable=False),
     Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
@@ -173,6 +173,13 @@ class PactStore(TableStore):
         )
         _add_missing_columns(engine, pact_outbox)
 
+    def _of_firm(
+        self, kind: Callable[..., Row], table: Table, firm: str, order: Any = None
+    ) -> list[Row]:
+        """``firm``'s rows of ``table`` as ``kind``, by ``order`` (default: as added)."""
+        query = select(table).where(table.c.firm == firm)
+        return self._all(kind, query.order_by(table.c.seq if order is None else order))
+
     # --- footprints ---
     def add_footprint(self, values: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
@@ -198,12 +205,7 @@ class PactStore(TableStore):
         )
 
     def footprints_of(self, firm: str) -> list[FootprintRow]:
-        return self._all(
-            FootprintRow,
-            select(pact_footprints)
-            .where(pact_footprints.c.firm == firm)
-            .order_by(pact_footprints.c.seq),
-        )
+        return self._of_firm(FootprintRow, pact_footprints, firm)
 
     # --- clients and grants ---
     def add_client(self, values: dict[str, Any]) -> None:
@@ -216,12 +218,7 @@ class PactStore(TableStore):
         )
 
     def clients_of(self, firm: str) -> list[ClientRow]:
-        return self._all(
-            ClientRow,
-            select(pact_clients)
-            .where(pact_clients.c.firm == firm)
-            .order_by(pact_clients.c.created_at),
-        )
+        return self._of_firm(ClientRow, pact_clients, firm, pact_clients.c.created_at)
 
     def revoke_client(self, client_id: str) -> None:
         with self.engine.begin() as conn:
@@ -278,18 +275,10 @@ class PactStore(TableStore):
             return int(key[0]) if key else 0
 
     def requests_of(self, firm: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_requests)
-                .where(pact_requests.c.firm == firm)
-                .order_by(pact_requests.c.seq)
-            ).all()
-        return [dict(r._mapping) for r in rows]
+        return self._of_firm(dict, pact_requests, firm)
 
     def request(self, seq: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(pact_requests).where(pact_requests.c.seq == seq)).first()
-        return dict(row._mapping) if row else None
+        return self._first(dict, select(pact_requests).where(pact_requests.c.seq == seq))
 
     def answer_request(self, seq: int, state: str, answer: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
@@ -334,13 +323,8 @@ class PactStore(TableStore):
         return self._all(dict, query.order_by(pact_outbox.c.seq))
 
     def outbox_of(self, client_ids: Sequence[str]) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_outbox)
-                .where(pact_outbox.c.client_id.in_(client_ids))
-                .order_by(pact_outbox.c.seq)
-            ).all()
-        return [dict(r._mapping) for r in rows]
+        query = select(pact_outbox).where(pact_outbox.c.client_id.in_(client_ids))
+        return self._all(dict, query.order_by(pact_outbox.c.seq))
 
     def event_attempted(
         self,
@@ -386,9 +370,4 @@ class PactStore(TableStore):
                 )
 
     def activities_of(self, firm: str) -> list[dict[str, Any]]:
-        return self._all(
-            dict,
-            select(pact_activities)
-            .where(pact_activities.c.firm == firm)
-            .order_by(pact_activities.c.seq),
-        )
+        return self._of_firm(dict, pact_activities, firm)

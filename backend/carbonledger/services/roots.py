@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Protocol
 
 from carbonledger.chain.gateway import Anchored, ClaimState
@@ -89,23 +90,16 @@ def _b(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
+@dataclass(eq=False, repr=False)
 class RootAnchoring:
     """See the module docstring."""
 
-    def __init__(
-        self,
-        ledger: RootLedgerPort,
-        store: ClaimStorePort,
-        roots: RootStore,
-        *,
-        root_size: int = 1000,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ledger = ledger
-        self.store = store
-        self.roots = roots
-        self.root_size = root_size
-        self.clock = clock
+    ledger: RootLedgerPort
+    store: ClaimStorePort
+    roots: RootStore
+    _: KW_ONLY
+    root_size: int = 1000
+    clock: Callable[[], float] = time.time
 
     # --- anchoring ---
     def anchor_pending(self) -> int:

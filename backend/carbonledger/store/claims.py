@@ -35,8 +35,10 @@ from carbonledger.errors import CarbonLedgerError, error_fields
 from carbonledger.store.db import (
     AnchoredColumns,
     TableStore,
+    firm_column,
     insert_ignoring_duplicates,
     metadata,
+    seq_key,
     utc_now,
 )
 from carbonledger.vocab.anchored import Anchored
@@ -54,9 +56,9 @@ CHECK = AnchoredColumns("check_")
 claims = Table(
     "claims",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("claim_id", String(66), nullable=False, unique=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("kind", String(16), nullable=False),
     Column("period_start", BigInteger, nullable=False),
     Column("period_end", BigInteger, nullable=False),

@@ -103,6 +103,17 @@ class AnchoredColumns:
         return Anchored(tx_hash, int(block_number), block_hash)
 
 
+def seq_key() -> Column[int]:
+    """``seq``: the autoincrement key of a table whose rows are read in the order they were
+    added (oldest first)."""
+    return Column("seq", Integer, primary_key=True, autoincrement=True)
+
+
+def firm_column() -> Column[str]:
+    """``firm``: the member (its address) a row belongs to, indexed: its rows are read per firm."""
+    return Column("firm", String(42), nullable=False, index=True)
+
+
 def _private_sqlite_file(database: str | None) -> None:
     """Create the SQLite file readable by its owner only (0600) before SQLite opens it;
     SQLite gives its -wal and -shm files the database file's mode."""

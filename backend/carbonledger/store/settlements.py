@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    Integer,
     String,
     Table,
     Text,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.store.db import TableStore, metadata, utc_now
+from carbonledger.store.db import TableStore, metadata, seq_key, utc_now
 
 PENDING = "pending"
 RECORDED = "recorded"
@@ -37,7 +36,7 @@ REFUSED = "refused"
 settlements = Table(
     "settlements",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("settlement_id", String(66), nullable=False, unique=True),
     Column("overlap_id", String(66), nullable=False, index=True),
     Column("proposer", String(42), nullable=False),
@@ -53,7 +52,7 @@ settlements = Table(
 citations = Table(
     "settlement_citations",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("settlement_id", String(66), nullable=False, index=True),
     Column("party", String(42), nullable=False, index=True),
     Column("claim_id", String(66), nullable=False, index=True),
