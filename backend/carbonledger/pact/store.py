@@ -159,7 +159,7 @@ class ClientRow:
 
 class PactStore(TableStore):
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         metadata.create_all(
             engine,
             tables=[
@@ -192,12 +192,9 @@ class PactStore(TableStore):
                 )
 
     def set_status(self, pf_id: str, status: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(pact_footprints)
-                .where(pact_footprints.c.pf_id == pf_id)
-                .values(status=status)
-            )
+        self._write(
+            update(pact_footprints).where(pact_footprints.c.pf_id == pf_id).values(status=status)
+        )
 
     def footprint(self, pf_id: str) -> FootprintRow | None:
         return self._first(
@@ -209,8 +206,7 @@ class PactStore(TableStore):
 
     # --- clients and grants ---
     def add_client(self, values: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(pact_clients).values(**values, created_at=now()))
+        self._write(insert(pact_clients).values(**values, created_at=now()))
 
     def client(self, client_id: str) -> ClientRow | None:
         return self._first(
@@ -221,12 +217,11 @@ class PactStore(TableStore):
         return self._of_firm(ClientRow, pact_clients, firm, pact_clients.c.created_at)
 
     def revoke_client(self, client_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(pact_clients)
-                .where(pact_clients.c.client_id == client_id)
-                .values(revoked_at=now())
-            )
+        self._write(
+            update(pact_clients)
+            .where(pact_clients.c.client_id == client_id)
+            .values(revoked_at=now())
+        )
 
     def grant(self, client_id: str, pf_ids: Sequence[str]) -> None:
         with self.engine.begin() as conn:
@@ -242,30 +237,19 @@ class PactStore(TableStore):
                     have.add(pf_id)
 
     def withdraw(self, client_id: str, pf_ids: Sequence[str]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(pact_grants).where(
-                    and_(pact_grants.c.client_id == client_id, pact_grants.c.pf_id.in_(pf_ids))
-                )
+        self._write(
+            delete(pact_grants).where(
+                and_(pact_grants.c.client_id == client_id, pact_grants.c.pf_id.in_(pf_ids))
             )
+        )
 
     def granted(self, client_id: str) -> set[str]:
-        with self.engine.connect() as conn:
-            return {
-                str(r[0])
-                for r in conn.execute(
-                    select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
-                )
-            }
+        query = select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
+        return {str(pf_id) for pf_id in self._scalars(query)}
 
     def clients_granted(self, pf_ids: Sequence[str]) -> set[str]:
-        with self.engine.connect() as conn:
-            return {
-                str(r[0])
-                for r in conn.execute(
-                    select(pact_grants.c.client_id).where(pact_grants.c.pf_id.in_(pf_ids))
-                )
-            }
+        query = select(pact_grants.c.client_id).where(pact_grants.c.pf_id.in_(pf_ids))
+        return {str(client_id) for client_id in self._scalars(query)}
 
     # --- events ---
     def add_request(self, values: dict[str, Any]) -> int:
@@ -281,12 +265,11 @@ class PactStore(TableStore):
         return self._first(dict, select(pact_requests).where(pact_requests.c.seq == seq))
 
     def answer_request(self, seq: int, state: str, answer: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(pact_requests)
-                .where(pact_requests.c.seq == seq)
-                .values(state=state, answer=answer, answered_at=now())
-            )
+        self._write(
+            update(pact_requests)
+            .where(pact_requests.c.seq == seq)
+            .values(state=state, answer=answer, answered_at=now())
+        )
 
     # --- outbox ---
     def queue_event(
@@ -343,8 +326,7 @@ class PactStore(TableStore):
             values.update(state="sent", sent_at=now())
         elif give_up:
             values.update(state="failed")
-        with self.engine.begin() as conn:
-            conn.execute(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
+        self._write(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
 
     # --- transport activity data ---
     def put_activities(

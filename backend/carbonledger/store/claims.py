@@ -212,35 +212,22 @@ class ClaimStore(TableStore):
         """Which of ``claim_ids`` are stored here (in any state)."""
         if not claim_ids:
             return set()
-        with self.engine.connect() as conn:
-            return set(
-                conn.execute(
-                    select(claims.c.claim_id).where(claims.c.claim_id.in_(list(claim_ids)))
-                ).scalars()
-            )
+        return set(
+            self._scalars(select(claims.c.claim_id).where(claims.c.claim_id.in_(list(claim_ids))))
+        )
 
     def get(self, claim_id: str) -> ClaimRow | None:
         return self._first(ClaimRow, select(claims).where(claims.c.claim_id == claim_id))
 
     def pending_nonces(self, firm: str) -> int:
         """How many of ``firm``'s claims are accepted but not yet on chain."""
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(claims)
-                    .where(claims.c.firm == firm, claims.c.state == ACCEPTED)
-                ).scalar_one()
-            )
+        return self._count(claims.c.firm == firm, claims.c.state == ACCEPTED)
 
     def max_nonce(self, firm: str) -> int | None:
         """The highest nonce of ``firm``'s claims here that the chain did not refuse."""
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                select(func.max(claims.c.nonce)).where(
-                    claims.c.firm == firm, claims.c.state != REFUSED
-                )
-            ).scalar_one()
+        value = self._scalar(
+            select(func.max(claims.c.nonce)).where(claims.c.firm == firm, claims.c.state != REFUSED)
+        )
         return None if value is None else int(value)
 
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
@@ -260,12 +247,10 @@ class ClaimStore(TableStore):
         )
 
     def count_in_state(self, state: str) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count()).select_from(claims).where(claims.c.state == state)
-                ).scalar_one()
-            )
+        return self._count(claims.c.state == state)
+
+    def _count(self, *where: Any) -> int:
+        return int(self._scalar(select(func.count()).select_from(claims).where(*where)))
 
     def _update_rows(
         self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None = None
@@ -318,11 +303,8 @@ class ClaimStore(TableStore):
         )
 
     def newest_block(self) -> int:
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                select(func.max(func.coalesce(claims.c.check_block_number, claims.c.block_number)))
-            ).scalar_one()
-        return int(value or 0)
+        newest = func.max(func.coalesce(claims.c.check_block_number, claims.c.block_number))
+        return int(self._scalar(select(newest)) or 0)
 
     def search(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
         conditions = []

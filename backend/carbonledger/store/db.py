@@ -182,6 +182,16 @@ class TableStore:
         with self.engine.connect() as conn:
             return [kind(**row._mapping) for row in conn.execute(query)]
 
+    def _scalar(self, query: Executable) -> Any:
+        """The one value ``query`` selects (a count, a maximum: ``None`` over no rows)."""
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def _scalars(self, query: Executable) -> list[Any]:
+        """The first column of every row ``query`` selects."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def _write(self, statement: Executable) -> None:
         """Run one write in a transaction of its own (committed when it returns)."""
         with self.engine.begin() as conn:

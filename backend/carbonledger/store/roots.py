@@ -184,5 +184,4 @@ class RootStore(TableStore):
         )
 
     def count(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(claim_roots)).scalar_one())
+        return int(self._scalar(select(func.count()).select_from(claim_roots)))
