@@ -1,19 +1,16 @@
 """The claims table records where the chain anchored a claim and its check (an ``Anchored``
 each), clears them when the chain lost them, and the in-memory fake the service tests run on
-moves a claim through the same steps to the same row. Roots record where they landed alike."""
+moves a claim through the same steps to the same row. Roots record where they landed alike.
+On SQLite and on a real PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from carbonledger.store.claims import ClaimRow, ClaimStore, unset
-from carbonledger.store.db import make_engine
 from carbonledger.store.roots import PLANNED, RECORDED, RootStore
 from carbonledger.vocab.anchored import Anchored
 from tests.store.test_roots import accept
@@ -22,13 +19,6 @@ from tests.support.fakes import InMemoryClaimStore
 FIRST = Anchored("0x" + "a1" * 32, 7, "0x" + "b1" * 32)
 SECOND = Anchored("0x" + "a2" * 32, 8, "0x" + "b2" * 32)
 THIRD = Anchored("0x" + "a3" * 32, 9, "0x" + "b3" * 32)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'claims.db'}")
-    yield engine
-    engine.dispose()
 
 
 def _steps(store: Any, ids: list[str]) -> list[dict[str, Any]]:

@@ -32,7 +32,14 @@ from sqlalchemy import (
     update,
 )
 
-from carbonledger.store.db import Row, TableStore, firm_column, metadata, seq_key
+from carbonledger.store.db import (
+    Row,
+    TableStore,
+    firm_column,
+    insert_ignoring_duplicates,
+    metadata,
+    seq_key,
+)
 
 pact_footprints = Table(
     "pact_footprints",
@@ -224,17 +231,13 @@ class PactStore(TableStore):
         )
 
     def grant(self, client_id: str, pf_ids: Sequence[str]) -> None:
-        with self.engine.begin() as conn:
-            have = {
-                r[0]
-                for r in conn.execute(
-                    select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
+        """Let ``client_id`` read ``pf_ids`` (those it may read already stay as they are)."""
+        if pf_ids:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert_ignoring_duplicates(self.engine, pact_grants),
+                    [{"client_id": client_id, "pf_id": pf_id} for pf_id in pf_ids],
                 )
-            }
-            for pf_id in pf_ids:
-                if pf_id not in have:
-                    conn.execute(insert(pact_grants).values(client_id=client_id, pf_id=pf_id))
-                    have.add(pf_id)
 
     def withdraw(self, client_id: str, pf_ids: Sequence[str]) -> None:
         self._write(
