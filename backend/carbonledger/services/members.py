@@ -130,7 +130,8 @@ class RegistryCache:
                     break
                 self._changed.wait()
             else:
-                assert self._state is not None
+                if self._state is None:  # forgotten since that look: read afresh
+                    self._state = RegistryState(self.ledger)
                 return self._state
         try:
             cursor, changed = self.ledger.registries_changed_after(self._cursor)
