@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from operator import itemgetter, methodcaller
@@ -62,8 +62,13 @@ class Finding:
     message: str
 
     def to_json_obj(self) -> dict[str, str]:
-        """JSON form: the four fields by name (all strings)."""
-        return asdict(self)
+        """JSON form: the four fields by name (all strings; ``asdict`` without its deep copy)."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -233,14 +238,19 @@ def _scope_problems(
 
 
 def _document_bytes(claim: Claim, line_bytes: list[bytes]) -> bytes:
-    """Canonical bytes of the whole claim, reusing the lines' canonical bytes."""
+    """Canonical bytes of the whole claim, reusing the lines' canonical bytes.
+
+    The members named before ``"lines"`` and those after it are canonicalised as two objects
+    (two calls instead of one per name and value) and joined around the lines: the names are
+    the model's, all ASCII, so code-point order is the canonical order."""
     raw = claim.canonical_object()
-    parts = []
-    lines_json = b"[" + b",".join(line_bytes) + b"]"
-    for key in sorted(raw):
-        value = lines_json if key == "lines" else canonical_bytes(raw[key])
-        parts.append(canonical_bytes(key) + b":" + value)
-    return b"{" + b",".join(parts) + b"}"
+    before = {k: v for k, v in raw.items() if k < "lines"}
+    after = {k: v for k, v in raw.items() if k > "lines"}
+    parts = [canonical_bytes(before)[1:-1]]
+    if "lines" in raw:
+        parts.append(b'"lines":[' + b",".join(line_bytes) + b"]")
+    parts.append(canonical_bytes(after)[1:-1])
+    return b"{" + b",".join(p for p in parts if p) + b"}"
 
 
 def claim_hashes(claim: Claim) -> tuple[bytes, bytes]:
