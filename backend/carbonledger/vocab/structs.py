@@ -233,6 +233,9 @@ def _from_abi(py_type: Any, value: Any) -> Any:
 
 
 def _to_json(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is str:  # most fields: returned as they are, without the tests below
+        return value
     if isinstance(value, tuple | list):
         return [_to_json(v) for v in value]
     if isinstance(value, bytes):
