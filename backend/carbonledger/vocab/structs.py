@@ -304,16 +304,22 @@ class Struct:
         """The EIP-712 message: Solidity names, ABI values."""
         return {f.sol_name: _to_abi(f.sol_type, getattr(self, f.attr)) for f in self.spec()}
 
+    @classmethod
+    @functools.cache
+    def _hash_plan(cls) -> tuple[tuple[str, typing.Callable[[Any], bytes], bool], ...]:
+        """Per field: its attribute, the word encoder of its (item) type, whether an array."""
+        return tuple(
+            (f.attr, _word_encoder(f.sol_type.removesuffix("[]")), f.sol_type.endswith("[]"))
+            for f in cls.spec()
+        )
+
     def struct_hash(self) -> bytes:
-        """EIP-712 ``hashStruct``: ``keccak256(typeHash || encodeData(s))``."""
+        """EIP-712 ``hashStruct``: ``keccak256(typeHash || encodeData(s))``; an array field's
+        word is the keccak of its items' words."""
         parts = [self.typehash()]
-        for f in self.spec():
-            value = getattr(self, f.attr)
-            if f.sol_type.endswith("[]"):
-                item = f.sol_type[:-2]
-                parts.append(keccak256(b"".join(_word(item, v) for v in value)))
-            else:
-                parts.append(_word(f.sol_type, value))
+        for attr, encode, array in self._hash_plan():
+            value = getattr(self, attr)
+            parts.append(keccak256(b"".join(map(encode, value))) if array else encode(value))
         return keccak256(b"".join(parts))
 
     def digest(self, domain: Domain) -> bytes:
