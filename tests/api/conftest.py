@@ -136,3 +136,16 @@ def serving(deployed_chain: DeployedChain, data_dir: Path, **settings: Any) -> I
         server.should_exit = True
         thread.join(timeout=10)
         services.stop()
+
+
+def serving_roots(
+    deployed_chain: DeployedChain, data_dir: Path
+) -> contextlib.AbstractContextManager[Api]:
+    """The service in root mode on SQLite, answering a submission once its root is recorded."""
+    return serving(
+        deployed_chain,
+        data_dir,
+        database_url=f"sqlite:///{data_dir / 'api.db'}",
+        anchor_mode="root",
+        submit_wait=10,
+    )
