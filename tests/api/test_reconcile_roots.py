@@ -20,8 +20,12 @@ from tests.conftest import DeployedChain
 
 
 @pytest.fixture(scope="module")
-def api(deployed_chain: DeployedChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with serving_roots(deployed_chain, tmp_path_factory.mktemp("lost-roots")) as served:
+def api(
+    deployed_chain: DeployedChain, api_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
+    """The service in root mode, on SQLite and on PostgreSQL in turn."""
+    data_dir = tmp_path_factory.mktemp("lost-roots")
+    with serving_roots(deployed_chain, data_dir, api_database) as served:
         yield served
 
 
