@@ -85,19 +85,22 @@ def as_bytes(doc: dict[str, Any]) -> bytes:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh database for a module's service: SQLite (the default), then PostgreSQL
+    (production)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'api.db'}"
+    server: str = request.getfixturevalue("postgres_url")
+    return fresh_database(server, f"api_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="module")
 def api(
-    request: pytest.FixtureRequest,
-    deployed_chain: DeployedChain,
-    tmp_path_factory: pytest.TempPathFactory,
+    deployed_chain: DeployedChain, api_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Api]:
     """The service on SQLite (the default) and on PostgreSQL (production), in turn."""
     data_dir = tmp_path_factory.mktemp("api")
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{Path(data_dir) / 'api.db'}"
-    else:
-        server: str = request.getfixturevalue("postgres_url")
-        database_url = fresh_database(server, f"api_{uuid.uuid4().hex[:12]}")
-    with serving(deployed_chain, data_dir, database_url=database_url) as served:
+    with serving(deployed_chain, data_dir, database_url=api_database) as served:
         yield served
 
 
@@ -136,3 +139,17 @@ def serving(deployed_chain: DeployedChain, data_dir: Path, **settings: Any) -> I
         server.should_exit = True
         thread.join(timeout=10)
         services.stop()
+
+
+def serving_roots(
+    deployed_chain: DeployedChain, data_dir: Path, database_url: str | None = None
+) -> contextlib.AbstractContextManager[Api]:
+    """The service in root mode (on SQLite unless ``database_url`` says otherwise), answering
+    a submission once its root is recorded."""
+    return serving(
+        deployed_chain,
+        data_dir,
+        database_url=database_url or f"sqlite:///{data_dir / 'api.db'}",
+        anchor_mode="root",
+        submit_wait=10,
+    )

@@ -18,20 +18,13 @@ from carbonledger.chain.typed_data import Revocation, revocation_typed_data, sig
 from carbonledger.verify import Result, RpcChainPort, run_firm
 from carbonledger.verify.chain import Addresses
 from carbonledger.vocab import ClaimTree
-from tests.api.conftest import Api, as_bytes, example, serving
+from tests.api.conftest import Api, as_bytes, example, serving_roots
 from tests.conftest import DeployedChain
 
 
 @pytest.fixture(scope="module")
 def api(deployed_chain: DeployedChain, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    data_dir = tmp_path_factory.mktemp("roots")
-    with serving(
-        deployed_chain,
-        data_dir,
-        database_url=f"sqlite:///{data_dir / 'api.db'}",
-        anchor_mode="root",
-        submit_wait=10,
-    ) as served:
+    with serving_roots(deployed_chain, tmp_path_factory.mktemp("roots")) as served:
         yield served
 
 
