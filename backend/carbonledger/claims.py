@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TypedDict
 
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.standard import Claim as ClaimDocument
@@ -101,6 +102,27 @@ def reduction_totals(
     )
 
 
+class ClaimTotals(TypedDict):
+    """The totals fields of the :class:`~carbonledger.vocab.Claim` struct (kgCO2e)."""
+
+    scope1: int
+    scope2_location: int
+    scope2_market: int
+    scope3: int
+    biogenic: int
+
+
+def claim_totals(totals: OnchainTotals) -> ClaimTotals:
+    """``totals`` as the claim struct's fields (the struct's ``biogenic`` is ``biogenic_co2``)."""
+    return {
+        "scope1": totals.scope1,
+        "scope2_location": totals.scope2_location,
+        "scope2_market": totals.scope2_market,
+        "scope3": totals.scope3,
+        "biogenic": totals.biogenic_co2,
+    }
+
+
 def build_claim(
     document: ClaimDocument,
     standard: Standard,
@@ -138,11 +160,7 @@ def build_claim(
         period_end=end,
         document_hash=doc_hash,
         activity_root=lines_root,
-        scope1=totals.scope1,
-        scope2_location=totals.scope2_location,
-        scope2_market=totals.scope2_market,
-        scope3=totals.scope3,
-        biogenic=totals.biogenic_co2,
+        **claim_totals(totals),
         nonce=nonce,
         deadline=deadline,
         baseline=baseline_id,

@@ -9,12 +9,12 @@ from pypdf import PdfReader
 
 from carbonledger.reports.audit import (
     AuditReport,
-    Check,
     ClaimSection,
     render_html,
     render_pdf,
     report_hash,
 )
+from carbonledger.verify import Finding, Result
 
 
 def report(ok: bool = True) -> AuditReport:
@@ -28,7 +28,9 @@ def report(ok: bool = True) -> AuditReport:
         tx_hash="0x" + "33" * 32,
         block_number=12,
         totals={"Scope 1": "18135.265"},
-        checks=[Check("signature", "holds" if ok else "FAILS", "signed by <the firm>")],
+        checks=[
+            Finding(None, "signature", Result.HOLDS if ok else Result.FAILS, "signed by <the firm>")
+        ],
     )
     return AuditReport(
         ok=ok,

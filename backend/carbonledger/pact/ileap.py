@@ -28,8 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NotRequired, TypedDict, Unpack
 
 from carbonledger.standard import Standard
 from carbonledger.standard.models import Claim
@@ -124,40 +125,70 @@ def _utc(day: dt.date, *, next_day: bool = False) -> str:
     return (when + dt.timedelta(days=1 if next_day else 0)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Publisher(TypedDict):
+    """Who publishes a footprint (``companyName``, ``companyIds``), and the footprint's id and
+    creation time (a new UUID and now when not given)."""
+
+    company_name: str
+    company_ids: Sequence[str]
+    pf_id: NotRequired[str | None]
+    created: NotRequired[dt.datetime | None]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of iLEAP footprint: how its product is named, the unit it declares, and the
+    schema of its extension's ``data``."""
+
+    key: str  # in the product id, ``<vendor>shipment:<id>``
+    label: str  # in the product name, ``shipment <id>``
+    unit: str  # ``declaredUnitOfMeasurement``
+    schema_url: str
+
+
+@dataclass(frozen=True)
+class _Category(_Kind):
+    """A TOC or HOC: a footprint of ``amount`` declared units (and as many kg), whose data
+    carry the WTW and TTW intensities per ``activity_unit``."""
+
+    amount: str
+    activity_field: str  # the data's field naming ``activity_unit``
+    activity_unit: str
+
+
+_SHIPMENT = _Kind("shipment", "shipment", "ton kilometer", ILEAP_SCHEMA)
+_TOC = _Category("toc", "TOC", "ton kilometer", TOC_SCHEMA, "1", "transportActivityUnit", "tkm")
+_HOC = _Category("hoc", "HOC", "kilogram", HOC_SCHEMA, "1000", "hubActivityUnit", "tonnes")
+
+
 def _logistics_footprint(
     claim: Claim,
     standard: Standard,
-    *,
-    product_id: str,
-    name: str,
-    unit: str,
-    amount: str,
-    mass: str,
-    co2e: str,
-    schema_url: str,
+    kind: _Kind,
+    key: str,
+    pcf: tuple[str, str, str],
     data: dict[str, Any],
-    company_name: str,
-    company_ids: Sequence[str],
-    pf_id: str | None,
-    created: dt.datetime | None,
+    publisher: Publisher,
 ) -> dict[str, Any]:
     """A PACT v3 footprint of logistics emissions per iLEAP's PACT-integration tables (CPC
     83117, WTW CO2e in the excluding/including/fossil figures, no packaging) with ``data`` as
-    its iLEAP extension."""
-    when = (created or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    its iLEAP extension; ``pcf`` is (declared unit amount, kg per declared unit, kgCO2e)."""
+    amount, mass, co2e = pcf
+    name = f"{kind.label} {key}"
+    when = (publisher.get("created") or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
-        "id": pf_id or str(uuid.uuid4()),
+        "id": publisher.get("pf_id") or str(uuid.uuid4()),
         "specVersion": "3.0.0",
         "created": when,
         "status": "Active",
-        "companyName": company_name,
-        "companyIds": list(company_ids),
+        "companyName": publisher["company_name"],
+        "companyIds": list(publisher["company_ids"]),
         "productDescription": f"Logistics emissions of {name}",
-        "productIds": [product_id],
+        "productIds": [f"{_VENDOR}{kind.key}:{key}"],
         "productClassifications": [LOGISTICS_CPC],
         "productNameCompany": name[:1].upper() + name[1:],
         "pcf": {
-            "declaredUnitOfMeasurement": unit,
+            "declaredUnitOfMeasurement": kind.unit,
             "declaredUnitAmount": amount,
             "productMassPerDeclaredUnit": mass,
             "referencePeriodStart": _utc(claim.period.start),
@@ -179,7 +210,7 @@ def _logistics_footprint(
         "extensions": [
             {
                 "specVersion": "2.0.0",
-                "dataSchema": schema_url,
+                "dataSchema": kind.schema_url,
                 "documentation": ILEAP_DOCS,
                 "data": data,
             }
@@ -193,10 +224,7 @@ def shipment_product_footprint(
     shipment_ref: str,
     *,
     shipment_id: str,
-    company_name: str,
-    company_ids: Sequence[str],
-    pf_id: str | None = None,
-    created: dt.datetime | None = None,
+    **publisher: Unpack[Publisher],
 ) -> dict[str, Any]:
     """A PACT v3 ProductFootprint carrying the shipment's iLEAP ShipmentFootprint."""
     data = shipment_data(claim, standard, shipment_ref, shipment_id)
@@ -204,36 +232,23 @@ def shipment_product_footprint(
     wtw = sum((Decimal(t["co2eWTW"]) for t in data["tces"]), Decimal(0))
     if tkm <= 0:
         raise ShipmentFootprintError(f"shipment {shipment_id}: no transport activity (tkm)")
-    return _logistics_footprint(
-        claim,
-        standard,
-        product_id=f"{_VENDOR}shipment:{shipment_id}",
-        name=f"shipment {shipment_id}",
-        unit="ton kilometer",
-        amount=_dec(tkm),
-        mass=data["mass"],
-        co2e=_dec(wtw),
-        schema_url=ILEAP_SCHEMA,
-        data=data,
-        company_name=company_name,
-        company_ids=company_ids,
-        pf_id=pf_id,
-        created=created,
-    )
+    pcf = (_dec(tkm), data["mass"], _dec(wtw))
+    return _logistics_footprint(claim, standard, _SHIPMENT, shipment_id, pcf, data, publisher)
 
 
-def _category(claim: Claim, standard: Standard, kind: str, category_id: str) -> Aggregate:
+def _category(claim: Claim, standard: Standard, kind: _Category, category_id: str) -> Aggregate:
     report = transport_activity(claim, standard)
-    found = [a for a in (report.tocs if kind == "toc" else report.hocs) if a.key == category_id]
+    known = report.tocs if kind is _TOC else report.hocs
+    found = [a for a in known if a.key == category_id]
     if not found:
-        known = ", ".join(a.key for a in (report.tocs if kind == "toc" else report.hocs))
+        listed = ", ".join(a.key for a in known)
         raise ShipmentFootprintError(
-            f"no {kind.upper()} {category_id!r} in this claim (it has: {known or 'none'})"
+            f"no {kind.label} {category_id!r} in this claim (it has: {listed or 'none'})"
         )
     agg = found[0]
     if agg.wtw is None or agg.ttw is None:
         raise ShipmentFootprintError(
-            f"{kind.upper()} {category_id}: iLEAP needs both WTW and TTW intensities; a line "
+            f"{kind.label} {category_id}: iLEAP needs both WTW and TTW intensities; a line "
             "of it has only one (give a WTT factor with a TTW one)"
         )
     return agg
@@ -248,20 +263,43 @@ def _carriers(energy_carriers: Sequence[Mapping[str, str]]) -> list[dict[str, st
     return carriers
 
 
+def _category_footprint(
+    claim: Claim,
+    standard: Standard,
+    kind: _Category,
+    agg: Aggregate,
+    activity: Decimal,
+    head: dict[str, str],
+    energy_carriers: Sequence[Mapping[str, str]],
+    publisher: Publisher,
+) -> dict[str, Any]:
+    """The footprint of the TOC or HOC ``agg``: its intensities are its emissions over
+    ``activity`` (tkm or tonnes); ``head`` holds the category's own fields (mode, hub type)."""
+    assert agg.wtw is not None and agg.ttw is not None  # _category checked
+    wtw = _dec(agg.wtw / activity)
+    data: dict[str, Any] = {
+        f"{kind.key}Id": agg.key,
+        **head,
+        "energyCarriers": _carriers(energy_carriers),
+        "co2eIntensityWTW": wtw,
+        "co2eIntensityTTW": _dec(agg.ttw / activity),
+        kind.activity_field: kind.activity_unit,
+    }
+    pcf = (kind.amount, kind.amount, wtw)
+    return _logistics_footprint(claim, standard, kind, agg.key, pcf, data, publisher)
+
+
 def toc_product_footprint(
     claim: Claim,
     standard: Standard,
     toc_id: str,
     *,
     energy_carriers: Sequence[Mapping[str, str]],
-    company_name: str,
-    company_ids: Sequence[str],
-    pf_id: str | None = None,
-    created: dt.datetime | None = None,
+    **publisher: Unpack[Publisher],
 ) -> dict[str, Any]:
     """A PACT v3 footprint per tonne-km of one transport operation category (iLEAP TOC): the
     WTW and TTW intensities of the claim's legs of that TOC (emissions over their tkm)."""
-    agg = _category(claim, standard, "toc", toc_id)
+    agg = _category(claim, standard, _TOC, toc_id)
     modes = {e.mode for e in agg.elements}
     tkm = agg.tkm
     if len(modes) != 1 or tkm is None or tkm <= 0:
@@ -269,32 +307,8 @@ def toc_product_footprint(
             f"TOC {toc_id}: one mode and a tonne-km activity are needed (modes "
             f"{sorted(str(m) for m in modes)}; TEU-based legs have no tkm)"
         )
-    assert agg.wtw is not None and agg.ttw is not None  # _category checked
-    wtw = _dec(agg.wtw / tkm)
-    data: dict[str, Any] = {
-        "tocId": toc_id,
-        "mode": ILEAP_MODES[str(modes.pop())],
-        "energyCarriers": _carriers(energy_carriers),
-        "co2eIntensityWTW": wtw,
-        "co2eIntensityTTW": _dec(agg.ttw / tkm),
-        "transportActivityUnit": "tkm",
-    }
-    return _logistics_footprint(
-        claim,
-        standard,
-        product_id=f"{_VENDOR}toc:{toc_id}",
-        name=f"TOC {toc_id}",
-        unit="ton kilometer",
-        amount="1",
-        mass="1",
-        co2e=wtw,
-        schema_url=TOC_SCHEMA,
-        data=data,
-        company_name=company_name,
-        company_ids=company_ids,
-        pf_id=pf_id,
-        created=created,
-    )
+    head = {"mode": ILEAP_MODES[str(modes.pop())]}
+    return _category_footprint(claim, standard, _TOC, agg, tkm, head, energy_carriers, publisher)
 
 
 def hoc_product_footprint(
@@ -304,45 +318,18 @@ def hoc_product_footprint(
     *,
     hub_type: str,
     energy_carriers: Sequence[Mapping[str, str]],
-    company_name: str,
-    company_ids: Sequence[str],
-    pf_id: str | None = None,
-    created: dt.datetime | None = None,
+    **publisher: Unpack[Publisher],
 ) -> dict[str, Any]:
     """A PACT v3 footprint per tonne leaving one hub operation category (iLEAP HOC): declared
     unit kilogram, amount 1000, the WTW intensity per tonne handled."""
     if hub_type not in HUB_TYPES:
         raise ShipmentFootprintError(f"hub type {hub_type!r} is not one of {list(HUB_TYPES)}")
-    agg = _category(claim, standard, "hoc", hoc_id)
+    agg = _category(claim, standard, _HOC, hoc_id)
     tonnes = agg.throughput_t
     if tonnes is None or tonnes <= 0:
         raise ShipmentFootprintError(f"HOC {hoc_id}: no tonnes handled")
-    assert agg.wtw is not None and agg.ttw is not None  # _category checked
-    wtw = _dec(agg.wtw / tonnes)
-    data: dict[str, Any] = {
-        "hocId": hoc_id,
-        "hubType": hub_type,
-        "energyCarriers": _carriers(energy_carriers),
-        "co2eIntensityWTW": wtw,
-        "co2eIntensityTTW": _dec(agg.ttw / tonnes),
-        "hubActivityUnit": "tonnes",
-    }
-    return _logistics_footprint(
-        claim,
-        standard,
-        product_id=f"{_VENDOR}hoc:{hoc_id}",
-        name=f"HOC {hoc_id}",
-        unit="kilogram",
-        amount="1000",
-        mass="1000",
-        co2e=wtw,
-        schema_url=HOC_SCHEMA,
-        data=data,
-        company_name=company_name,
-        company_ids=company_ids,
-        pf_id=pf_id,
-        created=created,
-    )
+    head = {"hubType": hub_type}
+    return _category_footprint(claim, standard, _HOC, agg, tonnes, head, energy_carriers, publisher)
 
 
 def _location(loc: Mapping[str, Any]) -> dict[str, str]:

@@ -29,16 +29,9 @@ from carbonledger.standard import Standard
 from carbonledger.standard.calc import compute
 from carbonledger.standard.errors import StandardError
 from carbonledger.standard.models import ReductionClaim
-from carbonledger.verify import ChainView, Document, Report, Result
+from carbonledger.verify import ChainView, Document, Finding, Report, Result
 
 ReportFormat = Literal["html", "pdf"]
-
-
-@dataclass(frozen=True)
-class Check:
-    check: str
-    result: str
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -62,12 +55,12 @@ class ClaimSection:
     tx_hash: str
     block_number: int
     totals: dict[str, str]
-    checks: list[Check]
+    checks: list[Finding]  # the verifier's findings about this claim
     settlements: list[Reliance] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.result != Result.FAILS.value for c in self.checks)
+        return all(c.result is not Result.FAILS for c in self.checks)
 
 
 @dataclass(frozen=True)
@@ -79,7 +72,7 @@ class AuditReport:
     period: str
     standard: str
     claims: list[ClaimSection]
-    general: list[Check]
+    general: list[Finding]  # the findings about the deployment as a whole
     rpc_url: str
     chain_id: int
     block: int
@@ -170,11 +163,7 @@ def build_report(
                 tx_hash="0x" + c.submitted.log.tx_hash.hex(),
                 block_number=c.submitted.log.block_number,
                 totals=_totals(doc, standard),
-                checks=[
-                    Check(f.check, f.result.value, f.detail)
-                    for f in report.findings
-                    if f.claim_id == claim_id
-                ],
+                checks=[f for f in report.findings if f.claim_id == claim_id],
                 settlements=reliances,
             )
         )
@@ -190,9 +179,7 @@ def build_report(
         period=period,
         standard=f"{standard.version_id} (content hash 0x{standard.content_hash.hex()})",
         claims=sections,
-        general=[
-            Check(f.check, f.result.value, f.detail) for f in report.findings if f.claim_id is None
-        ],
+        general=[f for f in report.findings if f.claim_id is None],
         rpc_url=rpc_url,
         chain_id=view.chain_id,
         block=view.latest_block,
@@ -223,7 +210,7 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-def _checks(rows: Sequence[Check]) -> str:
+def _checks(rows: Sequence[Finding]) -> str:
     body = "".join(
         f"<tr><td>{_e(c.check)}</td><td class='{_e(c.result)}'>{_e(c.result)}</td>"
         f"<td>{_e(c.detail)}</td></tr>"

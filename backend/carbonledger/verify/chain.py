@@ -122,6 +122,16 @@ class Submitted:
     details: ClaimDetails
     log: Log
 
+    @classmethod
+    def of_signed(cls, sc: abi.SignedClaim, log: Log) -> Submitted:
+        """The ``ClaimSubmitted`` the ledger emits for the signed claim ``sc``, placed at
+        ``log`` (a root claim's: its root's event)."""
+        header, scopes = sc.packed_details()
+        details = unpack_claim_details(header, scopes)
+        return cls(
+            sc.claim_id, sc.firm, sc.document_hash, sc.activity_root, header, scopes, details, log
+        )
+
 
 @dataclass(frozen=True)
 class ClaimEvent:
@@ -533,17 +543,7 @@ class ChainReader:
                 continue
             sc = p.signed
             leaf = claim_leaf(abi.typed_digest(separator, sc.struct_hash()), sc.signature)
-            header, scopes = sc.packed_details()
-            submitted = Submitted(
-                claim_id=sc.claim_id,
-                firm=sc.firm,
-                document_hash=sc.document_hash,
-                activity_root=sc.activity_root,
-                header=header,
-                scopes=scopes,
-                details=unpack_claim_details(header, scopes),
-                log=root_log,
-            )
+            submitted = Submitted.of_signed(sc, root_log)
             admitted = claims.get(sc.claim_id)
             anchor = RootAnchor(
                 p,
