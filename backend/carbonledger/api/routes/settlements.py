@@ -17,7 +17,7 @@ from carbonledger.api.models import model_from, published
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.container import Services
-from carbonledger.services.settlements import PartyPosition, SettlementView
+from carbonledger.services.settlements import PartyPosition, Proposal, SettlementView
 from carbonledger.vocab import Consent, Decline, Payment, ReductionAttestation
 
 router = APIRouter(
@@ -130,9 +130,8 @@ def settlement_out(services: Services, view: SettlementView) -> SettlementOut:
 def propose(body: ProposeRequest, services: ServicesDep, member: CurrentMember) -> SettlementOut:
     """A party proposes a project for one of its overlaps; the service relays the terms
     (``propose``). Nobody is bound until every party has signed its consent."""
-    view = services.settlements.propose(
-        member.account, body.overlap_id, **body.model_dump(exclude={"overlap_id"})
-    )
+    proposal = Proposal(**body.model_dump(exclude={"overlap_id"}))
+    view = services.settlements.propose(member.account, body.overlap_id, proposal)
     return settlement_out(services, view)
 
 
