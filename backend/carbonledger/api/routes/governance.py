@@ -26,6 +26,7 @@ from carbonledger.services.governance import (
     ProposalView,
     Relayed,
     ShippedStandard,
+    UnsignedTransaction,
 )
 
 router = APIRouter(
@@ -90,16 +91,12 @@ class AdminActionIn(BaseModel):
     onchain_version: int | None = Field(default=None, ge=1, le=65535, description="retire_standard")
 
 
-class UnsignedTransactionOut(BaseModel):
-    chain_id: int
-    sender: str = Field(description="The signed-in admin's account: it signs and pays.")
-    to: str
-    data: str
-    nonce: int
-    gas: int
-    gas_price: int = Field(description="wei (a legacy transaction)")
-    value: int
-    description: str
+@published(
+    sender="The signed-in admin's account: it signs and pays.",
+    gas_price="wei (a legacy transaction)",
+)
+class UnsignedTransactionOut(UnsignedTransaction):
+    pass
 
 
 class SignedTransactionIn(BaseModel):
@@ -127,7 +124,7 @@ def unsigned_transaction(
     call the chain would refuse is refused here (409, with the contract's error)."""
     action = AdminAction(**{**body.model_dump(), "roles": tuple(body.roles)})
     prepared = services.governance.prepare(admin.account, action)
-    return UnsignedTransactionOut(**dataclasses.asdict(prepared))
+    return UnsignedTransactionOut(**vars(prepared))
 
 
 @router.post("/transactions", response_model=RelayedOut)
