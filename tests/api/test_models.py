@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from carbonledger.api.models import published
 
@@ -42,6 +42,22 @@ def test_a_published_view_is_validated_and_serialised_as_the_view() -> None:
     }
     with pytest.raises(ValidationError):
         OutcomeOut(tx_hash=1)  # type: ignore[arg-type]
+
+
+@published()
+class Published(Outcome):
+    events: list[str] = Field(default_factory=list, exclude=True)
+
+
+def test_a_field_the_subclass_excludes_is_neither_in_the_schema_nor_in_the_answer() -> None:
+    out = Published(**vars(Outcome("0xab", 1, ["ProposalApproved"])))
+
+    class One(BaseModel):
+        item: Published
+
+    assert One(item=out).model_dump() == {"item": {"tx_hash": "0xab", "approvals": 1}}
+    defs = One.model_json_schema(mode="serialization")["$defs"]["Published"]
+    assert defs["required"] == ["tx_hash", "approvals"]
 
 
 def test_a_description_of_a_field_the_view_lacks_is_refused() -> None:

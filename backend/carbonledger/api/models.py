@@ -32,10 +32,11 @@ def model_from(model: type[Model], *sources: object, **values: Any) -> Model:
 
 def published(**descriptions: str) -> Callable[[type[View]], type[View]]:
     """Publish a service's view as a response schema: decorate a subclass of the view that
-    adds no field, and the view's fields are declared once, in the service. The subclass
-    gives the schema its name in the OpenAPI document (the web app's types use it); pydantic
-    validates it as it would a model; every field is required in the schema and has no
-    default there, as an answer always carries it; ``descriptions`` document some fields."""
+    adds no field, and the view's fields are declared once, in the service. A field the API
+    does not publish is declared again in the subclass with ``Field(..., exclude=True)``. The
+    subclass gives the schema its name in the OpenAPI document (the web app's types use it);
+    pydantic validates it as it would a model; every field is required in the schema and has
+    no default there, as an answer always carries it; ``descriptions`` document some fields."""
 
     def extra(schema: JsonDict) -> None:
         properties = schema["properties"]

@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
-from carbonledger.api.models import model_from
+from carbonledger.api.models import model_from, published
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
+from carbonledger.services.queries import EventRow
 from carbonledger.standard import RULES, canonical_bytes
 from carbonledger.vocab import ZERO32, Claim, Revocation
 
@@ -102,13 +103,9 @@ class ClaimPage(BaseModel):
     page_size: int
 
 
-class HistoryEvent(BaseModel):
-    event: str
-    contract: str
-    block_number: int
-    tx_hash: str
-    log_index: int
-    args: dict[str, Any]
+@published()
+class HistoryEvent(EventRow):
+    account: str | None = Field(default=None, exclude=True)  # the indexer's, not published
 
 
 class ClaimDetail(ClaimOut):
@@ -425,7 +422,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
     """A claim with its on-chain proof (transaction, block, events) and full history."""
     view = services.queries.claim_detail(claim_id)
     state = view.on_chain
-    history = [model_from(HistoryEvent, e) for e in view.history]
+    history = [HistoryEvent(**vars(e)) for e in view.history]
     return ClaimDetail(
         **claim_out(view.row),
         on_chain=_on_chain(state),
