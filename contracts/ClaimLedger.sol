@@ -83,6 +83,16 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         bytes32 domain; // the EIP-712 domain separator, once computed
     }
 
+    /// @dev Where a call's signed claims are in its calldata: claim `i` at `claims + i * 0x200`
+    /// (its 16 static words), its signature (length word first) at `signatureBase` plus the
+    /// offset at `signatureHeads + i * 0x20`, as the ABI encodes them ({_single}, {_submitBatch}).
+    struct Batch {
+        uint256 claims;
+        uint256 signatureHeads;
+        uint256 signatureBase;
+        uint256 length;
+    }
+
     IStandardRegistry private immutable _standards;
     /// @dev The {ClaimRoots} this ledger deployed: the only caller of {admitClaim}.
     address private immutable _roots;
@@ -111,8 +121,10 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     /// @inheritdoc IClaimLedger
     function submitClaim(Claim calldata claim, bytes calldata signature) external returns (bytes32 claimId) {
         Cache memory cache;
+        bytes32[] memory claimIds = new bytes32[](1);
+        if (_submitPlain(_single(claim), 0, cache, claimIds) == 1) return claimIds[0];
         bytes memory reason;
-        (claimId, reason) = _submit(claim, signature, cache);
+        (claimId, reason) = _submitChecked(claim, signature, cache);
         if (reason.length != 0) _revert(reason);
     }
 
@@ -417,125 +429,10 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     }
 
     /**
-     * @dev Validates a signed claim against the current state and, when it is valid, records
-     * it. Nothing is written unless the claim is valid.
-     *
-     * The common case (a footprint claim, no amendment, an EOA signing key, every check
-     * passing) is done in one assembly block; anything else, including every refusal, goes
-     * through {_submitChecked}, which applies the checks one by one in their documented order
-     * and names the first that fails. Both record a claim identically.
-     * @return claimId The claim's id (zero when refused).
-     * @return reason Empty when the claim was recorded, else the encoded custom error.
-     */
-    function _submit(Claim calldata claim, bytes calldata signature, Cache memory cache)
-        private
-        returns (bytes32 claimId, bytes memory reason)
-    {
-        {
-            address firm;
-            uint256 version;
-            assembly ("memory-safe") {
-                firm := calldataload(claim)
-                version := calldataload(add(claim, 0x40))
-            }
-            if (firm != cache.firm) _loadFirm(firm, cache);
-            if (cache.version != version | (1 << 16)) {
-                cache.versionWord = _versionWord(version);
-                cache.version = version | (1 << 16);
-            }
-            if (cache.domain == 0) cache.domain = _domainSeparatorV4();
-        }
-        bytes32 digest;
-        bool ecdsaValid;
-        {
-            address firm;
-            uint256 version;
-            uint256 total;
-            uint256 stored = cache.stored;
-            bool fast;
-            address key = cache.key;
-            uint256 checks = (cache.firmActive ? 1 : 0);
-            uint256 versionWord = cache.versionWord;
-            uint256 accountSlot = cache.slot;
-            bytes32 domain = cache.domain;
-            bytes32 typeHash = CLAIM_TYPEHASH;
-            assembly ("memory-safe") {
-                let m := mload(0x40)
-                firm := calldataload(claim)
-                let kind := calldataload(add(claim, 0x20))
-                version := calldataload(add(claim, 0x40))
-                let periodStart := calldataload(add(claim, 0x60))
-                let periodEnd := calldataload(add(claim, 0x80))
-                let scope1 := calldataload(add(claim, 0xe0))
-                let scope2Location := calldataload(add(claim, 0x100))
-                let scope2Market := calldataload(add(claim, 0x120))
-                let scope3 := calldataload(add(claim, 0x140))
-                let biogenic := calldataload(add(claim, 0x160))
-                // The ABI decoder's range checks of every small field, at once.
-                if or(
-                    or(or(shr(160, firm), gt(kind, 1)), or(shr(16, version), shr(64, or(periodStart, periodEnd)))),
-                    shr(64, or(or(or(scope1, scope2Location), or(scope2Market, scope3)), biogenic))
-                ) { revert(0, 0) }
-                // EIP-712 digest: the struct hash is over the type hash and the 16 calldata words.
-                mstore(m, typeHash)
-                calldatacopy(add(m, 0x20), claim, 0x200)
-                mstore(add(m, 0x40), keccak256(m, 0x220))
-                mstore(m, 0x1901)
-                mstore(add(m, 0x20), domain)
-                digest := keccak256(add(m, 0x1e), 0x42)
-                // ECDSA with ECDSA.tryRecover's rules (65 bytes, low s, a non-zero signer).
-                if eq(signature.length, 65) {
-                    let sigS := calldataload(add(signature.offset, 0x20))
-                    if iszero(gt(sigS, SECP256K1_HALF_ORDER)) {
-                        mstore(m, digest)
-                        mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
-                        mstore(add(m, 0x40), calldataload(signature.offset))
-                        mstore(add(m, 0x60), sigS)
-                        pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
-                        ecdsaValid := and(eq(returndatasize(), 0x20), and(eq(mload(0x00), key), iszero(iszero(key))))
-                    }
-                }
-                total := add(add(scope1, scope2Market), scope3)
-                checks := and(checks, ecdsaValid)
-                checks := and(checks, iszero(gt(timestamp(), calldataload(add(claim, 0x1e0)))))
-                checks := and(checks, eq(calldataload(add(claim, 0x1c0)), shr(ACCOUNT_NONCE_SHIFT, stored)))
-                checks := and(checks, lt(periodStart, periodEnd))
-                checks := and(checks, eq(and(versionWord, 0xff), VERSION_ACTIVE))
-                checks := and(checks, iszero(lt(timestamp(), shr(VERSION_FROM_SHIFT, versionWord))))
-                checks := and(checks, iszero(gt(total, MAX_GROSS_TOTAL)))
-                // a footprint without baseline and amendment
-                checks := and(
-                    checks, iszero(or(kind, or(calldataload(add(claim, 0x180)), calldataload(add(claim, 0x1a0)))))
-                )
-                if checks {
-                    mstore(0x00, firm)
-                    mstore(0x20, calldataload(add(claim, 0xa0)))
-                    let id := keccak256(0x00, 0x40)
-                    mstore(0x00, id)
-                    mstore(0x20, _claims.slot)
-                    let recordSlot := keccak256(0x00, 0x40)
-                    if iszero(sload(recordSlot)) {
-                        stored := add(stored, ACCOUNT_NONCE_ONE)
-                        sstore(accountSlot, stored)
-                        claimId := id
-                        fast := 1
-                    }
-                }
-            }
-            if (fast) {
-                cache.stored = stored;
-                _writeClaim(claimId, firm, 0, version, total, claim);
-                return (claimId, reason);
-            }
-        }
-        return _submitChecked(claim, signature, cache, digest, ecdsaValid);
-    }
-
-    /**
      * @dev The one batch loop of {submitClaims} (`atomic`: the first refusal reverts with
      * {ClaimLedgerBatchItemFailed}) and {trySubmitClaims} (a refusal emits
-     * {ClaimSubmissionFailed} and the loop goes on). Runs of plain claims go through
-     * {_submitRun}; the claim that ends a run through {_submit}.
+     * {ClaimSubmissionFailed} and the loop goes on): runs of plain claims through
+     * {_submitPlain}, the claim that ends a run through {_submitChecked}.
      */
     function _submitBatch(Claim[] calldata claims, bytes[] calldata signatures, bool atomic)
         private
@@ -545,10 +442,17 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         if (n != signatures.length) revert ClaimLedgerLengthMismatch(n, signatures.length);
         claimIds = new bytes32[](n);
         Cache memory cache;
+        Batch memory batch;
+        assembly ("memory-safe") {
+            mstore(batch, claims.offset)
+            mstore(add(batch, 0x20), signatures.offset)
+            mstore(add(batch, 0x40), signatures.offset)
+            mstore(add(batch, 0x60), n)
+        }
         for (uint256 i = 0; i < n; ) {
-            i = _submitRun(claims, signatures, i, cache, claimIds);
+            i = _submitPlain(batch, i, cache, claimIds);
             if (i == n) break;
-            (bytes32 claimId, bytes memory reason) = _submit(claims[i], _signatureAt(signatures, i), cache);
+            (bytes32 claimId, bytes memory reason) = _submitChecked(claims[i], _signatureAt(signatures, i), cache);
             if (reason.length != 0) {
                 if (atomic) revert ClaimLedgerBatchItemFailed(i, reason);
                 emit ClaimSubmissionFailed(i, reason);
@@ -563,22 +467,66 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         }
     }
 
+    /// @dev {submitClaim}'s arguments as a batch of one: `(Claim, bytes)` is encoded as the
+    /// claim's 16 words followed by the offset of the signature, counted from the claim.
+    function _single(Claim calldata claim) private pure returns (Batch memory batch) {
+        assembly ("memory-safe") {
+            mstore(batch, claim)
+            mstore(add(batch, 0x20), add(claim, 0x200))
+            mstore(add(batch, 0x40), claim)
+            mstore(add(batch, 0x60), 1)
+        }
+    }
+
     /**
-     * @dev Records `claims[i..]` in a row, in one assembly loop, while each is a claim that
-     * {_submit}'s fast path would record with `cache` as it stands: a footprint of the cached
-     * (active) firm under the cached (usable) version, no amendment, a valid 65-byte ECDSA
-     * signature of the firm's key, the next nonce, a new document, a valid period and total.
-     * The firm's nonce is written once, when the run ends.
-     * @return The index of the first claim not recorded (`claims.length` when all were):
-     * the caller passes it to {_submit}, which records it or names its error.
+     * @dev Records the plain claims of `batch` from `i` on ({_submitRun}); where a run stops at
+     * a claim whose firm or standard version is not the cached one, caches them
+     * ({_cacheClaim}: the registry answers for a firm not in the mirror) and runs again.
+     * @return The index of the first claim not recorded (the batch's length when all were),
+     * whose firm and version are cached: the caller passes it to {_submitChecked}.
      */
-    function _submitRun(
-        Claim[] calldata claims,
-        bytes[] calldata signatures,
-        uint256 i,
-        Cache memory cache,
-        bytes32[] memory claimIds
-    ) private returns (uint256) {
+    function _submitPlain(Batch memory batch, uint256 i, Cache memory cache, bytes32[] memory claimIds)
+        private
+        returns (uint256)
+    {
+        uint256 n = batch.length;
+        if (cache.version == 0) _cacheClaim(_claimAt(batch, i), cache); // nothing cached yet
+        do {
+            i = _submitRun(batch, i, cache, claimIds);
+        } while (i != n && _cacheClaim(_claimAt(batch, i), cache));
+        return i;
+    }
+
+    /// @dev Caches the firm and standard version of `claim` (and the EIP-712 domain).
+    /// @return changed Whether the firm or the version was not the cached one.
+    function _cacheClaim(Claim calldata claim, Cache memory cache) private view returns (bool changed) {
+        address firm = claim.firm; // range-checked: a cached firm is a clean address
+        uint256 version = claim.standardVersion;
+        if (firm != cache.firm) {
+            _loadFirm(firm, cache);
+            changed = true;
+        }
+        if (cache.version != version | (1 << 16)) {
+            cache.versionWord = _versionWord(version);
+            cache.version = version | (1 << 16);
+            changed = true;
+        }
+        if (cache.domain == 0) cache.domain = _domainSeparatorV4();
+    }
+
+    /**
+     * @dev The one fast path: records the claims of `batch` from `i` on in a row, in one
+     * assembly loop, while each is a plain claim that passes every check with `cache` as it
+     * stands: a footprint of the cached (active) firm, or of another firm whose mirror entry
+     * is an active firm, under the cached (usable) version, no amendment, a valid 65-byte ECDSA
+     * signature of the firm's key, the next nonce, a new document, a valid period and total.
+     * The firm's nonce is written once, when the run ends. Anything else stops the run.
+     * @return The index of the first claim not recorded (the batch's length when all were).
+     */
+    function _submitRun(Batch memory batch, uint256 i, Cache memory cache, bytes32[] memory claimIds)
+        private
+        returns (uint256)
+    {
         uint256 versionWord = cache.versionWord;
         if (
             cache.version == 0 || versionWord & 0xff != VERSION_ACTIVE
@@ -586,7 +534,10 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         ) {
             return i;
         }
-        uint256 n = claims.length;
+        uint256 n = batch.length;
+        uint256 claims = batch.claims;
+        uint256 signatureHeads = batch.signatureHeads;
+        uint256 signatureBase = batch.signatureBase;
         uint256 stored = cache.stored;
         uint256 start = stored;
         uint256 accountSlot = cache.slot;
@@ -600,7 +551,7 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         assembly ("memory-safe") {
             let m := mload(0x40)
             for {} lt(i, n) { i := add(i, 1) } {
-                let claim := add(claims.offset, shl(9, i))
+                let claim := add(claims, shl(9, i))
                 // Another firm: switch to it if its mirror entry says it is an active firm.
                 let claimFirm := calldataload(claim)
                 if iszero(eq(claimFirm, firm)) {
@@ -640,7 +591,7 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
                 let scope2Market := calldataload(add(claim, 0x120))
                 let scope3 := calldataload(add(claim, 0x140))
                 let biogenic := calldataload(add(claim, 0x160))
-                // in range (else {_submit} reverts as the ABI decoder does), a valid period,
+                // in range (else {_submitChecked} reverts as the ABI decoder does), a valid period,
                 // total, nonce and deadline
                 if shr(
                     64,
@@ -668,8 +619,8 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
                 let recordSlot := keccak256(0x00, 0x40)
                 if sload(recordSlot) { break }
                 // a 65-byte, low-s ECDSA signature of the firm's key over the EIP-712 digest
-                let rel := calldataload(add(signatures.offset, shl(5, i)))
-                let sig := add(signatures.offset, rel)
+                let rel := calldataload(add(signatureHeads, shl(5, i)))
+                let sig := add(signatureBase, rel)
                 if or(
                     or(gt(rel, 0xffffffffffffffff), gt(add(sig, 0x61), calldatasize())),
                     iszero(eq(calldataload(sig), 65))
@@ -728,22 +679,24 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         return i;
     }
 
-    /// @dev {_submit} one check at a time (see there); `digest` is the claim's EIP-712 digest
-    /// and `ecdsaValid` whether the signature is a valid ECDSA signature of the firm's key.
-    function _submitChecked(
-        Claim calldata claim,
-        bytes calldata signature,
-        Cache memory cache,
-        bytes32 digest,
-        bool ecdsaValid
-    ) private returns (bytes32 claimId, bytes memory reason) {
-        address firm;
+    /**
+     * @dev Validates a signed claim against the current state, one check at a time in their
+     * documented order, and records it when it is valid: the claims {_submitRun} does not record
+     * (a reduction, an amendment, an ERC-1271 signing key, every refusal). Nothing is written
+     * unless the claim is valid. `cache` holds the claim's firm and version ({_cacheClaim}).
+     * @return claimId The claim's id (zero when refused).
+     * @return reason Empty when the claim was recorded, else the encoded custom error.
+     */
+    function _submitChecked(Claim calldata claim, bytes calldata signature, Cache memory cache)
+        private
+        returns (bytes32 claimId, bytes memory reason)
+    {
+        address firm = _decodedFirm(claim);
         uint256 version;
         {
             uint256 deadline;
-            // {_submit} has range-checked every small field (as the ABI decoder would) already.
+            // every small field is range-checked now (as the ABI decoder does)
             assembly ("memory-safe") {
-                firm := calldataload(claim)
                 version := calldataload(add(claim, 0x40))
                 deadline := calldataload(add(claim, 0x1e0))
             }
@@ -751,7 +704,7 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
                 return (0, abi.encodeWithSelector(ClaimLedgerExpiredSignature.selector, deadline));
             }
             if (!cache.firmActive) return (0, abi.encodeWithSelector(ClaimLedgerInactiveFirm.selector, firm));
-            if (!ecdsaValid && !SignerCheck.isValidERC1271(cache.key, digest, signature)) {
+            if (!SignerCheck.isValidSignature(cache.key, _hashTypedDataV4(_hashClaim(claim)), signature)) {
                 return (0, abi.encodeWithSelector(ClaimLedgerInvalidSignature.selector, firm, cache.key));
             }
             {
@@ -932,37 +885,17 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
 
     // ------------------------------------------------------------------ effects
 
-    /// @dev Writes the claim's record (one `SSTORE`) and emits its events.
+    /// @dev Writes the claim's record word (one `SSTORE`) and emits its events: {ClaimSubmitted}
+    /// (header and scopes words), then the baseline link and the supersession. {_submitRun}'s
+    /// loop writes the same words for a plain claim inline: a call per claim out of its assembly
+    /// loop would cost the batch budget (see docs/gas.md).
     function _recordClaim(bytes32 claimId, address firm, uint256 version, uint256 total, Claim calldata claim)
         private
     {
         uint256 kind;
-        assembly ("memory-safe") {
-            kind := calldataload(add(claim, 0x20))
-        }
-        _writeClaim(claimId, firm, kind, version, total, claim);
-        if (kind != 0) emit ReductionBaselineLinked(claimId, firm, claim.baseline);
-        bytes32 previousId = claim.supersedes;
-        if (previousId != bytes32(0)) {
-            _claims[previousId].status = ClaimStatus.Superseded;
-            emit ClaimSuperseded(previousId, firm, claimId);
-        }
-    }
-
-    /// @dev The one writer of a claim's record word and its {ClaimSubmitted} event (header and
-    /// scopes words), for {_submit}'s fast path and {_recordClaim}. {_submitRun}'s loop writes
-    /// the same words inline: a call per claim out of its assembly loop would cost the batch
-    /// budget (see docs/gas.md).
-    function _writeClaim(
-        bytes32 claimId,
-        address firm,
-        uint256 kind,
-        uint256 version,
-        uint256 total,
-        Claim calldata claim
-    ) private {
         bytes32 topic = ClaimSubmitted.selector;
         assembly ("memory-safe") {
+            kind := calldataload(add(claim, 0x20))
             mstore(0x00, claimId)
             mstore(0x20, _claims.slot)
             sstore(
@@ -1003,6 +936,12 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
             )
             log3(m, 0x80, topic, claimId, firm)
         }
+        if (kind != 0) emit ReductionBaselineLinked(claimId, firm, claim.baseline);
+        bytes32 previousId = claim.supersedes;
+        if (previousId != bytes32(0)) {
+            _claims[previousId].status = ClaimStatus.Superseded;
+            emit ClaimSuperseded(previousId, firm, claimId);
+        }
     }
 
     function _useNonce(uint256 slot, uint256 stored) private {
@@ -1034,6 +973,14 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         }
     }
 
+    /// @dev Claim `i` of `batch`.
+    function _claimAt(Batch memory batch, uint256 i) private pure returns (Claim calldata claim) {
+        uint256 claims = batch.claims;
+        assembly ("memory-safe") {
+            claim := add(claims, shl(9, i))
+        }
+    }
+
     /// @dev EIP-712 struct hash of a claim: the type hash followed by the 16 static words of
     /// the calldata struct, which are exactly the EIP-712 encoding of its atomic fields.
     function _hashClaim(Claim calldata claim) private pure returns (bytes32 structHash) {
@@ -1054,7 +1001,8 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
     }
 
     /// @dev The ABI decoder's range checks of every field of `claim` (copying it to memory
-    /// decodes it), for {admitClaim}, whose checks then read the calldata raw; returns the firm.
+    /// decodes it), for {admitClaim} and {_submitChecked}, whose checks then read the calldata
+    /// raw; returns the firm.
     function _decodedFirm(Claim calldata claim) private pure returns (address) {
         Claim memory decoded = claim;
         return decoded.firm;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {IOverlapSettlement} from "./interfaces/IOverlapSettlement.sol";
+import {SignerCheck} from "./libraries/SignerCheck.sol";
 import {MemberSigned} from "./utils/MemberSigned.sol";
 
 /**
@@ -375,7 +375,7 @@ contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
         if (status != IMemberRegistry.MemberStatus.Active || roles & role == 0) {
             revert OverlapSettlementMissingRole(account, role);
         }
-        if (!SignatureChecker.isValidSignatureNow(key, _hashTypedDataV4(structHash), signature)) {
+        if (!SignerCheck.isValidSignature(key, _hashTypedDataV4(structHash), signature)) {
             revert OverlapSettlementInvalidSignature(account, key);
         }
         uint256 expected = nonces(account);

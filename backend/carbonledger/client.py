@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from cryptography.hazmat.primitives import hashes
@@ -58,6 +58,41 @@ from carbonledger.vault.keys import VaultKeyPair, public_key_of
 from carbonledger.vault.model import EncryptedEnvelope
 
 DEFAULT_DEADLINE = 7 * 24 * 3600
+
+
+class Freshness(TypedDict, total=False):
+    """What keeps a signed act from being replayed, each chosen here where not given: its
+    ``nonce`` (default: the member's next on the contract that checks it) and its
+    ``deadline`` (unix seconds; default: ``DEFAULT_DEADLINE`` from now)."""
+
+    nonce: int
+    deadline: int
+
+
+class _Project(TypedDict):
+    description: str
+    total_cost: int
+    currency: str
+    expected_reduction_kgco2e: int
+
+
+class ProposalTerms(_Project, total=False):
+    """A settlement proposal's terms, as ``POST /settlements`` takes them: the project, its
+    total cost in minor units of ``currency`` and its expected reduction (kgCO2e); the shares
+    (basis points in the overlap's party order) default to the emissions-proportional split,
+    the signing deadline (unix seconds) to the service's."""
+
+    shares_bps: Sequence[int] | None
+    signing_deadline: int | None
+
+
+def _check_keywords(given: Mapping[str, object], declared: Any) -> None:
+    """Refuse the keyword arguments a ``**kwargs: Unpack[declared]`` method does not take,
+    and want those it needs, as Python does for named parameters (and mypy for typed callers)."""
+    if unknown := given.keys() - declared.__required_keys__ - declared.__optional_keys__:
+        raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)}")
+    if missing := declared.__required_keys__ - given.keys():
+        raise TypeError(f"missing keyword argument(s) {sorted(missing)}")
 
 
 class ApiError(CarbonLedgerError):
@@ -391,9 +426,7 @@ class LedgerClient(ApiSession):
         claim_id: str,
         verdict: str,
         report_hash: bytes,
-        *,
-        nonce: int | None = None,
-        deadline: int | None = None,
+        **fresh: Unpack[Freshness],
     ) -> dict[str, Any]:
         """As an auditor: sign the ``Audit`` verdict on ``claim_id`` (``approved`` or
         ``rejected``) with the hash of the report it rests on, and have it relayed."""
@@ -401,16 +434,14 @@ class LedgerClient(ApiSession):
         if verdict not in verdicts:
             raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
         body = {"claim_id": claim_id, "verdict": verdict, "report_hash": "0x" + report_hash.hex()}
-        return self._act(
-            "/audits", Audit, claim_id, (verdicts[verdict], report_hash), body, nonce, deadline
-        )
+        return self._act("/audits", Audit, claim_id, (verdicts[verdict], report_hash), body, fresh)
 
     def revoke_claim(
-        self, claim_id: str, reason: str, *, nonce: int | None = None, deadline: int | None = None
+        self, claim_id: str, reason: str, **fresh: Unpack[Freshness]
     ) -> dict[str, Any]:
         """Sign this firm's ``Revocation`` of ``claim_id`` and have it relayed (final)."""
         path, values = f"/claims/{claim_id}/revocation", (keccak(text=reason),)
-        return self._act(path, Revocation, claim_id, values, {"reason": reason}, nonce, deadline)
+        return self._act(path, Revocation, claim_id, values, {"reason": reason}, fresh)
 
     def _act(
         self,
@@ -419,22 +450,22 @@ class LedgerClient(ApiSession):
         subject_id: str,
         values: tuple[Any, ...],
         body: dict[str, Any],
-        nonce: int | None,
-        deadline: int | None,
+        fresh: Freshness,
         *,
         settlement: bool = False,
     ) -> dict[str, Any]:
         """Sign ``struct(subject, this member, *values, nonce, deadline)`` and post ``body``
         with it (nonce, deadline and signature added) to ``path``. The ClaimLedger's domain
-        and nonce, or with ``settlement`` the OverlapSettlement's; the member's next nonce
-        there unless ``nonce`` is given."""
+        and nonce, or with ``settlement`` the OverlapSettlement's (see :class:`Freshness`)."""
+        _check_keywords(fresh, Freshness)
+        nonce = fresh.get("nonce")
         if settlement:
             domain = self._settlement_domain()
             nonce = self.settlement_nonce() if nonce is None else nonce
         else:
             domain = self.claim_ledger_domain(self.chain())
             nonce = self.next_nonce() if nonce is None else nonce
-        deadline = deadline or int(time.time()) + DEFAULT_DEADLINE
+        deadline = fresh.get("deadline") or int(time.time()) + DEFAULT_DEADLINE
         subject = bytes.fromhex(subject_id.removeprefix("0x"))
         message = struct(subject, self.address, *values, nonce, deadline)
         signed = {**body, "nonce": nonce, "deadline": deadline}
@@ -464,29 +495,13 @@ class LedgerClient(ApiSession):
         }
         return dict(self.request("POST", "/plans", json=body))
 
-    def propose_settlement(
-        self,
-        overlap_id: str,
-        *,
-        description: str,
-        total_cost: int,
-        currency: str,
-        expected_reduction_kgco2e: int,
-        shares_bps: Sequence[int] | None = None,
-        signing_deadline: int | None = None,
-    ) -> dict[str, Any]:
-        """Propose a project for an overlap (shares default to the emissions-proportional split)."""
-        body: dict[str, Any] = {
-            "overlap_id": overlap_id,
-            "description": description,
-            "total_cost": total_cost,
-            "currency": currency,
-            "expected_reduction_kgco2e": expected_reduction_kgco2e,
-        }
-        if shares_bps is not None:
-            body["shares_bps"] = list(shares_bps)
-        if signing_deadline is not None:
-            body["signing_deadline"] = signing_deadline
+    def propose_settlement(self, overlap_id: str, **terms: Unpack[ProposalTerms]) -> dict[str, Any]:
+        """Propose a project for an overlap (``POST /settlements``; see :class:`ProposalTerms`)."""
+        _check_keywords(terms, ProposalTerms)
+        body: dict[str, Any] = {"overlap_id": overlap_id}
+        body.update((k, v) for k, v in terms.items() if v is not None)
+        if "shares_bps" in body:
+            body["shares_bps"] = list(body["shares_bps"])
         return dict(self.request("POST", "/settlements", json=body))
 
     def settlement_nonce(self) -> int:
@@ -515,37 +530,29 @@ class LedgerClient(ApiSession):
         signature = "0x" + self._sign(typed).hex()
         return dict(self.request("POST", path, json={**body, "signature": signature}))
 
-    def sign_settlement(
-        self, settlement_id: str, *, nonce: int | None = None, deadline: int | None = None
-    ) -> dict[str, Any]:
+    def sign_settlement(self, settlement_id: str, **fresh: Unpack[Freshness]) -> dict[str, Any]:
         """Review (terms re-hashed here) and sign this firm's ``Consent``; the API's answer."""
         self.settlement(settlement_id)
         path = f"/settlements/{settlement_id}/consents"
-        return self._act(path, Consent, settlement_id, (), {}, nonce, deadline, settlement=True)
+        return self._act(path, Consent, settlement_id, (), {}, fresh, settlement=True)
 
     def decline_settlement(
         self,
         settlement_id: str,
         reason: str = "",
-        *,
-        nonce: int | None = None,
-        deadline: int | None = None,
+        **fresh: Unpack[Freshness],
     ) -> dict[str, Any]:
         """Sign this firm's ``Decline``: the proposal ends."""
         path, body = f"/settlements/{settlement_id}/declines", {"reason": reason}
         values = (keccak(text=reason),)
-        return self._act(
-            path, Decline, settlement_id, values, body, nonce, deadline, settlement=True
-        )
+        return self._act(path, Decline, settlement_id, values, body, fresh, settlement=True)
 
     def attest_reduction(
         self,
         settlement_id: str,
         realised_kgco2e: int,
         evidence: bytes,
-        *,
-        nonce: int | None = None,
-        deadline: int | None = None,
+        **fresh: Unpack[Freshness],
     ) -> dict[str, Any]:
         """As an auditor: sign the ``ReductionAttestation`` of the realised reduction, with
         its evidence (UTF-8 text, stored encrypted; its keccak-256 goes on chain)."""
@@ -558,8 +565,7 @@ class LedgerClient(ApiSession):
             settlement_id,
             values,
             body,
-            nonce,
-            deadline,
+            fresh,
             settlement=True,
         )
 
@@ -568,17 +574,13 @@ class LedgerClient(ApiSession):
         settlement_id: str,
         amount: int,
         reference: str,
-        *,
-        nonce: int | None = None,
-        deadline: int | None = None,
+        **fresh: Unpack[Freshness],
     ) -> dict[str, Any]:
         """Sign this firm's ``Payment`` record towards its cost share."""
         body = {"amount": amount, "reference": reference}
         path = f"/settlements/{settlement_id}/payments"
         values = (amount, keccak(text=reference))
-        return self._act(
-            path, Payment, settlement_id, values, body, nonce, deadline, settlement=True
-        )
+        return self._act(path, Payment, settlement_id, values, body, fresh, settlement=True)
 
     def sign_citation(
         self,

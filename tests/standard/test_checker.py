@@ -397,3 +397,13 @@ def test_a_site_allocation_names_its_bad_fields(std: Standard) -> None:
         "lines[0].site_allocation.site_amount",
         "lines[0].site_allocation.customers[0].shipment_ref",
     }
+
+
+def test_a_findings_json_form_is_its_four_fields_by_name() -> None:
+    from dataclasses import asdict
+
+    from carbonledger.standard.checker import Finding as CheckFinding
+
+    finding = CheckFinding("FAC003", "warning", "factors[0].id", "déclarez « vos » facteurs")
+    assert finding.to_json_obj() == asdict(finding)
+    assert list(finding.to_json_obj()) == ["rule", "severity", "path", "message"]

@@ -4,11 +4,9 @@ holder of each background role's advisory lock. Run on SQLite and on a real Post
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from carbonledger.store.claims import ClaimStore
@@ -17,18 +15,6 @@ from carbonledger.store.leader import LeaderLock
 from tests.postgres import fresh_database
 
 FIRM = "0x" + "11" * 20
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'claims.db'}"
-    else:
-        server: str = request.getfixturevalue("postgres_url")
-        url = fresh_database(server, f"store_{uuid.uuid4().hex[:12]}")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def claim(nonce: int, tag: str) -> dict[str, Any]:

@@ -39,6 +39,11 @@ from carbonledger.store.claims import (
     REFUSED,
     ClaimFilter,
     ClaimRow,
+    anchored,
+    back_to_accepted,
+    back_to_anchored,
+    checked,
+    unset,
 )
 from carbonledger.vocab import (
     CHECK_NAMES,
@@ -349,13 +354,9 @@ class InMemoryClaimStore:
             if taken:
                 out.append(None)
                 continue
-            unset = dict.fromkeys(
-                ("tx_hash", "block_number", "block_hash", "check_tx_hash",
-                 "check_block_number", "check_block_hash", "error"),
-            )  # fmt: skip
             row = ClaimRow(
                 seq=next(self._seq),
-                **{**unset, **item, "state": ACCEPTED, "accepted_at": "t", "updated_at": "t"},
+                **{**unset(), **item, "state": ACCEPTED, "accepted_at": "t", "updated_at": "t"},
             )
             staged.append(row)
             out.append(row)
@@ -388,38 +389,21 @@ class InMemoryClaimStore:
             if claim_id in self.rows:
                 self.rows[claim_id] = dataclasses.replace(self.rows[claim_id], **values)
 
-    def mark_anchored(
-        self,
-        claim_ids: Iterable[str],
-        tx_hash: str,
-        block_number: int,
-        block_hash: str,
-        conn: Any = None,
-    ) -> None:
-        self._set(claim_ids, state=ANCHORED, tx_hash=tx_hash, block_number=block_number,
-                  block_hash=block_hash, error=None)  # fmt: skip
+    # each step writes what the SQL store's does (``carbonledger.store.claims``' step values)
+    def mark_anchored(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None:
+        self._set(claim_ids, **anchored(where))
 
-    def mark_checked(
-        self,
-        claim_ids: Iterable[str],
-        tx_hash: str,
-        block_number: int,
-        block_hash: str,
-        conn: Any = None,
-    ) -> None:
-        self._set(claim_ids, state=CHECKED, check_tx_hash=tx_hash,
-                  check_block_number=block_number, check_block_hash=block_hash)  # fmt: skip
+    def mark_checked(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None:
+        self._set(claim_ids, **checked(where))
 
     def mark_refused(self, claim_id: str, error: str) -> None:
         self._set([claim_id], state=REFUSED, error=error)
 
     def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
-        self._set(claim_ids, state=ACCEPTED, tx_hash=None, block_number=None, block_hash=None,
-                  check_tx_hash=None, check_block_number=None, check_block_hash=None)  # fmt: skip
+        self._set(claim_ids, **back_to_accepted())
 
     def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
-        self._set(claim_ids, state=ANCHORED, check_tx_hash=None, check_block_number=None,
-                  check_block_hash=None)  # fmt: skip
+        self._set(claim_ids, **back_to_anchored())
 
     def anchored_since(self, block: int) -> list[ClaimRow]:
         return self._ordered(

@@ -45,6 +45,7 @@ from carbonledger.vocab import (
     overlap_settlement_domain,
     target_registry_domain,
 )
+from carbonledger.vocab.anchored import Anchored as Anchored  # re-exported, as before
 from carbonledger.vocab.calldata import (
     bytes_array,
     decode_static,
@@ -113,15 +114,6 @@ class RecordedTarget:
     audited_only: bool
     recorded_at: int
     document_hash: str
-
-
-@dataclass(frozen=True)
-class Anchored:
-    """Where a transaction landed."""
-
-    tx_hash: str
-    block_number: int
-    block_hash: str
 
 
 @dataclass(frozen=True)

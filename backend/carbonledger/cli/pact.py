@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from carbonledger.cli.common import clear_errors, console, read_file
+from carbonledger.cli.common import clear_errors, console, fail, read_file
 from carbonledger.cli.options import OptionGroup, grouped
 from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
@@ -19,17 +19,47 @@ from carbonledger.errors import CarbonLedgerError
 pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
 
 
+@dataclass(frozen=True)
+class PactCredentials(OptionGroup):
+    """``--client-id --client-secret --ca``: how this CLI signs in to a partner's PACT host."""
+
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--client-id",
+            envvar="CARBONLEDGER_PACT_CLIENT_ID",
+            help="The client id the PACT host issued to this firm.",
+        ),
+    ] = None
+    client_secret: Annotated[
+        str | None,
+        typer.Option(
+            "--client-secret",
+            envvar="CARBONLEDGER_PACT_CLIENT_SECRET",
+            help="Its client secret.",
+        ),
+    ] = None
+    ca: Annotated[
+        Path | None, typer.Option("--ca", help="CA certificate (PEM) the PACT host is signed by.")
+    ] = None
+
+    def given(self, what: str) -> tuple[str, str]:
+        """The client id and secret; exit 2 naming ``what`` needs them where one is missing."""
+        if not self.client_id or not self.client_secret:
+            raise fail(f"{what} needs --client-id and --client-secret", 2)
+        return self.client_id, self.client_secret
+
+    @property
+    def ca_file(self) -> str | None:
+        return str(self.ca) if self.ca else None
+
+
 @pact_app.command("pull")
+@grouped
 def pull_command(
     host: Annotated[str, typer.Option("--from", help="The supplier's PACT base URL (https).")],
     out: Annotated[Path, typer.Option("--out", help="Directory to keep the footprints in.")],
-    client_id: Annotated[str, typer.Option("--client-id", envvar="CARBONLEDGER_PACT_CLIENT_ID")],
-    client_secret: Annotated[
-        str, typer.Option("--client-secret", envvar="CARBONLEDGER_PACT_CLIENT_SECRET")
-    ],
-    ca: Annotated[
-        Path | None, typer.Option("--ca", help="CA certificate (PEM) of the host.")
-    ] = None,
+    credentials: PactCredentials,
     rpc: Annotated[
         str | None,
         typer.Option("--rpc", help="JSON-RPC node: verify anchored footprints on chain."),
@@ -43,6 +73,7 @@ def pull_command(
     from carbonledger.pact.fetch import PactFetchError
     from carbonledger.pact.pull import pull
 
+    client_id, client_secret = credentials.given("pact pull")
     with clear_errors():
         try:
             results = pull(
@@ -50,7 +81,7 @@ def pull_command(
                 client_id,
                 client_secret,
                 out,
-                ca=str(ca) if ca else None,
+                ca=credentials.ca_file,
                 rpc=rpc,
                 query={"productId": product_id} if product_id else None,
             )

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from carbonledger.cli.common import console, fail
-from carbonledger.cli.options import grouped
-from carbonledger.cli.session import Member
+from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.session import JsonOpt, Member
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
 from carbonledger.planner.quotes import sign_quote
@@ -86,29 +88,63 @@ def _read(path: Path) -> Any:
         raise CarbonLedgerError(f"{path}: cannot read it as JSON: {exc}") from None
 
 
-def _quotes(account: Any, files: list[Path], plan_file: Path | None) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if plan_file is not None:
-        out += list(_read(plan_file).get("quotes", []))
-    for path in files:
-        doc = _read(path)
-        out.append(doc if "signature" in doc else sign_quote(account, doc))
-    return out
+@dataclass(frozen=True)
+class Goal(OptionGroup):
+    """``--pct --tonnes --budget``: what the plan aims at, exactly one of them."""
+
+    pct: Annotated[
+        float | None, typer.Option("--pct", help="Cut this % of the joint baseline.")
+    ] = None
+    tonnes: Annotated[
+        float | None, typer.Option("--tonnes", help="Cut this many tCO2e per year.")
+    ] = None
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="The most tCO2e for this cost per year.")
+    ] = None
+
+    def chosen(self) -> tuple[str, float]:
+        """The goal's kind (``pct``, ``tonnes`` or ``budget``) and its value."""
+        given = [(k, v) for k, v in dataclasses.asdict(self).items() if v]
+        if len(given) != 1:
+            raise fail("give exactly one goal: --pct, --tonnes or --budget (a positive number)")
+        return given[0]
+
+
+@dataclass(frozen=True)
+class Quotes(OptionGroup):
+    """``--quote --quotes-from``: suppliers' quotes for the firm's options, signed by it."""
+
+    quote: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--quote",
+            help="A quote JSON for one of your options (signed here with your key), or an "
+            "already signed {quote, signature}; repeatable.",
+        ),
+    ] = None
+    quotes_from: Annotated[
+        Path | None,
+        typer.Option("--quotes-from", help="Use the quotes of a plan JSON (--out of a partner)."),
+    ] = None
+
+    def signed(self, account: Any) -> list[dict[str, Any]]:
+        """The quotes of ``--quotes-from``'s plan, then each ``--quote`` (signed with
+        ``account`` where it is not signed yet)."""
+        out: list[dict[str, Any]] = []
+        if self.quotes_from is not None:
+            out += list(_read(self.quotes_from).get("quotes", []))
+        for path in self.quote or []:
+            doc = _read(path)
+            out.append(doc if "signature" in doc else sign_quote(account, doc))
+        return out
 
 
 @grouped
 def command(
     member: Member,
     overlap: Annotated[str, typer.Option("--overlap", help="The overlap id (overlaps list).")],
-    pct: Annotated[
-        float | None, typer.Option("--pct", help="Cut this % of the joint baseline.")
-    ] = None,
-    tonnes: Annotated[
-        float | None, typer.Option("--tonnes", help="Cut this many tCO2e per year.")
-    ] = None,
-    budget: Annotated[
-        float | None, typer.Option("--budget", help="The most tCO2e for this cost per year.")
-    ] = None,
+    goal: Goal,
+    quotes: Quotes,
     scope: Annotated[
         str, typer.Option("--scope", help="overlap (shared emissions) or inventory (all).")
     ] = "overlap",
@@ -121,27 +157,12 @@ def command(
         str | None,
         typer.Option("--expect-hash", help="Fail unless the plan hashes to this (re-check)."),
     ] = None,
-    quote: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--quote",
-            help="A quote JSON for one of your options (signed here with your key), or an "
-            "already signed {quote, signature}; repeatable.",
-        ),
-    ] = None,
-    quotes_from: Annotated[
-        Path | None,
-        typer.Option("--quotes-from", help="Use the quotes of a plan JSON (--out of a partner)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Least cost (or most carbon) joint abatement plan for an overlap, from verified claims."""
-    goals = [(k, v) for k, v in (("pct", pct), ("tonnes", tonnes), ("budget", budget)) if v]
-    if len(goals) != 1:
-        raise fail("give exactly one goal: --pct, --tonnes or --budget (a positive number)")
-    kind, value = goals[0]
+    kind, value = goal.chosen()
     with member.signing() as client:
-        signed = _quotes(client.account, quote or [], quotes_from)
+        signed = quotes.signed(client.account)
         answer = client.plan(overlap, kind, repr(value), scope, signed)
         if expect is not None and answer["plan_hash"].lower() != expect.lower():
             raise CarbonLedgerError(

@@ -15,8 +15,10 @@ fails; 2: bad input (a file not found, not a claim document, the node unreachabl
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +27,10 @@ from rich.table import Table
 from rich.text import Text
 
 from carbonledger.cli.common import DataDirOpt, console, err_console
+from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.pact import PactCredentials
 from carbonledger.verify import (
+    Addresses,
     Report,
     Result,
     RpcChainPort,
@@ -88,28 +93,155 @@ def _json(report: Report) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
-def _from_data_dir(
-    data_dir: Path | None, rpc: str | None, manifest: Path | None, claim_ledger: str | None
-) -> tuple[str, Path | None]:
-    """The RPC endpoint and manifest of the ledger on the data directory, where not given."""
-    from carbonledger.cli.common import settings_from
-    from carbonledger.errors import CarbonLedgerError
-    from carbonledger.runtime import where_it_runs
+@dataclass(frozen=True)
+class Node(OptionGroup):
+    """``--rpc --manifest --claim-ledger --from-block --data-dir``: the node read and where
+    the contracts are on it."""
 
-    try:
-        settings = settings_from(data_dir=data_dir)
-    except CarbonLedgerError as exc:
-        raise _bad_input(str(exc)) from None
-    if rpc is None:
-        run = where_it_runs(settings)
-        if run is None:
+    rpc: Annotated[
+        str | None,
+        typer.Option(
+            "--rpc",
+            help="EVM JSON-RPC endpoint (ideally your own node); default: the chain of the "
+            "ledger on --data-dir.",
+        ),
+    ] = None
+    manifest: Annotated[
+        Path | None, typer.Option("--manifest", help="deployment.json naming the contracts.")
+    ] = None
+    claim_ledger: Annotated[
+        str | None,
+        typer.Option("--claim-ledger", help="ClaimLedger address (registries are discovered)."),
+    ] = None
+    from_block: Annotated[
+        int | None, typer.Option("--from-block", help="First block to read events from.")
+    ] = None
+    data_dir: DataDirOpt = None
+
+    def located(self) -> Node:
+        """The RPC endpoint and manifest of the ledger on the data directory, where not given."""
+        from carbonledger.cli.common import settings_from
+        from carbonledger.errors import CarbonLedgerError
+        from carbonledger.runtime import where_it_runs
+
+        try:
+            settings = settings_from(data_dir=self.data_dir)
+        except CarbonLedgerError as exc:
+            raise _bad_input(str(exc)) from None
+        rpc, manifest = self.rpc, self.manifest
+        if rpc is None:
+            run = where_it_runs(settings)
+            if run is None:
+                raise _bad_input(
+                    f"give --rpc URL: no ledger has run on data directory {settings.data_dir}"
+                )
+            rpc = run.rpc_url
+        if manifest is None and self.claim_ledger is None and settings.manifest_path.is_file():
+            manifest = settings.manifest_path
+        return dataclasses.replace(self, rpc=rpc, manifest=manifest)
+
+    @property
+    def url(self) -> str:
+        assert self.rpc is not None, "located() first"
+        return self.rpc
+
+    def addresses(self, port: RpcChainPort) -> Addresses:
+        """The contracts named by ``--manifest`` or found from ``--claim-ledger``."""
+        return resolve_addresses(
+            port, manifest=self.manifest, claim_ledger=self.claim_ledger, from_block=self.from_block
+        )
+
+
+@dataclass(frozen=True)
+class OneClaim(OptionGroup):
+    """``--claim --document --baseline --proof``: verify one claim against its document."""
+
+    claim: Annotated[str | None, typer.Option("--claim", help="Claim id (0x + 64 hex).")] = None
+    document: Annotated[
+        Path | None, typer.Option("--document", help="The claim's document (JSON).")
+    ] = None
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="For a reduction: its baseline document.")
+    ] = None
+    proof: Annotated[
+        Path | None,
+        typer.Option("--proof", help="For a root-anchored claim: its proof file (JSON)."),
+    ] = None
+
+    @property
+    def given(self) -> bool:
+        return any(v is not None for v in (self.claim, self.document, self.baseline, self.proof))
+
+    def run(self, port: RpcChainPort, addresses: Addresses) -> Verification:
+        if self.claim is None or self.document is None:
+            raise VerifyInputError("claim mode needs both --claim ID and --document FILE")
+        return run_claim(
+            port,
+            addresses,
+            parse_claim_id(self.claim),
+            self.document,
+            baseline=self.baseline,
+            proof=self.proof,
+        )
+
+
+@dataclass(frozen=True)
+class OneFirm(OptionGroup):
+    """``--firm --documents``: verify every claim of a firm against its documents."""
+
+    firm: Annotated[
+        str | None, typer.Option("--firm", help="Verify every claim of this firm (address).")
+    ] = None
+    documents: Annotated[
+        Path | None,
+        typer.Option("--documents", help="Directory of the firm's claim documents (*.json)."),
+    ] = None
+
+    @property
+    def given(self) -> bool:
+        return self.firm is not None or self.documents is not None
+
+    def run(self, port: RpcChainPort, addresses: Addresses) -> Verification:
+        if self.firm is None or self.documents is None:
+            raise VerifyInputError("firm mode needs both --firm ADDRESS and --documents DIR")
+        return run_firm(port, addresses, parse_address(self.firm, "--firm"), self.documents)
+
+
+@dataclass(frozen=True)
+class Output(OptionGroup):
+    """``--failures-only --json --report``: how the findings are shown and kept."""
+
+    failures_only: Annotated[
+        bool, typer.Option("--failures-only", help="Print only the failing checks.")
+    ] = False
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the auditor's report: FILE.html or FILE.pdf (its keccak-256 is "
+            "printed, to record with the audit verdict).",
+        ),
+    ] = None
+
+    def check(self) -> None:
+        if self.report_file is not None and self.report_file.suffix.lower() not in (
+            ".html",
+            ".pdf",
+        ):
             raise _bad_input(
-                f"give --rpc URL: no ledger has run on data directory {settings.data_dir}"
+                f"--report {self.report_file}: the file name must end in .html or .pdf"
             )
-        rpc = run.rpc_url
-    if manifest is None and claim_ledger is None and settings.manifest_path.is_file():
-        manifest = settings.manifest_path
-    return rpc, manifest
+
+    def show(self, run: Verification, rpc: str, firm: str | None) -> typer.Exit:
+        """Write the report (``--report``), print the findings; the exit to end with."""
+        if self.report_file is not None:
+            _write_report(run, rpc, firm, self.report_file)
+        if self.as_json:
+            _json(run.report)
+        else:
+            _print(run.report, self.failures_only)
+        return typer.Exit(EXIT_OK if run.report.ok else EXIT_FAIL)
 
 
 def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> None:
@@ -128,56 +260,13 @@ def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> 
     err_console.print(f"report written to {path}; its keccak-256: {report_hash(data)}")
 
 
+@grouped
 def command(
-    rpc: Annotated[
-        str | None,
-        typer.Option(
-            "--rpc",
-            help="EVM JSON-RPC endpoint (ideally your own node); default: the chain of the "
-            "ledger on --data-dir.",
-        ),
-    ] = None,
-    claim: Annotated[str | None, typer.Option("--claim", help="Claim id (0x + 64 hex).")] = None,
-    document: Annotated[
-        Path | None, typer.Option("--document", help="The claim's document (JSON).")
-    ] = None,
-    baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="For a reduction: its baseline document.")
-    ] = None,
-    proof: Annotated[
-        Path | None,
-        typer.Option("--proof", help="For a root-anchored claim: its proof file (JSON)."),
-    ] = None,
-    firm: Annotated[
-        str | None, typer.Option("--firm", help="Verify every claim of this firm (address).")
-    ] = None,
-    documents: Annotated[
-        Path | None,
-        typer.Option("--documents", help="Directory of the firm's claim documents (*.json)."),
-    ] = None,
-    manifest: Annotated[
-        Path | None, typer.Option("--manifest", help="deployment.json naming the contracts.")
-    ] = None,
-    claim_ledger: Annotated[
-        str | None,
-        typer.Option("--claim-ledger", help="ClaimLedger address (registries are discovered)."),
-    ] = None,
-    from_block: Annotated[
-        int | None, typer.Option("--from-block", help="First block to read events from.")
-    ] = None,
-    failures_only: Annotated[
-        bool, typer.Option("--failures-only", help="Print only the failing checks.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
-    data_dir: DataDirOpt = None,
-    report_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--report",
-            help="Also write the auditor's report: FILE.html or FILE.pdf (its keccak-256 is "
-            "printed, to record with the audit verdict).",
-        ),
-    ] = None,
+    node: Node,
+    one_claim: OneClaim,
+    one_firm: OneFirm,
+    output: Output,
+    credentials: PactCredentials,
     pact: Annotated[
         str | None,
         typer.Option(
@@ -186,87 +275,45 @@ def command(
             "--client-id/--client-secret) or a JSON file.",
         ),
     ] = None,
-    client_id: Annotated[
-        str | None, typer.Option("--client-id", envvar="CARBONLEDGER_PACT_CLIENT_ID")
-    ] = None,
-    client_secret: Annotated[
-        str | None, typer.Option("--client-secret", envvar="CARBONLEDGER_PACT_CLIENT_SECRET")
-    ] = None,
-    ca: Annotated[
-        Path | None, typer.Option("--ca", help="CA certificate (PEM) the PACT host is signed by.")
-    ] = None,
 ) -> None:
     """Verify claims on chain against their documents, without trusting the CarbonLedger service."""
     if pact is not None:
-        if rpc is None:
-            rpc, manifest = _from_data_dir(data_dir, rpc, manifest, claim_ledger)
-        _verify_pact(rpc, pact, client_id, client_secret, ca, manifest, claim_ledger, as_json)
-    claim_mode = claim is not None or document is not None or baseline is not None
-    claim_mode = claim_mode or proof is not None
-    firm_mode = firm is not None or documents is not None
-    if claim_mode == firm_mode:
+        located = node if node.rpc is not None else node.located()
+        _verify_pact(located, pact, credentials, output.as_json)
+    if one_claim.given == one_firm.given:
         raise _bad_input(
             "give either --claim ID --document FILE [--baseline FILE] or --firm ADDRESS "
             "--documents DIR"
         )
-    if rpc is None or (manifest is None and claim_ledger is None):
-        rpc, manifest = _from_data_dir(data_dir, rpc, manifest, claim_ledger)
-    if (manifest is None) == (claim_ledger is None):
+    if node.rpc is None or (node.manifest is None and node.claim_ledger is None):
+        node = node.located()
+    if (node.manifest is None) == (node.claim_ledger is None):
         raise _bad_input("give exactly one of --manifest FILE and --claim-ledger ADDRESS")
-    if report_file is not None and report_file.suffix.lower() not in (".html", ".pdf"):
-        raise _bad_input(f"--report {report_file}: the file name must end in .html or .pdf")
-    port = RpcChainPort(rpc)
-    progress = err_console.status(f"reading the chain at {rpc} and verifying", spinner="dots")
+    output.check()
+    mode = one_claim if one_claim.given else one_firm
+    port = RpcChainPort(node.url)
+    progress = err_console.status(f"reading the chain at {node.url} and verifying", spinner="dots")
     try:
         progress.start()
-        addresses = resolve_addresses(
-            port, manifest=manifest, claim_ledger=claim_ledger, from_block=from_block
-        )
-        if claim_mode:
-            if claim is None or document is None:
-                raise VerifyInputError("claim mode needs both --claim ID and --document FILE")
-            run = run_claim(
-                port, addresses, parse_claim_id(claim), document, baseline=baseline, proof=proof
-            )
-        else:
-            if firm is None or documents is None:
-                raise VerifyInputError("firm mode needs both --firm ADDRESS and --documents DIR")
-            run = run_firm(port, addresses, parse_address(firm, "--firm"), documents)
+        run = mode.run(port, node.addresses(port))
     except VerifyInputError as exc:
         raise _bad_input(str(exc)) from None
     except RpcError as exc:
-        raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
+        raise _bad_input(f"the node at {node.url} answered an error: {exc}") from None
     finally:
         progress.stop()
         port.close()
-    report = run.report
-    if report_file is not None:
-        _write_report(run, rpc, firm, report_file)
-    if as_json:
-        _json(report)
-    else:
-        _print(report, failures_only)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAIL)
+    raise output.show(run, node.url, one_firm.firm)
 
 
-def _verify_pact(
-    rpc: str,
-    source: str,
-    client_id: str | None,
-    client_secret: str | None,
-    ca: Path | None,
-    manifest: Path | None,
-    claim_ledger: str | None,
-    as_json: bool,
-) -> None:
+def _verify_pact(node: Node, source: str, credentials: PactCredentials, as_json: bool) -> None:
     from carbonledger.pact.fetch import PactFetchError, fetch_footprint
     from carbonledger.pact.verify import verify_footprint
 
     try:
         if source.startswith(("https://", "http://")):
-            if not client_id or not client_secret:
-                raise _bad_input("--pact URL needs --client-id and --client-secret")
-            pf = fetch_footprint(source, client_id, client_secret, str(ca) if ca else None)
+            client_id, secret = credentials.given("--pact URL")
+            pf = fetch_footprint(source, client_id, secret, credentials.ca_file)
         else:
             pf = json.loads(Path(source).read_bytes())
             pf = pf.get("data", pf) if isinstance(pf, dict) else pf
@@ -276,16 +323,18 @@ def _verify_pact(
         raise _bad_input(f"{source}: {exc}") from None
     if not isinstance(pf, dict):
         raise _bad_input(f"{source}: not a PACT footprint object")
-    port = RpcChainPort(rpc)
+    port = RpcChainPort(node.url)
     try:
         addresses = None
-        if manifest is not None or claim_ledger is not None:
-            addresses = resolve_addresses(port, manifest=manifest, claim_ledger=claim_ledger)
+        if node.manifest is not None or node.claim_ledger is not None:
+            addresses = resolve_addresses(
+                port, manifest=node.manifest, claim_ledger=node.claim_ledger
+            )
         report = verify_footprint(pf, port, addresses)
     except VerifyInputError as exc:
         raise _bad_input(str(exc)) from None
     except RpcError as exc:
-        raise _bad_input(f"the node at {rpc} answered an error: {exc}") from None
+        raise _bad_input(f"the node at {node.url} answered an error: {exc}") from None
     finally:
         port.close()
     if as_json:

@@ -7,7 +7,7 @@ The footprint documents themselves are in the evidence vault (encrypted, documen
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +32,21 @@ from sqlalchemy import (
     update,
 )
 
-from carbonledger.store.db import TableStore, metadata
+from carbonledger.store.db import (
+    Row,
+    TableStore,
+    firm_column,
+    insert_ignoring_duplicates,
+    metadata,
+    seq_key,
+)
 
 pact_footprints = Table(
     "pact_footprints",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("pf_id", String(36), nullable=False, unique=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("claim_id", String(66), nullable=False, unique=True),
     Column("document_hash", String(66), nullable=False),
     Column("supersedes", String(66)),
@@ -53,7 +60,7 @@ pact_clients = Table(
     "pact_clients",
     metadata,
     Column("client_id", String(64), primary_key=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("partner", Text, nullable=False),
     Column("secret_hash", String(64), nullable=False),
     Column("all_footprints", Boolean, nullable=False),
@@ -73,9 +80,9 @@ pact_grants = Table(
 pact_requests = Table(
     "pact_requests",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("client_id", String(64), nullable=False, index=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("event_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("event", JSON, nullable=False),
@@ -91,7 +98,7 @@ pact_requests = Table(
 pact_outbox = Table(
     "pact_outbox",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("client_id", String(64), nullable=False, index=True),
     Column("event", JSON, nullable=False),
     Column("state", String(16), nullable=False),  # pending | sent | failed
@@ -107,8 +114,8 @@ pact_outbox = Table(
 pact_activities = Table(
     "pact_activities",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("firm", String(42), nullable=False, index=True),
+    seq_key(),
+    firm_column(),
     Column("activity_id", Text, nullable=False),
     Column("data", JSON, nullable=False),
     Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
@@ -159,7 +166,7 @@ class ClientRow:
 
 class PactStore(TableStore):
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         metadata.create_all(
             engine,
             tables=[
@@ -173,6 +180,13 @@ class PactStore(TableStore):
         )
         _add_missing_columns(engine, pact_outbox)
 
+    def _of_firm(
+        self, kind: Callable[..., Row], table: Table, firm: str, order: Any = None
+    ) -> list[Row]:
+        """``firm``'s rows of ``table`` as ``kind``, by ``order`` (default: as added)."""
+        query = select(table).where(table.c.firm == firm)
+        return self._all(kind, query.order_by(table.c.seq if order is None else order))
+
     # --- footprints ---
     def add_footprint(self, values: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
@@ -185,12 +199,9 @@ class PactStore(TableStore):
                 )
 
     def set_status(self, pf_id: str, status: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(pact_footprints)
-                .where(pact_footprints.c.pf_id == pf_id)
-                .values(status=status)
-            )
+        self._write(
+            update(pact_footprints).where(pact_footprints.c.pf_id == pf_id).values(status=status)
+        )
 
     def footprint(self, pf_id: str) -> FootprintRow | None:
         return self._first(
@@ -198,17 +209,11 @@ class PactStore(TableStore):
         )
 
     def footprints_of(self, firm: str) -> list[FootprintRow]:
-        return self._all(
-            FootprintRow,
-            select(pact_footprints)
-            .where(pact_footprints.c.firm == firm)
-            .order_by(pact_footprints.c.seq),
-        )
+        return self._of_firm(FootprintRow, pact_footprints, firm)
 
     # --- clients and grants ---
     def add_client(self, values: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(pact_clients).values(**values, created_at=now()))
+        self._write(insert(pact_clients).values(**values, created_at=now()))
 
     def client(self, client_id: str) -> ClientRow | None:
         return self._first(
@@ -216,59 +221,38 @@ class PactStore(TableStore):
         )
 
     def clients_of(self, firm: str) -> list[ClientRow]:
-        return self._all(
-            ClientRow,
-            select(pact_clients)
-            .where(pact_clients.c.firm == firm)
-            .order_by(pact_clients.c.created_at),
-        )
+        return self._of_firm(ClientRow, pact_clients, firm, pact_clients.c.created_at)
 
     def revoke_client(self, client_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(pact_clients)
-                .where(pact_clients.c.client_id == client_id)
-                .values(revoked_at=now())
-            )
+        self._write(
+            update(pact_clients)
+            .where(pact_clients.c.client_id == client_id)
+            .values(revoked_at=now())
+        )
 
     def grant(self, client_id: str, pf_ids: Sequence[str]) -> None:
-        with self.engine.begin() as conn:
-            have = {
-                r[0]
-                for r in conn.execute(
-                    select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
+        """Let ``client_id`` read ``pf_ids`` (those it may read already stay as they are)."""
+        if pf_ids:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert_ignoring_duplicates(self.engine, pact_grants),
+                    [{"client_id": client_id, "pf_id": pf_id} for pf_id in pf_ids],
                 )
-            }
-            for pf_id in pf_ids:
-                if pf_id not in have:
-                    conn.execute(insert(pact_grants).values(client_id=client_id, pf_id=pf_id))
-                    have.add(pf_id)
 
     def withdraw(self, client_id: str, pf_ids: Sequence[str]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(pact_grants).where(
-                    and_(pact_grants.c.client_id == client_id, pact_grants.c.pf_id.in_(pf_ids))
-                )
+        self._write(
+            delete(pact_grants).where(
+                and_(pact_grants.c.client_id == client_id, pact_grants.c.pf_id.in_(pf_ids))
             )
+        )
 
     def granted(self, client_id: str) -> set[str]:
-        with self.engine.connect() as conn:
-            return {
-                str(r[0])
-                for r in conn.execute(
-                    select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
-                )
-            }
+        query = select(pact_grants.c.pf_id).where(pact_grants.c.client_id == client_id)
+        return {str(pf_id) for pf_id in self._scalars(query)}
 
     def clients_granted(self, pf_ids: Sequence[str]) -> set[str]:
-        with self.engine.connect() as conn:
-            return {
-                str(r[0])
-                for r in conn.execute(
-                    select(pact_grants.c.client_id).where(pact_grants.c.pf_id.in_(pf_ids))
-                )
-            }
+        query = select(pact_grants.c.client_id).where(pact_grants.c.pf_id.in_(pf_ids))
+        return {str(client_id) for client_id in self._scalars(query)}
 
     # --- events ---
     def add_request(self, values: dict[str, Any]) -> int:
@@ -278,26 +262,17 @@ class PactStore(TableStore):
             return int(key[0]) if key else 0
 
     def requests_of(self, firm: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_requests)
-                .where(pact_requests.c.firm == firm)
-                .order_by(pact_requests.c.seq)
-            ).all()
-        return [dict(r._mapping) for r in rows]
+        return self._of_firm(dict, pact_requests, firm)
 
     def request(self, seq: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(pact_requests).where(pact_requests.c.seq == seq)).first()
-        return dict(row._mapping) if row else None
+        return self._first(dict, select(pact_requests).where(pact_requests.c.seq == seq))
 
     def answer_request(self, seq: int, state: str, answer: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(pact_requests)
-                .where(pact_requests.c.seq == seq)
-                .values(state=state, answer=answer, answered_at=now())
-            )
+        self._write(
+            update(pact_requests)
+            .where(pact_requests.c.seq == seq)
+            .values(state=state, answer=answer, answered_at=now())
+        )
 
     # --- outbox ---
     def queue_event(
@@ -334,13 +309,8 @@ class PactStore(TableStore):
         return self._all(dict, query.order_by(pact_outbox.c.seq))
 
     def outbox_of(self, client_ids: Sequence[str]) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(pact_outbox)
-                .where(pact_outbox.c.client_id.in_(client_ids))
-                .order_by(pact_outbox.c.seq)
-            ).all()
-        return [dict(r._mapping) for r in rows]
+        query = select(pact_outbox).where(pact_outbox.c.client_id.in_(client_ids))
+        return self._all(dict, query.order_by(pact_outbox.c.seq))
 
     def event_attempted(
         self,
@@ -359,8 +329,7 @@ class PactStore(TableStore):
             values.update(state="sent", sent_at=now())
         elif give_up:
             values.update(state="failed")
-        with self.engine.begin() as conn:
-            conn.execute(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
+        self._write(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
 
     # --- transport activity data ---
     def put_activities(
@@ -386,9 +355,4 @@ class PactStore(TableStore):
                 )
 
     def activities_of(self, firm: str) -> list[dict[str, Any]]:
-        return self._all(
-            dict,
-            select(pact_activities)
-            .where(pact_activities.c.firm == firm)
-            .order_by(pact_activities.c.seq),
-        )
+        return self._of_firm(dict, pact_activities, firm)

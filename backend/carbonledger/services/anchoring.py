@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import Anchored, BatchOutcome
+from carbonledger.chain.gateway import BatchOutcome
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.roots import RootAnchoring
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow
@@ -224,25 +224,13 @@ class AnchorWorker:
             self._anchored(landed)
         return len(rows)
 
-    def _mark_anchored(self, claim_ids: Sequence[str], where: Anchored) -> None:
-        self.store.mark_anchored(claim_ids, where.tx_hash, where.block_number, where.block_hash)
-
-    def _mark_checked(self, claim_ids: Sequence[str], where: Anchored) -> None:
-        self.store.mark_checked(claim_ids, where.tx_hash, where.block_number, where.block_hash)
-
     def _anchored(self, landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]]) -> None:
         """Mark what the transactions recorded (one database transaction for the round),
         then see to the items the chain refused."""
         with self.store.transaction() as conn:
             for rows, outcome in landed:
-                where = outcome.anchored
-                self.store.mark_anchored(
-                    [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed],
-                    where.tx_hash,
-                    where.block_number,
-                    where.block_hash,
-                    conn,
-                )
+                kept = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
+                self.store.mark_anchored(kept, outcome.anchored, conn)
         for rows, outcome in landed:
             for index, reason in outcome.failed.items():
                 self._refused(rows[index], reason)
@@ -269,7 +257,7 @@ class AnchorWorker:
         found = self.ledger.find_submission(_id(row))
         if found is None:
             return False
-        self._mark_anchored([row.claim_id], found)
+        self.store.mark_anchored([row.claim_id], found)
         return True
 
     def _earlier_first(self, row: ClaimRow) -> bool:
@@ -318,13 +306,7 @@ class AnchorWorker:
         with self.store.transaction() as conn:
             for chunk, where in zip(chunks, landed, strict=True):
                 if where is not None:
-                    self.store.mark_checked(
-                        [r.claim_id for r in chunk],
-                        where.tx_hash,
-                        where.block_number,
-                        where.block_hash,
-                        conn,
-                    )
+                    self.store.mark_checked([r.claim_id for r in chunk], where, conn)
         done = sum(len(chunk) for chunk, where in zip(chunks, landed, strict=True) if where)
         for chunk, where in zip(chunks, landed, strict=True):
             if where is None:
@@ -343,7 +325,7 @@ class AnchorWorker:
             if found is None:
                 todo.append(row)
                 continue
-            self._mark_checked([row.claim_id], found)
+            self.store.mark_checked([row.claim_id], found)
         return todo
 
     def _check_one_by_one(self, rows: Sequence[ClaimRow]) -> int:
@@ -361,7 +343,7 @@ class AnchorWorker:
                 log.warning("recording the check of %s failed: %s", row.claim_id, exc)
                 self.ledger.resync()
                 continue
-            self._mark_checked([row.claim_id], where)
+            self.store.mark_checked([row.claim_id], where)
             done += 1
         return done
 
@@ -421,14 +403,14 @@ class AnchorWorker:
             if not claim_ok:
                 found = self.ledger.find_submission(_id(row))
                 if found is not None:
-                    self._mark_anchored([row.claim_id], found)
+                    self.store.mark_anchored([row.claim_id], found)
             if row.state == CHECKED and (not check_ok or not claim_ok):
                 if state.check == "none":
                     lost_checks.append(row.claim_id)
                 else:
                     found = self.ledger.find_check(_id(row))
                     if found is not None:
-                        self._mark_checked([row.claim_id], found)
+                        self.store.mark_checked([row.claim_id], found)
         if lost_claims:
             log.warning("the chain lost %d claim(s); re-anchoring them", len(lost_claims))
             self.store.reset_to_accepted(lost_claims)

@@ -139,22 +139,10 @@ class ClaimStorePort(Protocol):
     def count_in_state(self, state: str) -> int: ...
 
     def mark_anchored(
-        self,
-        claim_ids: Iterable[str],
-        tx_hash: str,
-        block_number: int,
-        block_hash: str,
-        conn: Any = None,
+        self, claim_ids: Iterable[str], where: Anchored, conn: Any = None
     ) -> None: ...
 
-    def mark_checked(
-        self,
-        claim_ids: Iterable[str],
-        tx_hash: str,
-        block_number: int,
-        block_hash: str,
-        conn: Any = None,
-    ) -> None: ...
+    def mark_checked(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None: ...
 
     def mark_refused(self, claim_id: str, error: str) -> None: ...
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Protocol
 
 from carbonledger.chain.gateway import Anchored, ClaimState
@@ -89,23 +90,16 @@ def _b(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
+@dataclass(eq=False, repr=False)
 class RootAnchoring:
     """See the module docstring."""
 
-    def __init__(
-        self,
-        ledger: RootLedgerPort,
-        store: ClaimStorePort,
-        roots: RootStore,
-        *,
-        root_size: int = 1000,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ledger = ledger
-        self.store = store
-        self.roots = roots
-        self.root_size = root_size
-        self.clock = clock
+    ledger: RootLedgerPort
+    store: ClaimStorePort
+    roots: RootStore
+    _: KW_ONLY
+    root_size: int = 1000
+    clock: Callable[[], float] = time.time
 
     # --- anchoring ---
     def anchor_pending(self) -> int:
@@ -138,17 +132,15 @@ class RootAnchoring:
                 for i, r in enumerate(rows)
             ],
         )
-        return RootPlan(root, len(rows), PLANNED, None, None, None, tuple(r.claim_id for r in rows))
+        return RootPlan(root, len(rows), PLANNED, None, tuple(r.claim_id for r in rows))
 
     def _record(self, plan: RootPlan) -> int:
         root = _b(plan.root)
         where = self.ledger.find_root(root) if self.ledger.root_recorded(root) else None
         if where is None:
             where = self.ledger.record_root(root, plan.count)
-        self.roots.mark(plan.root, RECORDED, (where.tx_hash, where.block_number, where.block_hash))
-        self.store.mark_anchored(
-            plan.claim_ids, where.tx_hash, where.block_number, where.block_hash
-        )
+        self.roots.mark(plan.root, RECORDED, where)
+        self.store.mark_anchored(plan.claim_ids, where)
         log.info(
             "recorded root %s of %d claims in block %d", plan.root, plan.count, where.block_number
         )
@@ -183,10 +175,8 @@ class RootAnchoring:
                     self.roots.mark(root, PLANNED)
                     self.store.reset_to_accepted(ids)
                     continue
-                self.roots.mark(
-                    root, RECORDED, (where.tx_hash, where.block_number, where.block_hash)
-                )
-                self.store.mark_anchored(ids, where.tx_hash, where.block_number, where.block_hash)
+                self.roots.mark(root, RECORDED, where)
+                self.store.mark_anchored(ids, where)
             admissions_lost = [
                 r.claim_id
                 for r in members
@@ -220,5 +210,5 @@ class RootAnchoring:
             claim, _b(row.signature), _b(proof.root), [_b(p) for p in proof.proof]
         )
         where = self.ledger.record_checks([(_b(claim_id), row.check_passed, _b(row.report_hash))])
-        self.store.mark_checked([claim_id], where.tx_hash, where.block_number, where.block_hash)
+        self.store.mark_checked([claim_id], where)
         return True

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 from operator import itemgetter, methodcaller
@@ -62,8 +62,14 @@ class Finding:
     message: str
 
     def to_json_obj(self) -> dict[str, str]:
-        """JSON form: the four fields by name (all strings)."""
-        return asdict(self)
+        """JSON form: the four fields by name (all strings; ``asdict`` would deep-copy them,
+        a quarter of the report hash's cost)."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)

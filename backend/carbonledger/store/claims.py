@@ -32,7 +32,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbonledger.errors import CarbonLedgerError, error_fields
-from carbonledger.store.db import TableStore, insert_ignoring_duplicates, metadata, utc_now
+from carbonledger.store.db import (
+    AnchoredColumns,
+    TableStore,
+    firm_column,
+    insert_ignoring_duplicates,
+    metadata,
+    seq_key,
+    utc_now,
+)
+from carbonledger.vocab.anchored import Anchored
 
 ACCEPTED = "accepted"
 ANCHORED = "anchored"
@@ -40,12 +49,16 @@ CHECKED = "checked"
 REFUSED = "refused"
 STATES = (ACCEPTED, ANCHORED, CHECKED, REFUSED)
 
+#: where the chain recorded a claim, and where it recorded the claim's check
+ANCHOR = AnchoredColumns()
+CHECK = AnchoredColumns("check_")
+
 claims = Table(
     "claims",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("claim_id", String(66), nullable=False, unique=True),
-    Column("firm", String(42), nullable=False, index=True),
+    firm_column(),
     Column("kind", String(16), nullable=False),
     Column("period_start", BigInteger, nullable=False),
     Column("period_end", BigInteger, nullable=False),
@@ -59,12 +72,8 @@ claims = Table(
     Column("check_passed", Boolean, nullable=False),
     Column("report_hash", String(66), nullable=False),
     Column("report", Text, nullable=False),  # canonical JSON of the check report
-    Column("tx_hash", String(66)),
-    Column("block_number", BigInteger),
-    Column("block_hash", String(66)),
-    Column("check_tx_hash", String(66)),
-    Column("check_block_number", BigInteger),
-    Column("check_block_hash", String(66)),
+    *ANCHOR.columns(),
+    *CHECK.columns(),
     Column("error", Text),
     Column("accepted_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
@@ -93,12 +102,33 @@ class ClaimAlreadyStored(ClaimStoreError):
     claim_id: str
 
 
-#: where the chain recorded a claim, and where it recorded the claim's check
-_ANCHOR_COLUMNS = ("tx_hash", "block_number", "block_hash")
-_CHECK_COLUMNS = ("check_tx_hash", "check_block_number", "check_block_hash")
+# What each step of the pipeline writes into a claim's row (the store adds ``updated_at``);
+# the in-memory fake of ``tests/support/fakes.py`` applies the same.
 
-#: the columns a new claim does not have yet (what the chain tells later)
-_UNSET: dict[str, Any] = dict.fromkeys((*_ANCHOR_COLUMNS, *_CHECK_COLUMNS, "error"))
+
+def unset() -> dict[str, Any]:
+    """The columns a new claim does not have yet (what the chain tells later)."""
+    return {**ANCHOR.values(None), **CHECK.values(None), "error": None}
+
+
+def anchored(where: Anchored) -> dict[str, Any]:
+    """The claim is recorded on chain at ``where``."""
+    return {"state": ANCHORED, **ANCHOR.values(where), "error": None}
+
+
+def checked(where: Anchored) -> dict[str, Any]:
+    """The claim's check is recorded on chain at ``where``."""
+    return {"state": CHECKED, **CHECK.values(where)}
+
+
+def back_to_accepted() -> dict[str, Any]:
+    """The chain lost the claim: it is to be anchored again."""
+    return {"state": ACCEPTED, **ANCHOR.values(None), **CHECK.values(None)}
+
+
+def back_to_anchored() -> dict[str, Any]:
+    """The chain lost the claim's check: it is to be recorded again."""
+    return {"state": ANCHORED, **CHECK.values(None)}
 
 
 @dataclass(frozen=True)
@@ -171,8 +201,9 @@ class ClaimStore(TableStore):
         now = utc_now()
         insert = insert_ignoring_duplicates(self.engine, claims).returning(claims.c.seq)
         out: list[ClaimRow | None] = []
+        empty = unset()
         for item in values:
-            row = {**_UNSET, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
+            row = {**empty, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
             seq = conn.execute(insert, row).scalar_one_or_none()
             out.append(None if seq is None else ClaimRow(seq=int(seq), **row))
         return out
@@ -181,35 +212,22 @@ class ClaimStore(TableStore):
         """Which of ``claim_ids`` are stored here (in any state)."""
         if not claim_ids:
             return set()
-        with self.engine.connect() as conn:
-            return set(
-                conn.execute(
-                    select(claims.c.claim_id).where(claims.c.claim_id.in_(list(claim_ids)))
-                ).scalars()
-            )
+        return set(
+            self._scalars(select(claims.c.claim_id).where(claims.c.claim_id.in_(list(claim_ids))))
+        )
 
     def get(self, claim_id: str) -> ClaimRow | None:
         return self._first(ClaimRow, select(claims).where(claims.c.claim_id == claim_id))
 
     def pending_nonces(self, firm: str) -> int:
         """How many of ``firm``'s claims are accepted but not yet on chain."""
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(claims)
-                    .where(claims.c.firm == firm, claims.c.state == ACCEPTED)
-                ).scalar_one()
-            )
+        return self._count(claims.c.firm == firm, claims.c.state == ACCEPTED)
 
     def max_nonce(self, firm: str) -> int | None:
         """The highest nonce of ``firm``'s claims here that the chain did not refuse."""
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                select(func.max(claims.c.nonce)).where(
-                    claims.c.firm == firm, claims.c.state != REFUSED
-                )
-            ).scalar_one()
+        value = self._scalar(
+            select(func.max(claims.c.nonce)).where(claims.c.firm == firm, claims.c.state != REFUSED)
+        )
         return None if value is None else int(value)
 
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
@@ -229,18 +247,13 @@ class ClaimStore(TableStore):
         )
 
     def count_in_state(self, state: str) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count()).select_from(claims).where(claims.c.state == state)
-                ).scalar_one()
-            )
+        return self._count(claims.c.state == state)
 
-    def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
-        self._update_rows(claim_ids, values, None)
+    def _count(self, *where: Any) -> int:
+        return int(self._scalar(select(func.count()).select_from(claims).where(*where)))
 
     def _update_rows(
-        self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None
+        self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None = None
     ) -> None:
         ids = list(claim_ids)
         if not ids:
@@ -255,41 +268,29 @@ class ClaimStore(TableStore):
             own.execute(statement)
 
     def mark_anchored(
-        self,
-        claim_ids: Iterable[str],
-        tx_hash: str,
-        block_number: int,
-        block_hash: str,
-        conn: Connection | None = None,
+        self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
-        """The claims are recorded on chain by ``tx_hash``; in the open transaction ``conn``
+        """The claims are recorded on chain at ``where``; in the open transaction ``conn``
         if given (the relayer marks a whole round in one), else in a transaction of its own."""
-        where = dict(zip(_ANCHOR_COLUMNS, (tx_hash, block_number, block_hash), strict=True))
-        self._update_rows(claim_ids, {"state": ANCHORED, **where, "error": None}, conn)
+        self._update_rows(claim_ids, anchored(where), conn)
 
     def mark_checked(
-        self,
-        claim_ids: Iterable[str],
-        tx_hash: str,
-        block_number: int,
-        block_hash: str,
-        conn: Connection | None = None,
+        self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
-        """The claims' checks are recorded on chain by ``tx_hash`` (``conn``: as
+        """The claims' checks are recorded on chain at ``where`` (``conn``: as
         :meth:`mark_anchored`)."""
-        where = dict(zip(_CHECK_COLUMNS, (tx_hash, block_number, block_hash), strict=True))
-        self._update_rows(claim_ids, {"state": CHECKED, **where}, conn)
+        self._update_rows(claim_ids, checked(where), conn)
 
     def mark_refused(self, claim_id: str, error: str) -> None:
-        self._set([claim_id], state=REFUSED, error=error)
+        self._update_rows([claim_id], {"state": REFUSED, "error": error})
 
     def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
         """The chain lost these claims: anchor them again."""
-        self._set(claim_ids, state=ACCEPTED, **dict.fromkeys(_ANCHOR_COLUMNS + _CHECK_COLUMNS))
+        self._update_rows(claim_ids, back_to_accepted())
 
     def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
         """The chain lost these checks: record them again."""
-        self._set(claim_ids, state=ANCHORED, **dict.fromkeys(_CHECK_COLUMNS))
+        self._update_rows(claim_ids, back_to_anchored())
 
     def anchored_since(self, block: int) -> list[ClaimRow]:
         """Claims recorded (or checked) at or after ``block``: what a chain loss may undo."""
@@ -302,11 +303,8 @@ class ClaimStore(TableStore):
         )
 
     def newest_block(self) -> int:
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                select(func.max(func.coalesce(claims.c.check_block_number, claims.c.block_number)))
-            ).scalar_one()
-        return int(value or 0)
+        newest = func.max(func.coalesce(claims.c.check_block_number, claims.c.block_number))
+        return int(self._scalar(select(newest)) or 0)
 
     def search(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
         conditions = []

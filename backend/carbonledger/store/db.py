@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
 from sqlalchemy import (
@@ -30,6 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
+
+from carbonledger.vocab.anchored import Anchored
 
 metadata = MetaData()
 
@@ -61,6 +64,54 @@ indexer_cursor = Table(
     Column("next_block", BigInteger, nullable=False),
     Column("last_block_hash", String(66), nullable=True),
 )
+
+
+@dataclass(frozen=True)
+class AnchoredColumns:
+    """Three nullable columns that hold an :class:`Anchored` (where a transaction landed):
+    ``<prefix>tx_hash``, ``<prefix>block_number``, ``<prefix>block_hash``, unset (NULL) until
+    the chain confirms it; the one mapping between the value and the columns."""
+
+    prefix: str = ""
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return (f"{self.prefix}tx_hash", f"{self.prefix}block_number", f"{self.prefix}block_hash")
+
+    def columns(self) -> list[Column[Any]]:
+        """The columns, for a ``Table`` declaration."""
+        tx_hash, block_number, block_hash = self.names
+        return [
+            Column(tx_hash, String(66)),
+            Column(block_number, BigInteger),
+            Column(block_hash, String(66)),
+        ]
+
+    def values(self, where: Anchored | None) -> dict[str, Any]:
+        """The columns' values for ``where`` (``None``: unset them)."""
+        if where is None:
+            return dict.fromkeys(self.names)
+        return dict(
+            zip(self.names, (where.tx_hash, where.block_number, where.block_hash), strict=True)
+        )
+
+    def read(self, row: Mapping[Any, Any]) -> Anchored | None:
+        """The value a row holds in these columns; ``None`` while they are unset."""
+        tx_hash, block_number, block_hash = (row[name] for name in self.names)
+        if tx_hash is None:
+            return None
+        return Anchored(tx_hash, int(block_number), block_hash)
+
+
+def seq_key() -> Column[int]:
+    """``seq``: the autoincrement key of a table whose rows are read in the order they were
+    added (oldest first)."""
+    return Column("seq", Integer, primary_key=True, autoincrement=True)
+
+
+def firm_column() -> Column[str]:
+    """``firm``: the member (its address) a row belongs to, indexed: its rows are read per firm."""
+    return Column("firm", String(42), nullable=False, index=True)
 
 
 def _private_sqlite_file(database: str | None) -> None:
@@ -130,6 +181,16 @@ class TableStore:
         """Every row ``query`` selects, in its order, as ``kind``."""
         with self.engine.connect() as conn:
             return [kind(**row._mapping) for row in conn.execute(query)]
+
+    def _scalar(self, query: Executable) -> Any:
+        """The one value ``query`` selects (a count, a maximum: ``None`` over no rows)."""
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def _scalars(self, query: Executable) -> list[Any]:
+        """The first column of every row ``query`` selects."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def _write(self, statement: Executable) -> None:
         """Run one write in a transaction of its own (committed when it returns)."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
     Engine,
     Integer,
@@ -26,10 +25,14 @@ from sqlalchemy import (
 )
 
 from carbonledger.store.claims import ClaimRow, claims
-from carbonledger.store.db import TableStore, metadata, utc_now
+from carbonledger.store.db import AnchoredColumns, TableStore, metadata, utc_now
+from carbonledger.vocab.anchored import Anchored
 
 PLANNED = "planned"
 RECORDED = "recorded"
+
+#: where the root was recorded on chain
+_WHERE = AnchoredColumns()
 
 claim_roots = Table(
     "claim_roots",
@@ -37,9 +40,7 @@ claim_roots = Table(
     Column("root", String(66), primary_key=True),
     Column("count", Integer, nullable=False),
     Column("state", String(16), nullable=False, index=True),
-    Column("tx_hash", String(66)),
-    Column("block_number", BigInteger),
-    Column("block_hash", String(66)),
+    *_WHERE.columns(),
     Column("planned_at", String(32), nullable=False),
 )
 
@@ -59,9 +60,7 @@ class RootPlan:
     root: str
     count: int
     state: str
-    tx_hash: str | None
-    block_number: int | None
-    block_hash: str | None
+    where: Anchored | None  # where it was recorded; None while planned
     claim_ids: tuple[str, ...]
 
 
@@ -136,20 +135,18 @@ class RootStore(TableStore):
                 r.root,
                 int(r._mapping["count"]),
                 r.state,
-                r.tx_hash,
-                r.block_number,
-                r.block_hash,
+                _WHERE.read(r._mapping),
                 tuple(ids.get(r.root, ())),
             )
             for r in rows
         ]
 
-    def mark(self, root: str, state: str, where: tuple[str, int, str] | None = None) -> None:
-        tx_hash, block_number, block_hash = where or (None, None, None)
+    def mark(self, root: str, state: str, where: Anchored | None = None) -> None:
+        """The root is in ``state``, recorded at ``where`` (``None``: not, or no longer)."""
         self._write(
             update(claim_roots)
             .where(claim_roots.c.root == root)
-            .values(state=state, tx_hash=tx_hash, block_number=block_number, block_hash=block_hash)
+            .values(state=state, **_WHERE.values(where))
         )
 
     def roots_of(self, claim_ids: Sequence[str]) -> Mapping[str, str]:
@@ -187,5 +184,4 @@ class RootStore(TableStore):
         )
 
     def count(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(claim_roots)).scalar_one())
+        return int(self._scalar(select(func.count()).select_from(claim_roots)))

@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    Integer,
     String,
     Table,
     Text,
@@ -28,7 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.store.db import TableStore, metadata, utc_now
+from carbonledger.store.db import (
+    TableStore,
+    insert_ignoring_duplicates,
+    metadata,
+    seq_key,
+    utc_now,
+)
 
 PENDING = "pending"
 RECORDED = "recorded"
@@ -37,7 +42,7 @@ REFUSED = "refused"
 settlements = Table(
     "settlements",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("settlement_id", String(66), nullable=False, unique=True),
     Column("overlap_id", String(66), nullable=False, index=True),
     Column("proposer", String(42), nullable=False),
@@ -53,7 +58,7 @@ settlements = Table(
 citations = Table(
     "settlement_citations",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    seq_key(),
     Column("settlement_id", String(66), nullable=False, index=True),
     Column("party", String(42), nullable=False, index=True),
     Column("claim_id", String(66), nullable=False, index=True),
@@ -138,21 +143,16 @@ class SettlementStore(TableStore):
 
     # --- citations (outbox) ---
     def add_citations(self, items: Sequence[dict[str, Any]]) -> None:
-        """Queue signed citations (a retry of the same claim's citations is a no-op)."""
+        """Queue signed citations (a retry of the same claim's citations is a no-op: one row
+        per settlement, party and claim, ``uq_citation``)."""
         if not items:
             return
         now = utc_now()
         with self.engine.begin() as conn:
-            for item in items:
-                exists = conn.execute(
-                    select(citations.c.seq).where(
-                        citations.c.settlement_id == item["settlement_id"],
-                        citations.c.party == item["party"],
-                        citations.c.claim_id == item["claim_id"],
-                    )
-                ).first()
-                if exists is None:
-                    conn.execute(citations.insert().values(**item, state=PENDING, created_at=now))
+            conn.execute(
+                insert_ignoring_duplicates(self.engine, citations),
+                [{**item, "state": PENDING, "created_at": now} for item in items],
+            )
 
     def citations(
         self,

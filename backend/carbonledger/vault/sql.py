@@ -6,10 +6,10 @@ are stored; identifiers are stored as text exactly as given (any script, byte fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,6 +22,7 @@ from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, SealedDocumen
 metadata = sa.MetaData()
 
 _Name = sa.Unicode(MAX_IDENTIFIER_LENGTH)
+_Time = sa.DateTime(timezone=True)  # read back through _stored (SQLite drops the zone)
 
 documents = sa.Table(
     "vault_documents",
@@ -31,7 +32,7 @@ documents = sa.Table(
     sa.Column("format_version", sa.SmallInteger, nullable=False),
     sa.Column("nonce", sa.LargeBinary, nullable=False),
     sa.Column("ciphertext", sa.LargeBinary, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", _Time, nullable=False),
 )
 
 grants = sa.Table(
@@ -46,7 +47,7 @@ grants = sa.Table(
     sa.Column("reader", _Name, primary_key=True),
     sa.Column("reader_public_key", sa.LargeBinary, nullable=False),
     sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
-    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("granted_at", _Time, nullable=False),
 )
 
 reader_keys = sa.Table(
@@ -54,23 +55,37 @@ reader_keys = sa.Table(
     metadata,
     sa.Column("reader", _Name, primary_key=True),
     sa.Column("public_key", sa.LargeBinary, nullable=False),
-    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("registered_at", _Time, nullable=False),
 )
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything the vault writes is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+T = TypeVar("T")
 
 
-def _grant(row: Any) -> Grant:
-    return Grant(
-        document_id=row.document_id,
-        reader=row.reader,
-        reader_public_key=bytes(row.reader_public_key),
-        wrapped_key=bytes(row.wrapped_key),
-        granted_at=_utc(row.granted_at),
-    )
+def _as_written(value: Any) -> Any:
+    """A column's value as the vault wrote it: drivers may hand binary back as a
+    ``memoryview``, and SQLite hands back naive datetimes (everything written is UTC)."""
+    if isinstance(value, memoryview | bytearray):
+        return bytes(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _stored(kind: Callable[..., T]) -> Callable[..., T]:
+    """``kind`` (a model whose fields are a table's columns) from a row's columns."""
+    return lambda **columns: kind(**{k: _as_written(v) for k, v in columns.items()})
+
+
+def _grant_of(document_id: str, reader: str) -> sa.ColumnElement[bool]:
+    """The grants' key: ``reader``'s grant of ``document_id``."""
+    return sa.and_(grants.c.document_id == document_id, grants.c.reader == reader)
+
+
+def _replace(conn: Connection, table: sa.Table, key: Any, values: dict[str, Any]) -> None:
+    """Make ``values`` the one row of ``table`` at ``key`` (in ``conn``'s transaction)."""
+    conn.execute(table.delete().where(key))
+    conn.execute(table.insert().values(**values))
 
 
 class SqlVaultRepository(OwnSchemaStore):
@@ -120,34 +135,15 @@ class SqlVaultRepository(OwnSchemaStore):
         return added
 
     def get_document(self, document_id: str) -> StoredDocument | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                documents.select().where(documents.c.document_id == document_id)
-            ).one_or_none()
-        if row is None:
-            return None
-        return StoredDocument(
-            document_id=row.document_id,
-            owner=row.owner,
-            nonce=bytes(row.nonce),
-            ciphertext=bytes(row.ciphertext),
-            created_at=_utc(row.created_at),
-            format_version=row.format_version,
-        )
+        query = documents.select().where(documents.c.document_id == document_id)
+        return self._first(_stored(StoredDocument), query)
 
     def get_grant(self, document_id: str, reader: str) -> Grant | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                grants.select().where(
-                    grants.c.document_id == document_id, grants.c.reader == reader
-                )
-            ).one_or_none()
-        return None if row is None else _grant(row)
+        return self._first(_stored(Grant), grants.select().where(_grant_of(document_id, reader)))
 
     def list_grants(self, document_id: str) -> list[Grant]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(grants.select().where(grants.c.document_id == document_id))
-            return [_grant(row) for row in rows]
+        query = grants.select().where(grants.c.document_id == document_id)
+        return self._all(_stored(Grant), query)
 
     def save_grant(self, grant: Grant) -> None:
         with self.engine.begin() as conn:
@@ -158,30 +154,17 @@ class SqlVaultRepository(OwnSchemaStore):
             ).one_or_none()
             if exists is None:
                 raise DocumentNotFound(grant.document_id)
-            conn.execute(
-                grants.delete().where(
-                    grants.c.document_id == grant.document_id, grants.c.reader == grant.reader
-                )
-            )
-            conn.execute(grants.insert().values(**asdict(grant)))
+            _replace(conn, grants, _grant_of(grant.document_id, grant.reader), asdict(grant))
 
     def delete_grant(self, document_id: str, reader: str) -> bool:
         with self.engine.begin() as conn:
-            result = conn.execute(
-                grants.delete().where(
-                    grants.c.document_id == document_id, grants.c.reader == reader
-                )
-            )
+            result = conn.execute(grants.delete().where(_grant_of(document_id, reader)))
             return result.rowcount > 0
 
     def set_reader_key(self, reader: str, public_key: bytes, registered_at: datetime) -> None:
+        values = {"reader": reader, "public_key": public_key, "registered_at": registered_at}
         with self.engine.begin() as conn:
-            conn.execute(reader_keys.delete().where(reader_keys.c.reader == reader))
-            conn.execute(
-                reader_keys.insert().values(
-                    reader=reader, public_key=public_key, registered_at=registered_at
-                )
-            )
+            _replace(conn, reader_keys, reader_keys.c.reader == reader, values)
 
     def get_reader_key(self, reader: str) -> bytes | None:
         with self.engine.connect() as conn:

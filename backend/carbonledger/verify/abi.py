@@ -193,8 +193,12 @@ class SignedClaim:
 
     def packed_details(self) -> tuple[int, int]:
         """The ``(header, scopes)`` words ``ClaimSubmitted`` carries for this claim."""
-        fields = Claim.spec()
-        return Claim.pack_details({f.attr: word(self.raw, i) for i, f in enumerate(fields)})
+        raw = self.raw
+        values = {
+            attr: int.from_bytes(raw[i * WORD : (i + 1) * WORD], "big")
+            for attr, i in _CLAIM_INDEX.items()
+        }
+        return Claim.pack_details(values)
 
 
 def _bytes_at(args: bytes, offset: int) -> bytes:

@@ -35,13 +35,16 @@ The checks, per claim:
     then read the signed claim from the proof file instead of a transaction and judge the
     signature at the root's event (the key the registry held for the firm then). A claim
     admitted into the ClaimLedger since must equal its admission's ``ClaimSubmitted``; one not
-    admitted has no ledger record yet, and that holds.
+    admitted has no ledger record yet, and that holds. No other root-anchored claim of the
+    firm (among the proof files given) may be signed with the same nonce: the ledger refuses
+    a reused nonce only for the claims submitted to it, and admits root claims' nonces in
+    any order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, Literal
 
@@ -175,6 +178,8 @@ class _Ctx:
     reports: dict[bytes, CheckReport | str]
     by_version: bool = False
     """Re-run each claim under the shipped version it names (else ``standard`` for all)."""
+    #: root mode: (firm, nonce) -> the root-anchored claims (proof holding) signed with it
+    root_nonces: dict[tuple[str, int], list[bytes]] = field(default_factory=dict)
 
     def standard_for(self, doc: Document | None, content_hash: bytes | None = None) -> Standard:
         """The standard a claim is re-run under (see ``by_version``)."""
@@ -212,6 +217,7 @@ def verify(
         ),
         reports={},
         by_version=by_version,
+        root_nonces=_root_nonces(view),
     )
     # a verification split into parts (view.part): the first part says what concerns the
     # whole (deployment, missing claims), the last the documents no claim names
@@ -308,15 +314,38 @@ def _claim_findings(ctx: _Ctx, c: ClaimOnChain, doc: Document | None) -> list[Fi
         _rerun(ctx, c, doc, report, std_ok),
         _history(ctx, c),
     ]
-    return findings if c.anchor is None else [*findings, _root(c)]
+    return findings if c.anchor is None else [*findings, _root(ctx, c)]
 
 
-def _root(c: ClaimOnChain) -> Finding:
-    """Root mode: the proof leads from the claim's leaf to its recorded root."""
+def _root_nonces(view: ChainView) -> dict[tuple[str, int], list[bytes]]:
+    """The root-anchored claims of ``view`` (every part's: all proofs are in every view)
+    whose proof holds, by (firm, nonce) of their signed claim, in the view's order."""
+    out: dict[tuple[str, int], list[bytes]] = {}
+    for c in view.claims.values():
+        if c.anchor is not None and c.anchor.holds and c.signed is not None:
+            out.setdefault((c.signed.firm, c.signed.nonce), []).append(c.claim_id)
+    return out
+
+
+def _root(ctx: _Ctx, c: ClaimOnChain) -> Finding:
+    """Root mode: the proof leads from the claim's leaf to its recorded root, and no other
+    root-anchored claim of the firm was signed with its nonce. The ledger refuses a reused
+    nonce when a claim is submitted to it, but a root holds claims the chain has not seen
+    and admission takes nonces in any order: only the service's outbox and this check see a
+    nonce signed twice."""
     cid, anchor = c.claim_id, c.anchor
     assert anchor is not None
     p, log = anchor.proof, anchor.recorded
     problems: list[str] = []
+    sc = c.signed
+    if sc is not None and anchor.holds:
+        others = [o for o in ctx.root_nonces.get((sc.firm, sc.nonce), []) if o != cid]
+        if others:
+            problems.append(
+                f"its nonce {sc.nonce} of firm {sc.firm} also signs root-anchored claim(s) "
+                + ", ".join(hx(o) for o in others)
+                + ": a nonce of the firm's sequence signs one operation only"
+            )
     if not anchor.holds:
         problems.append(
             f"the proof in {p.path.name} does not lead from its leaf {hx(anchor.leaf)} to root "

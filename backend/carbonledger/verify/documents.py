@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from carbonledger.standard import Claim, StandardError, document_hash, parse_claim
+from carbonledger.standard import Claim, StandardError, claim_hashes, parse_claim
 from carbonledger.verify.abi import SignedClaim
 from carbonledger.verify.rpc import VerifyInputError, read_json
 from carbonledger.vocab import Claim as SignedStruct
@@ -24,7 +26,7 @@ class Document:
     claim: Claim
     hash: bytes
 
-    @property
+    @cached_property
     def firm(self) -> str:
         return self.claim.firm.address.lower()
 
@@ -41,7 +43,11 @@ def load_document(path: Path) -> Document:
         raise VerifyInputError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         claim = parse_claim(data)
-        return Document(path=path, claim=claim, hash=document_hash(claim))
+        # the document hash as the checker computes it (``claim_hashes``: one canonicalisation
+        # of the lines, shared with the lines' Merkle root and remembered on the parsed
+        # document), so the check re-run does not canonicalise the document a second time;
+        # it equals ``document_hash(claim)`` (tests/verify/test_documents.py)
+        return Document(path=path, claim=claim, hash=claim_hashes(claim)[0])
     except StandardError as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise VerifyInputError(f"{path} is not a claim document: {why}") from None
@@ -57,8 +63,8 @@ def load_directory(directory: Path, skipped: list[str] | None = None) -> dict[by
     if not directory.is_dir():
         raise VerifyInputError(f"{directory} is not a directory")
     out: dict[bytes, Document] = {}
-    for path in sorted(directory.glob("*.json")):
-        if path.is_file() and not path.name.endswith(PROOF_SUFFIX):
+    for path in _json_files(directory):
+        if not path.name.endswith(PROOF_SUFFIX):
             try:
                 doc = load_document(path)
             except VerifyInputError as exc:
@@ -68,6 +74,19 @@ def load_directory(directory: Path, skipped: list[str] | None = None) -> dict[by
                 continue
             out.setdefault(doc.hash, doc)
     return out
+
+
+def _json_files(directory: Path, suffix: str = ".json") -> list[Path]:
+    """The regular files (or links to them) that ``glob("*" + suffix)`` finds in
+    ``directory`` (names starting with a dot are not), by name: one ``scandir``, whose
+    entries know their type, where a glob and ``is_file`` stat each file."""
+    with os.scandir(directory) as entries:
+        names = sorted(
+            e.name
+            for e in entries
+            if e.name.endswith(suffix) and not e.name.startswith(".") and e.is_file()
+        )
+    return [directory / name for name in names]
 
 
 @dataclass(frozen=True)
@@ -120,7 +139,7 @@ def proof_from_json(data: Any, path: Path) -> RootProof:
 def load_proofs(directory: Path) -> dict[bytes, RootProof]:
     """Every ``*.proof.json`` in ``directory``, by claim id."""
     out: dict[bytes, RootProof] = {}
-    for path in sorted(directory.glob("*" + PROOF_SUFFIX)):
+    for path in _json_files(directory, PROOF_SUFFIX):
         proof = load_proof(path)
         out.setdefault(proof.claim_id, proof)
     return out

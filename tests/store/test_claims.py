@@ -1,0 +1,95 @@
+"""The claims table records where the chain anchored a claim and its check (an ``Anchored``
+each), clears them when the chain lost them, and the in-memory fake the service tests run on
+moves a claim through the same steps to the same row. Roots record where they landed alike.
+On SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine
+
+from carbonledger.store.claims import ClaimRow, ClaimStore, unset
+from carbonledger.store.roots import PLANNED, RECORDED, RootStore
+from carbonledger.vocab.anchored import Anchored
+from tests.store.test_roots import accept
+from tests.support.fakes import InMemoryClaimStore
+
+FIRST = Anchored("0x" + "a1" * 32, 7, "0x" + "b1" * 32)
+SECOND = Anchored("0x" + "a2" * 32, 8, "0x" + "b2" * 32)
+THIRD = Anchored("0x" + "a3" * 32, 9, "0x" + "b3" * 32)
+
+
+def _steps(store: Any, ids: list[str]) -> list[dict[str, Any]]:
+    """Anchor both claims, check the first, lose and re-record its check, lose the second;
+    each row afterwards without the store's own timestamps."""
+    store.mark_anchored(ids, FIRST)
+    store.mark_checked(ids[:1], SECOND)
+    store.reset_to_anchored(ids[:1])
+    store.mark_checked(ids[:1], THIRD)
+    store.reset_to_accepted(ids[1:])
+    rows: list[ClaimRow] = [store.get(claim_id) for claim_id in ids]
+    return [
+        {k: v for k, v in asdict(r).items() if k not in ("seq", "accepted_at", "updated_at")}
+        for r in rows
+    ]
+
+
+def test_a_claim_keeps_where_it_was_anchored_and_checked_and_a_loss_clears_it(
+    engine: Engine,
+) -> None:
+    store = ClaimStore(engine)
+    ids = accept(store, 2)
+
+    checked, lost = _steps(store, ids)
+
+    assert checked["state"] == "checked"
+    assert (checked["tx_hash"], checked["block_number"], checked["block_hash"]) == (
+        FIRST.tx_hash,
+        FIRST.block_number,
+        FIRST.block_hash,
+    )
+    assert (
+        checked["check_tx_hash"],
+        checked["check_block_number"],
+        checked["check_block_hash"],
+    ) == (THIRD.tx_hash, THIRD.block_number, THIRD.block_hash)
+    assert lost["state"] == "accepted"
+    assert [lost[c] for c in ("tx_hash", "block_number", "check_tx_hash")] == [None] * 3
+    assert store.newest_block() == THIRD.block_number
+
+
+def test_the_in_memory_fake_moves_claims_to_the_same_rows_as_the_sql_store(
+    engine: Engine,
+) -> None:
+    store = ClaimStore(engine)
+    ids = accept(store, 2)
+    fake = InMemoryClaimStore()
+    with fake.transaction() as conn:
+        fake.add_many([_as_added(store.get(claim_id)) for claim_id in ids], conn)
+
+    assert _steps(fake, ids) == _steps(store, ids)
+
+
+def _as_added(row: ClaimRow | None) -> dict[str, Any]:
+    """The values the service gave :meth:`ClaimStore.add_many` for ``row``."""
+    assert row is not None
+    pipeline = {"seq", "state", "accepted_at", "updated_at", *unset()}
+    return {k: v for k, v in asdict(row).items() if k not in pipeline}
+
+
+def test_a_root_reads_back_where_it_was_recorded_and_nothing_once_planned_again(
+    engine: Engine,
+) -> None:
+    ClaimStore(engine)
+    roots = RootStore(engine)
+    root = "0x" + "cc" * 32
+    roots.plan(root, [("0x" + "01" * 32, 0, "0x" + "02" * 32, [])])
+
+    roots.mark(root, RECORDED, FIRST)
+    (recorded,) = roots.roots(RECORDED)
+    assert recorded.where == FIRST
+    roots.mark(root, PLANNED)
+    (planned,) = roots.roots(PLANNED)
+    assert planned.where is None
