@@ -24,6 +24,7 @@ an upper bound).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import cProfile
 import json
@@ -53,6 +54,7 @@ from web3 import Web3
 from benchmarks import eas as eas_bench
 from benchmarks.cluster import Cluster
 from benchmarks.cluster import cli_env as cluster_env
+from benchmarks.threads import AllThreads, ThreadCpu
 from carbonledger.api.app import create_app, settle_heap
 from carbonledger.chain.admin import propose_admission
 from carbonledger.chain.artifacts import load_artifacts, sources_hash
@@ -110,6 +112,10 @@ class ModeResult:
     #: "in-process" (API, worker, indexer as threads of the benchmark's process, SQLite) or
     #: "N API + worker + indexer" (separate ``carbonledger`` processes, PostgreSQL)
     service: str = "in-process"
+    #: CPU seconds of the benchmark's process from the first POST until done, and of its
+    #: firms' client threads alone (in-process rows; 0: not measured)
+    cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -378,8 +384,16 @@ def submit_and_measure(
         for s in items
     ]
     by_client = {c.address: c for c in clients}
+    client_cpu = ThreadCpu()
 
     def submit_firm(firm: str) -> None:
+        cpu = time.thread_time()
+        try:
+            post_all(firm)
+        finally:
+            client_cpu.add(time.thread_time() - cpu)
+
+    def post_all(firm: str) -> None:
         client = by_client[firm]
         items = signed[firm]
         if mode == "single":
@@ -395,12 +409,13 @@ def submit_and_measure(
 
     say(f"[{mode}] submitting {n} claims ({len(clients)} firms, {concurrency} at a time)")
     from_block = int(w3.eth.block_number) + 1
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(submit_firm, list(signed)))
     accepted = time.perf_counter() - started
     wait_done(engine, ids, from_block, timeout=WAIT_TIMEOUT, mode=mode)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     claim_txs, claim_gas, check_txs, check_gas = gas_of(w3, engine, ids)
     for firm, items in signed.items():
         (docs_dir / firm).mkdir(parents=True)
@@ -416,6 +431,8 @@ def submit_and_measure(
         check_txs=check_txs,
         check_gas=check_gas,
         peak_rss_mb=rss_mb(),
+        cpu_seconds=cpu,
+        client_cpu_seconds=client_cpu.seconds,
     )
 
 
@@ -443,19 +460,30 @@ def run_mode(
     request_size: int,
     concurrency: int,
     result: BenchResult,
+    profile: Path | None = None,
 ) -> ModeResult:
-    """The service in the benchmark's process (threads, SQLite), then the mode's ceiling."""
+    """The service in the benchmark's process (threads, SQLite), then the mode's ceiling.
+    With ``profile``, a cProfile of every thread of this process (CPU time), from the
+    service's start until every claim is done, is written to ``profile.<mode>.prof``."""
     anchor_mode = "root" if mode == "root" else "batch"
-    ledger = serve(
-        workdir, w3, deployment, artifacts, 1 if mode == "single" else batch_size, anchor_mode
-    )
+    profiler = AllThreads() if profile is not None else None
+    with profiler or contextlib.nullcontext():
+        ledger = serve(
+            workdir, w3, deployment, artifacts, 1 if mode == "single" else batch_size, anchor_mode
+        )
+        try:
+            clients = logged_in(ledger.url, firms, ledger.services.standard)
+            outcome = submit_and_measure(
+                mode, clients, w3, ledger.services.engine, n,
+                request_size=request_size, concurrency=concurrency, result=result,
+                docs_dir=workdir / "documents" / f"in-process-{mode}",
+            )  # fmt: skip
+        except BaseException:
+            ledger.stop()
+            raise
+    if profiler is not None and profile is not None:
+        profiler.dump(profile.with_suffix(f".{mode}.prof"))
     try:
-        clients = logged_in(ledger.url, firms, ledger.services.standard)
-        outcome = submit_and_measure(
-            mode, clients, w3, ledger.services.engine, n,
-            request_size=request_size, concurrency=concurrency, result=result,
-            docs_dir=workdir / "documents" / f"in-process-{mode}",
-        )  # fmt: skip
         if ceiling_firms and mode != "root":  # the ceiling sends claims, not roots
             say(f"[{mode}] ceiling: the same transactions straight to the node")
             others = logged_in(ledger.url, ceiling_firms, ledger.services.standard)
@@ -669,10 +697,12 @@ def run(
     workers: int = 2,
     verify_workers: int = 2,
     with_eas: bool = True,
+    profile: Path | None = None,
 ) -> BenchResult:
     """Everything on one anvil, the one ``carbonledger chain`` runs: per mode the service in
     this process (and its ceiling), then as separate processes on PostgreSQL (``workers``
     API processes; 0 skips it), EAS, the verifier in one and in ``verify_workers`` processes.
+    ``profile``: see :func:`run_mode`.
     ``verify_repeat`` is kept for the command line's compatibility (one timed pass each now)."""
     del verify_repeat
     if root_mode_available() and "root" not in modes:
@@ -699,7 +729,7 @@ def run(
                 outcome = run_mode(
                     mode, workdir, w3, deployment, artifacts, service_firms, ceiling_firms, n,
                     batch_size=batch_size, request_size=request_size,
-                    concurrency=concurrency or firms, result=result,
+                    concurrency=concurrency or firms, result=result, profile=profile,
                 )  # fmt: skip
                 result.modes.append(outcome)
                 say(f"[{mode}] in-process {outcome.per_second:,.0f} claims/s")
@@ -880,6 +910,19 @@ def render(result: BenchResult) -> str:
             f"{m.per_second:>9,.0f} {m.claims / m.accepted_seconds:>10,.0f} {m.claim_txs:>9} "
             f"{m.gas_per_claim:>9,.0f} {m.check_gas_per_claim:>15,.0f} {ratio:>9}"
         )
+    profiled = [m for m in result.modes if m.cpu_seconds and m.service == "in-process"]
+    if profiled:
+        lines += [
+            "",
+            "CPU per claim of the benchmark's process, first POST to done (in-process service "
+            "and the firms' clients; the steadier figure on a shared machine):",
+        ]
+        for m in profiled:
+            lines.append(
+                f"  {m.mode:<7} {1000 * m.cpu_seconds / m.claims:6.2f} ms, of which the firms' "
+                f"client threads {1000 * m.client_cpu_seconds / m.claims:5.2f} ms, the service "
+                f"{1000 * (m.cpu_seconds - m.client_cpu_seconds) / m.claims:6.2f} ms"
+            )
     measured = [m for m in result.modes if m.ceiling_seconds]
     if measured:
         lines += [

@@ -3,6 +3,7 @@
     uv run python scripts/bench.py [--claims N] [--firms F] [--mode single|batch ...]
                                    [--workers W] [--verify-workers V] [--no-eas]
                                    [--batch-size B] [--request-size R] [--no-settlements]
+                                   [--profile FILE]
     uv run python scripts/bench.py --request-path [--claims N] [--profile FILE]
     uv run python scripts/bench.py --chain-path [--claims N] [--batch-size B] [--profile FILE]
 
@@ -52,7 +53,10 @@ def main(argv: list[str] | None = None) -> None:
         help="time the anchoring worker, then the indexer, over stored claims (no HTTP)",
     )
     parser.add_argument(
-        "--profile", type=Path, help="with --request-path or --chain-path: cProfile output"
+        "--profile",
+        type=Path,
+        help="cProfile output (with --request-path or --chain-path; else every thread of the "
+        "in-process service per mode, to FILE.<mode>.prof)",
     )
     args = parser.parse_args(argv)
     # SIGTERM ends the run through its `finally`s: the chain and PostgreSQL stop with it
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.workers,
         verify_workers=args.verify_workers,
         with_eas=not args.no_eas,
+        profile=args.profile,
     )
     print(bench.render(result))
 

@@ -143,6 +143,22 @@ def test_a_suspended_member_is_refused_403(api: Api) -> None:
     assert "suspended" in refused.value.detail
 
 
+def test_a_firm_suspended_after_its_first_claim_is_refused_403_at_its_next(api: Api) -> None:
+    """The service keeps what it read of the registries (the firm's state, who its key signs
+    for, the standard's version) until either registry logs an event: read for the first
+    claim, they must not outlive the suspension mined after it (sent with the admin's own
+    key, not through the service, so only the chain's event tells the service)."""
+    firm = api.admit("Later Suspended Freight")
+    client = api.client(firm)
+    first = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    assert first["state"] == "checked"
+    api.suspend(firm.address)
+    with pytest.raises(ApiError) as refused:
+        client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    assert refused.value.status == 403
+    assert "suspended" in refused.value.detail
+
+
 def test_a_malformed_document_is_refused_with_422_naming_the_field(api: Api) -> None:
     firm = api.admit("Malformed Movers")
     client = api.client(firm)

@@ -19,6 +19,8 @@ from carbonledger.standard import (
     onchain_totals,
     parse_claim,
 )
+from carbonledger.standard.canonical import canonical_bytes_reference, keccak256
+from carbonledger.standard.checker import claim_hashes
 
 EXAMPLES = Path(__file__).parents[2] / "backend/carbonledger/standard/examples"
 FOOTPRINTS = ["carrier_footprint.json", "shipper_footprint.json", "warehouse_footprint.json"]
@@ -52,3 +54,19 @@ def test_a_line_finding_is_still_made_when_the_results_are_taken() -> None:
         "lines[0].declared_kgco2e"
     ]
     assert not report.passed
+
+
+@pytest.mark.parametrize("name", [*FOOTPRINTS, "shipper_reduction.json"])
+@pytest.mark.parametrize("firm_name", [None, "Ünïcode \ue000 and an astral \U0001f69a name"])
+def test_the_document_hash_of_a_claim_is_the_reference_canonicalisation_hashed(
+    name: str, firm_name: str | None
+) -> None:
+    """The document hash (``build_claim``'s and the checker's) canonicalises the document in
+    parts around its lines; the bytes hashed are the reference encoder's over the whole
+    document."""
+    document = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    if firm_name is not None:
+        document["firm"]["name"] = firm_name
+    raw = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    (hashed, _) = claim_hashes(parse_claim(raw))
+    assert hashed == keccak256(canonical_bytes_reference(json.loads(raw)))

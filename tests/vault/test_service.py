@@ -387,3 +387,20 @@ def test_adding_documents_keeps_a_stored_one_as_it_is_and_stores_the_others(
 def test_sealing_for_a_reader_without_a_key_says_so(vault: EvidenceVault, owner: Reader) -> None:
     with pytest.raises(UnknownReader):
         vault.seal(owner.name, DOC, CONTENT, readers=["0xNobody"], keys=vault.reader_keys())
+
+
+def test_an_identifier_is_refused_for_exactly_the_control_characters_and_lone_surrogates() -> None:
+    """ASCII printable identifiers take a short cut; the outcome is the per-character rule's
+    for every ASCII character and a few others."""
+    import unicodedata
+
+    from carbonledger.vault.model import check_identifier
+
+    for char in [chr(c) for c in range(128)] + ["\x85", "\u00e9", "\ud800", "\ue000", "\U0001f69a"]:
+        value = f"0xabc{char}def"
+        refused = unicodedata.category(char) in ("Cc", "Cs")
+        if refused:
+            with pytest.raises(InvalidIdentifier):
+                check_identifier(value, "document id")
+        else:
+            assert check_identifier(value, "document id") == value

@@ -395,15 +395,40 @@ class LedgerGateway:
             return int(str(self._rpc.request("eth_blockNumber", [])), 16)
         return int(self.w3.eth.block_number)
 
-    def registry_logged_after(self, block: int) -> tuple[int, bool]:
-        """The chain's head, and whether the MemberRegistry logged any event (an admission, a
-        role, key or status change) in the blocks after ``block`` up to that head. A head below
-        ``block`` (a node that lost blocks) counts as a change."""
-        head = self.head()
-        if head <= block:
-            return head, head < block
-        address = self.deployment.address("MemberRegistry")
-        window = {"address": address, "fromBlock": hex(block + 1), "toBlock": hex(head)}
+    def registries_changed_after(
+        self, cursor: tuple[int, str] | None
+    ) -> tuple[tuple[int, str], bool]:
+        """The chain's head (number, hash), and whether the MemberRegistry or the
+        StandardRegistry may have changed since ``cursor`` (a head this returned before):
+        whether either logged an event (every change to a member, a role, a key, a quorum or
+        a standard version logs one) in the blocks after it up to the head, or the cursor's
+        block is not the chain's any more (a node restarted from an older snapshot: what was
+        read at it may have been undone). No cursor counts as a change. Two JSON-RPC
+        requests: the head and the cursor's block in one, the logs in the other (none when no
+        block was mined since)."""
+        if not self._rpc.url:
+            head_block = self.w3.eth.get_block("latest")
+            head = (int(head_block["number"]), hex_of(head_block["hash"]))
+            kept = cursor is not None and self.block_hash(cursor[0]) == cursor[1]
+        else:
+            calls: list[tuple[str, Sequence[Any]]] = [("eth_getBlockByNumber", ["latest", False])]
+            if cursor is not None:
+                calls.append(("eth_getBlockByNumber", [hex(cursor[0]), False]))
+            latest, *at = self._rpc.calls(calls)
+            head = (int(latest["number"], 16), str(latest["hash"]).lower())
+            kept = cursor is not None and bool(at[0]) and str(at[0]["hash"]).lower() == cursor[1]
+        if cursor is None or not kept:
+            return head, True
+        if head[0] <= cursor[0]:
+            return head, head != cursor
+        window = {
+            "address": [
+                self.deployment.address("MemberRegistry"),
+                self.deployment.address("StandardRegistry"),
+            ],
+            "fromBlock": hex(cursor[0] + 1),
+            "toBlock": hex(head[0]),
+        }
         if self._rpc.url:
             logs = self._rpc.request("eth_getLogs", [window])
         else:

@@ -34,7 +34,12 @@ from carbonledger.services.audits import AuditService, deployment_addresses
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.governance import GovernanceService
-from carbonledger.services.members import ChainMembership, MemberDirectory, VaultAuditors
+from carbonledger.services.members import (
+    ChainMembership,
+    MemberDirectory,
+    RegistryCache,
+    VaultAuditors,
+)
 from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.services.planning import PlanningService
 from carbonledger.services.queries import LedgerQueries
@@ -143,7 +148,8 @@ def build_services(
     store = ClaimStore(engine)
     vault_repository = SqlVaultRepository(engine)
     indexer = Indexer(engine, w3, deployment, artifacts)
-    members = MemberDirectory(EventLog(engine), ledger, refresh=indexer.catch_up)
+    registry = RegistryCache(ledger)
+    members = MemberDirectory(EventLog(engine), ledger, refresh=indexer.catch_up, registry=registry)
     vault = EvidenceVault(vault_repository, VaultAuditors(members, vault_repository))
     pair = load_service_vault_key(settings.data_dir / "service-vault.key")
     reader = ledger.service_address
@@ -184,6 +190,8 @@ def build_services(
         service_vault_key=pair.private_key,
         citations=citations,
         roots=worker.roots,
+        registry=registry.current,
+        write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
     )
     rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
     audits = AuditService(ledger, store, claims, rpc_url, deployment_addresses(deployment))

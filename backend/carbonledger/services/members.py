@@ -1,8 +1,13 @@
 """Who the members are: the MemberRegistry, read through the indexed events and the chain.
 
 The indexed ``MemberAdmitted`` and ``SigningKeyRotated`` events say which accounts exist and
-which key each signed with; the current record (key, roles, status, name) is always read
-from the contract, so a suspension or a rotation takes effect at once.
+which key each signed with; the current record (key, roles, status, name) is read from the
+contract, so a suspension or a rotation takes effect at once.
+
+:class:`RegistryCache` keeps what the service reads of the MemberRegistry and the
+StandardRegistry (members' states, who a key belongs to, the auditors, the standard's
+versions) for as long as neither registry has logged an event: each request asks the chain
+only whether one did (see :meth:`RegistryCache.current`).
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from eth_utils.address import to_checksum_address
 
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
-from carbonledger.chain.gateway import LedgerGateway
+from carbonledger.chain.gateway import LedgerGateway, MemberState
 from carbonledger.store.events import EventLog
 from carbonledger.vault.repository import VaultRepository
 
@@ -34,6 +40,121 @@ class MemberView:
     admitted_tx: str
 
 
+class RegistryReads(Protocol):
+    """What :class:`RegistryCache` reads of the chain."""
+
+    def member_state(self, account: str) -> MemberState: ...
+
+    def standard_version_of(self, content_hash: bytes) -> int: ...
+
+    def standard_status(self, version: int) -> tuple[int, int]: ...
+
+    def registries_changed_after(
+        self, cursor: tuple[int, str] | None
+    ) -> tuple[tuple[int, str], bool]: ...
+
+
+@dataclass(eq=False)
+class RegistryState:
+    """The two registries as read since either last logged an event: each value is read
+    from the chain the first time it is asked for, then kept. A new one replaces it when
+    either registry logs an event, so nothing read before the event is used after it."""
+
+    ledger: RegistryReads
+    members: dict[str, MemberState] = field(default_factory=dict)
+    versions: dict[bytes, int] = field(default_factory=dict)
+    statuses: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: signing key -> the member it signs for (only keys that are a member's current key)
+    logins: dict[str, Member] = field(default_factory=dict)
+    #: whether the event index was brought up to the chain's head since this state began
+    indexed: bool = False
+    #: the active auditors (None: not read yet)
+    auditors: list[str] | None = None
+
+    def member_state(self, account: str) -> MemberState:
+        account = to_checksum_address(account)
+        state = self.members.get(account)
+        if state is None:
+            state = self.members[account] = self.ledger.member_state(account)
+        return state
+
+    def standard_version_of(self, content_hash: bytes) -> int:
+        version = self.versions.get(content_hash)
+        if version is None:
+            version = self.versions[content_hash] = self.ledger.standard_version_of(content_hash)
+        return version
+
+    def standard_status(self, version: int) -> tuple[int, int]:
+        status = self.statuses.get(version)
+        if status is None:
+            status = self.statuses[version] = self.ledger.standard_status(version)
+        return status
+
+
+class RegistryCache:
+    """The MemberRegistry and the StandardRegistry as the service reads them, kept until
+    either logs an event (see :meth:`current`). Shared by the claim pipeline (the standard's
+    version and status, the firm's state), authentication (who a key signs for) and the
+    vault (the auditors).
+
+    Every change to what it keeps is a registry transaction that logs an event: an
+    admission, a suspension, a reinstatement, a removal, a role or key change, a standard
+    published or retired. A change takes effect for every request that starts after the
+    block that holds it is mined, as when each request read the contracts itself. What it
+    does not keep: a firm's ClaimLedger nonce and whether a claim is on chain (those move
+    with every claim, also claims relayed by others) are read per request."""
+
+    def __init__(self, ledger: RegistryReads) -> None:
+        self.ledger = ledger
+        self._changed = threading.Condition()
+        self._state: RegistryState | None = None
+        #: the head the last look ended at: (number, hash)
+        self._cursor: tuple[int, str] | None = None
+        self._started = 0  # looks at the chain begun
+        self._finished = 0  # the newest look finished
+        self._looking = False
+
+    def current(self) -> RegistryState:
+        """The registries' state for a request starting now: kept, unless a look at the chain
+        that began after this call finds an event of either registry since the last look (or
+        the last look's block gone), then a new, empty one. One look at a time (two JSON-RPC
+        requests, :meth:`LedgerGateway.registries_changed_after`): requests that arrive while
+        one is under way wait for the next, which serves all of them."""
+        with self._changed:
+            wanted = self._started + 1  # a look that begins after this call
+            while self._finished < wanted:
+                if not self._looking:
+                    self._looking = True
+                    self._started += 1
+                    number = self._started
+                    break
+                self._changed.wait()
+            else:
+                if self._state is None:  # forgotten since that look: read afresh
+                    self._state = RegistryState(self.ledger)
+                return self._state
+        try:
+            cursor, changed = self.ledger.registries_changed_after(self._cursor)
+        except BaseException:
+            with self._changed:
+                self._looking = False
+                self._changed.notify_all()
+            raise
+        with self._changed:
+            if changed or self._state is None:
+                self._state = RegistryState(self.ledger)
+            self._cursor = cursor
+            self._finished = number
+            self._looking = False
+            self._changed.notify_all()
+            return self._state
+
+    def forget(self) -> None:
+        """Drop what is kept (a registry change was just executed here)."""
+        with self._changed:
+            self._state = None
+
+
 class MemberDirectory:
     """Members from the indexed events, with their current state from the chain."""
 
@@ -43,16 +164,16 @@ class MemberDirectory:
         ledger: LedgerGateway,
         ttl: float = 2.0,
         refresh: Callable[[], object] | None = None,
+        registry: RegistryCache | None = None,
     ) -> None:
         self.events = events
         self.ledger = ledger
+        self.registry = registry or RegistryCache(ledger)
         self.ttl = ttl
         #: brings the index up to the chain's head before a listing (the indexer's catch_up)
         self.refresh = refresh
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, MemberView | None]] = {}
-        #: the active auditors as of a block (None: not read yet)
-        self._auditors: tuple[int, list[str]] | None = None
 
     def _admissions(self) -> list[tuple[str, int, str]]:
         seen: dict[str, tuple[str, int, str]] = {}
@@ -73,7 +194,7 @@ class MemberDirectory:
         """Drop the cached states and auditors (a membership change was just executed)."""
         with self._lock:
             self._cache.clear()
-            self._auditors = None
+        self.registry.forget()
 
     def get(self, account: str) -> MemberView | None:
         account = to_checksum_address(account)
@@ -117,25 +238,29 @@ class MemberDirectory:
         """Accounts of the active auditors. The vault wraps each new document for them, so an
         auditor admitted (or a role granted, a member suspended) a moment ago must count: the
         list is read again, from the index brought up to the chain's head and fresh member
-        states, whenever the MemberRegistry logged anything since the block it was read at.
-        Otherwise the last list stands (every change to who is an active auditor is a
-        registry event), which spares each submission a catch-up of the whole index."""
-        at = self._auditors[0] if self._auditors is not None else -1
-        head, changed = self.ledger.registry_logged_after(at)
-        current = self._auditors
-        if current is not None and not changed:
-            return list(current[1])
-        if self.refresh is not None:
+        states, whenever either registry logged anything since it was read
+        (:meth:`RegistryCache.current`). Otherwise the last list stands (every change to who
+        is an active auditor is a registry event), which spares each submission a catch-up
+        of the whole index."""
+        state = self.registry.current()
+        if state.auditors is None:
+            self.indexed(state)
+            with self._lock:
+                self._cache.clear()
+            found = []
+            for account, _, _ in self._admissions():
+                view = self.get(account)
+                if view and view.status == "active" and Role.AUDITOR.value in view.roles:
+                    found.append(account)
+            state.auditors = found
+        return list(state.auditors)
+
+    def indexed(self, state: RegistryState) -> None:
+        """Bring the event index up to the chain's head once per registry state, so what is
+        read from it (admissions, key rotations) is no older than the state."""
+        if not state.indexed and self.refresh is not None:
             self.refresh()
-        self.forget()
-        found = []
-        for account, _, _ in self._admissions():
-            view = self.get(account)
-            if view and view.status == "active" and Role.AUDITOR.value in view.roles:
-                found.append(account)
-        with self._lock:
-            self._auditors = (head, found)
-        return list(found)
+        state.indexed = True
 
 
 class ChainMembership:
@@ -145,17 +270,28 @@ class ChainMembership:
         self.directory = directory
 
     def member_of(self, key_address: str) -> Member | None:
+        """The member ``key_address`` signs for now, or None. Kept per registry state (a
+        key's member changes only with a registry event); a key that signs for no one is
+        looked up again each time."""
         key = to_checksum_address(key_address)
-        account = self.directory.account_of_key(key)
-        state = self.directory.ledger.member_state(account)
-        if state.status == "none" or state.signing_key != key:
+        directory = self.directory
+        state = directory.registry.current()
+        known = state.logins.get(key)
+        if known is not None:
+            return known
+        directory.indexed(state)  # the index at least as new as the state
+        account = directory.account_of_key(key)
+        record = state.member_state(account)
+        if record.status == "none" or record.signing_key != key:
             return None
-        return Member(
+        member = Member(
             account=account,
             signing_key=key,
-            status=_STATUS.get(state.status, MemberStatus.REMOVED),
-            roles=roles_from_bits(state.roles),
+            status=_STATUS.get(record.status, MemberStatus.REMOVED),
+            roles=roles_from_bits(record.roles),
         )
+        state.logins[key] = member
+        return member
 
 
 class VaultAuditors:

@@ -39,47 +39,9 @@ from typing import Any, Final
 
 from carbonledger.standard.errors import CanonicalizationError
 from carbonledger.standard.numbers import MAX_SAFE_INT, JsonFloat
-
-try:  # the C implementation eth-hash uses on CPython; ~5x faster than the generic backend
-    from sha3 import keccak_256 as _keccak_cls
-
-    def keccak256(data: bytes) -> bytes:
-        """keccak-256 (Ethereum's, not NIST SHA3-256) of ``data``."""
-        return _keccak_cls(data).digest()  # type: ignore[no-any-return]
-
-    def double_keccak_all(items: list[bytes]) -> list[bytes]:
-        """``keccak256(keccak256(x))`` of each item (Merkle leaves; hot path)."""
-        k = _keccak_cls
-        return [k(k(x).digest()).digest() for x in items]
-
-    def sorted_pair_hashes(level: list[bytes]) -> list[bytes]:
-        """``keccak256(min(a, b) || max(a, b))`` of neighbours 0-1, 2-3, ... (an odd last is
-        left out): one Merkle level's inner nodes (hot path)."""
-        k = _keccak_cls
-        return [
-            k(a + b if a < b else b + a).digest()
-            for a, b in zip(level[0::2], level[1::2], strict=False)
-        ]
-
-except ImportError:  # pragma: no cover - depends on the installed eth-hash backend
-    from eth_hash.auto import keccak as _eth_keccak
-
-    def keccak256(data: bytes) -> bytes:
-        """keccak-256 (Ethereum's, not NIST SHA3-256) of ``data``."""
-        return bytes(_eth_keccak(data))
-
-    def double_keccak_all(items: list[bytes]) -> list[bytes]:
-        """``keccak256(keccak256(x))`` of each item (Merkle leaves; hot path)."""
-        return [keccak256(keccak256(x)) for x in items]
-
-    def sorted_pair_hashes(level: list[bytes]) -> list[bytes]:
-        """``keccak256(min(a, b) || max(a, b))`` of neighbours 0-1, 2-3, ... (an odd last is
-        left out): one Merkle level's inner nodes (hot path)."""
-        return [
-            keccak256(a + b if a < b else b + a)
-            for a, b in zip(level[0::2], level[1::2], strict=False)
-        ]
-
+from carbonledger.vocab.hashing import double_keccak_all as double_keccak_all
+from carbonledger.vocab.hashing import keccak256 as keccak256
+from carbonledger.vocab.hashing import sorted_pair_hashes as sorted_pair_hashes
 
 _ENCODER: Final = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
@@ -146,8 +108,12 @@ def _scan(value: Any) -> bool:
         for key, item in value.items():
             if type(key) is not str:
                 raise _Invalid(f"object key {key!r} is not a string")
+            if not key.isascii() and _needs_utf16_sort(key):
+                special = True
+            if type(item) is str:  # the common leaf, checked here without a call
+                continue
             try:
-                if _scan(item) or _needs_utf16_sort(key):  # the value always checked
+                if _scan(item):  # the value always checked
                     special = True
             except _Invalid as exc:
                 exc.path.append(f".{key}")
@@ -156,6 +122,8 @@ def _scan(value: Any) -> bool:
     if kind is list or kind is tuple:
         special = False
         for i, item in enumerate(value):
+            if type(item) is str:
+                continue
             try:
                 if _scan(item):
                     special = True

@@ -239,14 +239,19 @@ def _scope_problems(
 
 
 def _document_bytes(claim: Claim, line_bytes: list[bytes]) -> bytes:
-    """Canonical bytes of the whole claim, reusing the lines' canonical bytes."""
+    """Canonical bytes of the whole claim, reusing the lines' canonical bytes.
+
+    The members named before ``"lines"`` and those after it are canonicalised as two objects
+    (two calls instead of one per name and value) and joined around the lines: the names are
+    the model's, all ASCII, so code-point order is the canonical order."""
     raw = claim.canonical_object()
-    parts = []
-    lines_json = b"[" + b",".join(line_bytes) + b"]"
-    for key in sorted(raw):
-        value = lines_json if key == "lines" else canonical_bytes(raw[key])
-        parts.append(canonical_bytes(key) + b":" + value)
-    return b"{" + b",".join(parts) + b"}"
+    before = {k: v for k, v in raw.items() if k < "lines"}
+    after = {k: v for k, v in raw.items() if k > "lines"}
+    parts = [canonical_bytes(before)[1:-1]]
+    if "lines" in raw:
+        parts.append(b'"lines":[' + b",".join(line_bytes) + b"]")
+    parts.append(canonical_bytes(after)[1:-1])
+    return b"{" + b",".join(p for p in parts if p) + b"}"
 
 
 def claim_hashes(claim: Claim) -> tuple[bytes, bytes]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
@@ -365,15 +365,19 @@ def _bad_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def loads_claim_json(data: bytes | str) -> Any:
-    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN/Infinity; floats become markers."""
+def loads_claim_json(data: bytes | str, floats: list[JsonFloat] | None = None) -> Any:
+    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN/Infinity; floats become markers
+    (each also appended to ``floats`` when given)."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise ClaimFormatError([FieldProblem("$", f"not UTF-8 text: {exc}")]) from exc
     try:
         return json.loads(
-            text, parse_float=JsonFloat, parse_constant=_bad_constant, object_pairs_hook=_pairs
+            text,
+            parse_float=JsonFloat if floats is None else _collected(floats),
+            parse_constant=_bad_constant,
+            object_pairs_hook=_pairs,
         )
     except _DuplicateKey as exc:
         raise ClaimFormatError(
@@ -381,6 +385,14 @@ def loads_claim_json(data: bytes | str) -> Any:
         ) from exc
     except (ValueError, RecursionError) as exc:
         raise ClaimFormatError([FieldProblem("$", f"not JSON: {exc}")]) from exc
+
+
+def _collected(floats: list[JsonFloat]) -> Callable[[str], JsonFloat]:
+    def marker(text: str) -> JsonFloat:
+        floats.append(JsonFloat(text))
+        return floats[-1]
+
+    return marker
 
 
 def _find_floats(value: Any, path: str, out: list[FieldProblem]) -> None:
@@ -424,8 +436,10 @@ def parse_claim(obj: Any) -> Claim:
 
 
 def _parse_claim(obj: Any) -> Claim:
+    parsed: list[JsonFloat] | None = None  # the floats of the text parsed here
     if isinstance(obj, (bytes, str)):
-        obj = loads_claim_json(obj)
+        parsed = []
+        obj = loads_claim_json(obj, parsed)
     if type(obj) is not dict:
         raise ClaimFormatError([FieldProblem("$", "a claim document is a JSON object")])
     kind = obj.get("kind")
@@ -434,7 +448,8 @@ def _parse_claim(obj: Any) -> Claim:
         raise ClaimFormatError([FieldProblem("kind", "must be 'footprint' or 'reduction'")])
     problems: list[FieldProblem] = []
     envelope = {k: v for k, v in obj.items() if k != "lines"}
-    _find_floats(envelope, "", problems)
+    if parsed is None or parsed:  # text parsed here without a float holds none to find
+        _find_floats(envelope, "", problems)
     lines, line_problems = validate_lines(obj.get("lines"))
     problems.extend(line_problems)
     floats = any(p.message == FLOAT_MESSAGE or "binary float" in p.message for p in problems)

@@ -25,6 +25,8 @@ def check_identifier(value: str, what: str) -> str:
         raise InvalidIdentifier(f"{what} must be a non-empty string")
     if len(value) > MAX_IDENTIFIER_LENGTH:
         raise InvalidIdentifier(f"{what} is longer than {MAX_IDENTIFIER_LENGTH} characters")
+    if value.isascii() and value.isprintable():
+        return value  # no ASCII character outside Cc is unprintable, and ASCII has no surrogate
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cs"):
             raise InvalidIdentifier(

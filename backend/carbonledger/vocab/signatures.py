@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import coincurve
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
 from carbonledger.vocab.constants import SECP256K1_N
+from carbonledger.vocab.hashing import keccak256
 
 __all__ = ["recover_checksummed", "recover_signer", "sign_digest"]
 
@@ -32,7 +32,7 @@ def recover_signer(digest: bytes, signature: bytes) -> str | None:
         )
     except (ValueError, TypeError):
         return None
-    return "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
+    return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
 
 
 def recover_checksummed(digest: bytes, signature: bytes) -> str | None:

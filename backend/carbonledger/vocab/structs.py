@@ -31,6 +31,8 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address as _checksum
 from eth_utils.crypto import keccak
 
+from carbonledger.vocab.hashing import keccak256
+
 __all__ = [
     "CLAIM_LEDGER_NAME",
     "DOMAIN_VERSION",
@@ -180,20 +182,43 @@ def _word(sol_type: str, value: Any) -> bytes:
     Written out rather than through eth-abi: the claim pipeline and the verifier encode every
     claim's 16 words on their hot path. ``ValueError`` / ``OverflowError`` for a value the
     type cannot hold."""
+    return _word_encoder(sol_type)(value)
+
+
+def _address_word(value: Any) -> bytes:
+    raw = bytes.fromhex(str(value).removeprefix("0x"))
+    if len(raw) != 20:
+        raise ValueError(f"not a 20-byte address: {value}")
+    return b"\x00" * 12 + raw
+
+
+def _bool_word(value: Any) -> bytes:
+    return int(bool(value)).to_bytes(WORD, "big")
+
+
+@functools.cache
+def _word_encoder(sol_type: str) -> typing.Callable[[Any], bytes]:
+    """:func:`_word` for one type, its branches taken once per type instead of per value."""
     if sol_type == "address":
-        raw = bytes.fromhex(str(value).removeprefix("0x"))
-        if len(raw) != 20:
-            raise ValueError(f"not a 20-byte address: {value}")
-        return b"\x00" * 12 + raw
+        return _address_word
     if sol_type == "bool":
-        return int(bool(value)).to_bytes(WORD, "big")
+        return _bool_word
     if sol_type.startswith("uint"):
-        number = int(value)
-        if number < 0 or number.bit_length() > int(sol_type[4:]):
-            raise OverflowError(f"{number} does not fit a {sol_type}")
-        return number.to_bytes(WORD, "big")
-    raw = _to_abi(sol_type, value)  # bytesN: length checked, padded on the right
-    return bytes(raw) + b"\x00" * (WORD - len(raw))
+        bits = int(sol_type[4:])
+
+        def uint_word(value: Any) -> bytes:
+            number = int(value)
+            if number < 0 or number.bit_length() > bits:
+                raise OverflowError(f"{number} does not fit a {sol_type}")
+            return number.to_bytes(WORD, "big")
+
+        return uint_word
+
+    def bytes_word(value: Any) -> bytes:
+        raw = _to_abi(sol_type, value)  # bytesN: length checked, padded on the right
+        return bytes(raw) + b"\x00" * (WORD - len(raw))
+
+    return bytes_word
 
 
 def _from_abi(py_type: Any, value: Any) -> Any:
@@ -208,6 +233,9 @@ def _from_abi(py_type: Any, value: Any) -> Any:
 
 
 def _to_json(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is str:  # most fields: returned as they are, without the tests below
+        return value
     if isinstance(value, tuple | list):
         return [_to_json(v) for v in value]
     if isinstance(value, bytes):
@@ -276,21 +304,27 @@ class Struct:
         """The EIP-712 message: Solidity names, ABI values."""
         return {f.sol_name: _to_abi(f.sol_type, getattr(self, f.attr)) for f in self.spec()}
 
+    @classmethod
+    @functools.cache
+    def _hash_plan(cls) -> tuple[tuple[str, typing.Callable[[Any], bytes], bool], ...]:
+        """Per field: its attribute, the word encoder of its (item) type, whether an array."""
+        return tuple(
+            (f.attr, _word_encoder(f.sol_type.removesuffix("[]")), f.sol_type.endswith("[]"))
+            for f in cls.spec()
+        )
+
     def struct_hash(self) -> bytes:
-        """EIP-712 ``hashStruct``: ``keccak256(typeHash || encodeData(s))``."""
+        """EIP-712 ``hashStruct``: ``keccak256(typeHash || encodeData(s))``; an array field's
+        word is the keccak of its items' words."""
         parts = [self.typehash()]
-        for f in self.spec():
-            value = getattr(self, f.attr)
-            if f.sol_type.endswith("[]"):
-                item = f.sol_type[:-2]
-                parts.append(keccak(b"".join(_word(item, v) for v in value)))
-            else:
-                parts.append(_word(f.sol_type, value))
-        return keccak(b"".join(parts))
+        for attr, encode, array in self._hash_plan():
+            value = getattr(self, attr)
+            parts.append(keccak256(b"".join(map(encode, value))) if array else encode(value))
+        return keccak256(b"".join(parts))
 
     def digest(self, domain: Domain) -> bytes:
         """``keccak256(0x1901 || domainSeparator || hashStruct(s))``: what a member signs."""
-        return keccak(b"\x19\x01" + domain.separator() + self.struct_hash())
+        return keccak256(b"\x19\x01" + domain.separator() + self.struct_hash())
 
     def typed_data(self, domain: Domain) -> TypedData:
         """The ``eth_signTypedData_v4`` / eth_account ``full_message`` of this struct."""
@@ -408,7 +442,7 @@ def claim_id(firm: str, document_hash: bytes) -> bytes:
     if not isinstance(document_hash, bytes | bytearray) or len(document_hash) > WORD:
         raise ValueError(f"a bytes32 document hash is at most {WORD} bytes")
     word = bytes(document_hash) + b"\x00" * (WORD - len(document_hash))
-    return keccak(_word("address", checksum_address(firm)) + word)
+    return keccak256(_word("address", checksum_address(firm)) + word)
 
 
 # --- ClaimLedger ---------------------------------------------------------------------------
