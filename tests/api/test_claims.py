@@ -217,6 +217,7 @@ def test_a_claims_detail_has_its_on_chain_proof_and_history(api: Api) -> None:
         time.sleep(0.2)
     assert events[:1] == ["ClaimSubmitted"] and "ClaimChecked" in events
     submitted = detail["history"][0]
+    assert set(submitted) == {"event", "contract", "block_number", "tx_hash", "log_index", "args"}
     assert submitted["tx_hash"] == answer["tx_hash"]
     assert submitted["block_number"] == answer["block_number"]
     assert detail["on_chain"] == {"status": "active", "check": "passed", "audit": "none"}

@@ -116,6 +116,19 @@ def test_the_last_representable_day_is_a_valid_period_bound(
     assert answer.status_code == 200, answer.text
 
 
+@pytest.mark.parametrize("path", ["/claims", "/claims/export"])
+@pytest.mark.parametrize(
+    ("params", "field"), [({"state": "lost"}, "state"), ({"firm": "0x12"}, "firm")]
+)
+def test_a_claims_query_with_an_unknown_state_or_a_bad_firm_is_refused_with_422(
+    api: Api, member: tuple[Any, str], path: str, params: dict[str, str], field: str
+) -> None:
+    with api.http(member[1]) as http:
+        answer = http.get(path, params=params)
+    assert answer.status_code == 422, answer.text
+    assert _fields(answer) == [field]
+
+
 @pytest.mark.parametrize("settlement_id", ["", "0x12"])
 def test_a_settlement_id_that_is_not_32_bytes_is_refused_with_422(
     api: Api, member: tuple[Any, str], settlement_id: str

@@ -13,6 +13,9 @@ from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.store.events import EventLog, EventRow
 from carbonledger.vocab import VERSION_STATUS_NAMES, b32, hx, name_of
 
+#: ``EventRow``: the indexed events these queries answer with
+__all__ = ["ClaimDetailView", "EventRow", "LedgerQueries", "StandardVersionView"]
+
 
 @dataclass(frozen=True)
 class ClaimDetailView:

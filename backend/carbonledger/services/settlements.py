@@ -54,6 +54,7 @@ __all__ = [
     "OverlapParty",
     "OverlapView",
     "PartyPosition",
+    "Proposal",
     "SettlementService",
     "SettlementView",
 ]
@@ -63,6 +64,19 @@ _PartyMessage = Consent | Decline | Payment
 
 DEFAULT_SIGNING_WINDOW = 7 * 24 * 3600
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A project a party proposes for one of its overlaps (what the terms do not derive)."""
+
+    description: str
+    total_cost: int  # minor units of the currency
+    currency: str  # ISO 4217
+    expected_reduction_kgco2e: int
+    #: each party's share in the overlap's party order (default: by overlapping emissions)
+    shares_bps: Sequence[int] | None = None
+    signing_deadline: int | None = None  # default: in DEFAULT_SIGNING_WINDOW
 
 
 @dataclass(frozen=True)
@@ -134,41 +148,31 @@ class SettlementService:
         check_deadline(deadline, self.clock)
 
     # ------------------------------------------------------------------ proposals
-    def propose(
-        self,
-        caller: str,
-        overlap_id_: str,
-        *,
-        description: str,
-        total_cost: int,
-        currency: str,
-        expected_reduction_kgco2e: int,
-        shares_bps: Sequence[int] | None = None,
-        signing_deadline: int | None = None,
-    ) -> SettlementView:
+    def propose(self, caller: str, overlap_id_: str, proposal: Proposal) -> SettlementView:
         """Propose a project for one of the caller's overlaps; relayed as the relayer."""
         caller = to_checksum_address(caller)
         view = self.overlap(overlap_id_, caller)
+        p = proposal
         problems: list[dict[str, str]] = []
-        shares = tuple(shares_bps) if shares_bps is not None else view.default_shares_bps
+        shares = tuple(p.shares_bps) if p.shares_bps is not None else view.default_shares_bps
         try:
             check_split(shares, 2)
         except SplitError as exc:
             problems.append({"field": "shares_bps", "message": str(exc)})
-        if not _CURRENCY.match(currency):
+        if not _CURRENCY.match(p.currency):
             problems.append({"field": "currency", "message": "three upper-case letters (ISO 4217)"})
-        if not 0 < total_cost <= MAX_U128:
+        if not 0 < p.total_cost <= MAX_U128:
             problems.append({"field": "total_cost", "message": "positive, minor units"})
-        if not 0 <= expected_reduction_kgco2e <= MAX_U64:
+        if not 0 <= p.expected_reduction_kgco2e <= MAX_U64:
             problems.append({"field": "expected_reduction_kgco2e", "message": "out of range"})
-        if not description.strip():
+        if not p.description.strip():
             problems.append({"field": "description", "message": "describe the project"})
-        deadline = signing_deadline or int(self.clock()) + DEFAULT_SIGNING_WINDOW
+        deadline = p.signing_deadline or int(self.clock()) + DEFAULT_SIGNING_WINDOW
         if deadline <= self.clock() or deadline > MAX_U64:
             problems.append({"field": "signing_deadline", "message": "must be in the future"})
         if problems:
             raise InvalidRequest("the proposal is not valid", problems)
-        project = {"description": description, "overlap_id": view.overlap_id}
+        project = {"description": p.description, "overlap_id": view.overlap_id}
         terms = SettlementTerms(
             parties=(view.parties[0].firm, view.parties[1].firm),
             shares_bps=shares,
@@ -176,9 +180,9 @@ class SettlementService:
             overlap_kg_co2e=view.overlap_kgco2e,
             shipment_root=b32(view.shipment_root),
             project_hash=project_hash(project),
-            total_cost=total_cost,
-            currency=currency,
-            expected_reduction_kg_co2e=expected_reduction_kgco2e,
+            total_cost=p.total_cost,
+            currency=p.currency,
+            expected_reduction_kg_co2e=p.expected_reduction_kgco2e,
             signing_deadline=deadline,
         )
         sid = hx(settlement_id(terms))

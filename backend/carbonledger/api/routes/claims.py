@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
-from carbonledger.api.models import model_from
+from carbonledger.api.models import model_from, published
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
+from carbonledger.services.queries import EventRow
 from carbonledger.standard import RULES, canonical_bytes
 from carbonledger.vocab import ZERO32, Claim, Revocation
 
@@ -101,13 +103,9 @@ class ClaimPage(BaseModel):
     page_size: int
 
 
-class HistoryEvent(BaseModel):
-    event: str
-    contract: str
-    block_number: int
-    tx_hash: str
-    log_index: int
-    args: dict[str, Any]
+@published()
+class HistoryEvent(EventRow):
+    account: str | None = Field(default=None, exclude=True)  # the indexer's, not published
 
 
 class ClaimDetail(ClaimOut):
@@ -364,40 +362,45 @@ def _on_chain(state: object) -> OnChain:
     return model_from(OnChain, state)
 
 
-def claim_filter(
-    firm: str | None,
-    kind: str | None,
-    state: str | None,
-    period_from: dt.date | None,
-    period_to: dt.date | None,
+def claims_where(
+    kind: Annotated[str | None, Query(pattern="^(footprint|reduction)$")] = None,
+    state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
+    period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,
+    period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
 ) -> ClaimFilter:
-    """The filter of a claims query; 422 naming ``state`` or ``firm`` when it is not one."""
+    """The query parameters that select claims, besides the firm (``GET /claims`` and ``GET
+    /claims/export``: each route says what no firm means); 422 naming ``state`` when it is
+    not one."""
     if state is not None and state not in STATES:
         raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
-    if firm is not None and not is_address(firm):
-        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
     return ClaimFilter(
-        firm=to_checksum_address(firm) if firm else None,
-        kind=kind,
-        state=state,
-        period_start=_day(period_from),
-        period_end=_day(period_to, end=True),
+        kind=kind, state=state, period_start=_day(period_from), period_end=_day(period_to, end=True)
     )
+
+
+ClaimsWhere = Annotated[ClaimFilter, Depends(claims_where)]
+
+
+def of_firm(where: ClaimFilter, firm: str | None) -> ClaimFilter:
+    """``where`` narrowed to ``firm`` (none: as it is); 422 naming ``firm`` when it is not an
+    address."""
+    if firm is None:
+        return where
+    if not is_address(firm):
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+    return replace(where, firm=to_checksum_address(firm))
 
 
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
 def list_claims(
     services: ServicesDep,
-    page: PageDep,
     _: CurrentMember,
+    where: ClaimsWhere,
+    page: PageDep,
     firm: Annotated[str | None, Query(description="Firm address.")] = None,
-    kind: Annotated[str | None, Query(pattern="^(footprint|reduction)$")] = None,
-    state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
-    period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,
-    period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
 ) -> ClaimPage:
     """Claims by firm, period, kind and state, oldest first."""
-    where = claim_filter(firm, kind, state, period_from, period_to)
+    where = of_firm(where, firm)
     total, rows = services.queries.claims(where, page.offset, page.page_size)
     chain = services.queries.chain_states(rows)
     return ClaimPage(
@@ -419,7 +422,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
     """A claim with its on-chain proof (transaction, block, events) and full history."""
     view = services.queries.claim_detail(claim_id)
     state = view.on_chain
-    history = [model_from(HistoryEvent, e) for e in view.history]
+    history = [HistoryEvent(**vars(e)) for e in view.history]
     return ClaimDetail(
         **claim_out(view.row),
         on_chain=_on_chain(state),

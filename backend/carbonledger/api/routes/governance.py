@@ -18,9 +18,16 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import published
 from carbonledger.auth.fastapi import CurrentMember, require_role
 from carbonledger.auth.model import Principal
-from carbonledger.services.governance import AdminAction
+from carbonledger.services.governance import (
+    AdminAction,
+    ProposalView,
+    Relayed,
+    ShippedStandard,
+    UnsignedTransaction,
+)
 
 router = APIRouter(
     prefix="/governance",
@@ -31,32 +38,18 @@ router = APIRouter(
 AdminMember = Annotated[Principal, Depends(require_role("admin"))]
 
 
-class ProposalOut(BaseModel):
-    registry: str = Field(description="members (MemberRegistry) | standards (StandardRegistry)")
-    proposal_id: int
-    action: str = Field(
-        description="admit | remove | suspend | reinstate | set_roles | set_quorum "
-        "| publish | retire"
-    )
-    status: str = Field(description="pending | executed | expired")
-    proposer: str
-    expires_at: int
-    approvals: int
-    approved_by_caller: bool
-    account: str | None
-    name: str | None
-    roles: list[str]
-    quorum: int | None
-    content_hash: str | None
-    standard_version_id: str | None
-    onchain_version: int | None
+@published(
+    registry="members (MemberRegistry) | standards (StandardRegistry)",
+    action="admit | remove | suspend | reinstate | set_roles | set_quorum | publish | retire",
+    status="pending | executed | expired",
+)
+class ProposalOut(ProposalView):
+    pass
 
 
-class ShippedStandardOut(BaseModel):
-    version_id: str
-    methodology_version: str
-    content_hash: str
-    onchain_version: int = Field(description="0 while not published")
+@published(onchain_version="0 while not published")
+class ShippedStandardOut(ShippedStandard):
+    pass
 
 
 class GovernanceOut(BaseModel):
@@ -98,34 +91,21 @@ class AdminActionIn(BaseModel):
     onchain_version: int | None = Field(default=None, ge=1, le=65535, description="retire_standard")
 
 
-class UnsignedTransactionOut(BaseModel):
-    chain_id: int
-    sender: str = Field(description="The signed-in admin's account: it signs and pays.")
-    to: str
-    data: str
-    nonce: int
-    gas: int
-    gas_price: int = Field(description="wei (a legacy transaction)")
-    value: int
-    description: str
+@published(
+    sender="The signed-in admin's account: it signs and pays.",
+    gas_price="wei (a legacy transaction)",
+)
+class UnsignedTransactionOut(UnsignedTransaction):
+    pass
 
 
 class SignedTransactionIn(BaseModel):
     raw: str = Field(pattern=r"^0x[0-9a-fA-F]+$", max_length=100_000)
 
 
-class RelayedOut(BaseModel):
-    tx_hash: str
-    block_number: int
-    registry: str
-    proposal_id: int | None
-    approvals: int | None
-    quorum: int
-    executed: bool
-    ready_to_execute: bool = Field(
-        description="A MemberRegistry proposal at its quorum waits for an `execute`."
-    )
-    events: list[str]
+@published(ready_to_execute="A MemberRegistry proposal at its quorum waits for an `execute`.")
+class RelayedOut(Relayed):
+    pass
 
 
 @router.get("", response_model=GovernanceOut)
@@ -144,7 +124,7 @@ def unsigned_transaction(
     call the chain would refuse is refused here (409, with the contract's error)."""
     action = AdminAction(**{**body.model_dump(), "roles": tuple(body.roles)})
     prepared = services.governance.prepare(admin.account, action)
-    return UnsignedTransactionOut(**dataclasses.asdict(prepared))
+    return UnsignedTransactionOut(**vars(prepared))
 
 
 @router.post("/transactions", response_model=RelayedOut)
@@ -153,4 +133,4 @@ def relay_transaction(
 ) -> RelayedOut:
     """Broadcast a transaction the signed-in admin signed (to the MemberRegistry or the
     StandardRegistry only) and report the proposal it created, approved or executed."""
-    return RelayedOut(**dataclasses.asdict(services.governance.relay(admin.account, body.raw)))
+    return RelayedOut(**vars(services.governance.relay(admin.account, body.raw)))

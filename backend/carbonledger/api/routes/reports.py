@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import replace
 from typing import Annotated, Literal
 
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import is_address
 from fastapi import APIRouter, Depends, Query, Response
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.audits import Auditor, VerifyRequest
-from carbonledger.api.routes.claims import claim_filter
+from carbonledger.api.routes.claims import ClaimsWhere, of_firm
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.reports.service import Document, ReportService
 from carbonledger.services.errors import InvalidRequest
-from carbonledger.services.ports import STATES
 
 router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
 
@@ -57,17 +54,12 @@ def _download(document: Document) -> Response:
 def export_claims(
     reports: Reports,
     member: CurrentMember,
+    where: ClaimsWhere,
     firm: Annotated[str | None, Query(description="Firm address (default: the caller).")] = None,
-    kind: Annotated[str | None, Query(pattern="^(footprint|reduction)$")] = None,
-    state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
-    period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,
-    period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
     format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
 ) -> Response:
     """A firm's inventory as CSV, XLSX or JSON."""
-    where = claim_filter(firm, kind, state, period_from, period_to)
-    if where.firm is None:  # the caller's own inventory
-        where = replace(where, firm=to_checksum_address(member.account))
+    where = of_firm(where, member.account if firm is None else firm)  # default: the caller's
     return _download(reports.export(member.account, where, format))
 
 

@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
-from carbonledger.api.models import model_from
+from carbonledger.api.models import model_from, published
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.container import Services
-from carbonledger.services.settlements import SettlementView
+from carbonledger.services.settlements import PartyPosition, Proposal, SettlementView
 from carbonledger.vocab import Consent, Decline, Payment, ReductionAttestation
 
 router = APIRouter(
@@ -71,14 +71,9 @@ class PaymentRequest(Signed):
     reference: str = Field(description="Payment reference; its keccak-256 goes on chain.")
 
 
-class PartyOut(BaseModel):
-    firm: str
-    share_bps: int
-    consented: bool
-    allocation_kgco2e: int
-    cost_share: int
-    paid: int
-    citing_claim: str | None
+@published()
+class PartyOut(PartyPosition):
+    pass
 
 
 class SettlementOut(BaseModel):
@@ -135,9 +130,8 @@ def settlement_out(services: Services, view: SettlementView) -> SettlementOut:
 def propose(body: ProposeRequest, services: ServicesDep, member: CurrentMember) -> SettlementOut:
     """A party proposes a project for one of its overlaps; the service relays the terms
     (``propose``). Nobody is bound until every party has signed its consent."""
-    view = services.settlements.propose(
-        member.account, body.overlap_id, **body.model_dump(exclude={"overlap_id"})
-    )
+    proposal = Proposal(**body.model_dump(exclude={"overlap_id"}))
+    view = services.settlements.propose(member.account, body.overlap_id, proposal)
     return settlement_out(services, view)
 
 

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import published
 from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.services.queries import StandardVersionView
 
 router = APIRouter(prefix="/standards", tags=["standards"], responses={401: ERROR_RESPONSES[401]})
 
 
-class StandardVersionOut(BaseModel):
-    version: int
-    content_hash: str
-    effective_from: int
-    status: str
-    published_block: int
-    checked_here: bool  # this service checks claims against this version
+@published()
+class StandardVersionOut(StandardVersionView):
+    pass
 
 
 class StandardPage(BaseModel):
@@ -34,5 +30,5 @@ class StandardPage(BaseModel):
 def list_standards(services: ServicesDep, page: PageDep, _: CurrentMember) -> StandardPage:
     """Every version published in the StandardRegistry, with its current status."""
     total, views = services.queries.standards(page.offset, page.page_size)
-    items = [StandardVersionOut(**dataclasses.asdict(v)) for v in views]
+    items = [StandardVersionOut(**vars(v)) for v in views]
     return StandardPage(items=items, total=total, page=page.page, page_size=page.page_size)
