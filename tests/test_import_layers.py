@@ -1,5 +1,7 @@
 """The import layers hold: a route parses, calls a service and answers; it never reaches the
-database, web3 or the stores itself. The pure packages import no adapter.
+database, web3 or the stores itself. A service reaches the chain only through a port (the
+gateway, :mod:`carbonledger.chain.governance`), never through web3. The pure packages import
+no adapter.
 
 Read from the modules' source (their ``import`` statements), so a forbidden import fails
 here even when it is only used on a path no other test takes."""
@@ -22,6 +24,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "planner": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services", "httpx"),
     "claims.py": ("web3", "sqlalchemy", "carbonledger.chain", "carbonledger.services"),
     "verify": ("carbonledger.chain", "carbonledger.services", "carbonledger.store", "web3"),
+    "services": ("web3",),
     "services/claims.py": ("carbonledger.services.anchoring",),
 }
 
@@ -30,6 +33,8 @@ ALLOWED = {
     # GET /chain publishes eip712_types(), which is pure (the declared structs' EIP-712 types)
     # but still lives beside eth-account signing in chain/typed_data.py, not in vocab/
     ("api/routes/chain.py", "carbonledger.chain.typed_data"),
+    # the composition root: it builds the chain adapters from the node connection it is given
+    ("services/container.py", "web3"),
 }
 
 

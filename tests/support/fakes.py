@@ -7,6 +7,9 @@ tolerant batch as ``trySubmitClaims`` does; each transaction is a block with its
 :meth:`FakeLedger.rewind` drops blocks as a chain restarted from an older snapshot does, and
 ``crash_after_send`` makes the next receipt read fail after the chain recorded the batch.
 :class:`InMemoryClaimStore` is the claims table with the same semantics as the SQL one.
+:class:`FakeRegistries` holds the two registries' proposals and approvals as governance
+reads them, refuses a second approval by the same admin as the registries do, and answers a
+relayed transaction with the receipt a test queued.
 Neither is a chain or a database: the end-to-end tests on anvil stay the proof.
 """
 
@@ -30,6 +33,12 @@ from carbonledger.chain.gateway import (
     MemberState,
     PartyState,
     SettlementState,
+)
+from carbonledger.chain.governance import (
+    DraftTransaction,
+    EstimateFailed,
+    Proposal,
+    RelayedReceipt,
 )
 from carbonledger.chain.sender import TransactionFailed
 from carbonledger.store.claims import (
@@ -433,3 +442,97 @@ class InMemoryClaimStore:
 
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
         return [self.rows[c] for c in claim_ids if c in self.rows]
+
+
+#: registry name -> the prefix of its custom errors
+_ERROR_PREFIX = {"members": "MemberRegistry", "standards": "StandardRegistry"}
+
+
+class FakeRegistries:
+    """The MemberRegistry and the StandardRegistry as :class:`~carbonledger.services.ports.
+    GovernancePort` shows them: proposals a test adds, approvals by address, ``approve``
+    dry-runs refused for an admin who already approved, and receipts queued by the test."""
+
+    def __init__(self, quorum: int = 1, admins: int = 1, now: int = 1_767_225_600) -> None:
+        self.quorum = quorum
+        self.admins = admins
+        self.now = now
+        self.addresses = {
+            "members": to_checksum_address("0x" + "11" * 20),
+            "standards": to_checksum_address("0x" + "22" * 20),
+        }
+        self.proposals: dict[str, list[Proposal]] = {"members": [], "standards": []}
+        self.approvers: dict[tuple[str, int], set[str]] = {}
+        self.published: dict[bytes, int] = {}
+        self.receipts: list[RelayedReceipt] = []
+        self.relayed: list[tuple[str, bytes]] = []
+        self.broke: Exception | None = None  # raised by the next estimate or broadcast
+
+    def propose(self, registry: str, proposer: str, **fields: Any) -> int:
+        """A proposal created by ``proposer`` (whose approval counts), pending by default."""
+        pid = len(self.proposals[registry]) + 1
+        expires_at = fields.pop("expires_at", self.now + 86_400)
+        action, status = fields.pop("action"), fields.pop("status", 1)
+        self.proposals[registry].append(
+            Proposal(pid, action, status, proposer, expires_at, 0, False, **fields)
+        )
+        self.approvers[registry, pid] = {proposer.lower()}
+        return pid
+
+    def registry_addresses(self) -> dict[str, str]:
+        return dict(self.addresses)
+
+    def admin_quorum(self) -> int:
+        return self.quorum
+
+    def admin_count(self) -> int:
+        return self.admins
+
+    def latest_timestamp(self) -> int:
+        return self.now
+
+    def standard_version_of(self, content_hash: bytes) -> int:
+        return self.published.get(content_hash, 0)
+
+    def proposal_count(self, registry: str) -> int:
+        return len(self.proposals[registry])
+
+    def approvals_of(self, registry: str, proposal_id: int) -> int:
+        return len(self.approvers.get((registry, proposal_id), set()))
+
+    def proposal(self, registry: str, proposal_id: int, caller: str) -> Proposal:
+        stored = self.proposals[registry][proposal_id - 1]
+        return dataclasses.replace(
+            stored,
+            approvals=self.approvals_of(registry, proposal_id),
+            approved_by_caller=caller.lower() in self.approvers[registry, proposal_id],
+        )
+
+    def draft(
+        self, sender: str, registry: str, function: str, args: Sequence[Any], what: str
+    ) -> DraftTransaction:
+        if self.broke is not None:
+            broke, self.broke = self.broke, None
+            raise EstimateFailed(str(broke))
+        if function == "approve" and sender.lower() in self.approvers.get((registry, args[0]), ()):
+            sender = to_checksum_address(sender)
+            reason = (
+                f"{_ERROR_PREFIX[registry]}AlreadyApproved(proposalId={args[0]}, admin={sender})"
+            )
+            raise ChainRefused(what, reason)
+        return DraftTransaction(
+            chain_id=31337,
+            sender=to_checksum_address(sender),
+            to=self.addresses[registry],
+            data="0x" + keccak(text=f"{function}{tuple(args)}").hex(),
+            nonce=0,
+            gas_estimate=100_000,
+            gas_price=10**9,
+        )
+
+    def send_raw(self, registry: str, raw: bytes) -> RelayedReceipt:
+        if self.broke is not None:
+            broke, self.broke = self.broke, None
+            raise ChainError(f"the node refused the transaction: {broke}")
+        self.relayed.append((registry, raw))
+        return self.receipts.pop(0)

@@ -25,13 +25,7 @@ from web3.types import TxReceipt
 from carbonledger.chain.errors import ChainError, ChainRefused
 from carbonledger.chain.sender import TxSender
 from carbonledger.vocab import ROLE_BITS as ROLE_BITS  # the CLI lists the names
-
-
-def role_bits(roles: list[str] | tuple[str, ...]) -> int:
-    bits = 0
-    for role in roles:
-        bits |= ROLE_BITS[role]
-    return bits
+from carbonledger.vocab import role_bits
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from carbonledger.auth.settings import AuthSettings, load_or_create_secret
 from carbonledger.auth.sql import SqlNonceStore
 from carbonledger.chain.artifacts import ContractArtifact, load_artifacts
 from carbonledger.chain.gateway import LedgerGateway, error_names
+from carbonledger.chain.governance import RegistryGovernance
 from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
@@ -228,8 +229,7 @@ def build_services(
         planning=planning,
         targets=TargetService(ledger, ledger),
         governance=GovernanceService(
-            w3,
-            ledger.contracts,
+            RegistryGovernance(w3, ledger.contracts),
             [load_version(v) for v in shipped_versions()],
             after_change=membership_changed,
         ),

@@ -4,10 +4,13 @@ Membership changes (admit, suspend, reinstate, remove, roles, quorum) and standa
 (publish, retire) are proposals of the MemberRegistry and the StandardRegistry, each
 approved by ``adminQuorum`` admins from their OWN accounts (:mod:`carbonledger.chain.admin`,
 which the CLI's ``member`` and ``standard`` commands use with web3 and the admin's keystore).
+The registries are read and relayed to through :class:`~carbonledger.services.ports.
+GovernancePort` (:mod:`carbonledger.chain.governance` on a node); this module decides what
+an admin may ask for and how the chain's answers read.
 
 A client that holds the key but not a connection to the node (the web app: the key is
 decrypted in the page and never sent) asks this service to encode and price the transaction
-(:meth:`GovernanceService.prepare`: the contract's ABI stays here, and a call the chain
+(:meth:`GovernanceService.prepare`: the contract's ABI stays on the server, and a call the chain
 would refuse is refused before anything is signed, with the contract's error), signs it
 itself, and hands back the raw signed bytes (:meth:`GovernanceService.relay`). The service
 signs nothing here: a relayed transaction is the admin's own, from its account, paying its
@@ -25,26 +28,18 @@ import rlp
 from eth_account import Account
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
-from web3 import Web3
-from web3.contract import Contract
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
-from web3.logs import DISCARD
-from web3.types import TxReceipt
 
-from carbonledger.chain.admin import ROLE_BITS, refusal, role_bits
+from carbonledger.chain.errors import ChainError, ChainRefused
+from carbonledger.chain.governance import REGISTRIES, EstimateFailed
 from carbonledger.services.errors import Conflict, InvalidRequest, NotPermitted
+from carbonledger.services.ports import GovernancePort, Proposal, RelayedReceipt
 from carbonledger.standard import Standard
+from carbonledger.vocab import ROLE_BITS, role_bits, roles_of
 
-#: registry name on the API -> contract name in the deployment
-REGISTRIES = {"members": "MemberRegistry", "standards": "StandardRegistry"}
 MEMBER_ACTIONS = ("none", "admit", "remove", "suspend", "reinstate", "set_roles", "set_quorum")
 STANDARD_ACTIONS = ("none", "publish", "retire")
 #: proposals listed, newest first
 PROPOSALS_SHOWN = 100
-
-
-def _roles_of(bits: int) -> tuple[str, ...]:
-    return tuple(name for name, bit in ROLE_BITS.items() if bits & bit)
 
 
 @dataclass(frozen=True)
@@ -130,15 +125,12 @@ class Relayed:
 class GovernanceService:
     def __init__(
         self,
-        w3: Web3,
-        contracts: dict[str, Contract],
+        chain: GovernancePort,
         standards: Sequence[Standard],
         after_change: Callable[[], object] | None = None,
         gas_margin: float = 1.2,
     ) -> None:
-        self.w3 = w3
-        self.registries = {key: contracts[name] for key, name in REGISTRIES.items()}
-        self.members = self.registries["members"]
+        self.chain = chain
         self.standards = {s.methodology_version: s for s in standards}
         self.after_change = after_change
         self.gas_margin = gas_margin
@@ -146,41 +138,35 @@ class GovernanceService:
     # --- reads ---
     def overview(self, caller: str) -> GovernanceView:
         """The quorum, the latest proposals of both registries and the shipped standards."""
-        quorum = int(self.members.functions.adminQuorum().call())
-        now = int(self.w3.eth.get_block("latest")["timestamp"])
+        quorum = self.chain.admin_quorum()
+        now = self.chain.latest_timestamp()
         proposals = [
             *self._proposals("members", caller, now),
             *self._proposals("standards", caller, now),
         ]
-        registry = self.registries["standards"]
         shipped = [
             ShippedStandard(
                 s.version_id,
                 s.methodology_version,
                 "0x" + s.content_hash.hex(),
-                int(registry.functions.versionByContent(s.content_hash).call()),
+                self.chain.standard_version_of(s.content_hash),
             )
             for s in self.standards.values()
         ]
         return GovernanceView(
             quorum=quorum,
-            admin_count=int(self.members.functions.adminCount().call()),
+            admin_count=self.chain.admin_count(),
             proposals=sorted(proposals, key=lambda p: (p.status != "pending", -p.expires_at)),
             standards=shipped,
         )
 
     def _proposals(self, registry: str, caller: str, now: int) -> list[ProposalView]:
-        contract = self.registries[registry]
-        count = int(contract.functions.proposalCount().call())
+        count = self.chain.proposal_count(registry)
         views = []
         for pid in range(count, max(0, count - PROPOSALS_SHOWN), -1):
-            p = contract.functions.proposalOf(pid).call()
-            approvals = int(contract.functions.approvalsOf(pid).call())
-            mine = bool(contract.functions.hasApproved(pid, caller).call())
+            p = self.chain.proposal(registry, pid, caller)
             views.append(
-                self._member_view(pid, p, approvals, mine, now)
-                if registry == "members"
-                else self._standard_view(pid, p, approvals, mine, now)
+                self._member_view(p, now) if registry == "members" else self._standard_view(p, now)
             )
         return views
 
@@ -190,43 +176,37 @@ class GovernanceService:
             return "executed"
         return "expired" if now > expires_at else "pending"
 
-    def _member_view(
-        self, pid: int, p: Sequence[Any], approvals: int, mine: bool, now: int
-    ) -> ProposalView:
-        action, status, proposer, expires_at, account, _key, roles, quorum, _id, name = p
-        kind = MEMBER_ACTIONS[int(action)]
+    def _member_view(self, p: Proposal, now: int) -> ProposalView:
+        kind = MEMBER_ACTIONS[p.action]
         return ProposalView(
             registry="members",
-            proposal_id=pid,
+            proposal_id=p.proposal_id,
             action=kind,
-            status=self._status(int(status), int(expires_at), now),
-            proposer=str(proposer),
-            expires_at=int(expires_at),
-            approvals=approvals,
-            approved_by_caller=mine,
-            account=None if kind == "set_quorum" else str(account),
-            name=str(name) or None,
-            roles=_roles_of(int(roles)) if kind in ("admit", "set_roles") else (),
-            quorum=int(quorum) if kind == "set_quorum" else None,
+            status=self._status(p.status, p.expires_at, now),
+            proposer=p.proposer,
+            expires_at=p.expires_at,
+            approvals=p.approvals,
+            approved_by_caller=p.approved_by_caller,
+            account=None if kind == "set_quorum" else p.account,
+            name=p.name or None,
+            roles=roles_of(p.roles) if kind in ("admit", "set_roles") else (),
+            quorum=p.quorum if kind == "set_quorum" else None,
         )
 
-    def _standard_view(
-        self, pid: int, p: Sequence[Any], approvals: int, mine: bool, now: int
-    ) -> ProposalView:
-        action, status, version, _effective, expires_at, proposer, content_hash = p
+    def _standard_view(self, p: Proposal, now: int) -> ProposalView:
         known = {s.content_hash: s.version_id for s in self.standards.values()}
         return ProposalView(
             registry="standards",
-            proposal_id=pid,
-            action=STANDARD_ACTIONS[int(action)],
-            status=self._status(int(status), int(expires_at), now),
-            proposer=str(proposer),
-            expires_at=int(expires_at),
-            approvals=approvals,
-            approved_by_caller=mine,
-            content_hash="0x" + bytes(content_hash).hex(),
-            standard_version_id=known.get(bytes(content_hash)),
-            onchain_version=int(version) or None,
+            proposal_id=p.proposal_id,
+            action=STANDARD_ACTIONS[p.action],
+            status=self._status(p.status, p.expires_at, now),
+            proposer=p.proposer,
+            expires_at=p.expires_at,
+            approvals=p.approvals,
+            approved_by_caller=p.approved_by_caller,
+            content_hash="0x" + p.content_hash.hex(),
+            standard_version_id=known.get(p.content_hash),
+            onchain_version=p.version or None,
         )
 
     # --- preparing an admin's transaction ---
@@ -236,26 +216,20 @@ class GovernanceService:
         :class:`InvalidRequest` naming the field when the action lacks one; :class:`Conflict`
         with the contract's error (and its values) when the chain would refuse it."""
         registry, function, args, what = self._call(action)
-        contract = self.registries[registry]
-        tx: dict[str, Any] = {
-            "from": to_checksum_address(sender),
-            "to": contract.address,
-            "data": contract.encode_abi(function, args=args),
-        }
         try:
-            estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-        except ContractLogicError as exc:
-            raise Conflict(f"the chain would refuse {what}: {refusal(contract, exc)}") from None
-        except (Web3Exception, ValueError) as exc:  # e.g. an account without gas money
+            draft = self.chain.draft(sender, registry, function, args, what)
+        except ChainRefused as exc:
+            raise Conflict(f"the chain would refuse {what}: {exc.reason}") from None
+        except EstimateFailed as exc:  # e.g. an account without gas money
             raise Conflict(f"the node refused to estimate {what}: {exc}") from None
         return UnsignedTransaction(
-            chain_id=int(self.w3.eth.chain_id),
-            sender=tx["from"],
-            to=tx["to"],
-            data=tx["data"],
-            nonce=int(self.w3.eth.get_transaction_count(tx["from"], "pending")),
-            gas=int(estimate * self.gas_margin) + 20_000,
-            gas_price=int(self.w3.eth.gas_price),
+            chain_id=draft.chain_id,
+            sender=draft.sender,
+            to=draft.to,
+            data=draft.data,
+            nonce=draft.nonce,
+            gas=int(draft.gas_estimate * self.gas_margin) + 20_000,
+            gas_price=draft.gas_price,
             description=what,
         )
 
@@ -351,47 +325,38 @@ class GovernanceService:
             raise NotPermitted(
                 f"the transaction is signed by {signer}, not by the signed-in member {caller}"
             )
-        registry = next((k for k, c in self.registries.items() if c.address.lower() == to), None)
+        addresses = self.chain.registry_addresses().items()
+        registry = next((k for k, address in addresses if address.lower() == to), None)
         if registry is None:
             raise NotPermitted(
                 "only transactions to the MemberRegistry or the StandardRegistry are relayed"
             )
         try:
-            tx_hash = self.w3.eth.send_raw_transaction(raw)
-            receipt = self.w3.eth.wait_for_transaction_receipt(
-                tx_hash, timeout=120, poll_latency=0.05
-            )
-        except TimeExhausted:
-            raise Conflict(f"transaction 0x{bytes(tx_hash).hex()} was not mined in time") from None
-        except (Web3Exception, ValueError) as exc:
-            raise Conflict(f"the node refused the transaction: {exc}") from None
-        if receipt["status"] != 1:
-            raise Conflict(f"transaction 0x{bytes(receipt['transactionHash']).hex()} reverted")
+            receipt = self.chain.send_raw(registry, raw)
+        except ChainError as exc:  # not mined in time, or refused by the node
+            raise Conflict(str(exc)) from None
+        if not receipt.succeeded:
+            raise Conflict(f"transaction {receipt.tx_hash} reverted")
         outcome = self._outcome(registry, receipt)
         if outcome.executed and self.after_change is not None:
             with contextlib.suppress(Exception):  # the indexer's own loop catches up anyway
                 self.after_change()
         return outcome
 
-    def _outcome(self, registry: str, receipt: TxReceipt) -> Relayed:
-        contract = self.registries[registry]
+    def _outcome(self, registry: str, receipt: RelayedReceipt) -> Relayed:
         proposal_id: int | None = None
         approvals: int | None = None
         executed = False
-        names: list[str] = []
-        for event in contract.all_events():
-            for log in event.process_receipt(receipt, errors=DISCARD):
-                names.append(log["event"])
-                args = log["args"]
-                if "proposalId" in args:
-                    proposal_id = int(args["proposalId"])
-                if log["event"] == "ProposalApproved":
-                    approvals = int(args["approvals"])
-                if log["event"] == "ProposalExecuted":
-                    executed = True
-        quorum = int(self.members.functions.adminQuorum().call())
+        for event in receipt.events:
+            if "proposalId" in event.args:
+                proposal_id = int(event.args["proposalId"])
+            if event.name == "ProposalApproved":
+                approvals = int(event.args["approvals"])
+            if event.name == "ProposalExecuted":
+                executed = True
+        quorum = self.chain.admin_quorum()
         if proposal_id is not None and approvals is None:
-            approvals = int(contract.functions.approvalsOf(proposal_id).call())
+            approvals = self.chain.approvals_of(registry, proposal_id)
         ready = (
             registry == "members"
             and proposal_id is not None
@@ -399,15 +364,15 @@ class GovernanceService:
             and (approvals or 0) >= quorum
         )
         return Relayed(
-            tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
-            block_number=int(receipt["blockNumber"]),
+            tx_hash=receipt.tx_hash,
+            block_number=receipt.block_number,
             registry=registry,
             proposal_id=proposal_id,
             approvals=approvals,
             quorum=quorum,
             executed=executed,
             ready_to_execute=ready,
-            events=names,
+            events=[event.name for event in receipt.events],
         )
 
 

@@ -23,6 +23,7 @@ from carbonledger.chain.gateway import (
     RecordedTarget,
     SettlementState,
 )
+from carbonledger.chain.governance import DraftTransaction, Proposal, RelayedReceipt
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.vocab import Claim, Domain
 
@@ -33,8 +34,12 @@ __all__ = [
     "ClaimFilter",
     "ClaimRow",
     "ClaimStorePort",
+    "DraftTransaction",
+    "GovernancePort",
     "LedgerPort",
+    "Proposal",
     "RecordedTarget",
+    "RelayedReceipt",
     "TargetRegistryPort",
 ]
 
@@ -117,6 +122,34 @@ class TargetRegistryPort(Protocol):
     def target_nonce(self, firm: str) -> int: ...
 
     def targets_of(self, firm: str) -> list[RecordedTarget]: ...
+
+
+class GovernancePort(Protocol):
+    """The MemberRegistry and the StandardRegistry (named ``members`` and ``standards``), as
+    :class:`carbonledger.services.governance.GovernanceService` reads them and relays an
+    admin's own transactions to them (:mod:`carbonledger.chain.governance`)."""
+
+    def registry_addresses(self) -> dict[str, str]: ...
+
+    def admin_quorum(self) -> int: ...
+
+    def admin_count(self) -> int: ...
+
+    def latest_timestamp(self) -> int: ...
+
+    def standard_version_of(self, content_hash: bytes) -> int: ...
+
+    def proposal_count(self, registry: str) -> int: ...
+
+    def approvals_of(self, registry: str, proposal_id: int) -> int: ...
+
+    def proposal(self, registry: str, proposal_id: int, caller: str) -> Proposal: ...
+
+    def draft(
+        self, sender: str, registry: str, function: str, args: Sequence[Any], what: str
+    ) -> DraftTransaction: ...
+
+    def send_raw(self, registry: str, raw: bytes) -> RelayedReceipt: ...
 
 
 class ClaimStorePort(Protocol):

@@ -30,6 +30,7 @@ __all__ = [
     "VERSION_STATUS_NAMES",
     "ZERO_ADDRESS",
     "name_of",
+    "role_bits",
     "roles_of",
 ]
 
@@ -74,3 +75,11 @@ def name_of(names: tuple[str, ...], value: int) -> str:
 def roles_of(bits: int) -> tuple[str, ...]:
     """The role names in a role bit set."""
     return tuple(name for name, bit in ROLE_BITS.items() if bits & bit)
+
+
+def role_bits(roles: list[str] | tuple[str, ...]) -> int:
+    """The role bit set of role names (each a key of :data:`ROLE_BITS`)."""
+    bits = 0
+    for role in roles:
+        bits |= ROLE_BITS[role]
+    return bits
