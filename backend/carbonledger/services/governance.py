@@ -30,9 +30,14 @@ from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 from carbonledger.chain.errors import ChainError, ChainRefused
-from carbonledger.chain.governance import REGISTRIES, EstimateFailed
 from carbonledger.services.errors import Conflict, InvalidRequest, NotPermitted
-from carbonledger.services.ports import GovernancePort, Proposal, RelayedReceipt
+from carbonledger.services.ports import (
+    REGISTRIES,
+    EstimateFailed,
+    GovernancePort,
+    Proposal,
+    RelayedReceipt,
+)
 from carbonledger.standard import Standard
 from carbonledger.vocab import ROLE_BITS, role_bits, roles_of
 

@@ -23,18 +23,26 @@ from carbonledger.chain.gateway import (
     RecordedTarget,
     SettlementState,
 )
-from carbonledger.chain.governance import DraftTransaction, Proposal, RelayedReceipt
+from carbonledger.chain.governance import (
+    REGISTRIES,
+    DraftTransaction,
+    EstimateFailed,
+    Proposal,
+    RelayedReceipt,
+)
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.vocab import Claim, Domain
 
 __all__ = [
     "ANCHORED",
     "CHECKED",
+    "REGISTRIES",
     "STATES",
     "ClaimFilter",
     "ClaimRow",
     "ClaimStorePort",
     "DraftTransaction",
+    "EstimateFailed",
     "GovernancePort",
     "LedgerPort",
     "Proposal",
