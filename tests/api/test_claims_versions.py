@@ -26,7 +26,7 @@ from tests.conftest import PROJECT_ROOT, DeployedChain
 from tests.standard.test_versions import _filed_under_v1
 from tests.support.devchain import document_for
 
-pytestmark = pytest.mark.parametrize("api", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("api_database", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from carbonledger.cli.main import main
 from tests.api.conftest import Api, as_bytes, example
 
 PASSWORD = "errors password"
-pytestmark = pytest.mark.parametrize("api", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("api_database", ["sqlite"], indirect=True)
 
 
 def run(

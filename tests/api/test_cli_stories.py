@@ -29,7 +29,7 @@ from tests.api.conftest import Api, as_bytes, example
 from tests.api.partners import partners
 
 PASSWORD = "story password"
-pytestmark = pytest.mark.parametrize("api", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("api_database", ["sqlite"], indirect=True)
 
 
 @pytest.fixture

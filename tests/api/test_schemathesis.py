@@ -41,7 +41,7 @@ def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
 schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex="^/pact/")
 
 
-@pytest.mark.parametrize("api", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("api_database", ["sqlite"], indirect=True)
 @schema.parametrize()
 @bounded(50)
 def test_every_operation_answers_as_described(case: Any, member_token: str) -> None:
