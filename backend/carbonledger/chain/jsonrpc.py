@@ -118,12 +118,7 @@ class JsonRpc:
     def batch(self, method: str, params: Sequence[Sequence[Any]]) -> list[Any]:
         """``method`` once per item of ``params``, in one HTTP request; the results in order
         (``None`` where the node answered null)."""
-        out = []
-        for answer in self.answers(method, params):
-            if "error" in answer or "result" not in answer:
-                raise ChainError(f"{method} failed: {answer.get('error')}")
-            out.append(answer["result"])
-        return out
+        return self.calls([(method, p) for p in params])
 
     def answers(self, method: str, params: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """Like :meth:`batch`, but the node's answer objects in order (``result`` or

@@ -42,7 +42,7 @@ from carbonledger.services.errors import (
     ServiceError,
     SignatureMismatch,
 )
-from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.ports import ClaimStorePort, LedgerPort, RegistryView
 from carbonledger.services.roots import RootAnchoring, proof_document
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
@@ -90,18 +90,6 @@ class Submission:
     supersedes: bytes = ZERO32
     baseline_document: bytes | None = None
     citations: tuple[SignedCitation, ...] = ()
-
-
-class RegistryView(Protocol):
-    """The registries' reads a request makes: the chain's (:class:`LedgerPort`), or a
-    :class:`carbonledger.services.members.RegistryState` that keeps them until either
-    registry logs an event."""
-
-    def member_state(self, account: str) -> MemberState: ...
-
-    def standard_version_of(self, content_hash: bytes) -> int: ...
-
-    def standard_status(self, version: int) -> tuple[int, int]: ...
 
 
 class Anchoring(Protocol):

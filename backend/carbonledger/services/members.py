@@ -22,6 +22,7 @@ from eth_utils.address import to_checksum_address
 
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
 from carbonledger.chain.gateway import LedgerGateway, MemberState
+from carbonledger.services.ports import RegistryView
 from carbonledger.store.events import EventLog
 from carbonledger.vault.repository import VaultRepository
 
@@ -40,14 +41,9 @@ class MemberView:
     admitted_tx: str
 
 
-class RegistryReads(Protocol):
-    """What :class:`RegistryCache` reads of the chain."""
-
-    def member_state(self, account: str) -> MemberState: ...
-
-    def standard_version_of(self, content_hash: bytes) -> int: ...
-
-    def standard_status(self, version: int) -> tuple[int, int]: ...
+class RegistryReads(RegistryView, Protocol):
+    """What :class:`RegistryCache` reads of the chain: the reads it keeps, and whether
+    either registry changed since a head it saw."""
 
     def registries_changed_after(
         self, cursor: tuple[int, str] | None

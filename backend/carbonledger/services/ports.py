@@ -47,9 +47,22 @@ __all__ = [
     "LedgerPort",
     "Proposal",
     "RecordedTarget",
+    "RegistryView",
     "RelayedReceipt",
     "TargetRegistryPort",
 ]
+
+
+class RegistryView(Protocol):
+    """The registries' reads a claim request makes: the chain's (:class:`LedgerPort`), or a
+    :class:`carbonledger.services.members.RegistryState` that keeps them until either
+    registry logs an event."""
+
+    def member_state(self, account: str) -> MemberState: ...
+
+    def standard_version_of(self, content_hash: bytes) -> int: ...
+
+    def standard_status(self, version: int) -> tuple[int, int]: ...
 
 
 class LedgerPort(Protocol):
