@@ -103,6 +103,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from carbonledger.api.app import create_app
+        from carbonledger.api.server import server_config
         from carbonledger.pact.wiring import PactServer, build_pact_service
         from carbonledger.services.container import bootstrap_chain, build_services
 
@@ -138,11 +139,7 @@ def register(app: typer.Typer) -> None:
                 # processes have stopped; the worker and the indexer stop below
                 service.run_api_workers(settings, workers, report.rpc_url)
             else:
-                server = uvicorn.Server(
-                    uvicorn.Config(
-                        app_, host=settings.api_host, port=settings.api_port, log_level="warning"
-                    )
-                )
+                server = uvicorn.Server(server_config(app_, settings.api_host, settings.api_port))
                 # uvicorn re-raises the signal that stopped it once it has shut down; with the
                 # default SIGTERM disposition that would kill this process before anvil stops.
                 signal.signal(signal.SIGTERM, lambda _signum, _frame: None)

@@ -159,6 +159,7 @@ class _Reads:
         self._versions: dict[str, tuple[Standard, int]] = {}
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
+        self._chain_nonces: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
         self.stored_here: dict[str, bool] = {}
         #: claims accepted earlier in this request: not stored before its end, yet on their way
@@ -190,8 +191,16 @@ class _Reads:
 
     def next_nonce(self, firm: str) -> int:
         if firm not in self._nonces:
-            self._nonces[firm] = self.service.next_nonce(firm)
+            self._nonces[firm] = self.service.next_nonce(firm, self._chain_nonces.get(firm))
         return self._nonces[firm]
+
+    def read_chain(self, item: _Prepared) -> None:
+        """The claim's state on chain (the duplicate check) and its firm's ClaimLedger nonce
+        in one JSON-RPC batch instead of two requests (``submit``: one claim per request)."""
+        if item.claim_id not in self.claim_status and item.firm not in self._nonces:
+            state, nonce = self.service.ledger.claim_state_and_nonce(item.claim_id, item.firm)
+            self.claim_status[item.claim_id] = state.status
+            self._chain_nonces[item.firm] = nonce
 
     def accepted(self, firm: str, claim_id: str, nonce: int) -> None:
         self._nonces[firm] = nonce + 1
@@ -522,6 +531,7 @@ class ClaimService:
         reads = _Reads(self)
         prepared = self._prepare(submission, caller, reads)
         with self._firms_serialised([prepared.firm]):
+            reads.read_chain(prepared)  # under the firm's lock, as _accept reads them
             (row,) = self._store([self._accept(prepared, reads)])
         if isinstance(row, ServiceError):
             raise row
@@ -790,8 +800,9 @@ class ClaimService:
             self.bring_on_chain(row.claim_id)  # root mode: a citation needs the claim admitted
             self.citations.relay(row.claim_id)
 
-    def next_nonce(self, firm: str) -> int:
-        """The nonce ``firm``'s next claim must carry.
+    def next_nonce(self, firm: str, on_chain: int | None = None) -> int:
+        """The nonce ``firm``'s next claim must carry (``on_chain``: the firm's ClaimLedger
+        nonce when the caller has just read it).
 
         One past the highest nonce of the firm's claims accepted here (and not refused by the
         chain): the claims waiting in the outbox carry the nonces that follow the chain's, in
@@ -804,5 +815,6 @@ class ClaimService:
         """
         firm = checksum_address(firm)
         highest = self.store.max_nonce(firm)
-        on_chain = self.ledger.nonce(firm)
+        if on_chain is None:
+            on_chain = self.ledger.nonce(firm)
         return on_chain if highest is None else max(on_chain, highest + 1)
