@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 
+from carbonledger.store import columns
 from carbonledger.store.db import (
     Row,
     TableStore,
@@ -47,13 +48,13 @@ pact_footprints = Table(
     seq_key(),
     Column("pf_id", String(36), nullable=False, unique=True),
     firm_column(),
-    Column("claim_id", String(66), nullable=False, unique=True),
-    Column("document_hash", String(66), nullable=False),
-    Column("supersedes", String(66)),
-    Column("status", String(16), nullable=False),
+    columns.hex32("claim_id", unique=True),
+    columns.hex32("document_hash"),
+    columns.hex32("supersedes", nullable=True),
+    columns.enum("status"),
     Column("anchor", JSON, nullable=False),  # the anchor extension's data
     Column("derived_from", JSON, nullable=False),
-    Column("published_at", String(32), nullable=False),
+    columns.timestamp("published_at"),
 )
 
 pact_clients = Table(
@@ -64,8 +65,8 @@ pact_clients = Table(
     Column("partner", Text, nullable=False),
     Column("secret_hash", String(64), nullable=False),
     Column("all_footprints", Boolean, nullable=False),
-    Column("created_at", String(32), nullable=False),
-    Column("revoked_at", String(32)),
+    columns.timestamp("created_at"),
+    columns.timestamp("revoked_at", nullable=True),
     # where the partner receives events (its PACT host) and the credentials it gave us there
     Column("callback", JSON),
 )
@@ -86,9 +87,9 @@ pact_requests = Table(
     Column("event_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("event", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # open | fulfilled | rejected | received
-    Column("received_at", String(32), nullable=False),
-    Column("answered_at", String(32)),
+    columns.enum("state"),  # open | fulfilled | rejected | received
+    columns.timestamp("received_at"),
+    columns.timestamp("answered_at", nullable=True),
     Column("answer", JSON),
     Column("time_ms", BigInteger),
 )
@@ -101,12 +102,12 @@ pact_outbox = Table(
     seq_key(),
     Column("client_id", String(64), nullable=False, index=True),
     Column("event", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # pending | sent | failed
+    columns.enum("state"),  # pending | sent | failed
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", Float),  # epoch seconds of the next retry (None: at once)
     Column("error", Text),
-    Column("created_at", String(32), nullable=False),
-    Column("sent_at", String(32)),
+    columns.timestamp("created_at"),
+    columns.timestamp("sent_at", nullable=True),
 )
 
 
@@ -119,7 +120,7 @@ pact_activities = Table(
     Column("activity_id", Text, nullable=False),
     Column("data", JSON, nullable=False),
     Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
-    Column("published_at", String(32), nullable=False),
+    columns.timestamp("published_at"),
 )
 
 
