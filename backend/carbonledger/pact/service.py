@@ -625,14 +625,14 @@ class PactService:
             self.send_event(callback, item["event"])
         except (PactFetchError, SealError, KeyError, OSError) as exc:
             attempts = int(item["attempts"]) + 1
-            self.store.event_attempted(
+            self.store.event_failed(
                 item["seq"],
                 str(exc)[:500],
                 next_attempt_at=now + self.retry_delay(attempts),
                 give_up=attempts >= MAX_ATTEMPTS,
             )
             return False
-        self.store.event_attempted(item["seq"], None)
+        self.store.event_sent(item["seq"])
         return True
 
     def answer_request(

@@ -42,11 +42,22 @@ from carbonledger.store.db import (
     seq_key,
 )
 
+
+def client_column(**options: Any) -> Column[str]:
+    """``client_id``: the PACT client (a partner's credentials) a row belongs to."""
+    return Column("client_id", String(64), nullable=False, **options)
+
+
+def footprint_column(**options: Any) -> Column[str]:
+    """``pf_id``: a published ProductFootprint's id (a UUID)."""
+    return Column("pf_id", String(36), nullable=False, **options)
+
+
 pact_footprints = Table(
     "pact_footprints",
     metadata,
     seq_key(),
-    Column("pf_id", String(36), nullable=False, unique=True),
+    footprint_column(unique=True),
     firm_column(),
     columns.hex32("claim_id", unique=True),
     columns.hex32("document_hash"),
@@ -60,7 +71,7 @@ pact_footprints = Table(
 pact_clients = Table(
     "pact_clients",
     metadata,
-    Column("client_id", String(64), primary_key=True),
+    client_column(primary_key=True),
     firm_column(),
     Column("partner", Text, nullable=False),
     Column("secret_hash", String(64), nullable=False),
@@ -74,15 +85,15 @@ pact_clients = Table(
 pact_grants = Table(
     "pact_grants",
     metadata,
-    Column("client_id", String(64), primary_key=True),
-    Column("pf_id", String(36), primary_key=True),
+    client_column(primary_key=True),
+    footprint_column(primary_key=True),
 )
 
 pact_requests = Table(
     "pact_requests",
     metadata,
     seq_key(),
-    Column("client_id", String(64), nullable=False, index=True),
+    client_column(index=True),
     firm_column(),
     Column("event_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
@@ -100,7 +111,7 @@ pact_outbox = Table(
     "pact_outbox",
     metadata,
     seq_key(),
-    Column("client_id", String(64), nullable=False, index=True),
+    client_column(index=True),
     Column("event", JSON, nullable=False),
     columns.enum("state"),  # pending | sent | failed
     Column("attempts", Integer, nullable=False),
@@ -313,24 +324,21 @@ class PactStore(TableStore):
         query = select(pact_outbox).where(pact_outbox.c.client_id.in_(client_ids))
         return self._all(dict, query.order_by(pact_outbox.c.seq))
 
-    def event_attempted(
-        self,
-        seq: int,
-        error: str | None,
-        *,
-        next_attempt_at: float | None = None,
-        give_up: bool = False,
-    ) -> None:
-        values: dict[str, Any] = {
-            "attempts": pact_outbox.c.attempts + 1,
-            "error": error,
-            "next_attempt_at": next_attempt_at,
-        }
-        if error is None:
-            values.update(state="sent", sent_at=now())
-        elif give_up:
-            values.update(state="failed")
-        self._write(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
+    def event_sent(self, seq: int) -> None:
+        """Outbox event ``seq`` reached its partner."""
+        self._attempted(seq, error=None, next_attempt_at=None, state="sent", sent_at=now())
+
+    def event_failed(self, seq: int, error: str, next_attempt_at: float, give_up: bool) -> None:
+        """An attempt to send outbox event ``seq`` failed with ``error``: it is tried again at
+        ``next_attempt_at`` (epoch seconds), or it is ``failed`` when the service ``give_up``."""
+        state = {"state": "failed"} if give_up else {}
+        self._attempted(seq, error=error, next_attempt_at=next_attempt_at, **state)
+
+    def _attempted(self, seq: int, **values: Any) -> None:
+        attempts = pact_outbox.c.attempts + 1
+        self._write(
+            update(pact_outbox).where(pact_outbox.c.seq == seq).values(attempts=attempts, **values)
+        )
 
     # --- transport activity data ---
     def put_activities(
