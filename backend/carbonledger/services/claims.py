@@ -191,7 +191,12 @@ class _Reads:
 
     def next_nonce(self, firm: str) -> int:
         if firm not in self._nonces:
-            self._nonces[firm] = self.service.next_nonce(firm, self._chain_nonces.get(firm))
+            on_chain = self._chain_nonces.get(firm)
+            self._nonces[firm] = (
+                self.service.next_nonce(firm)
+                if on_chain is None
+                else self.service.next_nonce_after(firm, on_chain)
+            )
         return self._nonces[firm]
 
     def read_chain(self, item: _Prepared) -> None:
@@ -800,9 +805,8 @@ class ClaimService:
             self.bring_on_chain(row.claim_id)  # root mode: a citation needs the claim admitted
             self.citations.relay(row.claim_id)
 
-    def next_nonce(self, firm: str, on_chain: int | None = None) -> int:
-        """The nonce ``firm``'s next claim must carry (``on_chain``: the firm's ClaimLedger
-        nonce when the caller has just read it).
+    def next_nonce(self, firm: str) -> int:
+        """The nonce ``firm``'s next claim must carry.
 
         One past the highest nonce of the firm's claims accepted here (and not refused by the
         chain): the claims waiting in the outbox carry the nonces that follow the chain's, in
@@ -815,6 +819,14 @@ class ClaimService:
         """
         firm = checksum_address(firm)
         highest = self.store.max_nonce(firm)
-        if on_chain is None:
-            on_chain = self.ledger.nonce(firm)
-        return on_chain if highest is None else max(on_chain, highest + 1)
+        return _following(highest, self.ledger.nonce(firm))
+
+    def next_nonce_after(self, firm: str, on_chain: int) -> int:
+        """:meth:`next_nonce` of ``firm`` (checksummed) whose ClaimLedger nonce the caller
+        has just read, holding the firm's lock, as ``on_chain``."""
+        return _following(self.store.max_nonce(firm), on_chain)
+
+
+def _following(highest: int | None, on_chain: int) -> int:
+    """The next nonce after the highest accepted here (None: none) and the chain's counter."""
+    return on_chain if highest is None else max(on_chain, highest + 1)
