@@ -121,7 +121,7 @@ class RootAnchoring:
         """Build the tree of ``rows`` and store the root with each claim's proof."""
         domain = self.ledger.domain()
         leaves = [
-            claim_leaf(Claim.from_json(r.claim).digest(domain), _b(r.signature)) for r in rows
+            claim_leaf(Claim.digest_of_json(r.claim, domain), _b(r.signature)) for r in rows
         ]
         tree = ClaimTree.build(leaves)
         root = hx(tree.root)

@@ -326,6 +326,17 @@ class Struct:
         """``keccak256(0x1901 || domainSeparator || hashStruct(s))``: what a member signs."""
         return keccak256(b"\x19\x01" + domain.separator() + self.struct_hash())
 
+    @classmethod
+    def digest_of_json(cls, data: Mapping[str, Any], domain: Domain) -> bytes:
+        """:meth:`digest` of the struct whose JSON form is ``data``, without building it: a
+        static struct's ``encodeData`` is its calldata words (:meth:`words_of_json`), so its
+        hash is ``keccak256(typeHash || words)`` (the root builder hashes every stored claim
+        this way). ``TypeError`` for a struct with an array field."""
+        if any(array for _, _, array in cls._hash_plan()):
+            raise TypeError(f"{cls.TYPE_NAME} is not a static struct")
+        struct_hash = keccak256(cls.typehash() + cls.words_of_json(data))
+        return keccak256(b"\x19\x01" + domain.separator() + struct_hash)
+
     def typed_data(self, domain: Domain) -> TypedData:
         """The ``eth_signTypedData_v4`` / eth_account ``full_message`` of this struct."""
         return {
