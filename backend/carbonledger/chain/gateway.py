@@ -176,10 +176,15 @@ class _Function:
         self.inputs = [collapse_if_tuple(dict(i)) for i in item.get("inputs", [])]
         self.outputs = [collapse_if_tuple(dict(o)) for o in item.get("outputs", [])]
         self._plan = _static_plan(self.outputs)
+        self._one_word = self.inputs == ["bytes32"]
         self._size = 32 * sum(len(types) for _, types in self._plan or [])
 
     def encode(self, *args: Any) -> bytes:
-        """The call data: selector and ABI-encoded arguments."""
+        """The call data: selector and ABI-encoded arguments. One 32-byte ``bytes32``
+        argument (a claim id: the duplicate check reads ``claimOf`` for every claim of a
+        request) is its own word, as eth-abi encodes it."""
+        if self._one_word and len(args) == 1 and type(args[0]) is bytes and len(args[0]) == 32:
+            return self.selector + args[0]
         return self.selector + abi_encode(self.inputs, args)
 
     def request(self, *args: Any) -> dict[str, Any]:
