@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from carbonledger.vocab.hashing import keccak256, sorted_pair_hashes
+
+#: a tree node as bytes, or in another form (hex)
+Node = TypeVar("Node", bytes, str)
 
 __all__ = [
     "ClaimTree",
@@ -59,9 +63,10 @@ def tree_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
     return levels
 
 
-def proof_in(levels: Sequence[Sequence[bytes]], index: int) -> list[bytes]:
-    """The siblings of leaf ``index`` up to the root, in a tree's :func:`tree_levels` (the
-    caller checks that ``index`` is a leaf's)."""
+def proof_in(levels: Sequence[Sequence[Node]], index: int) -> list[Node]:
+    """The siblings of leaf ``index`` up to the root, in a tree's :func:`tree_levels` (or
+    the same levels in another form, e.g. hex; the caller checks that ``index`` is a
+    leaf's)."""
     proof = []
     for level in levels[:-1]:
         sibling = index ^ 1
