@@ -15,6 +15,7 @@ from carbonledger.cli.common import clear_errors, console, fail, read_file
 from carbonledger.cli.options import OptionGroup, grouped
 from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.pact.fetch import ClientCredentials
 
 pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
 
@@ -43,15 +44,13 @@ class PactCredentials(OptionGroup):
         Path | None, typer.Option("--ca", help="CA certificate (PEM) the PACT host is signed by.")
     ] = None
 
-    def given(self, what: str) -> tuple[str, str]:
-        """The client id and secret; exit 2 naming ``what`` needs them where one is missing."""
+    def given(self, what: str) -> ClientCredentials:
+        """The credentials; exit 2 naming ``what`` needs them where the id or secret is missing."""
         if not self.client_id or not self.client_secret:
             raise fail(f"{what} needs --client-id and --client-secret", 2)
-        return self.client_id, self.client_secret
-
-    @property
-    def ca_file(self) -> str | None:
-        return str(self.ca) if self.ca else None
+        return ClientCredentials(
+            self.client_id, self.client_secret, str(self.ca) if self.ca else None
+        )
 
 
 @pact_app.command("pull")
@@ -73,18 +72,11 @@ def pull_command(
     from carbonledger.pact.fetch import PactFetchError
     from carbonledger.pact.pull import pull
 
-    client_id, client_secret = credentials.given("pact pull")
+    signed = credentials.given("pact pull")
     with clear_errors():
         try:
-            results = pull(
-                host,
-                client_id,
-                client_secret,
-                out,
-                ca=credentials.ca_file,
-                rpc=rpc,
-                query={"productId": product_id} if product_id else None,
-            )
+            query = {"productId": product_id} if product_id else None
+            results = pull(host, signed, out, rpc=rpc, query=query)
         except PactFetchError as exc:
             raise CarbonLedgerError(str(exc)) from None
     table = Table(title=f"PACT footprints from {host}", title_justify="left")

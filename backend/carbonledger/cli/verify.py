@@ -312,8 +312,7 @@ def _verify_pact(node: Node, source: str, credentials: PactCredentials, as_json:
 
     try:
         if source.startswith(("https://", "http://")):
-            client_id, secret = credentials.given("--pact URL")
-            pf = fetch_footprint(source, client_id, secret, credentials.ca_file)
+            pf = fetch_footprint(source, credentials.given("--pact URL"))
         else:
             pf = json.loads(Path(source).read_bytes())
             pf = pf.get("data", pf) if isinstance(pf, dict) else pf
