@@ -28,7 +28,7 @@ from carbonledger.cli.common import (
     settings_from,
     step,
 )
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.config import Settings
 from carbonledger.runtime import (
     LedgerRuntime,
@@ -105,11 +105,10 @@ def _sigterm_self(message: str) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     """Add the ledger commands to ``app``."""
 
     @app.command()
-    @grouped
     def up(
         node: Node,
         chain_port: ChainPortOpt = None,
@@ -179,7 +178,6 @@ def register(app: typer.Typer) -> None:
                     services.stop()
 
     @app.command()
-    @grouped
     def chain(node: Node, chain_port: ChainPortOpt = None, block_time: BlockTimeOpt = None) -> None:
         """Start only the chain (deploying the contracts on first start); Ctrl-C stops it."""
         with clear_errors():
@@ -191,7 +189,6 @@ def register(app: typer.Typer) -> None:
             service.until_set(stop)
 
     @app.command()
-    @grouped
     def status(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Show the chain, the contracts and the API server; exit 1 unless all are up."""
         with clear_errors():
@@ -244,7 +241,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command()
-    @grouped
     def down(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Stop the ledger running on this data directory (its chain state is saved).
 

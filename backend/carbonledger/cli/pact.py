@@ -12,12 +12,12 @@ import typer
 from rich.table import Table
 
 from carbonledger.cli.common import clear_errors, console, fail, read_file
-from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.options import App, OptionGroup
 from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.pact.fetch import ClientCredentials
 
-pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
+pact_app = App(help="PACT data exchange (client side).", no_args_is_help=True)
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,6 @@ class PactCredentials(OptionGroup):
 
 
 @pact_app.command("pull")
-@grouped
 def pull_command(
     host: Annotated[str, typer.Option("--from", help="The supplier's PACT base URL (https).")],
     out: Annotated[Path, typer.Option("--out", help="Directory to keep the footprints in.")],
@@ -173,7 +172,6 @@ def _carriers(specs: list[str]) -> list[dict[str, str]]:
 
 
 @pact_app.command("shipment")
-@grouped
 def shipment_command(
     claim: ClaimArg,
     shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
@@ -192,7 +190,6 @@ def shipment_command(
 
 
 @pact_app.command("toc")
-@grouped
 def toc_command(
     claim: ClaimArg,
     toc_id: Annotated[str, typer.Option("--toc-id", help="The TOC (the lines' toc_id/mode).")],
@@ -206,7 +203,6 @@ def toc_command(
 
 
 @pact_app.command("hoc")
-@grouped
 def hoc_command(
     claim: ClaimArg,
     hoc_id: Annotated[str, typer.Option("--hoc-id", help="The HOC (the hub lines' hoc_id).")],
@@ -251,7 +247,6 @@ def activities_command(
 
 
 @pact_app.command("publish")
-@grouped
 def publish_command(
     file: Annotated[Path, typer.Argument(help="The PACT v3 ProductFootprint (JSON).")],
     member: Member,
@@ -281,7 +276,6 @@ def _call(member: Member, method: str, path: str, body: object = None) -> Any:
 
 
 @pact_app.command("requests")
-@grouped
 def requests_command(
     member: Member,
     open_only: Annotated[
@@ -305,7 +299,6 @@ def requests_command(
 
 
 @pact_app.command("answer")
-@grouped
 def answer_command(
     seq: Annotated[int, typer.Argument(help="The request's number (`pact requests`).")],
     member: Member,
@@ -325,7 +318,6 @@ def answer_command(
 
 
 @pact_app.command("client-issue")
-@grouped
 def client_issue_command(
     partner: Annotated[str, typer.Option("--partner", help="Who the credentials are for.")],
     member: Member,
@@ -340,14 +332,12 @@ def client_issue_command(
 
 
 @pact_app.command("clients")
-@grouped
 def clients_command(member: Member) -> None:
     """This firm's partners' PACT credentials (never their secrets)."""
     console.print_json(json.dumps(_call(member, "GET", "/pact/clients")))
 
 
 @pact_app.command("client-revoke")
-@grouped
 def client_revoke_command(client_id: Annotated[str, typer.Argument()], member: Member) -> None:
     """Revoke a partner's PACT credentials: its tokens stop working at once."""
     _call(member, "DELETE", f"/pact/clients/{client_id}")
