@@ -15,7 +15,7 @@ from carbonledger.cli.common import clear_errors, console, fail, read_file
 from carbonledger.cli.options import App, OptionGroup
 from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.pact.fetch import ClientCredentials
+from carbonledger.pact.fetch import ClientCredentials, PactFetchError
 
 pact_app = App(help="PACT data exchange (client side).", no_args_is_help=True)
 
@@ -68,7 +68,6 @@ def pull_command(
 ) -> None:
     """Fetch a supplier's footprints (PACT v3, client credentials), validate them, verify the
     anchored ones on chain, and keep each with its provenance; exit 1 if any was refused."""
-    from carbonledger.pact.fetch import PactFetchError
     from carbonledger.pact.pull import pull
 
     signed = credentials.given("pact pull")
