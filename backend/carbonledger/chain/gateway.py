@@ -232,6 +232,7 @@ class LedgerGateway:
         self._member_state = _Function(self._rpc, registry, "memberState")
         self._nonces = _Function(self._rpc, ledger, "nonces")
         self._claim_of = _Function(self._rpc, ledger, "claimOf")
+        self._root_of: _Function | None = None  # ClaimRoots.rootOf, once root mode asks
         self._version_by_content = _Function(
             self._rpc, self.contracts["StandardRegistry"], "versionByContent"
         )
@@ -650,8 +651,11 @@ class LedgerGateway:
         return self.contracts["ClaimRoots"]
 
     def root_recorded(self, root: bytes) -> bool:
-        """Whether ``ClaimRoots.rootOf(root)`` is recorded."""
-        _, recorded_at, _ = self._claim_roots().functions.rootOf(bytes(root)).call()
+        """Whether ``ClaimRoots.rootOf(root)`` is recorded (a raw ``eth_call``: the worker
+        asks before it sends each root)."""
+        if self._root_of is None:
+            self._root_of = _Function(self._rpc, self._claim_roots(), "rootOf")
+        _, recorded_at, _ = self._root_of(bytes(root))
         return int(recorded_at) != 0
 
     def record_root(self, root: bytes, count: int) -> Anchored:
