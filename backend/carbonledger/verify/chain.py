@@ -436,14 +436,21 @@ class ChainReader:
                 self._attach_signed(c)
 
         firms = sorted({c.submitted.firm for c in claims.values()})
-        members = {f: self._member_history(f, latest) for f in firms}
+        member_logs: list[Log] = []
+        members = {f: self._member_history(f, latest, member_logs) for f in firms}
 
-        blocks = self.port.block_timestamps(
-            sorted(
-                {c.submitted.log.block_number for c in mine}
-                | {ch.pos[0] for history in members.values() for ch in history}
-            )
-        )
+        # block timestamps: from the logs where the node gives them, else read from the blocks
+        blocks = {
+            lg.block_number: lg.block_timestamp
+            for lg in [c.submitted.log for c in mine] + member_logs
+            if lg.block_timestamp is not None
+        }
+        unknown = {c.submitted.log.block_number for c in mine} | {
+            ch.pos[0] for history in members.values() for ch in history
+        }
+        unknown.difference_update(blocks)
+        if unknown:
+            blocks.update(self.port.block_timestamps(sorted(unknown)))
         for c in mine:
             c.block_timestamp = blocks.get(c.submitted.log.block_number)
         members = {
@@ -487,9 +494,9 @@ class ChainReader:
             "MemberRegistry": a.member_registry,
             "StandardRegistry": a.standard_registry,
         }
-        for name in a.code_hashes:
-            if name in names:
-                found_code[name] = "0x" + keccak(self.port.code(names[name])).hex()
+        known = [name for name in a.code_hashes if name in names]
+        for name, code in zip(known, self.port.codes([names[n] for n in known]), strict=True):
+            found_code[name] = "0x" + keccak(code).hex()
 
         return ChainView(
             chain_id=self.port.chain_id(),
@@ -602,12 +609,18 @@ class ChainReader:
         else:
             c.signed_problem = f"transaction 0x{tx.hash.hex()} holds no signed claim with this id"
 
-    def _member_history(self, firm: str, latest: int) -> list[MemberChange]:
+    def _member_history(
+        self, firm: str, latest: int, read: list[Log] | None = None
+    ) -> list[MemberChange]:
+        """The membership events of ``firm`` in chain order (their logs appended to
+        ``read``)."""
         logs = self.port.get_logs(
             self.addresses.member_registry,
             [list(abi.MEMBER_TOPICS), _topic(firm)],
             self.addresses.from_block,
             latest,
         )
+        if read is not None:
+            read.extend(logs)
         changes = (decode_member_log(lg) for lg in sorted(logs, key=lambda x: x.pos))
         return [c for c in changes if c is not None]
