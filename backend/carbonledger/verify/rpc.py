@@ -7,21 +7,18 @@ Tests substitute a fake port. Nothing here talks to the CarbonLedger service.
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 from msgspec.json import decode as _decode_json
 from msgspec.json import encode as _encode_json
 
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.keepalive import KeptOpen, TransportError
 
 
 class VerifyInputError(CarbonLedgerError):
@@ -118,12 +115,11 @@ def _topic_param(item: Any) -> Any:
 class RpcChainPort:
     """:class:`ChainPort` over HTTP JSON-RPC (keep-alive, batched requests).
 
-    Each thread keeps one open :mod:`http.client` connection to the node: a request costs a
-    fraction of ``httpx.Client``'s CPU (its connection pool, header models and cookie jar,
-    measured at 0.3-1 ms a request here), and a firm's verification makes a dozen. A
-    connection the node closed while idle is opened again and the request sent once more. A
-    node behind an HTTP proxy (``HTTP_PROXY`` and the like, which :mod:`http.client`
-    ignores) or with credentials in its URL is reached through httpx."""
+    Each thread keeps one open :mod:`http.client` connection to the node
+    (:class:`~carbonledger.keepalive.KeptOpen`): a request costs a fraction of
+    ``httpx.Client``'s CPU, and a firm's verification makes a dozen. A node behind an HTTP
+    proxy (``HTTP_PROXY`` and the like) or with credentials in its URL is reached through
+    httpx."""
 
     def __init__(
         self, url: str, *, timeout: float = 30.0, batch_size: int = 500, log_range: int = 50_000
@@ -133,80 +129,29 @@ class RpcChainPort:
         self.log_range = log_range
         self.timeout = timeout
         self._client: httpx.Client | None = None
-        self._local = threading.local()
-        self._connections: list[http.client.HTTPConnection] = []
-        self._lock = threading.Lock()
+        self._kept = KeptOpen(url, timeout)
         self._id = 0
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:  # not a number: httpx says what is wrong with the URL
-            port, parts = None, parts._replace(scheme="")
-        self._https = parts.scheme == "https"
-        self._host, self._port = parts.hostname or "", port
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._direct = (
-            parts.scheme in ("http", "https")
-            and bool(parts.hostname)
-            and not parts.username  # credentials in the URL: httpx sends them
-            and (not urllib.request.getproxies() or bool(urllib.request.proxy_bypass(parts.netloc)))
-        )
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for connection in connections:
-            connection.close()
-        self._local = threading.local()
+        self._kept.close()
         if self._client is not None:
             self._client.close()
 
     # --- transport ---------------------------------------------------------------------
-    def _unreachable(self, exc: BaseException) -> RpcUnreachable:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return RpcUnreachable(f"cannot reach a JSON-RPC node at {self.url}: {reason}")
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            connection = kind(self._host, self._port, timeout=self.timeout)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
     def _send(self, body: bytes) -> tuple[int, bytes]:
         """POST ``body`` (JSON) to the node: the HTTP status and the answer's bytes."""
-        if not self._direct:
+        try:
+            if self._kept.direct:
+                return self._kept.post(body)
             if self._client is None:
                 self._client = httpx.Client(timeout=self.timeout)
-            try:
-                proxied = self._client.post(
-                    self.url, content=body, headers={"Content-Type": "application/json"}
-                )
-            except httpx.HTTPError as exc:
-                raise self._unreachable(exc) from exc
+            proxied = self._client.post(
+                self.url, content=body, headers={"Content-Type": "application/json"}
+            )
             return proxied.status_code, proxied.content
-        for attempt in (1, 2):
-            reused = getattr(self._local, "connection", None) is not None
-            connection = self._connection()
-            try:
-                connection.request(
-                    "POST", self._path, body=body, headers={"Content-Type": "application/json"}
-                )
-                response = connection.getresponse()
-                return response.status, response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                connection.close()
-                self._local.connection = None
-                stale = isinstance(
-                    exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
-                )
-                if attempt == 1 and reused and stale:
-                    continue  # the node closed the idle connection: once more, on a new one
-                raise self._unreachable(exc) from exc
-        raise AssertionError("unreachable")
+        except (httpx.HTTPError, *TransportError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RpcUnreachable(f"cannot reach a JSON-RPC node at {self.url}: {reason}") from exc
 
     def _post(self, payload: Any) -> Any:
         status, content = self._send(_encode_json(payload))
