@@ -306,6 +306,16 @@ def decode_member_log(log: Log) -> MemberChange | None:
     return MemberChange(names[t0], log.pos) if t0 in names else None
 
 
+def _cited_allocations(logs: Iterable[Log]) -> dict[bytes, dict[str, int]]:
+    """Reduction claim id -> {settlement id: kgCO2e}, from ``AllocationCited`` logs."""
+    out: dict[bytes, dict[str, int]] = {}
+    for log in sorted(logs, key=lambda lg: lg.pos):
+        settlement, claim_id = log.topics[1], log.topics[3]
+        allocated = abi.word(log.data, 0)
+        out.setdefault(claim_id, {})["0x" + settlement.hex()] = allocated
+    return out
+
+
 class ChainReader:
     """Builds a :class:`ChainView` through a :class:`ChainPort`."""
 
@@ -352,9 +362,21 @@ class ChainReader:
             raise ValueError(f"shard {shard}: part k of n needs 0 <= k < n")
         a = self.addresses
         latest = self.port.latest_block() if to_block is None else to_block
-        logs = self.port.get_logs(
-            a.claim_ledger, [list(abi.FIRM_TOPICS), None, _topic(firm)], a.from_block, latest
-        )
+        # the firm's claim events and its allocations (OverlapSettlement's AllocationCited, its
+        # topic 2 the party) in one query: the node walks the block range once, not twice
+        contracts = [a.claim_ledger] + ([a.overlap_settlement] if a.overlap_settlement else [])
+        topic0 = [*abi.FIRM_TOPICS] + ([abi.T_ALLOCATION_CITED] if a.overlap_settlement else [])
+        found = self.port.get_logs(contracts, [topic0, None, _topic(firm)], a.from_block, latest)
+        logs = [
+            lg
+            for lg in found
+            if lg.address == a.claim_ledger and lg.topics[0] != abi.T_ALLOCATION_CITED
+        ]
+        cited = [
+            lg
+            for lg in found
+            if lg.address == a.overlap_settlement and lg.topics[0] == abi.T_ALLOCATION_CITED
+        ]
         mine = [p for p in proofs if p.signed.firm == firm.lower()]
         # checks and audits of this firm's claims only (ledger-submitted and root-anchored):
         # the reviews of every other firm's claims would be read and dropped
@@ -373,7 +395,7 @@ class ChainReader:
                 latest,
             )
         view = self._build(logs, latest, wanted=None, proofs=mine, shard=shard)
-        view.allocations = self._allocations([None, _topic(firm), None], latest)
+        view.allocations = None if a.overlap_settlement is None else _cited_allocations(cited)
         return view
 
     def _allocations(
@@ -386,12 +408,7 @@ class ChainReader:
         logs = self.port.get_logs(
             a.overlap_settlement, [abi.T_ALLOCATION_CITED, *topics], a.from_block, latest
         )
-        out: dict[bytes, dict[str, int]] = {}
-        for log in sorted(logs, key=lambda lg: lg.pos):
-            settlement, claim_id = log.topics[1], log.topics[3]
-            allocated = abi.word(log.data, 0)
-            out.setdefault(claim_id, {})["0x" + settlement.hex()] = allocated
-        return out
+        return _cited_allocations(logs)
 
     # --- assembly ----------------------------------------------------------------------
     def _build(

@@ -80,8 +80,11 @@ class ChainPort(Protocol):
     def latest_block(self) -> int: ...
 
     def get_logs(
-        self, address: str, topics: Sequence[Any], from_block: int, to_block: int
-    ) -> list[Log]: ...
+        self, address: str | Sequence[str], topics: Sequence[Any], from_block: int, to_block: int
+    ) -> list[Log]:
+        """The logs of the contract(s) at ``address`` matching ``topics`` (position i: one
+        topic, a list of alternatives, or None for any), in the block range."""
+        ...
 
     def get_transactions(self, hashes: Sequence[bytes]) -> dict[bytes, Tx]: ...
 
@@ -208,7 +211,7 @@ class RpcChainPort:
         return int(self.request("eth_blockNumber", []), 16)
 
     def get_logs(
-        self, address: str, topics: Sequence[Any], from_block: int, to_block: int
+        self, address: str | Sequence[str], topics: Sequence[Any], from_block: int, to_block: int
     ) -> list[Log]:
         out: list[Log] = []
         params_topics = [_topic_param(t) for t in topics]
@@ -217,7 +220,7 @@ class RpcChainPort:
         while start <= to_block:
             end = min(to_block, start + step - 1)
             flt = {
-                "address": address,
+                "address": address if isinstance(address, str) else list(address),
                 "topics": params_topics,
                 "fromBlock": hex(start),
                 "toBlock": hex(end),
