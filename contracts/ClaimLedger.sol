@@ -186,9 +186,7 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         if (status == ClaimStatus.None) revert ClaimLedgerUnknownClaim(claimId);
         if (record.firm != revocation.firm) revert ClaimLedgerNotClaimOwner(claimId, record.firm);
         if (status != ClaimStatus.Active) revert ClaimLedgerClaimNotActive(claimId, status);
-        _useNonce(slot, stored);
-        record.status = ClaimStatus.Revoked;
-        emit ClaimRevoked(claimId, revocation.firm, revocation.reasonHash);
+        _revokeClaim(revocation, record, slot, stored);
     }
 
     // ------------------------------------------------------------------ review
@@ -232,9 +230,7 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
         if (record.firm == audit.auditor) revert ClaimLedgerSelfAudit(claimId, audit.auditor);
         if (record.audit != AuditVerdict.None) revert ClaimLedgerAlreadyAudited(claimId);
         if (record.check != CheckOutcome.Passed) revert ClaimLedgerCheckNotPassed(claimId, record.check);
-        _useNonce(slot, stored);
-        _claims[claimId].audit = audit.verdict;
-        emit ClaimAudited(claimId, audit.auditor, audit.verdict, audit.reportHash);
+        _recordAudit(audit, slot, stored);
     }
 
     // ------------------------------------------------------------------ mirror
@@ -942,6 +938,22 @@ contract ClaimLedger is IClaimLedger, MemberSigned {
             _claims[previousId].status = ClaimStatus.Superseded;
             emit ClaimSuperseded(previousId, firm, claimId);
         }
+    }
+
+    /// @dev Uses the firm's nonce (its account word `stored`, at `slot`) and revokes the claim.
+    function _revokeClaim(Revocation calldata revocation, ClaimRecord storage record, uint256 slot, uint256 stored)
+        private
+    {
+        _useNonce(slot, stored);
+        record.status = ClaimStatus.Revoked;
+        emit ClaimRevoked(revocation.claimId, revocation.firm, revocation.reasonHash);
+    }
+
+    /// @dev Uses the auditor's nonce (its account word `stored`, at `slot`) and records the verdict.
+    function _recordAudit(Audit calldata audit, uint256 slot, uint256 stored) private {
+        _useNonce(slot, stored);
+        _claims[audit.claimId].audit = audit.verdict;
+        emit ClaimAudited(audit.claimId, audit.auditor, audit.verdict, audit.reportHash);
     }
 
     function _useNonce(uint256 slot, uint256 stored) private {

@@ -6,6 +6,7 @@ import {IClaimLedger} from "./interfaces/IClaimLedger.sol";
 import {IClaimRoots} from "./interfaces/IClaimRoots.sol";
 import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {SignerCheck} from "./libraries/SignerCheck.sol";
+import {ClaimLedgerClient} from "./utils/ClaimLedgerClient.sol";
 
 /**
  * @title ClaimRoots
@@ -15,8 +16,7 @@ import {SignerCheck} from "./libraries/SignerCheck.sol";
  * admissions ({IClaimLedger-claimRoots}). A root costs one new storage slot and one event,
  * whatever the number of claims under it (see docs/gas.md).
  */
-contract ClaimRoots is IClaimRoots {
-    IClaimLedger private immutable _ledger;
+contract ClaimRoots is IClaimRoots, ClaimLedgerClient {
     IMemberRegistry private immutable _members;
 
     mapping(bytes32 root => RootRecord) private _roots;
@@ -25,9 +25,8 @@ contract ClaimRoots is IClaimRoots {
      * @param claimLedger_ The {ClaimLedger} (the deploying contract).
      * @param memberRegistry_ The {MemberRegistry}.
      */
-    constructor(address claimLedger_, address memberRegistry_) {
+    constructor(address claimLedger_, address memberRegistry_) ClaimLedgerClient(claimLedger_) {
         if (claimLedger_ == address(0) || memberRegistry_ == address(0)) revert ClaimRootsZeroAddress();
-        _ledger = IClaimLedger(claimLedger_);
         _members = IMemberRegistry(memberRegistry_);
     }
 
@@ -68,11 +67,6 @@ contract ClaimRoots is IClaimRoots {
     /// @inheritdoc IClaimRoots
     function leafOf(IClaimLedger.Claim calldata claim, bytes calldata signature) external view returns (bytes32) {
         return _leaf(_ledger.claimDigest(claim), signature);
-    }
-
-    /// @inheritdoc IClaimRoots
-    function claimLedger() external view returns (address) {
-        return address(_ledger);
     }
 
     /// @inheritdoc IClaimRoots

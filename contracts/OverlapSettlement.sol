@@ -7,6 +7,7 @@ import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {IOverlapSettlement} from "./interfaces/IOverlapSettlement.sol";
 import {SignerCheck} from "./libraries/SignerCheck.sol";
+import {ClaimLedgerClient} from "./utils/ClaimLedgerClient.sol";
 import {MemberSigned} from "./utils/MemberSigned.sol";
 
 /**
@@ -15,7 +16,7 @@ import {MemberSigned} from "./utils/MemberSigned.sol";
  * footprints overlap: proposal, unanimous signed consent, audited realised reduction,
  * allocation by share, citation by reduction claims, and payments until settled.
  */
-contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
+contract OverlapSettlement is IOverlapSettlement, MemberSigned, ClaimLedgerClient, Nonces {
     /// @notice Most parties a settlement may have.
     uint256 public constant MAX_PARTIES = 16;
     /// @notice Shares are in basis points of this total.
@@ -65,8 +66,6 @@ contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
         uint128 costShare;
     }
 
-    IClaimLedger private immutable _claims;
-
     mapping(bytes32 settlementId => SettlementSlot) private _settlements;
     mapping(bytes32 settlementId => address[]) private _parties;
     mapping(bytes32 settlementId => mapping(address party => PartySlot)) private _partySlots;
@@ -77,9 +76,11 @@ contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
      * @param memberRegistry_ The {MemberRegistry}.
      * @param claimLedger_ The {ClaimLedger}.
      */
-    constructor(address memberRegistry_, address claimLedger_) MemberSigned("CarbonLedger OverlapSettlement", memberRegistry_) {
+    constructor(address memberRegistry_, address claimLedger_)
+        MemberSigned("CarbonLedger OverlapSettlement", memberRegistry_)
+        ClaimLedgerClient(claimLedger_)
+    {
         if (memberRegistry_ == address(0) || claimLedger_ == address(0)) revert OverlapSettlementZeroAddress();
-        _claims = IClaimLedger(claimLedger_);
     }
 
     // ------------------------------------------------------------------ functions
@@ -167,13 +168,13 @@ contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
         PartySlot storage party = _checkParty(id, citation.party);
         if (!_settlements[id].reductionRecorded) revert OverlapSettlementReductionNotRecorded(id);
         if (party.allocationKgCO2e == 0) revert OverlapSettlementZeroAllocation(id, citation.party);
-        IClaimLedger.ClaimRecord memory claim = _claims.claimOf(citation.claimId);
+        IClaimLedger.ClaimRecord memory claim = _ledger.claimOf(citation.claimId);
         if (
             claim.firm != citation.party || claim.kind != IClaimLedger.ClaimKind.Reduction
                 || claim.status != IClaimLedger.ClaimStatus.Active
         ) revert OverlapSettlementNotReductionOfParty(citation.claimId, citation.party);
         bytes32 previous = _citations[id][citation.party];
-        if (previous != bytes32(0) && _claims.isActive(previous)) {
+        if (previous != bytes32(0) && _ledger.isActive(previous)) {
             revert OverlapSettlementAllocationAlreadyCited(id, citation.party, previous);
         }
         _cite(citation, party.allocationKgCO2e, previous);
@@ -285,11 +286,6 @@ contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
         return super.nonces(account);
     }
 
-    /// @inheritdoc IOverlapSettlement
-    function claimLedger() external view returns (address) {
-        return address(_claims);
-    }
-
     // ------------------------------------------------------------------ checks
 
     function _checkProposer(address[] calldata parties) private view {
@@ -328,7 +324,7 @@ contract OverlapSettlement is IOverlapSettlement, MemberSigned, Nonces {
         if (n == 0) revert OverlapSettlementNoClaims();
         for (uint256 i = 0; i < n; ++i) {
             bytes32 claimId = terms.claimIds[i];
-            IClaimLedger.ClaimRecord memory claim = _claims.claimOf(claimId);
+            IClaimLedger.ClaimRecord memory claim = _ledger.claimOf(claimId);
             bool ofParty;
             for (uint256 j = 0; j < terms.parties.length; ++j) {
                 if (terms.parties[j] == claim.firm) ofParty = true;

@@ -7,13 +7,14 @@ import {IMemberRegistry, Roles} from "./interfaces/IMemberRegistry.sol";
 import {IMemberSigned} from "./interfaces/IMemberSigned.sol";
 import {ITargetRegistry} from "./interfaces/ITargetRegistry.sol";
 import {SignerCheck} from "./libraries/SignerCheck.sol";
+import {ClaimLedgerClient} from "./utils/ClaimLedgerClient.sol";
 import {MemberSigned} from "./utils/MemberSigned.sol";
 
 /**
  * @title TargetRegistry
  * @notice Records member firms' signed reduction targets. See {ITargetRegistry}.
  */
-contract TargetRegistry is ITargetRegistry, MemberSigned, Nonces {
+contract TargetRegistry is ITargetRegistry, MemberSigned, ClaimLedgerClient, Nonces {
     bytes32 public constant TARGET_TYPEHASH = keccak256(
         "Target(address firm,bytes32 baseClaimId,uint16 baseYear,uint16 targetYear,uint16 reductionBps,uint8 kind,"
         "uint32 coverage,bool auditedOnly,bytes32 documentHash,uint256 nonce,uint256 deadline)"
@@ -27,8 +28,6 @@ contract TargetRegistry is ITargetRegistry, MemberSigned, Nonces {
     /// @dev Scopes 1-3 (bits 0-2) and Scope 3 categories 1..15 (bits 3..17).
     uint32 private constant COVERAGE_BITS = (uint32(1) << 18) - 1;
 
-    IClaimLedger private immutable _claims;
-
     mapping(bytes32 targetId => TargetRecord) private _targets;
     mapping(address firm => bytes32[] targetIds) private _firmTargets;
 
@@ -36,9 +35,11 @@ contract TargetRegistry is ITargetRegistry, MemberSigned, Nonces {
      * @param memberRegistry_ The {MemberRegistry}.
      * @param claimLedger_ The {ClaimLedger}.
      */
-    constructor(address memberRegistry_, address claimLedger_) MemberSigned("CarbonLedger TargetRegistry", memberRegistry_) {
+    constructor(address memberRegistry_, address claimLedger_)
+        MemberSigned("CarbonLedger TargetRegistry", memberRegistry_)
+        ClaimLedgerClient(claimLedger_)
+    {
         if (memberRegistry_ == address(0) || claimLedger_ == address(0)) revert TargetRegistryZeroAddress();
-        _claims = IClaimLedger(claimLedger_);
     }
 
     /// @inheritdoc ITargetRegistry
@@ -69,11 +70,6 @@ contract TargetRegistry is ITargetRegistry, MemberSigned, Nonces {
     /// @inheritdoc IMemberSigned
     function nonces(address firm) public view override(IMemberSigned, Nonces) returns (uint256) {
         return super.nonces(firm);
-    }
-
-    /// @inheritdoc ITargetRegistry
-    function claimLedger() external view returns (address) {
-        return address(_claims);
     }
 
     // ------------------------------------------------------------------ checks
@@ -108,7 +104,7 @@ contract TargetRegistry is ITargetRegistry, MemberSigned, Nonces {
         if (coverage & SCOPE_BITS == 0 || coverage & ~COVERAGE_BITS != 0 || (categories && coverage & SCOPE3_BIT == 0)) {
             revert TargetRegistryInvalidCoverage(coverage);
         }
-        IClaimLedger.ClaimRecord memory base = _claims.claimOf(target.baseClaimId);
+        IClaimLedger.ClaimRecord memory base = _ledger.claimOf(target.baseClaimId);
         if (base.firm != target.firm || base.kind != IClaimLedger.ClaimKind.Footprint) {
             revert TargetRegistryInvalidBaseClaim(target.baseClaimId, base.firm);
         }

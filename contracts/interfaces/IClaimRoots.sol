@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IClaimLedger} from "./IClaimLedger.sol";
+import {IClaimLedgerClient} from "./IClaimLedgerClient.sol";
 
 /**
  * @title IClaimRoots
@@ -25,7 +26,7 @@ import {IClaimLedger} from "./IClaimLedger.sol";
  * the deadline against the root's time, and then everything the ledger checks for a claim
  * except the nonce order ({IClaimLedger-admitClaim}).
  */
-interface IClaimRoots {
+interface IClaimRoots is IClaimLedgerClient {
     /// @notice A recorded root: exactly one storage slot.
     /// @param count Number of claims (leaves) under the root, as the relayer declared it.
     /// @param recordedAt Timestamp of the block that recorded the root (0: not recorded).
@@ -86,9 +87,6 @@ interface IClaimRoots {
 
     /// @notice The leaf of `claim` signed with `signature` (see the contract's NatSpec).
     function leafOf(IClaimLedger.Claim calldata claim, bytes calldata signature) external view returns (bytes32);
-
-    /// @notice The ledger that claims are admitted into.
-    function claimLedger() external view returns (address);
 
     /// @notice The member registry that knows relayers and the firms' key history.
     function memberRegistry() external view returns (address);

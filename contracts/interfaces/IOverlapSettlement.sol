@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IClaimLedgerClient} from "./IClaimLedgerClient.sol";
 import {IMemberSigned} from "./IMemberSigned.sol";
 
 /**
@@ -25,7 +26,7 @@ import {IMemberSigned} from "./IMemberSigned.sol";
  * Double counting: an allocation is cited by at most one active claim. If the citing claim is
  * later superseded or revoked, the allocation may be cited again (e.g. by the amendment).
  */
-interface IOverlapSettlement is IMemberSigned {
+interface IOverlapSettlement is IMemberSigned, IClaimLedgerClient {
     /// @notice Lifecycle of a settlement. `Expired` is never stored: {settlementOf} reports a
     /// `Proposed` settlement whose signing deadline passed as `Expired`.
     enum SettlementStatus {
@@ -279,7 +280,4 @@ interface IOverlapSettlement is IMemberSigned {
 
     /// @notice The EIP-712 struct hash of `payment` (what a signer signs, under {DOMAIN_SEPARATOR}).
     function hashPayment(Payment calldata payment) external pure returns (bytes32 structHash);
-
-    /// @notice The claim ledger.
-    function claimLedger() external view returns (address);
 }

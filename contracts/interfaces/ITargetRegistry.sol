@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IClaimLedgerClient} from "./IClaimLedgerClient.sol";
 import {IMemberSigned} from "./IMemberSigned.sol";
 
 /**
@@ -18,7 +19,7 @@ import {IMemberSigned} from "./IMemberSigned.sol";
  * near-term and a net-zero one, or a revised one): each is kept, in order; progress is
  * computed off chain from verified claims.
  */
-interface ITargetRegistry is IMemberSigned {
+interface ITargetRegistry is IMemberSigned, IClaimLedgerClient {
     /// @notice SBTi-style target kind.
     enum TargetKind {
         NearTerm,
@@ -128,7 +129,4 @@ interface ITargetRegistry is IMemberSigned {
 
     /// @notice The EIP-712 struct hash of `target` (its id), for off-chain signers.
     function hashTarget(Target calldata target) external pure returns (bytes32 structHash);
-
-    /// @notice The {ClaimLedger} the base claims are read from.
-    function claimLedger() external view returns (address);
 }
