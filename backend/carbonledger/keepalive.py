@@ -1,4 +1,4 @@
-"""POST to one HTTP endpoint over a kept-open :mod:`http.client` connection per thread.
+"""POST to one HTTP endpoint over :mod:`http.client` connections kept open between requests.
 
 The service's JSON-RPC (:mod:`carbonledger.chain.jsonrpc`) and the independent verifier's
 (:mod:`carbonledger.verify.rpc`) both send many small requests to one node: ``httpx.Client``
@@ -20,8 +20,10 @@ TransportError = (OSError, http.client.HTTPException)
 
 
 class KeptOpen:
-    """A kept-open connection per thread to ``url``; a connection the endpoint closed while
-    idle is opened again and the request sent once more."""
+    """Connections to ``url`` kept open between requests: a request takes an idle one (or
+    opens one) and gives it back, so threads never share one mid-request and a thread that
+    ends leaves its connection to the next. A connection the endpoint closed while idle is
+    opened again and the request sent once more."""
 
     def __init__(self, url: str, timeout: float) -> None:
         parts = urlsplit(url)
@@ -41,47 +43,51 @@ class KeptOpen:
             and not parts.username
             and (not urllib.request.getproxies() or bool(urllib.request.proxy_bypass(parts.netloc)))
         )
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[http.client.HTTPConnection] = []
+        self._idle: list[http.client.HTTPConnection] = []
+        self._closed = False
 
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            connection = kind(self._host, self._port, timeout=self.timeout)
-            self._local.connection = connection
-            with self._lock:
-                self._open.append(connection)
-        return connection
+    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection (True: it served before) or a new one (False)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop(), True
+        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        return kind(self._host, self._port, timeout=self.timeout), False
+
+    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.append(connection)
+                return
+        connection.close()
 
     def post(self, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
-        """``body`` posted on this thread's connection: the HTTP status and the answer's
+        """``body`` posted on a kept-open connection: the HTTP status and the answer's
         bytes. Raises one of :data:`TransportError` when the exchange fails."""
         for attempt in (1, 2):
-            reused = getattr(self._local, "connection", None) is not None
-            connection = self._connection()
+            connection, reused = self._take()
             try:
                 connection.request(
                     "POST", self._path, body=body, headers={"Content-Type": content_type}
                 )
                 response = connection.getresponse()
-                return response.status, response.read()
+                answer = response.status, response.read()
             except TransportError as exc:
                 connection.close()
-                self._local.connection = None
                 stale = isinstance(
                     exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
                 )
                 if attempt == 1 and reused and stale:
                     continue  # the endpoint closed the idle connection: once more, on a new one
                 raise
+            self._give_back(connection)
+            return answer
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        """Close every thread's connection (a later request opens a new one)."""
+        """Close the idle connections, and each busy one when its request is done."""
         with self._lock:
-            connections, self._open = self._open, []
-        for connection in connections:
+            idle, self._idle, self._closed = self._idle, [], True
+        for connection in idle:
             connection.close()
-        self._local = threading.local()
