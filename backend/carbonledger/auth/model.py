@@ -8,7 +8,12 @@ from enum import StrEnum
 
 from eth_utils.address import is_address, to_checksum_address
 
-from carbonledger.auth.errors import MalformedRequest
+from carbonledger.auth.errors import (
+    MalformedRequest,
+    MemberNotActive,
+    MemberRemoved,
+    MemberSuspended,
+)
 from carbonledger.vocab import ROLE_BITS
 
 
@@ -63,6 +68,17 @@ class Member:
     status: MemberStatus
     roles: frozenset[Role]
     name: str = ""
+
+    def require_active(self) -> Member:
+        """This member if it is active: :class:`MemberSuspended`, :class:`MemberRemoved` or
+        :class:`MemberNotActive` (403) if it is not."""
+        if self.status is MemberStatus.SUSPENDED:
+            raise MemberSuspended(self.account)
+        if self.status is MemberStatus.REMOVED:
+            raise MemberRemoved(self.account)
+        if self.status is not MemberStatus.ACTIVE:
+            raise MemberNotActive(self.account, str(self.status))
+        return self
 
 
 @dataclass(frozen=True)

@@ -38,15 +38,12 @@ from carbonledger.auth.errors import (
     InvalidSignature,
     InvalidToken,
     MalformedRequest,
-    MemberNotActive,
-    MemberRemoved,
-    MemberSuspended,
     MissingRole,
     NotAMember,
     TokenExpired,
     TokenRevoked,
 )
-from carbonledger.auth.model import Member, MemberStatus, Principal, Role, checksum_address
+from carbonledger.auth.model import Member, Principal, Role, checksum_address
 from carbonledger.auth.ports import MembershipPort, NonceStore
 from carbonledger.auth.settings import AuthSettings
 from carbonledger.auth.tokens import TokenClaims, decode_token, encode_token
@@ -187,8 +184,7 @@ class AuthService:
             record = self._membership.member_of(claims.key_address)
             if record is None or record.account != claims.account:
                 raise TokenRevoked(claims.key_address)
-            self._check_active(record)
-            roles = record.roles
+            roles = record.require_active().roles
         return Principal(
             account=claims.account,
             key_address=claims.key_address,
@@ -227,14 +223,4 @@ class AuthService:
         record = self._membership.member_of(key_address)
         if record is None:
             raise NotAMember(key_address)
-        self._check_active(record)
-        return record
-
-    @staticmethod
-    def _check_active(record: Member) -> None:
-        if record.status is MemberStatus.SUSPENDED:
-            raise MemberSuspended(record.account)
-        if record.status is MemberStatus.REMOVED:
-            raise MemberRemoved(record.account)
-        if record.status is not MemberStatus.ACTIVE:
-            raise MemberNotActive(record.account, str(record.status))
+        return record.require_active()

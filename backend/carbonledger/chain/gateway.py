@@ -39,6 +39,8 @@ from carbonledger.vocab import (
     WORD,
     Claim,
     Domain,
+    Target,
+    TargetKind,
     checksum_address,
     claim_ledger_domain,
     name_of,
@@ -101,7 +103,8 @@ class PartyState:
 
 @dataclass(frozen=True)
 class RecordedTarget:
-    """``ITargetRegistry.targetOf``: one recorded target and its id."""
+    """``ITargetRegistry.targetOf``: one recorded target and its id, its packed ``kind`` and
+    ``coverage`` read as a name and as scope and Scope 3 category lists."""
 
     target_id: str
     firm: str
@@ -109,8 +112,9 @@ class RecordedTarget:
     base_year: int
     target_year: int
     reduction_bps: int
-    kind: int
-    coverage: int
+    kind: str  # near_term | net_zero
+    scopes: list[int]
+    categories: list[int]
     audited_only: bool
     recorded_at: int
     document_hash: str
@@ -338,6 +342,7 @@ class LedgerGateway:
             (_, base_year, target_year, bps, kind, coverage, audited, at, base, doc) = (
                 self._target_call("targetOf", bytes(target_id))
             )
+            scopes, categories = Target.coverage_of(int(coverage))
             out.append(
                 RecordedTarget(
                     hex_of(bytes(target_id)),
@@ -346,8 +351,9 @@ class LedgerGateway:
                     int(base_year),
                     int(target_year),
                     int(bps),
-                    int(kind),
-                    int(coverage),
+                    TargetKind(int(kind)).name.lower(),
+                    list(scopes),
+                    list(categories),
                     bool(audited),
                     int(at),
                     hex_of(bytes(doc)),

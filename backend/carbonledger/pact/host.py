@@ -25,8 +25,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from carbonledger.api.problems import Unexpected
 from carbonledger.pact import activities, model, schema, v2
+from carbonledger.pact.errors import TokenExpired, TokenInvalid
 from carbonledger.pact.openapi import pact_openapi
-from carbonledger.pact.service import PactService, TokenExpired, TokenInvalid
+from carbonledger.pact.service import PactService
 from carbonledger.pact.store import ClientRow
 from carbonledger.services.errors import NotFound, NotPermitted
 

@@ -45,6 +45,7 @@ from eth_utils.address import to_checksum_address
 from carbonledger.chain.gateway import Anchored, ClaimState, LedgerGateway
 from carbonledger.chain.typed_data import claim_digest
 from carbonledger.pact import model
+from carbonledger.pact.errors import TokenExpired, TokenInvalid
 from carbonledger.pact.fetch import PactFetchError, post_event
 from carbonledger.pact.schema import (
     EVENT_TYPES,
@@ -61,7 +62,6 @@ from carbonledger.services.errors import (
     InvalidRequest,
     NotFound,
     NotPermitted,
-    ServiceError,
     SignatureMismatch,
 )
 from carbonledger.standard import canonical_bytes, keccak256
@@ -93,14 +93,6 @@ TOKEN_LIFETIME = 3600
 RETRY_BASE = 2.0
 RETRY_CAP = 3600.0
 MAX_ATTEMPTS = 48
-
-
-class TokenInvalid(ServiceError):
-    status_code = 401
-
-
-class TokenExpired(ServiceError):
-    status_code = 401
 
 
 @dataclass(frozen=True)
@@ -633,14 +625,14 @@ class PactService:
             self.send_event(callback, item["event"])
         except (PactFetchError, SealError, KeyError, OSError) as exc:
             attempts = int(item["attempts"]) + 1
-            self.store.event_attempted(
+            self.store.event_failed(
                 item["seq"],
                 str(exc)[:500],
                 next_attempt_at=now + self.retry_delay(attempts),
                 give_up=attempts >= MAX_ATTEMPTS,
             )
             return False
-        self.store.event_attempted(item["seq"], None)
+        self.store.event_sent(item["seq"])
         return True
 
     def answer_request(

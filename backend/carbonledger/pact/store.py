@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 
+from carbonledger.store import columns
 from carbonledger.store.db import (
     Row,
     TableStore,
@@ -41,31 +42,42 @@ from carbonledger.store.db import (
     seq_key,
 )
 
+
+def client_column(**options: Any) -> Column[str]:
+    """``client_id``: the PACT client (a partner's credentials) a row belongs to."""
+    return Column("client_id", String(64), nullable=False, **options)
+
+
+def footprint_column(**options: Any) -> Column[str]:
+    """``pf_id``: a published ProductFootprint's id (a UUID)."""
+    return Column("pf_id", String(36), nullable=False, **options)
+
+
 pact_footprints = Table(
     "pact_footprints",
     metadata,
     seq_key(),
-    Column("pf_id", String(36), nullable=False, unique=True),
+    footprint_column(unique=True),
     firm_column(),
-    Column("claim_id", String(66), nullable=False, unique=True),
-    Column("document_hash", String(66), nullable=False),
-    Column("supersedes", String(66)),
-    Column("status", String(16), nullable=False),
+    columns.hex32("claim_id", unique=True),
+    columns.hex32("document_hash"),
+    columns.hex32("supersedes", nullable=True),
+    columns.enum("status"),
     Column("anchor", JSON, nullable=False),  # the anchor extension's data
     Column("derived_from", JSON, nullable=False),
-    Column("published_at", String(32), nullable=False),
+    columns.timestamp("published_at"),
 )
 
 pact_clients = Table(
     "pact_clients",
     metadata,
-    Column("client_id", String(64), primary_key=True),
+    client_column(primary_key=True),
     firm_column(),
     Column("partner", Text, nullable=False),
     Column("secret_hash", String(64), nullable=False),
     Column("all_footprints", Boolean, nullable=False),
-    Column("created_at", String(32), nullable=False),
-    Column("revoked_at", String(32)),
+    columns.timestamp("created_at"),
+    columns.timestamp("revoked_at", nullable=True),
     # where the partner receives events (its PACT host) and the credentials it gave us there
     Column("callback", JSON),
 )
@@ -73,22 +85,22 @@ pact_clients = Table(
 pact_grants = Table(
     "pact_grants",
     metadata,
-    Column("client_id", String(64), primary_key=True),
-    Column("pf_id", String(36), primary_key=True),
+    client_column(primary_key=True),
+    footprint_column(primary_key=True),
 )
 
 pact_requests = Table(
     "pact_requests",
     metadata,
     seq_key(),
-    Column("client_id", String(64), nullable=False, index=True),
+    client_column(index=True),
     firm_column(),
     Column("event_id", Text, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("event", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # open | fulfilled | rejected | received
-    Column("received_at", String(32), nullable=False),
-    Column("answered_at", String(32)),
+    columns.enum("state"),  # open | fulfilled | rejected | received
+    columns.timestamp("received_at"),
+    columns.timestamp("answered_at", nullable=True),
     Column("answer", JSON),
     Column("time_ms", BigInteger),
 )
@@ -99,14 +111,14 @@ pact_outbox = Table(
     "pact_outbox",
     metadata,
     seq_key(),
-    Column("client_id", String(64), nullable=False, index=True),
+    client_column(index=True),
     Column("event", JSON, nullable=False),
-    Column("state", String(16), nullable=False),  # pending | sent | failed
+    columns.enum("state"),  # pending | sent | failed
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", Float),  # epoch seconds of the next retry (None: at once)
     Column("error", Text),
-    Column("created_at", String(32), nullable=False),
-    Column("sent_at", String(32)),
+    columns.timestamp("created_at"),
+    columns.timestamp("sent_at", nullable=True),
 )
 
 
@@ -119,7 +131,7 @@ pact_activities = Table(
     Column("activity_id", Text, nullable=False),
     Column("data", JSON, nullable=False),
     Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
-    Column("published_at", String(32), nullable=False),
+    columns.timestamp("published_at"),
 )
 
 
@@ -312,24 +324,21 @@ class PactStore(TableStore):
         query = select(pact_outbox).where(pact_outbox.c.client_id.in_(client_ids))
         return self._all(dict, query.order_by(pact_outbox.c.seq))
 
-    def event_attempted(
-        self,
-        seq: int,
-        error: str | None,
-        *,
-        next_attempt_at: float | None = None,
-        give_up: bool = False,
-    ) -> None:
-        values: dict[str, Any] = {
-            "attempts": pact_outbox.c.attempts + 1,
-            "error": error,
-            "next_attempt_at": next_attempt_at,
-        }
-        if error is None:
-            values.update(state="sent", sent_at=now())
-        elif give_up:
-            values.update(state="failed")
-        self._write(update(pact_outbox).where(pact_outbox.c.seq == seq).values(**values))
+    def event_sent(self, seq: int) -> None:
+        """Outbox event ``seq`` reached its partner."""
+        self._attempted(seq, error=None, next_attempt_at=None, state="sent", sent_at=now())
+
+    def event_failed(self, seq: int, error: str, next_attempt_at: float, give_up: bool) -> None:
+        """An attempt to send outbox event ``seq`` failed with ``error``: it is tried again at
+        ``next_attempt_at`` (epoch seconds), or it is ``failed`` when the service ``give_up``."""
+        state = {"state": "failed"} if give_up else {}
+        self._attempted(seq, error=error, next_attempt_at=next_attempt_at, **state)
+
+    def _attempted(self, seq: int, **values: Any) -> None:
+        attempts = pact_outbox.c.attempts + 1
+        self._write(
+            update(pact_outbox).where(pact_outbox.c.seq == seq).values(attempts=attempts, **values)
+        )
 
     # --- transport activity data ---
     def put_activities(

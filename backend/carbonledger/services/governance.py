@@ -181,17 +181,29 @@ class GovernanceService:
             return "executed"
         return "expired" if now > expires_at else "pending"
 
-    def _member_view(self, p: Proposal, now: int) -> ProposalView:
-        kind = MEMBER_ACTIONS[p.action]
+    def _view(
+        self, registry: str, p: Proposal, action: str, now: int, **details: Any
+    ) -> ProposalView:
+        """``p`` as either registry shows it: what every proposal has, then ``details``."""
         return ProposalView(
-            registry="members",
+            registry=registry,
             proposal_id=p.proposal_id,
-            action=kind,
+            action=action,
             status=self._status(p.status, p.expires_at, now),
             proposer=p.proposer,
             expires_at=p.expires_at,
             approvals=p.approvals,
             approved_by_caller=p.approved_by_caller,
+            **details,
+        )
+
+    def _member_view(self, p: Proposal, now: int) -> ProposalView:
+        kind = MEMBER_ACTIONS[p.action]
+        return self._view(
+            "members",
+            p,
+            kind,
+            now,
             account=None if kind == "set_quorum" else p.account,
             name=p.name or None,
             roles=roles_of(p.roles) if kind in ("admit", "set_roles") else (),
@@ -200,15 +212,11 @@ class GovernanceService:
 
     def _standard_view(self, p: Proposal, now: int) -> ProposalView:
         known = {s.content_hash: s.version_id for s in self.standards.values()}
-        return ProposalView(
-            registry="standards",
-            proposal_id=p.proposal_id,
-            action=STANDARD_ACTIONS[p.action],
-            status=self._status(p.status, p.expires_at, now),
-            proposer=p.proposer,
-            expires_at=p.expires_at,
-            approvals=p.approvals,
-            approved_by_caller=p.approved_by_caller,
+        return self._view(
+            "standards",
+            p,
+            STANDARD_ACTIONS[p.action],
+            now,
             content_hash="0x" + p.content_hash.hex(),
             standard_version_id=known.get(p.content_hash),
             onchain_version=p.version or None,

@@ -14,22 +14,19 @@ everything again. Citations of an allocation by a reduction claim are the citati
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import KW_ONLY, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import Anchored
 from carbonledger.overlaps import SplitError, check_split, project_hash
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.errors import Conflict, InvalidRequest, NotFound, NotPermitted
 from carbonledger.services.overlap_finder import OverlapFinder, OverlapParty, OverlapView
-from carbonledger.services.ports import LedgerPort
-from carbonledger.services.signing import check_deadline, check_signer, relay_or_conflict
+from carbonledger.services.signing import SignedRelay
 from carbonledger.store.settlements import SettlementAlreadyStored, SettlementRow, SettlementStore
 from carbonledger.vault.errors import DocumentAlreadyExists, UnknownReader
 from carbonledger.vocab import (
@@ -43,7 +40,6 @@ from carbonledger.vocab import (
     Payment,
     ReductionAttestation,
     SettlementTerms,
-    Struct,
     b32,
     hx,
     settlement_id,
@@ -101,16 +97,15 @@ class SettlementView:
 
 
 @dataclass(eq=False, repr=False)
-class SettlementService:
+class SettlementService(SignedRelay):
     """The settlement workflow (see the module docstring)."""
 
-    ledger: LedgerPort
+    contract = "OverlapSettlement"
+
     claims: ClaimService
     store: SettlementStore
     overlaps: OverlapFinder
     citations: CitationOutbox
-    _: KW_ONLY
-    clock: Callable[[], float] = time.time
 
     def domain(self) -> Domain:
         return self.ledger.settlement_domain()
@@ -127,25 +122,6 @@ class SettlementService:
 
     def overlap(self, overlap_id_: str, caller: str) -> OverlapView:
         return self.overlaps.overlap(overlap_id_, caller)
-
-    def _relay(self, function: str, args: list[object], what: str) -> Anchored:
-        return relay_or_conflict(self.ledger, "OverlapSettlement", function, args, what)
-
-    def _check_signer(
-        self, account: str, role: int, role_name: str, message: Struct, signature: bytes
-    ) -> None:
-        check_signer(self.ledger, account, role, role_name, message, self.domain(), signature)
-
-    def _check_nonce(self, account: str, nonce: int) -> None:
-        expected = self.nonce(account)
-        if nonce != expected:
-            raise Conflict(
-                f"nonce {nonce} is not the next OverlapSettlement nonce of {account} "
-                f"(expected {expected})"
-            )
-
-    def _check_deadline(self, deadline: int) -> None:
-        check_deadline(deadline, self.clock)
 
     # ------------------------------------------------------------------ proposals
     def propose(self, caller: str, overlap_id_: str, proposal: Proposal) -> SettlementView:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
+from typing import ClassVar
 
 from carbonledger.chain.errors import ChainRefused
 from carbonledger.chain.gateway import Anchored
@@ -52,3 +55,42 @@ def relay_or_conflict(
         return ledger.relay(contract, function, args, what)
     except (ChainRefused, TransactionFailed) as exc:
         raise Conflict(str(exc)) from None
+
+
+@dataclass(eq=False, repr=False)
+class SignedRelay:
+    """A service that relays messages members sign in one contract's EIP-712 domain
+    (``contract``): the contract's own checks, made before the relay so that a bad message
+    is a clear 4xx rather than a refused transaction. A subclass says where the domain and
+    each account's next nonce come from."""
+
+    contract: ClassVar[str]
+
+    ledger: LedgerPort
+    _: KW_ONLY
+    clock: Callable[[], float] = time.time
+
+    def domain(self) -> Domain:
+        raise NotImplementedError
+
+    def nonce(self, account: str) -> int:
+        raise NotImplementedError
+
+    def _check_signer(
+        self, account: str, role: int, role_name: str, message: Struct, signature: bytes
+    ) -> None:
+        check_signer(self.ledger, account, role, role_name, message, self.domain(), signature)
+
+    def _check_nonce(self, account: str, nonce: int) -> None:
+        expected = self.nonce(account)
+        if nonce != expected:
+            raise Conflict(
+                f"nonce {nonce} is not the next {self.contract} nonce of {account} "
+                f"(expected {expected})"
+            )
+
+    def _check_deadline(self, deadline: int) -> None:
+        check_deadline(deadline, self.clock)
+
+    def _relay(self, function: str, args: list[object], what: str) -> Anchored:
+        return relay_or_conflict(self.ledger, self.contract, function, args, what)

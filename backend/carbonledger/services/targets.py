@@ -9,25 +9,24 @@ years) comes back as a 409 naming the contract's error. Targets are read back fr
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from carbonledger.chain.gateway import Anchored, RecordedTarget
-from carbonledger.services.errors import Conflict, InvalidRequest
-from carbonledger.services.ports import LedgerPort, TargetRegistryPort
-from carbonledger.services.signing import check_deadline, check_signer, relay_or_conflict
+from carbonledger.services.errors import InvalidRequest
+from carbonledger.services.ports import TargetRegistryPort
+from carbonledger.services.signing import SignedRelay
 from carbonledger.vocab import FIRM_ROLE, Domain, Target
 
 
 @dataclass(eq=False, repr=False)
-class TargetService:
+class TargetService(SignedRelay):
     """Record and list firms' signed targets."""
 
-    ledger: LedgerPort
+    contract = "TargetRegistry"
+
     registry: TargetRegistryPort
-    clock: Callable[[], float] = time.time
 
     def domain(self) -> Domain:
         return self.registry.target_domain()
@@ -43,18 +42,12 @@ class TargetService:
             raise InvalidRequest(
                 "the target is malformed", [{"field": "target", "message": str(exc)}]
             ) from None
-        check_deadline(target.deadline, self.clock)
-        check_signer(self.ledger, target.firm, FIRM_ROLE, "firm", target, self.domain(), signature)
-        expected = self.nonce(target.firm)
-        if target.nonce != expected:
-            raise Conflict(
-                f"nonce {target.nonce} is not the next TargetRegistry nonce of {target.firm} "
-                f"(expected {expected})"
-            )
-        anchored = relay_or_conflict(
-            self.ledger, "TargetRegistry", "recordTarget", [target.as_tuple(), signature],
-            f"the target of {target.firm}",
-        )  # fmt: skip
+        self._check_deadline(target.deadline)
+        self._check_signer(target.firm, FIRM_ROLE, "firm", target, signature)
+        self._check_nonce(target.firm, target.nonce)
+        anchored = self._relay(
+            "recordTarget", [target.as_tuple(), signature], f"the target of {target.firm}"
+        )
         return "0x" + target.struct_hash().hex(), anchored
 
     def targets_of(self, firm: str) -> list[RecordedTarget]:

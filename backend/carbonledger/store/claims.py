@@ -21,7 +21,6 @@ from sqlalchemy import (
     Engine,
     Index,
     Integer,
-    String,
     Table,
     Text,
     and_,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from carbonledger.errors import CarbonLedgerError, error_fields
+from carbonledger.store import columns
 from carbonledger.store.db import (
     AnchoredColumns,
     TableStore,
@@ -57,26 +57,26 @@ claims = Table(
     "claims",
     metadata,
     seq_key(),
-    Column("claim_id", String(66), nullable=False, unique=True),
+    columns.hex32("claim_id", unique=True),
     firm_column(),
-    Column("kind", String(16), nullable=False),
+    columns.enum("kind"),
     Column("period_start", BigInteger, nullable=False),
     Column("period_end", BigInteger, nullable=False),
     Column("standard_version", Integer, nullable=False),
-    Column("document_hash", String(66), nullable=False),
+    columns.hex32("document_hash"),
     Column("nonce", BigInteger, nullable=False),
     Column("deadline", BigInteger, nullable=False),
     Column("claim", JSON, nullable=False),  # the signed struct, hex-encoded
-    Column("signature", String(140), nullable=False),
-    Column("state", String(16), nullable=False, index=True),
+    columns.signature(),
+    columns.enum("state", index=True),
     Column("check_passed", Boolean, nullable=False),
-    Column("report_hash", String(66), nullable=False),
+    columns.hex32("report_hash"),
     Column("report", Text, nullable=False),  # canonical JSON of the check report
     *ANCHOR.columns(),
     *CHECK.columns(),
     Column("error", Text),
-    Column("accepted_at", String(32), nullable=False),
-    Column("updated_at", String(32), nullable=False),
+    columns.timestamp("accepted_at"),
+    columns.timestamp("updated_at"),
 )
 
 #: One live row per (firm, nonce), enforced by the database itself: API processes that read

@@ -32,9 +32,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
+from carbonledger.store import columns
 from carbonledger.vocab.anchored import Anchored
 
 metadata = MetaData()
+
+
+def seq_key() -> Column[int]:
+    """``seq``: the autoincrement key of a table whose rows are read in the order they were
+    added (oldest first)."""
+    return Column("seq", Integer, primary_key=True, autoincrement=True)
+
+
+def firm_column() -> Column[str]:
+    """``firm``: the member (its address) a row belongs to, indexed: its rows are read per firm."""
+    return columns.address("firm", index=True)
+
 
 #: Every event the indexed contracts emitted, decoded; one row per (chain, tx, log index).
 chain_events = Table(
@@ -43,16 +56,16 @@ chain_events = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("chain_id", BigInteger, nullable=False),
     Column("block_number", BigInteger, nullable=False, index=True),
-    Column("block_hash", String(66), nullable=False),
-    Column("tx_hash", String(66), nullable=False),
+    columns.hex32("block_hash"),
+    columns.hex32("tx_hash"),
     Column("log_index", Integer, nullable=False),
     Column("contract", String(64), nullable=False),
-    Column("address", String(42), nullable=False),
+    columns.address("address"),
     Column("event", String(64), nullable=False, index=True),
     Column("args", JSON, nullable=False),
     # the subject of the event, for history queries: its claim, or the member it concerns
-    Column("claim_id", String(66), nullable=True, index=True),
-    Column("account", String(42), nullable=True, index=True),
+    columns.hex32("claim_id", nullable=True, index=True),
+    columns.address("account", nullable=True, index=True),
     UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_chain_events_log"),
 )
 
@@ -62,7 +75,7 @@ indexer_cursor = Table(
     metadata,
     Column("chain_id", BigInteger, primary_key=True),
     Column("next_block", BigInteger, nullable=False),
-    Column("last_block_hash", String(66), nullable=True),
+    columns.hex32("last_block_hash", nullable=True),
 )
 
 
@@ -82,9 +95,9 @@ class AnchoredColumns:
         """The columns, for a ``Table`` declaration."""
         tx_hash, block_number, block_hash = self.names
         return [
-            Column(tx_hash, String(66)),
+            columns.hex32(tx_hash, nullable=True),
             Column(block_number, BigInteger),
-            Column(block_hash, String(66)),
+            columns.hex32(block_hash, nullable=True),
         ]
 
     def values(self, where: Anchored | None) -> dict[str, Any]:
@@ -101,17 +114,6 @@ class AnchoredColumns:
         if tx_hash is None:
             return None
         return Anchored(tx_hash, int(block_number), block_hash)
-
-
-def seq_key() -> Column[int]:
-    """``seq``: the autoincrement key of a table whose rows are read in the order they were
-    added (oldest first)."""
-    return Column("seq", Integer, primary_key=True, autoincrement=True)
-
-
-def firm_column() -> Column[str]:
-    """``firm``: the member (its address) a row belongs to, indexed: its rows are read per firm."""
-    return Column("firm", String(42), nullable=False, index=True)
 
 
 def _private_sqlite_file(database: str | None) -> None:

@@ -17,13 +17,13 @@ from sqlalchemy import (
     Column,
     Engine,
     Integer,
-    String,
     Table,
     func,
     select,
     update,
 )
 
+from carbonledger.store import columns
 from carbonledger.store.claims import ClaimRow, claims
 from carbonledger.store.db import AnchoredColumns, TableStore, metadata, utc_now
 from carbonledger.vocab.anchored import Anchored
@@ -37,20 +37,20 @@ _WHERE = AnchoredColumns()
 claim_roots = Table(
     "claim_roots",
     metadata,
-    Column("root", String(66), primary_key=True),
+    columns.hex32("root", primary_key=True),
     Column("count", Integer, nullable=False),
-    Column("state", String(16), nullable=False, index=True),
+    columns.enum("state", index=True),
     *_WHERE.columns(),
-    Column("planned_at", String(32), nullable=False),
+    columns.timestamp("planned_at"),
 )
 
 claim_proofs = Table(
     "claim_proofs",
     metadata,
-    Column("claim_id", String(66), primary_key=True),
-    Column("root", String(66), nullable=False, index=True),
+    columns.hex32("claim_id", primary_key=True),
+    columns.hex32("root", index=True),
     Column("leaf_index", Integer, nullable=False),
-    Column("leaf", String(66), nullable=False),
+    columns.hex32("leaf"),
     Column("proof", JSON, nullable=False),  # sibling hashes, 0x hex, leaf to root
 )
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    String,
     Table,
     Text,
     UniqueConstraint,
@@ -27,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.store import columns
 from carbonledger.store.db import (
     TableStore,
     insert_ignoring_duplicates,
@@ -43,32 +43,32 @@ settlements = Table(
     "settlements",
     metadata,
     seq_key(),
-    Column("settlement_id", String(66), nullable=False, unique=True),
-    Column("overlap_id", String(66), nullable=False, index=True),
-    Column("proposer", String(42), nullable=False),
+    columns.hex32("settlement_id", unique=True),
+    columns.hex32("overlap_id", index=True),
+    columns.address("proposer"),
     Column("parties", JSON, nullable=False),  # checksummed addresses, in the terms' order
     Column("terms", JSON, nullable=False),  # the Terms, bytes as 0x-hex
     Column("project", JSON, nullable=False),  # the object hashed into projectHash
-    Column("tx_hash", String(66), nullable=False),
+    columns.hex32("tx_hash"),
     Column("block_number", BigInteger, nullable=False),
     Column("evidence", JSON, nullable=True),  # {"hash", "document_id", "auditor"} once attested
-    Column("created_at", String(32), nullable=False),
+    columns.timestamp("created_at"),
 )
 
 citations = Table(
     "settlement_citations",
     metadata,
     seq_key(),
-    Column("settlement_id", String(66), nullable=False, index=True),
-    Column("party", String(42), nullable=False, index=True),
-    Column("claim_id", String(66), nullable=False, index=True),
+    columns.hex32("settlement_id", index=True),
+    columns.address("party", index=True),
+    columns.hex32("claim_id", index=True),
     Column("nonce", BigInteger, nullable=False),
     Column("deadline", BigInteger, nullable=False),
-    Column("signature", String(140), nullable=False),
-    Column("state", String(16), nullable=False, index=True),
-    Column("tx_hash", String(66)),
+    columns.signature(),
+    columns.enum("state", index=True),
+    columns.hex32("tx_hash", nullable=True),
     Column("error", Text),
-    Column("created_at", String(32), nullable=False),
+    columns.timestamp("created_at"),
     UniqueConstraint("settlement_id", "party", "claim_id", name="uq_citation"),
 )
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from carbonledger.api.deps import ServicesDep
@@ -103,17 +103,42 @@ class NonceOut(BaseModel):
     nonce: int
 
 
-def _message(
-    kind: Callable[..., Message], settlement_id: str, body: Signed, **fields: Any
-) -> Message:
-    """The settlement message ``kind`` the caller signed: ``settlement_id`` (from the path),
-    ``fields``, and the body's nonce and deadline."""
-    return kind(
-        settlement_id=parse_hex(settlement_id, "settlement_id", 32),
-        **fields,
-        nonce=body.nonce,
-        deadline=body.deadline,
-    )
+class Step:
+    """A step on the settlement named in the path, by the signed-in member: what every route
+    below ``/settlements/{settlement_id}`` works with."""
+
+    def __init__(self, settlement_id: str, services: ServicesDep, member: CurrentMember) -> None:
+        self.settlement_id = settlement_id
+        self.services = services
+        self.settlements = services.settlements
+        self.member = member
+        self.caller = to_checksum_address(member.account)
+
+    def signed(
+        self, kind: Callable[..., Message], body: Signed, **fields: Any
+    ) -> tuple[Message, bytes]:
+        """The settlement message ``kind`` the caller signed (the path's settlement, ``fields``,
+        the body's nonce and deadline) and the body's signature."""
+        message = kind(
+            settlement_id=parse_hex(self.settlement_id, "settlement_id", 32),
+            **fields,
+            nonce=body.nonce,
+            deadline=body.deadline,
+        )
+        return message, parse_hex(body.signature, "signature", 65)
+
+    def answer(self, view: SettlementView) -> SettlementOut:
+        return settlement_out(self.services, view)
+
+
+StepDep = Annotated[Step, Depends()]
+
+
+def _signed_step(
+    path: str,
+) -> Callable[[Callable[..., SettlementOut]], Callable[..., SettlementOut]]:
+    """A route that records a signed step on the settlement and answers with it."""
+    return router.post(f"/{{settlement_id}}/{path}", response_model=SettlementOut, status_code=201)
 
 
 def settlement_out(services: Services, view: SettlementView) -> SettlementOut:
@@ -163,45 +188,30 @@ def nonce(services: ServicesDep, member: CurrentMember) -> NonceOut:
 
 
 @router.get("/{settlement_id}", response_model=SettlementOut)
-def get_settlement(
-    settlement_id: str, services: ServicesDep, member: CurrentMember
-) -> SettlementOut:
+def get_settlement(step: StepDep) -> SettlementOut:
     """A settlement: its terms and project, and each party's share, consent, allocation,
     cost share, payments and citing claim (parties and auditors only)."""
-    view = services.settlements.read(settlement_id.lower(), member.account)
-    return settlement_out(services, view)
+    return step.answer(step.settlements.read(step.settlement_id.lower(), step.member.account))
 
 
-@router.post("/{settlement_id}/consents", response_model=SettlementOut, status_code=201)
-def sign(
-    settlement_id: str, body: Signed, services: ServicesDep, member: CurrentMember
-) -> SettlementOut:
+@_signed_step("consents")
+def sign(body: Signed, step: StepDep) -> SettlementOut:
     """Record the caller's signed ``Consent``; with the last party's the settlement is agreed."""
-    consent = _message(Consent, settlement_id, body, party=to_checksum_address(member.account))
-    view = services.settlements.consent(consent, parse_hex(body.signature, "signature", 65))
-    return settlement_out(services, view)
+    consent, signature = step.signed(Consent, body, party=step.caller)
+    return step.answer(step.settlements.consent(consent, signature))
 
 
-@router.post("/{settlement_id}/declines", response_model=SettlementOut, status_code=201)
-def decline(
-    settlement_id: str, body: DeclineRequest, services: ServicesDep, member: CurrentMember
-) -> SettlementOut:
+@_signed_step("declines")
+def decline(body: DeclineRequest, step: StepDep) -> SettlementOut:
     """Record the caller's signed ``Decline``: the proposal ends."""
-    message = _message(
-        Decline,
-        settlement_id,
-        body,
-        party=to_checksum_address(member.account),
-        reason_hash=keccak(text=body.reason),
+    message, signature = step.signed(
+        Decline, body, party=step.caller, reason_hash=keccak(text=body.reason)
     )
-    view = services.settlements.decline(message, parse_hex(body.signature, "signature", 65))
-    return settlement_out(services, view)
+    return step.answer(step.settlements.decline(message, signature))
 
 
-@router.post("/{settlement_id}/reduction", response_model=SettlementOut, status_code=201)
-def record_reduction(
-    settlement_id: str, body: ReductionRequest, services: ServicesDep, member: CurrentMember
-) -> SettlementOut:
+@_signed_step("reduction")
+def record_reduction(body: ReductionRequest, step: StepDep) -> SettlementOut:
     """An auditor records the realised reduction (signed ``ReductionAttestation``) with its
     evidence; the chain allocates it to the parties by share."""
     evidence = body.evidence.encode("utf-8") if body.evidence is not None else None
@@ -210,33 +220,25 @@ def record_reduction(
         if body.evidence_hash is not None
         else keccak(evidence or b"")
     )
-    attestation = _message(
+    attestation, signature = step.signed(
         ReductionAttestation,
-        settlement_id,
         body,
-        auditor=to_checksum_address(member.account),
+        auditor=step.caller,
         realised_kg_co2e=body.realised_kgco2e,
         evidence_hash=evidence_hash,
     )
-    view = services.settlements.record_reduction(
-        attestation, parse_hex(body.signature, "signature", 65), evidence
-    )
-    return settlement_out(services, view)
+    return step.answer(step.settlements.record_reduction(attestation, signature, evidence))
 
 
-@router.post("/{settlement_id}/payments", response_model=SettlementOut, status_code=201)
-def pay(
-    settlement_id: str, body: PaymentRequest, services: ServicesDep, member: CurrentMember
-) -> SettlementOut:
+@_signed_step("payments")
+def pay(body: PaymentRequest, step: StepDep) -> SettlementOut:
     """Record the caller's signed ``Payment`` towards its cost share; when every party has
     paid its share the settlement is settled."""
-    payment = _message(
+    payment, signature = step.signed(
         Payment,
-        settlement_id,
         body,
-        payer=to_checksum_address(member.account),
+        payer=step.caller,
         amount=body.amount,
         reference_hash=keccak(text=body.reference),
     )
-    view = services.settlements.pay(payment, parse_hex(body.signature, "signature", 65))
-    return settlement_out(services, view)
+    return step.answer(step.settlements.pay(payment, signature))

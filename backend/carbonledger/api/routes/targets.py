@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
-from carbonledger.api.models import model_from
+from carbonledger.api.models import published
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.ports import RecordedTarget
-from carbonledger.vocab import Target, TargetKind
 
 router = APIRouter(
     prefix="/targets",
@@ -41,36 +40,15 @@ class RecordedOut(BaseModel):
     block_number: int
 
 
-class TargetOut(BaseModel):
-    target_id: str
-    firm: str
-    base_claim_id: str
-    base_year: int
-    target_year: int
-    reduction_bps: int
-    kind: str = Field(description="near_term | net_zero")
-    scopes: list[int]
-    categories: list[int]
-    audited_only: bool
-    recorded_at: int
-    document_hash: str
+@published(kind="near_term | net_zero")
+class TargetOut(RecordedTarget):
+    pass
 
 
 class TargetNonceOut(BaseModel):
     firm: str
     nonce: int
     domain: dict[str, Any]
-
-
-def target_out(t: RecordedTarget) -> TargetOut:
-    scopes, categories = Target.coverage_of(t.coverage)
-    return model_from(
-        TargetOut,
-        t,
-        kind=TargetKind(t.kind).name.lower(),
-        scopes=list(scopes),
-        categories=list(categories),
-    )
 
 
 @router.post("", response_model=RecordedOut, status_code=201, summary="Record a signed target")
@@ -87,7 +65,7 @@ def list_targets(
     services: ServicesDep,
     firm: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="The firm.")],
 ) -> list[TargetOut]:
-    return [target_out(t) for t in services.targets.targets_of(firm)]
+    return [TargetOut(**vars(t)) for t in services.targets.targets_of(firm)]
 
 
 @router.get(
