@@ -12,9 +12,11 @@ declaration :class:`Struct` derives
 * the JSON form the service stores and the API returns (:meth:`Struct.to_json`,
   :meth:`Struct.from_json`): snake-case names, bytes as ``0x`` hex.
 
-Field names: the Solidity name is the Python name in camelCase unless a :class:`Sol` marker
-names it (``overlapKgCO2e``); the JSON name is the Python name unless a :class:`Json`
-marker names it. Pure: no I/O, no web3 (eth-abi and eth-utils only encode and hash).
+Names: the struct's Solidity name (its EIP-712 primary type) is the class name unless the
+class gives one (``class SettlementTerms(Struct, type_name="Terms")``); a field's Solidity
+name is the Python name in camelCase unless a :class:`Sol` marker names it
+(``overlapKgCO2e``); the JSON name is the Python name unless a :class:`Json` marker names it.
+Pure: no I/O, no web3 (eth-abi and eth-utils only encode and hash).
 """
 
 from __future__ import annotations
@@ -265,8 +267,12 @@ def _from_json(py_type: Any, sol_type: str, value: Any) -> Any:
 class Struct:
     """Base of the declared structs; see the module docstring."""
 
-    #: the Solidity struct's name (the EIP-712 primary type)
+    #: the Solidity struct's name (the EIP-712 primary type): see the module docstring
     TYPE_NAME: ClassVar[str]
+
+    def __init_subclass__(cls, type_name: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.TYPE_NAME = type_name or cls.__name__
 
     @classmethod
     @functools.cache
@@ -326,6 +332,17 @@ class Struct:
         """``keccak256(0x1901 || domainSeparator || hashStruct(s))``: what a member signs."""
         return keccak256(b"\x19\x01" + domain.separator() + self.struct_hash())
 
+    @classmethod
+    def digest_of_json(cls, data: Mapping[str, Any], domain: Domain) -> bytes:
+        """:meth:`digest` of the struct whose JSON form is ``data``, without building it: a
+        static struct's ``encodeData`` is its calldata words (:meth:`words_of_json`), so its
+        hash is ``keccak256(typeHash || words)`` (the root builder hashes every stored claim
+        this way). ``TypeError`` for a struct with an array field."""
+        if any(array for _, _, array in cls._hash_plan()):
+            raise TypeError(f"{cls.TYPE_NAME} is not a static struct")
+        struct_hash = keccak256(cls.typehash() + cls.words_of_json(data))
+        return keccak256(b"\x19\x01" + domain.separator() + struct_hash)
+
     def typed_data(self, domain: Domain) -> TypedData:
         """The ``eth_signTypedData_v4`` / eth_account ``full_message`` of this struct."""
         return {
@@ -356,15 +373,22 @@ class Struct:
         return b"".join(_word(f.sol_type, getattr(self, f.attr)) for f in self.spec())
 
     @classmethod
+    @functools.cache
+    def _json_plan(cls) -> tuple[tuple[str, typing.Callable[[Any], bytes], bool], ...]:
+        """Per field: its JSON name, its word encoder, whether its JSON form is hex bytes."""
+        return tuple(
+            (f.json_name, _word_encoder(f.sol_type), f.py_type is bytes) for f in cls.spec()
+        )
+
+    @classmethod
     def words_of_json(cls, data: Mapping[str, Any]) -> bytes:
         """:meth:`words` of the struct whose JSON form is ``data``, without building the
         struct (``cls.from_json(data).words()``, a third of the cost: the relayer encodes
-        every stored claim this way)."""
+        every stored claim this way, and root mode's worker hashes them)."""
         return b"".join(
-            _word(f.sol_type, _hex_bytes(data[f.json_name]) if f.py_type is bytes else
-                  data[f.json_name])
-            for f in cls.spec()
-        )  # fmt: skip
+            encode(_hex_bytes(data[name]) if hex_bytes else data[name])
+            for name, encode, hex_bytes in cls._json_plan()
+        )
 
     @classmethod
     def from_words(cls, raw: bytes) -> Self:
@@ -453,8 +477,6 @@ class Claim(Struct):
     Totals are kgCO2e (``biogenic``: kg of biogenic CO2, reported apart). Periods are unix
     seconds, ``period_start`` inclusive, ``period_end`` exclusive.
     """
-
-    TYPE_NAME: ClassVar[str] = "Claim"
 
     firm: Address
     kind: Annotated[ClaimKind, Sol("uint8")]
@@ -557,8 +579,6 @@ def pack_claim_details(claim: Claim) -> tuple[int, int]:
 class Audit(Struct):
     """An auditor's verdict on a claim (``IClaimLedger.Audit``)."""
 
-    TYPE_NAME: ClassVar[str] = "Audit"
-
     claim_id: Bytes32
     auditor: Address
     verdict: Annotated[AuditVerdict, Sol("uint8")]
@@ -571,8 +591,6 @@ class Audit(Struct):
 class Revocation(Struct):
     """A firm's revocation of one of its claims (``IClaimLedger.Revocation``)."""
 
-    TYPE_NAME: ClassVar[str] = "Revocation"
-
     claim_id: Bytes32
     firm: Address
     reason_hash: Bytes32
@@ -582,14 +600,12 @@ class Revocation(Struct):
 
 # --- OverlapSettlement ---------------------------------------------------------------------
 @dataclass(frozen=True)
-class SettlementTerms(Struct):
+class SettlementTerms(Struct, type_name="Terms"):
     """A settlement proposal (``IOverlapSettlement.Terms``); its struct hash is the settlement id.
 
     ``currency`` is the ISO-4217 code (three upper-case ASCII letters, e.g. ``"EUR"``);
     ``total_cost`` is in minor units of it; ``shares_bps`` sum to 10,000.
     """
-
-    TYPE_NAME: ClassVar[str] = "Terms"
 
     parties: Annotated[tuple[str, ...], Sol("address[]")]
     shares_bps: Annotated[tuple[int, ...], Sol("uint16[]")]
@@ -621,8 +637,6 @@ class SettlementTerms(Struct):
 class Consent(Struct):
     """A party's signature that it agrees to a settlement (``IOverlapSettlement.Consent``)."""
 
-    TYPE_NAME: ClassVar[str] = "Consent"
-
     settlement_id: Bytes32
     party: Address
     nonce: U256
@@ -632,8 +646,6 @@ class Consent(Struct):
 @dataclass(frozen=True)
 class Decline(Struct):
     """A party declining a proposed settlement (``IOverlapSettlement.Decline``)."""
-
-    TYPE_NAME: ClassVar[str] = "Decline"
 
     settlement_id: Bytes32
     party: Address
@@ -645,8 +657,6 @@ class Decline(Struct):
 @dataclass(frozen=True)
 class ReductionAttestation(Struct):
     """An auditor's attestation of a realised reduction (``ReductionAttestation``)."""
-
-    TYPE_NAME: ClassVar[str] = "ReductionAttestation"
 
     settlement_id: Bytes32
     auditor: Address
@@ -660,8 +670,6 @@ class ReductionAttestation(Struct):
 class Citation(Struct):
     """A party citing its allocation in a reduction claim (``IOverlapSettlement.Citation``)."""
 
-    TYPE_NAME: ClassVar[str] = "Citation"
-
     settlement_id: Bytes32
     party: Address
     claim_id: Bytes32
@@ -672,8 +680,6 @@ class Citation(Struct):
 @dataclass(frozen=True)
 class Payment(Struct):
     """A payer's record of a payment towards its cost share (``IOverlapSettlement.Payment``)."""
-
-    TYPE_NAME: ClassVar[str] = "Payment"
 
     settlement_id: Bytes32
     payer: Address
@@ -696,8 +702,6 @@ class Target(Struct):
     """A firm's signed reduction target (``ITargetRegistry.Target``); its struct hash is its id.
 
     ``coverage``: bits 0-2 scopes 1-3, bit ``2 + c`` Scope 3 category ``c`` (1..15)."""
-
-    TYPE_NAME: ClassVar[str] = "Target"
 
     firm: Address
     base_claim_id: Bytes32
