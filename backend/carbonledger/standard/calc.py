@@ -47,7 +47,7 @@ from carbonledger.standard.errors import (
 from carbonledger.standard.factors import Factor, parse_factor
 from carbonledger.standard.lines import Line
 from carbonledger.standard.methodology import Standard
-from carbonledger.standard.models import Claim, DeclaredFactor
+from carbonledger.standard.models import Claim, DeclaredFactor, private_state
 from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
 from carbonledger.standard.rules import NEEDED_BASIS
 from carbonledger.standard.units import UNITS, conversion
@@ -739,10 +739,11 @@ def compute(claim: Claim, standard: Standard) -> Totals:
                     raise UnitMismatchError(str(exc)) from exc
                 raise
         totals = calc.totals(results)
-    if hasattr(claim, "_computed"):
+    state = private_state(claim)
+    if state is not None and "_computed" in state:
         # every line computed: the checker's run under this standard takes these results
         # instead of computing each line again (the claim service builds, then checks)
-        claim._computed = (standard, calc, results)
+        state["_computed"] = (standard, calc, results)
     return totals
 
 
