@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils.address import to_checksum_address
+from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 from carbonledger.chain.gateway import Anchored
@@ -47,10 +47,21 @@ class ClaimAudit:
 
 
 @dataclass(frozen=True)
+class AuditToSign(ClaimAudit):
+    """A verified claim with the verdict the auditor signs for it."""
+
+    verdict_to_sign: dict[str, Any]  # EIP-712 typed data (Audit), approved when ok
+
+
+@dataclass(frozen=True)
 class Verification:
     ok: bool
     summary: str
-    claims: list[ClaimAudit]
+    claims: list[AuditToSign]
+
+
+#: How long a verdict to sign stays valid when the auditor names no deadline.
+VERDICT_WINDOW_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -197,16 +208,44 @@ class AuditService:
             port.close()
         return Run(rows, view, docs, report)
 
-    def verify_claim(self, claim_id: str) -> Verification:
-        report = self.run(claim_id=claim_id).report
-        return Verification(report.ok, report.summary(), self._claim_audits(report, [claim_id]))
+    def verify(
+        self,
+        auditor: str,
+        claim_id: str | None = None,
+        firm: str | None = None,
+        deadline: int | None = None,
+    ) -> Verification:
+        """Verify one claim, or a firm's whole history (422 naming ``firm`` when it is not an
+        address), for ``auditor``: the findings and, per claim, the verdict to sign."""
+        if claim_id is not None:
+            claim_id = claim_id.lower()
+            run = self.run(claim_id=claim_id)
+            ids = [claim_id]
+        else:
+            if firm is None or not is_address(firm):
+                raise InvalidRequest(
+                    "firm is not an address", [{"field": "firm", "message": "bad"}]
+                )
+            run = self.run(firm=firm)
+            ids = [r.claim_id for r in run.rows]
+        audits = self.verdicts(auditor, self._claim_audits(run.report, ids), deadline)
+        return Verification(run.report.ok, run.report.summary(), audits)
 
-    def verify_firm(self, firm: str) -> Verification:
-        run = self.run(firm=firm)
-        ids = [r.claim_id for r in run.rows]
-        return Verification(
-            run.report.ok, run.report.summary(), self._claim_audits(run.report, ids)
-        )
+    def verdicts(
+        self, auditor: str, audits: Sequence[ClaimAudit], deadline: int | None = None
+    ) -> list[AuditToSign]:
+        """The verdict ``auditor`` signs for each of ``audits``: approved when the claim
+        passed, rejected when not, valid until ``deadline`` (none: a day from now)."""
+        deadline = deadline or int(self.claims.clock()) + VERDICT_WINDOW_S
+        return [
+            AuditToSign(
+                **vars(a),
+                verdict_to_sign=self.audit_message(
+                    auditor, a, "approved" if a.ok else "rejected", deadline
+                ),
+            )
+            for a in audits
+        ]
 
     def audit_message(
         self, auditor: str, audit: ClaimAudit, verdict: str, deadline: int

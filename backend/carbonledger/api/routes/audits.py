@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 
@@ -16,7 +15,7 @@ from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
 from carbonledger.services.audits import parse_verdict
-from carbonledger.services.errors import InvalidRequest, NotPermitted
+from carbonledger.services.errors import NotPermitted
 from carbonledger.vocab import Audit
 
 router = APIRouter(
@@ -77,28 +76,9 @@ def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> Veri
     firm's signature and membership at that point, the check re-run with the registered
     standard (same report hash), amendments and revocations in order. Answers the findings
     and, per claim, the verdict for the auditor to sign."""
-    audits = services.audits
-    if body.claim_id is not None:
-        result = audits.verify_claim(body.claim_id.lower())
-    else:
-        assert body.firm is not None
-        if not is_address(body.firm):
-            raise InvalidRequest("firm is not an address", [{"field": "firm", "message": "bad"}])
-        result = audits.verify_firm(body.firm)
-    deadline = body.deadline or int(time.time()) + 24 * 3600
+    result = services.audits.verify(auditor.account, body.claim_id, body.firm, body.deadline)
     return model_from(
-        VerifyAnswer,
-        result,
-        claims=[
-            model_from(
-                ClaimVerification,
-                c,
-                verdict_to_sign=audits.audit_message(
-                    auditor.account, c, "approved" if c.ok else "rejected", deadline
-                ),
-            )
-            for c in result.claims
-        ],
+        VerifyAnswer, result, claims=[model_from(ClaimVerification, c) for c in result.claims]
     )
 
 
