@@ -225,7 +225,16 @@ def build_services(
         standard=standard,
         audits=audits,
         settlements=settlements,
-        queries=LedgerQueries(store, ledger, EventLog(engine), standard),
+        queries=LedgerQueries(
+            store,
+            ledger,
+            EventLog(engine),
+            standard,
+            members,
+            indexer.catch_up,
+            deployment.chain_id,
+            deployment.contracts["ClaimLedger"].address,
+        ),
         planning=planning,
         targets=TargetService(ledger, ledger),
         governance=GovernanceService(

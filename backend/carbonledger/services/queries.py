@@ -3,18 +3,34 @@ published versions of the standard. Each joins the service's own records with th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from carbonledger.chain.gateway import ClaimState
 from carbonledger.services.errors import NotFound
+from carbonledger.services.members import MemberDirectory
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.standard import Standard
 from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.store.events import EventLog, EventRow
-from carbonledger.vocab import VERSION_STATUS_NAMES, b32, hx, name_of
+from carbonledger.vocab import (
+    VERSION_STATUS_NAMES,
+    ClaimDetails,
+    b32,
+    hx,
+    name_of,
+    unpack_claim_details,
+)
 
 #: ``EventRow``: the indexed events these queries answer with
-__all__ = ["ClaimDetailView", "EventRow", "LedgerQueries", "StandardVersionView"]
+__all__ = [
+    "ClaimDetailView",
+    "EventRow",
+    "LedgerQueries",
+    "PublicClaimView",
+    "StandardVersionView",
+]
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,21 @@ class ClaimDetailView:
     row: ClaimRow
     on_chain: ClaimState
     history: list[EventRow]
+
+
+@dataclass(frozen=True)
+class PublicClaimView:
+    """A claim as the chain records it, for anyone: its ``ClaimSubmitted`` event decoded,
+    its state on chain, every indexed event, the firm's registered name and the ledger."""
+
+    claim_id: str
+    state: ClaimState
+    details: ClaimDetails
+    submitted: EventRow
+    events: list[EventRow]
+    firm_name: str | None
+    chain_id: int
+    claim_ledger: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +73,10 @@ class LedgerQueries:
     ledger: LedgerPort
     events: EventLog
     standard: Standard
+    members: MemberDirectory
+    catch_up: Callable[[], object]  # index the chain up to its head
+    chain_id: int
+    claim_ledger: str  # the ClaimLedger's address
 
     def claim(self, claim_id: str) -> ClaimRow:
         row = self.store.get(claim_id.lower())
@@ -71,6 +106,32 @@ class LedgerQueries:
         """Every indexed event of one claim (``0x``-hex id), oldest first."""
         return self.events.of_claim(claim_id)
 
+    def public_claim(self, claim_id: bytes) -> PublicClaimView:
+        """A claim from the chain's state and indexed events only, never from the firm's
+        document (404 when the chain has none, or it is not indexed yet)."""
+        key = hx(claim_id)
+        state = self.ledger.claim_state(claim_id)
+        events = self.claim_events(key)
+        if state.status != "none" and not any(e.event == "ClaimSubmitted" for e in events):
+            self.catch_up()  # anchored a moment ago: index up to the chain's head
+            events = self.claim_events(key)
+        submitted = next((e for e in events if e.event == "ClaimSubmitted"), None)
+        if submitted is None or state.status == "none":
+            raise NotFound(f"no claim {key} on the ledger (or not indexed yet)")
+        args = submitted.args
+        details = unpack_claim_details(_int(args["header"]), _int(args["scopes"]))
+        member = self.members.get(state.firm)
+        return PublicClaimView(
+            key,
+            state,
+            details,
+            submitted,
+            events,
+            member.name if member is not None else None,
+            self.chain_id,
+            self.claim_ledger,
+        )
+
     def standards(self, offset: int, limit: int) -> tuple[int, list[StandardVersionView]]:
         """Every version published in the StandardRegistry, with its current status."""
         published = self.events.named(["StandardPublished"])
@@ -90,3 +151,8 @@ class LedgerQueries:
                 )
             )
         return len(published), items
+
+
+def _int(value: Any) -> int:
+    """An event argument as the indexer stored it (an integer, or its 0x-hex)."""
+    return int(value, 0) if isinstance(value, str) else int(value)
