@@ -474,6 +474,30 @@ class ClaimService:
             )
 
     # --- revocation ---
+    def revoke_claim(
+        self,
+        claim_id: str,
+        reason: str,
+        nonce: int,
+        deadline: int,
+        signature: bytes,
+        caller: str | None,
+    ) -> Anchored:
+        """Relay the firm's signed ``Revocation`` of claim ``claim_id`` (404 when there is
+        none here): the firm is the claim's, ``reasonHash`` the keccak-256 of ``reason``'s
+        UTF-8, as the firm signed them."""
+        row = self.store.get(claim_id.lower())
+        if row is None:
+            raise NotFound(f"no claim {claim_id}")
+        revocation = Revocation(
+            claim_id=bytes.fromhex(row.claim_id[2:]),
+            firm=row.firm,
+            reason_hash=keccak256(reason.encode("utf-8")),
+            nonce=nonce,
+            deadline=deadline,
+        )
+        return self.revoke(revocation, signature, caller)
+
     def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
         """Relay a firm's signed ``Revocation`` of one of its active claims (checked here
         first, then by the contract). Its nonce is the firm's next ClaimLedger nonce, shared

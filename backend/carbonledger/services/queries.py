@@ -26,6 +26,7 @@ from carbonledger.vocab import (
 #: ``EventRow``: the indexed events these queries answer with
 __all__ = [
     "ClaimDetailView",
+    "ClaimPageView",
     "EventRow",
     "LedgerQueries",
     "PublicClaimView",
@@ -38,6 +39,15 @@ class ClaimDetailView:
     row: ClaimRow
     on_chain: ClaimState
     history: list[EventRow]
+
+
+@dataclass(frozen=True)
+class ClaimPageView:
+    """One page of claims, with the chain's state of the anchored ones among them."""
+
+    total: int
+    rows: list[ClaimRow]
+    on_chain: dict[str, ClaimState]
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,12 @@ class LedgerQueries:
 
     def claims(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
         return self.store.search(where, offset, limit)
+
+    def claims_page(self, where: ClaimFilter, offset: int, limit: int) -> ClaimPageView:
+        """The claims ``where`` selects, oldest first, with the chain's state of each
+        anchored one."""
+        total, rows = self.claims(where, offset, limit)
+        return ClaimPageView(total, rows, self.chain_states(rows))
 
     def chain_states(self, rows: list[ClaimRow]) -> dict[str, ClaimState]:
         """The chain's status, check and audit of the anchored ones among ``rows`` (one

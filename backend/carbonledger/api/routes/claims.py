@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
-from eth_utils.crypto import keccak
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
@@ -22,7 +21,7 @@ from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.services.queries import EventRow
 from carbonledger.standard import RULES, canonical_bytes
-from carbonledger.vocab import ZERO32, Claim, Revocation
+from carbonledger.vocab import ZERO32, Claim
 
 router = APIRouter(
     prefix="/claims",
@@ -401,17 +400,17 @@ def list_claims(
 ) -> ClaimPage:
     """Claims by firm, period, kind and state, oldest first."""
     where = of_firm(where, firm)
-    total, rows = services.queries.claims(where, page.offset, page.page_size)
-    chain = services.queries.chain_states(rows)
+    found = services.queries.claims_page(where, page.offset, page.page_size)
+    chain = found.on_chain
     return ClaimPage(
         items=[
             ClaimOut(
                 **claim_out(r),
                 on_chain=_on_chain(chain[r.claim_id]) if r.claim_id in chain else None,
             )
-            for r in rows
+            for r in found.rows
         ],
-        total=total,
+        total=found.total,
         page=page.page,
         page_size=page.page_size,
     )
@@ -485,18 +484,17 @@ def revoke_claim(
 ) -> Revoked:
     """The firm revokes one of its active claims with its signed EIP-712 ``Revocation``
     (``reasonHash`` = keccak-256 of the reason's UTF-8), relayed to the chain."""
-    row = services.queries.claim(claim_id)
-    revocation = Revocation(
-        claim_id=bytes.fromhex(row.claim_id[2:]),
-        firm=row.firm,
-        reason_hash=keccak(text=body.reason),
-        nonce=body.nonce,
-        deadline=body.deadline,
+    where = services.claims.revoke_claim(
+        claim_id,
+        body.reason,
+        body.nonce,
+        body.deadline,
+        parse_hex(body.signature, "signature", 65),
+        member.account,
     )
-    where = services.claims.revoke(
-        revocation, parse_hex(body.signature, "signature", 65), member.account
+    return Revoked(
+        claim_id=claim_id.lower(), tx_hash=where.tx_hash, block_number=where.block_number
     )
-    return Revoked(claim_id=row.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)
 
 
 @router.post(
