@@ -233,7 +233,7 @@ def build_services(
             members,
             indexer.catch_up,
             deployment.chain_id,
-            deployment.contracts["ClaimLedger"].address,
+            {name: c.address for name, c in deployment.contracts.items()},
         ),
         planning=planning,
         targets=TargetService(ledger, ledger),

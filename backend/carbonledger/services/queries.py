@@ -17,6 +17,7 @@ from carbonledger.store.events import EventLog, EventRow
 from carbonledger.vocab import (
     VERSION_STATUS_NAMES,
     ClaimDetails,
+    Domain,
     b32,
     hx,
     name_of,
@@ -25,6 +26,7 @@ from carbonledger.vocab import (
 
 #: ``EventRow``: the indexed events these queries answer with
 __all__ = [
+    "ChainView",
     "ClaimDetailView",
     "ClaimPageView",
     "EventRow",
@@ -39,6 +41,22 @@ class ClaimDetailView:
     row: ClaimRow
     on_chain: ClaimState
     history: list[EventRow]
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """What a client needs to sign for this ledger: the chain, the contracts, the EIP-712
+    domains and the standard this service checks against."""
+
+    chain_id: int
+    block_number: int
+    contracts: dict[str, str]
+    claim_ledger_domain: Domain
+    overlap_settlement_domain: Domain
+    service_account: str
+    standard_version_id: str
+    standard_content_hash: str
+    onchain_version: int
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,22 @@ class LedgerQueries:
     members: MemberDirectory
     catch_up: Callable[[], object]  # index the chain up to its head
     chain_id: int
-    claim_ledger: str  # the ClaimLedger's address
+    contracts: dict[str, str]  # the deployment's contracts: name -> address
+
+    def chain(self) -> ChainView:
+        """See :class:`ChainView`."""
+        domain = self.ledger.domain()
+        return ChainView(
+            self.chain_id,
+            self.ledger.head(),
+            dict(self.contracts),
+            domain,
+            self.ledger.settlement_domain(),
+            self.ledger.service_address,
+            self.standard.version_id,
+            hx(self.standard.content_hash),
+            self.ledger.standard_version_of(self.standard.content_hash),
+        )
 
     def claim(self, claim_id: str) -> ClaimRow:
         row = self.store.get(claim_id.lower())
@@ -145,7 +178,7 @@ class LedgerQueries:
             events,
             member.name if member is not None else None,
             self.chain_id,
-            self.claim_ledger,
+            self.contracts["ClaimLedger"],
         )
 
     def standards(self, offset: int, limit: int) -> tuple[int, list[StandardVersionView]]:
