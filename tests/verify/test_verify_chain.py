@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -15,6 +16,7 @@ from eth_utils.crypto import keccak
 from carbonledger.chain import typed_data as td
 from carbonledger.standard import document_hash, parse_claim
 from carbonledger.verify import (
+    ChainReader,
     Report,
     RpcChainPort,
     resolve_addresses,
@@ -22,7 +24,7 @@ from carbonledger.verify import (
     verify_firm,
 )
 from carbonledger.verify.abi import SignedClaim
-from carbonledger.verify.rpc import Tx
+from carbonledger.verify.rpc import Log, Tx
 from tests.support.devchain import document_for
 from tests.verify.conftest import Consortium, History, example
 
@@ -269,3 +271,45 @@ def test_the_calldata_decoder_and_digest_agree_with_the_contract(
         signed.document_hash
     )
     json.loads(f1.document)  # the fixture's documents are plain JSON files
+
+
+class _CountingPort(RpcChainPort):
+    """The node's answers, counting the blocks read for their timestamps; with
+    ``log_timestamps=False``, as a node whose logs carry no ``blockTimestamp``."""
+
+    def __init__(self, url: str, *, log_timestamps: bool) -> None:
+        super().__init__(url)
+        self.log_timestamps = log_timestamps
+        self.blocks_read = 0
+
+    def get_logs(self, *args: Any, **kwargs: Any) -> list[Log]:
+        logs = super().get_logs(*args, **kwargs)
+        if self.log_timestamps:
+            return logs
+        return [dataclasses.replace(lg, block_timestamp=None) for lg in logs]
+
+    def block_timestamps(self, numbers: Sequence[int]) -> dict[int, int]:
+        self.blocks_read += len(numbers)
+        return super().block_timestamps(numbers)
+
+
+def test_block_timestamps_from_the_logs_or_from_the_blocks_give_the_same_report(
+    consortium: Consortium, history: History
+) -> None:
+    with_logs = _CountingPort(consortium.rpc, log_timestamps=True)
+    without = _CountingPort(consortium.rpc, log_timestamps=False)
+    report = firm_report(consortium, with_logs, history, history.directory)
+    assert report.ok
+    assert with_logs.blocks_read == 0  # anvil gives every log its block's timestamp
+    assert firm_report(consortium, without, history, history.directory) == report
+    assert without.blocks_read > 0
+    # and the claims are judged at the same timestamps (deadline, signingKeyAt) either way
+    firm = history.firm.address.lower()
+    stamps = [
+        {cid: (c.block_timestamp, c.key_at_timestamp) for cid, c in view.claims.items()}
+        for view in (
+            ChainReader(p, consortium.addresses(p)).firm(firm) for p in (with_logs, without)
+        )
+    ]
+    assert stamps[0] == stamps[1]
+    assert all(ts is not None and key is not None for ts, key in stamps[0].values())

@@ -3,6 +3,8 @@ with an independent implementation (eth-account's EIP-712 encoder) and with itse
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -11,6 +13,7 @@ from carbonledger.chain.typed_data import sign_typed_data, typed_data_digest
 from carbonledger.vocab import (
     STRUCTS,
     Claim,
+    Consent,
     SettlementTerms,
     Struct,
     claim_ledger_domain,
@@ -18,11 +21,26 @@ from carbonledger.vocab import (
     sign_digest,
     unpack_claim_details,
 )
+from carbonledger.vocab.structs import U256
 from tests.support.samples import sample
 
 ADDRESSES = [Account.from_key(bytes([i + 1]) * 32).address for i in range(3)]
 DOMAIN = claim_ledger_domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 ALL = sorted(STRUCTS, key=lambda cls: cls.TYPE_NAME)
+
+
+def test_a_structs_eip712_name_is_its_class_name_unless_the_class_gives_one() -> None:
+    @dataclass(frozen=True)
+    class Ping(Struct, type_name="Pong"):
+        count: U256
+
+    @dataclass(frozen=True)
+    class Echo(Ping):
+        pass
+
+    assert (Consent.TYPE_NAME, SettlementTerms.TYPE_NAME) == ("Consent", "Terms")
+    assert Ping.eip712_type() == "Pong(uint256 count)"
+    assert Echo.eip712_type() == "Echo(uint256 count)"
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda cls: cls.TYPE_NAME)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from web3 import Web3
 from web3.types import BlockIdentifier
 
 from carbonledger.chain.errors import ChainError
+from carbonledger.keepalive import KeptOpen, TransportError
 
 
 def hex_of(value: bytes) -> str:
@@ -30,7 +28,8 @@ class JsonRpc:
     which the worker's and the indexer's threads would fall into. Without an HTTP endpoint
     (another provider) the calls go through web3.
 
-    Each thread keeps its own keep-alive connection (:mod:`http.client`): a request costs
+    Requests go over keep-alive connections (:mod:`http.client`, one per request in flight,
+    :class:`~carbonledger.keepalive.KeptOpen`): a request costs
     ~80 us of CPU here where ``httpx.Client`` cost ~360 us (its connection pool, header
     models and cookie jar), and the service's request threads, anchoring worker and indexer
     make several per claim on one GIL. A connection the node closed while idle is opened
@@ -42,30 +41,14 @@ class JsonRpc:
         self.url = getattr(w3.provider, "endpoint_uri", None)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
-        self._local = threading.local()
-        parts = urlsplit(str(self.url or ""))
-        self._https = parts.scheme == "https"
-        self._host, self._port = parts.hostname or "", parts.port
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._direct = (
-            parts.scheme in ("http", "https")
-            and not parts.username  # credentials in the URL: httpx sends them
-            and (not urllib.request.getproxies() or bool(urllib.request.proxy_bypass(parts.netloc)))
-        )
+        self._kept = KeptOpen(str(self.url or ""), timeout=60)
+        self._direct = self._kept.direct
 
     def _http(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(timeout=60)
             return self._client
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            connection = kind(self._host, self._port, timeout=60)
-            self._local.connection = connection
-        return connection
 
     def _post(self, body: Any) -> Any:
         """``body`` posted as JSON; the node's JSON answer. Transport failures are
@@ -76,30 +59,16 @@ class JsonRpc:
             except (httpx.HTTPError, ValueError) as exc:
                 raise ChainError(f"the node at {self.url} did not answer: {exc}") from exc
         data = json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json"}
-        for attempt in (1, 2):
-            reused = getattr(self._local, "connection", None) is not None
-            connection = self._connection()
-            try:
-                connection.request("POST", self._path, body=data, headers=headers)
-                response = connection.getresponse()
-                raw = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                connection.close()
-                self._local.connection = None
-                stale = isinstance(
-                    exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
-                )
-                if attempt == 1 and reused and stale:
-                    continue  # the node closed the idle connection: once more, on a new one
-                raise ChainError(f"the node at {self.url} did not answer: {exc!r}") from exc
-            if response.status != 200:
-                raise ChainError(f"the node at {self.url} answered HTTP {response.status}")
-            try:
-                return json.loads(raw)
-            except ValueError as exc:
-                raise ChainError(f"the node at {self.url} does not answer JSON-RPC") from exc
-        raise AssertionError("unreachable")
+        try:
+            status, raw = self._kept.post(data)
+        except TransportError as exc:
+            raise ChainError(f"the node at {self.url} did not answer: {exc!r}") from exc
+        if status != 200:
+            raise ChainError(f"the node at {self.url} answered HTTP {status}")
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise ChainError(f"the node at {self.url} does not answer JSON-RPC") from exc
 
     def request(self, method: str, params: Sequence[Any]) -> Any:
         """One JSON-RPC call's ``result`` (the node's JSON, unformatted); needs an HTTP

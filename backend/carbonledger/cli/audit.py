@@ -14,16 +14,15 @@ import typer
 from eth_utils.crypto import keccak
 
 from carbonledger.cli.common import console, fail, read_file
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.cli.session import JsonOpt, Member, Names
 
-audit_app = typer.Typer(
+audit_app = App(
     help="Auditors: verification reports and verdicts recorded on chain.", no_args_is_help=True
 )
 
 
 @audit_app.command("report")
-@grouped
 def report(
     member: Member,
     out: Annotated[Path, typer.Option("--out", help="FILE.html or FILE.pdf.")],
@@ -47,7 +46,6 @@ def report(
 
 
 @audit_app.command("record")
-@grouped
 def record(
     claim: Annotated[str, typer.Argument(help="The claim id.")],
     member: Member,

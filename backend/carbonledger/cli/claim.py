@@ -31,7 +31,7 @@ from carbonledger.cli.common import (
     fail,
     read_file,
 )
-from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.options import App, OptionGroup
 from carbonledger.cli.session import (
     PASSWORD_ENV,
     ApiOpt,
@@ -62,8 +62,8 @@ from carbonledger.standard.models import ReductionClaim
 
 __all__ = ["PASSWORD_ENV", "ApiOpt", "KeyOpt", "claim_app", "key_app", "login_command"]
 
-key_app = typer.Typer(help="Member keys, kept in encrypted keystore files.", no_args_is_help=True)
-claim_app = typer.Typer(
+key_app = App(help="Member keys, kept in encrypted keystore files.", no_args_is_help=True)
+claim_app = App(
     help="A firm's claims: check, submit, amend, revoke, list, show, export.",
     no_args_is_help=True,
 )
@@ -92,7 +92,6 @@ def key_new(
     console.print(account.address)
 
 
-@grouped
 def login_command(member: Member) -> None:
     """Log in with the member's key; the token is cached (until it expires) for later commands."""
     with clear_errors():
@@ -270,7 +269,6 @@ def _finish(answer: dict[str, Any], as_json: bool) -> None:
 
 
 @claim_app.command("submit")
-@grouped
 def submit(
     files: Annotated[list[Path], typer.Argument(help="The claim document(s) (JSON).")],
     member: Member,
@@ -315,7 +313,6 @@ def _claim_id(text: str) -> bytes:
 
 
 @claim_app.command("amend")
-@grouped
 def amend(
     claim_id: Annotated[str, typer.Argument(help="The claim to supersede.")],
     file: FileArg,
@@ -333,7 +330,6 @@ def amend(
 
 
 @claim_app.command("revoke")
-@grouped
 def revoke(
     claim_id: Annotated[str, typer.Argument(help="The claim to revoke.")],
     member: Member,
@@ -389,7 +385,6 @@ def _scope_total(row: dict[str, Any], name: str) -> str:
 
 
 @claim_app.command("list")
-@grouped
 def list_claims(member: Member, shown: Listed, filters: Filters) -> None:
     """Claims on the ledger (filters: firm, kind, state, period), as a table."""
     addresses = shown.addresses
@@ -421,7 +416,6 @@ def list_claims(member: Member, shown: Listed, filters: Filters) -> None:
 
 
 @claim_app.command("show")
-@grouped
 def show(
     claim_id: Annotated[str, typer.Argument(help="The claim id (0x…).")],
     member: Member,
@@ -474,7 +468,6 @@ def show(
 
 
 @claim_app.command("export")
-@grouped
 def export(
     member: Member,
     out: Annotated[Path, typer.Option("--out", help="Where to write the export.")],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 import typer
@@ -26,7 +28,7 @@ from carbonledger.cli.common import (
     settings_from,
     step,
 )
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.config import Settings
 from carbonledger.runtime import (
     LedgerRuntime,
@@ -73,22 +75,40 @@ def _start(settings: Settings, api_url: str | None) -> tuple[LedgerRuntime, Star
     return runtime, report
 
 
-def _ended(runtime: LedgerRuntime, message: str) -> None:
-    """After the runtime stopped: the fatal error it met (exit 1), else ``message``."""
+@contextmanager
+def _stopped_after(runtime: LedgerRuntime, message: str) -> Iterator[None]:
+    """Stop ``runtime`` when the block ends; then the fatal error it met (exit 1), else
+    ``message`` (an error the block raises passes through, after the stop)."""
+    try:
+        yield
+    finally:
+        runtime.stop()
     if runtime.fatal:
         raise fail(runtime.fatal)
     console.print(message)
+
+
+def _watched(
+    runtime: LedgerRuntime,
+    report: StartReport,
+    settings: Settings,
+    api_url: str | None,
+    on_fatal: Callable[[str], None],
+) -> None:
+    """Say what is up and how to stop it, and watch the runtime (``on_fatal`` when it dies)."""
+    _print_started(report, settings, api_url)
+    console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
+    runtime.start_monitor(on_fatal=on_fatal)
 
 
 def _sigterm_self(message: str) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     """Add the ledger commands to ``app``."""
 
     @app.command()
-    @grouped
     def up(
         node: Node,
         chain_port: ChainPortOpt = None,
@@ -115,67 +135,60 @@ def register(app: typer.Typer) -> None:
             runtime, report = _start(settings, settings.api_url)
         services = None
         pact_server: PactServer | None = None
-        try:
-            assert runtime.w3 is not None
-            with clear_errors():
-                services = build_services(settings, runtime.w3, report.deployment)
-                for line in bootstrap_chain(services):
-                    step(line)
-                services.start()
-            reader = Web3ChainReader(runtime.w3, report.rpc_url)
-            app_ = create_app(settings, reader, report.deployment, services)
-            with clear_errors():
-                ensure_port_free(settings.api_host, settings.pact_port, "pact_port")
-                app_.state.pact = build_pact_service(services)
-                pact_server = PactServer(settings, app_.state.pact)
-                pact_server.start()
-            console.print(f"PACT host: {settings.pact_url} (certificate {pact_server.cert})")
-            _print_started(report, settings, settings.api_url)
-            console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
-            runtime.start_monitor(on_fatal=_sigterm_self)
-            if workers > 1:
-                # the supervisor handles SIGINT/SIGTERM itself and returns once its API
-                # processes have stopped; the worker and the indexer stop below
-                service.run_api_workers(settings, workers, report.rpc_url)
-            else:
-                server = uvicorn.Server(
-                    uvicorn.Config(
-                        app_, host=settings.api_host, port=settings.api_port, log_level="warning"
+        with _stopped_after(runtime, "CarbonLedger stopped; chain state saved."):
+            try:
+                assert runtime.w3 is not None
+                with clear_errors():
+                    services = build_services(settings, runtime.w3, report.deployment)
+                    for line in bootstrap_chain(services):
+                        step(line)
+                    services.start()
+                reader = Web3ChainReader(runtime.w3, report.rpc_url)
+                app_ = create_app(settings, reader, report.deployment, services)
+                with clear_errors():
+                    ensure_port_free(settings.api_host, settings.pact_port, "pact_port")
+                    app_.state.pact = build_pact_service(services)
+                    pact_server = PactServer(settings, app_.state.pact)
+                    pact_server.start()
+                console.print(f"PACT host: {settings.pact_url} (certificate {pact_server.cert})")
+                _watched(runtime, report, settings, settings.api_url, on_fatal=_sigterm_self)
+                if workers > 1:
+                    # the supervisor handles SIGINT/SIGTERM itself and returns once its API
+                    # processes have stopped; the worker and the indexer stop below
+                    service.run_api_workers(settings, workers, report.rpc_url)
+                else:
+                    server = uvicorn.Server(
+                        uvicorn.Config(
+                            app_,
+                            host=settings.api_host,
+                            port=settings.api_port,
+                            log_level="warning",
+                        )
                     )
-                )
-                # uvicorn re-raises the signal that stopped it once it has shut down; with the
-                # default SIGTERM disposition that would kill this process before anvil stops.
-                signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
-                server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if pact_server is not None:
-                pact_server.stop()
-            if services is not None:
-                services.stop()
-            runtime.stop()
-        _ended(runtime, "CarbonLedger stopped; chain state saved.")
+                    # uvicorn re-raises the signal that stopped it once it has shut down; with the
+                    # default SIGTERM disposition that would kill this process before anvil stops.
+                    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+                    server.run()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                if pact_server is not None:
+                    pact_server.stop()
+                if services is not None:
+                    services.stop()
 
     @app.command()
-    @grouped
     def chain(node: Node, chain_port: ChainPortOpt = None, block_time: BlockTimeOpt = None) -> None:
         """Start only the chain (deploying the contracts on first start); Ctrl-C stops it."""
         with clear_errors():
             settings = node.settings(chain_port=chain_port, block_time=block_time)
             runtime, report = _start(settings, None)
         stop = service.stop_on_signal()
-        try:
-            _print_started(report, settings, None)
-            console.print("Press Ctrl-C (or run `carbonledger down`) to stop.")
-            runtime.start_monitor(on_fatal=lambda _msg: stop.set())
+        with _stopped_after(runtime, "chain stopped; state saved."):
+            _watched(runtime, report, settings, None, on_fatal=lambda _msg: stop.set())
             service.until_set(stop)
-        finally:
-            runtime.stop()
-        _ended(runtime, "chain stopped; state saved.")
 
     @app.command()
-    @grouped
     def status(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Show the chain, the contracts and the API server; exit 1 unless all are up."""
         with clear_errors():
@@ -228,7 +241,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command()
-    @grouped
     def down(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Stop the ledger running on this data directory (its chain state is saved).
 

@@ -10,6 +10,7 @@ from carbonledger.cli.claim import claim_app, key_app, login_command
 from carbonledger.cli.common import err_console
 from carbonledger.cli.demo import command as demo_command
 from carbonledger.cli.member import member_app
+from carbonledger.cli.options import App
 from carbonledger.cli.pact import pact_app
 from carbonledger.cli.plan import command as plan_command
 from carbonledger.cli.settlement import overlaps_app, settlement_app
@@ -17,7 +18,7 @@ from carbonledger.cli.standard import app as standard_app
 from carbonledger.cli.target import target_app
 from carbonledger.cli.verify import command as verify_command
 
-app = typer.Typer(
+app = App(
     name="carbonledger",
     help="CarbonLedger: shared, verifiable supply-chain carbon footprints.",
     no_args_is_help=True,

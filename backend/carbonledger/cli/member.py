@@ -18,11 +18,11 @@ from rich.table import Table
 from carbonledger.chain.admin import ROLE_BITS, approve, propose_about, propose_admission
 from carbonledger.cli.admin import Admin
 from carbonledger.cli.common import clear_errors, console
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.cli.session import JsonOpt, Member, Names, Shown, moment
 from carbonledger.errors import CarbonLedgerError
 
-member_app = typer.Typer(
+member_app = App(
     help="Members: list and show them; admins propose and approve changes (k-of-n quorum).",
     no_args_is_help=True,
 )
@@ -40,7 +40,6 @@ def _report(proposal_id: int, executed: bool) -> None:
 
 
 @member_app.command("admit")
-@grouped
 def admit(
     account: Annotated[str, typer.Argument(help="The new member's account address.")],
     name: Annotated[str, typer.Option("--name", help="Display name (any script).")],
@@ -81,7 +80,6 @@ AccountArg = Annotated[str, typer.Argument(help="The member's account address.")
 
 def _about(action: str) -> None:
     @member_app.command(action.lower())
-    @grouped
     def command(account: AccountArg, admin: Admin) -> None:
         member = _address(account, "account")
         outcome = admin.send(
@@ -97,7 +95,6 @@ for _action in ("Suspension", "Reinstatement", "Removal"):
 
 
 @member_app.command("approve")
-@grouped
 def approve_command(
     proposal: Annotated[int, typer.Argument(help="The proposal id.")], admin: Admin
 ) -> None:
@@ -107,7 +104,6 @@ def approve_command(
 
 
 @member_app.command("list")
-@grouped
 def list_members(member: Member, shown: Shown) -> None:
     """Every member: name, roles, status (and address with --addresses)."""
     with member.reading() as session:
@@ -126,7 +122,6 @@ def list_members(member: Member, shown: Shown) -> None:
 
 
 @member_app.command("show")
-@grouped
 def show_member(
     member: Annotated[str, typer.Argument(help="The member, by name or address.")],
     me: Member,
@@ -173,7 +168,6 @@ def _proposed(p: dict[str, Any], names: Names) -> str:
 
 
 @member_app.command("proposals")
-@grouped
 def proposals_command(member: Member, shown: Shown, every: EveryOpt = False) -> None:
     """The admin quorum and the pending proposals of the MemberRegistry and the
     StandardRegistry (`GET /governance`), with whether you approved each."""

@@ -6,6 +6,9 @@ options (``Annotated[T, typer.Option(...)]``, with their defaults). A command de
 place (same names, help and defaults as if written out), and the command receives the group
 built from them. So ``--key/--api/--data-dir`` of the member commands, or the admin options,
 are written in one place, and a command's signature lists only what is its own.
+
+The commands of an :class:`App` are registered through :func:`grouped`, so a command takes
+its groups without a decorator of its own.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+
+import typer
 
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 
@@ -70,3 +76,17 @@ def grouped(command: Callable[..., R]) -> Callable[..., R]:
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}
     return run
+
+
+class App(typer.Typer):
+    """A Typer app whose commands may take :class:`OptionGroup` parameters: each command is
+    registered as :func:`grouped` makes it (one without groups is left as it is, its options
+    keyword-only)."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(command: F) -> F:
+            return cast(F, register(grouped(command)))  # typer returns what it registered
+
+        return decorator

@@ -12,11 +12,12 @@ import typer
 from rich.table import Table
 
 from carbonledger.cli.common import clear_errors, console, fail, read_file
-from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.options import App, OptionGroup
 from carbonledger.cli.session import Member
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.pact.fetch import ClientCredentials, PactFetchError
 
-pact_app = typer.Typer(help="PACT data exchange (client side).", no_args_is_help=True)
+pact_app = App(help="PACT data exchange (client side).", no_args_is_help=True)
 
 
 @dataclass(frozen=True)
@@ -43,19 +44,16 @@ class PactCredentials(OptionGroup):
         Path | None, typer.Option("--ca", help="CA certificate (PEM) the PACT host is signed by.")
     ] = None
 
-    def given(self, what: str) -> tuple[str, str]:
-        """The client id and secret; exit 2 naming ``what`` needs them where one is missing."""
+    def given(self, what: str) -> ClientCredentials:
+        """The credentials; exit 2 naming ``what`` needs them where the id or secret is missing."""
         if not self.client_id or not self.client_secret:
             raise fail(f"{what} needs --client-id and --client-secret", 2)
-        return self.client_id, self.client_secret
-
-    @property
-    def ca_file(self) -> str | None:
-        return str(self.ca) if self.ca else None
+        return ClientCredentials(
+            self.client_id, self.client_secret, str(self.ca) if self.ca else None
+        )
 
 
 @pact_app.command("pull")
-@grouped
 def pull_command(
     host: Annotated[str, typer.Option("--from", help="The supplier's PACT base URL (https).")],
     out: Annotated[Path, typer.Option("--out", help="Directory to keep the footprints in.")],
@@ -70,21 +68,13 @@ def pull_command(
 ) -> None:
     """Fetch a supplier's footprints (PACT v3, client credentials), validate them, verify the
     anchored ones on chain, and keep each with its provenance; exit 1 if any was refused."""
-    from carbonledger.pact.fetch import PactFetchError
     from carbonledger.pact.pull import pull
 
-    client_id, client_secret = credentials.given("pact pull")
+    signed = credentials.given("pact pull")
     with clear_errors():
         try:
-            results = pull(
-                host,
-                client_id,
-                client_secret,
-                out,
-                ca=credentials.ca_file,
-                rpc=rpc,
-                query={"productId": product_id} if product_id else None,
-            )
+            query = {"productId": product_id} if product_id else None
+            results = pull(host, signed, out, rpc=rpc, query=query)
         except PactFetchError as exc:
             raise CarbonLedgerError(str(exc)) from None
     table = Table(title=f"PACT footprints from {host}", title_justify="left")
@@ -181,7 +171,6 @@ def _carriers(specs: list[str]) -> list[dict[str, str]]:
 
 
 @pact_app.command("shipment")
-@grouped
 def shipment_command(
     claim: ClaimArg,
     shipment_ref: Annotated[str, typer.Option("--shipment-ref", help="Its lines' shipment_ref.")],
@@ -200,7 +189,6 @@ def shipment_command(
 
 
 @pact_app.command("toc")
-@grouped
 def toc_command(
     claim: ClaimArg,
     toc_id: Annotated[str, typer.Option("--toc-id", help="The TOC (the lines' toc_id/mode).")],
@@ -214,7 +202,6 @@ def toc_command(
 
 
 @pact_app.command("hoc")
-@grouped
 def hoc_command(
     claim: ClaimArg,
     hoc_id: Annotated[str, typer.Option("--hoc-id", help="The HOC (the hub lines' hoc_id).")],
@@ -259,7 +246,6 @@ def activities_command(
 
 
 @pact_app.command("publish")
-@grouped
 def publish_command(
     file: Annotated[Path, typer.Argument(help="The PACT v3 ProductFootprint (JSON).")],
     member: Member,
@@ -289,7 +275,6 @@ def _call(member: Member, method: str, path: str, body: object = None) -> Any:
 
 
 @pact_app.command("requests")
-@grouped
 def requests_command(
     member: Member,
     open_only: Annotated[
@@ -313,7 +298,6 @@ def requests_command(
 
 
 @pact_app.command("answer")
-@grouped
 def answer_command(
     seq: Annotated[int, typer.Argument(help="The request's number (`pact requests`).")],
     member: Member,
@@ -333,7 +317,6 @@ def answer_command(
 
 
 @pact_app.command("client-issue")
-@grouped
 def client_issue_command(
     partner: Annotated[str, typer.Option("--partner", help="Who the credentials are for.")],
     member: Member,
@@ -348,14 +331,12 @@ def client_issue_command(
 
 
 @pact_app.command("clients")
-@grouped
 def clients_command(member: Member) -> None:
     """This firm's partners' PACT credentials (never their secrets)."""
     console.print_json(json.dumps(_call(member, "GET", "/pact/clients")))
 
 
 @pact_app.command("client-revoke")
-@grouped
 def client_revoke_command(client_id: Annotated[str, typer.Argument()], member: Member) -> None:
     """Revoke a partner's PACT credentials: its tokens stop working at once."""
     _call(member, "DELETE", f"/pact/clients/{client_id}")

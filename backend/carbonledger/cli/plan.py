@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from carbonledger.cli.common import console, fail
-from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.options import OptionGroup
 from carbonledger.cli.session import JsonOpt, Member
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.proposal import proposal_terms
@@ -139,7 +139,6 @@ class Quotes(OptionGroup):
         return out
 
 
-@grouped
 def command(
     member: Member,
     overlap: Annotated[str, typer.Option("--overlap", help="The overlap id (overlaps list).")],

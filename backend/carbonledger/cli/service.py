@@ -27,7 +27,7 @@ from carbonledger.cli.common import (
     fail,
     step,
 )
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.config import Settings
 from carbonledger.runtime import RunInfo
 
@@ -141,11 +141,10 @@ def _run_role(services: Any, role: str, *, anchor: bool = False, index: bool = F
     console.print(f"{role} stopped")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     """Add ``serve``, ``anchor`` and ``index`` to ``app``."""
 
     @app.command()
-    @grouped
     def serve(node: Node, api_port: ApiPortOpt = None, workers: int = WorkersOpt) -> None:
         """Serve the API only (no anchoring, no indexing) on a running chain."""
         import uvicorn
@@ -167,7 +166,6 @@ def register(app: typer.Typer) -> None:
         ).run()
 
     @app.command()
-    @grouped
     def anchor(node: Node) -> None:
         """Run the anchoring worker (the relayer and checker); a second one is a standby."""
         from carbonledger.services.container import bootstrap_chain
@@ -186,7 +184,6 @@ def register(app: typer.Typer) -> None:
         _run_role(services, "anchoring worker", anchor=True)
 
     @app.command()
-    @grouped
     def index(node: Node) -> None:
         """Run the indexer (chain events into the database); a second one is a standby."""
         with clear_errors():

@@ -17,13 +17,13 @@ from typing import Annotated, Any
 import typer
 
 from carbonledger.cli.common import console, read_file
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.cli.session import Listed, Member, Names, Shown, kg, minor_units, moment, money
 from carbonledger.client import ApiSession, LedgerClient
 from carbonledger.errors import CarbonLedgerError
 
-overlaps_app = typer.Typer(help="Emissions shared with partners.", no_args_is_help=True)
-settlement_app = typer.Typer(
+overlaps_app = App(help="Emissions shared with partners.", no_args_is_help=True)
+settlement_app = App(
     help="Shared decarbonisation projects: propose, sign, decline, attest, pay, list, show.",
     no_args_is_help=True,
 )
@@ -119,14 +119,12 @@ OverlapArg = Annotated[str, typer.Argument(help="The overlap id (carbonledger ov
 
 
 @overlaps_app.command("list")
-@grouped
 def list_overlaps(member: Member, shown: Listed) -> None:
     """This firm's overlaps: partner, claims, shared shipments, kgCO2e, default split."""
     _list(member, shown, lambda s: s.overlaps(), "overlap_id", _print_overlap, "no overlaps")
 
 
 @overlaps_app.command("show")
-@grouped
 def show_overlap(overlap: OverlapArg, member: Member, shown: Shown) -> None:
     """One overlap: the partner, both claims, the shared kgCO2e and each party's count."""
     _view(member, shown, lambda s: s.overlap(overlap), _print_overlap)
@@ -153,7 +151,6 @@ def _deadline(text: str | None) -> int | None:
 
 
 @settlement_app.command("propose")
-@grouped
 def propose(
     overlap: OverlapArg,
     member: Member,
@@ -191,14 +188,12 @@ def propose(
 
 
 @settlement_app.command("sign")
-@grouped
 def sign(settlement: SettlementArg, member: Member, shown: Shown) -> None:
     """Check the terms hash to the id, then sign this firm's consent (EIP-712)."""
     _run(member, shown, lambda c: c.sign_settlement(settlement))
 
 
 @settlement_app.command("decline")
-@grouped
 def decline(
     settlement: SettlementArg,
     member: Member,
@@ -210,7 +205,6 @@ def decline(
 
 
 @settlement_app.command("attest")
-@grouped
 def attest(
     settlement: SettlementArg,
     member: Member,
@@ -234,7 +228,6 @@ def attest(
 
 
 @settlement_app.command("pay")
-@grouped
 def pay(
     settlement: SettlementArg,
     member: Member,
@@ -266,14 +259,12 @@ def pay(
 
 
 @settlement_app.command("show")
-@grouped
 def show(settlement: SettlementArg, member: Member, shown: Shown) -> None:
     """A settlement: terms, project, and each party's share, signature, allocation, payments."""
     _view(member, shown, lambda s: s.settlement(settlement), _show)
 
 
 @settlement_app.command("list")
-@grouped
 def list_settlements(member: Member, shown: Listed) -> None:
     """This member's settlements: status, project, cost, partners."""
     _list(member, shown, lambda s: s.settlements(), "settlement_id", _line, "no settlements")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from carbonledger.cli.admin import Admin
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.standard import (
     Claim,
     ClaimFormatError,
@@ -51,7 +51,7 @@ from carbonledger.standard.transport import transport_activity
 if TYPE_CHECKING:
     from carbonledger.chain.admin import StandardProposal
 
-app = typer.Typer(
+app = App(
     help="The unified calculation standard: compute and check claim documents.",
     no_args_is_help=True,
 )
@@ -279,7 +279,6 @@ def _proposal(outcome: StandardProposal) -> dict[str, object]:
 
 
 @app.command()
-@grouped
 def publish(
     admin: Admin,
     methodology_version: Annotated[
@@ -316,7 +315,6 @@ def _on_registry(admin: Admin, act: Callable[..., StandardProposal], *args: Any)
 
 
 @app.command()
-@grouped
 def approve(
     proposal: Annotated[int, typer.Argument(help="The StandardRegistry proposal id.")],
     admin: Admin,
@@ -329,7 +327,6 @@ def approve(
 
 
 @app.command()
-@grouped
 def retire(
     onchain_version: Annotated[int, typer.Argument(help="The on-chain version number.")],
     admin: Admin,

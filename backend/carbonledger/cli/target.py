@@ -10,15 +10,13 @@ from typing import Annotated
 import typer
 
 from carbonledger.cli.common import clear_errors, console
-from carbonledger.cli.options import grouped
+from carbonledger.cli.options import App
 from carbonledger.cli.session import Member, keystore_address
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import Target, TrajectoryRow, gap_to_target
 from carbonledger.tracking import recorded_targets, sign_document, trajectory
 
-target_app = typer.Typer(
-    help="Reduction targets: sign and record one, track it.", no_args_is_help=True
-)
+target_app = App(help="Reduction targets: sign and record one, track it.", no_args_is_help=True)
 
 
 def print_trajectory(target: Target, rows: list[TrajectoryRow]) -> None:
@@ -43,7 +41,6 @@ def print_trajectory(target: Target, rows: list[TrajectoryRow]) -> None:
 
 
 @target_app.command("sign")
-@grouped
 def sign(
     member: Member,
     base_claim: Annotated[str, typer.Option("--base-claim", help="Verified base footprint.")],
@@ -83,7 +80,6 @@ def sign(
 
 
 @target_app.command("track")
-@grouped
 def track_command(
     member: Member,
     target_file: Annotated[

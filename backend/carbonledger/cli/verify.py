@@ -27,7 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from carbonledger.cli.common import DataDirOpt, console, err_console
-from carbonledger.cli.options import OptionGroup, grouped
+from carbonledger.cli.options import OptionGroup
 from carbonledger.cli.pact import PactCredentials
 from carbonledger.verify import (
     Addresses,
@@ -260,7 +260,6 @@ def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> 
     err_console.print(f"report written to {path}; its keccak-256: {report_hash(data)}")
 
 
-@grouped
 def command(
     node: Node,
     one_claim: OneClaim,
@@ -312,8 +311,7 @@ def _verify_pact(node: Node, source: str, credentials: PactCredentials, as_json:
 
     try:
         if source.startswith(("https://", "http://")):
-            client_id, secret = credentials.given("--pact URL")
-            pf = fetch_footprint(source, client_id, secret, credentials.ca_file)
+            pf = fetch_footprint(source, credentials.given("--pact URL"))
         else:
             pf = json.loads(Path(source).read_bytes())
             pf = pf.get("data", pf) if isinstance(pf, dict) else pf

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -49,15 +51,31 @@ def access_token(http: httpx.Client, base: str, client_id: str, client_secret: s
     return str(r.json()["access_token"])
 
 
-def fetch_footprint(
-    url: str, client_id: str, client_secret: str, ca: str | None = None
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ClientCredentials:
+    """How this firm signs in to a partner's PACT host: the OAuth2 client credentials the host
+    issued it and, for a host signed by a private CA, that CA's certificate (PEM), as a file
+    (``ca``) or as text (``ca_pem``)."""
+
+    client_id: str
+    client_secret: str
+    ca: str | None = None
+    ca_pem: str | None = None
+
+    @contextmanager
+    def signed_in(self, base: str) -> Iterator[httpx.Client]:
+        """A client of the host at ``base`` that sends a fresh access token with each request."""
+        with _client(self.ca, self.ca_pem) as http:
+            token = access_token(http, base, self.client_id, self.client_secret)
+            http.headers["Authorization"] = f"Bearer {token}"
+            yield http
+
+
+def fetch_footprint(url: str, credentials: ClientCredentials) -> dict[str, Any]:
     """GET one footprint (``…/3/footprints/{id}``) from its host."""
-    base = base_of(url)
-    with _client(ca) as http:
-        token = access_token(http, base, client_id, client_secret)
+    with credentials.signed_in(base_of(url)) as http:
         try:
-            r = http.get(url, headers={"Authorization": f"Bearer {token}"})
+            r = http.get(url)
         except httpx.HTTPError as exc:
             raise PactFetchError(f"cannot reach {url}: {exc}") from exc
     if r.status_code != 200:
@@ -74,16 +92,15 @@ def post_event(callback: Mapping[str, Any], event: Mapping[str, Any]) -> None:
     base = str(callback["url"]).rstrip("/")
     if not base.startswith("https://"):
         raise PactFetchError(f"{base}: a PACT host is reached over HTTPS only")
-    with _client(ca_pem=callback.get("ca_pem")) as http:
-        token = access_token(http, base, callback["client_id"], callback["client_secret"])
+    issued = ClientCredentials(
+        callback["client_id"], callback["client_secret"], ca_pem=callback.get("ca_pem")
+    )
+    with issued.signed_in(base) as http:
         try:
             r = http.post(
                 f"{base}/3/events",
                 content=json.dumps(event).encode(),
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/cloudevents+json; charset=UTF-8",
-                },
+                headers={"Content-Type": "application/cloudevents+json; charset=UTF-8"},
             )
         except httpx.HTTPError as exc:
             raise PactFetchError(f"cannot reach {base}/3/events: {exc}") from exc

@@ -29,7 +29,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from carbonledger.pact import model
-from carbonledger.pact.fetch import PactFetchError, _client, access_token
+from carbonledger.pact.fetch import ClientCredentials, PactFetchError
 from carbonledger.pact.schema import LIST_RESPONSE
 from carbonledger.pact.verify import anchor_of, verify_footprint
 from carbonledger.verify.rpc import RpcChainPort
@@ -58,14 +58,13 @@ class Pulled:
 
 
 def _list_pages(
-    base: str, client_id: str, secret: str, ca: str | None, query: Mapping[str, list[str]]
+    base: str, credentials: ClientCredentials, query: Mapping[str, list[str]]
 ) -> list[Any]:
     from jsonschema import Draft202012Validator, FormatChecker
 
     validator = Draft202012Validator(LIST_RESPONSE, format_checker=FormatChecker())
     items: list[Any] = []
-    with _client(ca) as http:
-        token = access_token(http, base, client_id, secret)
+    with credentials.signed_in(base) as http:
         first = f"{base}/3/footprints"
         if query:
             first += "?" + urlencode(query, doseq=True)
@@ -73,7 +72,7 @@ def _list_pages(
         pages = 0
         while url is not None and pages < _PAGE_LIMIT:
             pages += 1
-            r = http.get(url, headers={"Authorization": f"Bearer {token}"})
+            r = http.get(url)
             if r.status_code != 200:
                 raise PactFetchError(f"{url} answered {r.status_code}: {r.text[:200]}")
             body = r.json()
@@ -102,11 +101,9 @@ def _next_link(header: str | None) -> str | None:
 
 def pull(
     base: str,
-    client_id: str,
-    secret: str,
+    credentials: ClientCredentials,
     out: Path,
     *,
-    ca: str | None = None,
     rpc: str | None = None,
     query: Mapping[str, list[str]] | None = None,
 ) -> list[Pulled]:
@@ -114,7 +111,7 @@ def pull(
     base = base.rstrip("/")
     if not base.startswith("https://"):
         raise PactFetchError(f"{base}: a PACT host is reached over HTTPS only")
-    items = _list_pages(base, client_id, secret, ca, query or {})
+    items = _list_pages(base, credentials, query or {})
     out.mkdir(parents=True, exist_ok=True)
     port = RpcChainPort(rpc) if rpc else None
     results = []

@@ -192,9 +192,7 @@ def run_firm(
             firm=firm,
             where=str(directory),
         )
-    notes = tuple(
-        Finding(None, "documents", Result.NOTE, why) for why in skipped if shard[0] == 0
-    )
+    notes = tuple(Finding(None, "documents", Result.NOTE, why) for why in skipped if shard[0] == 0)
     return Verification(
         judged.view, docs, Report(notes + judged.report.findings, judged.report.claims)
     )

@@ -306,6 +306,16 @@ def decode_member_log(log: Log) -> MemberChange | None:
     return MemberChange(names[t0], log.pos) if t0 in names else None
 
 
+def _cited_allocations(logs: Iterable[Log]) -> dict[bytes, dict[str, int]]:
+    """Reduction claim id -> {settlement id: kgCO2e}, from ``AllocationCited`` logs."""
+    out: dict[bytes, dict[str, int]] = {}
+    for log in sorted(logs, key=lambda lg: lg.pos):
+        settlement, claim_id = log.topics[1], log.topics[3]
+        allocated = abi.word(log.data, 0)
+        out.setdefault(claim_id, {})["0x" + settlement.hex()] = allocated
+    return out
+
+
 class ChainReader:
     """Builds a :class:`ChainView` through a :class:`ChainPort`."""
 
@@ -352,9 +362,21 @@ class ChainReader:
             raise ValueError(f"shard {shard}: part k of n needs 0 <= k < n")
         a = self.addresses
         latest = self.port.latest_block() if to_block is None else to_block
-        logs = self.port.get_logs(
-            a.claim_ledger, [list(abi.FIRM_TOPICS), None, _topic(firm)], a.from_block, latest
-        )
+        # the firm's claim events and its allocations (OverlapSettlement's AllocationCited, its
+        # topic 2 the party) in one query: the node walks the block range once, not twice
+        contracts = [a.claim_ledger] + ([a.overlap_settlement] if a.overlap_settlement else [])
+        topic0 = [*abi.FIRM_TOPICS] + ([abi.T_ALLOCATION_CITED] if a.overlap_settlement else [])
+        found = self.port.get_logs(contracts, [topic0, None, _topic(firm)], a.from_block, latest)
+        logs = [
+            lg
+            for lg in found
+            if lg.address == a.claim_ledger and lg.topics[0] != abi.T_ALLOCATION_CITED
+        ]
+        cited = [
+            lg
+            for lg in found
+            if lg.address == a.overlap_settlement and lg.topics[0] == abi.T_ALLOCATION_CITED
+        ]
         mine = [p for p in proofs if p.signed.firm == firm.lower()]
         # checks and audits of this firm's claims only (ledger-submitted and root-anchored):
         # the reviews of every other firm's claims would be read and dropped
@@ -373,7 +395,7 @@ class ChainReader:
                 latest,
             )
         view = self._build(logs, latest, wanted=None, proofs=mine, shard=shard)
-        view.allocations = self._allocations([None, _topic(firm), None], latest)
+        view.allocations = None if a.overlap_settlement is None else _cited_allocations(cited)
         return view
 
     def _allocations(
@@ -386,12 +408,7 @@ class ChainReader:
         logs = self.port.get_logs(
             a.overlap_settlement, [abi.T_ALLOCATION_CITED, *topics], a.from_block, latest
         )
-        out: dict[bytes, dict[str, int]] = {}
-        for log in sorted(logs, key=lambda lg: lg.pos):
-            settlement, claim_id = log.topics[1], log.topics[3]
-            allocated = abi.word(log.data, 0)
-            out.setdefault(claim_id, {})["0x" + settlement.hex()] = allocated
-        return out
+        return _cited_allocations(logs)
 
     # --- assembly ----------------------------------------------------------------------
     def _build(
@@ -436,14 +453,21 @@ class ChainReader:
                 self._attach_signed(c)
 
         firms = sorted({c.submitted.firm for c in claims.values()})
-        members = {f: self._member_history(f, latest) for f in firms}
+        member_logs: list[Log] = []
+        members = {f: self._member_history(f, latest, member_logs) for f in firms}
 
-        blocks = self.port.block_timestamps(
-            sorted(
-                {c.submitted.log.block_number for c in mine}
-                | {ch.pos[0] for history in members.values() for ch in history}
-            )
-        )
+        # block timestamps: from the logs where the node gives them, else read from the blocks
+        blocks = {
+            lg.block_number: lg.block_timestamp
+            for lg in [c.submitted.log for c in mine] + member_logs
+            if lg.block_timestamp is not None
+        }
+        unknown = {c.submitted.log.block_number for c in mine} | {
+            ch.pos[0] for history in members.values() for ch in history
+        }
+        unknown.difference_update(blocks)
+        if unknown:
+            blocks.update(self.port.block_timestamps(sorted(unknown)))
         for c in mine:
             c.block_timestamp = blocks.get(c.submitted.log.block_number)
         members = {
@@ -487,9 +511,9 @@ class ChainReader:
             "MemberRegistry": a.member_registry,
             "StandardRegistry": a.standard_registry,
         }
-        for name in a.code_hashes:
-            if name in names:
-                found_code[name] = "0x" + keccak(self.port.code(names[name])).hex()
+        known = [name for name in a.code_hashes if name in names]
+        for name, code in zip(known, self.port.codes([names[n] for n in known]), strict=True):
+            found_code[name] = "0x" + keccak(code).hex()
 
         return ChainView(
             chain_id=self.port.chain_id(),
@@ -602,12 +626,18 @@ class ChainReader:
         else:
             c.signed_problem = f"transaction 0x{tx.hash.hex()} holds no signed claim with this id"
 
-    def _member_history(self, firm: str, latest: int) -> list[MemberChange]:
+    def _member_history(
+        self, firm: str, latest: int, read: list[Log] | None = None
+    ) -> list[MemberChange]:
+        """The membership events of ``firm`` in chain order (their logs appended to
+        ``read``)."""
         logs = self.port.get_logs(
             self.addresses.member_registry,
             [list(abi.MEMBER_TOPICS), _topic(firm)],
             self.addresses.from_block,
             latest,
         )
+        if read is not None:
+            read.extend(logs)
         changes = (decode_member_log(lg) for lg in sorted(logs, key=lambda x: x.pos))
         return [c for c in changes if c is not None]

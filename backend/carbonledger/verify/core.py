@@ -180,16 +180,22 @@ class _Ctx:
     """Re-run each claim under the shipped version it names (else ``standard`` for all)."""
     #: root mode: (firm, nonce) -> the root-anchored claims (proof holding) signed with it
     root_nonces: dict[tuple[str, int], list[bytes]] = field(default_factory=dict)
+    #: (version the document names, content hash on chain) -> the standard it is re-run under
+    chosen: dict[tuple[str | None, bytes | None], Standard] = field(default_factory=dict)
 
     def standard_for(self, doc: Document | None, content_hash: bytes | None = None) -> Standard:
-        """The standard a claim is re-run under (see ``by_version``)."""
-        if self.by_version:
-            named = standard_named(doc.claim.standard_version) if doc is not None else None
+        """The standard a claim is re-run under (see ``by_version``); looked up once per
+        version named and content hash (every claim of a firm asks it twice)."""
+        if not self.by_version:
+            return self.standard
+        key = (doc.claim.standard_version if doc is not None else None, content_hash)
+        chosen = self.chosen.get(key)
+        if chosen is None:
+            named = standard_named(key[0]) if key[0] is not None else None
             if named is None and content_hash is not None:
                 named = standard_by_content_hash(content_hash)
-            if named is not None:
-                return named
-        return self.standard
+            chosen = self.chosen[key] = named if named is not None else self.standard
+        return chosen
 
 
 def verify(

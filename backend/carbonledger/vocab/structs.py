@@ -12,9 +12,11 @@ declaration :class:`Struct` derives
 * the JSON form the service stores and the API returns (:meth:`Struct.to_json`,
   :meth:`Struct.from_json`): snake-case names, bytes as ``0x`` hex.
 
-Field names: the Solidity name is the Python name in camelCase unless a :class:`Sol` marker
-names it (``overlapKgCO2e``); the JSON name is the Python name unless a :class:`Json`
-marker names it. Pure: no I/O, no web3 (eth-abi and eth-utils only encode and hash).
+Names: the struct's Solidity name (its EIP-712 primary type) is the class name unless the
+class gives one (``class SettlementTerms(Struct, type_name="Terms")``); a field's Solidity
+name is the Python name in camelCase unless a :class:`Sol` marker names it
+(``overlapKgCO2e``); the JSON name is the Python name unless a :class:`Json` marker names it.
+Pure: no I/O, no web3 (eth-abi and eth-utils only encode and hash).
 """
 
 from __future__ import annotations
@@ -265,8 +267,12 @@ def _from_json(py_type: Any, sol_type: str, value: Any) -> Any:
 class Struct:
     """Base of the declared structs; see the module docstring."""
 
-    #: the Solidity struct's name (the EIP-712 primary type)
+    #: the Solidity struct's name (the EIP-712 primary type): see the module docstring
     TYPE_NAME: ClassVar[str]
+
+    def __init_subclass__(cls, type_name: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.TYPE_NAME = type_name or cls.__name__
 
     @classmethod
     @functools.cache
@@ -454,8 +460,6 @@ class Claim(Struct):
     seconds, ``period_start`` inclusive, ``period_end`` exclusive.
     """
 
-    TYPE_NAME: ClassVar[str] = "Claim"
-
     firm: Address
     kind: Annotated[ClaimKind, Sol("uint8")]
     standard_version: U16
@@ -557,8 +561,6 @@ def pack_claim_details(claim: Claim) -> tuple[int, int]:
 class Audit(Struct):
     """An auditor's verdict on a claim (``IClaimLedger.Audit``)."""
 
-    TYPE_NAME: ClassVar[str] = "Audit"
-
     claim_id: Bytes32
     auditor: Address
     verdict: Annotated[AuditVerdict, Sol("uint8")]
@@ -571,8 +573,6 @@ class Audit(Struct):
 class Revocation(Struct):
     """A firm's revocation of one of its claims (``IClaimLedger.Revocation``)."""
 
-    TYPE_NAME: ClassVar[str] = "Revocation"
-
     claim_id: Bytes32
     firm: Address
     reason_hash: Bytes32
@@ -582,14 +582,12 @@ class Revocation(Struct):
 
 # --- OverlapSettlement ---------------------------------------------------------------------
 @dataclass(frozen=True)
-class SettlementTerms(Struct):
+class SettlementTerms(Struct, type_name="Terms"):
     """A settlement proposal (``IOverlapSettlement.Terms``); its struct hash is the settlement id.
 
     ``currency`` is the ISO-4217 code (three upper-case ASCII letters, e.g. ``"EUR"``);
     ``total_cost`` is in minor units of it; ``shares_bps`` sum to 10,000.
     """
-
-    TYPE_NAME: ClassVar[str] = "Terms"
 
     parties: Annotated[tuple[str, ...], Sol("address[]")]
     shares_bps: Annotated[tuple[int, ...], Sol("uint16[]")]
@@ -621,8 +619,6 @@ class SettlementTerms(Struct):
 class Consent(Struct):
     """A party's signature that it agrees to a settlement (``IOverlapSettlement.Consent``)."""
 
-    TYPE_NAME: ClassVar[str] = "Consent"
-
     settlement_id: Bytes32
     party: Address
     nonce: U256
@@ -632,8 +628,6 @@ class Consent(Struct):
 @dataclass(frozen=True)
 class Decline(Struct):
     """A party declining a proposed settlement (``IOverlapSettlement.Decline``)."""
-
-    TYPE_NAME: ClassVar[str] = "Decline"
 
     settlement_id: Bytes32
     party: Address
@@ -645,8 +639,6 @@ class Decline(Struct):
 @dataclass(frozen=True)
 class ReductionAttestation(Struct):
     """An auditor's attestation of a realised reduction (``ReductionAttestation``)."""
-
-    TYPE_NAME: ClassVar[str] = "ReductionAttestation"
 
     settlement_id: Bytes32
     auditor: Address
@@ -660,8 +652,6 @@ class ReductionAttestation(Struct):
 class Citation(Struct):
     """A party citing its allocation in a reduction claim (``IOverlapSettlement.Citation``)."""
 
-    TYPE_NAME: ClassVar[str] = "Citation"
-
     settlement_id: Bytes32
     party: Address
     claim_id: Bytes32
@@ -672,8 +662,6 @@ class Citation(Struct):
 @dataclass(frozen=True)
 class Payment(Struct):
     """A payer's record of a payment towards its cost share (``IOverlapSettlement.Payment``)."""
-
-    TYPE_NAME: ClassVar[str] = "Payment"
 
     settlement_id: Bytes32
     payer: Address
@@ -696,8 +684,6 @@ class Target(Struct):
     """A firm's signed reduction target (``ITargetRegistry.Target``); its struct hash is its id.
 
     ``coverage``: bits 0-2 scopes 1-3, bit ``2 + c`` Scope 3 category ``c`` (1..15)."""
-
-    TYPE_NAME: ClassVar[str] = "Target"
 
     firm: Address
     base_claim_id: Bytes32
