@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from carbonledger.services.audits import VERDICT_WINDOW_S, AuditService, ClaimAudit
+from carbonledger.services.errors import InvalidRequest, NotPermitted
 from carbonledger.verify.chain import Addresses
 from carbonledger.vocab import AuditVerdict
 from tests.services.conftest import Pipeline
@@ -37,3 +40,16 @@ def test_a_passing_claim_is_approved_and_a_failing_one_rejected_for_a_day(
 def test_the_auditors_own_deadline_is_kept(pipeline: Pipeline) -> None:
     signed = _service(pipeline).verdicts(pipeline.firms[1].address, [_audit(1, True)], 2**40)
     assert signed[0].verdict_to_sign["message"]["deadline"] == 2**40
+
+
+def test_an_auditor_records_only_its_own_verdicts(pipeline: Pipeline) -> None:
+    service, auditor = _service(pipeline), pipeline.firms[1].address
+    with pytest.raises(NotPermitted, match="only its own verdicts"):
+        service.record_verdict(auditor.lower(), b"\1" * 32, "approved", b"\2" * 32, 0, 2**40, b"")
+
+
+def test_a_verdict_other_than_approved_or_rejected_names_the_field(pipeline: Pipeline) -> None:
+    service, auditor = _service(pipeline), pipeline.firms[1].address
+    with pytest.raises(InvalidRequest) as refused:
+        service.record_verdict(auditor, b"\1" * 32, "maybe", b"\2" * 32, 0, 2**40, b"")
+    assert refused.value.problems == [{"field": "verdict", "message": "approved | rejected"}]

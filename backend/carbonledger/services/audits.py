@@ -22,7 +22,7 @@ from carbonledger.chain.gateway import Anchored
 from carbonledger.chain.manifest import Deployment
 from carbonledger.pact.verify import PactReport, verify_footprint
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import InvalidRequest, NotFound, Unavailable
+from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, Unavailable
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
@@ -261,6 +261,30 @@ class AuditService:
         )
         typed: dict[str, Any] = _jsonable(message.typed_data(self.ledger.domain()))
         return typed
+
+    def record_verdict(
+        self,
+        auditor: str,
+        claim_id: bytes,
+        verdict: str,
+        report_hash: bytes,
+        nonce: int,
+        deadline: int,
+        signature: bytes,
+    ) -> Anchored:
+        """Relay the ``Audit`` that ``auditor`` signed with its own key: its verdict
+        (approved | rejected) on claim ``claim_id`` for the report of hash ``report_hash``."""
+        audit = Audit(
+            claim_id=claim_id,
+            auditor=to_checksum_address(auditor),
+            verdict=parse_verdict(verdict),
+            report_hash=report_hash,
+            nonce=nonce,
+            deadline=deadline,
+        )
+        if auditor != audit.auditor:
+            raise NotPermitted("an auditor records only its own verdicts")
+        return self.record(audit, signature)
 
     def record(self, audit: Audit, signature: bytes) -> Anchored:
         """Relay an auditor's signed verdict (checked here first, then by the contract)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from eth_utils.address import to_checksum_address
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 
@@ -14,9 +13,6 @@ from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
-from carbonledger.services.audits import parse_verdict
-from carbonledger.services.errors import NotPermitted
-from carbonledger.vocab import Audit
 
 router = APIRouter(
     prefix="/audits",
@@ -85,15 +81,13 @@ def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> Veri
 @router.post("", response_model=Recorded, status_code=201, responses={409: ERROR_RESPONSES[409]})
 def record(body: VerdictRequest, services: ServicesDep, auditor: Auditor) -> Recorded:
     """Record an auditor's verdict, signed (EIP-712 ``Audit``) with the auditor's own key."""
-    audit = Audit(
-        claim_id=parse_hex(body.claim_id, "claim_id", 32),
-        auditor=to_checksum_address(auditor.account),
-        verdict=parse_verdict(body.verdict),
-        report_hash=parse_hex(body.report_hash, "report_hash", 32),
-        nonce=body.nonce,
-        deadline=body.deadline,
+    where = services.audits.record_verdict(
+        auditor.account,
+        parse_hex(body.claim_id, "claim_id", 32),
+        body.verdict,
+        parse_hex(body.report_hash, "report_hash", 32),
+        body.nonce,
+        body.deadline,
+        parse_hex(body.signature, "signature", 65),
     )
-    if auditor.account != audit.auditor:
-        raise NotPermitted("an auditor records only its own verdicts")
-    where = services.audits.record(audit, parse_hex(body.signature, "signature", 65))
     return Recorded(claim_id=body.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)
