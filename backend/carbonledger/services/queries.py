@@ -122,10 +122,7 @@ class LedgerQueries:
         )
 
     def claim(self, claim_id: str) -> ClaimRow:
-        row = self.store.get(claim_id.lower())
-        if row is None:
-            raise NotFound(f"no claim {claim_id}")
-        return row
+        return stored_claim(self.store, claim_id)
 
     def claims(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
         return self.store.search(where, offset, limit)
@@ -200,6 +197,14 @@ class LedgerQueries:
                 )
             )
         return len(published), items
+
+
+def stored_claim(store: ClaimStorePort, claim_id: str) -> ClaimRow:
+    """Claim ``claim_id``'s row (any case of hex), or 404."""
+    row = store.get(claim_id.lower())
+    if row is None:
+        raise NotFound(f"no claim {claim_id}")
+    return row
 
 
 def _int(value: Any) -> int:

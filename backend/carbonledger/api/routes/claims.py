@@ -436,8 +436,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
 def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) -> dict[str, Any]:
     """The encrypted document with the data key wrapped for the caller (403 without a
     grant); decrypt it client-side with the caller's X25519 key."""
-    row = services.queries.claim(claim_id)
-    return services.vault.get(member.account, row.claim_id).to_json()
+    return services.documents.document(member.account, claim_id)
 
 
 class CheckOutcome(BaseModel):
@@ -507,17 +506,8 @@ def grant(
 ) -> GrantsOut:
     """The owner grants a reader (a partner) the document: the data key comes wrapped for
     the reader's registered key, by the owner's software."""
-    row = services.queries.claim(claim_id)
-    reader = body.reader
-    if not is_address(reader):
-        raise InvalidRequest("reader is not an address", [{"field": "reader", "message": "bad"}])
-    reader = to_checksum_address(reader)
-    record = services.vault.grant(
-        member.account,
-        row.claim_id,
-        reader,
-        services.vault.reader_public_key(reader),
-        parse_hex(body.wrapped_key, "wrapped_key"),
+    record = services.documents.grant(
+        member.account, claim_id, body.reader, parse_hex(body.wrapped_key, "wrapped_key")
     )
     return GrantsOut(
         document_id=record.document_id, owner=record.owner, readers=list(record.readers)
@@ -536,8 +526,7 @@ def revoke(
     member: CurrentMember,
 ) -> GrantsOut:
     """The owner withdraws a reader's grant (not its own, nor the auditors')."""
-    row = services.queries.claim(claim_id)
-    record = services.vault.revoke(member.account, row.claim_id, to_checksum_address(reader))
+    record = services.documents.withdraw(member.account, claim_id, reader)
     return GrantsOut(
         document_id=record.document_id, owner=record.owner, readers=list(record.readers)
     )
