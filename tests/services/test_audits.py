@@ -53,3 +53,9 @@ def test_a_verdict_other_than_approved_or_rejected_names_the_field(pipeline: Pip
     with pytest.raises(InvalidRequest) as refused:
         service.record_verdict(auditor, b"\1" * 32, "maybe", b"\2" * 32, 0, 2**40, b"")
     assert refused.value.problems == [{"field": "verdict", "message": "approved | rejected"}]
+
+
+def test_verifying_a_firm_that_is_not_an_address_names_the_field(pipeline: Pipeline) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        _service(pipeline).verify(pipeline.firms[1].address, firm="carrier")
+    assert refused.value.problems == [{"field": "firm", "message": "bad"}]

@@ -164,14 +164,19 @@ class AuditService:
 
     def run(self, claim_id: str | None = None, firm: str | None = None) -> Run:
         """The independent verifier over the vault's documents and the chain, for one claim
-        or a firm's whole history: what it read and what it found."""
+        or a firm's whole history (422 naming ``firm`` when it is not an address): what it
+        read and what it found."""
         if claim_id is not None:
+            claim_id = claim_id.lower()
             row = self.store.get(claim_id)
             if row is None:
                 raise NotFound(f"no claim {claim_id}")
             rows = [row]
         else:
-            assert firm is not None
+            if firm is None or not is_address(firm):
+                raise InvalidRequest(
+                    "firm is not an address", [{"field": "firm", "message": "bad"}]
+                )
             firm = to_checksum_address(firm)
             _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
             if not rows:
@@ -215,19 +220,10 @@ class AuditService:
         firm: str | None = None,
         deadline: int | None = None,
     ) -> Verification:
-        """Verify one claim, or a firm's whole history (422 naming ``firm`` when it is not an
-        address), for ``auditor``: the findings and, per claim, the verdict to sign."""
-        if claim_id is not None:
-            claim_id = claim_id.lower()
-            run = self.run(claim_id=claim_id)
-            ids = [claim_id]
-        else:
-            if firm is None or not is_address(firm):
-                raise InvalidRequest(
-                    "firm is not an address", [{"field": "firm", "message": "bad"}]
-                )
-            run = self.run(firm=firm)
-            ids = [r.claim_id for r in run.rows]
+        """Verify one claim, or a firm's whole history, for ``auditor``: the findings and, per
+        claim, the verdict to sign."""
+        run = self.run(claim_id, firm)
+        ids = [r.claim_id for r in run.rows]
         audits = self.verdicts(auditor, self._claim_audits(run.report, ids), deadline)
         return Verification(run.report.ok, run.report.summary(), audits)
 
