@@ -214,6 +214,8 @@ class ClaimService:
     #: settlement allocations cited by reduction claims (None: citations are refused)
     citations: CitationOutbox | None = None
     clock: Callable[[], float] = time.time
+    #: seconds :meth:`submit` waits for a claim to reach the chain (``Settings.submit_wait``)
+    submit_wait: float = 20.0
     #: root mode's anchoring (None in batch and single mode): proofs, admissions
     roots: RootAnchoring | None = None
     #: the registries' state for a request starting now, kept until either registry logs
@@ -542,7 +544,12 @@ class ClaimService:
             )
 
     # --- submission ---
-    def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
+    def submit(
+        self, submission: Submission, caller: str | None, wait: float | None = None
+    ) -> ClaimRow:
+        """Accept ``submission`` and wait up to ``wait`` seconds (default
+        :attr:`submit_wait`) for it to reach the chain."""
+        wait = self.submit_wait if wait is None else wait
         reads = _Reads(self)
         prepared = self._prepare(submission, caller, reads)
         with self._firms_serialised([prepared.firm]):

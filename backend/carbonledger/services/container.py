@@ -192,6 +192,7 @@ def build_services(
         service_reader=reader,
         service_vault_key=pair.private_key,
         citations=citations,
+        submit_wait=settings.submit_wait,
         roots=worker.roots,
         registry=registry.current,
         write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,

@@ -200,9 +200,7 @@ def submit_claim(
     and the checker's outcome recorded on chain. A claim that fails the check is recorded as
     failed, with its report."""
     submission = _submission(body)
-    row = services.claims.submit(
-        submission, caller=member.account, wait=services.settings.submit_wait
-    )
+    row = services.claims.submit(submission, caller=member.account)
     if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
         response.status_code = 202
     return claim_out(row)
