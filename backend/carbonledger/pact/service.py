@@ -387,6 +387,12 @@ class PactService:
         """See :func:`carbonledger.pact.activities.for_firm`."""
         return activities.for_firm(self.store, firm)
 
+    def activities_for(
+        self, client: ClientRow, filters: Mapping[str, Sequence[str]]
+    ) -> list[dict[str, Any]]:
+        """See :func:`carbonledger.pact.activities.list_for`."""
+        return activities.list_for(self.store, client, filters)
+
     # --- partners' credentials ---
     def issue_client(
         self,
