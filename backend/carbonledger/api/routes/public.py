@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 
 router = APIRouter(prefix="/public", tags=["public"], responses={503: ERROR_RESPONSES[503]})
@@ -54,15 +55,14 @@ def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
     """A claim as the chain records it: firm, period, totals, standard version, check and
     audit outcomes and the transactions -- no login needed."""
     view = services.queries.public_claim(parse_hex(claim_id, "claim_id", 32))
-    details, state, submitted = view.details, view.state, view.submitted
-    return PublicClaim(
-        claim_id=view.claim_id,
-        firm=state.firm,
-        firm_name=view.firm_name,
+    details, submitted = view.details, view.submitted
+    return model_from(
+        PublicClaim,
+        view,
+        details,  # the event's standard version, before the state's
+        view.state,
+        submitted,
         kind=details.kind.name.lower(),
-        period_start=details.period_start,
-        period_end=details.period_end,
-        standard_version=details.standard_version,
         document_hash=str(submitted.args["documentHash"]),
         activity_root=str(submitted.args["activityRoot"]),
         totals_kgco2e={
@@ -72,13 +72,6 @@ def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
             "scope3": details.scope3,
             "biogenic": details.biogenic,
         },
-        status=state.status,
-        check=state.check,
-        audit=state.audit,
-        chain_id=view.chain_id,
-        claim_ledger=view.claim_ledger,
-        tx_hash=submitted.tx_hash,
-        block_number=submitted.block_number,
         events=[
             PublicEvent(event=e.event, block_number=e.block_number, tx_hash=e.tx_hash)
             for e in view.events
