@@ -24,6 +24,7 @@ from carbonledger.pact.verify import PactReport, verify_footprint
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, Unavailable
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
@@ -167,11 +168,7 @@ class AuditService:
         or a firm's whole history (422 naming ``firm`` when it is not an address): what it
         read and what it found."""
         if claim_id is not None:
-            claim_id = claim_id.lower()
-            row = self.store.get(claim_id)
-            if row is None:
-                raise NotFound(f"no claim {claim_id}")
-            rows = [row]
+            rows = [stored_claim(self.store, claim_id.lower())]
         else:
             if firm is None or not is_address(firm):
                 raise InvalidRequest(

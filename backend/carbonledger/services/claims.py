@@ -43,6 +43,7 @@ from carbonledger.services.errors import (
     SignatureMismatch,
 )
 from carbonledger.services.ports import ClaimStorePort, LedgerPort, RegistryView
+from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import RootAnchoring, proof_document
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
@@ -488,9 +489,7 @@ class ClaimService:
         """Relay the firm's signed ``Revocation`` of claim ``claim_id`` (404 when there is
         none here): the firm is the claim's, ``reasonHash`` the keccak-256 of ``reason``'s
         UTF-8, as the firm signed them."""
-        row = self.store.get(claim_id.lower())
-        if row is None:
-            raise NotFound(f"no claim {claim_id}")
+        row = stored_claim(self.store, claim_id)
         revocation = Revocation(
             claim_id=bytes.fromhex(row.claim_id[2:]),
             firm=row.firm,
