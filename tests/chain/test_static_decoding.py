@@ -5,12 +5,13 @@ it."""
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import pytest
 from eth_abi.abi import decode, encode
 from eth_abi.exceptions import NonEmptyPaddingBytes
 
-from carbonledger.chain.gateway import _decode_static, _static_plan
+from carbonledger.chain.gateway import _decode_static, _Function, _static_plan
 
 RECORD = ["(address,uint8,uint8,uint8,uint8,uint16,uint48)"]  # ClaimLedger.claimOf
 
@@ -60,3 +61,23 @@ def test_dynamic_types_take_the_general_decoder() -> None:
     assert _static_plan(["string"]) is None
     assert _static_plan(["(address,bytes)"]) is None
     assert _static_plan(["uint256[]"]) is None
+
+
+def test_a_claim_id_argument_is_encoded_as_eth_abi_encodes_it() -> None:
+    abi = [
+        {
+            "type": "function",
+            "name": "claimOf",
+            "inputs": [{"name": "claimId", "type": "bytes32"}],
+            "outputs": [],
+        }
+    ]
+    contract = SimpleNamespace(abi=abi, address="0x" + "11" * 20)
+    claim_of = _Function(None, contract, "claimOf")  # type: ignore[arg-type]
+    rng = random.Random(11)
+    for raw in [rng.randbytes(32) for _ in range(20)] + [bytes(32), b"\xff" * 32]:
+        assert claim_of.encode(raw) == claim_of.selector + encode(["bytes32"], [raw])
+    # not a 32-byte value: eth-abi's rules, as before (shorter bytes padded, longer refused)
+    assert claim_of.encode(b"\x01\x02") == claim_of.selector + encode(["bytes32"], [b"\x01\x02"])
+    with pytest.raises(Exception, match="bytes32"):
+        claim_of.encode(b"\x01" * 33)

@@ -127,3 +127,19 @@ def test_a_value_too_wide_for_its_type_cannot_be_encoded() -> None:
 def test_a_static_structs_words_read_from_its_json_are_its_words(cls: type[Struct]) -> None:
     item = sample(cls, ADDRESSES)
     assert cls.words_of_json(item.to_json()) == item.words()
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in ALL if c is not SettlementTerms], ids=lambda c: c.TYPE_NAME
+)
+def test_a_static_structs_digest_read_from_its_json_is_the_one_eth_account_computes(
+    cls: type[Struct],
+) -> None:
+    item = sample(cls, ADDRESSES)
+    assert cls.digest_of_json(item.to_json(), DOMAIN) == typed_data_digest(item.typed_data(DOMAIN))
+
+
+def test_a_struct_with_an_array_has_no_digest_from_its_words() -> None:
+    terms = sample(SettlementTerms, ADDRESSES)
+    with pytest.raises(TypeError, match="not a static struct"):
+        SettlementTerms.digest_of_json(terms.to_json(), DOMAIN)

@@ -180,10 +180,15 @@ class _Function:
         self.inputs = [collapse_if_tuple(dict(i)) for i in item.get("inputs", [])]
         self.outputs = [collapse_if_tuple(dict(o)) for o in item.get("outputs", [])]
         self._plan = _static_plan(self.outputs)
+        self._one_word = self.inputs == ["bytes32"]
         self._size = 32 * sum(len(types) for _, types in self._plan or [])
 
     def encode(self, *args: Any) -> bytes:
-        """The call data: selector and ABI-encoded arguments."""
+        """The call data: selector and ABI-encoded arguments. One 32-byte ``bytes32``
+        argument (a claim id: the duplicate check reads ``claimOf`` for every claim of a
+        request) is its own word, as eth-abi encodes it."""
+        if self._one_word and len(args) == 1 and type(args[0]) is bytes and len(args[0]) == 32:
+            return self.selector + args[0]
         return self.selector + abi_encode(self.inputs, args)
 
     def request(self, *args: Any) -> dict[str, Any]:
@@ -227,6 +232,7 @@ class LedgerGateway:
         self._member_state = _Function(self._rpc, registry, "memberState")
         self._nonces = _Function(self._rpc, ledger, "nonces")
         self._claim_of = _Function(self._rpc, ledger, "claimOf")
+        self._root_of: _Function | None = None  # ClaimRoots.rootOf, once root mode asks
         self._version_by_content = _Function(
             self._rpc, self.contracts["StandardRegistry"], "versionByContent"
         )
@@ -645,8 +651,11 @@ class LedgerGateway:
         return self.contracts["ClaimRoots"]
 
     def root_recorded(self, root: bytes) -> bool:
-        """Whether ``ClaimRoots.rootOf(root)`` is recorded."""
-        _, recorded_at, _ = self._claim_roots().functions.rootOf(bytes(root)).call()
+        """Whether ``ClaimRoots.rootOf(root)`` is recorded (a raw ``eth_call``: the worker
+        asks before it sends each root)."""
+        if self._root_of is None:
+            self._root_of = _Function(self._rpc, self._claim_roots(), "rootOf")
+        _, recorded_at, _ = self._root_of(bytes(root))
         return int(recorded_at) != 0
 
     def record_root(self, root: bytes, count: int) -> Anchored:

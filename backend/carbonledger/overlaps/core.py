@@ -29,7 +29,8 @@ from typing import Any
 
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.standard import Claim, Standard, allocate, canonical_bytes, compute, keccak256
-from carbonledger.standard.merkle import hash_pair, root_from_leaves
+from carbonledger.standard.merkle import root_from_leaves
+from carbonledger.vocab.merkle import hash_pair
 
 BPS = 10_000
 ZERO = Decimal(0)

@@ -284,10 +284,15 @@ class AnchorWorker:
         ``recordChecks``, up to ``in_flight`` of them sent in one JSON-RPC request, then
         their receipts; every batch that landed is marked in one database transaction. A
         batch the chain refused (it holds some claim no more) is recorded claim by claim."""
-        rows = self.store.in_state(ANCHORED, self.check_batch_size * self.in_flight)
-        if rows and self.roots is not None:  # root-anchored claims are checked at admission
-            rooted = self.roots.roots.roots_of([r.claim_id for r in rows])
-            rows = [r for r in rows if r.claim_id not in rooted]
+        wanted = self.check_batch_size * self.in_flight
+        rows = (
+            self.store.in_state(ANCHORED, wanted)
+            if self.roots is None
+            # root-anchored claims are checked at admission: only the others, picked by the
+            # database (every claim of root mode waits in ``anchored`` until admitted, so
+            # reading them to drop them cost each round more as they accumulated)
+            else self.roots.roots.unrooted(ANCHORED, wanted)
+        )
         if rows and self._unsure:
             rows = self._unrecorded_checks(rows)
         if not rows:

@@ -170,6 +170,7 @@ class MemberDirectory:
         #: brings the index up to the chain's head before a listing (the indexer's catch_up)
         self.refresh = refresh
         self._lock = threading.Lock()
+        self._auditors_read = threading.Lock()
         self._cache: dict[str, tuple[float, MemberView | None]] = {}
 
     def _admissions(self) -> list[tuple[str, int, str]]:
@@ -247,17 +248,20 @@ class MemberDirectory:
         is an active auditor is a registry event), which spares each submission a catch-up
         of the whole index."""
         state = self.registry.current()
-        if state.auditors is None:
-            self.indexed(state)
-            with self._lock:
-                self._cache.clear()
-            found = []
-            for account, _, _ in self._admissions():
-                view = self.get(account)
-                if view and view.status == "active" and Role.AUDITOR.value in view.roles:
-                    found.append(account)
-            state.auditors = found
-        return list(state.auditors)
+        # requests that arrive together (a service's first ones) wait for one reading of the
+        # list rather than each reading every member's state
+        with self._auditors_read:
+            if state.auditors is None:
+                self.indexed(state)
+                with self._lock:
+                    self._cache.clear()
+                found = []
+                for account, _, _ in self._admissions():
+                    view = self.get(account)
+                    if view and view.status == "active" and Role.AUDITOR.value in view.roles:
+                        found.append(account)
+                state.auditors = found
+            return list(state.auditors)
 
     def indexed(self, state: RegistryState) -> None:
         """Bring the event index up to the chain's head once per registry state, so what is

@@ -38,7 +38,7 @@ from carbonledger.chain.gateway import Anchored, ClaimState
 from carbonledger.services.ports import ClaimStorePort
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, ClaimRow
 from carbonledger.store.roots import PLANNED, RECORDED, ClaimProof, RootPlan, RootStore
-from carbonledger.vocab import ZERO32, Claim, ClaimTree, Domain, claim_leaf, hx
+from carbonledger.vocab import ZERO32, Claim, ClaimTree, Domain, claim_leaf, hx, proof_in
 
 log = logging.getLogger("carbonledger.anchoring")
 
@@ -121,16 +121,15 @@ class RootAnchoring:
         """Build the tree of ``rows`` and store the root with each claim's proof."""
         domain = self.ledger.domain()
         leaves = [
-            claim_leaf(Claim.from_json(r.claim).digest(domain), _b(r.signature)) for r in rows
+            claim_leaf(Claim.digest_of_json(r.claim, domain), _b(r.signature)) for r in rows
         ]
         tree = ClaimTree.build(leaves)
         root = hx(tree.root)
+        # each node in hex once: a proof is nodes of the tree, and every node is in many
+        hexed = [[hx(node) for node in layer] for layer in tree.layers]
         self.roots.plan(
             root,
-            [
-                (r.claim_id, i, hx(leaves[i]), [hx(p) for p in tree.proof(i)])
-                for i, r in enumerate(rows)
-            ],
+            [(r.claim_id, i, hexed[0][i], proof_in(hexed, i)) for i, r in enumerate(rows)],
         )
         return RootPlan(root, len(rows), PLANNED, None, tuple(r.claim_id for r in rows))
 

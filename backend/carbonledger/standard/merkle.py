@@ -27,8 +27,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carbonledger.standard.canonical import canonical_bytes, keccak256, sorted_pair_hashes
+from carbonledger.standard.canonical import canonical_bytes, keccak256
 from carbonledger.standard.errors import MerkleError
+from carbonledger.vocab.merkle import hash_pair, proof_in, tree_levels
 
 
 def leaf_from_canonical(line_bytes: bytes) -> bytes:
@@ -51,23 +52,10 @@ def line_leaves(lines: Sequence[Any]) -> list[bytes]:
     return out
 
 
-def hash_pair(a: bytes, b: bytes) -> bytes:
-    """OpenZeppelin's commutative keccak-256 of two nodes."""
-    return keccak256(a + b) if a < b else keccak256(b + a)
-
-
 def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
     if not leaves:
         raise MerkleError("a Merkle tree needs at least one leaf")
-    levels = [list(leaves)]
-    level = levels[0]
-    while len(level) > 1:
-        nxt = sorted_pair_hashes(level)  # = hash_pair of neighbours 0-1, 2-3, ...
-        if len(level) % 2:
-            nxt.append(level[-1])
-        levels.append(nxt)
-        level = nxt
-    return levels
+    return tree_levels(leaves)
 
 
 def root_from_leaves(leaves: Sequence[bytes]) -> bytes:
@@ -85,13 +73,7 @@ def merkle_proof(lines: Sequence[Any], index: int) -> list[bytes]:
     leaves = line_leaves(lines)
     if not 0 <= index < len(leaves):
         raise MerkleError(f"line index {index} out of range (0..{len(leaves) - 1})")
-    proof: list[bytes] = []
-    for level in _levels(leaves)[:-1]:
-        sibling = index ^ 1
-        if sibling < len(level):
-            proof.append(level[sibling])
-        index //= 2
-    return proof
+    return proof_in(_levels(leaves), index)
 
 
 def verify_proof(proof: Sequence[bytes], root: bytes, leaf_or_line: Any) -> bool:

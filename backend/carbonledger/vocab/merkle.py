@@ -16,21 +16,64 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from eth_utils.crypto import keccak
+from carbonledger.vocab.hashing import keccak256, sorted_pair_hashes
 
-__all__ = ["ClaimTree", "claim_leaf", "hash_pair", "process_proof", "verify_proof"]
+#: a tree node as bytes, or in another form (hex)
+Node = TypeVar("Node", bytes, str)
+
+__all__ = [
+    "ClaimTree",
+    "claim_leaf",
+    "hash_pair",
+    "process_proof",
+    "proof_in",
+    "tree_levels",
+    "verify_proof",
+]
 
 
 def claim_leaf(digest: bytes, signature: bytes) -> bytes:
     """The leaf of a claim with EIP-712 ``digest`` signed with ``signature``
     (``ClaimRoots.leafOf``)."""
-    return keccak(keccak(bytes(digest) + keccak(bytes(signature))))
+    return keccak256(keccak256(bytes(digest) + keccak256(bytes(signature))))
 
 
 def hash_pair(a: bytes, b: bytes) -> bytes:
     """An inner node over two children, sorted (OpenZeppelin ``Hashes.commutativeKeccak256``)."""
-    return keccak(a + b) if a < b else keccak(b + a)
+    return keccak256(a + b) if a < b else keccak256(b + a)
+
+
+def tree_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every level of the tree over ``leaves`` (at least one), leaves first, the root's level
+    last: neighbours 0-1, 2-3, ... paired with :func:`hash_pair`, an odd last node carried up
+    unchanged. The one shape of both trees: a claim's activity lines
+    (:mod:`carbonledger.standard.merkle`) and a root's signed claims (:class:`ClaimTree`)."""
+    if not leaves:
+        raise ValueError("a Merkle tree needs at least one leaf")
+    level = [bytes(leaf) for leaf in leaves]
+    levels = [level]
+    while len(level) > 1:
+        upper = sorted_pair_hashes(level)
+        if len(level) % 2:
+            upper.append(level[-1])
+        levels.append(upper)
+        level = upper
+    return levels
+
+
+def proof_in(levels: Sequence[Sequence[Node]], index: int) -> list[Node]:
+    """The siblings of leaf ``index`` up to the root, in a tree's :func:`tree_levels` (or
+    the same levels in another form, e.g. hex; the caller checks that ``index`` is a
+    leaf's)."""
+    proof = []
+    for level in levels[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            proof.append(level[sibling])
+        index //= 2
+    return proof
 
 
 def process_proof(proof: Sequence[bytes], leaf: bytes) -> bytes:
@@ -55,17 +98,8 @@ class ClaimTree:
 
     @classmethod
     def build(cls, leaves: Sequence[bytes]) -> ClaimTree:
-        if not leaves:
-            raise ValueError("a claim tree needs at least one leaf")
-        layer = tuple(bytes(leaf) for leaf in leaves)
-        layers = [layer]
-        while len(layer) > 1:
-            layer = tuple(
-                hash_pair(layer[i], layer[i + 1]) if i + 1 < len(layer) else layer[i]
-                for i in range(0, len(layer), 2)
-            )
-            layers.append(layer)
-        return cls(leaves=layers[0], layers=tuple(layers))
+        layers = tuple(tuple(level) for level in tree_levels(leaves))
+        return cls(leaves=layers[0], layers=layers)
 
     @property
     def root(self) -> bytes:
@@ -75,10 +109,4 @@ class ClaimTree:
         """The siblings from leaf ``index`` up to the root."""
         if not 0 <= index < len(self.leaves):
             raise IndexError(f"leaf {index} is not in a tree of {len(self.leaves)}")
-        proof = []
-        for layer in self.layers[:-1]:
-            sibling = index ^ 1
-            if sibling < len(layer):
-                proof.append(layer[sibling])
-            index //= 2
-        return proof
+        return proof_in(self.layers, index)

@@ -332,6 +332,17 @@ class Struct:
         """``keccak256(0x1901 || domainSeparator || hashStruct(s))``: what a member signs."""
         return keccak256(b"\x19\x01" + domain.separator() + self.struct_hash())
 
+    @classmethod
+    def digest_of_json(cls, data: Mapping[str, Any], domain: Domain) -> bytes:
+        """:meth:`digest` of the struct whose JSON form is ``data``, without building it: a
+        static struct's ``encodeData`` is its calldata words (:meth:`words_of_json`), so its
+        hash is ``keccak256(typeHash || words)`` (the root builder hashes every stored claim
+        this way). ``TypeError`` for a struct with an array field."""
+        if any(array for _, _, array in cls._hash_plan()):
+            raise TypeError(f"{cls.TYPE_NAME} is not a static struct")
+        struct_hash = keccak256(cls.typehash() + cls.words_of_json(data))
+        return keccak256(b"\x19\x01" + domain.separator() + struct_hash)
+
     def typed_data(self, domain: Domain) -> TypedData:
         """The ``eth_signTypedData_v4`` / eth_account ``full_message`` of this struct."""
         return {
@@ -362,15 +373,22 @@ class Struct:
         return b"".join(_word(f.sol_type, getattr(self, f.attr)) for f in self.spec())
 
     @classmethod
+    @functools.cache
+    def _json_plan(cls) -> tuple[tuple[str, typing.Callable[[Any], bytes], bool], ...]:
+        """Per field: its JSON name, its word encoder, whether its JSON form is hex bytes."""
+        return tuple(
+            (f.json_name, _word_encoder(f.sol_type), f.py_type is bytes) for f in cls.spec()
+        )
+
+    @classmethod
     def words_of_json(cls, data: Mapping[str, Any]) -> bytes:
         """:meth:`words` of the struct whose JSON form is ``data``, without building the
         struct (``cls.from_json(data).words()``, a third of the cost: the relayer encodes
-        every stored claim this way)."""
+        every stored claim this way, and root mode's worker hashes them)."""
         return b"".join(
-            _word(f.sol_type, _hex_bytes(data[f.json_name]) if f.py_type is bytes else
-                  data[f.json_name])
-            for f in cls.spec()
-        )  # fmt: skip
+            encode(_hex_bytes(data[name]) if hex_bytes else data[name])
+            for name, encode, hex_bytes in cls._json_plan()
+        )
 
     @classmethod
     def from_words(cls, raw: bytes) -> Self:
