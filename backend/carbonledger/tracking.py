@@ -13,18 +13,15 @@ from typing import Any
 from carbonledger.client import LedgerClient
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.planner.targets import (
-    KINDS,
     Target,
     TrajectoryRow,
     YearFigure,
     covered_kg,
-    from_record,
     sign_target,
     to_struct,
     track,
 )
 from carbonledger.vocab import Domain
-from carbonledger.vocab import Target as OnChainTarget
 
 
 def _year(unix: int) -> int:
@@ -78,16 +75,8 @@ def sign_document(client: LedgerClient, target: Target, window_s: int = 3_600) -
 
 def recorded_targets(client: LedgerClient, firm: str) -> list[tuple[str, Target]]:
     """``firm``'s targets as the TargetRegistry records them (id, commitment), oldest first."""
-    out = []
-    for t in client.request("GET", "/targets", params={"firm": firm}):
-        scopes, categories = tuple(t["scopes"]), tuple(t["categories"])
-        target = from_record(
-            t["firm"], t["base_claim_id"], t["base_year"], t["target_year"],
-            t["reduction_bps"], KINDS.index(t["kind"]),
-            OnChainTarget.coverage_bits(scopes, categories), t["audited_only"],
-        )  # fmt: skip
-        out.append((str(t["target_id"]), target))
-    return out
+    answer = client.request("GET", "/targets", params={"firm": firm})
+    return [(str(t["target_id"]), Target.from_json(t)) for t in answer]
 
 
 def trajectory(client: LedgerClient, target: Target) -> list[TrajectoryRow]:

@@ -4,6 +4,8 @@ send and mark, re-anchored after the chain lost blocks. No node, no database: se
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from carbonledger.api.errors import status_of
@@ -176,3 +178,14 @@ def test_the_fake_chain_refuses_what_the_contract_refuses(pipeline: Pipeline) ->
     assert chain._refusal(claim, submission.signature) is None
     other = pipeline.submission(carrier, key=shipper.key)
     assert chain._refusal(claim, other.signature) is not None
+
+
+def test_a_submission_waits_for_the_chain_as_long_as_the_service_was_built_to(
+    pipeline: Pipeline,
+) -> None:
+    carrier = pipeline.firms[0]
+    pipeline.claims.submit_wait = 0.2  # no round runs: the claim stays in the outbox
+    started = time.monotonic()
+    row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address)
+    assert row.state == ACCEPTED
+    assert 0.2 <= time.monotonic() - started < 5

@@ -30,7 +30,7 @@ from typing import Any
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.standard import Claim, Standard, allocate, canonical_bytes, compute, keccak256
 from carbonledger.standard.merkle import root_from_leaves
-from carbonledger.vocab.merkle import hash_pair
+from carbonledger.vocab.merkle import proof_in, tree_levels, verify_proof
 
 BPS = 10_000
 ZERO = Decimal(0)
@@ -140,25 +140,12 @@ def shipment_proof(refs: Sequence[str] | frozenset[str], ref: str) -> list[bytes
         index = ordered.index(_ref(ref))
     except ValueError:
         raise OverlapError(f"{ref} is not in the shipment set") from None
-    level = [shipment_leaf(r) for r in ordered]
-    proof: list[bytes] = []
-    while len(level) > 1:
-        sibling = index ^ 1
-        if sibling < len(level):
-            proof.append(level[sibling])
-        nxt = [hash_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level, index = nxt, index // 2
-    return proof
+    return proof_in(tree_levels([shipment_leaf(r) for r in ordered]), index)
 
 
 def verify_shipment(proof: Sequence[bytes], root: bytes, ref: str) -> bool:
     """True when ``proof`` links ``ref`` to ``root`` (OpenZeppelin's algorithm)."""
-    node = shipment_leaf(ref)
-    for sibling in proof:
-        node = hash_pair(node, sibling)
-    return node == root
+    return verify_proof(proof, root, shipment_leaf(ref))
 
 
 def default_split(weights: Sequence[Decimal | int]) -> tuple[int, ...]:

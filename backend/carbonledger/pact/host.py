@@ -274,7 +274,7 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         _, limit, offset = parse_filters(paging)
         filters = {k: v for k, v in query.items() if k not in paging}
         try:
-            found = activities.list_for(service.store, client, filters)
+            found = service.activities_for(client, filters)
         except activities.UnsupportedFilter as exc:
             raise PactError(400, "NotImplemented", str(exc)) from None
         return page(request, found, query, limit, offset, "/2/ileap/tad")

@@ -44,7 +44,7 @@ from eth_utils.address import to_checksum_address
 
 from carbonledger.chain.gateway import Anchored, ClaimState, LedgerGateway
 from carbonledger.chain.typed_data import claim_digest
-from carbonledger.pact import model
+from carbonledger.pact import activities, model
 from carbonledger.pact.errors import TokenExpired, TokenInvalid
 from carbonledger.pact.fetch import PactFetchError, post_event
 from carbonledger.pact.schema import (
@@ -375,6 +375,23 @@ class PactService:
 
     def footprints_of(self, firm: str) -> list[dict[str, Any]]:
         return [self.served(r) for r in self.store.footprints_of(to_checksum_address(firm))]
+
+    # --- iLEAP transport activity data ---
+    def publish_activities(
+        self, firm: str, items: Sequence[Any], clients: Sequence[str]
+    ) -> dict[str, Any]:
+        """See :func:`carbonledger.pact.activities.publish`."""
+        return activities.publish(self.store, firm, items, clients)
+
+    def activities_of(self, firm: str) -> list[dict[str, Any]]:
+        """See :func:`carbonledger.pact.activities.for_firm`."""
+        return activities.for_firm(self.store, firm)
+
+    def activities_for(
+        self, client: ClientRow, filters: Mapping[str, Sequence[str]]
+    ) -> list[dict[str, Any]]:
+        """See :func:`carbonledger.pact.activities.list_for`."""
+        return activities.list_for(self.store, client, filters)
 
     # --- partners' credentials ---
     def issue_client(

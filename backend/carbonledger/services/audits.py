@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils.address import to_checksum_address
+from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
 from carbonledger.chain.gateway import Anchored
 from carbonledger.chain.manifest import Deployment
 from carbonledger.pact.verify import PactReport, verify_footprint
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import InvalidRequest, NotFound, Unavailable
+from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, Unavailable
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
@@ -47,10 +48,21 @@ class ClaimAudit:
 
 
 @dataclass(frozen=True)
+class AuditToSign(ClaimAudit):
+    """A verified claim with the verdict the auditor signs for it."""
+
+    verdict_to_sign: dict[str, Any]  # EIP-712 typed data (Audit), approved when ok
+
+
+@dataclass(frozen=True)
 class Verification:
     ok: bool
     summary: str
-    claims: list[ClaimAudit]
+    claims: list[AuditToSign]
+
+
+#: How long a verdict to sign stays valid when the auditor names no deadline.
+VERDICT_WINDOW_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -153,14 +165,15 @@ class AuditService:
 
     def run(self, claim_id: str | None = None, firm: str | None = None) -> Run:
         """The independent verifier over the vault's documents and the chain, for one claim
-        or a firm's whole history: what it read and what it found."""
+        or a firm's whole history (422 naming ``firm`` when it is not an address): what it
+        read and what it found."""
         if claim_id is not None:
-            row = self.store.get(claim_id)
-            if row is None:
-                raise NotFound(f"no claim {claim_id}")
-            rows = [row]
+            rows = [stored_claim(self.store, claim_id.lower())]
         else:
-            assert firm is not None
+            if firm is None or not is_address(firm):
+                raise InvalidRequest(
+                    "firm is not an address", [{"field": "firm", "message": "bad"}]
+                )
             firm = to_checksum_address(firm)
             _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
             if not rows:
@@ -197,16 +210,35 @@ class AuditService:
             port.close()
         return Run(rows, view, docs, report)
 
-    def verify_claim(self, claim_id: str) -> Verification:
-        report = self.run(claim_id=claim_id).report
-        return Verification(report.ok, report.summary(), self._claim_audits(report, [claim_id]))
-
-    def verify_firm(self, firm: str) -> Verification:
-        run = self.run(firm=firm)
+    def verify(
+        self,
+        auditor: str,
+        claim_id: str | None = None,
+        firm: str | None = None,
+        deadline: int | None = None,
+    ) -> Verification:
+        """Verify one claim, or a firm's whole history, for ``auditor``: the findings and, per
+        claim, the verdict to sign."""
+        run = self.run(claim_id, firm)
         ids = [r.claim_id for r in run.rows]
-        return Verification(
-            run.report.ok, run.report.summary(), self._claim_audits(run.report, ids)
-        )
+        audits = self.verdicts(auditor, self._claim_audits(run.report, ids), deadline)
+        return Verification(run.report.ok, run.report.summary(), audits)
+
+    def verdicts(
+        self, auditor: str, audits: Sequence[ClaimAudit], deadline: int | None = None
+    ) -> list[AuditToSign]:
+        """The verdict ``auditor`` signs for each of ``audits``: approved when the claim
+        passed, rejected when not, valid until ``deadline`` (none: a day from now)."""
+        deadline = deadline or int(self.claims.clock()) + VERDICT_WINDOW_S
+        return [
+            AuditToSign(
+                **vars(a),
+                verdict_to_sign=self.audit_message(
+                    auditor, a, "approved" if a.ok else "rejected", deadline
+                ),
+            )
+            for a in audits
+        ]
 
     def audit_message(
         self, auditor: str, audit: ClaimAudit, verdict: str, deadline: int
@@ -222,6 +254,30 @@ class AuditService:
         )
         typed: dict[str, Any] = _jsonable(message.typed_data(self.ledger.domain()))
         return typed
+
+    def record_verdict(
+        self,
+        auditor: str,
+        claim_id: bytes,
+        verdict: str,
+        report_hash: bytes,
+        nonce: int,
+        deadline: int,
+        signature: bytes,
+    ) -> Anchored:
+        """Relay the ``Audit`` that ``auditor`` signed with its own key: its verdict
+        (approved | rejected) on claim ``claim_id`` for the report of hash ``report_hash``."""
+        audit = Audit(
+            claim_id=claim_id,
+            auditor=to_checksum_address(auditor),
+            verdict=parse_verdict(verdict),
+            report_hash=report_hash,
+            nonce=nonce,
+            deadline=deadline,
+        )
+        if auditor != audit.auditor:
+            raise NotPermitted("an auditor records only its own verdicts")
+        return self.record(audit, signature)
 
     def record(self, audit: Audit, signature: bytes) -> Anchored:
         """Relay an auditor's signed verdict (checked here first, then by the contract)."""

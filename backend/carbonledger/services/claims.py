@@ -43,6 +43,7 @@ from carbonledger.services.errors import (
     SignatureMismatch,
 )
 from carbonledger.services.ports import ClaimStorePort, LedgerPort, RegistryView
+from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import RootAnchoring, proof_document
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
@@ -228,6 +229,8 @@ class ClaimService:
     #: settlement allocations cited by reduction claims (None: citations are refused)
     citations: CitationOutbox | None = None
     clock: Callable[[], float] = time.time
+    #: seconds :meth:`submit` waits for a claim to reach the chain (``Settings.submit_wait``)
+    submit_wait: float = 20.0
     #: root mode's anchoring (None in batch and single mode): proofs, admissions
     roots: RootAnchoring | None = None
     #: the registries' state for a request starting now, kept until either registry logs
@@ -488,6 +491,28 @@ class ClaimService:
             )
 
     # --- revocation ---
+    def revoke_claim(
+        self,
+        claim_id: str,
+        reason: str,
+        nonce: int,
+        deadline: int,
+        signature: bytes,
+        caller: str | None,
+    ) -> Anchored:
+        """Relay the firm's signed ``Revocation`` of claim ``claim_id`` (404 when there is
+        none here): the firm is the claim's, ``reasonHash`` the keccak-256 of ``reason``'s
+        UTF-8, as the firm signed them."""
+        row = stored_claim(self.store, claim_id)
+        revocation = Revocation(
+            claim_id=bytes.fromhex(row.claim_id[2:]),
+            firm=row.firm,
+            reason_hash=keccak256(reason.encode("utf-8")),
+            nonce=nonce,
+            deadline=deadline,
+        )
+        return self.revoke(revocation, signature, caller)
+
     def revoke(self, revocation: Revocation, signature: bytes, caller: str | None) -> Anchored:
         """Relay a firm's signed ``Revocation`` of one of its active claims (checked here
         first, then by the contract). Its nonce is the firm's next ClaimLedger nonce, shared
@@ -532,7 +557,12 @@ class ClaimService:
             )
 
     # --- submission ---
-    def submit(self, submission: Submission, caller: str | None, wait: float = 20.0) -> ClaimRow:
+    def submit(
+        self, submission: Submission, caller: str | None, wait: float | None = None
+    ) -> ClaimRow:
+        """Accept ``submission`` and wait up to ``wait`` seconds (default
+        :attr:`submit_wait`) for it to reach the chain."""
+        wait = self.submit_wait if wait is None else wait
         reads = _Reads(self)
         prepared = self._prepare(submission, caller, reads)
         with self._firms_serialised([prepared.firm]):

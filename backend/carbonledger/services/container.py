@@ -34,6 +34,7 @@ from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService, deployment_addresses
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
+from carbonledger.services.documents import DocumentService
 from carbonledger.services.governance import GovernanceService
 from carbonledger.services.members import (
     ChainMembership,
@@ -99,6 +100,7 @@ class Services:
     audits: AuditService
     settlements: SettlementService
     queries: LedgerQueries
+    documents: DocumentService
     planning: PlanningService
     targets: TargetService
     governance: GovernanceService
@@ -190,6 +192,7 @@ def build_services(
         service_reader=reader,
         service_vault_key=pair.private_key,
         citations=citations,
+        submit_wait=settings.submit_wait,
         roots=worker.roots,
         registry=registry.current,
         write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
@@ -204,6 +207,16 @@ def build_services(
         citations,
     )
     planning = PlanningService(claims, settlements, load_catalogue())
+    queries = LedgerQueries(
+        store,
+        ledger,
+        EventLog(engine),
+        standard,
+        members,
+        indexer.catch_up,
+        deployment.chain_id,
+        {name: c.address for name, c in deployment.contracts.items()},
+    )
 
     def membership_changed() -> None:
         indexer.catch_up()
@@ -225,7 +238,8 @@ def build_services(
         standard=standard,
         audits=audits,
         settlements=settlements,
-        queries=LedgerQueries(store, ledger, EventLog(engine), standard),
+        queries=queries,
+        documents=DocumentService(store, vault),
         planning=planning,
         targets=TargetService(ledger, ledger),
         governance=GovernanceService(

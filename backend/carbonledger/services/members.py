@@ -24,6 +24,7 @@ from eth_utils.address import to_checksum_address
 
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
 from carbonledger.chain.gateway import LedgerGateway, MemberState
+from carbonledger.services.errors import NotFound
 from carbonledger.services.ports import RegistryView
 from carbonledger.store.events import EventLog
 from carbonledger.vault.repository import VaultRepository
@@ -219,6 +220,13 @@ class MemberDirectory:
         with self._lock:
             self._cache.clear()
         self.registry.forget()
+
+    def member(self, account: str) -> MemberView:
+        """The member at ``account`` (an address), or 404 naming it as given."""
+        view = self.get(account)
+        if view is None:
+            raise NotFound(f"{account} is not a member")
+        return view
 
     def get(self, account: str) -> MemberView | None:
         account = to_checksum_address(account)

@@ -94,6 +94,7 @@ class SettlementView:
     reduction_recorded: bool
     realised_kgco2e: int
     parties: list[PartyPosition]
+    domain: Domain  # the OverlapSettlement EIP-712 domain its parties sign in
 
 
 @dataclass(eq=False, repr=False)
@@ -217,6 +218,7 @@ class SettlementService(SignedRelay):
             reduction_recorded=chain.reduction_recorded,
             realised_kgco2e=chain.realised_kgco2e,
             parties=parties,
+            domain=self.domain(),
         )
 
     def read(self, sid: str, caller: str) -> SettlementView:

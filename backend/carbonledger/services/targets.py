@@ -20,6 +20,15 @@ from carbonledger.services.signing import SignedRelay
 from carbonledger.vocab import FIRM_ROLE, Domain, Target
 
 
+@dataclass(frozen=True)
+class TargetSigning:
+    """What a firm needs to sign its next target: its next nonce and the domain."""
+
+    firm: str
+    nonce: int
+    domain: Domain
+
+
 @dataclass(eq=False, repr=False)
 class TargetService(SignedRelay):
     """Record and list firms' signed targets."""
@@ -33,6 +42,10 @@ class TargetService(SignedRelay):
 
     def nonce(self, firm: str) -> int:
         return self.registry.target_nonce(firm)
+
+    def signing(self, firm: str) -> TargetSigning:
+        """``firm``'s next TargetRegistry nonce and the domain to sign its target in."""
+        return TargetSigning(firm, self.nonce(firm), self.domain())
 
     def record(self, target_json: Mapping[str, Any], signature: bytes) -> tuple[str, Anchored]:
         """Relay a signed target; returns its id and where it landed."""

@@ -47,7 +47,7 @@ from carbonledger.standard.errors import (
 from carbonledger.standard.factors import Factor, parse_factor
 from carbonledger.standard.lines import Line
 from carbonledger.standard.methodology import Standard
-from carbonledger.standard.models import Claim, DeclaredFactor
+from carbonledger.standard.models import Claim, DeclaredFactor, private_state
 from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
 from carbonledger.standard.rules import NEEDED_BASIS
 from carbonledger.standard.units import UNITS, conversion
@@ -288,20 +288,6 @@ class Calculator:
         self.grid_bases: frozenset[str] | None = grid
         self.density_lines: list[int] = []
         self.buckets: list[Decimal] = [ZERO] * 19
-        self.dispatch: dict[str, Callable[[Line], LineResult]] = {
-            "fuel": self._fuel,
-            "trip": self._fuel,
-            "transport": self._transport,
-            "electricity": self._electricity,
-            "heat": self._heat,
-            "refrigerant": self._refrigerant,
-            "hub": self._hub,
-            "storage": self._storage,
-            "site_share": self._site_share,
-            "spend": self._spend,
-            "purchased_goods": self._purchased_goods,
-        }
-
     # --- helpers ------------------------------------------------------------------------
     def factor(self, line: Line, key: str, kinds: frozenset[str], fid: str | None = None) -> Factor:
         fid = fid if fid is not None else line.v[key]
@@ -670,7 +656,7 @@ class Calculator:
         """Compute one line and add it to the buckets (caller holds the decimal context)."""
         if line.scope == 3 and line.category is None:
             raise LineError("SCP002", f"{line.path}.category", "a scope 3 line needs a category")
-        r = self.dispatch[line.activity](line)
+        r = _DISPATCH[line.activity](self, line)
         if "site_allocation" in line.v:
             r = r._replace(site_shares=self._allocate_site(line, r.emissions))
         b = self.buckets
@@ -703,6 +689,21 @@ class Calculator:
             report_quantum=self.standard.report_quantum,
         )
 
+
+# by activity, the method that computes a line (looked up once here, not bound per claim)
+_DISPATCH: dict[str, Callable[[Calculator, Line], LineResult]] = {
+    "fuel": Calculator._fuel,
+    "trip": Calculator._fuel,
+    "transport": Calculator._transport,
+    "electricity": Calculator._electricity,
+    "heat": Calculator._heat,
+    "refrigerant": Calculator._refrigerant,
+    "hub": Calculator._hub,
+    "storage": Calculator._storage,
+    "site_share": Calculator._site_share,
+    "spend": Calculator._spend,
+    "purchased_goods": Calculator._purchased_goods,
+}
 
 _FUEL = frozenset({"fuel_combustion"})
 _FUEL_WTT = frozenset({"fuel_wtt"})
@@ -738,10 +739,11 @@ def compute(claim: Claim, standard: Standard) -> Totals:
                     raise UnitMismatchError(str(exc)) from exc
                 raise
         totals = calc.totals(results)
-    if hasattr(claim, "_computed"):
+    state = private_state(claim)
+    if state is not None and "_computed" in state:
         # every line computed: the checker's run under this standard takes these results
         # instead of computing each line again (the claim service builds, then checks)
-        claim._computed = (standard, calc, results)
+        state["_computed"] = (standard, calc, results)
     return totals
 
 

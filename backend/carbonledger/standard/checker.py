@@ -44,7 +44,7 @@ from carbonledger.standard.errors import StandardError
 from carbonledger.standard.lines import ACTIVITIES_ADDED_IN, Line, fields_after, fields_present
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.standard.methodology import Standard
-from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim
+from carbonledger.standard.models import Claim, FootprintClaim, ReductionClaim, private_state
 from carbonledger.standard.numbers import CONTEXT, ZERO, fmt, quantize, to_int_kg
 from carbonledger.standard.rules import RULES, Allowed, Rule, Severity
 from carbonledger.standard.transport import line_distance, line_tkm
@@ -260,14 +260,15 @@ def claim_hashes(claim: Claim) -> tuple[bytes, bytes]:
     from one canonicalisation of its lines. Remembered on the (immutable) parsed document:
     the claim service builds the struct and then checks the same document, and both need
     them."""
-    known = claim._hashes
+    state = private_state(claim)
+    known: tuple[bytes, bytes] | None = state["_hashes"]
     if known is None:
         line_bytes = canonical_lines([line.raw for line in claim.lines])
         known = (
             keccak256(_document_bytes(claim, line_bytes)),
             root_from_leaves(double_keccak_all(line_bytes)),
         )
-        claim._hashes = known
+        state["_hashes"] = known
     return known
 
 
@@ -286,8 +287,9 @@ def _run_lines(
     under this standard a moment before, its calculator and line results are taken (once)
     instead: the lines are computed in the same order by the same code, so the results and
     the calculator's state are what this loop would make."""
-    computed = claim._computed
-    claim._computed = None
+    state = private_state(claim)
+    computed = state["_computed"]
+    state["_computed"] = None
     if computed is not None and computed[0] is standard and len(computed[2]) == len(claim.lines):
         calc: Calculator = computed[1]
         compute_line: Callable[[Line], LineResult] = _replay(computed[2])
@@ -848,7 +850,7 @@ def _check(
     if isinstance(claim, FootprintClaim):
         _total_findings(claim, standard, totals, sink, calc.failed)
         totals_json = totals.totals_json()
-        onchain = dict(vars(totals.onchain()))
+        onchain = dict(totals_json["onchain_kgco2e"])  # ``vars(totals.onchain())``, made once
     else:
         fig = _reduction(
             claim, standard, totals, results, baseline, _normalise_allocations(allocations), sink

@@ -63,7 +63,8 @@ from carbonledger.standard import keccak256 as keccak
 from carbonledger.verify import abi
 from carbonledger.verify.chain import ChainView, ClaimOnChain, MemberChange
 from carbonledger.verify.documents import Document
-from carbonledger.vocab import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind, recover_signer
+from carbonledger.vocab import CLAIM_LEDGER_NAME, DOMAIN_VERSION, ClaimKind, hx, recover_signer
+from carbonledger.vocab import claim_id as claim_id_of
 
 #: ``activityRoot`` of a claim that anchors a PACT ProductFootprint (docs/pact.md).
 PACT_MARKER: Final = keccak(b"carbonledger:pact:ProductFootprint:3")
@@ -110,17 +111,8 @@ class Report:
 
 
 # --- helpers ------------------------------------------------------------------------------
-def hx(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
 def short(claim_id: bytes) -> str:
     return "0x" + claim_id.hex()[:8] + "…"
-
-
-def claim_id_of(firm: str, document_hash: bytes) -> bytes:
-    """``keccak256(abi.encode(firm, documentHash))``."""
-    return keccak(abi.enc_address(firm) + document_hash)
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
-from eth_utils.address import is_address, to_checksum_address
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 
@@ -15,9 +13,6 @@ from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
-from carbonledger.services.audits import parse_verdict
-from carbonledger.services.errors import InvalidRequest, NotPermitted
-from carbonledger.vocab import Audit
 
 router = APIRouter(
     prefix="/audits",
@@ -77,43 +72,22 @@ def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> Veri
     firm's signature and membership at that point, the check re-run with the registered
     standard (same report hash), amendments and revocations in order. Answers the findings
     and, per claim, the verdict for the auditor to sign."""
-    audits = services.audits
-    if body.claim_id is not None:
-        result = audits.verify_claim(body.claim_id.lower())
-    else:
-        assert body.firm is not None
-        if not is_address(body.firm):
-            raise InvalidRequest("firm is not an address", [{"field": "firm", "message": "bad"}])
-        result = audits.verify_firm(body.firm)
-    deadline = body.deadline or int(time.time()) + 24 * 3600
+    result = services.audits.verify(auditor.account, body.claim_id, body.firm, body.deadline)
     return model_from(
-        VerifyAnswer,
-        result,
-        claims=[
-            model_from(
-                ClaimVerification,
-                c,
-                verdict_to_sign=audits.audit_message(
-                    auditor.account, c, "approved" if c.ok else "rejected", deadline
-                ),
-            )
-            for c in result.claims
-        ],
+        VerifyAnswer, result, claims=[model_from(ClaimVerification, c) for c in result.claims]
     )
 
 
 @router.post("", response_model=Recorded, status_code=201, responses={409: ERROR_RESPONSES[409]})
 def record(body: VerdictRequest, services: ServicesDep, auditor: Auditor) -> Recorded:
     """Record an auditor's verdict, signed (EIP-712 ``Audit``) with the auditor's own key."""
-    audit = Audit(
-        claim_id=parse_hex(body.claim_id, "claim_id", 32),
-        auditor=to_checksum_address(auditor.account),
-        verdict=parse_verdict(body.verdict),
-        report_hash=parse_hex(body.report_hash, "report_hash", 32),
-        nonce=body.nonce,
-        deadline=body.deadline,
+    where = services.audits.record_verdict(
+        auditor.account,
+        parse_hex(body.claim_id, "claim_id", 32),
+        body.verdict,
+        parse_hex(body.report_hash, "report_hash", 32),
+        body.nonce,
+        body.deadline,
+        parse_hex(body.signature, "signature", 65),
     )
-    if auditor.account != audit.auditor:
-        raise NotPermitted("an auditor records only its own verdicts")
-    where = services.audits.record(audit, parse_hex(body.signature, "signature", 65))
     return Recorded(claim_id=body.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.chain.typed_data import eip712_types
-from carbonledger.vocab import overlap_settlement_domain
 
 router = APIRouter(tags=["chain"])
 
@@ -41,21 +40,18 @@ class ChainInfo(BaseModel):
 def chain_info(services: ServicesDep) -> ChainInfo:
     """Chain id, contract addresses, the EIP-712 domain claims are signed in, and the
     standard this service checks against (no authentication needed)."""
-    ledger = services.ledger
-    domain = ledger.domain()
+    view = services.queries.chain()
     return ChainInfo(
-        chain_id=ledger.chain_id,
-        block_number=ledger.head(),
-        contracts={n: c.address for n, c in services.deployment.contracts.items()},
-        claim_ledger_domain=domain.as_dict(),
-        overlap_settlement_domain=overlap_settlement_domain(
-            ledger.chain_id, services.deployment.contracts["OverlapSettlement"].address
-        ).as_dict(),
+        chain_id=view.chain_id,
+        block_number=view.block_number,
+        contracts=view.contracts,
+        claim_ledger_domain=view.claim_ledger_domain.as_dict(),
+        overlap_settlement_domain=view.overlap_settlement_domain.as_dict(),
         eip712_types=eip712_types(),
-        service_account=ledger.service_address,
+        service_account=view.service_account,
         standard=StandardInfo(
-            version_id=services.standard.version_id,
-            content_hash="0x" + services.standard.content_hash.hex(),
-            onchain_version=ledger.standard_version_of(services.standard.content_hash),
+            version_id=view.standard_version_id,
+            content_hash=view.standard_content_hash,
+            onchain_version=view.onchain_version,
         ),
     )

@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from eth_utils.address import is_address, to_checksum_address
-from eth_utils.crypto import keccak
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
@@ -22,7 +21,7 @@ from carbonledger.services.errors import InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.services.queries import EventRow
 from carbonledger.standard import RULES, canonical_bytes
-from carbonledger.vocab import ZERO32, Claim, Revocation
+from carbonledger.vocab import ZERO32, Claim
 
 router = APIRouter(
     prefix="/claims",
@@ -201,9 +200,7 @@ def submit_claim(
     and the checker's outcome recorded on chain. A claim that fails the check is recorded as
     failed, with its report."""
     submission = _submission(body)
-    row = services.claims.submit(
-        submission, caller=member.account, wait=services.settings.submit_wait
-    )
+    row = services.claims.submit(submission, caller=member.account)
     if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
         response.status_code = 202
     return claim_out(row)
@@ -401,17 +398,17 @@ def list_claims(
 ) -> ClaimPage:
     """Claims by firm, period, kind and state, oldest first."""
     where = of_firm(where, firm)
-    total, rows = services.queries.claims(where, page.offset, page.page_size)
-    chain = services.queries.chain_states(rows)
+    found = services.queries.claims_page(where, page.offset, page.page_size)
+    chain = found.on_chain
     return ClaimPage(
         items=[
             ClaimOut(
                 **claim_out(r),
                 on_chain=_on_chain(chain[r.claim_id]) if r.claim_id in chain else None,
             )
-            for r in rows
+            for r in found.rows
         ],
-        total=total,
+        total=found.total,
         page=page.page,
         page_size=page.page_size,
     )
@@ -437,8 +434,7 @@ def get_claim(claim_id: str, services: ServicesDep, _: CurrentMember) -> ClaimDe
 def get_document(claim_id: str, services: ServicesDep, member: CurrentMember) -> dict[str, Any]:
     """The encrypted document with the data key wrapped for the caller (403 without a
     grant); decrypt it client-side with the caller's X25519 key."""
-    row = services.queries.claim(claim_id)
-    return services.vault.get(member.account, row.claim_id).to_json()
+    return services.documents.document(member.account, claim_id)
 
 
 class CheckOutcome(BaseModel):
@@ -485,18 +481,17 @@ def revoke_claim(
 ) -> Revoked:
     """The firm revokes one of its active claims with its signed EIP-712 ``Revocation``
     (``reasonHash`` = keccak-256 of the reason's UTF-8), relayed to the chain."""
-    row = services.queries.claim(claim_id)
-    revocation = Revocation(
-        claim_id=bytes.fromhex(row.claim_id[2:]),
-        firm=row.firm,
-        reason_hash=keccak(text=body.reason),
-        nonce=body.nonce,
-        deadline=body.deadline,
+    where = services.claims.revoke_claim(
+        claim_id,
+        body.reason,
+        body.nonce,
+        body.deadline,
+        parse_hex(body.signature, "signature", 65),
+        member.account,
     )
-    where = services.claims.revoke(
-        revocation, parse_hex(body.signature, "signature", 65), member.account
+    return Revoked(
+        claim_id=claim_id.lower(), tx_hash=where.tx_hash, block_number=where.block_number
     )
-    return Revoked(claim_id=row.claim_id, tx_hash=where.tx_hash, block_number=where.block_number)
 
 
 @router.post(
@@ -509,17 +504,8 @@ def grant(
 ) -> GrantsOut:
     """The owner grants a reader (a partner) the document: the data key comes wrapped for
     the reader's registered key, by the owner's software."""
-    row = services.queries.claim(claim_id)
-    reader = body.reader
-    if not is_address(reader):
-        raise InvalidRequest("reader is not an address", [{"field": "reader", "message": "bad"}])
-    reader = to_checksum_address(reader)
-    record = services.vault.grant(
-        member.account,
-        row.claim_id,
-        reader,
-        services.vault.reader_public_key(reader),
-        parse_hex(body.wrapped_key, "wrapped_key"),
+    record = services.documents.grant(
+        member.account, claim_id, body.reader, parse_hex(body.wrapped_key, "wrapped_key")
     )
     return GrantsOut(
         document_id=record.document_id, owner=record.owner, readers=list(record.readers)
@@ -538,8 +524,7 @@ def revoke(
     member: CurrentMember,
 ) -> GrantsOut:
     """The owner withdraws a reader's grant (not its own, nor the auditors')."""
-    row = services.queries.claim(claim_id)
-    record = services.vault.revoke(member.account, row.claim_id, to_checksum_address(reader))
+    record = services.documents.withdraw(member.account, claim_id, reader)
     return GrantsOut(
         document_id=record.document_id, owner=record.owner, readers=list(record.readers)
     )

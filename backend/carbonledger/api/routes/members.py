@@ -79,9 +79,8 @@ def next_nonce(account: str, services: ServicesDep, _: CurrentMember) -> NextNon
 
 @router.get("/{account}", response_model=MemberOut, responses={404: ERROR_RESPONSES[404]})
 def get_member(account: str, services: ServicesDep, _: CurrentMember) -> MemberOut:
-    view = services.members.get(_checksum(account))
-    if view is None:
-        raise HTTPException(404, f"{account} is not a member")
+    _checksum(account)  # 422 when it is not an address
+    view = services.members.member(account)
     return MemberOut(**{**view.__dict__, "roles": list(view.roles)})
 
 

@@ -15,7 +15,6 @@ from carbonledger.api.deps import running
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.claims import message_to_sign
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.pact import activities
 from carbonledger.pact.service import PactService
 
 router = APIRouter(prefix="/pact", tags=["pact"], responses={401: ERROR_RESPONSES[401]})
@@ -185,10 +184,10 @@ def flush(pact: PactDep, _: CurrentMember) -> dict[str, int]:
 def publish_activities(body: ActivitiesIn, pact: PactDep, member: CurrentMember) -> dict[str, Any]:
     """Make iLEAP transport activity data available on the PACT host's ``/2/ileap/tad``
     (replacing those with the same activityId)."""
-    return activities.publish(pact.store, member.account, body.activities, body.clients)
+    return pact.publish_activities(member.account, body.activities, body.clients)
 
 
 @router.get("/activities")
 def list_activities(pact: PactDep, member: CurrentMember) -> list[dict[str, Any]]:
     """The firm's published transport activity data and who may read each."""
-    return activities.for_firm(pact.store, member.account)
+    return pact.activities_of(member.account)

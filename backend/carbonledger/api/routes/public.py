@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
+from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
-from carbonledger.vocab import unpack_claim_details
 
 router = APIRouter(prefix="/public", tags=["public"], responses={503: ERROR_RESPONSES[503]})
 
@@ -50,37 +50,21 @@ class PublicClaim(BaseModel):
     events: list[PublicEvent]
 
 
-def _int(value: Any) -> int:
-    return int(value, 0) if isinstance(value, str) else int(value)
-
-
 @router.get("/claims/{claim_id}", response_model=PublicClaim, responses={404: ERROR_RESPONSES[404]})
 def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
     """A claim as the chain records it: firm, period, totals, standard version, check and
     audit outcomes and the transactions -- no login needed."""
-    raw_id = parse_hex(claim_id, "claim_id", 32)
-    key = "0x" + raw_id.hex()
-    state = services.ledger.claim_state(raw_id)
-    events = services.queries.claim_events(key)
-    if state.status != "none" and not any(e.event == "ClaimSubmitted" for e in events):
-        services.indexer.catch_up()  # anchored a moment ago: index up to the chain's head
-        events = services.queries.claim_events(key)
-    submitted = next((e for e in events if e.event == "ClaimSubmitted"), None)
-    if submitted is None or state.status == "none":
-        raise HTTPException(404, f"no claim {key} on the ledger (or not indexed yet)")
-    args = submitted.args
-    details = unpack_claim_details(_int(args["header"]), _int(args["scopes"]))
-    member = services.members.get(state.firm)
-    return PublicClaim(
-        claim_id=key,
-        firm=state.firm,
-        firm_name=member.name if member is not None else None,
+    view = services.queries.public_claim(parse_hex(claim_id, "claim_id", 32))
+    details, submitted = view.details, view.submitted
+    return model_from(
+        PublicClaim,
+        view,
+        details,  # the event's standard version, before the state's
+        view.state,
+        submitted,
         kind=details.kind.name.lower(),
-        period_start=details.period_start,
-        period_end=details.period_end,
-        standard_version=details.standard_version,
-        document_hash=str(args["documentHash"]),
-        activity_root=str(args["activityRoot"]),
+        document_hash=str(submitted.args["documentHash"]),
+        activity_root=str(submitted.args["activityRoot"]),
         totals_kgco2e={
             "scope1": details.scope1,
             "scope2_location": details.scope2_location,
@@ -88,16 +72,9 @@ def public_claim(claim_id: str, services: ServicesDep) -> PublicClaim:
             "scope3": details.scope3,
             "biogenic": details.biogenic,
         },
-        status=state.status,
-        check=state.check,
-        audit=state.audit,
-        chain_id=services.ledger.chain_id,
-        claim_ledger=services.deployment.contracts["ClaimLedger"].address,
-        tx_hash=submitted.tx_hash,
-        block_number=submitted.block_number,
         events=[
             PublicEvent(event=e.event, block_number=e.block_number, tx_hash=e.tx_hash)
-            for e in events
+            for e in view.events
         ],
     )
 

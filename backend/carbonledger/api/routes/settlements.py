@@ -16,7 +16,6 @@ from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.models import model_from, published
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import CurrentMember
-from carbonledger.services.container import Services
 from carbonledger.services.settlements import PartyPosition, Proposal, SettlementView
 from carbonledger.vocab import Consent, Decline, Payment, ReductionAttestation
 
@@ -109,7 +108,6 @@ class Step:
 
     def __init__(self, settlement_id: str, services: ServicesDep, member: CurrentMember) -> None:
         self.settlement_id = settlement_id
-        self.services = services
         self.settlements = services.settlements
         self.member = member
         self.caller = to_checksum_address(member.account)
@@ -128,7 +126,7 @@ class Step:
         return message, parse_hex(body.signature, "signature", 65)
 
     def answer(self, view: SettlementView) -> SettlementOut:
-        return settlement_out(self.services, view)
+        return settlement_out(view)
 
 
 StepDep = Annotated[Step, Depends()]
@@ -141,12 +139,12 @@ def _signed_step(
     return router.post(f"/{{settlement_id}}/{path}", response_model=SettlementOut, status_code=201)
 
 
-def settlement_out(services: Services, view: SettlementView) -> SettlementOut:
+def settlement_out(view: SettlementView) -> SettlementOut:
     return model_from(
         SettlementOut,
         view,
         view.row,
-        domain=services.settlements.domain().as_dict(),
+        domain=view.domain.as_dict(),
         parties=[PartyOut(**vars(p)) for p in view.parties],
     )
 
@@ -157,13 +155,13 @@ def propose(body: ProposeRequest, services: ServicesDep, member: CurrentMember) 
     (``propose``). Nobody is bound until every party has signed its consent."""
     proposal = Proposal(**body.model_dump(exclude={"overlap_id"}))
     view = services.settlements.propose(member.account, body.overlap_id, proposal)
-    return settlement_out(services, view)
+    return settlement_out(view)
 
 
 @router.get("", response_model=list[SettlementOut])
 def list_settlements(services: ServicesDep, member: CurrentMember) -> list[SettlementOut]:
     """The settlements the caller is a party to."""
-    return [settlement_out(services, v) for v in services.settlements.of_party(member.account)]
+    return [settlement_out(v) for v in services.settlements.of_party(member.account)]
 
 
 @router.get("/allocations", response_model=AllocationsOut)

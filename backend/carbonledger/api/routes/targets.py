@@ -76,6 +76,7 @@ def target_nonce(
     services: ServicesDep,
     firm: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="The firm.")],
 ) -> TargetNonceOut:
+    next_one = services.targets.signing(firm)
     return TargetNonceOut(
-        firm=firm, nonce=services.targets.nonce(firm), domain=services.targets.domain().as_dict()
+        firm=next_one.firm, nonce=next_one.nonce, domain=next_one.domain.as_dict()
     )

@@ -1,0 +1,61 @@
+"""The verdict an auditor is given to sign, chosen by the audit service (no chain node)."""
+
+from __future__ import annotations
+
+import pytest
+
+from carbonledger.services.audits import VERDICT_WINDOW_S, AuditService, ClaimAudit
+from carbonledger.services.errors import InvalidRequest, NotPermitted
+from carbonledger.verify.chain import Addresses
+from carbonledger.vocab import AuditVerdict
+from tests.services.conftest import Pipeline
+
+HASH = "0x" + "ab" * 32
+
+
+def _service(pipeline: Pipeline) -> AuditService:
+    nowhere = Addresses(claim_ledger="0x" + "00" * 20, member_registry="", standard_registry="")
+    return AuditService(pipeline.chain, pipeline.store, pipeline.claims, "http://unused", nowhere)
+
+
+def _audit(n: int, ok: bool) -> ClaimAudit:
+    return ClaimAudit(claim_id="0x" + f"{n:064x}", ok=ok, findings=[], report_hash=HASH)
+
+
+def test_a_passing_claim_is_approved_and_a_failing_one_rejected_for_a_day(
+    pipeline: Pipeline,
+) -> None:
+    auditor = pipeline.firms[1].address
+    signed = _service(pipeline).verdicts(auditor, [_audit(1, True), _audit(2, False)])
+    messages = [s.verdict_to_sign["message"] for s in signed]
+    assert [m["verdict"] for m in messages] == [AuditVerdict.APPROVED, AuditVerdict.REJECTED]
+    assert {m["deadline"] for m in messages} == {int(pipeline.clock()) + VERDICT_WINDOW_S}
+    assert {m["nonce"] for m in messages} == {pipeline.chain.nonce(auditor)}
+    assert [(s.claim_id, s.ok, s.report_hash) for s in signed] == [
+        ("0x" + f"{1:064x}", True, HASH),
+        ("0x" + f"{2:064x}", False, HASH),
+    ]
+
+
+def test_the_auditors_own_deadline_is_kept(pipeline: Pipeline) -> None:
+    signed = _service(pipeline).verdicts(pipeline.firms[1].address, [_audit(1, True)], 2**40)
+    assert signed[0].verdict_to_sign["message"]["deadline"] == 2**40
+
+
+def test_an_auditor_records_only_its_own_verdicts(pipeline: Pipeline) -> None:
+    service, auditor = _service(pipeline), pipeline.firms[1].address
+    with pytest.raises(NotPermitted, match="only its own verdicts"):
+        service.record_verdict(auditor.lower(), b"\1" * 32, "approved", b"\2" * 32, 0, 2**40, b"")
+
+
+def test_a_verdict_other_than_approved_or_rejected_names_the_field(pipeline: Pipeline) -> None:
+    service, auditor = _service(pipeline), pipeline.firms[1].address
+    with pytest.raises(InvalidRequest) as refused:
+        service.record_verdict(auditor, b"\1" * 32, "maybe", b"\2" * 32, 0, 2**40, b"")
+    assert refused.value.problems == [{"field": "verdict", "message": "approved | rejected"}]
+
+
+def test_verifying_a_firm_that_is_not_an_address_names_the_field(pipeline: Pipeline) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        _service(pipeline).verify(pipeline.firms[1].address, firm="carrier")
+    assert refused.value.problems == [{"field": "firm", "message": "bad"}]
