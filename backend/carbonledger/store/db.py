@@ -149,6 +149,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def one_statement_reads(engine: Engine) -> Engine:
+    """``engine`` for a read of one statement. On PostgreSQL it runs in autocommit: a lone
+    ``SELECT`` is its own transaction there, with its own snapshot, as inside ``BEGIN`` …
+    ``ROLLBACK`` at READ COMMITTED, without those two round trips (a transaction that
+    reads twice keeps using ``engine``). SQLite is left as it is (one process, no wire)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def insert_ignoring_duplicates(engine: Engine, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the engine's dialect."""
     if engine.dialect.name == "postgresql":
@@ -172,26 +182,27 @@ class TableStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._one_statement = one_statement_reads(engine)
 
     def _first(self, kind: Callable[..., Row], query: Executable) -> Row | None:
         """The first row ``query`` selects, as a ``kind``; ``None`` when it selects none."""
-        with self.engine.connect() as conn:
+        with self._one_statement.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else kind(**row._mapping)
 
     def _all(self, kind: Callable[..., Row], query: Executable) -> list[Row]:
         """Every row ``query`` selects, in its order, as ``kind``."""
-        with self.engine.connect() as conn:
+        with self._one_statement.connect() as conn:
             return [kind(**row._mapping) for row in conn.execute(query)]
 
     def _scalar(self, query: Executable) -> Any:
         """The one value ``query`` selects (a count, a maximum: ``None`` over no rows)."""
-        with self.engine.connect() as conn:
+        with self._one_statement.connect() as conn:
             return conn.execute(query).scalar_one()
 
     def _scalars(self, query: Executable) -> list[Any]:
         """The first column of every row ``query`` selects."""
-        with self.engine.connect() as conn:
+        with self._one_statement.connect() as conn:
             return list(conn.execute(query).scalars())
 
     def _write(self, statement: Executable) -> None:

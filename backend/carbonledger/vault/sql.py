@@ -167,7 +167,7 @@ class SqlVaultRepository(OwnSchemaStore):
             _replace(conn, reader_keys, reader_keys.c.reader == reader, values)
 
     def get_reader_key(self, reader: str) -> bytes | None:
-        with self.engine.connect() as conn:
+        with self._one_statement.connect() as conn:
             value = conn.execute(
                 sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
             ).scalar_one_or_none()
