@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import cProfile
+import http.client
 import json
 import os
 import resource
@@ -42,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from eth_account import Account
@@ -56,6 +58,7 @@ from benchmarks.cluster import Cluster
 from benchmarks.cluster import cli_env as cluster_env
 from benchmarks.threads import AllThreads, ThreadCpu
 from carbonledger.api.app import create_app
+from carbonledger.api.server import server_config
 from carbonledger.chain.admin import propose_admission
 from carbonledger.chain.artifacts import load_artifacts, sources_hash
 from carbonledger.chain.client import Web3ChainReader
@@ -220,9 +223,7 @@ def serve(
     rpc_url = str(getattr(w3.provider, "endpoint_uri", ""))
     app = create_app(settings, Web3ChainReader(w3, rpc_url), deployment, services)
     settle_heap()  # as `carbonledger up` does once its app is built
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, access_log=False))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -297,8 +298,33 @@ def sign_all(
     return signed, time.perf_counter() - started
 
 
-def _post(client: LedgerClient, path: str, body: Any) -> Any:
-    return client.request("POST", path, json=body)
+class Poster:
+    """A firm's POSTs during the timed window: the same HTTP exchange as its
+    :class:`LedgerClient` (``POST`` of the JSON body with ``Content-Type: application/json``
+    and its bearer token, the JSON answer read whole, an error status raised) over one
+    kept-open ``http.client`` connection instead of httpx. The firms' client threads share
+    the benchmark's process, and its GIL, with the in-process service: httpx's pool, header
+    models and cookie jar cost them several times what the exchange itself does, and that
+    was counted against the service's throughput."""
+
+    def __init__(self, client: LedgerClient) -> None:
+        url = urlsplit(str(client.http.base_url))
+        self._connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=120)
+        self._headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {client.token}",
+        }
+
+    def post(self, path: str, body: Any) -> Any:
+        self._connection.request("POST", path, json.dumps(body).encode(), self._headers)
+        response = self._connection.getresponse()
+        answer = response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"POST {path}: {response.status} {answer[:500]!r}")
+        return json.loads(answer) if answer else None
+
+    def close(self) -> None:
+        self._connection.close()
 
 
 def wait_done(
@@ -396,18 +422,21 @@ def submit_and_measure(
             client_cpu.add(time.thread_time() - cpu)
 
     def post_all(firm: str) -> None:
-        client = by_client[firm]
+        poster = Poster(by_client[firm])
         items = signed[firm]
-        if mode == "single":
-            for s in items:
-                _post(client, "/claims", s.body)
-        else:
-            for start in range(0, len(items), request_size):
-                chunk = items[start : start + request_size]
-                answer = _post(client, "/claims/batch", {"claims": [s.body for s in chunk]})
-                bad = [r for r in answer["results"] if r.get("error")]
-                if bad:
-                    raise RuntimeError(f"batch item refused: {bad[0]}")
+        try:
+            if mode == "single":
+                for s in items:
+                    poster.post("/claims", s.body)
+            else:
+                for start in range(0, len(items), request_size):
+                    chunk = items[start : start + request_size]
+                    answer = poster.post("/claims/batch", {"claims": [s.body for s in chunk]})
+                    bad = [r for r in answer["results"] if r.get("error")]
+                    if bad:
+                        raise RuntimeError(f"batch item refused: {bad[0]}")
+        finally:
+            poster.close()
 
     say(f"[{mode}] submitting {n} claims ({len(clients)} firms, {concurrency} at a time)")
     from_block = int(w3.eth.block_number) + 1

@@ -151,6 +151,11 @@ class ApiSession:
         response = self.download(method, path, **kwargs)
         return response.json() if response.content else None
 
+    @property
+    def token(self) -> str | None:
+        """The bearer token in use (None before a login)."""
+        return self._token
+
     def use_token(self, token: str) -> None:
         """Use a bearer token obtained earlier (a cached login) instead of logging in."""
         self._token = token

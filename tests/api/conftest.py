@@ -21,6 +21,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from carbonledger.api.app import create_app
+from carbonledger.api.server import server_config
 from carbonledger.chain.admin import propose_about, propose_admission
 from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
@@ -125,7 +126,7 @@ def serving(deployed_chain: DeployedChain, data_dir: Path, **settings: Any) -> I
         deployed_chain.deployment,
         services,
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

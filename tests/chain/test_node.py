@@ -9,6 +9,7 @@ import socket
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from carbonledger.chain.errors import NodeBinaryNotFound, NodeStartFailed, PortInUse
@@ -130,3 +131,31 @@ def test_a_sound_state_file_is_left_alone(tmp_path: Path) -> None:
     state.path.write_text('{"block": 7}')
     assert state.prepare() is None
     assert state.path.read_text() == '{"block": 7}'
+
+
+def test_the_states_anvil_pages_out_stay_in_the_data_dir_and_go_when_it_stops(
+    tmp_path: Path, project_root: Path
+) -> None:
+    """anvil leaves its paged-out states behind even on SIGTERM; without ``--cache-path``
+    they went to ``~/.foundry/anvil/tmp`` and stayed there."""
+    node = make_node(tmp_path, project_root, state_interval=3600)
+    node.start()
+    try:
+        accounts = rpc_call(node.url, "eth_accounts")
+        send = {"from": accounts[0], "to": accounts[1], "value": "0x1"}
+        with httpx.Client(base_url=node.url, timeout=30) as http:
+            for i in range(520):  # a block each: past the 500 states anvil keeps in memory
+                body = {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction"}
+                assert "result" in http.post("", json={**body, "params": [send]}).json()
+        assert any(node.cache_path.iterdir())  # paged out, under the data directory
+    finally:
+        node.stop()
+    assert not node.cache_path.exists()
+    again = make_node(tmp_path, project_root)
+    node.cache_path.mkdir()  # as a killed run leaves it
+    (node.cache_path / "anvil-state-left").mkdir()
+    again.start()
+    try:
+        assert not (node.cache_path / "anvil-state-left").exists()
+    finally:
+        again.stop()

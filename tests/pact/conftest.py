@@ -19,6 +19,7 @@ import uvicorn
 from jsonschema import Draft202012Validator, FormatChecker
 
 from carbonledger.api.app import create_app
+from carbonledger.api.server import server_config
 from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
@@ -151,7 +152,7 @@ def pact_host(
     )
     pact = build_pact_service(services)
     app.state.pact = pact
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

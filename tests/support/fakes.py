@@ -193,6 +193,9 @@ class FakeLedger:
     def claim_states(self, claim_ids: Sequence[bytes]) -> list[ClaimState]:
         return [self.claim_state(c) for c in claim_ids]
 
+    def claim_state_and_nonce(self, claim_id: bytes, account: str) -> tuple[ClaimState, int]:
+        return self.claim_state(claim_id), self.nonce(account)
+
     def head(self) -> int:
         self._up()
         return len(self.blocks) - 1

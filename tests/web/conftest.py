@@ -23,6 +23,7 @@ from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from carbonledger.api.app import create_app
+from carbonledger.api.server import server_config
 from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
@@ -75,7 +76,7 @@ def ledger(
     # the firm's PACT administration (/pact); a test that needs the PACT host itself (HTTPS)
     # starts it on settings.pact_port (test_pact.py)
     app.state.pact = build_pact_service(services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carbonledger import __version__
 from carbonledger.api import errors, problems
@@ -34,6 +35,25 @@ from carbonledger.chain.client import ChainReader
 from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.services.container import Services
+from carbonledger.services.members import RegistryCache
+
+
+class RegistryArrival:
+    """Marks each HTTP request's arrival for the registry cache
+    (:meth:`~carbonledger.services.members.RegistryCache.arrived`): the token's membership
+    check, the claim's checks and the vault's auditors of one request then share one look at
+    the chain that began after the request arrived, instead of waiting for a look each."""
+
+    def __init__(self, app: ASGIApp, registry: RegistryCache) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.registry.arrived():
+            await self.app(scope, receive, send)
 
 
 def create_app(
@@ -80,6 +100,8 @@ def create_app(
         RequestLimits, limits=limits_from(settings), token_ok=token_check, is_public=is_public
     )
     app.add_middleware(problems.Unexpected)  # outermost of ours: limits' failures too
+    if services is not None:
+        app.add_middleware(RegistryArrival, registry=services.members.registry)
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
         health, auth, chain, members, governance, standards, reports, claims, audits, overlaps,

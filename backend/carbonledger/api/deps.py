@@ -1,4 +1,8 @@
-"""Typed dependencies shared by the routers."""
+"""Typed dependencies shared by the routers.
+
+Those that only read the application's state are ``async def``: FastAPI runs a plain ``def``
+dependency in a worker thread, and each hand-off to a thread and back costs the event loop
+more than the dependency itself (docs/performance.md, "Single mode, session 5")."""
 
 from __future__ import annotations
 
@@ -13,17 +17,17 @@ from carbonledger.config import Settings
 from carbonledger.services.container import Services
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_chain(request: Request) -> ChainReader:
+async def get_chain(request: Request) -> ChainReader:
     chain: ChainReader = request.app.state.chain
     return chain
 
 
-def get_deployment(request: Request) -> Deployment:
+async def get_deployment(request: Request) -> Deployment:
     deployment: Deployment = request.app.state.deployment
     return deployment
 
@@ -36,7 +40,7 @@ def running(request: Request, name: str, missing: str) -> Any:
     return value
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = running(request, "services", "the ledger services are not running")
     return services
 
@@ -60,7 +64,7 @@ class PageParams(BaseModel):
 MAX_PAGE = 10_000_000
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=200, description="Items per page.")] = 50,
 ) -> PageParams:

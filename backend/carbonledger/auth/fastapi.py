@@ -20,7 +20,7 @@ suspended/removed member or one lacking the role gives **403**.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -36,7 +36,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_auth_service(request: Request) -> AuthService:
+async def get_auth_service(request: Request) -> AuthService:
     """The application's :class:`AuthService` (``app.state.auth``)."""
     service = getattr(request.app.state, "auth", None)
     if not isinstance(service, AuthService):
@@ -60,11 +60,11 @@ def current_member(
 CurrentMember = Annotated[Principal, Depends(current_member)]
 
 
-def require_role(role: Role | str) -> Callable[[Principal], Principal]:
+def require_role(role: Role | str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency giving the current member if it holds ``role``, 403 otherwise."""
     wanted = Role(role)
 
-    def dependency(member: CurrentMember) -> Principal:
+    async def dependency(member: CurrentMember) -> Principal:  # no I/O: not in a thread
         return AuthService.authorize(member, wanted)
 
     dependency.__name__ = f"require_{wanted.value}"

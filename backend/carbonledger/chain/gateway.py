@@ -389,6 +389,17 @@ class LedgerGateway:
             for c, r in zip(claim_ids, raw, strict=True)
         ]
 
+    def claim_state_and_nonce(self, claim_id: bytes, account: str) -> tuple[ClaimState, int]:
+        """:meth:`claim_state` of ``claim_id`` and :meth:`nonce` of ``account``, in one
+        JSON-RPC batch (one claim's duplicate check and its firm's next nonce)."""
+        record, nonce = self._rpc.eth_calls(
+            [self._claim_of.request(claim_id), self._nonces.request(to_checksum_address(account))]
+        )
+        return (
+            self._claim_state(claim_id, self._claim_of.decode(record)),
+            int(self._nonces.decode(nonce)),
+        )
+
     @staticmethod
     def _claim_state(claim_id: bytes, record: Any) -> ClaimState:
         firm, kind, status, check, audit, version, _total = record

@@ -10,6 +10,12 @@ What anvil's persistence guarantees (anvil 1.7.1, measured; see docs/chain.md):
 * anvil rewrites the file in place (``O_TRUNC``, no rename), so a SIGKILL in the middle of a
   write can leave a truncated file. :class:`StateFile` therefore keeps ``state.json.bak``,
   a copy that parsed, and falls back to it when ``state.json`` does not parse.
+* Past its in-memory history anvil pages old blocks' states out to a temporary directory,
+  by default under ``~/.foundry/anvil/tmp``, and leaves it there when it exits on SIGTERM or
+  SIGINT as well as on SIGKILL (tens of GB over a day of tests and benchmarks). It is only a
+  cache of this run (the chain restarts from ``--state``): :class:`AnvilNode` puts it in
+  ``anvil-cache`` beside the state file (``--cache-path``) and removes it once anvil has
+  exited, and before it starts (what a killed run left).
 """
 
 from __future__ import annotations
@@ -162,6 +168,11 @@ class AnvilNode:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def cache_path(self) -> Path:
+        """Where anvil pages out old states during a run (removed when it stops)."""
+        return self.state_path.parent / "anvil-cache"
+
     def command(self) -> list[str]:
         cmd = [
             str(self.binary),
@@ -171,6 +182,7 @@ class AnvilNode:
             "--mnemonic", self.mnemonic,
             "--state", str(self.state_path),
             "--state-interval", str(self.state_interval),
+            "--cache-path", str(self.cache_path),
             "--gas-price", "0",
             "--base-fee", "0",
         ]  # fmt: skip
@@ -182,6 +194,7 @@ class AnvilNode:
         """Start anvil, wait until it answers, and return its block number."""
         ensure_port_free(self.host, self.port, "chain_port")
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.cache_path, ignore_errors=True)  # left by a run that was killed
         log = self.log_path.open("ab")
         try:
             self.process = subprocess.Popen(
@@ -230,4 +243,5 @@ class AnvilNode:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        shutil.rmtree(self.cache_path, ignore_errors=True)  # anvil leaves it on any exit
         return self.process.returncode

@@ -124,6 +124,7 @@ def register(app: App) -> None:
         import uvicorn
 
         from carbonledger.api.app import create_app
+        from carbonledger.api.server import server_config
         from carbonledger.pact.wiring import PactServer, build_pact_service
         from carbonledger.services.container import bootstrap_chain, build_services
 
@@ -160,12 +161,7 @@ def register(app: App) -> None:
                     service.run_api_workers(settings, workers, report.rpc_url)
                 else:
                     server = uvicorn.Server(
-                        uvicorn.Config(
-                            app_,
-                            host=settings.api_host,
-                            port=settings.api_port,
-                            log_level="warning",
-                        )
+                        server_config(app_, settings.api_host, settings.api_port)
                     )
                     # uvicorn re-raises the signal that stopped it once it has shut down; with the
                     # default SIGTERM disposition that would kill this process before anvil stops.

@@ -79,8 +79,9 @@ def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
     """Serve the API from ``workers`` processes on one socket until SIGINT/SIGTERM."""
     import os
 
-    import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+    from carbonledger.api.server import server_config
 
     # an embedded chain stays "embedded" for the workers (development keys allowed): they
     # find it from the data directory's pid file, as `serve` does
@@ -99,13 +100,12 @@ def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
             "CARBONLEDGER_DATABASE_URL": settings.effective_database_url,
         }
     )
-    config = uvicorn.Config(
+    config = server_config(
         "carbonledger.cli.service:api_from_environment",
+        settings.api_host,
+        settings.api_port,
         factory=True,
-        host=settings.api_host,
-        port=settings.api_port,
         workers=workers,
-        log_level="warning",
         # a worker builds its services (contract artifacts, database, chain) before it
         # answers the supervisor's pings: on a busy 2-core host that takes more than 5 s
         timeout_worker_healthcheck=60,
@@ -154,6 +154,8 @@ def register(app: App) -> None:
         """Serve the API only (no anchoring, no indexing) on a running chain."""
         import uvicorn
 
+        from carbonledger.api.server import server_config
+
         with clear_errors():
             settings = node.settings(api_port=api_port)
             check_workers(settings, workers)
@@ -165,11 +167,7 @@ def register(app: App) -> None:
             app_ = api_from_environment_of(settings)
         settle_heap()
         console.print(f"API on {settings.api_url} (chain {url})")
-        uvicorn.Server(
-            uvicorn.Config(
-                app_, host=settings.api_host, port=settings.api_port, log_level="warning"
-            )
-        ).run()
+        uvicorn.Server(server_config(app_, settings.api_host, settings.api_port)).run()
 
     @app.command()
     def anchor(node: Node) -> None:

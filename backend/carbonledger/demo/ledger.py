@@ -15,6 +15,7 @@ import uvicorn
 from web3 import Web3
 
 from carbonledger.api.app import create_app
+from carbonledger.api.server import server_config
 from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.manifest import Deployment
 from carbonledger.chain.node import ensure_port_free
@@ -72,9 +73,7 @@ class DemoLedger:
         self.services.start()
         reader = Web3ChainReader(self.w3, self.report.rpc_url)
         app = create_app(s, reader, self.report.deployment, self.services)
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host=s.api_host, port=s.api_port, log_level="warning")
-        )
+        self._server = uvicorn.Server(server_config(app, s.api_host, s.api_port))
         self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 30

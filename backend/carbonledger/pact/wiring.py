@@ -9,6 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
+from carbonledger.api.server import server_config
 from carbonledger.config import Settings
 from carbonledger.pact.host import create_pact_app
 from carbonledger.pact.relay import EventRelay
@@ -65,11 +66,10 @@ class PactServer:
     def __init__(self, settings: Settings, service: PactService) -> None:
         cert, key = tls_files(settings)
         self.cert = cert
-        config = uvicorn.Config(
+        config = server_config(
             create_pact_app(service, settings.pact_url),
-            host=settings.api_host,
-            port=settings.pact_port,
-            log_level="warning",
+            settings.api_host,
+            settings.pact_port,
             ssl_certfile=str(cert),
             ssl_keyfile=str(key),
         )

@@ -160,6 +160,7 @@ class _Reads:
         self._versions: dict[str, tuple[Standard, int]] = {}
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
+        self._chain_nonces: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
         self.stored_here: dict[str, bool] = {}
         #: claims accepted earlier in this request: not stored before its end, yet on their way
@@ -191,8 +192,21 @@ class _Reads:
 
     def next_nonce(self, firm: str) -> int:
         if firm not in self._nonces:
-            self._nonces[firm] = self.service.next_nonce(firm)
+            on_chain = self._chain_nonces.get(firm)
+            self._nonces[firm] = (
+                self.service.next_nonce(firm)
+                if on_chain is None
+                else self.service.next_nonce_after(firm, on_chain)
+            )
         return self._nonces[firm]
+
+    def read_chain(self, item: _Prepared) -> None:
+        """The claim's state on chain (the duplicate check) and its firm's ClaimLedger nonce
+        in one JSON-RPC batch instead of two requests (``submit``: one claim per request)."""
+        if item.claim_id not in self.claim_status and item.firm not in self._nonces:
+            state, nonce = self.service.ledger.claim_state_and_nonce(item.claim_id, item.firm)
+            self.claim_status[item.claim_id] = state.status
+            self._chain_nonces[item.firm] = nonce
 
     def accepted(self, firm: str, claim_id: str, nonce: int) -> None:
         self._nonces[firm] = nonce + 1
@@ -552,6 +566,7 @@ class ClaimService:
         reads = _Reads(self)
         prepared = self._prepare(submission, caller, reads)
         with self._firms_serialised([prepared.firm]):
+            reads.read_chain(prepared)  # under the firm's lock, as _accept reads them
             (row,) = self._store([self._accept(prepared, reads)])
         if isinstance(row, ServiceError):
             raise row
@@ -834,5 +849,14 @@ class ClaimService:
         """
         firm = checksum_address(firm)
         highest = self.store.max_nonce(firm)
-        on_chain = self.ledger.nonce(firm)
-        return on_chain if highest is None else max(on_chain, highest + 1)
+        return _following(highest, self.ledger.nonce(firm))
+
+    def next_nonce_after(self, firm: str, on_chain: int) -> int:
+        """:meth:`next_nonce` of ``firm`` (checksummed) whose ClaimLedger nonce the caller
+        has just read, holding the firm's lock, as ``on_chain``."""
+        return _following(self.store.max_nonce(firm), on_chain)
+
+
+def _following(highest: int | None, on_chain: int) -> int:
+    """The next nonce after the highest accepted here (None: none) and the chain's counter."""
+    return on_chain if highest is None else max(on_chain, highest + 1)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -88,6 +90,14 @@ class RegistryState:
         return status
 
 
+#: where the request being served arrived, for :meth:`RegistryCache.current`: the cache and the
+#: number of looks at the chain it had begun by then (copied into the threads FastAPI runs a
+#: request's dependencies and endpoint in)
+_arrival: ContextVar[tuple[RegistryCache, int] | None] = ContextVar(
+    "registry_arrival", default=None
+)
+
+
 class RegistryCache:
     """The MemberRegistry and the StandardRegistry as the service reads them, kept until
     either logs an event (see :meth:`current`). Shared by the claim pipeline (the standard's
@@ -111,14 +121,31 @@ class RegistryCache:
         self._finished = 0  # the newest look finished
         self._looking = False
 
+    @contextmanager
+    def arrived(self) -> Iterator[None]:
+        """Mark the request served in this context as arriving now: inside, every
+        :meth:`current` of it (authentication, the claim's checks, the vault's auditors) may
+        use any look that began after this, so one look serves the whole request instead of
+        one per read. Outside a request (the worker, the command line) each call still waits
+        for a look that begins after it."""
+        with self._changed:
+            token = _arrival.set((self, self._started))
+        try:
+            yield
+        finally:
+            _arrival.reset(token)
+
     def current(self) -> RegistryState:
         """The registries' state for a request starting now: kept, unless a look at the chain
-        that began after this call finds an event of either registry since the last look (or
-        the last look's block gone), then a new, empty one. One look at a time (two JSON-RPC
-        requests, :meth:`LedgerGateway.registries_changed_after`): requests that arrive while
-        one is under way wait for the next, which serves all of them."""
+        that began after this call (or, inside :meth:`arrived`, after the request arrived)
+        finds an event of either registry since the last look (or the last look's block
+        gone), then a new, empty one. One look at a time (two JSON-RPC requests,
+        :meth:`LedgerGateway.registries_changed_after`): requests that arrive while one is
+        under way wait for the next, which serves all of them."""
         with self._changed:
-            wanted = self._started + 1  # a look that begins after this call
+            arrival = _arrival.get()
+            since = arrival[1] if arrival is not None and arrival[0] is self else self._started
+            wanted = since + 1  # a look that begins after the request arrived
             while self._finished < wanted:
                 if not self._looking:
                     self._looking = True

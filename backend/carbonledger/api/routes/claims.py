@@ -359,7 +359,7 @@ def _on_chain(state: object) -> OnChain:
     return model_from(OnChain, state)
 
 
-def claims_where(
+async def claims_where(
     kind: Annotated[str | None, Query(pattern="^(footprint|reduction)$")] = None,
     state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
     period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,

@@ -20,7 +20,7 @@ from carbonledger.pact.service import PactService
 router = APIRouter(prefix="/pact", tags=["pact"], responses={401: ERROR_RESPONSES[401]})
 
 
-def get_pact(request: Request) -> PactService:
+async def get_pact(request: Request) -> PactService:
     pact: PactService = running(request, "pact", "the PACT host is not running")
     return pact
 

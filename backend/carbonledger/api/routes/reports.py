@@ -19,7 +19,7 @@ router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
 REPORT_HASH_HEADER = "X-Report-Hash"
 
 
-def report_service(services: ServicesDep) -> ReportService:
+async def report_service(services: ServicesDep) -> ReportService:
     return services.reports
 
 
