@@ -3,8 +3,9 @@ import { useNavigate, useParams } from "react-router-dom";
 import QRCode from "qrcode";
 import { api, ok, type PublicClaim } from "../api/client";
 import { documentHash } from "../documents";
+import { ClaimIdentity } from "../components/ClaimFacts";
 import { Badge, ErrorBox, Field } from "../components/Status";
-import { kg, period, short } from "../format";
+import { kg, short } from "../format";
 import { VerifyFootprint } from "./VerifyFootprint";
 
 export function PublicVerify() {
@@ -65,12 +66,7 @@ export function PublicVerify() {
               {claim.firm_name ?? claim.firm} <Badge value={claim.status} />
             </h2>
             <dl className="facts">
-              <dt>Firm</dt>
-              <dd><code>{claim.firm}</code></dd>
-              <dt>Kind</dt>
-              <dd>{claim.kind}</dd>
-              <dt>Period</dt>
-              <dd>{period(claim.period_start, claim.period_end)}</dd>
+              <ClaimIdentity claim={claim} />
               <dt>Scope 1</dt>
               <dd>{kg(t.scope1)}</dd>
               <dt>Scope 2 (market / location)</dt>
