@@ -5,6 +5,7 @@ import { api, ok, type PublicClaim } from "../api/client";
 import { documentHash } from "../documents";
 import { ClaimIdentity } from "../components/ClaimFacts";
 import { Badge, ErrorBox, Field } from "../components/Status";
+import { useAction } from "../action";
 import { kg, short } from "../format";
 import { VerifyFootprint } from "./VerifyFootprint";
 
@@ -15,7 +16,7 @@ export function PublicVerify() {
   const [claim, setClaim] = useState<PublicClaim | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [verdict, setVerdict] = useState<{ name: string; hash: string; match: boolean } | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, run } = useAction();
 
   useEffect(() => {
     setClaim(null);
@@ -37,14 +38,17 @@ export function PublicVerify() {
 
   async function check(file: File | undefined) {
     if (!file || !claim) return;
-    setError(null);
-    try {
-      const hash = documentHash(await file.text());
-      setVerdict({ name: file.name, hash, match: hash.toLowerCase() === claim.document_hash.toLowerCase() });
-    } catch (e) {
-      setVerdict(null);
-      setError(new Error(`${file.name} is not a JSON claim document (${e instanceof Error ? e.message : e})`));
-    }
+    await run(
+      null,
+      async () => {
+        const hash = documentHash(await file.text());
+        setVerdict({ name: file.name, hash, match: hash.toLowerCase() === claim.document_hash.toLowerCase() });
+      },
+      (e) => {
+        setVerdict(null);
+        return new Error(`${file.name} is not a JSON claim document (${e instanceof Error ? e.message : e})`);
+      },
+    );
   }
 
   const t = claim?.totals_kgco2e;
