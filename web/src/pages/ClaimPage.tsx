@@ -7,13 +7,13 @@ import { useSession } from "../session";
 import { Findings } from "../components/Findings";
 import { ClaimIdentity } from "../components/ClaimFacts";
 import { Badge, ErrorBox, Field } from "../components/Status";
+import { ScrollTable } from "../components/Table";
 import { useAction } from "../action";
 import { dateTime, kg, short } from "../format";
 import { merkleProof, merkleRoot, leaf, verifyProof } from "../documents";
 import { openEnvelope, type Envelope } from "../vault";
 import { ShareDocument } from "./ShareDocument";
 import { claimState } from "./FirmDashboard";
-import { ScrollTable } from "../components/Table";
 
 type Line = Record<string, unknown> & { id?: string };
 

@@ -4,10 +4,10 @@ import { api, ok, type ClaimOut } from "../api/client";
 import { useSession } from "../session";
 import { Chart } from "../components/Chart";
 import { Badge, ErrorBox } from "../components/Status";
+import { ScrollTable } from "../components/Table";
 import { useAction } from "../action";
 import { isoDay, kg, period, short } from "../format";
 import { download } from "../download";
-import { ScrollTable } from "../components/Table";
 
 type Totals = {
   scope1?: string;

@@ -6,9 +6,9 @@ import { useSession } from "../session";
 import { deadlineIn, signStruct, structHash } from "../signing";
 import { jcs } from "../documents";
 import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
+import { ScrollTable } from "../components/Table";
 import { useAction } from "../action";
 import { kg, money, short } from "../format";
-import { ScrollTable } from "../components/Table";
 
 /** The Terms message of the API's terms (JSON names -> the struct's, values as signed). */
 function termsMessage(t: Record<string, unknown>): Record<string, unknown> {

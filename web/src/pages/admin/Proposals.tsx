@@ -1,8 +1,8 @@
 import type { Run } from "./Admin";
 import { describe, type Proposal } from "../../governance";
 import { Badge } from "../../components/Status";
-import { date, short } from "../../format";
 import { ScrollTable } from "../../components/Table";
+import { date, short } from "../../format";
 
 export function Proposals({
   proposals,

@@ -1,8 +1,8 @@
 import type { Run, Standard } from "./Admin";
 import type { Governance } from "../../governance";
 import { Badge } from "../../components/Status";
-import { short } from "../../format";
 import { ScrollTable } from "../../components/Table";
+import { short } from "../../format";
 
 export function Standards({
   published,

@@ -3,10 +3,10 @@ import { api, ok } from "../../api/client";
 import { useSession } from "../../session";
 import { deadlineIn, signStruct } from "../../signing";
 import { BusyStatus, ErrorBox, Field, Badge } from "../../components/Status";
+import { ScrollTable } from "../../components/Table";
 import { notJson, useAction } from "../../action";
 import { short } from "../../format";
 import type { Footprint } from "./Pact";
-import { ScrollTable } from "../../components/Table";
 
 function anchorOf(pf: Footprint): Record<string, unknown> {
   return (pf.extensions ?? []).map((e) => e.data ?? {}).find((d) => "claimId" in d) ?? {};

@@ -1,8 +1,8 @@
 import { useMemo } from "react";
 import { Chart } from "../../components/Chart";
+import { ScrollTable } from "../../components/Table";
 import { short } from "../../format";
 import type { PlanDocument } from "./proposal";
-import { ScrollTable } from "../../components/Table";
 
 const label = (s: string) => (s.startsWith("0x") ? short(s, 4) : s);
 const tonnes = (t: string) => `${t} tCO2e`;

@@ -1,9 +1,9 @@
 import { useEffect, useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { ErrorBox } from "../../components/Status";
+import { ScrollTable } from "../../components/Table";
 import { date, short } from "../../format";
 import { TargetForm } from "./TargetForm";
-import { ScrollTable } from "../../components/Table";
 
 type TargetOut = Schemas["TargetOut"];
 
