@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from tests.contracts.anvil_states import left_by, state_folders
 from tests.contracts.ledger import (
     AUDITOR,
     CHECKER,
@@ -17,6 +20,24 @@ from tests.contracts.ledger import (
     h,
     key_for,
 )
+
+
+@pytest.fixture(scope="session")
+def knows_block(chain: Any) -> Callable[[str], bool]:
+    """Whether ape's anvil has the block with this hash."""
+    return lambda block_hash: (
+        chain.provider.make_request("eth_getBlockByHash", [block_hash, False]) is not None
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def anvil_states_removed(knows_block: Callable[[str], bool]) -> Iterator[None]:
+    """At the end, remove the state folders this session's anvil left in ~/.foundry/anvil/tmp
+    (see :mod:`tests.contracts.anvil_states`), and only those."""
+    before = state_folders()
+    yield
+    for folder in left_by(knows_block, before):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
