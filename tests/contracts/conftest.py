@@ -23,20 +23,23 @@ from tests.contracts.ledger import (
 
 
 @pytest.fixture(scope="session")
-def knows_block(chain: Any) -> Callable[[str], bool]:
-    """Whether ape's anvil has the block with this hash."""
-    return lambda block_hash: (
-        chain.provider.make_request("eth_getBlockByHash", [block_hash, False]) is not None
-    )
+def first_blocks(chain: Any) -> Callable[[], list[str]]:
+    """The hashes of ape's anvil's first blocks (up to 64), as the chain has them now."""
+
+    def hashes() -> list[str]:
+        last = min(int(chain.blocks.height), 63)
+        return ["0x" + bytes(chain.blocks[n].hash).hex() for n in range(last + 1)]
+
+    return hashes
 
 
 @pytest.fixture(scope="session", autouse=True)
-def anvil_states_removed(knows_block: Callable[[str], bool]) -> Iterator[None]:
+def anvil_states_removed(first_blocks: Callable[[], list[str]]) -> Iterator[None]:
     """At the end, remove the state folders this session's anvil left in ~/.foundry/anvil/tmp
     (see :mod:`tests.contracts.anvil_states`), and only those."""
     before = state_folders()
     yield
-    for folder in left_by(knows_block, before):
+    for folder in left_by(first_blocks(), before):
         shutil.rmtree(folder, ignore_errors=True)
 
 
