@@ -57,7 +57,7 @@ from benchmarks import eas as eas_bench
 from benchmarks.cluster import Cluster
 from benchmarks.cluster import cli_env as cluster_env
 from benchmarks.threads import AllThreads, ThreadCpu
-from carbonledger.api.app import create_app, settle_heap
+from carbonledger.api.app import create_app
 from carbonledger.api.server import server_config
 from carbonledger.chain.admin import propose_admission
 from carbonledger.chain.artifacts import load_artifacts, sources_hash
@@ -70,6 +70,7 @@ from carbonledger.chain.typed_data import claim_id, claim_typed_data, sign_typed
 from carbonledger.claims import build_claim
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
+from carbonledger.gcpolicy import settle_heap
 from carbonledger.services.claims import Submission
 from carbonledger.services.container import Services, bootstrap_chain, build_services
 from carbonledger.services.errors import ServiceError
@@ -221,6 +222,7 @@ def serve(
     services.start()
     rpc_url = str(getattr(w3.provider, "endpoint_uri", ""))
     app = create_app(settings, Web3ChainReader(w3, rpc_url), deployment, services)
+    settle_heap()  # as `carbonledger up` does once its app is built
     server = uvicorn.Server(server_config(app, "127.0.0.1", port, access_log=False))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
@@ -880,7 +882,7 @@ def request_path(
             for items in signed_submissions(services, accounts, n, "path")
             for k in range(0, len(items), request_size)
         ]
-        settle_heap()  # as the API does when it starts
+        settle_heap()  # as the API process does once it has started
         profiler = cProfile.Profile() if profile is not None else None
         cpu = time.process_time()
         started = time.perf_counter()

@@ -108,6 +108,9 @@ contract TargetRegistry is ITargetRegistry, MemberSigned, ClaimLedgerClient, Non
         if (base.firm != target.firm || base.kind != IClaimLedger.ClaimKind.Footprint) {
             revert TargetRegistryInvalidBaseClaim(target.baseClaimId, base.firm);
         }
+        if (base.status != IClaimLedger.ClaimStatus.Active) {
+            revert TargetRegistryBaseClaimNotActive(target.baseClaimId, base.status);
+        }
     }
 
     // ------------------------------------------------------------------ effects

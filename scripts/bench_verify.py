@@ -39,6 +39,7 @@ from carbonledger.chain.deploy import deploy_contracts
 from carbonledger.chain.manifest import write_manifest
 from carbonledger.chain.node import AnvilNode, find_anvil, free_port
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT
+from carbonledger.gcpolicy import settle_heap
 from carbonledger.standard import check, load_default_standard, parse_claim
 from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
 from carbonledger.verify import abi as vabi
@@ -175,6 +176,7 @@ def one_process_and_pool(
         print(f"{label}: {claims} claims in {seconds:.2f} s = {claims / seconds:,.0f} claims/s; "
               f"CPU {cpu}; load {os.getloadavg()[0]:.2f}")  # fmt: skip
 
+    settle_heap()  # as `carbonledger verify` does before it reads the chain
     for _ in range(repeat):
         port = RpcChainPort(rpc)
         mine, node = _cpu([os.getpid()]), _cpu([anvil])

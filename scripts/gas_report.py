@@ -2,7 +2,7 @@
 
     ./run ape run gas_report --network ethereum:local:foundry
 
-Deploys the four contracts, admits three firms, an auditor, a checker and a relayer, publishes
+Deploys the five contracts, admits three firms, an auditor, a checker and a relayer, publishes
 standard version 1, then sends each operation as a real transaction (claims signed off-chain
 with eth-account, exactly as a firm's software signs them) and prints the gas used.
 
@@ -23,7 +23,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from carbonledger.chain import typed_data as td
-from carbonledger.vocab import ClaimTree, claim_leaf
+from carbonledger.vocab import ClaimTree, Target, TargetKind, claim_leaf, target_registry_domain
 
 ADMIN, FIRM, AUDITOR, CHECKER, RELAYER = 1, 2, 4, 8, 16
 DAY = 86_400
@@ -53,6 +53,9 @@ class Bench:
         )
         self.settlement = self.admin.deploy(
             project.OverlapSettlement, self.registry.address, self.claims.address
+        )
+        self.targets = self.admin.deploy(
+            project.TargetRegistry, self.registry.address, self.claims.address
         )
         # The wiring the deployment does: the registries push changes into the ledger's mirror.
         if not os.environ.get("GAS_REPORT_UNBOUND"):
@@ -210,6 +213,26 @@ def main() -> None:
             b.claims.revokeClaim(revocation.as_tuple(), sig, sender=b.relayer).gas_used,
         )
     )
+
+    # ------------------------------------------------------------- target
+    base, _ = b.submit(a)
+    target = Target(
+        firm=a.address,
+        base_claim_id=base.claim_id,
+        base_year=2024,
+        target_year=2030,
+        reduction_bps=4_200,
+        kind=int(TargetKind.NEAR_TERM),
+        coverage=Target.coverage_bits((1, 2, 3), (1, 4)),
+        audited_only=True,
+        document_hash=h("target"),
+        nonce=0,
+        deadline=chain.pending_timestamp + DAY,
+    )
+    domain = target_registry_domain(chain.chain_id, b.targets.address)
+    sig = td.sign_typed_data(b.keys[a.address].key, target.typed_data(domain))
+    tx = b.targets.recordTarget(target.as_tuple(), sig, sender=b.relayer)
+    rows.append(("target: record (firm-signed, base claim read from the ledger)", tx.gas_used))
 
     # ------------------------------------------------------------- settlement
     own_footprint, _ = b.submit(a)

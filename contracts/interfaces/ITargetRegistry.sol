@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IClaimLedger} from "./IClaimLedger.sol";
 import {IClaimLedgerClient} from "./IClaimLedgerClient.sol";
 import {IMemberSigned} from "./IMemberSigned.sol";
 
@@ -11,9 +12,10 @@ import {IMemberSigned} from "./IMemberSigned.sol";
  * A firm signs a {Target} (EIP-712, domain `CarbonLedger TargetRegistry`, version `1`) with its
  * current signing key; anyone (the service, as a relayer) submits it with {recordTarget}. The
  * target names its base year and the base footprint claim (a footprint claim of the same firm
- * recorded in the {IClaimLedger}), the target year, the cut in basis points, the scopes and
- * Scope 3 categories it covers (bit flags), its kind (SBTi-style near-term or net-zero), whether
- * only audited claims count towards it, and the hash of the target document.
+ * in the {IClaimLedger}, active when the target is recorded: neither superseded nor revoked),
+ * the target year, the cut in basis points, the scopes and Scope 3 categories it covers (bit
+ * flags), its kind (SBTi-style near-term or net-zero), whether only audited claims count
+ * towards it, and the hash of the target document.
  *
  * The target id is the target's EIP-712 struct hash. A firm may record several targets (a
  * near-term and a net-zero one, or a revised one): each is kept, in order; progress is
@@ -29,7 +31,7 @@ interface ITargetRegistry is IMemberSigned, IClaimLedgerClient {
     /**
      * @notice A signed target (EIP-712 type `Target`, field order as here).
      * @param firm The committing firm (an active member firm; it signs).
-     * @param baseClaimId The firm's footprint claim for the base year.
+     * @param baseClaimId The firm's active footprint claim for the base year.
      * @param baseYear The base year.
      * @param targetYear The year the cut is reached (after the base year, at most 2100).
      * @param reductionBps The cut from the base in basis points, 1..10,000.
@@ -92,6 +94,9 @@ interface ITargetRegistry is IMemberSigned, IClaimLedgerClient {
     error TargetRegistryInvalidCoverage(uint32 coverage);
     /// @notice `baseClaimId` is not a footprint claim of `firm` (`owner` is the claim's firm).
     error TargetRegistryInvalidBaseClaim(bytes32 baseClaimId, address owner);
+    /// @notice The base claim `baseClaimId` is `status` (superseded or revoked), not active:
+    /// a target rests on a base-year footprint in force (re-base on the amendment, if any).
+    error TargetRegistryBaseClaimNotActive(bytes32 baseClaimId, IClaimLedger.ClaimStatus status);
     /// @notice The same target was already recorded.
     error TargetRegistryDuplicateTarget(bytes32 targetId);
     /// @notice No target has id `targetId`.

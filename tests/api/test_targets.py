@@ -73,6 +73,26 @@ def test_a_base_claim_of_another_firm_is_refused_by_the_chain_with_a_409(
     assert "TargetRegistryInvalidBaseClaim" in str(refused.value)
 
 
+def test_a_target_on_a_revoked_base_claim_is_a_409_naming_the_field_and_its_status(
+    api: Api,
+) -> None:
+    revoked = partners(api, "Revoked base")
+    revoked.carrier_client.revoke_claim(revoked.carrier_claim, "wrong meter readings")
+    struct, signature, _ = signed_target(revoked)
+    with pytest.raises(ApiError) as refused:
+        revoked.carrier_client.request(
+            "POST", "/targets", json={"target": struct.to_json(), "signature": signature}
+        )
+    assert refused.value.status == 409
+    message = str(refused.value)
+    assert "base_claim_id" in message and "is revoked, not active" in message
+    assert "TargetRegistryBaseClaimNotActive" in message
+    listed = revoked.carrier_client.request(
+        "GET", "/targets", params={"firm": revoked.carrier.address}
+    )
+    assert listed == []
+
+
 def test_a_malformed_target_is_a_422_naming_the_field(pair: Partners) -> None:
     with pytest.raises(ApiError) as refused:
         pair.carrier_client.request(

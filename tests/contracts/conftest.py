@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from tests.contracts.anvil_states import left_by, state_folders
 from tests.contracts.ledger import (
     AUDITOR,
     CHECKER,
@@ -17,6 +20,27 @@ from tests.contracts.ledger import (
     h,
     key_for,
 )
+
+
+@pytest.fixture(scope="session")
+def first_blocks(chain: Any) -> Callable[[], list[str]]:
+    """The hashes of ape's anvil's first blocks (up to 64), as the chain has them now."""
+
+    def hashes() -> list[str]:
+        last = min(int(chain.blocks.height), 63)
+        return ["0x" + bytes(chain.blocks[n].hash).hex() for n in range(last + 1)]
+
+    return hashes
+
+
+@pytest.fixture(scope="session", autouse=True)
+def anvil_states_removed(first_blocks: Callable[[], list[str]]) -> Iterator[None]:
+    """At the end, remove the state folders this session's anvil left in ~/.foundry/anvil/tmp
+    (see :mod:`tests.contracts.anvil_states`), and only those."""
+    before = state_folders()
+    yield
+    for folder in left_by(first_blocks(), before):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

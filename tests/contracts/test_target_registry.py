@@ -11,6 +11,8 @@ from carbonledger.chain import typed_data as td
 from carbonledger.vocab import Target, TargetKind, target_registry_domain
 from tests.contracts.ledger import DAY, ZERO_ADDRESS, Ledger, Member, emitted, h
 
+SUPERSEDED, REVOKED = 2, 3  # IClaimLedger.ClaimStatus
+
 
 def make_target(ledger: Ledger, firm: Member, base: bytes, **fields: Any) -> Target:
     target = Target(
@@ -129,6 +131,27 @@ def test_malformed_targets_are_refused_naming_the_field(ledger: Ledger) -> None:
         record(ledger, replace(target, base_claim_id=others))
     with ape.reverts(r.TargetRegistryUnknownTarget, targetId=h("no target")):
         r.targetOf(h("no target"))
+
+
+def test_a_revoked_or_superseded_base_claim_is_refused_naming_its_status(
+    ledger: Ledger,
+) -> None:
+    firm = ledger.firms[1]
+    revoked = ledger.recorded(firm).claim_id
+    revocation, signature = ledger.revocation(revoked, firm)
+    ledger.claims.revokeClaim(revocation.as_tuple(), signature, sender=ledger.relayer.account)
+    superseded = ledger.recorded(firm).claim_id
+    amendment = ledger.recorded(firm, supersedes=superseded).claim_id
+    r = ledger.targets
+    before = len(r.targetsOf(firm.address))
+    with ape.reverts(r.TargetRegistryBaseClaimNotActive, baseClaimId=revoked, status=REVOKED):
+        record(ledger, make_target(ledger, firm, revoked))
+    with ape.reverts(r.TargetRegistryBaseClaimNotActive, baseClaimId=superseded, status=SUPERSEDED):
+        record(ledger, make_target(ledger, firm, superseded))
+    assert len(r.targetsOf(firm.address)) == before
+    # re-based on the amendment in force, the same target is recorded
+    (event,) = emitted(record(ledger, make_target(ledger, firm, amendment)), r.TargetRecorded)
+    assert event["baseClaimId"] == amendment
 
 
 def test_net_zero_with_scope_3_categories_round_trips_its_coverage(ledger: Ledger) -> None:

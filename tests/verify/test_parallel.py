@@ -3,16 +3,18 @@ exactly the one-process report, and a tampered document fails its own firm only.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from carbonledger.gcpolicy import YOUNG_THRESHOLD
 from carbonledger.verify import RpcChainPort, run_firm, verify_firm
 from carbonledger.verify.chain import Addresses
 from carbonledger.verify.core import Report
-from carbonledger.verify.parallel import FirmJob, plan, verify_firms
+from carbonledger.verify.parallel import FirmJob, plan, pool, verify_firms
 from tests.support.devchain import document_for
 from tests.verify.conftest import Consortium, History, example
 
@@ -108,3 +110,13 @@ def _addresses(c: Consortium) -> Addresses:
         return c.addresses(port)
     finally:
         port.close()
+
+
+def test_the_pool_processes_settle_their_heap_once_warm() -> None:
+    with pool(1) as executor:
+        frozen, threshold = executor.submit(_collector_state).result()
+    assert frozen > 0 and threshold == YOUNG_THRESHOLD
+
+
+def _collector_state() -> tuple[int, int]:
+    return gc.get_freeze_count(), gc.get_threshold()[0]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
@@ -40,16 +38,6 @@ from carbonledger.services.container import Services
 from carbonledger.services.members import RegistryCache
 
 
-def settle_heap() -> None:
-    """Collect once, then move every object alive now (modules, the services, the standard's
-    tables: a quarter of a million) to the collector's permanent generation
-    (:func:`gc.freeze`). The cyclic collector's full passes otherwise rescan all of them a
-    few times per thousand claims (~0.2 ms of CPU per claim in ``scripts/bench.py``); objects
-    made after start are collected as before."""
-    gc.collect()
-    gc.freeze()
-
-
 class RegistryArrival:
     """Marks each HTTP request's arrival for the registry cache
     (:meth:`~carbonledger.services.members.RegistryCache.arrived`): the token's membership
@@ -68,12 +56,6 @@ class RegistryArrival:
             await self.app(scope, receive, send)
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settle_heap()
-    yield
-
-
 def create_app(
     settings: Settings,
     chain_reader: ChainReader,
@@ -84,7 +66,6 @@ def create_app(
     # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
     # (served under /static-offline-docs): no CDN, so they work with no internet.
     app: FastAPI = FastAPIOffline(
-        lifespan=_lifespan,
         title="CarbonLedger",
         version=__version__,
         description=(

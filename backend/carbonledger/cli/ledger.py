@@ -30,6 +30,7 @@ from carbonledger.cli.common import (
 )
 from carbonledger.cli.options import App
 from carbonledger.config import Settings
+from carbonledger.gcpolicy import settle_heap
 from carbonledger.runtime import (
     LedgerRuntime,
     RunInfo,
@@ -153,6 +154,7 @@ def register(app: App) -> None:
                     pact_server.start()
                 console.print(f"PACT host: {settings.pact_url} (certificate {pact_server.cert})")
                 _watched(runtime, report, settings, settings.api_url, on_fatal=_sigterm_self)
+                settle_heap()  # start-up done: the app, the services and the runtime are built
                 if workers > 1:
                     # the supervisor handles SIGINT/SIGTERM itself and returns once its API
                     # processes have stopped; the worker and the indexer stop below

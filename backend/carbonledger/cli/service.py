@@ -29,6 +29,7 @@ from carbonledger.cli.common import (
 )
 from carbonledger.cli.options import App
 from carbonledger.config import Settings
+from carbonledger.gcpolicy import settle_heap
 from carbonledger.runtime import RunInfo
 
 WorkersOpt = typer.Option(
@@ -67,8 +68,11 @@ def connected_services(settings: Settings) -> Any:
 
 def api_from_environment() -> Any:
     """The API app of one worker process (uvicorn's factory for ``--workers N``): settings
-    from the ``CARBONLEDGER_*`` environment the parent set; no background role here."""
-    return api_from_environment_of(Settings())
+    from the ``CARBONLEDGER_*`` environment the parent set; no background role here. The
+    worker's start-up ends here, so its heap is settled (:func:`.settle_heap`)."""
+    app_ = api_from_environment_of(Settings())
+    settle_heap()
+    return app_
 
 
 def run_api_workers(settings: Settings, workers: int, rpc_url: str) -> None:
@@ -133,6 +137,7 @@ def until_set(stop: threading.Event) -> None:
 
 def _run_role(services: Any, role: str, *, anchor: bool = False, index: bool = False) -> None:
     """Run the services' background ``role`` until SIGINT/SIGTERM."""
+    settle_heap()
     services.start(anchor=anchor, index=index)
     try:
         until_set(stop_on_signal())
@@ -160,6 +165,7 @@ def register(app: App) -> None:
                 run_api_workers(settings, workers, url)
                 return
             app_ = api_from_environment_of(settings)
+        settle_heap()
         console.print(f"API on {settings.api_url} (chain {url})")
         uvicorn.Server(server_config(app_, settings.api_host, settings.api_port)).run()
 

@@ -29,6 +29,8 @@ from rich.text import Text
 from carbonledger.cli.common import DataDirOpt, console, err_console
 from carbonledger.cli.options import OptionGroup
 from carbonledger.cli.pact import PactCredentials
+from carbonledger.gcpolicy import settle_heap
+from carbonledger.standard import load_default_standard
 from carbonledger.verify import (
     Addresses,
     Report,
@@ -246,7 +248,6 @@ class Output(OptionGroup):
 
 def _write_report(run: Verification, rpc: str, firm: str | None, path: Path) -> None:
     from carbonledger.reports.audit import build_report, render, report_hash
-    from carbonledger.standard import load_default_standard
 
     built = build_report(
         run.view, run.docs, run.report, load_default_standard(), rpc_url=rpc,
@@ -290,6 +291,8 @@ def command(
         raise _bad_input("give exactly one of --manifest FILE and --claim-ledger ADDRESS")
     output.check()
     mode = one_claim if one_claim.given else one_firm
+    load_default_standard()  # the standard's tables belong to the start-up heap
+    settle_heap()
     port = RpcChainPort(node.url)
     progress = err_console.status(f"reading the chain at {node.url} and verifying", spinner="dots")
     try:

@@ -76,11 +76,15 @@ def pool(workers: int | None = None, *, warm: bool = True) -> ProcessPoolExecuto
 
 
 def _warm() -> None:
-    """Import the verifier and the standard in each process before its first task."""
+    """Import the verifier and the standard in each process before its first task, then
+    settle its heap (:func:`~carbonledger.gcpolicy.settle_heap`): the pool's processes are
+    the verifier's own, so the decision is the verifier's."""
     import carbonledger.verify  # noqa: F401
+    from carbonledger.gcpolicy import settle_heap
     from carbonledger.standard import load_default_standard
 
     load_default_standard()
+    settle_heap()
 
 
 def _pid_after(seconds: float) -> int:

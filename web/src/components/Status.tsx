@@ -14,6 +14,16 @@ export function ErrorBox({ error }: { error: unknown }) {
   );
 }
 
+/** What a running action is doing (see useAction), announced to screen readers; nothing when idle. */
+export function BusyStatus({ busy }: { busy: string | null }) {
+  if (!busy) return null;
+  return (
+    <p role="status" aria-live="polite">
+      {busy}
+    </p>
+  );
+}
+
 export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
   return (
     <label className="field">

@@ -3,7 +3,8 @@ import { Link } from "react-router-dom";
 import { api, ok, type MemberOut, type VerifyAnswer } from "../api/client";
 import { useSession } from "../session";
 import { signStruct } from "../signing";
-import { Badge, ErrorBox, Field } from "../components/Status";
+import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
+import { useAction } from "../action";
 import { short } from "../format";
 import { download } from "../download";
 
@@ -15,8 +16,7 @@ export function Auditor() {
   const [firm, setFirm] = useState("");
   const [answer, setAnswer] = useState<VerifyAnswer | null>(null);
   const [recorded, setRecorded] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     ok(api.GET("/members", { params: { query: { page_size: 200 } } }))
@@ -29,22 +29,14 @@ export function Auditor() {
   }, []);
 
   async function verify() {
-    setError(null);
     setAnswer(null);
-    setBusy("Running the independent verification over the firm's history…");
-    try {
+    await run("Running the independent verification over the firm's history…", async () => {
       setAnswer(await ok(api.POST("/audits/verify", { body: { firm } })));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
   async function signVerdict(claimId: string, typed: Typed) {
-    setError(null);
-    setBusy("Signing the verdict in this page…");
-    try {
+    await run("Signing the verdict in this page…", async () => {
       // the service proposes the values; the types and the domain are /chain's
       if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
       const m = typed.message;
@@ -56,24 +48,17 @@ export function Auditor() {
         }),
       );
       setRecorded({ ...recorded, [claimId]: `${verdict} · block ${out.block_number}` });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
   async function report(format: "html" | "pdf") {
-    setError(null);
-    try {
-      await download(`/audits/report?format=${format}`, `audit-${firm}.${format}`, {
+    await run(null, () =>
+      download(`/audits/report?format=${format}`, `audit-${firm}.${format}`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ firm }),
-      });
-    } catch (e) {
-      setError(e);
-    }
+      }),
+    );
   }
 
   return (
@@ -95,7 +80,7 @@ export function Auditor() {
         <button type="button" onClick={() => report("html")}>Audit report (HTML)</button>
         <button type="button" onClick={() => report("pdf")}>Audit report (PDF)</button>
       </div>
-      {busy && <p role="status">{busy}</p>}
+      <BusyStatus busy={busy} />
       <ErrorBox error={error} />
       {answer && (
         <div data-testid="verification">

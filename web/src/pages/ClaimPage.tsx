@@ -5,8 +5,11 @@ import { Link, useParams } from "react-router-dom";
 import { api, ok, type ClaimDetail } from "../api/client";
 import { useSession } from "../session";
 import { Findings } from "../components/Findings";
+import { ClaimIdentity } from "../components/ClaimFacts";
 import { Badge, ErrorBox, Field } from "../components/Status";
-import { dateTime, kg, period, short } from "../format";
+import { ScrollTable } from "../components/Table";
+import { useAction } from "../action";
+import { dateTime, kg, short } from "../format";
 import { merkleProof, merkleRoot, leaf, verifyProof } from "../documents";
 import { openEnvelope, type Envelope } from "../vault";
 import { ShareDocument } from "./ShareDocument";
@@ -22,7 +25,7 @@ export function ClaimPage() {
   const [lines, setLines] = useState<Line[] | null>(null);
   const [envelope, setEnvelope] = useState<Envelope | null>(null);
   const [proofOf, setProofOf] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, run } = useAction();
 
   const load = useCallback(() => {
     ok(api.GET("/claims/{claim_id}", { params: { path: { claim_id: claimId } } })).then(setClaim).catch(setError);
@@ -30,29 +33,23 @@ export function ClaimPage() {
   useEffect(load, [load]);
 
   async function revoke() {
-    setError(null);
-    try {
+    await run(null, async () => {
       const { nonce } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
       const deadline = deadlineIn(1);
       const message = { claimId, firm: address, reasonHash: keccak256(toUtf8Bytes(reason)), nonce, deadline };
       const signature = await signStruct(signer, chain, "ClaimLedger", "Revocation", message);
       await ok(api.POST("/claims/{claim_id}/revocation", { params: { path: { claim_id: claimId } }, body: { reason, nonce, deadline, signature } }));
       load();
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
 
   async function openDocument() {
-    setError(null);
-    try {
+    await run(null, async () => {
       const env = (await ok(api.GET("/claims/{claim_id}/document", { params: { path: { claim_id: claimId } } }))) as unknown as Envelope;
       const text = new TextDecoder().decode(openEnvelope(env, vault));
       setEnvelope(env);
       setLines((JSON.parse(text).lines ?? []) as Line[]);
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
 
   if (!claim) return error ? <ErrorBox error={error} /> : <p role="status">Loading…</p>;
@@ -69,12 +66,7 @@ export function ClaimPage() {
         <Link to={`/verify/${claim.claim_id}`}>Public verification page</Link>
       </p>
       <dl className="facts">
-        <dt>Firm</dt>
-        <dd><code>{claim.firm}</code></dd>
-        <dt>Kind</dt>
-        <dd>{claim.kind}</dd>
-        <dt>Period</dt>
-        <dd>{period(claim.period_start, claim.period_end)}</dd>
+        <ClaimIdentity claim={claim} />
         <dt>On chain</dt>
         <dd data-testid="onchain">
           status <Badge value={claim.on_chain.status} /> · check <Badge value={claim.on_chain.check} /> · audit <Badge value={claim.on_chain.audit} />
@@ -112,34 +104,21 @@ export function ClaimPage() {
             Root of these lines, computed here: <code>{short(merkleRoot(lines))}</code>{" "}
             {merkleRoot(lines).toLowerCase() === root.toLowerCase() ? <span className="good">= the claim's activity root</span> : <span className="bad">≠ {short(root)}</span>}
           </p>
-          <div className="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Activity</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Declared</th>
-                  <th scope="col">Proof</th>
-                </tr>
-              </thead>
-              <tbody>
-                {lines.map((line, i) => (
-                  <tr key={i}>
-                    <td>{String(line.id ?? i)}</td>
-                    <td>{String(line.activity ?? "")}</td>
-                    <td>{String(line.scope ?? "")}{line.category ? ` · cat. ${line.category}` : ""}</td>
-                    <td className="num">{kg(line.declared_kgco2e as string)}</td>
-                    <td>
-                      <button type="button" onClick={() => setProofOf(i)}>
-                        Proof of {String(line.id ?? i)}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={["Line", "Activity", "Scope", "Declared", "Proof"]}>
+            {lines.map((line, i) => (
+              <tr key={i}>
+                <td>{String(line.id ?? i)}</td>
+                <td>{String(line.activity ?? "")}</td>
+                <td>{String(line.scope ?? "")}{line.category ? ` · cat. ${line.category}` : ""}</td>
+                <td className="num">{kg(line.declared_kgco2e as string)}</td>
+                <td>
+                  <button type="button" onClick={() => setProofOf(i)}>
+                    Proof of {String(line.id ?? i)}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
           {proofOf !== null && (
             <div className="card" data-testid="proof">
               <h3>Merkle proof of line {String(lines[proofOf].id ?? proofOf)}</h3>

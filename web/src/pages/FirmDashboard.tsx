@@ -4,6 +4,8 @@ import { api, ok, type ClaimOut } from "../api/client";
 import { useSession } from "../session";
 import { Chart } from "../components/Chart";
 import { Badge, ErrorBox } from "../components/Status";
+import { ScrollTable } from "../components/Table";
+import { useAction } from "../action";
 import { isoDay, kg, period, short } from "../format";
 import { download } from "../download";
 
@@ -30,7 +32,7 @@ export function claimState(c: ClaimOut): string {
 export function FirmDashboard() {
   const { address } = useSession();
   const [claims, setClaims] = useState<ClaimOut[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, run } = useAction();
 
   useEffect(() => {
     ok(api.GET("/claims", { params: { query: { firm: address, page_size: 200 } } }))
@@ -79,12 +81,7 @@ export function FirmDashboard() {
   }, [footprints]);
 
   async function exportAs(format: "csv" | "xlsx" | "json") {
-    setError(null);
-    try {
-      await download(`/claims/export?firm=${address}&format=${format}`, `claims-${address}.${format}`);
-    } catch (e) {
-      setError(e);
-    }
+    await run(null, () => download(`/claims/export?firm=${address}&format=${format}`, `claims-${address}.${format}`));
   }
 
   return (
@@ -113,39 +110,25 @@ export function FirmDashboard() {
       {claims === null ? (
         <p role="status">Loading…</p>
       ) : (
-        <div className="scroll">
-          <table data-testid="claims">
-            <thead>
-              <tr>
-                <th scope="col">Claim</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Period</th>
-                <th scope="col">State</th>
-                <th scope="col">Gross total</th>
-                <th scope="col">Transaction</th>
+        <ScrollTable testId="claims" columns={["Claim", "Kind", "Period", "State", "Gross total", "Transaction"]}>
+          {claims.map((c) => {
+            const onchain = (c.check.report as { onchain_kgco2e?: Record<string, number> }).onchain_kgco2e ?? {};
+            return (
+              <tr key={c.claim_id}>
+                <td>
+                  <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link>
+                </td>
+                <td>{c.kind}</td>
+                <td>{period(c.period_start, c.period_end)}</td>
+                <td>
+                  <Badge value={claimState(c)} />
+                </td>
+                <td className="num">{kg((onchain.scope1 ?? 0) + (onchain.scope2_market ?? 0) + (onchain.scope3 ?? 0))}</td>
+                <td>{c.tx_hash ? <code title={c.tx_hash}>{short(c.tx_hash)} (block {c.block_number})</code> : "—"}</td>
               </tr>
-            </thead>
-            <tbody>
-              {claims.map((c) => {
-                const onchain = (c.check.report as { onchain_kgco2e?: Record<string, number> }).onchain_kgco2e ?? {};
-                return (
-                  <tr key={c.claim_id}>
-                    <td>
-                      <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link>
-                    </td>
-                    <td>{c.kind}</td>
-                    <td>{period(c.period_start, c.period_end)}</td>
-                    <td>
-                      <Badge value={claimState(c)} />
-                    </td>
-                    <td className="num">{kg((onchain.scope1 ?? 0) + (onchain.scope2_market ?? 0) + (onchain.scope3 ?? 0))}</td>
-                    <td>{c.tx_hash ? <code title={c.tx_hash}>{short(c.tx_hash)} (block {c.block_number})</code> : "—"}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ScrollTable>
       )}
     </section>
   );

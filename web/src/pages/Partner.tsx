@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, ok, type OverlapOut, type SettlementOut } from "../api/client";
 import { Badge, ErrorBox, Field } from "../components/Status";
+import { useAction } from "../action";
 import { kg, money, short } from "../format";
 
 export function Partner() {
@@ -10,7 +11,7 @@ export function Partner() {
   const [settlements, setSettlements] = useState<SettlementOut[]>([]);
   const [proposing, setProposing] = useState<OverlapOut | null>(null);
   const [form, setForm] = useState({ description: "", cost: "", currency: "EUR", expected: "", shares: "" });
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, run } = useAction();
 
   useEffect(() => {
     ok(api.GET("/overlaps")).then(setOverlaps).catch(setError);
@@ -20,8 +21,7 @@ export function Partner() {
   async function propose(event: FormEvent) {
     event.preventDefault();
     if (!proposing) return;
-    setError(null);
-    try {
+    await run(null, async () => {
       const cost = Math.round(Number(form.cost) * 100);
       if (!Number.isFinite(cost) || cost <= 0) throw new Error("total cost: a positive amount");
       const shares = form.shares.trim() ? form.shares.split(",").map((s) => Number(s.trim())) : undefined;
@@ -38,9 +38,7 @@ export function Partner() {
         }),
       );
       navigate(`/settlements/${out.settlement_id}`);
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
 
   return (

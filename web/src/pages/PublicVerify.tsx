@@ -3,8 +3,10 @@ import { useNavigate, useParams } from "react-router-dom";
 import QRCode from "qrcode";
 import { api, ok, type PublicClaim } from "../api/client";
 import { documentHash } from "../documents";
+import { ClaimIdentity } from "../components/ClaimFacts";
 import { Badge, ErrorBox, Field } from "../components/Status";
-import { kg, period, short } from "../format";
+import { useAction } from "../action";
+import { kg, short } from "../format";
 import { VerifyFootprint } from "./VerifyFootprint";
 
 export function PublicVerify() {
@@ -14,7 +16,7 @@ export function PublicVerify() {
   const [claim, setClaim] = useState<PublicClaim | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [verdict, setVerdict] = useState<{ name: string; hash: string; match: boolean } | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, run } = useAction();
 
   useEffect(() => {
     setClaim(null);
@@ -36,14 +38,17 @@ export function PublicVerify() {
 
   async function check(file: File | undefined) {
     if (!file || !claim) return;
-    setError(null);
-    try {
-      const hash = documentHash(await file.text());
-      setVerdict({ name: file.name, hash, match: hash.toLowerCase() === claim.document_hash.toLowerCase() });
-    } catch (e) {
-      setVerdict(null);
-      setError(new Error(`${file.name} is not a JSON claim document (${e instanceof Error ? e.message : e})`));
-    }
+    await run(
+      null,
+      async () => {
+        const hash = documentHash(await file.text());
+        setVerdict({ name: file.name, hash, match: hash.toLowerCase() === claim.document_hash.toLowerCase() });
+      },
+      (e) => {
+        setVerdict(null);
+        return new Error(`${file.name} is not a JSON claim document (${e instanceof Error ? e.message : e})`);
+      },
+    );
   }
 
   const t = claim?.totals_kgco2e;
@@ -65,12 +70,7 @@ export function PublicVerify() {
               {claim.firm_name ?? claim.firm} <Badge value={claim.status} />
             </h2>
             <dl className="facts">
-              <dt>Firm</dt>
-              <dd><code>{claim.firm}</code></dd>
-              <dt>Kind</dt>
-              <dd>{claim.kind}</dd>
-              <dt>Period</dt>
-              <dd>{period(claim.period_start, claim.period_end)}</dd>
+              <ClaimIdentity claim={claim} />
               <dt>Scope 1</dt>
               <dd>{kg(t.scope1)}</dd>
               <dt>Scope 2 (market / location)</dt>

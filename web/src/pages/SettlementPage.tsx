@@ -5,7 +5,9 @@ import { api, ok, type SettlementOut } from "../api/client";
 import { useSession } from "../session";
 import { deadlineIn, signStruct, structHash } from "../signing";
 import { jcs } from "../documents";
-import { Badge, ErrorBox, Field } from "../components/Status";
+import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
+import { ScrollTable } from "../components/Table";
+import { useAction } from "../action";
 import { kg, money, short } from "../format";
 
 /** The Terms message of the API's terms (JSON names -> the struct's, values as signed). */
@@ -30,8 +32,7 @@ export function SettlementPage() {
   const [s, setS] = useState<SettlementOut | null>(null);
   const [payment, setPayment] = useState({ amount: "", reference: "" });
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
 
   const load = useCallback(() => {
     ok(api.GET("/settlements/{settlement_id}", { params: { path: { settlement_id: settlementId } } })).then(setS).catch(setError);
@@ -47,20 +48,14 @@ export function SettlementPage() {
 
   type SignedBody = { nonce: number; deadline: number; signature: string };
   async function signed(label: string, primary: string, message: (n: number, d: number) => Record<string, unknown>, post: (body: SignedBody) => Promise<unknown>) {
-    setError(null);
-    setBusy(label);
-    try {
+    await run(label, async () => {
       if (!idHolds || !projectHolds) throw new Error("the terms shown do not hash to this settlement: not signing");
       const { nonce } = await ok(api.GET("/settlements/nonce"));
       const deadline = deadlineIn(7);
       const signature = await signStruct(signer, chain, "OverlapSettlement", primary, message(nonce, deadline));
       await post({ nonce, deadline, signature });
       load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
   const id = s.settlement_id;
   const path = { params: { path: { settlement_id: id } } };
@@ -93,43 +88,28 @@ export function SettlementPage() {
         <dt>Realised (attested)</dt>
         <dd>{s.reduction_recorded ? kg(s.realised_kgco2e) : "not yet"}</dd>
       </dl>
-      <div className="scroll">
-        <table data-testid="parties">
-          <thead>
-            <tr>
-              <th scope="col">Party</th>
-              <th scope="col">Share</th>
-              <th scope="col">Consented</th>
-              <th scope="col">Cost share</th>
-              <th scope="col">Paid</th>
-              <th scope="col">Allocation</th>
-              <th scope="col">Cited by</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.parties.map((p) => (
-              <tr key={p.firm}>
-                <td><code>{short(p.firm, 4)}</code>{p.firm.toLowerCase() === address.toLowerCase() ? " (you)" : ""}</td>
-                <td className="num">{(p.share_bps / 100).toFixed(2)} %</td>
-                <td>{p.consented ? "yes" : "no"}</td>
-                <td className="num">{money(p.cost_share, String(s.terms.currency))}</td>
-                <td className="num">{money(p.paid, String(s.terms.currency))}</td>
-                <td className="num">{kg(p.allocation_kgco2e)}</td>
-                <td>
-                  {p.citing_claim ? (
-                    // one's own claim opens in full; a partner's shows what the chain holds
-                    <Link to={p.firm.toLowerCase() === address.toLowerCase() ? `/claims/${p.citing_claim}` : `/verify/${p.citing_claim}`}>
-                      {short(p.citing_claim)}
-                    </Link>
-                  ) : (
-                    "—"
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable testId="parties" columns={["Party", "Share", "Consented", "Cost share", "Paid", "Allocation", "Cited by"]}>
+        {s.parties.map((p) => (
+          <tr key={p.firm}>
+            <td><code>{short(p.firm, 4)}</code>{p.firm.toLowerCase() === address.toLowerCase() ? " (you)" : ""}</td>
+            <td className="num">{(p.share_bps / 100).toFixed(2)} %</td>
+            <td>{p.consented ? "yes" : "no"}</td>
+            <td className="num">{money(p.cost_share, String(s.terms.currency))}</td>
+            <td className="num">{money(p.paid, String(s.terms.currency))}</td>
+            <td className="num">{kg(p.allocation_kgco2e)}</td>
+            <td>
+              {p.citing_claim ? (
+                // one's own claim opens in full; a partner's shows what the chain holds
+                <Link to={p.firm.toLowerCase() === address.toLowerCase() ? `/claims/${p.citing_claim}` : `/verify/${p.citing_claim}`}>
+                  {short(p.citing_claim)}
+                </Link>
+              ) : (
+                "—"
+              )}
+            </td>
+          </tr>
+        ))}
+      </ScrollTable>
       {me && s.reduction_recorded && me.allocation_kgco2e > 0 && !me.citing_claim && (
         <p className="card" data-testid="cite-hint">
           The attested reduction allocates you {kg(me.allocation_kgco2e)}. To count it, submit a reduction claim whose{" "}
@@ -137,7 +117,7 @@ export function SettlementPage() {
           your allocation with it.
         </p>
       )}
-      {busy && <p role="status">{busy}</p>}
+      <BusyStatus busy={busy} />
       <ErrorBox error={error} />
       {me && s.status === "proposed" && !me.consented && (
         <div className="card row">

@@ -5,14 +5,15 @@ import { useEffect, useState } from "react";
 import { api, ok, type MemberOut } from "../api/client";
 import { wrapFor, type Envelope, type VaultKey } from "../vault";
 import { ErrorBox, Field } from "../components/Status";
+import { useAction } from "../action";
 import { short } from "../format";
 
 export function ShareDocument({ claimId, envelope, vault, owner }: { claimId: string; envelope: Envelope; vault: VaultKey; owner: string }) {
   const [members, setMembers] = useState<MemberOut[]>([]);
   const [reader, setReader] = useState("");
   const [readers, setReaders] = useState<string[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy: running, error, setError, run } = useAction();
+  const busy = running !== null;
   const path = { params: { path: { claim_id: claimId } } };
 
   useEffect(() => {
@@ -23,26 +24,17 @@ export function ShareDocument({ claimId, envelope, vault, owner }: { claimId: st
 
   const nameOf = (account: string) => members.find((m) => m.account.toLowerCase() === account.toLowerCase())?.name || short(account, 4);
 
-  async function act(run: () => Promise<{ readers: string[] }>) {
-    setError(null);
-    setBusy(true);
-    try {
-      setReaders((await run()).readers);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const act = (label: string, change: () => Promise<{ readers: string[] }>) =>
+    run(label, async () => setReaders((await change()).readers));
 
   const grant = () =>
-    act(async () => {
+    act("Granting", async () => {
       const key = await ok(api.GET("/members/{account}/vault-key", { params: { path: { account: reader } } }));
       const wrapped_key = wrapFor(envelope, vault, key.public_key);
       return ok(api.POST("/claims/{claim_id}/grants", { ...path, body: { reader, wrapped_key } }));
     });
   const withdraw = (account: string) =>
-    act(() => ok(api.DELETE("/claims/{claim_id}/grants/{reader}", { params: { path: { claim_id: claimId, reader: account } } })));
+    act("Withdrawing", () => ok(api.DELETE("/claims/{claim_id}/grants/{reader}", { params: { path: { claim_id: claimId, reader: account } } })));
 
   return (
     <div className="card" data-testid="share">

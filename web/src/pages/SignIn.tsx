@@ -2,7 +2,8 @@ import { useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { useLedger } from "../session";
 import { injectedWallet, keystoreSigner, walletSigner } from "../signing";
-import { ErrorBox, Field } from "../components/Status";
+import { BusyStatus, ErrorBox, Field } from "../components/Status";
+import { useAction } from "../action";
 import { homeFor } from "../App";
 
 export function SignIn() {
@@ -11,38 +12,29 @@ export function SignIn() {
   const from = (useLocation().state as { from?: string } | null)?.from;
   const [file, setFile] = useState<File | null>(null);
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
 
   async function withKeystore(event: FormEvent) {
     event.preventDefault();
     if (!file) return setError(new Error("choose your keystore file"));
-    setError(null);
-    setBusy("Decrypting the keystore in this page…");
-    try {
-      const signer = await keystoreSigner(await file.text(), password);
-      setBusy("Signing the login challenge…");
-      const session = await signIn(signer);
-      setPassword("");
-      navigate(from ?? homeFor(session.roles));
-    } catch (e) {
-      setError(e instanceof Error && /invalid password/i.test(e.message) ? new Error("wrong password for this keystore") : e);
-    } finally {
-      setBusy(null);
-    }
+    await run(
+      "Decrypting the keystore in this page…",
+      async (say) => {
+        const signer = await keystoreSigner(await file.text(), password);
+        say("Signing the login challenge…");
+        const session = await signIn(signer);
+        setPassword("");
+        navigate(from ?? homeFor(session.roles));
+      },
+      (e) => (e instanceof Error && /invalid password/i.test(e.message) ? new Error("wrong password for this keystore") : e),
+    );
   }
 
   async function withWallet() {
-    setError(null);
-    setBusy("Waiting for your wallet…");
-    try {
+    await run("Waiting for your wallet…", async () => {
       const session = await signIn(await walletSigner());
       navigate(from ?? homeFor(session.roles));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
   return (
@@ -71,11 +63,7 @@ export function SignIn() {
         </button>
         {!injectedWallet() && <p className="muted">No wallet (EIP-1193) found in this browser.</p>}
       </div>
-      {busy && (
-        <p role="status" aria-live="polite">
-          {busy}
-        </p>
-      )}
+      <BusyStatus busy={busy} />
       <ErrorBox error={error} />
     </section>
   );

@@ -5,7 +5,8 @@ import { useSession } from "../session";
 import { deadlineIn, signStruct } from "../signing";
 import { documentHash } from "../documents";
 import { Findings } from "../components/Findings";
-import { Badge, ErrorBox, Field } from "../components/Status";
+import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
+import { notJson, useAction } from "../action";
 import { kg, short } from "../format";
 import { csvTemplate, documentFromCsv } from "../csvclaim";
 import { Citations, citedSettlements, signCitations } from "./Citations";
@@ -18,37 +19,32 @@ export function SubmitClaim() {
   const [checked, setChecked] = useState<ClaimCheck | null>(null);
   const [supersedes, setSupersedes] = useState("");
   const [result, setResult] = useState<ClaimOut | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [csvMeta, setCsvMeta] = useState({ name: "", start: "", end: "" });
 
   async function runCheck(next: Source) {
     setSource(next);
     setChecked(null);
     setResult(null);
-    setError(null);
-    setBusy("The service is checking the document (nothing is signed or stored)…");
-    try {
-      JSON.parse(next.text);
-      const body = { document: next.text, ...(supersedes ? { supersedes } : {}) };
-      setChecked(await ok(api.POST("/claims/check", { body })));
-    } catch (e) {
-      setError(e instanceof SyntaxError ? new Error(`${next.name} is not JSON: ${e.message}`) : e);
-    } finally {
-      setBusy(null);
-    }
+    await run(
+      "The service is checking the document (nothing is signed or stored)…",
+      async () => {
+        JSON.parse(next.text);
+        const body = { document: next.text, ...(supersedes ? { supersedes } : {}) };
+        setChecked(await ok(api.POST("/claims/check", { body })));
+      },
+      notJson(next.name),
+    );
   }
 
   async function onFile(file: File | undefined) {
     if (!file) return;
     const text = await file.text();
     if (file.name.toLowerCase().endsWith(".csv")) {
-      try {
+      await run(null, async () => {
         const doc = documentFromCsv(text, { address, name: csvMeta.name || address, start: csvMeta.start, end: csvMeta.end, standard: chain.standard.version_id });
         await runCheck({ name: file.name, text: JSON.stringify(doc, null, 1) });
-      } catch (e) {
-        setError(e);
-      }
+      });
       return;
     }
     await runCheck({ name: file.name, text });
@@ -56,19 +52,18 @@ export function SubmitClaim() {
 
   async function signAndSubmit() {
     if (!source || !checked) return;
-    setError(null);
-    try {
+    await run(null, async (say) => {
       // what is signed is checked here first: the document hash is computed in this page
       const mine = documentHash(source.text);
       if (mine.toLowerCase() !== checked.document_hash.toLowerCase())
         throw new Error(`the service's document hash ${checked.document_hash} is not this document's (${mine}): not signing`);
       if ((checked.claim.firm as string).toLowerCase() !== address.toLowerCase())
         throw new Error("this document is not your firm's");
-      setBusy("Signing the claim in this page…");
+      say("Signing the claim in this page…");
       const { nonce } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
       const deadline = deadlineIn(7);
       const signature = await signStruct(signer, chain, "ClaimLedger", "Claim", { ...checked.claim, nonce, deadline });
-      setBusy("Submitting; the ledger anchors the claim and records its check…");
+      say("Submitting; the ledger anchors the claim and records its check…");
       // a reduction citing settlements: this firm's signed Citation of each allocation
       const citations = await signCitations(signer, chain, address, checked.claim_id, cited, deadline);
       const body = {
@@ -80,11 +75,7 @@ export function SubmitClaim() {
         ...(citations.length ? { citations } : {}),
       };
       setResult(await ok(api.POST("/claims", { body })));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
   const templateHref = useMemo(() => URL.createObjectURL(new Blob([csvTemplate], { type: "text/csv" })), []);
@@ -126,11 +117,7 @@ export function SubmitClaim() {
           <input value={supersedes} placeholder="0x…" onChange={(e) => setSupersedes(e.target.value.trim())} />
         </Field>
       </div>
-      {busy && (
-        <p role="status" aria-live="polite">
-          {busy}
-        </p>
-      )}
+      <BusyStatus busy={busy} />
       <ErrorBox error={error} />
       {checked && source && (
         <div className="card" data-testid="check-result">

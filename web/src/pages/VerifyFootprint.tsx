@@ -4,25 +4,27 @@
 import { useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
 import { ErrorBox, Field } from "../components/Status";
+import { notJson, useAction } from "../action";
 
 type Verification = Schemas["FootprintVerification"];
 
 export function VerifyFootprint() {
   const [result, setResult] = useState<{ name: string; v: Verification } | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
 
   async function check(file: File | undefined) {
     if (!file) return;
-    setError(null);
     setResult(null);
-    try {
-      const parsed = JSON.parse(await file.text()) as Record<string, unknown>;
-      // a PACT GetFootprint answer wraps the footprint in `data`
-      const footprint = (typeof parsed.data === "object" && parsed.data !== null ? parsed.data : parsed) as Record<string, unknown>;
-      setResult({ name: file.name, v: await ok(api.POST("/public/footprints/verify", { body: { footprint } })) });
-    } catch (e) {
-      setError(e instanceof SyntaxError ? new Error(`${file.name} is not JSON: ${e.message}`) : e);
-    }
+    await run(
+      null,
+      async () => {
+        const parsed = JSON.parse(await file.text()) as Record<string, unknown>;
+        // a PACT GetFootprint answer wraps the footprint in `data`
+        const footprint = (typeof parsed.data === "object" && parsed.data !== null ? parsed.data : parsed) as Record<string, unknown>;
+        setResult({ name: file.name, v: await ok(api.POST("/public/footprints/verify", { body: { footprint } })) });
+      },
+      notJson(file.name),
+    );
   }
 
   return (

@@ -3,6 +3,7 @@ import { api, ok, type MemberOut, type Schemas } from "../../api/client";
 import { act, type AdminAction, type Governance } from "../../governance";
 import { useSession } from "../../session";
 import { ErrorBox } from "../../components/Status";
+import { useAction } from "../../action";
 import { short } from "../../format";
 import { Members } from "./Members";
 import { Proposals } from "./Proposals";
@@ -19,36 +20,27 @@ export function Admin() {
   const [members, setMembers] = useState<MemberOut[]>([]);
   const [published, setPublished] = useState<Standard[]>([]);
   const [gov, setGov] = useState<Governance | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run: runAction } = useAction();
   const isAdmin = roles.includes("admin");
 
   const load = useCallback(() => {
     ok(api.GET("/members", { params: { query: { page_size: 200 } } })).then((p) => setMembers(p.items)).catch(setError);
     ok(api.GET("/standards")).then((p) => setPublished(p.items)).catch(setError);
     ok(api.GET("/governance")).then(setGov).catch(setError);
-  }, []);
+  }, [setError]);
   useEffect(load, [load]);
 
-  const run: Run = async (label, action) => {
-    setError(null);
+  const run: Run = (label, action) => {
     setDone(null);
-    setBusy(label);
-    try {
+    return runAction(label, async () => {
       const r = await act(signer, action);
       const what = r.executed
         ? "executed"
         : `approved ${r.approvals ?? "?"} of ${r.quorum}: waiting for more admins`;
       setDone(`${label}: proposal ${r.proposal_id ?? "—"} ${what} (transaction ${short(r.tx_hash)}, block ${r.block_number})`);
       load();
-      return true;
-    } catch (e) {
-      setError(e);
-      return false;
-    } finally {
-      setBusy(null);
-    }
+    });
   };
 
   const nameOf = (account: string) =>

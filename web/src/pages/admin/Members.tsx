@@ -1,38 +1,34 @@
 import { useState } from "react";
 import type { MemberOut } from "../../api/client";
 import type { Run } from "./Admin";
-import { TableHead } from "../../components/TableHead";
 import { Badge } from "../../components/Status";
 import { short } from "../../format";
+import { ScrollTable } from "../../components/Table";
+import { CheckList } from "../../components/CheckList";
 
 export function Members({ members, roles, run, busy }: { members: MemberOut[]; roles: string[]; run: Run; busy: boolean }) {
   return (
-    <div className="scroll">
-      <table data-testid="members">
-        <TableHead columns={["Name", "Account", "Roles", "Status", "Signing key", "Admitted in block"]} action="Propose" />
-        <tbody>
-          {members.map((m) => (
-            <tr key={m.account}>
-              <td>{m.name || <span className="muted">(no name)</span>}</td>
-              <td>
-                <code title={m.account}>{short(m.account, 4)}</code>
-              </td>
-              <td>{m.roles.join(", ")}</td>
-              <td>
-                <Badge value={m.status} />
-              </td>
-              <td>
-                <code title={m.signing_key}>{short(m.signing_key, 4)}</code>
-              </td>
-              <td className="num">{m.admitted_block}</td>
-              <td>
-                <MemberActions member={m} roles={roles} run={run} busy={busy} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable testId="members" columns={["Name", "Account", "Roles", "Status", "Signing key", "Admitted in block"]} action="Propose">
+      {members.map((m) => (
+        <tr key={m.account}>
+          <td>{m.name || <span className="muted">(no name)</span>}</td>
+          <td>
+            <code title={m.account}>{short(m.account, 4)}</code>
+          </td>
+          <td>{m.roles.join(", ")}</td>
+          <td>
+            <Badge value={m.status} />
+          </td>
+          <td>
+            <code title={m.signing_key}>{short(m.signing_key, 4)}</code>
+          </td>
+          <td className="num">{m.admitted_block}</td>
+          <td>
+            <MemberActions member={m} roles={roles} run={run} busy={busy} />
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
@@ -58,16 +54,7 @@ function MemberActions({ member, roles, run, busy }: { member: MemberOut; roles:
         <summary>Roles…</summary>
         <fieldset>
           <legend>Roles of {who}</legend>
-          {roles.map((r) => (
-            <label key={r} className="check">
-              <input
-                type="checkbox"
-                checked={wanted.includes(r)}
-                onChange={(e) => setWanted(e.target.checked ? [...wanted, r] : wanted.filter((x) => x !== r))}
-              />{" "}
-              {r}
-            </label>
-          ))}
+          <CheckList values={roles} chosen={wanted} onChange={setWanted} />
           <button
             type="button"
             disabled={busy || wanted.length === 0}

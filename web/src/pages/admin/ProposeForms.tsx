@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import type { Run } from "./Admin";
 import { Field } from "../../components/Status";
+import { CheckList } from "../../components/CheckList";
 
 export function AdmitForm({ run, busy, roles }: { run: Run; busy: boolean; roles: string[] }) {
   const [account, setAccount] = useState("");
@@ -38,17 +39,7 @@ export function AdmitForm({ run, busy, roles }: { run: Run; busy: boolean; roles
       </Field>
       <fieldset>
         <legend>Roles</legend>
-        {roles.map((r) => (
-          <label key={r} className="check">
-            <input
-              type="checkbox"
-              name="admit-role"
-              checked={wanted.includes(r)}
-              onChange={(e) => setWanted(e.target.checked ? [...wanted, r] : wanted.filter((x) => x !== r))}
-            />{" "}
-            {r}
-          </label>
-        ))}
+        <CheckList values={roles} chosen={wanted} onChange={setWanted} name="admit-role" />
       </fieldset>
       <button type="submit" disabled={busy || wanted.length === 0}>
         Propose admission

@@ -1,8 +1,10 @@
 import { useState, type FormEvent } from "react";
 import { api, ok } from "../../api/client";
 import { ErrorBox, Field, Badge } from "../../components/Status";
-import { TableHead } from "../../components/TableHead";
+import { useAction } from "../../action";
 import type { Client, Footprint } from "./Pact";
+import { ScrollTable } from "../../components/Table";
+import { CheckList } from "../../components/CheckList";
 
 type Issued = { client_id: string; client_secret: string; token_endpoint: string; api_base_url: string };
 
@@ -12,12 +14,11 @@ export function Clients({ clients, footprints, onChange }: { clients: Client[]; 
   const [chosen, setChosen] = useState<string[]>([]);
   const [callback, setCallback] = useState({ url: "", client_id: "", client_secret: "", ca_pem: "" });
   const [issued, setIssued] = useState<Issued | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
 
   async function issue(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    try {
+    await run(null, async () => {
       const body = {
         partner,
         all_footprints: all,
@@ -28,52 +29,42 @@ export function Clients({ clients, footprints, onChange }: { clients: Client[]; 
       setPartner("");
       setChosen([]);
       onChange();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   async function revoke(c: Client) {
-    setError(null);
-    try {
+    await run(null, async () => {
       await ok(api.DELETE("/pact/clients/{client_id}", { params: { path: { client_id: c.client_id } } }));
       onChange();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   const product = (id: string) => footprints.find((f) => f.id === id)?.productNameCompany ?? id;
   return (
     <>
       <h2>Partners' credentials</h2>
-      <div className="scroll">
-        <table data-testid="pact-clients">
-          <TableHead columns={["Partner", "Client id", "May read", "Events to", "Status"]} action="Revoke" />
-          <tbody>
-            {clients.map((c) => (
-              <tr key={c.client_id}>
-                <td>{c.partner}</td>
-                <td>
-                  <code>{c.client_id}</code>
-                </td>
-                <td>{c.all_footprints ? "every footprint" : c.footprints.map(product).join(", ") || "nothing yet"}</td>
-                <td>{c.events_to ?? "—"}</td>
-                <td>
-                  <Badge value={c.revoked_at ? "revoked" : "active"} />
-                </td>
-                <td>
-                  {!c.revoked_at && (
-                    <button type="button" className="danger" aria-label={`Revoke ${c.partner}`} onClick={() => revoke(c)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable testId="pact-clients" columns={["Partner", "Client id", "May read", "Events to", "Status"]} action="Revoke">
+        {clients.map((c) => (
+          <tr key={c.client_id}>
+            <td>{c.partner}</td>
+            <td>
+              <code>{c.client_id}</code>
+            </td>
+            <td>{c.all_footprints ? "every footprint" : c.footprints.map(product).join(", ") || "nothing yet"}</td>
+            <td>{c.events_to ?? "—"}</td>
+            <td>
+              <Badge value={c.revoked_at ? "revoked" : "active"} />
+            </td>
+            <td>
+              {!c.revoked_at && (
+                <button type="button" className="danger" aria-label={`Revoke ${c.partner}`} onClick={() => revoke(c)}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ScrollTable>
       <ErrorBox error={error} />
       {issued && (
         <div className="card" role="status" data-testid="pact-issued">
@@ -101,16 +92,7 @@ export function Clients({ clients, footprints, onChange }: { clients: Client[]; 
         {!all && (
           <fieldset>
             <legend>Footprints it may read</legend>
-            {footprints.map((f) => (
-              <label key={f.id} className="check">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(f.id)}
-                  onChange={(e) => setChosen(e.target.checked ? [...chosen, f.id] : chosen.filter((x) => x !== f.id))}
-                />{" "}
-                {product(f.id)}
-              </label>
-            ))}
+            <CheckList values={footprints.map((f) => f.id)} chosen={chosen} onChange={setChosen} labelOf={product} />
           </fieldset>
         )}
         <details>

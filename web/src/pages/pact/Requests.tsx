@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { ErrorBox, Field, Badge } from "../../components/Status";
+import { useAction } from "../../action";
 import type { Delivery, Footprint, Request } from "./Pact";
 
 type Answered = Schemas["AnswerOut"];
@@ -61,25 +62,18 @@ function DeliveryState({ delivery }: { delivery: Delivery | null }) {
 }
 
 function RetryNow({ onChange }: { onChange: () => void }) {
-  const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   async function retry() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run("Retrying the events", async () => {
       const done = (await ok(api.POST("/pact/events/flush"))) as unknown as { sent: number };
       setSent(`${done.sent} event(s) sent.`);
       onChange();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <p>
-      <button type="button" disabled={busy} onClick={retry}>
+      <button type="button" disabled={busy !== null} onClick={retry}>
         Retry now
       </button>{" "}
       {sent && <span role="status">{sent}</span>}
@@ -91,7 +85,7 @@ function RetryNow({ onChange }: { onChange: () => void }) {
 function RequestTask({ request, footprints, partner, onAnswered }: { request: Request; footprints: Footprint[]; partner: string; onAnswered: (partner: string, a: Answered) => void }) {
   const [pfId, setPfId] = useState("");
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   const data = (request.event.data ?? {}) as Record<string, unknown>;
   const asked = Object.entries(data)
     .filter(([k]) => k !== "comment")
@@ -99,12 +93,9 @@ function RequestTask({ request, footprints, partner, onAnswered }: { request: Re
     .join("; ");
 
   async function answer(body: { footprints?: string[]; error?: { code: string; message: string } }) {
-    setError(null);
-    try {
+    await run(null, async () => {
       onAnswered(partner, await ok(api.POST("/pact/requests/{seq}/answer", { params: { path: { seq: request.seq } }, body: { footprints: [], error: null, ...body } })));
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
 
   return (

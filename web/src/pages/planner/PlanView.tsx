@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { Chart } from "../../components/Chart";
-import { TableHead } from "../../components/TableHead";
+import { ScrollTable } from "../../components/Table";
 import { short } from "../../format";
 import type { PlanDocument } from "./proposal";
 
@@ -49,60 +49,45 @@ export function PlanView({ plan, planHash, bpsByFirm }: { plan: PlanDocument; pl
         <dt>Cost per tonne</dt><dd data-testid="cost-per-tonne">{joint.cost_per_tco2e} {cur}/tCO2e</dd>
       </dl>
       <h3>Measures</h3>
-      <div className="scroll">
-        <table data-testid="plan-options">
-          <TableHead columns={["Measure", "Units", "Funded by", `Cost per year (${cur})`, `${cur}/tCO2e`, "Removed per year"]} />
-          <tbody>
-            {joint.options.map((o) => (
-              <tr key={`${o.option}-${o.funded_by}`}>
-                <td>{o.option}{o.quoted_by ? ` (quote of ${label(o.quoted_by)})` : ""}</td>
-                <td className="num">{o.units}</td>
-                <td><code>{label(o.funded_by)}</code></td>
-                <td className="num">{o.cost_per_year}</td>
-                <td className="num">{o.cost_per_tco2e}</td>
-                <td className="num">{tonnes(o.removed_tco2e)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable testId="plan-options" columns={["Measure", "Units", "Funded by", `Cost per year (${cur})`, `${cur}/tCO2e`, "Removed per year"]}>
+        {joint.options.map((o) => (
+          <tr key={`${o.option}-${o.funded_by}`}>
+            <td>{o.option}{o.quoted_by ? ` (quote of ${label(o.quoted_by)})` : ""}</td>
+            <td className="num">{o.units}</td>
+            <td><code>{label(o.funded_by)}</code></td>
+            <td className="num">{o.cost_per_year}</td>
+            <td className="num">{o.cost_per_tco2e}</td>
+            <td className="num">{tonnes(o.removed_tco2e)}</td>
+          </tr>
+        ))}
+      </ScrollTable>
       <Chart option={macc} height={280} label="Marginal abatement cost curve of the plan's measures: cost per tonne, cheapest first" />
       <h3>Each party alone, and its share together</h3>
-      <div className="scroll">
-        <table data-testid="plan-parties">
-          <TableHead columns={["Party", "Baseline", "Its target", "Alone", "Recommended share"]} />
-          <tbody>
-            {plan.parties.map((p) => (
-              <tr key={p.firm}>
-                <td><code title={p.firm}>{label(p.label)}</code></td>
-                <td className="num">{tonnes(p.baseline_tco2e)}</td>
-                <td className="num">{tonnes(p.target_tco2e)}</td>
-                <td>
-                  {p.stand_alone.reachable
-                    ? `${p.stand_alone.cost_per_year} ${cur}/yr = ${p.stand_alone.cost_per_tco2e} ${cur}/t`
-                    : "cannot reach its target alone"}
-                </td>
-                <td className="num" data-testid="share">{bpsByFirm?.[p.firm.toLowerCase()] !== undefined ? `${(bpsByFirm[p.firm.toLowerCase()] / 100).toFixed(2)} %` : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable testId="plan-parties" columns={["Party", "Baseline", "Its target", "Alone", "Recommended share"]}>
+        {plan.parties.map((p) => (
+          <tr key={p.firm}>
+            <td><code title={p.firm}>{label(p.label)}</code></td>
+            <td className="num">{tonnes(p.baseline_tco2e)}</td>
+            <td className="num">{tonnes(p.target_tco2e)}</td>
+            <td>
+              {p.stand_alone.reachable
+                ? `${p.stand_alone.cost_per_year} ${cur}/yr = ${p.stand_alone.cost_per_tco2e} ${cur}/t`
+                : "cannot reach its target alone"}
+            </td>
+            <td className="num" data-testid="share">{bpsByFirm?.[p.firm.toLowerCase()] !== undefined ? `${(bpsByFirm[p.firm.toLowerCase()] / 100).toFixed(2)} %` : "—"}</td>
+          </tr>
+        ))}
+      </ScrollTable>
       <h3>Cost shares by method</h3>
-      <div className="scroll">
-        <table data-testid="plan-splits">
-          <TableHead columns={["Method", ...plan.parties.map((p) => label(p.label)), "Core"]} />
-          <tbody>
-            {plan.splits.map((s) => (
-              <tr key={s.method}>
-                <td>{s.method}{s.method === plan.recommended.method ? " (recommended)" : ""}</td>
-                {plan.parties.map((p) => <td className="num" key={p.firm}>{s.shares[p.label] ?? "—"} {cur}</td>)}
-                <td>{s.in_core ? "in the core" : `not in the core: ${(s.blocking_coalition ?? []).map(label).join(" + ")} pays more`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable testId="plan-splits" columns={["Method", ...plan.parties.map((p) => label(p.label)), "Core"]}>
+        {plan.splits.map((s) => (
+          <tr key={s.method}>
+            <td>{s.method}{s.method === plan.recommended.method ? " (recommended)" : ""}</td>
+            {plan.parties.map((p) => <td className="num" key={p.firm}>{s.shares[p.label] ?? "—"} {cur}</td>)}
+            <td>{s.in_core ? "in the core" : `not in the core: ${(s.blocking_coalition ?? []).map(label).join(" + ")} pays more`}</td>
+          </tr>
+        ))}
+      </ScrollTable>
       <Chart option={shares} height={60 + 44 * plan.splits.length} label="Each party's yearly cost under each split method" />
       {plan.notes.length > 0 && (
         <ul className="muted">

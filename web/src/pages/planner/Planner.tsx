@@ -3,6 +3,7 @@ import { useNavigate } from "react-router-dom";
 import { api, ok, type OverlapOut } from "../../api/client";
 import { useSession } from "../../session";
 import { ErrorBox, Field } from "../../components/Status";
+import { useAction } from "../../action";
 import { kg, short } from "../../format";
 import { Targets } from "./Targets";
 import { PlanView } from "./PlanView";
@@ -24,8 +25,7 @@ export function Planner() {
   const [overlaps, setOverlaps] = useState<OverlapOut[] | null>(null);
   const [form, setForm] = useState({ overlap: "", goal: "pct" as Goal, value: "20", scope: "overlap" as "overlap" | "inventory" });
   const [answer, setAnswer] = useState<Answer | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     ok(api.GET("/overlaps"))
@@ -40,33 +40,22 @@ export function Planner() {
     event.preventDefault();
     const overlap = overlaps?.find((o) => o.overlap_id === form.overlap);
     if (!overlap) return;
-    setError(null);
     setAnswer(null);
-    setBusy(true);
-    try {
+    await run("Planning", async () => {
       const out = await ok(
         api.POST("/plans", { body: { overlap_id: overlap.overlap_id, goal: form.goal, value: form.value.trim(), scope: form.scope, quotes: [] } }),
       );
       setAnswer({ overlap, plan_hash: out.plan_hash, shares_bps: out.shares_bps ?? null, plan: out.plan as unknown as PlanDocument });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function propose() {
     if (!answer) return;
-    setError(null);
-    setBusy(true);
-    try {
+    await run("Proposing the settlement", async () => {
       const terms = proposalTerms(answer.overlap.overlap_id, answer.plan_hash, answer.shares_bps, answer.plan);
       const out = await ok(api.POST("/settlements", { body: terms }));
       navigate(`/settlements/${out.settlement_id}`);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
+    });
   }
 
   const bpsByFirm = answer?.shares_bps
@@ -114,14 +103,14 @@ export function Planner() {
               </select>
             </Field>
           </div>
-          <button type="submit" disabled={busy}>Plan</button>
+          <button type="submit" disabled={busy !== null}>Plan</button>
         </form>
       )}
       {answer && (
         <>
           <PlanView plan={answer.plan} planHash={answer.plan_hash} bpsByFirm={bpsByFirm} />
           <div className="actions">
-            <button type="button" onClick={propose} disabled={busy || !answer.shares_bps}>
+            <button type="button" onClick={propose} disabled={busy !== null || !answer.shares_bps}>
               Propose this plan as a settlement
             </button>
             <span className="muted">

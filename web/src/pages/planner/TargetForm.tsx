@@ -3,6 +3,7 @@ import { getAddress } from "ethers";
 import { api, ok, type ClaimOut } from "../../api/client";
 import { useSession } from "../../session";
 import { ErrorBox, Field } from "../../components/Status";
+import { useAction } from "../../action";
 import { jcs, documentHash } from "../../documents";
 import { deadlineIn, typesFor, type Types } from "../../signing";
 import { isoDay, short } from "../../format";
@@ -16,8 +17,7 @@ export function TargetForm({ onRecorded }: { onRecorded: () => void }) {
   const { address, signer, chain } = useSession();
   const [claims, setClaims] = useState<ClaimOut[]>([]);
   const [form, setForm] = useState({ claim: "", baseYear: "", targetYear: "2030", pct: "42", kind: "near_term", scopes: [1, 2], categories: "", auditedOnly: false });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     ok(api.GET("/claims", { params: { query: { firm: address, page_size: 200 } } }))
@@ -34,9 +34,7 @@ export function TargetForm({ onRecorded }: { onRecorded: () => void }) {
 
   async function record(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
+    await run("Recording the target", async () => {
       const scopes = [...form.scopes].sort((a, b) => a - b);
       const categories = form.categories.split(",").map((s) => s.trim()).filter(Boolean).map(Number).sort((a, b) => a - b);
       const bps = Math.round(Number(form.pct) * 100);
@@ -82,11 +80,7 @@ export function TargetForm({ onRecorded }: { onRecorded: () => void }) {
       };
       await ok(api.POST("/targets", { body: { target, signature } }));
       onRecorded();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const toggleScope = (s: number) =>
@@ -136,7 +130,7 @@ export function TargetForm({ onRecorded }: { onRecorded: () => void }) {
           <input type="checkbox" checked={form.auditedOnly} onChange={(e) => setForm({ ...form, auditedOnly: e.target.checked })} /> Audited claims only
         </label>
       </fieldset>
-      <button type="submit" disabled={busy || !claims.length}>Sign and record the target</button>
+      <button type="submit" disabled={busy !== null || !claims.length}>Sign and record the target</button>
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { ErrorBox } from "../../components/Status";
-import { TableHead } from "../../components/TableHead";
+import { ScrollTable } from "../../components/Table";
 import { date, short } from "../../format";
 import { TargetForm } from "./TargetForm";
 
@@ -32,23 +32,18 @@ export function Targets({ firm }: { firm: string }) {
           No target recorded yet.
         </p>
       ) : (
-        <div className="scroll">
-          <table data-testid="targets">
-            <TableHead columns={["Kind", "Cut", "Base year → target year", "Covers", "Base claim", "Recorded"]} />
-            <tbody>
-              {targets.map((t) => (
-                <tr key={t.target_id}>
-                  <td>{t.kind === "net_zero" ? "net zero" : "near term"}{t.audited_only ? " (audited claims only)" : ""}</td>
-                  <td className="num">{(t.reduction_bps / 100).toFixed(2)} %</td>
-                  <td>{t.base_year} → {t.target_year}</td>
-                  <td>{coverage(t)}</td>
-                  <td><code title={t.base_claim_id}>{short(t.base_claim_id)}</code></td>
-                  <td>{date(t.recorded_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable testId="targets" columns={["Kind", "Cut", "Base year → target year", "Covers", "Base claim", "Recorded"]}>
+          {targets.map((t) => (
+            <tr key={t.target_id}>
+              <td>{t.kind === "net_zero" ? "net zero" : "near term"}{t.audited_only ? " (audited claims only)" : ""}</td>
+              <td className="num">{(t.reduction_bps / 100).toFixed(2)} %</td>
+              <td>{t.base_year} → {t.target_year}</td>
+              <td>{coverage(t)}</td>
+              <td><code title={t.base_claim_id}>{short(t.base_claim_id)}</code></td>
+              <td>{date(t.recorded_at)}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <TargetForm onRecorded={() => setRecorded((n) => n + 1)} />
     </section>
