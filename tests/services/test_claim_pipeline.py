@@ -189,3 +189,27 @@ def test_a_submission_waits_for_the_chain_as_long_as_the_service_was_built_to(
     row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address)
     assert row.state == ACCEPTED
     assert 0.2 <= time.monotonic() - started < 5
+
+
+def test_an_idle_worker_waits_on_the_store_and_a_new_claim_wakes_it_at_once(
+    pipeline: Pipeline,
+) -> None:
+    carrier = pipeline.firms[0]
+    pipeline.worker.idle_interval = 30.0  # no claim would be sent before this without a wake-up
+    pipeline.worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while pipeline.store.waits == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pipeline.store.waits >= 1  # idle: waiting for work through the store port
+        row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            stored = pipeline.store.get(row.claim_id)
+            if stored is not None and stored.state == CHECKED:
+                break
+            time.sleep(0.01)
+        assert pipeline.worker.last_error is None
+        assert stored is not None and stored.state == CHECKED
+    finally:
+        pipeline.worker.stop()

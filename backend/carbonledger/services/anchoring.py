@@ -182,8 +182,8 @@ class AnchorWorker:
                 self._stop.wait(1.0)
             with self._progress:
                 self._progress.notify_all()
-            if did == 0:
-                self._wake.wait(self.idle_interval)
+            if did == 0:  # woken by a claim of this process or (PostgreSQL) of another one
+                self.store.wait_for_work(self.idle_interval, self._wake)
 
     # --- one round ---
     def run_once(self, full_reconcile: bool = False) -> int:
