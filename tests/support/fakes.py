@@ -404,6 +404,9 @@ class InMemoryClaimStore:
         self.waits += 1
         return kicked.wait(timeout)
 
+    def stop_listening(self) -> None:
+        pass
+
     def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
         for claim_id in claim_ids:
             if claim_id in self.rows:

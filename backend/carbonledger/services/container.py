@@ -133,7 +133,6 @@ class Services:
     def stop(self) -> None:
         self._stop.set()
         self.worker.stop()
-        self.store.stop_listening()
         for thread in self._threads:
             thread.join(timeout=10)
         self.engine.dispose()

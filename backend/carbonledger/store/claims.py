@@ -223,7 +223,8 @@ class ClaimStore(TableStore):
         return self._listener.wait(timeout, kicked)
 
     def stop_listening(self) -> None:
-        """Close the listening connection (the worker has stopped)."""
+        """Close the listening connection (the worker stopped, or is a standby now); the next
+        :meth:`wait_for_work` opens it again."""
         if self._listener is not None:
             self._listener.close()
 
