@@ -341,6 +341,8 @@ class InMemoryClaimStore:
         self._staged: list[ClaimRow] = []
         #: how often the worker waited for work (an idle round)
         self.waits = 0
+        #: how often the worker let go of its wake-up (it stopped, or lost its lock)
+        self.stopped_listening = 0
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -405,7 +407,7 @@ class InMemoryClaimStore:
         return kicked.wait(timeout)
 
     def stop_listening(self) -> None:
-        pass
+        self.stopped_listening += 1
 
     def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
         for claim_id in claim_ids:
