@@ -5,6 +5,7 @@ send and mark, re-anchored after the chain lost blocks. No node, no database: se
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import pytest
 
@@ -15,6 +16,7 @@ from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.errors import Conflict, NotPermitted, SignatureMismatch
 from carbonledger.standard import parse_claim
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED
+from carbonledger.store.leader import LeaderLock
 from tests.services.conftest import Pipeline
 from tests.support.fakes import FakeLedger
 
@@ -189,3 +191,62 @@ def test_a_submission_waits_for_the_chain_as_long_as_the_service_was_built_to(
     row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address)
     assert row.state == ACCEPTED
     assert 0.2 <= time.monotonic() - started < 5
+
+
+def test_an_idle_worker_waits_on_the_store_and_a_new_claim_wakes_it_at_once(
+    pipeline: Pipeline,
+) -> None:
+    carrier = pipeline.firms[0]
+    pipeline.worker.idle_interval = 30.0  # no claim would be sent before this without a wake-up
+    pipeline.worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while pipeline.store.waits == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pipeline.store.waits >= 1  # idle: waiting for work through the store port
+        row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            stored = pipeline.store.get(row.claim_id)
+            if stored is not None and stored.state == CHECKED:
+                break
+            time.sleep(0.01)
+        assert pipeline.worker.last_error is None
+        assert stored is not None and stored.state == CHECKED
+    finally:
+        pipeline.worker.stop()
+
+
+class _Lock:
+    """The worker's advisory lock, as a test turns it: held until ``holding`` is False."""
+
+    def __init__(self) -> None:
+        self.holding = True
+
+    def try_acquire(self) -> bool:
+        return self.holding
+
+    def held(self) -> bool:
+        return self.holding
+
+    def release(self) -> None:
+        self.holding = False
+
+
+def test_a_worker_that_loses_its_lock_stops_listening_for_work(pipeline: Pipeline) -> None:
+    lock = _Lock()
+    worker = AnchorWorker(
+        pipeline.chain, pipeline.store, idle_interval=0.01, leader=cast(LeaderLock, lock)
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while pipeline.store.waits == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pipeline.store.waits >= 1 and pipeline.store.stopped_listening == 0
+        lock.holding = False  # another worker took over
+        while pipeline.store.stopped_listening == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pipeline.store.stopped_listening == 1 and not worker.active
+    finally:
+        worker.stop()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -338,6 +339,10 @@ class InMemoryClaimStore:
         self.rows: dict[str, ClaimRow] = {}
         self._seq = itertools.count(1)
         self._staged: list[ClaimRow] = []
+        #: how often the worker waited for work (an idle round)
+        self.waits = 0
+        #: how often the worker let go of its wake-up (it stopped, or lost its lock)
+        self.stopped_listening = 0
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -395,6 +400,14 @@ class InMemoryClaimStore:
 
     def count_in_state(self, state: str) -> int:
         return len(self._ordered(lambda r: r.state == state))
+
+    def wait_for_work(self, timeout: float, kicked: threading.Event) -> bool:
+        """One process: only a kick wakes the worker (as on SQLite)."""
+        self.waits += 1
+        return kicked.wait(timeout)
+
+    def stop_listening(self) -> None:
+        self.stopped_listening += 1
 
     def _set(self, claim_ids: Iterable[str], **values: Any) -> None:
         for claim_id in claim_ids:

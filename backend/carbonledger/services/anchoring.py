@@ -118,6 +118,8 @@ class AnchorWorker:
         self.kick()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._thread is None or not self._thread.is_alive():  # its connection, its thread
+            self.store.stop_listening()
         if self.leader is not None:
             self.leader.release()
 
@@ -146,6 +148,8 @@ class AnchorWorker:
             return True
         if self.active and self.leader.held():
             return True
+        if self.active:  # lost the lock: a standby does not listen (nothing would read it)
+            self.store.stop_listening()
         self.active = False
         if not self.leader.try_acquire():
             return False
@@ -182,8 +186,8 @@ class AnchorWorker:
                 self._stop.wait(1.0)
             with self._progress:
                 self._progress.notify_all()
-            if did == 0:
-                self._wake.wait(self.idle_interval)
+            if did == 0:  # woken by a claim of this process or (PostgreSQL) of another one
+                self.store.wait_for_work(self.idle_interval, self._wake)
 
     # --- one round ---
     def run_once(self, full_reconcile: bool = False) -> int:

@@ -609,8 +609,6 @@ class ClaimService:
             rows = self._store([r for _, r in accepted])
         for (i, _), row in zip(accepted, rows, strict=True):
             results[i] = row
-        if self.worker is not None:
-            self.worker.kick()
         deadline = time.monotonic() + wait
         out: list[ClaimRow | ServiceError] = []
         for item in results:
@@ -768,6 +766,8 @@ class ClaimService:
         if not accepted:
             return []
         rows = self._write(accepted)
+        if self.worker is not None:
+            self.worker.kick()  # this process's worker; another process's hears the NOTIFY
         missing = [a.row["claim_id"] for a, row in zip(accepted, rows, strict=True) if row is None]
         stored = self.store.stored_ids(missing)
         out: list[ClaimRow | ServiceError] = []

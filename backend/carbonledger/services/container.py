@@ -174,7 +174,8 @@ def build_services(
         ledger,
         store,
         batch_size=1 if settings.anchor_mode == "single" else settings.anchor_batch_size,
-        # accepting a claim wakes the worker at once; idle, it looks every 2 s
+        # accepting a claim wakes the worker at once (in this process, or by NOTIFY from
+        # another one on PostgreSQL); idle, it looks every 2 s
         idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
         leader=LeaderLock(engine, "anchoring worker"),

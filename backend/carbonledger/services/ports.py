@@ -10,6 +10,7 @@ are the gateway's.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -193,6 +194,10 @@ class ClaimStorePort(Protocol):
     def in_state(self, state: str, limit: int) -> list[ClaimRow]: ...
 
     def count_in_state(self, state: str) -> int: ...
+
+    def wait_for_work(self, timeout: float, kicked: threading.Event) -> bool: ...
+
+    def stop_listening(self) -> None: ...
 
     def mark_anchored(
         self, claim_ids: Iterable[str], where: Anchored, conn: Any = None

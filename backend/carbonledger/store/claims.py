@@ -8,6 +8,7 @@ pending states are the outbox the anchoring worker resumes from after a restart.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from carbonledger.store.db import (
     seq_key,
     utc_now,
 )
+from carbonledger.store.listen import OutboxListener, announce
 from carbonledger.vocab.anchored import Anchored
 
 ACCEPTED = "accepted"
@@ -178,6 +180,7 @@ class ClaimStore(TableStore):
         # ``create_all`` adds indexes only with new tables: a database of an older version
         # gets this one here (it holds no second live row per nonce: one process wrote it)
         live_nonce.create(engine, checkfirst=True)
+        self._listener = OutboxListener(engine) if engine.dialect.name == "postgresql" else None
 
     def add(self, values: dict[str, Any]) -> ClaimRow:
         """Insert one claim (committed); :class:`ClaimAlreadyStored` if its id is taken."""
@@ -207,7 +210,23 @@ class ClaimStore(TableStore):
             row = {**empty, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
             seq = conn.execute(insert, row).scalar_one_or_none()
             out.append(None if seq is None else ClaimRow(seq=int(seq), **row))
+        if any(r is not None for r in out):
+            announce(conn)
         return out
+
+    def wait_for_work(self, timeout: float, kicked: threading.Event) -> bool:
+        """Wait up to ``timeout`` s for new claims in the outbox: until ``kicked`` is set (this
+        process accepted some) or, on PostgreSQL, another process committed some (LISTEN/NOTIFY,
+        see :mod:`carbonledger.store.listen`). True when woken; False when the time ran out."""
+        if self._listener is None:
+            return kicked.wait(timeout)
+        return self._listener.wait(timeout, kicked)
+
+    def stop_listening(self) -> None:
+        """Close the listening connection (the worker stopped, or is a standby now); the next
+        :meth:`wait_for_work` opens it again."""
+        if self._listener is not None:
+            self._listener.close()
 
     def stored_ids(self, claim_ids: Sequence[str]) -> set[str]:
         """Which of ``claim_ids`` are stored here (in any state)."""

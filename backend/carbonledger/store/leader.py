@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 log = logging.getLogger("carbonledger.leader")
 
 #: libpq settings of the lock's connection: a vanished holder is noticed within ~15 s
-_KEEPALIVE = {
+KEEPALIVE = {
     "keepalives": 1,
     "keepalives_idle": 5,
     "keepalives_interval": 2,
@@ -55,7 +55,7 @@ class LeaderLock:
             self._engine = create_engine(
                 engine.url.render_as_string(hide_password=False),
                 poolclass=NullPool,
-                connect_args=_KEEPALIVE,
+                connect_args=KEEPALIVE,
             )
         self._conn: Connection | None = None
 

@@ -1,0 +1,90 @@
+"""Waking the anchoring worker when claims enter the outbox: in memory on SQLite, by
+PostgreSQL LISTEN/NOTIFY from another process's transaction (``store/listen.py``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from carbonledger.store.claims import ClaimStore
+from carbonledger.store.db import make_engine
+from tests.postgres import fresh_database
+from tests.store.test_multiprocess_safety import claim
+
+
+@pytest.fixture
+def stores(postgres_url: str) -> Iterator[tuple[ClaimStore, ClaimStore]]:
+    """The worker's store and an API process's store, each on its own engine (pool)."""
+    url = fresh_database(postgres_url, f"wake_{uuid.uuid4().hex[:12]}")
+    engines = [make_engine(url), make_engine(url)]
+    worker, api = ClaimStore(engines[0]), ClaimStore(engines[1])
+    yield worker, api
+    worker.stop_listening()
+    for engine in engines:
+        engine.dispose()
+
+
+def _listening(store: ClaimStore) -> None:
+    """The first wait connects and LISTENs, and reports work at once (it may have missed some)."""
+    assert store.wait_for_work(30.0, threading.Event())
+
+
+def test_a_waiting_worker_is_woken_by_claims_another_process_commits(
+    stores: tuple[ClaimStore, ClaimStore],
+) -> None:
+    worker, api = stores
+    _listening(worker)
+    timer = threading.Timer(0.3, lambda: api.add(claim(0, "a")))
+    timer.start()
+    started = time.monotonic()
+    assert worker.wait_for_work(30.0, threading.Event())
+    assert time.monotonic() - started < 5  # not the 30 s timeout
+    timer.join()
+    assert [r.nonce for r in worker.in_state("accepted", 10)] == [0]
+
+
+def test_claims_rolled_back_or_refused_wake_no_one(stores: tuple[ClaimStore, ClaimStore]) -> None:
+    worker, api = stores
+    api.add(claim(0, "a"))
+    _listening(worker)
+    with pytest.raises(RuntimeError), api.transaction() as conn:
+        api.add_many([claim(1, "b")], conn)
+        raise RuntimeError("the vault write failed")
+    with api.transaction() as conn:
+        assert api.add_many([claim(0, "c")], conn) == [None]  # nonce taken: nothing stored
+    assert not worker.wait_for_work(1.0, threading.Event())
+
+
+def test_the_listener_reconnects_after_its_session_ends(
+    stores: tuple[ClaimStore, ClaimStore],
+) -> None:
+    worker, api = stores
+    _listening(worker)
+    with api.transaction() as conn:  # as when the database restarts
+        ended = conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        ).scalars().all()
+    assert ended == [True]
+    assert not worker.wait_for_work(0.5, threading.Event())  # lost: waits out its time
+    _listening(worker)  # connected again
+    api.add(claim(0, "a"))
+    assert worker.wait_for_work(30.0, threading.Event())
+
+
+def test_on_sqlite_only_this_process_wakes_the_worker(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    store, kicked = ClaimStore(engine), threading.Event()
+    store.add(claim(0, "a"))
+    assert not store.wait_for_work(0.2, kicked)
+    kicked.set()
+    started = time.monotonic()
+    assert store.wait_for_work(30.0, kicked) and time.monotonic() - started < 1
