@@ -298,19 +298,17 @@ class ClaimStore(TableStore):
         self, landed: Sequence[tuple[Sequence[str], Anchored]], conn: Connection
     ) -> None:
         """Each group of claims is recorded on chain at its own ``Anchored``, in the open
-        transaction ``conn``. The groups of one claim (single mode: a hundred per round) go
-        in one ``executemany`` (psycopg sends it in one pipeline) instead of a round trip
-        each; a larger group keeps its one ``UPDATE … IN``."""
+        transaction ``conn``: one statement run for every claim (``executemany``, which
+        psycopg sends in one pipeline) instead of one round trip per group (one claim per
+        transaction in single mode: a hundred per round)."""
         now = utc_now()
-        singles = []
-        for claim_ids, where in landed:
-            ids = list(claim_ids)
-            if len(ids) == 1:
-                singles.append({"key": ids[0], **anchored(where), "updated_at": now})
-            else:
-                self._update_rows(ids, anchored(where), conn)
-        if singles:
-            conn.execute(update(claims).where(claims.c.claim_id == bindparam("key")), singles)
+        rows = [
+            {"key": claim_id, **anchored(where), "updated_at": now}
+            for claim_ids, where in landed
+            for claim_id in claim_ids
+        ]
+        if rows:
+            conn.execute(update(claims).where(claims.c.claim_id == bindparam("key")), rows)
 
     def mark_checked(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
