@@ -93,21 +93,3 @@ def test_a_root_reads_back_where_it_was_recorded_and_nothing_once_planned_again(
     roots.mark(root, PLANNED)
     (planned,) = roots.roots(PLANNED)
     assert planned.where is None
-
-
-def test_claims_of_several_transactions_are_marked_each_at_its_own_place_in_one_call(
-    engine: Engine,
-) -> None:
-    store = ClaimStore(engine)
-    ids = accept(store, 3)
-
-    with store.transaction() as conn:
-        store.mark_anchored_each([(ids[:2], FIRST), (ids[2:], SECOND), ([], THIRD)], conn)
-
-    rows = [store.get(claim_id) for claim_id in ids]
-    assert [(r.state, r.tx_hash, r.block_number) for r in rows if r is not None] == [
-        ("anchored", FIRST.tx_hash, FIRST.block_number),
-        ("anchored", FIRST.tx_hash, FIRST.block_number),
-        ("anchored", SECOND.tx_hash, SECOND.block_number),
-    ]
-    assert store.count_in_state("accepted") == 0

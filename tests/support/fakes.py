@@ -418,12 +418,6 @@ class InMemoryClaimStore:
     def mark_anchored(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None:
         self._set(claim_ids, **anchored(where))
 
-    def mark_anchored_each(
-        self, landed: Sequence[tuple[Sequence[str], Anchored]], conn: Any
-    ) -> None:
-        for claim_ids, where in landed:
-            self.mark_anchored(claim_ids, where, conn)
-
     def mark_checked(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None:
         self._set(claim_ids, **checked(where))
 

@@ -232,16 +232,9 @@ class AnchorWorker:
         """Mark what the transactions recorded (one database transaction for the round),
         then see to the items the chain refused."""
         with self.store.transaction() as conn:
-            self.store.mark_anchored_each(
-                [
-                    (
-                        [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed],
-                        outcome.anchored,
-                    )
-                    for rows, outcome in landed
-                ],
-                conn,
-            )
+            for rows, outcome in landed:
+                kept = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
+                self.store.mark_anchored(kept, outcome.anchored, conn)
         for rows, outcome in landed:
             for index, reason in outcome.failed.items():
                 self._refused(rows[index], reason)

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    bindparam,
     func,
     select,
     update,
@@ -293,22 +292,6 @@ class ClaimStore(TableStore):
         """The claims are recorded on chain at ``where``; in the open transaction ``conn``
         if given (the relayer marks a whole round in one), else in a transaction of its own."""
         self._update_rows(claim_ids, anchored(where), conn)
-
-    def mark_anchored_each(
-        self, landed: Sequence[tuple[Sequence[str], Anchored]], conn: Connection
-    ) -> None:
-        """Each group of claims is recorded on chain at its own ``Anchored``, in the open
-        transaction ``conn``: one statement run for every claim (``executemany``, which
-        psycopg sends in one pipeline) instead of one round trip per group (one claim per
-        transaction in single mode: a hundred per round)."""
-        now = utc_now()
-        rows = [
-            {"key": claim_id, **anchored(where), "updated_at": now}
-            for claim_ids, where in landed
-            for claim_id in claim_ids
-        ]
-        if rows:
-            conn.execute(update(claims).where(claims.c.claim_id == bindparam("key")), rows)
 
     def mark_checked(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
