@@ -21,6 +21,7 @@ import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from carbonledger.api.app import create_app
 from carbonledger.api.server import server_config
@@ -155,7 +156,13 @@ def sign_in(page: Page, url: str, keystore_path: Path, at: str = "/signin") -> N
     page.get_by_label("Keystore file").set_input_files(str(keystore_path))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in with keystore").click()
-    page.get_by_test_id("signed-in-as").wait_for(timeout=120_000)
+    try:
+        page.get_by_test_id("signed-in-as").wait_for(timeout=120_000)
+    except PlaywrightTimeout:  # say what the page showed instead (an error, a busy line)
+        raise AssertionError(
+            f"not signed in after 120 s at {page.url}; the page said: "
+            + page.locator("main, body").first.inner_text(timeout=5_000)[:1500]
+        ) from None
 
 
 def screenshot(page: Page, name: str) -> Path:
