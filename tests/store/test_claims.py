@@ -93,3 +93,27 @@ def test_a_root_reads_back_where_it_was_recorded_and_nothing_once_planned_again(
     roots.mark(root, PLANNED)
     (planned,) = roots.roots(PLANNED)
     assert planned.where is None
+
+
+def test_claims_marked_one_by_one_in_one_transaction_each_keep_their_own_place(
+    engine: Engine,
+) -> None:
+    """The relayer marks each claim of a single-claim round with its own transaction, one
+    after another in the round's one database transaction (the statement is built once and
+    its values bound per call): no claim takes another's place, and the untouched one stays
+    in the outbox."""
+    store = ClaimStore(engine)
+    ids = accept(store, 4)
+    places = [FIRST, SECOND, THIRD]
+
+    with store.transaction() as conn:
+        for claim_id, where in zip(ids, places, strict=False):
+            store.mark_anchored([claim_id], where, conn)
+    store.mark_checked(ids[1:3], FIRST)
+
+    rows = [store.get(claim_id) for claim_id in ids]
+    assert [r.state if r else None for r in rows] == ["anchored", "checked", "checked", "accepted"]
+    assert [(r.tx_hash, r.block_number, r.block_hash) for r in rows if r] == [
+        (w.tx_hash, w.block_number, w.block_hash) for w in places
+    ] + [(None, None, None)]
+    assert [r.check_tx_hash for r in rows if r] == [None, FIRST.tx_hash, FIRST.tx_hash, None]

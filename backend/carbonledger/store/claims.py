@@ -8,6 +8,7 @@ pending states are the outbox the anchoring worker resumes from after a restart.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -25,11 +26,13 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     select,
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Update
 
 from carbonledger.errors import CarbonLedgerError, error_fields
 from carbonledger.store import columns
@@ -171,6 +174,22 @@ class ClaimFilter:
     period_end: int | None = None
 
 
+@functools.lru_cache(maxsize=64)
+def _update_of(names: tuple[str, ...], one: bool) -> Update:
+    """``UPDATE claims SET <names>, updated_at WHERE claim_id = :id`` (``one``) or ``IN
+    :ids``, built once per set of columns, its values and ids bound at execution. The relayer
+    marks each claim of a single-claim round with its own transaction's place; building the
+    statement for each (its ``IN`` list, the ``SET`` clause and SQLAlchemy's cache key of
+    both) cost several times what running it does (~170 against ~20 us for one claim on
+    SQLite)."""
+    ids = bindparam("id") if one else bindparam("ids", expanding=True)
+    return (
+        update(claims)
+        .where(claims.c.claim_id == ids if one else claims.c.claim_id.in_(ids))
+        .values({name: bindparam(f"new_{name}") for name in (*names, "updated_at")})
+    )
+
+
 class ClaimStore(TableStore):
     """Claims and their outbox, in SQLite or PostgreSQL."""
 
@@ -277,14 +296,16 @@ class ClaimStore(TableStore):
         ids = list(claim_ids)
         if not ids:
             return
-        statement = (
-            update(claims).where(claims.c.claim_id.in_(ids)).values(**values, updated_at=utc_now())
-        )
+        one = len(ids) == 1
+        statement = _update_of(tuple(values), one)
+        params: dict[str, Any] = {"id": ids[0]} if one else {"ids": ids}
+        params["new_updated_at"] = utc_now()
+        params.update((f"new_{name}", value) for name, value in values.items())
         if conn is not None:
-            conn.execute(statement)
+            conn.execute(statement, params)
             return
         with self.engine.begin() as own:
-            own.execute(statement)
+            own.execute(statement, params)
 
     def mark_anchored(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
