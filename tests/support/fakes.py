@@ -542,8 +542,9 @@ class FakeRegistries:
             to=self.addresses[registry],
             data="0x" + keccak(text=f"{function}{tuple(args)}").hex(),
             nonce=0,
-            gas_estimate=100_000,
+            gas=100_000,
             gas_price=10**9,
+            description=what,
         )
 
     def send_raw(self, registry: str, raw: bytes) -> RelayedReceipt:
