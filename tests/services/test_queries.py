@@ -68,7 +68,7 @@ def _queries(pipeline: Pipeline, index: Index) -> LedgerQueries:
         ledger=pipeline.chain,
         events=index.log,
         standard=pipeline.standard,
-        members=MemberDirectory(index.log, pipeline.chain),  # type: ignore[arg-type]
+        members=MemberDirectory(index.log, pipeline.chain),
         catch_up=index.catch_up,
         chain_id=31337,
         contracts=CONTRACTS,
