@@ -250,3 +250,28 @@ def test_a_worker_that_loses_its_lock_stops_listening_for_work(pipeline: Pipelin
         assert pipeline.store.stopped_listening == 1 and not worker.active
     finally:
         worker.stop()
+
+
+def test_claims_lost_back_to_the_last_reconciled_block_are_re_anchored(
+    pipeline: Pipeline,
+) -> None:
+    """The node restarts from a snapshot of exactly the block the last reconciliation saw
+    (its cursor) and mines nothing after: that block and the head are as the worker left
+    them, yet the claims recorded since are gone and go back in the outbox."""
+    carrier = pipeline.firms[0]
+    pipeline.worker.reconcile_by_cursor()
+    snapshot = pipeline.chain.head()
+    lost = [
+        pipeline.claims.submit(pipeline.submission(carrier, n), carrier.address, wait=0)
+        for n in range(2)
+    ]
+    pipeline.worker.anchor_pending()
+    pipeline.worker.check_pending()
+    assert all(pipeline.store.get(r.claim_id).state == CHECKED for r in lost)  # type: ignore[union-attr]
+    pipeline.chain.rewind(snapshot)
+
+    assert pipeline.worker.reconcile_by_cursor() == 2
+
+    assert all(pipeline.store.get(r.claim_id).state == ACCEPTED for r in lost)  # type: ignore[union-attr]
+    pipeline.rounds(1)
+    assert all(pipeline.chain.claim_state(_id(r.claim_id)).check != "none" for r in lost)

@@ -360,7 +360,10 @@ class AnchorWorker:
     def reconcile_by_cursor(self) -> int:
         """Reconcile what was recorded since the cursor, or everything if the chain no longer
         holds the cursor's block; then move the cursor to the head. Returns what was put back.
-        """
+
+        A chain back at the cursor's very block (a node restarted from a snapshot taken
+        there) still holds that block, and its head has not moved: the rows recorded in the
+        blocks it lost are past its head, and are reconciled all the same."""
         head = self.ledger.head()
         cursor = self._cursor
         if cursor is None:
@@ -368,8 +371,8 @@ class AnchorWorker:
         elif head < cursor[0] or self._hash_of(cursor[0]) != cursor[1]:
             log.warning("the chain no longer holds block %d: reconciling every claim", cursor[0])
             moved = self.reconcile(since_block=0)
-        elif head == cursor[0]:
-            return 0  # nothing new on chain: nothing to read
+        elif head == cursor[0] and self.store.newest_block() <= head:
+            return 0  # nothing new on chain, and nothing recorded past it: nothing to read
         else:
             moved = self.reconcile(since_block=cursor[0] + 1)
         self._cursor = (head, self._hash_of(head))
