@@ -327,6 +327,8 @@ class ChainReader:
         self.addresses = addresses
         self._tx_cache: dict[bytes, Tx] = {}
         self._decoded: dict[bytes, dict[bytes, abi.SignedClaim] | str] = {}
+        #: whether the node answers claimOf in bulk (a contract creation in eth_call)
+        self._records_in_bulk = True
 
     # --- entry points ------------------------------------------------------------------
     def claim(self, claim_id: bytes, proofs: Sequence[RootProof] = ()) -> ChainView:
@@ -487,8 +489,8 @@ class ChainReader:
             (a.member_registry, abi.SEL_SIGNING_KEY_AT + _topic(f) + abi.enc_uint(ts))
             for f, ts in key_queries
         ]
-        calls += [(a.claim_ledger, abi.SEL_CLAIM_OF + c.claim_id) for c in mine]
         answers = iter(self.port.eth_calls(calls))
+        records = iter(self._claim_records([c.claim_id for c in mine]))
 
         domain_sep = next(answers)
         versions: dict[int, Version] = {}
@@ -501,7 +503,7 @@ class ChainReader:
             member_now[f] = (abi.address_of(out[0:32]), abi.word(out, 1), abi.word(out, 2))
         keys_at = {q: abi.address_of(next(answers)) for q in key_queries}
         for c in mine:
-            c.record = abi.decode_claim_record(next(answers))
+            c.record = abi.decode_claim_record(next(records))
             if c.block_timestamp is not None:
                 c.key_at_timestamp = keys_at.get((c.submitted.firm, c.block_timestamp))
 
@@ -530,6 +532,26 @@ class ChainReader:
             judged=None if parts == 1 else tuple(judged),
             part=shard,
         )
+
+    def _claim_records(self, claim_ids: Sequence[bytes]) -> list[bytes]:
+        """``ClaimLedger.claimOf`` of each claim id, :data:`abi.RECORDS_PER_CALL` per
+        ``eth_call`` (:func:`abi.claim_records_code`), or one ``eth_call`` per id from a node
+        that refuses a contract creation in ``eth_call`` or answers it otherwise (the same
+        answers either way: the same view, at the same block)."""
+        ledger, step = self.addresses.claim_ledger, abi.RECORDS_PER_CALL
+        chunks = [claim_ids[i : i + step] for i in range(0, len(claim_ids), step)]
+        if self._records_in_bulk and chunks:
+            try:
+                answers = self.port.eth_calls(
+                    [(None, abi.claim_records_code(ledger, chunk)) for chunk in chunks]
+                )
+            except RpcError:
+                answers = []
+            size = abi.RECORD_BYTES
+            if [len(a) for a in answers] == [len(chunk) * size for chunk in chunks]:
+                return [a[i : i + size] for a in answers for i in range(0, len(a), size)]
+            self._records_in_bulk = False
+        return self.port.eth_calls([(ledger, abi.SEL_CLAIM_OF + cid) for cid in claim_ids])
 
     def _attach_roots(
         self,
