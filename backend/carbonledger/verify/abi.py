@@ -145,6 +145,8 @@ def _uint(word_bytes: bytes) -> int:
 
 
 _CLAIM_INDEX: Final = {f.attr: i for i, f in enumerate(Claim.spec())}
+#: the fields ``ClaimSubmitted`` packs into its ``header`` and ``scopes`` words
+_PACKED_INDEX: Final = {name: _CLAIM_INDEX[name] for name, _ in Claim.HEADER + Claim.SCOPES}
 
 
 class _ClaimWord(Generic[T]):
@@ -196,7 +198,7 @@ class SignedClaim:
         raw = self.raw
         values = {
             attr: int.from_bytes(raw[i * WORD : (i + 1) * WORD], "big")
-            for attr, i in _CLAIM_INDEX.items()
+            for attr, i in _PACKED_INDEX.items()
         }
         return Claim.pack_details(values)
 
@@ -262,15 +264,9 @@ RECORD_BYTES: Final = 7 * WORD
 def decode_claim_record(data: bytes) -> ClaimRecord:
     if len(data) != RECORD_BYTES:
         raise AbiError(f"claimOf returned {len(data)} bytes, expected {RECORD_BYTES}")
-    return ClaimRecord(
-        firm=address_of(data[0:32]),
-        kind=word(data, 1),
-        status=word(data, 2),
-        check=word(data, 3),
-        audit=word(data, 4),
-        standard_version=word(data, 5),
-        gross_total=word(data, 6),
-    )
+    # kind, status, check, audit, standard_version, gross_total: words 1..6, in field order
+    numbers = [int.from_bytes(data[i : i + WORD], "big") for i in range(WORD, RECORD_BYTES, WORD)]
+    return ClaimRecord(address_of(data[0:32]), *numbers)
 
 
 # --- many claimOf answers in one eth_call ---------------------------------------------------

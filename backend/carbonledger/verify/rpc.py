@@ -244,8 +244,8 @@ class RpcChainPort:
         timestamp = item.get("blockTimestamp")
         return Log(
             address=str(item["address"]).lower(),
-            topics=tuple(_unhex(t) for t in item["topics"]),
-            data=_unhex(item["data"]),
+            topics=tuple([bytes.fromhex(t[2:]) for t in item["topics"]]),
+            data=bytes.fromhex(item["data"][2:]),
             block_number=int(item["blockNumber"], 16),
             tx_hash=_unhex(item["transactionHash"]),
             tx_index=int(item["transactionIndex"], 16),
