@@ -25,6 +25,7 @@ from carbonledger.verify import (
     verify_firm,
 )
 from carbonledger.verify.abi import SignedClaim
+from carbonledger.verify.chain import FirmLogs
 from carbonledger.verify.rpc import Log, RpcError, Tx
 from tests.support.devchain import document_for
 from tests.verify.conftest import Consortium, History, example
@@ -364,3 +365,36 @@ def test_a_node_that_does_not_answer_claim_records_in_bulk_gives_the_same_report
     assert report.ok and answering.in_bulk == 1 and answering.one_by_one == 0
     assert firm_report(consortium, other, history, history.directory) == report
     assert other.in_bulk == 1 and other.one_by_one == report.claims  # then one by one
+
+
+class _WalkingPort(RpcChainPort):
+    """The node's answers, counting the ``eth_getLogs`` queries (each walks the range)."""
+
+    walks = 0
+
+    def get_logs(self, *args: Any, **kwargs: Any) -> list[Log]:
+        self.walks += 1
+        return super().get_logs(*args, **kwargs)
+
+
+@pytest.mark.parametrize("ids_per_query", [500, 2])
+def test_logs_read_once_for_many_firms_give_each_firm_the_view_it_reads_itself(
+    consortium: Consortium, history: History, ids_per_query: int
+) -> None:
+    # 2 ids a query: more claims than that, so every review of the range is read once
+    port = _WalkingPort(consortium.rpc)
+    a = consortium.addresses(port)
+    firm, nobody = history.firm.address.lower(), "0x" + "ab" * 20
+    latest = port.latest_block()
+    reader = ChainReader(port, a)
+    reader.REVIEW_IDS_PER_QUERY = ids_per_query
+    port.walks = 0
+    read = reader.firms_logs([firm, nobody, firm.upper().replace("0X", "0x")], latest)
+    assert port.walks == 3 and set(read) == {firm, nobody}
+    assert read[nobody] == FirmLogs((), (), ())
+    alone = ChainReader(port, a).firm(firm, to_block=latest)
+    port.walks = 0
+    given = ChainReader(port, a).firm(firm, to_block=latest, read=read[firm])
+    assert port.walks == 0  # nothing walked again
+    assert given == alone and len(given.claims) == 5
+    assert read[firm].reviews and read[firm].members  # checks, an audit; the admission
