@@ -441,9 +441,12 @@ class ChainReader:
             members += self.port.get_logs(
                 a.member_registry, [list(abi.MEMBER_TOPICS), topics], a.from_block, to_block
             )
+        # (a log the filter did not ask for, from a node that misreads it, is no firm's)
         own: dict[str, list[Log]] = {f: [] for f in wanted}
         for lg in found:
-            own[abi.address_of(lg.topics[2])].append(lg)
+            firm_logs = own.get(abi.address_of(lg.topics[2])) if len(lg.topics) > 2 else None
+            if firm_logs is not None:
+                firm_logs.append(lg)
         ids = {
             f: list(
                 dict.fromkeys(
@@ -466,7 +469,9 @@ class ChainReader:
             of_claim.setdefault(lg.topics[1], []).append(lg)
         of_member: dict[str, list[Log]] = {f: [] for f in wanted}
         for lg in members:
-            of_member[abi.address_of(lg.topics[1])].append(lg)
+            member = of_member.get(abi.address_of(lg.topics[1])) if len(lg.topics) > 1 else None
+            if member is not None:
+                member.append(lg)
         return {
             f: FirmLogs(
                 tuple(own[f]),
