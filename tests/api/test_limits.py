@@ -110,3 +110,10 @@ def test_a_document_over_the_line_limit_is_refused_however_it_is_parsed() -> Non
         with pytest.raises(BodyRefused) as refused:
             check_body("POST", "/claims", raw, Limits(max_claim_lines=3))
         assert refused.value.problems[0]["field"].startswith("document")
+
+
+def test_nesting_skips_strings_in_any_script_and_their_escapes() -> None:
+    assert nesting_depth('{"華東": "[[{", "b": [{"é": [1]}]}') == 4
+    assert nesting_depth('{"a": "x\\\\", "b": [[]], "c": "\\"[[[\\""}') == 3
+    assert nesting_depth('["\ud800[", [[]]]') == 3  # a lone surrogate has bytes too
+    assert nesting_depth("[[[") == 3  # not JSON: measured as far as it goes
