@@ -197,6 +197,29 @@ def _update_of(names: tuple[str, ...], one: bool) -> Update:
 #: the outbox's insert: a claim id or a live (firm, nonce) already stored is skipped
 _INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq")
 
+# The reads each claim makes (the request's duplicate check and nonce, the relayer's rounds),
+# built once with their values bound per call: building a statement and SQLAlchemy's cache
+# key of it each time cost as much as running it on SQLite (~90 against ~45 us for ``get``).
+_BY_ID = select(claims).where(claims.c.claim_id == bindparam("claim_id"))
+_STORED = select(claims.c.claim_id).where(claims.c.claim_id.in_(bindparam("ids", expanding=True)))
+_MAX_NONCE = select(func.max(claims.c.nonce)).where(
+    claims.c.firm == bindparam("firm"), claims.c.state != REFUSED
+)
+_PENDING_OF_FIRM = (
+    select(func.count())
+    .select_from(claims)
+    .where(claims.c.firm == bindparam("firm"), claims.c.state == ACCEPTED)
+)
+_COUNT_IN_STATE = (
+    select(func.count()).select_from(claims).where(claims.c.state == bindparam("state"))
+)
+_IN_STATE = (
+    select(claims)
+    .where(claims.c.state == bindparam("state"))
+    .order_by(claims.c.seq)
+    .limit(bindparam("limit", type_=Integer))
+)
+
 
 class ClaimStore(TableStore):
     """Claims and their outbox, in SQLite or PostgreSQL."""
@@ -260,22 +283,18 @@ class ClaimStore(TableStore):
         """Which of ``claim_ids`` are stored here (in any state)."""
         if not claim_ids:
             return set()
-        return set(
-            self._scalars(select(claims.c.claim_id).where(claims.c.claim_id.in_(list(claim_ids))))
-        )
+        return set(self._scalars(_STORED, {"ids": list(claim_ids)}))
 
     def get(self, claim_id: str) -> ClaimRow | None:
-        return self._first(ClaimRow, select(claims).where(claims.c.claim_id == claim_id))
+        return self._first(ClaimRow, _BY_ID, {"claim_id": claim_id})
 
     def pending_nonces(self, firm: str) -> int:
         """How many of ``firm``'s claims are accepted but not yet on chain."""
-        return self._count(claims.c.firm == firm, claims.c.state == ACCEPTED)
+        return int(self._scalar(_PENDING_OF_FIRM, {"firm": firm}))
 
     def max_nonce(self, firm: str) -> int | None:
         """The highest nonce of ``firm``'s claims here that the chain did not refuse."""
-        value = self._scalar(
-            select(func.max(claims.c.nonce)).where(claims.c.firm == firm, claims.c.state != REFUSED)
-        )
+        value = self._scalar(_MAX_NONCE, {"firm": firm})
         return None if value is None else int(value)
 
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
@@ -289,16 +308,10 @@ class ClaimStore(TableStore):
 
     def in_state(self, state: str, limit: int) -> list[ClaimRow]:
         """Oldest first: per firm, nonce order is acceptance order."""
-        return self._all(
-            ClaimRow,
-            select(claims).where(claims.c.state == state).order_by(claims.c.seq).limit(limit),
-        )
+        return self._all(ClaimRow, _IN_STATE, {"state": state, "limit": limit})
 
     def count_in_state(self, state: str) -> int:
-        return self._count(claims.c.state == state)
-
-    def _count(self, *where: Any) -> int:
-        return int(self._scalar(select(func.count()).select_from(claims).where(*where)))
+        return int(self._scalar(_COUNT_IN_STATE, {"state": state}))
 
     def _update_rows(
         self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None = None

@@ -255,6 +255,9 @@ def utc_now() -> str:
 
 
 Row = TypeVar("Row")
+#: the values of a statement's bound parameters (``bindparam``), or None for a statement
+#: whose values are in it
+Params = Mapping[str, Any] | None
 
 
 class TableStore:
@@ -265,26 +268,29 @@ class TableStore:
         self.engine = engine
         self._one_statement = one_statement_reads(engine)
 
-    def _first(self, kind: Callable[..., Row], query: Executable) -> Row | None:
-        """The first row ``query`` selects, as a ``kind``; ``None`` when it selects none."""
+    def _first(
+        self, kind: Callable[..., Row], query: Executable, params: Params = None
+    ) -> Row | None:
+        """The first row ``query`` selects, as a ``kind``; ``None`` when it selects none.
+        ``params``: the values of the query's bound parameters (a statement built once)."""
         with self._one_statement.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(query, params).first()
         return None if row is None else kind(**row._mapping)
 
-    def _all(self, kind: Callable[..., Row], query: Executable) -> list[Row]:
+    def _all(self, kind: Callable[..., Row], query: Executable, params: Params = None) -> list[Row]:
         """Every row ``query`` selects, in its order, as ``kind``."""
         with self._one_statement.connect() as conn:
-            return [kind(**row._mapping) for row in conn.execute(query)]
+            return [kind(**row._mapping) for row in conn.execute(query, params)]
 
-    def _scalar(self, query: Executable) -> Any:
+    def _scalar(self, query: Executable, params: Params = None) -> Any:
         """The one value ``query`` selects (a count, a maximum: ``None`` over no rows)."""
         with self._one_statement.connect() as conn:
-            return conn.execute(query).scalar_one()
+            return conn.execute(query, params).scalar_one()
 
-    def _scalars(self, query: Executable) -> list[Any]:
+    def _scalars(self, query: Executable, params: Params = None) -> list[Any]:
         """The first column of every row ``query`` selects."""
         with self._one_statement.connect() as conn:
-            return list(conn.execute(query).scalars())
+            return list(conn.execute(query, params).scalars())
 
     def _write(self, statement: Executable) -> None:
         """Run one write in a transaction of its own (committed when it returns)."""
