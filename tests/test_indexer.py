@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -108,3 +110,33 @@ def test_lost_blocks_are_unindexed_and_their_replacement_indexed(
         )
     assert expected in hashes
     assert lost_hash not in hashes
+
+
+def test_a_kick_indexes_new_blocks_at_once_and_stops_the_loop_without_waiting(
+    deployed_chain: DeployedChain, tmp_path: Path
+) -> None:
+    """The loop polls every 30 s here: only the kick (the anchoring worker's, once its
+    transactions are mined) gets the new event indexed within seconds."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'index.db'}")
+    indexer = Indexer(
+        engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+    )
+    stop = threading.Event()
+    loop = threading.Thread(target=indexer.run_forever, args=(stop, 30.0, 30.0))
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while indexer.cursor()[1] is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the loop's first round
+        version, _ = publish(deployed_chain, "indexer kick")
+        assert version not in published_versions(engine)
+        indexer.kick()
+        deadline = time.monotonic() + 10
+        while version not in published_versions(engine) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert version in published_versions(engine)
+    finally:
+        stop.set()
+        indexer.kick()
+        loop.join(timeout=5)
+    assert not loop.is_alive()

@@ -237,6 +237,13 @@ class Indexer:
         self._insert = insert_ignoring_duplicates(engine, chain_events)
         self._rpc = JsonRpc(w3)
         self._lock = threading.RLock()
+        #: set by :meth:`kick`: the background loop indexes now instead of at its next poll
+        self._wake = threading.Event()
+
+    def kick(self) -> None:
+        """New blocks are there to index (this process's anchoring worker read the receipts
+        of its transactions), or the loop is to stop: :meth:`run_forever` stops waiting."""
+        self._wake.set()
 
     def cursor(self) -> tuple[int, str | None]:
         with self.engine.connect() as conn:
@@ -412,8 +419,9 @@ class Indexer:
         leader: LeaderLock | None = None,
     ) -> None:
         """Index until ``stop``: every ``interval`` while the chain moves, every
-        ``idle_interval`` (default: the same) after a round that found no new block. With
-        ``leader``, only while holding it (a standby otherwise: one indexer per database
+        ``idle_interval`` (default: the same) after a round that found no new block, and at
+        once after :meth:`kick` (set ``stop``, then kick, to end the loop without waiting).
+        With ``leader``, only while holding it (a standby otherwise: one indexer per database
         writes, the API processes' on-demand catch-ups aside)."""
         while not stop.is_set():
             if leader is not None and not leader.try_acquire():
@@ -426,6 +434,8 @@ class Indexer:
                 moved = self.cursor()[0] != before
             except Exception as exc:  # a node that lost blocks mid-round: rewind next round
                 log.warning("indexing round failed: %s", str(exc)[:300])
-            stop.wait(interval if moved or idle_interval is None else idle_interval)
+            if not stop.is_set():
+                self._wake.wait(interval if moved or idle_interval is None else idle_interval)
+                self._wake.clear()
         if leader is not None:
             leader.release()
