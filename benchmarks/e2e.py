@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -589,8 +589,8 @@ def ceiling(
     relayed by the same service account straight to the same node with the worker's own
     calls (``trySubmitClaims`` of ``batch_size``, as many in flight as the worker sends, in one
     JSON-RPC request as it sends them, then their receipts), and their checks recorded 100 per
-    ``recordChecks``. No HTTP, no database, no standard check, no index. Returns (claims,
-    seconds)."""
+    ``recordChecks`` (in batch mode sent right behind their claims, as the worker does). No
+    HTTP, no database, no standard check, no index. Returns (claims, seconds)."""
     gateway = services.ledger
     per_firm = [n // len(clients) + (1 if i < n % len(clients) else 0) for i in range(len(clients))]
     deadline = int(time.time()) + DEADLINE
@@ -615,14 +615,36 @@ def ceiling(
     report = keccak(text="ceiling")
     started = time.perf_counter()
     gas_price = gateway.gas_price()
+    if batch_size == 1:  # one claim per transaction: the checks after the claims' receipts
+        for start in range(0, len(chunks), in_flight):
+            sent = gateway.send_claims_many(chunks[start : start + in_flight], gas_price)
+            _landed(gateway.claims_outcomes(sent))
+        for start in range(0, len(ids), 100):
+            gateway.record_checks([(i, True, report) for i in ids[start : start + 100]])
+        return len(items), time.perf_counter() - started
+    # batch mode: each transaction's checks sent right behind it, then the receipts (as the
+    # worker sends a round once it is sure of the chain)
     for start in range(0, len(chunks), in_flight):
-        sent = gateway.send_claims_many(chunks[start : start + in_flight], gas_price)
-        for outcome in gateway.claims_outcomes(sent):
-            if outcome.failed:
-                raise RuntimeError(f"ceiling: the chain refused {len(outcome.failed)} claims")
-    for start in range(0, len(ids), 100):
-        gateway.record_checks([(i, True, report) for i in ids[start : start + 100]])
+        group = chunks[start : start + in_flight]
+        sent = gateway.send_claims_many(group, gas_price)
+        behind: list[list[tuple[bytes, bool, bytes]]] = []  # joined up to the check batch
+        for chunk in group:
+            results = [(claim_id(c.firm, c.document_hash), True, report) for c, _ in chunk]
+            if behind and len(behind[-1]) + len(results) <= max(batch_size, 100):
+                behind[-1].extend(results)
+            else:
+                behind.append(results)
+        checks = gateway.send_checks_many(behind)
+        _landed(gateway.claims_outcomes(sent))
+        if None in gateway.checks_outcomes(checks):
+            raise RuntimeError("ceiling: a recordChecks reverted")
     return len(items), time.perf_counter() - started
+
+
+def _landed(outcomes: Iterable[Any]) -> None:
+    for outcome in outcomes:
+        if outcome.failed:
+            raise RuntimeError(f"ceiling: the chain refused {len(outcome.failed)} claims")
 
 
 def _doc_hash(document: bytes) -> bytes:

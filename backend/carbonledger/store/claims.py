@@ -42,7 +42,7 @@ from carbonledger.store.db import (
     seq_key,
     utc_now,
 )
-from carbonledger.store.listen import OutboxListener, announce
+from carbonledger.store.listen import MINED, OutboxListener, announce
 from carbonledger.vocab.anchored import Anchored
 
 ACCEPTED = "accepted"
@@ -272,33 +272,46 @@ class ClaimStore(TableStore):
         return int(self._scalar(select(func.count()).select_from(claims).where(*where)))
 
     def _update_rows(
-        self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None = None
+        self,
+        claim_ids: Iterable[str],
+        values: dict[str, Any],
+        conn: Connection | None = None,
+        channel: str | None = None,
     ) -> None:
+        """Update the rows (in ``conn``'s transaction, or one of its own) and, given a
+        ``channel``, notify its listener at the commit."""
         ids = list(claim_ids)
         if not ids:
             return
         statement = (
             update(claims).where(claims.c.claim_id.in_(ids)).values(**values, updated_at=utc_now())
         )
+
+        def write(into: Connection) -> None:
+            into.execute(statement)
+            if channel is not None:
+                announce(into, channel)
+
         if conn is not None:
-            conn.execute(statement)
+            write(conn)
             return
         with self.engine.begin() as own:
-            own.execute(statement)
+            write(own)
 
     def mark_anchored(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
         """The claims are recorded on chain at ``where``; in the open transaction ``conn``
-        if given (the relayer marks a whole round in one), else in a transaction of its own."""
-        self._update_rows(claim_ids, anchored(where), conn)
+        if given (the relayer marks a whole round in one), else in a transaction of its own.
+        On PostgreSQL its commit wakes the indexer (:data:`~carbonledger.store.listen.MINED`)."""
+        self._update_rows(claim_ids, anchored(where), conn, MINED)
 
     def mark_checked(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
         """The claims' checks are recorded on chain at ``where`` (``conn``: as
-        :meth:`mark_anchored`)."""
-        self._update_rows(claim_ids, checked(where), conn)
+        :meth:`mark_anchored`, and so is the indexer)."""
+        self._update_rows(claim_ids, checked(where), conn, MINED)
 
     def mark_refused(self, claim_id: str, error: str) -> None:
         self._update_rows([claim_id], {"state": REFUSED, "error": error})
