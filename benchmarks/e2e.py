@@ -54,7 +54,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from web3 import Web3
 
 from benchmarks import eas as eas_bench
-from benchmarks.cluster import Cluster
+from benchmarks.cluster import Cluster, cpu_seconds
 from benchmarks.cluster import cli_env as cluster_env
 from benchmarks.threads import AllThreads, ThreadCpu
 from carbonledger.api.app import create_app
@@ -120,6 +120,9 @@ class ModeResult:
     #: firms' client threads alone (in-process rows; 0: not measured)
     cpu_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    #: CPU seconds of the other processes over the same window, by role (the chain's anvil,
+    #: and for the separate processes each of them and the PostgreSQL server)
+    process_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -400,10 +403,12 @@ def submit_and_measure(
     concurrency: int,
     result: BenchResult,
     docs_dir: Path,
+    processes: Callable[[], dict[str, float]] = dict,
 ) -> ModeResult:
     """Sign ``n`` claims with the firms' keys (timed apart), submit them through the API and
     wait until every one is checked on chain and indexed; its figures. The documents are
-    written to ``docs_dir/<firm>/`` for the auditor."""
+    written to ``docs_dir/<firm>/`` for the auditor. ``processes``: the CPU seconds so far of
+    the other processes by role, read at the first POST and once done."""
     signed, signing = sign_all(clients, docs_dir.name, n)
     result.signing_seconds += signing
     ids = [
@@ -440,6 +445,7 @@ def submit_and_measure(
 
     say(f"[{mode}] submitting {n} claims ({len(clients)} firms, {concurrency} at a time)")
     from_block = int(w3.eth.block_number) + 1
+    others = processes()
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(submit_firm, list(signed)))
@@ -447,6 +453,7 @@ def submit_and_measure(
     wait_done(engine, ids, from_block, timeout=WAIT_TIMEOUT, mode=mode)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
+    others = {role: spent - others.get(role, 0.0) for role, spent in processes().items()}
     claim_txs, claim_gas, check_txs, check_gas = gas_of(w3, engine, ids)
     for firm, items in signed.items():
         (docs_dir / firm).mkdir(parents=True)
@@ -464,6 +471,7 @@ def submit_and_measure(
         peak_rss_mb=rss_mb(),
         cpu_seconds=cpu,
         client_cpu_seconds=client_cpu.seconds,
+        process_cpu=others,
     )
 
 
@@ -492,6 +500,7 @@ def run_mode(
     concurrency: int,
     result: BenchResult,
     profile: Path | None = None,
+    processes: Callable[[], dict[str, float]] = dict,
 ) -> ModeResult:
     """The service in the benchmark's process (threads, SQLite), then the mode's ceiling.
     With ``profile``, a cProfile of every thread of this process (CPU time), from the
@@ -507,7 +516,7 @@ def run_mode(
             outcome = submit_and_measure(
                 mode, clients, w3, ledger.services.engine, n,
                 request_size=request_size, concurrency=concurrency, result=result,
-                docs_dir=workdir / "documents" / f"in-process-{mode}",
+                docs_dir=workdir / "documents" / f"in-process-{mode}", processes=processes,
             )  # fmt: skip
         except BaseException:
             ledger.stop()
@@ -543,9 +552,18 @@ def run_cluster_mode(
     request_size: int,
     concurrency: int,
     result: BenchResult,
+    postgres_pid: int | None = None,
 ) -> ModeResult:
     """The service as ``carbonledger serve --workers N``, ``anchor`` and ``index`` processes
-    on one PostgreSQL database and the chain of ``chain``; peak memory of each process."""
+    on one PostgreSQL database and the chain of ``chain``; peak memory of each process, and
+    the CPU of each (and of the PostgreSQL server, ``postgres_pid``) while it ran."""
+
+    def processes() -> dict[str, float]:
+        spent = chain.cpu()
+        if postgres_pid is not None:
+            spent["PostgreSQL"] = cpu_seconds(postgres_pid)
+        return spent
+
     env = {
         "CARBONLEDGER_DATABASE_URL": database_url,
         "CARBONLEDGER_SUBMIT_WAIT": "0",
@@ -568,7 +586,7 @@ def run_cluster_mode(
         outcome = submit_and_measure(
             mode, clients, w3, engine, n,
             request_size=request_size, concurrency=concurrency, result=result,
-            docs_dir=workdir / "documents" / f"processes-{mode}",
+            docs_dir=workdir / "documents" / f"processes-{mode}", processes=processes,
         )  # fmt: skip
         outcome.service = f"{workers} API + worker + indexer"
         for client in clients:
@@ -645,6 +663,31 @@ def _landed(outcomes: Iterable[Any]) -> None:
     for outcome in outcomes:
         if outcome.failed:
             raise RuntimeError(f"ceiling: the chain refused {len(outcome.failed)} claims")
+
+
+def _process_cpu_lines(result: BenchResult) -> list[str]:
+    """CPU per claim of every process of a row (the benchmark's own included), first POST to
+    done, and what two cores doing nothing else would then allow."""
+    rows = [m for m in result.modes if m.process_cpu]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "CPU per claim of every process, first POST to done (ms; the benchmark's process holds "
+        "the firms' clients, and the in-process service):",
+    ]
+    for m in rows:
+        spent = {"benchmark": m.cpu_seconds}
+        for role, seconds in m.process_cpu.items():
+            spent["anvil" if role == "chain" else role.removeprefix(f"{m.mode}-")] = seconds
+        total = sum(spent.values()) / m.claims
+        parts = ", ".join(f"{role} {1000 * s / m.claims:.2f}" for role, s in spent.items())
+        bound = f"{2 / total:,.0f}" if total else "-"
+        lines.append(
+            f"  {m.mode:<7} {m.service:<26} {parts}; all {1000 * total:.2f} ms "
+            f"(two cores doing nothing else: {bound} claims/s)"
+        )
+    return lines
 
 
 def _doc_hash(document: bytes) -> bytes:
@@ -783,6 +826,7 @@ def run(
                     mode, workdir, w3, deployment, artifacts, service_firms, ceiling_firms, n,
                     batch_size=batch_size, request_size=request_size,
                     concurrency=concurrency or firms, result=result, profile=profile,
+                    processes=chain.cpu,
                 )  # fmt: skip
                 result.modes.append(outcome)
                 say(f"[{mode}] in-process {outcome.per_second:,.0f} claims/s")
@@ -792,12 +836,14 @@ def run(
                 pg_dir = Path(tempfile.mkdtemp(prefix="carbonledger-bench-pg-"))
                 try:
                     with postgres_server(pg_dir) as server:
+                        postmaster = (pg_dir / "pgdata" / "postmaster.pid").read_text()
                         for mode in modes:
                             database = fresh_database(server, f"bench_{mode}")
                             outcome = run_cluster_mode(
                                 mode, workdir, chain, database, w3, service_firms, n,
                                 workers=workers, batch_size=batch_size, request_size=request_size,
                                 concurrency=concurrency or firms, result=result,
+                                postgres_pid=int(postmaster.split()[0]),
                             )  # fmt: skip
                             result.modes.append(outcome)
                             say(f"[{mode}] {outcome.service}: {outcome.per_second:,.0f} claims/s")
@@ -976,6 +1022,7 @@ def render(result: BenchResult) -> str:
                 f"client threads {1000 * m.client_cpu_seconds / m.claims:5.2f} ms, the service "
                 f"{1000 * (m.cpu_seconds - m.client_cpu_seconds) / m.claims:6.2f} ms"
             )
+    lines += _process_cpu_lines(result)
     measured = [m for m in result.modes if m.ceiling_seconds]
     if measured:
         lines += [
