@@ -39,6 +39,19 @@ def test_members_are_listed_and_a_non_member_is_404(api: Api) -> None:
     assert missing.value.status == 404
 
 
+def test_a_member_path_that_is_not_an_address_is_422_naming_the_account(api: Api) -> None:
+    """The three member routes that take an account in the path answer through the one error
+    map: 422, a detail and a problem naming ``account``."""
+    token = api.client(api.admit("Path Typo Ltd")).token
+    with api.http(token) as http:
+        for path in ("/members/0x12", "/members/0x12/nonce", "/members/not-hex/vault-key"):
+            answer = http.get(path)
+            assert answer.status_code == 422, (path, answer.text)
+            body = answer.json()
+            assert "is not an address" in body["detail"], body
+            assert [p["field"] for p in body["problems"]] == ["account"], body
+
+
 def test_a_bad_vault_key_is_refused_422(api: Api) -> None:
     client = api.client(api.admit("Key Typo Ltd"))
     with pytest.raises(ApiError) as refused:

@@ -163,6 +163,12 @@ class FakeLedger:
     def has_role(self, account: str, role: int) -> bool:
         return bool(self.member_state(account).roles & role)
 
+    def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None:
+        state = self.member_state(account)
+        if state.status == "none":
+            return None
+        return state.signing_key, state.status, state.roles, b"\x00" * 32, f"member {account}"
+
     def nonce(self, account: str) -> int:
         self._up()
         account = to_checksum_address(account)
@@ -542,8 +548,9 @@ class FakeRegistries:
             to=self.addresses[registry],
             data="0x" + keccak(text=f"{function}{tuple(args)}").hex(),
             nonce=0,
-            gas_estimate=100_000,
+            gas=100_000,
             gas_price=10**9,
+            description=what,
         )
 
     def send_raw(self, registry: str, raw: bytes) -> RelayedReceipt:

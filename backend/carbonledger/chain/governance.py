@@ -58,15 +58,18 @@ class Proposal:
 
 @dataclass(frozen=True)
 class DraftTransaction:
-    """An admin's transaction, encoded and dry-run: what it signs, and the gas estimated."""
+    """An admin's transaction, encoded and dry-run: what it signs. ``gas`` is the node's
+    estimate as drafted; the service raises it by its margin before handing it out."""
 
     chain_id: int
     sender: str
     to: str
     data: str
     nonce: int
-    gas_estimate: int
+    gas: int
     gas_price: int
+    description: str
+    value: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,8 +174,9 @@ class RegistryGovernance:
             to=tx["to"],
             data=tx["data"],
             nonce=int(self.w3.eth.get_transaction_count(tx["from"], "pending")),
-            gas_estimate=estimate,
+            gas=estimate,
             gas_price=int(self.w3.eth.gas_price),
+            description=what,
         )
 
     def send_raw(self, registry: str, raw: bytes) -> RelayedReceipt:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import rlp
@@ -33,6 +33,7 @@ from carbonledger.chain.errors import ChainError, ChainRefused
 from carbonledger.services.errors import Conflict, InvalidRequest, NotPermitted
 from carbonledger.services.ports import (
     REGISTRIES,
+    DraftTransaction,
     EstimateFailed,
     GovernancePort,
     Proposal,
@@ -98,19 +99,6 @@ class AdminAction:
     proposal_id: int | None = None
     methodology_version: str | None = None
     onchain_version: int | None = None
-
-
-@dataclass(frozen=True)
-class UnsignedTransaction:
-    chain_id: int
-    sender: str
-    to: str
-    data: str
-    nonce: int
-    gas: int
-    gas_price: int
-    description: str
-    value: int = 0
 
 
 @dataclass(frozen=True)
@@ -223,7 +211,7 @@ class GovernanceService:
         )
 
     # --- preparing an admin's transaction ---
-    def prepare(self, sender: str, action: AdminAction) -> UnsignedTransaction:
+    def prepare(self, sender: str, action: AdminAction) -> DraftTransaction:
         """The transaction ``sender`` signs for ``action``: encoded, priced and dry-run.
 
         :class:`InvalidRequest` naming the field when the action lacks one; :class:`Conflict`
@@ -235,16 +223,7 @@ class GovernanceService:
             raise Conflict(f"the chain would refuse {what}: {exc.reason}") from None
         except EstimateFailed as exc:  # e.g. an account without gas money
             raise Conflict(f"the node refused to estimate {what}: {exc}") from None
-        return UnsignedTransaction(
-            chain_id=draft.chain_id,
-            sender=draft.sender,
-            to=draft.to,
-            data=draft.data,
-            nonce=draft.nonce,
-            gas=int(draft.gas_estimate * self.gas_margin) + 20_000,
-            gas_price=draft.gas_price,
-            description=what,
-        )
+        return replace(draft, gas=int(draft.gas * self.gas_margin) + 20_000)
 
     def _call(self, a: AdminAction) -> tuple[str, str, list[Any], str]:
         if a.action == "admit":

@@ -23,7 +23,7 @@ from typing import Protocol
 from eth_utils.address import to_checksum_address
 
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
-from carbonledger.chain.gateway import LedgerGateway, MemberState
+from carbonledger.chain.gateway import MemberState
 from carbonledger.services.errors import NotFound
 from carbonledger.services.ports import RegistryView
 from carbonledger.store.events import EventLog
@@ -51,6 +51,13 @@ class RegistryReads(RegistryView, Protocol):
     def registries_changed_after(
         self, cursor: tuple[int, str] | None
     ) -> tuple[tuple[int, str], bool]: ...
+
+
+class MemberReads(RegistryReads, Protocol):
+    """What :class:`MemberDirectory` reads of the chain: the registry cache's reads and one
+    member's whole record (``memberOf``)."""
+
+    def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None: ...
 
 
 @dataclass(eq=False)
@@ -185,7 +192,7 @@ class MemberDirectory:
     def __init__(
         self,
         events: EventLog,
-        ledger: LedgerGateway,
+        ledger: MemberReads,
         ttl: float = 2.0,
         refresh: Callable[[], object] | None = None,
         registry: RegistryCache | None = None,

@@ -26,8 +26,8 @@ from carbonledger.services.governance import (
     ProposalView,
     Relayed,
     ShippedStandard,
-    UnsignedTransaction,
 )
+from carbonledger.services.ports import DraftTransaction
 
 router = APIRouter(
     prefix="/governance",
@@ -95,7 +95,7 @@ class AdminActionIn(BaseModel):
     sender="The signed-in admin's account: it signs and pays.",
     gas_price="wei (a legacy transaction)",
 )
-class UnsignedTransactionOut(UnsignedTransaction):
+class UnsignedTransactionOut(DraftTransaction):
     pass
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from eth_utils.address import is_address, to_checksum_address
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.services.errors import InvalidRequest
 from carbonledger.vault.keys import public_key_from_hex
 
 router = APIRouter(prefix="/members", tags=["members"], responses={401: ERROR_RESPONSES[401]})
@@ -86,5 +87,8 @@ def get_member(account: str, services: ServicesDep, _: CurrentMember) -> MemberO
 
 def _checksum(account: str) -> str:
     if not is_address(account):
-        raise HTTPException(422, f"{account!r} is not an address")
+        raise InvalidRequest(
+            f"account: {account!r} is not an address",
+            [{"field": "account", "message": "not an address (0x + 40 hex digits)"}],
+        )
     return to_checksum_address(account)

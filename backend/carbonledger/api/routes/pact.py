@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import running
@@ -16,6 +16,7 @@ from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.claims import message_to_sign
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.pact.service import PactService
+from carbonledger.services.errors import InvalidRequest
 
 router = APIRouter(prefix="/pact", tags=["pact"], responses={401: ERROR_RESPONSES[401]})
 
@@ -85,7 +86,9 @@ def _hex(value: str) -> bytes:
     try:
         return bytes.fromhex(text)
     except ValueError:
-        raise HTTPException(422, "signature must be hex") from None
+        raise InvalidRequest(
+            "signature: not hex", [{"field": "signature", "message": "must be 0x + hex digits"}]
+        ) from None
 
 
 class CheckIn(BaseModel):
