@@ -3,9 +3,20 @@ route table. (Over HTTP: test_hostile_input.py and tests/cli/test_hostile_load.p
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from carbonledger.api.limits import BodyRefused, Limits, check_body, nesting_depth, parse_json
+from carbonledger.api.limits import (
+    _SLOW,
+    BodyRefused,
+    Limits,
+    _compiled_loads,
+    _finite_float,
+    check_body,
+    nesting_depth,
+    parse_json,
+)
 
 
 def test_nesting_is_measured_without_counting_brackets_inside_strings() -> None:
@@ -61,3 +72,48 @@ def test_public_operations_are_read_from_the_api_description() -> None:
     assert not is_public("POST", "/claims/0xab/grants")
     assert is_public("PUT", "/items/7")
     assert not is_public("PUT", "/items/7/more")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"lines": [1, 2], "lines": [1, 2, 3]}',  # the last of duplicate keys, as json.loads
+        '{"a": -0.5e-3, "b": 12345678901234567890123, "c": "\\u00e9\\n", "d": [true, null]}',
+        '{"a": 1e308, "b": "華東"}',
+        '{"n": ' + "9" * 4301 + "}",  # longer than int() takes: json.loads refuses it
+        '{"a": 1.5e400}',  # out of range: the walk names it
+        '{"a": Infinity}',
+        '\ufeff{"a": 1}',
+        '{"a": "tab\there"}',
+        "[1,]",
+    ],
+)
+def test_the_compiled_parse_gives_what_json_loads_gives_or_leaves_it_the_text(text: str) -> None:
+    """The limits parse a body and each claim document with msgspec where that gives the value
+    ``json.loads`` gives, and leave the rest (refused or out of range) to ``json.loads``."""
+    try:
+        reference: object = json.loads(text, parse_float=_finite_float)
+    except Exception:
+        reference = _SLOW
+    assert _compiled_loads(text) in (reference, _SLOW)
+    if reference is _SLOW:
+        assert _compiled_loads(text) is _SLOW
+
+
+def test_a_document_over_the_line_limit_is_refused_however_it_is_parsed() -> None:
+    document = '{"kind": "footprint", "lines": [' + ",".join(["{}"] * 4) + "]}"
+    for body in (
+        {"document": document},
+        {"document": document.replace("{}", '{"q": 1e400}', 1)},
+    ):
+        raw = json.dumps(body).encode()
+        with pytest.raises(BodyRefused) as refused:
+            check_body("POST", "/claims", raw, Limits(max_claim_lines=3))
+        assert refused.value.problems[0]["field"].startswith("document")
+
+
+def test_nesting_skips_strings_in_any_script_and_their_escapes() -> None:
+    assert nesting_depth('{"華東": "[[{", "b": [{"é": [1]}]}') == 4
+    assert nesting_depth('{"a": "x\\\\", "b": [[]], "c": "\\"[[[\\""}') == 3
+    assert nesting_depth('["\ud800[", [[]]]') == 3  # a lone surrogate has bytes too
+    assert nesting_depth("[[[") == 3  # not JSON: measured as far as it goes

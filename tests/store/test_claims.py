@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from carbonledger.store.claims import ClaimRow, ClaimStore, unset
+from carbonledger.store.claims import ClaimRow, ClaimStore, claims, unset
+from carbonledger.store.db import insert_ignoring_duplicates
 from carbonledger.store.roots import PLANNED, RECORDED, RootStore
 from carbonledger.vocab.anchored import Anchored
 from tests.store.test_roots import accept
@@ -93,3 +94,40 @@ def test_a_root_reads_back_where_it_was_recorded_and_nothing_once_planned_again(
     roots.mark(root, PLANNED)
     (planned,) = roots.roots(PLANNED)
     assert planned.where is None
+
+
+def test_add_many_stores_what_sqlalchemys_own_insert_stores_and_skips_a_taken_id(
+    engine: Engine,
+) -> None:
+    """The outbox's insert runs a statement prepared once (``store.db.PreparedInsert``): the row it
+    stores (the JSON struct, the boolean, every column) reads back as the same row that
+    SQLAlchemy's ``Connection.execute`` of the same insert stores, and a claim id already
+    taken is skipped (``None``) while the others of the transaction are stored."""
+    store = ClaimStore(engine)
+    (first,) = accept(store, 1)
+    row = store.get(first)
+    assert row is not None
+    values = _as_added(row)
+
+    def stored(claim_id: str) -> dict[str, Any]:
+        got = store.get(claim_id)
+        assert got is not None
+        return {
+            k: v
+            for k, v in asdict(got).items()
+            if k not in ("seq", "claim_id", "nonce", "accepted_at", "updated_at")
+        }
+
+    mine = {**values, "claim_id": "0x" + "c1" * 32, "nonce": 101, "check_passed": False}
+    theirs = {**mine, "claim_id": "0x" + "c2" * 32, "nonce": 102}
+    with store.transaction() as conn:
+        added = store.add_many([mine, {**values, "nonce": 100}], conn)
+        insert = insert_ignoring_duplicates(engine, claims).returning(claims.c.seq)
+        full = {**unset(), **theirs, "state": "accepted", "accepted_at": "t", "updated_at": "t"}
+        assert conn.execute(insert, full).scalar_one_or_none() is not None
+
+    assert added[1] is None  # the id was taken by the claim stored first
+    assert added[0] is not None and added[0].seq > row.seq
+    assert stored(mine["claim_id"]) == stored(theirs["claim_id"])
+    assert stored(mine["claim_id"])["claim"] == values["claim"]
+    assert stored(mine["claim_id"])["check_passed"] is False

@@ -19,12 +19,14 @@ from carbonledger.verify import (
     ChainReader,
     Report,
     RpcChainPort,
+    abi,
     resolve_addresses,
     verify_claim,
     verify_firm,
 )
 from carbonledger.verify.abi import SignedClaim
-from carbonledger.verify.rpc import Log, Tx
+from carbonledger.verify.chain import FirmLogs
+from carbonledger.verify.rpc import Log, RpcError, Tx
 from tests.support.devchain import document_for
 from tests.verify.conftest import Consortium, History, example
 
@@ -313,3 +315,86 @@ def test_block_timestamps_from_the_logs_or_from_the_blocks_give_the_same_report(
     ]
     assert stamps[0] == stamps[1]
     assert all(ts is not None and key is not None for ts, key in stamps[0].values())
+
+
+class _CallsPort(RpcChainPort):
+    """The node's answers, counting ``claimOf`` calls one by one and in bulk (contract
+    creations in ``eth_call``); ``bulk``: "answer" them, "refuse" (a JSON-RPC error, as a
+    node that takes no creation in ``eth_call``) or "truncate" their answers."""
+
+    def __init__(self, url: str, bulk: str = "answer") -> None:
+        super().__init__(url)
+        self.bulk = bulk
+        self.one_by_one = self.in_bulk = 0
+
+    def eth_calls(
+        self, calls: Sequence[tuple[str | None, bytes]], block: int | None = None
+    ) -> list[bytes]:
+        creations = sum(1 for to, _ in calls if to is None)
+        self.in_bulk += creations
+        self.one_by_one += sum(1 for _, data in calls if data[:4] == abi.SEL_CLAIM_OF)
+        if creations and self.bulk == "refuse":
+            raise RpcError("eth_call: contract creation not supported")
+        answers = super().eth_calls(calls, block)
+        if self.bulk == "truncate":
+            return [a[:-1] if to is None else a for (to, _), a in zip(calls, answers, strict=True)]
+        return answers
+
+
+def test_claim_records_read_in_bulk_equal_claimof_one_by_one(
+    consortium: Consortium, port: RpcChainPort, history: History
+) -> None:
+    a = consortium.addresses(port)
+    known = [consortium.filed[name].claim_id for name in history.names]
+    ids = [*known, keccak(b"no such claim")] * 40  # 240 ids: three calls of up to 100
+    one_by_one = port.eth_calls([(a.claim_ledger, abi.SEL_CLAIM_OF + cid) for cid in ids])
+    counting = _CallsPort(consortium.rpc)
+    assert ChainReader(counting, a)._claim_records(ids) == one_by_one
+    assert (counting.in_bulk, counting.one_by_one) == (3, 0)
+    assert len({r for r in one_by_one}) == len(known) + 1  # the records differ, one is empty
+    with pytest.raises(ValueError):
+        abi.claim_records_code(a.claim_ledger, ids[: abi.RECORDS_PER_CALL + 1])
+
+
+@pytest.mark.parametrize("bulk", ["refuse", "truncate"])
+def test_a_node_that_does_not_answer_claim_records_in_bulk_gives_the_same_report(
+    consortium: Consortium, history: History, bulk: str
+) -> None:
+    answering, other = _CallsPort(consortium.rpc), _CallsPort(consortium.rpc, bulk)
+    report = firm_report(consortium, answering, history, history.directory)
+    assert report.ok and answering.in_bulk == 1 and answering.one_by_one == 0
+    assert firm_report(consortium, other, history, history.directory) == report
+    assert other.in_bulk == 1 and other.one_by_one == report.claims  # then one by one
+
+
+class _WalkingPort(RpcChainPort):
+    """The node's answers, counting the ``eth_getLogs`` queries (each walks the range)."""
+
+    walks = 0
+
+    def get_logs(self, *args: Any, **kwargs: Any) -> list[Log]:
+        self.walks += 1
+        return super().get_logs(*args, **kwargs)
+
+
+@pytest.mark.parametrize("ids_per_query", [500, 2])
+def test_logs_read_once_for_many_firms_give_each_firm_the_view_it_reads_itself(
+    consortium: Consortium, history: History, ids_per_query: int
+) -> None:
+    # 2 ids a query: more claims than that, so every review of the range is read once
+    port = _WalkingPort(consortium.rpc)
+    a = consortium.addresses(port)
+    firm, nobody = history.firm.address.lower(), "0x" + "ab" * 20
+    latest = port.latest_block()
+    reader = ChainReader(port, a)
+    reader.REVIEW_IDS_PER_QUERY = ids_per_query
+    port.walks = 0
+    read = reader.firms_logs([firm, nobody, firm.upper().replace("0X", "0x")], latest)
+    assert port.walks == 3 and set(read) == {firm, nobody}
+    assert read[nobody] == FirmLogs((), (), ())
+    alone = ChainReader(port, a).firm(firm, to_block=latest)
+    port.walks = 0
+    given = ChainReader(port, a).firm(firm, to_block=latest, read=read[firm])
+    assert port.walks == 0  # nothing walked again
+    assert given == alone and len(given.claims) == 5
+    assert read[firm].reviews and read[firm].members  # checks, an audit; the admission

@@ -35,9 +35,9 @@ from carbonledger.errors import CarbonLedgerError, error_fields
 from carbonledger.store import columns
 from carbonledger.store.db import (
     AnchoredColumns,
+    PreparedInsert,
     TableStore,
     firm_column,
-    insert_ignoring_duplicates,
     metadata,
     seq_key,
     utc_now,
@@ -171,6 +171,10 @@ class ClaimFilter:
     period_end: int | None = None
 
 
+#: the outbox's insert: a claim id or a live (firm, nonce) already stored is skipped
+_INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq")
+
+
 class ClaimStore(TableStore):
     """Claims and their outbox, in SQLite or PostgreSQL."""
 
@@ -202,13 +206,15 @@ class ClaimStore(TableStore):
         API process stored it first): :meth:`stored_ids` tells the two apart. Nothing is
         committed here."""
         now = utc_now()
-        insert = insert_ignoring_duplicates(self.engine, claims).returning(claims.c.seq)
-        out: list[ClaimRow | None] = []
         empty = unset()
-        for item in values:
-            row = {**empty, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
-            seq = conn.execute(insert, row).scalar_one_or_none()
-            out.append(None if seq is None else ClaimRow(seq=int(seq), **row))
+        rows = [
+            {**empty, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
+            for item in values
+        ]
+        out: list[ClaimRow | None] = [
+            None if seq is None else ClaimRow(seq=int(seq), **row)
+            for row, seq in zip(rows, _INSERT.one_by_one(conn, rows), strict=True)
+        ]
         if any(r is not None for r in out):
             announce(conn)
         return out

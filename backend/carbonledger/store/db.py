@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -28,7 +28,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
@@ -159,13 +159,94 @@ def one_statement_reads(engine: Engine) -> Engine:
     return engine
 
 
-def insert_ignoring_duplicates(engine: Engine, table: Table) -> Insert:
+def insert_ignoring_duplicates(engine: Engine | Connection, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the engine's dialect."""
     if engine.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     if engine.dialect.name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"database dialect {engine.dialect.name} is not supported")
+
+
+class PreparedInsert:
+    """An ``INSERT`` into ``table`` (``ignore_duplicates``: ``ON CONFLICT DO NOTHING``;
+    ``returning``: ``RETURNING`` that column) compiled once per dialect and set of columns,
+    with each column's bind processing (JSON serialised, booleans, binaries and datetimes as
+    the driver takes them), and run on the DBAPI cursor of the caller's open transaction.
+
+    It sends the statement and values ``Connection.execute`` sends for such rows, without
+    building a cache key and an execution context per row: for the claims' outbox and the
+    vault's documents that was most of the insert's CPU (``docs/performance.md``, "The
+    request path and root mode, session 6"). Positional drivers (SQLite) take a list in the
+    compiled order, named ones (psycopg) a dict; PostgreSQL's text casts each value to its
+    column's type, as SQLAlchemy renders it. The driver's own errors are not wrapped in
+    SQLAlchemy's exception classes: use it where none is expected (a duplicate is skipped
+    by ``ON CONFLICT``, or refused before)."""
+
+    def __init__(
+        self, table: Table, *, ignore_duplicates: bool = False, returning: str | None = None
+    ) -> None:
+        self.table = table
+        self.ignore_duplicates = ignore_duplicates
+        self.returning = returning
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def _for(self, conn: Connection, keys: tuple[str, ...]) -> _Compiled:
+        dialect = conn.dialect
+        if (dialect.name, keys) not in self._compiled:
+            insert = (
+                insert_ignoring_duplicates(conn, self.table)
+                if self.ignore_duplicates
+                else self.table.insert()
+            )
+            if self.returning is not None:
+                insert = insert.returning(self.table.c[self.returning])
+            compiled = insert.compile(dialect=dialect, column_keys=list(keys))
+            steps = [
+                (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+                for key in compiled.positiontup or keys
+            ]
+
+            def values(row: Mapping[str, Any]) -> list[Any]:
+                return [row[key] if fn is None else fn(row[key]) for key, fn in steps]
+
+            shape: Callable[[Mapping[str, Any]], Any] = (
+                values
+                if compiled.positiontup is not None
+                else lambda row: dict(zip(keys, values(row), strict=True))
+            )
+            self._compiled[(dialect.name, keys)] = (compiled.string, shape)
+        return self._compiled[(dialect.name, keys)]
+
+    def one_by_one(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Insert ``rows`` in order, one statement each, in ``conn``'s transaction; per row
+        the ``returning`` column's value, or ``None`` where ``ON CONFLICT`` skipped it."""
+        out: list[Any] = []
+        cursor = conn.connection.cursor()
+        try:
+            for row in rows:
+                statement, shape = self._for(conn, tuple(row))
+                cursor.execute(statement, shape(row))
+                found = cursor.fetchone() if self.returning is not None else None
+                out.append(None if found is None else found[0])
+        finally:
+            cursor.close()
+        return out
+
+    def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert ``rows`` (all with the first one's columns) in one ``executemany``."""
+        if not rows:
+            return
+        statement, shape = self._for(conn, tuple(rows[0]))
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(statement, [shape(row) for row in rows])
+        finally:
+            cursor.close()
+
+
+#: a compiled insert: the dialect's SQL text, and a row's values as its driver takes them
+_Compiled = tuple[str, Callable[[Mapping[str, Any]], Any]]
 
 
 def utc_now() -> str:

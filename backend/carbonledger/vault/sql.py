@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from carbonledger.store.db import OwnSchemaStore
+from carbonledger.store.db import OwnSchemaStore, PreparedInsert
 from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
 from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, SealedDocument, StoredDocument
 
@@ -49,6 +49,10 @@ grants = sa.Table(
     sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
     sa.Column("granted_at", _Time, nullable=False),
 )
+
+#: the writes of :meth:`SqlVaultRepository.add_new_documents`, prepared once
+_DOCUMENTS = PreparedInsert(documents)
+_GRANTS = PreparedInsert(grants)
 
 reader_keys = sa.Table(
     "vault_reader_keys",
@@ -128,10 +132,8 @@ class SqlVaultRepository(OwnSchemaStore):
             added.append(fresh)
         if new:
             # shallow copies: asdict's deep copy of every field was most of this write
-            conn.execute(documents.insert(), [dict(vars(i.document)) for i in new])
-            rows = [dict(vars(g)) for i in new for g in i.grants]
-            if rows:
-                conn.execute(grants.insert(), rows)
+            _DOCUMENTS.many(conn, [vars(i.document) for i in new])
+            _GRANTS.many(conn, [vars(g) for i in new for g in i.grants])
         return added
 
     def get_document(self, document_id: str) -> StoredDocument | None:

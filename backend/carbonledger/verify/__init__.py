@@ -29,6 +29,7 @@ from carbonledger.verify.chain import (
     Addresses,
     ChainReader,
     ChainView,
+    FirmLogs,
     addresses_from_manifest,
     discover_addresses,
 )
@@ -163,6 +164,7 @@ def run_firm(
     *,
     shard: tuple[int, int] = (0, 1),
     to_block: int | None = None,
+    logs: FirmLogs | None = None,
 ) -> Verification:
     """Verify every claim of ``firm`` against the documents in ``directory`` (and its
     root-anchored claims against the ``*.proof.json`` files there); a file there that is not
@@ -170,14 +172,21 @@ def run_firm(
 
     ``shard`` ``(k, n)`` judges only the k-th of n contiguous ranges of the firm's claims in
     chain order, up to block ``to_block`` (:meth:`ChainReader.firm`): the reports of the n
-    parts, concatenated in order, are the report of the whole (``verify.parallel``)."""
+    parts, concatenated in order, are the report of the whole (``verify.parallel``).
+    ``logs``: the firm's logs up to ``to_block``, read beforehand for many firms at once
+    (:meth:`ChainReader.firms_logs`)."""
     skipped: list[str] = []
     proofs = list(load_proofs(directory).values())
     # the chain is read in a thread while the documents are parsed here: most of reading is
     # waiting for the node, which then overlaps the parsing (no check depends on the order)
     with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="verify-reads") as reads:
         reading = reads.submit(
-            ChainReader(port, addresses).firm, firm, proofs, shard=shard, to_block=to_block
+            ChainReader(port, addresses).firm,
+            firm,
+            proofs,
+            shard=shard,
+            to_block=to_block,
+            read=logs,
         )
         try:
             docs = load_directory(directory, skipped=skipped)

@@ -242,6 +242,19 @@ class ChainView:
         return self.part[0] == self.part[1] - 1
 
 
+@dataclass(frozen=True)
+class FirmLogs:
+    """The logs :meth:`ChainReader.firm` reads for one firm by walking the block range, read
+    beforehand for many firms at once (:meth:`ChainReader.firms_logs`)."""
+
+    #: its claim events (topic 2 the firm) and the allocations cited with it as the party
+    found: tuple[Log, ...]
+    #: the checks and audits of its ledger-submitted claims
+    reviews: tuple[Log, ...]
+    #: its MemberRegistry events (topic 1 the member)
+    members: tuple[Log, ...]
+
+
 def _topic(address: str) -> bytes:
     return abi.enc_address(address)
 
@@ -327,6 +340,10 @@ class ChainReader:
         self.addresses = addresses
         self._tx_cache: dict[bytes, Tx] = {}
         self._decoded: dict[bytes, dict[bytes, abi.SignedClaim] | str] = {}
+        #: whether the node answers claimOf in bulk (a contract creation in eth_call)
+        self._records_in_bulk = True
+        #: firm -> its membership logs, read beforehand (``firm(..., read=...)``)
+        self._member_logs: dict[str, list[Log]] = {}
 
     # --- entry points ------------------------------------------------------------------
     def claim(self, claim_id: bytes, proofs: Sequence[RootProof] = ()) -> ChainView:
@@ -350,6 +367,7 @@ class ChainReader:
         proofs: Sequence[RootProof] = (),
         shard: tuple[int, int] = (0, 1),
         to_block: int | None = None,
+        read: FirmLogs | None = None,
     ) -> ChainView:
         """The view of every claim of ``firm``, with its root-anchored claims' ``proofs``.
 
@@ -357,16 +375,23 @@ class ChainReader:
         claims in chain order (what one process of :mod:`~carbonledger.verify.parallel` does):
         only their transactions, blocks and ``claimOf`` are read, every claim's events are.
         ``to_block``: the chain up to that block (default: the latest), so that the parts of
-        one verification read the same history."""
+        one verification read the same history. ``read``: this firm's logs up to
+        ``to_block``, read beforehand (:meth:`firms_logs`); the block range is then walked
+        only for the reviews of root-anchored claims the ledger has not admitted."""
         if not 0 <= shard[0] < shard[1]:
             raise ValueError(f"shard {shard}: part k of n needs 0 <= k < n")
         a = self.addresses
         latest = self.port.latest_block() if to_block is None else to_block
-        # the firm's claim events and its allocations (OverlapSettlement's AllocationCited, its
-        # topic 2 the party) in one query: the node walks the block range once, not twice
-        contracts = [a.claim_ledger] + ([a.overlap_settlement] if a.overlap_settlement else [])
-        topic0 = [*abi.FIRM_TOPICS] + ([abi.T_ALLOCATION_CITED] if a.overlap_settlement else [])
-        found = self.port.get_logs(contracts, [topic0, None, _topic(firm)], a.from_block, latest)
+        if read is None:
+            # the firm's claim events and its allocations (OverlapSettlement's AllocationCited,
+            # its topic 2 the party) in one query: the node walks the block range once
+            contracts, topic0 = self._firm_filter()
+            found = self.port.get_logs(
+                contracts, [topic0, None, _topic(firm)], a.from_block, latest
+            )
+        else:
+            found = list(read.found)
+            self._member_logs[firm.lower()] = list(read.members)
         logs = [
             lg
             for lg in found
@@ -386,17 +411,97 @@ class ChainReader:
                 + [p.claim_id for p in mine]
             )
         )
-        step = self.REVIEW_IDS_PER_QUERY
-        for start in range(0, len(ids), step):
-            logs += self.port.get_logs(
-                a.claim_ledger,
-                [list(abi.REVIEW_TOPICS), ids[start : start + step]],
-                a.from_block,
-                latest,
-            )
+        if read is not None:  # the reviews of its ledger claims are read already
+            ledger_ids = {lg.topics[1] for lg in logs if lg.topics[0] == abi.T_SUBMITTED}
+            ids = [cid for cid in ids if cid not in ledger_ids]
+            logs += read.reviews
+        logs += self._reviews(ids, latest)
         view = self._build(logs, latest, wanted=None, proofs=mine, shard=shard)
         view.allocations = None if a.overlap_settlement is None else _cited_allocations(cited)
         return view
+
+    def firms_logs(self, firms: Sequence[str], to_block: int) -> dict[str, FirmLogs]:
+        """Each of ``firms``' logs up to ``to_block`` (by lower-case address), as
+        :meth:`firm` reads them, in three walks of the block range for all of them where
+        :meth:`firm` walks it three times per firm. The walk is most of what a query costs
+        the node (anvil: ~0.6 µs per block, ~3 ms per query on a 5,000-block history).
+
+        The reviews are read by claim id when the firms' ledger claims fit in one query
+        (:attr:`REVIEW_IDS_PER_QUERY`), else every review of the range is read once and
+        sorted out here: a list of N ids costs the node N bloom-filter tests per block."""
+        a = self.addresses
+        wanted = list(dict.fromkeys(f.lower() for f in firms))
+        contracts, topic0 = self._firm_filter()
+        step = self.REVIEW_IDS_PER_QUERY
+        found: list[Log] = []
+        members: list[Log] = []
+        for start in range(0, len(wanted), step):
+            topics = [_topic(f) for f in wanted[start : start + step]]
+            found += self.port.get_logs(contracts, [topic0, None, topics], a.from_block, to_block)
+            members += self.port.get_logs(
+                a.member_registry, [list(abi.MEMBER_TOPICS), topics], a.from_block, to_block
+            )
+        # (a log the filter did not ask for, from a node that misreads it, is no firm's)
+        own: dict[str, list[Log]] = {f: [] for f in wanted}
+        for lg in found:
+            firm_logs = own.get(abi.address_of(lg.topics[2])) if len(lg.topics) > 2 else None
+            if firm_logs is not None:
+                firm_logs.append(lg)
+        ids = {
+            f: list(
+                dict.fromkeys(
+                    lg.topics[1]
+                    for lg in logs
+                    if lg.address == a.claim_ledger and lg.topics[0] == abi.T_SUBMITTED
+                )
+            )
+            for f, logs in own.items()
+        }
+        every = [cid for f in wanted for cid in ids[f]]
+        if len(every) <= step:
+            reviews = self._reviews(every, to_block)
+        else:
+            reviews = self.port.get_logs(
+                a.claim_ledger, [list(abi.REVIEW_TOPICS)], a.from_block, to_block
+            )
+        of_claim: dict[bytes, list[Log]] = {}
+        for lg in reviews:
+            of_claim.setdefault(lg.topics[1], []).append(lg)
+        of_member: dict[str, list[Log]] = {f: [] for f in wanted}
+        for lg in members:
+            member = of_member.get(abi.address_of(lg.topics[1])) if len(lg.topics) > 1 else None
+            if member is not None:
+                member.append(lg)
+        return {
+            f: FirmLogs(
+                tuple(own[f]),
+                tuple(lg for cid in ids[f] for lg in of_claim.get(cid, ())),
+                tuple(of_member[f]),
+            )
+            for f in wanted
+        }
+
+    def _firm_filter(self) -> tuple[list[str], list[bytes]]:
+        """The contracts and topics 0 of a firm's own events: ClaimLedger's claim events
+        (topic 2 the firm) and OverlapSettlement's AllocationCited (topic 2 the party)."""
+        a = self.addresses
+        contracts = [a.claim_ledger] + ([a.overlap_settlement] if a.overlap_settlement else [])
+        topic0 = [*abi.FIRM_TOPICS] + ([abi.T_ALLOCATION_CITED] if a.overlap_settlement else [])
+        return contracts, topic0
+
+    def _reviews(self, claim_ids: Sequence[bytes], latest: int) -> list[Log]:
+        """The ClaimChecked and ClaimAudited events of ``claim_ids`` (topic 1),
+        :attr:`REVIEW_IDS_PER_QUERY` ids a query."""
+        a, step = self.addresses, self.REVIEW_IDS_PER_QUERY
+        out: list[Log] = []
+        for start in range(0, len(claim_ids), step):
+            out += self.port.get_logs(
+                a.claim_ledger,
+                [list(abi.REVIEW_TOPICS), list(claim_ids[start : start + step])],
+                a.from_block,
+                latest,
+            )
+        return out
 
     def _allocations(
         self, topics: list[bytes | None], latest: int
@@ -487,8 +592,8 @@ class ChainReader:
             (a.member_registry, abi.SEL_SIGNING_KEY_AT + _topic(f) + abi.enc_uint(ts))
             for f, ts in key_queries
         ]
-        calls += [(a.claim_ledger, abi.SEL_CLAIM_OF + c.claim_id) for c in mine]
         answers = iter(self.port.eth_calls(calls))
+        records = iter(self._claim_records([c.claim_id for c in mine]))
 
         domain_sep = next(answers)
         versions: dict[int, Version] = {}
@@ -501,7 +606,7 @@ class ChainReader:
             member_now[f] = (abi.address_of(out[0:32]), abi.word(out, 1), abi.word(out, 2))
         keys_at = {q: abi.address_of(next(answers)) for q in key_queries}
         for c in mine:
-            c.record = abi.decode_claim_record(next(answers))
+            c.record = abi.decode_claim_record(next(records))
             if c.block_timestamp is not None:
                 c.key_at_timestamp = keys_at.get((c.submitted.firm, c.block_timestamp))
 
@@ -530,6 +635,26 @@ class ChainReader:
             judged=None if parts == 1 else tuple(judged),
             part=shard,
         )
+
+    def _claim_records(self, claim_ids: Sequence[bytes]) -> list[bytes]:
+        """``ClaimLedger.claimOf`` of each claim id, :data:`abi.RECORDS_PER_CALL` per
+        ``eth_call`` (:func:`abi.claim_records_code`), or one ``eth_call`` per id from a node
+        that refuses a contract creation in ``eth_call`` or answers it otherwise (the same
+        answers either way: the same view, at the same block)."""
+        ledger, step = self.addresses.claim_ledger, abi.RECORDS_PER_CALL
+        chunks = [claim_ids[i : i + step] for i in range(0, len(claim_ids), step)]
+        if self._records_in_bulk and chunks:
+            try:
+                answers = self.port.eth_calls(
+                    [(None, abi.claim_records_code(ledger, chunk)) for chunk in chunks]
+                )
+            except RpcError:
+                answers = []
+            size = abi.RECORD_BYTES
+            if [len(a) for a in answers] == [len(chunk) * size for chunk in chunks]:
+                return [a[i : i + size] for a in answers for i in range(0, len(a), size)]
+            self._records_in_bulk = False
+        return self.port.eth_calls([(ledger, abi.SEL_CLAIM_OF + cid) for cid in claim_ids])
 
     def _attach_roots(
         self,
@@ -630,13 +755,15 @@ class ChainReader:
         self, firm: str, latest: int, read: list[Log] | None = None
     ) -> list[MemberChange]:
         """The membership events of ``firm`` in chain order (their logs appended to
-        ``read``)."""
-        logs = self.port.get_logs(
-            self.addresses.member_registry,
-            [list(abi.MEMBER_TOPICS), _topic(firm)],
-            self.addresses.from_block,
-            latest,
-        )
+        ``read``); read beforehand when :meth:`firm` was given them."""
+        logs = self._member_logs.get(firm)
+        if logs is None:
+            logs = self.port.get_logs(
+                self.addresses.member_registry,
+                [list(abi.MEMBER_TOPICS), _topic(firm)],
+                self.addresses.from_block,
+                latest,
+            )
         if read is not None:
             read.extend(logs)
         changes = (decode_member_log(lg) for lg in sorted(logs, key=lambda x: x.pos))

@@ -5,13 +5,17 @@ processes (``workers``, by default one per core). A firm is one task, unless it 
 than its share of the documents (1/workers of them; one firm alone always): then it is split
 into parts (:func:`plan`), part k of n judging the k-th of n contiguous ranges of the
 firm's claims in chain order (:meth:`~carbonledger.verify.chain.ChainReader.firm`), so one
-firm's history uses every core too. Each task opens its own RPC connection and reads for
-itself; every part of a verification reads the chain up to the same block (read once here),
-and the findings of the parts, concatenated in order, are exactly the one-process report of
-that firm (same checks, same findings, same order). What a part repeats: reading and hashing
-the whole documents directory and the firm's event logs (a claim's amendments and baselines
-can be in any part); what it does not: the transactions, blocks, ``claimOf`` reads,
-signatures and standard re-runs of the other parts' claims.
+firm's history uses every core too. The firms' event logs are read here, for all of them in
+three walks of the block range (:meth:`~carbonledger.verify.chain.ChainReader.firms_logs`;
+a task would walk it three times per firm, and the walk is most of a query's cost on the
+node), and each task gets its firm's; each task opens its own RPC connection and reads the
+rest for itself. Every part of a verification reads the chain up to the same block (read
+once here), and the findings of the parts, concatenated in order, are exactly the
+one-process report of that firm (same checks, same findings, same order). What a part
+repeats: reading and hashing the whole documents directory and decoding the firm's event
+logs (a claim's amendments and baselines can be in any part); what it does not: the
+transactions, blocks, ``claimOf`` reads, signatures and standard re-runs of the other parts'
+claims.
 
 The pool's processes are started with ``forkserver`` (a clean interpreter, no inherited
 threads or sockets) and warmed before :func:`pool` returns (the verifier and the standard
@@ -30,7 +34,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carbonledger.verify.chain import Addresses
+from carbonledger.verify.chain import Addresses, ChainReader, FirmLogs
 from carbonledger.verify.core import Report
 
 
@@ -103,14 +107,19 @@ def _start_all(executor: Executor, size: int, rounds: int = 50) -> None:
 
 
 def _verify_part(
-    rpc_url: str, addresses: Addresses, job: FirmJob, shard: tuple[int, int], to_block: int
+    rpc_url: str,
+    addresses: Addresses,
+    job: FirmJob,
+    shard: tuple[int, int],
+    to_block: int,
+    logs: FirmLogs,
 ) -> _PartOutcome:
     from carbonledger.verify import RpcChainPort, run_firm
 
     port = RpcChainPort(rpc_url)
     try:
         report = run_firm(
-            port, addresses, job.firm, job.directory, shard=shard, to_block=to_block
+            port, addresses, job.firm, job.directory, shard=shard, to_block=to_block, logs=logs
         ).report
     finally:
         port.close()
@@ -154,6 +163,8 @@ def verify_firms(
     port = RpcChainPort(rpc_url)
     try:
         to_block = port.latest_block()  # every part reads the same history
+        # every firm's logs in three walks of the block range, not three per task
+        logs = ChainReader(port, addresses).firms_logs([job.firm for job in jobs], to_block)
     finally:
         port.close()
     size = workers or getattr(executor, "_max_workers", None) or default_workers()
@@ -163,7 +174,15 @@ def verify_firms(
     # the largest tasks first: the last ones to finish are then small
     tasks.sort(key=lambda t: -sizes[t[0]] / parts[t[0]])
     futures = {
-        (i, k): executor.submit(_verify_part, rpc_url, addresses, jobs[i], (k, parts[i]), to_block)
+        (i, k): executor.submit(
+            _verify_part,
+            rpc_url,
+            addresses,
+            jobs[i],
+            (k, parts[i]),
+            to_block,
+            logs[jobs[i].firm.lower()],
+        )
         for i, k in tasks
     }
     outcomes = []

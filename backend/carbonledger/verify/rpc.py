@@ -91,8 +91,11 @@ class ChainPort(Protocol):
     def block_timestamps(self, numbers: Sequence[int]) -> dict[int, int]: ...
 
     def eth_calls(
-        self, calls: Sequence[tuple[str, bytes]], block: int | None = None
-    ) -> list[bytes]: ...
+        self, calls: Sequence[tuple[str | None, bytes]], block: int | None = None
+    ) -> list[bytes]:
+        """``eth_call`` of each ``(to, data)``; ``to`` None: ``data`` is init code run as a
+        contract creation, and the answer is what it returns."""
+        ...
 
     def code(self, address: str) -> bytes: ...
 
@@ -241,8 +244,8 @@ class RpcChainPort:
         timestamp = item.get("blockTimestamp")
         return Log(
             address=str(item["address"]).lower(),
-            topics=tuple(_unhex(t) for t in item["topics"]),
-            data=_unhex(item["data"]),
+            topics=tuple([bytes.fromhex(t[2:]) for t in item["topics"]]),
+            data=bytes.fromhex(item["data"][2:]),
             block_number=int(item["blockNumber"], 16),
             tx_hash=_unhex(item["transactionHash"]),
             tx_index=int(item["transactionIndex"], 16),
@@ -278,10 +281,12 @@ class RpcChainPort:
         }
 
     def eth_calls(
-        self, calls: Sequence[tuple[str, bytes]], block: int | None = None
+        self, calls: Sequence[tuple[str | None, bytes]], block: int | None = None
     ) -> list[bytes]:
         tag = "latest" if block is None else hex(block)
-        answers = self.batch([("eth_call", [{"to": to, "data": _hex(d)}, tag]) for to, d in calls])
+        # ``to`` None: a contract creation, the answer what its init code returns
+        params = [{"data": _hex(d)} | ({} if to is None else {"to": to}) for to, d in calls]
+        answers = self.batch([("eth_call", [p, tag]) for p in params])
         return [_unhex(a) for a in answers]
 
     def code(self, address: str) -> bytes:
