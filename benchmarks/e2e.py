@@ -77,7 +77,7 @@ from carbonledger.services.errors import ServiceError
 from carbonledger.services.roots import ANCHOR_MODES
 from carbonledger.standard import load_default_standard, parse_claim
 from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
-from carbonledger.store.db import chain_events
+from carbonledger.store.db import chain_events, indexer_cursor
 from carbonledger.vault import VaultKeyPair
 from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
 from carbonledger.verify.parallel import FirmJob, verify_firms
@@ -374,6 +374,26 @@ def wait_done(
             time.sleep(0.02)
 
 
+def caught_up(engine: Engine, w3: Web3, timeout: float = WAIT_TIMEOUT) -> None:
+    """Until the separate indexer has indexed the chain up to its head of now.
+
+    Its database is fresh, so it starts from the deployment block and indexes the earlier
+    runs' events first; the in-process service does that before it serves (``Services.start``
+    catches up first), so the separate one must have done it before the clock starts too,
+    or its history is timed as this run's work."""
+    head = int(w3.eth.block_number)
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while True:
+            done = conn.execute(select(func.max(indexer_cursor.c.next_block))).scalar()
+            if done is not None and int(done) > head:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the indexer is at block {done}, the chain at {head}")
+            conn.rollback()
+            time.sleep(0.1)
+
+
 def gas_of(w3: Web3, engine: Engine, ids: Sequence[str]) -> tuple[int, int, int, int]:
     columns = (claims.c.claim_id, claims.c.state, claims.c.tx_hash, claims.c.check_tx_hash)
     with engine.connect() as conn:
@@ -582,6 +602,7 @@ def run_cluster_mode(
                     env=env)  # fmt: skip
         chain.wait_api(names[2], url)
         engine = create_engine(database_url)
+        caught_up(engine, w3)
         clients = logged_in(url, firms, load_default_standard())
         outcome = submit_and_measure(
             mode, clients, w3, engine, n,
