@@ -44,6 +44,17 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid``, of the children it has reaped and of its live
+    descendants, in seconds; 0 once it is gone (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(c) for c in children(pid))
+
+
 def command_of(pid: int) -> str:
     """The command line of ``pid``, its arguments joined by spaces."""
     try:
@@ -119,6 +130,11 @@ class Cluster:
                 label = "anvil" if "anvil" in command else f"API process {workers}"
                 out[f"{name}: {label}"] = peak
         return out
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of each process with its descendants (the API processes of
+        ``serve``, anvil of ``chain``), by role."""
+        return {name: cpu_seconds(process.pid) for name, process in self.processes.items()}
 
     def stop(self, *names: str) -> None:
         chosen = [n for n in (names or tuple(self.processes)) if n in self.processes]

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,7 +54,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from web3 import Web3
 
 from benchmarks import eas as eas_bench
-from benchmarks.cluster import Cluster
+from benchmarks.cluster import Cluster, cpu_seconds
 from benchmarks.cluster import cli_env as cluster_env
 from benchmarks.threads import AllThreads, ThreadCpu
 from carbonledger.api.app import create_app
@@ -77,7 +77,7 @@ from carbonledger.services.errors import ServiceError
 from carbonledger.services.roots import ANCHOR_MODES
 from carbonledger.standard import load_default_standard, parse_claim
 from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
-from carbonledger.store.db import chain_events
+from carbonledger.store.db import chain_events, indexer_cursor
 from carbonledger.vault import VaultKeyPair
 from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
 from carbonledger.verify.parallel import FirmJob, verify_firms
@@ -120,6 +120,9 @@ class ModeResult:
     #: firms' client threads alone (in-process rows; 0: not measured)
     cpu_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    #: CPU seconds of the other processes over the same window, by role (the chain's anvil,
+    #: and for the separate processes each of them and the PostgreSQL server)
+    process_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -371,6 +374,26 @@ def wait_done(
             time.sleep(0.02)
 
 
+def caught_up(engine: Engine, w3: Web3, timeout: float = WAIT_TIMEOUT) -> None:
+    """Until the separate indexer has indexed the chain up to its head of now.
+
+    Its database is fresh, so it starts from the deployment block and indexes the earlier
+    runs' events first; the in-process service does that before it serves (``Services.start``
+    catches up first), so the separate one must have done it before the clock starts too,
+    or its history is timed as this run's work."""
+    head = int(w3.eth.block_number)
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while True:
+            done = conn.execute(select(func.max(indexer_cursor.c.next_block))).scalar()
+            if done is not None and int(done) > head:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the indexer is at block {done}, the chain at {head}")
+            conn.rollback()
+            time.sleep(0.1)
+
+
 def gas_of(w3: Web3, engine: Engine, ids: Sequence[str]) -> tuple[int, int, int, int]:
     columns = (claims.c.claim_id, claims.c.state, claims.c.tx_hash, claims.c.check_tx_hash)
     with engine.connect() as conn:
@@ -400,10 +423,12 @@ def submit_and_measure(
     concurrency: int,
     result: BenchResult,
     docs_dir: Path,
+    processes: Callable[[], dict[str, float]] = dict,
 ) -> ModeResult:
     """Sign ``n`` claims with the firms' keys (timed apart), submit them through the API and
     wait until every one is checked on chain and indexed; its figures. The documents are
-    written to ``docs_dir/<firm>/`` for the auditor."""
+    written to ``docs_dir/<firm>/`` for the auditor. ``processes``: the CPU seconds so far of
+    the other processes by role, read at the first POST and once done."""
     signed, signing = sign_all(clients, docs_dir.name, n)
     result.signing_seconds += signing
     ids = [
@@ -440,6 +465,7 @@ def submit_and_measure(
 
     say(f"[{mode}] submitting {n} claims ({len(clients)} firms, {concurrency} at a time)")
     from_block = int(w3.eth.block_number) + 1
+    others = processes()
     started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(submit_firm, list(signed)))
@@ -447,6 +473,7 @@ def submit_and_measure(
     wait_done(engine, ids, from_block, timeout=WAIT_TIMEOUT, mode=mode)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
+    others = {role: spent - others.get(role, 0.0) for role, spent in processes().items()}
     claim_txs, claim_gas, check_txs, check_gas = gas_of(w3, engine, ids)
     for firm, items in signed.items():
         (docs_dir / firm).mkdir(parents=True)
@@ -464,6 +491,7 @@ def submit_and_measure(
         peak_rss_mb=rss_mb(),
         cpu_seconds=cpu,
         client_cpu_seconds=client_cpu.seconds,
+        process_cpu=others,
     )
 
 
@@ -492,6 +520,7 @@ def run_mode(
     concurrency: int,
     result: BenchResult,
     profile: Path | None = None,
+    processes: Callable[[], dict[str, float]] = dict,
 ) -> ModeResult:
     """The service in the benchmark's process (threads, SQLite), then the mode's ceiling.
     With ``profile``, a cProfile of every thread of this process (CPU time), from the
@@ -507,7 +536,7 @@ def run_mode(
             outcome = submit_and_measure(
                 mode, clients, w3, ledger.services.engine, n,
                 request_size=request_size, concurrency=concurrency, result=result,
-                docs_dir=workdir / "documents" / f"in-process-{mode}",
+                docs_dir=workdir / "documents" / f"in-process-{mode}", processes=processes,
             )  # fmt: skip
         except BaseException:
             ledger.stop()
@@ -543,9 +572,18 @@ def run_cluster_mode(
     request_size: int,
     concurrency: int,
     result: BenchResult,
+    postgres_pid: int | None = None,
 ) -> ModeResult:
     """The service as ``carbonledger serve --workers N``, ``anchor`` and ``index`` processes
-    on one PostgreSQL database and the chain of ``chain``; peak memory of each process."""
+    on one PostgreSQL database and the chain of ``chain``; peak memory of each process, and
+    the CPU of each (and of the PostgreSQL server, ``postgres_pid``) while it ran."""
+
+    def processes() -> dict[str, float]:
+        spent = chain.cpu()
+        if postgres_pid is not None:
+            spent["PostgreSQL"] = cpu_seconds(postgres_pid)
+        return spent
+
     env = {
         "CARBONLEDGER_DATABASE_URL": database_url,
         "CARBONLEDGER_SUBMIT_WAIT": "0",
@@ -564,11 +602,12 @@ def run_cluster_mode(
                     env=env)  # fmt: skip
         chain.wait_api(names[2], url)
         engine = create_engine(database_url)
+        caught_up(engine, w3)
         clients = logged_in(url, firms, load_default_standard())
         outcome = submit_and_measure(
             mode, clients, w3, engine, n,
             request_size=request_size, concurrency=concurrency, result=result,
-            docs_dir=workdir / "documents" / f"processes-{mode}",
+            docs_dir=workdir / "documents" / f"processes-{mode}", processes=processes,
         )  # fmt: skip
         outcome.service = f"{workers} API + worker + indexer"
         for client in clients:
@@ -589,8 +628,8 @@ def ceiling(
     relayed by the same service account straight to the same node with the worker's own
     calls (``trySubmitClaims`` of ``batch_size``, as many in flight as the worker sends, in one
     JSON-RPC request as it sends them, then their receipts), and their checks recorded 100 per
-    ``recordChecks``. No HTTP, no database, no standard check, no index. Returns (claims,
-    seconds)."""
+    ``recordChecks`` (in batch mode sent right behind their claims, as the worker does). No
+    HTTP, no database, no standard check, no index. Returns (claims, seconds)."""
     gateway = services.ledger
     per_firm = [n // len(clients) + (1 if i < n % len(clients) else 0) for i in range(len(clients))]
     deadline = int(time.time()) + DEADLINE
@@ -615,14 +654,61 @@ def ceiling(
     report = keccak(text="ceiling")
     started = time.perf_counter()
     gas_price = gateway.gas_price()
+    if batch_size == 1:  # one claim per transaction: the checks after the claims' receipts
+        for start in range(0, len(chunks), in_flight):
+            sent = gateway.send_claims_many(chunks[start : start + in_flight], gas_price)
+            _landed(gateway.claims_outcomes(sent))
+        for start in range(0, len(ids), 100):
+            gateway.record_checks([(i, True, report) for i in ids[start : start + 100]])
+        return len(items), time.perf_counter() - started
+    # batch mode: each transaction's checks sent right behind it, then the receipts (as the
+    # worker sends a round once it is sure of the chain)
     for start in range(0, len(chunks), in_flight):
-        sent = gateway.send_claims_many(chunks[start : start + in_flight], gas_price)
-        for outcome in gateway.claims_outcomes(sent):
-            if outcome.failed:
-                raise RuntimeError(f"ceiling: the chain refused {len(outcome.failed)} claims")
-    for start in range(0, len(ids), 100):
-        gateway.record_checks([(i, True, report) for i in ids[start : start + 100]])
+        group = chunks[start : start + in_flight]
+        sent = gateway.send_claims_many(group, gas_price)
+        behind: list[list[tuple[bytes, bool, bytes]]] = []  # joined up to the check batch
+        for chunk in group:
+            results = [(claim_id(c.firm, c.document_hash), True, report) for c, _ in chunk]
+            if behind and len(behind[-1]) + len(results) <= max(batch_size, 100):
+                behind[-1].extend(results)
+            else:
+                behind.append(results)
+        checks = gateway.send_checks_many(behind)
+        _landed(gateway.claims_outcomes(sent))
+        if None in gateway.checks_outcomes(checks):
+            raise RuntimeError("ceiling: a recordChecks reverted")
     return len(items), time.perf_counter() - started
+
+
+def _landed(outcomes: Iterable[Any]) -> None:
+    for outcome in outcomes:
+        if outcome.failed:
+            raise RuntimeError(f"ceiling: the chain refused {len(outcome.failed)} claims")
+
+
+def _process_cpu_lines(result: BenchResult) -> list[str]:
+    """CPU per claim of every process of a row (the benchmark's own included), first POST to
+    done, and what two cores doing nothing else would then allow."""
+    rows = [m for m in result.modes if m.process_cpu]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "CPU per claim of every process, first POST to done (ms; the benchmark's process holds "
+        "the firms' clients, and the in-process service):",
+    ]
+    for m in rows:
+        spent = {"benchmark": m.cpu_seconds}
+        for role, seconds in m.process_cpu.items():
+            spent["anvil" if role == "chain" else role.removeprefix(f"{m.mode}-")] = seconds
+        total = sum(spent.values()) / m.claims
+        parts = ", ".join(f"{role} {1000 * s / m.claims:.2f}" for role, s in spent.items())
+        bound = f"{2 / total:,.0f}" if total else "-"
+        lines.append(
+            f"  {m.mode:<7} {m.service:<26} {parts}; all {1000 * total:.2f} ms "
+            f"(two cores doing nothing else: {bound} claims/s)"
+        )
+    return lines
 
 
 def _doc_hash(document: bytes) -> bytes:
@@ -761,6 +847,7 @@ def run(
                     mode, workdir, w3, deployment, artifacts, service_firms, ceiling_firms, n,
                     batch_size=batch_size, request_size=request_size,
                     concurrency=concurrency or firms, result=result, profile=profile,
+                    processes=chain.cpu,
                 )  # fmt: skip
                 result.modes.append(outcome)
                 say(f"[{mode}] in-process {outcome.per_second:,.0f} claims/s")
@@ -770,12 +857,14 @@ def run(
                 pg_dir = Path(tempfile.mkdtemp(prefix="carbonledger-bench-pg-"))
                 try:
                     with postgres_server(pg_dir) as server:
+                        postmaster = (pg_dir / "pgdata" / "postmaster.pid").read_text()
                         for mode in modes:
                             database = fresh_database(server, f"bench_{mode}")
                             outcome = run_cluster_mode(
                                 mode, workdir, chain, database, w3, service_firms, n,
                                 workers=workers, batch_size=batch_size, request_size=request_size,
                                 concurrency=concurrency or firms, result=result,
+                                postgres_pid=int(postmaster.split()[0]),
                             )  # fmt: skip
                             result.modes.append(outcome)
                             say(f"[{mode}] {outcome.service}: {outcome.per_second:,.0f} claims/s")
@@ -954,6 +1043,7 @@ def render(result: BenchResult) -> str:
                 f"client threads {1000 * m.client_cpu_seconds / m.claims:5.2f} ms, the service "
                 f"{1000 * (m.cpu_seconds - m.client_cpu_seconds) / m.claims:6.2f} ms"
             )
+    lines += _process_cpu_lines(result)
     measured = [m for m in result.modes if m.ceiling_seconds]
     if measured:
         lines += [

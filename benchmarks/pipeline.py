@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.e2e import fresh_services, signed_submissions
+from carbonledger.gcpolicy import settle_heap
 from carbonledger.services.errors import ServiceError
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED
 
@@ -73,12 +74,16 @@ def chain_path(
                     if isinstance(r, ServiceError):
                         raise RuntimeError(f"a claim was refused: {r}")
         worker, store = services.worker, services.store
+        # as the service's processes once started: without it the collector's full passes
+        # fall where the previous part's garbage leaves them (one in the indexer's part or
+        # not: twice its CPU), not where the work is
+        settle_heap()
 
         def anchor() -> None:
             first = True
             while store.count_in_state(ACCEPTED) or store.count_in_state(ANCHORED):
                 worker.run_once(full_reconcile=first)
-                first = worker._unsure = False  # as AnchorWorker._run after a round
+                first = False
 
         def named(part: str) -> Path | None:
             return None if profile is None else profile.with_suffix(f".{part}.prof")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from web3 import Web3
 from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.indexer import Indexer
 from carbonledger.store.db import chain_events, indexer_cursor, make_engine
+from carbonledger.store.listen import MINED, announce
 from tests.cli.records import publish_standard_version
 from tests.conftest import DeployedChain
 
@@ -108,3 +111,39 @@ def test_lost_blocks_are_unindexed_and_their_replacement_indexed(
         )
     assert expected in hashes
     assert lost_hash not in hashes
+
+
+def test_new_blocks_are_indexed_at_once_when_the_worker_says_it_mined_some(
+    deployed_chain: DeployedChain, database_url: str
+) -> None:
+    """The loop polls every 30 s here: only the wake-up gets the new event indexed within
+    seconds. In one process the anchoring worker kicks the indexer; on PostgreSQL the
+    worker's write of mined claims, committed by another process, notifies it."""
+    engine = make_engine(database_url)
+    indexer = Indexer(
+        engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+    )
+    stop = threading.Event()
+    loop = threading.Thread(target=indexer.run_forever, args=(stop, 30.0, 30.0))
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while indexer.cursor()[1] is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the loop's first round
+        time.sleep(0.5)  # (PostgreSQL: its listener connected, the round it reports done)
+        version, _ = publish(deployed_chain, "indexer wake-up")
+        assert version not in published_versions(engine)
+        if engine.dialect.name == "postgresql":
+            with make_engine(database_url).begin() as other:  # another process's commit
+                announce(other, MINED)
+        else:
+            indexer.kick()
+        deadline = time.monotonic() + 10
+        while version not in published_versions(engine) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert version in published_versions(engine)
+    finally:
+        stop.set()
+        indexer.kick()
+        loop.join(timeout=5)
+    assert not loop.is_alive()  # a kick after ``stop`` ends the loop without its 30 s wait

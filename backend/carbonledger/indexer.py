@@ -35,6 +35,7 @@ from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
 from carbonledger.store.leader import LeaderLock
+from carbonledger.store.listen import MINED, OutboxListener
 from carbonledger.vocab import WORD
 from carbonledger.vocab.calldata import decode_static, is_static
 
@@ -237,6 +238,13 @@ class Indexer:
         self._insert = insert_ignoring_duplicates(engine, chain_events)
         self._rpc = JsonRpc(w3)
         self._lock = threading.RLock()
+        #: set by :meth:`kick`: the background loop indexes now instead of at its next poll
+        self._wake = threading.Event()
+
+    def kick(self) -> None:
+        """New blocks are there to index (this process's anchoring worker read the receipts
+        of its transactions), or the loop is to stop: :meth:`run_forever` stops waiting."""
+        self._wake.set()
 
     def cursor(self) -> tuple[int, str | None]:
         with self.engine.connect() as conn:
@@ -412,20 +420,37 @@ class Indexer:
         leader: LeaderLock | None = None,
     ) -> None:
         """Index until ``stop``: every ``interval`` while the chain moves, every
-        ``idle_interval`` (default: the same) after a round that found no new block. With
-        ``leader``, only while holding it (a standby otherwise: one indexer per database
+        ``idle_interval`` (default: the same) after a round that found no new block, and at
+        once after :meth:`kick` (set ``stop``, then kick, to end the loop without waiting) or,
+        on PostgreSQL, when an anchoring worker's write of mined claims commits.
+        With ``leader``, only while holding it (a standby otherwise: one indexer per database
         writes, the API processes' on-demand catch-ups aside)."""
-        while not stop.is_set():
-            if leader is not None and not leader.try_acquire():
-                stop.wait(max(interval, 1.0))
-                continue
-            moved = True
-            try:
-                before = self.cursor()[0]
-                self.catch_up()
-                moved = self.cursor()[0] != before
-            except Exception as exc:  # a node that lost blocks mid-round: rewind next round
-                log.warning("indexing round failed: %s", str(exc)[:300])
-            stop.wait(interval if moved or idle_interval is None else idle_interval)
-        if leader is not None:
-            leader.release()
+        # on PostgreSQL the anchoring worker of another process wakes it too (store/listen.py)
+        postgres = self.engine.dialect.name == "postgresql"
+        listener = OutboxListener(self.engine, MINED) if postgres else None
+        try:
+            while not stop.is_set():
+                if leader is not None and not leader.try_acquire():
+                    if listener is not None:
+                        listener.close()  # a standby does not listen
+                    stop.wait(max(interval, 1.0))
+                    continue
+                moved = True
+                try:
+                    before = self.cursor()[0]
+                    self.catch_up()
+                    moved = self.cursor()[0] != before
+                except Exception as exc:  # a node that lost blocks mid-round: rewind next round
+                    log.warning("indexing round failed: %s", str(exc)[:300])
+                if not stop.is_set():
+                    wait = interval if moved or idle_interval is None else idle_interval
+                    if listener is not None:
+                        listener.wait(wait, self._wake)
+                    else:
+                        self._wake.wait(wait)
+                    self._wake.clear()
+        finally:
+            if listener is not None:
+                listener.close()
+            if leader is not None:
+                leader.release()

@@ -14,8 +14,12 @@ from sqlalchemy import text
 
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
+from carbonledger.store.listen import MINED, OutboxListener
+from carbonledger.vocab.anchored import Anchored
 from tests.postgres import fresh_database
 from tests.store.test_multiprocess_safety import claim
+
+WHERE = Anchored("0x" + "55" * 32, 7, "0x" + "66" * 32)
 
 
 @pytest.fixture
@@ -67,12 +71,16 @@ def test_the_listener_reconnects_after_its_session_ends(
     worker, api = stores
     _listening(worker)
     with api.transaction() as conn:  # as when the database restarts
-        ended = conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        ended = (
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert ended == [True]
     assert not worker.wait_for_work(0.5, threading.Event())  # lost: waits out its time
     _listening(worker)  # connected again
@@ -88,3 +96,24 @@ def test_on_sqlite_only_this_process_wakes_the_worker(tmp_path: Path) -> None:
     kicked.set()
     started = time.monotonic()
     assert store.wait_for_work(30.0, kicked) and time.monotonic() - started < 1
+
+
+def test_claims_marked_mined_by_the_worker_wake_the_indexer_of_another_process(
+    stores: tuple[ClaimStore, ClaimStore],
+) -> None:
+    worker, api = stores
+    row = api.add(claim(0, "a"))
+    indexer = OutboxListener(api.engine, MINED)
+    try:
+        assert indexer.wait(30.0, threading.Event())  # connected, listening
+        assert not indexer.wait(0.3, threading.Event())  # a new claim is no news for it
+        timer = threading.Timer(0.3, lambda: worker.mark_anchored([row.claim_id], WHERE))
+        timer.start()
+        started = time.monotonic()
+        assert indexer.wait(30.0, threading.Event())
+        assert time.monotonic() - started < 5  # not the 30 s timeout
+        timer.join()
+        worker.mark_checked([row.claim_id], WHERE)
+        assert indexer.wait(30.0, threading.Event())
+    finally:
+        indexer.close()

@@ -35,6 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from eth_utils.crypto import keccak
 
@@ -44,6 +45,7 @@ from carbonledger.services.roots import RootAnchoring
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow
 from carbonledger.store.leader import LeaderLock
 from carbonledger.vocab import Claim
+from carbonledger.vocab.anchored import Anchored
 
 log = logging.getLogger("carbonledger.anchoring")
 
@@ -52,6 +54,11 @@ NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uin
 
 def _id(row: ClaimRow) -> bytes:
     return bytes.fromhex(row.claim_id[2:])
+
+
+def _result(row: ClaimRow) -> tuple[bytes, bool, bytes]:
+    """The checker's outcome of the stored claim, as ``recordChecks`` takes it."""
+    return _id(row), row.check_passed, bytes.fromhex(row.report_hash[2:])
 
 
 def _words(row: ClaimRow) -> bytes:
@@ -76,8 +83,12 @@ class AnchorWorker:
         leader: LeaderLock | None = None,
         standby_interval: float = 1.0,
         roots: RootAnchoring | None = None,
+        mined: Callable[[], None] | None = None,
     ) -> None:
         self.ledger = ledger
+        #: called after a round that moved claims on (its transactions are mined): the
+        #: indexer of this process indexes them now rather than at its next poll
+        self.mined = mined
         #: root mode (``anchor_mode = "root"``): Merkle roots instead of claims, see
         #: :mod:`carbonledger.services.roots`; None relays the claims themselves
         self.roots = roots
@@ -174,11 +185,9 @@ class AnchorWorker:
             try:
                 did = self.run_once(full_reconcile=first)
                 first = False
-                self._unsure = False
                 self.last_error = None
             except Exception as exc:  # the chain may be down: keep the outbox, try again
                 did = 0
-                self._unsure = True
                 self.last_error = str(exc)[:300]
                 log.warning("anchoring round failed: %s", self.last_error)
                 with contextlib.suppress(Exception):
@@ -186,12 +195,24 @@ class AnchorWorker:
                 self._stop.wait(1.0)
             with self._progress:
                 self._progress.notify_all()
+            if did and self.mined is not None:
+                self.mined()
             if did == 0:  # woken by a claim of this process or (PostgreSQL) of another one
                 self.store.wait_for_work(self.idle_interval, self._wake)
 
     # --- one round ---
     def run_once(self, full_reconcile: bool = False) -> int:
-        """One round; returns how many claims moved on."""
+        """One round; returns how many claims moved on. A round that fails leaves the
+        worker unsure of the chain until a round succeeds (see :meth:`anchor_pending`)."""
+        try:
+            moved = self._round(full_reconcile)
+        except BaseException:
+            self._unsure = True
+            raise
+        self._unsure = False
+        return moved
+
+    def _round(self, full_reconcile: bool) -> int:
         now = time.monotonic()
         if full_reconcile:
             self._cursor = None
@@ -211,7 +232,14 @@ class AnchorWorker:
         order and every claim they recorded is marked anchored in one database transaction.
         A round that fails part-way marks what the receipts read so far say and leaves the
         rest in the outbox; the retry finds the ones the chain already has when the contract
-        refuses them."""
+        refuses them.
+
+        In batch mode, once the worker is sure of the chain (no failed round or takeover
+        since its last round), each group of the round's claims gets its ``recordChecks``
+        sent right behind them, with the next nonces: the node mines it after them, so a
+        round waits for receipts once, not twice (claims, then their checks). When it is not
+        sure, the checks wait for :meth:`check_pending`, which first asks the chain which it
+        holds: a check is never recorded twice."""
         rows = self.store.in_state(ACCEPTED, self.batch_size * self.in_flight)
         if not rows:
             return 0
@@ -220,24 +248,70 @@ class AnchorWorker:
             [[(_words(r), bytes.fromhex(r.signature[2:])) for r in chunk] for chunk in chunks],
             self.ledger.gas_price(),
         )  # fmt: skip
+        groups: list[list[ClaimRow]] = []
+        checks: list[Any] = []
+        failure: Exception | None = None
+        if self.batch_size > 1 and not self._unsure:
+            groups = self._check_groups(chunks)
+            try:
+                checks = self.ledger.send_checks_many([[_result(r) for r in g] for g in groups])
+            except Exception as exc:  # some may have gone out: the round fails after marking
+                failure, groups = exc, []
         landed: list[tuple[Sequence[ClaimRow], BatchOutcome]] = []
+        checked: list[tuple[Sequence[ClaimRow], Anchored | None]] = []
         try:
             for chunk, outcome in zip(chunks, self.ledger.claims_outcomes(sent), strict=True):
                 landed.append((chunk, outcome))
+            if checks:
+                checked = list(zip(groups, self.ledger.checks_outcomes(checks), strict=True))
         finally:
-            self._anchored(landed)
+            self._anchored(landed, checked)
+        if failure is not None:
+            raise failure
         return len(rows)
 
-    def _anchored(self, landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]]) -> None:
+    def _check_groups(self, chunks: Sequence[Sequence[ClaimRow]]) -> list[list[ClaimRow]]:
+        """The round's claim transactions, consecutive ones joined up to ``check_batch_size``
+        claims: one ``recordChecks`` each."""
+        groups: list[list[ClaimRow]] = []
+        for chunk in chunks:
+            if groups and len(groups[-1]) + len(chunk) <= self.check_batch_size:
+                groups[-1].extend(chunk)
+            else:
+                groups.append(list(chunk))
+        return groups
+
+    def _anchored(
+        self,
+        landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]],
+        checked: Sequence[tuple[Sequence[ClaimRow], Anchored | None]] = (),
+    ) -> None:
         """Mark what the transactions recorded (one database transaction for the round),
-        then see to the items the chain refused."""
+        then see to the items the chain refused.
+
+        ``checked``: the checks sent behind the claims, by group. A group's ``recordChecks``
+        lands only if the chain holds every claim of it, so each of its claims is marked
+        checked, except one the chain refused in ``trySubmitClaims`` (a claim it held
+        already, recorded before a crash): that one is marked from the chain's own records
+        once its refusal is seen to. A group that reverted leaves its claims anchored, for
+        :meth:`check_pending`."""
+        refused = {rows[i].claim_id for rows, outcome in landed for i in outcome.failed}
         with self.store.transaction() as conn:
             for rows, outcome in landed:
                 kept = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
                 self.store.mark_anchored(kept, outcome.anchored, conn)
+            for rows, where in checked:
+                if where is not None:
+                    ids = [r.claim_id for r in rows if r.claim_id not in refused]
+                    self.store.mark_checked(ids, where, conn)
         for rows, outcome in landed:
             for index, reason in outcome.failed.items():
                 self._refused(rows[index], reason)
+        doubtful = [r for rows, where in checked if where is not None for r in rows
+                    if r.claim_id in refused]  # fmt: skip
+        if doubtful:
+            now = [self.store.get(r.claim_id) for r in doubtful]
+            self._unrecorded_checks([r for r in now if r is not None and r.state == ANCHORED])
 
     def _refused(self, row: ClaimRow, reason: bytes) -> None:
         if self._already_recorded(row):
@@ -305,11 +379,8 @@ class AnchorWorker:
         chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
         try:
             landed = self.ledger.checks_outcomes(
-                self.ledger.send_checks_many(
-                    [[(_id(r), r.check_passed, bytes.fromhex(r.report_hash[2:])) for r in chunk]
-                     for chunk in chunks]
-                )
-            )  # fmt: skip
+                self.ledger.send_checks_many([[_result(r) for r in chunk] for chunk in chunks])
+            )
         except Exception:
             return self._check_one_by_one(rows)
         with self.store.transaction() as conn:
@@ -345,9 +416,7 @@ class AnchorWorker:
                 self.store.reset_to_accepted([row.claim_id])
                 continue
             try:
-                where = self.ledger.record_checks(
-                    [(_id(row), row.check_passed, bytes.fromhex(row.report_hash[2:]))]
-                )
+                where = self.ledger.record_checks([_result(row)])
             except Exception as exc:
                 log.warning("recording the check of %s failed: %s", row.claim_id, exc)
                 self.ledger.resync()

@@ -132,6 +132,7 @@ class Services:
 
     def stop(self) -> None:
         self._stop.set()
+        self.indexer.kick()
         self.worker.stop()
         for thread in self._threads:
             thread.join(timeout=10)
@@ -180,6 +181,8 @@ def build_services(
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
         leader=LeaderLock(engine, "anchoring worker"),
         roots=root_anchoring(settings, ledger, store, engine),
+        # what a round mined is indexed at once, not at the indexer's next poll
+        mined=indexer.kick,
     )
     standard = load_default_standard()
     settlement_store = SettlementStore(engine)

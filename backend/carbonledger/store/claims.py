@@ -45,7 +45,7 @@ from carbonledger.store.db import (
     seq_key,
     utc_now,
 )
-from carbonledger.store.listen import OutboxListener, announce
+from carbonledger.store.listen import MINED, OutboxListener, announce
 from carbonledger.vocab.anchored import Anchored
 
 ACCEPTED = "accepted"
@@ -314,8 +314,14 @@ class ClaimStore(TableStore):
         return int(self._scalar(_COUNT_IN_STATE, {"state": state}))
 
     def _update_rows(
-        self, claim_ids: Iterable[str], values: dict[str, Any], conn: Connection | None = None
+        self,
+        claim_ids: Iterable[str],
+        values: dict[str, Any],
+        conn: Connection | None = None,
+        channel: str | None = None,
     ) -> None:
+        """Update the rows (in ``conn``'s transaction, or one of its own) and, given a
+        ``channel``, notify its listener at the commit."""
         ids = list(claim_ids)
         if not ids:
             return
@@ -324,25 +330,32 @@ class ClaimStore(TableStore):
         params: dict[str, Any] = {"id": ids[0]} if one else {"ids": ids}
         params["new_updated_at"] = utc_now()
         params.update((f"new_{name}", value) for name, value in values.items())
+
+        def write(into: Connection) -> None:
+            into.execute(statement, params)
+            if channel is not None:
+                announce(into, channel)
+
         if conn is not None:
-            conn.execute(statement, params)
+            write(conn)
             return
         with self.engine.begin() as own:
-            own.execute(statement, params)
+            write(own)
 
     def mark_anchored(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
         """The claims are recorded on chain at ``where``; in the open transaction ``conn``
-        if given (the relayer marks a whole round in one), else in a transaction of its own."""
-        self._update_rows(claim_ids, anchored(where), conn)
+        if given (the relayer marks a whole round in one), else in a transaction of its own.
+        On PostgreSQL its commit wakes the indexer (:data:`~carbonledger.store.listen.MINED`)."""
+        self._update_rows(claim_ids, anchored(where), conn, MINED)
 
     def mark_checked(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
         """The claims' checks are recorded on chain at ``where`` (``conn``: as
-        :meth:`mark_anchored`)."""
-        self._update_rows(claim_ids, checked(where), conn)
+        :meth:`mark_anchored`, and so is the indexer)."""
+        self._update_rows(claim_ids, checked(where), conn, MINED)
 
     def mark_refused(self, claim_id: str, error: str) -> None:
         self._update_rows([claim_id], {"state": REFUSED, "error": error})

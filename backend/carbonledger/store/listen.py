@@ -16,6 +16,10 @@ module existed. After (re)connecting the listener reports work at once, so a cla
 before ``LISTEN`` took effect is seen by the round that follows.
 
 On SQLite there is one process; the worker is woken in memory (``AnchorWorker.kick``).
+
+The indexer is woken the same way on a channel of its own (:data:`MINED`): the anchoring
+worker's write that marks claims anchored or checked (their transactions mined) notifies it,
+so what a round mined is indexed at once rather than at the indexer's next poll of the chain.
 """
 
 from __future__ import annotations
@@ -36,21 +40,26 @@ from carbonledger.store.leader import KEEPALIVE
 log = logging.getLogger("carbonledger.listen")
 
 CHANNEL = "carbonledger_outbox"
+#: claims marked anchored or checked: new blocks for the indexer
+MINED = "carbonledger_mined"
 #: how often a wait looks at the in-process wake-up (``kicked``) while it listens
 KICK_POLL = 0.25
 
 
-def announce(conn: Connection) -> None:
-    """Tell the listening worker that ``conn``'s transaction adds work (PostgreSQL only; sent
-    at commit, dropped on rollback)."""
+def announce(conn: Connection, channel: str = CHANNEL) -> None:
+    """Tell whoever listens on ``channel`` (the worker: new claims; the indexer:
+    :data:`MINED`) that ``conn``'s transaction adds work (PostgreSQL only; sent at commit,
+    dropped on rollback)."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        conn.exec_driver_sql(f"NOTIFY {channel}")
 
 
 class OutboxListener:
-    """See the module docstring. Used by one thread (the worker's)."""
+    """See the module docstring. Used by one thread (the worker's, or the indexer's on
+    ``channel`` :data:`MINED`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, channel: str = CHANNEL) -> None:
+        self.channel = channel
         # libpq takes the URL without SQLAlchemy's driver name
         self._conninfo = make_conninfo(
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
@@ -64,9 +73,9 @@ class OutboxListener:
         if self._conn is None:
             try:
                 self._conn = psycopg.connect(self._conninfo, autocommit=True)
-                self._conn.execute(f"LISTEN {CHANNEL}")
+                self._conn.execute(f"LISTEN {self.channel}")
             except psycopg.Error as exc:  # the database is down: wait as without it
-                log.warning("cannot listen for new claims: %s", str(exc)[:300])
+                log.warning("cannot listen on %s: %s", self.channel, str(exc)[:300])
                 self.close()
                 return kicked.wait(timeout)
             return True  # whatever was committed before LISTEN: the next round reads it
@@ -81,7 +90,7 @@ class OutboxListener:
                     list(conn.notifies(timeout=0))
                     return True
             except psycopg.Error as exc:  # the session ended (database restart): reconnect
-                log.warning("lost the connection listening for new claims: %s", str(exc)[:300])
+                log.warning("lost the connection listening on %s: %s", self.channel, str(exc)[:300])
                 self.close()
                 return kicked.wait(max(0.0, deadline - time.monotonic()))
         return True
