@@ -71,6 +71,7 @@ from carbonledger.claims import build_claim
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
 from carbonledger.gcpolicy import settle_heap
+from carbonledger.services.anchoring import check_groups
 from carbonledger.services.claims import Submission
 from carbonledger.services.container import Services, bootstrap_chain, build_services
 from carbonledger.services.errors import ServiceError
@@ -666,14 +667,10 @@ def ceiling(
     for start in range(0, len(chunks), in_flight):
         group = chunks[start : start + in_flight]
         sent = gateway.send_claims_many(group, gas_price)
-        behind: list[list[tuple[bytes, bool, bytes]]] = []  # joined up to the check batch
-        for chunk in group:
-            results = [(claim_id(c.firm, c.document_hash), True, report) for c, _ in chunk]
-            if behind and len(behind[-1]) + len(results) <= max(batch_size, 100):
-                behind[-1].extend(results)
-            else:
-                behind.append(results)
-        checks = gateway.send_checks_many(behind)
+        results = [[(claim_id(c.firm, c.document_hash), True, report) for c, _ in chunk]
+                   for chunk in group]  # fmt: skip
+        # joined up to the worker's default check batch, as its rounds join them
+        checks = gateway.send_checks_many(check_groups(results, max(batch_size, 100)))
         _landed(gateway.claims_outcomes(sent))
         if None in gateway.checks_outcomes(checks):
             raise RuntimeError("ceiling: a recordChecks reverted")

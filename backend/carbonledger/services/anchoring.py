@@ -35,7 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from eth_utils.crypto import keccak
 
@@ -49,6 +49,8 @@ from carbonledger.vocab.anchored import Anchored
 
 log = logging.getLogger("carbonledger.anchoring")
 
+T = TypeVar("T")
+
 NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")[:4]
 
 
@@ -59,6 +61,19 @@ def _id(row: ClaimRow) -> bytes:
 def _result(row: ClaimRow) -> tuple[bytes, bool, bytes]:
     """The checker's outcome of the stored claim, as ``recordChecks`` takes it."""
     return _id(row), row.check_passed, bytes.fromhex(row.report_hash[2:])
+
+
+def check_groups(chunks: Sequence[Sequence[T]], limit: int) -> list[list[T]]:
+    """A round's claim transactions (``chunks``, in order), consecutive ones joined while
+    they hold at most ``limit`` claims together: one ``recordChecks`` each, sent right behind
+    them (a chunk larger than ``limit`` is a group of its own)."""
+    groups: list[list[T]] = []
+    for chunk in chunks:
+        if groups and len(groups[-1]) + len(chunk) <= limit:
+            groups[-1].extend(chunk)
+        else:
+            groups.append(list(chunk))
+    return groups
 
 
 def _words(row: ClaimRow) -> bytes:
@@ -252,7 +267,7 @@ class AnchorWorker:
         checks: list[Any] = []
         failure: Exception | None = None
         if self.batch_size > 1 and not self._unsure:
-            groups = self._check_groups(chunks)
+            groups = check_groups(chunks, self.check_batch_size)
             try:
                 checks = self.ledger.send_checks_many([[_result(r) for r in g] for g in groups])
             except Exception as exc:  # some may have gone out: the round fails after marking
@@ -269,17 +284,6 @@ class AnchorWorker:
         if failure is not None:
             raise failure
         return len(rows)
-
-    def _check_groups(self, chunks: Sequence[Sequence[ClaimRow]]) -> list[list[ClaimRow]]:
-        """The round's claim transactions, consecutive ones joined up to ``check_batch_size``
-        claims: one ``recordChecks`` each."""
-        groups: list[list[ClaimRow]] = []
-        for chunk in chunks:
-            if groups and len(groups[-1]) + len(chunk) <= self.check_batch_size:
-                groups[-1].extend(chunk)
-            else:
-                groups.append(list(chunk))
-        return groups
 
     def _anchored(
         self,
