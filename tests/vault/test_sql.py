@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from carbonledger.vault import (
     EvidenceVault,
     SqlVaultRepository,
     StaticAuditors,
+    VaultKeyPair,
     open_envelope,
     rewrap_for,
 )
@@ -93,3 +96,32 @@ def test_documents_added_in_a_transaction_that_rolls_back_are_not_stored(tmp_pat
         assert vault.add_new(sealed, conn) == [True, True]
     assert open_envelope(vault.get(firm.name, "b"), firm.keys.private_key) == ENGLISH.encode()
     repo.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_processes_registering_one_reader_key_at_once_all_succeed(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Every process of a service registers the service's own reader key as it starts: several
+    starting together (``anchor`` and its standby, the API processes) write one key at once.
+    Each write must succeed and one of the keys written stand (a delete then an insert made
+    the second transaction fail on the key, and the process exit)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'vault.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    vault = EvidenceVault(SqlVaultRepository.from_url(url))
+    writers = 8
+    for round_no in range(10):
+        name = f"0xService{round_no}-{backend}"
+        keys = [VaultKeyPair.generate().public_key for _ in range(writers)]
+        start = threading.Barrier(writers)
+
+        def register(key: bytes, name: str = name, start: threading.Barrier = start) -> None:
+            start.wait()
+            vault.register_reader_key(name, key)
+
+        with ThreadPoolExecutor(writers) as pool:
+            for done in [pool.submit(register, key) for key in keys]:
+                done.result()  # raises what the thread raised
+        assert vault.reader_public_key(name) in keys

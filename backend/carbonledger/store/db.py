@@ -168,6 +168,23 @@ def insert_ignoring_duplicates(engine: Engine | Connection, table: Table) -> Ins
     raise NotImplementedError(f"database dialect {engine.dialect.name} is not supported")
 
 
+def upsert(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
+    """Make ``values`` the row of ``table`` at its primary key: ``INSERT ... ON CONFLICT (key)
+    DO UPDATE`` in the connection's dialect. Two transactions writing one key at once both
+    succeed (the later commit's values stand), where a delete then an insert made the second
+    fail on the key."""
+    if conn.dialect.name == "postgresql":
+        insert: Any = postgresql.insert(table)
+    elif conn.dialect.name == "sqlite":
+        insert = sqlite.insert(table)
+    else:
+        raise NotImplementedError(f"database dialect {conn.dialect.name} is not supported")
+    key = [c.name for c in table.primary_key.columns]
+    insert = insert.values(**values)
+    changed = {name: insert.excluded[name] for name in values if name not in key}
+    conn.execute(insert.on_conflict_do_update(index_elements=key, set_=changed))
+
+
 class PreparedInsert:
     """An ``INSERT`` into ``table`` (``ignore_duplicates``: ``ON CONFLICT DO NOTHING``;
     ``returning``: ``RETURNING`` that column) compiled once per dialect and set of columns,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from carbonledger.store.db import OwnSchemaStore, PreparedInsert
+from carbonledger.store.db import OwnSchemaStore, PreparedInsert, upsert
 from carbonledger.vault.errors import DocumentAlreadyExists, DocumentNotFound
 from carbonledger.vault.model import MAX_IDENTIFIER_LENGTH, Grant, SealedDocument, StoredDocument
 
@@ -86,12 +86,6 @@ def _grant_of(document_id: str, reader: str) -> sa.ColumnElement[bool]:
     return sa.and_(grants.c.document_id == document_id, grants.c.reader == reader)
 
 
-def _replace(conn: Connection, table: sa.Table, key: Any, values: dict[str, Any]) -> None:
-    """Make ``values`` the one row of ``table`` at ``key`` (in ``conn``'s transaction)."""
-    conn.execute(table.delete().where(key))
-    conn.execute(table.insert().values(**values))
-
-
 class SqlVaultRepository(OwnSchemaStore):
     """A :class:`~carbonledger.vault.repository.VaultRepository` over a SQLAlchemy engine."""
 
@@ -156,7 +150,7 @@ class SqlVaultRepository(OwnSchemaStore):
             ).one_or_none()
             if exists is None:
                 raise DocumentNotFound(grant.document_id)
-            _replace(conn, grants, _grant_of(grant.document_id, grant.reader), asdict(grant))
+            upsert(conn, grants, asdict(grant))
 
     def delete_grant(self, document_id: str, reader: str) -> bool:
         with self.engine.begin() as conn:
@@ -166,7 +160,7 @@ class SqlVaultRepository(OwnSchemaStore):
     def set_reader_key(self, reader: str, public_key: bytes, registered_at: datetime) -> None:
         values = {"reader": reader, "public_key": public_key, "registered_at": registered_at}
         with self.engine.begin() as conn:
-            _replace(conn, reader_keys, reader_keys.c.reader == reader, values)
+            upsert(conn, reader_keys, values)
 
     def get_reader_key(self, reader: str) -> bytes | None:
         with self._one_statement.connect() as conn:
