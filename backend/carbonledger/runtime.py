@@ -269,26 +269,23 @@ class LedgerRuntime:
             progress=self.say,
         )
         if self.node is not None:
-            self._wait_for_snapshot()
+            self._snapshot_deployment()
         write_manifest(s.manifest_path, deployment)
         self.say(f"deployed {len(DEPLOY_ORDER)} contracts; manifest {s.manifest_path}")
         return deployment
 
-    def _wait_for_snapshot(self) -> None:
-        """Wait until anvil has written a snapshot that holds the deployment.
+    def _snapshot_deployment(self) -> None:
+        """Write anvil's state now, holding the deployment, and back it up.
 
-        The manifest is written only then, so a crash right after the first start never
-        leaves a manifest that names contracts the persisted chain does not have.
+        The manifest is written only after this, so a crash right after the first start never
+        leaves a manifest that names contracts the persisted chain does not have; and the
+        start does not wait for anvil's next periodic snapshot (``state_interval``).
         """
-        start = time.time()
-        deadline = time.monotonic() + 5 * self.settings.state_interval + 5
+        assert self.node is not None
+        self.node.snapshot()
         path = self.settings.state_path
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                if path.stat().st_mtime > start + 0.05 and StateFile(path).back_up():
-                    return
-            time.sleep(0.1)
-        raise NodeStartFailed(f"anvil did not write its state to {path} after the deployment")
+        if not StateFile(path).back_up():
+            raise NodeStartFailed(f"anvil's state written to {path} does not parse")
 
     # --- supervision ---
     def start_monitor(self, on_fatal: Callable[[str], None] | None = None) -> None:

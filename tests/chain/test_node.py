@@ -99,6 +99,36 @@ def test_after_sigkill_the_chain_restarts_from_the_last_snapshot(
     assert recovered >= snapshot_top
 
 
+def test_a_snapshot_taken_on_demand_survives_sigkill_whatever_the_state_interval(
+    tmp_path: Path, project_root: Path
+) -> None:
+    """With an hour between anvil's own snapshots, ``snapshot()`` is what keeps the blocks."""
+    node = make_node(tmp_path, project_root, state_interval=3600)
+    node.start()
+    kept = mine(node, 4)
+    node.snapshot()
+    assert StateFile(node.state_path).back_up()  # the file parses
+    lost = mine(node, 3)
+    assert node.process is not None
+    os.kill(node.process.pid, signal.SIGKILL)
+    node.process.wait()
+    again = make_node(tmp_path, project_root, state_interval=3600)
+    try:
+        recovered = again.start()
+    finally:
+        again.stop()
+    assert recovered == kept < lost
+
+
+def test_a_snapshot_of_a_node_that_is_gone_names_the_node(
+    tmp_path: Path, project_root: Path
+) -> None:
+    node = make_node(tmp_path, project_root)
+    with pytest.raises(NodeStartFailed, match=rf"anvil on {node.url} did not give its state"):
+        node.snapshot(timeout=1)
+    assert not node.state_path.exists()
+
+
 def test_a_node_that_cannot_start_says_why(tmp_path: Path, project_root: Path) -> None:
     node = make_node(tmp_path, project_root)
     node.state_path.parent.mkdir(parents=True)

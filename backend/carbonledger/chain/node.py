@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gzip
 import json
 import os
 import shutil
@@ -231,6 +232,26 @@ class AnvilNode:
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def snapshot(self, timeout: float = 60.0) -> None:
+        """Write the chain's state to ``state_path`` now, whatever ``state_interval`` is.
+
+        ``anvil_dumpState`` returns, gzipped, the same JSON anvil writes every
+        ``state_interval`` seconds; it goes to a temporary file renamed over the state file, so
+        a kill during the write leaves the previous file whole (anvil's own writes truncate
+        the file in place). Raises ``NodeStartFailed`` when anvil does not give its state.
+        """
+        try:
+            dumped = str(rpc_call(self.url, "anvil_dumpState", timeout=timeout))
+            state = gzip.decompress(bytes.fromhex(dumped.removeprefix("0x")))
+        except (httpx.HTTPError, RuntimeError, ValueError, OSError) as exc:
+            raise NodeStartFailed(f"anvil on {self.url} did not give its state: {exc}") from exc
+        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        with tmp.open("wb") as handle:
+            handle.write(state)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.state_path)
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """Stop anvil with SIGTERM (it writes its state first); SIGKILL after ``timeout``."""
