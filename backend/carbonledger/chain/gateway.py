@@ -619,9 +619,7 @@ class LedgerGateway:
             while name not in found:
                 if time.monotonic() > deadline:
                     raise ChainError(f"{what}: transaction {name} not mined after {timeout:.0f} s")
-                missing = [n for n in names if n not in found]
-                answers = self._rpc.batch("eth_getTransactionReceipt", [[n] for n in missing])
-                found.update((n, r) for n, r in zip(missing, answers, strict=True) if r)
+                self._poll_receipts(name, names, found)
                 if name not in found:
                     time.sleep(0.02)
             raw = found[name]
@@ -639,6 +637,30 @@ class LedgerGateway:
                     for log in raw["logs"]
                 ],
             }
+
+    def _poll_receipts(
+        self, awaited: str, names: Sequence[str], found: dict[str, Mapping[str, Any]]
+    ) -> None:
+        """One poll of :meth:`_receipts`: the receipts of ``awaited`` and of the newest of
+        ``names`` still missing, then, once that newest one is there, every one still missing.
+
+        ``names`` are the service account's transactions in nonce order, and a node mines an
+        account's transactions in nonce order: until the newest is mined, asking for all the
+        missing ones (what this did before: ~16 receipts asked per transaction in single
+        mode, most of them null) learns little more than asking for these two. Nothing is
+        taken as mined without its receipt: ``awaited`` is asked at every poll, as before,
+        so an earlier transaction is given even while a later one never comes (a nonce
+        replaced after a takeover), and the batch of every missing one is only sent once the
+        newest has its receipt."""
+        missing = [n for n in names if n not in found]
+        newest = missing[-1]
+        asked = [awaited] if newest == awaited else [awaited, newest]
+        answers = self._rpc.batch("eth_getTransactionReceipt", [[n] for n in asked])
+        found.update((n, r) for n, r in zip(asked, answers, strict=True) if r)
+        if newest != awaited and newest in found:
+            rest = [n for n in missing if n not in found]
+            answers = self._rpc.batch("eth_getTransactionReceipt", [[n] for n in rest])
+            found.update((n, r) for n, r in zip(rest, answers, strict=True) if r)
 
     def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored:
         """Send any other call (a revocation, an audit verdict) and wait for it.
