@@ -6,9 +6,10 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from web3 import Web3
 
 from carbonledger.config import ANVIL_DEV_KEY_0
@@ -147,3 +148,50 @@ def test_new_blocks_are_indexed_at_once_when_the_worker_says_it_mined_some(
         indexer.kick()
         loop.join(timeout=5)
     assert not loop.is_alive()  # a kick after ``stop`` ends the loop without its 30 s wait
+
+
+def test_a_round_of_the_background_loop_reads_its_cursor_once_and_counts_no_rows(
+    deployed_chain: DeployedChain, database_url: str
+) -> None:
+    """The loop's rounds (woken per anchoring round under load) read the cursor once each
+    (not again before and after to see whether it moved) and insert without counting the
+    rows (a figure only :meth:`Indexer.catch_up`'s callers use); a round that moved is
+    followed by another after ``interval``, and one that found nothing waits
+    ``idle_interval``, as before."""
+    engine = make_engine(database_url)
+    indexer = Indexer(
+        engine, deployed_chain.w3, deployed_chain.deployment, deployed_chain.artifacts
+    )
+    indexer.catch_up()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.current_thread() is loop:
+            statements.append(" ".join(statement.lower().split()))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    stop = threading.Event()
+    loop = threading.Thread(target=indexer.run_forever, args=(stop, 0.2, 30.0))
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not any("from indexer_cursor" in s for s in statements):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # its first round found nothing new: it waits 30 s now
+        statements.clear()
+        version, _ = publish(deployed_chain, "indexer statements")
+        indexer.kick()
+        deadline = time.monotonic() + 10
+        while version not in published_versions(engine) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert version in published_versions(engine)
+        time.sleep(1.0)  # the round after (0.2 s), then the idle wait (30 s)
+    finally:
+        stop.set()
+        indexer.kick()
+        loop.join(timeout=5)
+    cursor_reads = [s for s in statements if s.startswith("select") and "from indexer_cursor" in s]
+    assert len(cursor_reads) == 2  # the round that indexed the event, and the one after it
+    assert not [s for s in statements if "count(" in s]
+    assert [s for s in statements if s.startswith("insert into chain_events")]

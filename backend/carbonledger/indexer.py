@@ -329,16 +329,18 @@ class Indexer:
         """Index up to ``batch_blocks`` new blocks; return how many rows were inserted."""
         return self._round()[0]
 
-    def _round(self) -> tuple[int, int, int]:
-        """One round: (rows inserted, the next block to index, the chain's head)."""
+    def _round(self, count: bool = True) -> tuple[int, int, int, int]:
+        """One round: (rows inserted, the cursor's block before it, the next block to index
+        after it, the chain's head). Without ``count`` the rows inserted are not counted (0:
+        the background loop does not use the figure, and counting costs two statements)."""
         with self._lock:  # the background thread and on-demand catch-ups take turns
-            return self._run_once()
+            return self._run_once(count)
 
-    def _run_once(self) -> tuple[int, int, int]:
-        next_block, last_hash = self.cursor()
-        next_block, head = self._rewind_if_needed(next_block, last_hash)
+    def _run_once(self, count: bool) -> tuple[int, int, int, int]:
+        start, last_hash = self.cursor()
+        next_block, head = self._rewind_if_needed(start, last_hash)
         if next_block > head:
-            return 0, next_block, head
+            return 0, start, next_block, head
         to_block = min(head, next_block + self.batch_blocks - 1)
         logs, to_hash = self._logs(next_block, to_block)
         rows = self._rows(logs)
@@ -352,12 +354,14 @@ class Indexer:
         )
         with self.engine.begin() as conn:
             inserted = 0
-            if rows:  # rowcount is not reliable for executemany: count what is new
+            if rows and not count:
+                conn.execute(self._insert, rows)
+            elif rows:  # rowcount is not reliable for executemany: count what is new
                 before = int(conn.execute(in_range).scalar_one())
                 conn.execute(self._insert, rows)
                 inserted = int(conn.execute(in_range).scalar_one()) - before
             self._save_cursor(conn, to_block + 1, to_hash)
-        return inserted, to_block + 1, head
+        return inserted, start, to_block + 1, head
 
     def _logs(self, from_block: int, to_block: int) -> tuple[list[RawLog], str]:
         """The deployment's logs of the range, and the hash of its last block (one request)."""
@@ -405,12 +409,19 @@ class Indexer:
 
     def catch_up(self) -> int:
         """Index until the head of the chain; return the rows inserted."""
-        total = 0
+        return self._catch_up(count=True)[0]
+
+    def _catch_up(self, count: bool) -> tuple[int, bool]:
+        """:meth:`catch_up`: the rows inserted (0 without ``count``), and whether the cursor
+        moved (rows indexed, blocks without events passed, or a rewind), from the cursor each
+        round read anyway rather than two more reads of it around the catch-up."""
+        total, first = 0, None
         while True:
-            inserted, next_block, head = self._round()
+            inserted, start, next_block, head = self._round(count)
+            first = start if first is None else first
             total += inserted
             if next_block > head:
-                return total
+                return total, next_block != first
 
     def run_forever(
         self,
@@ -437,9 +448,7 @@ class Indexer:
                     continue
                 moved = True
                 try:
-                    before = self.cursor()[0]
-                    self.catch_up()
-                    moved = self.cursor()[0] != before
+                    moved = self._catch_up(count=False)[1]
                 except Exception as exc:  # a node that lost blocks mid-round: rewind next round
                     log.warning("indexing round failed: %s", str(exc)[:300])
                 if not stop.is_set():
