@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_account import Account
 from web3 import Web3
@@ -96,3 +98,25 @@ def test_the_transaction_rlp_is_the_rlp_packages(items: list[int | bytes]) -> No
     import rlp
 
     assert _rlp(items) == rlp.encode(items)
+
+
+def test_a_batch_of_transactions_without_a_price_reads_the_nodes_price_once(
+    deployed_chain: DeployedChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w3 = deployed_chain.w3
+    sender = _fresh_sender(w3, 10**18)
+    asked: list[str] = []
+    request = sender._rpc.request
+
+    def counted(method: str, params: Any) -> Any:
+        asked.append(method)
+        return request(method, params)
+
+    monkeypatch.setattr(sender._rpc, "request", counted)
+    hashes = sender.send_many(
+        [({"to": "0x" + "55" * 20, "value": i + 1}, 21_000) for i in range(4)]
+    )
+    prices = {int(w3.eth.get_transaction(h)["gasPrice"]) for h in hashes}
+    assert asked.count("eth_gasPrice") == 1
+    assert len(prices) == 1
+    assert all(sender.wait(h, "a transfer")["status"] == 1 for h in hashes)

@@ -125,10 +125,12 @@ class TxSender:
             return int(str(self._rpc.request("eth_gasPrice", [])), 16)
         return int(self.w3.eth.gas_price)
 
-    def _prepared(self, tx: dict[str, Any], gas: int | None) -> dict[str, Any]:
+    def _prepared(
+        self, tx: dict[str, Any], gas: int | None, price: int | None = None
+    ) -> dict[str, Any]:
         base = {**tx, "from": self.address, "chainId": self.chain_id}
         if "gasPrice" not in base:  # (not setdefault: it would read the price every time)
-            base["gasPrice"] = self.gas_price()
+            base["gasPrice"] = self.gas_price() if price is None else price
         if gas is None:
             estimate = int(self.w3.eth.estimate_gas(base))  # type: ignore[arg-type]
             gas = int(estimate * self.gas_margin) + 20_000
@@ -154,9 +156,11 @@ class TxSender:
         them finds their claims on chain, see ``services/anchoring.py``). A later one the
         node took all the same waits behind the gap and is replaced by the next send of that
         nonce, or mined once the gap is filled."""
-        prepared = [self._prepared(tx, gas) for tx, gas in txs]
-        if not prepared:
+        if not txs:
             return []
+        # one read of the node's price for the batch, not one per transaction without one
+        price = None if all("gasPrice" in tx for tx, _ in txs) else self.gas_price()
+        prepared = [self._prepared(tx, gas, price) for tx, gas in txs]
         with self._lock:
             first = self._nonce
             raws = [self._signed(tx, first + i) for i, tx in enumerate(prepared)]
