@@ -1,6 +1,7 @@
-"""The anchoring worker's rounds in batch mode: the checks go out right behind the claims
-(one wait for receipts per round), only while the worker is sure of the chain, and a check is
-never recorded twice, whatever write fails in between. Over the fakes: no node, no database."""
+"""The anchoring worker's rounds in batch and single modes: the checks go out right behind the
+claims (one wait for receipts per round), only while the worker is sure of the chain, and a
+check is never recorded twice, whatever write fails in between. Over the fakes: no node, no
+database."""
 
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, ClaimRow
 from tests.services.conftest import Pipeline
 
 CALLS = ("send_claims_many", "claims_outcomes", "send_checks_many", "checks_outcomes")
+
+
+@pytest.fixture(params=["batch", "single"])
+def pipeline(pipeline: Pipeline, request: pytest.FixtureRequest) -> Pipeline:
+    """The services' pipeline, its worker relaying 10 claims per transaction or one."""
+    if request.param == "single":  # as services/container.py builds it for single mode
+        single = AnchorWorker(pipeline.chain, pipeline.store, batch_size=1, idle_interval=0.01)
+        worker = pipeline.worker
+        worker.batch_size = single.batch_size
+        worker.check_batch_size = single.check_batch_size
+        worker.in_flight = single.in_flight
+    return pipeline
 
 
 def _record(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -249,10 +249,12 @@ class AnchorWorker:
         rest in the outbox; the retry finds the ones the chain already has when the contract
         refuses them.
 
-        In batch mode, once the worker is sure of the chain (no failed round or takeover
-        since its last round), each group of the round's claims gets its ``recordChecks``
-        sent right behind them, with the next nonces: the node mines it after them, so a
-        round waits for receipts once, not twice (claims, then their checks). When it is not
+        Once the worker is sure of the chain (no failed round or takeover since its last
+        round), each group of the round's claims (their transactions joined up to
+        ``check_batch_size`` claims: in single mode, up to 100 one-claim transactions) gets
+        its ``recordChecks`` sent right behind them, with the next nonces: the node mines it
+        after them, so a round waits for receipts once, not twice (claims, then their
+        checks), and marks both in one database transaction. When it is not
         sure, the checks wait for :meth:`check_pending`, which first asks the chain which it
         holds: a check is never recorded twice."""
         rows = self.store.in_state(ACCEPTED, self.batch_size * self.in_flight)
@@ -266,7 +268,7 @@ class AnchorWorker:
         groups: list[list[ClaimRow]] = []
         checks: list[Any] = []
         failure: Exception | None = None
-        if self.batch_size > 1 and not self._unsure:
+        if not self._unsure:
             groups = check_groups(chunks, self.check_batch_size)
             try:
                 checks = self.ledger.send_checks_many([[_result(r) for r in g] for g in groups])
