@@ -46,7 +46,7 @@ from carbonledger.store.db import (
     seq_key,
     utc_now,
 )
-from carbonledger.store.listen import MINED, OutboxListener, announce
+from carbonledger.store.listen import CHANNEL, MINED, OutboxListener, announce
 from carbonledger.vocab.anchored import Anchored
 
 ACCEPTED = "accepted"
@@ -196,7 +196,7 @@ def _update_of(names: tuple[str, ...], one: bool) -> Update:
 
 
 #: the outbox's insert: a claim id or a live (firm, nonce) already stored is skipped
-_INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq")
+_INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq", notify=CHANNEL)
 
 # The reads each claim makes (the request's duplicate check and nonce, the relayer's rounds),
 # built once with their values bound per call: building a statement and SQLAlchemy's cache
@@ -268,13 +268,11 @@ class ClaimStore(TableStore):
             {**empty, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
             for item in values
         ]
-        out: list[ClaimRow | None] = [
+        # on PostgreSQL each row stored notifies the worker (``CHANNEL``) at the commit
+        return [
             None if seq is None else ClaimRow(seq=int(seq), **row)
             for row, seq in zip(rows, _INSERT.one_by_one(conn, rows), strict=True)
         ]
-        if any(r is not None for r in out):
-            announce(conn)
-        return out
 
     def wait_for_work(self, timeout: float, kicked: threading.Event) -> bool:
         """Wait up to ``timeout`` s for new claims in the outbox: until ``kicked`` is set (this

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    literal_column,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
@@ -217,9 +219,15 @@ def upsert(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
     conn.execute(insert.on_conflict_do_update(index_elements=key, set_=changed))
 
 
+#: a LISTEN/NOTIFY channel's name, as :class:`PreparedInsert` writes it into its SQL
+_CHANNEL = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 class PreparedInsert:
     """An ``INSERT`` into ``table`` (``ignore_duplicates``: ``ON CONFLICT DO NOTHING``;
-    ``returning``: ``RETURNING`` that column) compiled once per dialect and set of columns,
+    ``returning``: ``RETURNING`` that column; ``notify``: on PostgreSQL, also ``pg_notify``
+    that channel for each row stored, which its transaction sends once, at its commit, and
+    not at all when it rolls back or stores no row) compiled once per dialect and set of columns,
     with each column's bind processing (JSON serialised, booleans, binaries and datetimes as
     the driver takes them), and run on the DBAPI cursor of the caller's open transaction.
 
@@ -233,11 +241,19 @@ class PreparedInsert:
     by ``ON CONFLICT``, or refused before)."""
 
     def __init__(
-        self, table: Table, *, ignore_duplicates: bool = False, returning: str | None = None
+        self,
+        table: Table,
+        *,
+        ignore_duplicates: bool = False,
+        returning: str | None = None,
+        notify: str | None = None,
     ) -> None:
+        if notify is not None and (returning is None or not _CHANNEL.fullmatch(notify)):
+            raise ValueError(f"notify {notify!r}: a channel name, with a returning column")
         self.table = table
         self.ignore_duplicates = ignore_duplicates
         self.returning = returning
+        self.notify = notify
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     def _for(self, conn: Connection, keys: tuple[str, ...]) -> _Compiled:
@@ -249,7 +265,12 @@ class PreparedInsert:
                 else self.table.insert()
             )
             if self.returning is not None:
-                insert = insert.returning(self.table.c[self.returning])
+                returned: list[Any] = [self.table.c[self.returning]]
+                if self.notify is not None and dialect.name == "postgresql":
+                    # NOTIFY for each row stored (folded into one, sent at the commit):
+                    # one round trip with the insert instead of a NOTIFY statement after it
+                    returned.append(literal_column(f"pg_notify('{self.notify}', '')"))
+                insert = insert.returning(*returned)
             compiled = insert.compile(dialect=dialect, column_keys=list(keys))
             steps = [
                 (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
