@@ -124,6 +124,8 @@ class ModeResult:
     #: CPU seconds of the other processes over the same window, by role (the chain's anvil,
     #: and for the separate processes each of them and the PostgreSQL server)
     process_cpu: dict[str, float] = field(default_factory=dict)
+    #: the chain's block number when the row started (anvil's cost per block grows with it)
+    chain_height: int = 0
 
     @property
     def per_second(self) -> float:
@@ -846,34 +848,41 @@ def run(
             manifest = workdir / "ledger" / "deployment.json"
             accounts = admit_firms(w3, deployment, artifacts, 2 * firms)
             service_firms, ceiling_firms = accounts[:firms], accounts[firms:]
-            for mode in modes:
-                outcome = run_mode(
-                    mode, workdir, w3, deployment, artifacts, service_firms, ceiling_firms, n,
-                    batch_size=batch_size, request_size=request_size,
-                    concurrency=concurrency or firms, result=result, profile=profile,
-                    processes=chain.cpu,
-                )  # fmt: skip
-                result.modes.append(outcome)
-                say(f"[{mode}] in-process {outcome.per_second:,.0f} claims/s")
+            # each mode's rows side by side: anvil's CPU per block grows with the chain's state
+            # (scripts/bench_anvil_state.py), so a mode's two services run on chains of about
+            # the same size, and each row prints the chain's height at its start
+            with contextlib.ExitStack() as stack:
+                server, postmaster = None, 0
+                if workers:
+                    # its own directory under /tmp: the postgres user cannot enter this one
+                    pg_dir = Path(tempfile.mkdtemp(prefix="carbonledger-bench-pg-"))
+                    stack.callback(shutil.rmtree, pg_dir, ignore_errors=True)
+                    server = stack.enter_context(postgres_server(pg_dir))
+                    postmaster = int((pg_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+                for mode in modes:
+                    height = w3.eth.block_number
+                    outcome = run_mode(
+                        mode, workdir, w3, deployment, artifacts, service_firms, ceiling_firms, n,
+                        batch_size=batch_size, request_size=request_size,
+                        concurrency=concurrency or firms, result=result, profile=profile,
+                        processes=chain.cpu,
+                    )  # fmt: skip
+                    outcome.chain_height = height
+                    result.modes.append(outcome)
+                    say(f"[{mode}] in-process {outcome.per_second:,.0f} claims/s")
+                    if server is None:
+                        continue
+                    height = w3.eth.block_number
+                    outcome = run_cluster_mode(
+                        mode, workdir, chain, fresh_database(server, f"bench_{mode}"), w3,
+                        service_firms, n, workers=workers, batch_size=batch_size,
+                        request_size=request_size, concurrency=concurrency or firms,
+                        result=result, postgres_pid=postmaster,
+                    )  # fmt: skip
+                    outcome.chain_height = height
+                    result.modes.append(outcome)
+                    say(f"[{mode}] {outcome.service}: {outcome.per_second:,.0f} claims/s")
             result.memory["benchmark process (in-process service + clients)"] = rss_mb()
-            if workers:
-                # its own directory under /tmp: the postgres user cannot enter this one
-                pg_dir = Path(tempfile.mkdtemp(prefix="carbonledger-bench-pg-"))
-                try:
-                    with postgres_server(pg_dir) as server:
-                        postmaster = (pg_dir / "pgdata" / "postmaster.pid").read_text()
-                        for mode in modes:
-                            database = fresh_database(server, f"bench_{mode}")
-                            outcome = run_cluster_mode(
-                                mode, workdir, chain, database, w3, service_firms, n,
-                                workers=workers, batch_size=batch_size, request_size=request_size,
-                                concurrency=concurrency or firms, result=result,
-                                postgres_pid=int(postmaster.split()[0]),
-                            )  # fmt: skip
-                            result.modes.append(outcome)
-                            say(f"[{mode}] {outcome.service}: {outcome.per_second:,.0f} claims/s")
-                finally:
-                    shutil.rmtree(pg_dir, ignore_errors=True)
             if with_eas:
                 say(f"EAS: {n} records, attest / attestByDelegation / multiAttest")
                 standard = load_default_standard()
@@ -1013,7 +1022,8 @@ def render(result: BenchResult) -> str:
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores; load average before "
         f"{load}, after {load_after}",
         "one anvil for everything (`carbonledger chain`); end to end = signed -> checked on "
-        "chain -> indexed",
+        "chain -> indexed; from block: the chain's height when the row started (anvil's CPU "
+        "per block grows with its state: scripts/bench_anvil_state.py)",
         "",
         f"firm-side signing (build + EIP-712 sign, client): "
         f"{sum(m.claims for m in result.modes) / result.signing_seconds:,.0f} claims/s "
@@ -1024,7 +1034,7 @@ def render(result: BenchResult) -> str:
         "end to end:",
         f"  {'mode':<7} {'service':<26} {'claims':>6} {'seconds':>8} {'claims/s':>9} "
         f"{'accepted/s':>10} {'claim txs':>9} {'gas/claim':>9} {'check gas/claim':>15} "
-        f"{'/ ceiling':>9}",
+        f"{'/ ceiling':>9} {'from block':>10}",
     ]
     ceilings = {m.mode: m.ceiling_per_second for m in result.modes if m.ceiling_seconds}
     for m in result.modes:
@@ -1032,7 +1042,8 @@ def render(result: BenchResult) -> str:
         lines.append(
             f"  {m.mode:<7} {m.service:<26} {m.claims:>6} {m.seconds:>8.2f} "
             f"{m.per_second:>9,.0f} {m.claims / m.accepted_seconds:>10,.0f} {m.claim_txs:>9} "
-            f"{m.gas_per_claim:>9,.0f} {m.check_gas_per_claim:>15,.0f} {ratio:>9}"
+            f"{m.gas_per_claim:>9,.0f} {m.check_gas_per_claim:>15,.0f} {ratio:>9} "
+            f"{m.chain_height:>10,}"
         )
     profiled = [m for m in result.modes if m.cpu_seconds and m.service == "in-process"]
     if profiled:

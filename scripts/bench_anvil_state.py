@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """anvil's CPU per block as its state grows: what one block per transaction costs the node.
 
-Starts the embedded node (``AnvilNode``, as ``carbonledger chain`` does, with an hour between
-state snapshots so that no periodic dump is timed), then ``--rounds`` times: adds ``--step``
+Starts the embedded node (``AnvilNode``, as ``carbonledger chain`` does; by default with an
+hour between state snapshots, so that no periodic dump is timed: ``--state-interval 1`` is
+``carbonledger up``'s default), then ``--rounds`` times: adds ``--step``
 new accounts (value transfers to fresh addresses, mined together in one block), then sends
 ``--txs`` transfers between two old accounts one block each (automine) and prints anvil's CPU
 time (``/proc/<pid>/stat``) and the wall time per block.
 
 Usage:  .venv/bin/python scripts/bench_anvil_state.py [--rounds 6] [--step 5000] [--txs 300]
+                                                     [--state-interval 3600]
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--step", type=int, default=5000, help="new accounts per round")
     parser.add_argument("--txs", type=int, default=300, help="timed one-block transactions")
+    parser.add_argument(
+        "--state-interval", type=int, default=3600, help="seconds between anvil's snapshots"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="carbonledger-anvil-state-") as tmp:
         node = AnvilNode(
@@ -42,7 +47,7 @@ def main() -> None:
             port=free_port(),
             chain_id=31337,
             state_path=Path(tmp) / "state.json",
-            state_interval=3600,
+            state_interval=args.state_interval,
             block_time=None,
             mnemonic=ANVIL_DEV_MNEMONIC,
             log_path=Path(tmp) / "anvil.log",

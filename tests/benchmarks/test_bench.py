@@ -35,13 +35,20 @@ def test_one_tiny_run_prints_every_figure_with_its_target() -> None:
     out = done.stdout
     for mode in ("single", "batch"):
         for service in ("in-process", "2 API + worker + indexer"):
-            row = rf"^  {mode}\s+{re.escape(service)}\s+6\s+{NUMBER}\s+{NUMBER}\s.*\d+%$"
+            row = rf"^  {mode}\s+{re.escape(service)}\s+6\s+{NUMBER}\s+{NUMBER}\s.*\d+%\s+[\d,]+$"
             assert re.search(row, out, re.M), f"no end-to-end row {mode}/{service}:\n{out}"
         ceiling = rf"^  {mode}\s+\d+ claims in {NUMBER} s: {NUMBER} claims/s$"
         assert re.search(ceiling, out, re.M), out
     for service in ("in-process", "2 API + worker + indexer"):  # root mode: no ceiling
-        row = rf"^  root\s+{re.escape(service)}\s+6\s+{NUMBER}\s+{NUMBER}\s.*\s-$"
+        row = rf"^  root\s+{re.escape(service)}\s+6\s+{NUMBER}\s+{NUMBER}\s.*\s-\s+[\d,]+$"
         assert re.search(row, out, re.M), f"no end-to-end row root/{service}:\n{out}"
+    # each mode's two services side by side, each row with the chain's height at its start
+    rows = re.findall(r"^  (single|batch|root)\s+(in-process|2 API).*\s([\d,]+)$", out, re.M)
+    assert [(m, s) for m, s, _ in rows] == [
+        (m, s) for m in ("single", "batch", "root") for s in ("in-process", "2 API")
+    ], out
+    heights = [int(h.replace(",", "")) for _, _, h in rows]
+    assert heights == sorted(heights) and heights[0] > 0, out
     for method in ("attest", "attestByDelegation", "multiAttest"):
         row = rf"^  {method}\s+6 in {NUMBER} s:\s+{NUMBER} records/s,\s+{NUMBER} gas/record.*"
         row += r"ours \((single|batch), best end to end\) / EAS = [\d.]+x, gas EAS / ours = "

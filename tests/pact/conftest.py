@@ -34,6 +34,7 @@ from carbonledger.services.container import bootstrap_chain, build_services
 from carbonledger.standard import load_version
 from tests.api.conftest import Api
 from tests.conftest import PROJECT_ROOT, DeployedChain
+from tests.store.conftest import engine  # noqa: F401 - the stores' SQLite/PostgreSQL engines
 
 BASE_PF: dict[str, Any] = {
     "specVersion": "3.0.0",

@@ -18,12 +18,14 @@ from sqlalchemy import (
     Column,
     Engine,
     Float,
+    Index,
     Integer,
     String,
     Table,
     Text,
     and_,
     delete,
+    func,
     insert,
     inspect,
     or_,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from carbonledger.store import columns
 from carbonledger.store.db import (
@@ -132,7 +135,26 @@ pact_activities = Table(
     Column("data", JSON, nullable=False),
     Column("clients", JSON, nullable=False),  # client ids that may read it; [] = every client
     columns.timestamp("published_at"),
+    Index("uq_pact_activities_firm_activity", "firm", "activity_id", unique=True),
 )
+
+
+def _one_row_per_activity(engine: Engine) -> None:
+    """Give a ``pact_activities`` table created before its unique key the key, keeping the
+    newest row of each (firm, activity id): concurrent publishes could leave duplicates then.
+    On PostgreSQL the table is locked meanwhile, so services starting together do it once."""
+    key = next(i for i in pact_activities.indexes if i.unique)
+    if any(i["name"] == key.name for i in inspect(engine).get_indexes(pact_activities.name)):
+        return
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"LOCK TABLE {pact_activities.name} IN EXCLUSIVE MODE"))
+        if any(i["name"] == key.name for i in inspect(conn).get_indexes(pact_activities.name)):
+            return
+        t = pact_activities.c
+        newest = select(func.max(t.seq)).group_by(t.firm, t.activity_id).scalar_subquery()
+        conn.execute(delete(pact_activities).where(t.seq.not_in(newest)))
+        key.create(conn)
 
 
 def _add_missing_columns(engine: Engine, table: Table) -> None:
@@ -191,6 +213,7 @@ class PactStore(TableStore):
             ],
         )
         _add_missing_columns(engine, pact_outbox)
+        _one_row_per_activity(engine)
 
     def _of_firm(
         self, kind: Callable[..., Row], table: Table, firm: str, order: Any = None
@@ -344,24 +367,34 @@ class PactStore(TableStore):
     def put_activities(
         self, firm: str, items: Sequence[dict[str, Any]], clients: list[str]
     ) -> None:
-        """Add or replace (by activity id) a firm's TADs, readable by ``clients`` ([] = all)."""
+        """Add or replace (by activity id) a firm's TADs, readable by ``clients`` ([] = all);
+        a replaced one moves to the end. Two publishes of one activity at once: the unique key
+        makes the later insert fail, and its transaction is run again, now deleting the row
+        the other committed (the last to commit stands)."""
         ids = [str(item["activityId"]) for item in items]
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(pact_activities).where(
-                    and_(pact_activities.c.firm == firm, pact_activities.c.activity_id.in_(ids))
-                )
-            )
-            for item in items:
-                conn.execute(
-                    insert(pact_activities).values(
-                        firm=firm,
-                        activity_id=str(item["activityId"]),
-                        data=dict(item),
-                        clients=clients,
-                        published_at=now(),
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        delete(pact_activities).where(
+                            and_(
+                                pact_activities.c.firm == firm,
+                                pact_activities.c.activity_id.in_(ids),
+                            )
+                        )
                     )
-                )
+                    conn.execute(
+                        insert(pact_activities),
+                        [
+                            {"firm": firm, "activity_id": str(item["activityId"]),
+                             "data": dict(item), "clients": clients, "published_at": now()}
+                            for item in items
+                        ],
+                    )  # fmt: skip
+                return
+            except IntegrityError:
+                if attempt == 4:
+                    raise
 
     def activities_of(self, firm: str) -> list[dict[str, Any]]:
         return self._of_firm(dict, pact_activities, firm)
