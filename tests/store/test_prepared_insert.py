@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -67,3 +68,41 @@ def test_a_transaction_that_fails_writes_none_of_its_documents(engine: Engine) -
         raise RuntimeError("the claims of this transaction were refused")
 
     assert vault.get_document("doc-3") is None
+
+
+@pytest.mark.parametrize("count", [1, 2, 1_001])
+def test_many_rows_read_back_as_written_and_go_as_few_statements_on_postgresql(
+    engine: Engine, count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PreparedInsert.many``: on PostgreSQL one ``INSERT … VALUES`` per 1,000 rows (not
+    psycopg's pipelined ``executemany``), elsewhere one ``executemany``; either way the rows
+    read back exactly as the grants were sealed."""
+    vault = SqlVaultRepository(engine)
+    document = sealed("doc-many", []).document
+    grants = tuple(
+        Grant(
+            document_id="doc-many",
+            reader=f"reader-{i:05d}",
+            reader_public_key=bytes([i % 256]) * 32,
+            wrapped_key=bytes([(i + 1) % 256]) * 93,
+            granted_at=WHEN,
+        )
+        for i in range(count)
+    )
+    statements: list[str] = []
+    if engine.dialect.name == "postgresql":
+        import psycopg
+
+        execute = psycopg.Cursor.execute
+
+        def counted(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(str(query))
+            return execute(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    with engine.begin() as conn:
+        assert vault.add_new_documents([SealedDocument(document, grants)], conn) == [True]
+    monkeypatch.undo()
+    if engine.dialect.name == "postgresql":
+        assert len([s for s in statements if "vault_grants" in s]) == (count + 999) // 1000
+    assert vault.list_grants("doc-many") == sorted(grants, key=lambda g: g.reader)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     literal_column,
@@ -255,6 +256,7 @@ class PreparedInsert:
         self.returning = returning
         self.notify = notify
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+        self._compiled_rows: dict[tuple[tuple[str, ...], int], _CompiledRows] = {}
 
     def _for(self, conn: Connection, keys: tuple[str, ...]) -> _Compiled:
         dialect = conn.dialect
@@ -304,19 +306,62 @@ class PreparedInsert:
         return out
 
     def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` (all with the first one's columns) in one ``executemany``."""
+        """Insert ``rows`` (all with the first one's columns): on PostgreSQL in one
+        ``INSERT … VALUES (…), (…)`` per :data:`ROWS_PER_INSERT` rows (psycopg runs an
+        ``executemany`` as a pipeline, whose set-up cost more than writing a single claim's
+        two grants: ~60 µs of ~200 per transaction here), elsewhere in one ``executemany``."""
         if not rows:
             return
-        statement, shape = self._for(conn, tuple(rows[0]))
+        keys = tuple(rows[0])
         cursor = conn.connection.cursor()
         try:
-            cursor.executemany(statement, [shape(row) for row in rows])
+            if conn.dialect.name != "postgresql":
+                statement, shape = self._for(conn, keys)
+                cursor.executemany(statement, [shape(row) for row in rows])
+                return
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start : start + ROWS_PER_INSERT]
+                statement, values = self._for_rows(conn, keys, len(chunk))
+                cursor.execute(statement, values(chunk))
         finally:
             cursor.close()
+
+    def _for_rows(self, conn: Connection, keys: tuple[str, ...], n: int) -> _CompiledRows:
+        """The plain insert of ``n`` rows of ``keys`` in one statement (PostgreSQL's named
+        parameters ``r<i>_<key>``), compiled once per row count and kept for the last few."""
+        if (keys, n) not in self._compiled_rows:
+            if len(self._compiled_rows) >= 32:
+                self._compiled_rows.clear()
+            dialect = conn.dialect
+            columns = [self.table.c[key] for key in keys]
+            insert = self.table.insert().values(
+                [
+                    {c.name: bindparam(f"r{i}_{c.name}", type_=c.type) for c in columns}
+                    for i in range(n)
+                ]
+            )
+            steps = [
+                (c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns
+            ]
+
+            def values(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+                return {
+                    f"r{i}_{key}": row[key] if fn is None else fn(row[key])
+                    for i, row in enumerate(rows)
+                    for key, fn in steps
+                }
+
+            self._compiled_rows[(keys, n)] = (insert.compile(dialect=dialect).string, values)
+        return self._compiled_rows[(keys, n)]
 
 
 #: a compiled insert: the dialect's SQL text, and a row's values as its driver takes them
 _Compiled = tuple[str, Callable[[Mapping[str, Any]], Any]]
+#: a compiled insert of several rows (PostgreSQL): its SQL text, and the rows' named values
+_CompiledRows = tuple[str, Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]]]
+#: rows per statement of :meth:`PreparedInsert.many` on PostgreSQL (parameters per statement
+#: stay far below the protocol's 65,535)
+ROWS_PER_INSERT = 1000
 
 
 def utc_now() -> str:
