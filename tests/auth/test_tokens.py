@@ -139,3 +139,40 @@ def test_a_member_lacking_a_role_is_forbidden(
     assert AuthService.authorize(principal, "firm") is principal
     with pytest.raises(MissingRole, match="does not hold the 'admin' role"):
         AuthService.authorize(principal, Role.ADMIN)
+
+
+def test_a_token_is_verified_once_per_process_and_still_checked_for_expiry_on_each_request(
+    service: AuthService,
+    clock: FakeClock,
+    carrier: tuple[Firm, Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The API's limits and the authentication verify the bearer token of every request: its
+    MAC is computed once per token, not twice per request; a forged one is refused every
+    time, and a kept token still expires."""
+    from carbonledger.auth import tokens
+
+    token = sign_in(service, carrier[0]).token
+    macs: list[int] = []
+    mac = tokens._mac
+
+    def counted(key: bytes, signed_part: str) -> bytes:
+        macs.append(1)
+        return mac(key, signed_part)
+
+    monkeypatch.setattr(tokens, "_mac", counted)
+    tokens._verified.cache_clear()
+    for _ in range(3):
+        assert service.token_verifies(token)
+        assert service.authenticate(token).account == carrier[1].account
+    assert len(macs) == 1
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for _ in range(2):
+        assert not service.token_verifies(forged)
+        with pytest.raises(InvalidToken):
+            service.authenticate(forged)
+    assert len(macs) == 5
+    clock.advance(service.settings.token_ttl + 1)
+    with pytest.raises(TokenExpired):
+        service.authenticate(token)
+    assert not service.token_verifies(token)

@@ -275,3 +275,42 @@ def test_claims_lost_back_to_the_last_reconciled_block_are_re_anchored(
     assert all(pipeline.store.get(r.claim_id).state == ACCEPTED for r in lost)  # type: ignore[union-attr]
     pipeline.rounds(1)
     assert all(pipeline.chain.claim_state(_id(r.claim_id)).check != "none" for r in lost)
+
+
+def test_a_single_claim_is_judged_on_one_read_of_the_store_and_one_of_the_vault_keys(
+    pipeline: Pipeline,
+) -> None:
+    """A request of one claim reads whether its id is stored and its firm's nonce here in one
+    query (not ``get`` then ``max_nonce``), and its readers' keys in one look; a duplicate and
+    a used nonce are still refused."""
+    store, repository = pipeline.store, pipeline.claims.vault._repository
+    calls: list[str] = []
+    outer = [0]  # the fake's stored_and_max_nonce asks its own max_nonce: not a second read
+    for target, names in (
+        (store, ("get", "max_nonce", "stored_ids", "stored_and_max_nonce")),
+        (repository, ("get_reader_key", "get_reader_keys")),
+    ):
+        for name in names:
+            real = getattr(target, name)
+
+            def counted(*args: object, _real: object = real, _name: str = name) -> object:
+                if not outer[0] and args != ([],):  # stored_ids([]) asks the database nothing
+                    calls.append(_name)
+                outer[0] += 1
+                try:
+                    return _real(*args)  # type: ignore[operator]
+                finally:
+                    outer[0] -= 1
+
+            setattr(target, name, counted)
+    firm = pipeline.firms[0]
+    first = pipeline.submission(firm, 0, nonce=0)
+    calls.clear()
+    pipeline.claims.submit(first, None, wait=0)
+    assert calls == ["stored_and_max_nonce", "get_reader_keys"]
+    with pytest.raises(Conflict, match="already been submitted"):
+        pipeline.claims.submit(first, None, wait=0)
+    with pytest.raises(Conflict, match="not the next nonce"):
+        pipeline.claims.submit(pipeline.submission(firm, 1, nonce=0), None, wait=0)
+    pipeline.claims.submit(pipeline.submission(firm, 2, nonce=1), None, wait=0)
+    assert [r.nonce for r in store.rows.values()] == [0, 1]

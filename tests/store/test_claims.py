@@ -14,7 +14,7 @@ from carbonledger.store.claims import ClaimRow, ClaimStore, claims, unset
 from carbonledger.store.db import insert_ignoring_duplicates
 from carbonledger.store.roots import PLANNED, RECORDED, RootStore
 from carbonledger.vocab.anchored import Anchored
-from tests.store.test_roots import accept
+from tests.store.test_roots import FIRM, accept
 from tests.support.fakes import InMemoryClaimStore
 
 FIRST = Anchored("0x" + "a1" * 32, 7, "0x" + "b1" * 32)
@@ -155,3 +155,22 @@ def test_add_many_stores_what_sqlalchemys_own_insert_stores_and_skips_a_taken_id
     assert stored(mine["claim_id"]) == stored(theirs["claim_id"])
     assert stored(mine["claim_id"])["claim"] == values["claim"]
     assert stored(mine["claim_id"])["check_passed"] is False
+
+
+OTHER_FIRM = "0x" + "22" * 20
+
+
+def test_one_claims_duplicate_check_and_nonce_are_read_together_as_apart(engine: Engine) -> None:
+    """``stored_and_max_nonce`` (one query, a single claim's request) answers what
+    ``stored_ids`` and ``max_nonce`` answer apart: a refused claim's nonce does not count,
+    another firm's claims do not count, an absent id is not stored."""
+    store = ClaimStore(engine)
+    other = "0x" + "ab" * 32
+    assert store.stored_and_max_nonce(other, FIRM) == (False, None)
+    ids = accept(store, 3)
+    store.mark_refused(ids[2], "refused by the chain")
+    for claim_id in [*ids, other]:
+        for firm in (FIRM, OTHER_FIRM):
+            expected = (claim_id in store.stored_ids([claim_id]), store.max_nonce(firm))
+            assert store.stored_and_max_nonce(claim_id, firm) == expected
+    assert store.stored_and_max_nonce(ids[2], FIRM) == (True, 1)

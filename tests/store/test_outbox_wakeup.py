@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
@@ -117,3 +117,24 @@ def test_claims_marked_mined_by_the_worker_wake_the_indexer_of_another_process(
         assert indexer.wait(30.0, threading.Event())
     finally:
         indexer.close()
+
+
+def test_claims_stored_notify_the_worker_from_their_insert_with_no_statement_of_their_own(
+    stores: tuple[ClaimStore, ClaimStore],
+) -> None:
+    """The outbox's insert notifies (``pg_notify`` in its ``RETURNING``, sent at the commit):
+    one round trip per claim, not the insert and then a ``NOTIFY``."""
+    worker, api = stores
+    _listening(worker)
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        sent.append(statement)
+
+    event.listen(api.engine, "before_cursor_execute", seen)
+    with api.transaction() as conn:
+        assert api.add_many([claim(0, "a"), claim(1, "b")], conn)[0] is not None
+    event.remove(api.engine, "before_cursor_execute", seen)
+    assert not [s for s in sent if "NOTIFY" in s.upper()]
+    assert worker.wait_for_work(30.0, threading.Event())
+    assert not worker.wait_for_work(1.0, threading.Event())  # one notification, not two

@@ -398,6 +398,9 @@ class InMemoryClaimStore:
         nonces = [r.nonce for r in self._ordered(lambda r: r.firm == firm and r.state != REFUSED)]
         return max(nonces) if nonces else None
 
+    def stored_and_max_nonce(self, claim_id: str, firm: str) -> tuple[bool, int | None]:
+        return claim_id in self.rows, self.max_nonce(firm)
+
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
         return self._ordered(lambda r: r.firm == firm and r.nonce < nonce and r.state != REFUSED)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 import pytest
 
@@ -21,6 +22,7 @@ from carbonledger.vault import (
     InvalidWrappedKey,
     NotDocumentOwner,
     ReaderKeyMismatch,
+    StaticAuditors,
     UnknownReader,
     VaultAccessDenied,
     VaultError,
@@ -404,3 +406,75 @@ def test_an_identifier_is_refused_for_exactly_the_control_characters_and_lone_su
                 check_identifier(value, "document id")
         else:
             assert check_identifier(value, "document id") == value
+
+
+class CountingKeys:
+    """A repository that counts its reader-key reads (one look, or one per reader)."""
+
+    def __init__(self, inner: VaultRepository) -> None:
+        self.inner = inner
+        self.looks: list[list[str]] = []
+        self.single = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def get_reader_key(self, reader: str) -> bytes | None:
+        self.single += 1
+        return self.inner.get_reader_key(reader)
+
+    def get_reader_keys(self, readers: Collection[str]) -> dict[str, bytes]:
+        self.looks.append(sorted(readers))
+        return self.inner.get_reader_keys(readers)
+
+
+def test_sealing_reads_the_keys_of_the_owner_the_auditors_and_the_readers_in_one_look(
+    repository: VaultRepository, owner: Reader, auditor: Reader, partner: Reader
+) -> None:
+    counting = CountingKeys(repository)
+    vault = EvidenceVault(counting, auditors=StaticAuditors([auditor.name]))  # type: ignore[arg-type]
+    for who in (owner, auditor, partner):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    keys = vault.reader_keys()
+    sealed = vault.seal(owner.name, DOC, CONTENT, readers=[partner.name], keys=keys)
+    assert counting.looks == [sorted([owner.name, auditor.name, partner.name])]
+    assert counting.single == 0
+    vault.seal(owner.name, "again", CONTENT, readers=[partner.name], keys=keys)
+    assert len(counting.looks) == 1  # the run keeps what it read
+    assert {g.reader: g.reader_public_key for g in sealed.grants} == {
+        who.name: who.keys.public_key for who in (owner, auditor, partner)
+    }
+
+
+class KeyedDirectory:
+    """Auditors given with their keys (as the service's ``VaultAuditors`` gives them)."""
+
+    def __init__(self, keys: dict[str, bytes]) -> None:
+        self.keys = keys
+
+    def auditors(self) -> list[str]:
+        return list(self.keys)
+
+    def auditor_keys(self) -> dict[str, bytes]:
+        return dict(self.keys)
+
+
+def test_auditors_given_with_their_keys_are_not_read_again_when_sealing(
+    repository: VaultRepository, owner: Reader, auditor: Reader
+) -> None:
+    counting = CountingKeys(repository)
+    directory = KeyedDirectory({auditor.name: auditor.keys.public_key})
+    vault = EvidenceVault(counting, auditors=directory)  # type: ignore[arg-type]
+    vault.register_reader_key(owner.name, owner.keys.public_key)
+    sealed = vault.seal(owner.name, DOC, CONTENT, keys=vault.reader_keys())
+    assert counting.looks == [[owner.name]]
+    assert vault.add_new([sealed]) == [True]
+    assert open_envelope(vault.get(auditor.name, DOC), auditor.keys.private_key) == CONTENT
+
+
+def test_sealing_for_several_readers_without_a_key_names_the_first_in_order(
+    vault: EvidenceVault, owner: Reader
+) -> None:
+    with pytest.raises(UnknownReader) as raised:
+        vault.seal(owner.name, DOC, CONTENT, readers=["0xZed", "0xNobody", "0xMissing"])
+    assert "0xMissing" in str(raised.value)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from carbonledger.vault import (
     open_envelope,
     rewrap_for,
 )
+from tests.postgres import fresh_database
 
 from .conftest import reader
 
@@ -125,3 +127,59 @@ def test_processes_registering_one_reader_key_at_once_all_succeed(
             for done in [pool.submit(register, key) for key in keys]:
                 done.result()  # raises what the thread raised
         assert vault.reader_public_key(name) in keys
+
+
+def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'vault.db'}"
+    server: str = request.getfixturevalue("postgres_url")
+    return fresh_database(server, f"vault_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_key_replaced_through_another_service_instance_seals_the_next_request(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two service instances (two API processes) on one database: a reader replaces its key
+    through the second, and the first's next request seals for the new key (each request
+    reads the keys it needs from the database; nothing is kept across requests)."""
+    url = _url(backend, tmp_path, request)
+    firm, auditor = reader("0xF1a0000000000000000000000000000000000001"), reader("0xA0d1")
+    first, second = (SqlVaultRepository.from_url(url) for _ in range(2))
+    one = EvidenceVault(first, auditors=StaticAuditors([auditor.name]))
+    two = EvidenceVault(second, auditors=StaticAuditors([auditor.name]))
+    for who in (firm, auditor):
+        one.register_reader_key(who.name, who.keys.public_key)
+    one.add_new([one.seal(firm.name, "before", b"old key", keys=one.reader_keys())])
+    replaced = VaultKeyPair.generate()
+    two.register_reader_key(auditor.name, replaced.public_key)
+    one.add_new([one.seal(firm.name, "after", b"new key", keys=one.reader_keys())])
+    assert two.get(auditor.name, "after").reader_public_key == replaced.public_key
+    assert open_envelope(two.get(auditor.name, "after"), replaced.private_key) == b"new key"
+    assert open_envelope(two.get(auditor.name, "before"), auditor.keys.private_key) == b"old key"
+    for repo in (first, second):
+        repo.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_lone_document_already_stored_is_kept_as_it_is_and_nothing_of_the_second_is_written(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A request of one claim writes its document with one statement (``ON CONFLICT DO
+    NOTHING RETURNING``): when the id is taken, the stored one stays and none of the new
+    one's grants is written, as for several documents."""
+    url = _url(backend, tmp_path, request)
+    firm, partner = reader("0xF1a0000000000000000000000000000000000001"), reader("0xB0b0")
+    repo = SqlVaultRepository.from_url(url)
+    vault = EvidenceVault(repo)
+    for who in (firm, partner):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    assert vault.add_new([vault.seal(firm.name, "doc", b"first")]) == [True]
+    again = vault.seal(firm.name, "doc", b"second", readers=[partner.name])
+    with repo.engine.begin() as conn:
+        assert vault.add_new([again], conn) == [False]
+    assert open_envelope(vault.get(firm.name, "doc"), firm.keys.private_key) == b"first"
+    assert [g.reader for g in repo.list_grants("doc")] == [firm.name]
+    assert vault.add_new([vault.seal(firm.name, "other", b"other")]) == [True]
+    assert open_envelope(vault.get(firm.name, "other"), firm.keys.private_key) == b"other"
+    repo.engine.dispose()

@@ -46,7 +46,7 @@ from carbonledger.auth.errors import (
 from carbonledger.auth.model import Member, Principal, Role, checksum_address
 from carbonledger.auth.ports import MembershipPort, NonceStore
 from carbonledger.auth.settings import AuthSettings
-from carbonledger.auth.tokens import TokenClaims, decode_token, encode_token
+from carbonledger.auth.tokens import TokenClaims, encode_token, verified_token
 
 Clock = Callable[[], int]
 
@@ -205,11 +205,11 @@ class AuthService:
         """The token's claims, checked against the current secret, then the previous one."""
         current, *previous = self.settings.token_keys(self._clock())
         try:
-            return decode_token(token, current)
+            return verified_token(token, current)
         except InvalidToken:
             if not previous:
                 raise
-            return decode_token(token, previous[0])
+            return verified_token(token, previous[0])
 
     @staticmethod
     def authorize(principal: Principal, role: Role | str) -> Principal:

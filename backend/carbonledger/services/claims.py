@@ -160,7 +160,6 @@ class _Reads:
         self._versions: dict[str, tuple[Standard, int]] = {}
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
-        self._chain_nonces: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
         self.stored_here: dict[str, bool] = {}
         #: claims accepted earlier in this request: not stored before its end, yet on their way
@@ -192,21 +191,22 @@ class _Reads:
 
     def next_nonce(self, firm: str) -> int:
         if firm not in self._nonces:
-            on_chain = self._chain_nonces.get(firm)
-            self._nonces[firm] = (
-                self.service.next_nonce(firm)
-                if on_chain is None
-                else self.service.next_nonce_after(firm, on_chain)
-            )
+            self._nonces[firm] = self.service.next_nonce(firm)
         return self._nonces[firm]
 
-    def read_chain(self, item: _Prepared) -> None:
-        """The claim's state on chain (the duplicate check) and its firm's ClaimLedger nonce
-        in one JSON-RPC batch instead of two requests (``submit``: one claim per request)."""
-        if item.claim_id not in self.claim_status and item.firm not in self._nonces:
-            state, nonce = self.service.ledger.claim_state_and_nonce(item.claim_id, item.firm)
-            self.claim_status[item.claim_id] = state.status
-            self._chain_nonces[item.firm] = nonce
+    def read_one(self, item: _Prepared) -> None:
+        """The reads of a request of one claim (``submit``), made under its firm's lock as
+        :meth:`ClaimService._accept` reads them, in two round trips instead of four: the
+        claim's state on chain and its firm's ClaimLedger nonce in one JSON-RPC batch, then
+        whether it is stored here and its firm's highest nonce here in one query."""
+        if item.claim_id in self.claim_status or item.firm in self._nonces:
+            return
+        state, on_chain = self.service.ledger.claim_state_and_nonce(item.claim_id, item.firm)
+        self.claim_status[item.claim_id] = state.status
+        claim_id = "0x" + item.claim_id.hex()
+        stored, highest = self.service.store.stored_and_max_nonce(claim_id, item.firm)
+        self.stored_here[claim_id] = stored
+        self._nonces[item.firm] = _following(highest, on_chain)
 
     def accepted(self, firm: str, claim_id: str, nonce: int) -> None:
         self._nonces[firm] = nonce + 1
@@ -566,7 +566,7 @@ class ClaimService:
         reads = _Reads(self)
         prepared = self._prepare(submission, caller, reads)
         with self._firms_serialised([prepared.firm]):
-            reads.read_chain(prepared)  # under the firm's lock, as _accept reads them
+            reads.read_one(prepared)
             (row,) = self._store([self._accept(prepared, reads)])
         if isinstance(row, ServiceError):
             raise row
@@ -850,11 +850,6 @@ class ClaimService:
         firm = checksum_address(firm)
         highest = self.store.max_nonce(firm)
         return _following(highest, self.ledger.nonce(firm))
-
-    def next_nonce_after(self, firm: str, on_chain: int) -> int:
-        """:meth:`next_nonce` of ``firm`` (checksummed) whose ClaimLedger nonce the caller
-        has just read, holding the firm's lock, as ``on_chain``."""
-        return _following(self.store.max_nonce(firm), on_chain)
 
 
 def _following(highest: int | None, on_chain: int) -> int:

@@ -344,4 +344,12 @@ class VaultAuditors:
         self.keys = keys
 
     def auditors(self) -> Collection[str]:
-        return [a for a in self.directory.auditors() if self.keys.get_reader_key(a) is not None]
+        return list(self.auditor_keys())
+
+    def auditor_keys(self) -> dict[str, bytes]:
+        """The active auditors with a registered key, and their keys: one read of the keys
+        (:class:`~carbonledger.vault.service.KeyedAuditors`, which the vault's sealing uses
+        so that the keys are not read a second time)."""
+        candidates = self.directory.auditors()
+        keys = self.keys.get_reader_keys(candidates)
+        return {a: keys[a] for a in candidates if a in keys}

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    exists,
     func,
     select,
     update,
@@ -45,7 +46,7 @@ from carbonledger.store.db import (
     seq_key,
     utc_now,
 )
-from carbonledger.store.listen import MINED, OutboxListener, announce
+from carbonledger.store.listen import CHANNEL, MINED, OutboxListener, announce
 from carbonledger.vocab.anchored import Anchored
 
 ACCEPTED = "accepted"
@@ -195,7 +196,7 @@ def _update_of(names: tuple[str, ...], one: bool) -> Update:
 
 
 #: the outbox's insert: a claim id or a live (firm, nonce) already stored is skipped
-_INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq")
+_INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq", notify=CHANNEL)
 
 # The reads each claim makes (the request's duplicate check and nonce, the relayer's rounds),
 # built once with their values bound per call: building a statement and SQLAlchemy's cache
@@ -204,6 +205,11 @@ _BY_ID = select(claims).where(claims.c.claim_id == bindparam("claim_id"))
 _STORED = select(claims.c.claim_id).where(claims.c.claim_id.in_(bindparam("ids", expanding=True)))
 _MAX_NONCE = select(func.max(claims.c.nonce)).where(
     claims.c.firm == bindparam("firm"), claims.c.state != REFUSED
+)
+#: one claim's submission: whether its id is stored here, and its firm's highest live nonce
+_STORED_AND_MAX_NONCE = select(
+    exists().where(claims.c.claim_id == bindparam("claim_id")).label("stored"),
+    _MAX_NONCE.scalar_subquery().label("highest"),
 )
 _PENDING_OF_FIRM = (
     select(func.count())
@@ -219,6 +225,11 @@ _IN_STATE = (
     .order_by(claims.c.seq)
     .limit(bindparam("limit", type_=Integer))
 )
+
+
+class _StoredAndHighest(NamedTuple):
+    stored: Any
+    highest: Any
 
 
 class ClaimStore(TableStore):
@@ -257,13 +268,11 @@ class ClaimStore(TableStore):
             {**empty, **item, "state": ACCEPTED, "accepted_at": now, "updated_at": now}
             for item in values
         ]
-        out: list[ClaimRow | None] = [
+        # on PostgreSQL each row stored notifies the worker (``CHANNEL``) at the commit
+        return [
             None if seq is None else ClaimRow(seq=int(seq), **row)
             for row, seq in zip(rows, _INSERT.one_by_one(conn, rows), strict=True)
         ]
-        if any(r is not None for r in out):
-            announce(conn)
-        return out
 
     def wait_for_work(self, timeout: float, kicked: threading.Event) -> bool:
         """Wait up to ``timeout`` s for new claims in the outbox: until ``kicked`` is set (this
@@ -287,6 +296,16 @@ class ClaimStore(TableStore):
 
     def get(self, claim_id: str) -> ClaimRow | None:
         return self._first(ClaimRow, _BY_ID, {"claim_id": claim_id})
+
+    def stored_and_max_nonce(self, claim_id: str, firm: str) -> tuple[bool, int | None]:
+        """Whether ``claim_id`` is stored here (:meth:`stored_ids`), and :meth:`max_nonce` of
+        ``firm``, in one query: a single claim's duplicate check and its firm's next nonce,
+        one round trip instead of two."""
+        found = self._first(
+            _StoredAndHighest, _STORED_AND_MAX_NONCE, {"claim_id": claim_id, "firm": firm}
+        )
+        assert found is not None  # the query selects one row
+        return bool(found.stored), None if found.highest is None else int(found.highest)
 
     def pending_nonces(self, firm: str) -> int:
         """How many of ``firm``'s claims are accepted but not yet on chain."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -26,9 +28,11 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    literal_column,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
@@ -144,9 +148,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, **kwargs)
+        ping_on_checkout(engine)
     metadata.create_all(engine)
     return engine
+
+
+#: set while a one-statement read checks a connection out (:meth:`TableStore._read`)
+_read_alone: ContextVar[bool] = ContextVar("read_alone", default=False)
+
+
+def ping_on_checkout(engine: Engine) -> None:
+    """``pool_pre_ping``'s check of a pooled connection before it is used (a connection the
+    server dropped is replaced, and every older one in the pool with it), except for a
+    one-statement read (:meth:`TableStore._read`): a read changes nothing, so it runs without
+    the check's round trip and, on a dropped connection, once more on a fresh one. That
+    check was one round trip of five per single-claim request (docs/performance.md,
+    "The request path of one claim, session 7"); transactions are checked as before."""
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["fresh"] = True  # just opened: nothing to check (as pool_pre_ping)
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop("fresh", False) or _read_alone.get():
+            return
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as err:
+            if dialect.is_disconnect(err, dbapi_connection, None):
+                raise InvalidatePoolError() from err  # the pool reconnects and checks out again
+            raise
 
 
 def one_statement_reads(engine: Engine) -> Engine:
@@ -185,9 +219,15 @@ def upsert(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
     conn.execute(insert.on_conflict_do_update(index_elements=key, set_=changed))
 
 
+#: a LISTEN/NOTIFY channel's name, as :class:`PreparedInsert` writes it into its SQL
+_CHANNEL = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 class PreparedInsert:
     """An ``INSERT`` into ``table`` (``ignore_duplicates``: ``ON CONFLICT DO NOTHING``;
-    ``returning``: ``RETURNING`` that column) compiled once per dialect and set of columns,
+    ``returning``: ``RETURNING`` that column; ``notify``: on PostgreSQL, also ``pg_notify``
+    that channel for each row stored, which its transaction sends once, at its commit, and
+    not at all when it rolls back or stores no row) compiled once per dialect and set of columns,
     with each column's bind processing (JSON serialised, booleans, binaries and datetimes as
     the driver takes them), and run on the DBAPI cursor of the caller's open transaction.
 
@@ -201,11 +241,19 @@ class PreparedInsert:
     by ``ON CONFLICT``, or refused before)."""
 
     def __init__(
-        self, table: Table, *, ignore_duplicates: bool = False, returning: str | None = None
+        self,
+        table: Table,
+        *,
+        ignore_duplicates: bool = False,
+        returning: str | None = None,
+        notify: str | None = None,
     ) -> None:
+        if notify is not None and (returning is None or not _CHANNEL.fullmatch(notify)):
+            raise ValueError(f"notify {notify!r}: a channel name, with a returning column")
         self.table = table
         self.ignore_duplicates = ignore_duplicates
         self.returning = returning
+        self.notify = notify
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     def _for(self, conn: Connection, keys: tuple[str, ...]) -> _Compiled:
@@ -217,7 +265,12 @@ class PreparedInsert:
                 else self.table.insert()
             )
             if self.returning is not None:
-                insert = insert.returning(self.table.c[self.returning])
+                returned: list[Any] = [self.table.c[self.returning]]
+                if self.notify is not None and dialect.name == "postgresql":
+                    # NOTIFY for each row stored (folded into one, sent at the commit):
+                    # one round trip with the insert instead of a NOTIFY statement after it
+                    returned.append(literal_column(f"pg_notify('{self.notify}', '')"))
+                insert = insert.returning(*returned)
             compiled = insert.compile(dialect=dialect, column_keys=list(keys))
             steps = [
                 (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
@@ -272,6 +325,7 @@ def utc_now() -> str:
 
 
 Row = TypeVar("Row")
+Out = TypeVar("Out")
 #: the values of a statement's bound parameters (``bindparam``), or None for a statement
 #: whose values are in it
 Params = Mapping[str, Any] | None
@@ -285,29 +339,45 @@ class TableStore:
         self.engine = engine
         self._one_statement = one_statement_reads(engine)
 
+    def _read(self, run: Callable[[Connection], Out]) -> Out:
+        """``run`` (one statement, its result read in full) on a connection of the
+        one-statement engine, not checked first (:func:`ping_on_checkout`); when the
+        connection turns out dropped (the server restarted or closed it), the pool is
+        renewed and ``run`` goes once more on a fresh one, which is what the check would have
+        done before it."""
+        token = _read_alone.set(True)
+        try:
+            try:
+                with self._one_statement.connect() as conn:
+                    return run(conn)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+            with self._one_statement.connect() as conn:
+                return run(conn)
+        finally:
+            _read_alone.reset(token)
+
     def _first(
         self, kind: Callable[..., Row], query: Executable, params: Params = None
     ) -> Row | None:
         """The first row ``query`` selects, as a ``kind``; ``None`` when it selects none.
         ``params``: the values of the query's bound parameters (a statement built once)."""
-        with self._one_statement.connect() as conn:
-            row = conn.execute(query, params).first()
+        row = self._read(lambda conn: conn.execute(query, params).first())
         return None if row is None else kind(**row._mapping)
 
     def _all(self, kind: Callable[..., Row], query: Executable, params: Params = None) -> list[Row]:
         """Every row ``query`` selects, in its order, as ``kind``."""
-        with self._one_statement.connect() as conn:
-            return [kind(**row._mapping) for row in conn.execute(query, params)]
+        rows = self._read(lambda conn: list(conn.execute(query, params)))
+        return [kind(**row._mapping) for row in rows]
 
     def _scalar(self, query: Executable, params: Params = None) -> Any:
         """The one value ``query`` selects (a count, a maximum: ``None`` over no rows)."""
-        with self._one_statement.connect() as conn:
-            return conn.execute(query, params).scalar_one()
+        return self._read(lambda conn: conn.execute(query, params).scalar_one())
 
     def _scalars(self, query: Executable, params: Params = None) -> list[Any]:
         """The first column of every row ``query`` selects."""
-        with self._one_statement.connect() as conn:
-            return list(conn.execute(query, params).scalars())
+        return self._read(lambda conn: list(conn.execute(query, params).scalars()))
 
     def _write(self, statement: Executable) -> None:
         """Run one write in a transaction of its own (committed when it returns)."""

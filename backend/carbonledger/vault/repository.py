@@ -9,7 +9,7 @@ a private key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -73,6 +73,11 @@ class VaultRepository(Protocol):
         """The reader's registered public key, or ``None``."""
         ...
 
+    def get_reader_keys(self, readers: Collection[str]) -> dict[str, bytes]:
+        """The registered public keys of ``readers`` (one read), by reader; a reader without
+        one is left out."""
+        ...
+
 
 class InMemoryVaultRepository:
     """A dictionary-backed :class:`VaultRepository` for unit tests."""
@@ -127,3 +132,6 @@ class InMemoryVaultRepository:
 
     def get_reader_key(self, reader: str) -> bytes | None:
         return self.reader_keys.get(reader)
+
+    def get_reader_keys(self, readers: Collection[str]) -> dict[str, bytes]:
+        return {r: self.reader_keys[r] for r in readers if r in self.reader_keys}

@@ -20,9 +20,9 @@ Trust model
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from carbonledger.vault import crypto
 from carbonledger.vault.errors import (
@@ -73,13 +73,30 @@ class StaticAuditors:
         return self._auditors
 
 
+@runtime_checkable
+class KeyedAuditors(Protocol):
+    """An :class:`AuditorDirectory` that also gives the auditors' registered keys, read
+    together with the set (the vault's, over the MemberRegistry and the reader keys)."""
+
+    def auditor_keys(self) -> Mapping[str, bytes]:
+        """The active auditors that have a registered key, each with its key."""
+        ...
+
+
 class ReaderKeys:
     """Readers' public keys for a run of :meth:`EvidenceVault.seal` calls: the auditor set is
-    resolved at the first document and each registered key read at its first use, then kept
-    for the run. Meant for one request: nothing is kept across requests, so a new auditor or
-    a replaced key counts from the next one."""
+    resolved at the first document (with their keys, when the directory gives them:
+    :class:`KeyedAuditors`), and the keys a document needs that the run has not read yet are
+    read together, in one look at the repository, then kept for the run. Meant for one
+    request: nothing is kept across requests, so a new auditor or a replaced key counts from
+    the next one (a key replaced by another API process included: each request reads the
+    keys it needs from the shared database)."""
 
-    def __init__(self, directory: AuditorDirectory, lookup: Callable[[str], bytes]) -> None:
+    def __init__(
+        self,
+        directory: AuditorDirectory,
+        lookup: Callable[[Collection[str]], Mapping[str, bytes]],
+    ) -> None:
         self._directory = directory
         self._lookup = lookup
         self._auditors: frozenset[str] | None = None
@@ -88,14 +105,33 @@ class ReaderKeys:
 
     def auditors(self) -> frozenset[str]:
         if self._auditors is None:
-            self._auditors = frozenset(self._directory.auditors())
+            if isinstance(self._directory, KeyedAuditors):
+                keyed = self._directory.auditor_keys()
+                self._keys.update(keyed)
+                self._auditors = frozenset(keyed)
+            else:
+                self._auditors = frozenset(self._directory.auditors())
         return self._auditors
+
+    def keys_of(self, readers: Iterable[str]) -> dict[str, bytes]:
+        """``readers``' registered public keys, in the readers' sorted order; those not read
+        yet in this run are read in one look. :class:`UnknownReader` names the first (in
+        that order) that has none."""
+        wanted = sorted(set(readers))
+        unread = [r for r in wanted if r not in self._keys]
+        if unread:
+            self._keys.update(self._lookup(unread))
+        found = {}
+        for reader in wanted:
+            key = self._keys.get(reader)
+            if key is None:
+                raise UnknownReader(reader)
+            found[reader] = key
+        return found
 
     def key(self, reader: str) -> bytes:
         """``reader``'s registered public key; :class:`UnknownReader` if none."""
-        if reader not in self._keys:
-            self._keys[reader] = self._lookup(reader)
-        return self._keys[reader]
+        return self.keys_of([reader])[reader]
 
     def wrapper(self, public_key: bytes) -> crypto.KeyWrapper:
         """The run's wrapper for ``public_key``: one ephemeral key pair per reader key for the
@@ -140,8 +176,9 @@ class EvidenceVault:
 
     def reader_keys(self) -> ReaderKeys:
         """A resolver of reader keys for many :meth:`seal` calls (one request's worth): the
-        auditors are looked up at its first document and each key at its first use."""
-        return ReaderKeys(self._auditors, self.reader_public_key)
+        auditors are looked up at its first document, and the keys each document needs that
+        it has not read yet in one look."""
+        return ReaderKeys(self._auditors, self._repository.get_reader_keys)
 
     def put(
         self, owner: str, document_id: str, plaintext: bytes, readers: Iterable[str] = ()
@@ -176,7 +213,7 @@ class EvidenceVault:
         names = {owner, *keys.auditors()}
         for reader in readers:
             names.add(check_identifier(reader, "reader"))
-        public_keys = {name: keys.key(name) for name in sorted(names)}
+        public_keys = keys.keys_of(names)  # one read for the owner, auditors and readers
 
         aad = crypto.associated_data(document_id, owner)
         data_key = crypto.new_data_key()

@@ -6,10 +6,10 @@ are stored; identifiers are stored as text exactly as given (any script, byte fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -50,9 +50,15 @@ grants = sa.Table(
     sa.Column("granted_at", _Time, nullable=False),
 )
 
-#: the writes of :meth:`SqlVaultRepository.add_new_documents`, prepared once
+#: the writes of :meth:`SqlVaultRepository.add_new_documents`, prepared once: a lone
+#: document is inserted unless its id is taken, which its ``RETURNING`` tells; several are
+#: looked up first (``_STORED_IDS``), then written in one ``executemany`` each
 _DOCUMENTS = PreparedInsert(documents)
+_DOCUMENT_IF_NEW = PreparedInsert(documents, ignore_duplicates=True, returning="document_id")
 _GRANTS = PreparedInsert(grants)
+_STORED_IDS = sa.select(documents.c.document_id).where(
+    documents.c.document_id.in_(sa.bindparam("ids", expanding=True))
+)
 
 reader_keys = sa.Table(
     "vault_reader_keys",
@@ -61,6 +67,16 @@ reader_keys = sa.Table(
     sa.Column("public_key", sa.LargeBinary, nullable=False),
     sa.Column("registered_at", _Time, nullable=False),
 )
+
+#: the keys of a seal's readers (the owner, the auditors, the readers named), in one read
+_KEYS_OF = sa.select(reader_keys.c.reader, reader_keys.c.public_key).where(
+    reader_keys.c.reader.in_(sa.bindparam("readers", expanding=True))
+)
+
+
+class _KeyOf(NamedTuple):
+    reader: str
+    public_key: bytes
 
 
 T = TypeVar("T")
@@ -110,13 +126,14 @@ class SqlVaultRepository(OwnSchemaStore):
 
     @staticmethod
     def _add_new(conn: Connection, items: Sequence[SealedDocument]) -> list[bool]:
-        stored = set(
-            conn.execute(
-                sa.select(documents.c.document_id).where(
-                    documents.c.document_id.in_([i.document.document_id for i in items])
-                )
-            ).scalars()
-        )
+        if len(items) == 1:  # one claim's request: one round trip for the document, not two
+            (item,) = items
+            (stored_id,) = _DOCUMENT_IF_NEW.one_by_one(conn, [vars(item.document)])
+            if stored_id is not None:
+                _GRANTS.many(conn, [vars(g) for g in item.grants])
+            return [stored_id is not None]
+        ids = [i.document.document_id for i in items]
+        stored = set(conn.execute(_STORED_IDS, {"ids": ids}).scalars())
         added, new = [], []
         for item in items:
             fresh = item.document.document_id not in stored
@@ -163,8 +180,15 @@ class SqlVaultRepository(OwnSchemaStore):
             upsert(conn, reader_keys, values)
 
     def get_reader_key(self, reader: str) -> bytes | None:
-        with self._one_statement.connect() as conn:
-            value = conn.execute(
+        value = self._read(
+            lambda conn: conn.execute(
                 sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
             ).scalar_one_or_none()
+        )
         return None if value is None else bytes(value)
+
+    def get_reader_keys(self, readers: Collection[str]) -> dict[str, bytes]:
+        if not readers:
+            return {}
+        found = self._all(_KeyOf, _KEYS_OF, {"readers": list(readers)})
+        return {row.reader: bytes(row.public_key) for row in found}
