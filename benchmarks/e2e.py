@@ -630,8 +630,8 @@ def ceiling(
     """What the chain itself takes: ``n`` more claims, signed by the same firms beforehand,
     relayed by the same service account straight to the same node with the worker's own
     calls (``trySubmitClaims`` of ``batch_size``, as many in flight as the worker sends, in one
-    JSON-RPC request as it sends them, then their receipts), and their checks recorded 100 per
-    ``recordChecks`` (in batch mode sent right behind their claims, as the worker does). No
+    JSON-RPC request as it sends them, then their receipts), and their checks recorded up to
+    100 per ``recordChecks``, sent right behind their claims, as the worker does). No
     HTTP, no database, no standard check, no index. Returns (claims, seconds)."""
     gateway = services.ledger
     per_firm = [n // len(clients) + (1 if i < n % len(clients) else 0) for i in range(len(clients))]
@@ -651,21 +651,13 @@ def ceiling(
                 deadline=deadline,
             )
             items.append((claim, signature))
-    ids = [claim_id(c.firm, c.document_hash) for c, _ in items]
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     in_flight = max(1, min(100, 500 // batch_size))  # as AnchorWorker
     report = keccak(text="ceiling")
     started = time.perf_counter()
     gas_price = gateway.gas_price()
-    if batch_size == 1:  # one claim per transaction: the checks after the claims' receipts
-        for start in range(0, len(chunks), in_flight):
-            sent = gateway.send_claims_many(chunks[start : start + in_flight], gas_price)
-            _landed(gateway.claims_outcomes(sent))
-        for start in range(0, len(ids), 100):
-            gateway.record_checks([(i, True, report) for i in ids[start : start + 100]])
-        return len(items), time.perf_counter() - started
-    # batch mode: each transaction's checks sent right behind it, then the receipts (as the
-    # worker sends a round once it is sure of the chain)
+    # each transaction's checks sent right behind it, then the receipts (as the worker sends a
+    # round once it is sure of the chain, in both modes)
     for start in range(0, len(chunks), in_flight):
         group = chunks[start : start + in_flight]
         sent = gateway.send_claims_many(group, gas_price)
