@@ -162,8 +162,8 @@ def ping_on_checkout(engine: Engine) -> None:
     """``pool_pre_ping``'s check of a pooled connection before it is used (a connection the
     server dropped is replaced, and every older one in the pool with it), except for a
     one-statement read (:meth:`TableStore._read`): a read changes nothing, so it runs without
-    the check's round trip and, on a dropped connection, once more on a fresh one. That
-    check was one round trip of five per single-claim request (docs/performance.md,
+    the check's round trip and, on a dropped connection, once more on a fresh one. The
+    checks were 5 of the 17 statements of a single-claim request (docs/performance.md,
     "The request path of one claim, session 7"); transactions are checked as before."""
 
     @event.listens_for(engine, "connect")
@@ -308,7 +308,7 @@ class PreparedInsert:
         """Insert ``rows`` (all with the first one's columns): on PostgreSQL, a plain insert
         in one ``INSERT … VALUES (…), (…)`` per :data:`ROWS_PER_INSERT` rows (psycopg runs
         an ``executemany`` as a pipeline, whose set-up cost more than writing a single
-        claim's two grants: ~60 µs of ~200 per transaction here), otherwise in one
+        claim's two grants: ~40 µs of ~190 per transaction here), otherwise in one
         ``executemany``."""
         if not rows:
             return
