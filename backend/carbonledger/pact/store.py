@@ -33,7 +33,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from carbonledger.store import columns
 from carbonledger.store.db import (
@@ -44,6 +43,7 @@ from carbonledger.store.db import (
     metadata,
     seq_key,
 )
+from carbonledger.store.leader import lock_key
 
 
 def client_column(**options: Any) -> Column[str]:
@@ -368,33 +368,27 @@ class PactStore(TableStore):
         self, firm: str, items: Sequence[dict[str, Any]], clients: list[str]
     ) -> None:
         """Add or replace (by activity id) a firm's TADs, readable by ``clients`` ([] = all);
-        a replaced one moves to the end. Two publishes of one activity at once: the unique key
-        makes the later insert fail, and its transaction is run again, now deleting the row
-        the other committed (the last to commit stands)."""
+        a replaced one moves to the end. A firm's publishes are serialised (on PostgreSQL by
+        a transaction-level advisory lock per firm; SQLite has one writer at a time), so two
+        at once cannot both miss the other's row; the unique key stands behind that."""
         ids = [str(item["activityId"]) for item in items]
-        for attempt in range(5):
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        delete(pact_activities).where(
-                            and_(
-                                pact_activities.c.firm == firm,
-                                pact_activities.c.activity_id.in_(ids),
-                            )
-                        )
-                    )
-                    conn.execute(
-                        insert(pact_activities),
-                        [
-                            {"firm": firm, "activity_id": str(item["activityId"]),
-                             "data": dict(item), "clients": clients, "published_at": now()}
-                            for item in items
-                        ],
-                    )  # fmt: skip
-                return
-            except IntegrityError:
-                if attempt == 4:
-                    raise
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                key = lock_key(f"pact_activities:{firm}")
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            conn.execute(
+                delete(pact_activities).where(
+                    and_(pact_activities.c.firm == firm, pact_activities.c.activity_id.in_(ids))
+                )
+            )
+            conn.execute(
+                insert(pact_activities),
+                [
+                    {"firm": firm, "activity_id": str(item["activityId"]), "data": dict(item),
+                     "clients": clients, "published_at": now()}
+                    for item in items
+                ],
+            )  # fmt: skip
 
     def activities_of(self, firm: str) -> list[dict[str, Any]]:
         return self._of_firm(dict, pact_activities, firm)
