@@ -154,7 +154,7 @@ def _one_row_per_activity(engine: Engine) -> None:
         t = pact_activities.c
         newest = select(func.max(t.seq)).group_by(t.firm, t.activity_id).scalar_subquery()
         conn.execute(delete(pact_activities).where(t.seq.not_in(newest)))
-        key.create(conn)
+        key.create(conn, checkfirst=True)  # SQLite: another process may have made it meanwhile
 
 
 def _add_missing_columns(engine: Engine, table: Table) -> None:
