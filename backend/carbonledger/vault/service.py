@@ -129,10 +129,6 @@ class ReaderKeys:
             found[reader] = key
         return found
 
-    def key(self, reader: str) -> bytes:
-        """``reader``'s registered public key; :class:`UnknownReader` if none."""
-        return self.keys_of([reader])[reader]
-
     def wrapper(self, public_key: bytes) -> crypto.KeyWrapper:
         """The run's wrapper for ``public_key``: one ephemeral key pair per reader key for the
         run's documents (:class:`~carbonledger.vault.crypto.KeyWrapper`)."""
