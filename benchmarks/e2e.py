@@ -71,7 +71,7 @@ from carbonledger.claims import build_claim
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
 from carbonledger.gcpolicy import settle_heap
-from carbonledger.services.anchoring import check_groups
+from carbonledger.services.anchoring import check_groups, round_transactions
 from carbonledger.services.claims import Submission
 from carbonledger.services.container import Services, bootstrap_chain, build_services
 from carbonledger.services.errors import ServiceError
@@ -652,20 +652,28 @@ def ceiling(
             )
             items.append((claim, signature))
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    in_flight = max(1, min(100, 500 // batch_size))  # as AnchorWorker
+    floor = max(1, min(100, 500 // batch_size))  # as AnchorWorker: its fixed size ...
+    check_size = max(batch_size, 100)
+    gas_limit = gateway.block_gas_limit()
+    gas_per_claim: float | None = None  # ... until a round's receipts tell the gas
     report = keccak(text="ceiling")
     started = time.perf_counter()
     gas_price = gateway.gas_price()
     # each transaction's checks sent right behind it, then the receipts (as the worker sends a
     # round once it is sure of the chain, in both modes)
-    for start in range(0, len(chunks), in_flight):
+    start = 0
+    while start < len(chunks):
+        in_flight = round_transactions(floor, batch_size, check_size, gas_limit, gas_per_claim)
         group = chunks[start : start + in_flight]
+        start += len(group)
         sent = gateway.send_claims_many(group, gas_price)
         results = [[(claim_id(c.firm, c.document_hash), True, report) for c, _ in chunk]
                    for chunk in group]  # fmt: skip
         # joined up to the worker's default check batch, as its rounds join them
-        checks = gateway.send_checks_many(check_groups(results, max(batch_size, 100)))
-        _landed(gateway.claims_outcomes(sent))
+        checks = gateway.send_checks_many(check_groups(results, check_size))
+        outcomes = list(gateway.claims_outcomes(sent))
+        _landed(outcomes)
+        gas_per_claim = sum(o.gas_used for o in outcomes) / sum(len(c) for c in group)
         if None in gateway.checks_outcomes(checks):
             raise RuntimeError("ceiling: a recordChecks reverted")
     return len(items), time.perf_counter() - started
@@ -806,6 +814,7 @@ def run(
     verify_workers: int = 2,
     with_eas: bool = True,
     profile: Path | None = None,
+    block_time: float | None = None,
 ) -> BenchResult:
     """Everything on one anvil, the one ``carbonledger chain`` runs: per mode the service in
     this process (and its ceiling), then as separate processes on PostgreSQL (``workers``
@@ -826,7 +835,10 @@ def run(
         # chain snapshots once an hour, as the in-process harness's always has.
         chain.spawn(
             "chain", "chain", "--chain-port", str(chain_port),
-            env={"CARBONLEDGER_STATE_INTERVAL": "3600"},
+            env={
+                "CARBONLEDGER_STATE_INTERVAL": "3600",
+                **({"CARBONLEDGER_BLOCK_TIME": f"{block_time:g}"} if block_time else {}),
+            },
         )  # fmt: skip
         try:
             chain.wait_log("chain", "Press Ctrl-C")

@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     parser.add_argument("--verify-workers", type=int, default=2, help="verifier processes (2)")
     parser.add_argument("--no-eas", action="store_true", help="skip the EAS peer")
+    parser.add_argument(
+        "--block-time", type=float, default=None,
+        help="seconds between the chain's blocks (interval mining, as a QBFT network mines); "
+        "by default one block per transaction (automine)",
+    )  # fmt: skip
     parser.add_argument("--no-settlements", action="store_true", help="skip the gas report")
     parser.add_argument(
         "--request-path",
@@ -92,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         verify_workers=args.verify_workers,
         with_eas=not args.no_eas,
         profile=args.profile,
+        block_time=args.block_time,
     )
     print(bench.render(result))
 

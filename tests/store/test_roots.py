@@ -37,6 +37,7 @@ class ChainOfRoots:
     def __init__(self) -> None:
         self.roots: dict[bytes, Anchored] = {}
         self.sent: list[bytes] = []
+        self.rounds: list[int] = []  # roots per record_roots
         self.crash_after_send = False
 
     def domain(self) -> Domain:
@@ -53,6 +54,10 @@ class ChainOfRoots:
         if self.crash_after_send:
             raise ConnectionError("the worker died before it read the receipt")
         return self.roots[root]
+
+    def record_roots(self, roots: Sequence[tuple[bytes, int]]) -> list[Anchored]:
+        self.rounds.append(len(roots))
+        return [self.record_root(root, count) for root, count in roots]
 
     def find_root(self, root: bytes) -> Anchored | None:
         return self.roots.get(root)
@@ -136,8 +141,8 @@ def setup(
 def test_accepted_claims_go_under_one_root_with_a_proof_each(engine: Engine) -> None:
     store, roots, chain, anchoring = setup(engine, root_size=4)
     ids = accept(store, 6)
-    assert anchoring.anchor_pending() == 4
-    assert anchoring.anchor_pending() == 2
+    assert anchoring.anchor_pending() == 6
+    assert chain.rounds == [2]  # both roots sent together
     assert len(chain.sent) == 2 and roots.count() == 2
     assert [store.get(c).state for c in ids] == [ANCHORED] * 6  # type: ignore[union-attr]
     for claim_id in ids:
@@ -168,6 +173,33 @@ def test_a_crash_between_send_and_mark_sends_the_root_once(engine: Engine) -> No
     restarted.ledger = chain
     assert restarted.anchor_pending() == 3
     assert len(chain.sent) == 1  # found on chain, not sent again
+    assert {store.get(c).state for c in ids} == {ANCHORED}  # type: ignore[union-attr]
+
+
+def test_a_round_sends_up_to_its_limit_of_roots_together_and_leaves_the_rest(
+    engine: Engine,
+) -> None:
+    store, _, chain, anchoring = setup(engine, root_size=2)
+    anchoring.roots_per_round = 3
+    ids = accept(store, 9)
+    assert anchoring.anchor_pending() == 6
+    assert anchoring.anchor_pending() == 3
+    assert chain.rounds == [3, 2]
+    assert {store.get(c).state for c in ids} == {ANCHORED}  # type: ignore[union-attr]
+
+
+def test_a_crash_part_way_through_a_round_of_roots_sends_each_root_once(engine: Engine) -> None:
+    store, roots, chain, anchoring = setup(engine, root_size=2)
+    ids = accept(store, 5)
+    chain.crash_after_send = True  # the first root is mined, the worker dies before the rest
+    with pytest.raises(ConnectionError):
+        anchoring.anchor_pending()
+    assert len(chain.sent) == 1 and len(roots.roots(PLANNED)) == 3
+    chain.crash_after_send = False
+    _, _, _, restarted = setup(engine, root_size=2)
+    restarted.ledger = chain
+    assert restarted.anchor_pending() == 5
+    assert len(chain.sent) == 3 == len(set(chain.sent))  # each root once
     assert {store.get(c).state for c in ids} == {ANCHORED}  # type: ignore[union-attr]
 
 

@@ -105,6 +105,10 @@ class FakeLedger:
     #: when set, the next receipt read raises after the chain recorded the batch
     crash_after_send: bool = False
     sent: list[int] = field(default_factory=list)  # claims per trySubmitClaims
+    #: what a block holds, and the gas a claim's transaction reports per claim (0: none, as a
+    #: node that reports no gas)
+    gas_limit: int = 30_000_000
+    gas_per_claim: int = 0
     _outcomes: dict[str, BatchOutcome] = field(default_factory=dict)
     _checks: dict[str, Anchored | None] = field(default_factory=dict)
     _sent_checks: Iterator[int] = field(default_factory=itertools.count)
@@ -224,6 +228,10 @@ class FakeLedger:
         self._up()
         return 1
 
+    def block_gas_limit(self) -> int:
+        self._up()
+        return self.gas_limit
+
     def resync(self) -> None:
         pass
 
@@ -273,7 +281,9 @@ class FakeLedger:
                 where,
             )
         self.sent.append(len(items))
-        self._outcomes[where.tx_hash] = BatchOutcome(anchored=where, failed=failed)
+        self._outcomes[where.tx_hash] = BatchOutcome(
+            anchored=where, failed=failed, gas_used=self.gas_per_claim * len(items)
+        )
         return where.tx_hash
 
     def send_claims_many(

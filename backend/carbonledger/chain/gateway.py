@@ -126,6 +126,8 @@ class BatchOutcome:
 
     anchored: Anchored
     failed: Mapping[int, bytes]  # index -> revert data of that item
+    #: the gas the transaction used (0: not known)
+    gas_used: int = 0
 
 
 _Plan = list[tuple[bool, list[str]]]
@@ -461,6 +463,12 @@ class LedgerGateway:
     def gas_price(self) -> int:
         return self.sender.gas_price()
 
+    def block_gas_limit(self) -> int:
+        """The gas limit of the chain's newest block (what one block can hold)."""
+        if self._rpc.url:
+            return int(self._rpc.request("eth_getBlockByNumber", ["latest", False])["gasLimit"], 16)
+        return int(self.w3.eth.get_block("latest")["gasLimit"])
+
     def resync(self) -> None:
         """Re-read the service account's next transaction nonce (after a failed send)."""
         self.sender.resync()
@@ -558,7 +566,9 @@ class LedgerGateway:
                     index = int.from_bytes(bytes(log["topics"][1]), "big")
                     (reason,) = abi_decode(["bytes"], bytes(log["data"]))
                     failed[index] = bytes(reason)
-            yield BatchOutcome(anchored=_anchored(receipt), failed=failed)
+            yield BatchOutcome(
+                anchored=_anchored(receipt), failed=failed, gas_used=int(receipt["gasUsed"])
+            )
 
     def checks_call(self, results: Sequence[tuple[bytes, bool, bytes]]) -> bytes:
         """The calldata of ``recordChecks(results)``: each ``CheckResult`` (claim id, passed,
@@ -693,10 +703,19 @@ class LedgerGateway:
 
     def record_root(self, root: bytes, count: int) -> Anchored:
         """``ClaimRoots.recordRoot``: the Merkle root of ``count`` signed claims."""
-        roots = self._claim_roots()
-        data = roots.encode_abi("recordRoot", args=[bytes(root), count])
-        tx_hash = self.sender.send({"to": roots.address, "data": data}, gas=120_000)
-        return _anchored(next(self._receipts([tx_hash], "recording a claim root")))
+        (where,) = self.record_roots([(root, count)])
+        return where
+
+    def record_roots(self, roots: Sequence[tuple[bytes, int]]) -> list[Anchored]:
+        """:meth:`record_root` of each (root, count), signed with consecutive nonces and sent
+        in one JSON-RPC request, then their receipts, in order."""
+        contract = self._claim_roots()
+        hashes = self.sender.send_many(
+            [({"to": contract.address,
+               "data": contract.encode_abi("recordRoot", args=[bytes(root), count])}, 120_000)
+             for root, count in roots]
+        )  # fmt: skip
+        return [_anchored(r) for r in self._receipts(hashes, "recording claim roots")]
 
     def find_root(self, root: bytes) -> Anchored | None:
         """The transaction that recorded ``root``, from its ClaimRootRecorded event."""

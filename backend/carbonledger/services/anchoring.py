@@ -53,6 +53,45 @@ T = TypeVar("T")
 
 NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")[:4]
 
+#: the most transactions one round sends (its claims' and their checks'), all in one JSON-RPC
+#: request: under the batch limits nodes set by default (Besu's ``--rpc-http-max-batch-size``
+#: 1,024 requests, geth's 1,000)
+ROUND_TRANSACTIONS_LIMIT = 1000
+#: the share of a block's gas limit a round's claim transactions are planned to use: their
+#: ``recordChecks`` behind them use up to a quarter more (9.3k gas per claim, against 35-65k
+#: for the claim: docs/gas.md), a node includes a transaction only while the block has its
+#: whole gas limit left (ours declare two to three times what they use), and other members'
+#: transactions share the block
+ROUND_BLOCK_SHARE = 0.7
+#: seconds between reads of the chain's block gas limit (a QBFT network changes it only at a
+#: transition block)
+GAS_LIMIT_TTL = 60.0
+
+
+def round_transactions(
+    floor: int,
+    batch_size: int,
+    check_batch_size: int,
+    block_gas_limit: int | None,
+    gas_per_claim: float | None,
+) -> int:
+    """How many ``trySubmitClaims`` of ``batch_size`` claims one round sends: as many as
+    :data:`ROUND_BLOCK_SHARE` of one block holds at the gas per claim the chain charged
+    (``gas_per_claim``, from the last round's receipts), so that on a chain that mines on an
+    interval (a QBFT network's 2 s blocks: one round per block, since a round waits for its
+    receipts) each round fills its block rather than a fixed hundred transactions of it.
+    Never fewer than ``floor`` (the fixed size, all there is before a first receipt or on a
+    node that reports no gas), nor more than :data:`ROUND_TRANSACTIONS_LIMIT` with their
+    checks."""
+    wanted = floor
+    if block_gas_limit and gas_per_claim and gas_per_claim > 0:
+        wanted = max(floor, int(block_gas_limit * ROUND_BLOCK_SHARE / gas_per_claim) // batch_size)
+    checks = -(-wanted * batch_size // check_batch_size)  # one recordChecks per group, at most
+    while wanted > floor and wanted + checks > ROUND_TRANSACTIONS_LIMIT:
+        wanted -= 1
+        checks = -(-wanted * batch_size // check_batch_size)
+    return max(1, wanted)
+
 
 def _id(row: ClaimRow) -> bytes:
     return bytes.fromhex(row.claim_id[2:])
@@ -116,8 +155,15 @@ class AnchorWorker:
         #: checker outcomes per ``recordChecks``: never fewer than 100, also when claims are
         #: relayed one per transaction
         self.check_batch_size = check_batch_size or max(batch_size, 100)
-        #: ``trySubmitClaims`` transactions sent per round before reading their receipts
+        #: ``trySubmitClaims`` transactions sent per round before reading their receipts: at
+        #: least this many, more where a block holds more (:func:`round_transactions`), unless
+        #: given (then exactly this many)
         self.in_flight = in_flight or max(1, min(100, 500 // batch_size))
+        self._sized = in_flight is None
+        #: the chain's block gas limit and when it was read (monotonic seconds)
+        self._gas_limit: tuple[int | None, float] = (None, -GAS_LIMIT_TTL)
+        #: the gas per claim of the last round's claim transactions (None before any)
+        self.gas_per_claim: float | None = None
         self.idle_interval = idle_interval
         self.reconcile_window = reconcile_window
         self.error_names = error_names or (lambda data: "0x" + data.hex())
@@ -257,7 +303,7 @@ class AnchorWorker:
         checks), and marks both in one database transaction. When it is not
         sure, the checks wait for :meth:`check_pending`, which first asks the chain which it
         holds: a check is never recorded twice."""
-        rows = self.store.in_state(ACCEPTED, self.batch_size * self.in_flight)
+        rows = self.store.in_state(ACCEPTED, self.batch_size * self.round_transactions())
         if not rows:
             return 0
         chunks = [rows[i : i + self.batch_size] for i in range(0, len(rows), self.batch_size)]
@@ -283,9 +329,33 @@ class AnchorWorker:
                 checked = list(zip(groups, self.ledger.checks_outcomes(checks), strict=True))
         finally:
             self._anchored(landed, checked)
+            self._learn_gas(landed)
         if failure is not None:
             raise failure
         return len(rows)
+
+    def round_transactions(self) -> int:
+        """The claim transactions of the next round (see :func:`round_transactions`)."""
+        if not self._sized:
+            return self.in_flight
+        limit, read_at = self._gas_limit
+        if time.monotonic() - read_at >= GAS_LIMIT_TTL:
+            try:
+                limit = self.ledger.block_gas_limit()
+            except Exception as exc:  # the round itself will say what is wrong with the node
+                log.debug("block gas limit not read: %s", exc)
+                limit = None
+            self._gas_limit = (limit, time.monotonic())
+        return round_transactions(
+            self.in_flight, self.batch_size, self.check_batch_size, limit, self.gas_per_claim
+        )
+
+    def _learn_gas(self, landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]]) -> None:
+        """Keep the gas per claim the round's claim transactions used (none: keep the last)."""
+        gas = sum(outcome.gas_used for _, outcome in landed)
+        claims = sum(len(rows) for rows, _ in landed)
+        if gas > 0 and claims > 0:
+            self.gas_per_claim = gas / claims
 
     def _anchored(
         self,

@@ -54,6 +54,8 @@ class RootLedgerPort(Protocol):
 
     def record_root(self, root: bytes, count: int) -> Anchored: ...
 
+    def record_roots(self, roots: Sequence[tuple[bytes, int]]) -> list[Anchored]: ...
+
     def find_root(self, root: bytes) -> Anchored | None: ...
 
     def admit_claim(
@@ -99,22 +101,32 @@ class RootAnchoring:
     roots: RootStore
     _: KW_ONLY
     root_size: int = 1000
+    #: new roots planned and sent per round at most (one JSON-RPC request, one wait)
+    roots_per_round: int = 10
     clock: Callable[[], float] = time.time
 
     # --- anchoring ---
     def anchor_pending(self) -> int:
-        """Record the planned roots, then plan and record one root of new accepted claims."""
+        """Record the planned roots, then plan up to :attr:`roots_per_round` roots of new
+        accepted claims and record them together (see :meth:`_record_many`)."""
         moved = sum(self._record(plan) for plan in self.roots.roots(PLANNED))
-        rows = self.roots.unrooted(ACCEPTED, self.root_size)
-        now = int(self.clock())
-        expired = [r for r in rows if r.deadline <= now]
-        for row in expired:  # ClaimRoots would refuse its admission: never under a root
-            self.store.mark_refused(
-                row.claim_id, "its signature's deadline passed before a root could be recorded"
-            )
-        rows = [r for r in rows if r.deadline > now]
-        if rows:
-            moved += self._record(self.plan(rows))
+        plans: list[RootPlan] = []
+        while len(plans) < self.roots_per_round:
+            rows = self.roots.unrooted(ACCEPTED, self.root_size)
+            if not rows:
+                break
+            now = int(self.clock())
+            for row in rows:  # ClaimRoots would refuse its admission: never under a root
+                if row.deadline <= now:
+                    self.store.mark_refused(
+                        row.claim_id,
+                        "its signature's deadline passed before a root could be recorded",
+                    )
+            live = [r for r in rows if r.deadline > now]
+            if live:
+                plans.append(self.plan(live))
+        if plans:
+            moved += self._record_many(plans)
         return moved
 
     def plan(self, rows: Sequence[ClaimRow]) -> RootPlan:
@@ -133,17 +145,32 @@ class RootAnchoring:
         )
         return RootPlan(root, len(rows), PLANNED, None, tuple(r.claim_id for r in rows))
 
+    def _record_many(self, plans: Sequence[RootPlan]) -> int:
+        """Record new planned roots in one JSON-RPC request, then mark each. A round waits
+        for its receipts, so on a chain that mines on an interval (a QBFT network's 2 s
+        blocks) one root per round was at most ``root_size`` claims per block. Each root is
+        planned (stored with its proofs) before it is sent, so a failure part-way leaves the
+        unmarked ones planned, and the next round looks each up on chain before sending it
+        again (:meth:`_record`)."""
+        where = self.ledger.record_roots([(_b(plan.root), plan.count) for plan in plans])
+        for plan, at in zip(plans, where, strict=True):
+            self._mark(plan, at)
+        return sum(plan.count for plan in plans)
+
     def _record(self, plan: RootPlan) -> int:
         root = _b(plan.root)
         where = self.ledger.find_root(root) if self.ledger.root_recorded(root) else None
         if where is None:
             where = self.ledger.record_root(root, plan.count)
+        self._mark(plan, where)
+        return plan.count
+
+    def _mark(self, plan: RootPlan, where: Anchored) -> None:
         self.roots.mark(plan.root, RECORDED, where)
         self.store.mark_anchored(plan.claim_ids, where)
         log.info(
             "recorded root %s of %d claims in block %d", plan.root, plan.count, where.block_number
         )
-        return plan.count
 
     # --- reconciliation ---
     def reconcile(self, rows: Sequence[ClaimRow], hashes: dict[int, str | None]) -> set[str]:
