@@ -165,9 +165,7 @@ def parts_of_one_firm(rpc: str, history: History, repeat: int, n: int) -> None:
     )
 
 
-def one_process_and_pool(
-    rpc: str, history: History, repeat: int, workers: int, anvil: int
-) -> None:
+def one_process_and_pool(rpc: str, history: History, repeat: int, workers: int, anvil: int) -> None:
     port = RpcChainPort(rpc)
     addresses = resolve_addresses(port, manifest=history.manifest)
     port.close()

@@ -63,7 +63,5 @@ def digests(case: dict[str, Any]) -> dict[str, str]:
 
 if __name__ == "__main__":
     expected = [digests(case) for case in cases()]
-    (GOLDEN / "expected.json").write_text(
-        json.dumps(expected, indent=0) + "\n", encoding="utf-8"
-    )
+    (GOLDEN / "expected.json").write_text(json.dumps(expected, indent=0) + "\n", encoding="utf-8")
     print(f"{len(expected)} cases written")

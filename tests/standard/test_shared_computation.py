@@ -50,9 +50,7 @@ def test_a_line_finding_is_still_made_when_the_results_are_taken() -> None:
     onchain_totals(document, standard)
     assert document._computed is not None
     report = check(document, standard)
-    assert [f.path for f in report.findings if f.rule == "CALC001"] == [
-        "lines[0].declared_kgco2e"
-    ]
+    assert [f.path for f in report.findings if f.rule == "CALC001"] == ["lines[0].declared_kgco2e"]
     assert not report.passed
 
 

@@ -20,7 +20,7 @@ def test_a_documents_hash_is_keccak_of_its_rfc8785_bytes(path: Path, tmp_path: P
     assert load_document(path).hash == document_hash(parse_claim(raw))
     # non-ASCII text, characters beyond the BMP and escapes change nothing of that
     obj = json.loads(raw)
-    obj["firm"]["name"] = "Zürich 物流 \U0001f69a \ue000 \u2028 \"quoted\" \\ end"
+    obj["firm"]["name"] = 'Zürich 物流 \U0001f69a \ue000 \u2028 "quoted" \\ end'
     obj["claim_id"] = "\u00e9t\u00e9-\U0001f600"
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps(obj, ensure_ascii=True, indent=1), encoding="utf-8")

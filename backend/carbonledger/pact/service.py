@@ -488,9 +488,7 @@ class PactService:
         ``failed``, with its attempts, last error, next retry time and when it was sent)."""
         found = self.store.requests_of(to_checksum_address(firm))
         clients = sorted({r["client_id"] for r in found if r.get("answer")})
-        events = {
-            str(e["event"].get("id")): e for e in self.store.outbox_of(clients) if e["event"]
-        }
+        events = {str(e["event"].get("id")): e for e in self.store.outbox_of(clients) if e["event"]}
         for request in found:
             answer = request.get("answer") or {}
             event = events.get(str(answer.get("eventId")))

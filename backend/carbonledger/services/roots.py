@@ -132,9 +132,7 @@ class RootAnchoring:
     def plan(self, rows: Sequence[ClaimRow]) -> RootPlan:
         """Build the tree of ``rows`` and store the root with each claim's proof."""
         domain = self.ledger.domain()
-        leaves = [
-            claim_leaf(Claim.digest_of_json(r.claim, domain), _b(r.signature)) for r in rows
-        ]
+        leaves = [claim_leaf(Claim.digest_of_json(r.claim, domain), _b(r.signature)) for r in rows]
         tree = ClaimTree.build(leaves)
         root = hx(tree.root)
         # each node in hex once: a proof is nodes of the tree, and every node is in many

@@ -288,6 +288,7 @@ class Calculator:
         self.grid_bases: frozenset[str] | None = grid
         self.density_lines: list[int] = []
         self.buckets: list[Decimal] = [ZERO] * 19
+
     # --- helpers ------------------------------------------------------------------------
     def factor(self, line: Line, key: str, kinds: frozenset[str], fid: str | None = None) -> Factor:
         fid = fid if fid is not None else line.v[key]
