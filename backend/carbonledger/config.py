@@ -193,6 +193,18 @@ class Settings(BaseSettings):
     anchor_root_size: int = Field(
         1000, ge=1, le=100_000, description="Claims per Merkle root in root mode."
     )
+    anchor_round_limit: int = Field(
+        200,
+        ge=2,
+        le=1000,
+        description=(
+            "Transactions the anchoring worker sends at most per round (claims and their "
+            "checks, one JSON-RPC request). A round fills up to 0.7 of a block once the "
+            "gas a claim costs is known, within this limit. 200 is what a Besu node keeps of "
+            "one sender by default (--tx-pool-max-future-by-sender); raise both together "
+            "(docs/deploy.md)."
+        ),
+    )
 
     # --- API ---
     api_host: str = Field("127.0.0.1", description="Interface the API server listens on.")

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from carbonledger.services.anchoring import (
-    ROUND_TRANSACTIONS_LIMIT,
-    AnchorWorker,
-    round_transactions,
-)
+from carbonledger.services.anchoring import DEFAULT_ROUND_LIMIT, AnchorWorker, round_transactions
 from carbonledger.store.claims import CHECKED
 from tests.services.conftest import Pipeline
 
@@ -29,7 +25,13 @@ def test_before_any_receipt_a_round_is_the_fixed_size() -> None:
 
 def test_one_claim_transactions_fill_seven_tenths_of_a_block() -> None:
     # 0.7 x 30 M / 66,685 = 314.9
-    assert round_transactions(100, 1, 100, 30_000_000, SINGLE_GAS) == 314
+    assert round_transactions(100, 1, 100, 30_000_000, SINGLE_GAS, limit=1000) == 314
+
+
+def test_by_default_a_round_keeps_within_what_a_besu_node_keeps_of_one_sender() -> None:
+    wanted = round_transactions(100, 1, 100, 30_000_000, SINGLE_GAS)
+    assert DEFAULT_ROUND_LIMIT == 200
+    assert (wanted, -(-wanted // 100)) == (198, 2)  # 198 claims and 2 recordChecks
 
 
 def test_batches_of_a_hundred_fill_seven_tenths_of_a_block() -> None:
@@ -37,11 +39,15 @@ def test_batches_of_a_hundred_fill_seven_tenths_of_a_block() -> None:
     assert round_transactions(5, 100, 100, 30_000_000, BATCH_GAS) == 6
 
 
-def test_a_round_never_sends_more_transactions_than_a_node_takes_in_one_batch() -> None:
-    wanted = round_transactions(100, 1, 100, 1_000_000_000, SINGLE_GAS)
-    checks = -(-wanted // 100)
-    assert wanted + checks == ROUND_TRANSACTIONS_LIMIT
-    assert wanted == 990
+def test_a_round_never_sends_more_transactions_than_its_limit() -> None:
+    assert round_transactions(100, 1, 100, 1_000_000_000, SINGLE_GAS, limit=1000) == 990
+    # 0.7 x 1 G / 34,849 = 20,086 claims: 200 transactions of 100 (400 with their checks)
+    assert round_transactions(5, 100, 100, 1_000_000_000, BATCH_GAS, limit=1000) == 200
+    assert round_transactions(5, 100, 100, 1_000_000_000, BATCH_GAS, limit=300) == 150
+
+
+def test_a_limit_below_the_fixed_size_binds_it_too() -> None:
+    assert round_transactions(100, 1, 100, None, None, limit=50) == 49
 
 
 def test_a_small_block_keeps_the_fixed_size() -> None:
@@ -65,7 +71,7 @@ def test_once_the_worker_knows_the_gas_a_claim_costs_a_round_fills_the_block(
     pipeline: Pipeline,
 ) -> None:
     pipeline.chain.gas_per_claim = SINGLE_GAS
-    worker = AnchorWorker(pipeline.chain, pipeline.store, batch_size=1)
+    worker = AnchorWorker(pipeline.chain, pipeline.store, batch_size=1, round_limit=1000)
     ids = _submit(pipeline, 400)
 
     worker.run_once()
@@ -75,6 +81,16 @@ def test_once_the_worker_knows_the_gas_a_claim_costs_a_round_fills_the_block(
     worker.run_once()
     assert len(pipeline.chain.sent) == 400  # the other 300 in one round (up to 314)
     assert {pipeline.store.get(i).state for i in ids} == {CHECKED}  # type: ignore[union-attr]
+
+
+def test_by_default_a_round_stops_at_two_hundred_transactions(pipeline: Pipeline) -> None:
+    pipeline.chain.gas_per_claim = SINGLE_GAS
+    worker = AnchorWorker(pipeline.chain, pipeline.store, batch_size=1)
+    _submit(pipeline, 400)
+
+    worker.run_once()
+    worker.run_once()
+    assert len(pipeline.chain.sent) == 100 + 198
 
 
 def test_a_round_of_a_given_size_keeps_it(pipeline: Pipeline) -> None:

@@ -53,10 +53,12 @@ T = TypeVar("T")
 
 NONCE_GAP_SELECTOR = keccak(text="ClaimLedgerNonceOutOfOrder(address,uint256,uint256)")[:4]
 
-#: the most transactions one round sends (its claims' and their checks'), all in one JSON-RPC
-#: request: under the batch limits nodes set by default (Besu's ``--rpc-http-max-batch-size``
-#: 1,024 requests, geth's 1,000)
-ROUND_TRANSACTIONS_LIMIT = 1000
+#: the most transactions one round sends by default (its claims' and their checks'), all in one
+#: JSON-RPC request: what a Besu node keeps of one sender by default (its layered pool's
+#: ``--tx-pool-max-future-by-sender``, 200); ``Settings.anchor_round_limit`` raises it for a
+#: network whose nodes keep more (at most 1,000: nodes' default JSON-RPC batch limits, Besu's
+#: ``--rpc-http-max-batch-size`` 1,024 and geth's 1,000)
+DEFAULT_ROUND_LIMIT = 200
 #: the share of a block's gas limit a round's claim transactions are planned to use: their
 #: ``recordChecks`` behind them use up to a quarter more (9.3k gas per claim, against 35-65k
 #: for the claim: docs/gas.md), a node includes a transaction only while the block has its
@@ -74,23 +76,26 @@ def round_transactions(
     check_batch_size: int,
     block_gas_limit: int | None,
     gas_per_claim: float | None,
+    limit: int = DEFAULT_ROUND_LIMIT,
 ) -> int:
     """How many ``trySubmitClaims`` of ``batch_size`` claims one round sends: as many as
     :data:`ROUND_BLOCK_SHARE` of one block holds at the gas per claim the chain charged
     (``gas_per_claim``, from the last round's receipts), so that on a chain that mines on an
     interval (a QBFT network's 2 s blocks: one round per block, since a round waits for its
     receipts) each round fills its block rather than a fixed hundred transactions of it.
-    Never fewer than ``floor`` (the fixed size, all there is before a first receipt or on a
-    node that reports no gas), nor more than :data:`ROUND_TRANSACTIONS_LIMIT` with their
+    Not fewer than ``floor`` (the fixed size, all there is before a first receipt or on a
+    node that reports no gas), and never more than ``limit`` transactions with their
     checks."""
     wanted = floor
     if block_gas_limit and gas_per_claim and gas_per_claim > 0:
         wanted = max(floor, int(block_gas_limit * ROUND_BLOCK_SHARE / gas_per_claim) // batch_size)
-    checks = -(-wanted * batch_size // check_batch_size)  # one recordChecks per group, at most
-    while wanted > floor and wanted + checks > ROUND_TRANSACTIONS_LIMIT:
+
+    def with_checks(n: int) -> int:  # one recordChecks per group of checks, at most
+        return n + -(-n * batch_size // check_batch_size)
+
+    while wanted > 1 and with_checks(wanted) > limit:
         wanted -= 1
-        checks = -(-wanted * batch_size // check_batch_size)
-    return max(1, wanted)
+    return wanted
 
 
 def _id(row: ClaimRow) -> bytes:
@@ -138,6 +143,7 @@ class AnchorWorker:
         standby_interval: float = 1.0,
         roots: RootAnchoring | None = None,
         mined: Callable[[], None] | None = None,
+        round_limit: int = DEFAULT_ROUND_LIMIT,
     ) -> None:
         self.ledger = ledger
         #: called after a round that moved claims on (its transactions are mined): the
@@ -160,6 +166,8 @@ class AnchorWorker:
         #: given (then exactly this many)
         self.in_flight = in_flight or max(1, min(100, 500 // batch_size))
         self._sized = in_flight is None
+        #: the most transactions a round sends, its checks included (see DEFAULT_ROUND_LIMIT)
+        self.round_limit = round_limit
         #: the chain's block gas limit and when it was read (monotonic seconds)
         self._gas_limit: tuple[int | None, float] = (None, -GAS_LIMIT_TTL)
         #: the gas per claim of the last round's claim transactions (None before any)
@@ -347,7 +355,12 @@ class AnchorWorker:
                 limit = None
             self._gas_limit = (limit, time.monotonic())
         return round_transactions(
-            self.in_flight, self.batch_size, self.check_batch_size, limit, self.gas_per_claim
+            self.in_flight,
+            self.batch_size,
+            self.check_batch_size,
+            limit,
+            self.gas_per_claim,
+            self.round_limit,
         )
 
     def _learn_gas(self, landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]]) -> None:

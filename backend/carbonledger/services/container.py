@@ -183,6 +183,7 @@ def build_services(
         roots=root_anchoring(settings, ledger, store, engine),
         # what a round mined is indexed at once, not at the indexer's next poll
         mined=indexer.kick,
+        round_limit=settings.anchor_round_limit,
     )
     standard = load_default_standard()
     settlement_store = SettlementStore(engine)
