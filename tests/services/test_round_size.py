@@ -7,10 +7,15 @@ claim costs in gas, a round fills most of a block. Over the fakes: no node, no d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from carbonledger.config import Settings
 from carbonledger.services.anchoring import DEFAULT_ROUND_LIMIT, AnchorWorker, round_transactions
+from carbonledger.services.container import root_anchoring
 from carbonledger.store.claims import CHECKED
+from carbonledger.store.db import make_engine
 from tests.services.conftest import Pipeline
 
 SINGLE_GAS = 66_685  # a one-claim trySubmitClaims (docs/performance.md)
@@ -111,3 +116,16 @@ def test_a_node_that_reports_no_gas_gets_the_fixed_size(pipeline: Pipeline) -> N
     worker.run_once()
     assert len(pipeline.chain.sent) == 200
     assert worker.gas_per_claim is None
+
+
+def test_a_round_limit_below_ten_bounds_root_modes_roots_per_round(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, anchor_mode="root", anchor_round_limit=4)
+    engine = make_engine(f"sqlite:///{tmp_path / 'roots.db'}")
+    try:
+        roots = root_anchoring(settings, None, None, engine)  # type: ignore[arg-type]
+        assert roots is not None and roots.roots_per_round == 4
+        settings = Settings(data_dir=tmp_path, anchor_mode="root")
+        roots = root_anchoring(settings, None, None, engine)  # type: ignore[arg-type]
+        assert roots is not None and roots.roots_per_round == 10
+    finally:
+        engine.dispose()

@@ -451,7 +451,7 @@ class AnchorWorker:
         ``recordChecks``, up to ``in_flight`` of them sent in one JSON-RPC request, then
         their receipts; every batch that landed is marked in one database transaction. A
         batch the chain refused (it holds some claim no more) is recorded claim by claim."""
-        wanted = self.check_batch_size * self.in_flight
+        wanted = self.check_batch_size * min(self.in_flight, self.round_limit)
         rows = (
             self.store.in_state(ANCHORED, wanted)
             if self.roots is None

@@ -79,7 +79,13 @@ def root_anchoring(
     point: the benchmark sets ``CARBONLEDGER_ANCHOR_MODE=root``), else None."""
     if settings.anchor_mode != "root":
         return None
-    return RootAnchoring(ledger, store, RootStore(engine), root_size=settings.anchor_root_size)
+    return RootAnchoring(
+        ledger,
+        store,
+        RootStore(engine),
+        root_size=settings.anchor_root_size,
+        roots_per_round=min(10, settings.anchor_round_limit),
+    )
 
 
 @dataclass
