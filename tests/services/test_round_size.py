@@ -51,6 +51,18 @@ def test_a_round_never_sends_more_transactions_than_its_limit() -> None:
     assert round_transactions(5, 100, 100, 1_000_000_000, BATCH_GAS, limit=300) == 150
 
 
+@pytest.mark.parametrize(("batch", "expected"), [(1, 198), (100, 100), (10, 181)])
+def test_a_free_gas_networks_huge_block_limit_gives_the_round_limit_at_once(
+    batch: int, expected: int
+) -> None:
+    """Besu's QBFT examples set the genesis gasLimit to 0x1fffffffffffff (2^53 - 1)."""
+    wanted = round_transactions(max(1, min(100, 500 // batch)), batch, max(batch, 100),
+                                0x1FFFFFFFFFFFFF, SINGLE_GAS)  # fmt: skip
+    assert wanted == expected
+    checks = -(-wanted * batch // max(batch, 100))
+    assert wanted + checks <= DEFAULT_ROUND_LIMIT < wanted + 1 + -(-(wanted + 1) * batch // 100)
+
+
 def test_a_limit_below_the_fixed_size_binds_it_too() -> None:
     assert round_transactions(100, 1, 100, None, None, limit=50) == 49
 

@@ -93,9 +93,15 @@ def round_transactions(
     def with_checks(n: int) -> int:  # one recordChecks per group of checks, at most
         return n + -(-n * batch_size // check_batch_size)
 
-    while wanted > 1 and with_checks(wanted) > limit:
-        wanted -= 1
-    return wanted
+    if with_checks(wanted) <= limit:
+        return wanted
+    # the most that fit: from the largest n with n (1 + batch / check) <= limit, a step or two
+    # down for the rounding up (not one step at a time from ``wanted``: a free-gas network's
+    # genesis may set a block gas limit of 2^53, and ``wanted`` is then in the billions)
+    fit = max(1, limit * check_batch_size // (check_batch_size + batch_size))
+    while fit > 1 and with_checks(fit) > limit:
+        fit -= 1
+    return fit
 
 
 def _id(row: ClaimRow) -> bytes:
