@@ -55,7 +55,8 @@ def test_a_round_never_sends_more_transactions_than_its_limit() -> None:
 def test_a_free_gas_networks_huge_block_limit_gives_the_round_limit_at_once(
     batch: int, expected: int
 ) -> None:
-    """Besu's QBFT examples set the genesis gasLimit to 0x1fffffffffffff (2^53 - 1)."""
+    """The example genesis file of Besu's documentation ("Genesis file", besu.hyperledger.org)
+    sets the gasLimit to 0x1fffffffffffff (2^53 - 1)."""
     wanted = round_transactions(max(1, min(100, 500 // batch)), batch, max(batch, 100),
                                 0x1FFFFFFFFFFFFF, SINGLE_GAS)  # fmt: skip
     assert wanted == expected

@@ -97,7 +97,8 @@ def round_transactions(
         return wanted
     # the most that fit: from the largest n with n (1 + batch / check) <= limit, a step or two
     # down for the rounding up (not one step at a time from ``wanted``: a free-gas network's
-    # genesis may set a block gas limit of 2^53, and ``wanted`` is then in the billions)
+    # genesis may set a block gas limit of 2^53 - 1, as the example genesis file of Besu's
+    # documentation does, and ``wanted`` is then ~10^11)
     fit = max(1, limit * check_batch_size // (check_batch_size + batch_size))
     while fit > 1 and with_checks(fit) > limit:
         fit -= 1
