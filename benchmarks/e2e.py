@@ -71,7 +71,13 @@ from carbonledger.claims import build_claim
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
 from carbonledger.gcpolicy import settle_heap
-from carbonledger.services.anchoring import check_groups, round_transactions
+from carbonledger.services.anchoring import (
+    check_groups,
+    default_check_batch,
+    fixed_round,
+    gas_per_claim,
+    round_transactions,
+)
 from carbonledger.services.claims import Submission
 from carbonledger.services.container import Services, bootstrap_chain, build_services
 from carbonledger.services.errors import ServiceError
@@ -652,10 +658,11 @@ def ceiling(
             )
             items.append((claim, signature))
     chunks = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    floor = max(1, min(100, 500 // batch_size))  # as AnchorWorker: its fixed size ...
-    check_size = max(batch_size, 100)
+    # rounds sized as AnchorWorker sizes them: its fixed size until a round's receipts tell
+    # the gas a claim costs
+    floor, check_size = fixed_round(batch_size), default_check_batch(batch_size)
     gas_limit = gateway.block_gas_limit()
-    gas_per_claim: float | None = None  # ... until a round's receipts tell the gas
+    claim_gas: float | None = None
     report = keccak(text="ceiling")
     started = time.perf_counter()
     gas_price = gateway.gas_price()
@@ -663,7 +670,7 @@ def ceiling(
     # round once it is sure of the chain, in both modes)
     start = 0
     while start < len(chunks):
-        in_flight = round_transactions(floor, batch_size, check_size, gas_limit, gas_per_claim)
+        in_flight = round_transactions(floor, batch_size, check_size, gas_limit, claim_gas)
         group = chunks[start : start + in_flight]
         start += len(group)
         sent = gateway.send_claims_many(group, gas_price)
@@ -673,7 +680,7 @@ def ceiling(
         checks = gateway.send_checks_many(check_groups(results, check_size))
         outcomes = list(gateway.claims_outcomes(sent))
         _landed(outcomes)
-        gas_per_claim = sum(o.gas_used for o in outcomes) / sum(len(c) for c in group)
+        claim_gas = gas_per_claim(list(zip(group, outcomes, strict=True))) or claim_gas
         if None in gateway.checks_outcomes(checks):
             raise RuntimeError("ceiling: a recordChecks reverted")
     return len(items), time.perf_counter() - started

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from carbonledger.config import Settings
-from carbonledger.services.anchoring import DEFAULT_ROUND_LIMIT, AnchorWorker, round_transactions
+from carbonledger.services.anchoring import (
+    DEFAULT_ROUND_LIMIT,
+    AnchorWorker,
+    default_check_batch,
+    fixed_round,
+    round_transactions,
+)
 from carbonledger.services.container import root_anchoring
 from carbonledger.store.claims import CHECKED
 from carbonledger.store.db import make_engine
@@ -57,11 +63,11 @@ def test_a_free_gas_networks_huge_block_limit_gives_the_round_limit_at_once(
 ) -> None:
     """The example genesis file of Besu's documentation ("Genesis file", besu.hyperledger.org)
     sets the gasLimit to 0x1fffffffffffff (2^53 - 1)."""
-    wanted = round_transactions(max(1, min(100, 500 // batch)), batch, max(batch, 100),
-                                0x1FFFFFFFFFFFFF, SINGLE_GAS)  # fmt: skip
+    check = default_check_batch(batch)
+    wanted = round_transactions(fixed_round(batch), batch, check, 0x1FFFFFFFFFFFFF, SINGLE_GAS)
     assert wanted == expected
-    checks = -(-wanted * batch // max(batch, 100))
-    assert wanted + checks <= DEFAULT_ROUND_LIMIT < wanted + 1 + -(-(wanted + 1) * batch // 100)
+    checks = -(-wanted * batch // check)
+    assert wanted + checks <= DEFAULT_ROUND_LIMIT < wanted + 1 + -(-(wanted + 1) * batch // check)
 
 
 def test_a_limit_below_the_fixed_size_binds_it_too() -> None:

@@ -70,6 +70,26 @@ ROUND_BLOCK_SHARE = 0.7
 GAS_LIMIT_TTL = 60.0
 
 
+def fixed_round(batch_size: int) -> int:
+    """The claim transactions of a round before the gas a claim costs is known (and of every
+    round of a worker given no block gas limit): 100 of one claim, 5 of 100."""
+    return max(1, min(100, 500 // batch_size))
+
+
+def default_check_batch(batch_size: int) -> int:
+    """Checker outcomes per ``recordChecks``: never fewer than 100, also when claims are
+    relayed one per transaction."""
+    return max(batch_size, 100)
+
+
+def gas_per_claim(landed: Sequence[tuple[Sequence[Any], BatchOutcome]]) -> float | None:
+    """The gas per claim the claim transactions of a round used (``landed``: each
+    transaction's claims and its outcome); None when the node reported no gas."""
+    gas = sum(outcome.gas_used for _, outcome in landed)
+    claims = sum(len(items) for items, _ in landed)
+    return gas / claims if gas > 0 and claims > 0 else None
+
+
 def round_transactions(
     floor: int,
     batch_size: int,
@@ -165,13 +185,12 @@ class AnchorWorker:
         self.active = leader is None
         self.store = store
         self.batch_size = batch_size
-        #: checker outcomes per ``recordChecks``: never fewer than 100, also when claims are
-        #: relayed one per transaction
-        self.check_batch_size = check_batch_size or max(batch_size, 100)
+        #: checker outcomes per ``recordChecks`` (:func:`default_check_batch` unless given)
+        self.check_batch_size = check_batch_size or default_check_batch(batch_size)
         #: ``trySubmitClaims`` transactions sent per round before reading their receipts: at
         #: least this many, more where a block holds more (:func:`round_transactions`), unless
         #: given (then exactly this many)
-        self.in_flight = in_flight or max(1, min(100, 500 // batch_size))
+        self.in_flight = in_flight or fixed_round(batch_size)
         self._sized = in_flight is None
         #: the most transactions a round sends, its checks included (see DEFAULT_ROUND_LIMIT)
         self.round_limit = round_limit
@@ -372,10 +391,7 @@ class AnchorWorker:
 
     def _learn_gas(self, landed: Sequence[tuple[Sequence[ClaimRow], BatchOutcome]]) -> None:
         """Keep the gas per claim the round's claim transactions used (none: keep the last)."""
-        gas = sum(outcome.gas_used for _, outcome in landed)
-        claims = sum(len(rows) for rows, _ in landed)
-        if gas > 0 and claims > 0:
-            self.gas_per_claim = gas / claims
+        self.gas_per_claim = gas_per_claim(landed) or self.gas_per_claim
 
     def _anchored(
         self,

@@ -180,12 +180,7 @@ class SqlVaultRepository(OwnSchemaStore):
             upsert(conn, reader_keys, values)
 
     def get_reader_key(self, reader: str) -> bytes | None:
-        value = self._read(
-            lambda conn: conn.execute(
-                sa.select(reader_keys.c.public_key).where(reader_keys.c.reader == reader)
-            ).scalar_one_or_none()
-        )
-        return None if value is None else bytes(value)
+        return self.get_reader_keys([reader]).get(reader)
 
     def get_reader_keys(self, readers: Collection[str]) -> dict[str, bytes]:
         if not readers:
