@@ -118,6 +118,22 @@ def vault_keypair(private_key: bytes) -> VaultKeyPair:
     return VaultKeyPair(private_key=seed, public_key=public_key_of(seed))
 
 
+#: a keystore's AES-128-CTR initial counter, in hex (16 bytes)
+KEYSTORE_IV_HEX = 32
+
+
+def new_keystore(private_key: bytes, password: str) -> dict[str, Any]:
+    """``private_key`` in an eth-account keystore (JSON, scrypt) under ``password``, with its
+    16-byte IV written in full. eth-keyfile writes the IV as an integer's bytes, so one in
+    256 came out 15 bytes or shorter (a leading zero byte dropped). eth-account reads it back
+    as the same counter, but the web app's reader (ethers) and geth take exactly 16 bytes and
+    refused it."""
+    keystore: dict[str, Any] = Account.encrypt(private_key, password)
+    params = keystore["crypto"]["cipherparams"]
+    params["iv"] = str(params["iv"]).zfill(KEYSTORE_IV_HEX)
+    return keystore
+
+
 def load_keystore(path: Path, password: str) -> LocalAccount:
     """An eth-account keystore (JSON, scrypt/pbkdf2) decrypted with ``password``."""
     try:

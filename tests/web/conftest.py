@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -28,6 +27,7 @@ from carbonledger.api.server import server_config
 from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
+from carbonledger.client import new_keystore
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
 from carbonledger.pact.wiring import build_pact_service
 from carbonledger.services.container import bootstrap_chain, build_services
@@ -145,7 +145,7 @@ def new_page(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[..., P
 def keystore(account: LocalAccount, directory: Path, name: str) -> Path:
     """The member's key in the CLI's keystore format (``carbonledger key new``)."""
     path = directory / f"{name}.json"
-    path.write_text(json.dumps(Account.encrypt(account.key, PASSWORD)))
+    path.write_text(json.dumps(new_keystore(account.key, PASSWORD)))
     return path
 
 

@@ -27,8 +27,24 @@ export interface MemberSigner {
   signTransaction(tx: TransactionRequest): Promise<string>;
 }
 
+/** A keystore's AES-128-CTR IV as 16 bytes: keystores written by eth-account (so by
+ * `carbonledger key new` before 2026-12) dropped a leading zero byte of it, one in 256;
+ * eth-account reads such an IV as the same counter, ethers refuses anything but 16 bytes. */
+export function withFullIv(json: string): string {
+  let parsed: { crypto?: { cipherparams?: { iv?: unknown } } };
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return json; // ethers says what is wrong with it
+  }
+  const params = parsed?.crypto?.cipherparams;
+  if (!params || typeof params.iv !== "string" || !/^[0-9a-fA-F]{1,31}$/.test(params.iv)) return json;
+  params.iv = params.iv.padStart(32, "0");
+  return JSON.stringify(parsed);
+}
+
 export async function keystoreSigner(json: string, password: string): Promise<MemberSigner> {
-  const wallet = await Wallet.fromEncryptedJson(json, password);
+  const wallet = await Wallet.fromEncryptedJson(withFullIv(json), password);
   return {
     address: wallet.address,
     kind: "keystore",

@@ -48,7 +48,7 @@ from carbonledger.cli.session import (
     parse_date,
     password,
 )
-from carbonledger.client import LedgerClient, load_keystore
+from carbonledger.client import LedgerClient, load_keystore, new_keystore
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.standard import (
     CheckReport,
@@ -86,7 +86,7 @@ def key_new(
         if out.exists():
             raise CarbonLedgerError(f"{out} already exists; not overwriting a key")
         account = Account.create()
-        keystore = Account.encrypt(account.key, password(confirm=True))
+        keystore = new_keystore(account.key, password(confirm=True))
         out.write_text(json.dumps(keystore))
         out.chmod(0o600)
     console.print(account.address)

@@ -288,14 +288,14 @@ def _summary(out: Any, scenario: Any, settings: Settings, ledger: Any, elapsed: 
 def _save_keys(scenario: Any, settings: Settings) -> tuple[Path, str]:
     """Each member's key as an encrypted keystore, under one printed password, so the story
     can be continued from the command line."""
-    from eth_account import Account
+    from carbonledger.client import new_keystore
 
     keys = settings.data_dir / "keys"
     keys.mkdir(exist_ok=True)
     password = "demo-" + secrets.token_hex(6)
     for role, member in scenario.members.items():
         path = keys / f"{role}.json"
-        path.write_text(json.dumps(Account.encrypt(bytes(member.account.key), password)))
+        path.write_text(json.dumps(new_keystore(bytes(member.account.key), password)))
         path.chmod(0o600)
     return keys, password
 
