@@ -1,15 +1,23 @@
-"""KeptOpen: requests reuse an idle connection; one the endpoint closed is opened again."""
+"""KeptOpen: requests reuse an idle connection; one the endpoint closed is opened again; every
+way an HTTP/1.1 answer may end is read whole, and a broken one is a transport error."""
 
 from __future__ import annotations
 
+import http.client
+import re
+import socket
+import ssl
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
-from carbonledger.keepalive import KeptOpen
+from carbonledger.keepalive import KeptOpen, TransportError
+from carbonledger.pact.tls import ensure_certificate
 
 
 class _Echo(BaseHTTPRequestHandler):
@@ -89,3 +97,163 @@ def test_a_proxy_in_the_environment_is_left_to_the_caller(
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     assert not KeptOpen("http://node.example:8545/", timeout=5).direct
+
+
+class _Scripted:
+    """A raw TCP endpoint: each request (read up to its body) is answered with the bytes
+    ``answer(body)`` gives (a list: each piece sent apart, 50 ms after the one before), and
+    the connection closed after it when ``close`` is set."""
+
+    def __init__(
+        self, answer: Callable[[bytes], bytes | list[bytes]], *, close: bool = False
+    ) -> None:
+        self.answer, self.close = answer, close
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/rpc"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    def _talk(self, conn: socket.socket) -> None:
+        with conn:
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                head, _, pending = pending.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
+                while len(pending) < length:
+                    pending += conn.recv(65536)
+                body, pending = pending[:length], pending[length:]
+                answer = self.answer(body)
+                for i, piece in enumerate(answer if isinstance(answer, list) else [answer]):
+                    time.sleep(0.05 if i else 0)
+                    conn.sendall(piece)
+                if self.close:
+                    return
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., _Scripted]]:
+    made: list[_Scripted] = []
+
+    def make(answer: Callable[[bytes], bytes | list[bytes]], **options: bool) -> _Scripted:
+        made.append(_Scripted(answer, **options))
+        return made[-1]
+
+    yield make
+    for endpoint in made:
+        endpoint.stop()
+
+
+def _chunked(body: bytes) -> bytes:
+    half = len(body) // 2
+    parts = [body[:half], body[half:]]
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts if p)
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+
+
+def test_a_chunked_answer_is_read_whole_and_the_connection_kept(scripted: Any) -> None:
+    endpoint = scripted(_chunked)
+    kept = KeptOpen(endpoint.url, timeout=5)
+    assert [kept.post(b'{"a": 1}'), kept.post(b"[2, 3]")] == [(200, b'{"a": 1}'), (200, b"[2, 3]")]
+    assert endpoint.connections == 1
+    kept.close()
+
+
+def test_an_answer_ended_by_the_close_is_read_whole_and_the_next_request_opens_anew(
+    scripted: Any,
+) -> None:
+    endpoint = scripted(
+        lambda body: b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body, close=True
+    )
+    kept = KeptOpen(endpoint.url, timeout=5)
+    assert [kept.post(b"[1]"), kept.post(b"[2]")] == [(200, b"[1]"), (200, b"[2]")]
+    assert endpoint.connections == 2
+    kept.close()
+
+
+def test_an_answer_that_says_connection_close_is_not_reused(scripted: Any) -> None:
+    def answer(body: bytes) -> bytes:
+        return b"HTTP/1.1 503 Busy\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (
+            len(body),
+            body,
+        )
+
+    endpoint = scripted(answer)
+    kept = KeptOpen(endpoint.url, timeout=5)
+    assert [kept.post(b"[1]"), kept.post(b"[2]")] == [(503, b"[1]"), (503, b"[2]")]
+    assert endpoint.connections == 2
+    kept.close()
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["in one piece", "apart"])
+def test_an_informational_answer_is_skipped_for_the_answer_behind_it(
+    scripted: Any, apart: bool
+) -> None:
+    def answer(body: bytes) -> list[bytes]:
+        pieces = [
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body),
+        ]
+        return pieces if apart else [b"".join(pieces)]
+
+    kept = KeptOpen(scripted(answer).url, timeout=5)
+    assert [kept.post(b"[7]"), kept.post(b"[8]")] == [(200, b"[7]"), (200, b"[8]")]
+    kept.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (b"SMTP ready\r\n\r\n", http.client.HTTPException),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[1", http.client.IncompleteRead),
+        (b"", http.client.RemoteDisconnected),
+    ],
+    ids=["not HTTP", "cut short", "closed without answering"],
+)
+def test_a_broken_answer_raises_a_transport_error(
+    scripted: Any, answer: bytes, error: type[Exception]
+) -> None:
+    endpoint = scripted(lambda body: answer, close=True)
+    kept = KeptOpen(endpoint.url, timeout=5)
+    with pytest.raises(error) as caught:
+        kept.post(b"[1]")
+    assert isinstance(caught.value, TransportError)
+    kept.close()
+
+
+def test_https_checks_the_certificate_against_the_trusted_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = ensure_certificate(tmp_path / "tls", "127.0.0.1")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{httpd.server_address[1]}/rpc"
+    try:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            KeptOpen(url, timeout=5).post(b"[1]")  # not trusted here
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        kept = KeptOpen(url, timeout=5)
+        assert [kept.post(b"[1]"), kept.post(b"[2]")] == [(200, b"[1]"), (200, b"[2]")]
+        kept.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -1,22 +1,142 @@
-"""POST to one HTTP endpoint over :mod:`http.client` connections kept open between requests.
+"""POST to one HTTP endpoint over connections kept open between requests.
 
 The service's JSON-RPC (:mod:`carbonledger.chain.jsonrpc`) and the independent verifier's
-(:mod:`carbonledger.verify.rpc`) both send many small requests to one node: ``httpx.Client``
-spends 0.3-1 ms of CPU a request here (its connection pool, header models and cookie jar),
-a plain connection kept open about 80 us. No I/O policy beyond that: each caller maps the
-transport's exceptions to its own errors, and reaches an endpoint this cannot (a proxy, or
-credentials in the URL) through httpx itself.
+(:mod:`carbonledger.verify.rpc`) both send many small requests to one node, from threads that
+share one interpreter lock with the request path. So a request here is a plain socket: the
+request's bytes written at once, and the answer parsed by httptools (llhttp, in C, which
+uvicorn already uses to read the API's requests). That costs ~38 us of CPU a JSON-RPC call to
+anvil here, against ~120-160 us with :mod:`http.client` (whose headers go through the
+``email`` package's parser) and 0.3-1 ms with ``httpx.Client`` (docs/performance.md,
+session 9). No I/O policy beyond that: each caller maps the transport's exceptions to its own
+errors, and reaches an endpoint this cannot (a proxy, or credentials in the URL) through
+httpx itself.
+
+What it speaks, and what it does not: HTTP/1.1 ``POST`` with a ``Content-Length``; answers
+with a length, chunked, or ending at the connection's close; informational (1xx) answers are
+skipped. No redirects, no compression asked for, no ``Expect: 100-continue``. ``https`` uses
+the default TLS context, with certificate and host name checks, as :mod:`http.client` did.
 """
 
 from __future__ import annotations
 
 import http.client
+import socket
+import ssl
 import threading
 import urllib.request
 from urllib.parse import urlsplit
 
+import httptools
+
 #: what a failed exchange raises (the caller names the node in its own error)
 TransportError = (OSError, http.client.HTTPException)
+
+#: bytes asked of the socket per read
+_READ = 256 * 1024
+
+
+class _Answer:
+    """httptools' callbacks for one answer: its body's pieces, whether it is complete,
+    whether it declared how its body ends (a length or chunks; else the close ends it), and
+    whether the connection stays open after it (read when its headers end, as llhttp says)."""
+
+    __slots__ = ("body", "complete", "delimited", "keep_alive", "parser", "started")
+
+    def __init__(self) -> None:
+        self.body: list[bytes] = []
+        self.complete = False
+        self.delimited = False
+        self.keep_alive = False
+        self.started = False
+        self.parser = httptools.HttpResponseParser(self)
+
+    def on_message_begin(self) -> None:
+        self.body.clear()
+        self.complete = False
+        self.delimited = False
+        self.started = True
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        lowered = name.lower()
+        if lowered == b"content-length" or (
+            lowered == b"transfer-encoding" and b"chunked" in value.lower()
+        ):
+            self.delimited = True
+
+    def on_headers_complete(self) -> None:
+        self.keep_alive = self.parser.should_keep_alive()
+
+    def on_body(self, piece: bytes) -> None:
+        self.body.append(piece)
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+
+class _Connection:
+    """One connection to the endpoint, used by one thread at a time."""
+
+    def __init__(
+        self, host: str, port: int, path: str, timeout: float, tls: ssl.SSLContext | None
+    ) -> None:
+        self._address = (host, port)
+        self._timeout = timeout
+        self._tls = tls
+        self._socket: socket.socket | None = None
+        authority = f"[{host}]" if ":" in host else host
+        self._host_header = f"{authority}:{port}".encode("idna")
+        self._path = path.encode("ascii")
+
+    def _open(self) -> socket.socket:
+        sock = socket.create_connection(self._address, self._timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls is not None:
+                sock = self._tls.wrap_socket(sock, server_hostname=self._address[0])
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
+        return sock
+
+    def post(self, body: bytes, content_type: str) -> tuple[int, bytes, bool]:
+        """The status and body of the answer to ``body``, and whether the connection stays
+        open for another request."""
+        sock = self._socket or self._open()
+        sock.sendall(
+            b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+            % (self._path, self._host_header, content_type.encode("latin-1"), len(body), body)
+        )
+        answer = _Answer()
+        while True:
+            data = sock.recv(_READ)
+            if not data:
+                if answer.started and not answer.complete and not answer.delimited:
+                    return answer.parser.get_status_code(), b"".join(answer.body), False
+                if not answer.started:
+                    raise http.client.RemoteDisconnected("the endpoint closed without answering")
+                raise http.client.IncompleteRead(b"".join(answer.body))
+            try:
+                answer.parser.feed_data(data)
+            except httptools.HttpParserError as exc:
+                raise http.client.HTTPException(
+                    f"the endpoint's answer is not HTTP: {exc}"
+                ) from exc
+            if answer.complete:
+                status = answer.parser.get_status_code()
+                if 100 <= status < 200:  # informational: the answer follows, in this parser
+                    answer.complete = answer.started = False
+                    continue
+                return status, b"".join(answer.body), answer.keep_alive
+
+    def close(self) -> None:
+        sock, self._socket = self._socket, None
+        if sock is not None:
+            sock.close()
+
+    @property
+    def opened(self) -> bool:
+        return self._socket is not None
 
 
 class KeptOpen:
@@ -32,30 +152,32 @@ class KeptOpen:
         except ValueError:  # not a number: the caller's httpx says what is wrong
             port, parts = None, parts._replace(scheme="")
         self.timeout = timeout
-        self._https = parts.scheme == "https"
-        self._host, self._port = parts.hostname or "", port
+        https = parts.scheme == "https"
+        self._tls = ssl.create_default_context() if https else None
+        self._host = parts.hostname or ""
+        self._port = port or (443 if https else 80)
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         #: whether this can reach ``url``: http(s), no credentials in the URL (httpx sends
-        #: them), no proxy in the environment for it (which :mod:`http.client` ignores)
+        #: them), no proxy in the environment for it (which this ignores)
         self.direct = (
             parts.scheme in ("http", "https")
             and bool(parts.hostname)
             and not parts.username
+            and self._path.isascii()
             and (not urllib.request.getproxies() or bool(urllib.request.proxy_bypass(parts.netloc)))
         )
         self._lock = threading.Lock()
-        self._idle: list[http.client.HTTPConnection] = []
+        self._idle: list[_Connection] = []
         self._closed = False
 
-    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+    def _take(self) -> tuple[_Connection, bool]:
         """An idle connection (True: it served before) or a new one (False)."""
         with self._lock:
             if self._idle:
                 return self._idle.pop(), True
-        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        return kind(self._host, self._port, timeout=self.timeout), False
+        return _Connection(self._host, self._port, self._path, self.timeout, self._tls), False
 
-    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+    def _give_back(self, connection: _Connection) -> None:
         with self._lock:
             if not self._closed:
                 self._idle.append(connection)
@@ -68,11 +190,7 @@ class KeptOpen:
         for attempt in (1, 2):
             connection, reused = self._take()
             try:
-                connection.request(
-                    "POST", self._path, body=body, headers={"Content-Type": content_type}
-                )
-                response = connection.getresponse()
-                answer = response.status, response.read()
+                status, answer, keep = connection.post(body, content_type)
             except TransportError as exc:
                 connection.close()
                 stale = isinstance(
@@ -81,8 +199,14 @@ class KeptOpen:
                 if attempt == 1 and reused and stale:
                     continue  # the endpoint closed the idle connection: once more, on a new one
                 raise
-            self._give_back(connection)
-            return answer
+            except BaseException:
+                connection.close()  # interrupted mid-exchange: the socket's state is unknown
+                raise
+            if keep:
+                self._give_back(connection)
+            else:
+                connection.close()
+            return status, answer
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -121,7 +121,7 @@ def _topic_param(item: Any) -> Any:
 class RpcChainPort:
     """:class:`ChainPort` over HTTP JSON-RPC (keep-alive, batched requests).
 
-    Requests go over :mod:`http.client` connections kept open between them
+    Requests go over connections kept open between them
     (:class:`~carbonledger.keepalive.KeptOpen`): a request costs a fraction of
     ``httpx.Client``'s CPU, and a firm's verification makes a dozen. A node behind an HTTP
     proxy (``HTTP_PROXY`` and the like) or with credentials in its URL is reached through
