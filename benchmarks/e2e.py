@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import cProfile
-import http.client
 import json
 import os
 import resource
@@ -43,7 +42,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import uvicorn
 from eth_account import Account
@@ -71,6 +69,7 @@ from carbonledger.claims import build_claim
 from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT, Settings
 from carbonledger.gcpolicy import settle_heap
+from carbonledger.keepalive import KeptOpen
 from carbonledger.services.anchoring import (
     check_groups,
     default_check_batch,
@@ -313,30 +312,30 @@ def sign_all(
 class Poster:
     """A firm's POSTs during the timed window: the same HTTP exchange as its
     :class:`LedgerClient` (``POST`` of the JSON body with ``Content-Type: application/json``
-    and its bearer token, the JSON answer read whole, an error status raised) over one
-    kept-open ``http.client`` connection instead of httpx. The firms' client threads share
-    the benchmark's process, and its GIL, with the in-process service: httpx's pool, header
-    models and cookie jar cost them several times what the exchange itself does, and that
-    was counted against the service's throughput."""
+    and its bearer token, the JSON answer read whole, an error status raised) over the
+    service's own kept-open transport (:class:`~carbonledger.keepalive.KeptOpen`, one per
+    path) instead of httpx. The firms' client threads share the benchmark's process, and its
+    GIL, with the in-process service: httpx's pool, header models and cookie jar cost them
+    several times what the exchange itself does, and that was counted against the service's
+    throughput."""
 
     def __init__(self, client: LedgerClient) -> None:
-        url = urlsplit(str(client.http.base_url))
-        self._connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=120)
-        self._headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {client.token}",
-        }
+        self._base = str(client.http.base_url).rstrip("/")
+        self._headers = {"Authorization": f"Bearer {client.token}"}
+        self._paths: dict[str, KeptOpen] = {}
 
     def post(self, path: str, body: Any) -> Any:
-        self._connection.request("POST", path, json.dumps(body).encode(), self._headers)
-        response = self._connection.getresponse()
-        answer = response.read()
-        if response.status >= 400:
-            raise RuntimeError(f"POST {path}: {response.status} {answer[:500]!r}")
+        kept = self._paths.get(path)
+        if kept is None:
+            kept = self._paths[path] = KeptOpen(self._base + path, 120, self._headers)
+        status, answer = kept.post(json.dumps(body).encode())
+        if status >= 400:
+            raise RuntimeError(f"POST {path}: {status} {answer[:500]!r}")
         return json.loads(answer) if answer else None
 
     def close(self) -> None:
-        self._connection.close()
+        for kept in self._paths.values():
+            kept.close()
 
 
 def wait_done(

@@ -109,6 +109,7 @@ class _Scripted:
     ) -> None:
         self.answer, self.close = answer, close
         self.connections = 0
+        self.heads: list[bytes] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/rpc"
         threading.Thread(target=self._serve, daemon=True).start()
@@ -132,6 +133,7 @@ class _Scripted:
                         return
                     pending += data
                 head, _, pending = pending.partition(b"\r\n\r\n")
+                self.heads.append(head)
                 length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
                 while len(pending) < length:
                     pending += conn.recv(65536)
@@ -257,3 +259,31 @@ def test_https_checks_the_certificate_against_the_trusted_ones(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_the_headers_given_go_with_every_request(scripted: Any) -> None:
+    endpoint = scripted(_chunked)
+    kept = KeptOpen(endpoint.url + "?q=1", timeout=5, headers={"Authorization": "Bearer t0k"})
+    kept.post(b"[1]", "text/plain")
+    kept.post(b"[2]")
+    assert [head.split(b"\r\n") for head in endpoint.heads] == [
+        [
+            b"POST /rpc?q=1 HTTP/1.1",
+            b"Host: " + endpoint.url.split("/")[2].encode(),
+            b"Authorization: Bearer t0k",
+            b"Content-Type: " + content_type,
+            b"Content-Length: 3",
+        ]
+        for content_type in (b"text/plain", b"application/json")
+    ]
+    kept.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-A": "1\r\nX-B: 2"}, {"X-A\n": "1"}, {"": "1"}, {"X:A": "1"}],
+    ids=["line break in a value", "line break in a name", "no name", "colon in a name"],
+)
+def test_a_header_that_would_split_the_request_is_refused(headers: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="not a header that can be sent"):
+        KeptOpen("http://127.0.0.1:1/", timeout=5, headers=headers)

@@ -24,6 +24,7 @@ import socket
 import ssl
 import threading
 import urllib.request
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httptools
@@ -77,15 +78,13 @@ class _Connection:
     """One connection to the endpoint, used by one thread at a time."""
 
     def __init__(
-        self, host: str, port: int, path: str, timeout: float, tls: ssl.SSLContext | None
+        self, host: str, port: int, head: bytes, timeout: float, tls: ssl.SSLContext | None
     ) -> None:
         self._address = (host, port)
         self._timeout = timeout
         self._tls = tls
         self._socket: socket.socket | None = None
-        authority = f"[{host}]" if ":" in host else host
-        self._host_header = f"{authority}:{port}".encode("idna")
-        self._path = path.encode("ascii")
+        self._head = head
 
     def _open(self) -> socket.socket:
         sock = socket.create_connection(self._address, self._timeout)
@@ -104,8 +103,8 @@ class _Connection:
         open for another request."""
         sock = self._socket or self._open()
         sock.sendall(
-            b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
-            % (self._path, self._host_header, content_type.encode("latin-1"), len(body), body)
+            b"%sContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+            % (self._head, content_type.encode("latin-1"), len(body), body)
         )
         answer = _Answer()
         while True:
@@ -143,9 +142,9 @@ class KeptOpen:
     """Connections to ``url`` kept open between requests: a request takes an idle one (or
     opens one) and gives it back, so threads never share one mid-request and a thread that
     ends leaves its connection to the next. A connection the endpoint closed while idle is
-    opened again and the request sent once more."""
+    opened again and the request sent once more. ``headers`` go with every request."""
 
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float, headers: Mapping[str, str] | None = None) -> None:
         parts = urlsplit(url)
         try:
             port = parts.port
@@ -163,19 +162,31 @@ class KeptOpen:
             parts.scheme in ("http", "https")
             and bool(parts.hostname)
             and not parts.username
+            and self._host.isascii()  # else IDNA, which httpx does
             and self._path.isascii()
             and (not urllib.request.getproxies() or bool(urllib.request.proxy_bypass(parts.netloc)))
         )
+        self._head = self._request_head(headers or {}) if self.direct else b""
         self._lock = threading.Lock()
         self._idle: list[_Connection] = []
         self._closed = False
+
+    def _request_head(self, headers: Mapping[str, str]) -> bytes:
+        """A request's first lines, up to its content headers."""
+        authority = f"[{self._host}]" if ":" in self._host else self._host
+        lines = [f"POST {self._path} HTTP/1.1", f"Host: {authority}:{self._port}"]
+        for name, value in headers.items():
+            if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
+                raise ValueError(f"not a header that can be sent: {name!r}")
+            lines.append(f"{name}: {value}")
+        return "".join(line + "\r\n" for line in lines).encode("latin-1")
 
     def _take(self) -> tuple[_Connection, bool]:
         """An idle connection (True: it served before) or a new one (False)."""
         with self._lock:
             if self._idle:
                 return self._idle.pop(), True
-        return _Connection(self._host, self._port, self._path, self.timeout, self._tls), False
+        return _Connection(self._host, self._port, self._head, self.timeout, self._tls), False
 
     def _give_back(self, connection: _Connection) -> None:
         with self._lock:
