@@ -152,7 +152,8 @@ class KeptOpen:
             port, parts = None, parts._replace(scheme="")
         self.timeout = timeout
         https = parts.scheme == "https"
-        self._tls = ssl.create_default_context() if https else None
+        self._https = https
+        self._tls: ssl.SSLContext | None = None  # built with the first connection (~15 ms)
         self._host = parts.hostname or ""
         self._port = port or (443 if https else 80)
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -186,7 +187,10 @@ class KeptOpen:
         with self._lock:
             if self._idle:
                 return self._idle.pop(), True
-        return _Connection(self._host, self._port, self._head, self.timeout, self._tls), False
+            if self._https and self._tls is None:
+                self._tls = ssl.create_default_context()
+            tls = self._tls
+        return _Connection(self._host, self._port, self._head, self.timeout, tls), False
 
     def _give_back(self, connection: _Connection) -> None:
         with self._lock:
