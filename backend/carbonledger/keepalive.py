@@ -4,8 +4,8 @@ The service's JSON-RPC (:mod:`carbonledger.chain.jsonrpc`) and the independent v
 (:mod:`carbonledger.verify.rpc`) both send many small requests to one node, from threads that
 share one interpreter lock with the request path. So a request here is a plain socket: the
 request's bytes written at once, and the answer parsed by httptools (llhttp, in C, which
-uvicorn already uses to read the API's requests). That costs ~38 us of CPU a JSON-RPC call to
-anvil here, against ~120-160 us with :mod:`http.client` (whose headers go through the
+uvicorn already uses to read the API's requests). That costs ~36 us of CPU a JSON-RPC call to
+anvil here, against ~110-160 us with :mod:`http.client` (whose headers go through the
 ``email`` package's parser) and 0.3-1 ms with ``httpx.Client`` (docs/performance.md,
 session 9). No I/O policy beyond that: each caller maps the transport's exceptions to its own
 errors, and reaches an endpoint this cannot (a proxy, or credentials in the URL) through
@@ -132,10 +132,6 @@ class _Connection:
         sock, self._socket = self._socket, None
         if sock is not None:
             sock.close()
-
-    @property
-    def opened(self) -> bool:
-        return self._socket is not None
 
 
 class KeptOpen:

@@ -30,7 +30,7 @@ class JsonRpc:
 
     Requests go over keep-alive connections (one per request in flight,
     :class:`~carbonledger.keepalive.KeptOpen`: a socket, and httptools to read the answer): a
-    request costs ~40 us of CPU here, where :mod:`http.client` cost ~120-160 us and
+    request costs ~40 us of CPU here, where :mod:`http.client` cost ~110-160 us and
     ``httpx.Client`` ~360 us (its connection pool, header models and cookie jar), and the
     service's request threads, anchoring worker and indexer make several per claim on one GIL.
     A connection the node closed while idle is opened again and the request sent once more; a
