@@ -90,6 +90,11 @@ def test_what_http_client_cannot_reach_is_left_to_the_caller(url: str) -> None:
     assert not KeptOpen(url, timeout=5).direct
 
 
+def test_a_url_left_to_the_caller_is_not_posted_to() -> None:
+    with pytest.raises(ValueError, match="reached through httpx"):
+        KeptOpen("http://user:secret@127.0.0.1:1/", timeout=5).post(b"{}")
+
+
 def test_a_proxy_in_the_environment_is_left_to_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -197,7 +197,10 @@ class KeptOpen:
 
     def post(self, body: bytes, content_type: str = "application/json") -> tuple[int, bytes]:
         """``body`` posted on a kept-open connection: the HTTP status and the answer's
-        bytes. Raises one of :data:`TransportError` when the exchange fails."""
+        bytes. Raises one of :data:`TransportError` when the exchange fails, and
+        ``ValueError`` for a URL this does not reach (:attr:`direct` is false)."""
+        if not self.direct:
+            raise ValueError("this URL is reached through httpx, not kept-open connections")
         for attempt in (1, 2):
             connection, reused = self._take()
             try:
