@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """CPU per JSON-RPC request to the node: the service's transport against the standard library's.
 
-Starts the embedded node (``AnvilNode``, as ``carbonledger chain`` does), then, alternating
-the transports ``--rounds`` times, posts ``--requests`` times one JSON-RPC request
+Starts the embedded node (``benchmarks.e2e.embedded_chain``, as the benchmark does), then,
+alternating the transports ``--rounds`` times, posts ``--requests`` times one JSON-RPC request
 (``eth_getBlockByNumber("latest", false)``, an answer of ~1.7 kB, or a batch of
 ``--batch`` of them) on one connection kept open, and prints this process's CPU time and the
 wall time per request:
@@ -19,14 +19,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from carbonledger.chain.node import AnvilNode, find_anvil, free_port
-from carbonledger.config import ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT
 from carbonledger.keepalive import KeptOpen
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
+from benchmarks.e2e import embedded_chain
 
 Post = Callable[[bytes], tuple[int, bytes]]
 
@@ -62,40 +64,27 @@ def main() -> None:
     call = {"jsonrpc": "2.0", "method": "eth_getBlockByNumber", "params": ["latest", False]}
     calls = [{**call, "id": i} for i in range(args.batch)]
     body = json.dumps(calls if args.batch > 1 else {**call, "id": 1}).encode()
-    with tempfile.TemporaryDirectory(prefix="carbonledger-transport-") as tmp:
-        port = free_port()
-        node = AnvilNode(
-            binary=find_anvil(None, DEFAULT_PROJECT_ROOT),
-            host="127.0.0.1",
-            port=port,
-            chain_id=31337,
-            state_path=Path(tmp) / "state.json",
-            state_interval=3600,
-            block_time=None,
-            mnemonic=ANVIL_DEV_MNEMONIC,
-            log_path=Path(tmp) / "anvil.log",
+    with (
+        tempfile.TemporaryDirectory(prefix="carbonledger-transport-") as tmp,
+        embedded_chain(Path(tmp)) as node,
+    ):
+        kept = KeptOpen(node.url, timeout=60)
+        answer = kept.post(body)[1]
+        print(
+            f"{args.requests} requests of {args.batch} call(s), {len(body)} bytes each, "
+            f"answers of {len(answer):,} bytes, one connection kept open:"
         )
-        node.start()
-        try:
-            kept = KeptOpen(f"http://127.0.0.1:{port}/", timeout=60)
-            answer = kept.post(body)[1]
-            print(
-                f"{args.requests} requests of {args.batch} call(s), {len(body)} bytes each, "
-                f"answers of {len(answer):,} bytes, one connection kept open:"
-            )
-            for round_ in range(1, args.rounds + 1):
-                for name, post in (
-                    ("keepalive", kept.post),
-                    ("http.client", standard_library("127.0.0.1", port)),
-                ):
-                    cpu, wall = timed(post, body, args.requests)
-                    print(
-                        f"  round {round_}  {name:<12} CPU {cpu * 1e6:6.1f} us per request, "
-                        f"wall {wall * 1e6:6.1f} us"
-                    )
-            kept.close()
-        finally:
-            node.stop()
+        for round_ in range(1, args.rounds + 1):
+            for name, post in (
+                ("keepalive", kept.post),
+                ("http.client", standard_library(node.host, node.port)),
+            ):
+                cpu, wall = timed(post, body, args.requests)
+                print(
+                    f"  round {round_}  {name:<12} CPU {cpu * 1e6:6.1f} us per request, "
+                    f"wall {wall * 1e6:6.1f} us"
+                )
+        kept.close()
 
 
 if __name__ == "__main__":

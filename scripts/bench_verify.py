@@ -38,8 +38,7 @@ from carbonledger.chain import typed_data as td
 from carbonledger.chain.artifacts import load_artifacts, sources_hash
 from carbonledger.chain.deploy import deploy_contracts
 from carbonledger.chain.manifest import write_manifest
-from carbonledger.chain.node import AnvilNode, find_anvil, free_port
-from carbonledger.config import ANVIL_DEV_KEY_0, ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT
+from carbonledger.config import ANVIL_DEV_KEY_0, DEFAULT_PROJECT_ROOT
 from carbonledger.gcpolicy import settle_heap
 from carbonledger.standard import check, load_default_standard, parse_claim
 from carbonledger.verify import RpcChainPort, resolve_addresses, verify_firm
@@ -50,7 +49,8 @@ from carbonledger.verify.documents import load_directory
 from carbonledger.verify.parallel import FirmJob, verify_firms
 from carbonledger.verify.parallel import pool as verify_pool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests/support/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: tests/, benchmarks/
+from benchmarks.e2e import embedded_chain
 from tests.support.devchain import CHECKER, FIRM, RELAYER, DevLedger, new_actor
 
 ROOT = DEFAULT_PROJECT_ROOT
@@ -220,19 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         workdir = Path(tmp)
-        node = AnvilNode(
-            binary=find_anvil(None, ROOT),
-            host="127.0.0.1",
-            port=free_port(),
-            chain_id=31337,
-            state_path=workdir / "chain" / "state.json",
-            state_interval=3600,
-            block_time=None,
-            mnemonic=ANVIL_DEV_MNEMONIC,
-            log_path=workdir / "anvil.log",
-        )
-        node.start()
-        try:
+        with embedded_chain(workdir) as node:
             print(f"anvil at {node.url}; filing {args.claims} claims", file=sys.stderr)
             history = build_history(node.url, workdir, args.claims, args.batch, args.firms,
                                     args.single_fraction)  # fmt: skip
@@ -240,8 +228,6 @@ def main(argv: list[str] | None = None) -> None:
                 parts_of_one_firm(node.url, history, args.repeat, args.claims)
             assert node.process is not None
             one_process_and_pool(node.url, history, args.repeat, args.workers, node.process.pid)
-        finally:
-            node.stop()
 
 
 if __name__ == "__main__":
