@@ -143,6 +143,26 @@ def test_a_suspended_member_is_refused_403(api: Api) -> None:
     assert "suspended" in refused.value.detail
 
 
+def test_a_suspended_members_malformed_claim_is_answered_422_for_its_body(api: Api) -> None:
+    """POST /claims confirms the member in its own worker thread (one hand-off per request;
+    carbonledger.auth.fastapi): a body that is not a claim request is answered first, and a
+    well-formed one 403. A forged token is refused 401 before either."""
+    firm = api.admit("Suspended Malformed Cargo")
+    client = api.client(firm)
+    api.suspend(firm.address)
+    with pytest.raises(ApiError) as malformed:
+        client.request("POST", "/claims", json={"document": {}, "nonce": -1})
+    assert malformed.value.status == 422
+    with pytest.raises(ApiError) as refused:
+        client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    assert refused.value.status == 403
+    with api.http() as http:
+        forged = http.request(
+            "POST", "/claims", json={}, headers={"Authorization": "Bearer cl1.eyJzdWIiOiIweCJ9.AA"}
+        )
+    assert forged.status_code == 401
+
+
 def test_a_firm_suspended_after_its_first_claim_is_refused_403_at_its_next(api: Api) -> None:
     """The service keeps what it read of the registries (the firm's state, who its key signs
     for, the standard's version) until either registry logs an event: read for the first

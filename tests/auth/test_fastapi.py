@@ -20,7 +20,7 @@ from carbonledger.auth import (
     Role,
     sign_challenge,
 )
-from carbonledger.auth.fastapi import CurrentMember, require_role
+from carbonledger.auth.fastapi import CurrentMember, SignedIn, require_role
 
 from .conftest import FakeClock, Firm, sign_in
 
@@ -30,6 +30,10 @@ class LoginRequest(BaseModel):
     nonce: str
     expiresAt: int
     signature: str
+
+
+class Note(BaseModel):
+    text: str
 
 
 def make_app(service: AuthService) -> FastAPI:
@@ -53,6 +57,15 @@ def make_app(service: AuthService) -> FastAPI:
     @app.get("/admin", dependencies=[Depends(require_role(Role.ADMIN))])
     def admin() -> dict[str, str]:
         return {"ok": "admin"}
+
+    @app.post("/notes")
+    def note_by_dependency(body: Note, member: CurrentMember) -> dict[str, str]:
+        return {"by": member.account, "text": body.text}
+
+    @app.post("/notes/confirmed-inside")
+    def note_confirmed_inside(body: Note, token: SignedIn) -> dict[str, str]:
+        member = service.principal_of(token)
+        return {"by": member.account, "text": body.text}
 
     @app.get("/audit")
     def audit(auditor: Annotated[Principal, Depends(require_role("auditor"))]) -> dict[str, str]:
@@ -187,3 +200,56 @@ def test_an_app_without_an_auth_service_fails_loudly(service: AuthService) -> No
     del app.state.auth
     with pytest.raises(RuntimeError, match=r"app\.state\.auth"):
         TestClient(app).get("/me", headers=bearer("x"))
+
+
+NOTES = ("/notes", "/notes/confirmed-inside")
+
+
+@pytest.mark.parametrize("path", NOTES)
+def test_a_tokens_own_fault_is_401_before_a_malformed_bodys_422(
+    client: TestClient,
+    service: AuthService,
+    carrier: tuple[Firm, Member],
+    clock: FakeClock,
+    path: str,
+) -> None:
+    token = sign_in(service, carrier[0]).token
+    assert client.post(path, json={"text": 1}, headers=bearer(token)).status_code == 422
+    for headers in ({}, bearer("cl1.eyJzdWIiOiIweCJ9.AAAA")):
+        assert client.post(path, json={"text": 1}, headers=headers).status_code == 401
+    clock.advance(901)
+    response = client.post(path, json={"text": 1}, headers=bearer(token))
+    assert response.status_code == 401 and "expired" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", NOTES)
+def test_a_suspended_member_with_a_good_body_is_403_on_either_kind_of_endpoint(
+    client: TestClient,
+    service: AuthService,
+    membership: InMemoryMembership,
+    carrier: tuple[Firm, Member],
+    path: str,
+) -> None:
+    who, member = carrier
+    token = sign_in(service, who).token
+    ok = client.post(path, json={"text": "hello"}, headers=bearer(token))
+    assert ok.status_code == 200 and ok.json() == {"by": member.account, "text": "hello"}
+    membership.put(dataclasses.replace(member, status=MemberStatus.SUSPENDED))
+    response = client.post(path, json={"text": "hello"}, headers=bearer(token))
+    assert response.status_code == 403 and "suspended" in response.json()["detail"]
+
+
+def test_an_endpoint_that_confirms_the_member_itself_answers_a_malformed_body_first(
+    client: TestClient,
+    service: AuthService,
+    membership: InMemoryMembership,
+    carrier: tuple[Firm, Member],
+) -> None:
+    """The documented price of SignedIn: a suspended member's malformed body is 422 there,
+    403 where the member is a dependency."""
+    who, member = carrier
+    token = sign_in(service, who).token
+    membership.put(dataclasses.replace(member, status=MemberStatus.SUSPENDED))
+    assert client.post("/notes", json={"text": 1}, headers=bearer(token)).status_code == 403
+    inside = client.post("/notes/confirmed-inside", json={"text": 1}, headers=bearer(token))
+    assert inside.status_code == 422

@@ -176,3 +176,42 @@ def test_a_token_is_verified_once_per_process_and_still_checked_for_expiry_on_ea
     with pytest.raises(TokenExpired):
         service.authenticate(token)
     assert not service.token_verifies(token)
+
+
+class _Unreachable(InMemoryMembership):
+    """A membership that must not be asked (the token's own check makes no lookup)."""
+
+    def member_of(self, key_address: str) -> Member | None:
+        raise AssertionError("the membership was asked")
+
+
+def test_a_tokens_own_check_asks_no_membership_and_refuses_what_authenticate_refuses(
+    membership: InMemoryMembership, carrier: tuple[Firm, Member], clock: FakeClock
+) -> None:
+    """``token_claims`` (run on the event loop, before the body) makes no lookup, and gives
+    the 401s of a forged, foreign or expired token; ``principal_of`` then gives the member's
+    current roles, or the 401/403 of a key rotated away or a member suspended."""
+    service = AuthService(make_settings(), membership, InMemoryNonceStore(), clock)
+    who, member = carrier
+    token = sign_in(service, who).token
+    offline = AuthService(make_settings(), _Unreachable(), InMemoryNonceStore(), clock)
+    claims = offline.token_claims(token)
+    assert claims.account == member.account
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(InvalidToken):
+        offline.token_claims(forged)
+    staging = AuthService(
+        make_settings(audience="https://staging.example"), membership, InMemoryNonceStore(), clock
+    )
+    with pytest.raises(InvalidToken, match="audience"):
+        offline.token_claims(sign_in(staging, who).token)
+    assert service.principal_of(claims) == service.authenticate(token)
+    membership.put(dataclasses.replace(member, status=MemberStatus.SUSPENDED))
+    with pytest.raises(MemberSuspended):
+        service.principal_of(claims)
+    membership.put(dataclasses.replace(member, signing_key=Account.create().address))
+    with pytest.raises(TokenRevoked):
+        service.principal_of(claims)
+    clock.advance(service.settings.token_ttl)
+    with pytest.raises(TokenExpired):
+        offline.token_claims(token)

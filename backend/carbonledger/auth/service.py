@@ -174,11 +174,24 @@ class AuthService:
         removed member gets :class:`MemberNotActive` (403) at once, and the roles are the
         member's current ones.
         """
+        return self.principal_of(self.token_claims(token))
+
+    def token_claims(self, token: str) -> TokenClaims:
+        """The first half of :meth:`authenticate`, with no I/O: the token's claims, if it was
+        signed here (current or previous secret), for this audience, and has not expired.
+        Raises :class:`InvalidToken` or :class:`TokenExpired` (401)."""
         claims = self._decode(token)
         if claims.audience != self.settings.audience:
             raise InvalidToken(f"issued for audience {claims.audience!r}")
         if self._clock() >= claims.expires_at:
             raise TokenExpired(claims.expires_at)
+        return claims
+
+    def principal_of(self, claims: TokenClaims) -> Principal:
+        """The second half of :meth:`authenticate`: the member that checked claims stand for,
+        looked up again with ``recheck_membership`` (the chain, through the membership port).
+        Raises :class:`TokenRevoked` (401: the key signs for no one, or for another account)
+        or :class:`MemberNotActive` (403)."""
         roles = claims.roles
         if self.settings.recheck_membership:
             record = self._membership.member_of(claims.key_address)
@@ -196,10 +209,10 @@ class AuthService:
         """Whether ``token`` was signed here, for this audience, and has not expired (no
         membership lookup: cheap enough to run before a request body is read)."""
         try:
-            claims = self._decode(token)
-        except InvalidToken:
+            self.token_claims(token)
+        except (InvalidToken, TokenExpired):
             return False
-        return claims.audience == self.settings.audience and self._clock() < claims.expires_at
+        return True
 
     def _decode(self, token: str) -> TokenClaims:
         """The token's claims, checked against the current secret, then the previous one."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from carbonledger.api.deps import PageDep, ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES, status_of
 from carbonledger.api.models import model_from, published
-from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.auth.fastapi import CurrentMember, SignedIn
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
 from carbonledger.services.errors import InvalidRequest, ServiceError
@@ -193,12 +193,16 @@ def claim_out(row: ClaimRow) -> dict[str, Any]:
     },
 )
 def submit_claim(
-    body: SubmitClaim, services: ServicesDep, member: CurrentMember, response: Response
+    body: SubmitClaim, services: ServicesDep, token: SignedIn, response: Response
 ) -> dict[str, Any]:
     """Submit a firm's signed claim: validated, signature checked against the firm's current
     key, checked against the unified standard, stored encrypted, anchored through the relayer,
     and the checker's outcome recorded on chain. A claim that fails the check is recorded as
     failed, with its report."""
+    # the member is confirmed here, in the endpoint's worker thread, not in a thread of its
+    # own (carbonledger.auth.fastapi): so a malformed body is answered 422 before a suspended
+    # member's 403
+    member = services.auth.principal_of(token)
     submission = _submission(body)
     row = services.claims.submit(submission, caller=member.account)
     if row.state not in (ANCHORED, CHECKED) and row.state != "refused":
