@@ -15,7 +15,7 @@ The application must hold an :class:`AuthService` in ``app.state.auth`` (or over
 A sync endpoint on the hot path may take :data:`SignedIn` instead and call
 :meth:`AuthService.principal_of` first thing in its own body: FastAPI then hands the request
 to a worker thread once, not twice (once for the member's look at the chain, once for the
-endpoint), about 8-10 % of a single claim's CPU in the service (docs/performance.md). The
+endpoint), about a tenth of a single claim's CPU in the service (docs/performance.md). The
 price: a request whose body is malformed *and* whose member was suspended, or key rotated,
 since it signed in is answered 422 for the body, not 403/401; a missing, forged or expired
 token is still answered 401 before anything else.
