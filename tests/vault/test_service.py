@@ -28,6 +28,7 @@ from carbonledger.vault import (
     VaultError,
     VaultKeyPair,
     VaultRepository,
+    Wrappers,
     WrongReaderKey,
     crypto,
     open_envelope,
@@ -447,27 +448,32 @@ def test_sealing_reads_the_keys_of_the_owner_the_auditors_and_the_readers_in_one
 
 
 class KeyedDirectory:
-    """Auditors given with their keys (as the service's ``VaultAuditors`` gives them)."""
+    """Auditors that count only with a registered key (as the service's ``VaultAuditors``)."""
 
-    def __init__(self, keys: dict[str, bytes]) -> None:
-        self.keys = keys
+    def __init__(self, candidates: list[str]) -> None:
+        self.candidates = candidates
 
     def auditors(self) -> list[str]:
-        return list(self.keys)
+        raise AssertionError("the vault reads the candidates' keys itself")
 
-    def auditor_keys(self) -> dict[str, bytes]:
-        return dict(self.keys)
+    def auditor_candidates(self) -> list[str]:
+        return list(self.candidates)
 
 
-def test_auditors_given_with_their_keys_are_not_read_again_when_sealing(
-    repository: VaultRepository, owner: Reader, auditor: Reader
+def test_keyed_auditors_keys_are_read_in_the_same_look_as_the_owners_and_readers(
+    repository: VaultRepository, owner: Reader, auditor: Reader, partner: Reader
 ) -> None:
     counting = CountingKeys(repository)
-    directory = KeyedDirectory({auditor.name: auditor.keys.public_key})
-    vault = EvidenceVault(counting, auditors=directory)  # type: ignore[arg-type]
-    vault.register_reader_key(owner.name, owner.keys.public_key)
-    sealed = vault.seal(owner.name, DOC, CONTENT, keys=vault.reader_keys())
-    assert counting.looks == [[owner.name]]
+    keyless = "0xA0d2000000000000000000000000000000000005"
+    vault = EvidenceVault(counting, auditors=KeyedDirectory([auditor.name, keyless]))  # type: ignore[arg-type]
+    for who in (owner, auditor, partner):
+        vault.register_reader_key(who.name, who.keys.public_key)
+    keys = vault.reader_keys()
+    sealed = vault.seal(owner.name, DOC, CONTENT, readers=[partner.name], keys=keys)
+    assert counting.looks == [sorted([owner.name, auditor.name, partner.name, keyless])]
+    vault.seal(owner.name, "again", CONTENT, keys=keys)
+    assert len(counting.looks) == 1 and counting.single == 0  # the run keeps what it read
+    assert {g.reader for g in sealed.grants} == {owner.name, auditor.name, partner.name}
     assert vault.add_new([sealed]) == [True]
     assert open_envelope(vault.get(auditor.name, DOC), auditor.keys.private_key) == CONTENT
 
@@ -478,3 +484,100 @@ def test_sealing_for_several_readers_without_a_key_names_the_first_in_order(
     with pytest.raises(UnknownReader) as raised:
         vault.seal(owner.name, DOC, CONTENT, readers=["0xZed", "0xNobody", "0xMissing"])
     assert "0xMissing" in str(raised.value)
+
+
+class Ticking:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _ephemeral(vault: EvidenceVault, who: Reader, document_id: str) -> bytes:
+    return vault.get(who.name, document_id).wrapped_key[1:33]
+
+
+def _kept_vault(repository: VaultRepository, clock: Ticking, *readers: Reader) -> EvidenceVault:
+    vault = EvidenceVault(repository, wrappers=Wrappers(reuse=60, clock=clock))
+    for who in readers:
+        vault.register_reader_key(who.name, who.keys.public_key)
+    return vault
+
+
+def test_documents_sealed_apart_within_the_reuse_window_share_an_ephemeral_key_and_each_opens(
+    repository: VaultRepository, owner: Reader, partner: Reader
+) -> None:
+    clock = Ticking()
+    vault = _kept_vault(repository, clock, owner, partner)
+    vault.put(owner.name, "a", b"first", readers=[partner.name])
+    clock.now += 59
+    vault.put(owner.name, "b", b"second", readers=[partner.name])
+    for who in (owner, partner):
+        assert _ephemeral(vault, who, "a") == _ephemeral(vault, who, "b")
+        assert open_envelope(vault.get(who.name, "a"), who.keys.private_key) == b"first"
+        assert open_envelope(vault.get(who.name, "b"), who.keys.private_key) == b"second"
+    assert _ephemeral(vault, owner, "a") != _ephemeral(vault, partner, "a")  # one per reader
+    a, b = vault.get(owner.name, "a"), vault.get(owner.name, "b")
+    assert a.wrapped_key[33:45] != b.wrapped_key[33:45]  # each wrap its own nonce
+
+
+def test_a_wrap_made_under_a_kept_ephemeral_key_does_not_open_another_document(
+    repository: VaultRepository, owner: Reader
+) -> None:
+    vault = _kept_vault(repository, Ticking(), owner)
+    vault.put(owner.name, "a", b"first")
+    vault.put(owner.name, "b", b"second")
+    swapped = dataclasses.replace(
+        vault.get(owner.name, "b"), wrapped_key=vault.get(owner.name, "a").wrapped_key
+    )
+    with pytest.raises(EnvelopeAuthenticationFailed):
+        open_envelope(swapped, owner.keys.private_key)
+
+
+def test_an_ephemeral_key_is_not_used_past_the_reuse_window(
+    repository: VaultRepository, owner: Reader
+) -> None:
+    clock = Ticking()
+    vault = _kept_vault(repository, clock, owner)
+    vault.put(owner.name, "a", b"first")
+    clock.now += 60
+    vault.put(owner.name, "b", b"second")
+    clock.now += 1
+    vault.put(owner.name, "c", b"third")
+    assert _ephemeral(vault, owner, "a") != _ephemeral(vault, owner, "b")
+    assert _ephemeral(vault, owner, "b") == _ephemeral(vault, owner, "c")
+    assert open_envelope(vault.get(owner.name, "b"), owner.keys.private_key) == b"second"
+
+
+def test_a_replaced_reader_key_is_wrapped_for_under_an_ephemeral_key_of_its_own(
+    repository: VaultRepository, owner: Reader
+) -> None:
+    vault = _kept_vault(repository, Ticking(), owner)
+    vault.put(owner.name, "a", b"first")
+    new = VaultKeyPair.generate()
+    vault.register_reader_key(owner.name, new.public_key)
+    vault.put(owner.name, "b", b"second")
+    assert _ephemeral(vault, owner, "a") != _ephemeral(vault, owner, "b")
+    assert open_envelope(vault.get(owner.name, "b"), new.private_key) == b"second"
+    with pytest.raises(WrongReaderKey):
+        open_envelope(vault.get(owner.name, "b"), owner.keys.private_key)
+
+
+def test_with_no_reuse_each_run_of_seals_has_its_own_ephemeral_key(
+    repository: VaultRepository, owner: Reader
+) -> None:
+    vault = EvidenceVault(repository, wrappers=Wrappers(reuse=0))
+    vault.register_reader_key(owner.name, owner.keys.public_key)
+    keys = vault.reader_keys()
+    together = [vault.seal(owner.name, d, b"x", keys=keys) for d in ("a", "b")]
+    alone = vault.seal(owner.name, "c", b"x", keys=vault.reader_keys())
+    (a,), (b,), (c,) = (s.grants for s in (*together, alone))
+    assert a.wrapped_key[1:33] == b.wrapped_key[1:33] != c.wrapped_key[1:33]
+
+
+def test_a_negative_reuse_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="wrap_reuse must be 0 or more seconds, got -1"):
+        Wrappers(reuse=-1)

@@ -268,10 +268,10 @@ class LedgerGateway:
         return claim_ledger_domain(self.chain_id, self.deployment.address("ClaimLedger"))
 
     def member_state(self, account: str, block: BlockIdentifier = "latest") -> MemberState:
-        key, roles, status = self._member_state(to_checksum_address(account), block=block)
+        key, roles, status = self._member_state(checksum_address(account), block=block)
         return MemberState(
-            account=to_checksum_address(account),
-            signing_key=to_checksum_address(key),
+            account=checksum_address(account),
+            signing_key=checksum_address(key),
             roles=int(roles),
             status=name_of(MEMBER_STATUS_NAMES, int(status)),
         )
@@ -279,14 +279,14 @@ class LedgerGateway:
     def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None:
         """``memberOf``: (signing key, status, roles, identifier hash, name); None for an
         account that never was a member."""
-        key, status, roles, identifier_hash, name = self._member_of(to_checksum_address(account))
+        key, status, roles, identifier_hash, name = self._member_of(checksum_address(account))
         if int(status) == 0:
             return None
         status_name = name_of(MEMBER_STATUS_NAMES, int(status))
-        return to_checksum_address(key), status_name, int(roles), bytes(identifier_hash), str(name)
+        return checksum_address(key), status_name, int(roles), bytes(identifier_hash), str(name)
 
     def nonce(self, account: str) -> int:
-        return int(self._nonces(to_checksum_address(account)))
+        return int(self._nonces(checksum_address(account)))
 
     def standard_version_of(self, content_hash: bytes) -> int:
         """The StandardRegistry version number of ``content_hash`` (0 when unpublished)."""
@@ -297,7 +297,7 @@ class LedgerGateway:
         return int(status), int(effective_from)
 
     def has_role(self, account: str, role: int) -> bool:
-        return bool(self._has_role(to_checksum_address(account), role))
+        return bool(self._has_role(checksum_address(account), role))
 
     # --- OverlapSettlement reads ---
     def settlement_domain(self) -> Domain:
@@ -307,7 +307,7 @@ class LedgerGateway:
 
     def settlement_nonce(self, account: str) -> int:
         """``OverlapSettlement.nonces(account)``."""
-        return int(self._settlement_nonces(to_checksum_address(account)))
+        return int(self._settlement_nonces(checksum_address(account)))
 
     def settlement_state(self, settlement_id: bytes) -> SettlementState:
         status, deadline, consents, paid, recorded, realised, *_ = self._settlement_of(
@@ -324,7 +324,7 @@ class LedgerGateway:
 
     def party_state(self, settlement_id: bytes, party: str) -> PartyState:
         share, consented, allocation, cost, paid, citing = self._party_of(
-            settlement_id, to_checksum_address(party)
+            settlement_id, checksum_address(party)
         )
         return PartyState(
             share_bps=int(share),
@@ -341,12 +341,12 @@ class LedgerGateway:
 
     def target_nonce(self, firm: str) -> int:
         """``TargetRegistry.nonces(firm)``."""
-        return int(self._target_call("nonces", to_checksum_address(firm)))
+        return int(self._target_call("nonces", checksum_address(firm)))
 
     def targets_of(self, firm: str) -> list[RecordedTarget]:
         """``firm``'s recorded targets, oldest first (``targetsOf`` then ``targetOf`` each)."""
         out = []
-        for target_id in self._target_call("targetsOf", to_checksum_address(firm)):
+        for target_id in self._target_call("targetsOf", checksum_address(firm)):
             (_, base_year, target_year, bps, kind, coverage, audited, at, base, doc) = (
                 self._target_call("targetOf", bytes(target_id))
             )
@@ -354,7 +354,7 @@ class LedgerGateway:
             out.append(
                 RecordedTarget(
                     hex_of(bytes(target_id)),
-                    to_checksum_address(firm),
+                    checksum_address(firm),
                     hex_of(bytes(base)),
                     int(base_year),
                     int(target_year),
@@ -395,7 +395,7 @@ class LedgerGateway:
         """:meth:`claim_state` of ``claim_id`` and :meth:`nonce` of ``account``, in one
         JSON-RPC batch (one claim's duplicate check and its firm's next nonce)."""
         record, nonce = self._rpc.eth_calls(
-            [self._claim_of.request(claim_id), self._nonces.request(to_checksum_address(account))]
+            [self._claim_of.request(claim_id), self._nonces.request(checksum_address(account))]
         )
         return (
             self._claim_state(claim_id, self._claim_of.decode(record)),

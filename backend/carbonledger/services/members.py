@@ -20,14 +20,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from eth_utils.address import to_checksum_address
-
 from carbonledger.auth.model import Member, MemberStatus, Role, roles_from_bits
 from carbonledger.chain.gateway import MemberState
 from carbonledger.services.errors import NotFound
 from carbonledger.services.ports import RegistryView
 from carbonledger.store.events import EventLog
 from carbonledger.vault.repository import VaultRepository
+from carbonledger.vocab import checksum_address
 
 _STATUS = {"active": MemberStatus.ACTIVE, "suspended": MemberStatus.SUSPENDED}
 
@@ -78,7 +77,7 @@ class RegistryState:
     auditors: list[str] | None = None
 
     def member_state(self, account: str) -> MemberState:
-        account = to_checksum_address(account)
+        account = checksum_address(account)
         state = self.members.get(account)
         if state is None:
             state = self.members[account] = self.ledger.member_state(account)
@@ -236,7 +235,7 @@ class MemberDirectory:
         return view
 
     def get(self, account: str) -> MemberView | None:
-        account = to_checksum_address(account)
+        account = checksum_address(account)
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(account)
@@ -257,7 +256,7 @@ class MemberDirectory:
             account=account,
             name=str(name),
             identifier_hash="0x" + bytes(identifier_hash).hex(),
-            signing_key=to_checksum_address(signing_key),
+            signing_key=checksum_address(signing_key),
             roles=tuple(sorted(r.value for r in roles_from_bits(int(roles)))),
             status=status_name,
             admitted_block=admitted[1],
@@ -266,10 +265,10 @@ class MemberDirectory:
 
     def account_of_key(self, key: str) -> str:
         """The account whose key ``key`` is or was (a key is its own account by default)."""
-        key = to_checksum_address(key)
+        key = checksum_address(key)
         for e in self.events.named(["SigningKeyRotated", "MemberAdmitted"], newest_first=True):
             named = e.args.get("newKey") or e.args.get("signingKey")
-            if e.account and named and to_checksum_address(str(named)) == key:
+            if e.account and named and checksum_address(str(named)) == key:
                 return e.account
         return key
 
@@ -315,7 +314,7 @@ class ChainMembership:
         """The member ``key_address`` signs for now, or None. Kept per registry state (a
         key's member changes only with a registry event); a key that signs for no one is
         looked up again each time."""
-        key = to_checksum_address(key_address)
+        key = checksum_address(key_address)
         directory = self.directory
         state = directory.registry.current()
         known = state.logins.get(key)
@@ -344,12 +343,12 @@ class VaultAuditors:
         self.keys = keys
 
     def auditors(self) -> Collection[str]:
-        return list(self.auditor_keys())
-
-    def auditor_keys(self) -> dict[str, bytes]:
-        """The active auditors with a registered key, and their keys: one read of the keys
-        (:class:`~carbonledger.vault.service.KeyedAuditors`, which the vault's sealing uses
-        so that the keys are not read a second time)."""
+        """The active auditors with a registered key (one read of the keys)."""
         candidates = self.directory.auditors()
         keys = self.keys.get_reader_keys(candidates)
-        return {a: keys[a] for a in candidates if a in keys}
+        return [a for a in candidates if a in keys]
+
+    def auditor_candidates(self) -> Collection[str]:
+        """The active auditors, key or not: the vault's sealing reads their keys together
+        with the document's other readers' (:class:`~carbonledger.vault.service.KeyedAuditors`)."""
+        return self.directory.auditors()

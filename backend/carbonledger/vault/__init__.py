@@ -39,7 +39,13 @@ from carbonledger.vault.model import (
     StoredDocument,
 )
 from carbonledger.vault.repository import InMemoryVaultRepository, VaultRepository
-from carbonledger.vault.service import AuditorDirectory, EvidenceVault, ReaderKeys, StaticAuditors
+from carbonledger.vault.service import (
+    AuditorDirectory,
+    EvidenceVault,
+    ReaderKeys,
+    StaticAuditors,
+    Wrappers,
+)
 from carbonledger.vault.sql import SqlVaultRepository
 
 __all__ = [
@@ -69,6 +75,7 @@ __all__ = [
     "VaultError",
     "VaultKeyPair",
     "VaultRepository",
+    "Wrappers",
     "WrongReaderKey",
     "generate_keypair",
     "key_to_hex",

@@ -24,8 +24,9 @@ Key wrapping (ECIES / HPKE-base-like, one per reader)
     wrapped    = 0x01 || pkE || Nw || AES-256-GCM-Encrypt(key=KEK, nonce=Nw, DK, aad=AD)
 
 ``Nw`` is a fresh random 96-bit nonce. The wire form is 1 + 32 + 12 + 32 + 16 = 93 bytes.
-The data keys of documents sealed together for one reader (one request's claims,
-:class:`KeyWrapper`) share one ephemeral pair, so ``Z`` is computed once for them: each wrap's
+The data keys of documents sealed together for one reader (:class:`KeyWrapper`: one
+request's claims, or, kept by the vault's ``Wrappers``, every document sealed for that reader
+key within a minute) share one ephemeral pair, so ``Z`` is computed once for them: each wrap's
 ``KEK`` is still its own, as ``info`` binds the document's ``AD`` (its id and owner), and each
 wrap has its own random ``Nw``; the recipient opens each wrap exactly as before. The
 recipient computes ``Z = X25519(skR, pkE)``, derives the same ``KEK`` (binding both public keys,

@@ -6,6 +6,11 @@ Trust model
   wraps that key for every reader (the owner, every current auditor, and the readers named)
   and forgets both: neither the plaintext nor the data key is stored or kept in memory
   beyond the call.
+* The ephemeral X25519 secret a reader key's wraps are made with (:class:`Wrappers`) is kept
+  in memory for up to ``wrap_reuse`` seconds (60 by default; 0: one per run of seals), so
+  the documents sealed for that key in that window share it. Until it is dropped, the
+  process could unwrap the data keys it wrapped under it: documents it held in plaintext
+  within the same window. Nothing of it is stored.
 * The service never holds a private key, so it cannot unwrap a data key afterwards. A new
   reader is therefore added by the *owner's* software: it fetches its own envelope, unwraps the
   data key with its private key and wraps it for the new reader
@@ -20,6 +25,8 @@ Trust model
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -75,12 +82,48 @@ class StaticAuditors:
 
 @runtime_checkable
 class KeyedAuditors(Protocol):
-    """An :class:`AuditorDirectory` that also gives the auditors' registered keys, read
-    together with the set (the vault's, over the MemberRegistry and the reader keys)."""
+    """An :class:`AuditorDirectory` whose auditors count only with a registered key (the
+    service's, over the MemberRegistry): it names the candidates, and the vault reads their
+    keys itself, in the same look as the other readers' of a run's first document, leaving
+    out those without one."""
 
-    def auditor_keys(self) -> Mapping[str, bytes]:
-        """The active auditors that have a registered key, each with its key."""
+    def auditor_candidates(self) -> Collection[str]:
+        """The active auditors, with a registered key or not."""
         ...
+
+
+class Wrappers:
+    """Key wrappers kept across runs of :meth:`EvidenceVault.seal`, one per reader key, each
+    for at most ``reuse`` seconds from its making (``clock``: monotonic seconds).
+
+    A :class:`~carbonledger.vault.crypto.KeyWrapper` costs an X25519 key pair and exchange
+    (~70 µs of CPU here), which a request of one claim paid for each of its three or so
+    readers. Kept, the exchange is paid once per reader key per ``reuse`` seconds, and every
+    wrap still has its own key-encryption key (bound to its document's id and owner) and its
+    own random nonce. The key is the reader's public key itself, so a replaced key gets a
+    wrapper of its own at once. ``reuse`` 0 keeps nothing: each run makes its own, as before."""
+
+    def __init__(self, reuse: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        if reuse < 0:
+            raise ValueError(f"wrap_reuse must be 0 or more seconds, got {reuse}")
+        self._reuse = reuse
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._kept: dict[bytes, tuple[crypto.KeyWrapper, float]] = {}
+
+    def wrapper(self, public_key: bytes) -> crypto.KeyWrapper:
+        """A wrapper for ``public_key``: the kept one while it is younger than ``reuse``, else a
+        new one (kept in its place)."""
+        now = self._clock()
+        kept = self._kept.get(public_key)
+        if kept is not None and now - kept[1] < self._reuse:
+            return kept[0]
+        made = crypto.KeyWrapper(public_key)
+        if self._reuse > 0:
+            with self._lock:  # and forget the other keys' wrappers that have expired
+                self._kept = {k: v for k, v in self._kept.items() if now - v[1] < self._reuse}
+                self._kept[public_key] = (made, now)
+        return made
 
 
 class ReaderKeys:
@@ -88,27 +131,35 @@ class ReaderKeys:
     resolved at the first document (with their keys, when the directory gives them:
     :class:`KeyedAuditors`), and the keys a document needs that the run has not read yet are
     read together, in one look at the repository, then kept for the run. Meant for one
-    request: nothing is kept across requests, so a new auditor or a replaced key counts from
+    request: no key is kept across requests, so a new auditor or a replaced key counts from
     the next one (a key replaced by another API process included: each request reads the
-    keys it needs from the shared database)."""
+    keys it needs from the shared database). The wrappers come from ``wrappers`` (kept
+    across runs for a while, :class:`Wrappers`), one per reader key for the whole run."""
 
     def __init__(
         self,
         directory: AuditorDirectory,
         lookup: Callable[[Collection[str]], Mapping[str, bytes]],
+        wrappers: Wrappers | None = None,
     ) -> None:
         self._directory = directory
         self._lookup = lookup
         self._auditors: frozenset[str] | None = None
         self._keys: dict[str, bytes] = {}
+        self._pool = wrappers or Wrappers(reuse=0)
         self._wrappers: dict[bytes, crypto.KeyWrapper] = {}
 
-    def auditors(self) -> frozenset[str]:
+    def auditors(self, also: Iterable[str] = ()) -> frozenset[str]:
+        """The run's auditors, resolved at its first call. A :class:`KeyedAuditors`
+        directory's candidates have their keys read in one look together with ``also`` (the
+        first document's owner and readers), and those without a key are left out."""
         if self._auditors is None:
             if isinstance(self._directory, KeyedAuditors):
-                keyed = self._directory.auditor_keys()
-                self._keys.update(keyed)
-                self._auditors = frozenset(keyed)
+                candidates = set(self._directory.auditor_candidates())
+                unread = sorted({*candidates, *also} - self._keys.keys())
+                if unread:
+                    self._keys.update(self._lookup(unread))
+                self._auditors = frozenset(c for c in candidates if c in self._keys)
             else:
                 self._auditors = frozenset(self._directory.auditors())
         return self._auditors
@@ -131,9 +182,10 @@ class ReaderKeys:
 
     def wrapper(self, public_key: bytes) -> crypto.KeyWrapper:
         """The run's wrapper for ``public_key``: one ephemeral key pair per reader key for the
-        run's documents (:class:`~carbonledger.vault.crypto.KeyWrapper`)."""
+        run's documents (:class:`~carbonledger.vault.crypto.KeyWrapper`), perhaps one an
+        earlier run made (:class:`Wrappers`)."""
         if public_key not in self._wrappers:
-            self._wrappers[public_key] = crypto.KeyWrapper(public_key)
+            self._wrappers[public_key] = self._pool.wrapper(public_key)
         return self._wrappers[public_key]
 
 
@@ -145,10 +197,13 @@ class EvidenceVault:
         repository: VaultRepository,
         auditors: AuditorDirectory | None = None,
         clock: Clock = utc_now,
+        wrappers: Wrappers | None = None,
     ) -> None:
         self._repository = repository
         self._auditors: AuditorDirectory = auditors or StaticAuditors()
         self._clock = clock
+        #: the key wrappers every seal shares (see the module's trust model)
+        self._wrappers = wrappers or Wrappers()
 
     # --- reader keys ---
 
@@ -174,7 +229,7 @@ class EvidenceVault:
         """A resolver of reader keys for many :meth:`seal` calls (one request's worth): the
         auditors are looked up at its first document, and the keys each document needs that
         it has not read yet in one look."""
-        return ReaderKeys(self._auditors, self._repository.get_reader_keys)
+        return ReaderKeys(self._auditors, self._repository.get_reader_keys, self._wrappers)
 
     def put(
         self, owner: str, document_id: str, plaintext: bytes, readers: Iterable[str] = ()
@@ -206,9 +261,10 @@ class EvidenceVault:
         if not isinstance(plaintext, bytes | bytearray):
             raise TypeError("the document content must be bytes")
         keys = keys or self.reader_keys()
-        names = {owner, *keys.auditors()}
+        names = {owner}
         for reader in readers:
             names.add(check_identifier(reader, "reader"))
+        names.update(keys.auditors(also=names))
         public_keys = keys.keys_of(names)  # one read for the owner, auditors and readers
 
         aad = crypto.associated_data(document_id, owner)
