@@ -70,13 +70,17 @@ def test_a_claim_accepted_after_a_loss_waits_for_the_lost_earlier_one(
 
 def _forget_first(monkeypatch: pytest.MonkeyPatch, store: Any, method: str) -> list[list[str]]:
     """The chain mined a transaction, and the write that records it in the service's rows
-    fails (as when the service dies there): the first call of ``store.<method>`` raises."""
+    fails (as when the service dies there): the first call of ``store.<method>`` raises. Per
+    such call, the claim ids it was given (``mark_round_anchored``'s groups flattened)."""
     real = getattr(store, method)
     lost: list[list[str]] = []
 
     def forget_first(claim_ids: Any, *args: Any) -> None:
         if not lost:
-            lost.append(list(claim_ids))
+            if method == "mark_round_anchored":
+                lost.append([i for ids, _ in claim_ids for i in ids])
+            else:
+                lost.append(list(claim_ids))
             raise RuntimeError("the service died before its rows were updated")
         real(claim_ids, *args)
 
@@ -97,7 +101,7 @@ def test_a_claim_the_chain_recorded_before_a_crash_is_anchored_not_refused(
     nonce before the duplicate): the worker finds it on chain and marks it anchored."""
     firm = api.admit("Crash Window Carriers")
     client = api.client(firm)
-    lost = _forget_first(monkeypatch, api.services.store, "mark_anchored")
+    lost = _forget_first(monkeypatch, api.services.store, "mark_round_anchored")
 
     answer = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
 

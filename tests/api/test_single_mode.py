@@ -89,7 +89,7 @@ def test_a_claim_mined_with_its_check_before_a_crash_is_marked_and_not_recorded_
     client = single.client(firm)
     first = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
     assert first["state"] == "checked"  # a round that went well
-    lost = _forget_first(monkeypatch, single.services.store, "mark_anchored")
+    lost = _forget_first(monkeypatch, single.services.store, "mark_round_anchored")
 
     answer = client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
 

@@ -105,16 +105,16 @@ def test_a_round_whose_anchoring_write_fails_records_each_check_once(
     pipeline.rounds(1)
     rows = _submit(pipeline, 3)
     calls = _record(pipeline, monkeypatch)
-    real = pipeline.store.mark_anchored
+    real = pipeline.store.mark_round_anchored
     failed: list[bool] = []
 
-    def fail_once(claim_ids: Any, *args: Any) -> None:
+    def fail_once(landed: Any, *args: Any) -> None:
         if not failed:
             failed.append(True)
             raise RuntimeError("the service died before its rows were updated")
-        real(claim_ids, *args)
+        real(landed, *args)
 
-    monkeypatch.setattr(pipeline.store, "mark_anchored", fail_once)
+    monkeypatch.setattr(pipeline.store, "mark_round_anchored", fail_once)
     with pytest.raises(RuntimeError):
         pipeline.worker.run_once()
     pipeline.rounds(2)

@@ -66,11 +66,17 @@ def test_the_in_memory_fake_moves_claims_to_the_same_rows_as_the_sql_store(
 ) -> None:
     store = ClaimStore(engine)
     ids = accept(store, 2)
+    fake = _fake_of(store, ids)
+
+    assert _steps(fake, ids) == _steps(store, ids)
+
+
+def _fake_of(store: ClaimStore, ids: list[str]) -> InMemoryClaimStore:
+    """An in-memory fake holding the claims ``ids`` as ``store`` accepted them."""
     fake = InMemoryClaimStore()
     with fake.transaction() as conn:
         fake.add_many([_as_added(store.get(claim_id)) for claim_id in ids], conn)
-
-    assert _steps(fake, ids) == _steps(store, ids)
+    return fake
 
 
 def _as_added(row: ClaimRow | None) -> dict[str, Any]:
@@ -96,28 +102,43 @@ def test_a_root_reads_back_where_it_was_recorded_and_nothing_once_planned_again(
     assert planned.where is None
 
 
-def test_claims_marked_one_by_one_in_one_transaction_each_keep_their_own_place(
-    engine: Engine,
-) -> None:
-    """The relayer marks each claim of a single-claim round with its own transaction, one
-    after another in the round's one database transaction (the statement is built once and
-    its values bound per call): no claim takes another's place, and the untouched one stays
+def _round(store: Any, ids: list[str]) -> list[tuple[Any, ...]]:
+    """A relayer's round in one transaction: the first two claims each alone in a transaction
+    of its own (single mode), the next two together in a third, and nothing landed for the
+    group that failed; then the checks of two of them. Each row's state and places."""
+    with store.transaction() as conn:
+        store.mark_round_anchored(
+            [([ids[0]], FIRST), ([ids[1]], SECOND), (ids[2:4], THIRD), ([], FIRST)], conn
+        )
+    store.mark_checked(ids[1:3], FIRST)
+    rows = [store.get(claim_id) for claim_id in ids]
+    return [(r.state, r.tx_hash, r.block_number, r.block_hash, r.check_tx_hash) for r in rows if r]
+
+
+def test_a_rounds_claims_alone_and_together_each_keep_their_own_place(engine: Engine) -> None:
+    """The single-claim groups are written by one statement run over their rows, the larger
+    group by one of its own: no claim takes another's place, and the claim of no group stays
     in the outbox."""
     store = ClaimStore(engine)
-    ids = accept(store, 4)
-    places = [FIRST, SECOND, THIRD]
+    ids = accept(store, 5)
 
-    with store.transaction() as conn:
-        for claim_id, where in zip(ids, places, strict=False):
-            store.mark_anchored([claim_id], where, conn)
-    store.mark_checked(ids[1:3], FIRST)
+    rows = _round(store, ids)
 
-    rows = [store.get(claim_id) for claim_id in ids]
-    assert [r.state if r else None for r in rows] == ["anchored", "checked", "checked", "accepted"]
-    assert [(r.tx_hash, r.block_number, r.block_hash) for r in rows if r] == [
-        (w.tx_hash, w.block_number, w.block_hash) for w in places
-    ] + [(None, None, None)]
-    assert [r.check_tx_hash for r in rows if r] == [None, FIRST.tx_hash, FIRST.tx_hash, None]
+    assert rows == [
+        ("anchored", FIRST.tx_hash, FIRST.block_number, FIRST.block_hash, None),
+        ("checked", SECOND.tx_hash, SECOND.block_number, SECOND.block_hash, FIRST.tx_hash),
+        ("checked", THIRD.tx_hash, THIRD.block_number, THIRD.block_hash, FIRST.tx_hash),
+        ("anchored", THIRD.tx_hash, THIRD.block_number, THIRD.block_hash, None),
+        ("accepted", None, None, None, None),
+    ]
+
+
+def test_the_in_memory_fake_marks_a_round_as_the_sql_store_does(engine: Engine) -> None:
+    store = ClaimStore(engine)
+    ids = accept(store, 5)
+    fake = _fake_of(store, ids)
+
+    assert _round(fake, ids) == _round(store, ids)
 
 
 def test_add_many_stores_what_sqlalchemys_own_insert_stores_and_skips_a_taken_id(

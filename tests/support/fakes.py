@@ -437,6 +437,12 @@ class InMemoryClaimStore:
     def mark_anchored(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None:
         self._set(claim_ids, **anchored(where))
 
+    def mark_round_anchored(
+        self, landed: Sequence[tuple[Sequence[str], Anchored]], conn: Any
+    ) -> None:
+        for claim_ids, where in landed:
+            self._set(claim_ids, **anchored(where))
+
     def mark_checked(self, claim_ids: Iterable[str], where: Anchored, conn: Any = None) -> None:
         self._set(claim_ids, **checked(where))
 

@@ -408,10 +408,12 @@ class AnchorWorker:
         once its refusal is seen to. A group that reverted leaves its claims anchored, for
         :meth:`check_pending`."""
         refused = {rows[i].claim_id for rows, outcome in landed for i in outcome.failed}
+        kept = [
+            ([r.claim_id for i, r in enumerate(rows) if i not in outcome.failed], outcome.anchored)
+            for rows, outcome in landed
+        ]
         with self.store.transaction() as conn:
-            for rows, outcome in landed:
-                kept = [r.claim_id for i, r in enumerate(rows) if i not in outcome.failed]
-                self.store.mark_anchored(kept, outcome.anchored, conn)
+            self.store.mark_round_anchored(kept, conn)
             for rows, where in checked:
                 if where is not None:
                     ids = [r.claim_id for r in rows if r.claim_id not in refused]

@@ -361,6 +361,33 @@ class ClaimStore(TableStore):
         with self.engine.begin() as own:
             write(own)
 
+    def mark_round_anchored(
+        self, landed: Sequence[tuple[Sequence[str], Anchored]], conn: Connection
+    ) -> None:
+        """Each group of claims is recorded on chain at its place (a relayer's round: a
+        transaction per group), in the open transaction ``conn``. The groups of one claim
+        (single mode: a transaction per claim) are written by one statement run over their
+        rows (the driver's executemany), each larger group by one statement; the indexer is
+        notified once. A statement and a notification per claim cost a single-mode round
+        more than the rest of its write."""
+        alone = [(ids[0], where) for ids, where in landed if len(ids) == 1]
+        if alone:
+            statement = _update_of(tuple(anchored(alone[0][1])), True)
+            now = utc_now()
+            conn.execute(
+                statement,
+                [
+                    {"id": claim_id, "new_updated_at": now}
+                    | {f"new_{k}": v for k, v in anchored(where).items()}
+                    for claim_id, where in alone
+                ],
+            )
+        for ids, where in landed:
+            if len(ids) > 1:
+                self._update_rows(ids, anchored(where), conn)
+        if any(ids for ids, _ in landed):
+            announce(conn, MINED)
+
     def mark_anchored(
         self, claim_ids: Iterable[str], where: Anchored, conn: Connection | None = None
     ) -> None:
