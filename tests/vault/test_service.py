@@ -579,5 +579,5 @@ def test_with_no_reuse_each_run_of_seals_has_its_own_ephemeral_key(
 
 
 def test_a_negative_reuse_window_is_refused() -> None:
-    with pytest.raises(ValueError, match="wrap_reuse must be 0 or more seconds, got -1"):
+    with pytest.raises(ValueError, match="reuse must be 0 or more seconds, got -1"):
         Wrappers(reuse=-1)

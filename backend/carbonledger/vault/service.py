@@ -6,15 +6,15 @@ Trust model
   wraps that key for every reader (the owner, every current auditor, and the readers named)
   and forgets both: neither the plaintext nor the data key is stored or kept in memory
   beyond the call.
-* The ephemeral X25519 secret a reader key's wraps are made with (:class:`Wrappers`) is kept
-  in memory for up to ``wrap_reuse`` seconds (60 by default; 0: one per run of seals), so
-  the documents sealed for that key in that window share it. Until it is dropped, the
-  process could unwrap the data keys it wrapped under it: documents it held in plaintext
-  within the same window. Nothing of it is stored.
-* The service never holds a private key, so it cannot unwrap a data key afterwards. A new
-  reader is therefore added by the *owner's* software: it fetches its own envelope, unwraps the
-  data key with its private key and wraps it for the new reader
-  (:func:`carbonledger.vault.client.rewrap_for`); :meth:`EvidenceVault.grant` only checks
+* The ephemeral X25519 secret a reader key's wraps are made with is kept in memory for up
+  to ``Wrappers(reuse=...)`` seconds (60 by default; 0: one per run of seals), so the
+  documents sealed for that key in that window share it. Until it is dropped, the process
+  could unwrap the data keys it wrapped under it: documents it held in plaintext within the
+  same window. Nothing of it is stored.
+* The vault never holds a reader's private key, so once those secrets are dropped it cannot
+  unwrap a data key. A new reader is therefore added by the *owner's* software: it fetches
+  its own envelope, unwraps the data key with its private key and wraps it for the new
+  reader (:func:`carbonledger.vault.client.rewrap_for`); :meth:`EvidenceVault.grant` only checks
   that the caller owns the document and that the wrap is for the reader's registered public
   key, and stores it.
 * ``get`` hands a reader the ciphertext and the data key wrapped for that reader; it opens
@@ -105,7 +105,7 @@ class Wrappers:
 
     def __init__(self, reuse: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         if reuse < 0:
-            raise ValueError(f"wrap_reuse must be 0 or more seconds, got {reuse}")
+            raise ValueError(f"reuse must be 0 or more seconds, got {reuse}")
         self._reuse = reuse
         self._clock = clock
         self._lock = threading.Lock()
@@ -128,9 +128,10 @@ class Wrappers:
 
 class ReaderKeys:
     """Readers' public keys for a run of :meth:`EvidenceVault.seal` calls: the auditor set is
-    resolved at the first document (with their keys, when the directory gives them:
-    :class:`KeyedAuditors`), and the keys a document needs that the run has not read yet are
-    read together, in one look at the repository, then kept for the run. Meant for one
+    resolved at the first document (a :class:`KeyedAuditors` directory's candidates with
+    their keys, read in that document's look), and the keys a document needs that the run
+    has not read yet are read together, in one look at the repository, then kept for the
+    run. Meant for one
     request: no key is kept across requests, so a new auditor or a replaced key counts from
     the next one (a key replaced by another API process included: each request reads the
     keys it needs from the shared database). The wrappers come from ``wrappers`` (kept
