@@ -44,6 +44,7 @@ def test_environment_variables_configure_the_settings(monkeypatch: pytest.Monkey
         ({"rpc_url": "not a url"}, "rpc_url"),
         ({"deployer_key": "0x1234"}, "deployer_key"),
         ({"block_time": -1}, "block_time"),
+        ({"vault_wrap_reuse": -1}, "vault_wrap_reuse"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_setting(

@@ -167,6 +167,18 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- the evidence vault ---
+    vault_wrap_reuse: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Seconds an API process keeps a reader key's ephemeral X25519 pair, so that the "
+            "documents it seals for that reader meanwhile share one exchange (0: one pair per "
+            "request). While kept, the process could unwrap what it wrapped under it."
+        ),
+    )
+
     # --- storage ---
     database_url: str | None = Field(
         None,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
 
-from carbonledger.client import ApiError
+from carbonledger.client import ApiError, LedgerClient
 from carbonledger.standard import canonical_bytes
-from tests.api.conftest import Api, as_bytes, example
+from carbonledger.vault.model import EncryptedEnvelope
+from tests.api.conftest import Api, as_bytes, example, serving
+from tests.conftest import DeployedChain
 
 
 def test_a_signed_footprint_is_checked_anchored_and_attested(api: Api) -> None:
@@ -275,3 +278,33 @@ def test_a_reader_without_a_grant_gets_403_and_a_granted_partner_reads(api: Api)
     with pytest.raises(ApiError) as revoked:
         partner_client.document(claim_id)
     assert revoked.value.status == 403
+
+
+def _ephemeral_keys(client: LedgerClient, firm: str, claims: int) -> list[bytes]:
+    """Submit ``claims`` claims of ``firm``, open each as the firm, and give the ephemeral
+    public key its wrapped data key was made with."""
+    out = []
+    for _ in range(claims):
+        raw = as_bytes(example("carrier_footprint.json", firm))
+        claim_id = client.submit_claim(raw)["claim_id"]
+        assert client.document(claim_id) == raw
+        envelope = client.request("GET", f"/claims/{claim_id}/document")
+        out.append(EncryptedEnvelope.from_json(envelope).wrapped_key[1:33])
+    return out
+
+
+def test_a_firms_claims_sealed_within_the_minute_share_one_ephemeral_key_and_each_opens(
+    api: Api,
+) -> None:
+    firm = api.admit("Kept Pair Freight")
+    first, second = _ephemeral_keys(api.client(firm), firm.address, 2)
+    assert first == second
+
+
+def test_with_vault_wrap_reuse_0_each_claim_is_wrapped_under_its_own_ephemeral_key(
+    deployed_chain: DeployedChain, tmp_path: Path
+) -> None:
+    with serving(deployed_chain, tmp_path, vault_wrap_reuse=0) as api:
+        firm = api.admit("Pair Per Request Freight")
+        first, second = _ephemeral_keys(api.client(firm), firm.address, 2)
+    assert first != second

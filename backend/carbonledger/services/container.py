@@ -57,7 +57,7 @@ from carbonledger.store.leader import LeaderLock
 from carbonledger.store.roots import RootStore
 from carbonledger.store.settlements import SettlementStore
 from carbonledger.vault.keys import VaultKeyPair
-from carbonledger.vault.service import EvidenceVault
+from carbonledger.vault.service import EvidenceVault, Wrappers
 from carbonledger.vault.sql import SqlVaultRepository
 
 
@@ -160,7 +160,11 @@ def build_services(
     indexer = Indexer(engine, w3, deployment, artifacts)
     registry = RegistryCache(ledger)
     members = MemberDirectory(EventLog(engine), ledger, refresh=indexer.catch_up, registry=registry)
-    vault = EvidenceVault(vault_repository, VaultAuditors(members, vault_repository))
+    vault = EvidenceVault(
+        vault_repository,
+        VaultAuditors(members, vault_repository),
+        wrappers=Wrappers(reuse=settings.vault_wrap_reuse),
+    )
     pair = load_service_vault_key(settings.data_dir / "service-vault.key")
     reader = ledger.service_address
     vault.register_reader_key(reader, pair.public_key)

@@ -7,10 +7,10 @@ Trust model
   and forgets both: neither the plaintext nor the data key is stored or kept in memory
   beyond the call.
 * The ephemeral X25519 secret a reader key's wraps are made with is kept in memory for up
-  to ``Wrappers(reuse=...)`` seconds (60 by default; 0: one per run of seals), so the
-  documents sealed for that key in that window share it. Until it is dropped, the process
-  could unwrap the data keys it wrapped under it: documents it held in plaintext within the
-  same window. Nothing of it is stored.
+  to ``Wrappers(reuse=...)`` seconds (the service's ``CARBONLEDGER_VAULT_WRAP_REUSE``, 60 by
+  default; 0: one per run of seals), so the documents sealed for that key in that window
+  share it. Until it is dropped, the process could unwrap the data keys it wrapped under it:
+  documents it held in plaintext within the same window. Nothing of it is stored.
 * The vault never holds a reader's private key, so once those secrets are dropped it cannot
   unwrap a data key. A new reader is therefore added by the *owner's* software: it fetches
   its own envelope, unwraps the data key with its private key and wraps it for the new
