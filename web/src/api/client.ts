@@ -74,3 +74,14 @@ export async function ok<T>(
   }
   return data as T;
 }
+
+/** Every member of the consortium, read page by page (the API gives at most 200 a page), so
+ *  that a consortium larger than one page can still pick its latest members. */
+export async function allMembers(): Promise<MemberOut[]> {
+  const out: MemberOut[] = [];
+  for (let page = 1; ; page++) {
+    const p = await ok(api.GET("/members", { params: { query: { page, page_size: 200 } } }));
+    out.push(...p.items);
+    if (p.items.length === 0 || out.length >= p.total) return out;
+  }
+}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
-import { api, ok, type MemberOut, type VerifyAnswer } from "../api/client";
+import { allMembers, api, ok, type MemberOut, type VerifyAnswer } from "../api/client";
 import { useSession } from "../session";
 import { signStruct } from "../signing";
 import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
@@ -19,9 +19,9 @@ export function Auditor() {
   const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
-    ok(api.GET("/members", { params: { query: { page_size: 200 } } }))
-      .then((page) => {
-        const list = page.items.filter((m) => m.roles.includes("firm"));
+    allMembers()
+      .then((all) => {
+        const list = all.filter((m) => m.roles.includes("firm"));
         setFirms(list);
         if (list[0]) setFirm(list[0].account);
       })

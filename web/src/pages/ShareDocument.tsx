@@ -2,7 +2,7 @@
 // is unwrapped with the owner's vault key and wrapped again for the reader's registered X25519
 // key, both in this page; the service stores the wrapped key and never sees the data key.
 import { useEffect, useState } from "react";
-import { api, ok, type MemberOut } from "../api/client";
+import { allMembers, api, ok, type MemberOut } from "../api/client";
 import { wrapFor, type Envelope, type VaultKey } from "../vault";
 import { ErrorBox, Field } from "../components/Status";
 import { useAction } from "../action";
@@ -17,8 +17,8 @@ export function ShareDocument({ claimId, envelope, vault, owner }: { claimId: st
   const path = { params: { path: { claim_id: claimId } } };
 
   useEffect(() => {
-    ok(api.GET("/members", { params: { query: { page_size: 200 } } }))
-      .then((p) => setMembers(p.items.filter((m) => m.status === "active" && m.account.toLowerCase() !== owner.toLowerCase())))
+    allMembers()
+      .then((all) => setMembers(all.filter((m) => m.status === "active" && m.account.toLowerCase() !== owner.toLowerCase())))
       .catch(setError);
   }, [owner]);
 

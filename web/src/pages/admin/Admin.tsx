@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, ok, type MemberOut, type Schemas } from "../../api/client";
+import { allMembers, api, ok, type MemberOut, type Schemas } from "../../api/client";
 import { act, type AdminAction, type Governance } from "../../governance";
 import { useSession } from "../../session";
 import { ErrorBox } from "../../components/Status";
@@ -25,7 +25,7 @@ export function Admin() {
   const isAdmin = roles.includes("admin");
 
   const load = useCallback(() => {
-    ok(api.GET("/members", { params: { query: { page_size: 200 } } })).then((p) => setMembers(p.items)).catch(setError);
+    allMembers().then(setMembers).catch(setError);
     ok(api.GET("/standards")).then((p) => setPublished(p.items)).catch(setError);
     ok(api.GET("/governance")).then(setGov).catch(setError);
   }, [setError]);
