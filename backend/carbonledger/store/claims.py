@@ -195,6 +195,11 @@ def _update_of(names: tuple[str, ...], one: bool) -> Update:
     )
 
 
+def _new_values(values: dict[str, Any], now: str) -> dict[str, Any]:
+    """The ``SET`` clause's bound values of :func:`_update_of`'s statement for ``values``."""
+    return {"new_updated_at": now, **{f"new_{name}": value for name, value in values.items()}}
+
+
 #: the outbox's insert: a claim id or a live (firm, nonce) already stored is skipped
 _INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq", notify=CHANNEL)
 
@@ -347,8 +352,7 @@ class ClaimStore(TableStore):
         one = len(ids) == 1
         statement = _update_of(tuple(values), one)
         params: dict[str, Any] = {"id": ids[0]} if one else {"ids": ids}
-        params["new_updated_at"] = utc_now()
-        params.update((f"new_{name}", value) for name, value in values.items())
+        params.update(_new_values(values, utc_now()))
 
         def write(into: Connection) -> None:
             into.execute(statement, params)
@@ -370,17 +374,12 @@ class ClaimStore(TableStore):
         rows (the driver's executemany), each larger group by one statement; the indexer is
         notified once. A statement per claim cost the worker ~10 µs of CPU per single-mode
         claim more on SQLite, and a notification per claim a round trip on PostgreSQL."""
-        alone = [(ids[0], where) for ids, where in landed if len(ids) == 1]
+        alone = [(ids[0], anchored(where)) for ids, where in landed if len(ids) == 1]
         if alone:
-            statement = _update_of(tuple(anchored(alone[0][1])), True)
             now = utc_now()
             conn.execute(
-                statement,
-                [
-                    {"id": claim_id, "new_updated_at": now}
-                    | {f"new_{k}": v for k, v in anchored(where).items()}
-                    for claim_id, where in alone
-                ],
+                _update_of(tuple(alone[0][1]), True),
+                [{"id": claim_id, **_new_values(values, now)} for claim_id, values in alone],
             )
         for ids, where in landed:
             if len(ids) > 1:
