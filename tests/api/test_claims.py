@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -308,3 +310,77 @@ def test_with_vault_wrap_reuse_0_each_claim_is_wrapped_under_its_own_ephemeral_k
         firm = api.admit("Pair Per Request Freight")
         first, second = _ephemeral_keys(api.client(firm), firm.address, 2)
     assert first != second
+
+
+def test_claims_are_listed_last_accepted_first_with_order_newest(api: Api) -> None:
+    firm = api.admit("Newest First Freight")
+    client = api.client(firm)
+    ids = [
+        client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))["claim_id"]
+        for _ in range(3)
+    ]
+    query = {"firm": firm.address, "page_size": 2}
+    first = client.request("GET", "/claims", params={**query, "order": "newest"})
+    second = client.request("GET", "/claims", params={**query, "order": "newest", "page": 2})
+    assert [c["claim_id"] for c in first["items"] + second["items"]] == ids[::-1]
+    assert first["total"] == 3
+    default = client.request("GET", "/claims", params={**query, "page_size": 3})
+    assert [c["claim_id"] for c in default["items"]] == ids
+    with pytest.raises(ApiError) as bad:
+        client.request("GET", "/claims", params={**query, "order": "latest"})
+    assert bad.value.status == 422
+    assert [p["field"] for p in bad.value.problems] == ["query.order"]
+
+
+def _in_2023(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document moved a year back: its period and every line's date in 2023."""
+    doc["period"] = {"start": "2023-01-01", "end": "2023-12-31"}
+    for line in doc["lines"]:
+        if "date" in line:
+            line["date"] = "2023" + line["date"][4:]
+    return doc
+
+
+def _scope1(claim: dict[str, Any]) -> Decimal:
+    return Decimal(claim["check"]["report"]["totals"]["scope1"])
+
+
+def test_a_firms_footprint_by_period_sums_the_footprints_in_force(api: Api) -> None:
+    firm = api.admit("Period Sums Logistics")
+    client = api.client(firm)
+
+    def submit(doc: dict[str, Any], supersedes: str | None = None) -> str:
+        amends = bytes.fromhex(supersedes[2:]) if supersedes else b"\0" * 32
+        return str(client.submit_claim(as_bytes(doc), supersedes=amends)["claim_id"])
+
+    a = submit(example("carrier_footprint.json", firm.address))
+    b = submit(example("carrier_footprint.json", firm.address))
+    last_year = submit(_in_2023(example("carrier_footprint.json", firm.address)))
+    amended = submit(example("carrier_footprint.json", firm.address), supersedes=b)
+    claims = {c["claim_id"]: c for c in client.claims(firm=firm.address)}
+    assert claims[last_year]["check"]["passed"] and claims[amended]["check"]["passed"]
+
+    answer = client.request("GET", "/claims/periods", params={"firm": firm.address.lower()})
+    assert answer["firm"] == firm.address and answer["left_out"] == 1  # b, superseded
+    assert [(p["claims"], p["period_start"]) for p in answer["periods"]] == [
+        (1, claims[last_year]["period_start"]),
+        (2, claims[a]["period_start"]),  # a and the amendment; b is not counted twice
+    ]
+    assert Decimal(answer["periods"][1]["scope1"]) == _scope1(claims[a]) + _scope1(claims[amended])
+    assert Decimal(answer["periods"][0]["scope1"]) == _scope1(claims[last_year])
+
+    client.revoke_claim(a, "counted in the amendment's period by mistake")
+    mine = client.request("GET", "/claims/periods")  # no firm: the caller's
+    assert mine["left_out"] == 2
+    assert [p["claims"] for p in mine["periods"]] == [1, 1]
+    assert Decimal(mine["periods"][1]["scope1"]) == _scope1(claims[amended])
+
+
+def test_footprint_periods_name_a_firm_that_is_not_an_address(api: Api) -> None:
+    client = api.client(api.admit("Periods Asker"))
+    with pytest.raises(ApiError) as bad:
+        client.request("GET", "/claims/periods", params={"firm": "not-an-address"})
+    assert bad.value.status == 422
+    assert [p["field"] for p in bad.value.problems] == ["firm"]
+    nobody = client.request("GET", "/claims/periods", params={"firm": "0x" + "12" * 20})
+    assert nobody["periods"] == [] and nobody["left_out"] == 0

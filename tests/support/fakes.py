@@ -479,6 +479,8 @@ class InMemoryClaimStore:
             )
 
         rows = self._ordered(keep)
+        if where.newest_first:
+            rows.reverse()
         return len(rows), rows[offset : offset + limit]
 
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:

@@ -3,16 +3,18 @@ published versions of the standard. Each joins the service's own records with th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from carbonledger.chain.gateway import ClaimState
+from carbonledger.reports.periods import PeriodTotals, totals_by_period
 from carbonledger.services.errors import NotFound
 from carbonledger.services.members import MemberDirectory
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.standard import Standard
-from carbonledger.store.claims import ClaimFilter, ClaimRow
+from carbonledger.store.claims import REFUSED, ClaimFilter, ClaimRow
 from carbonledger.store.events import EventLog, EventRow
 from carbonledger.vocab import (
     VERSION_STATUS_NAMES,
@@ -30,6 +32,7 @@ __all__ = [
     "ClaimDetailView",
     "ClaimPageView",
     "EventRow",
+    "FootprintPeriodsView",
     "LedgerQueries",
     "PublicClaimView",
     "StandardVersionView",
@@ -66,6 +69,17 @@ class ClaimPageView:
     total: int
     rows: list[ClaimRow]
     on_chain: dict[str, ClaimState]
+
+
+@dataclass(frozen=True)
+class FootprintPeriodsView:
+    """A firm's footprints in force summed per reporting period, and how many of its
+    passed footprints were left out because an amendment superseded them or the firm
+    revoked them."""
+
+    firm: str
+    periods: list[PeriodTotals]
+    left_out: int
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,24 @@ class LedgerQueries:
         anchored one."""
         total, rows = self.claims(where, offset, limit)
         return ClaimPageView(total, rows, self.chain_states(rows))
+
+    def footprint_periods(self, firm: str) -> FootprintPeriodsView:
+        """The footprints of ``firm`` (a checksummed address) in force, summed per period:
+        checked and passed by the standard, not refused, and neither superseded nor revoked
+        in the index brought up to the chain's head.
+
+        Reads every footprint row of the firm (its report's totals included), so it costs
+        in proportion to the firm's footprints: ~10 ms per thousand on SQLite. A firm filing
+        millions would want the sums kept per period as claims are checked."""
+        _, rows = self.store.search(ClaimFilter(firm=firm, kind="footprint"), 0, 2**62)
+        passed = [r for r in rows if r.check_passed and r.state != REFUSED]
+        self.catch_up()  # an amendment or a revocation of a moment ago counts
+        gone = self.events.claims_named(["ClaimSuperseded", "ClaimRevoked"], firm)
+        kept = [r for r in passed if r.claim_id not in gone]
+        periods = totals_by_period(
+            (r.period_start, r.period_end, json.loads(r.report).get("totals", {})) for r in kept
+        )
+        return FootprintPeriodsView(firm, periods, len(passed) - len(kept))
 
     def chain_states(self, rows: list[ClaimRow]) -> dict[str, ClaimState]:
         """The chain's status, check and audit of the anchored ones among ``rows`` (one

@@ -173,6 +173,7 @@ class ClaimFilter:
     state: str | None = None
     period_start: int | None = None  # claims whose period overlaps [start, end)
     period_end: int | None = None
+    newest_first: bool = False  # the order of a search: accepted last first, or oldest first
 
 
 @functools.lru_cache(maxsize=64)
@@ -441,7 +442,8 @@ class ClaimStore(TableStore):
             conditions.append(claims.c.period_start < where.period_end)
         condition = and_(*conditions) if conditions else None
         count = select(func.count()).select_from(claims)
-        query = select(claims).order_by(claims.c.seq).offset(offset).limit(limit)
+        order = claims.c.seq.desc() if where.newest_first else claims.c.seq
+        query = select(claims).order_by(order).offset(offset).limit(limit)
         if condition is not None:
             count = count.where(condition)
             query = query.where(condition)

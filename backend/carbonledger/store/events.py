@@ -48,3 +48,14 @@ class EventLog:
     def named(self, names: Collection[str], newest_first: bool = False) -> list[EventRow]:
         """Every event with one of ``names``."""
         return self._rows(chain_events.c.event.in_(list(names)), newest_first)
+
+    def claims_named(self, names: Collection[str], account: str) -> set[str]:
+        """The claims (``0x``-hex ids) with an event of one of ``names`` about ``account``
+        (e.g. a firm's superseded and revoked claims)."""
+        query = select(chain_events.c.claim_id).where(
+            chain_events.c.event.in_(list(names)),
+            chain_events.c.account == account,
+            chain_events.c.claim_id.is_not(None),
+        )
+        with self.engine.connect() as conn:
+            return {str(r.claim_id) for r in conn.execute(query)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from eth_utils.address import is_address, to_checksum_address
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -368,6 +368,10 @@ async def claims_where(
     state: Annotated[str | None, Query(description=" | ".join(STATES))] = None,
     period_from: Annotated[dt.date | None, Query(description="Overlapping from this date.")] = None,
     period_to: Annotated[dt.date | None, Query(description="Overlapping up to this date.")] = None,
+    order: Annotated[
+        Literal["oldest", "newest"],
+        Query(description="oldest: in the order accepted (the default); newest: last first."),
+    ] = "oldest",
 ) -> ClaimFilter:
     """The query parameters that select claims, besides the firm (``GET /claims`` and ``GET
     /claims/export``: each route says what no firm means); 422 naming ``state`` when it is
@@ -375,21 +379,29 @@ async def claims_where(
     if state is not None and state not in STATES:
         raise InvalidRequest(f"unknown state {state!r}", [{"field": "state", "message": "unknown"}])
     return ClaimFilter(
-        kind=kind, state=state, period_start=_day(period_from), period_end=_day(period_to, end=True)
+        kind=kind,
+        state=state,
+        period_start=_day(period_from),
+        period_end=_day(period_to, end=True),
+        newest_first=order == "newest",
     )
 
 
 ClaimsWhere = Annotated[ClaimFilter, Depends(claims_where)]
 
 
+def firm_address(firm: str) -> str:
+    """The query parameter ``firm`` checksummed; 422 naming ``firm`` when it is not an
+    address."""
+    if not is_address(firm):
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+    return to_checksum_address(firm)
+
+
 def of_firm(where: ClaimFilter, firm: str | None) -> ClaimFilter:
     """``where`` narrowed to ``firm`` (none: as it is); 422 naming ``firm`` when it is not an
     address."""
-    if firm is None:
-        return where
-    if not is_address(firm):
-        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
-    return replace(where, firm=to_checksum_address(firm))
+    return where if firm is None else replace(where, firm=firm_address(firm))
 
 
 @router.get("", response_model=ClaimPage, responses={422: ERROR_RESPONSES[422]})
@@ -400,7 +412,8 @@ def list_claims(
     page: PageDep,
     firm: Annotated[str | None, Query(description="Firm address.")] = None,
 ) -> ClaimPage:
-    """Claims by firm, period, kind and state, oldest first."""
+    """Claims by firm, period, kind and state, oldest first (or, with ``order=newest``, the
+    last accepted first)."""
     where = of_firm(where, firm)
     found = services.queries.claims_page(where, page.offset, page.page_size)
     chain = found.on_chain

@@ -1,16 +1,18 @@
-"""``GET /claims/export`` (a firm's inventory as CSV, XLSX or JSON) and
-``POST /audits/report`` (the auditor's verification report as HTML or PDF)."""
+"""``GET /claims/export`` (a firm's inventory as CSV, XLSX or JSON), ``GET /claims/periods``
+(a firm's footprint by reporting period) and ``POST /audits/report`` (the auditor's
+verification report as HTML or PDF)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.audits import Auditor, VerifyRequest
-from carbonledger.api.routes.claims import ClaimsWhere, of_firm
+from carbonledger.api.routes.claims import ClaimsWhere, firm_address, of_firm
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.reports.service import Document, ReportService
 
@@ -59,6 +61,48 @@ def export_claims(
     """A firm's inventory as CSV, XLSX or JSON."""
     where = of_firm(where, member.account if firm is None else firm)  # default: the caller's
     return _download(reports.export(member.account, where, format))
+
+
+class Scope3Sum(BaseModel):
+    name: str
+    kgco2e: str = Field(description="kgCO2e, a decimal string.")
+
+
+class PeriodSums(BaseModel):
+    period_start: int = Field(description="Unix seconds; the period is [start, end).")
+    period_end: int
+    claims: int = Field(description="The footprints in force summed here.")
+    scope1: str = Field(description="kgCO2e, a decimal string (so are the other sums).")
+    scope2_location: str
+    scope2_market: str
+    scope3: dict[str, Scope3Sum] = Field(description="By Scope 3 category (1-15).")
+    scope3_total: str
+
+
+class FootprintPeriods(BaseModel):
+    firm: str
+    periods: list[PeriodSums] = Field(description="Oldest period first.")
+    left_out: int = Field(
+        description="Passed footprints not summed: superseded by an amendment, or revoked."
+    )
+
+
+@router.get("/claims/periods", tags=["claims"], response_model=FootprintPeriods)
+def footprint_periods(
+    services: ServicesDep,
+    member: CurrentMember,
+    firm: Annotated[str | None, Query(description="Firm address (default: the caller).")] = None,
+) -> FootprintPeriods:
+    """A firm's footprint by reporting period: the check reports' totals of its footprints in
+    force (checked and passed, not refused, superseded or revoked), summed per period."""
+    view = services.queries.footprint_periods(
+        member.account if firm is None else firm_address(firm)
+    )
+    return FootprintPeriods(
+        firm=view.firm,
+        periods=[PeriodSums.model_validate(p.as_json()) for p in view.periods],
+        left_out=view.left_out,
+    )
 
 
 @router.post(
