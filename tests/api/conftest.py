@@ -81,6 +81,15 @@ def example(name: str, firm: str, **changes: Any) -> dict[str, Any]:
     return doc
 
 
+def in_2023(doc: dict[str, Any]) -> dict[str, Any]:
+    """An example of 2024 moved a year back: its period and every line's date in 2023."""
+    doc["period"] = {"start": "2023-01-01", "end": "2023-12-31"}
+    for line in doc["lines"]:
+        if "date" in line:
+            line["date"] = "2023" + line["date"][4:]
+    return doc
+
+
 def as_bytes(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 

@@ -14,7 +14,7 @@ from eth_utils.crypto import keccak
 from carbonledger.client import ApiError, LedgerClient
 from carbonledger.standard import canonical_bytes
 from carbonledger.vault.model import EncryptedEnvelope
-from tests.api.conftest import Api, as_bytes, example, serving
+from tests.api.conftest import Api, as_bytes, example, in_2023, serving
 from tests.conftest import DeployedChain
 
 
@@ -332,15 +332,6 @@ def test_claims_are_listed_last_accepted_first_with_order_newest(api: Api) -> No
     assert [p["field"] for p in bad.value.problems] == ["query.order"]
 
 
-def _in_2023(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document moved a year back: its period and every line's date in 2023."""
-    doc["period"] = {"start": "2023-01-01", "end": "2023-12-31"}
-    for line in doc["lines"]:
-        if "date" in line:
-            line["date"] = "2023" + line["date"][4:]
-    return doc
-
-
 def _scope1(claim: dict[str, Any]) -> Decimal:
     return Decimal(claim["check"]["report"]["totals"]["scope1"])
 
@@ -355,7 +346,7 @@ def test_a_firms_footprint_by_period_sums_the_footprints_in_force(api: Api) -> N
 
     a = submit(example("carrier_footprint.json", firm.address))
     b = submit(example("carrier_footprint.json", firm.address))
-    last_year = submit(_in_2023(example("carrier_footprint.json", firm.address)))
+    last_year = submit(in_2023(example("carrier_footprint.json", firm.address)))
     amended = submit(example("carrier_footprint.json", firm.address), supersedes=b)
     claims = {c["claim_id"]: c for c in client.claims(firm=firm.address)}
     assert claims[last_year]["check"]["passed"] and claims[amended]["check"]["passed"]

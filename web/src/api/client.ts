@@ -7,6 +7,8 @@ import type { components, paths } from "./schema";
 export type Schemas = components["schemas"];
 export type ChainInfo = Schemas["carbonledger__api__routes__chain__ChainInfo"];
 export type ClaimOut = Schemas["ClaimOut"];
+export type ClaimPage = Schemas["ClaimPage"];
+export type FootprintPeriods = Schemas["FootprintPeriods"];
 export type ClaimDetail = Schemas["ClaimDetail"];
 export type ClaimCheck = Schemas["ClaimCheck"];
 export type MemberOut = Schemas["MemberOut"];

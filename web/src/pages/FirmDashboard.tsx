@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router-dom";
-import { api, ok, type ClaimOut } from "../api/client";
+import { api, ok, type ClaimOut, type ClaimPage, type FootprintPeriods } from "../api/client";
 import { useSession } from "../session";
 import { Chart } from "../components/Chart";
 import { Badge, ErrorBox } from "../components/Status";
@@ -9,14 +9,6 @@ import { useAction } from "../action";
 import { isoDay, kg, period, short } from "../format";
 import { download } from "../download";
 
-type Totals = {
-  scope1?: string;
-  scope2_market?: string;
-  scope2_location?: string;
-  scope3?: Record<string, { kgco2e: string; name: string }>;
-};
-
-/** A claim's state as its owner reads it: the service's pipeline state, then the chain's. */
 /** One word for a claim: the chain's status and audit first (superseded, revoked, audited),
  * then the service's pipeline (accepted, anchored, checked; refused). */
 export function claimState(c: ClaimOut): string {
@@ -29,40 +21,46 @@ export function claimState(c: ClaimOut): string {
   return c.state;
 }
 
+/** Claims per page of the dashboard's table (the newest first). */
+export const PAGE_SIZE = 50;
+
 export function FirmDashboard() {
   const { address } = useSession();
-  const [claims, setClaims] = useState<ClaimOut[] | null>(null);
+  const [periods, setPeriods] = useState<FootprintPeriods | null>(null);
+  const [page, setPage] = useState(1);
+  const [claims, setClaims] = useState<ClaimPage | null>(null);
   const { error, setError, run } = useAction();
 
   useEffect(() => {
-    ok(api.GET("/claims", { params: { query: { firm: address, page_size: 200 } } }))
-      .then((page) => setClaims(page.items))
+    ok(api.GET("/claims/periods", { params: { query: { firm: address } } }))
+      .then(setPeriods)
       .catch(setError);
   }, [address]);
 
-  const footprints = useMemo(
-    () => (claims ?? []).filter((c) => c.kind === "footprint" && c.check.passed).sort((a, b) => a.period_start - b.period_start),
-    [claims],
-  );
+  useEffect(() => {
+    ok(api.GET("/claims", { params: { query: { firm: address, order: "newest", page, page_size: PAGE_SIZE } } }))
+      .then(setClaims)
+      .catch(setError);
+  }, [address, page]);
 
   const option = useMemo(() => {
-    const labels = footprints.map((c) => `${isoDay(c.period_start)} → ${isoDay(c.period_end - 86400)}`);
-    const totals = footprints.map((c) => ((c.check.report as { totals?: Totals }).totals ?? {}) as Totals);
-    const categories = [...new Set(totals.flatMap((t) => Object.keys(t.scope3 ?? {})))].sort((a, b) => +a - +b);
+    const sums = periods?.periods ?? [];
+    const labels = sums.map((p) => `${isoDay(p.period_start)} → ${isoDay(p.period_end - 86400)}`);
+    const categories = [...new Set(sums.flatMap((p) => Object.keys(p.scope3)))].sort((a, b) => +a - +b);
     const names: Record<string, string> = {};
-    totals.forEach((t) => Object.entries(t.scope3 ?? {}).forEach(([k, v]) => (names[k] = v.name)));
+    sums.forEach((p) => Object.entries(p.scope3).forEach(([k, v]) => (names[k] = v.name)));
     const tonnes = (v: string | undefined) => (v ? Number(v) / 1000 : 0);
     const series = [
-      { name: "Scope 1", type: "bar", stack: "t", data: totals.map((t) => tonnes(t.scope1)) },
-      { name: "Scope 2 (market-based)", type: "bar", stack: "t", data: totals.map((t) => tonnes(t.scope2_market)) },
+      { name: "Scope 1", type: "bar", stack: "t", data: sums.map((p) => tonnes(p.scope1)) },
+      { name: "Scope 2 (market-based)", type: "bar", stack: "t", data: sums.map((p) => tonnes(p.scope2_market)) },
       ...categories.map((k) => ({
         name: `Scope 3 cat. ${k} ${names[k] ?? ""}`.trim(),
         type: "bar",
         stack: "t",
-        data: totals.map((t) => tonnes(t.scope3?.[k]?.kgco2e)),
+        data: sums.map((p) => tonnes(p.scope3[k]?.kgco2e)),
       })),
     ];
-    const gross = totals.map((_, i) => series.reduce((s, x) => s + (x.data[i] ?? 0), 0));
+    const gross = sums.map((_, i) => series.reduce((s, x) => s + (x.data[i] ?? 0), 0));
     return {
       tooltip: { trigger: "axis", valueFormatter: (v: number) => `${v.toLocaleString()} tCO2e` },
       legend: { type: "scroll", bottom: 0 },
@@ -78,7 +76,11 @@ export function FirmDashboard() {
         { name: "Total (trend)", type: "line", data: gross },
       ],
     };
-  }, [footprints]);
+  }, [periods]);
+
+  const inForce = (periods?.periods ?? []).reduce((n, p) => n + p.claims, 0);
+  const pages = claims ? Math.max(1, Math.ceil(claims.total / PAGE_SIZE)) : 1;
+  const first = (page - 1) * PAGE_SIZE;
 
   async function exportAs(format: "csv" | "xlsx" | "json") {
     await run(null, () => download(`/claims/export?firm=${address}&format=${format}`, `claims-${address}.${format}`));
@@ -97,38 +99,66 @@ export function FirmDashboard() {
         <button type="button" onClick={() => exportAs("json")}>JSON</button>
       </div>
       <ErrorBox error={error} />
-      {footprints.length > 0 ? (
-        <Chart option={option} label="Footprint by scope and Scope 3 category per period, with the trend and the first period as baseline" />
+      {periods === null ? (
+        <p role="status">Loading…</p>
+      ) : periods.periods.length > 0 ? (
+        <>
+          <Chart option={option} label="Footprint by scope and Scope 3 category per period, with the trend and the first period as baseline" />
+          <p className="muted" data-testid="periods-note">
+            Each period sums the {inForce.toLocaleString()} footprint{inForce === 1 ? "" : "s"} in force (checked and passed).
+            {periods.left_out > 0 &&
+              ` ${periods.left_out.toLocaleString()} passed footprint${periods.left_out === 1 ? " is" : "s are"} left out: superseded by an amendment, or revoked.`}
+          </p>
+        </>
+      ) : periods.left_out > 0 ? (
+        <p className="muted" data-testid="periods-note">
+          No footprint in force: the {periods.left_out.toLocaleString()} that passed {periods.left_out === 1 ? "was" : "were"} superseded or revoked.
+        </p>
       ) : (
         <p className="muted">No checked footprint yet: submit one to see it here.</p>
       )}
       <h2>Claims</h2>
       <p className="muted">
         A claim is accepted, then anchored on chain, then checked (or check-failed); an auditor's approval makes it audited.
-        An amendment leaves the earlier claim superseded; a withdrawn claim is revoked.
+        An amendment leaves the earlier claim superseded; a withdrawn claim is revoked. The newest are listed first.
       </p>
       {claims === null ? (
         <p role="status">Loading…</p>
       ) : (
-        <ScrollTable testId="claims" columns={["Claim", "Kind", "Period", "State", "Gross total", "Transaction"]}>
-          {claims.map((c) => {
-            const onchain = (c.check.report as { onchain_kgco2e?: Record<string, number> }).onchain_kgco2e ?? {};
-            return (
-              <tr key={c.claim_id}>
-                <td>
-                  <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link>
-                </td>
-                <td>{c.kind}</td>
-                <td>{period(c.period_start, c.period_end)}</td>
-                <td>
-                  <Badge value={claimState(c)} />
-                </td>
-                <td className="num">{kg((onchain.scope1 ?? 0) + (onchain.scope2_market ?? 0) + (onchain.scope3 ?? 0))}</td>
-                <td>{c.tx_hash ? <code title={c.tx_hash}>{short(c.tx_hash)} (block {c.block_number})</code> : "—"}</td>
-              </tr>
-            );
-          })}
-        </ScrollTable>
+        <>
+          <ScrollTable testId="claims" columns={["Claim", "Kind", "Period", "State", "Gross total", "Transaction"]}>
+            {claims.items.map((c) => {
+              const onchain = (c.check.report as { onchain_kgco2e?: Record<string, number> }).onchain_kgco2e ?? {};
+              return (
+                <tr key={c.claim_id}>
+                  <td>
+                    <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link>
+                  </td>
+                  <td>{c.kind}</td>
+                  <td>{period(c.period_start, c.period_end)}</td>
+                  <td>
+                    <Badge value={claimState(c)} />
+                  </td>
+                  <td className="num">{kg((onchain.scope1 ?? 0) + (onchain.scope2_market ?? 0) + (onchain.scope3 ?? 0))}</td>
+                  <td>{c.tx_hash ? <code title={c.tx_hash}>{short(c.tx_hash)} (block {c.block_number})</code> : "—"}</td>
+                </tr>
+              );
+            })}
+          </ScrollTable>
+          <nav className="actions" aria-label="Pages of claims">
+            <button type="button" onClick={() => setPage(page - 1)} disabled={page <= 1}>
+              Newer
+            </button>
+            <span data-testid="claims-range">
+              {claims.total === 0
+                ? "No claims yet"
+                : `${(first + 1).toLocaleString()}–${(first + claims.items.length).toLocaleString()} of ${claims.total.toLocaleString()}`}
+            </span>
+            <button type="button" onClick={() => setPage(page + 1)} disabled={page >= pages}>
+              Older
+            </button>
+          </nav>
+        </>
       )}
     </section>
   );

@@ -20,12 +20,16 @@ export function TargetForm({ onRecorded }: { onRecorded: () => void }) {
   const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
-    ok(api.GET("/claims", { params: { query: { firm: address, page_size: 200 } } }))
+    // the firm's 200 newest footprints in force, the newest first and chosen by default (a firm
+    // that files per shipment has thousands: the base is its latest inventory, not its oldest;
+    // the ledger refuses a superseded or revoked base)
+    ok(api.GET("/claims", { params: { query: { firm: address, kind: "footprint", order: "newest", page_size: 200 } } }))
       .then((page) => {
-        const footprints = page.items.filter((c) => c.kind === "footprint" && c.check.passed);
+        const inForce = (c: ClaimOut) => c.on_chain?.status !== "superseded" && c.on_chain?.status !== "revoked";
+        const footprints = page.items.filter((c) => c.check.passed && c.state !== "refused" && inForce(c));
         setClaims(footprints);
         if (footprints.length) {
-          const c = footprints[footprints.length - 1];
+          const c = footprints[0];
           setForm((f) => ({ ...f, claim: f.claim || c.claim_id, baseYear: f.baseYear || isoDay(c.period_start).slice(0, 4) }));
         }
       })
