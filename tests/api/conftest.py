@@ -81,6 +81,33 @@ def example(name: str, firm: str, **changes: Any) -> dict[str, Any]:
     return doc
 
 
+#: how long a test's signed claims stay valid
+DEADLINE = 7 * 24 * 3600
+
+
+def signed_item(
+    client: LedgerClient, raw: bytes, nonce: int, chain: dict[str, Any]
+) -> dict[str, Any]:
+    """``raw`` signed by the firm of ``client`` with ``nonce``: an item of POST /claims/batch."""
+    deadline = int(time.time()) + DEADLINE
+    signature = client.sign_claim(raw, nonce=nonce, deadline=deadline, chain=chain)
+    return {
+        "document": raw.decode("utf-8"),
+        "signature": "0x" + signature.hex(),
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+
+
+def wait_checked(client: LedgerClient, claim_ids: list[str], timeout: float = 60) -> None:
+    """Wait until each of ``claim_ids`` is checked on chain (fails after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    for claim_id in claim_ids:
+        while client.claim(claim_id)["state"] != "checked":
+            assert time.monotonic() < deadline, f"{claim_id} not checked in time"
+            time.sleep(0.1)
+
+
 def in_2023(doc: dict[str, Any]) -> dict[str, Any]:
     """An example of 2024 moved a year back: its period and every line's date in 2023."""
     doc["period"] = {"start": "2023-01-01", "end": "2023-12-31"}

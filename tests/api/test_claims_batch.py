@@ -17,28 +17,7 @@ from carbonledger.services.errors import Conflict, NotFound, ServiceError
 from carbonledger.standard import document_hash, parse_claim
 from carbonledger.store.claims import ClaimRow
 from carbonledger.vocab import SECP256K1_N
-from tests.api.conftest import Api, as_bytes, example
-
-DEADLINE = 7 * 24 * 3600
-
-
-def _signed(client: LedgerClient, raw: bytes, nonce: int, chain: dict[str, Any]) -> dict[str, Any]:
-    deadline = int(time.time()) + DEADLINE
-    signature = client.sign_claim(raw, nonce=nonce, deadline=deadline, chain=chain)
-    return {
-        "document": raw.decode("utf-8"),
-        "signature": "0x" + signature.hex(),
-        "nonce": nonce,
-        "deadline": deadline,
-    }
-
-
-def _wait_checked(client: LedgerClient, claim_ids: list[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    for claim_id in claim_ids:
-        while client.claim(claim_id)["state"] != "checked":
-            assert time.monotonic() < deadline, f"{claim_id} not checked in time"
-            time.sleep(0.1)
+from tests.api.conftest import DEADLINE, Api, as_bytes, example, signed_item, wait_checked
 
 
 def test_a_batch_is_accepted_anchored_and_checked_like_single_claims(api: Api) -> None:
@@ -47,13 +26,13 @@ def test_a_batch_is_accepted_anchored_and_checked_like_single_claims(api: Api) -
     chain = client.chain()
     first = client.next_nonce()
     raws = [as_bytes(example("carrier_footprint.json", firm.address)) for _ in range(5)]
-    body = {"claims": [_signed(client, raw, first + i, chain) for i, raw in enumerate(raws)]}
+    body = {"claims": [signed_item(client, raw, first + i, chain) for i, raw in enumerate(raws)]}
     answer = client.request("POST", "/claims/batch", json=body)
     assert (answer["accepted"], answer["refused"]) == (5, 0)
     assert [r["index"] for r in answer["results"]] == list(range(5))
     ids = [r["claim"]["claim_id"] for r in answer["results"]]
     assert [r["claim"]["nonce"] for r in answer["results"]] == [first + i for i in range(5)]
-    _wait_checked(client, ids)
+    wait_checked(client, ids)
     for claim_id, raw in zip(ids, raws, strict=True):
         state = api.services.ledger.claim_state(bytes.fromhex(claim_id[2:]))
         assert (state.status, state.check, state.firm) == ("active", "passed", firm.address)
@@ -67,8 +46,11 @@ def test_a_bad_item_is_named_by_index_and_the_others_go_on(api: Api) -> None:
     chain = client.chain()
     first = client.next_nonce()
     good = [as_bytes(example("carrier_footprint.json", firm.address)) for _ in range(3)]
-    items = [_signed(client, good[0], first, chain), _signed(client, good[1], first + 1, chain)]
-    tampered = _signed(client, good[2], first + 2, chain)
+    items = [
+        signed_item(client, good[0], first, chain),
+        signed_item(client, good[1], first + 1, chain),
+    ]
+    tampered = signed_item(client, good[2], first + 2, chain)
     tampered["document"] = (
         tampered["document"]
         .replace("bulk", "Bulk", 1)
@@ -77,7 +59,7 @@ def test_a_bad_item_is_named_by_index_and_the_others_go_on(api: Api) -> None:
     items.append(tampered)  # index 2: signed over another document -> 401
     items.append({**items[0]})  # index 3: a replay of item 0 -> 409
     items.append({"document": "{}", "signature": "0x" + "11" * 65, "nonce": 0, "deadline": 0})
-    items.append(_signed(client, good[2], first + 2, chain))  # index 5: fine, next nonce
+    items.append(signed_item(client, good[2], first + 2, chain))  # index 5: fine, next nonce
     answer = client.request("POST", "/claims/batch", json={"claims": items})
     results = answer["results"]
     assert (answer["accepted"], answer["refused"]) == (3, 3)
@@ -89,7 +71,7 @@ def test_a_bad_item_is_named_by_index_and_the_others_go_on(api: Api) -> None:
     assert "already been submitted" in results[3]["error"]["detail"]
     assert results[4]["error"]["problems"]  # the malformed document's fields are named
     assert results[5]["claim"]["nonce"] == first + 2
-    _wait_checked(client, [results[i]["claim"]["claim_id"] for i in (0, 1, 5)])
+    wait_checked(client, [results[i]["claim"]["claim_id"] for i in (0, 1, 5)])
 
 
 def test_a_batch_for_another_firm_is_refused_item_by_item(api: Api) -> None:
@@ -99,7 +81,7 @@ def test_a_batch_for_another_firm_is_refused_item_by_item(api: Api) -> None:
     other_client = api.client(other, login=False)
     chain = client.chain()
     raw = as_bytes(example("carrier_footprint.json", other.address))
-    item = _signed(other_client, raw, 0, chain)
+    item = signed_item(other_client, raw, 0, chain)
     answer = client.request("POST", "/claims/batch", json={"claims": [item]})
     assert answer["results"][0]["error"]["status"] == 403
 
@@ -144,7 +126,7 @@ def test_a_batch_whose_storage_fails_stores_none_of_its_claims(
     assert client.next_nonce() == items[0].nonce
     results = services.claims.submit_many(items, caller=firm.address)
     ids = [_id(r) for r in results]
-    _wait_checked(client, ids)
+    wait_checked(client, ids)
     assert [client.document(i) for i in ids] == [s.document for s in items]
 
 
@@ -173,7 +155,7 @@ def test_a_claim_another_request_stores_meanwhile_is_refused_and_the_others_stor
     with pytest.raises(NotFound):
         services.claims.read_document(raced[0])
     ids = [raced[0], _id(results[1]), _id(results[2])]
-    _wait_checked(client, ids)
+    wait_checked(client, ids)
     assert [client.document(i) for i in ids[1:]] == [s.document for s in items[1:]]
 
 
@@ -183,7 +165,7 @@ def test_a_malleated_high_s_signature_the_ledger_would_refuse_is_refused_with_40
     firm = api.admit("Malleable Motors")
     client = api.client(firm)
     raw = as_bytes(example("carrier_footprint.json", firm.address))
-    good = _signed(client, raw, client.next_nonce(), client.chain())
+    good = signed_item(client, raw, client.next_nonce(), client.chain())
     signature = bytes.fromhex(good["signature"][2:])
     # the same signer's other signature over the same digest: (r, n - s, v flipped); the
     # ledger takes only the low-s one, as OpenZeppelin's ECDSA does
@@ -194,7 +176,7 @@ def test_a_malleated_high_s_signature_the_ledger_would_refuse_is_refused_with_40
     refused, accepted = answer["results"]
     assert refused["error"]["status"] == 401 and "lower half" in refused["error"]["detail"]
     assert accepted["claim"]["nonce"] == good["nonce"]
-    _wait_checked(client, [accepted["claim"]["claim_id"]])
+    wait_checked(client, [accepted["claim"]["claim_id"]])
 
 
 def test_two_requests_of_one_firm_at_once_are_not_both_accepted_with_one_nonce(
@@ -234,4 +216,4 @@ def test_two_requests_of_one_firm_at_once_are_not_both_accepted_with_one_nonce(
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(accepted) == 1 and len(refused) == 1, results
     assert f"nonce {nonce} is not the next nonce" in str(refused[0])
-    _wait_checked(client, [accepted[0].claim_id])
+    wait_checked(client, [accepted[0].claim_id])

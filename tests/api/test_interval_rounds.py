@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import as_bytes, example, serving
-from tests.api.test_claims_batch import _signed, _wait_checked
+from tests.api.conftest import as_bytes, example, serving, signed_item, wait_checked
 from tests.conftest import DeployedChain, deploy_chain
 
 CLAIMS = 700
@@ -43,8 +42,9 @@ def test_single_mode_rounds_fill_the_blocks_of_a_chain_that_mines_every_second(
         chain = client.chain()
         first = client.next_nonce()
         items = [
-            _signed(client, as_bytes(example("carrier_footprint.json", firm.address)), first + i,
-                    chain)
+            signed_item(
+                client, as_bytes(example("carrier_footprint.json", firm.address)), first + i, chain
+            )
             for i in range(CLAIMS)
         ]  # fmt: skip
         ids: list[str] = []
@@ -54,7 +54,7 @@ def test_single_mode_rounds_fill_the_blocks_of_a_chain_that_mines_every_second(
             )
             assert answer["accepted"] == 100, answer
             ids += [r["claim"]["claim_id"] for r in answer["results"]]
-        _wait_checked(client, ids, timeout=180)
+        wait_checked(client, ids, timeout=180)
 
         rows = [api.services.claims.store.get(i) for i in ids]
         blocks = {row.block_number for row in rows if row is not None}

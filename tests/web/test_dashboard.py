@@ -5,7 +5,6 @@ as a target's base."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from carbonledger.client import LedgerClient
-from tests.api.conftest import Api, as_bytes, example, in_2023
+from tests.api.conftest import Api, as_bytes, example, in_2023, signed_item, wait_checked
 from tests.web.conftest import keystore, screenshot, sign_in
 
 CLAIMS = 52  # more than the dashboard's page of 50
@@ -23,28 +22,10 @@ DASH = "\N{EN DASH}"  # the page writes a range of claims with it
 def _file_in_bulk(client: LedgerClient, documents: list[bytes]) -> list[str]:
     """The documents signed in order and sent in one POST /claims/batch; their claim ids."""
     chain, first = client.chain(), client.next_nonce()
-    deadline = int(time.time()) + 3600
-    items = [
-        {
-            "document": raw.decode("utf-8"),
-            "signature": "0x"
-            + client.sign_claim(raw, nonce=first + i, deadline=deadline, chain=chain).hex(),
-            "nonce": first + i,
-            "deadline": deadline,
-        }
-        for i, raw in enumerate(documents)
-    ]
+    items = [signed_item(client, raw, first + i, chain) for i, raw in enumerate(documents)]
     answer: dict[str, Any] = client.request("POST", "/claims/batch", json={"claims": items})
     assert answer["refused"] == 0, answer
     return [r["claim"]["claim_id"] for r in answer["results"]]
-
-
-def _checked(client: LedgerClient, claim_ids: list[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    for claim_id in claim_ids:
-        while client.claim(claim_id)["state"] != "checked":
-            assert time.monotonic() < deadline, f"{claim_id} not checked in time"
-            time.sleep(0.2)
 
 
 def test_a_firm_pages_its_claims_newest_first_and_sees_its_footprint_by_period(
@@ -57,13 +38,13 @@ def test_a_firm_pages_its_claims_newest_first_and_sees_its_footprint_by_period(
         as_bytes(example("carrier_footprint.json", firm.address)) for _ in range(CLAIMS - 1)
     ]
     ids = _file_in_bulk(client, documents)
-    _checked(client, ids)
+    wait_checked(client, ids, timeout=120)
     amended = ids[-1]  # on the first page, just below its amendment
     amendment = client.submit_claim(
         as_bytes(example("carrier_footprint.json", firm.address)),
         supersedes=bytes.fromhex(amended[2:]),
     )["claim_id"]
-    _checked(client, [amendment])
+    wait_checked(client, [amendment])
 
     page = new_page()
     sign_in(page, ledger.url, keystore(firm, tmp_path, "firm"))
