@@ -220,19 +220,28 @@ class ApiSession:
     def claim(self, claim_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/claims/{claim_id}"))
 
-    def claims(self, **filters: Any) -> list[dict[str, Any]]:
-        """Claims matching ``filters`` (firm, kind, state, period_from, period_to), all pages."""
+    def claims(self, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Claims matching ``filters`` (firm, kind, state, period_from, period_to, order), all
+        pages, or the first ``limit``."""
         params = {k: v for k, v in filters.items() if v is not None}
+        size = 200 if limit is None else max(1, min(limit, 200))
         out: list[dict[str, Any]] = []
         page = 1
-        while True:
+        while limit is None or len(out) < limit:
             answer = self.request(
-                "GET", "/claims", params={**params, "page": page, "page_size": 200}
+                "GET", "/claims", params={**params, "page": page, "page_size": size}
             )
             out.extend(answer["items"])
             if len(out) >= int(answer["total"]) or not answer["items"]:
-                return out
+                break
             page += 1
+        return out if limit is None else out[:limit]
+
+    def footprint_periods(self, firm: str | None = None) -> dict[str, Any]:
+        """A firm's footprints in force summed per period (``GET /claims/periods``; no firm:
+        the caller's)."""
+        params = {"firm": firm} if firm else {}
+        return dict(self.request("GET", "/claims/periods", params=params))
 
     def export_claims(self, fmt: str, **filters: Any) -> bytes:
         """The inventory export (``GET /claims/export``) as the file's bytes."""

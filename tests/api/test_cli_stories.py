@@ -100,6 +100,14 @@ def test_a_firm_checks_submits_lists_shows_amends_revokes_and_exports(
     amended = ok(runner, "claim", "amend", claim_id, str(amended_file), *common, "--json")
     new_id = json.loads(amended)["claim_id"]
     assert "superseded" in ok(runner, "claim", "show", claim_id, *common)
+    mine = ["--firm", firm.address]
+    newest = ok(runner, "claim", "list", *common, *mine, "--newest", "--limit", "1", "--json")
+    assert [c["claim_id"] for c in json.loads(newest)] == [new_id]
+    oldest = ok(runner, "claim", "list", *common, *mine, "--limit", "1", "-q")
+    assert oldest.split() == [claim_id]
+    by_period = ok(runner, "claim", "periods", *common)
+    assert "2024-01-01 to 2024-12-31" in by_period and "18,135" in by_period
+    assert "1 passed footprint(s) left out" in by_period
 
     csv_file, xlsx_file = tmp_path / "inv.csv", tmp_path / "inv.xlsx"
     ok(runner, "claim", "export", *common, "--format", "csv", "--out", str(csv_file))
@@ -131,6 +139,10 @@ def test_a_firm_checks_submits_lists_shows_amends_revokes_and_exports(
     revoked = ok(runner, "claim", "revoke", new_id, *common, "--reason", "double counted")
     assert "revoked in tx" in revoked
     assert "on chain: revoked" in ok(runner, "claim", "show", new_id, *common)
+    left = json.loads(
+        ok(runner, "claim", "periods", *common, "--firm", "Story Freight 物流", "--json")
+    )
+    assert (left["periods"], left["left_out"]) == ([], 2)
 
 
 def test_partners_propose_sign_attest_and_pay_to_settled(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -135,8 +136,6 @@ def _local_check(
     base = _parse(baseline, baseline_where) if baseline is not None else None
     if isinstance(claim, ReductionClaim) and base is None:
         raise CarbonLedgerError("a reduction claim is checked against its baseline: --baseline")
-    from decimal import Decimal
-
     allocs = {k: Decimal(v) for k, v in (allocations or {}).items()} or None
     return check(claim, load_default_standard(), baseline=base, allocations=allocs)
 
@@ -368,6 +367,9 @@ class Filters(OptionGroup):
     end: Annotated[
         str | None, typer.Option("--to", help="Periods overlapping up to this date (YYYY-MM-DD).")
     ] = None
+    newest: Annotated[
+        bool, typer.Option("--newest", help="The last accepted first (default: oldest first).")
+    ] = False
 
     def query(self, names: Names) -> dict[str, Any]:
         """The API's query parameters (a firm's name resolved to its address)."""
@@ -377,6 +379,7 @@ class Filters(OptionGroup):
             "state": self.state,
             "period_from": parse_date(self.start, "--from"),
             "period_to": parse_date(self.end, "--to"),
+            "order": "newest" if self.newest else None,
         }
 
 
@@ -385,12 +388,19 @@ def _scope_total(row: dict[str, Any], name: str) -> str:
 
 
 @claim_app.command("list")
-def list_claims(member: Member, shown: Listed, filters: Filters) -> None:
+def list_claims(
+    member: Member,
+    shown: Listed,
+    filters: Filters,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many (default: all).")
+    ] = None,
+) -> None:
     """Claims on the ledger (filters: firm, kind, state, period), as a table."""
     addresses = shown.addresses
     with member.reading() as session:
         names = shown.names(session)
-        rows = session.claims(**filters.query(names))
+        rows = session.claims(limit=limit, **filters.query(names))
     if shown.listed(rows, "claim_id"):
         return
     table = Table(title=f"{len(rows)} claim(s)", title_justify="left")
@@ -413,6 +423,45 @@ def list_claims(member: Member, shown: Listed, filters: Filters) -> None:
             _scope_total(r, "scope3"),
         )
     console.print(table)
+
+
+@claim_app.command("periods")
+def periods(
+    member: Member,
+    shown: Shown,
+    firm: Annotated[
+        str | None, typer.Option("--firm", help="A firm, by name or address (default: yours).")
+    ] = None,
+) -> None:
+    """A firm's footprint by reporting period: its footprints in force (checked and passed,
+    not superseded or revoked) summed per period, kgCO2e."""
+    with member.reading() as session:
+        names = shown.names(session)
+        answer = session.footprint_periods(names.resolve(firm) if firm else None)
+    if shown.printed_json(answer):
+        return
+    table = Table(title=f"{names(answer['firm'])}: footprint by period", title_justify="left")
+    table.add_column("period", no_wrap=True)
+    table.add_column("footprints", justify="right")
+    for column in ("scope 1", "scope 2 (market)", "scope 2 (loc.)", "scope 3", "total (market)"):
+        table.add_column(column + " kg", justify="right", no_wrap=True)
+    for p in answer["periods"]:
+        gross = sum(Decimal(p[k]) for k in ("scope1", "scope2_market", "scope3_total"))
+        table.add_row(
+            f"{day(p['period_start'])} to {day(p['period_end'], end=True)}",
+            f"{p['claims']:,}",
+            kg(p["scope1"]),
+            kg(p["scope2_market"]),
+            kg(p["scope2_location"]),
+            kg(p["scope3_total"]),
+            kg(str(gross)),
+        )
+    console.print(table)
+    if answer["left_out"]:
+        console.print(
+            f"{answer['left_out']:,} passed footprint(s) left out: superseded by an amendment, "
+            "or revoked"
+        )
 
 
 @claim_app.command("show")
