@@ -483,6 +483,13 @@ class InMemoryClaimStore:
             rows.reverse()
         return len(rows), rows[offset : offset + limit]
 
+    def passed_footprints(self, firm: str) -> list[tuple[str, int, int, str]]:
+        rows = self._ordered(
+            lambda r: r.firm == firm and r.kind == "footprint" and r.check_passed
+            and r.state != REFUSED
+        )  # fmt: skip
+        return [(r.claim_id, r.period_start, r.period_end, r.report) for r in rows]
+
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
         return [self.rows[c] for c in claim_ids if c in self.rows]
 

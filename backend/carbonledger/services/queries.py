@@ -14,7 +14,7 @@ from carbonledger.services.errors import NotFound
 from carbonledger.services.members import MemberDirectory
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.standard import Standard
-from carbonledger.store.claims import REFUSED, ClaimFilter, ClaimRow
+from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.store.events import EventLog, EventRow
 from carbonledger.vocab import (
     VERSION_STATUS_NAMES,
@@ -152,16 +152,16 @@ class LedgerQueries:
         checked and passed by the standard, not refused, and neither superseded nor revoked
         in the index brought up to the chain's head.
 
-        Reads every footprint row of the firm (its report's totals included), so it costs
-        in proportion to the firm's footprints: ~10 ms per thousand on SQLite. A firm filing
-        millions would want the sums kept per period as claims are checked."""
-        _, rows = self.store.search(ClaimFilter(firm=firm, kind="footprint"), 0, 2**62)
-        passed = [r for r in rows if r.check_passed and r.state != REFUSED]
+        Reads every passed footprint's report, so it costs in proportion to the firm's
+        footprints: ~12 ms per thousand on SQLite (``ClaimStore.passed_footprints``, a 1.3 kB
+        report each). A firm filing millions would want the sums kept per period as its
+        claims are checked."""
+        passed = self.store.passed_footprints(firm)
         self.catch_up()  # an amendment or a revocation of a moment ago counts
         gone = self.events.claims_named(["ClaimSuperseded", "ClaimRevoked"], firm)
-        kept = [r for r in passed if r.claim_id not in gone]
+        kept = [(start, end, report) for cid, start, end, report in passed if cid not in gone]
         periods = totals_by_period(
-            (r.period_start, r.period_end, json.loads(r.report).get("totals", {})) for r in kept
+            (start, end, json.loads(report).get("totals", {})) for start, end, report in kept
         )
         return FootprintPeriodsView(firm, periods, len(passed) - len(kept))
 
