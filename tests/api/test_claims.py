@@ -375,3 +375,21 @@ def test_footprint_periods_name_a_firm_that_is_not_an_address(api: Api) -> None:
     assert [p["field"] for p in bad.value.problems] == ["firm"]
     nobody = client.request("GET", "/claims/periods", params={"firm": "0x" + "12" * 20})
     assert nobody["periods"] == [] and nobody["left_out"] == 0
+
+
+def test_an_export_larger_than_the_limit_is_refused_with_422_not_cut_short(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carbonledger.reports import service as reports
+
+    firm = api.admit("Export Limit Express")
+    client = api.client(firm)
+    for year in (in_2023, lambda doc: doc, lambda doc: doc):
+        client.submit_claim(as_bytes(year(example("carrier_footprint.json", firm.address))))
+    monkeypatch.setattr(reports, "EXPORT_LIMIT", 2)
+    with pytest.raises(ApiError) as refused:
+        client.export_claims("csv")
+    assert refused.value.status == 422 and "would hold 3 claims" in refused.value.detail
+    assert [p["field"] for p in refused.value.problems] == ["period_from"]
+    narrowed = client.export_claims("csv", period_from="2024-01-01").decode("utf-8")
+    assert narrowed.count("\nclaim,") == 2  # the two of 2024, whole

@@ -13,13 +13,16 @@ from carbonledger.reports import audit as audit_report
 from carbonledger.reports.export import ClaimRecord, Format, inventory_rows, render
 from carbonledger.services.audits import AuditService
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import NotFound
+from carbonledger.services.errors import InvalidRequest, NotFound
 from carbonledger.standard import Claim
 from carbonledger.store.claims import ClaimFilter, ClaimRow, ClaimStore
 from carbonledger.vault.errors import DocumentNotFound, VaultAccessDenied
 from carbonledger.vault.service import EvidenceVault
 
-#: Most claims one export holds (a firm files a few a year; a consortium's whole history fits).
+#: Most claims one export holds: each readable document is opened (decrypted and parsed) for
+#: its line rows, and an XLSX workbook is built in memory. An export that would hold more is
+#: refused, naming how many it selects, rather than cut short: a firm filing per shipment
+#: exports a period at a time.
 EXPORT_LIMIT = 10_000
 
 
@@ -57,7 +60,13 @@ class ReportService:
     def export(self, reader: str, where: ClaimFilter, fmt: Format) -> Document:
         """The inventory (claims matching ``where``): line rows for the documents ``reader``
         may read, claim rows (the check report's totals) for the others."""
-        _, rows = self.store.search(where, 0, EXPORT_LIMIT)
+        total, rows = self.store.search(where, 0, EXPORT_LIMIT)
+        if total > EXPORT_LIMIT:
+            raise InvalidRequest(
+                f"the export would hold {total:,} claims, more than the {EXPORT_LIMIT:,} one "
+                "export holds: narrow it to fewer periods (period_from, period_to) or one kind",
+                [{"field": "period_from", "message": f"{total:,} claims selected"}],
+            )
         records = [
             ClaimRecord(
                 claim_id=r.claim_id,
