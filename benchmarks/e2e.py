@@ -926,10 +926,15 @@ def run(
 
 
 def signed_submissions(
-    services: Services, accounts: Sequence[LocalAccount], n: int, tag: str
+    services: Services,
+    accounts: Sequence[LocalAccount],
+    n: int,
+    tag: str,
+    made: Callable[[LocalAccount, int], list[bytes]] | None = None,
 ) -> list[list[Submission]]:
     """``n`` claims spread over ``accounts``, built and signed with each firm's own key (each
-    firm's vault key registered first): per firm, its submissions from nonce 0 on."""
+    firm's vault key registered first): per firm, its submissions from nonce 0 on. The
+    documents are the carrier example's, or ``made(account, count)``'s."""
     version = services.ledger.standard_version_of(services.standard.content_hash)
     domain = services.ledger.domain()
     deadline = int(time.time()) + DEADLINE
@@ -937,8 +942,9 @@ def signed_submissions(
     for i, account in enumerate(accounts):
         services.vault.register_reader_key(account.address, VaultKeyPair.generate().public_key)
         count = n // len(accounts) + (1 if i < n % len(accounts) else 0)
+        raws = made(account, count) if made else documents(account.address, tag, count)
         items = []
-        for nonce, raw in enumerate(documents(account.address, tag, count)):
+        for nonce, raw in enumerate(raws):
             claim = build_claim(
                 parse_claim(raw), services.standard, standard_version=version,
                 nonce=nonce, deadline=deadline,

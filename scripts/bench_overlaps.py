@@ -1,0 +1,141 @@
+"""Benchmark of finding a firm's overlaps (GET /overlaps) in a consortium with many footprints.
+
+    uv run python scripts/bench_overlaps.py [--claims N] [--shippers S] [--repeat R]
+
+Starts its own anvil (a free port, never 8545), deploys the contracts and builds the service
+as ``carbonledger up`` does (SQLite). One carrier and S shippers each file N footprints
+(the shipped examples, each claim's shipment refs its own, salted with the carrier's pair salt
+of that shipper): carrier claim k shares its shipments with claim k // S of shipper k % S, so
+the carrier has N overlaps and each shipper about N / S. Once every claim is checked on chain,
+it times ``SettlementService.overlaps_of`` (what GET /overlaps calls) for the carrier and for
+one shipper: the first call of the process, then R more, with the JSON-RPC requests and the
+process's CPU time of each, and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
+
+from benchmarks.e2e import fresh_services, signed_submissions
+from carbonledger.chain.jsonrpc import JsonRpc
+from carbonledger.overlaps import new_pair_salt, salted_ref
+from carbonledger.services.container import Services
+from carbonledger.store.claims import CHECKED
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "backend/carbonledger/standard/examples"
+
+
+def carrier_documents(account: LocalAccount, count: int, salts: list[bytes]) -> list[bytes]:
+    template = json.loads((EXAMPLES / "carrier_footprint.json").read_text(encoding="utf-8"))
+    template["firm"]["address"] = account.address.lower()
+    out = []
+    for k in range(count):
+        doc = copy.deepcopy(template)
+        doc["claim_id"] = f"bench-overlaps-carrier-{k:07d}"
+        salt = salts[k % len(salts)]
+        trips = (("1", "2"), ("3",))  # trip 1 carries two shipments, trip 2 one
+        for line, waybills in zip(doc["lines"][:2], trips, strict=True):
+            for shipment, w in zip(line["shipments"], waybills, strict=True):
+                shipment["shipment_ref"] = salted_ref(salt, f"WB-{k}-{w}")
+        out.append(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    return out
+
+
+def shipper_documents(
+    account: LocalAccount, count: int, salt: bytes, j: int, s: int
+) -> list[bytes]:
+    template = json.loads((EXAMPLES / "shipper_footprint.json").read_text(encoding="utf-8"))
+    template["firm"]["address"] = account.address.lower()
+    out = []
+    for m in range(count):
+        doc = copy.deepcopy(template)
+        doc["claim_id"] = f"bench-overlaps-shipper-{j}-{m:07d}"
+        k = m * s + j  # the carrier's claim it shares shipments with (none when k >= count)
+        cat4 = [line for line in doc["lines"] if "shipment_ref" in line]
+        for line, w in zip(cat4, ("1", "3"), strict=True):
+            line["shipment_ref"] = salted_ref(salt, f"WB-{k}-{w}")
+        out.append(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    return out
+
+
+def file_and_anchor(services: Services, accounts: list[LocalAccount], n: int) -> None:
+    carrier, shippers = accounts[0], accounts[1:]
+    salts = [new_pair_salt() for _ in shippers]
+    index = {a.address: i for i, a in enumerate(shippers)}
+
+    def made(account: LocalAccount, count: int) -> list[bytes]:
+        if account.address == carrier.address:
+            return carrier_documents(account, count, salts)
+        j = index[account.address]
+        return shipper_documents(account, count, salts[j], j, len(shippers))
+
+    started = time.perf_counter()
+    per_firm = signed_submissions(services, accounts, n * len(accounts), "overlaps", made)
+    for items in per_firm:
+        for k in range(0, len(items), 100):
+            services.claims.submit_many(items[k : k + 100], None)
+    services.start()
+    total = n * len(accounts)
+    while services.store.count_in_state(CHECKED) < total:
+        time.sleep(0.5)
+        print(f"  checked {services.store.count_in_state(CHECKED)}/{total}", end="\r",
+              file=sys.stderr)  # fmt: skip
+    services.stop()
+    seconds = time.perf_counter() - started
+    print(f"filed {total} footprints, all checked on chain, in {seconds:.0f} s", file=sys.stderr)
+
+
+def timed(services: Services, firm: str, label: str, repeat: int) -> None:
+    for i in range(repeat + 1):
+        before = POSTS[0]
+        cpu, started = time.process_time(), time.perf_counter()
+        found = services.settlements.overlaps_of(firm)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(f"  {label}, {'first call' if i == 0 else f'again ({i})'}: {len(found)} overlaps "
+              f"in {seconds * 1e3:,.0f} ms (CPU {cpu * 1e3:,.0f} ms, "
+              f"{POSTS[0] - before} JSON-RPC HTTP requests)")  # fmt: skip
+
+
+#: HTTP requests the service's JSON-RPC client has posted (a batch counts once)
+POSTS = [0]
+
+
+def _counting(post: Callable[[JsonRpc, Any], Any]) -> Callable[[JsonRpc, Any], Any]:
+    def counted(self: JsonRpc, body: Any) -> Any:
+        POSTS[0] += 1
+        return post(self, body)
+
+    return counted
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--claims", type=int, default=1000, help="footprints per firm (1000)")
+    parser.add_argument("--shippers", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    JsonRpc._post = _counting(JsonRpc._post)  # type: ignore[method-assign]
+    with fresh_services(1 + args.shippers) as (services, accounts):
+        file_and_anchor(services, accounts, args.claims)
+        total = args.claims * (1 + args.shippers)
+        print(f"GET /overlaps' service call, {total} footprints in the consortium:")
+        timed(services, accounts[0].address, "the carrier", args.repeat)
+        timed(services, accounts[1].address, "a shipper", args.repeat)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
