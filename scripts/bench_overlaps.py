@@ -9,7 +9,8 @@ of that shipper): carrier claim k shares its shipments with claim k // S of ship
 the carrier has N overlaps and each shipper about N / S. Once every claim is checked on chain,
 it times ``SettlementService.overlaps_of`` (what GET /overlaps calls) for the carrier and for
 one shipper: the first call of the process, then R more, with the JSON-RPC requests and the
-process's CPU time of each, and the process's peak memory.
+process's CPU time of each, and the process's peak memory. ``--backlog`` empties the shipment
+index first (a database of a version before it) and times reading every footprint into it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import delete
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
@@ -33,41 +35,49 @@ from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.overlaps import new_pair_salt, salted_ref
 from carbonledger.services.container import Services
 from carbonledger.store.claims import CHECKED
+from carbonledger.store.shipments import shipment_refs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "backend/carbonledger/standard/examples"
 
 
-def carrier_documents(account: LocalAccount, count: int, salts: list[bytes]) -> list[bytes]:
-    template = json.loads((EXAMPLES / "carrier_footprint.json").read_text(encoding="utf-8"))
+def from_example(
+    name: str, account: LocalAccount, count: int, fill: Callable[[dict[str, Any], int], None]
+) -> list[bytes]:
+    """``count`` copies of the shipped example ``name``, the firm's, each filled in by
+    ``fill(document, i)`` (its claim id and shipment refs)."""
+    template = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
     template["firm"]["address"] = account.address.lower()
     out = []
-    for k in range(count):
+    for i in range(count):
         doc = copy.deepcopy(template)
+        fill(doc, i)
+        out.append(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    return out
+
+
+def carrier_documents(account: LocalAccount, count: int, salts: list[bytes]) -> list[bytes]:
+    def fill(doc: dict[str, Any], k: int) -> None:
         doc["claim_id"] = f"bench-overlaps-carrier-{k:07d}"
         salt = salts[k % len(salts)]
         trips = (("1", "2"), ("3",))  # trip 1 carries two shipments, trip 2 one
         for line, waybills in zip(doc["lines"][:2], trips, strict=True):
             for shipment, w in zip(line["shipments"], waybills, strict=True):
                 shipment["shipment_ref"] = salted_ref(salt, f"WB-{k}-{w}")
-        out.append(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
-    return out
+
+    return from_example("carrier_footprint.json", account, count, fill)
 
 
 def shipper_documents(
     account: LocalAccount, count: int, salt: bytes, j: int, s: int
 ) -> list[bytes]:
-    template = json.loads((EXAMPLES / "shipper_footprint.json").read_text(encoding="utf-8"))
-    template["firm"]["address"] = account.address.lower()
-    out = []
-    for m in range(count):
-        doc = copy.deepcopy(template)
+    def fill(doc: dict[str, Any], m: int) -> None:
         doc["claim_id"] = f"bench-overlaps-shipper-{j}-{m:07d}"
         k = m * s + j  # the carrier's claim it shares shipments with (none when k >= count)
         cat4 = [line for line in doc["lines"] if "shipment_ref" in line]
         for line, w in zip(cat4, ("1", "3"), strict=True):
             line["shipment_ref"] = salted_ref(salt, f"WB-{k}-{w}")
-        out.append(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
-    return out
+
+    return from_example("shipper_footprint.json", account, count, fill)
 
 
 def file_and_anchor(services: Services, accounts: list[LocalAccount], n: int) -> None:
@@ -125,14 +135,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--claims", type=int, default=1000, help="footprints per firm (1000)")
     parser.add_argument("--shippers", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--backlog", action="store_true",
+        help="empty the shipment index first and time reading every footprint into it",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     JsonRpc._post = _counting(JsonRpc._post)  # type: ignore[method-assign]
     with fresh_services(1 + args.shippers) as (services, accounts):
         file_and_anchor(services, accounts, args.claims)
         total = args.claims * (1 + args.shippers)
+        finder = services.settlements.overlaps
+        unread = len(finder.index.unread(10 * total))
+        print(f"footprints not in the shipment index once accepted: {unread}")
+        if args.backlog:  # as a database of an older version has them: none read yet
+            with services.engine.begin() as conn:
+                conn.execute(delete(shipment_refs))
+            started = time.perf_counter()
+            read = finder.read_new()
+            seconds = time.perf_counter() - started
+            print(f"reading {read} footprints stored before the index from their documents: "
+                  f"{seconds:,.1f} s ({seconds / read * 1e3:.2f} ms each)")  # fmt: skip
         print(f"GET /overlaps' service call, {total} footprints in the consortium:")
         timed(services, accounts[0].address, "the carrier", args.repeat)
         timed(services, accounts[1].address, "a shipper", args.repeat)
+        started = time.perf_counter()
+        finder.read_new()
+        seconds = time.perf_counter() - started
+        print(f"  looking for footprints not read yet (none): {seconds * 1e3:,.1f} ms")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:,.0f} MB")
 

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from sqlalchemy import delete
 from typer.testing import CliRunner
 
 from carbonledger.cli.main import app
 from carbonledger.client import ApiError
-from carbonledger.overlaps import salted_ref, shipment_root
+from carbonledger.overlaps import new_pair_salt, salted_ref, shipment_root
+from carbonledger.store.shipments import shipment_refs
 from tests.api.conftest import Api, as_bytes
-from tests.api.partners import Partners, partners, shipper_document
+from tests.api.partners import Partners, carrier_document, partners, shipper_document
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +86,34 @@ def test_the_cli_lists_a_firms_overlaps(
     assert as_json.exit_code == 0, as_json.output
     [listed] = [o for o in json.loads(as_json.stdout) if o["partner"] == pair.carrier.address]
     assert listed["my_claim"] == pair.shipper_claim
+
+
+def test_a_footprints_shipment_refs_are_indexed_in_the_request_that_accepts_it(api: Api) -> None:
+    carrier = api.admit("Indexed Linehaul")
+    salt = new_pair_salt()
+    claim_id = api.client(carrier).submit_claim(as_bytes(carrier_document(carrier.address, salt)))[
+        "claim_id"
+    ]
+    index = api.services.settlements.overlaps.index
+    assert claim_id not in {c for c, _ in index.unread(100_000)}  # nothing left to read later
+    refs = index.emissions([claim_id])[claim_id]
+    assert refs.refs == {salted_ref(salt, w) for w in ("WB-1", "WB-2", "WB-3")}
+    assert {b for r in refs.refs for b in refs.buckets[r]} == {"scope1"}
+
+
+def test_footprints_stored_before_the_shipment_index_are_read_when_overlaps_are_asked(
+    api: Api,
+) -> None:
+    pair = partners(api, "Before the index")
+    claims = [pair.carrier_claim, pair.shipper_claim]
+    with api.services.engine.begin() as conn:  # as a database of an older version has them
+        conn.execute(delete(shipment_refs).where(shipment_refs.c.claim_id.in_(claims)))
+    index = api.services.settlements.overlaps.index
+    assert set(claims) <= {c for c, _ in index.unread(100_000)}
+    [seen] = [o for o in pair.shipper_client.overlaps() if o["partner"] == pair.carrier.address]
+    assert (seen["my_claim"], seen["partner_claim"], seen["shipments"]) == (
+        pair.shipper_claim,
+        pair.carrier_claim,
+        2,
+    )
+    assert not set(claims) & {c for c, _ in index.unread(100_000)}

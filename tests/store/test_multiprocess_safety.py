@@ -13,28 +13,13 @@ from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.leader import LeaderLock
 from tests.postgres import fresh_database
+from tests.store.conftest import claim_values
 
 FIRM = "0x" + "11" * 20
 
 
 def claim(nonce: int, tag: str) -> dict[str, Any]:
-    claim_id = "0x" + uuid.uuid5(uuid.NAMESPACE_OID, tag).hex * 2
-    return {
-        "claim_id": claim_id,
-        "firm": FIRM,
-        "kind": "footprint",
-        "period_start": 0,
-        "period_end": 1,
-        "standard_version": 1,
-        "document_hash": "0x" + "22" * 32,
-        "nonce": nonce,
-        "deadline": 2**40,
-        "claim": {},
-        "signature": "0x" + "33" * 65,
-        "check_passed": True,
-        "report_hash": "0x" + "44" * 32,
-        "report": "{}",
-    }
+    return claim_values(FIRM, nonce, tag)
 
 
 def test_a_second_live_claim_with_the_same_firm_and_nonce_is_not_stored(engine: Engine) -> None:

@@ -28,7 +28,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.standard import Claim, Standard, allocate, canonical_bytes, compute, keccak256
+from carbonledger.standard import (
+    Claim,
+    LineResult,
+    Standard,
+    allocate,
+    canonical_bytes,
+    compute,
+    keccak256,
+)
 from carbonledger.standard.merkle import root_from_leaves
 from carbonledger.vocab.merkle import proof_in, tree_levels, verify_proof
 
@@ -77,8 +85,12 @@ def _bucket(scope: int, category: int | None) -> str:
     return f"scope3.cat{category}" if scope == 3 else f"scope{scope}"
 
 
-def shipment_emissions(claim: Claim, standard: Standard) -> ShipmentEmissions:
-    """What ``claim`` counts per shipment ref (lines without a ref are left out).
+def shipment_emissions(
+    claim: Claim, standard: Standard, lines: Sequence[LineResult] | None = None
+) -> ShipmentEmissions:
+    """What ``claim`` counts per shipment ref (lines without a ref are left out), from its
+    ``lines`` computed under ``standard`` when given (the results of every line, in order),
+    else computed here.
 
     A site operator's line with a ``site_allocation`` counts, per customer's ref, only that
     customer's share of the line (not the whole line)."""
@@ -91,8 +103,7 @@ def shipment_emissions(claim: Claim, standard: Standard) -> ShipmentEmissions:
         if bucket not in where:
             where.append(bucket)
 
-    totals = compute(claim, standard)
-    for result in totals.lines:
+    for result in compute(claim, standard).lines if lines is None else lines:
         bucket = _bucket(result.scope, result.category)
         for site in result.site_shares:  # a site operator's energy shared with customers
             add(_ref(site.shipment_ref), site.kg, bucket)

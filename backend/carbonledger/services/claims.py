@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from carbonledger.chain.gateway import Anchored, MemberState
 from carbonledger.claims import ClaimMappingError, build_claim
+from carbonledger.overlaps import OverlapError, shipment_emissions
 from carbonledger.services.citations import CitationOutbox, SignedCitation
 from carbonledger.services.errors import (
     Conflict,
@@ -42,24 +43,32 @@ from carbonledger.services.errors import (
     ServiceError,
     SignatureMismatch,
 )
-from carbonledger.services.ports import ClaimStorePort, LedgerPort, RegistryView
+from carbonledger.services.ports import (
+    ClaimStorePort,
+    LedgerPort,
+    RegistryView,
+    ShipmentRecords,
+)
 from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import RootAnchoring, proof_document
 from carbonledger.standard import Claim as ClaimDocument
 from carbonledger.standard import (
     ClaimFormatError,
+    LineResult,
     Standard,
     StandardError,
     canonical_bytes,
     check,
+    computed_lines,
     document_hash,
     keccak256,
     parse_claim,
     shipped_standards,
 )
-from carbonledger.standard.models import ReductionClaim
+from carbonledger.standard.models import FootprintClaim, ReductionClaim
 from carbonledger.store.claims import ClaimRow
 from carbonledger.store.roots import ClaimProof
+from carbonledger.store.shipments import Read
 from carbonledger.vault import client as vault_client
 from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
 from carbonledger.vault.model import SealedDocument
@@ -128,6 +137,22 @@ class _Prepared(_Computed):
     claim_id: bytes  # claim.claim_id, computed once
 
 
+def _shipments_of(
+    claim_id: str,
+    firm: str,
+    document: ClaimDocument,
+    standard: Standard,
+    lines: Sequence[LineResult],
+) -> Read | None:
+    """What a passed footprint counts per shipment ref, from the lines its check computed
+    (~10 us); None when a ref does not read as one (the overlap finder tells, later)."""
+    try:
+        emissions = shipment_emissions(document, standard, lines)
+    except (OverlapError, StandardError):
+        return None
+    return Read(claim_id, firm, emissions if emissions.kg else None)
+
+
 @dataclass(frozen=True)
 class _Accepted:
     """A claim that passed steps 1-4: its outbox row and its sealed document, to store."""
@@ -135,6 +160,9 @@ class _Accepted:
     row: dict[str, Any]
     document: SealedDocument
     citing: bool  # its settlement citations were queued, to relay once it is anchored
+    #: a passed footprint's emissions per shipment ref, for the shipment index (None: not
+    #: a passed footprint, or its lines were not at hand: the overlap finder reads it later)
+    shipments: Read | None = None
 
 
 @dataclass(eq=False)
@@ -244,6 +272,10 @@ class ClaimService:
     #: mode). Queued on this lock instead, the requests waiting for it are written together
     #: in one transaction (:meth:`_write`). None (PostgreSQL) writes concurrently.
     write_lock: contextlib.AbstractContextManager[Any] | None = None
+    #: the shipment index, written with each passed footprint (its refs and their kgCO2e,
+    #: from the lines the check computed) in the claim's own transaction; None leaves the
+    #: footprints to the overlap finder, which opens each document again to read them
+    shipments: ShipmentRecords | None = None
     _queue: list[_Queued] = field(init=False, default_factory=list)
     _queue_guard: threading.Lock = field(init=False, default_factory=threading.Lock)
     #: accepted claims whose citations await relaying
@@ -716,6 +748,11 @@ class ClaimService:
             )
 
         # the check, and the document encrypted for its readers
+        lines = (
+            computed_lines(document, item.standard)  # before the check takes them
+            if self.shipments is not None and isinstance(document, FootprintClaim)
+            else None
+        )
         report = check(document, item.standard, baseline=baseline, allocations=allocations)
         if not report.passed:
             citations = []  # a failing claim counts nothing: it does not take the allocation
@@ -755,6 +792,11 @@ class ClaimService:
             },
             document=sealed,
             citing=bool(citations),
+            shipments=(
+                _shipments_of(claim_id, firm, document, item.standard, lines)
+                if lines is not None and report.passed
+                else None
+            ),
         )
 
     def _store(self, accepted: Sequence[_Accepted]) -> list[ClaimRow | ServiceError]:
@@ -823,10 +865,11 @@ class ClaimService:
     def _write_now(self, accepted: Sequence[_Accepted]) -> list[ClaimRow | None]:
         with self.store.transaction() as conn:
             rows = self.store.add_many([a.row for a in accepted], conn)
-            self.vault.add_new(
-                [a.document for a, row in zip(accepted, rows, strict=True) if row is not None],
-                conn,
-            )
+            stored = [a for a, row in zip(accepted, rows, strict=True) if row is not None]
+            self.vault.add_new([a.document for a in stored], conn)
+            read = [a.shipments for a in stored if a.shipments is not None]
+            if read and self.shipments is not None:
+                self.shipments.record_in(conn, read)
         return rows
 
     def _after_anchoring(self, row: ClaimRow) -> None:

@@ -56,6 +56,7 @@ from carbonledger.store.events import EventLog
 from carbonledger.store.leader import LeaderLock
 from carbonledger.store.roots import RootStore
 from carbonledger.store.settlements import SettlementStore
+from carbonledger.store.shipments import ShipmentIndex
 from carbonledger.vault.keys import VaultKeyPair
 from carbonledger.vault.service import EvidenceVault, Wrappers
 from carbonledger.vault.sql import SqlVaultRepository
@@ -117,7 +118,8 @@ class Services:
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self, anchor: bool = True, index: bool = True) -> None:
-        """Catch the index up, then run the worker and the indexer in the background.
+        """Catch the index up, then run the worker and the indexer (with the shipment index's
+        reader, :meth:`OverlapFinder.run_forever`) in the background.
 
         ``carbonledger serve`` (API processes only) starts neither; ``anchor`` and ``index``
         start one each. On PostgreSQL each waits for its lock: a second one is a standby."""
@@ -133,6 +135,15 @@ class Services:
             )
             thread.start()
             self._threads.append(thread)
+            # the indexer's process also reads new footprints into the shipment index
+            reader = threading.Thread(
+                target=self.settlements.overlaps.run_forever,
+                args=(self._stop,),
+                name="shipments",
+                daemon=True,
+            )
+            reader.start()
+            self._threads.append(reader)
         if anchor:
             self.worker.start()
 
@@ -198,6 +209,7 @@ def build_services(
     standard = load_default_standard()
     settlement_store = SettlementStore(engine)
     citations = CitationOutbox(ledger, store, settlement_store)
+    shipment_index = ShipmentIndex(engine)
     claims = ClaimService(
         ledger,
         store,
@@ -211,6 +223,7 @@ def build_services(
         roots=worker.roots,
         registry=registry.current,
         write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,
+        shipments=shipment_index,
     )
     rpc_url = str(getattr(w3.provider, "endpoint_uri", "") or settings.effective_rpc_url)
     audits = AuditService(ledger, store, claims, rpc_url, deployment_addresses(deployment))
@@ -218,7 +231,7 @@ def build_services(
         ledger,
         claims,
         settlement_store,
-        OverlapFinder(ledger, store, claims),
+        OverlapFinder(claims, shipment_index, indexer.catch_up),
         citations,
     )
     planning = PlanningService(claims, settlements, load_catalogue())

@@ -1,14 +1,17 @@
 """Overlaps between partners' footprints (issue 6, items 1-2).
 
-The service reads the checked footprint claims in its vault, computes each claim's emissions
-per salted shipment ref (:mod:`carbonledger.overlaps`) and matches claims of different firms.
+The service reads each checked footprint claim in its vault once, computes its emissions per
+salted shipment ref (:mod:`carbonledger.overlaps`) into the shipment index
+(:mod:`carbonledger.store.shipments`), and matches claims of different firms that share a ref.
 A firm sees only the overlaps it is a party to; the refs themselves are never returned, only
 their count and Merkle root.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,17 +20,15 @@ from eth_utils.address import to_checksum_address
 from carbonledger.overlaps import (
     Overlap,
     OverlapError,
-    ShipmentEmissions,
     match,
     overlap_id,
     shipment_emissions,
 )
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.errors import InvalidRequest, NotFound
-from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.standard import StandardError
-from carbonledger.store.claims import ANCHORED, CHECKED, ClaimFilter, ClaimRow
-from carbonledger.vocab import b32, hx
+from carbonledger.store.shipments import Read, ShipmentIndex
+from carbonledger.vocab import hx
 
 
 @dataclass(frozen=True)
@@ -54,41 +55,69 @@ class OverlapView:
         return self.parties[0] if self.parties[0].firm == firm else self.parties[1]
 
 
+log = logging.getLogger("carbonledger.overlaps")
+
+#: Most footprints read from their documents in one transaction of the shipment index.
+READ_BATCH = 500
+
+
 @dataclass(eq=False, repr=False)
 class OverlapFinder:
-    """Which of a firm's active footprint claims overlap other firms' ones."""
-
-    ledger: LedgerPort
-    claim_store: ClaimStorePort
     claims: ClaimService
-    _emissions: dict[str, ShipmentEmissions | None] = field(init=False, default_factory=dict)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    index: ShipmentIndex
+    catch_up: Callable[[], object]  # index the chain's events up to its head
+    _reading: threading.Lock = field(init=False, default_factory=threading.Lock)
 
-    def _claim_emissions(self, row: ClaimRow) -> ShipmentEmissions | None:
-        with self._lock:
-            if row.claim_id in self._emissions:
-                return self._emissions[row.claim_id]
+    def read_new(self) -> int:
+        """Read the footprints checked since the last reading into the shipment index (each
+        document opened once, by whichever process comes first); how many were read.
+
+        A document the vault does not have (yet) is left for the next reading; one that
+        does not parse, or counts nothing per shipment, is marked read with no ref."""
+        done = 0
+        with self._reading:
+            while batch := self.index.unread(READ_BATCH):
+                read = [r for r in (self._read(cid, firm) for cid, firm in batch) if r]
+                if not read:
+                    break  # every one of them still waits for its document
+                self.index.record(read)
+                done += len(read)
+                if len(batch) < READ_BATCH:
+                    break
+        return done
+
+    def run_forever(self, stop: threading.Event, interval: float = 5.0) -> None:
+        """:meth:`read_new` every ``interval`` until ``stop``, so that a GET /overlaps finds
+        the footprints checked meanwhile already read (it reads what is left itself). A
+        reading that fails (the database away a moment) is tried again at the next."""
+        while not stop.is_set():
+            try:
+                self.read_new()
+            except Exception as exc:
+                log.warning("reading footprints into the shipment index failed: %s", exc)
+            stop.wait(interval)
+
+    def _read(self, claim_id: str, firm: str) -> Read | None:
         try:
-            document = self.claims.parse(self.claims.read_document(row.claim_id))
-            emissions: ShipmentEmissions | None = shipment_emissions(document, self.claims.standard)
-        except (NotFound, InvalidRequest, StandardError, OverlapError):
-            emissions = None
-        with self._lock:
-            self._emissions[row.claim_id] = emissions
-        return emissions
+            raw = self.claims.read_document(claim_id)
+        except NotFound:
+            return None
+        try:
+            emissions = shipment_emissions(self.claims.parse(raw), self.claims.standard)
+        except (InvalidRequest, StandardError, OverlapError):
+            return Read(claim_id, firm, None)
+        return Read(claim_id, firm, emissions if emissions.kg else None)
 
-    def _candidates(self) -> list[ClaimRow]:
-        _, rows = self.claim_store.search(ClaimFilter(kind="footprint"), 0, 1_000_000)
-        return [r for r in rows if r.check_passed and r.state in (ANCHORED, CHECKED)]
-
-    def _view(self, row_a: ClaimRow, row_b: ClaimRow, overlap: Overlap) -> OverlapView:
-        a = OverlapParty(row_a.firm, row_a.claim_id, overlap.kg[0], overlap.buckets[0])
-        b = OverlapParty(row_b.firm, row_b.claim_id, overlap.kg[1], overlap.buckets[1])
+    @staticmethod
+    def _view(a_party: tuple[str, str], b_party: tuple[str, str], overlap: Overlap) -> OverlapView:
+        (firm_a, claim_a), (firm_b, claim_b) = a_party, b_party
+        a = OverlapParty(firm_a, claim_a, overlap.kg[0], overlap.buckets[0])
+        b = OverlapParty(firm_b, claim_b, overlap.kg[1], overlap.buckets[1])
         shares = overlap.default_shares()
         if a.firm.lower() > b.firm.lower():
             a, b, shares = b, a, (shares[1], shares[0])
         return OverlapView(
-            overlap_id=overlap_id(row_a.claim_id, row_b.claim_id),
+            overlap_id=overlap_id(claim_a, claim_b),
             parties=(a, b),
             shipments=overlap.shipments,
             overlap_kgco2e=overlap.overlap_kgco2e,
@@ -97,43 +126,23 @@ class OverlapFinder:
         )
 
     def overlaps_of(self, firm: str) -> list[OverlapView]:
-        """Every overlap between ``firm``'s active footprint claims and other firms' ones."""
+        """Every overlap between ``firm``'s footprint claims in force and other firms' ones:
+        the footprints checked since the last call read into the shipment index, the chain's
+        events indexed up to its head (a claim superseded or revoked a moment ago is out),
+        then the pairs that share a ref found in the database."""
         firm = to_checksum_address(firm)
-        rows = self._candidates()
-        mine = [r for r in rows if r.firm == firm]
-        if not mine:
-            return []
-        index: dict[str, list[ClaimRow]] = {}
-        others: dict[str, ShipmentEmissions] = {}
-        for row in rows:
-            if row.firm == firm:
-                continue
-            emissions = self._claim_emissions(row)
-            if emissions is None:
-                continue
-            others[row.claim_id] = emissions
-            for ref in emissions.refs:
-                index.setdefault(ref, []).append(row)
-        active: dict[str, bool] = {}
-
-        def is_active(claim_id: str) -> bool:
-            if claim_id not in active:
-                state = self.ledger.claim_state(b32(claim_id))
-                active[claim_id] = state.status == "active"
-            return active[claim_id]
-
+        self.read_new()
+        self.catch_up()
+        pairs = self.index.pairs(firm)
+        emissions = self.index.emissions({c for pair in pairs for c in pair})
         found: list[OverlapView] = []
-        for row in mine:
-            emissions = self._claim_emissions(row)
-            if emissions is None or not is_active(row.claim_id):
-                continue
-            partners = {p.claim_id: p for ref in emissions.refs for p in index.get(ref, [])}
-            for claim_id, partner in sorted(partners.items(), key=lambda kv: kv[1].seq):
-                if not is_active(claim_id):
-                    continue
-                overlap = match(emissions, others[claim_id])
-                if overlap is not None:
-                    found.append(self._view(row, partner, overlap))
+        for mine, theirs in pairs:
+            a, b = emissions[mine], emissions[theirs]
+            overlap = match(a, b)
+            if overlap is not None:
+                found.append(
+                    self._view((firm, mine), (to_checksum_address(b.firm), theirs), overlap)
+                )
         return found
 
     def overlap(self, overlap_id_: str, caller: str) -> OverlapView:

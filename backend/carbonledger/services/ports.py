@@ -32,6 +32,7 @@ from carbonledger.chain.governance import (
     RelayedReceipt,
 )
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
+from carbonledger.store.shipments import Read
 from carbonledger.vocab import Claim, Domain
 
 __all__ = [
@@ -176,6 +177,13 @@ class GovernancePort(Protocol):
     ) -> DraftTransaction: ...
 
     def send_raw(self, registry: str, raw: bytes) -> RelayedReceipt: ...
+
+
+class ShipmentRecords(Protocol):
+    """Where the claim service writes what each footprint it accepts counts per shipment ref
+    (:class:`carbonledger.store.shipments.ShipmentIndex`)."""
+
+    def record_in(self, conn: Any, read: Sequence[Read]) -> None: ...
 
 
 class ClaimStorePort(Protocol):

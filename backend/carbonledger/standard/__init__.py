@@ -44,6 +44,7 @@ from carbonledger.standard.calc import (
     ShipmentShare,
     Totals,
     compute,
+    computed_lines,
     onchain_totals,
 )
 from carbonledger.standard.canonical import canonical_bytes, document_hash, keccak256
@@ -128,6 +129,7 @@ __all__ = [
     "claim_hashes",
     "claim_json_schema",
     "compute",
+    "computed_lines",
     "current_version",
     "document_hash",
     "keccak256",

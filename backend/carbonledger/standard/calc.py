@@ -720,6 +720,17 @@ _SPEND = frozenset({"spend"})
 _GOODS = frozenset({"product_footprint"})
 
 
+def computed_lines(claim: Claim, standard: Standard) -> tuple[LineResult, ...] | None:
+    """The line results of the last :func:`compute` of ``claim`` under ``standard`` that
+    computed every line, while the checker has not taken them yet; None otherwise. Read only:
+    the checker's next run still takes them."""
+    state = private_state(claim)
+    computed = state.get("_computed") if state is not None else None
+    if computed is None or computed[0] is not standard or len(computed[2]) != len(claim.lines):
+        return None
+    return tuple(computed[2])
+
+
 def compute(claim: Claim, standard: Standard) -> Totals:
     """Compute every line and the totals of ``claim`` under ``standard`` (exact decimals).
 
