@@ -15,10 +15,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from carbonledger.chain.typed_data import Revocation, revocation_typed_data, sign_typed_data
+from carbonledger.overlaps import new_pair_salt
 from carbonledger.verify import Result, RpcChainPort, run_firm
 from carbonledger.verify.chain import Addresses
 from carbonledger.vocab import ClaimTree
 from tests.api.conftest import Api, as_bytes, example, serving_roots
+from tests.api.partners import carrier_document, shipper_document
 from tests.conftest import DeployedChain
 
 
@@ -224,3 +226,29 @@ def test_an_amendment_under_a_root_verifies_and_its_revocation_admits_both_claim
     assert ledger.claim_state(bytes.fromhex(second_id[2:])).status == "revoked"
     report = verify_dir(api, firm.address, directory)
     assert report.ok, [f.detail for f in report.failures]
+
+
+def test_partners_under_roots_see_their_overlap_and_proposing_admits_both_claims(
+    api: Api,
+) -> None:
+    carrier, shipper = api.admit("Root overlap carrier"), api.admit("Root overlap shipper")
+    salt = new_pair_salt()
+    carrier_claim, shipper_claim = (
+        api.client(firm).submit_claim(as_bytes(document(firm.address, salt)))["claim_id"]
+        for firm, document in ((carrier, carrier_document), (shipper, shipper_document))
+    )
+    ledger = api.services.ledger
+    claims = [carrier_claim, shipper_claim]
+    assert [ledger.claim_state(bytes.fromhex(c[2:])).status for c in claims] == ["none"] * 2
+    shipper_client = api.client(shipper)
+    [overlap] = [o for o in shipper_client.overlaps() if o["partner"] == carrier.address]
+    assert (overlap["my_claim"], overlap["partner_claim"]) == (shipper_claim, carrier_claim)
+    proposed = shipper_client.propose_settlement(
+        overlap["overlap_id"],
+        description="shared electric trucks",
+        total_cost=500_000,
+        currency="CNY",
+        expected_reduction_kgco2e=100,
+    )
+    assert proposed["status"] == "proposed"
+    assert [ledger.claim_state(bytes.fromhex(c[2:])).status for c in claims] == ["active"] * 2

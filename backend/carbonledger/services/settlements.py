@@ -165,6 +165,8 @@ class SettlementService(SignedRelay):
         sid = hx(settlement_id(terms))
         if self.store.get(sid) is not None:
             raise Conflict(f"settlement {sid} was already proposed")
+        for party in view.parties:  # root mode: the ledger checks both claims are active
+            self.claims.bring_on_chain(party.claim_id)
         where = self._relay("propose", [terms.as_tuple()], "proposing a settlement")
         try:
             self.store.add(
