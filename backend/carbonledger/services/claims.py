@@ -145,7 +145,7 @@ def _shipments_of(
     lines: Sequence[LineResult],
 ) -> Read | None:
     """What a passed footprint counts per shipment ref, from the lines its check computed
-    (~10 us); None when a ref does not read as one (the overlap finder tells, later)."""
+    (~10-20 us); None when a ref does not read as one (the overlap finder reads it later)."""
     try:
         emissions = shipment_emissions(document, standard, lines)
     except (OverlapError, StandardError):

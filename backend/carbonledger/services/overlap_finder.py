@@ -69,19 +69,16 @@ class OverlapFinder:
     _reading: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def read_new(self) -> int:
-        """Read the footprints checked since the last reading into the shipment index (each
-        document opened once, by whichever process comes first); how many were read.
-
-        A document the vault does not have (yet) is left for the next reading; one that
-        does not parse, or counts nothing per shipment, is marked read with no ref."""
+        """Read the passed footprints on chain that the shipment index does not have yet
+        (stored by a version before it) into it, each document opened once, by whichever
+        process comes first; how many were read. One that does not parse, counts nothing per
+        shipment, or whose document the vault does not have (each is stored with its claim:
+        only a vault restored apart from the claims lacks one) is marked read with no ref."""
         done = 0
         with self._reading:
             while batch := self.index.unread(READ_BATCH):
-                read = [r for r in (self._read(cid, firm) for cid, firm in batch) if r]
-                if not read:
-                    break  # every one of them still waits for its document
-                self.index.record(read)
-                done += len(read)
+                self.index.record([self._read(claim_id, firm) for claim_id, firm in batch])
+                done += len(batch)
                 if len(batch) < READ_BATCH:
                     break
         return done
@@ -97,11 +94,12 @@ class OverlapFinder:
                 log.warning("reading footprints into the shipment index failed: %s", exc)
             stop.wait(interval)
 
-    def _read(self, claim_id: str, firm: str) -> Read | None:
+    def _read(self, claim_id: str, firm: str) -> Read:
         try:
             raw = self.claims.read_document(claim_id)
         except NotFound:
-            return None
+            log.warning("footprint %s has no document in the vault: no overlap of it", claim_id)
+            return Read(claim_id, firm, None)
         try:
             emissions = shipment_emissions(self.claims.parse(raw), self.claims.standard)
         except (InvalidRequest, StandardError, OverlapError):
