@@ -95,7 +95,7 @@ def test_a_footprints_shipment_refs_are_indexed_in_the_request_that_accepts_it(a
         "claim_id"
     ]
     index = api.services.settlements.overlaps.index
-    assert claim_id not in {c for c, _ in index.unread(100_000)}  # nothing left to read later
+    assert claim_id not in {c for _, c, _ in index.unread(100_000)}  # nothing left to read later
     refs = index.emissions([claim_id])[claim_id]
     assert refs.refs == {salted_ref(salt, w) for w in ("WB-1", "WB-2", "WB-3")}
     assert {b for r in refs.refs for b in refs.buckets[r]} == {"scope1"}
@@ -109,11 +109,11 @@ def test_footprints_stored_before_the_shipment_index_are_read_when_overlaps_are_
     with api.services.engine.begin() as conn:  # as a database of an older version has them
         conn.execute(delete(shipment_refs).where(shipment_refs.c.claim_id.in_(claims)))
     index = api.services.settlements.overlaps.index
-    assert set(claims) <= {c for c, _ in index.unread(100_000)}
+    assert set(claims) <= {c for _, c, _ in index.unread(100_000)}
     [seen] = [o for o in pair.shipper_client.overlaps() if o["partner"] == pair.carrier.address]
     assert (seen["my_claim"], seen["partner_claim"], seen["shipments"]) == (
         pair.shipper_claim,
         pair.carrier_claim,
         2,
     )
-    assert not set(claims) & {c for c, _ in index.unread(100_000)}
+    assert not set(claims) & {c for _, c, _ in index.unread(100_000)}

@@ -85,13 +85,21 @@ def test_footprints_not_read_yet_are_listed_oldest_first_and_a_second_writer_kee
     first, failed, second = _stored(
         engine, _claim(CARRIER, 0), _claim(CARRIER, 1, passed=False), _claim(SHIPPER, 0)
     )
-    assert index.unread(10) == [(first, CARRIER), (second, SHIPPER)]  # a failed check: never
-    assert index.unread(1) == [(first, CARRIER)]
+    on_its_way = ClaimStore(engine).add(_claim(OTHER, 0)).claim_id  # accepted, not anchored
+    unread = index.unread(10)
+    assert [(c, f) for _, c, f in unread] == [  # a failed check: never
+        (first, CARRIER),
+        (second, SHIPPER),
+        (on_its_way, OTHER),
+    ]
+    assert [c for _, c, _ in index.unread(1)] == [first]
+    assert [c for _, c, _ in index.unread(10, after=unread[0][0])] == [second, on_its_way]
+    assert index.newest_seq() == unread[-1][0]
     index.record([Read(first, CARRIER, _emissions(CARRIER, b1="1"))])
-    # another process read both meanwhile: its write of ``first`` gives way, ``second`` stays
+    # another process read two of them meanwhile: its write of ``first`` gives way
     ShipmentIndex(engine).record(
         [Read(first, CARRIER, _emissions(CARRIER, b1="7")), Read(second, SHIPPER, None)]
     )
-    assert index.unread(10) == []
+    assert [c for _, c, _ in index.unread(10)] == [on_its_way]
     assert index.emissions([first])[first].kg == {"0xb1": Decimal(1)}
-    assert failed not in {c for c, _ in index.unread(10)}
+    assert failed not in {c for _, c, _ in index.unread(10)}

@@ -67,20 +67,30 @@ class OverlapFinder:
     index: ShipmentIndex
     catch_up: Callable[[], object]  # index the chain's events up to its head
     _reading: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _looked_to: int = field(init=False, default=0)  # claims up to this seq: read or written
 
     def read_new(self) -> int:
-        """Read the passed footprints on chain that the shipment index does not have yet
-        (stored by a version before it) into it, each document opened once, by whichever
-        process comes first; how many were read. One that does not parse, counts nothing per
-        shipment, or whose document the vault does not have (each is stored with its claim:
-        only a vault restored apart from the claims lacks one) is marked read with no ref."""
+        """Read the passed footprints that the shipment index does not have yet (stored by a
+        version before it) into it, each document opened once, by whichever process comes
+        first; how many were read. One that does not parse, counts nothing per shipment, or
+        whose document the vault does not have (each is stored with its claim: only a vault
+        restored apart from the claims lacks one) is marked read with no ref.
+
+        The first reading of a process looks at every claim; later ones only at the claims
+        accepted since (this version writes each footprint's refs with it). A claim that an
+        older version's process, still running beside this one, commits with an earlier
+        ``seq`` after a reading passed it is read when this process starts again."""
         done = 0
         with self._reading:
-            while batch := self.index.unread(READ_BATCH):
-                self.index.record([self._read(claim_id, firm) for claim_id, firm in batch])
+            newest = self.index.newest_seq()
+            after = self._looked_to
+            while batch := self.index.unread(READ_BATCH, after):
+                self.index.record([self._read(claim_id, firm) for _, claim_id, firm in batch])
                 done += len(batch)
+                after = batch[-1][0]
                 if len(batch) < READ_BATCH:
                     break
+            self._looked_to = max(newest, after)
         return done
 
     def run_forever(self, stop: threading.Event, interval: float = 5.0) -> None:

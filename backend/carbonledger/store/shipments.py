@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     and_,
     exists,
+    func,
     select,
 )
 from sqlalchemy.engine import Connection
@@ -38,7 +39,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store import columns
-from carbonledger.store.claims import ANCHORED, CHECKED, claims
+from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
 from carbonledger.store.db import PreparedInsert, TableStore, chain_events, metadata
 
 #: a claim no longer in force once either is indexed for it
@@ -85,22 +86,28 @@ class ShipmentIndex(TableStore):
         # ``create_all`` ran when the engine was made; an older database gets them here
         shipment_refs.create(engine, checkfirst=True)
 
-    def unread(self, limit: int) -> list[tuple[str, str]]:
-        """Up to ``limit`` footprints not read yet, oldest first: (claim id, firm) of those
-        that passed the standard's check and are on chain (anchored or checked)."""
+    def unread(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
+        """Up to ``limit`` passed footprints not read yet (not refused; on chain or on their
+        way: the document is in the vault from the start), accepted after the claim ``seq``
+        ``after``, oldest first: (seq, claim id, firm)."""
         c = claims.c
         query = (
-            select(c.claim_id, c.firm)
+            select(c.seq, c.claim_id, c.firm)
             .where(
+                c.seq > after,
                 c.kind == "footprint",
                 c.check_passed,
-                c.state.in_((ANCHORED, CHECKED)),
+                c.state != REFUSED,
                 ~exists().where(shipment_refs.c.claim_id == c.claim_id),
             )
             .order_by(c.seq)
             .limit(limit)
         )
-        return [(r[0], r[1]) for r in self._rows(query)]
+        return [(r[0], r[1], r[2]) for r in self._rows(query)]
+
+    def newest_seq(self) -> int:
+        """The ``seq`` of the claim accepted last (0: none)."""
+        return int(self._scalar(select(func.max(claims.c.seq))) or 0)
 
     def record(self, read: Sequence[Read]) -> None:
         """Write what each footprint counts per ref and mark it read, in one transaction; a
