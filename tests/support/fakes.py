@@ -42,6 +42,7 @@ from carbonledger.chain.governance import (
     RelayedReceipt,
 )
 from carbonledger.chain.sender import TransactionFailed
+from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store.claims import (
     ACCEPTED,
     ANCHORED,
@@ -55,6 +56,7 @@ from carbonledger.store.claims import (
     checked,
     unset,
 )
+from carbonledger.store.shipments import Read
 from carbonledger.vocab import (
     CHECK_NAMES,
     CLAIM_STATUS_NAMES,
@@ -492,6 +494,55 @@ class InMemoryClaimStore:
 
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
         return [self.rows[c] for c in claim_ids if c in self.rows]
+
+
+class FakeShipmentIndex:
+    """The shipment index over an :class:`InMemoryClaimStore`, as
+    :class:`~carbonledger.services.ports.ShipmentIndexPort` shows it (every claim on chain is
+    in force: no events here), recording the ``after`` of each look for unread footprints."""
+
+    def __init__(self, store: InMemoryClaimStore) -> None:
+        self.store = store
+        self.read: dict[str, Read] = {}
+        self.looked_after: list[int] = []
+
+    def record_in(self, conn: Any, read: Sequence[Read]) -> None:
+        for r in read:
+            self.read.setdefault(r.claim_id, r)
+
+    def record(self, read: Sequence[Read]) -> None:
+        self.record_in(None, read)
+
+    def unread(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
+        self.looked_after.append(after)
+        rows = self.store._ordered(
+            lambda r: r.seq > after and r.kind == "footprint" and r.check_passed
+            and r.state != REFUSED and r.claim_id not in self.read
+        )  # fmt: skip
+        return [(r.seq, r.claim_id, r.firm) for r in rows[:limit]]
+
+    def newest_seq(self) -> int:
+        return max((r.seq for r in self.store.rows.values()), default=0)
+
+    def pairs(self, firm: str) -> list[tuple[str, str]]:
+        on_chain = self.store._ordered(lambda r: r.state in (ANCHORED, CHECKED))
+        refs = {
+            r.claim_id: (r, set(read.emissions.kg))
+            for r in on_chain
+            if (read := self.read.get(r.claim_id)) is not None and read.emissions is not None
+        }  # in acceptance order
+        return [
+            (mine, theirs)
+            for mine, (row, shared) in refs.items()
+            if row.firm == firm
+            for theirs, (other, their_refs) in refs.items()
+            if other.firm != firm and shared & their_refs
+        ]
+
+    def emissions(self, claim_ids: Iterable[str]) -> dict[str, ShipmentEmissions]:
+        return {
+            c: e for c in claim_ids if c in self.read and (e := self.read[c].emissions) is not None
+        }
 
 
 #: registry name -> the prefix of its custom errors

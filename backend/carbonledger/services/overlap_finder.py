@@ -26,8 +26,9 @@ from carbonledger.overlaps import (
 )
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.errors import InvalidRequest, NotFound
+from carbonledger.services.ports import ShipmentIndexPort
 from carbonledger.standard import StandardError
-from carbonledger.store.shipments import Read, ShipmentIndex
+from carbonledger.store.shipments import Read
 from carbonledger.vocab import hx
 
 
@@ -64,7 +65,7 @@ READ_BATCH = 500
 @dataclass(eq=False, repr=False)
 class OverlapFinder:
     claims: ClaimService
-    index: ShipmentIndex
+    index: ShipmentIndexPort
     catch_up: Callable[[], object]  # index the chain's events up to its head
     _reading: threading.Lock = field(init=False, default_factory=threading.Lock)
     _looked_to: int = field(init=False, default=0)  # claims up to this seq: read or written

@@ -31,6 +31,7 @@ from carbonledger.chain.governance import (
     Proposal,
     RelayedReceipt,
 )
+from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.shipments import Read
 from carbonledger.vocab import Claim, Domain
@@ -184,6 +185,21 @@ class ShipmentRecords(Protocol):
     (:class:`carbonledger.store.shipments.ShipmentIndex`)."""
 
     def record_in(self, conn: Any, read: Sequence[Read]) -> None: ...
+
+
+class ShipmentIndexPort(ShipmentRecords, Protocol):
+    """The shipment index as the overlap finder reads and fills it (see
+    :mod:`carbonledger.store.shipments`)."""
+
+    def unread(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]: ...
+
+    def newest_seq(self) -> int: ...
+
+    def record(self, read: Sequence[Read]) -> None: ...
+
+    def pairs(self, firm: str) -> list[tuple[str, str]]: ...
+
+    def emissions(self, claim_ids: Iterable[str]) -> dict[str, ShipmentEmissions]: ...
 
 
 class ClaimStorePort(Protocol):
