@@ -31,7 +31,7 @@ from sqlalchemy import delete
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
 from benchmarks.e2e import fresh_services, signed_submissions
-from carbonledger.chain.jsonrpc import JsonRpc
+from benchmarks.rpc_requests import count_requests, requests_posted
 from carbonledger.overlaps import new_pair_salt, salted_ref
 from carbonledger.services.container import Services
 from carbonledger.services.overlap_finder import OverlapFinder
@@ -110,25 +110,13 @@ def file_and_anchor(services: Services, accounts: list[LocalAccount], n: int) ->
 
 def timed(services: Services, firm: str, label: str, repeat: int) -> None:
     for i in range(repeat + 1):
-        before = POSTS[0]
+        before = requests_posted()
         cpu, started = time.process_time(), time.perf_counter()
         found = services.settlements.overlaps_of(firm)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"  {label}, {'first call' if i == 0 else f'again ({i})'}: {len(found)} overlaps "
               f"in {seconds * 1e3:,.0f} ms (CPU {cpu * 1e3:,.0f} ms, "
-              f"{POSTS[0] - before} JSON-RPC HTTP requests)")  # fmt: skip
-
-
-#: HTTP requests the service's JSON-RPC client has posted (a batch counts once)
-POSTS = [0]
-
-
-def _counting(post: Callable[[JsonRpc, Any], Any]) -> Callable[[JsonRpc, Any], Any]:
-    def counted(self: JsonRpc, body: Any) -> Any:
-        POSTS[0] += 1
-        return post(self, body)
-
-    return counted
+              f"{requests_posted() - before} JSON-RPC HTTP requests)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -141,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         help="empty the shipment index first and time reading every footprint into it",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    JsonRpc._post = _counting(JsonRpc._post)  # type: ignore[method-assign]
+    count_requests()
     with fresh_services(1 + args.shippers) as (services, accounts):
         file_and_anchor(services, accounts, args.claims)
         total = args.claims * (1 + args.shippers)

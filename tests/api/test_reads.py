@@ -77,3 +77,20 @@ def test_the_openapi_document_describes_auth_and_errors_of_every_route(api: Api)
                 continue
             assert operation.get("security"), f"{method} {path} names no auth"
             assert "401" in operation["responses"], f"{method} {path} lacks its 401"
+
+
+def test_many_members_records_are_read_in_batches_as_each_alone(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carbonledger.chain import gateway
+
+    members = [api.admit(f"Batch Read Member {i}").address for i in range(3)]
+    stranger = "0x" + "5a" * 20
+    accounts = [*members, stranger, members[0]]
+    monkeypatch.setattr(gateway, "BATCH_CALLS", 2)  # three batches for five accounts
+    ledger = api.services.ledger
+    records = ledger.member_records(accounts)
+    assert records == [ledger.member_record(a) for a in accounts]
+    assert records[3] is None and records[0] is not None and records[0][4] == "Batch Read Member 0"
+    page = api.services.members.page(0, 10_000)[1]
+    assert {m.account for m in page} >= set(members)

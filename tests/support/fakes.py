@@ -175,6 +175,11 @@ class FakeLedger:
             return None
         return state.signing_key, state.status, state.roles, b"\x00" * 32, f"member {account}"
 
+    def member_records(
+        self, accounts: Sequence[str]
+    ) -> list[tuple[str, str, int, bytes, str] | None]:
+        return [self.member_record(a) for a in accounts]
+
     def nonce(self, account: str) -> int:
         self._up()
         account = to_checksum_address(account)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -57,6 +57,10 @@ class MemberReads(RegistryReads, Protocol):
     member's whole record (``memberOf``)."""
 
     def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None: ...
+
+    def member_records(
+        self, accounts: Sequence[str]
+    ) -> list[tuple[str, str, int, bytes, str] | None]: ...
 
 
 @dataclass(eq=False)
@@ -217,8 +221,7 @@ class MemberDirectory:
         if self.refresh is not None:
             self.refresh()  # a member admitted a moment ago is listed
         admissions = self._admissions()
-        page = admissions[offset : offset + limit]
-        views = [self.get(account) for account, _, _ in page]
+        views = self._views(admissions[offset : offset + limit])
         return len(admissions), [v for v in views if v is not None]
 
     def forget(self) -> None:
@@ -236,32 +239,35 @@ class MemberDirectory:
 
     def get(self, account: str) -> MemberView | None:
         account = checksum_address(account)
-        now = time.monotonic()
         with self._lock:
             cached = self._cache.get(account)
-            if cached and now - cached[0] < self.ttl:
+            if cached and time.monotonic() - cached[0] < self.ttl:
                 return cached[1]
-        view = self._read(account)
-        with self._lock:
-            self._cache[account] = (now, view)
-        return view
+        admitted = self.events.named(["MemberAdmitted"], account=account)
+        first = admitted[0] if admitted else None
+        return self._views(
+            [(account, first.block_number, first.tx_hash) if first else (account, 0, "")]
+        )[0]
 
-    def _read(self, account: str) -> MemberView | None:
-        record = self.ledger.member_record(account)
-        if record is None:
-            return None
-        signing_key, status_name, roles, identifier_hash, name = record
-        admitted = next((a for a in self._admissions() if a[0] == account), (account, 0, ""))
-        return MemberView(
-            account=account,
-            name=str(name),
-            identifier_hash="0x" + bytes(identifier_hash).hex(),
-            signing_key=checksum_address(signing_key),
-            roles=tuple(sorted(r.value for r in roles_from_bits(int(roles)))),
-            status=status_name,
-            admitted_block=admitted[1],
-            admitted_tx=admitted[2],
-        )
+    def _views(self, admitted: Sequence[tuple[str, int, str]]) -> list[MemberView | None]:
+        """The members ``admitted`` (account, block and transaction of its admission), each
+        from the cache while fresh, the others read in one batch of ``memberOf`` calls (a
+        page of 200 members was 200 calls, one after another)."""
+        now = time.monotonic()
+        found: dict[str, MemberView | None] = {}
+        with self._lock:
+            for account, _, _ in admitted:
+                cached = self._cache.get(account)
+                if cached and now - cached[0] < self.ttl:
+                    found[account] = cached[1]
+        missing = [a for a in admitted if a[0] not in found]
+        records = self.ledger.member_records([account for account, _, _ in missing])
+        with self._lock:
+            for admission, record in zip(missing, records, strict=True):
+                view = _member_view(admission, record)
+                self._cache[admission[0]] = (now, view)
+                found[admission[0]] = view
+        return [found[account] for account, _, _ in admitted]
 
     def account_of_key(self, key: str) -> str:
         """The account whose key ``key`` is or was (a key is its own account by default)."""
@@ -288,12 +294,11 @@ class MemberDirectory:
                 self.indexed(state)
                 with self._lock:
                     self._cache.clear()
-                found = []
-                for account, _, _ in self._admissions():
-                    view = self.get(account)
-                    if view and view.status == "active" and Role.AUDITOR.value in view.roles:
-                        found.append(account)
-                state.auditors = found
+                state.auditors = [
+                    view.account
+                    for view in self._views(self._admissions())
+                    if view and view.status == "active" and Role.AUDITOR.value in view.roles
+                ]
             return list(state.auditors)
 
     def indexed(self, state: RegistryState) -> None:
@@ -352,3 +357,23 @@ class VaultAuditors:
         """The active auditors, key or not: the vault's sealing reads their keys together
         with the document's other readers' (:class:`~carbonledger.vault.service.KeyedAuditors`)."""
         return self.directory.auditors()
+
+
+def _member_view(
+    admission: tuple[str, int, str], record: tuple[str, str, int, bytes, str] | None
+) -> MemberView | None:
+    """A member as ``memberOf`` records it (None: never a member), with its admission."""
+    if record is None:
+        return None
+    account, block, tx = admission
+    signing_key, status_name, roles, identifier_hash, name = record
+    return MemberView(
+        account=account,
+        name=str(name),
+        identifier_hash="0x" + bytes(identifier_hash).hex(),
+        signing_key=checksum_address(signing_key),
+        roles=tuple(sorted(r.value for r in roles_from_bits(int(roles)))),
+        status=status_name,
+        admitted_block=block,
+        admitted_tx=tx,
+    )

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, and_, select
 
 from carbonledger.store.db import chain_events
 
@@ -45,9 +45,14 @@ class EventLog:
         """Every event of one claim (submitted, checked, audited, superseded, revoked)."""
         return self._rows(chain_events.c.claim_id == claim_id)
 
-    def named(self, names: Collection[str], newest_first: bool = False) -> list[EventRow]:
-        """Every event with one of ``names``."""
-        return self._rows(chain_events.c.event.in_(list(names)), newest_first)
+    def named(
+        self, names: Collection[str], newest_first: bool = False, account: str | None = None
+    ) -> list[EventRow]:
+        """Every event with one of ``names`` (about ``account`` only, when given)."""
+        conditions: list[ColumnElement[bool]] = [chain_events.c.event.in_(list(names))]
+        if account is not None:
+            conditions.append(chain_events.c.account == account)
+        return self._rows(and_(*conditions), newest_first)
 
     def claims_named(self, names: Collection[str], account: str) -> set[str]:
         """The claims (``0x``-hex ids) with an event of one of ``names`` about ``account``
