@@ -94,3 +94,26 @@ def test_many_members_records_are_read_in_batches_as_each_alone(
     assert records[3] is None and records[0] is not None and records[0][4] == "Batch Read Member 0"
     page = api.services.members.page(0, 10_000)[1]
     assert {m.account for m in page} >= set(members)
+
+
+def test_a_member_signs_in_with_its_rotated_key_and_no_longer_with_the_old_one(api: Api) -> None:
+    from eth_account import Account
+
+    from carbonledger.chain.sender import TxSender
+    from carbonledger.client import LedgerClient
+
+    firm = api.admit("Rotating Key Freight")
+    api.client(firm)  # signs in with its first key
+    new_key = Account.create()
+    api.admin.transact({"to": firm.address, "value": 10**18}, "funding the firm's gas")
+    registry = api.chain.contract("MemberRegistry")
+    data = registry.encode_abi("rotateSigningKey", [new_key.address])
+    TxSender(api.chain.w3, "0x" + bytes(firm.key).hex()).transact(
+        {"to": registry.address, "data": data}, "rotating the firm's key"
+    )
+    rotated = LedgerClient(api.url, new_key, standard=api.services.standard)
+    rotated.login()
+    assert rotated.request("GET", f"/members/{firm.address}")["signing_key"] == new_key.address
+    with pytest.raises(ApiError) as old:
+        LedgerClient(api.url, firm, standard=api.services.standard).login()
+    assert old.value.status in (401, 403)

@@ -79,6 +79,8 @@ class RegistryState:
     indexed: bool = False
     #: the active auditors (None: not read yet)
     auditors: list[str] | None = None
+    #: every key named by an admission or a rotation -> its member (None: not read yet)
+    key_accounts: dict[str, str] | None = None
 
     def member_state(self, account: str) -> MemberState:
         account = checksum_address(account)
@@ -269,14 +271,22 @@ class MemberDirectory:
                 found[admission[0]] = view
         return [found[account] for account, _, _ in admitted]
 
-    def account_of_key(self, key: str) -> str:
-        """The account whose key ``key`` is or was (a key is its own account by default)."""
+    def account_of_key(self, key: str, state: RegistryState | None = None) -> str:
+        """The account whose key ``key`` is or was (a key is its own account by default).
+        With ``state``, the map of every key to its member is read from the index once for
+        that registry state (a login after a registry event read every admission and
+        rotation for each key)."""
+        accounts = state.key_accounts if state is not None else None
+        if accounts is None:
+            accounts = {}
+            for e in self.events.named(["SigningKeyRotated", "MemberAdmitted"], newest_first=True):
+                named = e.args.get("newKey") or e.args.get("signingKey")
+                if e.account and named:
+                    accounts.setdefault(checksum_address(str(named)), e.account)
+            if state is not None:
+                state.key_accounts = accounts
         key = checksum_address(key)
-        for e in self.events.named(["SigningKeyRotated", "MemberAdmitted"], newest_first=True):
-            named = e.args.get("newKey") or e.args.get("signingKey")
-            if e.account and named and checksum_address(str(named)) == key:
-                return e.account
-        return key
+        return accounts.get(key, key)
 
     def auditors(self) -> list[str]:
         """Accounts of the active auditors. The vault wraps each new document for them, so an
@@ -326,7 +336,7 @@ class ChainMembership:
         if known is not None:
             return known
         directory.indexed(state)  # the index at least as new as the state
-        account = directory.account_of_key(key)
+        account = directory.account_of_key(key, state)
         record = state.member_state(account)
         if record.status == "none" or record.signing_key != key:
             return None
