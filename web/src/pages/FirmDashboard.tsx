@@ -146,17 +146,21 @@ export function FirmDashboard() {
             })}
           </ScrollTable>
           <nav className="actions" aria-label="Pages of claims">
-            <button type="button" onClick={() => setPage(page - 1)} disabled={page <= 1}>
-              Newer
-            </button>
+            {pages > 1 && (
+              <button type="button" onClick={() => setPage(page - 1)} disabled={page <= 1}>
+                Newer
+              </button>
+            )}
             <span data-testid="claims-range">
               {claims.total === 0
                 ? "No claims yet"
                 : `${(first + 1).toLocaleString()}–${(first + claims.items.length).toLocaleString()} of ${claims.total.toLocaleString()}`}
             </span>
-            <button type="button" onClick={() => setPage(page + 1)} disabled={page >= pages}>
-              Older
-            </button>
+            {pages > 1 && (
+              <button type="button" onClick={() => setPage(page + 1)} disabled={page >= pages}>
+                Older
+              </button>
+            )}
           </nav>
         </>
       )}
