@@ -143,7 +143,7 @@ class ShipmentIndex(TableStore):
             .join(my_claim, my_claim.c.claim_id == mine.c.claim_id)
             .join(their_claim, their_claim.c.claim_id == theirs.c.claim_id)
             .where(
-                mine.c.firm == firm,
+                my_claim.c.firm == firm,  # the claims' index on firm: only this firm's rows
                 mine.c.ref != NO_REF,
                 in_force(my_claim),
                 in_force(their_claim),
