@@ -1,5 +1,6 @@
-"""The shipment index: what each checked footprint counts per salted shipment ref, read once
-from its document, so that a firm's overlaps are found by joining refs in the database.
+"""The shipment index: what each passed footprint counts per salted shipment ref, written
+with the footprint when the service accepts it (read once from its document for one stored
+before the index), so that a firm's overlaps are found by joining refs in the database.
 
 Finding overlaps used to open (decrypt and parse) every footprint of the consortium in each
 API process, keep them all in memory, and ask the chain for the state of each candidate one
