@@ -1,0 +1,44 @@
+"""Smoke runs of ``scripts/bench_overlaps.py`` and ``scripts/bench_members.py`` with tiny
+counts: each prints its figure lines (times are never asserted: they depend on the machine;
+the overlaps found and the JSON-RPC requests made are not)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.timeout(600)
+
+NUMBER = r"[\d,]+(?:\.\d+)?"
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=540
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return done.stdout
+
+
+def test_the_overlaps_benchmark_finds_every_pair_with_one_request_a_call() -> None:
+    out = _run("scripts/bench_overlaps.py", "--claims", "6", "--shippers", "2", "--repeat", "1",
+               "--backlog")  # fmt: skip
+    assert "footprints not in the shipment index once accepted: 0" in out, out
+    assert re.search(rf"^reading 18 footprints stored before the index .*: {NUMBER} s", out, re.M)
+    for who, found in (("the carrier", 6), ("a shipper", 3)):
+        for call in ("first call", r"again \(1\)"):
+            row = rf"^  {who}, {call}: {found} overlaps in {NUMBER} ms .* 1 JSON-RPC HTTP requests"
+            assert re.search(row, out, re.M), f"no row {who}/{call}:\n{out}"
+    assert re.search(rf"a later one \(the claims since\): {NUMBER} ms", out), out
+
+
+def test_the_members_benchmark_reads_a_page_in_batched_requests() -> None:
+    out = _run("scripts/bench_members.py", "--members", "5", "--repeat", "1")
+    assert "7 members (with the service account and the relayer):" in out, out
+    row = rf"page 1 of 200 {NUMBER} ms \(2 requests\); .* the auditors' list {NUMBER} ms"
+    assert re.search(row, out), out
