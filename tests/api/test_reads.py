@@ -82,15 +82,16 @@ def test_the_openapi_document_describes_auth_and_errors_of_every_route(api: Api)
 def test_many_members_records_are_read_in_batches_as_each_alone(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from carbonledger.chain import gateway
+    from carbonledger.chain import jsonrpc
 
     members = [api.admit(f"Batch Read Member {i}").address for i in range(3)]
     stranger = "0x" + "5a" * 20
     accounts = [*members, stranger, members[0]]
-    monkeypatch.setattr(gateway, "BATCH_CALLS", 2)  # three batches for five accounts
     ledger = api.services.ledger
+    alone = [ledger.member_records([a])[0] for a in accounts]
+    monkeypatch.setattr(jsonrpc, "BATCH_CALLS", 2)  # three batch requests for five accounts
     records = ledger.member_records(accounts)
-    assert records == [ledger.member_record(a) for a in accounts]
+    assert records == alone
     assert records[3] is None and records[0] is not None and records[0][4] == "Batch Read Member 0"
     page = api.services.members.page(0, 10_000)[1]
     assert {m.account for m in page} >= set(members)

@@ -169,16 +169,16 @@ class FakeLedger:
     def has_role(self, account: str, role: int) -> bool:
         return bool(self.member_state(account).roles & role)
 
-    def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None:
-        state = self.member_state(account)
-        if state.status == "none":
-            return None
-        return state.signing_key, state.status, state.roles, b"\x00" * 32, f"member {account}"
-
     def member_records(
         self, accounts: Sequence[str]
     ) -> list[tuple[str, str, int, bytes, str] | None]:
-        return [self.member_record(a) for a in accounts]
+        states = [(a, self.member_state(a)) for a in accounts]
+        return [
+            None
+            if state.status == "none"
+            else (state.signing_key, state.status, state.roles, b"\x00" * 32, f"member {a}")
+            for a, state in states
+        ]
 
     def nonce(self, account: str) -> int:
         self._up()

@@ -162,10 +162,6 @@ def _decode_static(plan: _Plan, raw: bytes) -> tuple[Any, ...]:
     return tuple(out)
 
 
-#: Most ``eth_call``s in one JSON-RPC batch of a read over many members.
-BATCH_CALLS = 500
-
-
 class _Function:
     """A contract function with its selector and ABI types worked out once: called with a
     raw ``eth_call``, or encoded as a transaction's data.
@@ -280,22 +276,13 @@ class LedgerGateway:
             status=name_of(MEMBER_STATUS_NAMES, int(status)),
         )
 
-    def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None:
-        """``memberOf``: (signing key, status, roles, identifier hash, name); None for an
-        account that never was a member."""
-        return self._member_record(self._member_of(checksum_address(account)))
-
     def member_records(
         self, accounts: Sequence[str]
     ) -> list[tuple[str, str, int, bytes, str] | None]:
-        """:meth:`member_record` of each of ``accounts``, in JSON-RPC batches of at most
-        :data:`BATCH_CALLS` calls (a node caps a batch: Besu at 1,024 by default)."""
+        """``memberOf`` of each of ``accounts``, in one JSON-RPC batch: (signing key, status,
+        roles, identifier hash, name), None for an account that never was a member."""
         requests = [self._member_of.request(checksum_address(a)) for a in accounts]
-        raw = [
-            answer
-            for k in range(0, len(requests), BATCH_CALLS)
-            for answer in self._rpc.eth_calls(requests[k : k + BATCH_CALLS])
-        ]
+        raw = self._rpc.eth_calls(requests)
         return [self._member_record(self._member_of.decode(r)) for r in raw]
 
     @staticmethod

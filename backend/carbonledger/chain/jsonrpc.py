@@ -14,6 +14,10 @@ from web3.types import BlockIdentifier
 from carbonledger.chain.errors import ChainError
 from carbonledger.keepalive import KeptOpen, TransportError
 
+#: Most calls in one batch request: a node caps a batch (Besu at 1,024 calls by default), so
+#: a longer one goes as several requests, in order.
+BATCH_CALLS = 500
+
 
 def hex_of(value: bytes) -> str:
     return "0x" + bytes(value).hex()
@@ -86,8 +90,8 @@ class JsonRpc:
         return [bytes.fromhex(str(r)[2:]) for r in self.batch("eth_call", params)]
 
     def batch(self, method: str, params: Sequence[Sequence[Any]]) -> list[Any]:
-        """``method`` once per item of ``params``, in one HTTP request; the results in order
-        (``None`` where the node answered null)."""
+        """``method`` once per item of ``params``, in one HTTP request (one per
+        :data:`BATCH_CALLS`); the results in order (``None`` where the node answered null)."""
         return self.calls([(method, p) for p in params])
 
     def answers(self, method: str, params: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -96,8 +100,8 @@ class JsonRpc:
         return self.answers_of([(method, p) for p in params])
 
     def calls(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Several methods, each with its params, in one HTTP request; their results in
-        order. :class:`ChainError` if any failed."""
+        """Several methods, each with its params, in one HTTP request (one per
+        :data:`BATCH_CALLS`); their results in order. :class:`ChainError` if any failed."""
         out = []
         for (method, _), answer in zip(calls, self.answers_of(calls), strict=True):
             if "error" in answer or "result" not in answer:
@@ -106,9 +110,15 @@ class JsonRpc:
         return out
 
     def answers_of(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
-        """The answer objects of several (method, params) calls sent in one HTTP request."""
-        if not calls:
-            return []
+        """The answer objects of several (method, params) calls, sent in one HTTP request per
+        :data:`BATCH_CALLS` calls."""
+        return [
+            answer
+            for start in range(0, len(calls), BATCH_CALLS)
+            for answer in self._answers_of(calls[start : start + BATCH_CALLS])
+        ]
+
+    def _answers_of(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
         body = [
             {"jsonrpc": "2.0", "id": i, "method": method, "params": list(p)}
             for i, (method, p) in enumerate(calls)

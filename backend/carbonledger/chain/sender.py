@@ -147,8 +147,8 @@ class TxSender:
 
     def send_many(self, txs: Sequence[tuple[dict[str, Any], int | None]]) -> list[HexBytes]:
         """Sign ``txs`` (each with its gas, or None to estimate it) with consecutive nonces
-        and send them in one JSON-RPC batch, so the node can take several into a block;
-        their hashes, without waiting.
+        and send them in one JSON-RPC batch (one per ``jsonrpc.BATCH_CALLS``, in order), so
+        the node can take several into a block; their hashes, without waiting.
 
         The node answers each one. If it refuses one, the nonces from that one on are given
         back (the next send reuses the first of them) and :class:`TransactionFailed` is

@@ -53,10 +53,8 @@ class RegistryReads(RegistryView, Protocol):
 
 
 class MemberReads(RegistryReads, Protocol):
-    """What :class:`MemberDirectory` reads of the chain: the registry cache's reads and one
-    member's whole record (``memberOf``)."""
-
-    def member_record(self, account: str) -> tuple[str, str, int, bytes, str] | None: ...
+    """What :class:`MemberDirectory` reads of the chain: the registry cache's reads and
+    members' whole records (``memberOf``)."""
 
     def member_records(
         self, accounts: Sequence[str]
