@@ -15,7 +15,7 @@ from carbonledger.services.members import MemberDirectory
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.standard import Standard
 from carbonledger.store.claims import ClaimFilter, ClaimRow
-from carbonledger.store.events import EventLog, EventRow
+from carbonledger.store.events import CLAIM_ENDED, EventLog, EventRow
 from carbonledger.vocab import (
     VERSION_STATUS_NAMES,
     ClaimDetails,
@@ -158,7 +158,7 @@ class LedgerQueries:
         claims are checked."""
         passed = self.store.passed_footprints(firm)
         self.catch_up()  # an amendment or a revocation of a moment ago counts
-        gone = self.events.claims_named(["ClaimSuperseded", "ClaimRevoked"], firm)
+        gone = self.events.claims_named(CLAIM_ENDED, firm)
         kept = [(start, end, report) for cid, start, end, report in passed if cid not in gone]
         periods = totals_by_period(
             (start, end, json.loads(report).get("totals", {})) for start, end, report in kept

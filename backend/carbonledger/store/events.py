@@ -10,6 +10,10 @@ from sqlalchemy import ColumnElement, Engine, and_, select
 
 from carbonledger.store.db import chain_events
 
+#: the events after which a claim is no longer in force: an amendment superseded it, or its
+#: firm revoked it
+CLAIM_ENDED = ("ClaimSuperseded", "ClaimRevoked")
+
 
 @dataclass(frozen=True)
 class EventRow:

@@ -42,9 +42,7 @@ from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store import columns
 from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
 from carbonledger.store.db import PreparedInsert, TableStore, chain_events, metadata
-
-#: a claim no longer in force once either is indexed for it
-ENDED = ("ClaimSuperseded", "ClaimRevoked")
+from carbonledger.store.events import CLAIM_ENDED
 
 #: Most claims in one ``IN (...)`` list (SQLite allows 32,766 bound values).
 CHUNK = 1000
@@ -134,7 +132,7 @@ class ShipmentIndex(TableStore):
         def in_force(claim: Any) -> ColumnElement[bool]:
             c = claim.c
             ended = exists().where(
-                chain_events.c.claim_id == c.claim_id, chain_events.c.event.in_(ENDED)
+                chain_events.c.claim_id == c.claim_id, chain_events.c.event.in_(CLAIM_ENDED)
             )
             return and_(c.state.in_((ANCHORED, CHECKED)), ~ended)
 
