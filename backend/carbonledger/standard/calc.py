@@ -720,15 +720,21 @@ _SPEND = frozenset({"spend"})
 _GOODS = frozenset({"product_footprint"})
 
 
-def computed_lines(claim: Claim, standard: Standard) -> tuple[LineResult, ...] | None:
-    """The line results of the last :func:`compute` of ``claim`` under ``standard`` that
-    computed every line, while the checker has not taken them yet; None otherwise. Read only:
-    the checker's next run still takes them."""
-    state = private_state(claim)
-    computed = state.get("_computed") if state is not None else None
+def computed_run(claim: Claim, standard: Standard) -> tuple[Calculator, list[LineResult]] | None:
+    """The calculator and line results of the last :func:`compute` of ``claim`` under
+    ``standard`` that computed every line, while the checker has not taken them yet; None
+    otherwise. Read only: the checker takes them (and drops them) itself."""
+    computed = private_state(claim).get("_computed")
     if computed is None or computed[0] is not standard or len(computed[2]) != len(claim.lines):
         return None
-    return tuple(computed[2])
+    return computed[1], computed[2]
+
+
+def computed_lines(claim: Claim, standard: Standard) -> tuple[LineResult, ...] | None:
+    """The line results of :func:`computed_run`, for a reader other than the checker (the
+    claim service's shipment index); None when there are none."""
+    run = computed_run(claim, standard)
+    return None if run is None else tuple(run[1])
 
 
 def compute(claim: Claim, standard: Standard) -> Totals:

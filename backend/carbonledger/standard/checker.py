@@ -33,6 +33,7 @@ from carbonledger.standard.calc import (
     LineError,
     LineResult,
     Totals,
+    computed_run,
 )
 from carbonledger.standard.canonical import (
     canonical_bytes,
@@ -287,12 +288,11 @@ def _run_lines(
     under this standard a moment before, its calculator and line results are taken (once)
     instead: the lines are computed in the same order by the same code, so the results and
     the calculator's state are what this loop would make."""
-    state = private_state(claim)
-    computed = state["_computed"]
-    state["_computed"] = None
-    if computed is not None and computed[0] is standard and len(computed[2]) == len(claim.lines):
-        calc: Calculator = computed[1]
-        compute_line: Callable[[Line], LineResult] = _replay(computed[2])
+    computed = computed_run(claim, standard)
+    private_state(claim)["_computed"] = None  # taken once
+    if computed is not None:
+        calc: Calculator = computed[0]
+        compute_line: Callable[[Line], LineResult] = _replay(computed[1])
     else:
         calc = Calculator(claim, standard)
         compute_line = calc.line
