@@ -8,11 +8,13 @@ the member's X25519 vault key, which it derives from the member key
 
 from __future__ import annotations
 
+import io
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, BinaryIO, NoReturn, TypedDict, Unpack
 
 import httpx
 from cryptography.hazmat.primitives import hashes
@@ -106,6 +108,15 @@ class ApiError(CarbonLedgerError):
         self.problems = problems or []
 
 
+def _raise_for(response: httpx.Response) -> NoReturn:
+    """The :class:`ApiError` of an error answer (read whole): its status, detail, problems."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text}
+    raise ApiError(response.status_code, str(body.get("detail")), body.get("problems"))
+
+
 class ApiUnreachable(CarbonLedgerError):
     """Nothing answers at the API's URL."""
 
@@ -187,12 +198,24 @@ class ApiSession:
         except httpx.TransportError as exc:
             raise ApiUnreachable(f"cannot reach the API at {self.http.base_url}: {exc}") from exc
         if response.status_code >= 400:
-            try:
-                body = response.json()
-            except ValueError:
-                body = {"detail": response.text}
-            raise ApiError(response.status_code, str(body.get("detail")), body.get("problems"))
+            _raise_for(response)
         return response
+
+    @contextmanager
+    def streamed(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """A request whose answer is read as it arrives (``iter_bytes``); an error answer
+        raises :class:`ApiError` (read whole), no answer :class:`ApiUnreachable`."""
+        headers = kwargs.pop("headers", {})
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            with self.http.stream(method, path, headers=headers, **kwargs) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _raise_for(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise ApiUnreachable(f"cannot reach the API at {self.http.base_url}: {exc}") from exc
 
     # --- members ---
     def members(self) -> list[dict[str, Any]]:
@@ -245,8 +268,21 @@ class ApiSession:
 
     def export_claims(self, fmt: str, **filters: Any) -> bytes:
         """The inventory export (``GET /claims/export``) as the file's bytes."""
-        params = {k: v for k, v in filters.items() if v is not None}
-        return self.download("GET", "/claims/export", params={**params, "format": fmt}).content
+        out = io.BytesIO()
+        self.export_claims_to(out, fmt, **filters)
+        return out.getvalue()
+
+    def export_claims_to(self, out: BinaryIO, fmt: str, **filters: Any) -> int:
+        """The inventory export written to ``out`` as it arrives (an export of any length);
+        how many claims it holds. An answer cut short raises :class:`ApiUnreachable`."""
+        params = {**{k: v for k, v in filters.items() if v is not None}, "format": fmt}
+        with self.streamed("GET", "/claims/export", params=params) as response:
+            try:
+                for piece in response.iter_bytes():
+                    out.write(piece)
+            except httpx.TransportError as exc:
+                raise ApiUnreachable(f"the export was cut short: {exc}") from exc
+            return int(response.headers.get("X-Claim-Count", "0"))
 
     def audit_report(
         self, fmt: str, *, claim_id: str | None = None, firm: str | None = None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
+from openpyxl import load_workbook
 
 from carbonledger.client import ApiError, LedgerClient
 from carbonledger.standard import canonical_bytes
@@ -377,19 +381,34 @@ def test_footprint_periods_name_a_firm_that_is_not_an_address(api: Api) -> None:
     assert nobody["periods"] == [] and nobody["left_out"] == 0
 
 
-def test_an_export_larger_than_the_limit_is_refused_with_422_not_cut_short(
+def test_an_export_longer_than_a_page_holds_every_claim_in_order_with_its_count(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from carbonledger.reports import service as reports
-
-    firm = api.admit("Export Limit Express")
+    firm = api.admit("Export Pages Express")
     client = api.client(firm)
-    for year in (in_2023, lambda doc: doc, lambda doc: doc):
-        client.submit_claim(as_bytes(year(example("carrier_footprint.json", firm.address))))
-    monkeypatch.setattr(reports, "EXPORT_LIMIT", 2)
-    with pytest.raises(ApiError) as refused:
-        client.export_claims("csv")
-    assert refused.value.status == 422 and "would hold 3 claims" in refused.value.detail
-    assert [p["field"] for p in refused.value.problems] == ["period_from"]
+    years = (in_2023, lambda doc: doc, in_2023, lambda doc: doc, lambda doc: doc)
+    ids = [
+        client.submit_claim(as_bytes(year(example("carrier_footprint.json", firm.address))))[
+            "claim_id"
+        ]
+        for year in years
+    ]
+    monkeypatch.setattr(api.services.reports, "page_size", 2)  # three pages
+    http = httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {client.token}"})
+    with http:
+        answer = http.get("/claims/export", params={"format": "csv"})
+        body = http.get("/claims/export", params={"format": "json"}).json()
+        xlsx = http.get("/claims/export", params={"format": "xlsx"}).content
+    assert answer.status_code == 200 and answer.headers["X-Claim-Count"] == "5"
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [r["claim_id"] for r in rows if r["row"] == "claim"] == ids
+    lines = len([r for r in rows if r["row"] == "line"])
+    assert lines == 5 * 5  # each claim's five lines: the firm reads its documents
+    assert [r["claim_id"] for r in body["rows"]] == [r["claim_id"] for r in rows]
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None
+    assert [c[1] for c in sheet.iter_rows(min_row=2, values_only=True)] == [
+        r["claim_id"] for r in rows
+    ]
     narrowed = client.export_claims("csv", period_from="2024-01-01").decode("utf-8")
-    assert narrowed.count("\nclaim,") == 2  # the two of 2024, whole
+    assert narrowed.count("\nclaim,") == 3  # the three of 2024, whole

@@ -110,7 +110,8 @@ def test_a_firm_checks_submits_lists_shows_amends_revokes_and_exports(
     assert "1 passed footprint(s) left out" in by_period
 
     csv_file, xlsx_file = tmp_path / "inv.csv", tmp_path / "inv.xlsx"
-    ok(runner, "claim", "export", *common, "--format", "csv", "--out", str(csv_file))
+    wrote = ok(runner, "claim", "export", *common, "--format", "csv", "--out", str(csv_file))
+    assert f"wrote {csv_file} (2 claims, {csv_file.stat().st_size:,} bytes, csv)" in wrote
     ok(runner, "claim", "export", *common, "--format", "xlsx", "--out", str(xlsx_file))
     rows = list(csv.DictReader(io.StringIO(csv_file.read_text(encoding="utf-8"))))
     claims = [r for r in rows if r["row"] == "claim"]
@@ -143,6 +144,37 @@ def test_a_firm_checks_submits_lists_shows_amends_revokes_and_exports(
         ok(runner, "claim", "periods", *common, "--firm", "Story Freight 物流", "--json")
     )
     assert (left["periods"], left["left_out"]) == ([], 2)
+
+
+def test_an_export_cut_short_by_the_service_fails_and_leaves_no_file(
+    api: Api, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firm = api.admit("Story Cut Short Freight")
+    client = api.client(firm)
+    for _ in range(3):
+        client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))
+    reports = api.services.reports
+    read = reports._records
+    pages: list[int] = []
+
+    def failing_on_the_second_page(reader: str, page: list[Any]) -> Any:
+        pages.append(len(page))
+        if len(pages) == 2:
+            raise RuntimeError("the database went away")
+        return read(reader, page)
+
+    monkeypatch.setattr(reports, "page_size", 1)
+    monkeypatch.setattr(reports, "_records", failing_on_the_second_page)
+    common = ["--key", str(keystore(firm, tmp_path / "firm.json")), "--api", api.url]
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "inventory.csv"
+    out.write_text("last month's export\n")
+    failed = runner.invoke(app, ["claim", "export", *common, "--out", str(out)])
+    assert failed.exit_code == 1 and "the export was cut short" in failed.output, failed.output
+    assert "Traceback" not in failed.output
+    assert out.read_text() == "last month's export\n"  # left as it was
+    assert [p.name for p in out.parent.iterdir()] == ["inventory.csv"]  # no part file
+    assert pages == [1, 1]
 
 
 def test_partners_propose_sign_attest_and_pay_to_settled(

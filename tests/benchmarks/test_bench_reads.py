@@ -1,6 +1,7 @@
-"""Smoke runs of ``scripts/bench_overlaps.py`` and ``scripts/bench_members.py`` with tiny
-counts: each prints its figure lines (times are never asserted: they depend on the machine;
-the overlaps found and the JSON-RPC requests made are not)."""
+"""Smoke runs of ``scripts/bench_overlaps.py``, ``scripts/bench_members.py`` and
+``scripts/bench_export.py`` with tiny counts: each prints its figure lines (times are never
+asserted: they depend on the machine; the overlaps found, the JSON-RPC requests made and the
+claims exported are not)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,10 @@ def test_the_members_benchmark_reads_a_page_in_batched_requests() -> None:
     assert "7 members (with the service account and the relayer):" in out, out
     row = rf"page 1 of 200 {NUMBER} ms \(2 requests\); .* the auditors' list {NUMBER} ms"
     assert re.search(row, out), out
+
+
+def test_the_export_benchmark_exports_every_claim_in_each_format() -> None:
+    out = _run("scripts/bench_export.py", "--claims", "7")
+    for fmt in ("csv", "xlsx", "json"):
+        row = rf"^  {fmt}: 7 claims, {NUMBER} MB in {NUMBER} s .* rose -?{NUMBER} MB at its peak"
+        assert re.search(row, out, re.M), f"no row {fmt}:\n{out}"

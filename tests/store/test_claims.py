@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from carbonledger.store.claims import ClaimRow, ClaimStore, claims, unset
+from carbonledger.store.claims import ClaimFilter, ClaimRow, ClaimStore, claims, unset
 from carbonledger.store.db import insert_ignoring_duplicates
 from carbonledger.store.roots import PLANNED, RECORDED, RootStore
 from carbonledger.vocab.anchored import Anchored
+from tests.store.conftest import claim_values
 from tests.store.test_roots import FIRM, accept
 from tests.support.fakes import InMemoryClaimStore
 
@@ -195,3 +196,36 @@ def test_one_claims_duplicate_check_and_nonce_are_read_together_as_apart(engine:
             expected = (claim_id in store.stored_ids([claim_id]), store.max_nonce(firm))
             assert store.stored_and_max_nonce(claim_id, firm) == expected
     assert store.stored_and_max_nonce(ids[2], FIRM) == (True, 1)
+
+
+def _ids(pages: Any) -> list[list[str]]:
+    return [[r.claim_id for r in page] for page in pages]
+
+
+def test_an_exports_pages_hold_each_matching_claim_once_and_none_accepted_after_the_count(
+    engine: Engine,
+) -> None:
+    store = ClaimStore(engine)
+    mine = accept(store, 7)
+    with store.transaction() as conn:  # another firm's claims between the firm's
+        store.add_many([claim_values("0x" + "99" * 20, n) for n in range(3)], conn)
+    mine += accept(store, 3, start=7)
+    fake = _fake_of(store, mine)
+    for newest_first in (False, True):
+        where = ClaimFilter(firm=FIRM, newest_first=newest_first)
+        order = mine[::-1] if newest_first else mine
+        for size in (1, 4, 10, 11):
+            total, pages = store.count_and_pages(where, size)
+            assert total == 10
+            got = _ids(pages)
+            assert [i for page in got for i in page] == order
+            assert [len(p) for p in got] == [min(size, 10 - k) for k in range(0, 10, size)]
+            fake_total, fake_pages = fake.count_and_pages(where, size)
+            assert (fake_total, _ids(fake_pages)) == (total, got)
+    total, pages = store.count_and_pages(ClaimFilter(firm=FIRM), 4)
+    first = next(pages)
+    late = accept(store, 2, start=10)  # accepted while the export is read
+    rest = [i for page in _ids(pages) for i in page]
+    assert total == 10 and [r.claim_id for r in first] + rest == mine
+    assert not set(late) & set(rest)
+    assert store.count_and_pages(ClaimFilter(firm="0x" + "77" * 20), 4)[0] == 0

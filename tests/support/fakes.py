@@ -490,6 +490,12 @@ class InMemoryClaimStore:
             rows.reverse()
         return len(rows), rows[offset : offset + limit]
 
+    def count_and_pages(
+        self, where: ClaimFilter, size: int
+    ) -> tuple[int, Iterator[list[ClaimRow]]]:
+        total, rows = self.search(where, 0, len(self.rows))  # those accepted by now
+        return total, (rows[k : k + size] for k in range(0, total, size))
+
     def passed_footprints(self, firm: str) -> list[tuple[str, int, int, str]]:
         rows = self._ordered(
             lambda r: r.firm == firm and r.kind == "footprint" and r.check_passed

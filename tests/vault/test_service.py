@@ -16,6 +16,7 @@ from carbonledger.vault import (
     DocumentNotFound,
     EncryptedEnvelope,
     EnvelopeAuthenticationFailed,
+    EnvelopeOpener,
     EvidenceVault,
     InvalidIdentifier,
     InvalidKey,
@@ -581,3 +582,61 @@ def test_with_no_reuse_each_run_of_seals_has_its_own_ephemeral_key(
 def test_a_negative_reuse_window_is_refused() -> None:
     with pytest.raises(ValueError, match="reuse must be 0 or more seconds, got -1"):
         Wrappers(reuse=-1)
+
+
+def test_many_documents_are_read_at_once_only_where_the_reader_has_a_grant(
+    vault: EvidenceVault, owner: Reader, partner: Reader, stranger: Reader
+) -> None:
+    vault.put(owner.name, "shared", b"one", readers=[partner.name])
+    vault.put(owner.name, "private", b"two")
+    asked = ["shared", "private", "never-stored"]
+    assert vault.readable(partner.name, asked) == {"shared"}
+    assert vault.readable(owner.name, asked) == {"shared", "private"}
+    assert vault.readable(stranger.name, asked) == set()
+    assert vault.readable(owner.name, []) == set()
+    many = vault.get_many(owner.name, asked)
+    assert sorted(many) == ["private", "shared"]
+    for document_id, envelope in many.items():
+        assert envelope == vault.get(owner.name, document_id)  # what get gives, field by field
+    assert list(vault.get_many(partner.name, asked)) == ["shared"]
+    assert vault.get_many(stranger.name, asked) == {} and vault.get_many(owner.name, []) == {}
+
+
+def test_an_opener_opens_many_envelopes_with_one_exchange_per_ephemeral_key(
+    repository: VaultRepository, owner: Reader, partner: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Ticking()
+    vault = _kept_vault(repository, clock, owner, partner)
+    vault.put(owner.name, "a", b"first", readers=[partner.name])
+    vault.put(owner.name, "b", b"second")
+    clock.now += 61  # a new ephemeral pair for the owner
+    vault.put(owner.name, "c", b"third")
+    exchanges: list[bytes] = []
+    real = crypto._exchange
+
+    def counted(private: object, public: bytes) -> bytes:
+        exchanges.append(public)
+        return real(private, public)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crypto, "_exchange", counted)
+    opener = EnvelopeOpener(owner.keys.private_key)
+    opened = [opener.open(vault.get(owner.name, d)) for d in ("a", "b", "c", "a")]
+    assert opened == [b"first", b"second", b"third", b"first"]
+    assert len(exchanges) == 2 and exchanges[0] != exchanges[1]
+    with pytest.raises(WrongReaderKey):
+        opener.open(vault.get(partner.name, "a"))
+    swapped = dataclasses.replace(
+        vault.get(owner.name, "b"), wrapped_key=vault.get(owner.name, "a").wrapped_key
+    )
+    with pytest.raises(EnvelopeAuthenticationFailed):  # a kept exchange still binds the document
+        opener.open(swapped)
+
+
+def test_an_opener_keeps_a_bounded_number_of_exchanges(owner: Reader) -> None:
+    unwrapper = crypto.KeyUnwrapper(owner.keys.private_key)
+    aad = crypto.associated_data("d", owner.name)
+    key = b"k" * crypto.DATA_KEY_SIZE
+    for _ in range(crypto.KeyUnwrapper.KEPT + 5):
+        wrapped = crypto.wrap_data_key(key, owner.keys.public_key, aad)
+        assert unwrapper.unwrap(wrapped, aad, document_id="d") == key
+    assert len(unwrapper._shared) == crypto.KeyUnwrapper.KEPT

@@ -527,9 +527,16 @@ def export(
     if fmt not in ("csv", "xlsx", "json"):
         raise fail(f"--format {fmt!r}: csv, xlsx or json", 2)
     with member.reading() as session:
-        data = session.export_claims(fmt, **filters.query(Names(session)))
-        out.write_bytes(data)
-    console.print(f"wrote {out} ({len(data):,} bytes, {fmt})")
+        query = filters.query(Names(session))
+        partial = out.with_name(out.name + ".part")  # the file appears only once whole
+        try:
+            with partial.open("wb") as file:
+                claims = session.export_claims_to(file, fmt, **query)
+            partial.replace(out)
+        finally:
+            partial.unlink(missing_ok=True)
+    size = out.stat().st_size
+    console.print(f"wrote {out} ({claims:,} claims, {size:,} bytes, {fmt})")
 
 
 #: the keystore password (``CARBONLEDGER_KEY_PASSWORD`` or a prompt), as other commands import it

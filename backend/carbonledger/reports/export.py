@@ -15,7 +15,8 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -182,49 +183,86 @@ def inventory_rows(records: Iterable[ClaimRecord], standard: Standard) -> list[d
     return rows
 
 
-def to_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
+def _csv(rows: Iterable[Mapping[str, Any]], header: bool = False) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: row.get(k, "") for k in COLUMNS})
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
-def to_json(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    body = {"columns": list(COLUMNS), "rows": [dict(r) for r in rows]}
-    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def csv_chunks(pages: Iterable[Sequence[Mapping[str, Any]]]) -> Iterator[bytes]:
+    yield _csv((), header=True)
+    for rows in pages:
+        yield _csv(rows)
 
 
-def to_xlsx(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """One sheet, "inventory"; figures as numbers (exact to the quantum), the header frozen."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def json_chunks(pages: Iterable[Sequence[Mapping[str, Any]]]) -> Iterator[bytes]:
+    """``{"columns": [...], "rows": [...]}``, a row per line."""
+    yield b'{"columns": ' + json.dumps(list(COLUMNS)).encode("utf-8") + b', "rows": ['
+    comma = b"\n"
+    for rows in pages:
+        if not rows:
+            continue
+        yield comma + b",\n".join(json.dumps(r, ensure_ascii=False).encode("utf-8") for r in rows)
+        comma = b",\n"
+    yield b"\n]}\n"
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "inventory"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        values: list[Any] = []
-        for column in COLUMNS:
-            value = row.get(column, "")
-            if column in FIGURES and value != "":
-                value = Decimal(str(value))
-            values.append(value)
-        sheet.append(values)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+#: rows of a worksheet, the header's included (Excel's limit): a longer inventory goes on
+#: into "inventory 2", "inventory 3" ..., each with the header
+SHEET_ROWS = 1_048_576
+#: the size of each piece of a built workbook handed to the response
+_READ = 1 << 20
+
+
+def xlsx_chunks(pages: Iterable[Sequence[Mapping[str, Any]]]) -> Iterator[bytes]:
+    """The workbook: sheets "inventory" (then "inventory 2" ... past Excel's row limit);
+    figures as numbers (exact to the quantum), the header bold and frozen. XlsxWriter's
+    constant-memory mode writes each row to a temporary file as it comes and the workbook
+    into another; only then, a workbook being a zip file whose index comes last, is it handed
+    out, a megabyte at a time."""
+    import xlsxwriter
+
+    with tempfile.TemporaryFile() as out:
+        book = xlsxwriter.Workbook(out, {"constant_memory": True})
+        bold = book.add_format({"bold": True})
+        sheets = [_new_sheet(book, 1, bold)]
+        row = 1
+        for rows in pages:
+            for values in rows:
+                if row == SHEET_ROWS:
+                    sheets.append(_new_sheet(book, len(sheets) + 1, bold))
+                    row = 1
+                sheets[-1].write_row(row, 0, [_cell(c, values.get(c, "")) for c in COLUMNS])
+                row += 1
+        book.close()
+        out.seek(0)
+        while piece := out.read(_READ):
+            yield piece
+
+
+def _new_sheet(book: Any, number: int, bold: Any) -> Any:
+    sheet = book.add_worksheet("inventory" if number == 1 else f"inventory {number}")
+    sheet.write_row(0, 0, COLUMNS, bold)
+    sheet.freeze_panes(1, 0)
+    return sheet
+
+
+def _cell(column: str, value: Any) -> Any:
+    if column in FIGURES and value != "":
+        return Decimal(str(value))
+    return value
+
+
+CHUNKS: dict[Format, Callable[[Iterable[Sequence[Mapping[str, Any]]]], Iterator[bytes]]] = {
+    "csv": csv_chunks,
+    "xlsx": xlsx_chunks,
+    "json": json_chunks,
+}
 
 
 def render(rows: Sequence[Mapping[str, Any]], fmt: Format) -> bytes:
-    if fmt == "csv":
-        return to_csv(rows)
-    if fmt == "xlsx":
-        return to_xlsx(rows)
-    return to_json(rows)
+    """``rows`` as one file of format ``fmt``."""
+    return b"".join(CHUNKS[fmt]([rows]))

@@ -7,23 +7,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from carbonledger.reports import audit as audit_report
-from carbonledger.reports.export import ClaimRecord, Format, inventory_rows, render
+from carbonledger.reports.export import (
+    CHUNKS,
+    MEDIA_TYPES,
+    ClaimRecord,
+    Format,
+    inventory_rows,
+)
 from carbonledger.services.audits import AuditService
 from carbonledger.services.claims import ClaimService
-from carbonledger.services.errors import InvalidRequest, NotFound
+from carbonledger.services.errors import InvalidRequest
 from carbonledger.standard import Claim
 from carbonledger.store.claims import ClaimFilter, ClaimRow, ClaimStore
-from carbonledger.vault.errors import DocumentNotFound, VaultAccessDenied
 from carbonledger.vault.service import EvidenceVault
 
-#: Most claims one export holds: each readable document is opened (decrypted and parsed) for
-#: its line rows, and an XLSX workbook is built in memory. An export that would hold more is
-#: refused, naming how many it selects, rather than cut short: a firm filing per shipment
-#: exports a period at a time.
-EXPORT_LIMIT = 10_000
+#: Claims read per step of an export: their rows, their documents (one read for which the
+#: caller may read, one for the service's envelopes of those) and their table rows at a time,
+#: so an export's memory does not grow with its length (a firm filing per shipment has
+#: hundreds of thousands of claims a year)
+EXPORT_PAGE = 500
 
 
 def _date(seconds: int, end: bool = False) -> dt.date:
@@ -39,35 +45,40 @@ class Document:
     sha: str = ""
 
 
+@dataclass(frozen=True)
+class Export:
+    """An export as it is sent: its pieces are read, computed and written while the caller
+    reads them (an error in between ends the file cut short, which the HTTP transfer shows:
+    its chunked encoding is not closed)."""
+
+    media_type: str
+    filename: str
+    claims: int  # how many claims it holds
+    chunks: Iterator[bytes]
+
+
 @dataclass(eq=False, repr=False)
 class ReportService:
     store: ClaimStore
     claims: ClaimService
     vault: EvidenceVault
     audits: AuditService
+    page_size: int = EXPORT_PAGE
 
-    def _readable(self, reader: str, row: ClaimRow) -> Claim | None:
-        """The claim's document when ``reader`` may read it (owner, auditors, grantees)."""
-        try:
-            self.vault.get(reader, row.claim_id)
-        except (DocumentNotFound, VaultAccessDenied):
-            return None
-        try:
-            return self.claims.parse(self.claims.read_document(row.claim_id))
-        except NotFound:
-            return None
+    def export(self, reader: str, where: ClaimFilter, fmt: Format) -> Export:
+        """The inventory (claims matching ``where``, as many as there are): line rows for
+        the documents ``reader`` may read, claim rows (the check report's totals) for the
+        others. The claims are those accepted when it starts."""
+        total, pages = self.store.count_and_pages(where, self.page_size)
+        standard = self.claims.standard
+        rows = (inventory_rows(self._records(reader, page), standard) for page in pages)
+        name = f"inventory-{(where.firm or 'all').lower()}.{fmt}"
+        return Export(MEDIA_TYPES[fmt], name, total, CHUNKS[fmt](rows))
 
-    def export(self, reader: str, where: ClaimFilter, fmt: Format) -> Document:
-        """The inventory (claims matching ``where``): line rows for the documents ``reader``
-        may read, claim rows (the check report's totals) for the others."""
-        total, rows = self.store.search(where, 0, EXPORT_LIMIT)
-        if total > EXPORT_LIMIT:
-            raise InvalidRequest(
-                f"the export would hold {total:,} claims, more than the {EXPORT_LIMIT:,} one "
-                "export holds: narrow it to fewer periods (period_from, period_to) or one kind",
-                [{"field": "period_from", "message": f"{total:,} claims selected"}],
-            )
-        records = [
+    def _records(self, reader: str, page: list[ClaimRow]) -> list[ClaimRecord]:
+        readable = self.vault.readable(reader, [r.claim_id for r in page])
+        documents = self.claims.read_documents([r.claim_id for r in page if r.claim_id in readable])
+        return [
             ClaimRecord(
                 claim_id=r.claim_id,
                 firm=r.firm,
@@ -81,15 +92,18 @@ class ReportService:
                 block_number=r.block_number,
                 check_passed=r.check_passed,
                 check_report=json.loads(r.report),
-                document=self._readable(reader, r),
+                document=self._parsed(documents.get(r.claim_id)),
             )
-            for r in rows
+            for r in page
         ]
-        from carbonledger.reports.export import MEDIA_TYPES
 
-        content = render(inventory_rows(records, self.claims.standard), fmt)
-        name = f"inventory-{(where.firm or 'all').lower()}.{fmt}"
-        return Document(MEDIA_TYPES[fmt], name, content)
+    def _parsed(self, raw: bytes | None) -> Claim | None:
+        if raw is None:
+            return None
+        try:
+            return self.claims.parse(raw)
+        except InvalidRequest:  # stored by an older parser: its report's totals stand
+            return None
 
     def audit_report(
         self, auditor: str, claim_id: str | None, firm: str | None, fmt: audit_report.ReportFormat

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.elements import ColumnElement
 
 from carbonledger.errors import CarbonLedgerError, error_fields
 from carbonledger.store import columns
@@ -174,6 +175,23 @@ class ClaimFilter:
     period_start: int | None = None  # claims whose period overlaps [start, end)
     period_end: int | None = None
     newest_first: bool = False  # the order of a search: accepted last first, or oldest first
+
+
+def _matching(where: ClaimFilter) -> ColumnElement[bool] | None:
+    """The condition on the claims table that ``where`` names (none: every claim)."""
+    c = claims.c
+    conditions = []
+    if where.firm:
+        conditions.append(c.firm == where.firm)
+    if where.kind:
+        conditions.append(c.kind == where.kind)
+    if where.state:
+        conditions.append(c.state == where.state)
+    if where.period_start is not None:
+        conditions.append(c.period_end > where.period_start)
+    if where.period_end is not None:
+        conditions.append(c.period_start < where.period_end)
+    return and_(*conditions) if conditions else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -429,18 +447,7 @@ class ClaimStore(TableStore):
         return int(self._scalar(select(newest)) or 0)
 
     def search(self, where: ClaimFilter, offset: int, limit: int) -> tuple[int, list[ClaimRow]]:
-        conditions = []
-        if where.firm:
-            conditions.append(claims.c.firm == where.firm)
-        if where.kind:
-            conditions.append(claims.c.kind == where.kind)
-        if where.state:
-            conditions.append(claims.c.state == where.state)
-        if where.period_start is not None:
-            conditions.append(claims.c.period_end > where.period_start)
-        if where.period_end is not None:
-            conditions.append(claims.c.period_start < where.period_end)
-        condition = and_(*conditions) if conditions else None
+        condition = _matching(where)
         count = select(func.count()).select_from(claims)
         order = claims.c.seq.desc() if where.newest_first else claims.c.seq
         query = select(claims).order_by(order).offset(offset).limit(limit)
@@ -451,6 +458,40 @@ class ClaimStore(TableStore):
             total = int(conn.execute(count).scalar_one())
             rows = conn.execute(query).all()
         return total, [ClaimRow(**r._mapping) for r in rows]
+
+    def count_and_pages(
+        self, where: ClaimFilter, size: int
+    ) -> tuple[int, Iterator[list[ClaimRow]]]:
+        """How many claims match ``where`` now, and those claims in pages of at most
+        ``size``, in ``where``'s order: an export of any length. Each page is its own short
+        read, from where the last one ended (the claims' ``seq``, not an offset, so a page
+        costs the same at the end as at the start), and only claims accepted before the
+        count are read: one accepted meanwhile is not half in. A claim's state is read with
+        its page, so one that moves on meanwhile shows the state of that page's read."""
+        condition = _matching(where)
+        count = select(func.count(), func.max(claims.c.seq)).select_from(claims)
+        if condition is not None:
+            count = count.where(condition)
+        with self.engine.connect() as conn:
+            total, top = conn.execute(count).one()
+        return int(total), self._pages(condition, int(top or 0), where.newest_first, size)
+
+    def _pages(
+        self, condition: ColumnElement[bool] | None, top: int, newest_first: bool, size: int
+    ) -> Iterator[list[ClaimRow]]:
+        seq = claims.c.seq
+        after = top + 1 if newest_first else 0
+        while True:
+            beyond = seq < after if newest_first else and_(seq > after, seq <= top)
+            query = select(claims).where(beyond).order_by(seq.desc() if newest_first else seq)
+            if condition is not None:
+                query = query.where(condition)
+            page = self._all(ClaimRow, query.limit(size))
+            if page:
+                yield page
+            if len(page) < size:
+                return
+            after = page[-1].seq
 
     def passed_footprints(self, firm: str) -> list[tuple[str, int, int, str]]:
         """The footprints of ``firm`` that passed the standard's check and were not refused,

@@ -6,7 +6,7 @@ own software): :func:`open_envelope`, :func:`rewrap_for`, :class:`VaultKeyPair`.
 constructions are documented in :mod:`carbonledger.vault.crypto`.
 """
 
-from carbonledger.vault.client import open_envelope, rewrap_for
+from carbonledger.vault.client import EnvelopeOpener, open_envelope, rewrap_for
 from carbonledger.vault.errors import (
     AlreadyGranted,
     CannotRevoke,
@@ -57,6 +57,7 @@ __all__ = [
     "DocumentRecord",
     "EncryptedEnvelope",
     "EnvelopeAuthenticationFailed",
+    "EnvelopeOpener",
     "EvidenceVault",
     "Grant",
     "InMemoryVaultRepository",

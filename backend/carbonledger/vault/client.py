@@ -32,6 +32,25 @@ def open_envelope(envelope: EncryptedEnvelope, reader_private_key: bytes) -> byt
     return crypto.decrypt_document(data_key, envelope.sealed, aad, document_id=envelope.document_id)
 
 
+class EnvelopeOpener:
+    """:func:`open_envelope` for many envelopes of one reader (an export's documents): the
+    reader's key is loaded once and an ephemeral key's exchange done once
+    (:class:`~carbonledger.vault.crypto.KeyUnwrapper`)."""
+
+    def __init__(self, reader_private_key: bytes) -> None:
+        self._keys = crypto.KeyUnwrapper(reader_private_key)
+
+    def open(self, envelope: EncryptedEnvelope) -> bytes:
+        """As :func:`open_envelope`, with the same errors."""
+        if self._keys.recipient_public != envelope.reader_public_key:
+            raise WrongReaderKey(envelope.document_id)
+        aad = crypto.associated_data(envelope.document_id, envelope.owner)
+        data_key = self._keys.unwrap(envelope.wrapped_key, aad, document_id=envelope.document_id)
+        return crypto.decrypt_document(
+            data_key, envelope.sealed, aad, document_id=envelope.document_id
+        )
+
+
 def rewrap_for(
     reader_public_key: bytes, owner_envelope: EncryptedEnvelope, owner_private_key: bytes
 ) -> bytes:

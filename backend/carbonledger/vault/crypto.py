@@ -161,18 +161,47 @@ def check_wrapped_key(wrapped: bytes) -> bytes:
     return bytes(wrapped)
 
 
+class KeyUnwrapper:
+    """Opens wrapped data keys with one recipient's private key: the key is loaded once, and
+    the exchange with an ephemeral key met before is not done again (a wrapper keeps its
+    ephemeral pair for the documents of a request, the service's for up to a minute). What
+    it keeps is what the private key gives anyway; per data key, the key-encryption key
+    (bound to the document) and the AES-GCM check are still its own."""
+
+    #: ephemeral keys whose exchange is kept (the oldest goes first)
+    KEPT = 256
+
+    def __init__(self, recipient_private_key: bytes) -> None:
+        self._private = X25519PrivateKey.from_private_bytes(
+            validate_private_key(recipient_private_key)
+        )
+        self.recipient_public = self._private.public_key().public_bytes(
+            Encoding.Raw, PublicFormat.Raw
+        )
+        self._shared: dict[bytes, bytes] = {}
+
+    def unwrap(self, wrapped: bytes, aad: bytes, *, document_id: str) -> bytes:
+        """Open ``wrapped`` (bound to ``aad``); :class:`EnvelopeAuthenticationFailed` if it
+        or ``aad`` was altered."""
+        wrapped = check_wrapped_key(wrapped)
+        ephemeral_public = wrapped[1 : 1 + KEY_SIZE]
+        nonce = wrapped[1 + KEY_SIZE : 1 + KEY_SIZE + NONCE_SIZE]
+        body = wrapped[1 + KEY_SIZE + NONCE_SIZE :]
+        shared = self._shared.get(ephemeral_public)
+        if shared is None:
+            shared = _exchange(self._private, ephemeral_public)
+            if len(self._shared) >= self.KEPT:
+                del self._shared[next(iter(self._shared))]
+            self._shared[ephemeral_public] = shared
+        kek = _kek(shared, ephemeral_public, self.recipient_public, aad)
+        try:
+            return AESGCM(kek).decrypt(nonce, body, aad)
+        except InvalidTag:
+            raise EnvelopeAuthenticationFailed(document_id, "wrapped data key") from None
+
+
 def unwrap_data_key(
     wrapped: bytes, recipient_private_key: bytes, aad: bytes, *, document_id: str
 ) -> bytes:
     """Open a wrapped data key with the recipient's private key."""
-    wrapped = check_wrapped_key(wrapped)
-    private = X25519PrivateKey.from_private_bytes(validate_private_key(recipient_private_key))
-    recipient_public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    ephemeral_public = wrapped[1 : 1 + KEY_SIZE]
-    nonce = wrapped[1 + KEY_SIZE : 1 + KEY_SIZE + NONCE_SIZE]
-    body = wrapped[1 + KEY_SIZE + NONCE_SIZE :]
-    kek = _kek(_exchange(private, ephemeral_public), ephemeral_public, recipient_public, aad)
-    try:
-        return AESGCM(kek).decrypt(nonce, body, aad)
-    except InvalidTag:
-        raise EnvelopeAuthenticationFailed(document_id, "wrapped data key") from None
+    return KeyUnwrapper(recipient_private_key).unwrap(wrapped, aad, document_id=document_id)

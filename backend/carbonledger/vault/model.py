@@ -110,7 +110,7 @@ class EncryptedEnvelope(_Ciphertext):
     @classmethod
     def of(cls, document: StoredDocument, grant: Grant) -> EncryptedEnvelope:
         """What ``grant``'s reader receives of ``document``."""
-        values = {**asdict(document), **asdict(grant)}
+        values = {**vars(document), **vars(grant)}  # shallow: their fields are immutable
         return cls(**{f.name: values[f.name] for f in fields(cls)})
 
     def to_json(self) -> dict[str, Any]:

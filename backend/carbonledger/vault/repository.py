@@ -54,6 +54,17 @@ class VaultRepository(Protocol):
         """Every grant on the document (in no particular order)."""
         ...
 
+    def granted_ids(self, document_ids: Collection[str], reader: str) -> set[str]:
+        """Of ``document_ids``, those the reader has a grant on (one read)."""
+        ...
+
+    def get_granted(
+        self, document_ids: Collection[str], reader: str
+    ) -> list[tuple[StoredDocument, Grant]]:
+        """Of ``document_ids``, each stored document the reader has a grant on, with that
+        grant (one read, in no particular order)."""
+        ...
+
     def save_grant(self, grant: Grant) -> None:
         """Add the grant, or replace the reader's existing one on that document.
 
@@ -118,6 +129,18 @@ class InMemoryVaultRepository:
             (g for (doc, _), g in self.grants.items() if doc == document_id),
             key=lambda g: g.reader,
         )
+
+    def granted_ids(self, document_ids: Collection[str], reader: str) -> set[str]:
+        return {d for d in document_ids if (d, reader) in self.grants}
+
+    def get_granted(
+        self, document_ids: Collection[str], reader: str
+    ) -> list[tuple[StoredDocument, Grant]]:
+        return [
+            (self.documents[d], self.grants[(d, reader)])
+            for d in set(document_ids)
+            if d in self.documents and (d, reader) in self.grants
+        ]
 
     def save_grant(self, grant: Grant) -> None:
         if grant.document_id not in self.documents:

@@ -365,6 +365,16 @@ class EvidenceVault:
             raise VaultAccessDenied(reader, document_id)
         return EncryptedEnvelope.of(document, grant)
 
+    def get_many(self, reader: str, document_ids: Collection[str]) -> dict[str, EncryptedEnvelope]:
+        """Of ``document_ids``, what :meth:`get` gives ``reader`` of each it may read, by id,
+        in one read; a document not stored, or not granted to ``reader``, is left out."""
+        granted = self._repository.get_granted(document_ids, reader)
+        return {d.document_id: EncryptedEnvelope.of(d, g) for d, g in granted}
+
+    def readable(self, reader: str, document_ids: Collection[str]) -> set[str]:
+        """Of ``document_ids``, those ``reader`` has a grant on (one read)."""
+        return self._repository.granted_ids(document_ids, reader)
+
     def record(self, owner: str, document_id: str) -> DocumentRecord:
         """The owner's view of a document: who can read it, its size and age."""
         document = self._owned(owner, document_id)

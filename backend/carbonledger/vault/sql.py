@@ -60,6 +60,22 @@ _STORED_IDS = sa.select(documents.c.document_id).where(
     documents.c.document_id.in_(sa.bindparam("ids", expanding=True))
 )
 
+#: of a page of documents, the ones a reader has a grant on (an export's, in one read)
+_GRANTED_IDS = sa.select(grants.c.document_id).where(
+    grants.c.document_id.in_(sa.bindparam("ids", expanding=True)),
+    grants.c.reader == sa.bindparam("reader"),
+)
+#: the grant's columns other than the document's id, read beside the document's
+_GRANT_ONLY = ("reader", "reader_public_key", "wrapped_key", "granted_at")
+_GRANTED = (
+    sa.select(documents, *(grants.c[name] for name in _GRANT_ONLY))
+    .join(grants, grants.c.document_id == documents.c.document_id)
+    .where(
+        documents.c.document_id.in_(sa.bindparam("ids", expanding=True)),
+        grants.c.reader == sa.bindparam("reader"),
+    )
+)
+
 reader_keys = sa.Table(
     "vault_reader_keys",
     metadata,
@@ -157,6 +173,27 @@ class SqlVaultRepository(OwnSchemaStore):
     def list_grants(self, document_id: str) -> list[Grant]:
         query = grants.select().where(grants.c.document_id == document_id)
         return self._all(_stored(Grant), query)
+
+    def granted_ids(self, document_ids: Collection[str], reader: str) -> set[str]:
+        if not document_ids:
+            return set()
+        params = {"ids": list(document_ids), "reader": reader}
+        return set(self._scalars(_GRANTED_IDS, params))
+
+    def get_granted(
+        self, document_ids: Collection[str], reader: str
+    ) -> list[tuple[StoredDocument, Grant]]:
+        if not document_ids:
+            return []
+        rows = self._read(
+            lambda conn: list(conn.execute(_GRANTED, {"ids": list(document_ids), "reader": reader}))
+        )
+        out = []
+        for row in rows:
+            values = {k: _as_written(v) for k, v in row._mapping.items()}
+            grant = {k: values.pop(k) for k in _GRANT_ONLY}
+            out.append((StoredDocument(**values), Grant(document_id=row.document_id, **grant)))
+        return out
 
     def save_grant(self, grant: Grant) -> None:
         with self.engine.begin() as conn:

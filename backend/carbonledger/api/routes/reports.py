@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
@@ -19,6 +20,7 @@ from carbonledger.reports.service import Document, ReportService
 router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
 
 REPORT_HASH_HEADER = "X-Report-Hash"
+CLAIM_COUNT_HEADER = "X-Claim-Count"
 
 
 async def report_service(services: ServicesDep) -> ReportService:
@@ -43,6 +45,13 @@ def _download(document: Document) -> Response:
         200: {
             "description": "The inventory: one row per claim and per line (lines only of the "
             "documents the caller may read), scopes and Scope 3 categories as columns.",
+            "headers": {
+                CLAIM_COUNT_HEADER: {
+                    "description": "How many claims the export holds (those accepted when "
+                    "it started).",
+                    "schema": {"type": "integer"},
+                }
+            },
             "content": {
                 "text/csv": {},
                 "application/json": {},
@@ -58,9 +67,16 @@ def export_claims(
     firm: Annotated[str | None, Query(description="Firm address (default: the caller).")] = None,
     format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
 ) -> Response:
-    """A firm's inventory as CSV, XLSX or JSON."""
+    """A firm's inventory as CSV, XLSX or JSON, of any length: sent as it is read (CSV and
+    JSON) or once built in a temporary file (XLSX), with its count of claims in
+    ``X-Claim-Count``."""
     where = of_firm(where, member.account if firm is None else firm)  # default: the caller's
-    return _download(reports.export(member.account, where, format))
+    export = reports.export(member.account, where, format)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        CLAIM_COUNT_HEADER: str(export.claims),
+    }
+    return StreamingResponse(export.chunks, media_type=export.media_type, headers=headers)
 
 
 class Scope3Sum(BaseModel):
