@@ -292,9 +292,15 @@ class ApiSession:
         response = self.download("POST", "/audits/report", params={"format": fmt}, json=body)
         return response.content, response.headers.get("X-Report-Hash", "")
 
-    def overlaps(self) -> list[dict[str, Any]]:
-        """This firm's overlaps with its partners (shared shipments, kgCO2e, default split)."""
-        return list(self.request("GET", "/overlaps"))
+    def overlaps(self, partner: str | None = None) -> list[dict[str, Any]]:
+        """This firm's overlaps with its partners (shared shipments, kgCO2e, default split);
+        ``partner``: with that firm (an address) only."""
+        params = {"partner": partner} if partner else {}
+        return list(self.request("GET", "/overlaps", params=params))
+
+    def overlap_partners(self) -> list[dict[str, Any]]:
+        """This firm's overlaps summed per partner, the largest first."""
+        return list(self.request("GET", "/overlaps/partners"))
 
     def overlap(self, overlap_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/overlaps/{overlap_id}"))

@@ -117,3 +117,67 @@ def test_footprints_stored_before_the_shipment_index_are_read_when_overlaps_are_
         2,
     )
     assert not set(claims) & {c for _, c, _ in index.unread(100_000)}
+
+
+def test_a_carriers_overlaps_are_summed_per_partner_and_listed_for_one_partner(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag = new_pair_salt().hex()[:6]  # names of their own: the chain outlives a database
+    carrier = api.admit(f"Per Partner Linehaul {tag}")
+    one, two = api.admit(f"Per Partner Shipper One {tag}"), api.admit(f"Per Partner Two {tag}")
+    carrier_client = api.client(carrier)
+    salts = {one.address: new_pair_salt(), two.address: new_pair_salt()}
+    for shipper, footprints in ((one, 1), (two, 2)):
+        salt = salts[shipper.address]
+        carrier_client.submit_claim(as_bytes(carrier_document(carrier.address, salt)))
+        client = api.client(shipper)
+        for _ in range(footprints):  # each shares WB-1 and WB-3 with the carrier's claim
+            client.submit_claim(as_bytes(shipper_document(shipper.address, salt)))
+
+    summed = carrier_client.overlap_partners()
+    assert [p["partner"] for p in summed] == [two.address, one.address]  # the largest first
+    assert [(p["overlaps"], p["shipments"], p["overlap_kgco2e"]) for p in summed] == [
+        (2, 4, 792),
+        (1, 2, 396),
+    ]
+    assert [(p["my_kgco2e"], p["partner_kgco2e"]) for p in summed] == [
+        ("1034.034", "792.557"),  # exact sums, then rounded: 2 x 396.2785...
+        ("517.017", "396.278"),
+    ]
+    everything = carrier_client.overlaps()
+    for shipper, count in ((one, 1), (two, 2)):
+        listed = carrier_client.overlaps(shipper.address.lower())  # any spelling of it
+        assert len(listed) == count and {o["partner"] for o in listed} == {shipper.address}
+        assert listed == [o for o in everything if o["partner"] == shipper.address]
+        for o in listed:
+            assert carrier_client.overlap(o["overlap_id"]) == o
+    [theirs] = api.client(one).overlap_partners()
+    assert (theirs["partner"], theirs["overlaps"], theirs["my_kgco2e"]) == (
+        carrier.address,
+        1,
+        "396.278",
+    )
+    assert carrier_client.overlaps(api.admit(f"Per Partner Stranger {tag}").address) == []
+    with pytest.raises(ApiError) as bad:
+        carrier_client.overlaps("not-an-address")
+    assert bad.value.status == 422 and [p["field"] for p in bad.value.problems] == ["partner"]
+
+    password = "per partner password"
+    keystore = tmp_path / "carrier.json"
+    keystore.write_text(json.dumps(Account.encrypt(bytes(carrier.key), password)))
+    monkeypatch.setenv("CARBONLEDGER_KEY_PASSWORD", password)
+    common = ["--key", str(keystore), "--api", api.url]
+    runner = CliRunner()
+    shown = runner.invoke(app, ["overlaps", "partners", *common])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert f"Per Partner Two {tag}" in lines[0] and "2 overlap(s)  4 shipment(s)" in lines[0]
+    assert "counted by both 792 kgCO2e (you 1,034.034, they 792.557)" in lines[0]
+    assert f"Per Partner Shipper One {tag}" in lines[1]
+    by_name = runner.invoke(
+        app, ["overlaps", "list", *common, "--partner", f"Per Partner Two {tag}", "-q"]
+    )
+    assert by_name.exit_code == 0, by_name.output
+    assert sorted(by_name.stdout.split()) == sorted(
+        o["overlap_id"] for o in everything if o["partner"] == two.address
+    )

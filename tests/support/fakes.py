@@ -535,7 +535,7 @@ class FakeShipmentIndex:
     def newest_seq(self) -> int:
         return max((r.seq for r in self.store.rows.values()), default=0)
 
-    def pairs(self, firm: str) -> list[tuple[str, str]]:
+    def pairs(self, firm: str, partner: str | None = None) -> list[tuple[str, str]]:
         on_chain = self.store._ordered(lambda r: r.state in (ANCHORED, CHECKED))
         refs = {
             r.claim_id: (r, set(read.emissions.kg))
@@ -548,7 +548,8 @@ class FakeShipmentIndex:
             if row.firm == firm
             for theirs, (other, their_refs) in refs.items()
             if other.firm != firm and shared & their_refs
-        ]
+            and partner in (None, other.firm)
+        ]  # fmt: skip
 
     def emissions(self, claim_ids: Iterable[str]) -> dict[str, ShipmentEmissions]:
         return {

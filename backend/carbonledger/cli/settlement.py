@@ -1,5 +1,5 @@
-"""``carbonledger overlaps list|show`` and ``carbonledger settlement ...``: partners share the
-cost of removing the emissions they both count, to the end — proposed, signed, reduction
+"""``carbonledger overlaps list|partners|show`` and ``carbonledger settlement ...``: partners
+share the cost of removing the emissions they both count, to the end — proposed, signed, reduction
 attested by an auditor, paid, settled.
 
 Every signature is made here, with the member's keystore; the API only relays it. Members are
@@ -119,9 +119,35 @@ OverlapArg = Annotated[str, typer.Argument(help="The overlap id (carbonledger ov
 
 
 @overlaps_app.command("list")
-def list_overlaps(member: Member, shown: Listed) -> None:
+def list_overlaps(
+    member: Member,
+    shown: Listed,
+    partner: Annotated[
+        str | None,
+        typer.Option("--partner", help="Only those with this firm, by name or address."),
+    ] = None,
+) -> None:
     """This firm's overlaps: partner, claims, shared shipments, kgCO2e, default split."""
-    _list(member, shown, lambda s: s.overlaps(), "overlap_id", _print_overlap, "no overlaps")
+
+    def read(session: ApiSession) -> list[dict[str, Any]]:
+        return session.overlaps(Names(session).resolve(partner) if partner else None)
+
+    _list(member, shown, read, "overlap_id", _print_overlap, "no overlaps")
+
+
+def _print_partner(p: dict[str, Any], names: Names) -> None:
+    console.print(
+        f"{names(p['partner'])}  {p['overlaps']:,} overlap(s)  {p['shipments']:,} shipment(s)  "
+        f"counted by both {kg(p['overlap_kgco2e'])} kgCO2e (you {kg(p['my_kgco2e'])}, they "
+        f"{kg(p['partner_kgco2e'])})",
+        soft_wrap=True,
+    )
+
+
+@overlaps_app.command("partners")
+def list_partners(member: Member, shown: Listed) -> None:
+    """This firm's overlaps summed per partner, the largest first."""
+    _list(member, shown, lambda s: s.overlap_partners(), "partner", _print_partner, "no overlaps")
 
 
 @overlaps_app.command("show")

@@ -56,6 +56,18 @@ class OverlapView:
         return self.parties[0] if self.parties[0].firm == firm else self.parties[1]
 
 
+@dataclass(frozen=True)
+class PartnerOverlaps:
+    """A firm's overlaps with one partner, summed."""
+
+    partner: str
+    overlaps: int = 0  # pairs of footprints in force that share shipments
+    shipments: int = 0
+    overlap_kgco2e: int = 0  # what both count, kg (each overlap's smaller figure)
+    my_kgco2e: Decimal = Decimal(0)  # what the firm counts for the shared shipments, exact
+    partner_kgco2e: Decimal = Decimal(0)
+
+
 log = logging.getLogger("carbonledger.overlaps")
 
 #: Most footprints read from their documents in one transaction of the shipment index.
@@ -134,15 +146,47 @@ class OverlapFinder:
             default_shares_bps=shares,
         )
 
-    def overlaps_of(self, firm: str) -> list[OverlapView]:
-        """Every overlap between ``firm``'s footprint claims in force and other firms' ones:
-        the footprints checked since the last call read into the shipment index, the chain's
-        events indexed up to its head (a claim superseded or revoked a moment ago is out),
-        then the pairs that share a ref found in the database."""
+    def overlaps_of(self, firm: str, partner: str | None = None) -> list[OverlapView]:
+        """Every overlap between ``firm``'s footprint claims in force and other firms' ones
+        (``partner``'s alone, if named): the footprints checked since the last call read into
+        the shipment index, the chain's events indexed up to its head (a claim superseded or
+        revoked a moment ago is out), then the pairs that share a ref found in the database."""
         firm = to_checksum_address(firm)
+        pairs = self._pairs(firm, None if partner is None else to_checksum_address(partner))
+        return self._views(firm, pairs)
+
+    def overlap(self, overlap_id_: str, caller: str) -> OverlapView:
+        """One of ``caller``'s overlaps: of its pairs, only the one with that id is matched."""
+        caller = to_checksum_address(caller)
+        wanted = overlap_id_.lower()
+        pairs = self._pairs(caller, None)
+        for view in self._views(caller, [p for p in pairs if overlap_id(*p) == wanted]):
+            return view
+        raise NotFound(f"no overlap {overlap_id_} of {caller}")
+
+    def partners_of(self, firm: str) -> list[PartnerOverlaps]:
+        """``firm``'s overlaps summed per partner, the largest overlap first."""
+        firm = to_checksum_address(firm)
+        sums: dict[str, PartnerOverlaps] = {}
+        for view in self.overlaps_of(firm):
+            mine, theirs = view.party(firm), view.partner_of(firm)
+            was = sums.get(theirs.firm) or PartnerOverlaps(theirs.firm)
+            sums[theirs.firm] = PartnerOverlaps(
+                partner=theirs.firm,
+                overlaps=was.overlaps + 1,
+                shipments=was.shipments + view.shipments,
+                overlap_kgco2e=was.overlap_kgco2e + view.overlap_kgco2e,
+                my_kgco2e=was.my_kgco2e + mine.kgco2e,
+                partner_kgco2e=was.partner_kgco2e + theirs.kgco2e,
+            )
+        return sorted(sums.values(), key=lambda p: (-p.overlap_kgco2e, p.partner.lower()))
+
+    def _pairs(self, firm: str, partner: str | None) -> list[tuple[str, str]]:
         self.read_new()
         self.catch_up()
-        pairs = self.index.pairs(firm)
+        return self.index.pairs(firm, partner)
+
+    def _views(self, firm: str, pairs: list[tuple[str, str]]) -> list[OverlapView]:
         emissions = self.index.emissions({c for pair in pairs for c in pair})
         found: list[OverlapView] = []
         for mine, theirs in pairs:
@@ -153,9 +197,3 @@ class OverlapFinder:
                     self._view((firm, mine), (to_checksum_address(b.firm), theirs), overlap)
                 )
         return found
-
-    def overlap(self, overlap_id_: str, caller: str) -> OverlapView:
-        for view in self.overlaps_of(caller):
-            if view.overlap_id == overlap_id_.lower():
-                return view
-        raise NotFound(f"no overlap {overlap_id_} of {caller}")

@@ -25,7 +25,12 @@ from carbonledger.overlaps import SplitError, check_split, project_hash
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
 from carbonledger.services.errors import Conflict, InvalidRequest, NotFound, NotPermitted
-from carbonledger.services.overlap_finder import OverlapFinder, OverlapParty, OverlapView
+from carbonledger.services.overlap_finder import (
+    OverlapFinder,
+    OverlapParty,
+    OverlapView,
+    PartnerOverlaps,
+)
 from carbonledger.services.signing import SignedRelay
 from carbonledger.store.settlements import SettlementAlreadyStored, SettlementRow, SettlementStore
 from carbonledger.vault.errors import DocumentAlreadyExists, UnknownReader
@@ -49,6 +54,7 @@ __all__ = [
     "AUDITOR_ROLE",
     "OverlapParty",
     "OverlapView",
+    "PartnerOverlaps",
     "PartyPosition",
     "Proposal",
     "SettlementService",
@@ -118,8 +124,11 @@ class SettlementService(SignedRelay):
     def allocations_for(self, firm: str, settlement_ids: Sequence[str]) -> dict[str, int]:
         return self.citations.allocations_for(firm, settlement_ids)
 
-    def overlaps_of(self, firm: str) -> list[OverlapView]:
-        return self.overlaps.overlaps_of(firm)
+    def overlaps_of(self, firm: str, partner: str | None = None) -> list[OverlapView]:
+        return self.overlaps.overlaps_of(firm, partner)
+
+    def partners_of(self, firm: str) -> list[PartnerOverlaps]:
+        return self.overlaps.partners_of(firm)
 
     def overlap(self, overlap_id_: str, caller: str) -> OverlapView:
         return self.overlaps.overlap(overlap_id_, caller)

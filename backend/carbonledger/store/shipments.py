@@ -122,10 +122,11 @@ class ShipmentIndex(TableStore):
         have written either). Nothing is committed here."""
         _write(conn, read, _REFS)
 
-    def pairs(self, firm: str) -> list[tuple[str, str]]:
-        """(claim of ``firm``, claim of another firm) that share at least one ref, both on
-        chain and in force (no ``ClaimSuperseded`` or ``ClaimRevoked`` indexed for either),
-        in the order the firm's claims were accepted, then its partners'."""
+    def pairs(self, firm: str, partner: str | None = None) -> list[tuple[str, str]]:
+        """(claim of ``firm``, claim of another firm, or of ``partner`` alone) that share at
+        least one ref, both on chain and in force (no ``ClaimSuperseded`` or ``ClaimRevoked``
+        indexed for either), in the order the firm's claims were accepted, then its
+        partners'."""
         mine, theirs = shipment_refs.alias("mine"), shipment_refs.alias("theirs")
         my_claim, their_claim = claims.alias("my_claim"), claims.alias("their_claim")
 
@@ -146,6 +147,7 @@ class ShipmentIndex(TableStore):
                 mine.c.ref != NO_REF,
                 in_force(my_claim),
                 in_force(their_claim),
+                *([] if partner is None else [their_claim.c.firm == partner]),
             )
             .group_by(mine.c.claim_id, theirs.c.claim_id, my_claim.c.seq, their_claim.c.seq)
             .order_by(my_claim.c.seq, their_claim.c.seq)

@@ -390,11 +390,11 @@ async def claims_where(
 ClaimsWhere = Annotated[ClaimFilter, Depends(claims_where)]
 
 
-def firm_address(firm: str) -> str:
-    """The query parameter ``firm`` checksummed; 422 naming ``firm`` when it is not an
+def firm_address(firm: str, field: str = "firm") -> str:
+    """The query parameter ``field`` (``firm``) checksummed; 422 naming it when it is not an
     address."""
     if not is_address(firm):
-        raise InvalidRequest(f"{firm!r} is not an address", [{"field": "firm", "message": "bad"}])
+        raise InvalidRequest(f"{firm!r} is not an address", [{"field": field, "message": "bad"}])
     return to_checksum_address(firm)
 
 

@@ -4,13 +4,15 @@ refs; a firm sees only its own overlaps, and never the refs themselves)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.models import model_from
+from carbonledger.api.routes.claims import firm_address
 from carbonledger.auth.fastapi import CurrentMember
 from carbonledger.services.settlements import OverlapView
 
@@ -52,7 +54,7 @@ def overlap_out(view: OverlapView, caller: str) -> OverlapOut:
             model_from(
                 OverlapPartyOut,
                 p,
-                kgco2e=str(p.kgco2e.quantize(Decimal("0.001"))),
+                kgco2e=_kg(p.kgco2e),
                 counted_in=list(p.counted_in),
                 default_share_bps=share,
             )
@@ -61,12 +63,49 @@ def overlap_out(view: OverlapView, caller: str) -> OverlapOut:
     )
 
 
-@router.get("", response_model=list[OverlapOut])
-def list_overlaps(services: ServicesDep, member: CurrentMember) -> list[OverlapOut]:
+class PartnerOverlapsOut(BaseModel):
+    partner: str
+    overlaps: int = Field(description="Pairs of footprints in force that share shipments.")
+    shipments: int = Field(description="Shared shipments, over those pairs.")
+    overlap_kgco2e: int = Field(description="Emissions both count (each pair's smaller), kg.")
+    my_kgco2e: str = Field(description="What the caller counts for them (0.001 kg).")
+    partner_kgco2e: str = Field(description="What the partner counts for them (0.001 kg).")
+
+
+def _kg(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.001")))
+
+
+@router.get("", response_model=list[OverlapOut], responses={422: ERROR_RESPONSES[422]})
+def list_overlaps(
+    services: ServicesDep,
+    member: CurrentMember,
+    partner: Annotated[
+        str | None, Query(description="Only the overlaps with this firm (an address).")
+    ] = None,
+) -> list[OverlapOut]:
     """The caller's overlaps: each pair of its active footprint claim and a partner's that
-    share shipments, with the shipments' count, each side's kgCO2e and the default split."""
-    views = services.settlements.overlaps_of(member.account)
+    share shipments, with the shipments' count, each side's kgCO2e and the default split
+    (``partner``: with that firm only; ``/overlaps/partners`` sums them per partner)."""
+    with_firm = None if partner is None else firm_address(partner, "partner")
+    views = services.settlements.overlaps_of(member.account, with_firm)
     return [overlap_out(v, member.account) for v in views]
+
+
+@router.get("/partners", response_model=list[PartnerOverlapsOut])
+def list_partners(services: ServicesDep, member: CurrentMember) -> list[PartnerOverlapsOut]:
+    """The caller's overlaps summed per partner, the largest overlap first: how many pairs of
+    footprints, shipments and kgCO2e it shares with each (a carrier filing per shipment has
+    one overlap per shipment's footprint; this is the page a partner view starts from)."""
+    return [
+        model_from(
+            PartnerOverlapsOut,
+            p,
+            my_kgco2e=_kg(p.my_kgco2e),
+            partner_kgco2e=_kg(p.partner_kgco2e),
+        )
+        for p in services.settlements.partners_of(member.account)
+    ]
 
 
 @router.get("/{overlap_id}", response_model=OverlapOut, responses={404: ERROR_RESPONSES[404]})
