@@ -13,6 +13,7 @@ export type ClaimDetail = Schemas["ClaimDetail"];
 export type ClaimCheck = Schemas["ClaimCheck"];
 export type MemberOut = Schemas["MemberOut"];
 export type OverlapOut = Schemas["OverlapOut"];
+export type PartnerOverlapsOut = Schemas["PartnerOverlapsOut"];
 export type SettlementOut = Schemas["SettlementOut"];
 export type PublicClaim = Schemas["PublicClaim"];
 export type VerifyAnswer = Schemas["VerifyAnswer"];

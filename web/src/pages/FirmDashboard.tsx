@@ -5,6 +5,7 @@ import { useSession } from "../session";
 import { Chart } from "../components/Chart";
 import { Badge, ErrorBox } from "../components/Status";
 import { ScrollTable } from "../components/Table";
+import { Pager } from "../components/Pager";
 import { useAction } from "../action";
 import { isoDay, kg, period, short } from "../format";
 import { download } from "../download";
@@ -79,8 +80,6 @@ export function FirmDashboard() {
   }, [periods]);
 
   const inForce = (periods?.periods ?? []).reduce((n, p) => n + p.claims, 0);
-  const pages = claims ? Math.max(1, Math.ceil(claims.total / PAGE_SIZE)) : 1;
-  const first = (page - 1) * PAGE_SIZE;
 
   async function exportAs(format: "csv" | "xlsx" | "json") {
     await run(null, () => download(`/claims/export?firm=${address}&format=${format}`, `claims-${address}.${format}`));
@@ -145,23 +144,18 @@ export function FirmDashboard() {
               );
             })}
           </ScrollTable>
-          <nav className="actions" aria-label="Pages of claims">
-            {pages > 1 && (
-              <button type="button" onClick={() => setPage(page - 1)} disabled={page <= 1}>
-                Newer
-              </button>
-            )}
-            <span data-testid="claims-range">
-              {claims.total === 0
-                ? "No claims yet"
-                : `${(first + 1).toLocaleString()}–${(first + claims.items.length).toLocaleString()} of ${claims.total.toLocaleString()}`}
-            </span>
-            {pages > 1 && (
-              <button type="button" onClick={() => setPage(page + 1)} disabled={page >= pages}>
-                Older
-              </button>
-            )}
-          </nav>
+          <Pager
+            label="Pages of claims"
+            testId="claims-range"
+            page={page}
+            size={PAGE_SIZE}
+            shown={claims.items.length}
+            total={claims.total}
+            none="No claims yet"
+            earlier="Newer"
+            later="Older"
+            onPage={setPage}
+          />
         </>
       )}
     </section>
