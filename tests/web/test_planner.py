@@ -44,6 +44,8 @@ def test_a_partner_plans_a_joint_project_in_the_browser_and_proposes_it_as_a_set
     )
 
     [overlap] = [o for o in carrier.overlaps() if o["partner"] == pair.shipper.address]
+    partner = page.get_by_role("combobox", name=re.compile(r"^Partner\b"))  # its option in its name
+    partner.select_option(pair.shipper.address)
     page.get_by_label("Overlap with partner").select_option(overlap["overlap_id"])
     page.get_by_label("Goal value").fill("20")
     page.get_by_role("button", name="Plan", exact=True).click()

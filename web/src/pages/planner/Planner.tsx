@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
-import { api, ok, type OverlapOut } from "../../api/client";
+import { api, ok, type OverlapOut, type PartnerOverlapsOut } from "../../api/client";
 import { useSession } from "../../session";
 import { ErrorBox, Field } from "../../components/Status";
 import { useAction } from "../../action";
@@ -22,19 +22,32 @@ const GOALS: Record<Goal, string> = {
 export function Planner() {
   const { address } = useSession();
   const navigate = useNavigate();
+  const [partners, setPartners] = useState<PartnerOverlapsOut[] | null>(null);
+  const [partner, setPartner] = useState("");
   const [overlaps, setOverlaps] = useState<OverlapOut[] | null>(null);
   const [form, setForm] = useState({ overlap: "", goal: "pct" as Goal, value: "20", scope: "overlap" as "overlap" | "inventory" });
   const [answer, setAnswer] = useState<Answer | null>(null);
   const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
-    ok(api.GET("/overlaps"))
+    ok(api.GET("/overlaps/partners"))
       .then((list) => {
-        setOverlaps(list);
-        if (list.length) setForm((f) => ({ ...f, overlap: f.overlap || list[0].overlap_id }));
+        setPartners(list);
+        if (list.length) setPartner(list[0].partner); // the largest overlap first
       })
       .catch(setError);
   }, []);
+
+  useEffect(() => {
+    if (!partner) return;
+    setOverlaps(null);
+    ok(api.GET("/overlaps", { params: { query: { partner } } }))
+      .then((list) => {
+        setOverlaps(list);
+        setForm((f) => ({ ...f, overlap: list.length ? list[0].overlap_id : "" }));
+      })
+      .catch(setError);
+  }, [partner]);
 
   async function plan(event: FormEvent) {
     event.preventDefault();
@@ -72,16 +85,25 @@ export function Planner() {
       <ErrorBox error={error} />
       <Targets firm={address} />
       <h2>Plan with a partner</h2>
-      {overlaps === null ? (
+      {partners === null ? (
         <p role="status">Loading…</p>
-      ) : overlaps.length === 0 ? (
+      ) : partners.length === 0 ? (
         <p className="muted">No overlap with a partner yet: the planner needs one (see Partners).</p>
       ) : (
         <form className="card" onSubmit={plan}>
           <div className="row">
+            <Field label="Partner">
+              <select value={partner} onChange={(e) => setPartner(e.target.value)}>
+                {partners.map((p) => (
+                  <option key={p.partner} value={p.partner}>
+                    {short(p.partner, 4)} · {p.overlaps.toLocaleString()} overlaps · {kg(p.overlap_kgco2e)}
+                  </option>
+                ))}
+              </select>
+            </Field>
             <Field label="Overlap with partner">
-              <select value={form.overlap} onChange={(e) => setForm({ ...form, overlap: e.target.value })}>
-                {overlaps.map((o) => (
+              <select value={form.overlap} onChange={(e) => setForm({ ...form, overlap: e.target.value })} disabled={overlaps === null}>
+                {(overlaps ?? []).map((o) => (
                   <option key={o.overlap_id} value={o.overlap_id}>
                     {short(o.partner, 4)} · {o.shipments} shipments · {kg(o.overlap_kgco2e)}
                   </option>
