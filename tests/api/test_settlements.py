@@ -4,15 +4,18 @@ and every refusal the issue lists."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
 from typer.testing import CliRunner
 from web3._utils.events import get_event_data
 
+from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.typed_data import claim_id as compute_id
 from carbonledger.cli.main import app
 from carbonledger.client import ApiError, LedgerClient
@@ -309,3 +312,29 @@ def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation(
     assert (answer["accepted"], answer["refused"]) == (1, 1), answer
     error = answer["results"][1]["error"]
     assert error["status"] == 409 and "already cited" in error["detail"], error
+
+
+def test_a_firms_settlements_are_listed_as_each_reads_from_one_batch_of_chain_calls(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = partners(api, "Listed settlements")
+    ids = [str(propose(pair, f"listed project {k}")["settlement_id"]) for k in range(3)]
+    pair.carrier_client.sign_settlement(ids[1])  # one consent: the positions differ
+    listed = {s["settlement_id"]: s for s in pair.shipper_client.settlements()}
+    assert sorted(listed) == sorted(ids)
+    for sid in ids:
+        assert listed[sid] == pair.shipper_client.request("GET", f"/settlements/{sid}")
+    consented = {p["firm"]: p["consented"] for p in listed[ids[1]]["parties"]}
+    assert consented == {pair.carrier.address: True, pair.shipper.address: False}
+
+    here, batches = threading.current_thread(), []
+    real = JsonRpc.eth_calls
+
+    def counted(rpc: JsonRpc, calls: Any, *args: Any, **kwargs: Any) -> list[bytes]:
+        if threading.current_thread() is here:  # not the worker's or the indexer's
+            batches.append(len(calls))
+        return real(rpc, calls, *args, **kwargs)
+
+    monkeypatch.setattr(JsonRpc, "eth_calls", counted)
+    views = api.services.settlements.of_party(pair.shipper.address)
+    assert len(views) == 3 and batches == [3 * 3]  # settlementOf and two partyOf each, at once

@@ -352,6 +352,14 @@ class FakeLedger:
     def party_state(self, settlement_id: bytes, party: str) -> PartyState:
         return PartyState(0, False, 0, 0, 0, ZERO32)
 
+    def settlement_positions(
+        self, settlements: Sequence[tuple[bytes, Sequence[str]]]
+    ) -> list[tuple[SettlementState, list[PartyState]]]:
+        return [
+            (self.settlement_state(sid), [self.party_state(sid, p) for p in parties])
+            for sid, parties in settlements
+        ]
+
 
 class InMemoryClaimStore:
     """The claims table in a dict, with :class:`carbonledger.store.claims.ClaimStore`'s

@@ -318,9 +318,34 @@ class LedgerGateway:
         return int(self._settlement_nonces(checksum_address(account)))
 
     def settlement_state(self, settlement_id: bytes) -> SettlementState:
-        status, deadline, consents, paid, recorded, realised, *_ = self._settlement_of(
-            settlement_id
-        )
+        return self._settlement_state(self._settlement_of(settlement_id))
+
+    def party_state(self, settlement_id: bytes, party: str) -> PartyState:
+        return self._party_state(self._party_of(settlement_id, checksum_address(party)))
+
+    def settlement_positions(
+        self, settlements: Sequence[tuple[bytes, Sequence[str]]]
+    ) -> list[tuple[SettlementState, list[PartyState]]]:
+        """``settlementOf`` and each party's ``partyOf`` of every (settlement id, parties),
+        in one JSON-RPC batch (a list of a firm's settlements)."""
+        requests = []
+        for settlement_id, parties in settlements:
+            requests.append(self._settlement_of.request(settlement_id))
+            requests += [
+                self._party_of.request(settlement_id, checksum_address(p)) for p in parties
+            ]
+        raw = iter(self._rpc.eth_calls(requests))
+        return [
+            (
+                self._settlement_state(self._settlement_of.decode(next(raw))),
+                [self._party_state(self._party_of.decode(next(raw))) for _ in parties],
+            )
+            for _, parties in settlements
+        ]
+
+    @staticmethod
+    def _settlement_state(values: Any) -> SettlementState:
+        status, deadline, consents, paid, recorded, realised, *_ = values
         return SettlementState(
             status=name_of(SETTLEMENT_STATUS_NAMES, int(status)),
             signing_deadline=int(deadline),
@@ -330,10 +355,9 @@ class LedgerGateway:
             realised_kgco2e=int(realised),
         )
 
-    def party_state(self, settlement_id: bytes, party: str) -> PartyState:
-        share, consented, allocation, cost, paid, citing = self._party_of(
-            settlement_id, checksum_address(party)
-        )
+    @staticmethod
+    def _party_state(values: Any) -> PartyState:
+        share, consented, allocation, cost, paid, citing = values
         return PartyState(
             share_bps=int(share),
             consented=bool(consented),

@@ -141,6 +141,10 @@ class LedgerPort(Protocol):
 
     def party_state(self, settlement_id: bytes, party: str) -> PartyState: ...
 
+    def settlement_positions(
+        self, settlements: Sequence[tuple[bytes, Sequence[str]]]
+    ) -> list[tuple[SettlementState, list[PartyState]]]: ...
+
 
 class TargetRegistryPort(Protocol):
     """The TargetRegistry, as :class:`carbonledger.services.targets.TargetService` reads it."""

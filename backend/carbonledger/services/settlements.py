@@ -21,6 +21,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from carbonledger.chain.gateway import PartyState, SettlementState
 from carbonledger.overlaps import SplitError, check_split, project_hash
 from carbonledger.services.citations import CitationOutbox
 from carbonledger.services.claims import ClaimService
@@ -205,20 +206,24 @@ class SettlementService(SignedRelay):
         row = self._row(sid)
         self.citations.relay_pending(row.settlement_id)
         chain = self.ledger.settlement_state(b32(row.settlement_id))
-        parties = []
-        for firm in row.parties:
-            position = self.ledger.party_state(b32(row.settlement_id), firm)
-            parties.append(
-                PartyPosition(
-                    firm=firm,
-                    share_bps=position.share_bps,
-                    consented=position.consented,
-                    allocation_kgco2e=position.allocation_kgco2e,
-                    cost_share=position.cost_share,
-                    paid=position.paid,
-                    citing_claim=hx(position.citing_claim) if any(position.citing_claim) else None,
-                )
+        positions = [self.ledger.party_state(b32(row.settlement_id), f) for f in row.parties]
+        return self._view(row, chain, positions)
+
+    def _view(
+        self, row: SettlementRow, chain: SettlementState, positions: Sequence[PartyState]
+    ) -> SettlementView:
+        parties = [
+            PartyPosition(
+                firm=firm,
+                share_bps=position.share_bps,
+                consented=position.consented,
+                allocation_kgco2e=position.allocation_kgco2e,
+                cost_share=position.cost_share,
+                paid=position.paid,
+                citing_claim=hx(position.citing_claim) if any(position.citing_claim) else None,
             )
+            for firm, position in zip(row.parties, positions, strict=True)
+        ]
         state = chain.status
         if state == "proposed" and self.clock() > int(row.terms["signing_deadline"]):
             state = "expired"  # the chain says so too from its next block on
@@ -240,7 +245,16 @@ class SettlementService(SignedRelay):
         raise NotPermitted("only the parties and the auditors read a settlement")
 
     def of_party(self, party: str) -> list[SettlementView]:
-        return [self.get(r.settlement_id) for r in self.store.of_party(to_checksum_address(party))]
+        """The settlements ``party`` is a party to, as :meth:`get` gives each; their chain
+        state read in one JSON-RPC batch (a firm settling overlap by overlap has many)."""
+        rows = self.store.of_party(to_checksum_address(party))
+        for row in rows:
+            self.citations.relay_pending(row.settlement_id)
+        read = self.ledger.settlement_positions([(b32(r.settlement_id), r.parties) for r in rows])
+        return [
+            self._view(r, chain, positions)
+            for r, (chain, positions) in zip(rows, read, strict=True)
+        ]
 
     def _party(self, row: SettlementRow, account: str, what: str) -> str:
         account = to_checksum_address(account)
