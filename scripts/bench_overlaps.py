@@ -8,8 +8,10 @@ as ``carbonledger up`` does (SQLite). One carrier and S shippers each file N foo
 of that shipper): carrier claim k shares its shipments with claim k // S of shipper k % S, so
 the carrier has N overlaps and each shipper about N / S. Once every claim is checked on chain,
 it times ``SettlementService.overlaps_of`` (what GET /overlaps calls) for the carrier and for
-one shipper: the first call of the process, then R more, with the JSON-RPC requests and the
-process's CPU time of each, and the process's peak memory. ``--backlog`` empties the shipment
+one shipper, then the carrier's overlaps summed per partner (GET /overlaps/partners), with one
+shipper (GET /overlaps?partner=) and one by its id (GET /overlaps/{id}): the first call of the
+process, then R more, with the JSON-RPC requests and the process's CPU time of each, and the
+process's peak memory. ``--backlog`` empties the shipment
 index first (a database of a version before it) and times reading every footprint into it.
 """
 
@@ -21,7 +23,7 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +110,13 @@ def file_and_anchor(services: Services, accounts: list[LocalAccount], n: int) ->
     print(f"filed {total} footprints, all checked on chain, in {seconds:.0f} s", file=sys.stderr)
 
 
-def timed(services: Services, firm: str, label: str, repeat: int) -> None:
+def timed(label: str, repeat: int, call: Callable[[], Sized], what: str = "overlaps") -> None:
     for i in range(repeat + 1):
         before = requests_posted()
         cpu, started = time.process_time(), time.perf_counter()
-        found = services.settlements.overlaps_of(firm)
+        found = call()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        print(f"  {label}, {'first call' if i == 0 else f'again ({i})'}: {len(found)} overlaps "
+        print(f"  {label}, {'first call' if i == 0 else f'again ({i})'}: {len(found)} {what} "
               f"in {seconds * 1e3:,.0f} ms (CPU {cpu * 1e3:,.0f} ms, "
               f"{requests_posted() - before} JSON-RPC HTTP requests)")  # fmt: skip
 
@@ -145,8 +147,18 @@ def main(argv: list[str] | None = None) -> None:
             print(f"reading {read} footprints stored before the index from their documents: "
                   f"{seconds:,.1f} s ({seconds / read * 1e3:.2f} ms each)")  # fmt: skip
         print(f"GET /overlaps' service call, {total} footprints in the consortium:")
-        timed(services, accounts[0].address, "the carrier", args.repeat)
-        timed(services, accounts[1].address, "a shipper", args.repeat)
+        settlements = services.settlements
+        carrier, shipper = accounts[0].address, accounts[1].address
+        timed("the carrier", args.repeat, lambda: settlements.overlaps_of(carrier))
+        timed("a shipper", args.repeat, lambda: settlements.overlaps_of(shipper))
+        print("GET /overlaps/partners, GET /overlaps?partner= and GET /overlaps/{id}:")
+        timed("the carrier, summed per partner", args.repeat,
+              lambda: settlements.partners_of(carrier), "partners")  # fmt: skip
+        timed("the carrier, with one shipper", args.repeat,
+              lambda: settlements.overlaps_of(carrier, shipper))  # fmt: skip
+        last = settlements.overlaps_of(carrier)[-1].overlap_id
+        timed("the carrier, one overlap by id", args.repeat,
+              lambda: [settlements.overlap(last, carrier)])  # fmt: skip
         looking = OverlapFinder(finder.claims, finder.index, finder.catch_up)
         for which in ("a process's first (every claim)", "a later one (the claims since)"):
             started = time.perf_counter()

@@ -35,6 +35,13 @@ def test_the_overlaps_benchmark_finds_every_pair_with_one_request_a_call() -> No
         for call in ("first call", r"again \(1\)"):
             row = rf"^  {who}, {call}: {found} overlaps in {NUMBER} ms .* 1 JSON-RPC HTTP requests"
             assert re.search(row, out, re.M), f"no row {who}/{call}:\n{out}"
+    for who, found in (
+        ("summed per partner", "2 partners"),
+        ("with one shipper", "3 overlaps"),
+        ("one overlap by id", "1 overlaps"),
+    ):
+        row = rf"^  the carrier, {who}, first call: {found} in {NUMBER} ms .* 1 JSON-RPC HTTP"
+        assert re.search(row, out, re.M), f"no row {who}:\n{out}"
     assert re.search(rf"a later one \(the claims since\): {NUMBER} ms", out), out
 
 
