@@ -98,7 +98,13 @@ class OverlapFinder:
             newest = self.index.newest_seq()
             after = self._looked_to
             while batch := self.index.unread(READ_BATCH, after):
-                self.index.record([self._read(claim_id, firm) for _, claim_id, firm in batch])
+                documents = self.claims.read_documents([claim_id for _, claim_id, _ in batch])
+                self.index.record(
+                    [
+                        self._read(claim_id, firm, documents.get(claim_id))
+                        for _, claim_id, firm in batch
+                    ]
+                )
                 done += len(batch)
                 after = batch[-1][0]
                 if len(batch) < READ_BATCH:
@@ -117,10 +123,8 @@ class OverlapFinder:
                 log.warning("reading footprints into the shipment index failed: %s", exc)
             stop.wait(interval)
 
-    def _read(self, claim_id: str, firm: str) -> Read:
-        try:
-            raw = self.claims.read_document(claim_id)
-        except NotFound:
+    def _read(self, claim_id: str, firm: str, raw: bytes | None) -> Read:
+        if raw is None:
             log.warning("footprint %s has no document in the vault: no overlap of it", claim_id)
             return Read(claim_id, firm, None)
         try:
