@@ -22,20 +22,9 @@ from typing import cast
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
 from benchmarks.e2e import fresh_services, signed_submissions
+from benchmarks.memory import reset_peak, status_mb
 from carbonledger.reports.export import Format
 from carbonledger.store.claims import ClaimFilter
-
-
-def _status(name: str) -> float:
-    """A /proc/self/status figure in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(name + ":"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"{name} not in /proc/self/status")
-
-
-def _reset_peak() -> None:
-    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,13 +43,13 @@ def main(argv: list[str] | None = None) -> None:
         where = ClaimFilter(firm=firm)  # checksummed, as the route passes it
         print(f"export of {args.claims:,} claims (5 lines each), as the firm:")
         for fmt in args.formats.split(","):
-            _reset_peak()
-            before = _status("VmRSS")
+            reset_peak()
+            before = status_mb("VmRSS")
             cpu, started = time.process_time(), time.perf_counter()
             export = services.reports.export(firm, where, cast(Format, fmt))
             size = sum(len(c) for c in export.chunks)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-            rise = _status("VmHWM") - before
+            rise = status_mb("VmHWM") - before
             print(f"  {fmt}: {export.claims:,} claims, {size / 1e6:,.1f} MB in {seconds:,.1f} s "
                   f"(CPU {cpu:,.1f} s, {cpu / args.claims * 1e3:.2f} ms per claim); resident "
                   f"memory rose "

@@ -1,7 +1,7 @@
-"""Smoke runs of ``scripts/bench_overlaps.py``, ``scripts/bench_members.py`` and
-``scripts/bench_export.py`` with tiny counts: each prints its figure lines (times are never
-asserted: they depend on the machine; the overlaps found, the JSON-RPC requests made and the
-claims exported are not)."""
+"""Smoke runs of ``scripts/bench_overlaps.py``, ``scripts/bench_members.py``,
+``scripts/bench_export.py`` and ``scripts/bench_audit_report.py`` with tiny counts: each prints
+its figure lines (times are never asserted: they depend on the machine; the overlaps found, the
+JSON-RPC requests made and the claims exported are not)."""
 
 from __future__ import annotations
 
@@ -57,3 +57,11 @@ def test_the_export_benchmark_exports_every_claim_in_each_format() -> None:
     for fmt in ("csv", "xlsx", "json"):
         row = rf"^  {fmt}: 7 claims, {NUMBER} MB in {NUMBER} s .* rose -?{NUMBER} MB at its peak"
         assert re.search(row, out, re.M), f"no row {fmt}:\n{out}"
+
+
+def test_the_audit_report_benchmark_prints_each_format() -> None:
+    out = _run("scripts/bench_audit_report.py", "--claims", "30")
+    assert "the report of a firm's history of 30 footprints:" in out, out
+    assert re.search(rf"^  html: {NUMBER} MB in {NUMBER} s .* rose -?{NUMBER} MB", out, re.M), out
+    pdf = rf"^  pdf: {NUMBER} MB, \d+ pages in {NUMBER} s .* rose -?{NUMBER} MB"
+    assert re.search(pdf, out, re.M), out
