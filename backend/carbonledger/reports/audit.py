@@ -133,6 +133,9 @@ def build_report(
 ) -> AuditReport:
     """The report of one verification (``report``) of ``view`` against ``docs``."""
     by_hash = dict(docs)
+    findings: dict[bytes | None, list[Finding]] = {}
+    for f in report.findings:  # grouped once: a firm filing per shipment has thousands
+        findings.setdefault(f.claim_id, []).append(f)
     sections: list[ClaimSection] = []
     firm_name, firm_address = "", firm or ""
     periods: list[tuple[dt.date, dt.date]] = []
@@ -165,7 +168,7 @@ def build_report(
                 tx_hash="0x" + c.submitted.log.tx_hash.hex(),
                 block_number=c.submitted.log.block_number,
                 totals=_totals(doc, standard),
-                checks=[f for f in report.findings if f.claim_id == claim_id],
+                checks=findings.get(claim_id, []),
                 settlements=reliances,
             )
         )
@@ -181,7 +184,7 @@ def build_report(
         period=period,
         standard=f"{standard.version_id} (content hash 0x{standard.content_hash.hex()})",
         claims=sections,
-        general=[f for f in report.findings if f.claim_id is None],
+        general=findings.get(None, []),
         rpc_url=rpc_url,
         chain_id=view.chain_id,
         block=view.latest_block,

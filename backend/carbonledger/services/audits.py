@@ -29,12 +29,23 @@ from carbonledger.services.roots import proof_document
 from carbonledger.services.signing import check_signer, relay_or_conflict
 from carbonledger.standard import canonical_bytes, document_hash
 from carbonledger.store.claims import ClaimFilter, ClaimRow
-from carbonledger.verify import ChainReader, ChainView, Document, Report, RpcChainPort, verify
+from carbonledger.verify import (
+    ChainReader,
+    ChainView,
+    Document,
+    Finding,
+    Report,
+    RpcChainPort,
+    verify,
+)
 from carbonledger.verify.chain import Addresses
 from carbonledger.verify.documents import PROOF_SUFFIX, RootProof, proof_from_json
 from carbonledger.verify.rpc import RpcError, VerifyInputError
 from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
 from carbonledger.vocab import claim_id as claim_id_of
+
+#: documents read from the vault per step of a verification (two statements each)
+DOCUMENTS_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -104,16 +115,27 @@ class AuditService:
         """The stored documents of ``rows`` (and their baselines), by document hash."""
         docs: dict[bytes, Document] = {}
         wanted = list(rows)
-        for row in wanted:
-            claim = self.claims.parse(self.claims.read_document(row.claim_id))
-            docs[document_hash(claim)] = Document(
-                path=Path(f"vault/{row.claim_id}"), claim=claim, hash=document_hash(claim)
-            )
-            baseline = getattr(claim, "baseline", None)
-            if baseline is not None:
+        seen = {r.claim_id for r in wanted}
+        done = 0
+        while done < len(wanted):  # a page at a time: two reads of the vault per page
+            page = wanted[done : done + DOCUMENTS_PAGE]
+            done += len(page)
+            raw = self.claims.read_documents([r.claim_id for r in page])
+            for row in page:
+                if row.claim_id not in raw:
+                    raise NotFound(f"no document is stored for claim {row.claim_id}")
+                claim = self.claims.parse(raw[row.claim_id])
+                digest = document_hash(claim)
+                docs[digest] = Document(
+                    path=Path(f"vault/{row.claim_id}"), claim=claim, hash=digest
+                )
+                baseline = getattr(claim, "baseline", None)
+                if baseline is None:
+                    continue
                 base_id = claim_id_of(row.firm, bytes.fromhex(str(baseline.document_hash)[2:]))
                 base_row = self.store.get("0x" + base_id.hex())
-                if base_row is not None and base_row.claim_id not in {r.claim_id for r in wanted}:
+                if base_row is not None and base_row.claim_id not in seen:
+                    seen.add(base_row.claim_id)
                     wanted.append(base_row)
         return docs
 
@@ -129,12 +151,17 @@ class AuditService:
 
     def _claim_audits(self, report: Report, claim_ids: Sequence[str]) -> list[ClaimAudit]:
         audits = []
+        # each claim's findings and the deployment's, in the report's order, grouped in one
+        # pass (a firm filing per shipment has thousands of claims)
+        numbered: dict[bytes | None, list[tuple[int, Finding]]] = {}
+        for position, f in enumerate(report.findings):
+            numbered.setdefault(f.claim_id, []).append((position, f))
+        general = numbered.get(None, [])
         for claim_id in claim_ids:
-            raw = bytes.fromhex(claim_id[2:])
+            own = numbered.get(bytes.fromhex(claim_id[2:]), [])
             rows = [
                 {"check": f.check, "result": f.result.value, "detail": f.detail}
-                for f in report.findings
-                if f.claim_id in (raw, None)
+                for _, f in sorted(own + general, key=lambda n: n[0])
             ]
             body = {"claim_id": claim_id, "findings": rows}
             audits.append(
