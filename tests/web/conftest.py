@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -27,11 +28,11 @@ from carbonledger.api.server import server_config
 from carbonledger.chain.client import Web3ChainReader
 from carbonledger.chain.node import free_port
 from carbonledger.chain.sender import TxSender
-from carbonledger.client import new_keystore
+from carbonledger.client import LedgerClient, new_keystore
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
 from carbonledger.pact.wiring import build_pact_service
 from carbonledger.services.container import bootstrap_chain, build_services
-from tests.api.conftest import Api
+from tests.api.conftest import Api, signed_item
 from tests.conftest import PROJECT_ROOT, DeployedChain
 
 CHROMIUM = os.environ.get("CARBONLEDGER_CHROMIUM", "/usr/bin/chromium")
@@ -176,3 +177,16 @@ def copy_to_docs(path: Path, name: str) -> None:
     """Refresh a README screenshot under docs/ when CARBONLEDGER_UPDATE_SCREENSHOTS is set."""
     if os.environ.get("CARBONLEDGER_UPDATE_SCREENSHOTS"):
         shutil.copy(path, PROJECT_ROOT / "docs" / "img" / name)
+
+
+#: the pages write a range of rows with it, between its first and last ("1", DASH, "50 of 53")
+DASH = "\N{EN DASH}"
+
+
+def file_in_bulk(client: LedgerClient, documents: list[bytes]) -> list[str]:
+    """The documents signed in order and sent in one POST /claims/batch; their claim ids."""
+    chain, first = client.chain(), client.next_nonce()
+    items = [signed_item(client, raw, first + i, chain) for i, raw in enumerate(documents)]
+    answer: dict[str, Any] = client.request("POST", "/claims/batch", json={"claims": items})
+    assert answer["refused"] == 0, answer
+    return [r["claim"]["claim_id"] for r in answer["results"]]

@@ -1,5 +1,5 @@
 """An auditor in the browser: verifies a firm's history, signs a verdict with its own key in
-the page (recorded on chain), and asks for the audit report."""
+the page (recorded on chain), and asks for the audit report; a long history is paged."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.api.conftest import Api, as_bytes, example
-from tests.web.conftest import keystore, screenshot, sign_in
+from tests.api.conftest import Api, as_bytes, example, wait_checked
+from tests.web.conftest import DASH, file_in_bulk, keystore, screenshot, sign_in
 
 
 def test_an_auditor_verifies_a_firms_history_and_signs_a_verdict_recorded_on_chain(
@@ -52,4 +52,40 @@ def test_an_auditor_verifies_a_firms_history_and_signs_a_verdict_recorded_on_cha
     # the claim now reads audited, in its page and in the firm's list
     verification.get_by_role("link", name=answer["claim_id"][:8]).click()
     expect(page.locator("h1 .badge")).to_have_text("audited")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_auditor_pages_a_long_history_and_can_show_only_the_claims_that_fail(
+    ledger: Api, new_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    firm = ledger.admit("Auditee Per Shipment")
+    client = ledger.client(firm)
+    count = 23  # more than a page of 20
+    documents = [
+        as_bytes({**example("carrier_footprint.json", firm.address), "claim_id": f"ship-{k}"})
+        for k in range(count)
+    ]
+    wait_checked(client, file_in_bulk(client, documents), timeout=120)
+    auditor = ledger.admit("Verifier Per Shipment", roles=("auditor",))
+
+    page = new_page()
+    sign_in(page, ledger.url, keystore(auditor, tmp_path, "auditor"))
+    page.get_by_label("Firm").select_option(firm.address)
+    page.get_by_role("button", name="Verify the firm's history").click()
+    verification = page.get_by_test_id("verification")
+    expect(verification).to_contain_text("Every check holds", timeout=90_000)
+    expect(page.get_by_test_id("verification-counts")).to_have_text(
+        f"{count} claims: {count} verified, 0 failed"
+    )
+    cards = verification.locator(".card")
+    expect(page.get_by_test_id("verification-range")).to_have_text(f"1{DASH}20 of {count}")
+    expect(cards).to_have_count(20)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_test_id("verification-range")).to_have_text(f"21{DASH}{count} of {count}")
+    expect(cards).to_have_count(count - 20)
+    page.get_by_label("Only the claims that fail").check()
+    expect(page.get_by_test_id("verification-range")).to_have_text("No claim fails")
+    expect(cards).to_have_count(0)
+    page.get_by_label("Only the claims that fail").uncheck()
+    expect(page.get_by_test_id("verification-range")).to_have_text(f"1{DASH}20 of {count}")
     assert page.errors == []  # type: ignore[attr-defined]

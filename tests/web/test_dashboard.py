@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from carbonledger.client import LedgerClient
-from tests.api.conftest import Api, as_bytes, example, in_2023, signed_item, wait_checked
-from tests.web.conftest import keystore, screenshot, sign_in
+from tests.api.conftest import Api, as_bytes, example, in_2023, wait_checked
+from tests.web.conftest import DASH, file_in_bulk, keystore, screenshot, sign_in
 
 CLAIMS = 52  # more than the dashboard's page of 50
-DASH = "\N{EN DASH}"  # the page writes a range of claims with it
-
-
-def _file_in_bulk(client: LedgerClient, documents: list[bytes]) -> list[str]:
-    """The documents signed in order and sent in one POST /claims/batch; their claim ids."""
-    chain, first = client.chain(), client.next_nonce()
-    items = [signed_item(client, raw, first + i, chain) for i, raw in enumerate(documents)]
-    answer: dict[str, Any] = client.request("POST", "/claims/batch", json={"claims": items})
-    assert answer["refused"] == 0, answer
-    return [r["claim"]["claim_id"] for r in answer["results"]]
 
 
 def test_a_firm_pages_its_claims_newest_first_and_sees_its_footprint_by_period(
@@ -37,7 +25,7 @@ def test_a_firm_pages_its_claims_newest_first_and_sees_its_footprint_by_period(
     documents = [as_bytes(oldest)] + [
         as_bytes(example("carrier_footprint.json", firm.address)) for _ in range(CLAIMS - 1)
     ]
-    ids = _file_in_bulk(client, documents)
+    ids = file_in_bulk(client, documents)
     wait_checked(client, ids, timeout=120)
     amended = ids[-1]  # on the first page, just below its amendment
     amendment = client.submit_claim(

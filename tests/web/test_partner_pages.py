@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 from carbonledger.overlaps import new_pair_salt
 from tests.api.conftest import Api, as_bytes, wait_checked
 from tests.api.partners import carrier_document, shipper_document
-from tests.web.conftest import keystore, screenshot, sign_in
-from tests.web.test_dashboard import DASH, _file_in_bulk
+from tests.web.conftest import DASH, file_in_bulk, keystore, screenshot, sign_in
 
 MANY = 51  # footprints of one shipper that share the carrier's shipments: two pages of 50
 
@@ -35,7 +34,7 @@ def test_a_carrier_sees_its_overlaps_summed_per_partner_and_pages_one_partners(
             as_bytes({**shipper_document(shipper.address, salt), "claim_id": f"pages-{k}"})
             for k in range(footprints)
         ]
-        wait_checked(client, _file_in_bulk(client, documents), timeout=120)
+        wait_checked(client, file_in_bulk(client, documents), timeout=120)
 
     page = new_page()
     sign_in(page, ledger.url, keystore(carrier, tmp_path, "carrier"))

@@ -4,11 +4,15 @@ import { allMembers, api, ok, type MemberOut, type VerifyAnswer } from "../api/c
 import { useSession } from "../session";
 import { signStruct } from "../signing";
 import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
+import { Pager } from "../components/Pager";
 import { useAction } from "../action";
 import { short } from "../format";
 import { download } from "../download";
 
 type Typed = { domain: Record<string, unknown>; message: Record<string, unknown>; primaryType: string };
+
+/** Claims per page of a verification (a firm filing per shipment has thousands, each a card). */
+export const CLAIMS_PAGE = 20;
 
 export function Auditor() {
   const { signer, chain } = useSession();
@@ -16,6 +20,8 @@ export function Auditor() {
   const [firm, setFirm] = useState("");
   const [answer, setAnswer] = useState<VerifyAnswer | null>(null);
   const [recorded, setRecorded] = useState<Record<string, string>>({});
+  const [failingOnly, setFailingOnly] = useState(false);
+  const [page, setPage] = useState(1);
   const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
@@ -31,7 +37,10 @@ export function Auditor() {
   async function verify() {
     setAnswer(null);
     await run("Running the independent verification over the firm's history…", async () => {
-      setAnswer(await ok(api.POST("/audits/verify", { body: { firm } })));
+      const found = await ok(api.POST("/audits/verify", { body: { firm } }));
+      setFailingOnly(found.claims.some((c) => !c.ok)); // the failures first, when there are any
+      setPage(1);
+      setAnswer(found);
     });
   }
 
@@ -61,6 +70,11 @@ export function Auditor() {
     );
   }
 
+  const listed = answer ? answer.claims.filter((c) => !failingOnly || !c.ok) : [];
+  const failing = answer ? answer.claims.filter((c) => !c.ok).length : 0;
+  const first = (page - 1) * CLAIMS_PAGE;
+  const shown = listed.slice(first, first + CLAIMS_PAGE);
+
   return (
     <section>
       <h1>Audit</h1>
@@ -88,7 +102,23 @@ export function Auditor() {
             {answer.ok ? <span className="good">Every check holds</span> : <span className="bad">Some checks fail</span>}
           </h2>
           <p>{answer.summary}</p>
-          {answer.claims.map((c) => (
+          <div className="actions">
+            <span data-testid="verification-counts">
+              {answer.claims.length.toLocaleString()} claims: {(answer.claims.length - failing).toLocaleString()} verified, {failing.toLocaleString()} failed
+            </span>
+            <label>
+              <input
+                type="checkbox"
+                checked={failingOnly}
+                onChange={(e) => {
+                  setFailingOnly(e.target.checked);
+                  setPage(1);
+                }}
+              />{" "}
+              Only the claims that fail
+            </label>
+          </div>
+          {shown.map((c) => (
             <div className="card" key={c.claim_id}>
               <h3>
                 <Link to={`/claims/${c.claim_id}`}>{short(c.claim_id)}</Link> <Badge value={c.ok ? "verified" : "failed"} />
@@ -113,6 +143,18 @@ export function Auditor() {
               )}
             </div>
           ))}
+          <Pager
+            label="Pages of verified claims"
+            testId="verification-range"
+            page={page}
+            size={CLAIMS_PAGE}
+            shown={shown.length}
+            total={listed.length}
+            none={failingOnly ? "No claim fails" : "No claims"}
+            earlier="Previous"
+            later="Next"
+            onPage={setPage}
+          />
         </div>
       )}
     </section>
