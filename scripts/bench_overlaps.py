@@ -1,11 +1,11 @@
 """Benchmark of finding a firm's overlaps (GET /overlaps) in a consortium with many footprints.
 
-    uv run python scripts/bench_overlaps.py [--claims N] [--shippers S] [--repeat R]
+    uv run python scripts/bench_overlaps.py [--claims N] [--shippers S] [--repeat R] [--postgres]
 
 Starts its own anvil (a free port, never 8545), deploys the contracts and builds the service
-as ``carbonledger up`` does (SQLite). One carrier and S shippers each file N footprints
-(the shipped examples, each claim's shipment refs its own, salted with the carrier's pair salt
-of that shipper): carrier claim k shares its shipments with claim k // S of shipper k % S, so
+as ``carbonledger up`` does (SQLite; ``--postgres``: a throw-away PostgreSQL server). One
+carrier and S shippers each file N footprints (the shipped examples, each claim's shipment
+refs its own, salted with the carrier's pair salt of that shipper): carrier claim k shares its shipments with claim k // S of shipper k % S, so
 the carrier has N overlaps and each shipper about N / S. Once every claim is checked on chain,
 it times ``SettlementService.overlaps_of`` (what GET /overlaps calls) for the carrier and for
 one shipper, then the carrier's overlaps summed per partner (GET /overlaps/partners), with one
@@ -18,10 +18,13 @@ index first (a database of a version before it) and times reading every footprin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sized
 from pathlib import Path
@@ -39,6 +42,7 @@ from carbonledger.services.container import Services
 from carbonledger.services.overlap_finder import OverlapFinder
 from carbonledger.store.claims import CHECKED
 from carbonledger.store.shipments import shipment_refs
+from tests.postgres import fresh_database, postgres_server
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "backend/carbonledger/standard/examples"
 
@@ -130,43 +134,59 @@ def main(argv: list[str] | None = None) -> None:
         "--backlog", action="store_true",
         help="empty the shipment index first and time reading every footprint into it",
     )  # fmt: skip
+    parser.add_argument(
+        "--postgres", action="store_true",
+        help="the service's database on a throw-away PostgreSQL server (SQLite otherwise)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     count_requests()
-    with fresh_services(1 + args.shippers) as (services, accounts):
-        file_and_anchor(services, accounts, args.claims)
-        total = args.claims * (1 + args.shippers)
-        finder = services.settlements.overlaps
-        unread = len(finder.index.unread(10 * total))  # (none: each written when accepted)
-        print(f"footprints not in the shipment index once accepted: {unread}")
-        if args.backlog:  # as a database of an older version has them: none read yet
-            with services.engine.begin() as conn:
-                conn.execute(delete(shipment_refs))
-            started = time.perf_counter()  # as a process of this version started on it
-            read = OverlapFinder(finder.claims, finder.index, finder.catch_up).read_new()
-            seconds = time.perf_counter() - started
-            print(f"reading {read} footprints stored before the index from their documents: "
-                  f"{seconds:,.1f} s ({seconds / read * 1e3:.2f} ms each)")  # fmt: skip
-        print(f"GET /overlaps' service call, {total} footprints in the consortium:")
-        settlements = services.settlements
-        carrier, shipper = accounts[0].address, accounts[1].address
-        timed("the carrier", args.repeat, lambda: settlements.overlaps_of(carrier))
-        timed("a shipper", args.repeat, lambda: settlements.overlaps_of(shipper))
-        print("GET /overlaps/partners, GET /overlaps?partner= and GET /overlaps/{id}:")
-        timed("the carrier, summed per partner", args.repeat,
-              lambda: settlements.partners_of(carrier), "partners")  # fmt: skip
-        timed("the carrier, with one shipper", args.repeat,
-              lambda: settlements.overlaps_of(carrier, shipper))  # fmt: skip
-        last = settlements.overlaps_of(carrier)[-1].overlap_id
-        timed("the carrier, one overlap by id", args.repeat,
-              lambda: [settlements.overlap(last, carrier)])  # fmt: skip
-        looking = OverlapFinder(finder.claims, finder.index, finder.catch_up)
-        for which in ("a process's first (every claim)", "a later one (the claims since)"):
-            started = time.perf_counter()
-            looking.read_new()
-            seconds = time.perf_counter() - started
-            print(f"  looking for footprints not read yet, {which}: {seconds * 1e3:,.1f} ms")
+    with contextlib.ExitStack() as stack:
+        settings = {}
+        if args.postgres:  # its own directory under /tmp: the postgres user cannot enter others
+            pg_dir = Path(tempfile.mkdtemp(prefix="carbonledger-bench-pg-"))
+            stack.callback(shutil.rmtree, pg_dir, ignore_errors=True)
+            server = stack.enter_context(postgres_server(pg_dir))
+            settings["database_url"] = fresh_database(server, "bench_overlaps")
+        services, accounts = stack.enter_context(fresh_services(1 + args.shippers, **settings))
+        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
+        measure(services, accounts, args)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:,.0f} MB")
+
+
+def measure(services: Services, accounts: list[LocalAccount], args: argparse.Namespace) -> None:
+    file_and_anchor(services, accounts, args.claims)
+    total = args.claims * (1 + args.shippers)
+    finder = services.settlements.overlaps
+    unread = len(finder.index.unread(10 * total))  # (none: each written when accepted)
+    print(f"footprints not in the shipment index once accepted: {unread}")
+    if args.backlog:  # as a database of an older version has them: none read yet
+        with services.engine.begin() as conn:
+            conn.execute(delete(shipment_refs))
+        started = time.perf_counter()  # as a process of this version started on it
+        read = OverlapFinder(finder.claims, finder.index, finder.catch_up).read_new()
+        seconds = time.perf_counter() - started
+        print(f"reading {read} footprints stored before the index from their documents: "
+              f"{seconds:,.1f} s ({seconds / read * 1e3:.2f} ms each)")  # fmt: skip
+    print(f"GET /overlaps' service call, {total} footprints in the consortium:")
+    settlements = services.settlements
+    carrier, shipper = accounts[0].address, accounts[1].address
+    timed("the carrier", args.repeat, lambda: settlements.overlaps_of(carrier))
+    timed("a shipper", args.repeat, lambda: settlements.overlaps_of(shipper))
+    print("GET /overlaps/partners, GET /overlaps?partner= and GET /overlaps/{id}:")
+    timed("the carrier, summed per partner", args.repeat,
+          lambda: settlements.partners_of(carrier), "partners")  # fmt: skip
+    timed("the carrier, with one shipper", args.repeat,
+          lambda: settlements.overlaps_of(carrier, shipper))  # fmt: skip
+    last = settlements.overlaps_of(carrier)[-1].overlap_id
+    timed("the carrier, one overlap by id", args.repeat,
+          lambda: [settlements.overlap(last, carrier)])  # fmt: skip
+    looking = OverlapFinder(finder.claims, finder.index, finder.catch_up)
+    for which in ("a process's first (every claim)", "a later one (the claims since)"):
+        started = time.perf_counter()
+        looking.read_new()
+        seconds = time.perf_counter() - started
+        print(f"  looking for footprints not read yet, {which}: {seconds * 1e3:,.1f} ms")
 
 
 if __name__ == "__main__":
