@@ -5,14 +5,15 @@
 Starts its own anvil (a free port, never 8545), deploys the contracts and builds the service
 as ``carbonledger up`` does (SQLite; ``--postgres``: a throw-away PostgreSQL server). One
 carrier and S shippers each file N footprints (the shipped examples, each claim's shipment
-refs its own, salted with the carrier's pair salt of that shipper): carrier claim k shares its shipments with claim k // S of shipper k % S, so
-the carrier has N overlaps and each shipper about N / S. Once every claim is checked on chain,
-it times ``SettlementService.overlaps_of`` (what GET /overlaps calls) for the carrier and for
-one shipper, then the carrier's overlaps summed per partner (GET /overlaps/partners), with one
+refs its own, salted with the carrier's pair salt of that shipper): carrier claim k shares
+its shipments with claim k // S of shipper k % S, so the carrier has N overlaps and each
+shipper about N / S. Once every claim is checked on chain, it times
+``SettlementService.overlaps_of`` (what GET /overlaps calls) for the carrier and for one
+shipper, then the carrier's overlaps summed per partner (GET /overlaps/partners), with one
 shipper (GET /overlaps?partner=) and one by its id (GET /overlaps/{id}): the first call of the
 process, then R more, with the JSON-RPC requests and the process's CPU time of each, and the
-process's peak memory. ``--backlog`` empties the shipment
-index first (a database of a version before it) and times reading every footprint into it.
+process's peak memory. ``--backlog`` empties the shipment index first (a database of a version
+before it) and times reading every footprint into it.
 """
 
 from __future__ import annotations
