@@ -78,5 +78,6 @@ def test_bad_input_exits_2_with_one_line_saying_what_and_where(
     )  # fmt: skip
     assert code == 2 and "cannot reach a JSON-RPC node" in err and dead in err
 
-    code, _, err = run("--rpc", consortium.rpc, "--claim", f1)
+    # no manifest given nor in the data directory (an empty one: not the working tree's own)
+    code, _, err = run("--rpc", consortium.rpc, "--claim", f1, "--data-dir", str(tmp_path))
     assert code == 2 and "--manifest" in err

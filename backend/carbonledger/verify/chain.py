@@ -526,6 +526,7 @@ class ChainReader:
     ) -> ChainView:
         a = self.addresses
         ordered = sorted({(lg.pos, lg.topics[0]): lg for lg in logs}.values(), key=lambda x: x.pos)
+        wanted_ids = None if wanted is None else set(wanted)  # looked up once per log
         claims: dict[bytes, ClaimOnChain] = {}
         others: list[ClaimEvent] = []
         for log in ordered:
@@ -533,7 +534,7 @@ class ChainReader:
                 continue
             record = decode_claim_log(log)
             if isinstance(record, Submitted):
-                if wanted is None or record.claim_id in wanted:
+                if wanted_ids is None or record.claim_id in wanted_ids:
                     claims.setdefault(record.claim_id, ClaimOnChain(record))
             elif record is not None:
                 others.append(record)
@@ -669,9 +670,13 @@ class ChainReader:
         The claim's record is built from the signed claim in the proof file (an admitted
         claim's ClaimSubmitted, from its admission, is kept to compare). Returns the proofs
         whose root the chain never recorded."""
-        proofs = [p for p in proofs if wanted is None or p.claim_id in wanted]
+        wanted_ids = None if wanted is None else set(wanted)
+        proofs = [p for p in proofs if wanted_ids is None or p.claim_id in wanted_ids]
         if not proofs:
             return {}
+        events_of: dict[bytes, list[ClaimEvent]] = {}  # grouped once: thousands of root claims
+        for event in others:
+            events_of.setdefault(event.claim_id, []).append(event)
         a = self.addresses
         (answer,) = self.port.eth_calls([(a.claim_ledger, abi.SEL_CLAIM_ROOTS)])
         roots_address = abi.address_of(answer) if len(answer) == 32 else None
@@ -705,7 +710,7 @@ class ChainReader:
             if admitted is not None:
                 c.events, c.supersedes_event = admitted.events, admitted.supersedes_event
             else:
-                c.events = [e for e in others if e.claim_id == sc.claim_id]
+                c.events = list(events_of.get(sc.claim_id, ()))
             claims[sc.claim_id] = c
         for event in others:  # an amendment admitted later names this claim
             if event.name == "ClaimSuperseded" and event.other in claims:
