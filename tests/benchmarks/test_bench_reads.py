@@ -61,7 +61,10 @@ def test_the_export_benchmark_exports_every_claim_in_each_format() -> None:
 
 def test_the_audit_report_benchmark_prints_each_format() -> None:
     out = _run("scripts/bench_audit_report.py", "--claims", "30")
-    assert "the report of a firm's history of 30 footprints:" in out, out
+    assert "the report of a firm's history of 30 footprints (one transaction per batch):" in out
+    root = _run("scripts/bench_audit_report.py", "--claims", "12", "--root", "--formats", "html")
+    assert "of 12 footprints (under batch roots):" in root, root
+    assert re.search(rf"^  html: {NUMBER} MB in {NUMBER} s", root, re.M), root
     assert re.search(rf"^  html: {NUMBER} MB in {NUMBER} s .* rose -?{NUMBER} MB", out, re.M), out
     pdf = rf"^  pdf: {NUMBER} MB, \d+ pages in {NUMBER} s .* rose -?{NUMBER} MB"
     assert re.search(pdf, out, re.M), out
