@@ -577,3 +577,41 @@ def test_across_processes_the_chain_refuses_the_second_and_the_409_names_the_non
     ), refused.value
     _nothing_kept_of(pact_host, firm, pfs[1]["id"])
     assert pact_host.api.services.ledger.nonce(firm.address) == nonce + 1
+
+
+def _pages(http: Any, path: str, params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    pages, r = [], http.get(path, params=params)
+    while True:
+        assert r.status_code == 200, r.text
+        pages.append(r.json()["data"])
+        link = r.headers.get("link")
+        if link is None:
+            return pages
+        r = http.get(link.partition(";")[0].strip().strip("<>"))
+
+
+def test_a_page_of_footprints_opens_only_that_pages_documents_and_filters_still_page(
+    pact_host: PactHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = pact_host.pact.vault
+    real, asked = vault.get_many, []
+
+    def counted(reader: str, ids: Any) -> Any:
+        asked.append(len(ids))
+        return real(reader, ids)
+
+    with pact_host.authed() as http:
+        whole = http.get("/3/footprints").json()["data"]
+        assert len(whole) >= 3
+        monkeypatch.setattr(vault, "get_many", counted)
+        pages = _pages(http, "/3/footprints", {"limit": 2})
+        assert [pf for page in pages for pf in page] == whole
+        assert asked == [len(page) for page in pages]  # each answer opened its own page only
+        product = whole[1]["productIds"][0]
+        asked.clear()
+        matching = [pf for pf in whole if product in pf["productIds"]]
+        filtered = _pages(http, "/3/footprints", {"limit": 1, "productId": product})
+        assert [pf for page in filtered for pf in page] == matching
+        assert sum(asked) >= len(whole)  # a criterion is on the documents: all were opened
+        v2 = _pages(http, "/2/footprints", {"limit": 2})
+        assert [pf["id"] for page in v2 for pf in page] == [pf["id"] for pf in whole]

@@ -209,9 +209,21 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         path: str,
     ) -> Response:
         size = limit or DEFAULT_LIMIT
-        chunk = found[offset : offset + size]
+        more = offset + size < len(found)
+        return paged(request, found[offset : offset + size], more, query, size, offset, path)
+
+    def paged(
+        request: Request,
+        chunk: list[dict[str, Any]],
+        more: bool,
+        query: dict[str, list[str]],
+        size: int,
+        offset: int,
+        path: str,
+    ) -> Response:
+        """A page's answer, with a ``Link`` to the next when ``more`` follow."""
         headers = {}
-        if offset + size < len(found):
+        if more:
             nxt = {k: v for k, v in query.items() if k not in ("offset", "limit")}
             nxt["limit"] = [str(size)]
             nxt["offset"] = [str(offset + size)]
@@ -226,8 +238,9 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
         client = client_of(request)
         query = parse_qs(request.url.query, keep_blank_values=True)
         filters, limit, offset = parse_filters(query)
-        found = service.list_for(client, filters)
-        return page(request, found, query, limit, offset, "/3/footprints")
+        size = limit or DEFAULT_LIMIT
+        chunk, more = service.list_page(client, filters, offset, size)
+        return paged(request, chunk, more, query, size, offset, "/3/footprints")
 
     @app.get("/2/footprints")
     def list_footprints_v2(request: Request) -> Response:
@@ -240,8 +253,10 @@ def create_pact_app(service: PactService, public_url: str) -> FastAPI:
             if name not in ("limit", "offset") and not name.lower().startswith("x-"):
                 raise PactError(400, "BadRequest", f"unsupported query parameter {name!r}")
         _, limit, offset = parse_filters(query)
-        found = [service.v2_view(pf) for pf in service.list_for(client, model.Filters())]
-        return page(request, found, query, limit, offset, "/2/footprints")
+        size = limit or DEFAULT_LIMIT
+        chunk, more = service.list_page(client, model.Filters(), offset, size)
+        views = [service.v2_view(pf) for pf in chunk]  # the page's own: each reads its history
+        return paged(request, views, more, query, size, offset, "/2/footprints")
 
     @app.get("/2/footprints/{pf_id}")
     def get_footprint_v2(pf_id: str, request: Request) -> Response:

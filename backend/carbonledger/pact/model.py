@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -260,6 +260,11 @@ class Filters:
     valid_after: dt.datetime | None = None
     valid_before: dt.datetime | None = None
     status: str | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any criterion is given (an empty list is none)."""
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 def _any(wanted: Sequence[str], have: Iterable[Any]) -> bool:
