@@ -174,6 +174,10 @@ def test_an_export_cut_short_by_the_service_fails_and_leaves_no_file(
     assert "Traceback" not in failed.output
     assert out.read_text() == "last month's export\n"  # left as it was
     assert [p.name for p in out.parent.iterdir()] == ["inventory.csv"]  # no part file
+    nowhere = tmp_path / "no-such-directory" / "inventory.csv"
+    refused = runner.invoke(app, ["claim", "export", *common, "--out", str(nowhere)])
+    assert refused.exit_code == 2, refused.output
+    assert f"there is no directory {nowhere.parent}" in refused.output
     assert pages == [1, 1]
 
 

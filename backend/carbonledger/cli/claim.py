@@ -526,6 +526,8 @@ def export(
     """The firm's inventory: one row per claim and per line, scopes and categories as columns."""
     if fmt not in ("csv", "xlsx", "json"):
         raise fail(f"--format {fmt!r}: csv, xlsx or json", 2)
+    if not out.parent.is_dir():
+        raise fail(f"--out {out}: there is no directory {out.parent}", 2)
     with member.reading() as session:
         query = filters.query(Names(session))
         partial = out.with_name(out.name + ".part")  # the file appears only once whole
