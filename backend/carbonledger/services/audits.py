@@ -21,7 +21,7 @@ from eth_utils.crypto import keccak
 from carbonledger.chain.gateway import Anchored
 from carbonledger.chain.manifest import Deployment
 from carbonledger.pact.verify import PactReport, verify_footprint
-from carbonledger.services.claims import ClaimService
+from carbonledger.services.claims import ClaimService, document_missing
 from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, Unavailable
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.queries import stored_claim
@@ -123,7 +123,7 @@ class AuditService:
             raw = self.claims.read_documents([r.claim_id for r in page])
             for row in page:
                 if row.claim_id not in raw:
-                    raise NotFound(f"no document is stored for claim {row.claim_id}")
+                    raise document_missing(row.claim_id)
                 claim = self.claims.parse(raw[row.claim_id])
                 digest = document_hash(claim)
                 docs[digest] = Document(

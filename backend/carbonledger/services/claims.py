@@ -70,7 +70,7 @@ from carbonledger.store.claims import ClaimRow
 from carbonledger.store.roots import ClaimProof
 from carbonledger.store.shipments import Read
 from carbonledger.vault import client as vault_client
-from carbonledger.vault.errors import DocumentNotFound, UnknownReader, VaultAccessDenied
+from carbonledger.vault.errors import UnknownReader
 from carbonledger.vault.model import SealedDocument
 from carbonledger.vault.service import EvidenceVault, ReaderKeys
 from carbonledger.vocab import (
@@ -242,6 +242,11 @@ class _Reads:
         self.accepted_ids.add(claim_id)
 
 
+def document_missing(claim_id: str) -> NotFound:
+    """The error of a claim whose document the vault does not hold for the service."""
+    return NotFound(f"no document is stored for claim {claim_id}")
+
+
 @dataclass(eq=False, repr=False)
 class ClaimService:
     """The claim pipeline (see the module docstring)."""
@@ -356,12 +361,12 @@ class ClaimService:
             ) from None
 
     def read_document(self, claim_id: str) -> bytes:
-        """The stored document of ``claim_id``, opened with the service's own vault key."""
-        try:
-            envelope = self.vault.get(self.service_reader, claim_id)
-        except (DocumentNotFound, VaultAccessDenied):
-            raise NotFound(f"no document is stored for claim {claim_id}") from None
-        return vault_client.open_envelope(envelope, self.service_vault_key)
+        """The stored document of ``claim_id``, opened with the service's own vault key;
+        :class:`NotFound` when none is stored."""
+        found = self.read_documents([claim_id])
+        if claim_id not in found:
+            raise document_missing(claim_id)
+        return found[claim_id]
 
     def read_documents(self, claim_ids: Sequence[str]) -> dict[str, bytes]:
         """The stored documents of ``claim_ids`` (one read), by claim id; a claim with no

@@ -7,17 +7,31 @@ from __future__ import annotations
 
 from carbonledger.vault import crypto
 from carbonledger.vault.errors import WrongReaderKey
-from carbonledger.vault.keys import public_key_of, validate_public_key
+from carbonledger.vault.keys import validate_public_key
 from carbonledger.vault.model import EncryptedEnvelope
 
 
-def _data_key(envelope: EncryptedEnvelope, reader_private_key: bytes) -> bytes:
-    if public_key_of(reader_private_key) != envelope.reader_public_key:
-        raise WrongReaderKey(envelope.document_id)
-    aad = crypto.associated_data(envelope.document_id, envelope.owner)
-    return crypto.unwrap_data_key(
-        envelope.wrapped_key, reader_private_key, aad, document_id=envelope.document_id
-    )
+class EnvelopeOpener:
+    """Opens envelopes with one reader's X25519 private key: the key is loaded once and an
+    ephemeral key's exchange done once (:class:`~carbonledger.vault.crypto.KeyUnwrapper`), so
+    one opener serves the many documents of a read (an export's page)."""
+
+    def __init__(self, reader_private_key: bytes) -> None:
+        self._keys = crypto.KeyUnwrapper(reader_private_key)
+
+    def data_key(self, envelope: EncryptedEnvelope) -> bytes:
+        """The envelope's data key; :class:`WrongReaderKey` if it was wrapped for another."""
+        if self._keys.recipient_public != envelope.reader_public_key:
+            raise WrongReaderKey(envelope.document_id)
+        aad = crypto.associated_data(envelope.document_id, envelope.owner)
+        return self._keys.unwrap(envelope.wrapped_key, aad, document_id=envelope.document_id)
+
+    def open(self, envelope: EncryptedEnvelope) -> bytes:
+        """As :func:`open_envelope`, with the same errors."""
+        aad = crypto.associated_data(envelope.document_id, envelope.owner)
+        return crypto.decrypt_document(
+            self.data_key(envelope), envelope.sealed, aad, document_id=envelope.document_id
+        )
 
 
 def open_envelope(envelope: EncryptedEnvelope, reader_private_key: bytes) -> bytes:
@@ -27,28 +41,7 @@ def open_envelope(envelope: EncryptedEnvelope, reader_private_key: bytes) -> byt
     :class:`EnvelopeAuthenticationFailed` if the ciphertext, the document id or owner, or the
     wrapped key was altered.
     """
-    data_key = _data_key(envelope, reader_private_key)
-    aad = crypto.associated_data(envelope.document_id, envelope.owner)
-    return crypto.decrypt_document(data_key, envelope.sealed, aad, document_id=envelope.document_id)
-
-
-class EnvelopeOpener:
-    """:func:`open_envelope` for many envelopes of one reader (an export's documents): the
-    reader's key is loaded once and an ephemeral key's exchange done once
-    (:class:`~carbonledger.vault.crypto.KeyUnwrapper`)."""
-
-    def __init__(self, reader_private_key: bytes) -> None:
-        self._keys = crypto.KeyUnwrapper(reader_private_key)
-
-    def open(self, envelope: EncryptedEnvelope) -> bytes:
-        """As :func:`open_envelope`, with the same errors."""
-        if self._keys.recipient_public != envelope.reader_public_key:
-            raise WrongReaderKey(envelope.document_id)
-        aad = crypto.associated_data(envelope.document_id, envelope.owner)
-        data_key = self._keys.unwrap(envelope.wrapped_key, aad, document_id=envelope.document_id)
-        return crypto.decrypt_document(
-            data_key, envelope.sealed, aad, document_id=envelope.document_id
-        )
+    return EnvelopeOpener(reader_private_key).open(envelope)
 
 
 def rewrap_for(
@@ -62,7 +55,7 @@ def rewrap_for(
     :meth:`EvidenceVault.grant`.
     """
     recipient = validate_public_key(reader_public_key)
-    data_key = _data_key(owner_envelope, owner_private_key)
+    data_key = EnvelopeOpener(owner_private_key).data_key(owner_envelope)
     aad = crypto.associated_data(owner_envelope.document_id, owner_envelope.owner)
     crypto.decrypt_document(
         data_key, owner_envelope.sealed, aad, document_id=owner_envelope.document_id
