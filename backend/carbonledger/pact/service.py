@@ -77,6 +77,11 @@ EventSender = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 LIST_BATCH = 500
 
 
+def _vault_id(pf_id: str) -> str:
+    """The vault's id of a footprint's stored document."""
+    return f"pact:{pf_id}"
+
+
 class FirmNonces(Protocol):
     """A firm's one ClaimLedger nonce sequence, shared with its claims and revocations
     (:class:`carbonledger.services.claims.ClaimService`)."""
@@ -266,7 +271,7 @@ class PactService:
             try:  # sealed before the chain sees it: a reader without a key stops it here
                 sealed = self.vault.seal(
                     firm,
-                    f"pact:{pf['id']}",
+                    _vault_id(pf["id"]),
                     canonical_bytes(model.anchored_form(pf)),
                     readers=[self.service_reader],
                 )
@@ -361,7 +366,7 @@ class PactService:
         return row
 
     def document(self, row: FootprintRow) -> dict[str, Any]:
-        envelope = self.vault.get(self.service_reader, f"pact:{row.pf_id}")
+        envelope = self.vault.get(self.service_reader, _vault_id(row.pf_id))
         return dict(json.loads(vault_client.open_envelope(envelope, self.service_vault_key)))
 
     def served(self, row: FootprintRow, document: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -549,11 +554,11 @@ class PactService:
     def served_many(self, rows: Sequence[FootprintRow]) -> list[dict[str, Any]]:
         """:meth:`served` of each of ``rows``, in order, their documents read from the vault
         in one statement and opened with one key (a partner pages through thousands)."""
-        envelopes = self.vault.get_many(self.service_reader, [f"pact:{r.pf_id}" for r in rows])
+        envelopes = self.vault.get_many(self.service_reader, [_vault_id(r.pf_id) for r in rows])
         opener = vault_client.EnvelopeOpener(self.service_vault_key)
         out = []
         for row in rows:
-            envelope = envelopes.get(f"pact:{row.pf_id}")
+            envelope = envelopes.get(_vault_id(row.pf_id))
             document = None if envelope is None else dict(json.loads(opener.open(envelope)))
             out.append(self.served(row, document))  # none stored: served() says so, as before
         return out
