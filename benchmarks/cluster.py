@@ -18,19 +18,14 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.memory import status_mb
+
 CLI = str(Path(sys.executable).with_name("carbonledger"))
 
 
 def peak_rss_mb(pid: int) -> float | None:
     """The peak resident set (``VmHWM``) of a live process, in MB; None once it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
+    return status_mb("VmHWM", pid)
 
 
 def children(pid: int) -> list[int]:

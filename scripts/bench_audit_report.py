@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: b
 from pypdf import PdfReader
 
 from benchmarks.e2e import fresh_services, signed_submissions
-from benchmarks.memory import reset_peak, status_mb
+from benchmarks.memory import own_mb, reset_peak
 from carbonledger.reports.audit import ReportFormat
 from carbonledger.store.claims import ANCHORED, CHECKED
 
@@ -53,11 +53,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"the report of a firm's history of {args.claims:,} footprints ({how}):")
         for fmt in args.formats.split(","):
             reset_peak()
-            before = status_mb("VmRSS")
+            before = own_mb("VmRSS")
             cpu, started = time.process_time(), time.perf_counter()
             report = services.reports.audit_report(AUDITOR, None, firm, cast(ReportFormat, fmt))
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-            rise = status_mb("VmHWM") - before
+            rise = own_mb("VmHWM") - before
             pages = (
                 f", {len(PdfReader(io.BytesIO(report.content)).pages)} pages"
                 if fmt == "pdf"

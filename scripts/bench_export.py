@@ -22,7 +22,7 @@ from typing import cast
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
 from benchmarks.e2e import fresh_services, signed_submissions
-from benchmarks.memory import reset_peak, status_mb
+from benchmarks.memory import own_mb, reset_peak
 from carbonledger.reports.export import Format
 from carbonledger.store.claims import ClaimFilter
 
@@ -44,12 +44,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"export of {args.claims:,} claims (5 lines each), as the firm:")
         for fmt in args.formats.split(","):
             reset_peak()
-            before = status_mb("VmRSS")
+            before = own_mb("VmRSS")
             cpu, started = time.process_time(), time.perf_counter()
             export = services.reports.export(firm, where, cast(Format, fmt))
             size = sum(len(c) for c in export.chunks)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-            rise = status_mb("VmHWM") - before
+            rise = own_mb("VmHWM") - before
             print(f"  {fmt}: {export.claims:,} claims, {size / 1e6:,.1f} MB in {seconds:,.1f} s "
                   f"(CPU {cpu:,.1f} s, {cpu / args.claims * 1e3:.2f} ms per claim); resident "
                   f"memory rose "
