@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from carbonledger.chain.node import AnvilNode, find_anvil, free_port
-from carbonledger.config import ANVIL_DEV_MNEMONIC, DEFAULT_PROJECT_ROOT
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
+
+from benchmarks.anvil_state import scratch_node
+from carbonledger.chain.node import AnvilNode
 
 
 def cpu_seconds(pid: int) -> float:
@@ -41,17 +44,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="carbonledger-anvil-state-") as tmp:
-        node = AnvilNode(
-            binary=find_anvil(None, DEFAULT_PROJECT_ROOT),
-            host="127.0.0.1",
-            port=free_port(),
-            chain_id=31337,
-            state_path=Path(tmp) / "state.json",
-            state_interval=args.state_interval,
-            block_time=None,
-            mnemonic=ANVIL_DEV_MNEMONIC,
-            log_path=Path(tmp) / "anvil.log",
-        )
+        node = scratch_node(Path(tmp), args.state_interval)
         node.start()
         try:
             run(node, args.rounds, args.step, args.txs)

@@ -297,14 +297,18 @@ class LedgerRuntime:
 
     def _watch(self, on_fatal: Callable[[str], None] | None) -> None:
         last_backup = time.monotonic()
+        state = StateFile(self.settings.state_path)
+        seen: tuple[int, int] | None = None
         while not self._stopping.wait(1.0):
             try:
                 if self.node is not None and not self.node.alive():
                     self._restart_node()
                 if self.w3 is not None:
                     self._write_last_block(int(self.w3.eth.block_number))
+                if self.node is not None:  # the snapshot before anvil's next write
+                    seen = state.keep_recent(seen)
                 if self.node is not None and time.monotonic() - last_backup > 30:
-                    StateFile(self.settings.state_path).back_up()
+                    state.back_up()
                     last_backup = time.monotonic()
             except CarbonLedgerError as exc:
                 self._fatal = str(exc)

@@ -1,7 +1,8 @@
 """Smoke runs of ``scripts/bench_overlaps.py``, ``scripts/bench_members.py``,
-``scripts/bench_export.py`` and ``scripts/bench_audit_report.py`` with tiny counts: each prints
-its figure lines (times are never asserted: they depend on the machine; the overlaps found, the
-JSON-RPC requests made and the claims exported are not)."""
+``scripts/bench_export.py``, ``scripts/bench_audit_report.py`` and
+``scripts/anvil_state_race.py`` with tiny counts: each prints its figure lines (times are never
+asserted: they depend on the machine; the overlaps found, the JSON-RPC requests made and the
+claims exported are not)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,12 @@ def test_the_audit_report_benchmark_prints_each_format() -> None:
     assert re.search(rf"^  html: {NUMBER} MB in {NUMBER} s .* rose -?{NUMBER} MB", out, re.M), out
     pdf = rf"^  pdf: {NUMBER} MB, \d+ pages in {NUMBER} s .* rose -?{NUMBER} MB"
     assert re.search(pdf, out, re.M), out
+
+
+def test_the_anvil_state_race_script_prints_its_tally() -> None:
+    """How often anvil's file is faulty is chance: the script's tally line, not its figures
+    (``tests/chain/test_node.py`` holds the behaviour)."""
+    out = _run("scripts/anvil_state_race.py", "--rounds", "2", "--min-seconds", "0.5",
+               "--max-seconds", "1")  # fmt: skip
+    summary = r"^2 SIGTERMs under load: \d state files faulty; chains whose storage and events "
+    assert re.search(summary + r"disagree: \d loaded as written, \d loaded as prepared$", out, re.M)

@@ -120,6 +120,45 @@ def test_after_a_crash_the_next_start_says_how_many_blocks_it_recovered(ledger: 
     assert ledger.down().returncode == 0
 
 
+def test_a_state_anvil_wrote_while_mining_is_replaced_by_the_monitors_whole_copy(
+    ledger: Ledger,
+) -> None:
+    """anvil can write its state on SIGTERM with a block's effects but not the block
+    (``scripts/anvil_state_race.py``); the next start loads the copy the monitor kept."""
+    ledger.up()
+    version_id = write_record(ledger)
+    block = Web3(Web3.HTTPProvider(ledger.rpc_url)).eth.block_number
+    recent = ledger.data_dir / "chain" / "state.json.recent"
+    deadline = time.monotonic() + 20
+    while not (recent.exists() and _best_block(recent) == block):
+        assert time.monotonic() < deadline, "the monitor kept no copy of the newest state"
+        time.sleep(0.2)
+    ledger.kill()  # anvil writes its state on the supervisor's death
+    state_path = ledger.data_dir / "chain" / "state.json"
+    deadline = time.monotonic() + 20
+    while _best_block(state_path) != block:  # anvil's write on its way out
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    state = json.loads(state_path.read_text())
+    state["blocks"] = [b for b in state["blocks"] if int(b["header"]["number"], 16) != block]
+    state["best_block_number"] = block - 1
+    state["block"]["number"] = hex(block - 1)
+    state_path.write_text(json.dumps(state))  # as anvil wrote it when mining that block
+    output = ledger.up()
+    assert f"{state_path} was not loaded: it holds 1 transaction(s) of block(s) {block}" in output
+    assert f"restored the whole copy {recent}" in output
+    assert Web3(Web3.HTTPProvider(ledger.rpc_url)).eth.block_number == block
+    assert read_record(ledger, version_id) == VERSION_HASH
+    assert ledger.down().returncode == 0
+
+
+def _best_block(path: Path) -> int | None:
+    try:
+        return int(json.loads(path.read_text())["best_block_number"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def test_a_chain_that_lost_the_contracts_is_refused(ledger: Ledger) -> None:
     ledger.up()
     assert ledger.down().returncode == 0

@@ -10,6 +10,9 @@ What anvil's persistence guarantees (anvil 1.7.1, measured; see docs/chain.md):
 * anvil rewrites the file in place (``O_TRUNC``, no rename), so a SIGKILL in the middle of a
   write can leave a truncated file. :class:`StateFile` therefore keeps ``state.json.bak``,
   a copy that parsed, and falls back to it when ``state.json`` does not parse.
+* anvil writes its state without stopping the miner: a write during a block can hold the
+  block's effects but not the block (:func:`state_defect`). :class:`StateFile` judges the
+  file before a start and falls back to a whole copy.
 * Past its in-memory history anvil pages old blocks' states out to a temporary directory,
   by default under ``~/.foundry/anvil/tmp``, and leaves it there when it exits on SIGTERM or
   SIGINT as well as on SIGKILL (tens of GB over a day of tests and benchmarks). It is only a
@@ -33,6 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,9 +96,69 @@ def rpc_call(url: str, method: str, params: Sequence[object] = (), timeout: floa
     return body["result"]
 
 
+def state_defect(state: object) -> str | None:
+    """Why a parsed anvil state must not be loaded, or None when nothing says so.
+
+    anvil 1.7.1 writes its state (on SIGTERM, and every ``state_interval`` seconds) without
+    stopping the miner: a write that falls while a block is being mined can hold that block's
+    accounts and receipts but not the block (``scripts/anvil_state_race.py`` measures how
+    often). Loaded, such a chain has the block's effects (a claim recorded, a firm's nonce
+    used) and none of its history: no block, no event, so nobody can find or verify them,
+    and the next block is mined at the same height. Checked here: every receipt's block is
+    in the file and holds exactly the receipts' transactions, and no account's nonce is
+    behind a transaction it sent. Only what the file shows for certain is a defect; a
+    structure this does not know (another anvil version) is left to anvil to judge.
+    """
+    try:
+        return _defect(state)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _defect(state: Any) -> str | None:
+    blocks: dict[int, set[str]] = {}
+    for block in state["blocks"]:
+        hashes = {str(tx["transaction"]["hash"]).lower() for tx in block["transactions"]}
+        blocks[int(str(block["header"]["number"]), 16)] = hashes
+    receipts: dict[int, set[str]] = {}
+    behind: list[str] = []
+    accounts = state["accounts"]
+    for tx in state["transactions"]:
+        info = tx["info"]
+        receipts.setdefault(int(tx["block_number"]), set()).add(
+            str(info["transaction_hash"]).lower()
+        )
+        sender = accounts.get(str(info["from"]).lower())
+        if sender is not None and int(sender["nonce"]) <= int(info["nonce"]):
+            behind.append(str(info["from"]))
+    missing = sorted(set(receipts) - set(blocks))
+    if missing:
+        count = sum(len(receipts[n]) for n in missing)
+        return (
+            f"it holds {count} transaction(s) of block(s) {_numbers(missing)} but not the "
+            "block(s) (written while they were being mined)"
+        )
+    differ = sorted(n for n, hashes in receipts.items() if hashes != blocks[n])
+    differ += sorted(n for n, hashes in blocks.items() if hashes and n not in receipts)
+    if differ:
+        return f"the transactions of block(s) {_numbers(differ)} differ from their receipts"
+    if behind:
+        return (
+            f"the nonce of account {behind[0]} is behind a transaction it sent "
+            "(its accounts were written before its last block)"
+        )
+    return None
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:5])
+    return shown + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+
+
 @dataclass(frozen=True)
 class StateFile:
-    """anvil's state file and the last copy of it known to parse."""
+    """anvil's state file and two copies of it: the newest (``recent``, taken each second
+    that anvil wrote a new one, unchecked) and the last known to be whole (``backup``)."""
 
     path: Path
 
@@ -102,40 +166,76 @@ class StateFile:
     def backup(self) -> Path:
         return self.path.with_name(self.path.name + ".bak")
 
+    @property
+    def recent(self) -> Path:
+        return self.path.with_name(self.path.name + ".recent")
+
     def exists(self) -> bool:
         return self.path.exists()
 
     @staticmethod
-    def _parses(path: Path) -> bool:
+    def _judge(path: Path) -> tuple[bool, str | None, int]:
+        """Whether ``path`` parses, why it must not be loaded (None: it may be), and its
+        newest block (-1 when unknown)."""
         try:
             with path.open("rb") as handle:
-                json.load(handle)
+                state = json.load(handle)
         except (OSError, ValueError):
-            return False
-        return True
+            return False, "it does not parse (a write was cut short)", -1
+        top = state.get("best_block_number") if isinstance(state, dict) else None
+        return True, state_defect(state), top if isinstance(top, int) else -1
 
     def prepare(self) -> str | None:
-        """Make sure anvil will load a state that parses.
+        """Make sure anvil will load a state that parses and is whole: the state file, or
+        else the copy (``recent`` or ``backup``) that is whole and holds the most blocks.
 
-        Returns a note for the user when it had to fall back to the backup or start over.
+        Returns a note for the user when it had to fall back to a copy, start over, or
+        load a state it knows to be faulty (when no copy is whole: a chain with a faulty
+        last block is worth more than none).
         """
         if not self.path.exists():
             return None
-        if self._parses(self.path):
+        parses, defect, _ = self._judge(self.path)
+        if defect is None:
             return None
-        if self.backup.exists() and self._parses(self.backup):
-            shutil.copyfile(self.backup, self.path)
-            return (
-                f"{self.path} was damaged (a write was cut short); restored the last good "
-                f"copy {self.backup}"
-            )
+        whole = []
+        for copy in (self.recent, self.backup):
+            if copy.exists():
+                copy_parses, copy_defect, top = self._judge(copy)
+                if copy_parses and copy_defect is None:
+                    whole.append((top, copy))
+        if whole:
+            _, copy = max(whole, key=lambda item: item[0])
+            shutil.copyfile(copy, self.path)
+            return f"{self.path} was not loaded: {defect}; restored the whole copy {copy}"
+        if parses:
+            return f"{self.path} is faulty: {defect}; no copy is whole, so it is loaded as it is"
         damaged = self.path.with_name(self.path.name + ".damaged")
         os.replace(self.path, damaged)
         return f"{self.path} was damaged and no good copy exists; moved it to {damaged}"
 
+    def keep_recent(self, seen: tuple[int, int] | None) -> tuple[int, int] | None:
+        """Copy the state file to ``recent`` when it changed since ``seen`` (its mtime and
+        size when last copied); returns what to pass next time. Not checked here (that
+        would parse the whole chain every second): :meth:`prepare` judges it when needed."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return seen
+        now = (stat.st_mtime_ns, stat.st_size)
+        if now == seen:
+            return seen
+        tmp = self.recent.with_name(self.recent.name + ".tmp")
+        shutil.copyfile(self.path, tmp)
+        os.replace(tmp, self.recent)
+        return now
+
     def back_up(self) -> bool:
-        """Copy the state file to the backup when it parses; True when it did."""
-        if not self.path.exists() or not self._parses(self.path):
+        """Copy the state file to the backup when it is whole; True when it did."""
+        if not self.path.exists():
+            return False
+        parses, defect, _ = self._judge(self.path)
+        if not parses or defect is not None:
             return False
         tmp = self.backup.with_name(self.backup.name + ".tmp")
         shutil.copyfile(self.path, tmp)
