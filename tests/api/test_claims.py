@@ -412,3 +412,46 @@ def test_an_export_longer_than_a_page_holds_every_claim_in_order_with_its_count(
     ]
     narrowed = client.export_claims("csv", period_from="2024-01-01").decode("utf-8")
     assert narrowed.count("\nclaim,") == 3  # the three of 2024, whole
+
+
+def test_an_export_link_opens_that_export_for_a_minute_without_the_bearer_token(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firm = api.admit("Export Link Express")
+    client = api.client(firm)
+    for year in (in_2023, lambda doc: doc):
+        client.submit_claim(as_bytes(year(example("carrier_footprint.json", firm.address))))
+    query = {"format": "csv", "period_from": "2024-01-01"}
+    bearer = {"Authorization": f"Bearer {client.token}"}
+    with httpx.Client(base_url=api.url) as http:
+        expected = http.get("/claims/export", params=query, headers=bearer)
+        link = http.post("/claims/export/link", params=query, headers=bearer)
+        assert link.status_code == 200, link.text
+        url = link.json()["url"]
+        assert url.startswith("/claims/export?") and "ticket=" in url
+        answer = http.get(url)  # no Authorization header: what a browser's link sends
+        assert answer.status_code == 200, answer.text
+        assert answer.content == expected.content and answer.headers["X-Claim-Count"] == "1"
+        assert answer.headers["Content-Disposition"].startswith("attachment;")
+
+        ticket = url.split("ticket=")[1]
+        other = http.get("/claims/export", params={"format": "json", "ticket": ticket})
+        assert other.status_code == 401
+        assert other.json()["detail"] == (
+            "invalid download link: it was issued for another download; ask for a new link"
+        )
+        as_bearer = http.get("/claims", headers={"Authorization": f"Bearer {ticket}"})
+        assert as_bearer.status_code == 401 and "invalid bearer token" in as_bearer.json()["detail"]
+        bearer_as_ticket = http.get("/claims/export", params={**query, "ticket": client.token})
+        assert bearer_as_ticket.status_code == 401
+        assert "it was issued for another download" in bearer_as_ticket.json()["detail"]
+        bad = http.post("/claims/export/link", params={"firm": "nobody"}, headers=bearer)
+        assert bad.status_code == 422 and "firm" in bad.text
+
+        auth = api.services.auth
+        later = auth._clock() + auth.settings.download_link_ttl
+        monkeypatch.setattr(auth, "_clock", lambda: later)
+        expired = http.get(url)
+        assert expired.status_code == 401
+        assert expired.json()["detail"].startswith("the download link expired at ")
+        assert "ask for a new link" in expired.json()["detail"]

@@ -23,6 +23,8 @@ from carbonledger.auth import (
     TokenExpired,
     TokenRevoked,
 )
+from carbonledger.auth.errors import DownloadLinkExpired, DownloadLinkInvalid
+from carbonledger.auth.fastapi import download_target
 from carbonledger.auth.tokens import decode_token, encode_token
 
 from .conftest import START, FakeClock, Firm, make_settings, sign_in
@@ -215,3 +217,49 @@ def test_a_tokens_own_check_asks_no_membership_and_refuses_what_authenticate_ref
     clock.advance(service.settings.token_ttl)
     with pytest.raises(TokenExpired):
         offline.token_claims(token)
+
+
+# --- download links ---
+
+TARGET = download_target("/claims/export", [("format", "csv"), ("firm", "0xabc")])
+
+
+def test_a_download_target_sorts_the_query_and_leaves_the_ticket_out() -> None:
+    assert TARGET == "/claims/export?firm=0xabc&format=csv"
+    assert (
+        download_target("/claims/export", [("ticket", "x"), ("format", "csv"), ("firm", "0xabc")])
+        == TARGET
+    )
+
+
+def test_a_download_ticket_opens_its_download_for_a_minute_and_nothing_else(
+    service: AuthService, carrier: tuple[Firm, Member], clock: FakeClock
+) -> None:
+    who, _ = carrier
+    principal = service.authenticate(sign_in(service, who).token)
+    ticket = service.download_ticket(principal, TARGET)
+    assert ticket.expires_at == clock.now + 60
+    assert service.download_principal(ticket.token, TARGET).account == principal.account
+    with pytest.raises(DownloadLinkInvalid, match="issued for another download"):
+        service.download_principal(ticket.token, TARGET.replace("csv", "json"))
+    with pytest.raises(InvalidToken, match="issued for audience"):
+        service.authenticate(ticket.token)  # not a bearer token
+    clock.now += 60
+    with pytest.raises(DownloadLinkExpired):
+        service.download_principal(ticket.token, TARGET)
+
+
+def test_a_download_ticket_outlives_neither_the_token_nor_the_membership(
+    service: AuthService, membership: InMemoryMembership, carrier: tuple[Firm, Member],
+    clock: FakeClock,
+) -> None:  # fmt: skip
+    who, member = carrier
+    principal = service.authenticate(sign_in(service, who).token)
+    clock.now = principal.expires_at - 10
+    assert service.download_ticket(principal, TARGET).expires_at == principal.expires_at
+    ticket = service.download_ticket(principal, TARGET).token
+    membership.put(dataclasses.replace(member, status=MemberStatus.SUSPENDED))
+    with pytest.raises(MemberSuspended):
+        service.download_principal(ticket, TARGET)
+    with pytest.raises(DownloadLinkInvalid, match=r"not base64url|malformed|signature"):
+        service.download_principal("cl1.forged.x", TARGET)

@@ -91,9 +91,11 @@ def test_a_firm_fixes_a_failing_claim_then_signs_it_in_the_browser_and_sees_it_c
     expect(page.locator(".chart svg")).to_have_count(1)
     copy_to_docs(screenshot(page, "firm-dashboard"), "web-firm-dashboard.png")
 
-    # exports: the inventory as CSV and XLSX, downloaded with the member's token
+    # exports: the inventory as CSV and XLSX, saved by the browser from a link of the service
+    # (a ticket in the link, not a Blob the page built: the file goes to disk as it arrives)
     with page.expect_download() as csv_download:
         page.get_by_role("button", name="CSV").click()
+    assert "/claims/export?" in csv_download.value.url and "ticket=" in csv_download.value.url
     rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text("utf-8"))))
     assert any(r.get("claim_id") == claim_id for r in rows), rows[:2]
     with page.expect_download() as xlsx_download:

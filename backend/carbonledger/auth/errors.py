@@ -99,6 +99,22 @@ class TokenExpired(NotAuthenticated):
 
 
 @error_fields
+class DownloadLinkInvalid(NotAuthenticated):
+    """A download link's ticket is malformed, forged, or for another download."""
+
+    template = "invalid download link: {reason}; ask for a new link"
+    reason: str
+
+
+@error_fields
+class DownloadLinkExpired(NotAuthenticated):
+    """A download link's ticket has expired."""
+
+    template = "the download link expired at {expired_at} (unix time); ask for a new link"
+    expired_at: int
+
+
+@error_fields
 class TokenRevoked(NotAuthenticated):
     """The key the token was issued to is no longer its member's current signing key."""
 

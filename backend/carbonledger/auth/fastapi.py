@@ -28,16 +28,17 @@ suspended/removed member or one lacking the role gives **403**.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from carbonledger.auth.errors import MissingToken
 from carbonledger.auth.model import Principal, Role
 from carbonledger.auth.service import AuthService
-from carbonledger.auth.tokens import TokenClaims
+from carbonledger.auth.tokens import MAX_TOKEN_LENGTH, TokenClaims
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -63,6 +64,13 @@ async def signed_in(
     """The claims of ``Authorization: Bearer <token>``, checked with no I/O, on the event
     loop: present, signed here, for this audience, not expired (401 otherwise). Not yet the
     member: :func:`current_member` confirms it, or an endpoint does itself (below)."""
+    return signed_in_now(service, credentials)
+
+
+def signed_in_now(
+    service: AuthService, credentials: HTTPAuthorizationCredentials | None
+) -> TokenClaims:
+    """:func:`signed_in`'s check, for a dependency that makes it itself."""
     if credentials is None:
         raise MissingToken()
     return service.token_claims(credentials.credentials)
@@ -78,6 +86,42 @@ def current_member(service: AuthServiceDep, claims: SignedIn) -> Principal:
 
 
 CurrentMember = Annotated[Principal, Depends(current_member)]
+
+#: the query parameter that carries a download link's ticket
+TICKET = "ticket"
+
+
+def download_target(path: str, query: Iterable[tuple[str, str]]) -> str:
+    """What a download ticket is issued for: ``path`` and its query, sorted, without the
+    ticket itself (so the link's order of parameters does not matter, and nothing else
+    can be added to it)."""
+    kept = sorted((k, v) for k, v in query if k != TICKET)
+    return f"{path}?{urlencode(kept)}"
+
+
+def download_member(
+    request: Request,
+    service: AuthServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ticket: Annotated[
+        str | None,
+        Query(
+            alias=TICKET,
+            max_length=MAX_TOKEN_LENGTH,
+            description="A download link's ticket, instead of the Authorization header.",
+        ),
+    ] = None,
+) -> Principal:
+    """The member behind a download: the bearer token, or else the ticket of a download link
+    issued for this very route and query (:meth:`AuthService.download_ticket`); 401/403
+    otherwise (a worker thread, as :func:`current_member`)."""
+    if credentials is not None or ticket is None:
+        return current_member(service, signed_in_now(service, credentials))
+    target = download_target(request.url.path, request.query_params.multi_items())
+    return service.download_principal(ticket, target)
+
+
+DownloadMember = Annotated[Principal, Depends(download_member)]
 
 
 def require_role(role: Role | str) -> Callable[[Principal], Awaitable[Principal]]:

@@ -20,6 +20,7 @@ member's current key, or a missing role, raises :class:`Forbidden` (403).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from carbonledger.auth.errors import (
     ChallengeExpired,
     ChallengeInvalid,
     ChallengeReplayed,
+    DownloadLinkExpired,
+    DownloadLinkInvalid,
     InvalidSignature,
     InvalidToken,
     MalformedRequest,
@@ -204,6 +207,48 @@ class AuthService:
             roles=roles,
             expires_at=claims.expires_at,
         )
+
+    def download_ticket(self, principal: Principal, target: str) -> IssuedToken:
+        """A ticket that stands for ``principal`` for one download, ``target`` (the route and
+        its query, as :func:`carbonledger.auth.fastapi.download_target` writes them), for
+        ``download_link_ttl`` seconds (never past the principal's own token).
+
+        A browser saves a file straight to disk only when it follows a link, and a link
+        cannot carry an ``Authorization`` header; it can carry this. Its audience names the
+        download, so it is no bearer token, and a bearer token is no ticket. It can be used
+        again until it expires (as a presigned URL can); a URL also lands in access logs and
+        the browser's history, which is why it lives a minute and opens one download only.
+        """
+        now = self._clock()
+        expires_at = min(now + self.settings.download_link_ttl, principal.expires_at)
+        claims = TokenClaims(
+            account=principal.account,
+            key_address=principal.key_address,
+            roles=principal.roles,
+            issued_at=now,
+            expires_at=expires_at,
+            audience=self._download_audience(target),
+        )
+        ticket = Principal(principal.account, principal.key_address, principal.roles, expires_at)
+        return IssuedToken(token=encode_token(claims, self.settings.token_key), principal=ticket)
+
+    def download_principal(self, ticket: str, target: str) -> Principal:
+        """The member a download ticket stands for, if it was issued for ``target`` and has
+        not expired (:class:`DownloadLinkInvalid` or :class:`DownloadLinkExpired`, 401);
+        then as :meth:`principal_of` (the member looked up again)."""
+        try:
+            claims = self._decode(ticket)
+        except InvalidToken as error:
+            raise DownloadLinkInvalid(error.reason) from None
+        if claims.audience != self._download_audience(target):
+            raise DownloadLinkInvalid("it was issued for another download")
+        if self._clock() >= claims.expires_at:
+            raise DownloadLinkExpired(claims.expires_at)
+        return self.principal_of(claims)
+
+    def _download_audience(self, target: str) -> str:
+        digest = hashlib.sha256(target.encode("utf-8")).hexdigest()
+        return f"{self.settings.audience} download {digest}"
 
     def token_verifies(self, token: str) -> bool:
         """Whether ``token`` was signed here, for this audience, and has not expired (no

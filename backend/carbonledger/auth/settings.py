@@ -44,6 +44,15 @@ class AuthSettings(BaseSettings):
     )
     challenge_ttl: int = Field(300, ge=10, le=3600, description="Seconds a challenge lives.")
     token_ttl: int = Field(900, ge=30, le=86400, description="Seconds a bearer token lives.")
+    download_link_ttl: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description=(
+            "Seconds a download link lives (the browser downloads an export straight to disk "
+            "from a link, which cannot carry the bearer token; the link can)."
+        ),
+    )
     recheck_membership: bool = Field(
         True,
         description=(

@@ -8,7 +8,7 @@ import { ScrollTable } from "../components/Table";
 import { Pager } from "../components/Pager";
 import { useAction } from "../action";
 import { isoDay, kg, period, short } from "../format";
-import { download } from "../download";
+import { followDownloadLink } from "../download";
 
 /** One word for a claim: the chain's status and audit first (superseded, revoked, audited),
  * then the service's pipeline (accepted, anchored, checked; refused). */
@@ -82,7 +82,10 @@ export function FirmDashboard() {
   const inForce = (periods?.periods ?? []).reduce((n, p) => n + p.claims, 0);
 
   async function exportAs(format: "csv" | "xlsx" | "json") {
-    await run(null, () => download(`/claims/export?firm=${address}&format=${format}`, `claims-${address}.${format}`));
+    await run(null, async () => {
+      const link = await ok(api.POST("/claims/export/link", { params: { query: { firm: address, format } } }));
+      followDownloadLink(link.url, `claims-${address}.${format}`);
+    });
   }
 
   return (

@@ -1,12 +1,14 @@
-"""``GET /claims/export`` (a firm's inventory as CSV, XLSX or JSON), ``GET /claims/periods``
+"""``GET /claims/export`` (a firm's inventory as CSV, XLSX or JSON) and ``POST
+/claims/export/link`` (a link to one export, for a browser), ``GET /claims/periods``
 (a firm's footprint by reporting period) and ``POST /audits/report`` (the auditor's
 verification report as HTML or PDF)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -14,7 +16,13 @@ from carbonledger.api.deps import ServicesDep
 from carbonledger.api.errors import ERROR_RESPONSES
 from carbonledger.api.routes.audits import Auditor, VerifyRequest
 from carbonledger.api.routes.claims import ClaimsWhere, firm_address, of_firm
-from carbonledger.auth.fastapi import CurrentMember
+from carbonledger.auth.fastapi import (
+    TICKET,
+    AuthServiceDep,
+    CurrentMember,
+    DownloadMember,
+    download_target,
+)
 from carbonledger.reports.service import Document, ReportService
 
 router = APIRouter(responses={k: ERROR_RESPONSES[k] for k in (401, 422, 503)})
@@ -37,8 +45,11 @@ def _download(document: Document) -> Response:
     return Response(document.content, media_type=document.media_type, headers=headers)
 
 
+EXPORT_PATH = "/claims/export"
+
+
 @router.get(
-    "/claims/export",
+    EXPORT_PATH,
     tags=["claims"],
     response_class=Response,
     responses={
@@ -62,14 +73,15 @@ def _download(document: Document) -> Response:
 )
 def export_claims(
     reports: Reports,
-    member: CurrentMember,
+    member: DownloadMember,
     where: ClaimsWhere,
     firm: Annotated[str | None, Query(description="Firm address (default: the caller).")] = None,
     format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
 ) -> Response:
     """A firm's inventory as CSV, XLSX or JSON, of any length: sent as it is read (CSV and
     JSON) or once built in a temporary file (XLSX), with its count of claims in
-    ``X-Claim-Count``."""
+    ``X-Claim-Count``. With the bearer token, or from a link of ``POST
+    /claims/export/link`` (its ``ticket``)."""
     where = of_firm(where, member.account if firm is None else firm)  # default: the caller's
     export = reports.export(member.account, where, format)
     headers = {
@@ -77,6 +89,33 @@ def export_claims(
         CLAIM_COUNT_HEADER: str(export.claims),
     }
     return StreamingResponse(export.chunks, media_type=export.media_type, headers=headers)
+
+
+class DownloadLink(BaseModel):
+    url: str = Field(
+        description="The download's path on this service, its query and a ticket: follow it "
+        "with no Authorization header (a browser saves the file straight to disk)."
+    )
+    expires_at: int = Field(description="Unix seconds; ask for a new link after.")
+
+
+@router.post("/claims/export/link", tags=["claims"], response_model=DownloadLink)
+def export_link(
+    request: Request,
+    auth: AuthServiceDep,
+    member: CurrentMember,
+    where: ClaimsWhere,
+    firm: Annotated[str | None, Query(description="Firm address (default: the caller).")] = None,
+    format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
+) -> DownloadLink:
+    """A link to ``GET /claims/export`` with this request's query (checked as that route
+    checks it), that opens that one export, for a minute, without the bearer token."""
+    of_firm(where, firm)  # 422 naming the field now, not when the link is followed
+    query = sorted(request.query_params.multi_items())
+    target = download_target(EXPORT_PATH, query)
+    issued = auth.download_ticket(member, target)
+    url = f"{EXPORT_PATH}?{urlencode([*query, (TICKET, issued.token)])}"
+    return DownloadLink(url=url, expires_at=issued.expires_at)
 
 
 class Scope3Sum(BaseModel):
