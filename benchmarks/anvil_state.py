@@ -4,8 +4,9 @@ A counter contract adds one to its storage and emits an event (topic: the new co
 every call, so a chain whose storage and history agree has ``count == events``. The race
 (:func:`sigterm_race`): calls stream into anvil, SIGTERM lands at a random moment, and the
 state anvil wrote on its way out is judged (:func:`carbonledger.chain.node.state_defect`)
-and then loaded, both as it is and as :meth:`StateFile.prepare` leaves it, with the copy
-the supervisor's monitor keeps (:meth:`StateFile.keep_recent`, once a second).
+and then loaded, both as it is and as :meth:`StateFile.prepare` leaves it, with the copies
+the supervisor keeps: the backup of the deployed chain, and the newest two states
+(:meth:`StateFile.keep_recent`, once a second, as its monitor does).
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def sigterm_race(node: AnvilNode, seconds: tuple[float, float], rng: random.Rand
     state = StateFile(node.state_path)
     node.start()
     counter = deploy_counter(node.url)
+    node.snapshot()  # as the supervisor does once it deployed (``_snapshot_deployment``)
+    state.back_up()
     stop = threading.Event()
 
     def load() -> None:

@@ -211,6 +211,15 @@ def _without_last_block(state: dict[str, Any]) -> dict[str, Any]:
     return damaged
 
 
+def _faulty_state_file(counted_chain: Path, tmp_path: Path) -> tuple[StateFile, str]:
+    """A state file in ``tmp_path`` that lacks its last block, and its text."""
+    state, _ = _chain_copy(counted_chain, tmp_path)
+    damaged = json.dumps(_without_last_block(state))
+    files = StateFile(tmp_path / "state.json")
+    files.path.write_text(damaged)
+    return files, damaged
+
+
 def _tally_of(state: dict[str, Any], counter: str, tmp_path: Path, project_root: Path) -> Tally:
     node = make_node(tmp_path, project_root)
     node.state_path.parent.mkdir(parents=True, exist_ok=True)
@@ -274,6 +283,27 @@ def test_a_state_whose_accounts_are_behind_its_blocks_is_faulty(
     )
 
 
+def test_a_state_with_a_transactions_effects_but_neither_its_block_nor_its_receipt_is_faulty(
+    counted_chain: Path, tmp_path: Path
+) -> None:
+    """Also written by anvil under load (``scripts/anvil_state_race.py``): the counter one
+    ahead of its events, the sender's nonce one ahead of its last transaction."""
+    state, _ = _chain_copy(counted_chain, tmp_path)
+    sender = DEV_ACCOUNT.lower()
+    ahead = copy.deepcopy(state)
+    ahead["accounts"][sender]["nonce"] += 1
+    expected = (
+        f"the nonce of account {sender} is ahead of the transactions it sent (a transaction's "
+        "effects were written without the transaction)"
+    )
+    assert state_defect(ahead) == expected
+    stranger = "0x" + "ab" * 20
+    state["accounts"][stranger] = {"nonce": 1, "balance": "0x0", "code": "0x", "storage": {}}
+    assert state_defect(state) == expected.replace(sender, stranger)
+    state["accounts"][stranger]["code"] = "0x00"  # a contract's nonce counts what it created
+    assert state_defect(state) is None
+
+
 def test_a_block_whose_transactions_differ_from_the_receipts_is_faulty(
     counted_chain: Path, tmp_path: Path
 ) -> None:
@@ -300,10 +330,7 @@ def test_of_two_whole_copies_the_one_with_more_blocks_is_restored(tmp_path: Path
 def test_a_faulty_state_with_no_whole_copy_is_loaded_as_it_is_and_said_so(
     counted_chain: Path, tmp_path: Path
 ) -> None:
-    state, _ = _chain_copy(counted_chain, tmp_path)
-    damaged = json.dumps(_without_last_block(state))
-    files = StateFile(tmp_path / "state.json")
-    files.path.write_text(damaged)
+    files, damaged = _faulty_state_file(counted_chain, tmp_path)
     files.recent.write_text("{cut")
     note = files.prepare()
     assert note is not None and "no copy is whole, so it is loaded as it is" in note
@@ -323,6 +350,20 @@ def test_the_recent_copy_is_taken_only_when_the_state_file_changed(tmp_path: Pat
     files.path.write_text('{"best_block_number": 22}')
     assert files.keep_recent(seen) != seen
     assert files.recent.read_text() == '{"best_block_number": 22}'
+    assert files.previous.read_text() == "untouched"  # the copy before
+
+
+def test_when_the_newest_copy_is_the_faulty_file_itself_the_one_before_is_restored(
+    counted_chain: Path, tmp_path: Path
+) -> None:
+    """After a SIGKILL of anvil, ``recent`` is often a copy of the very file it left."""
+    files, damaged = _faulty_state_file(counted_chain, tmp_path)
+    files.recent.write_text(damaged)
+    shutil.copyfile(counted_chain / "earlier.json", files.previous)
+    files.backup.write_text('{"best_block_number": 1}')
+    note = files.prepare()
+    assert note is not None and f"restored the whole copy {files.previous}" in note
+    assert files.path.read_bytes() == (counted_chain / "earlier.json").read_bytes()
 
 
 def test_the_states_anvil_pages_out_stay_in_the_data_dir_and_go_when_it_stops(

@@ -104,10 +104,14 @@ def state_defect(state: object) -> str | None:
     accounts and receipts but not the block (``scripts/anvil_state_race.py`` measures how
     often). Loaded, such a chain has the block's effects (a claim recorded, a firm's nonce
     used) and none of its history: no block, no event, so nobody can find or verify them,
-    and the next block is mined at the same height. Checked here: every receipt's block is
-    in the file and holds exactly the receipts' transactions, and no account's nonce is
-    behind a transaction it sent. Only what the file shows for certain is a defect; a
-    structure this does not know (another anvil version) is left to anvil to judge.
+    and the next block is mined at the same height. A write can also hold a transaction's
+    effects with neither its block nor its receipt. Checked here: every receipt's block is in
+    the file and holds exactly the receipts' transactions, and each account's nonce is one
+    past the highest nonce it sent a transaction with (an account without code and without
+    transactions: 0), as on a chain whose accounts only transactions change (the embedded
+    chain: no ``anvil_setNonce``, no EIP-7702 authorisation). Only what the file shows for
+    certain is a defect; a structure this does not know (another anvil version) is left to
+    anvil to judge.
     """
     try:
         return _defect(state)
@@ -121,16 +125,14 @@ def _defect(state: Any) -> str | None:
         hashes = {str(tx["transaction"]["hash"]).lower() for tx in block["transactions"]}
         blocks[int(str(block["header"]["number"]), 16)] = hashes
     receipts: dict[int, set[str]] = {}
-    behind: list[str] = []
-    accounts = state["accounts"]
+    sent: dict[str, int] = {}  # each sender's highest nonce among the receipts
     for tx in state["transactions"]:
         info = tx["info"]
         receipts.setdefault(int(tx["block_number"]), set()).add(
             str(info["transaction_hash"]).lower()
         )
-        sender = accounts.get(str(info["from"]).lower())
-        if sender is not None and int(sender["nonce"]) <= int(info["nonce"]):
-            behind.append(str(info["from"]))
+        sender = str(info["from"]).lower()
+        sent[sender] = max(sent.get(sender, -1), int(info["nonce"]))
     missing = sorted(set(receipts) - set(blocks))
     if missing:
         count = sum(len(receipts[n]) for n in missing)
@@ -142,11 +144,18 @@ def _defect(state: Any) -> str | None:
     differ += sorted(n for n, hashes in blocks.items() if hashes and n not in receipts)
     if differ:
         return f"the transactions of block(s) {_numbers(differ)} differ from their receipts"
-    if behind:
-        return (
-            f"the nonce of account {behind[0]} is behind a transaction it sent "
-            "(its accounts were written before its last block)"
-        )
+    for address, account in state["accounts"].items():
+        nonce, highest = int(account["nonce"]), sent.get(str(address).lower(), -1)
+        if highest >= 0 and nonce <= highest:
+            return (
+                f"the nonce of account {address} is behind a transaction it sent (its "
+                "accounts were written before its last block)"
+            )
+        if nonce > highest + 1 and (highest >= 0 or account.get("code") in (None, "", "0x")):
+            return (
+                f"the nonce of account {address} is ahead of the transactions it sent (a "
+                "transaction's effects were written without the transaction)"
+            )
     return None
 
 
@@ -157,8 +166,9 @@ def _numbers(numbers: Sequence[int]) -> str:
 
 @dataclass(frozen=True)
 class StateFile:
-    """anvil's state file and two copies of it: the newest (``recent``, taken each second
-    that anvil wrote a new one, unchecked) and the last known to be whole (``backup``)."""
+    """anvil's state file and copies of it: the newest two (``recent`` and ``previous``,
+    taken each second that anvil wrote a new one, not judged) and the last known to be whole
+    (``backup``)."""
 
     path: Path
 
@@ -169,6 +179,12 @@ class StateFile:
     @property
     def recent(self) -> Path:
         return self.path.with_name(self.path.name + ".recent")
+
+    @property
+    def previous(self) -> Path:
+        """The copy ``recent`` was before the last one (after a SIGKILL of anvil, ``recent``
+        is often the very file anvil left; if that one is faulty, this one is older)."""
+        return self.path.with_name(self.path.name + ".previous")
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -187,7 +203,8 @@ class StateFile:
 
     def prepare(self) -> str | None:
         """Make sure anvil will load a state that parses and is whole: the state file, or
-        else the copy (``recent`` or ``backup``) that is whole and holds the most blocks.
+        else the copy (``recent``, ``previous`` or ``backup``) that is whole and holds the
+        most blocks.
 
         Returns a note for the user when it had to fall back to a copy, start over, or
         load a state it knows to be faulty (when no copy is whole: a chain with a faulty
@@ -199,7 +216,7 @@ class StateFile:
         if defect is None:
             return None
         whole = []
-        for copy in (self.recent, self.backup):
+        for copy in (self.recent, self.previous, self.backup):
             if copy.exists():
                 copy_parses, copy_defect, top = self._judge(copy)
                 if copy_parses and copy_defect is None:
@@ -216,19 +233,29 @@ class StateFile:
 
     def keep_recent(self, seen: tuple[int, int] | None) -> tuple[int, int] | None:
         """Copy the state file to ``recent`` when it changed since ``seen`` (its mtime and
-        size when last copied); returns what to pass next time. Not checked here (that
-        would parse the whole chain every second): :meth:`prepare` judges it when needed."""
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return seen
-        now = (stat.st_mtime_ns, stat.st_size)
-        if now == seen:
+        size when last copied); returns what to pass next time. A copy during which anvil
+        wrote the file again is dropped (the previous ``recent`` stays) and taken next time.
+        Not judged here (that would parse the whole chain every second): :meth:`prepare`
+        judges it when it is needed."""
+        before = self._stamp()
+        if before is None or before == seen:
             return seen
         tmp = self.recent.with_name(self.recent.name + ".tmp")
         shutil.copyfile(self.path, tmp)
+        if self._stamp() != before:
+            tmp.unlink(missing_ok=True)
+            return seen
+        if self.recent.exists():
+            os.replace(self.recent, self.previous)
         os.replace(tmp, self.recent)
-        return now
+        return before
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
 
     def back_up(self) -> bool:
         """Copy the state file to the backup when it is whole; True when it did."""
