@@ -187,8 +187,9 @@ class CitationOutbox:
                 continue
             self.store.mark_citation(item.seq, RECORDED, tx_hash=where.tx_hash)
 
-    def relay_pending(self, settlement_id: str | None = None) -> None:
-        """Relay any queued citation whose claim has reached the chain since."""
-        pending = self.store.citations(settlement_id=settlement_id, state=PENDING)
+    def relay_pending(self, settlement_ids: Sequence[str] | None = None) -> None:
+        """Relay any queued citation (of ``settlement_ids``; None: of any settlement) whose
+        claim has reached the chain since; one query for all of them."""
+        pending = self.store.citations(settlement_ids=settlement_ids, state=PENDING)
         for claim_id in dict.fromkeys(c.claim_id for c in pending):
             self.relay(claim_id)

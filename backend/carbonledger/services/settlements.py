@@ -204,7 +204,7 @@ class SettlementService(SignedRelay):
 
     def get(self, sid: str) -> SettlementView:
         row = self._row(sid)
-        self.citations.relay_pending(row.settlement_id)
+        self.citations.relay_pending([row.settlement_id])
         chain = self.ledger.settlement_state(b32(row.settlement_id))
         positions = [self.ledger.party_state(b32(row.settlement_id), f) for f in row.parties]
         return self._view(row, chain, positions)
@@ -248,8 +248,8 @@ class SettlementService(SignedRelay):
         """The settlements ``party`` is a party to, as :meth:`get` gives each; their chain
         state read in one JSON-RPC batch (a firm settling overlap by overlap has many)."""
         rows = self.store.of_party(to_checksum_address(party))
-        for row in rows:
-            self.citations.relay_pending(row.settlement_id)
+        if rows:
+            self.citations.relay_pending([r.settlement_id for r in rows])
         read = self.ledger.settlement_positions([(b32(r.settlement_id), r.parties) for r in rows])
         return [
             self._view(r, chain, positions)

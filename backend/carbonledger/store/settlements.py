@@ -158,13 +158,18 @@ class SettlementStore(TableStore):
         self,
         *,
         settlement_id: str | None = None,
+        settlement_ids: Sequence[str] | None = None,
         party: str | None = None,
         claim_id: str | None = None,
         state: str | None = None,
     ) -> list[CitationRow]:
+        """The citations that match every filter given, in the order they were queued
+        (``settlement_ids``: of any of these settlements)."""
         query = select(citations).order_by(citations.c.seq)
         if settlement_id is not None:
             query = query.where(citations.c.settlement_id == settlement_id)
+        if settlement_ids is not None:
+            query = query.where(citations.c.settlement_id.in_(list(settlement_ids)))
         if party is not None:
             query = query.where(citations.c.party == party)
         if claim_id is not None:
