@@ -6,6 +6,8 @@ looked at."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
 from carbonledger.overlaps import shipment_emissions
 from carbonledger.services.overlap_finder import OverlapFinder
@@ -61,6 +63,34 @@ def test_footprints_stored_without_refs_are_read_once_then_only_new_claims_are_l
     del index.read[first]
     assert finder.read_new() == 0 and first not in index.read
     assert _finder(pipeline, index).read_new() == 1 and first in index.read
+
+
+@dataclasses.dataclass
+class _Lock:
+    holding: bool
+
+
+def test_the_background_reader_reads_only_while_its_process_holds_the_indexers_lock(
+    pipeline: Pipeline,
+) -> None:
+    index = FakeShipmentIndex(pipeline.store)
+    claim_id = _submit(pipeline, 0)
+    finder = _finder(pipeline, index)
+    lock = _Lock(holding=False)  # a standby indexer's process
+    stop = threading.Event()
+    reader = threading.Thread(target=finder.run_forever, args=(stop, 0.01, lock))
+    reader.start()
+    try:
+        time.sleep(0.2)
+        assert index.read == {}
+        lock.holding = True  # it took over
+        deadline = time.monotonic() + 10
+        while claim_id not in index.read:
+            assert time.monotonic() < deadline, "the new holder's reader read nothing"
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        reader.join()
 
 
 def test_a_firms_overlaps_pair_its_claims_with_other_firms_claims_on_chain(

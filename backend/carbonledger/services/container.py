@@ -138,7 +138,7 @@ class Services:
             # the indexer's process also reads new footprints into the shipment index
             reader = threading.Thread(
                 target=self.settlements.overlaps.run_forever,
-                args=(self._stop,),
+                args=(self._stop, 5.0, self.indexer_lock),
                 name="shipments",
                 daemon=True,
             )

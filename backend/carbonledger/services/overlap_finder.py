@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from eth_utils.address import to_checksum_address
 
@@ -70,6 +71,14 @@ class PartnerOverlaps:
 
 log = logging.getLogger("carbonledger.overlaps")
 
+
+class Leading(Protocol):
+    """A role's lock as the reader sees it (:class:`carbonledger.store.leader.LeaderLock`)."""
+
+    @property
+    def holding(self) -> bool: ...
+
+
 #: Most footprints read from their documents in one transaction of the shipment index.
 READ_BATCH = 500
 
@@ -112,13 +121,18 @@ class OverlapFinder:
             self._looked_to = max(newest, after)
         return done
 
-    def run_forever(self, stop: threading.Event, interval: float = 5.0) -> None:
+    def run_forever(
+        self, stop: threading.Event, interval: float = 5.0, leader: Leading | None = None
+    ) -> None:
         """:meth:`read_new` every ``interval`` until ``stop``, so that a GET /overlaps finds
-        the footprints checked meanwhile already read (it reads what is left itself). A
-        reading that fails (the database away a moment) is tried again at the next."""
+        the footprints checked meanwhile already read (it reads what is left itself); only
+        while ``leader`` (the indexer's lock) is held here, so a standby indexer's process
+        reads nothing twice. A reading that fails (the database away a moment) is tried
+        again at the next."""
         while not stop.is_set():
             try:
-                self.read_new()
+                if leader is None or leader.holding:
+                    self.read_new()
             except Exception as exc:
                 log.warning("reading footprints into the shipment index failed: %s", exc)
             stop.wait(interval)

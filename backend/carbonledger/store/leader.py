@@ -80,6 +80,12 @@ class LeaderLock:
         log.warning("this process is now the active %s", self.name)
         return True
 
+    @property
+    def holding(self) -> bool:
+        """True when this instance took the lock and its holder has not found it lost since
+        (no I/O: safe to read from another thread than the one that calls :meth:`held`)."""
+        return not self.shared or self._conn is not None
+
     def held(self) -> bool:
         """True while the lock's session is alive (one round trip on PostgreSQL)."""
         if not self.shared:
