@@ -12,7 +12,7 @@ import pytest
 from carbonledger.api.errors import status_of
 from carbonledger.chain.errors import ChainError
 from carbonledger.claims import build_claim
-from carbonledger.services.anchoring import AnchorWorker
+from carbonledger.services.anchoring import UNVERIFIABLE, AnchorWorker
 from carbonledger.services.errors import Conflict, NotPermitted, SignatureMismatch
 from carbonledger.standard import parse_claim
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED
@@ -125,6 +125,23 @@ def test_a_crash_between_send_and_mark_records_the_claim_once_after_restart(
         assert stored is not None and stored.state == CHECKED
         assert stored.tx_hash == first_tx.tx_hash  # type: ignore[union-attr]  # the first send's
     assert pipeline.chain.nonce(carrier.address) == 3  # each recorded once
+
+
+def test_a_claim_the_chains_state_holds_without_its_event_is_refused_as_unverifiable(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a node that lost a block but kept its effects gives (anvil's state written while
+    it mined, ``chain.node.state_defect``): not marked anchored, nor refused for the used
+    nonce the contract names."""
+    carrier = pipeline.firms[0]
+    row = pipeline.claims.submit(pipeline.submission(carrier), carrier.address, wait=0)
+    pipeline.chain.crash_after_send = True
+    with pytest.raises(ChainError):
+        pipeline.worker.run_once()
+    monkeypatch.setattr(pipeline.chain, "find_submission", lambda claim_id: None)
+    AnchorWorker(pipeline.chain, pipeline.store, batch_size=10).run_once(full_reconcile=True)
+    stored = pipeline.store.get(row.claim_id)
+    assert stored is not None and (stored.state, stored.error) == (REFUSED, UNVERIFIABLE)
 
 
 def test_claims_lost_with_blocks_are_re_anchored_by_reconciliation(pipeline: Pipeline) -> None:

@@ -70,6 +70,18 @@ ROUND_BLOCK_SHARE = 0.7
 GAS_LIMIT_TTL = 60.0
 
 
+#: why a claim the chain's state holds, with no event that recorded it, is not anchored: a
+#: node that lost the block but kept its effects (anvil's state written mid-block, which
+#: ``chain.node.state_defect`` keeps the embedded chain from loading). Nobody could verify it
+#: from the chain's history, so it is not reported anchored; the message says so rather than
+#: the contract's error (which, for a claim it holds, is a used nonce).
+UNVERIFIABLE = (
+    "the chain's state holds this claim but its history has no block or event that recorded "
+    "it (a node that lost that block and kept its effects): it cannot be verified; the "
+    "node's operator must restore the chain (docs/chain.md)"
+)
+
+
 def fixed_round(batch_size: int) -> int:
     """The claim transactions of a round before the gas a claim costs is known (and of every
     round of a worker given no block gas limit): 100 of one claim, 5 of 100."""
@@ -443,12 +455,16 @@ class AnchorWorker:
         very claim. The refusal need not be the duplicate error: the contract checks the
         deadline, the firm and the nonce first, so a claim the chain recorded just before a
         crash (its row still in the outbox) comes back as ``ClaimLedgerNonceAlreadyUsed``.
+        A claim the chain's state holds with no event of it is refused as
+        :data:`UNVERIFIABLE` (True: seen to).
         """
         if self.ledger.claim_state(_id(row)).status == "none":
             return False
         found = self.ledger.find_submission(_id(row))
-        if found is None:
-            return False
+        if found is None:  # the node's state holds it, its history does not
+            log.error("the chain holds claim %s without its ClaimSubmitted event", row.claim_id)
+            self.store.mark_refused(row.claim_id, UNVERIFIABLE)
+            return True
         self.store.mark_anchored([row.claim_id], found)
         return True
 
