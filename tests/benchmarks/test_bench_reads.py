@@ -1,8 +1,8 @@
 """Smoke runs of ``scripts/bench_overlaps.py``, ``scripts/bench_members.py``,
-``scripts/bench_export.py``, ``scripts/bench_audit_report.py`` and
-``scripts/anvil_state_race.py`` with tiny counts: each prints its figure lines (times are never
-asserted: they depend on the machine; the overlaps found, the JSON-RPC requests made and the
-claims exported are not)."""
+``scripts/bench_export.py``, ``scripts/bench_audit_report.py``, ``scripts/bench_periods.py``
+and ``scripts/anvil_state_race.py`` with tiny counts: each prints its figure lines (times are
+never asserted: they depend on the machine; the overlaps found, the JSON-RPC requests made and
+the claims exported are not)."""
 
 from __future__ import annotations
 
@@ -78,3 +78,10 @@ def test_the_anvil_state_race_script_prints_its_tally() -> None:
                "--max-seconds", "1")  # fmt: skip
     summary = r"^2 SIGTERMs under load: \d state files faulty; chains whose storage and events "
     assert re.search(summary + r"disagree: \d loaded as written, \d loaded as prepared$", out, re.M)
+
+
+def test_the_periods_benchmark_sums_every_footprint() -> None:
+    out = _run("scripts/bench_periods.py", "--claims", "12", "--repeat", "2")
+    assert re.search(rf"^accepted 12 footprints, 100 a request, in {NUMBER} s", out, re.M), out
+    assert "12 footprints (12 summed in 1 period(s)):" in out, out
+    assert re.search(rf"first call {NUMBER} ms; the 2 after it {NUMBER}-{NUMBER} ms", out), out

@@ -17,6 +17,7 @@ from carbonledger.store.db import chain_events, make_engine
 from carbonledger.store.events import EventLog
 from carbonledger.vocab import Claim, b32, pack_claim_details
 from tests.services.conftest import Pipeline
+from tests.support.fakes import FakePeriodTotals
 
 CONTRACTS = {"ClaimLedger": "0x" + "c1" * 20, "MemberRegistry": "0x" + "4d" * 20}
 
@@ -70,6 +71,7 @@ def _queries(pipeline: Pipeline, index: Index) -> LedgerQueries:
         standard=pipeline.standard,
         members=MemberDirectory(index.log, pipeline.chain),
         catch_up=index.catch_up,
+        periods=FakePeriodTotals(pipeline.store, index.log),
         chain_id=31337,
         contracts=CONTRACTS,
     )

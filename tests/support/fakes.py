@@ -43,6 +43,7 @@ from carbonledger.chain.governance import (
 )
 from carbonledger.chain.sender import TransactionFailed
 from carbonledger.overlaps import ShipmentEmissions
+from carbonledger.reports.periods import PeriodTotals, in_force_by_period
 from carbonledger.store.claims import (
     ACCEPTED,
     ANCHORED,
@@ -56,6 +57,7 @@ from carbonledger.store.claims import (
     checked,
     unset,
 )
+from carbonledger.store.events import CLAIM_ENDED, EventLog
 from carbonledger.store.shipments import Read
 from carbonledger.vocab import (
     CHECK_NAMES,
@@ -504,15 +506,26 @@ class InMemoryClaimStore:
         total, rows = self.search(where, 0, len(self.rows))  # those accepted by now
         return total, (rows[k : k + size] for k in range(0, total, size))
 
-    def passed_footprints(self, firm: str) -> list[tuple[str, int, int, str]]:
-        rows = self._ordered(
+    def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
+        return [self.rows[c] for c in claim_ids if c in self.rows]
+
+
+class FakePeriodTotals:
+    """:class:`~carbonledger.services.ports.PeriodTotalsPort` over an
+    :class:`InMemoryClaimStore` and an event log: every passed footprint's report read and
+    summed on each call (:func:`carbonledger.reports.periods.in_force_by_period`)."""
+
+    def __init__(self, store: InMemoryClaimStore, events: EventLog) -> None:
+        self.store = store
+        self.events = events
+
+    def period_totals(self, firm: str) -> tuple[list[PeriodTotals], int]:
+        rows = self.store._ordered(
             lambda r: r.firm == firm and r.kind == "footprint" and r.check_passed
             and r.state != REFUSED
         )  # fmt: skip
-        return [(r.claim_id, r.period_start, r.period_end, r.report) for r in rows]
-
-    def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
-        return [self.rows[c] for c in claim_ids if c in self.rows]
+        passed = [(r.claim_id, r.period_start, r.period_end, r.report) for r in rows]
+        return in_force_by_period(passed, self.events.claims_named(CLAIM_ENDED, firm))
 
 
 class FakeShipmentIndex:

@@ -54,6 +54,7 @@ from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.events import EventLog
 from carbonledger.store.leader import LeaderLock
+from carbonledger.store.period_totals import PeriodTotalsStore
 from carbonledger.store.roots import RootStore
 from carbonledger.store.settlements import SettlementStore
 from carbonledger.store.shipments import ShipmentIndex
@@ -210,6 +211,7 @@ def build_services(
     settlement_store = SettlementStore(engine)
     citations = CitationOutbox(ledger, store, settlement_store)
     shipment_index = ShipmentIndex(engine)
+    period_totals = PeriodTotalsStore(engine)
     claims = ClaimService(
         ledger,
         store,
@@ -242,6 +244,7 @@ def build_services(
         standard,
         members,
         indexer.catch_up,
+        period_totals,
         deployment.chain_id,
         {name: c.address for name, c in deployment.contracts.items()},
     )

@@ -32,6 +32,7 @@ from carbonledger.chain.governance import (
     RelayedReceipt,
 )
 from carbonledger.overlaps import ShipmentEmissions
+from carbonledger.reports.periods import PeriodTotals
 from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.shipments import Read
 from carbonledger.vocab import Claim, Domain
@@ -206,6 +207,13 @@ class ShipmentIndexPort(ShipmentRecords, Protocol):
     def emissions(self, claim_ids: Iterable[str]) -> dict[str, ShipmentEmissions]: ...
 
 
+class PeriodTotalsPort(Protocol):
+    """A firm's footprints summed per reporting period (see
+    :mod:`carbonledger.store.period_totals`)."""
+
+    def period_totals(self, firm: str) -> tuple[list[PeriodTotals], int]: ...
+
+
 class ClaimStorePort(Protocol):
     """The claims table and its outbox (see :mod:`carbonledger.store.claims`)."""
 
@@ -256,7 +264,5 @@ class ClaimStorePort(Protocol):
     def count_and_pages(
         self, where: ClaimFilter, size: int
     ) -> tuple[int, Iterator[list[ClaimRow]]]: ...
-
-    def passed_footprints(self, firm: str) -> list[tuple[str, int, int, str]]: ...
 
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]: ...

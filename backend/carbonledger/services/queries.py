@@ -3,19 +3,18 @@ published versions of the standard. Each joins the service's own records with th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from carbonledger.chain.gateway import ClaimState
-from carbonledger.reports.periods import PeriodTotals, totals_by_period
+from carbonledger.reports.periods import PeriodTotals
 from carbonledger.services.errors import NotFound
 from carbonledger.services.members import MemberDirectory
-from carbonledger.services.ports import ClaimStorePort, LedgerPort
+from carbonledger.services.ports import ClaimStorePort, LedgerPort, PeriodTotalsPort
 from carbonledger.standard import Standard
 from carbonledger.store.claims import ClaimFilter, ClaimRow
-from carbonledger.store.events import CLAIM_ENDED, EventLog, EventRow
+from carbonledger.store.events import EventLog, EventRow
 from carbonledger.vocab import (
     VERSION_STATUS_NAMES,
     ClaimDetails,
@@ -117,6 +116,7 @@ class LedgerQueries:
     standard: Standard
     members: MemberDirectory
     catch_up: Callable[[], object]  # index the chain up to its head
+    periods: PeriodTotalsPort
     chain_id: int
     contracts: dict[str, str]  # the deployment's contracts: name -> address
 
@@ -150,20 +150,11 @@ class LedgerQueries:
     def footprint_periods(self, firm: str) -> FootprintPeriodsView:
         """The footprints of ``firm`` (a checksummed address) in force, summed per period:
         checked and passed by the standard, not refused, and neither superseded nor revoked
-        in the index brought up to the chain's head.
-
-        Reads every passed footprint's report, so it costs in proportion to the firm's
-        footprints: ~12 ms per thousand on SQLite (``ClaimStore.passed_footprints``, a 1.3 kB
-        report each). A firm filing millions would want the sums kept per period as its
-        claims are checked."""
-        passed = self.store.passed_footprints(firm)
+        in the index brought up to the chain's head (``periods``: in the database, from
+        each footprint's totals kept once, :mod:`carbonledger.store.period_totals`)."""
         self.catch_up()  # an amendment or a revocation of a moment ago counts
-        gone = self.events.claims_named(CLAIM_ENDED, firm)
-        kept = [(start, end, report) for cid, start, end, report in passed if cid not in gone]
-        periods = totals_by_period(
-            (start, end, json.loads(report).get("totals", {})) for start, end, report in kept
-        )
-        return FootprintPeriodsView(firm, periods, len(passed) - len(kept))
+        periods, left_out = self.periods.period_totals(firm)
+        return FootprintPeriodsView(firm, periods, left_out)
 
     def chain_states(self, rows: list[ClaimRow]) -> dict[str, ClaimState]:
         """The chain's status, check and audit of the anchored ones among ``rows`` (one

@@ -493,18 +493,5 @@ class ClaimStore(TableStore):
                 return
             after = page[-1].seq
 
-    def passed_footprints(self, firm: str) -> list[tuple[str, int, int, str]]:
-        """The footprints of ``firm`` that passed the standard's check and were not refused,
-        in the order accepted: (claim id, period start, period end, the check report's
-        JSON). Only those columns: a firm's dashboard sums thousands of them."""
-        c = claims.c
-        query = (
-            select(c.claim_id, c.period_start, c.period_end, c.report)
-            .where(c.firm == firm, c.kind == "footprint", c.check_passed, c.state != REFUSED)
-            .order_by(c.seq)
-        )
-        with self.engine.connect() as conn:
-            return [(r[0], r[1], r[2], r[3]) for r in conn.execute(query)]
-
     def of_ids(self, claim_ids: Sequence[str]) -> list[ClaimRow]:
         return self._all(ClaimRow, select(claims).where(claims.c.claim_id.in_(list(claim_ids))))

@@ -405,6 +405,10 @@ class TableStore:
         rows = self._read(lambda conn: list(conn.execute(query, params)))
         return [kind(**row._mapping) for row in rows]
 
+    def _rows(self, query: Executable, params: Params = None) -> list[Any]:
+        """Every row ``query`` selects, as the driver gives them (tuples by position)."""
+        return self._read(lambda conn: list(conn.execute(query, params)))
+
     def _scalar(self, query: Executable, params: Params = None) -> Any:
         """The one value ``query`` selects (a count, a maximum: ``None`` over no rows)."""
         return self._read(lambda conn: conn.execute(query, params).scalar_one())

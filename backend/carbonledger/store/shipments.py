@@ -27,7 +27,6 @@ from sqlalchemy import (
     Engine,
     Index,
     PrimaryKeyConstraint,
-    Select,
     String,
     Table,
     and_,
@@ -153,9 +152,6 @@ class ShipmentIndex(TableStore):
             .order_by(my_claim.c.seq, their_claim.c.seq)
         )
         return [(r[0], r[1]) for r in self._rows(query)]
-
-    def _rows(self, query: Select[Any]) -> list[Any]:
-        return self._read(lambda conn: list(conn.execute(query)))
 
     def emissions(self, claim_ids: Iterable[str]) -> dict[str, ShipmentEmissions]:
         """What each of ``claim_ids`` counts per ref, as read (claims without refs are left
