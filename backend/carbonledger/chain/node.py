@@ -123,16 +123,16 @@ def _defect(state: Any) -> str | None:
     blocks: dict[int, set[str]] = {}
     for block in state["blocks"]:
         hashes = {str(tx["transaction"]["hash"]).lower() for tx in block["transactions"]}
-        blocks[int(str(block["header"]["number"]), 16)] = hashes
+        blocks[_int(block["header"]["number"])] = hashes
     receipts: dict[int, set[str]] = {}
     sent: dict[str, int] = {}  # each sender's highest nonce among the receipts
     for tx in state["transactions"]:
         info = tx["info"]
-        receipts.setdefault(int(tx["block_number"]), set()).add(
+        receipts.setdefault(_int(tx["block_number"]), set()).add(
             str(info["transaction_hash"]).lower()
         )
         sender = str(info["from"]).lower()
-        sent[sender] = max(sent.get(sender, -1), int(info["nonce"]))
+        sent[sender] = max(sent.get(sender, -1), _int(info["nonce"]))
     missing = sorted(set(receipts) - set(blocks))
     if missing:
         count = sum(len(receipts[n]) for n in missing)
@@ -145,7 +145,7 @@ def _defect(state: Any) -> str | None:
     if differ:
         return f"the transactions of block(s) {_numbers(differ)} differ from their receipts"
     for address, account in state["accounts"].items():
-        nonce, highest = int(account["nonce"]), sent.get(str(address).lower(), -1)
+        nonce, highest = _int(account["nonce"]), sent.get(str(address).lower(), -1)
         if highest >= 0 and nonce <= highest:
             return (
                 f"the nonce of account {address} is behind a transaction it sent (its "
@@ -157,6 +157,16 @@ def _defect(state: Any) -> str | None:
                 "transaction's effects were written without the transaction)"
             )
     return None
+
+
+def _int(value: object) -> int:
+    """A number as anvil writes one: an integer, or a ``0x`` hex string (a decimal one too)."""
+    if isinstance(value, bool):
+        raise TypeError("not a number")
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text, 16) if text.lower().startswith("0x") else int(text)
 
 
 def _numbers(numbers: Sequence[int]) -> str:
