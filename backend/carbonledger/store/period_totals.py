@@ -78,7 +78,6 @@ footprint_totals = Table(
     Index("ix_footprint_totals_firm", "firm"),
 )
 
-_INSERT = PreparedInsert(footprint_totals)
 _ONCE = PreparedInsert(footprint_totals, ignore_duplicates=True)
 
 
