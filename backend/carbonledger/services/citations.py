@@ -39,10 +39,6 @@ class SignedCitation:
     signature: bytes
 
 
-#: settlements whose pending citations one query reads (SQLite binds 32,766 values at most)
-SETTLEMENTS_PER_QUERY = 1000
-
-
 @dataclass
 class CitationOutbox:
     """See the module docstring."""
@@ -193,16 +189,7 @@ class CitationOutbox:
 
     def relay_pending(self, settlement_ids: Sequence[str] | None = None) -> None:
         """Relay any queued citation (of ``settlement_ids``; None: of any settlement) whose
-        claim has reached the chain since; one query per thousand settlements."""
-        if settlement_ids is None:
-            pending = self.store.citations(state=PENDING)
-        else:
-            pending = [
-                c
-                for k in range(0, len(settlement_ids), SETTLEMENTS_PER_QUERY)
-                for c in self.store.citations(
-                    settlement_ids=settlement_ids[k : k + SETTLEMENTS_PER_QUERY], state=PENDING
-                )
-            ]
+        claim has reached the chain since; read together (a thousand settlements a query)."""
+        pending = self.store.citations(settlement_ids=settlement_ids, state=PENDING)
         for claim_id in dict.fromkeys(c.claim_id for c in pending):
             self.relay(claim_id)

@@ -41,6 +41,10 @@ from carbonledger.vocab.anchored import Anchored
 
 metadata = MetaData()
 
+#: Most values in one ``IN (...)`` list: SQLite binds 32,766 at most, and a long list costs
+#: PostgreSQL's planner too. Stores read longer lists in chunks of this many.
+IN_CHUNK = 1000
+
 
 def seq_key() -> Column[int]:
     """``seq``: the autoincrement key of a table whose rows are read in the order they were

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.store import columns
 from carbonledger.store.db import (
+    IN_CHUNK,
     TableStore,
     insert_ignoring_duplicates,
     metadata,
@@ -164,19 +165,28 @@ class SettlementStore(TableStore):
         state: str | None = None,
     ) -> list[CitationRow]:
         """The citations that match every filter given, in the order they were queued
-        (``settlement_ids``: of any of these settlements)."""
+        (``settlement_ids``: of any of these settlements, however many: read
+        :data:`~carbonledger.store.db.IN_CHUNK` settlements a query)."""
         query = select(citations).order_by(citations.c.seq)
         if settlement_id is not None:
             query = query.where(citations.c.settlement_id == settlement_id)
-        if settlement_ids is not None:
-            query = query.where(citations.c.settlement_id.in_(list(settlement_ids)))
         if party is not None:
             query = query.where(citations.c.party == party)
         if claim_id is not None:
             query = query.where(citations.c.claim_id == claim_id)
         if state is not None:
             query = query.where(citations.c.state == state)
-        return self._all(CitationRow, query)
+        if settlement_ids is None:
+            return self._all(CitationRow, query)
+        ids = list(settlement_ids)
+        found = [
+            row
+            for k in range(0, len(ids), IN_CHUNK)
+            for row in self._all(
+                CitationRow, query.where(citations.c.settlement_id.in_(ids[k : k + IN_CHUNK]))
+            )
+        ]
+        return sorted(found, key=lambda row: row.seq)
 
     def mark_citation(
         self, seq: int, state: str, tx_hash: str | None = None, error: str | None = None

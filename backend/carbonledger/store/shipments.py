@@ -40,11 +40,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store import columns
 from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
-from carbonledger.store.db import PreparedInsert, TableStore, chain_events, metadata
+from carbonledger.store.db import IN_CHUNK, PreparedInsert, TableStore, chain_events, metadata
 from carbonledger.store.events import CLAIM_ENDED
-
-#: Most claims in one ``IN (...)`` list (SQLite allows 32,766 bound values).
-CHUNK = 1000
 
 #: the ref of a claim's only row when it was read and counts nothing per shipment (its
 #: document counts no shipment, or does not parse): read, and never paired
@@ -161,9 +158,9 @@ class ShipmentIndex(TableStore):
         buckets: dict[str, dict[str, tuple[str, ...]]] = {}
         firms: dict[str, str] = {}
         r = shipment_refs.c
-        for k in range(0, len(ids), CHUNK):
+        for k in range(0, len(ids), IN_CHUNK):
             query = select(r.claim_id, r.firm, r.ref, r.kgco2e, r.counted_in).where(
-                r.claim_id.in_(ids[k : k + CHUNK]), r.ref != NO_REF
+                r.claim_id.in_(ids[k : k + IN_CHUNK]), r.ref != NO_REF
             )
             for claim_id, firm, ref, kgco2e, counted_in in self._rows(query):
                 firms[claim_id] = firm
