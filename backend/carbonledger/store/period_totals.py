@@ -230,14 +230,12 @@ class Settled:
 
     def __init__(self, window: float = SETTLE_SECONDS) -> None:
         self.window = window
-        self._seen: deque[tuple[float, int]] = deque()
+        self._seen: deque[tuple[float, int]] = deque()  # (when, seq), not yet settled
+        self._settled = 0
 
     def complete(self, newest: int, now: float) -> int:
         """Record ``newest`` seen at ``now``; the newest ``seq`` seen ``window`` before."""
         self._seen.append((now, newest))
-        settled = 0
         while self._seen and self._seen[0][0] <= now - self.window:
-            settled = self._seen.popleft()[1]
-        if settled:
-            self._seen.appendleft((now - self.window, settled))  # still the latest settled
-        return settled
+            self._settled = self._seen.popleft()[1]
+        return self._settled
