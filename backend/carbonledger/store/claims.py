@@ -227,6 +227,9 @@ _INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq", notify
 # key of it each time cost as much as running it on SQLite (~90 against ~45 us for ``get``).
 _BY_ID = select(claims).where(claims.c.claim_id == bindparam("claim_id"))
 _STORED = select(claims.c.claim_id).where(claims.c.claim_id.in_(bindparam("ids", expanding=True)))
+#: the ``seq`` of the claim accepted last (NULL: none), for the readers that look only at the
+#: claims accepted since their last look (the shipment index, the period totals)
+NEWEST_SEQ = select(func.max(claims.c.seq))
 _MAX_NONCE = select(func.max(claims.c.nonce)).where(
     claims.c.firm == bindparam("firm"), claims.c.state != REFUSED
 )

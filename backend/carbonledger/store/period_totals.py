@@ -52,7 +52,7 @@ from carbonledger.reports.periods import (
     period_of_grams,
 )
 from carbonledger.store import columns
-from carbonledger.store.claims import REFUSED, claims
+from carbonledger.store.claims import NEWEST_SEQ, REFUSED, claims
 from carbonledger.store.db import PreparedInsert, TableStore, chain_events, metadata
 from carbonledger.store.events import CLAIM_ENDED
 
@@ -172,7 +172,8 @@ class PeriodTotalsStore(TableStore):
             self._complete[firm] = max(after, self._settled.complete(newest, started))
 
     def newest_seq(self) -> int:
-        return int(self._scalar(select(func.max(claims.c.seq))) or 0)
+        """The ``seq`` of the claim accepted last (0: none)."""
+        return int(self._scalar(NEWEST_SEQ) or 0)
 
     def fill(self, firm: str, after: int = 0) -> int:
         """Write the totals of ``firm``'s passed footprints accepted after the claim ``seq``

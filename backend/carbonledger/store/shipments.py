@@ -31,7 +31,6 @@ from sqlalchemy import (
     Table,
     and_,
     exists,
-    func,
     select,
 )
 from sqlalchemy.engine import Connection
@@ -39,7 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store import columns
-from carbonledger.store.claims import ANCHORED, CHECKED, REFUSED, claims
+from carbonledger.store.claims import ANCHORED, CHECKED, NEWEST_SEQ, REFUSED, claims
 from carbonledger.store.db import IN_CHUNK, PreparedInsert, TableStore, chain_events, metadata
 from carbonledger.store.events import CLAIM_ENDED
 
@@ -102,7 +101,7 @@ class ShipmentIndex(TableStore):
 
     def newest_seq(self) -> int:
         """The ``seq`` of the claim accepted last (0: none)."""
-        return int(self._scalar(select(func.max(claims.c.seq))) or 0)
+        return int(self._scalar(NEWEST_SEQ) or 0)
 
     def record(self, read: Sequence[Read]) -> None:
         """Write what each footprint counts per ref and mark it read, in one transaction; a
