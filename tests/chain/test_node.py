@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from benchmarks.anvil_state import DEV_ACCOUNT, Tally, call_counter, deploy_counter, tally
+from benchmarks.anvil_state import (
+    DEV_ACCOUNT,
+    Tally,
+    call_counter,
+    deploy_counter,
+    tally,
+    without_last_block,
+)
 from carbonledger.chain.errors import NodeBinaryNotFound, NodeStartFailed, PortInUse
 from carbonledger.chain.node import (
     AnvilNode,
@@ -200,21 +207,10 @@ def _chain_copy(counted_chain: Path, tmp_path: Path) -> tuple[dict[str, Any], st
     return state, (counted_chain / "counter").read_text()
 
 
-def _without_last_block(state: dict[str, Any]) -> dict[str, Any]:
-    """What anvil 1.7.1 wrote when SIGTERM fell while it mined the last block: the block's
-    accounts and receipts, not the block (``scripts/anvil_state_race.py``)."""
-    top = state["best_block_number"]
-    damaged = copy.deepcopy(state)
-    damaged["blocks"] = [b for b in state["blocks"] if int(b["header"]["number"], 16) != top]
-    damaged["best_block_number"] = top - 1
-    damaged["block"]["number"] = hex(top - 1)
-    return damaged
-
-
 def _faulty_state_file(counted_chain: Path, tmp_path: Path) -> tuple[StateFile, str]:
     """A state file in ``tmp_path`` that lacks its last block, and its text."""
     state, _ = _chain_copy(counted_chain, tmp_path)
-    damaged = json.dumps(_without_last_block(state))
+    damaged = json.dumps(without_last_block(state))
     files = StateFile(tmp_path / "state.json")
     files.path.write_text(damaged)
     return files, damaged
@@ -244,7 +240,7 @@ def test_anvil_loads_a_state_without_its_last_block_with_the_blocks_effects_and_
     """Why :func:`state_defect` exists: anvil itself takes such a file."""
     state, counter = _chain_copy(counted_chain, tmp_path)
     assert _tally_of(state, counter, tmp_path / "whole", project_root) == Tally(6, 6, 5)
-    damaged = _without_last_block(state)
+    damaged = without_last_block(state)
     assert _tally_of(damaged, counter, tmp_path / "damaged", project_root) == Tally(6, 3, 4)
 
 
@@ -252,7 +248,7 @@ def test_a_state_without_the_block_of_its_receipts_names_it_and_the_whole_copy_i
     counted_chain: Path, tmp_path: Path, project_root: Path
 ) -> None:
     state, counter = _chain_copy(counted_chain, tmp_path)
-    damaged = _without_last_block(state)
+    damaged = without_last_block(state)
     assert state_defect(damaged) == (
         "it holds 3 transaction(s) of block(s) 5 but not the block(s) (written while they "
         "were being mined)"

@@ -14,6 +14,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+from benchmarks.anvil_state import without_last_block
 from carbonledger.chain.artifacts import load_artifacts
 from carbonledger.chain.node import free_port
 from carbonledger.config import ANVIL_DEV_KEY_0, DEFAULT_PROJECT_ROOT
@@ -139,10 +140,7 @@ def test_a_state_anvil_wrote_while_mining_is_replaced_by_the_monitors_whole_copy
     while _best_block(state_path) != block:  # anvil's write on its way out
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    state = json.loads(state_path.read_text())
-    state["blocks"] = [b for b in state["blocks"] if int(b["header"]["number"], 16) != block]
-    state["best_block_number"] = block - 1
-    state["block"]["number"] = hex(block - 1)
+    state = without_last_block(json.loads(state_path.read_text()))  # block is the last
     state_path.write_text(json.dumps(state))  # as anvil wrote it when mining that block
     output = ledger.up()
     assert f"{state_path} was not loaded: it holds 1 transaction(s) of block(s) {block}" in output
