@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from benchmarks.anvil_state import (
     tally,
     without_last_block,
 )
+from carbonledger.chain import node as node_module
 from carbonledger.chain.errors import NodeBinaryNotFound, NodeStartFailed, PortInUse
 from carbonledger.chain.node import (
     AnvilNode,
@@ -388,3 +390,12 @@ def test_the_states_anvil_pages_out_stay_in_the_data_dir_and_go_when_it_stops(
         assert not (node.cache_path / "anvil-state-left").exists()
     finally:
         again.stop()
+
+
+def test_a_port_handed_out_is_not_handed_out_again_when_the_kernel_offers_it_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offered = iter([41001, 41001, 41002])  # the same ephemeral port for two binds in a row
+    monkeypatch.setattr(node_module, "_bound_port", lambda host: next(offered))
+    monkeypatch.setattr(node_module, "_GIVEN", deque(maxlen=256))
+    assert (free_port(), free_port()) == (41001, 41002)

@@ -32,7 +32,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +77,25 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
             ) from exc
 
 
+#: the ports :func:`free_port` handed out last, so that it does not hand one out twice
+_GIVEN: deque[int] = deque(maxlen=256)
+_GIVING = threading.Lock()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port that is free right now (for tests and ``--port 0``)."""
+    """A port that is free right now (for tests and ``--port 0``), and not one of the last
+    256 this process handed out: the kernel can give the same port to two binds in a row,
+    and a caller taking two (an API's and a PACT host's) then got one port for both (a CI run
+    whose PACT host could not bind)."""
+    with _GIVING:
+        while True:
+            port = _bound_port(host)
+            if port not in _GIVEN:
+                _GIVEN.append(port)
+                return port
+
+
+def _bound_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
