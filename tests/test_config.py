@@ -54,6 +54,28 @@ def test_a_bad_setting_is_refused_naming_the_setting(
         settings_from(**overrides)
 
 
+@pytest.mark.usefixtures("clean_env")
+def test_two_listeners_on_one_port_are_refused_naming_both_settings() -> None:
+    with pytest.raises(
+        ConfigError, match="invalid settings chain_port and api_port: both are 9000"
+    ):
+        Settings(chain_port=9000, api_port=9000).check_ports(pact_host=False)
+    with pytest.raises(ConfigError, match="invalid settings api_port and pact_port: both are 9443"):
+        Settings(api_port=9443, pact_port=9443).check_ports(pact_host=True)
+    with pytest.raises(ConfigError, match="chain_port and pact_port"):
+        Settings(chain_port=9443, chain_host="0.0.0.0", pact_port=9443).check_ports(pact_host=True)
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_one_port_is_allowed_where_the_listeners_cannot_collide() -> None:
+    # the PACT host is not started (``serve``, the demo)
+    Settings(api_port=9443, pact_port=9443).check_ports(pact_host=False)
+    # a chain elsewhere: no embedded node listens
+    Settings(rpc_url="http://besu.example:9000", api_port=9000).check_ports(pact_host=True)  # type: ignore[arg-type]
+    # two interfaces
+    Settings(chain_host="10.0.0.5", chain_port=9000, api_port=9000).check_ports(pact_host=True)
+
+
 # --- keys and modes (issue 16) ---
 
 

@@ -269,6 +269,28 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 bytes")
         return value
 
+    def check_ports(self, *, pact_host: bool) -> None:
+        """Refuse, naming both settings, two of the ports this process would listen on that
+        are the same on one interface: the embedded chain's (``chain_port``), the API's
+        (``api_port``) and, with ``pact_host``, the PACT host's (``pact_port``, started by
+        ``carbonledger up`` only). Without it the second listener failed to bind, in the
+        PACT host's case as "the PACT host did not start", naming no port.
+
+        Raises :class:`~carbonledger.errors.ConfigError`."""
+        listeners = [("api_port", self.api_host, self.api_port)]
+        if pact_host:
+            listeners.append(("pact_port", self.api_host, self.pact_port))
+        if self.embedded_chain:
+            listeners.insert(0, ("chain_port", self.chain_host, self.chain_port))
+        for i, (name, host, port) in enumerate(listeners):
+            for other, other_host, other_port in listeners[i + 1 :]:
+                if port == other_port and _same_interface(host, other_host):
+                    raise ConfigError(
+                        f"invalid settings {name} and {other}: both are {port}; the "
+                        f"{_LISTENER[name]} and the {_LISTENER[other]} each need a port of "
+                        f"their own (CARBONLEDGER_{other.upper()} or the command's option)"
+                    )
+
     @property
     def embedded_chain(self) -> bool:
         """True when CarbonLedger starts and manages its own anvil node."""
@@ -321,6 +343,16 @@ class Settings(BaseSettings):
     @property
     def pid_path(self) -> Path:
         return self.data_dir / "carbonledger.pid"
+
+
+_LISTENER = {"chain_port": "embedded chain", "api_port": "API", "pact_port": "PACT host"}
+_ANY_INTERFACE = {"", "0.0.0.0", "::"}
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _same_interface(a: str, b: str) -> bool:
+    """Whether listening on host ``a`` and host ``b`` at one port would collide."""
+    return a == b or bool({a, b} & _ANY_INTERFACE) or {a, b} <= _LOOPBACK
 
 
 def hex_private_key(value: str) -> str:

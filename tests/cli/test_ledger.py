@@ -219,6 +219,21 @@ def test_a_port_in_use_is_one_clear_line_and_leaves_nothing(tmp_path: Path) -> N
     assert not data_dir.exists()
 
 
+def test_the_api_and_the_pact_host_on_one_port_is_refused_naming_both(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "data", free_port()
+    result = run_cli(
+        "up", "--data-dir", str(data_dir), "--chain-port", str(free_port()),
+        "--api-port", str(port), env={"CARBONLEDGER_PACT_PORT": str(port)},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert error_lines(result.stderr) == [
+        f"error: invalid settings api_port and pact_port: both are {port}; the API and the "
+        "PACT host each need a port of their own (CARBONLEDGER_PACT_PORT or the command's "
+        "option)"
+    ]
+    assert not data_dir.exists()  # refused before anything started
+
+
 def test_a_missing_node_binary_is_one_clear_line(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     env_bin = tmp_path / "no-such-anvil"

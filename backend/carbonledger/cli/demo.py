@@ -66,6 +66,7 @@ def _settings(
             chain_port=ports.get("chain_port", chain_port),
             api_port=ports.get("api_port", api_port),
         )
+    base.check_ports(pact_host=False)
     return base, notes
 
 

@@ -133,7 +133,9 @@ def register(app: App) -> None:
                 chain_port=chain_port, api_port=api_port, block_time=block_time
             )
             service.check_workers(settings, workers)
+            settings.check_ports(pact_host=True)
             ensure_port_free(settings.api_host, settings.api_port, "api_port")
+            ensure_port_free(settings.api_host, settings.pact_port, "pact_port")
             runtime, report = _start(settings, settings.api_url)
         services = None
         pact_server: PactServer | None = None
@@ -148,7 +150,6 @@ def register(app: App) -> None:
                 reader = Web3ChainReader(runtime.w3, report.rpc_url)
                 app_ = create_app(settings, reader, report.deployment, services)
                 with clear_errors():
-                    ensure_port_free(settings.api_host, settings.pact_port, "pact_port")
                     app_.state.pact = build_pact_service(services)
                     pact_server = PactServer(settings, app_.state.pact)
                     pact_server.start()

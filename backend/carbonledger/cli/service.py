@@ -158,6 +158,7 @@ def register(app: App) -> None:
 
         with clear_errors():
             settings = node.settings(api_port=api_port)
+            settings.check_ports(pact_host=False)
             check_workers(settings, workers)
             url = chain_url(settings)
             if workers > 1:
