@@ -1,20 +1,23 @@
 """Benchmark of the auditor's report of a firm's whole history (POST /audits/report's service
 call) at scale.
 
-    uv run python scripts/bench_audit_report.py [--claims N] [--formats html,pdf] [--root]
+    uv run python scripts/bench_audit_report.py [--claims N] [--formats html,pdf,verify] [--root]
 
 Starts its own anvil (a free port, never 8545), deploys the contracts and builds the service
 as ``carbonledger up`` does (SQLite). One firm files N footprints, all anchored and checked on
 chain. Then, per format, it times the report of the firm's history (the independent verifier's
 run over the chain and the vault's documents, then the page, then WeasyPrint for PDF) and
 prints its size, pages (PDF) and how far the process's resident memory rose above what it held
-before (its peak, VmHWM, reset before each format).
+before (its peak, VmHWM, reset before each format). ``verify`` times the verification the
+auditor's page asks for (``POST /audits/verify``: the findings and a verdict to sign per claim).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
+import json
 import sys
 import time
 from pathlib import Path
@@ -27,6 +30,7 @@ from pypdf import PdfReader
 from benchmarks.e2e import fresh_services, signed_submissions
 from benchmarks.memory import own_mb, reset_peak
 from carbonledger.reports.audit import ReportFormat
+from carbonledger.services.container import Services
 from carbonledger.store.claims import ANCHORED, CHECKED
 
 AUDITOR = "0x" + "ab" * 20
@@ -52,6 +56,9 @@ def main(argv: list[str] | None = None) -> None:
         how = "under batch roots" if args.root else "one transaction per batch"
         print(f"the report of a firm's history of {args.claims:,} footprints ({how}):")
         for fmt in args.formats.split(","):
+            if fmt == "verify":
+                _verify(services, firm)
+                continue
             reset_peak()
             before = own_mb("VmRSS")
             cpu, started = time.process_time(), time.perf_counter()
@@ -65,6 +72,22 @@ def main(argv: list[str] | None = None) -> None:
             )
             print(f"  {fmt}: {len(report.content) / 1e6:,.2f} MB{pages} in {seconds:,.1f} s "
                   f"(CPU {cpu:,.1f} s); memory rose {rise:,.0f} MB at its peak")  # fmt: skip
+
+
+def _verify(services: Services, firm: str) -> None:
+    """``POST /audits/verify`` of the firm's history: the service call, and its answer's size
+    as JSON."""
+    reset_peak()
+    before = own_mb("VmRSS")
+    cpu, started = time.process_time(), time.perf_counter()
+    answer = services.audits.verify(AUDITOR, firm=firm)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rise = own_mb("VmHWM") - before
+    size = len(json.dumps(dataclasses.asdict(answer)))
+    print(
+        f"  verify: {len(answer.claims):,} claims, the answer {size / 1e6:,.2f} MB of JSON, in "
+        f"{seconds:,.1f} s (CPU {cpu:,.1f} s); memory rose {rise:,.0f} MB at its peak"
+    )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,23 @@ def test_a_passing_claim_is_approved_and_a_failing_one_rejected_for_a_day(
     ]
 
 
+def test_a_long_history_reads_the_auditors_nonce_once(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    real = pipeline.chain.nonce
+
+    def counted(account: str) -> int:
+        reads.append(account)
+        return real(account)
+
+    monkeypatch.setattr(pipeline.chain, "nonce", counted)
+    auditor = pipeline.firms[1].address
+    signed = _service(pipeline).verdicts(auditor, [_audit(n, n % 7 != 0) for n in range(1, 501)])
+    assert len(signed) == 500
+    assert reads == [auditor]  # was one chain read per claim: 10,000 for a per-shipment firm
+
+
 def test_the_auditors_own_deadline_is_kept(pipeline: Pipeline) -> None:
     signed = _service(pipeline).verdicts(pipeline.firms[1].address, [_audit(1, True)], 2**40)
     assert signed[0].verdict_to_sign["message"]["deadline"] == 2**40

@@ -88,4 +88,12 @@ def test_an_auditor_pages_a_long_history_and_can_show_only_the_claims_that_fail(
     expect(cards).to_have_count(0)
     page.get_by_label("Only the claims that fail").uncheck()
     expect(page.get_by_test_id("verification-range")).to_have_text(f"1{DASH}20 of {count}")
+
+    # verdicts signed one after the other from one verification: each takes the auditor's
+    # nonce of the moment (the verification's was used up by the first)
+    for card in (cards.nth(0), cards.nth(1), cards.nth(2)):
+        card.get_by_role("button", name="Sign verdict (approved)").click()
+        expect(card.get_by_test_id("verdict-recorded")).to_contain_text("approved", timeout=90_000)
+    expect(page.get_by_test_id("verdict-recorded")).to_have_count(3)
+    assert ledger.services.ledger.nonce(auditor.address) == 3  # three verdicts on chain
     assert page.errors == []  # type: ignore[attr-defined]

@@ -255,32 +255,30 @@ class AuditService:
         self, auditor: str, audits: Sequence[ClaimAudit], deadline: int | None = None
     ) -> list[AuditToSign]:
         """The verdict ``auditor`` signs for each of ``audits``: approved when the claim
-        passed, rejected when not, valid until ``deadline`` (none: a day from now)."""
+        passed, rejected when not, valid until ``deadline`` (none: a day from now).
+
+        Every verdict carries the auditor's next nonce as it is now (read once): the contract
+        takes an account's nonces in order, so once one of them is recorded the others are
+        signed with the nonce of the moment instead (the web app reads
+        ``GET /members/{account}/nonce`` before each signature)."""
         deadline = deadline or int(self.claims.clock()) + VERDICT_WINDOW_S
+        nonce, domain = self.ledger.nonce(auditor), self.ledger.domain()
         return [
             AuditToSign(
                 **vars(a),
-                verdict_to_sign=self.audit_message(
-                    auditor, a, "approved" if a.ok else "rejected", deadline
+                verdict_to_sign=_jsonable(
+                    Audit(
+                        claim_id=bytes.fromhex(a.claim_id[2:]),
+                        auditor=to_checksum_address(auditor),
+                        verdict=parse_verdict("approved" if a.ok else "rejected"),
+                        report_hash=bytes.fromhex(a.report_hash[2:]),
+                        nonce=nonce,
+                        deadline=deadline,
+                    ).typed_data(domain)
                 ),
             )
             for a in audits
         ]
-
-    def audit_message(
-        self, auditor: str, audit: ClaimAudit, verdict: str, deadline: int
-    ) -> dict[str, Any]:
-        """The EIP-712 typed data the auditor signs for ``audit``."""
-        message = Audit(
-            claim_id=bytes.fromhex(audit.claim_id[2:]),
-            auditor=to_checksum_address(auditor),
-            verdict=parse_verdict(verdict),
-            report_hash=bytes.fromhex(audit.report_hash[2:]),
-            nonce=self.ledger.nonce(auditor),
-            deadline=deadline,
-        )
-        typed: dict[str, Any] = _jsonable(message.typed_data(self.ledger.domain()))
-        return typed
 
     def record_verdict(
         self,

@@ -15,7 +15,7 @@ type Typed = { domain: Record<string, unknown>; message: Record<string, unknown>
 export const CLAIMS_PAGE = 20;
 
 export function Auditor() {
-  const { signer, chain } = useSession();
+  const { signer, chain, address } = useSession();
   const [firms, setFirms] = useState<MemberOut[]>([]);
   const [firm, setFirm] = useState("");
   const [answer, setAnswer] = useState<VerifyAnswer | null>(null);
@@ -48,7 +48,10 @@ export function Auditor() {
     await run("Signing the verdict in this page…", async () => {
       // the service proposes the values; the types and the domain are /chain's
       if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
-      const m = typed.message;
+      // the verification's nonce was this auditor's next one when it ran: once one verdict
+      // is recorded it is used, so each verdict is signed with the nonce of the moment
+      const { nonce } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
+      const m: Record<string, unknown> = { ...typed.message, nonce };
       const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
       const verdict = Number(m.verdict) === 1 ? "approved" : "rejected";
       const out = await ok(
