@@ -60,6 +60,8 @@ from carbonledger.vault.keys import VaultKeyPair, public_key_of
 from carbonledger.vault.model import EncryptedEnvelope
 
 DEFAULT_DEADLINE = 7 * 24 * 3600
+#: Verdicts :meth:`LedgerClient.record_audits` sends a request (the service takes up to 200).
+AUDITS_PER_REQUEST = 200
 
 
 class Freshness(TypedDict, total=False):
@@ -507,6 +509,37 @@ class LedgerClient(ApiSession):
             raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
         body = {"claim_id": claim_id, "verdict": verdict, "report_hash": "0x" + report_hash.hex()}
         return self._act("/audits", Audit, claim_id, (verdicts[verdict], report_hash), body, fresh)
+
+    def record_audits(
+        self, claim_ids: Sequence[str], verdict: str, report_hash: bytes
+    ) -> dict[str, list[Any]]:
+        """:meth:`record_audit` of each of ``claim_ids`` with one verdict and report: signed
+        here with this auditor's next nonces in order and recorded ``AUDITS_PER_REQUEST`` a
+        request (``POST /audits/batch``; each its own transaction, sent together). The
+        answers' ``recorded`` and ``reverted`` lists, joined; a refused request raises
+        :class:`ApiError` with the requests before it recorded."""
+        verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
+        if verdict not in verdicts:
+            raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
+        domain = self.claim_ledger_domain(self.chain())
+        out: dict[str, list[Any]] = {"recorded": [], "reverted": []}
+        for start in range(0, len(claim_ids), AUDITS_PER_REQUEST):
+            nonce, deadline = self.next_nonce(), int(time.time()) + DEFAULT_DEADLINE
+            body = []
+            for k, claim_id in enumerate(claim_ids[start : start + AUDITS_PER_REQUEST]):
+                subject = bytes.fromhex(claim_id.removeprefix("0x"))
+                audit = Audit(subject, self.address, verdicts[verdict], report_hash,
+                              nonce + k, deadline)  # fmt: skip
+                body.append(
+                    {"claim_id": claim_id, "verdict": verdict,
+                     "report_hash": "0x" + report_hash.hex(), "nonce": nonce + k,
+                     "deadline": deadline,
+                     "signature": "0x" + self._sign(audit.typed_data(domain)).hex()}
+                )  # fmt: skip
+            answer = self.request("POST", "/audits/batch", json={"verdicts": body})
+            out["recorded"] += answer["recorded"]
+            out["reverted"] += answer["reverted"]
+        return out
 
     def revoke_claim(
         self, claim_id: str, reason: str, **fresh: Unpack[Freshness]

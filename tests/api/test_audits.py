@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from eth_account.signers.local import LocalAccount
 
 from carbonledger.chain.typed_data import sign_typed_data
 from carbonledger.client import ApiError
@@ -105,3 +108,104 @@ def test_each_document_is_sealed_for_the_auditors_in_force_when_it_is_submitted(
     }
     assert auditor.address.lower() in readers[second["claim_id"]]
     assert auditor.address.lower() not in readers[third["claim_id"]]
+
+
+# --- several verdicts in one request ---
+
+
+Json = dict[str, Any]
+
+
+def _verdicts(auditor: LocalAccount, claims: list[Json], first: int) -> list[Json]:
+    """Each claim's verdict to sign, signed by ``auditor`` with nonces from ``first`` on."""
+    out = []
+    for k, claim in enumerate(claims):
+        typed = claim["verdict_to_sign"]
+        typed = {**typed, "message": {**typed["message"], "nonce": first + k}}
+        signature = sign_typed_data(bytes(auditor.key), typed)
+        out.append(
+            {
+                "claim_id": claim["claim_id"],
+                "verdict": "approved",
+                "report_hash": claim["report_hash"],
+                "nonce": first + k,
+                "deadline": typed["message"]["deadline"],
+                "signature": "0x" + signature.hex(),
+            }
+        )
+    return out
+
+
+def _history(api: Api, firm_name: str, count: int) -> tuple[LocalAccount, LocalAccount, list[Json]]:
+    firm = api.admit(firm_name)
+    auditor = api.admit(f"Auditor of {firm_name}", roles=("auditor",))
+    client = api.client(firm)
+    for k in range(count):
+        document = {**example("carrier_footprint.json", firm.address), "claim_id": f"ship-{k}"}
+        assert client.submit_claim(as_bytes(document))["state"] == "checked"
+    answer = api.client(auditor).request("POST", "/audits/verify", json={"firm": firm.address})
+    assert answer["ok"] is True
+    return firm, auditor, answer["claims"]
+
+
+def test_an_auditor_records_a_page_of_verdicts_in_one_request(api: Api) -> None:
+    _firm, auditor, claims = _history(api, "Batch Audited Freight", 5)
+    client = api.client(auditor)
+    first = client.request("GET", f"/members/{auditor.address}/nonce")["nonce"]
+    answer = client.request(
+        "POST", "/audits/batch", json={"verdicts": _verdicts(auditor, claims, first)}
+    )
+    assert answer["reverted"] == []
+    assert [r["claim_id"] for r in answer["recorded"]] == [c["claim_id"] for c in claims]
+    for claim in claims:
+        state = api.services.ledger.claim_state(bytes.fromhex(str(claim["claim_id"])[2:]))
+        assert state.audit == "approved"
+    assert api.services.ledger.nonce(auditor.address) == first + len(claims)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "status", "says"),
+    [
+        ("nonce", 409, "verdicts[2] is signed with nonce"),
+        ("signature", 401, "verdicts[1]'s signature is not"),
+        ("twice", 422, "verdicts[3].claim_id"),
+        ("audited", 409, "verdicts[0]: claim 0x"),
+    ],
+)
+def test_a_batch_with_one_bad_verdict_is_refused_naming_it_and_sends_none(
+    api: Api, spoil: str, status: int, says: str
+) -> None:
+    _firm, auditor, claims = _history(api, f"Spoilt Batch {spoil}", 4)
+    client = api.client(auditor)
+    first = client.request("GET", f"/members/{auditor.address}/nonce")["nonce"]
+    verdicts = _verdicts(auditor, claims, first)
+    if spoil == "audited":  # the first claim is audited already, by a verdict of its own
+        client.request("POST", "/audits/batch", json={"verdicts": verdicts[:1]})
+        verdicts = _verdicts(auditor, claims, first + 1)
+    elif spoil == "nonce":
+        verdicts[2] = _verdicts(auditor, [claims[2]], first + 7)[0]
+    elif spoil == "signature":
+        verdicts[1]["signature"] = verdicts[0]["signature"]
+    elif spoil == "twice":
+        verdicts[3] = {**verdicts[0], "nonce": first + 3}
+    before = api.services.ledger.nonce(auditor.address)
+    with pytest.raises(ApiError) as refused:
+        client.request("POST", "/audits/batch", json={"verdicts": verdicts})
+    assert refused.value.status == status
+    assert says in str(refused.value)
+    assert api.services.ledger.nonce(auditor.address) == before
+    audited = [
+        api.services.ledger.claim_state(bytes.fromhex(str(c["claim_id"])[2:])).audit
+        for c in claims[1:]
+    ]
+    assert audited == ["none"] * 3
+
+
+def test_an_empty_or_oversized_batch_names_the_field(api: Api) -> None:
+    auditor = api.admit("Batch Size Auditor", roles=("auditor",))
+    client = api.client(auditor)
+    for verdicts in ([], [{}] * 201):
+        with pytest.raises(ApiError) as refused:
+            client.request("POST", "/audits/batch", json={"verdicts": verdicts})
+        assert refused.value.status == 422
+        assert "verdicts" in str(refused.value)

@@ -311,3 +311,36 @@ def test_an_auditor_writes_html_and_pdf_reports(
     claim_rows: list[dict[str, Any]] = [r for r in export["rows"] if r["row"] == "claim"]
     assert sorted(r["claim_id"] for r in claim_rows) == sorted(ids)
     assert any(r["row"] == "line" for r in export["rows"])  # auditors read the documents
+
+
+def test_an_auditor_records_one_verdict_on_several_claims_in_one_command(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    firm = api.admit("Per Shipment Audited 逐票")
+    auditor = api.admit("Bulk Auditor", roles=("auditor",))
+    client = api.client(firm)
+    ids = [
+        client.submit_claim(
+            as_bytes({**example("carrier_footprint.json", firm.address), "claim_id": f"trip-{k}"})
+        )["claim_id"]
+        for k in range(3)
+    ]
+    report = tmp_path / "report.html"
+    report.write_text("<p>every trip holds</p>", encoding="utf-8")
+    digest = "0x" + keccak(report.read_bytes()).hex()
+    common = ["--key", str(keystore(auditor, tmp_path / "auditor.json")), "--api", api.url]
+    out = ok(runner, "audit", "record", *ids, "--verdict", "approved", "--report", str(report),
+             *common)  # fmt: skip
+    assert out.count("recorded in tx") == 3 and out.count(digest) == 3
+    for claim_id in ids:
+        assert f"claim {claim_id}: approved" in out
+        state = api.services.ledger.claim_state(bytes.fromhex(claim_id[2:]))
+        assert state.audit == "approved"
+    assert api.services.ledger.nonce(auditor.address) == 3
+
+    # again: the claims are audited already, so the service refuses, naming the first
+    again = runner.invoke(app, ["audit", "record", *ids, "--verdict", "approved", "--report",
+                                str(report), *common])  # fmt: skip
+    assert again.exit_code != 0
+    assert f"verdicts[0]: claim {ids[0]} was already audited (approved)" in again.output
+    assert "Traceback" not in again.output

@@ -344,6 +344,11 @@ class FakeLedger:
     def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored:
         raise ChainRefused(what, f"{contract}.{function} is not emulated by the fake")
 
+    def relay_many(
+        self, contract: str, function: str, args: Sequence[Sequence[Any]], gas: int, what: str
+    ) -> list[Anchored | None]:
+        raise ChainRefused(what, f"{contract}.{function} is not emulated by the fake")
+
     # --- OverlapSettlement: no settlements on this fake chain ---
     def settlement_nonce(self, account: str) -> int:
         return 0

@@ -96,4 +96,14 @@ def test_an_auditor_pages_a_long_history_and_can_show_only_the_claims_that_fail(
         expect(card.get_by_test_id("verdict-recorded")).to_contain_text("approved", timeout=90_000)
     expect(page.get_by_test_id("verdict-recorded")).to_have_count(3)
     assert ledger.services.ledger.nonce(auditor.address) == 3  # three verdicts on chain
+
+    # the rest of the page approved at once: 17 signatures, one request
+    approve = page.get_by_role("button", name="Approve the 17 verified claims shown")
+    approve.click()
+    expect(page.get_by_test_id("verdict-recorded")).to_have_count(20, timeout=90_000)
+    expect(approve).to_have_count(0)
+    assert ledger.services.ledger.nonce(auditor.address) == 20
+    page.get_by_role("button", name="Next").click()
+    rest = page.get_by_role("button", name=f"Approve the {count - 20} verified claims shown")
+    expect(rest).to_be_visible()
     assert page.errors == []  # type: ignore[attr-defined]

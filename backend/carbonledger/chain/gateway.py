@@ -717,6 +717,24 @@ class LedgerGateway:
             raise ChainRefused(what, self._reason(exc)) from None
         return _anchored(receipt)
 
+    def relay_many(
+        self, contract: str, function: str, args: Sequence[Sequence[Any]], gas: int, what: str
+    ) -> list[Anchored | None]:
+        """:meth:`relay` of each of ``args``, in order: signed with consecutive nonces and
+        sent in one JSON-RPC batch (the node can take them into one block), then their
+        receipts. Each is its own transaction: one that reverted is None in its place and the
+        others stand. ``gas`` is each one's limit: a message signed with its signer's next
+        nonce but one cannot be estimated before the one before it is mined."""
+        target = self.contracts[contract]
+        hashes = self.sender.send_many(
+            [({"to": target.address, "data": target.encode_abi(function, args=list(a))}, gas)
+             for a in args]
+        )  # fmt: skip
+        return [
+            _anchored(r) if r["status"] == 1 else None
+            for r in self._receipts(hashes, what, reverted=True)
+        ]
+
     # --- ClaimRoots (root mode) ---
     def _claim_roots(self) -> Contract:
         if "ClaimRoots" not in self.contracts:

@@ -47,7 +47,13 @@ def report(
 
 @audit_app.command("record")
 def record(
-    claim: Annotated[str, typer.Argument(help="The claim id.")],
+    claims: Annotated[
+        list[str],
+        typer.Argument(
+            help="The claim id; several (a firm's history the report covers) are signed with "
+            "consecutive nonces and recorded 200 a request."
+        ),
+    ],
     member: Member,
     verdict: Annotated[str, typer.Option("--verdict", help="approved | rejected")],
     report_file: Annotated[
@@ -56,14 +62,23 @@ def record(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """Sign this auditor's verdict on a claim, with the report's keccak-256, and record it."""
+    """Sign this auditor's verdict on one or more claims, with the report's keccak-256, and
+    record it."""
     with member.signing() as client:
         digest = keccak(read_file(report_file))
-        answer = client.record_audit(claim, verdict, digest)
+        if len(claims) == 1:
+            answer = client.record_audit(claims[0], verdict, digest)
+            recorded, reverted = [answer], []
+        else:
+            many = client.record_audits(claims, verdict, digest)
+            recorded, reverted = many["recorded"], many["reverted"]
     if as_json:
-        console.print_json(data=answer)
+        console.print_json(data=answer if len(claims) == 1 else many)
         return
-    console.print(
-        f"claim {answer['claim_id']}: {verdict}, report 0x{digest.hex()}, recorded in tx "
-        f"{answer['tx_hash']} (block {answer['block_number']})"
-    )
+    for done in recorded:
+        console.print(
+            f"claim {done['claim_id']}: {verdict}, report 0x{digest.hex()}, recorded in tx "
+            f"{done['tx_hash']} (block {done['block_number']})"
+        )
+    if reverted:
+        raise fail(f"the chain reverted the verdict on {', '.join(reverted)}; the others stand")

@@ -18,11 +18,17 @@ from typing import Any
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
-from carbonledger.chain.gateway import Anchored
+from carbonledger.chain.gateway import Anchored, ClaimState
 from carbonledger.chain.manifest import Deployment
 from carbonledger.pact.verify import PactReport, verify_footprint
 from carbonledger.services.claims import ClaimService, document_missing
-from carbonledger.services.errors import InvalidRequest, NotFound, NotPermitted, Unavailable
+from carbonledger.services.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    NotPermitted,
+    Unavailable,
+)
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import proof_document
@@ -70,6 +76,22 @@ class Verification:
     ok: bool
     summary: str
     claims: list[AuditToSign]
+
+
+#: Verdicts one request may record: each its own transaction, all sent in one JSON-RPC batch.
+MAX_VERDICTS = 200
+#: Each batched verdict's gas limit (``recordAudit`` takes 43,000-69,000: docs/gas.md); the
+#: later ones of a batch cannot be estimated before the earlier are mined.
+VERDICT_GAS = 150_000
+
+
+@dataclass(frozen=True)
+class RecordedVerdicts:
+    """What :meth:`AuditService.record_many` recorded: where each verdict landed, in the
+    request's order, None for one the chain reverted (the others stand)."""
+
+    claim_ids: list[str]
+    landed: list[Anchored | None]
 
 
 #: How long a verdict to sign stays valid when the auditor names no deadline.
@@ -304,6 +326,61 @@ class AuditService:
             raise NotPermitted("an auditor records only its own verdicts")
         return self.record(audit, signature)
 
+    def record_many(
+        self, auditor: str, verdicts: Sequence[tuple[Audit, bytes]]
+    ) -> RecordedVerdicts:
+        """Relay the verdicts ``auditor`` signed with its next nonces, one per verdict in
+        order: each its own transaction, all sent in one JSON-RPC batch, so that a page of
+        verdicts lands in a block or two rather than a block each.
+
+        Every verdict is checked first as :meth:`record` checks one, and against what the
+        contract requires of its claim (recorded and active, its check passed, not audited
+        yet, not the auditor's own), read for all of them at once: a verdict that fails refuses
+        the whole request, naming it (``verdicts[i]``), and nothing is sent. A claim that
+        changes between that read and the block (revoked meanwhile) reverts alone."""
+        if not verdicts or len(verdicts) > MAX_VERDICTS:
+            raise InvalidRequest(
+                f"give 1 to {MAX_VERDICTS} verdicts",
+                [{"field": "verdicts", "message": f"{len(verdicts)} given; 1 to {MAX_VERDICTS}"}],
+            )
+        auditor = to_checksum_address(auditor)
+        ids = ["0x" + audit.claim_id.hex() for audit, _ in verdicts]
+        twice = next((i for i, cid in enumerate(ids) if cid in ids[:i]), None)
+        if twice is not None:
+            raise InvalidRequest(
+                f"claim {ids[twice]} has two verdicts",
+                [{"field": f"verdicts[{twice}].claim_id", "message": "a second verdict"}],
+            )
+        first, domain = self.ledger.nonce(auditor), self.ledger.domain()
+        for i, (audit, signature) in enumerate(verdicts):
+            if audit.auditor != auditor:
+                raise NotPermitted(f"verdicts[{i}]: an auditor records only its own verdicts")
+            if audit.nonce != first + i:
+                raise Conflict(
+                    f"verdicts[{i}] is signed with nonce {audit.nonce}: {auditor}'s next nonces "
+                    f"are {first} to {first + len(verdicts) - 1}, one per verdict in order"
+                )
+            try:
+                check_signer(
+                    self.ledger, auditor, AUDITOR_ROLE, "auditor", audit, domain, signature,
+                    what=f"verdicts[{i}]'s signature",
+                )  # fmt: skip
+            except NotPermitted as exc:
+                raise NotPermitted(f"verdicts[{i}]: {exc}") from None
+            if self.store.get(ids[i]) is None:
+                raise NotFound(f"verdicts[{i}]: no claim {ids[i]}")
+        for claim_id in ids:
+            self.claims.bring_on_chain(claim_id)
+        states = self.ledger.claim_states([audit.claim_id for audit, _ in verdicts])
+        for i, state in enumerate(states):
+            if (why := _not_auditable(state, auditor)) is not None:
+                raise Conflict(f"verdicts[{i}]: claim {ids[i]} {why}")
+        landed = self.ledger.relay_many(
+            "ClaimLedger", "recordAudit", [[a.as_tuple(), sig] for a, sig in verdicts],
+            VERDICT_GAS, "recording audits",
+        )  # fmt: skip
+        return RecordedVerdicts(ids, landed)
+
     def record(self, audit: Audit, signature: bytes) -> Anchored:
         """Relay an auditor's signed verdict (checked here first, then by the contract)."""
         check_signer(
@@ -323,6 +400,22 @@ class AuditService:
             self.ledger, "ClaimLedger", "recordAudit", [audit.as_tuple(), signature],
             "recording an audit",
         )  # fmt: skip
+
+
+def _not_auditable(state: ClaimState, auditor: str) -> str | None:
+    """Why the contract would refuse ``auditor``'s verdict on the claim of ``state`` (its
+    ``recordAudit`` checks, in its order), or None."""
+    if state.status == "none":
+        return "is not on chain"
+    if state.status != "active":
+        return f"is {state.status}"
+    if state.firm == auditor:
+        return "is the auditor's own"
+    if state.audit != "none":
+        return f"was already audited ({state.audit})"
+    if state.check != "passed":
+        return f"has no passed check (its check: {state.check})"
+    return None
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,6 +17,7 @@ export type PartnerOverlapsOut = Schemas["PartnerOverlapsOut"];
 export type SettlementOut = Schemas["SettlementOut"];
 export type PublicClaim = Schemas["PublicClaim"];
 export type VerifyAnswer = Schemas["VerifyAnswer"];
+export type ClaimVerification = Schemas["ClaimVerification"];
 
 export type Problem = { field?: string; message?: string };
 

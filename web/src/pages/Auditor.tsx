@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
-import { allMembers, api, ok, type MemberOut, type VerifyAnswer } from "../api/client";
+import { allMembers, api, ok, type ClaimVerification, type MemberOut, type VerifyAnswer } from "../api/client";
 import { useSession } from "../session";
 import { signStruct } from "../signing";
 import { Badge, BusyStatus, ErrorBox, Field } from "../components/Status";
@@ -63,6 +63,28 @@ export function Auditor() {
     });
   }
 
+  /** Approve every verified claim of the page not recorded yet: one signature each, with the
+   * auditor's next nonces in order, recorded in one request (sent to the chain together). */
+  async function approveShown(claims: ClaimVerification[]) {
+    await run(`Signing ${claims.length} verdicts in this page…`, async (say) => {
+      const { nonce: first } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
+      const verdicts = [];
+      for (const [i, c] of claims.entries()) {
+        const typed = c.verdict_to_sign as Typed;
+        if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
+        const m: Record<string, unknown> = { ...typed.message, nonce: first + i };
+        const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
+        verdicts.push({ claim_id: c.claim_id, verdict: "approved", report_hash: m.reportHash as string, nonce: first + i, deadline: Number(m.deadline), signature });
+      }
+      say(`Recording ${claims.length} verdicts on chain…`);
+      const out = await ok(api.POST("/audits/batch", { body: { verdicts } }));
+      const now = { ...recorded };
+      for (const r of out.recorded) now[r.claim_id] = `approved · block ${r.block_number}`;
+      setRecorded(now);
+      if (out.reverted.length) throw new Error(`the chain reverted the verdicts of ${out.reverted.map((id) => short(id)).join(", ")}; verify again`);
+    });
+  }
+
   async function report(format: "html" | "pdf") {
     await run(null, () =>
       download(`/audits/report?format=${format}`, `audit-${firm}.${format}`, {
@@ -77,6 +99,7 @@ export function Auditor() {
   const failing = answer ? answer.claims.filter((c) => !c.ok).length : 0;
   const first = (page - 1) * CLAIMS_PAGE;
   const shown = listed.slice(first, first + CLAIMS_PAGE);
+  const approvable = shown.filter((c) => c.ok && !recorded[c.claim_id]);
 
   return (
     <section>
@@ -146,6 +169,11 @@ export function Auditor() {
               )}
             </div>
           ))}
+          {approvable.length > 0 && (
+            <button type="button" onClick={() => approveShown(approvable)} disabled={busy !== null}>
+              Approve the {approvable.length} verified claims shown
+            </button>
+          )}
           <Pager
             label="Pages of verified claims"
             testId="verification-range"

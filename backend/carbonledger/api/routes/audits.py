@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from eth_utils.address import to_checksum_address
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 
@@ -13,6 +14,8 @@ from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
+from carbonledger.services.audits import MAX_VERDICTS, parse_verdict
+from carbonledger.vocab import Audit
 
 router = APIRouter(
     prefix="/audits",
@@ -66,6 +69,23 @@ class Recorded(BaseModel):
     block_number: int
 
 
+class VerdictsRequest(BaseModel):
+    verdicts: list[VerdictRequest] = Field(
+        min_length=1,
+        max_length=MAX_VERDICTS,
+        description="Verdicts of this auditor, signed with its next nonces in order (the first "
+        "with GET /members/{account}/nonce, then one more each).",
+    )
+
+
+class VerdictsRecorded(BaseModel):
+    recorded: list[Recorded] = Field(description="The verdicts on chain, in the request's order.")
+    reverted: list[str] = Field(
+        description="Claims whose verdict the chain reverted after the checks (a claim revoked "
+        "meanwhile); the others stand."
+    )
+
+
 @router.post("/verify", response_model=VerifyAnswer)
 def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> VerifyAnswer:
     """Verify a claim, or a firm's whole history, against the chain: document hash, the
@@ -75,6 +95,41 @@ def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> Veri
     result = services.audits.verify(auditor.account, body.claim_id, body.firm, body.deadline)
     return model_from(
         VerifyAnswer, result, claims=[model_from(ClaimVerification, c) for c in result.claims]
+    )
+
+
+@router.post(
+    "/batch",
+    response_model=VerdictsRecorded,
+    status_code=201,
+    responses={409: ERROR_RESPONSES[409]},
+)
+def record_many(body: VerdictsRequest, services: ServicesDep, auditor: Auditor) -> VerdictsRecorded:
+    """Record several verdicts of this auditor, each signed (EIP-712 ``Audit``) with its own
+    key and its next nonces in order: each its own transaction, sent together. All are checked
+    first; one that would be refused refuses the request, naming it, and none is sent."""
+    verdicts = [
+        (
+            Audit(
+                claim_id=parse_hex(v.claim_id, f"verdicts[{i}].claim_id", 32),
+                auditor=to_checksum_address(auditor.account),
+                verdict=parse_verdict(v.verdict),
+                report_hash=parse_hex(v.report_hash, f"verdicts[{i}].report_hash", 32),
+                nonce=v.nonce,
+                deadline=v.deadline,
+            ),
+            parse_hex(v.signature, f"verdicts[{i}].signature", 65),
+        )
+        for i, v in enumerate(body.verdicts)
+    ]
+    out = services.audits.record_many(auditor.account, verdicts)
+    return VerdictsRecorded(
+        recorded=[
+            Recorded(claim_id=cid, tx_hash=at.tx_hash, block_number=at.block_number)
+            for cid, at in zip(out.claim_ids, out.landed, strict=True)
+            if at is not None
+        ],
+        reverted=[cid for cid, at in zip(out.claim_ids, out.landed, strict=True) if at is None],
     )
 
 
