@@ -177,7 +177,7 @@ def rss_mb() -> float:
 
 # --------------------------------------------------------------------------- the harness
 @contextmanager
-def embedded_chain(workdir: Path) -> Iterator[AnvilNode]:
+def embedded_chain(workdir: Path, block_time: float | None = None) -> Iterator[AnvilNode]:
     node = AnvilNode(
         binary=find_anvil(None, ROOT),
         host="127.0.0.1",
@@ -185,7 +185,7 @@ def embedded_chain(workdir: Path) -> Iterator[AnvilNode]:
         chain_id=31337,
         state_path=workdir / "chain" / "state.json",
         state_interval=3600,
-        block_time=None,
+        block_time=block_time,
         mnemonic=ANVIL_DEV_MNEMONIC,
         log_path=workdir / "anvil.log",
     )
@@ -245,7 +245,9 @@ def serve(
     return Ledger(f"http://127.0.0.1:{port}", services, server, thread)
 
 
-def admit_firms(w3: Web3, deployment: Deployment, artifacts: Any, n: int) -> list[LocalAccount]:
+def admit_firms(
+    w3: Web3, deployment: Deployment, artifacts: Any, n: int, roles: tuple[str, ...] = ("firm",)
+) -> list[LocalAccount]:
     admin = TxSender(w3, ANVIL_DEV_KEY_0)
     registry = w3.eth.contract(
         address=Web3.to_checksum_address(deployment.address("MemberRegistry")),
@@ -260,7 +262,7 @@ def admit_firms(w3: Web3, deployment: Deployment, artifacts: Any, n: int) -> lis
             account=account.address,
             name=f"Bench firm {i}",
             identifier_hash=keccak(text=f"bench:{account.address}"),
-            roles=("firm",),
+            roles=roles,
         )
         firms.append(account)
     return firms
@@ -956,19 +958,22 @@ def signed_submissions(
 
 
 @contextmanager
-def fresh_services(firms: int, **settings: Any) -> Iterator[tuple[Services, list[LocalAccount]]]:
-    """A fresh anvil on a free port with the contracts, ``firms`` admitted firms, and the
-    services built on it as ``carbonledger up`` builds them (SQLite, ``settings`` on top;
-    nothing started), the index caught up."""
+def fresh_services(
+    firms: int, roles: tuple[str, ...] = ("firm",), **settings: Any
+) -> Iterator[tuple[Services, list[LocalAccount]]]:
+    """A fresh anvil on a free port with the contracts, ``firms`` admitted members with
+    ``roles``, and the services built on it as ``carbonledger up`` builds them (SQLite,
+    ``settings`` on top, ``block_time`` the chain's too; nothing started), the index caught
+    up."""
     with tempfile.TemporaryDirectory(prefix="carbonledger-bench-") as tmp:
         workdir = Path(tmp)
-        with embedded_chain(workdir) as node:
+        with embedded_chain(workdir, settings.get("block_time")) as node:
             w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
             artifacts = load_artifacts(ROOT)
             deployment = deploy_contracts(
                 w3, ANVIL_DEV_KEY_0, artifacts, sources_hash=sources_hash(ROOT)
             )
-            accounts = admit_firms(w3, deployment, artifacts, firms)
+            accounts = admit_firms(w3, deployment, artifacts, firms, roles)
             data_dir = workdir / "service"
             data_dir.mkdir()
             config = Settings(data_dir=data_dir, project_root=ROOT, submit_wait=0, **settings)
