@@ -149,7 +149,7 @@ def _history(api: Api, firm_name: str, count: int) -> tuple[LocalAccount, LocalA
 
 
 def test_an_auditor_records_a_page_of_verdicts_in_one_request(api: Api) -> None:
-    _firm, auditor, claims = _history(api, "Batch Audited Freight", 5)
+    firm, auditor, claims = _history(api, "Batch Audited Freight", 5)
     client = api.client(auditor)
     first = client.request("GET", f"/members/{auditor.address}/nonce")["nonce"]
     answer = client.request(
@@ -161,6 +161,9 @@ def test_an_auditor_records_a_page_of_verdicts_in_one_request(api: Api) -> None:
         state = api.services.ledger.claim_state(bytes.fromhex(str(claim["claim_id"])[2:]))
         assert state.audit == "approved"
     assert api.services.ledger.nonce(auditor.address) == first + len(claims)
+    again = client.request("POST", "/audits/verify", json={"firm": firm.address})
+    assert {c["audit"] for c in again["claims"]} == {"approved"}
+    assert {c["audit"] for c in claims} == {"none"}
 
 
 @pytest.mark.parametrize(

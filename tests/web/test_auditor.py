@@ -106,4 +106,13 @@ def test_an_auditor_pages_a_long_history_and_can_show_only_the_claims_that_fail(
     page.get_by_role("button", name="Next").click()
     rest = page.get_by_role("button", name=f"Approve the {count - 20} verified claims shown")
     expect(rest).to_be_visible()
+
+    # verified again, the audited claims say so and are not offered again
+    page.get_by_role("button", name="Verify the firm's history").click()
+    expect(page.get_by_test_id("verification-range")).to_have_text(f"1{DASH}20 of {count}")
+    expect(page.get_by_test_id("verdict-on-chain")).to_have_count(20)
+    expect(page.get_by_text("Audited already: approved").first).to_be_visible()
+    expect(verification.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    page.get_by_role("button", name="Next").click()
+    expect(rest).to_be_visible()
     assert page.errors == []  # type: ignore[attr-defined]

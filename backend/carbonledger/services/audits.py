@@ -11,7 +11,7 @@ own key and relayed; the service cannot sign one.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from carbonledger.verify import (
 from carbonledger.verify.chain import Addresses
 from carbonledger.verify.documents import PROOF_SUFFIX, RootProof, proof_from_json
 from carbonledger.verify.rpc import RpcError, VerifyInputError
-from carbonledger.vocab import AUDITOR_ROLE, Audit, AuditVerdict
+from carbonledger.vocab import AUDITOR_ROLE, VERDICT_NAMES, Audit, AuditVerdict, name_of
 from carbonledger.vocab import claim_id as claim_id_of
 
 #: documents read from the vault per step of a verification (two statements each)
@@ -69,6 +69,8 @@ class AuditToSign(ClaimAudit):
     """A verified claim with the verdict the auditor signs for it."""
 
     verdict_to_sign: dict[str, Any]  # EIP-712 typed data (Audit), approved when ok
+    #: the verdict the chain holds on the claim already (``claimOf``): none | approved | rejected
+    audit: str = "none"
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,12 @@ class AuditService:
         run = self.run(claim_id, firm)
         ids = [r.claim_id for r in run.rows]
         audits = self.verdicts(auditor, self._claim_audits(run.report, ids), deadline)
+        on_chain = {
+            "0x" + cid.hex(): name_of(VERDICT_NAMES, c.record.audit)
+            for cid, c in run.view.claims.items()
+            if c.record is not None
+        }
+        audits = [replace(a, audit=on_chain.get(a.claim_id, "none")) for a in audits]
         return Verification(run.report.ok, run.report.summary(), audits)
 
     def verdicts(

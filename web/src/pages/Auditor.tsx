@@ -40,6 +40,7 @@ export function Auditor() {
       const found = await ok(api.POST("/audits/verify", { body: { firm } }));
       setFailingOnly(found.claims.some((c) => !c.ok)); // the failures first, when there are any
       setPage(1);
+      setRecorded({}); // the chain's verdicts are in the answer now (`audit`)
       setAnswer(found);
     });
   }
@@ -99,7 +100,7 @@ export function Auditor() {
   const failing = answer ? answer.claims.filter((c) => !c.ok).length : 0;
   const first = (page - 1) * CLAIMS_PAGE;
   const shown = listed.slice(first, first + CLAIMS_PAGE);
-  const approvable = shown.filter((c) => c.ok && !recorded[c.claim_id]);
+  const approvable = shown.filter((c) => c.ok && c.audit === "none" && !recorded[c.claim_id]);
 
   return (
     <section>
@@ -162,6 +163,8 @@ export function Auditor() {
               </ul>
               {recorded[c.claim_id] ? (
                 <p className="good" data-testid="verdict-recorded">Verdict recorded on chain: {recorded[c.claim_id]}</p>
+              ) : c.audit !== "none" ? (
+                <p data-testid="verdict-on-chain">Audited already: {c.audit} (a claim takes one verdict)</p>
               ) : (
                 <button type="button" onClick={() => signVerdict(c.claim_id, c.verdict_to_sign as Typed)} disabled={busy !== null}>
                   Sign verdict ({c.ok ? "approved" : "rejected"})

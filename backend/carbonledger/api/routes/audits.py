@@ -46,6 +46,10 @@ class ClaimVerification(BaseModel):
     verdict_to_sign: dict[str, Any] = Field(
         description="EIP-712 typed data of the verdict (approved when ok), for the auditor's key."
     )
+    audit: str = Field(
+        description="The verdict the chain already holds on the claim (none | approved | "
+        "rejected): a claim takes one verdict."
+    )
 
 
 class VerifyAnswer(BaseModel):
