@@ -13,6 +13,8 @@ type Typed = { domain: Record<string, unknown>; message: Record<string, unknown>
 
 /** Claims per page of a verification (a firm filing per shipment has thousands, each a card). */
 export const CLAIMS_PAGE = 20;
+/** Verdicts per ``POST /audits/batch`` (its limit). */
+export const VERDICTS_PER_REQUEST = 200;
 
 export function Auditor() {
   const { signer, chain, address } = useSession();
@@ -64,25 +66,33 @@ export function Auditor() {
     });
   }
 
-  /** Approve every verified claim of the page not recorded yet: one signature each, with the
-   * auditor's next nonces in order, recorded in one request (sent to the chain together). */
-  async function approveShown(claims: ClaimVerification[]) {
+  /** Approve ``claims`` (verified, no verdict yet): one signature each, with the auditor's next
+   * nonces in order, recorded {@link VERDICTS_PER_REQUEST} a request (each request's verdicts
+   * sent to the chain together); the ones recorded stay marked if a later request fails. */
+  async function approve(claims: ClaimVerification[]) {
     await run(`Signing ${claims.length} verdicts in this page…`, async (say) => {
-      const { nonce: first } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
-      const verdicts = [];
-      for (const [i, c] of claims.entries()) {
-        const typed = c.verdict_to_sign as Typed;
-        if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
-        const m: Record<string, unknown> = { ...typed.message, nonce: first + i };
-        const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
-        verdicts.push({ claim_id: c.claim_id, verdict: "approved", report_hash: m.reportHash as string, nonce: first + i, deadline: Number(m.deadline), signature });
-      }
-      say(`Recording ${claims.length} verdicts on chain…`);
-      const out = await ok(api.POST("/audits/batch", { body: { verdicts } }));
       const now = { ...recorded };
-      for (const r of out.recorded) now[r.claim_id] = `approved · block ${r.block_number}`;
-      setRecorded(now);
-      if (out.reverted.length) throw new Error(`the chain reverted the verdicts of ${out.reverted.map((id) => short(id)).join(", ")}; verify again`);
+      try {
+        for (let start = 0; start < claims.length; start += VERDICTS_PER_REQUEST) {
+          const part = claims.slice(start, start + VERDICTS_PER_REQUEST);
+          say(`Signing verdicts ${start + 1}–${start + part.length} of ${claims.length} in this page…`);
+          const { nonce: first } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
+          const verdicts = [];
+          for (const [i, c] of part.entries()) {
+            const typed = c.verdict_to_sign as Typed;
+            if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
+            const m: Record<string, unknown> = { ...typed.message, nonce: first + i };
+            const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
+            verdicts.push({ claim_id: c.claim_id, verdict: "approved", report_hash: m.reportHash as string, nonce: first + i, deadline: Number(m.deadline), signature });
+          }
+          say(`Recording verdicts ${start + 1}–${start + part.length} of ${claims.length} on chain…`);
+          const out = await ok(api.POST("/audits/batch", { body: { verdicts } }));
+          for (const r of out.recorded) now[r.claim_id] = `approved · block ${r.block_number}`;
+          if (out.reverted.length) throw new Error(`the chain reverted the verdicts of ${out.reverted.map((id) => short(id)).join(", ")}; verify again`);
+        }
+      } finally {
+        setRecorded(now);
+      }
     });
   }
 
@@ -100,7 +110,9 @@ export function Auditor() {
   const failing = answer ? answer.claims.filter((c) => !c.ok).length : 0;
   const first = (page - 1) * CLAIMS_PAGE;
   const shown = listed.slice(first, first + CLAIMS_PAGE);
-  const approvable = shown.filter((c) => c.ok && c.audit === "none" && !recorded[c.claim_id]);
+  const awaiting = (c: ClaimVerification) => c.ok && c.audit === "none" && !recorded[c.claim_id];
+  const approvable = shown.filter(awaiting);
+  const approvableAll = listed.filter(awaiting);
 
   return (
     <section>
@@ -173,8 +185,13 @@ export function Auditor() {
             </div>
           ))}
           {approvable.length > 0 && (
-            <button type="button" onClick={() => approveShown(approvable)} disabled={busy !== null}>
+            <button type="button" onClick={() => approve(approvable)} disabled={busy !== null}>
               Approve the {approvable.length} verified claims shown
+            </button>
+          )}
+          {approvableAll.length > approvable.length && (
+            <button type="button" onClick={() => approve(approvableAll)} disabled={busy !== null}>
+              Approve all {approvableAll.length.toLocaleString()} verified claims
             </button>
           )}
           <Pager
