@@ -338,9 +338,12 @@ def test_an_auditor_records_one_verdict_on_several_claims_in_one_command(
         assert state.audit == "approved"
     assert api.services.ledger.nonce(auditor.address) == 3
 
-    # again: the claims are audited already, so the service refuses, naming the first
-    again = runner.invoke(app, ["audit", "record", *ids, "--verdict", "approved", "--report",
-                                str(report), *common])  # fmt: skip
+    # again, the ids from standard input (as `claim list -q` prints them): the claims are
+    # audited already, so the service refuses, naming the first
+    listed = ok(runner, "claim", "list", "--firm", firm.address, "-q", *common)
+    assert listed.split() == ids
+    again = runner.invoke(app, ["audit", "record", "-", "--verdict", "approved", "--report",
+                                str(report), *common], input=listed)  # fmt: skip
     assert again.exit_code != 0
     assert f"verdicts[0]: claim {ids[0]} was already audited (approved)" in again.output
     assert "Traceback" not in again.output

@@ -7,6 +7,7 @@ keccak-256 is what ``audit record --report FILE`` puts on chain as the verdict's
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -51,7 +52,8 @@ def record(
         list[str],
         typer.Argument(
             help="The claim id; several (a firm's history the report covers) are signed with "
-            "consecutive nonces and recorded 200 a request."
+            "consecutive nonces and recorded 200 a request; - reads them from standard input "
+            "(`claim list -q`: a per-shipment history's ids outgrow a command line)."
         ),
     ],
     member: Member,
@@ -64,6 +66,10 @@ def record(
 ) -> None:
     """Sign this auditor's verdict on one or more claims, with the report's keccak-256, and
     record it."""
+    if claims == ["-"]:
+        claims = sys.stdin.read().split()
+        if not claims:
+            raise fail("no claim id on standard input", 2)
     with member.signing() as client:
         digest = keccak(read_file(report_file))
         if len(claims) == 1:
