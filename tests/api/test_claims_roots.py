@@ -252,3 +252,33 @@ def test_partners_under_roots_see_their_overlap_and_proposing_admits_both_claims
     )
     assert proposed["status"] == "proposed"
     assert [ledger.claim_state(bytes.fromhex(c[2:])).status for c in claims] == ["active"] * 2
+
+
+def test_verdicts_on_root_anchored_claims_are_recorded_in_one_request(api: Api) -> None:
+    firm = api.admit("Batch Audited Root Freight")
+    auditor = api.admit("Batch Root Auditor", roles=("auditor",))
+    _token, proofs, _ = file_claims(api, firm, 4)
+    ids = [p["claim_id"] for p in proofs]
+    ledger = api.services.ledger
+    assert {ledger.claim_state(bytes.fromhex(c[2:])).status for c in ids} == {"none"}
+
+    client = api.client(auditor)
+    answer = client.request("POST", "/audits/verify", json={"firm": firm.address})
+    assert answer["ok"] is True, answer
+    first = client.request("GET", f"/members/{auditor.address}/nonce")["nonce"]
+    verdicts = []
+    for k, claim in enumerate(answer["claims"]):
+        typed = {**claim["verdict_to_sign"]}
+        typed["message"] = {**typed["message"], "nonce": first + k}
+        signature = sign_typed_data(bytes(auditor.key), typed)
+        verdicts.append({
+            "claim_id": claim["claim_id"], "verdict": "approved",
+            "report_hash": claim["report_hash"], "nonce": first + k,
+            "deadline": typed["message"]["deadline"], "signature": "0x" + signature.hex(),
+        })  # fmt: skip
+    recorded = client.request("POST", "/audits/batch", json={"verdicts": verdicts})
+    assert recorded["reverted"] == []
+    assert sorted(r["claim_id"] for r in recorded["recorded"]) == sorted(ids)
+    for claim_id in ids:  # admitted with their proofs, their checks recorded, then audited
+        state = ledger.claim_state(bytes.fromhex(claim_id[2:]))
+        assert (state.status, state.check, state.audit) == ("active", "passed", "approved")

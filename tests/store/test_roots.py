@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from carbonledger.chain.gateway import Anchored, ClaimState
 from carbonledger.services.roots import RootAnchoring
-from carbonledger.store.claims import ACCEPTED, ANCHORED, REFUSED, ClaimStore
+from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.roots import PLANNED, RECORDED, RootStore
 from carbonledger.vocab import (
@@ -39,6 +39,7 @@ class ChainOfRoots:
         self.sent: list[bytes] = []
         self.rounds: list[int] = []  # roots per record_roots
         self.crash_after_send = False
+        self.admitted, self.checked = [], []
 
     def domain(self) -> Domain:
         return claim_ledger_domain(31337, "0x" + "aa" * 20)
@@ -66,16 +67,34 @@ class ChainOfRoots:
         by_number = {a.block_number: a.block_hash for a in self.roots.values()}
         return {n: by_number.get(n) for n in numbers}
 
+    admitted: list[list[bytes]]  # claim ids per admission request
+    checked: list[list[bytes]]  # claim ids per recordChecks
+
     def admit_claim(
         self, claim: Claim, signature: bytes, root: bytes, proof: Sequence[bytes]
     ) -> Anchored:
-        raise AssertionError("not admitted in these tests")
+        [at] = self.admit_claims([(claim, signature, root, proof)])
+        assert at is not None
+        return at
+
+    def admit_claims(
+        self, items: Sequence[tuple[Claim, bytes, bytes, Sequence[bytes]]]
+    ) -> list[Anchored | None]:
+        self.admitted.append([claim.claim_id for claim, _, _, _ in items])
+        block = 500 + len(self.admitted)
+        return [Anchored(f"0x{block:064x}", block, f"0x{block + 1000:064x}") for _ in items]
 
     def claim_state(self, claim_id: bytes) -> ClaimState:
-        return ClaimState(claim_id, FIRM, 0, "none", "none", "none", 1)
+        on = any(claim_id in batch for batch in self.admitted)
+        return ClaimState(claim_id, FIRM, 0, "active" if on else "none", "none", "none", 1)
+
+    def claim_states(self, claim_ids: Sequence[bytes]) -> list[ClaimState]:
+        return [self.claim_state(c) for c in claim_ids]
 
     def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored:
-        raise AssertionError("not checked in these tests")
+        self.checked.append([claim_id for claim_id, _, _ in results])
+        block = 900 + len(self.checked)
+        return Anchored(f"0x{block:064x}", block, f"0x{block + 1000:064x}")
 
 
 @pytest.fixture
@@ -226,3 +245,19 @@ def test_a_claim_whose_deadline_passed_is_refused_not_put_under_a_root(engine: E
     assert anchoring.anchor_pending() == 1
     assert store.get(late).state == REFUSED  # type: ignore[union-attr]
     assert roots.proof_of(late) is None and roots.proof_of(fine) is not None
+
+
+def test_claims_admitted_for_a_page_of_verdicts_are_sent_together_checks_in_one(
+    engine: Engine,
+) -> None:
+    store, _roots, chain, anchoring = setup(engine, root_size=250)
+    ids = accept(store, 250)
+    assert anchoring.anchor_pending() == 250
+    page, again = ids[:200], ids[:3]
+    assert anchoring.admit_many([*page, *again]) == 200  # each once
+    assert chain.admitted == [[bytes.fromhex(c[2:]) for c in page]]  # one request
+    assert [len(batch) for batch in chain.checked] == [100, 100]
+    assert {store.get(c).state for c in page} == {CHECKED}  # type: ignore[union-attr]
+    assert store.get(ids[200]).state == ANCHORED  # type: ignore[union-attr]
+    assert anchoring.admit_many(page) == 0  # on chain already: nothing sent
+    assert len(chain.admitted) == 1

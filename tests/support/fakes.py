@@ -345,7 +345,12 @@ class FakeLedger:
         raise ChainRefused(what, f"{contract}.{function} is not emulated by the fake")
 
     def relay_many(
-        self, contract: str, function: str, args: Sequence[Sequence[Any]], gas: int, what: str
+        self,
+        contract: str,
+        function: str,
+        args: Sequence[Sequence[Any]],
+        gas: int | None,
+        what: str,
     ) -> list[Anchored | None]:
         raise ChainRefused(what, f"{contract}.{function} is not emulated by the fake")
 

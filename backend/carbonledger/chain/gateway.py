@@ -718,13 +718,19 @@ class LedgerGateway:
         return _anchored(receipt)
 
     def relay_many(
-        self, contract: str, function: str, args: Sequence[Sequence[Any]], gas: int, what: str
+        self,
+        contract: str,
+        function: str,
+        args: Sequence[Sequence[Any]],
+        gas: int | None,
+        what: str,
     ) -> list[Anchored | None]:
         """:meth:`relay` of each of ``args``, in order: signed with consecutive nonces and
         sent in one JSON-RPC batch (the node can take them into one block), then their
         receipts. Each is its own transaction: one that reverted is None in its place and the
-        others stand. ``gas`` is each one's limit: a message signed with its signer's next
-        nonce but one cannot be estimated before the one before it is mined."""
+        others stand. ``gas`` is each one's limit; None estimates each against the chain as
+        it is, which only calls independent of each other allow (a message signed with its
+        signer's next nonce but one cannot be estimated before the one before it is mined)."""
         target = self.contracts[contract]
         hashes = self.sender.send_many(
             [({"to": target.address, "data": target.encode_abi(function, args=list(a))}, gas)
@@ -791,6 +797,22 @@ class LedgerGateway:
             [claim.as_tuple(), bytes(signature), bytes(root), [bytes(p) for p in proof]],
             "admitting a root-anchored claim",
         )
+
+    def admit_claims(
+        self, items: Sequence[tuple[Claim, bytes, bytes, Sequence[bytes]]]
+    ) -> list[Anchored | None]:
+        """:meth:`admit_claim` of each (claim, signature, root, proof), sent together (see
+        :meth:`relay_many`; admissions of different claims do not depend on each other, so
+        each is estimated); None where one reverted."""
+        self._claim_roots()
+        return self.relay_many(
+            "ClaimRoots",
+            "admitClaim",
+            [[c.as_tuple(), bytes(sig), bytes(root), [bytes(p) for p in proof]]
+             for c, sig, root, proof in items],
+            None,
+            "admitting root-anchored claims",
+        )  # fmt: skip
 
     def _reason(self, exc: ContractLogicError) -> str:
         data = exc.data

@@ -377,8 +377,7 @@ class AuditService:
                 raise NotPermitted(f"verdicts[{i}]: {exc}") from None
             if self.store.get(ids[i]) is None:
                 raise NotFound(f"verdicts[{i}]: no claim {ids[i]}")
-        for claim_id in ids:
-            self.claims.bring_on_chain(claim_id)
+        self.claims.bring_on_chain_many(ids)
         states = self.ledger.claim_states([audit.claim_id for audit, _ in verdicts])
         for i, state in enumerate(states):
             if (why := _not_auditable(state, auditor)) is not None:

@@ -495,18 +495,25 @@ class ClaimService:
         root-anchored claim is admitted too, so the firm's nonce counter on chain reaches the
         next nonce the service hands out (a revocation signs with it); nothing happens in
         batch and single mode."""
+        self.bring_on_chain_many([claim_id])
+
+    def bring_on_chain_many(self, claim_ids: Sequence[str]) -> None:
+        """:meth:`bring_on_chain` of each of ``claim_ids`` (an auditor's page of verdicts),
+        their admissions sent together (``RootAnchoring.admit_many``)."""
         if self.roots is None:
             return
-        row = self.store.get(claim_id.lower())
-        if row is None:
+        rows = self.store.of_ids([c.lower() for c in claim_ids])
+        firms = sorted({row.firm for row in rows})
+        if not rows:
             return
-        with self._firms_serialised([row.firm]):
-            self.roots.admit(row.claim_id)
-            highest = self.store.max_nonce(row.firm)
-            if highest is not None and self.ledger.nonce(row.firm) <= highest:
-                earlier = self.store.earlier_of_firm(row.firm, highest + 1)
-                for other in sorted(earlier, key=lambda r: -r.nonce)[:1]:
-                    self.roots.admit(other.claim_id)
+        with self._firms_serialised(firms):
+            self.roots.admit_many([row.claim_id for row in rows])
+            for firm in firms:
+                highest = self.store.max_nonce(firm)
+                if highest is not None and self.ledger.nonce(firm) <= highest:
+                    earlier = self.store.earlier_of_firm(firm, highest + 1)
+                    for other in sorted(earlier, key=lambda r: -r.nonce)[:1]:
+                        self.roots.admit(other.claim_id)
 
     # --- acts relayed at once with the firm's claim nonce (revocations, PACT anchors) ---
     def serialised(self, firm: str) -> contextlib.AbstractContextManager[None]:

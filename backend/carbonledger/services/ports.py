@@ -130,7 +130,12 @@ class LedgerPort(Protocol):
     def relay(self, contract: str, function: str, args: Sequence[Any], what: str) -> Anchored: ...
 
     def relay_many(
-        self, contract: str, function: str, args: Sequence[Sequence[Any]], gas: int, what: str
+        self,
+        contract: str,
+        function: str,
+        args: Sequence[Sequence[Any]],
+        gas: int | None,
+        what: str,
     ) -> list[Anchored | None]: ...
 
     def resync(self) -> None: ...

@@ -62,7 +62,13 @@ class RootLedgerPort(Protocol):
         self, claim: Claim, signature: bytes, root: bytes, proof: Sequence[bytes]
     ) -> Anchored: ...
 
+    def admit_claims(
+        self, items: Sequence[tuple[Claim, bytes, bytes, Sequence[bytes]]]
+    ) -> list[Anchored | None]: ...
+
     def claim_state(self, claim_id: bytes) -> ClaimState: ...
+
+    def claim_states(self, claim_ids: Sequence[bytes]) -> list[ClaimState]: ...
 
     def record_checks(self, results: Sequence[tuple[bytes, bool, bytes]]) -> Anchored: ...
 
@@ -90,6 +96,10 @@ def proof_document(row: ClaimRow, proof: ClaimProof) -> dict[str, Any]:
 
 def _b(text: str) -> bytes:
     return bytes.fromhex(text[2:])
+
+
+#: Checker outcomes per ``recordChecks`` when claims are admitted together (as the worker's).
+CHECKS_PER_ADMISSION = 100
 
 
 @dataclass(eq=False, repr=False)
@@ -236,3 +246,45 @@ class RootAnchoring:
         where = self.ledger.record_checks([(_b(claim_id), row.check_passed, _b(row.report_hash))])
         self.store.mark_checked([claim_id], where)
         return True
+
+    def admit_many(self, claim_ids: Sequence[str]) -> int:
+        """:meth:`admit` of each of ``claim_ids``, with their admissions sent together (one
+        JSON-RPC batch, each its own transaction) and their checks recorded
+        :data:`CHECKS_PER_ADMISSION` a transaction: a page of root-anchored claims an auditor
+        approves enters the ClaimLedger in a block or two, where one at a time took two blocks
+        a claim. A claim that names an earlier one (supersedes, baseline) is admitted on its
+        own after the others (the ledger needs the earlier first, which :meth:`admit` sees to);
+        one whose admission reverts is left as it was. How many were admitted."""
+        rows = {r.claim_id: r for r in self.store.of_ids(list(dict.fromkeys(claim_ids)))}
+        ready: list[tuple[ClaimRow, ClaimProof]] = []
+        for claim_id in dict.fromkeys(claim_ids):
+            row, proof = rows.get(claim_id), self.roots.proof_of(claim_id)
+            if row is None or proof is None or proof.root_state != RECORDED:
+                continue
+            if row.state in (ANCHORED, CHECKED):
+                ready.append((row, proof))
+        if not ready:
+            return 0
+        states = self.ledger.claim_states([_b(row.claim_id) for row, _ in ready])
+        together, alone = [], []
+        for (row, proof), state in zip(ready, states, strict=True):
+            if state.status != "none":
+                continue
+            claim = Claim.from_json(row.claim)
+            if claim.supersedes == ZERO32 and claim.baseline == ZERO32:
+                together.append((row, proof, claim))
+            else:
+                alone.append(row.claim_id)
+        items = [
+            (claim, _b(row.signature), _b(proof.root), [_b(p) for p in proof.proof])
+            for row, proof, claim in together
+        ]
+        landed = self.ledger.admit_claims(items) if items else []
+        admitted = [row for (row, _, _), at in zip(together, landed, strict=True) if at]
+        for k in range(0, len(admitted), CHECKS_PER_ADMISSION):
+            part = admitted[k : k + CHECKS_PER_ADMISSION]
+            where = self.ledger.record_checks(
+                [(_b(r.claim_id), r.check_passed, _b(r.report_hash)) for r in part]
+            )
+            self.store.mark_checked([r.claim_id for r in part], where)
+        return len(admitted) + sum(self.admit(claim_id) for claim_id in alone)
