@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -121,7 +122,8 @@ def _verdicts(auditor: LocalAccount, claims: list[Json], first: int) -> list[Jso
     out = []
     for k, claim in enumerate(claims):
         typed = claim["verdict_to_sign"]
-        typed = {**typed, "message": {**typed["message"], "nonce": first + k}}
+        message = {**typed["message"], "nonce": first + k, "claimId": claim["claim_id"]}
+        typed = {**typed, "message": message}
         signature = sign_typed_data(bytes(auditor.key), typed)
         out.append(
             {
@@ -134,6 +136,13 @@ def _verdicts(auditor: LocalAccount, claims: list[Json], first: int) -> list[Jso
             }
         )
     return out
+
+
+def _expired(claim: Json) -> Json:
+    """``claim`` with its verdict to sign valid until a minute ago."""
+    typed = claim["verdict_to_sign"]
+    message = {**typed["message"], "deadline": int(time.time()) - 60}
+    return {**claim, "verdict_to_sign": {**typed, "message": message}}
 
 
 def _history(api: Api, firm_name: str, count: int) -> tuple[LocalAccount, LocalAccount, list[Json]]:
@@ -173,6 +182,8 @@ def test_an_auditor_records_a_page_of_verdicts_in_one_request(api: Api) -> None:
         ("signature", 401, "verdicts[1]'s signature is not"),
         ("twice", 422, "verdicts[3].claim_id"),
         ("audited", 409, "verdicts[0]: claim 0x"),
+        ("deadline", 422, "verdicts[1].deadline"),
+        ("unknown", 404, "verdicts[2]: no claim 0x"),
     ],
 )
 def test_a_batch_with_one_bad_verdict_is_refused_naming_it_and_sends_none(
@@ -191,6 +202,12 @@ def test_a_batch_with_one_bad_verdict_is_refused_naming_it_and_sends_none(
         verdicts[1]["signature"] = verdicts[0]["signature"]
     elif spoil == "twice":
         verdicts[3] = {**verdicts[0], "nonce": first + 3}
+    elif spoil == "deadline":
+        verdicts[1] = _verdicts(auditor, [_expired(claims[1])], first + 1)[0]
+    elif spoil == "unknown":
+        verdicts[2] = _verdicts(auditor, [{**claims[2], "claim_id": "0x" + "77" * 32}], first + 2)[
+            0
+        ]
     before = api.services.ledger.nonce(auditor.address)
     with pytest.raises(ApiError) as refused:
         client.request("POST", "/audits/batch", json={"verdicts": verdicts})

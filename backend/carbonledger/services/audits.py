@@ -353,7 +353,8 @@ class AuditService:
             )
         auditor = to_checksum_address(auditor)
         ids = ["0x" + audit.claim_id.hex() for audit, _ in verdicts]
-        twice = next((i for i, cid in enumerate(ids) if cid in ids[:i]), None)
+        first_of = {cid: i for i, cid in reversed(list(enumerate(ids)))}
+        twice = next((i for i, cid in enumerate(ids) if first_of[cid] != i), None)
         if twice is not None:
             raise InvalidRequest(
                 f"claim {ids[twice]} has two verdicts",
@@ -375,8 +376,14 @@ class AuditService:
                 )  # fmt: skip
             except NotPermitted as exc:
                 raise NotPermitted(f"verdicts[{i}]: {exc}") from None
-            if self.store.get(ids[i]) is None:
-                raise NotFound(f"verdicts[{i}]: no claim {ids[i]}")
+            if audit.deadline < self.claims.clock():
+                raise InvalidRequest(
+                    f"verdicts[{i}]'s deadline has passed",
+                    [{"field": f"verdicts[{i}].deadline", "message": "in the past"}],
+                )
+        stored = self.store.stored_ids(ids)
+        if missing := [i for i, claim_id in enumerate(ids) if claim_id not in stored]:
+            raise NotFound(f"verdicts[{missing[0]}]: no claim {ids[missing[0]]}")
         self.claims.bring_on_chain_many(ids)
         states = self.ledger.claim_states([audit.claim_id for audit, _ in verdicts])
         for i, state in enumerate(states):
