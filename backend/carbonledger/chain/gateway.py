@@ -730,12 +730,21 @@ class LedgerGateway:
         receipts. Each is its own transaction: one that reverted is None in its place and the
         others stand. ``gas`` is each one's limit; None estimates each against the chain as
         it is, which only calls independent of each other allow (a message signed with its
-        signer's next nonce but one cannot be estimated before the one before it is mined)."""
+        signer's next nonce but one cannot be estimated before the one before it is mined):
+        then one the contract refuses up front raises :class:`ChainRefused` naming it and its
+        error, as :meth:`relay` does, before any is sent."""
         target = self.contracts[contract]
-        hashes = self.sender.send_many(
-            [({"to": target.address, "data": target.encode_abi(function, args=list(a))}, gas)
-             for a in args]
-        )  # fmt: skip
+        txs = [{"to": target.address, "data": target.encode_abi(function, args=list(a))}
+               for a in args]  # fmt: skip
+        gases: list[int | None] = [gas] * len(txs)
+        if gas is None:
+            for i, tx in enumerate(txs):
+                try:
+                    gases[i] = self.sender.estimate(tx)
+                except ContractLogicError as exc:
+                    which = f"{what} ({i + 1} of {len(txs)})"
+                    raise ChainRefused(which, self._reason(exc)) from None
+        hashes = self.sender.send_many(list(zip(txs, gases, strict=True)))
         return [
             _anchored(r) if r["status"] == 1 else None
             for r in self._receipts(hashes, what, reverted=True)

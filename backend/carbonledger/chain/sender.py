@@ -132,9 +132,17 @@ class TxSender:
         if "gasPrice" not in base:  # (not setdefault: it would read the price every time)
             base["gasPrice"] = self.gas_price() if price is None else price
         if gas is None:
-            estimate = int(self.w3.eth.estimate_gas(base))  # type: ignore[arg-type]
-            gas = int(estimate * self.gas_margin) + 20_000
+            gas = self._gas_of(base)
         return {**base, "gas": gas}
+
+    def estimate(self, tx: dict[str, Any]) -> int:
+        """The gas limit a send of ``tx`` without one would give it (the node's estimate with
+        this sender's margin); web3's ``ContractLogicError`` when the call would revert."""
+        return self._gas_of({**tx, "from": self.address, "chainId": self.chain_id})
+
+    def _gas_of(self, tx: dict[str, Any]) -> int:
+        estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        return int(estimate * self.gas_margin) + 20_000
 
     def _signed(self, tx: dict[str, Any], nonce: int) -> bytes:
         if _LEGACY_FIELDS.issuperset(tx):
