@@ -287,10 +287,19 @@ class ApiSession:
             return int(response.headers.get("X-Claim-Count", "0"))
 
     def audit_report(
-        self, fmt: str, *, claim_id: str | None = None, firm: str | None = None
+        self,
+        fmt: str,
+        *,
+        claim_id: str | None = None,
+        firm: str | None = None,
+        sample: int | None = None,
+        seed: str | None = None,
     ) -> tuple[bytes, str]:
-        """As an auditor: the verification report (``POST /audits/report``) and its hash."""
-        body = {"claim_id": claim_id} if claim_id else {"firm": firm}
+        """As an auditor: the verification report (``POST /audits/report``) and its hash;
+        with ``sample``, of that many of the firm's claims drawn with ``seed``."""
+        body: dict[str, Any] = {"claim_id": claim_id} if claim_id else {"firm": firm}
+        if sample is not None:
+            body |= {"sample": sample, **({"seed": seed} if seed else {})}
         response = self.download("POST", "/audits/report", params={"format": fmt}, json=body)
         return response.content, response.headers.get("X-Report-Hash", "")
 

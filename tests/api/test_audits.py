@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
 from carbonledger.chain.typed_data import sign_typed_data
 from carbonledger.client import ApiError
@@ -229,3 +231,63 @@ def test_an_empty_or_oversized_batch_names_the_field(api: Api) -> None:
             client.request("POST", "/audits/batch", json={"verdicts": verdicts})
         assert refused.value.status == 422
         assert "verdicts" in str(refused.value)
+
+
+# --- a sample of a firm's claims ---
+
+
+def test_an_auditor_verifies_a_sample_anyone_can_draw_again_from_its_seed(api: Api) -> None:
+    firm, auditor, every = _history(api, "Sampled Freight", 6)
+    client = api.client(auditor)
+    answer = client.request(
+        "POST", "/audits/verify", json={"firm": firm.address, "sample": 3, "seed": "audit 2026"}
+    )
+    assert answer["sample"] == {"size": 3, "population": 6, "seed": "audit 2026"}
+    ids = sorted(c["claim_id"] for c in answer["claims"])
+    # the sample drawn here, from the rule alone: the smallest keccak-256(seed ‖ claim id)
+    ranked = sorted(
+        (c["claim_id"] for c in every),
+        key=lambda cid: keccak(b"audit 2026" + bytes.fromhex(cid[2:])),
+    )
+    assert ids == sorted(ranked[:3])
+    assert answer["ok"] is True and answer["summary"].startswith("3 claim")
+    # the same seed draws the same claims; no seed draws with a new one, said in the answer
+    again = client.request(
+        "POST", "/audits/verify", json={"firm": firm.address, "sample": 3, "seed": "audit 2026"}
+    )
+    assert sorted(c["claim_id"] for c in again["claims"]) == ids
+    fresh = client.request("POST", "/audits/verify", json={"firm": firm.address, "sample": 2})
+    assert len(fresh["claims"]) == 2 and len(fresh["sample"]["seed"]) == 16
+    # a sample as large as the history is the history
+    whole = client.request("POST", "/audits/verify", json={"firm": firm.address, "sample": 6})
+    assert whole["sample"] is None and len(whole["claims"]) == 6
+
+    # the report of the sample says so, and lists only the sample's claims
+    with api.http(client._token) as http:
+        report = http.post(
+            "/audits/report", json={"firm": firm.address, "sample": 3, "seed": "audit 2026"}
+        )
+    assert report.status_code == 200, report.text
+    page = html.unescape(report.text)
+    assert "a sample of 3 of the firm's 6 claims" in page
+    assert all(cid in page for cid in ids)
+    assert not any(c["claim_id"] in page for c in every if c["claim_id"] not in ids)
+
+
+@pytest.mark.parametrize(
+    ("by_claim", "body", "field"),
+    [
+        (True, {"sample": 2}, "sample"),  # a sample is drawn from a firm's claims
+        (False, {"sample": 0}, "sample"),
+        (False, {"sample": 2, "seed": ""}, "seed"),
+    ],
+)
+def test_a_sample_that_cannot_be_drawn_names_the_field(
+    api: Api, by_claim: bool, body: dict[str, Any], field: str
+) -> None:
+    firm, auditor, every = _history(api, f"Unsampled {field} {by_claim} {len(body)}", 1)
+    target = {"claim_id": every[0]["claim_id"]} if by_claim else {"firm": firm.address}
+    with pytest.raises(ApiError) as refused:
+        api.client(auditor).request("POST", "/audits/verify", json={**target, **body})
+    assert refused.value.status == 422
+    assert field in str(refused.value)

@@ -338,6 +338,15 @@ def test_an_auditor_records_one_verdict_on_several_claims_in_one_command(
         assert state.audit == "approved"
     assert api.services.ledger.nonce(auditor.address) == 3
 
+    # the report of a sample of the firm's claims names its seed and covers only those
+    sampled = tmp_path / "sample.html"
+    written = ok(runner, "audit", "report", "--firm", firm.address, "--sample", "2", "--seed",
+                 "trip check", "--out", str(sampled), *common)  # fmt: skip
+    assert f"0x{keccak(sampled.read_bytes()).hex()}" in written
+    page = html.unescape(sampled.read_text(encoding="utf-8"))
+    assert "a sample of 2 of the firm's 3 claims" in page and "'trip check'" in page
+    assert sum(claim_id in page for claim_id in ids) == 2
+
     # again, the ids from standard input (as `claim list -q` prints them): the claims are
     # audited already, so the service refuses, naming the first
     listed = ok(runner, "claim", "list", "--firm", firm.address, "-q", *common)

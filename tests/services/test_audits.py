@@ -76,3 +76,16 @@ def test_verifying_a_firm_that_is_not_an_address_names_the_field(pipeline: Pipel
     with pytest.raises(InvalidRequest) as refused:
         _service(pipeline).verify(pipeline.firms[1].address, firm="carrier")
     assert refused.value.problems == [{"field": "firm", "message": "bad"}]
+
+
+def test_a_sample_depends_on_the_seed_and_the_set_of_claims_alone() -> None:
+    from carbonledger.services.audits import draw_sample
+
+    ids = ["0x" + f"{n:064x}" for n in range(1, 41)]
+    drawn = draw_sample(ids, 5, "seed one")
+    assert len(drawn) == 5 and set(drawn) <= set(ids)
+    assert draw_sample(list(reversed(ids)), 5, "seed one") == drawn  # not the order given
+    assert draw_sample(ids + ids[:3], 5, "seed one") == drawn  # nor repeats
+    assert draw_sample(ids, 5, "seed two") != drawn
+    assert draw_sample(ids, 6, "seed one")[:5] == drawn  # a larger sample holds the smaller
+    assert sorted(draw_sample(ids, 100, "seed one")) == ids

@@ -122,4 +122,19 @@ def test_an_auditor_pages_a_long_history_and_can_show_only_the_claims_that_fail(
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_test_id("verdict-recorded")).to_have_count(count - 20)
     expect(verification.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+
+    # a sample of the history, and its report
+    page.get_by_label("Sample").fill("5")
+    page.get_by_label("Seed").fill("spot check 15")
+    page.get_by_role("button", name="Verify a sample of the firm's history").click()
+    expect(page.get_by_test_id("verification-counts")).to_have_text(
+        "5 claims: 5 verified, 0 failed", timeout=90_000
+    )
+    expect(page.get_by_test_id("verification-sample")).to_contain_text(
+        f"A sample of 5 of the firm's {count} claims, seed spot check 15"
+    )
+    with page.expect_download() as html_download:
+        page.get_by_role("button", name="Audit report (HTML)").click()
+    report = Path(html_download.value.path()).read_text(encoding="utf-8")
+    assert "a sample of 5 of the firm" in report
     assert page.errors == []  # type: ignore[attr-defined]

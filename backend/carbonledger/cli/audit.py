@@ -31,9 +31,22 @@ def report(
     firm: Annotated[
         str | None, typer.Option("--firm", help="Or a firm's whole history (address or name).")
     ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample",
+            min=1,
+            help="With --firm: only this many of its claims, those with the smallest "
+            "keccak-256(seed ‖ claim id) (the report names the seed).",
+        ),
+    ] = None,
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="The sample's seed (default: a new one).")
+    ] = None,
 ) -> None:
     """The service's verification of a claim or a firm (the documents in its vault, the chain
-    it reads) as a report to sign and hand over; prints the report's keccak-256."""
+    it reads), or of a sample of a firm's claims, as a report to sign and hand over; prints
+    the report's keccak-256."""
     fmt = out.suffix.lower().removeprefix(".")
     if fmt not in ("html", "pdf"):
         raise fail(f"--out {out}: the file name must end in .html or .pdf", 2)
@@ -41,7 +54,7 @@ def report(
         raise fail("give exactly one of --claim ID and --firm FIRM", 2)
     with member.reading() as session:
         who = Names(session).resolve(firm) if firm else None
-        data, digest = session.audit_report(fmt, claim_id=claim, firm=who)
+        data, digest = session.audit_report(fmt, claim_id=claim, firm=who, sample=sample, seed=seed)
         out.write_bytes(data)
     console.print(f"wrote {out}; its keccak-256: {digest}")
 

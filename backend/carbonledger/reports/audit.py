@@ -81,6 +81,7 @@ class AuditReport:
     generated_at: str
     verifier: str
     auditor: str | None = None
+    sample: str | None = None  # how the claims were drawn, when they are a sample
 
 
 def _totals(doc: Document | None, standard: Standard) -> dict[str, str]:
@@ -130,8 +131,10 @@ def build_report(
     firm: str | None = None,
     auditor: str | None = None,
     now: dt.datetime | None = None,
+    sample: str | None = None,
 ) -> AuditReport:
-    """The report of one verification (``report``) of ``view`` against ``docs``."""
+    """The report of one verification (``report``) of ``view`` against ``docs``: of the
+    claims the view judges (``sample`` says how they were drawn when they are a sample)."""
     by_hash = dict(docs)
     findings: dict[bytes | None, list[Finding]] = {}
     for f in report.findings:  # grouped once: a firm filing per shipment has thousands
@@ -139,7 +142,8 @@ def build_report(
     sections: list[ClaimSection] = []
     firm_name, firm_address = "", firm or ""
     periods: list[tuple[dt.date, dt.date]] = []
-    for claim_id, c in sorted(view.claims.items(), key=lambda kv: kv[1].submitted.log.pos):
+    for c in sorted(view.judged_claims(), key=lambda c: c.submitted.log.pos):
+        claim_id = c.claim_id
         doc = by_hash.get(c.submitted.document_hash)
         firm_address = firm_address or c.submitted.firm
         if doc is not None:
@@ -191,6 +195,7 @@ def build_report(
         generated_at=when.isoformat().replace("+00:00", "Z"),
         verifier=f"carbonledger verify {__version__}",
         auditor=auditor,
+        sample=sample,
     )
 
 
@@ -365,6 +370,7 @@ def render_html(r: AuditReport) -> str:
         ("period", _e(r.period)),
         ("standard", _e(r.standard)),
         ("claims verified", str(len(r.claims))),
+        *([("sample", _e(r.sample))] if r.sample else []),
         ("chain read", f"{_e(r.rpc_url)} (chain id {r.chain_id}) at block {r.block}"),
         ("verifier", _e(r.verifier)),
         ("date", _e(r.generated_at)),

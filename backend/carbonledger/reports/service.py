@@ -106,15 +106,24 @@ class ReportService:
             return None
 
     def audit_report(
-        self, auditor: str, claim_id: str | None, firm: str | None, fmt: audit_report.ReportFormat
+        self,
+        auditor: str,
+        claim_id: str | None,
+        firm: str | None,
+        fmt: audit_report.ReportFormat,
+        sample: int | None = None,
+        seed: str | None = None,
     ) -> Document:
-        """The independent verification of a claim or a firm's history, as the auditor's
-        report (the same checks as ``/audits/verify``), with its keccak-256."""
-        run = self.audits.run(claim_id=claim_id.lower() if claim_id else None, firm=firm)
+        """The independent verification of a claim or a firm's history (or a sample of it),
+        as the auditor's report (the same checks as ``/audits/verify``), with its keccak-256."""
+        run = self.audits.run(
+            claim_id=claim_id.lower() if claim_id else None, firm=firm, sample=sample, seed=seed
+        )
         view, docs, report, rows = run.view, run.docs, run.report, run.rows
         built = audit_report.build_report(
             view, docs, report, self.claims.standard, rpc_url=self.audits.rpc_url,
             firm=rows[0].firm.lower(), auditor=auditor,
+            sample=None if run.sample is None else run.sample.describe(),
         )  # fmt: skip
         content = audit_report.render(built, fmt)
         media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"

@@ -10,6 +10,7 @@ own key and relayed; the service cannot sign one.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,10 +75,41 @@ class AuditToSign(ClaimAudit):
 
 
 @dataclass(frozen=True)
+class Sample:
+    """A verification of some of a firm's claims: ``size`` of the ``population`` it had,
+    the ones with the smallest keccak-256(``seed`` UTF-8 ‖ claim id), so that anyone with the
+    seed and the list of the firm's claims can draw the same sample with any tool."""
+
+    size: int
+    population: int
+    seed: str
+
+    def describe(self) -> str:
+        return (
+            f"a sample of {self.size:,} of the firm's {self.population:,} claims: those with the "
+            f"smallest keccak-256(seed ‖ claim id), seed {self.seed!r}"
+        )
+
+
+#: Claims an auditor's sample holds at most (a firm's whole history is verified without one).
+MAX_SAMPLE = 100_000
+
+
+def draw_sample(claim_ids: Sequence[str], size: int, seed: str) -> list[str]:
+    """The ``size`` of ``claim_ids`` (0x-hex) with the smallest keccak-256(``seed`` as UTF-8
+    followed by the claim id's 32 bytes), in that order: a draw without replacement that
+    depends on the seed and the set of ids alone, not on their order or on this program."""
+    key = seed.encode("utf-8")
+    ranked = sorted(set(claim_ids), key=lambda cid: keccak(key + bytes.fromhex(cid[2:])))
+    return ranked[:size]
+
+
+@dataclass(frozen=True)
 class Verification:
     ok: bool
     summary: str
     claims: list[AuditToSign]
+    sample: Sample | None = None
 
 
 #: Verdicts one request may record: each its own transaction, all sent in one JSON-RPC batch.
@@ -108,6 +140,7 @@ class Run:
     view: ChainView
     docs: dict[bytes, Document]
     report: Report
+    sample: Sample | None = None
 
 
 def deployment_addresses(deployment: Deployment) -> Addresses:
@@ -214,11 +247,25 @@ class AuditService:
         finally:
             port.close()
 
-    def run(self, claim_id: str | None = None, firm: str | None = None) -> Run:
+    def run(
+        self,
+        claim_id: str | None = None,
+        firm: str | None = None,
+        sample: int | None = None,
+        seed: str | None = None,
+    ) -> Run:
         """The independent verifier over the vault's documents and the chain, for one claim
         or a firm's whole history (422 naming ``firm`` when it is not an address): what it
-        read and what it found."""
+        read and what it found. With ``sample``, that many of the firm's claims
+        (:func:`draw_sample`, with ``seed`` or a new random one): the chain's history of the
+        firm is read whole, its claims judged are the sample's."""
+        drawn: Sample | None = None
         if claim_id is not None:
+            if sample is not None:
+                raise InvalidRequest(
+                    "a sample is drawn from a firm's claims",
+                    [{"field": "sample", "message": "give firm, not claim_id, with a sample"}],
+                )
             rows = [stored_claim(self.store, claim_id.lower())]
         else:
             if firm is None or not is_address(firm):
@@ -229,6 +276,10 @@ class AuditService:
             _, rows = self.store.search(ClaimFilter(firm=firm), 0, 1_000_000)
             if not rows:
                 raise NotFound(f"no claims of firm {firm}")
+            if sample is not None and sample < len(rows):
+                drawn = Sample(sample, len(rows), secrets.token_hex(8) if seed is None else seed)
+                chosen = set(draw_sample([r.claim_id for r in rows], sample, drawn.seed))
+                rows = [r for r in rows if r.claim_id in chosen]
         docs = self.documents(rows)
         proofs = self.proofs(rows)
         port = RpcChainPort(self.rpc_url)
@@ -247,7 +298,8 @@ class AuditService:
                     by_version=True,
                 )
             else:
-                view = reader.firm(rows[0].firm.lower(), proofs)
+                only = None if drawn is None else {bytes.fromhex(r.claim_id[2:]) for r in rows}
+                view = reader.firm(rows[0].firm.lower(), proofs, only=only)
                 report = verify(
                     view,
                     docs,
@@ -259,7 +311,7 @@ class AuditService:
                 )
         finally:
             port.close()
-        return Run(rows, view, docs, report)
+        return Run(rows, view, docs, report, drawn)
 
     def verify(
         self,
@@ -267,10 +319,12 @@ class AuditService:
         claim_id: str | None = None,
         firm: str | None = None,
         deadline: int | None = None,
+        sample: int | None = None,
+        seed: str | None = None,
     ) -> Verification:
-        """Verify one claim, or a firm's whole history, for ``auditor``: the findings and, per
-        claim, the verdict to sign."""
-        run = self.run(claim_id, firm)
+        """Verify one claim, or a firm's whole history (or a sample of it, :meth:`run`), for
+        ``auditor``: the findings and, per claim, the verdict to sign."""
+        run = self.run(claim_id, firm, sample, seed)
         ids = [r.claim_id for r in run.rows]
         audits = self.verdicts(auditor, self._claim_audits(run.report, ids), deadline)
         on_chain = {
@@ -279,7 +333,7 @@ class AuditService:
             if c.record is not None
         }
         audits = [replace(a, audit=on_chain.get(a.claim_id, "none")) for a in audits]
-        return Verification(run.report.ok, run.report.summary(), audits)
+        return Verification(run.report.ok, run.report.summary(), audits, run.sample)
 
     def verdicts(
         self, auditor: str, audits: Sequence[ClaimAudit], deadline: int | None = None

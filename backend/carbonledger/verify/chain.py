@@ -10,7 +10,7 @@ result is plain decoded data (:class:`ChainView`); judging it is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -368,6 +368,7 @@ class ChainReader:
         shard: tuple[int, int] = (0, 1),
         to_block: int | None = None,
         read: FirmLogs | None = None,
+        only: Collection[bytes] | None = None,
     ) -> ChainView:
         """The view of every claim of ``firm``, with its root-anchored claims' ``proofs``.
 
@@ -377,7 +378,8 @@ class ChainReader:
         ``to_block``: the chain up to that block (default: the latest), so that the parts of
         one verification read the same history. ``read``: this firm's logs up to
         ``to_block``, read beforehand (:meth:`firms_logs`); the block range is then walked
-        only for the reviews of root-anchored claims the ledger has not admitted."""
+        only for the reviews of root-anchored claims the ledger has not admitted. ``only``:
+        the view judges these claims alone (an auditor's sample), in place of a shard."""
         if not 0 <= shard[0] < shard[1]:
             raise ValueError(f"shard {shard}: part k of n needs 0 <= k < n")
         a = self.addresses
@@ -416,7 +418,7 @@ class ChainReader:
             ids = [cid for cid in ids if cid not in ledger_ids]
             logs += read.reviews
         logs += self._reviews(ids, latest)
-        view = self._build(logs, latest, wanted=None, proofs=mine, shard=shard)
+        view = self._build(logs, latest, wanted=None, proofs=mine, shard=shard, only=only)
         view.allocations = None if a.overlap_settlement is None else _cited_allocations(cited)
         return view
 
@@ -523,6 +525,7 @@ class ChainReader:
         wanted: Sequence[bytes] | None,
         proofs: Sequence[RootProof] = (),
         shard: tuple[int, int] = (0, 1),
+        only: Collection[bytes] | None = None,
     ) -> ChainView:
         a = self.addresses
         ordered = sorted({(lg.pos, lg.topics[0]): lg for lg in logs}.values(), key=lambda x: x.pos)
@@ -549,7 +552,10 @@ class ChainReader:
         # every claim stays in the view, for the links between claims
         part, parts = shard
         order = list(claims)
-        judged = order[len(order) * part // parts : len(order) * (part + 1) // parts]
+        if only is not None:
+            judged = [cid for cid in order if cid in only]
+        else:
+            judged = order[len(order) * part // parts : len(order) * (part + 1) // parts]
         mine = [claims[cid] for cid in judged]
         # the submitting transactions, each fetched and decoded once (a root-anchored claim's
         # signed claim is its proof file's)
@@ -633,7 +639,7 @@ class ChainReader:
             code_hashes=found_code,
             missing=missing,
             unrecorded_roots=unrecorded,
-            judged=None if parts == 1 else tuple(judged),
+            judged=None if parts == 1 and only is None else tuple(judged),
             part=shard,
         )
 

@@ -24,6 +24,8 @@ export function Auditor() {
   const [recorded, setRecorded] = useState<Record<string, string>>({});
   const [failingOnly, setFailingOnly] = useState(false);
   const [page, setPage] = useState(1);
+  const [sample, setSample] = useState(""); // empty: the firm's whole history
+  const [seed, setSeed] = useState(""); // empty: the service draws a new one
   const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
@@ -39,7 +41,8 @@ export function Auditor() {
   async function verify() {
     setAnswer(null);
     await run("Running the independent verification over the firm's history…", async () => {
-      const found = await ok(api.POST("/audits/verify", { body: { firm } }));
+      const found = await ok(api.POST("/audits/verify", { body: { firm, ...scope() } }));
+      if (found.sample) setSeed(found.sample.seed); // the report and the next run draw the same
       setFailingOnly(found.claims.some((c) => !c.ok)); // the failures first, when there are any
       setPage(1);
       setRecorded({}); // the chain's verdicts are in the answer now (`audit`)
@@ -96,12 +99,18 @@ export function Auditor() {
     });
   }
 
+  /** The sample to verify, when one is asked for (its seed, when given). */
+  function scope(): { sample?: number; seed?: string } {
+    if (!sample.trim()) return {};
+    return { sample: Number(sample), ...(seed.trim() ? { seed: seed.trim() } : {}) };
+  }
+
   async function report(format: "html" | "pdf") {
     await run(null, () =>
       download(`/audits/report?format=${format}`, `audit-${firm}.${format}`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ firm }),
+        body: JSON.stringify({ firm, ...scope() }),
       }),
     );
   }
@@ -127,8 +136,14 @@ export function Auditor() {
             ))}
           </select>
         </Field>
+        <Field label="Sample" hint="claims to draw; empty: the whole history">
+          <input type="number" min={1} value={sample} onChange={(e) => setSample(e.target.value)} />
+        </Field>
+        <Field label="Seed" hint="empty: a new one">
+          <input value={seed} maxLength={64} onChange={(e) => setSeed(e.target.value)} />
+        </Field>
         <button type="button" onClick={verify} disabled={!firm || busy !== null}>
-          Verify the firm's history
+          {sample.trim() ? "Verify a sample of the firm's history" : "Verify the firm's history"}
         </button>
         <button type="button" onClick={() => report("html")}>Audit report (HTML)</button>
         <button type="button" onClick={() => report("pdf")}>Audit report (PDF)</button>
@@ -141,6 +156,13 @@ export function Auditor() {
             {answer.ok ? <span className="good">Every check holds</span> : <span className="bad">Some checks fail</span>}
           </h2>
           <p>{answer.summary}</p>
+          {answer.sample && (
+            <p data-testid="verification-sample">
+              A sample of {answer.sample.size.toLocaleString()} of the firm's {answer.sample.population.toLocaleString()} claims, seed{" "}
+              <code>{answer.sample.seed}</code>: the ones with the smallest keccak-256(seed ‖ claim id). The same seed draws them again; the report
+              below covers the same claims.
+            </p>
+          )}
           <div className="actions">
             <span data-testid="verification-counts">
               {answer.claims.length.toLocaleString()} claims: {(answer.claims.length - failing).toLocaleString()} verified, {failing.toLocaleString()} failed

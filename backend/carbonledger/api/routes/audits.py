@@ -14,7 +14,7 @@ from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
-from carbonledger.services.audits import MAX_VERDICTS, parse_verdict
+from carbonledger.services.audits import MAX_SAMPLE, MAX_VERDICTS, parse_verdict
 from carbonledger.vocab import Audit
 
 router = APIRouter(
@@ -30,6 +30,20 @@ class VerifyRequest(BaseModel):
     claim_id: str | None = Field(None, description="One claim to verify.")
     firm: str | None = Field(None, description="Or a firm, to verify its whole history.")
     deadline: int | None = Field(None, description="Deadline to put in the verdicts to sign.")
+    sample: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_SAMPLE,
+        description="With firm: verify only this many of its claims, the ones with the "
+        "smallest keccak-256(seed UTF-8 ‖ claim id) (a sample anyone can draw again from the "
+        "seed and the firm's claims); the whole history when it has no more claims.",
+    )
+    seed: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="The sample's seed (default: a new random one, in the answer).",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> VerifyRequest:
@@ -52,10 +66,17 @@ class ClaimVerification(BaseModel):
     )
 
 
+class SampleOut(BaseModel):
+    size: int = Field(description="Claims verified.")
+    population: int = Field(description="The firm's claims they were drawn from.")
+    seed: str = Field(description="Give it again to draw the same claims.")
+
+
 class VerifyAnswer(BaseModel):
     ok: bool
     summary: str
     claims: list[ClaimVerification]
+    sample: SampleOut | None = Field(None, description="When only a sample was verified.")
 
 
 class VerdictRequest(BaseModel):
@@ -96,9 +117,14 @@ def verify(body: VerifyRequest, services: ServicesDep, auditor: Auditor) -> Veri
     firm's signature and membership at that point, the check re-run with the registered
     standard (same report hash), amendments and revocations in order. Answers the findings
     and, per claim, the verdict for the auditor to sign."""
-    result = services.audits.verify(auditor.account, body.claim_id, body.firm, body.deadline)
+    result = services.audits.verify(
+        auditor.account, body.claim_id, body.firm, body.deadline, body.sample, body.seed
+    )
     return model_from(
-        VerifyAnswer, result, claims=[model_from(ClaimVerification, c) for c in result.claims]
+        VerifyAnswer,
+        result,
+        claims=[model_from(ClaimVerification, c) for c in result.claims],
+        sample=None if result.sample is None else model_from(SampleOut, result.sample),
     )
 
 

@@ -180,7 +180,11 @@ def audit_report(
 ) -> Response:
     """The independent verification of a claim or a firm's history (as ``/audits/verify``),
     as a report the auditor can sign and hand over."""
-    return _download(reports.audit_report(auditor.account, body.claim_id, body.firm, format))
+    return _download(
+        reports.audit_report(
+            auditor.account, body.claim_id, body.firm, format, body.sample, body.seed
+        )
+    )
 
 
 __all__ = ["REPORT_HASH_HEADER", "router"]
