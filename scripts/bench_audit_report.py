@@ -2,6 +2,7 @@
 call) at scale.
 
     uv run python scripts/bench_audit_report.py [--claims N] [--formats html,pdf,verify] [--root]
+                                                [--sample K]
 
 Starts its own anvil (a free port, never 8545), deploys the contracts and builds the service
 as ``carbonledger up`` does (SQLite). One firm files N footprints, all anchored and checked on
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--claims", type=int, default=1000, help="footprints (1000)")
     parser.add_argument("--formats", default="html,pdf")
     parser.add_argument("--root", action="store_true", help="claims anchored under batch roots")
+    parser.add_argument("--sample", type=int, default=None, help="verify a sample of N claims")
     args = parser.parse_args(argv)
     settings = {"anchor_mode": "root"} if args.root else {}
     with fresh_services(1, **settings) as (services, accounts):
@@ -57,12 +59,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"the report of a firm's history of {args.claims:,} footprints ({how}):")
         for fmt in args.formats.split(","):
             if fmt == "verify":
-                _verify(services, firm)
+                _verify(services, firm, args.sample)
                 continue
             reset_peak()
             before = own_mb("VmRSS")
             cpu, started = time.process_time(), time.perf_counter()
-            report = services.reports.audit_report(AUDITOR, None, firm, cast(ReportFormat, fmt))
+            report = services.reports.audit_report(
+                AUDITOR, None, firm, cast(ReportFormat, fmt), args.sample, "bench"
+            )
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             rise = own_mb("VmHWM") - before
             pages = (
@@ -74,13 +78,13 @@ def main(argv: list[str] | None = None) -> None:
                   f"(CPU {cpu:,.1f} s); memory rose {rise:,.0f} MB at its peak")  # fmt: skip
 
 
-def _verify(services: Services, firm: str) -> None:
-    """``POST /audits/verify`` of the firm's history: the service call, and its answer's size
-    as JSON."""
+def _verify(services: Services, firm: str, sample: int | None) -> None:
+    """``POST /audits/verify`` of the firm's history (or a sample of it): the service call,
+    and its answer's size as JSON."""
     reset_peak()
     before = own_mb("VmRSS")
     cpu, started = time.process_time(), time.perf_counter()
-    answer = services.audits.verify(AUDITOR, firm=firm)
+    answer = services.audits.verify(AUDITOR, firm=firm, sample=sample, seed="bench")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rise = own_mb("VmHWM") - before
     size = len(json.dumps(dataclasses.asdict(answer)))
