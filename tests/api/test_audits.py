@@ -291,3 +291,36 @@ def test_a_sample_that_cannot_be_drawn_names_the_field(
         api.client(auditor).request("POST", "/audits/verify", json={**target, **body})
     assert refused.value.status == 422
     assert field in str(refused.value)
+
+
+@pytest.mark.parametrize("drawn", ["amendment", "amended"])
+def test_an_amendment_or_the_claim_it_amends_is_judged_alone_in_a_sample(
+    api: Api, drawn: str
+) -> None:
+    firm = api.admit(f"Sampled Amendments ({drawn})")
+    auditor = api.admit(f"Auditor of Sampled Amendments ({drawn})", roles=("auditor",))
+    client = api.client(firm)
+    ids = [client.submit_claim(as_bytes(doc))["claim_id"] for doc in _trips(firm.address, 3)]
+    amended = ids[1]
+    amendment = client.submit_claim(
+        as_bytes(_trips(firm.address, 4)[3]), supersedes=bytes.fromhex(amended[2:])
+    )["claim_id"]
+    # a seed whose sample of one is that claim alone (not the other of the pair)
+    wanted = amendment if drawn == "amendment" else amended
+    seed = next(
+        f"s{k}" for k in range(1000)
+        if min([*ids, amendment], key=lambda c: keccak(f"s{k}".encode() + bytes.fromhex(c[2:])))
+        == wanted
+    )  # fmt: skip
+    answer = api.client(auditor).request(
+        "POST", "/audits/verify", json={"firm": firm.address, "sample": 1, "seed": seed}
+    )
+    assert [c["claim_id"] for c in answer["claims"]] == [wanted]
+    failures = [f for c in answer["claims"] for f in c["findings"] if f["result"] == "FAILS"]
+    assert answer["ok"] is True, failures
+
+
+def _trips(firm: str, count: int) -> list[dict[str, Any]]:
+    return [
+        {**example("carrier_footprint.json", firm), "claim_id": f"trip-{k}"} for k in range(count)
+    ]
