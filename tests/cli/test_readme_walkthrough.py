@@ -94,6 +94,8 @@ def test_each_roles_first_hour_runs_as_written(tmp_path: Path) -> None:
     assert sheet is not None and sheet.max_row > 100  # a claim row and a row per trip line
     text = PdfReader(tmp_path / "carrier-audit.pdf").pages[0].extract_text()
     assert "Everything holds" in text
+    sample = (tmp_path / "carrier-sample.html").read_text(encoding="utf-8")
+    assert "a sample of 1 of the firm" in sample and "first hour" in sample
 
 
 @pytest.mark.parametrize("role", ["firm", "partner", "auditor"])
