@@ -159,8 +159,8 @@ export function Auditor() {
           {answer.sample && (
             <p data-testid="verification-sample">
               A sample of {answer.sample.size.toLocaleString()} of the firm's {answer.sample.population.toLocaleString()} claims, seed{" "}
-              <code>{answer.sample.seed}</code>: the ones with the smallest keccak-256(seed ‖ claim id). The same seed draws them again; the report
-              below covers the same claims.
+              <code>{answer.sample.seed}</code>: the ones with the smallest keccak-256(seed ‖ claim id). The same seed draws them again, and the audit
+              report buttons above draw these.
             </p>
           )}
           <div className="actions">
