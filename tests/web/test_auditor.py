@@ -124,8 +124,9 @@ def test_an_auditor_pages_a_long_history_and_can_show_only_the_claims_that_fail(
     expect(verification.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
 
     # a sample of the history, and its report
-    page.get_by_label("Sample").fill("5")
-    page.get_by_label("Seed").fill("spot check 15")
+    # (by role: the firm's <label> holds its options' names, "Sampled …" ones in a shared run)
+    page.get_by_role("spinbutton", name=re.compile("^Sample")).fill("5")
+    page.get_by_role("textbox", name=re.compile("^Seed")).fill("spot check 15")
     page.get_by_role("button", name="Verify a sample of the firm's history").click()
     expect(page.get_by_test_id("verification-counts")).to_have_text(
         "5 claims: 5 verified, 0 failed", timeout=90_000
