@@ -64,6 +64,14 @@ DEFAULT_DEADLINE = 7 * 24 * 3600
 AUDITS_PER_REQUEST = 200
 
 
+def _audit_verdict(verdict: str) -> AuditVerdict:
+    """``approved`` | ``rejected`` as the ``Audit`` struct's verdict."""
+    verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
+    if verdict not in verdicts:
+        raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
+    return verdicts[verdict]
+
+
 class Freshness(TypedDict, total=False):
     """What keeps a signed act from being replayed, each chosen here where not given: its
     ``nonce`` (default: the member's next on the contract that checks it) and its
@@ -513,11 +521,9 @@ class LedgerClient(ApiSession):
     ) -> dict[str, Any]:
         """As an auditor: sign the ``Audit`` verdict on ``claim_id`` (``approved`` or
         ``rejected``) with the hash of the report it rests on, and have it relayed."""
-        verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
-        if verdict not in verdicts:
-            raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
+        values = (_audit_verdict(verdict), report_hash)
         body = {"claim_id": claim_id, "verdict": verdict, "report_hash": "0x" + report_hash.hex()}
-        return self._act("/audits", Audit, claim_id, (verdicts[verdict], report_hash), body, fresh)
+        return self._act("/audits", Audit, claim_id, values, body, fresh)
 
     def record_audits(
         self, claim_ids: Sequence[str], verdict: str, report_hash: bytes
@@ -527,24 +533,19 @@ class LedgerClient(ApiSession):
         request (``POST /audits/batch``; each its own transaction, sent together). The
         answers' ``recorded`` and ``reverted`` lists, joined; a refused request raises
         :class:`ApiError` with the requests before it recorded."""
-        verdicts = {"approved": AuditVerdict.APPROVED, "rejected": AuditVerdict.REJECTED}
-        if verdict not in verdicts:
-            raise CarbonLedgerError(f"verdict {verdict!r}: approved or rejected")
+        values = (_audit_verdict(verdict), report_hash)
+        fields = {"verdict": verdict, "report_hash": "0x" + report_hash.hex()}
         domain = self.claim_ledger_domain(self.chain())
         out: dict[str, list[Any]] = {"recorded": [], "reverted": []}
         for start in range(0, len(claim_ids), AUDITS_PER_REQUEST):
             nonce, deadline = self.next_nonce(), int(time.time()) + DEFAULT_DEADLINE
-            body = []
-            for k, claim_id in enumerate(claim_ids[start : start + AUDITS_PER_REQUEST]):
-                subject = bytes.fromhex(claim_id.removeprefix("0x"))
-                audit = Audit(subject, self.address, verdicts[verdict], report_hash,
-                              nonce + k, deadline)  # fmt: skip
-                body.append(
-                    {"claim_id": claim_id, "verdict": verdict,
-                     "report_hash": "0x" + report_hash.hex(), "nonce": nonce + k,
-                     "deadline": deadline,
-                     "signature": "0x" + self._sign(audit.typed_data(domain)).hex()}
-                )  # fmt: skip
+            part = claim_ids[start : start + AUDITS_PER_REQUEST]
+            body = [
+                self._signed(
+                    Audit, cid, values, {"claim_id": cid, **fields}, nonce + k, deadline, domain
+                )
+                for k, cid in enumerate(part)
+            ]
             answer = self.request("POST", "/audits/batch", json={"verdicts": body})
             out["recorded"] += answer["recorded"]
             out["reverted"] += answer["reverted"]
@@ -580,10 +581,25 @@ class LedgerClient(ApiSession):
             domain = self.claim_ledger_domain(self.chain())
             nonce = self.next_nonce() if nonce is None else nonce
         deadline = fresh.get("deadline") or int(time.time()) + DEFAULT_DEADLINE
+        signed = self._signed(struct, subject_id, values, body, nonce, deadline, domain)
+        return dict(self.request("POST", path, json=signed))
+
+    def _signed(
+        self,
+        struct: Callable[..., Struct],
+        subject_id: str,
+        values: tuple[Any, ...],
+        body: dict[str, Any],
+        nonce: int,
+        deadline: int,
+        domain: Domain,
+    ) -> dict[str, Any]:
+        """``body`` with the nonce, the deadline and this member's signature (in ``domain``)
+        of ``struct(subject, this member, *values, nonce, deadline)``."""
         subject = bytes.fromhex(subject_id.removeprefix("0x"))
-        message = struct(subject, self.address, *values, nonce, deadline)
-        signed = {**body, "nonce": nonce, "deadline": deadline}
-        return self._post_signed(path, message.typed_data(domain), signed)
+        typed = struct(subject, self.address, *values, nonce, deadline).typed_data(domain)
+        signature = "0x" + self._sign(typed).hex()
+        return {**body, "nonce": nonce, "deadline": deadline, "signature": signature}
 
     def document(self, claim_id: str) -> bytes:
         """A claim's document, decrypted here with this member's vault key."""
@@ -638,11 +654,6 @@ class LedgerClient(ApiSession):
     def _sign(self, typed: TypedData) -> bytes:
         """This member's signature over ``typed`` (as a wallet signs typed data)."""
         return sign_typed_data(bytes(self.account.key), typed)
-
-    def _post_signed(self, path: str, typed: TypedData, body: dict[str, Any]) -> dict[str, Any]:
-        """Sign ``typed`` with this member's key and post ``body`` with the signature."""
-        signature = "0x" + self._sign(typed).hex()
-        return dict(self.request("POST", path, json={**body, "signature": signature}))
 
     def sign_settlement(self, settlement_id: str, **fresh: Unpack[Freshness]) -> dict[str, Any]:
         """Review (terms re-hashed here) and sign this firm's ``Consent``; the API's answer."""
