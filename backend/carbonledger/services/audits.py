@@ -375,13 +375,13 @@ class AuditService:
             AuditToSign(
                 **vars(a),
                 verdict_to_sign=_jsonable(
-                    Audit(
-                        claim_id=bytes.fromhex(a.claim_id[2:]),
-                        auditor=to_checksum_address(auditor),
-                        verdict=parse_verdict("approved" if a.ok else "rejected"),
-                        report_hash=bytes.fromhex(a.report_hash[2:]),
-                        nonce=nonce,
-                        deadline=deadline,
+                    audit_of(
+                        auditor,
+                        bytes.fromhex(a.claim_id[2:]),
+                        "approved" if a.ok else "rejected",
+                        bytes.fromhex(a.report_hash[2:]),
+                        nonce,
+                        deadline,
                     ).typed_data(domain)
                 ),
             )
@@ -400,14 +400,7 @@ class AuditService:
     ) -> Anchored:
         """Relay the ``Audit`` that ``auditor`` signed with its own key: its verdict
         (approved | rejected) on claim ``claim_id`` for the report of hash ``report_hash``."""
-        audit = Audit(
-            claim_id=claim_id,
-            auditor=to_checksum_address(auditor),
-            verdict=parse_verdict(verdict),
-            report_hash=report_hash,
-            nonce=nonce,
-            deadline=deadline,
-        )
+        audit = audit_of(auditor, claim_id, verdict, report_hash, nonce, deadline)
         if auditor != audit.auditor:
             raise NotPermitted("an auditor records only its own verdicts")
         return self.record(audit, signature)
@@ -519,6 +512,21 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def audit_of(
+    auditor: str, claim_id: bytes, verdict: str, report_hash: bytes, nonce: int, deadline: int
+) -> Audit:
+    """The ``Audit`` an auditor signs: its verdict (approved | rejected, else 422 naming
+    ``verdict``) on claim ``claim_id`` for the report of hash ``report_hash``."""
+    return Audit(
+        claim_id=claim_id,
+        auditor=to_checksum_address(auditor),
+        verdict=parse_verdict(verdict),
+        report_hash=report_hash,
+        nonce=nonce,
+        deadline=deadline,
+    )
 
 
 def parse_verdict(text: str) -> AuditVerdict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from eth_utils.address import to_checksum_address
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
 
@@ -14,8 +13,7 @@ from carbonledger.api.models import model_from
 from carbonledger.api.routes.claims import parse_hex
 from carbonledger.auth.fastapi import require_role
 from carbonledger.auth.model import Principal
-from carbonledger.services.audits import MAX_SAMPLE, MAX_VERDICTS, parse_verdict
-from carbonledger.vocab import Audit
+from carbonledger.services.audits import MAX_SAMPLE, MAX_VERDICTS, audit_of
 
 router = APIRouter(
     prefix="/audits",
@@ -140,13 +138,13 @@ def record_many(body: VerdictsRequest, services: ServicesDep, auditor: Auditor) 
     first; one that would be refused refuses the request, naming it, and none is sent."""
     verdicts = [
         (
-            Audit(
-                claim_id=parse_hex(v.claim_id, f"verdicts[{i}].claim_id", 32),
-                auditor=to_checksum_address(auditor.account),
-                verdict=parse_verdict(v.verdict),
-                report_hash=parse_hex(v.report_hash, f"verdicts[{i}].report_hash", 32),
-                nonce=v.nonce,
-                deadline=v.deadline,
+            audit_of(
+                auditor.account,
+                parse_hex(v.claim_id, f"verdicts[{i}].claim_id", 32),
+                v.verdict,
+                parse_hex(v.report_hash, f"verdicts[{i}].report_hash", 32),
+                v.nonce,
+                v.deadline,
             ),
             parse_hex(v.signature, f"verdicts[{i}].signature", 65),
         )
