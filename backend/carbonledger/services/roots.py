@@ -98,6 +98,24 @@ def _b(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
+def _admissible(
+    row: ClaimRow | None, proof: ClaimProof | None
+) -> tuple[ClaimRow, ClaimProof] | None:
+    """The claim and its proof when it can enter the ClaimLedger from its root: under a
+    recorded root, and anchored or checked (whether it is on chain already is the caller's
+    question: one read, or one batch)."""
+    if row is None or proof is None or proof.root_state != RECORDED:
+        return None
+    return (row, proof) if row.state in (ANCHORED, CHECKED) else None
+
+
+def _admission(
+    row: ClaimRow, proof: ClaimProof, claim: Claim
+) -> tuple[Claim, bytes, bytes, list[bytes]]:
+    """``ClaimRoots.admitClaim``'s arguments for the claim of ``row``."""
+    return claim, _b(row.signature), _b(proof.root), [_b(p) for p in proof.proof]
+
+
 #: Checker outcomes per ``recordChecks`` when claims are admitted together (as the worker's).
 CHECKS_PER_ADMISSION = 100
 
@@ -228,21 +246,15 @@ class RootAnchoring:
     def admit(self, claim_id: str) -> bool:
         """Bring a root-anchored claim into the ClaimLedger with its proof, and record the
         checker's outcome; False when ``claim_id`` is not root-anchored or already there."""
-        row = self.store.get(claim_id)
-        proof = self.roots.proof_of(claim_id)
-        if row is None or proof is None or proof.root_state != RECORDED:
+        found = _admissible(self.store.get(claim_id), self.roots.proof_of(claim_id))
+        if found is None or self.ledger.claim_state(_b(claim_id)).status != "none":
             return False
-        if row.state not in (ANCHORED, CHECKED):
-            return False
-        if self.ledger.claim_state(_b(claim_id)).status != "none":
-            return False
+        row, proof = found
         claim = Claim.from_json(row.claim)
         for earlier in (claim.supersedes, claim.baseline):  # the ledger needs them first
             if earlier != ZERO32:
                 self.admit(hx(earlier))
-        self.ledger.admit_claim(
-            claim, _b(row.signature), _b(proof.root), [_b(p) for p in proof.proof]
-        )
+        self.ledger.admit_claim(*_admission(row, proof, claim))
         where = self.ledger.record_checks([(_b(claim_id), row.check_passed, _b(row.report_hash))])
         self.store.mark_checked([claim_id], where)
         return True
@@ -256,13 +268,11 @@ class RootAnchoring:
         own after the others (the ledger needs the earlier first, which :meth:`admit` sees to);
         one whose admission reverts is left as it was. How many were admitted."""
         rows = {r.claim_id: r for r in self.store.of_ids(list(dict.fromkeys(claim_ids)))}
-        ready: list[tuple[ClaimRow, ClaimProof]] = []
-        for claim_id in dict.fromkeys(claim_ids):
-            row, proof = rows.get(claim_id), self.roots.proof_of(claim_id)
-            if row is None or proof is None or proof.root_state != RECORDED:
-                continue
-            if row.state in (ANCHORED, CHECKED):
-                ready.append((row, proof))
+        ready = [
+            found
+            for claim_id in dict.fromkeys(claim_ids)
+            if (found := _admissible(rows.get(claim_id), self.roots.proof_of(claim_id)))
+        ]
         if not ready:
             return 0
         states = self.ledger.claim_states([_b(row.claim_id) for row, _ in ready])
@@ -275,10 +285,7 @@ class RootAnchoring:
                 together.append((row, proof, claim))
             else:
                 alone.append(row.claim_id)
-        items = [
-            (claim, _b(row.signature), _b(proof.root), [_b(p) for p in proof.proof])
-            for row, proof, claim in together
-        ]
+        items = [_admission(row, proof, claim) for row, proof, claim in together]
         landed = self.ledger.admit_claims(items) if items else []
         admitted = [row for (row, _, _), at in zip(together, landed, strict=True) if at]
         for k in range(0, len(admitted), CHECKS_PER_ADMISSION):
