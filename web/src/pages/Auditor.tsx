@@ -50,22 +50,28 @@ export function Auditor() {
     });
   }
 
+  /** This auditor's next ClaimLedger nonce now. A verification's verdicts all carry the one
+   * it had when it ran, used up by the first verdict recorded. */
+  async function nextNonce(): Promise<number> {
+    const { nonce } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
+    return nonce;
+  }
+
+  /** A verdict the service proposed (``typed``), signed in this page with ``nonce``: the body
+   * of ``POST /audits``, an item of ``POST /audits/batch``. The types and the domain are /chain's. */
+  async function signedVerdict(claimId: string, typed: Typed, nonce: number) {
+    if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
+    const m: Record<string, unknown> = { ...typed.message, nonce };
+    const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
+    const verdict: "approved" | "rejected" = Number(m.verdict) === 1 ? "approved" : "rejected";
+    return { claim_id: claimId, verdict, report_hash: m.reportHash as string, nonce, deadline: Number(m.deadline), signature };
+  }
+
   async function signVerdict(claimId: string, typed: Typed) {
     await run("Signing the verdict in this page…", async () => {
-      // the service proposes the values; the types and the domain are /chain's
-      if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
-      // the verification's nonce was this auditor's next one when it ran: once one verdict
-      // is recorded it is used, so each verdict is signed with the nonce of the moment
-      const { nonce } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
-      const m: Record<string, unknown> = { ...typed.message, nonce };
-      const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
-      const verdict = Number(m.verdict) === 1 ? "approved" : "rejected";
-      const out = await ok(
-        api.POST("/audits", {
-          body: { claim_id: claimId, verdict, report_hash: m.reportHash as string, nonce: Number(m.nonce), deadline: Number(m.deadline), signature },
-        }),
-      );
-      setRecorded({ ...recorded, [claimId]: `${verdict} · block ${out.block_number}` });
+      const body = await signedVerdict(claimId, typed, await nextNonce());
+      const out = await ok(api.POST("/audits", { body }));
+      setRecorded({ ...recorded, [claimId]: `${body.verdict} · block ${out.block_number}` });
     });
   }
 
@@ -79,15 +85,9 @@ export function Auditor() {
         for (let start = 0; start < claims.length; start += VERDICTS_PER_REQUEST) {
           const part = claims.slice(start, start + VERDICTS_PER_REQUEST);
           say(`Signing verdicts ${start + 1}–${start + part.length} of ${claims.length} in this page…`);
-          const { nonce: first } = await ok(api.GET("/members/{account}/nonce", { params: { path: { account: address } } }));
+          const first = await nextNonce();
           const verdicts = [];
-          for (const [i, c] of part.entries()) {
-            const typed = c.verdict_to_sign as Typed;
-            if (JSON.stringify(typed.domain) !== JSON.stringify(chain.claim_ledger_domain)) throw new Error("the verdict's domain is not this ledger's");
-            const m: Record<string, unknown> = { ...typed.message, nonce: first + i };
-            const signature = await signStruct(signer, chain, "ClaimLedger", "Audit", m);
-            verdicts.push({ claim_id: c.claim_id, verdict: "approved", report_hash: m.reportHash as string, nonce: first + i, deadline: Number(m.deadline), signature });
-          }
+          for (const [i, c] of part.entries()) verdicts.push(await signedVerdict(c.claim_id, c.verdict_to_sign as Typed, first + i));
           say(`Recording verdicts ${start + 1}–${start + part.length} of ${claims.length} on chain…`);
           const out = await ok(api.POST("/audits/batch", { body: { verdicts } }));
           for (const r of out.recorded) now[r.claim_id] = `approved · block ${r.block_number}`;
