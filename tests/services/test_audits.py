@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from eth_account import Account
 
-from carbonledger.services.audits import VERDICT_WINDOW_S, AuditService, ClaimAudit
+from carbonledger.chain.errors import ChainRefused
+from carbonledger.chain.typed_data import sign_typed_data
+from carbonledger.services.audits import VERDICT_WINDOW_S, AuditService, ClaimAudit, audit_of
 from carbonledger.services.errors import InvalidRequest, NotPermitted
 from carbonledger.verify.chain import Addresses
-from carbonledger.vocab import AuditVerdict
+from carbonledger.vocab import AUDITOR_ROLE, AuditVerdict
 from tests.services.conftest import Pipeline
 
 HASH = "0x" + "ab" * 32
@@ -89,3 +92,30 @@ def test_a_sample_depends_on_the_seed_and_the_set_of_claims_alone() -> None:
     assert draw_sample(ids, 5, "seed two") != drawn
     assert draw_sample(ids, 6, "seed one")[:5] == drawn  # a larger sample holds the smaller
     assert sorted(draw_sample(ids, 100, "seed one")) == ids
+
+
+def test_a_batch_of_verdicts_reads_the_auditors_membership_once(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firm, auditor = pipeline.firms[0], Account.create()
+    pipeline.chain.admit(auditor.address, auditor.address, AUDITOR_ROLE)
+    submitted = [
+        pipeline.claims.submit(pipeline.submission(firm, n), firm.address, wait=0) for n in range(3)
+    ]
+    ids = [row.claim_id for row in submitted]
+    pipeline.rounds()
+    reads: list[str] = []
+    real = pipeline.chain.member_state
+    monkeypatch.setattr(
+        pipeline.chain, "member_state", lambda account: reads.append(account) or real(account)
+    )
+    domain = pipeline.chain.domain()
+    verdicts = []
+    for k, claim_id in enumerate(ids):
+        audit = audit_of(
+            auditor.address, bytes.fromhex(claim_id[2:]), "approved", b"\1" * 32, k, 2**40
+        )
+        verdicts.append((audit, sign_typed_data(bytes(auditor.key), audit.typed_data(domain))))
+    with pytest.raises(ChainRefused, match="not emulated by the fake"):  # every check passed
+        _service(pipeline).record_many(auditor.address, verdicts)
+    assert reads.count(auditor.address) == 1  # was one read per verdict

@@ -33,7 +33,12 @@ from carbonledger.services.errors import (
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.queries import stored_claim
 from carbonledger.services.roots import proof_document
-from carbonledger.services.signing import check_signer, relay_or_conflict
+from carbonledger.services.signing import (
+    active_member,
+    check_signature,
+    check_signer,
+    relay_or_conflict,
+)
 from carbonledger.standard import canonical_bytes, document_hash
 from carbonledger.store.claims import ClaimFilter, ClaimRow
 from carbonledger.verify import (
@@ -432,6 +437,7 @@ class AuditService:
                 [{"field": f"verdicts[{twice}].claim_id", "message": "a second verdict"}],
             )
         first, domain = self.ledger.nonce(auditor), self.ledger.domain()
+        member = active_member(self.ledger, auditor, AUDITOR_ROLE, "auditor")  # once for all
         for i, (audit, signature) in enumerate(verdicts):
             if audit.auditor != auditor:
                 raise NotPermitted(f"verdicts[{i}]: an auditor records only its own verdicts")
@@ -440,13 +446,7 @@ class AuditService:
                     f"verdicts[{i}] is signed with nonce {audit.nonce}: {auditor}'s next nonces "
                     f"are {first} to {first + len(verdicts) - 1}, one per verdict in order"
                 )
-            try:
-                check_signer(
-                    self.ledger, auditor, AUDITOR_ROLE, "auditor", audit, domain, signature,
-                    what=f"verdicts[{i}]'s signature",
-                )  # fmt: skip
-            except NotPermitted as exc:
-                raise NotPermitted(f"verdicts[{i}]: {exc}") from None
+            check_signature(auditor, member, audit, domain, signature, f"verdicts[{i}]'s signature")
             if audit.deadline < self.claims.clock():
                 raise InvalidRequest(
                     f"verdicts[{i}]'s deadline has passed",

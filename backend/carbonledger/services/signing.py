@@ -8,7 +8,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
 from carbonledger.chain.errors import ChainRefused
-from carbonledger.chain.gateway import Anchored
+from carbonledger.chain.gateway import Anchored, MemberState
 from carbonledger.chain.sender import TransactionFailed
 from carbonledger.services.errors import Conflict, InvalidRequest, NotPermitted, SignatureMismatch
 from carbonledger.services.ports import LedgerPort
@@ -27,9 +27,23 @@ def check_signer(
 ) -> None:
     """``account`` is an active member with ``role`` and ``signature`` is its current key's
     over ``message`` (the contracts' rules: 65 bytes, v 27/28, low s)."""
+    state = active_member(ledger, account, role, role_name)
+    check_signature(account, state, message, domain, signature, what)
+
+
+def active_member(ledger: LedgerPort, account: str, role: int, role_name: str) -> MemberState:
+    """``account``'s state on chain, when it is an active member with ``role``."""
     state = ledger.member_state(account)
     if state.status != "active" or not state.roles & role:
         raise NotPermitted(f"{account} is not an active {role_name}")
+    return state
+
+
+def check_signature(
+    account: str, state: MemberState, message: Struct, domain: Domain, signature: bytes, what: str
+) -> None:
+    """``signature`` is the current key (in ``state``) of ``account`` over ``message`` (for
+    several messages of one member, its state read once: :func:`active_member`)."""
     signer = recover_checksummed(message.digest(domain), bytes(signature))
     if signer is None:
         raise SignatureMismatch(f"{what} is malformed (65 bytes r, s, v; low s; v 27 or 28)")
