@@ -216,7 +216,11 @@ def serve(
     artifacts: Any,
     batch_size: int,
     anchor_mode: str = "batch",
+    **more: Any,
 ) -> Ledger:
+    """The service as ``carbonledger up`` builds it, over HTTP in a thread; ``more`` settings
+    on top (by default it answers once a claim is accepted: the benchmark waits for the
+    chain itself)."""
     data_dir = workdir / f"service-{anchor_mode}-{batch_size}"
     data_dir.mkdir()
     port = free_port()
@@ -224,7 +228,7 @@ def serve(
         data_dir=data_dir,
         project_root=ROOT,
         api_port=port,
-        submit_wait=0,  # answer once accepted (202); the benchmark waits for the chain itself
+        **{"submit_wait": 0, **more},
         anchor_batch_size=batch_size,
         anchor_mode=anchor_mode,
     )

@@ -1,18 +1,23 @@
-"""``LedgerClient``'s keyword terms (``Freshness``, ``ProposalTerms``), against a fake API."""
+"""``LedgerClient``'s keyword terms (``Freshness``, ``ProposalTerms``) and its bulk filing's nonces,
+against a fake API."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from eth_account import Account
 
-from carbonledger.client import LedgerClient
+from carbonledger.client import RESIGN_LIMIT, LedgerClient
+from carbonledger.errors import CarbonLedgerError
+from carbonledger.standard import load_default_standard
 
 CLAIM_ID = "0x" + "ab" * 32
 LEDGER = "0x" + "11" * 20
+EXAMPLES = Path(__file__).resolve().parents[1] / "backend/carbonledger/standard/examples"
 
 
 def _client(sent: list[httpx.Request]) -> LedgerClient:
@@ -78,3 +83,93 @@ def test_an_unknown_or_missing_keyword_is_refused_before_anything_is_sent() -> N
             "0x" + "cd" * 32, description="x", total_cost=1, expected_reduction_kgco2e=1
         )
     assert sent == []
+
+
+class FakeBatches:
+    """``POST /claims/batch`` as the service judges nonces: each claim must carry the firm's
+    next nonce; a claim whose document is in ``duplicates`` is refused for itself first
+    (and its nonce left unused); ``taken`` nonces are used meanwhile by another client."""
+
+    def __init__(self, duplicates: frozenset[str] = frozenset(), taken: int = 0) -> None:
+        self.duplicates, self.taken = duplicates, taken
+        self.nonce = 0
+        self.requests: list[list[tuple[str, int]]] = []
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/chain":
+            return httpx.Response(200, json=_chain())
+        if request.url.path.endswith("/nonce"):
+            return httpx.Response(200, json={"nonce": self.nonce})
+        items = json.loads(request.content)["claims"]
+        self.requests.append([(json.loads(i["document"])["claim_id"], i["nonce"]) for i in items])
+        self.nonce += self.taken  # another client of the firm, between the read and this
+        results = []
+        for k, item in enumerate(items):
+            name = json.loads(item["document"])["claim_id"]
+            if name in self.duplicates:
+                error = {"status": 409, "detail": f"{name} has already been submitted"}
+                results.append({"index": k, "error": error})
+            elif item["nonce"] != self.nonce:
+                problems = [{"field": "nonce", "message": "not the signer's next nonce"}]
+                error = {"status": 409, "detail": "nonce out of order", "problems": problems}
+                results.append({"index": k, "error": error})
+            else:
+                self.nonce += 1
+                results.append({"index": k, "claim": {"claim_id": name, "nonce": item["nonce"]}})
+        return httpx.Response(202, json={"results": results})
+
+
+def _chain() -> dict[str, Any]:
+    standard = load_default_standard()
+    domain = {"name": "ClaimLedger", "version": "1", "chainId": 31337}
+    return {
+        "claim_ledger_domain": {**domain, "verifyingContract": LEDGER},
+        "standard": {
+            "onchain_version": 1,
+            "content_hash": "0x" + standard.content_hash.hex(),
+            "version_id": standard.version_id,
+        },
+    }
+
+
+def _filing(fake: FakeBatches) -> tuple[LedgerClient, list[bytes]]:
+    firm = Account.create()
+    client = LedgerClient("http://api.test", firm)
+    client.http = httpx.Client(
+        base_url="http://api.test", transport=httpx.MockTransport(fake.answer)
+    )
+    template = json.loads((EXAMPLES / "carrier_footprint.json").read_text())
+    template["firm"]["address"] = firm.address.lower()
+    documents = [json.dumps({**template, "claim_id": f"s{n}"}).encode() for n in range(6)]
+    return client, documents
+
+
+def test_claims_after_one_refused_for_itself_are_signed_again_with_the_next_nonces() -> None:
+    fake = FakeBatches(duplicates=frozenset({"s1", "s3"}))
+    client, documents = _filing(fake)
+    out = client.submit_claims(documents, per_request=4)
+    assert fake.requests == [
+        [("s0", 0), ("s1", 1), ("s2", 2), ("s3", 3)],  # s1 refused: s2 out of order
+        [("s2", 1), ("s4", 2), ("s5", 3)],  # s2 signed again with the next nonce
+    ]
+    assert [o["claim"]["nonce"] if "claim" in o else "refused" for o in out] == [
+        0, "refused", 1, "refused", 2, 3,
+    ]  # fmt: skip
+    assert "already been submitted" in out[1]["error"]["detail"]
+
+
+def test_a_nonce_another_client_keeps_taking_is_tried_three_times_then_given_as_refused() -> None:
+    fake = FakeBatches(taken=2)  # as many as the request's claims, every time
+    client, documents = _filing(fake)
+    out = client.submit_claims(documents[:2], per_request=4)
+    assert len(fake.requests) == RESIGN_LIMIT  # not for ever
+    assert all(o["error"]["problems"][0]["field"] == "nonce" for o in out)
+
+
+def test_a_reduction_citing_settlements_is_refused_before_anything_is_sent() -> None:
+    fake = FakeBatches()
+    client, documents = _filing(fake)
+    reduction = (EXAMPLES / "shipper_reduction.json").read_bytes()  # it cites one
+    with pytest.raises(CarbonLedgerError, match=r"documents\[1\] cites settlements"):
+        client.submit_claims([documents[0], reduction])
+    assert fake.requests == []

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, TypedDict, Unpack
 
+import coincurve
 import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -38,9 +39,7 @@ from carbonledger.chain.typed_data import (
     Revocation,
     SettlementTerms,
     Struct,
-    TypedData,
     overlap_settlement_domain,
-    sign_typed_data,
 )
 from carbonledger.chain.typed_data import claim_id as compute_claim_id
 from carbonledger.chain.typed_data import settlement_id as settlement_id_of
@@ -48,6 +47,7 @@ from carbonledger.claims import build_claim
 from carbonledger.errors import CarbonLedgerError
 from carbonledger.overlaps import project_hash
 from carbonledger.standard import (
+    Claim,
     Standard,
     document_hash,
     load_default_standard,
@@ -58,10 +58,21 @@ from carbonledger.standard.models import ReductionClaim
 from carbonledger.vault.client import open_envelope
 from carbonledger.vault.keys import VaultKeyPair, public_key_of
 from carbonledger.vault.model import EncryptedEnvelope
+from carbonledger.vocab.signatures import sign_digest
 
 DEFAULT_DEADLINE = 7 * 24 * 3600
 #: Verdicts :meth:`LedgerClient.record_audits` sends a request (the service takes up to 200).
 AUDITS_PER_REQUEST = 200
+#: claims a request of :meth:`LedgerClient.submit_claims` (the service takes up to 1,000)
+CLAIMS_PER_REQUEST = 100
+#: how often :meth:`LedgerClient.submit_claims` sends a claim refused only as out of order
+RESIGN_LIMIT = 3
+
+
+def _out_of_order(error: Mapping[str, Any]) -> bool:
+    """Whether a refused item of a batch was refused only for its nonce (409 naming it)."""
+    fields = [str(p.get("field", "")) for p in error.get("problems") or []]
+    return int(error.get("status", 0)) == 409 and any(f.endswith("nonce") for f in fields)
 
 
 def _audit_verdict(verdict: str) -> AuditVerdict:
@@ -179,6 +190,7 @@ class ApiSession:
         self.address = address
         self._token: str | None = None
         self.token_expires_at = 0
+        self._onchain_versions: dict[bytes, int] = {}  # standard content hash -> number
 
     def close(self) -> None:
         self.http.close()
@@ -356,6 +368,7 @@ class LedgerClient(ApiSession):
         self.account = account
         self.standard = standard or load_default_standard()
         self.vault = vault_keypair(bytes(account.key))
+        self._signing_key: coincurve.PrivateKey | None = None
 
     def login(self) -> str:
         """Sign a login challenge with the member key; keep the bearer token."""
@@ -392,14 +405,18 @@ class LedgerClient(ApiSession):
 
     # --- claims ---
     def standard_onchain_version(self, content_hash: bytes) -> int:
-        """The StandardRegistry number of a standard version (an error when unpublished)."""
+        """The StandardRegistry number of a standard version (an error when unpublished),
+        read once per version."""
+        if content_hash in self._onchain_versions:
+            return self._onchain_versions[content_hash]
         wanted = "0x" + content_hash.hex()
         page = 1
         while True:
             answer = self.request("GET", "/standards", params={"page": page, "page_size": 200})
             for item in answer["items"]:
                 if str(item["content_hash"]).lower() == wanted:
-                    return int(item["version"])
+                    self._onchain_versions[content_hash] = int(item["version"])
+                    return self._onchain_versions[content_hash]
             if page * 200 >= int(answer["total"]) or not answer["items"]:
                 raise CarbonLedgerError(f"standard {wanted} is not published on this ledger")
             page += 1
@@ -414,13 +431,15 @@ class LedgerClient(ApiSession):
         baseline: bytes | None = None,
         supersedes: bytes = ZERO32,
         allocations: Mapping[str, int] | None = None,
+        parsed: Claim | None = None,
     ) -> bytes:
-        """The firm's EIP-712 signature over the claim ``document`` maps to.
+        """The firm's EIP-712 signature over the claim ``document`` (``parsed`` already, or
+        not) maps to.
 
         A reduction citing settlements is signed with the ledger's ``allocations`` to this
         firm (:meth:`allocations`): its totals count each settlement only up to them."""
+        parsed = parsed or parse_claim(document)
         standard = chain["standard"]
-        parsed = parse_claim(document)
         computing, version = self.standard, int(standard["onchain_version"])
         named = standard_named(str(parsed.standard_version))
         if named is not None and named is not self.standard:
@@ -441,7 +460,7 @@ class LedgerClient(ApiSession):
             supersedes=supersedes,
             allocations=allocations,
         )
-        return self._sign(claim.typed_data(self.claim_ledger_domain(chain)))
+        return self._sign(claim, self.claim_ledger_domain(chain))
 
     def submit_claim(
         self,
@@ -466,20 +485,10 @@ class LedgerClient(ApiSession):
         ) else []  # fmt: skip
         if cited and allocations is None:
             allocations = self.allocations(cited)
-        signature = self.sign_claim(
+        body = self._claim_item(
             document, nonce=nonce, deadline=deadline, chain=chain, baseline=baseline,
-            supersedes=supersedes, allocations=allocations,
+            supersedes=supersedes, allocations=allocations, parsed=parsed,
         )  # fmt: skip
-        body: dict[str, Any] = {
-            "document": document.decode("utf-8"),
-            "signature": "0x" + signature.hex(),
-            "nonce": nonce,
-            "deadline": deadline,
-        }
-        if supersedes != ZERO32:
-            body["supersedes"] = "0x" + supersedes.hex()
-        if baseline is not None:
-            body["baseline_document"] = baseline.decode("utf-8")
         if cited and allocations:
             claim = "0x" + compute_claim_id(self.address, document_hash(parsed)).hex()
             first = self.settlement_nonce()
@@ -488,6 +497,107 @@ class LedgerClient(ApiSession):
                 for i, sid in enumerate(s for s in dict.fromkeys(cited) if s in allocations)
             ]
         return dict(self.request("POST", "/claims", json=body))
+
+    def submit_claims(
+        self,
+        documents: Sequence[bytes],
+        *,
+        baselines: Sequence[bytes | None] | None = None,
+        per_request: int = CLAIMS_PER_REQUEST,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Sign ``documents`` (JSON bytes, as written; a reduction with its baseline at the
+        same place in ``baselines``) with this firm's next nonces in order and submit them
+        ``per_request`` a request (``POST /claims/batch``); per document, in order,
+        ``{"claim": {...}}`` as accepted (on its way to the chain: follow it with
+        :meth:`claim`) or ``{"error": {"status", "detail", "problems"?}}`` as refused.
+
+        A claim refused for itself (already submitted, say) leaves its nonce unused, so the
+        service refuses the ones signed after it in its request as out of order: those are
+        signed again with the next nonces and sent again (an out-of-order refusal that no
+        refusal before it in its request explains, another client of the firm taking the
+        nonces, is tried ``RESIGN_LIMIT`` times, then given as refused). A reduction citing
+        settlements is refused here, before anything is sent: its citations are signed one
+        by one, with :meth:`submit_claim`. ``progress`` is told, after each request, how
+        many documents it settled."""
+        docs = list(documents)
+        bases = list(baselines) if baselines is not None else [None] * len(docs)
+        if len(bases) != len(docs):
+            raise ValueError(f"{len(docs)} documents but {len(bases)} baselines")
+        parsed = [parse_claim(document) for document in docs]
+        for i, claim in enumerate(parsed):
+            if isinstance(claim, ReductionClaim) and claim.settlements:
+                raise CarbonLedgerError(
+                    f"documents[{i}] cites settlements: submit it alone (submit_claim), "
+                    "which signs its citations"
+                )
+        chain = self.chain()
+        out: list[dict[str, Any] | None] = [None] * len(docs)
+        unexplained = [0] * len(docs)
+        pending = list(range(len(docs)))
+        while pending:
+            part, pending = pending[:per_request], pending[per_request:]
+            nonce, deadline = self.next_nonce(), int(time.time()) + DEFAULT_DEADLINE
+            body = [
+                self._claim_item(
+                    docs[j],
+                    nonce=nonce + k,
+                    deadline=deadline,
+                    chain=chain,
+                    baseline=bases[j],
+                    parsed=parsed[j],
+                )
+                for k, j in enumerate(part)
+            ]
+            answer = self.request("POST", "/claims/batch", json={"claims": body})
+            again, refused_before = [], False
+            for j, result in zip(part, answer["results"], strict=True):
+                error = result.get("error")
+                out_of_order = error is not None and _out_of_order(error)
+                if out_of_order:
+                    # explained by a refusal before it in this request: sent again freely
+                    # (each request settles that refusal at least); else another client
+                    # took the nonce, and that is tried RESIGN_LIMIT times
+                    unexplained[j] += 0 if refused_before else 1
+                    if unexplained[j] < RESIGN_LIMIT:
+                        again.append(j)
+                        continue
+                refused_before = refused_before or (error is not None and not out_of_order)
+                out[j] = {"error": error} if error is not None else {"claim": result["claim"]}
+            pending = again + pending
+            if progress is not None:
+                progress(len(part) - len(again))
+        return [o for o in out if o is not None]
+
+    def _claim_item(
+        self,
+        document: bytes,
+        *,
+        nonce: int,
+        deadline: int,
+        chain: dict[str, Any],
+        baseline: bytes | None = None,
+        supersedes: bytes = ZERO32,
+        allocations: Mapping[str, int] | None = None,
+        parsed: Claim | None = None,
+    ) -> dict[str, Any]:
+        """``document`` (``parsed`` already, or not) signed (:meth:`sign_claim`) as ``POST
+        /claims`` and each item of ``POST /claims/batch`` take it, without citations."""
+        signature = self.sign_claim(
+            document, nonce=nonce, deadline=deadline, chain=chain, baseline=baseline,
+            supersedes=supersedes, allocations=allocations, parsed=parsed,
+        )  # fmt: skip
+        item: dict[str, Any] = {
+            "document": document.decode("utf-8"),
+            "signature": "0x" + signature.hex(),
+            "nonce": nonce,
+            "deadline": deadline,
+        }
+        if supersedes != ZERO32:
+            item["supersedes"] = "0x" + supersedes.hex()
+        if baseline is not None:
+            item["baseline_document"] = baseline.decode("utf-8")
+        return item
 
     def check_claim(
         self, document: bytes, *, baseline: bytes | None = None, supersedes: bytes = ZERO32
@@ -597,8 +707,8 @@ class LedgerClient(ApiSession):
         """``body`` with the nonce, the deadline and this member's signature (in ``domain``)
         of ``struct(subject, this member, *values, nonce, deadline)``."""
         subject = bytes.fromhex(subject_id.removeprefix("0x"))
-        typed = struct(subject, self.address, *values, nonce, deadline).typed_data(domain)
-        signature = "0x" + self._sign(typed).hex()
+        message = struct(subject, self.address, *values, nonce, deadline)
+        signature = "0x" + self._sign(message, domain).hex()
         return {**body, "nonce": nonce, "deadline": deadline, "signature": signature}
 
     def document(self, claim_id: str) -> bytes:
@@ -651,9 +761,13 @@ class LedgerClient(ApiSession):
             int(chain["chain_id"]), chain["contracts"]["OverlapSettlement"]
         )
 
-    def _sign(self, typed: TypedData) -> bytes:
-        """This member's signature over ``typed`` (as a wallet signs typed data)."""
-        return sign_typed_data(bytes(self.account.key), typed)
+    def _sign(self, struct: Struct, domain: Domain) -> bytes:
+        """This member's signature over ``struct`` in ``domain``: over its EIP-712 digest, as
+        a wallet signs the typed data (``tests/vocab`` hold the digest to eth_account's and
+        to the contracts'), with the key made once (:func:`sign_digest`)."""
+        if self._signing_key is None:
+            self._signing_key = coincurve.PrivateKey(bytes(self.account.key))
+        return sign_digest(self._signing_key, struct.digest(domain))
 
     def sign_settlement(self, settlement_id: str, **fresh: Unpack[Freshness]) -> dict[str, Any]:
         """Review (terms re-hashed here) and sign this firm's ``Consent``; the API's answer."""
@@ -720,7 +834,7 @@ class LedgerClient(ApiSession):
         the reduction claim in ``citations``)."""
         settlement, claim = bytes.fromhex(settlement_id[2:]), bytes.fromhex(claim_id[2:])
         message = Citation(settlement, self.address, claim, nonce, deadline)
-        signature = self._sign(message.typed_data(self._settlement_domain(chain)))
+        signature = self._sign(message, self._settlement_domain(chain))
         return {
             "settlement_id": settlement_id,
             "nonce": nonce,

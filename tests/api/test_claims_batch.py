@@ -74,6 +74,42 @@ def test_a_bad_item_is_named_by_index_and_the_others_go_on(api: Api) -> None:
     wait_checked(client, [results[i]["claim"]["claim_id"] for i in (0, 1, 5)])
 
 
+NAMED_NONCE = [{"field": "nonce", "message": "not the signer's next nonce"}]
+
+
+def test_a_claim_refused_only_for_its_nonce_names_the_nonce_and_a_duplicate_does_not(
+    api: Api,
+) -> None:
+    firm = api.admit("Gap Freight")
+    client = api.client(firm)
+    chain = client.chain()
+    first = client.next_nonce()
+    raws = [as_bytes(example("carrier_footprint.json", firm.address)) for _ in range(3)]
+    done = client.request(
+        "POST", "/claims/batch", json={"claims": [signed_item(client, raws[0], first, chain)]}
+    )
+    items = [
+        signed_item(client, raws[0], first + 1, chain),  # filed already: refused for itself
+        signed_item(client, raws[1], first + 2, chain),  # so first + 1 stays the next nonce
+        signed_item(client, raws[2], first + 1, chain),
+    ]
+    results = client.request("POST", "/claims/batch", json={"claims": items})["results"]
+    duplicate, out_of_order = results[0]["error"], results[1]["error"]
+    assert duplicate["status"] == 409 and duplicate["problems"] is None
+    assert out_of_order["status"] == 409
+    assert out_of_order["problems"] == NAMED_NONCE
+    assert f"expected {first + 1}" in out_of_order["detail"]
+    assert results[2]["claim"]["nonce"] == first + 1
+    wait_checked(client, [done["results"][0]["claim"]["claim_id"], results[2]["claim"]["claim_id"]])
+
+    # POST /claims names it the same way
+    single = signed_item(client, raws[1], first + 5, chain)
+    with api.http(client.token) as http:
+        answer = http.post("/claims", json=single)
+    assert answer.status_code == 409
+    assert answer.json()["problems"] == NAMED_NONCE
+
+
 def test_a_batch_for_another_firm_is_refused_item_by_item(api: Api) -> None:
     firm = api.admit("Honest Haulier")
     other = api.admit("Other Haulier")

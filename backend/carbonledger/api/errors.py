@@ -8,6 +8,8 @@ gives each its status, most specific first. Nothing else in the code knows HTTP 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -70,9 +72,16 @@ def error_body(error: CarbonLedgerError) -> dict[str, object]:
     """The JSON body of a domain error."""
     detail = f"chain error: {error}" if isinstance(error, ChainError) else str(error)
     body: dict[str, object] = {"detail": detail}
-    if isinstance(error, service.InvalidRequest):
-        body["problems"] = error.problems
+    if (problems := problems_of(error)) is not None:
+        body["problems"] = problems
     return body
+
+
+def problems_of(error: CarbonLedgerError) -> list[dict[str, Any]] | None:
+    """The fields an error names (a 422 of the services, a nonce out of order), or None."""
+    if isinstance(error, service.InvalidRequest | service.NonceOutOfOrder):
+        return error.problems
+    return None
 
 
 #: Documented in OpenAPI on every route that can give them.
@@ -82,7 +91,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
     },
     403: {"description": "The member may not do this (not active, wrong role, no grant)."},
     404: {"description": "No such claim, member or document."},
-    409: {"description": "A conflict: duplicate claim, reused nonce, grant already there."},
+    409: {
+        "description": (
+            "A conflict: duplicate claim, grant already there, or a nonce out of order "
+            "(`problems` then names the nonce field)."
+        )
+    },
     422: {"description": "Malformed input; `problems` names each field and why."},
     503: {"description": "The chain node does not answer."},
 }

@@ -12,6 +12,8 @@ story, from its own machine. Claims are signed here with the firm's key; the API
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -49,8 +51,9 @@ from carbonledger.cli.session import (
     parse_date,
     password,
 )
-from carbonledger.client import LedgerClient, load_keystore, new_keystore
+from carbonledger.client import ApiError, LedgerClient, load_keystore, new_keystore
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.services.ports import ACCEPTED, ANCHORED, CHECKED, REFUSED
 from carbonledger.standard import (
     CheckReport,
     Claim,
@@ -131,8 +134,9 @@ def _local_check(
     allocations: dict[str, Any] | None = None,
     where: str = "the claim",
     baseline_where: str = "the baseline",
+    parsed: Claim | None = None,
 ) -> CheckReport:
-    claim = _parse(document, where)
+    claim = parsed or _parse(document, where)
     base = _parse(baseline, baseline_where) if baseline is not None else None
     if isinstance(claim, ReductionClaim) and base is None:
         raise CarbonLedgerError("a reduction claim is checked against its baseline: --baseline")
@@ -144,7 +148,8 @@ def _print_check(report: CheckReport, where: str) -> None:
     verdict = "[green]passes[/]" if report.passed else "[bold red]FAILS[/]"
     console.print(
         f"{where}: {report.kind} of {report.firm}, {verdict} the standard "
-        f"{report.standard_version} ({len(report.findings)} finding(s))"
+        f"{report.standard_version} ({len(report.findings)} finding(s))",
+        soft_wrap=True,
     )
     for f in report.findings:
         console.print(f"  {f.severity:<7} {f.rule}  {f.path}: {f.message}", soft_wrap=True)
@@ -214,7 +219,7 @@ def _submit(
     if isinstance(claim, ReductionClaim) and claim.settlements:
         allocations = client.allocations([s.settlement_id for s in claim.settlements])
     if baseline is None and isinstance(claim, ReductionClaim):
-        baseline = _baseline_from_ledger(client, claim)
+        baseline = LedgerBaselines(client).of(claim)
     report = _local_check(document, baseline, allocations, where)
     if not report.passed:
         _print_check(report, where)
@@ -230,15 +235,28 @@ def _submit(
     return client.submit_claim(document, **kwargs)
 
 
-def _baseline_from_ledger(client: LedgerClient, claim: ReductionClaim) -> bytes:
-    """The reduction's baseline, read back (decrypted here) from the firm's own claims."""
-    wanted = str(claim.baseline.document_hash).lower()
-    for row in client.claims(firm=client.address, kind="footprint"):
-        if row["document_hash"].lower() == wanted:
-            return client.document(row["claim_id"])
-    raise CarbonLedgerError(
-        f"the baseline {wanted} is not among this firm's claims: give it with --baseline"
-    )
+class LedgerBaselines:
+    """Reductions' baselines read back (decrypted here) from the firm's own footprints: the
+    firm's footprints listed once, each baseline's document fetched once."""
+
+    def __init__(self, client: LedgerClient) -> None:
+        self.client = client
+        self._claim_of: dict[str, str] | None = None  # document hash -> claim id
+        self._documents: dict[str, bytes] = {}
+
+    def of(self, claim: ReductionClaim) -> bytes:
+        wanted = str(claim.baseline.document_hash).lower()
+        if wanted not in self._documents:
+            if self._claim_of is None:
+                rows = self.client.claims(firm=self.client.address, kind="footprint")
+                self._claim_of = {r["document_hash"].lower(): r["claim_id"] for r in rows}
+            if wanted not in self._claim_of:
+                raise CarbonLedgerError(
+                    f"the baseline {wanted} is not among this firm's claims: give it with "
+                    "--baseline"
+                )
+            self._documents[wanted] = self.client.document(self._claim_of[wanted])
+        return self._documents[wanted]
 
 
 def _print_submitted(answer: dict[str, Any]) -> None:
@@ -269,36 +287,224 @@ def _finish(answer: dict[str, Any], as_json: bool) -> None:
 
 @claim_app.command("submit")
 def submit(
-    files: Annotated[list[Path], typer.Argument(help="The claim document(s) (JSON).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="The claim document(s) (JSON), or folders of them (their *.json)."),
+    ],
     member: Member,
     baseline: BaselineOpt = None,
     force: ForceOpt = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            help="With several claims: seconds to follow them to the chain (0: not at all).",
+        ),
+    ] = 600,
     as_json: JsonOpt = False,
 ) -> None:
     """Check each claim here, then sign it with the firm's key and submit it. A claim that
-    fails the check is not sent (it would stay on chain for good) unless --force."""
-    answers: list[dict[str, Any]] = []
+    fails the check is not sent (it would stay on chain for good) unless --force.
+
+    Several claims (several files, or a folder) are all checked before any is sent, then
+    signed with the firm's next nonces and sent 100 a request; the command follows them
+    until each is on chain (or --wait passes) and prints what became of each."""
+    with clear_errors():
+        paths = _claim_files(files)
     with member.signing() as client:
-        documents = [(f, read_file(f)) for f in files]
-        base = read_file(baseline) if baseline else None
-        if len(documents) == 1:
-            answers.append(_submit(client, documents[0][1], base, force, str(files[0])))
-        else:
-            with Progress(console=err_console, transient=True) as progress:
-                task = progress.add_task("submitting claims", total=len(documents))
-                for path, document in documents:
-                    answers.append(_submit(client, document, base, force, str(path)))
-                    progress.advance(task)
-    if len(answers) == 1:
-        _finish(answers[0], as_json)
-        return
-    if as_json:
-        console.print_json(json.dumps(answers, ensure_ascii=False))
-    else:
-        for answer in answers:
-            _print_submitted(answer)
-    if not all(a["check"]["passed"] for a in answers):
+        if len(paths) == 1 and not files[0].is_dir():
+            base = read_file(baseline) if baseline else None
+            _finish(_submit(client, read_file(paths[0]), base, force, str(paths[0])), as_json)
+            return
+        filed = Bulk(client, paths, read_file(baseline) if baseline else None).file(force, wait)
+    filed.show(as_json)
+    if not filed.all_passed_on_chain:
         raise typer.Exit(1)
+
+
+def _claim_files(given: list[Path]) -> list[Path]:
+    """The claim files ``given`` names: each file, and each folder's ``*.json`` by name."""
+    paths: list[Path] = []
+    for path in given:
+        if path.is_dir():
+            found = sorted(path.glob("*.json"))
+            if not found:
+                raise BadInput(f"{path}: a folder with no .json claim documents")
+            paths += found
+        else:
+            paths.append(path)
+    return paths
+
+
+@dataclass
+class Filed:
+    """What became of each of a bulk filing's claims, in the order of their files."""
+
+    paths: list[Path]
+    #: per file: the claim as the ledger last showed it, or the refusal (status, detail)
+    outcomes: list[dict[str, Any]]
+    waited: float
+
+    @property
+    def all_passed_on_chain(self) -> bool:
+        return all(
+            "claim" in o and o["claim"]["state"] in (ANCHORED, CHECKED) and o["claim"]["passed"]
+            for o in self.outcomes
+        )
+
+    def show(self, as_json: bool) -> None:
+        pairs = list(zip(self.paths, self.outcomes, strict=True))
+        if as_json:
+            rows = [{"file": str(p), **o} for p, o in pairs]
+            console.print_json(json.dumps(rows, ensure_ascii=False))
+            return
+        states = Counter(o["claim"]["state"] for o in self.outcomes if "claim" in o)
+        refused = [(p, o["error"]) for p, o in pairs if "error" in o]
+        failing = [(p, o["claim"]) for p, o in pairs if "claim" in o and not o["claim"]["passed"]]
+        told = ", ".join(
+            f"{n} {'refused by the chain' if state == REFUSED else state}"
+            for state, n in sorted(states.items())
+        )
+        console.print(
+            f"{len(self.paths)} claims: {told or 'none accepted'}"
+            + (f", {len(refused)} refused by the service" if refused else "")
+        )
+        for path, error in refused:
+            console.print(
+                f"  refused  {path}  HTTP {error['status']}: {error['detail']}", soft_wrap=True
+            )
+        for path, o in pairs:
+            if "claim" in o and o["claim"]["state"] == REFUSED:
+                console.print(
+                    f"  refused by the chain  {path}  {o['claim']['error']}", soft_wrap=True
+                )
+        for path, claim in failing:
+            console.print(
+                f"  FAILED the standard check  {path}  {claim['claim_id']}", soft_wrap=True
+            )
+        if states.get(ACCEPTED):
+            err_console.print(
+                f"{states[ACCEPTED]} claims were still on their way to the chain after "
+                f"{self.waited:.0f} s: follow them with `claim list --state accepted`"
+            )
+
+
+class Bulk:
+    """A firm filing many claims from its machine: each checked here first, then signed and
+    sent in requests of many (:meth:`LedgerClient.submit_claims`), then followed."""
+
+    def __init__(self, client: LedgerClient, paths: list[Path], baseline: bytes | None) -> None:
+        self.client, self.paths, self.baseline = client, paths, baseline
+        self.documents = [read_file(p) for p in paths]
+
+    def file(self, force: bool, wait: float) -> Filed:
+        baselines, citing = self._check_all(force)
+        self.client.register_vault_key()
+        outcomes: dict[int, dict[str, Any]] = {}
+        plain = [i for i in range(len(self.paths)) if i not in citing]
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("submitting claims", total=len(self.paths))
+            answers = self.client.submit_claims(
+                [self.documents[i] for i in plain],
+                baselines=[baselines[i] for i in plain],
+                progress=lambda n: progress.advance(task, n),
+            )
+            outcomes.update(zip(plain, answers, strict=True))
+            for i in sorted(citing):  # their citations are signed one by one
+                try:
+                    where = str(self.paths[i])
+                    claim = _submit(self.client, self.documents[i], baselines[i], force, where)
+                    outcomes[i] = {"claim": claim}
+                except ApiError as exc:
+                    error = {"status": exc.status, "detail": exc.detail, "problems": exc.problems}
+                    outcomes[i] = {"error": error}
+                progress.advance(task)
+        in_order = [_shown(outcomes[i]) for i in range(len(self.paths))]
+        return Filed(self.paths, self._followed(in_order, wait), wait)
+
+    def _check_all(self, force: bool) -> tuple[list[bytes | None], set[int]]:
+        """Every claim checked here (with its baseline: --baseline, else read back from the
+        ledger); each reduction's baseline, and which claims cite settlements. Any claim
+        that fails stops them all, unless ``force``: nothing is sent."""
+        ledger = LedgerBaselines(self.client)
+        baselines: list[bytes | None] = []
+        citing: set[int] = set()
+        failing: list[tuple[Path, CheckReport]] = []
+        for i, (path, document) in enumerate(zip(self.paths, self.documents, strict=True)):
+            claim, allocations, base = _parse(document, str(path)), None, None
+            if isinstance(claim, ReductionClaim):
+                base = self.baseline if self.baseline is not None else ledger.of(claim)
+                if claim.settlements:
+                    citing.add(i)
+                    cited = [s.settlement_id for s in claim.settlements]
+                    allocations = self.client.allocations(cited)
+            baselines.append(base)
+            report = _local_check(document, base, allocations, str(path), parsed=claim)
+            if not report.passed:
+                failing.append((path, report))
+        if failing and not force:
+            for path, report in failing[:FAILURES_SHOWN]:
+                _print_check(report, str(path))
+            more = len(failing) - FAILURES_SHOWN
+            raise CarbonLedgerError(
+                f"{len(failing)} of {len(self.paths)} claims fail the standard's check"
+                + (f" ({more} more not shown)" if more > 0 else "")
+                + ": none sent (fix them, or --force to record failing claims on chain for good)"
+            )
+        return baselines, citing
+
+    def _followed(self, outcomes: list[dict[str, Any]], wait: float) -> list[dict[str, Any]]:
+        """``outcomes`` with each accepted claim's state as the ledger shows it once none of
+        them is still ``accepted`` (on its way to the chain), or once ``wait`` seconds have
+        passed. Each look lists the firm's claims still on their way, not each claim; the
+        states at the end come from one listing of the firm's newest claims."""
+        mine = {o["claim"]["claim_id"]: o for o in outcomes if "claim" in o}
+        deadline = time.monotonic() + wait
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("waiting for the chain", total=len(mine))
+            while True:
+                on_the_way = self.client.claims(firm=self.client.address, state=ACCEPTED)
+                waiting = sum(1 for row in on_the_way if row["claim_id"] in mine)
+                progress.update(task, completed=len(mine) - waiting)
+                if not waiting or time.monotonic() >= deadline:
+                    break
+                time.sleep(FOLLOW_EVERY)
+        newest = self.client.claims(
+            limit=len(mine) + FOLLOW_SLACK, firm=self.client.address, order="newest"
+        )
+        seen = {row["claim_id"]: row for row in newest if row["claim_id"] in mine}
+        for claim_id, outcome in mine.items():
+            row = seen.get(claim_id) or self.client.claim(claim_id)  # others filed meanwhile
+            outcome["claim"] = _shown({"claim": row})["claim"]
+        return outcomes
+
+
+#: a bulk filing's failing claims shown in full before it stops
+FAILURES_SHOWN = 10
+#: seconds between two looks at a bulk filing's claims on their way to the chain
+FOLLOW_EVERY = 0.5
+#: claims of the firm listed beyond a filing's own, for others filed meanwhile
+FOLLOW_SLACK = 200
+
+
+def _shown(outcome: dict[str, Any]) -> dict[str, Any]:
+    """A bulk filing's outcome as ``--json`` shows it: the claim's id, state, kind, period
+    and whether it passed the check; or the refusal."""
+    if "claim" not in outcome:
+        return outcome
+    claim = outcome["claim"]
+    return {
+        "claim": {
+            "claim_id": claim["claim_id"],
+            "state": claim["state"],
+            "kind": claim["kind"],
+            "period_start": claim["period_start"],
+            "period_end": claim["period_end"],
+            "passed": claim["check"]["passed"],
+            "error": claim["error"],
+        }
+    }
 
 
 def _claim_id(text: str) -> bytes:

@@ -26,6 +26,7 @@ from carbonledger.services.claims import ClaimService, document_missing
 from carbonledger.services.errors import (
     Conflict,
     InvalidRequest,
+    NonceOutOfOrder,
     NotFound,
     NotPermitted,
     Unavailable,
@@ -442,9 +443,10 @@ class AuditService:
             if audit.auditor != auditor:
                 raise NotPermitted(f"verdicts[{i}]: an auditor records only its own verdicts")
             if audit.nonce != first + i:
-                raise Conflict(
+                raise NonceOutOfOrder(
                     f"verdicts[{i}] is signed with nonce {audit.nonce}: {auditor}'s next nonces "
-                    f"are {first} to {first + len(verdicts) - 1}, one per verdict in order"
+                    f"are {first} to {first + len(verdicts) - 1}, one per verdict in order",
+                    f"verdicts[{i}].nonce",
                 )
             check_signature(auditor, member, audit, domain, signature, f"verdicts[{i}]'s signature")
             if audit.deadline < self.claims.clock():

@@ -38,6 +38,7 @@ from carbonledger.services.citations import CitationOutbox, SignedCitation
 from carbonledger.services.errors import (
     Conflict,
     InvalidRequest,
+    NonceOutOfOrder,
     NotFound,
     NotPermitted,
     ServiceError,
@@ -537,7 +538,7 @@ class ClaimService:
                 f"one was signed with nonce {nonce}); {what} once they are anchored"
             )
         if nonce != on_chain:
-            raise Conflict(
+            raise NonceOutOfOrder(
                 f"nonce {nonce} is not the next nonce of firm {firm} (expected {on_chain})"
             )
 
@@ -729,7 +730,7 @@ class ClaimService:
             raise Conflict(f"claim {claim_id} has already been submitted")
         expected = reads.next_nonce(firm)
         if submission.nonce != expected:
-            raise Conflict(
+            raise NonceOutOfOrder(
                 f"nonce {submission.nonce} is not the next nonce of firm {firm} "
                 f"(expected {expected}); a nonce is used once, in order"
             )
@@ -838,7 +839,7 @@ class ClaimService:
                 out.append(
                     Conflict(f"claim {claim_id} has already been submitted")
                     if claim_id in stored
-                    else Conflict(
+                    else NonceOutOfOrder(
                         f"nonce {nonce} is not the next nonce of firm {item.row['firm']}: "
                         "another claim of the firm took it meanwhile; a nonce is used once, "
                         "in order"

@@ -35,5 +35,17 @@ class Conflict(ServiceError):
     """Duplicate claim, reused or out-of-order nonce, unpublished standard (HTTP 409)."""
 
 
+class NonceOutOfOrder(Conflict):
+    """A signed message's nonce is not its signer's next one (HTTP 409). ``problems`` name
+    the field, so that a client filing in bulk tells a claim refused only because one before
+    it was (its nonce left unused: sign it again with the next) from one refused for itself."""
+
+    def __init__(self, message: str, field: str = "nonce") -> None:
+        super().__init__(message)
+        self.problems: list[dict[str, Any]] = [
+            {"field": field, "message": "not the signer's next nonce"}
+        ]
+
+
 class Unavailable(ServiceError):
     """The chain does not answer (HTTP 503)."""

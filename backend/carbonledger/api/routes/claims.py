@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from carbonledger.api.deps import PageDep, ServicesDep
-from carbonledger.api.errors import ERROR_RESPONSES, status_of
+from carbonledger.api.errors import ERROR_RESPONSES, problems_of, status_of
 from carbonledger.api.models import model_from, published
 from carbonledger.auth.fastapi import CurrentMember, SignedIn
 from carbonledger.services.citations import SignedCitation
@@ -339,7 +339,7 @@ def submit_claims(body: SubmitClaims, services: ServicesDep, member: CurrentMemb
     for i, item in enumerate(items):
         outcome = next(done) if isinstance(item, Submission) else item
         if isinstance(outcome, ServiceError):
-            problems = outcome.problems if isinstance(outcome, InvalidRequest) else None
+            problems = problems_of(outcome)
             error = BatchItemError(
                 status=status_of(outcome), detail=str(outcome), problems=problems or None
             )

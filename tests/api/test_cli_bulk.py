@@ -1,0 +1,133 @@
+"""``carbonledger claim submit`` of many claims (several files or a folder): all checked here
+first, signed with the firm's next nonces, sent 100 a request (``POST /claims/batch``) and
+followed to the chain; a re-run files only what is new."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from typer.testing import CliRunner
+
+from carbonledger.cli.main import app
+from tests.api.conftest import Api, as_bytes, example
+
+PASSWORD = "bulk filing pass phrase"
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("CARBONLEDGER_KEY_PASSWORD", PASSWORD)
+    return CliRunner()
+
+
+def _keystore(tmp_path: Path, account: LocalAccount) -> Path:
+    path = tmp_path / "firm.json"
+    path.write_text(json.dumps(Account.encrypt(account.key, PASSWORD)))
+    return path
+
+
+def _shipments(folder: Path, firm: str, numbers: range) -> list[Path]:
+    """One footprint per shipment number, as ``shipment-NNNN.json`` in ``folder``."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for n in numbers:
+        doc = example("carrier_footprint.json", firm)
+        doc["claim_id"] = f"shipment-{n:04d}"
+        path = folder / f"shipment-{n:04d}.json"
+        path.write_bytes(as_bytes(doc))
+        paths.append(path)
+    return paths
+
+
+def test_a_folder_of_claims_is_filed_in_requests_of_100_and_followed_to_the_chain(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    firm = api.admit("Bulk Freight 宁波")
+    keystore = _keystore(tmp_path, firm)
+    _shipments(tmp_path / "shipments", firm.address, range(230))
+
+    result = runner.invoke(
+        app,
+        ["claim", "submit", str(tmp_path / "shipments"), "--key", str(keystore),
+         "--api", api.url, "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [Path(r["file"]).name for r in rows] == [f"shipment-{n:04d}.json" for n in range(230)]
+    assert {r["claim"]["state"] for r in rows} == {"checked"}
+    assert all(r["claim"]["passed"] for r in rows)
+    # signed with the firm's nonces 0..229, in the order of the files, and all on chain
+    client = api.client(firm)
+    listed = client.claims(firm=firm.address, order="oldest")
+    assert [c["nonce"] for c in listed] == list(range(230))
+    assert [c["claim_id"] for c in listed] == [r["claim"]["claim_id"] for r in rows]
+    assert client.next_nonce() == 230
+
+
+def test_a_rerun_files_only_the_new_claims_and_names_each_one_already_filed(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    firm = api.admit("Rerun Logistics")
+    keystore = _keystore(tmp_path, firm)
+    folder = tmp_path / "shipments"
+    first = _shipments(folder, firm.address, range(0, 12, 2))  # 0, 2, ..., 10
+    common = ["--key", str(keystore), "--api", api.url]
+    assert runner.invoke(app, ["claim", "submit", str(folder), *common]).exit_code == 0
+
+    _shipments(folder, firm.address, range(1, 12, 2))  # 1, 3, ..., 11 between them
+    result = runner.invoke(app, ["claim", "submit", str(folder), *common, "--json"])
+    assert result.exit_code == 1, result.output  # some were refused
+    rows = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
+    for path in first:  # each refused for itself, by name
+        error = rows[path.name]["error"]
+        assert error["status"] == 409 and "has already been submitted" in error["detail"]
+    new = [rows[f"shipment-{n:04d}.json"] for n in range(1, 12, 2)]
+    # each new claim came after a refused one: signed again with the next nonce, accepted
+    assert {r["claim"]["state"] for r in new} == {"checked"}
+    client = api.client(firm)
+    listed = client.claims(firm=firm.address, order="oldest")
+    assert [c["nonce"] for c in listed] == list(range(12))
+    assert [c["claim_id"] for c in listed[6:]] == [r["claim"]["claim_id"] for r in new]
+
+    text = runner.invoke(app, ["claim", "submit", str(folder), *common])
+    assert text.exit_code == 1
+    assert "12 claims: none accepted, 12 refused by the service" in text.stdout
+    assert f"refused  {first[0]}  HTTP 409: claim 0x" in text.stdout
+
+
+def test_one_failing_claim_stops_a_bulk_filing_before_anything_is_sent(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    firm = api.admit("Careful Carriers")
+    keystore = _keystore(tmp_path, firm)
+    folder = tmp_path / "shipments"
+    _shipments(folder, firm.address, range(3))
+    bad = example("carrier_footprint.json", firm.address)
+    bad["claim_id"] = "shipment-bad"
+    bad["declared"]["scope1"] = "99999.000"  # not what its lines add up to
+    (folder / "shipment-0001.json").write_bytes(as_bytes(bad))
+
+    result = runner.invoke(
+        app, ["claim", "submit", str(folder), "--key", str(keystore), "--api", api.url]
+    )
+    assert result.exit_code == 1
+    assert "shipment-0001.json" in result.output and "FAILS" in result.output
+    assert "1 of 3 claims fail the standard's check: none sent" in result.output
+    assert api.client(firm).next_nonce() == 0
+
+
+def test_a_folder_without_claims_is_one_clear_error(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    firm = api.admit("Empty Folder Shipping")
+    keystore = _keystore(tmp_path, firm)
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(
+        app, ["claim", "submit", str(tmp_path / "empty"), "--key", str(keystore), "--api", api.url]
+    )
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'empty'}: a folder with no .json claim documents" in result.output
