@@ -120,3 +120,31 @@ def test_a_batch_of_transactions_without_a_price_reads_the_nodes_price_once(
     assert asked.count("eth_gasPrice") == 1
     assert len(prices) == 1
     assert all(sender.wait(h, "a transfer")["status"] == 1 for h in hashes)
+
+
+def test_a_transaction_the_node_refuses_in_a_batch_is_sent_again_alone_and_mined(
+    deployed_chain: DeployedChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Hardhat's automining node answers a batch: its items at once, so a nonce ahead of
+    one not mined yet is refused ("Nonce too high"); the same item alone is taken."""
+    w3 = deployed_chain.w3
+    sender = _fresh_sender(w3, 10**18)
+    answers = sender._rpc.answers
+    sent: list[int] = []
+
+    def like_hardhat(method: str, params: Any) -> list[dict[str, Any]]:
+        sent.append(len(params))
+        if len(params) == 1:
+            return answers(method, params)
+        # the batch: its third item refused (not taken), as if it came before the second
+        got = answers(method, [p for i, p in enumerate(params) if i != 2])
+        return [*got[:2], {"error": {"code": -32000, "message": "Nonce too high"}}, *got[2:]]
+
+    monkeypatch.setattr(sender._rpc, "answers", like_hardhat)
+    hashes = sender.send_many(
+        [({"to": "0x" + "66" * 20, "value": i + 1}, 21_000) for i in range(4)]
+    )
+    assert sent == [4, 1]  # the batch, then the refused one alone
+    assert [int(w3.eth.get_transaction(h)["nonce"]) for h in hashes] == [0, 1, 2, 3]
+    assert all(sender.wait(h, "a transfer")["status"] == 1 for h in hashes)
+    assert sender._nonce == 4

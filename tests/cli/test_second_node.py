@@ -2,12 +2,15 @@
 from npm ``hardhat``), not anvil.
 
 ``carbonledger up --rpc-url`` (production mode: its own deployer keystore, service key, token
-secret and admin) deploys the contracts on Hardhat's node, a firm is admitted, signs in and
-submits claims through the API; every claim becomes ``checked`` on chain with its
-``ClaimSubmitted`` and ``ClaimChecked`` indexed. The service reaches the node only through a
-recording JSON-RPC proxy, and the test asserts that no node-specific method (``anvil_*``,
-``hardhat_*``, ``evm_*``, ``debug_*``, ...) was called: only the embedded-chain supervisor, not
-used here, may use one.
+secret and admin) deploys the contracts on Hardhat's node, in batch and in root anchoring
+mode. A firm is admitted, signs in and submits claims through the API, one a request and in
+bulk; every claim becomes ``checked`` on chain with its ``ClaimSubmitted`` and
+``ClaimChecked`` indexed (in root mode: ``anchored`` under a recorded root). An auditor's
+verdicts on three of them are relayed together (in root mode each claim admitted first, its
+gas estimated by this node) and the firm revokes a fourth. The service reaches the node only
+through a recording JSON-RPC proxy, and the test asserts that no node-specific method
+(``anvil_*``, ``hardhat_*``, ``evm_*``, ``debug_*``, ...) was called: only the embedded-chain
+supervisor, not used here, may use one.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,7 +47,7 @@ pytestmark = pytest.mark.timeout(900)
 
 HARDHAT = PROJECT_ROOT / "node_modules/.bin/hardhat"
 CONFIG = PROJECT_ROOT / "tools/hardhat-node.config.js"
-CLAIMS = 6
+CLAIMS = 8
 #: the standard methods of the Ethereum JSON-RPC API (execution-apis) that a node of any
 #: implementation answers; everything the product sends must be one of these namespaces
 STANDARD_PREFIXES = ("eth_", "net_", "web3_")
@@ -131,8 +135,10 @@ def _fund(w3: Web3, funder: TxSender, address: str) -> None:
     funder.transact({"to": address, "value": 10**21}, f"funding {address}", gas=21_000)
 
 
-def _admit(w3: Web3, deployer: LocalAccount, deployment: Deployment) -> LocalAccount:
-    firm: LocalAccount = Account.create()
+def _admit(
+    w3: Web3, deployer: LocalAccount, deployment: Deployment, name: str, role: str
+) -> LocalAccount:
+    member: LocalAccount = Account.create()
     artifacts = load_artifacts(PROJECT_ROOT)
     registry = w3.eth.contract(
         address=Web3.to_checksum_address(deployment.address("MemberRegistry")),
@@ -141,16 +147,33 @@ def _admit(w3: Web3, deployer: LocalAccount, deployment: Deployment) -> LocalAcc
     propose_admission(
         TxSender(w3, bytes(deployer.key).hex()),
         registry,
-        account=firm.address,
-        name="Hardhat Freight",
-        identifier_hash=Web3.keccak(text=f"hardhat:{firm.address}"),
-        roles=("firm",),
+        account=member.address,
+        name=name,
+        identifier_hash=Web3.keccak(text=f"hardhat:{member.address}"),
+        roles=(role,),
     )
-    return firm
+    return member
 
 
+def _shipments(firm: str, first: int, count: int) -> list[bytes]:
+    docs = []
+    for n in range(first, first + count):
+        doc = example("carrier_footprint.json", firm)
+        doc["claim_id"] = f"hardhat-shipment-{n}"
+        docs.append(as_bytes(doc))
+    return docs
+
+
+def _until(client: LedgerClient, claim_id: str, done: Callable[[dict[str, Any]], bool]) -> None:
+    deadline = time.monotonic() + 180
+    while not done(detail := client.claim(claim_id)):
+        assert time.monotonic() < deadline, f"{claim_id}: {detail}"
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("mode", ["batch", "root"])
 def test_the_pipeline_runs_unchanged_on_hardhats_node_with_standard_rpc_only(
-    hardhat: HardhatNode, tmp_path: Path
+    hardhat: HardhatNode, tmp_path: Path, mode: str
 ) -> None:
     w3 = Web3(Web3.HTTPProvider(hardhat.url))
     assert "HardhatNetwork" in w3.client_version  # not anvil
@@ -174,6 +197,7 @@ def test_the_pipeline_runs_unchanged_on_hardhats_node_with_standard_rpc_only(
         "CARBONLEDGER_AUTH_SECRET": "a-secret-for-the-second-node-test-0123456789abcdef",
         "CARBONLEDGER_ADMINS": json.dumps([deployer.address]),
         "CARBONLEDGER_SUBMIT_WAIT": "0",
+        "CARBONLEDGER_ANCHOR_MODE": mode,
         "CARBONLEDGER_PACT_PORT": str(free_port()),
     }
     log = tmp_path / "up.log"
@@ -200,26 +224,41 @@ def test_the_pipeline_runs_unchanged_on_hardhats_node_with_standard_rpc_only(
         for name in ("MemberRegistry", "StandardRegistry", "ClaimLedger", "OverlapSettlement"):
             assert w3.eth.get_code(Web3.to_checksum_address(deployment.address(name))), name
 
-        firm = _admit(w3, deployer, deployment)
+        firm = _admit(w3, deployer, deployment, "Hardhat Freight", "firm")
+        auditor = _admit(w3, deployer, deployment, "Hardhat Assurance", "auditor")
         client = LedgerClient(url, firm, timeout=60)
         client.login()
         client.register_vault_key()
-        ids = [
-            client.submit_claim(as_bytes(example("carrier_footprint.json", firm.address)))[
-                "claim_id"
-            ]
-            for _ in range(CLAIMS)
-        ]
+        docs = _shipments(firm.address, 0, CLAIMS)
+        # one claim a request, then the rest in bulk (POST /claims/batch)
+        ids = [client.submit_claim(docs[0])["claim_id"]]
+        filed = client.submit_claims(docs[1:])
+        ids += [f["claim"]["claim_id"] for f in filed]
         for claim_id in ids:
-            deadline = time.monotonic() + 180
-            while True:
-                detail = client.claim(claim_id)
-                events = {e["event"] for e in detail["history"]}
-                if detail["state"] == "checked" and {"ClaimSubmitted", "ClaimChecked"} <= events:
-                    break
-                assert time.monotonic() < deadline, f"{claim_id}: {detail}\n{log.read_text()}"
-                time.sleep(0.5)
-        assert {c["claim_id"] for c in client.claims(state="checked")} >= set(ids)
+            if mode == "root":  # under a recorded root, entering the ledger when needed
+                _until(client, claim_id, lambda d: d["state"] == "anchored")
+            else:
+                _until(
+                    client,
+                    claim_id,
+                    lambda d: (
+                        d["state"] == "checked"
+                        and {"ClaimSubmitted", "ClaimChecked"} <= {e["event"] for e in d["history"]}
+                    ),
+                )
+
+        # an auditor's verdicts, each its own transaction, sent in one JSON-RPC batch (in
+        # root mode each claim is first admitted with its proof: gas estimated on this node)
+        verdicts = LedgerClient(url, auditor, timeout=120)
+        verdicts.login()
+        answer = verdicts.record_audits(ids[:3], "approved", Web3.keccak(text="the report"))
+        assert [r["claim_id"] for r in answer["recorded"]] == ids[:3] and not answer["reverted"]
+        for claim_id in ids[:3]:
+            assert client.claim(claim_id)["on_chain"]["audit"] == "approved"
+        # the firm withdraws another
+        client.revoke_claim(ids[3], "a weight was keyed twice")
+        assert client.claim(ids[3])["on_chain"]["status"] == "revoked"
+        assert {c["claim_id"] for c in client.claims(firm=firm.address)} == set(ids)
     finally:
         up.terminate()
         up.wait(timeout=60)
@@ -227,4 +266,5 @@ def test_the_pipeline_runs_unchanged_on_hardhats_node_with_standard_rpc_only(
     assert proxy.methods, "the service never reached the node through the proxy"
     odd = {m: n for m, n in proxy.methods.items() if not m.startswith(STANDARD_PREFIXES)}
     assert not odd, f"node-specific JSON-RPC methods in the product path: {odd}"
-    assert proxy.methods["eth_sendRawTransaction"] >= 3  # deployment, claims, checks
+    # deployment, claims (or roots), checks, admissions, verdicts, the revocation
+    assert proxy.methods["eth_sendRawTransaction"] >= 8

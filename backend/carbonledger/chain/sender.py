@@ -158,12 +158,15 @@ class TxSender:
         and send them in one JSON-RPC batch (one per ``jsonrpc.BATCH_CALLS``, in order), so
         the node can take several into a block; their hashes, without waiting.
 
-        The node answers each one. If it refuses one, the nonces from that one on are given
-        back (the next send reuses the first of them) and :class:`TransactionFailed` is
-        raised; the ones before it were sent and will be mined (a relayer that loses track of
-        them finds their claims on chain, see ``services/anchoring.py``). A later one the
-        node took all the same waits behind the gap and is replaced by the next send of that
-        nonce, or mined once the gap is filled."""
+        The node answers each one. One it refuses is sent again alone, after the ones before
+        it were answered (a node that mines as transactions come, as Hardhat's does, refuses
+        a nonce ahead of one it has not mined, and answers a batch's items at once). If it
+        refuses that too, the nonces from that one on are given back (the next send reuses
+        the first of them) and :class:`TransactionFailed` is raised; the ones before it were
+        sent and will be mined (a relayer that loses track of them finds their claims on
+        chain, see ``services/anchoring.py``). A later one the node took all the same waits
+        behind the gap and is replaced by the next send of that nonce, or mined once the gap
+        is filled."""
         if not txs:
             return []
         # one read of the node's price for the batch, not one per transaction without one
@@ -180,15 +183,22 @@ class TxSender:
                 return hashes
             # plain JSON-RPC: web3's middleware costs ~3 ms per send
             answers = self._rpc.answers("eth_sendRawTransaction", [[hex_of(r)] for r in raws])
+            hashes = []
             for i, answer in enumerate(answers):
+                if "result" not in answer:
+                    # sent again alone, once the ones before it were answered: a node that
+                    # mines each transaction as it comes cannot take a nonce ahead of one
+                    # it has not mined yet, and Hardhat's answers a batch's items at once
+                    (answer,) = self._rpc.answers("eth_sendRawTransaction", [[hex_of(raws[i])]])
                 if "result" not in answer:
                     self._nonce = first + i
                     raise TransactionFailed(
                         f"the node refused transaction {i + 1} of {len(raws)} "
                         f"(nonce {first + i}): {answer.get('error')}"
                     )
+                hashes.append(HexBytes(str(answer["result"])))
             self._nonce = first + len(raws)
-            return [HexBytes(str(a["result"])) for a in answers]
+            return hashes
 
     def wait(self, tx_hash: HexBytes, what: str, timeout: float = 120) -> TxReceipt:
         receipt = self.w3.eth.wait_for_transaction_receipt(
