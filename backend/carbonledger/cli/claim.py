@@ -53,7 +53,6 @@ from carbonledger.cli.session import (
 )
 from carbonledger.client import ApiError, LedgerClient, load_keystore, new_keystore
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.services.ports import ACCEPTED, ANCHORED, CHECKED, REFUSED
 from carbonledger.standard import (
     CheckReport,
     Claim,
@@ -63,6 +62,7 @@ from carbonledger.standard import (
     parse_claim,
 )
 from carbonledger.standard.models import ReductionClaim
+from carbonledger.vocab.constants import ACCEPTED, ANCHORED, CHECKED, REFUSED
 
 __all__ = ["PASSWORD_ENV", "ApiOpt", "KeyOpt", "claim_app", "key_app", "login_command"]
 

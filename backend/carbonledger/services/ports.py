@@ -33,23 +33,13 @@ from carbonledger.chain.governance import (
 )
 from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.reports.periods import PeriodTotals
-from carbonledger.store.claims import (
-    ACCEPTED,
-    ANCHORED,
-    CHECKED,
-    REFUSED,
-    STATES,
-    ClaimFilter,
-    ClaimRow,
-)
+from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.store.shipments import Read
 from carbonledger.vocab import Claim, Domain
 
 __all__ = [
-    "ACCEPTED",
     "ANCHORED",
     "CHECKED",
-    "REFUSED",
     "REGISTRIES",
     "STATES",
     "ClaimFilter",

@@ -49,12 +49,13 @@ from carbonledger.store.db import (
 )
 from carbonledger.store.listen import CHANNEL, MINED, OutboxListener, announce
 from carbonledger.vocab.anchored import Anchored
+from carbonledger.vocab.constants import ACCEPTED as ACCEPTED  # the states, re-exported
+from carbonledger.vocab.constants import ANCHORED as ANCHORED
+from carbonledger.vocab.constants import CHECKED as CHECKED
+from carbonledger.vocab.constants import CLAIM_STATES
+from carbonledger.vocab.constants import REFUSED as REFUSED
 
-ACCEPTED = "accepted"
-ANCHORED = "anchored"
-CHECKED = "checked"
-REFUSED = "refused"
-STATES = (ACCEPTED, ANCHORED, CHECKED, REFUSED)
+STATES = CLAIM_STATES
 
 #: where the chain recorded a claim, and where it recorded the claim's check
 ANCHOR = AnchoredColumns()

@@ -8,12 +8,16 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ACCEPTED",
     "ADMIN_ROLE",
+    "ANCHORED",
     "AUDITOR_ROLE",
+    "CHECKED",
     "CHECKER_ROLE",
     "CHECK_NAMES",
     "CLAIM_ACTIVE",
     "CLAIM_REVOKED",
+    "CLAIM_STATES",
     "CLAIM_STATUS_NAMES",
     "CLAIM_SUPERSEDED",
     "FIRM_ROLE",
@@ -22,6 +26,7 @@ __all__ = [
     "MAX_U128",
     "MEMBER_ACTIVE",
     "MEMBER_STATUS_NAMES",
+    "REFUSED",
     "RELAYER_ROLE",
     "ROLE_BITS",
     "SECP256K1_N",
@@ -58,6 +63,15 @@ VERSION_STATUS_NAMES: Final = ("none", "active", "retired")
 SETTLEMENT_STATUS_NAMES: Final = ("none", "proposed", "agreed", "declined", "settled", "expired")
 CLAIM_ACTIVE, CLAIM_SUPERSEDED, CLAIM_REVOKED = 1, 2, 3
 MEMBER_ACTIVE: Final = 1
+
+# --- a claim's state in the service, as the API shows it ------------------------------------
+#: accepted (stored, on its way to the chain), anchored (on chain, or under a recorded root),
+#: checked (its check recorded on chain), refused (the chain refused it)
+ACCEPTED: Final = "accepted"
+ANCHORED: Final = "anchored"
+CHECKED: Final = "checked"
+REFUSED: Final = "refused"
+CLAIM_STATES: Final = (ACCEPTED, ANCHORED, CHECKED, REFUSED)
 
 # --- limits ---------------------------------------------------------------------------------
 MAX_U64: Final = (1 << 64) - 1
