@@ -8,7 +8,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,20 @@ def in_2023(doc: dict[str, Any]) -> dict[str, Any]:
 
 def as_bytes(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def shipment_files(folder: Path, firm: str, numbers: Iterable[int]) -> list[Path]:
+    """One footprint of ``firm`` per shipment number, as ``shipment-NNNN.json`` in ``folder``
+    (made if missing), each document its own (its ``claim_id`` field)."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for n in numbers:
+        doc = example("carrier_footprint.json", firm)
+        doc["claim_id"] = f"shipment-{n:04d}"
+        path = folder / f"shipment-{n:04d}.json"
+        path.write_bytes(as_bytes(doc))
+        paths.append(path)
+    return paths
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -13,7 +13,7 @@ from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
 from carbonledger.cli.main import app
-from tests.api.conftest import Api, as_bytes, example
+from tests.api.conftest import Api, as_bytes, example, shipment_files
 
 PASSWORD = "bulk filing pass phrase"
 
@@ -30,25 +30,12 @@ def _keystore(tmp_path: Path, account: LocalAccount) -> Path:
     return path
 
 
-def _shipments(folder: Path, firm: str, numbers: range) -> list[Path]:
-    """One footprint per shipment number, as ``shipment-NNNN.json`` in ``folder``."""
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for n in numbers:
-        doc = example("carrier_footprint.json", firm)
-        doc["claim_id"] = f"shipment-{n:04d}"
-        path = folder / f"shipment-{n:04d}.json"
-        path.write_bytes(as_bytes(doc))
-        paths.append(path)
-    return paths
-
-
 def test_a_folder_of_claims_is_filed_in_requests_of_100_and_followed_to_the_chain(
     api: Api, runner: CliRunner, tmp_path: Path
 ) -> None:
     firm = api.admit("Bulk Freight 宁波")
     keystore = _keystore(tmp_path, firm)
-    _shipments(tmp_path / "shipments", firm.address, range(230))
+    shipment_files(tmp_path / "shipments", firm.address, range(230))
 
     result = runner.invoke(
         app,
@@ -74,11 +61,11 @@ def test_a_rerun_files_only_the_new_claims_and_names_each_one_already_filed(
     firm = api.admit("Rerun Logistics")
     keystore = _keystore(tmp_path, firm)
     folder = tmp_path / "shipments"
-    first = _shipments(folder, firm.address, range(0, 12, 2))  # 0, 2, ..., 10
+    first = shipment_files(folder, firm.address, range(0, 12, 2))  # 0, 2, ..., 10
     common = ["--key", str(keystore), "--api", api.url]
     assert runner.invoke(app, ["claim", "submit", str(folder), *common]).exit_code == 0
 
-    _shipments(folder, firm.address, range(1, 12, 2))  # 1, 3, ..., 11 between them
+    shipment_files(folder, firm.address, range(1, 12, 2))  # 1, 3, ..., 11 between them
     result = runner.invoke(app, ["claim", "submit", str(folder), *common, "--json"])
     assert result.exit_code == 1, result.output  # some were refused
     rows = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
@@ -105,7 +92,7 @@ def test_one_failing_claim_stops_a_bulk_filing_before_anything_is_sent(
     firm = api.admit("Careful Carriers")
     keystore = _keystore(tmp_path, firm)
     folder = tmp_path / "shipments"
-    _shipments(folder, firm.address, range(3))
+    shipment_files(folder, firm.address, range(3))
     bad = example("carrier_footprint.json", firm.address)
     bad["claim_id"] = "shipment-bad"
     bad["declared"]["scope1"] = "99999.000"  # not what its lines add up to

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -32,7 +31,7 @@ from carbonledger.client import LedgerClient, new_keystore
 from carbonledger.config import ANVIL_DEV_KEY_0, Settings
 from carbonledger.pact.wiring import build_pact_service
 from carbonledger.services.container import bootstrap_chain, build_services
-from tests.api.conftest import Api, signed_item
+from tests.api.conftest import Api
 from tests.conftest import PROJECT_ROOT, DeployedChain
 
 CHROMIUM = os.environ.get("CARBONLEDGER_CHROMIUM", "/usr/bin/chromium")
@@ -184,9 +183,7 @@ DASH = "\N{EN DASH}"
 
 
 def file_in_bulk(client: LedgerClient, documents: list[bytes]) -> list[str]:
-    """The documents signed in order and sent in one POST /claims/batch; their claim ids."""
-    chain, first = client.chain(), client.next_nonce()
-    items = [signed_item(client, raw, first + i, chain) for i, raw in enumerate(documents)]
-    answer: dict[str, Any] = client.request("POST", "/claims/batch", json={"claims": items})
-    assert answer["refused"] == 0, answer
-    return [r["claim"]["claim_id"] for r in answer["results"]]
+    """The documents signed in order and sent in bulk (POST /claims/batch); their claim ids."""
+    filed = client.submit_claims(documents)
+    assert all("claim" in f for f in filed), filed
+    return [f["claim"]["claim_id"] for f in filed]

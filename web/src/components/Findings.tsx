@@ -1,8 +1,13 @@
 // A check report's findings, each with the rule it comes from explained.
 type Finding = { rule: string; severity: string; path: string; message: string };
 
+/** A check report's findings (the report is untyped JSON in the API's schema). */
+export function findingsOf(report: Record<string, unknown>): Finding[] {
+  return (report.findings as Finding[] | undefined) ?? [];
+}
+
 export function Findings({ report, rules }: { report: Record<string, unknown>; rules?: Record<string, string> }) {
-  const findings = (report.findings as Finding[] | undefined) ?? [];
+  const findings = findingsOf(report);
   if (!findings.length) return <p className="good">No findings: every rule of the standard holds.</p>;
   return (
     <table className="findings">

@@ -10,6 +10,7 @@ import { notJson, useAction } from "../action";
 import { kg, short } from "../format";
 import { csvTemplate, documentFromCsv } from "../csvclaim";
 import { Citations, citedSettlements, signCitations } from "./Citations";
+import { SubmitMany } from "./SubmitMany";
 
 type Source = { name: string; text: string };
 
@@ -21,6 +22,7 @@ export function SubmitClaim() {
   const [result, setResult] = useState<ClaimOut | null>(null);
   const { busy, error, run } = useAction();
   const [csvMeta, setCsvMeta] = useState({ name: "", start: "", end: "" });
+  const [many, setMany] = useState<File[] | null>(null);
 
   async function runCheck(next: Source) {
     setSource(next);
@@ -37,7 +39,17 @@ export function SubmitClaim() {
     );
   }
 
-  async function onFile(file: File | undefined) {
+  async function onFiles(files: File[]) {
+    if (files.length > 1) {
+      // several documents: checked, signed and sent together (SubmitMany)
+      setSource(null);
+      setChecked(null);
+      setResult(null);
+      setMany(files);
+      return;
+    }
+    setMany(null);
+    const file = files[0];
     if (!file) return;
     const text = await file.text();
     if (file.name.toLowerCase().endsWith(".csv")) {
@@ -87,11 +99,18 @@ export function SubmitClaim() {
       <h1>Submit a claim</h1>
       <p>
         Choose your claim document (JSON), or a CSV of activity lines. The service checks it against the standard first and
-        shows what it finds; you sign only a claim that passes, in this page, with your own key.
+        shows what it finds; you sign only a claim that passes, in this page, with your own key. Choose several JSON documents
+        to file them together: all are checked first, and signed and sent only if every one passes.
       </p>
       <div className="card">
         <Field label="Claim document (JSON) or activity lines (CSV)">
-          <input type="file" accept=".json,.csv,application/json,text/csv" data-testid="claim-file" onChange={(e) => onFile(e.target.files?.[0])} />
+          <input
+            type="file"
+            multiple
+            accept=".json,.csv,application/json,text/csv"
+            data-testid="claim-file"
+            onChange={(e) => onFiles(Array.from(e.target.files ?? []))}
+          />
         </Field>
         <details>
           <summary>From a CSV of activity lines</summary>
@@ -113,12 +132,15 @@ export function SubmitClaim() {
             </Field>
           </div>
         </details>
-        <Field label="Amends claim (optional)" hint="The id of your earlier claim this one replaces.">
-          <input value={supersedes} placeholder="0x…" onChange={(e) => setSupersedes(e.target.value.trim())} />
-        </Field>
+        {!many && (
+          <Field label="Amends claim (optional)" hint="The id of your earlier claim this one replaces.">
+            <input value={supersedes} placeholder="0x…" onChange={(e) => setSupersedes(e.target.value.trim())} />
+          </Field>
+        )}
       </div>
       <BusyStatus busy={busy} />
       <ErrorBox error={error} />
+      {many && <SubmitMany files={many} />}
       {checked && source && (
         <div className="card" data-testid="check-result">
           <h2>
