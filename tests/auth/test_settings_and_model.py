@@ -13,11 +13,11 @@ from carbonledger.auth import (
     InMemoryNonceStore,
     NonceStore,
     Role,
-    SqlNonceStore,
     load_or_create_secret,
     roles_from_bits,
     roles_to_bits,
 )
+from carbonledger.auth.sql import SqlNonceStore
 from carbonledger.errors import ConfigError
 
 from .conftest import SECRET, make_settings

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from carbonledger.store.claims import ClaimStore
-from carbonledger.vault import SqlVaultRepository
+from carbonledger.vault.sql import SqlVaultRepository
 from tests.store.test_roots import FIRM, accept
 
 #: the stores' engine fixture, narrowed to PostgreSQL (SQLite has no wire to drop)

@@ -11,11 +11,11 @@ import pytest
 from carbonledger.vault import (
     EvidenceVault,
     InMemoryVaultRepository,
-    SqlVaultRepository,
     StaticAuditors,
     VaultKeyPair,
     VaultRepository,
 )
+from carbonledger.vault.sql import SqlVaultRepository
 
 
 @dataclass(frozen=True)

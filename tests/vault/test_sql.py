@@ -13,12 +13,12 @@ import pytest
 from carbonledger.vault import (
     DocumentNotFound,
     EvidenceVault,
-    SqlVaultRepository,
     StaticAuditors,
     VaultKeyPair,
     open_envelope,
     rewrap_for,
 )
+from carbonledger.vault.sql import SqlVaultRepository
 from tests.postgres import fresh_database
 
 from .conftest import reader

@@ -1,7 +1,8 @@
 """Member authentication: EIP-712 challenge login with the member key, HMAC bearer tokens.
 
 :class:`AuthService` does the work over two ports, :class:`MembershipPort` (the
-MemberRegistry) and :class:`NonceStore` (:class:`SqlNonceStore` or the in-memory fake).
+MemberRegistry) and :class:`NonceStore` (``carbonledger.auth.sql.SqlNonceStore``, imported
+from there so that the package needs no database library, or the in-memory fake).
 FastAPI dependencies are in :mod:`carbonledger.auth.fastapi` (imported separately so the
 library does not need FastAPI). The constructions are documented in
 :mod:`carbonledger.auth.challenge` and :mod:`carbonledger.auth.tokens`.
@@ -43,7 +44,6 @@ from carbonledger.auth.ports import (
 )
 from carbonledger.auth.service import AuthService, IssuedToken
 from carbonledger.auth.settings import AuthSettings, load_or_create_secret
-from carbonledger.auth.sql import SqlNonceStore
 from carbonledger.auth.tokens import TokenClaims
 
 __all__ = [
@@ -73,7 +73,6 @@ __all__ = [
     "NotAuthenticated",
     "Principal",
     "Role",
-    "SqlNonceStore",
     "TokenClaims",
     "TokenExpired",
     "TokenRevoked",

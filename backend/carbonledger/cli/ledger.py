@@ -6,14 +6,13 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
 from rich.table import Table
 
-from carbonledger.chain.client import Web3ChainReader, connect
 from carbonledger.chain.errors import ChainError
-from carbonledger.chain.manifest import code_hash, read_manifest
 from carbonledger.chain.node import ensure_port_free
 from carbonledger.cli import service
 from carbonledger.cli.common import (
@@ -31,13 +30,10 @@ from carbonledger.cli.common import (
 from carbonledger.cli.options import App
 from carbonledger.config import Settings
 from carbonledger.gcpolicy import settle_heap
-from carbonledger.runtime import (
-    LedgerRuntime,
-    RunInfo,
-    StartReport,
-    stop_running,
-    where_it_runs,
-)
+
+if TYPE_CHECKING:  # web3 and the runtime are imported by the commands that run the ledger:
+    # every other command of the CLI starts without them (a second or so)
+    from carbonledger.runtime import LedgerRuntime, StartReport
 
 
 def _print_started(report: StartReport, settings: Settings, api_url: str | None) -> None:
@@ -71,6 +67,8 @@ def _print_started(report: StartReport, settings: Settings, api_url: str | None)
 
 
 def _start(settings: Settings, api_url: str | None) -> tuple[LedgerRuntime, StartReport]:
+    from carbonledger.runtime import LedgerRuntime
+
     runtime = LedgerRuntime(settings, say=step)
     report = runtime.start(api_url=api_url)
     return runtime, report
@@ -125,6 +123,7 @@ def register(app: App) -> None:
 
         from carbonledger.api.app import create_app
         from carbonledger.api.server import server_config
+        from carbonledger.chain.client import Web3ChainReader
         from carbonledger.pact.wiring import PactServer, build_pact_service
         from carbonledger.services.container import bootstrap_chain, build_services
 
@@ -190,6 +189,10 @@ def register(app: App) -> None:
     @app.command()
     def status(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
         """Show the chain, the contracts and the API server; exit 1 unless all are up."""
+        from carbonledger.chain.client import connect
+        from carbonledger.chain.manifest import code_hash, read_manifest
+        from carbonledger.runtime import RunInfo, where_it_runs
+
         with clear_errors():
             settings = node.settings(chain_port=chain_port, api_port=api_port)
             run = RunInfo.read(settings.pid_path)
@@ -245,6 +248,8 @@ def register(app: App) -> None:
 
         The ledger is found by its data directory; the common options are accepted (so a
         command line that started it stops it) and not needed."""
+        from carbonledger.runtime import stop_running
+
         del chain_port, api_port
         with clear_errors():
             settings = settings_from(data_dir=node.data_dir)

@@ -15,12 +15,12 @@ from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 from rich.table import Table
 
-from carbonledger.chain.admin import ROLE_BITS, approve, propose_about, propose_admission
 from carbonledger.cli.admin import Admin
 from carbonledger.cli.common import clear_errors, console
 from carbonledger.cli.options import App
 from carbonledger.cli.session import JsonOpt, Member, Names, Shown, moment
 from carbonledger.errors import CarbonLedgerError
+from carbonledger.vocab.constants import ROLE_BITS
 
 member_app = App(
     help="Members: list and show them; admins propose and approve changes (k-of-n quorum).",
@@ -55,6 +55,8 @@ def admit(
     ] = None,
 ) -> None:
     """Propose admitting a member (executed at once when this approval reaches the quorum)."""
+    from carbonledger.chain.admin import propose_admission  # web3: for the admins' commands
+
     with clear_errors():
         wanted = tuple(r.strip() for r in roles.split(",") if r.strip())
         unknown = [r for r in wanted if r not in ROLE_BITS]
@@ -81,6 +83,8 @@ AccountArg = Annotated[str, typer.Argument(help="The member's account address.")
 def _about(action: str) -> None:
     @member_app.command(action.lower())
     def command(account: AccountArg, admin: Admin) -> None:
+        from carbonledger.chain.admin import propose_about
+
         member = _address(account, "account")
         outcome = admin.send(
             lambda sender, registry: propose_about(sender, registry, action, member)
@@ -99,6 +103,8 @@ def approve_command(
     proposal: Annotated[int, typer.Argument(help="The proposal id.")], admin: Admin
 ) -> None:
     """Approve a pending proposal (and execute it when the quorum is reached)."""
+    from carbonledger.chain.admin import approve
+
     outcome = admin.send(lambda sender, registry: approve(sender, registry, proposal))
     _report(outcome.proposal_id, outcome.executed)
 

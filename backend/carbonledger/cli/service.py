@@ -17,8 +17,6 @@ from typing import Any
 
 import typer
 
-from carbonledger.chain.client import Web3ChainReader, connect
-from carbonledger.chain.manifest import read_manifest
 from carbonledger.cli.common import (
     ApiPortOpt,
     Node,
@@ -30,7 +28,6 @@ from carbonledger.cli.common import (
 from carbonledger.cli.options import App
 from carbonledger.config import Settings
 from carbonledger.gcpolicy import settle_heap
-from carbonledger.runtime import RunInfo
 
 WorkersOpt = typer.Option(
     1, "--workers", min=1, max=64, help="API processes (more than one needs PostgreSQL)."
@@ -39,6 +36,8 @@ WorkersOpt = typer.Option(
 
 def chain_url(settings: Settings) -> str:
     """The chain of ``settings``: ``--rpc-url``, else the one running on the data directory."""
+    from carbonledger.runtime import RunInfo  # web3 with it: imported by the commands only
+
     if settings.rpc_url is None:
         run = RunInfo.read(settings.pid_path)
         if run is not None and run.alive():
@@ -57,6 +56,8 @@ def check_workers(settings: Settings, workers: int) -> None:
 
 def connected_services(settings: Settings) -> Any:
     """The services of the deployment on ``settings.data_dir``, on its running chain."""
+    from carbonledger.chain.client import connect
+    from carbonledger.chain.manifest import read_manifest
     from carbonledger.services.container import build_services
 
     deployment = read_manifest(settings.manifest_path)
@@ -199,6 +200,7 @@ def register(app: App) -> None:
 def api_from_environment_of(settings: Settings) -> Any:
     """The API app over services built for ``settings`` (one process, no background role)."""
     from carbonledger.api.app import create_app
+    from carbonledger.chain.client import Web3ChainReader
 
     services = connected_services(settings)
     reader = Web3ChainReader(services.w3, chain_url(settings))

@@ -1,7 +1,8 @@
 """The evidence vault: documents and evidence files encrypted at rest, readable per grant.
 
 Server side: :class:`EvidenceVault` over a :class:`VaultRepository`
-(:class:`SqlVaultRepository` or :class:`InMemoryVaultRepository`). Client side (the member's
+(``carbonledger.vault.sql.SqlVaultRepository``, imported from there so that the package needs
+no database library, or :class:`InMemoryVaultRepository`). Client side (the member's
 own software): :func:`open_envelope`, :func:`rewrap_for`, :class:`VaultKeyPair`. The
 constructions are documented in :mod:`carbonledger.vault.crypto`.
 """
@@ -46,7 +47,6 @@ from carbonledger.vault.service import (
     StaticAuditors,
     Wrappers,
 )
-from carbonledger.vault.sql import SqlVaultRepository
 
 __all__ = [
     "AlreadyGranted",
@@ -68,7 +68,6 @@ __all__ = [
     "ReaderKeyMismatch",
     "ReaderKeys",
     "SealedDocument",
-    "SqlVaultRepository",
     "StaticAuditors",
     "StoredDocument",
     "UnknownReader",
