@@ -11,9 +11,11 @@ import httpx
 import pytest
 from eth_account import Account
 
+from carbonledger.chain.typed_data import sign_typed_data
+from carbonledger.claims import build_claim
 from carbonledger.client import RESIGN_LIMIT, LedgerClient
 from carbonledger.errors import CarbonLedgerError
-from carbonledger.standard import load_default_standard
+from carbonledger.standard import load_default_standard, parse_claim
 
 CLAIM_ID = "0x" + "ab" * 32
 LEDGER = "0x" + "11" * 20
@@ -173,3 +175,16 @@ def test_a_reduction_citing_settlements_is_refused_before_anything_is_sent() -> 
     with pytest.raises(CarbonLedgerError, match=r"documents\[1\] cites settlements"):
         client.submit_claims([documents[0], reduction])
     assert fake.requests == []
+
+
+def test_the_client_signs_a_claim_byte_for_byte_as_eth_account_signs_its_typed_data() -> None:
+    fake = FakeBatches()
+    client, documents = _filing(fake)
+    chain = _chain()
+    signature = client.sign_claim(documents[0], nonce=3, deadline=2_000_000_000, chain=chain)
+    claim = build_claim(
+        parse_claim(documents[0]), client.standard, standard_version=1, nonce=3,
+        deadline=2_000_000_000,
+    )  # fmt: skip
+    typed = claim.typed_data(client.claim_ledger_domain(chain))
+    assert signature == sign_typed_data(bytes(client.account.key), typed)  # RFC 6979: one answer
