@@ -20,9 +20,9 @@ from carbonledger.auth import (
     MemberStatus,
     NonceStore,
     Role,
-    SqlNonceStore,
     sign_challenge,
 )
+from carbonledger.auth.sql import SqlNonceStore
 
 SECRET = "test-secret-" + "0123456789abcdef" * 3
 START = 1_750_000_000
