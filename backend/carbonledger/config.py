@@ -221,6 +221,13 @@ class Settings(BaseSettings):
     # --- API ---
     api_host: str = Field("127.0.0.1", description="Interface the API server listens on.")
     api_port: Port = Field(8000, description="Port of the API server.")
+    api_gzip_min_bytes: int | None = Field(
+        4096,
+        ge=0,
+        description="Answers of at least this many bytes (listings, verifications, exports, the "
+        "web app's files) are gzip-compressed for a client that accepts it; smaller ones, a "
+        "single claim's, are sent as they are. None: never compressed (a proxy in front does it).",
+    )
     pact_port: Port = Field(
         8443, description="Port of the PACT v3 host API (HTTPS only; see docs/pact.md)."
     )
