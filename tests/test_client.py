@@ -188,3 +188,11 @@ def test_the_client_signs_a_claim_byte_for_byte_as_eth_account_signs_its_typed_d
     )  # fmt: skip
     typed = claim.typed_data(client.claim_ledger_domain(chain))
     assert signature == sign_typed_data(bytes(client.account.key), typed)  # RFC 6979: one answer
+
+
+def test_a_malformed_document_is_named_by_its_place_before_anything_is_sent() -> None:
+    fake = FakeBatches()
+    client, documents = _filing(fake)
+    with pytest.raises(CarbonLedgerError, match=r"^documents\[1\]: "):
+        client.submit_claims([documents[0], b'{"kind": "footprint"}'])
+    assert fake.requests == []

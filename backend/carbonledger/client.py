@@ -524,7 +524,12 @@ class LedgerClient(ApiSession):
         bases = list(baselines) if baselines is not None else [None] * len(docs)
         if len(bases) != len(docs):
             raise ValueError(f"{len(docs)} documents but {len(bases)} baselines")
-        parsed = [parse_claim(document) for document in docs]
+        parsed = []
+        for i, document in enumerate(docs):
+            try:
+                parsed.append(parse_claim(document))
+            except CarbonLedgerError as exc:  # the standard's: names the document's field
+                raise CarbonLedgerError(f"documents[{i}]: {exc}") from None
         for i, claim in enumerate(parsed):
             if isinstance(claim, ReductionClaim) and claim.settlements:
                 raise CarbonLedgerError(

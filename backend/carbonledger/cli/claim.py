@@ -434,7 +434,10 @@ class Bulk:
         for i, (path, document) in enumerate(zip(self.paths, self.documents, strict=True)):
             claim, allocations, base = _parse(document, str(path)), None, None
             if isinstance(claim, ReductionClaim):
-                base = self.baseline if self.baseline is not None else ledger.of(claim)
+                try:
+                    base = self.baseline if self.baseline is not None else ledger.of(claim)
+                except CarbonLedgerError as exc:
+                    raise CarbonLedgerError(f"{path}: {exc}") from None
                 if claim.settlements:
                     citing.add(i)
                     cited = [s.settlement_id for s in claim.settlements]

@@ -162,8 +162,8 @@ export function SubmitMany({ files }: { files: File[] }) {
               </tr>
             </thead>
             <tbody>
-              {checked.map((c) => (
-                <tr key={c.name} data-file={c.name}>
+              {checked.map((c, i) => (
+                <tr key={`${i}:${c.name}`} data-file={c.name}>
                   <td>{c.name}</td>
                   <td>
                     <code>{short(c.check.claim_id)}</code>
@@ -214,7 +214,7 @@ export function SubmitMany({ files }: { files: File[] }) {
             </thead>
             <tbody>
               {outcomes.map((o, i) => (
-                <tr key={checked[i].name} data-file={checked[i].name}>
+                <tr key={`${i}:${checked[i].name}`} data-file={checked[i].name}>
                   <td>{checked[i].name}</td>
                   <td>{o.claim && <Link to={`/claims/${o.claim.claim_id}`}>{short(o.claim.claim_id)}</Link>}</td>
                   <td>{o.claim ? <Badge value={o.claim.state} /> : <span className="bad">refused: {o.error?.detail}</span>}</td>
