@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
 from carbonledger.cli.main import app
+from carbonledger.standard import document_hash, parse_claim
 from tests.api.conftest import Api, as_bytes, example, shipment_files
 
 PASSWORD = "bulk filing pass phrase"
@@ -118,3 +119,38 @@ def test_a_folder_without_claims_is_one_clear_error(
     )
     assert result.exit_code == 2
     assert f"{tmp_path / 'empty'}: a folder with no .json claim documents" in result.output
+
+
+def test_reductions_filed_in_bulk_are_checked_against_baselines_read_back_from_the_ledger(
+    api: Api, runner: CliRunner, tmp_path: Path
+) -> None:
+    firm = api.admit("Baseline Shippers")
+    keystore = _keystore(tmp_path, firm)
+    baseline = example("shipper_footprint.json", firm.address)
+    api.client(firm).submit_claim(as_bytes(baseline))  # on the ledger, encrypted in the vault
+    folder = tmp_path / "reductions"
+    folder.mkdir()
+    hashed = "0x" + document_hash(parse_claim(as_bytes(baseline))).hex()
+    for n in range(2):
+        doc = example("shipper_reduction.json", firm.address)
+        doc["claim_id"] = f"reduction-{n}"
+        doc["baseline"] = {"document_hash": hashed, "claim_id": baseline["claim_id"]}
+        doc["settlements"] = []
+        (folder / f"reduction-{n}.json").write_bytes(as_bytes(doc))
+    missing = example("shipper_reduction.json", firm.address)
+    missing["baseline"] = {"document_hash": "0x" + "ab" * 32, "claim_id": "nowhere"}
+    missing["settlements"] = []
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "orphan.json").write_bytes(as_bytes(missing))
+    common = ["--key", str(keystore), "--api", api.url]
+
+    result = runner.invoke(app, ["claim", "submit", str(folder), *common, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["claim"]["kind"] for r in rows] == ["reduction", "reduction"]
+    assert {r["claim"]["state"] for r in rows} == {"checked"}
+
+    orphan = runner.invoke(app, ["claim", "submit", str(elsewhere), *common])
+    assert orphan.exit_code == 1
+    assert f"{elsewhere / 'orphan.json'}: the baseline 0x{'ab' * 32} is not among" in orphan.output
