@@ -65,3 +65,23 @@ def test_two_options_of_one_name_in_a_command_are_refused_when_it_is_declared() 
         assert "start" in str(exc)
     else:
         raise AssertionError("a command with two options named start was accepted")
+
+
+def test_a_commands_help_flows_each_paragraph_of_its_docstring_on_one_line() -> None:
+    app = App()
+
+    @app.command("wrapped")
+    def wrapped() -> None:
+        """First paragraph,
+        on two lines.
+
+        Second paragraph, which the
+        terminal wraps where it will."""
+
+    help_text = typer.main.get_command(app).help  # a lone command is the app
+    assert help_text == (
+        "First paragraph, on two lines.\n\n"
+        "Second paragraph, which the terminal wraps where it will."
+    )
+    shown = CliRunner().invoke(app, ["--help"], terminal_width=200).output
+    assert "Second paragraph, which the terminal wraps where it will." in shown

@@ -84,9 +84,19 @@ class App(typer.Typer):
     keyword-only)."""
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
-        register = super().command(*args, **kwargs)
-
         def decorator(command: F) -> F:
+            options = dict(kwargs)
+            if "help" not in options and command.__doc__:
+                options["help"] = flowed(command.__doc__)
+            register = super(App, self).command(*args, **options)
             return cast(F, register(grouped(command)))  # typer returns what it registered
 
         return decorator
+
+
+def flowed(doc: str) -> str:
+    """A command's docstring as its help: each paragraph on one line, for the terminal to wrap
+    (Typer re-wraps the first paragraph only, and prints the others with the docstring's own
+    line breaks, mid-sentence at the terminal's width)."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(p.split("\n")) for p in paragraphs)
