@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import Api, serving, shipment_files
+from tests.api.conftest import Api, serving, shipment_files, wait_checked
 from tests.conftest import DeployedChain
 
 GZIP = {"Accept-Encoding": "gzip"}
@@ -28,7 +28,8 @@ def ledger(
 
 @pytest.fixture(scope="module")
 def firm_token(ledger: Api, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A firm with 40 claims filed, and its bearer token."""
+    """A firm with 40 claims filed and checked on chain (so a listing read twice reads the
+    same), and its bearer token."""
     firm = ledger.admit("Compressed Cargo")
     client = ledger.client(firm)
     folder = tmp_path_factory.mktemp("shipments")
@@ -36,6 +37,7 @@ def firm_token(ledger: Api, tmp_path_factory: pytest.TempPathFactory) -> tuple[s
         [p.read_bytes() for p in shipment_files(folder, firm.address, range(40))]
     )
     assert all("claim" in f for f in filed)
+    wait_checked(client, [f["claim"]["claim_id"] for f in filed], timeout=120)
     assert client.token is not None
     return firm.address, client.token
 
