@@ -228,6 +228,37 @@ class Settings(BaseSettings):
         "web app's files) are gzip-compressed for a client that accepts it; smaller ones, a "
         "single claim's, are sent as they are. None: never compressed (a proxy in front does it).",
     )
+    # --- watching the service (GET /status, GET /metrics, `carbonledger status`) ---
+    status_token: SecretStr | None = Field(
+        None,
+        description="Bearer token (>= 32 bytes) that reads GET /status and GET /metrics "
+        "(a monitoring system, `carbonledger status`); a signed-in admin reads them too. "
+        "Unset in dev mode: both are open; unset in production: admins only.",
+        repr=False,
+    )
+    alert_heartbeat_timeout: float = Field(
+        30.0, gt=0, description="Seconds after which a silent worker or indexer is taken for dead."
+    )
+    alert_backlog_age: float = Field(
+        300.0, gt=0, description="Seconds an accepted claim may wait for the chain before alerting."
+    )
+    alert_index_lag_blocks: int = Field(
+        50, ge=1, description="Blocks the indexer may be behind the chain's head before alerting."
+    )
+    alert_chain_stall: float | None = Field(
+        60.0,
+        gt=0,
+        description="Seconds the newest block may age before alerting (a consortium network "
+        "mints a block every few seconds). Not checked on an embedded chain that mines only "
+        "on demand (no block_time).",
+    )
+    alert_relayer_min_balance: int = Field(
+        10**17,
+        ge=0,
+        description="Wei the service account should hold at least, on a chain whose gas has "
+        "a price (it pays for every claim's transaction).",
+    )
+
     pact_port: Port = Field(
         8443, description="Port of the PACT v3 host API (HTTPS only; see docs/pact.md)."
     )
@@ -269,7 +300,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{address!r} is not a 20-byte hex address")
         return value
 
-    @field_validator("auth_secret", "auth_previous_secret", "pact_secrets_key")
+    @field_validator("auth_secret", "auth_previous_secret", "pact_secrets_key", "status_token")
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:

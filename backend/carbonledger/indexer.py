@@ -34,6 +34,7 @@ from carbonledger.chain.errors import ChainError
 from carbonledger.chain.jsonrpc import JsonRpc
 from carbonledger.chain.manifest import Deployment
 from carbonledger.store.db import chain_events, indexer_cursor, insert_ignoring_duplicates
+from carbonledger.store.instances import Heartbeat
 from carbonledger.store.leader import LeaderLock
 from carbonledger.store.listen import MINED, OutboxListener
 from carbonledger.vocab import WORD
@@ -429,28 +430,39 @@ class Indexer:
         interval: float = 0.5,
         idle_interval: float | None = None,
         leader: LeaderLock | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         """Index until ``stop``: every ``interval`` while the chain moves, every
         ``idle_interval`` (default: the same) after a round that found no new block, and at
         once after :meth:`kick` (set ``stop``, then kick, to end the loop without waiting) or,
         on PostgreSQL, when an anchoring worker's write of mined claims commits.
         With ``leader``, only while holding it (a standby otherwise: one indexer per database
-        writes, the API processes' on-demand catch-ups aside)."""
+        writes, the API processes' on-demand catch-ups aside). With ``heartbeat``, each round
+        says whether this process is the active indexer or a standby (``GET /status``)."""
         # on PostgreSQL the anchoring worker of another process wakes it too (store/listen.py)
         postgres = self.engine.dialect.name == "postgresql"
         listener = OutboxListener(self.engine, MINED) if postgres else None
+        failed: str | None = None  # the last round's error, until a round succeeds
         try:
             while not stop.is_set():
                 if leader is not None and not leader.try_acquire():
                     if listener is not None:
                         listener.close()  # a standby does not listen
+                    if heartbeat is not None:
+                        heartbeat.beat(False)
                     stop.wait(max(interval, 1.0))
                     continue
                 moved = True
+                if heartbeat is not None:  # before the round too: a long one is not silence
+                    heartbeat.beat(True, failed)
                 try:
                     moved = self._catch_up(count=False)[1]
+                    failed = None
                 except Exception as exc:  # a node that lost blocks mid-round: rewind next round
-                    log.warning("indexing round failed: %s", str(exc)[:300])
+                    failed = f"indexing round failed: {str(exc)[:300]}"
+                    log.warning("%s", failed)
+                if heartbeat is not None:
+                    heartbeat.beat(True, failed)
                 if not stop.is_set():
                     wait = interval if moved or idle_interval is None else idle_interval
                     if listener is not None:
@@ -463,3 +475,5 @@ class Indexer:
                 listener.close()
             if leader is not None:
                 leader.release()
+            if heartbeat is not None:
+                heartbeat.stop()

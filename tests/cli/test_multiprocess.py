@@ -153,6 +153,12 @@ class InterleavedSubmitter:
             assert not thread.is_alive()
 
 
+def roles_of(url: str) -> set[tuple[str, str, int]]:
+    """(role, state, pid) of each process alive in a background role, as ``url`` says."""
+    body = httpx.get(f"{url}/status", timeout=30).json()
+    return {(i["role"], i["state"], i["pid"]) for i in body["instances"] if i["alive"]}
+
+
 def load_and_kill_the_active_worker(
     cluster: Cluster,
 ) -> tuple[list[LocalAccount], list[str], InterleavedSubmitter, float]:
@@ -179,6 +185,14 @@ def load_and_kill_the_active_worker(
     submitter = InterleavedSubmitter(urls, firms)
     submitter.start()
     submitter.wait_for(FIRMS * PER_FIRM // 3)
+    # either API process names the processes in each role (GET /status)
+    pids = {name: cluster.processes[name].pid for name in ("anchor-a", "anchor-b", "index")}
+    expected = {
+        ("anchoring worker", "active", pids["anchor-a"]),
+        ("anchoring worker", "standby", pids["anchor-b"]),
+        ("indexer", "active", pids["index"]),
+    }
+    assert roles_of(urls[1]) == expected
     active.send_signal(signal.SIGKILL)
     active.wait(timeout=30)
     return firms, urls, submitter, time.monotonic()
@@ -192,6 +206,11 @@ def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
     cluster.wait_log("anchor-b", "active anchoring worker", timeout=30)
     takeover = time.monotonic() - killed_at
     assert takeover < 10, f"the standby took {takeover:.1f} s to take over"
+    # the status names the new holder at once, and the killed one no more (its row went
+    # when the standby took the lock)
+    workers = {r for r in roles_of(urls[0]) if r[0] == "anchoring worker"}
+    assert workers == {("anchoring worker", "active", cluster.processes["anchor-b"].pid)}
+    assert not any(a["name"] == "anchoring_worker_down" for a in _alerts(urls[0]))
 
     submitter.join()
     assert len(submitter.accepted) == FIRMS * PER_FIRM
@@ -209,6 +228,11 @@ def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
                     break
                 assert time.monotonic() < deadline, f"{claim_id} at {url}: {detail}"
                 time.sleep(0.5)
+
+
+def _alerts(url: str) -> list[dict[str, str]]:
+    alerts: list[dict[str, str]] = httpx.get(f"{url}/status", timeout=30).json()["alerts"]
+    return alerts
 
 
 def _hex(value: str) -> bytes:

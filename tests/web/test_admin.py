@@ -8,6 +8,7 @@ change the shared chain under the other tests."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +58,11 @@ def test_two_admins_propose_and_approve_with_their_own_keys(
     expect(one.get_by_test_id("signed-in-as")).to_contain_text("admin")
     _admin_page(one)
     expect(one.get_by_text("1 of 1", exact=True)).to_be_visible()
+    # the service as an admin watches it: this test process runs its worker and indexer
+    expect(one.get_by_test_id("service-healthy")).to_have_text("healthy")
+    roles = one.get_by_test_id("service-roles")
+    expect(roles.locator("tr", has_text="anchoring worker")).to_contain_text("active")
+    expect(roles.locator("tr", has_text="indexer")).to_contain_text(str(os.getpid()))
 
     # quorum 1: the admission is proposed and executed at once, from the first admin's key
     form = one.get_by_role("form", name="Admit a member")
@@ -150,3 +156,11 @@ def test_two_admins_propose_and_approve_with_their_own_keys(
     one.set_viewport_size({"width": 390, "height": 844})
     assert one.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     assert one.errors == [] and two.errors == []  # type: ignore[attr-defined]
+
+    # the anchoring worker stops (last: the module's service keeps no worker after this);
+    # the open page reads the status again and says so
+    ledger.services.worker.stop()
+    expect(one.get_by_test_id("service-healthy")).to_have_text("needs attention", timeout=20_000)
+    expect(one.get_by_test_id("service-alerts")).to_contain_text(
+        "critical anchoring_worker_down: no anchoring worker is active"
+    )

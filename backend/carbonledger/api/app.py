@@ -33,6 +33,7 @@ from carbonledger.api.routes import (
     reports,
     settlements,
     standards,
+    status,
     targets,
 )
 from carbonledger.chain.client import ChainReader
@@ -115,8 +116,8 @@ def create_app(
         )
     # reports first: its /claims/export must not be taken for a claim id by /claims/{claim_id}
     for module in (
-        health, auth, chain, members, governance, standards, reports, claims, audits, overlaps,
-        settlements, pact, plans, targets, public,
+        health, status, auth, chain, members, governance, standards, reports, claims, audits,
+        overlaps, settlements, pact, plans, targets, public,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_web_app(app, settings.project_root / "web" / "dist")

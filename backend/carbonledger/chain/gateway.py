@@ -121,6 +121,22 @@ class RecordedTarget:
 
 
 @dataclass(frozen=True)
+class ChainReading:
+    """The chain's newest block and the service account's standing on it, read at once
+    (``GET /status``). The account's two nonces differ while its transactions wait in the
+    node's pool."""
+
+    chain_id: int
+    head: int
+    head_timestamp: int
+    relayer: str
+    relayer_balance: int  # wei
+    relayer_nonce: int  # its transactions mined
+    relayer_pending_nonce: int  # with those in the node's pool
+    gas_price: int  # wei per gas, as the node suggests
+
+
+@dataclass(frozen=True)
 class BatchOutcome:
     """The result of one ``trySubmitClaims``: where it landed and which items failed."""
 
@@ -451,6 +467,45 @@ class LedgerGateway:
         if self._rpc.url:  # plain JSON-RPC: web3's middleware costs a few ms per call
             return int(str(self._rpc.request("eth_blockNumber", [])), 16)
         return int(self.w3.eth.block_number)
+
+    def reading(self) -> ChainReading:
+        """The chain's head and the service account's balance, nonces and gas price, in one
+        JSON-RPC batch."""
+        relayer = self.service_address
+        calls: list[tuple[str, Sequence[Any]]] = [
+            ("eth_chainId", []),
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_getBalance", [relayer, "latest"]),
+            ("eth_getTransactionCount", [relayer, "latest"]),
+            ("eth_getTransactionCount", [relayer, "pending"]),
+            ("eth_gasPrice", []),
+        ]
+        if self._rpc.url:
+            chain_id, block, balance, mined, pending, price = self._rpc.calls(calls)
+            head, timestamp = int(block["number"], 16), int(block["timestamp"], 16)
+            numbers = [int(v, 16) for v in (chain_id, balance, mined, pending, price)]
+        else:
+            latest = self.w3.eth.get_block("latest")
+            head, timestamp = int(latest["number"]), int(latest["timestamp"])
+            eth = self.w3.eth
+            numbers = [
+                int(eth.chain_id),
+                int(eth.get_balance(relayer)),  # type: ignore[arg-type]
+                int(eth.get_transaction_count(relayer)),  # type: ignore[arg-type]
+                int(eth.get_transaction_count(relayer, "pending")),  # type: ignore[arg-type]
+                int(eth.gas_price),
+            ]
+        chain_id_, balance_, mined_, pending_, price_ = numbers
+        return ChainReading(
+            chain_id=chain_id_,
+            head=head,
+            head_timestamp=timestamp,
+            relayer=relayer,
+            relayer_balance=balance_,
+            relayer_nonce=mined_,
+            relayer_pending_nonce=pending_,
+            gas_price=price_,
+        )
 
     def registries_changed_after(
         self, cursor: tuple[int, str] | None

@@ -28,6 +28,7 @@ from carbonledger.cli.common import (
     step,
 )
 from carbonledger.cli.options import App
+from carbonledger.cli.watch import add_status_rows, read_status
 from carbonledger.config import Settings
 from carbonledger.gcpolicy import settle_heap
 
@@ -188,7 +189,11 @@ def register(app: App) -> None:
 
     @app.command()
     def status(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
-        """Show the chain, the contracts and the API server; exit 1 unless all are up."""
+        """Show the chain, the contracts, the API server and the service's own reading (its
+        claims' flow, which processes run the anchoring worker and the indexer, its alerts);
+        exit 1 unless all are up and no critical alert fires.
+
+        The reading needs CARBONLEDGER_STATUS_TOKEN where the service sets a status_token."""
         from carbonledger.chain.client import connect
         from carbonledger.chain.manifest import code_hash, read_manifest
         from carbonledger.runtime import RunInfo, where_it_runs
@@ -235,6 +240,12 @@ def register(app: App) -> None:
             response = httpx.get(f"{api}/health", timeout=3)
             response.raise_for_status()
             table.add_row("API", f"[green]up[/] {api}")
+            body, why = read_status(api, settings)
+            if body is None:
+                table.add_row("service", f"[yellow]not read[/]: GET /status: {why}")
+            else:
+                add_status_rows(table, body)
+                healthy = healthy and bool(body["healthy"])
         except httpx.HTTPError as exc:
             healthy = False
             table.add_row("API", f"[red]down[/] {api} ({type(exc).__name__})")

@@ -178,11 +178,15 @@ def register(app: App) -> None:
 
         with clear_errors():
             services = connected_services(node.settings())
-        lock = services.worker.leader
+        lock, beat = services.worker.leader, services.worker.heartbeat
         if lock is not None and not lock.try_acquire():
             step("standby: another anchoring worker holds the lock; waiting to take over")
             while not lock.try_acquire():
+                if beat is not None:
+                    beat.beat(False)  # GET /status lists it as a standby
                 threading.Event().wait(1.0)
+        if beat is not None:  # GET /status names it (and no more a dead holder) from now on
+            beat.beat(True)
         step("active anchoring worker")
         with clear_errors():
             for line in bootstrap_chain(services):

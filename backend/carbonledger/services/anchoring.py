@@ -43,6 +43,7 @@ from carbonledger.chain.gateway import BatchOutcome
 from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.roots import RootAnchoring
 from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, REFUSED, ClaimRow
+from carbonledger.store.instances import Heartbeat
 from carbonledger.store.leader import LeaderLock
 from carbonledger.vocab import Claim
 from carbonledger.vocab.anchored import Anchored
@@ -183,8 +184,11 @@ class AnchorWorker:
         roots: RootAnchoring | None = None,
         mined: Callable[[], None] | None = None,
         round_limit: int = DEFAULT_ROUND_LIMIT,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.ledger = ledger
+        #: this process's row in ``service_instances`` (``GET /status``), written each round
+        self.heartbeat = heartbeat
         #: called after a round that moved claims on (its transactions are mined): the
         #: indexer of this process indexes them now rather than at its next poll
         self.mined = mined
@@ -240,6 +244,8 @@ class AnchorWorker:
             self.store.stop_listening()
         if self.leader is not None:
             self.leader.release()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
 
     def kick(self) -> None:
         self._wake.set()
@@ -283,12 +289,15 @@ class AnchorWorker:
             try:
                 if not self._lead():
                     first = True  # once active: reconcile everything first
+                    self._beat(False)
                     self._stop.wait(self.standby_interval)
                     continue
             except Exception as exc:
                 log.warning("anchoring lock: %s", str(exc)[:300])
+                self._beat(False, f"anchoring lock: {str(exc)[:300]}")
                 self._stop.wait(self.standby_interval)
                 continue
+            self._beat(True, self.last_error)  # before the round: a long one is not silence
             try:
                 did = self.run_once(full_reconcile=first)
                 first = False
@@ -300,12 +309,17 @@ class AnchorWorker:
                 with contextlib.suppress(Exception):
                     self.ledger.resync()
                 self._stop.wait(1.0)
+            self._beat(True, self.last_error)
             with self._progress:
                 self._progress.notify_all()
             if did and self.mined is not None:
                 self.mined()
             if did == 0:  # woken by a claim of this process or (PostgreSQL) of another one
                 self.store.wait_for_work(self.idle_interval, self._wake)
+
+    def _beat(self, active: bool, error: str | None = None) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.beat(active, error)
 
     # --- one round ---
     def run_once(self, full_reconcile: bool = False) -> int:

@@ -47,12 +47,14 @@ from carbonledger.services.planning import PlanningService
 from carbonledger.services.queries import LedgerQueries
 from carbonledger.services.roots import RootAnchoring
 from carbonledger.services.settlements import SettlementService
+from carbonledger.services.status import StatusService, Thresholds
 from carbonledger.services.targets import TargetService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.standard.loader import load_version, shipped_versions
 from carbonledger.store.claims import ClaimStore
 from carbonledger.store.db import make_engine
 from carbonledger.store.events import EventLog
+from carbonledger.store.instances import ANCHORING_WORKER, INDEXER, Heartbeat, InstanceStore
 from carbonledger.store.leader import LeaderLock
 from carbonledger.store.period_totals import PeriodTotalsStore
 from carbonledger.store.roots import RootStore
@@ -90,6 +92,19 @@ def root_anchoring(
     )
 
 
+def status_thresholds(settings: Settings) -> Thresholds:
+    """The settings' ``alert_*`` values; no stall alert on an embedded chain that mines only
+    on demand (its newest block is as old as its last transaction)."""
+    on_demand = settings.embedded_chain and settings.block_time is None
+    return Thresholds(
+        heartbeat_timeout=settings.alert_heartbeat_timeout,
+        backlog_age=settings.alert_backlog_age,
+        index_lag_blocks=settings.alert_index_lag_blocks,
+        chain_stall=None if on_demand else settings.alert_chain_stall,
+        relayer_min_balance=settings.alert_relayer_min_balance,
+    )
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -113,6 +128,7 @@ class Services:
     targets: TargetService
     governance: GovernanceService
     reports: ReportService
+    status: StatusService
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -130,7 +146,13 @@ class Services:
                     self.indexer.catch_up()
             thread = threading.Thread(
                 target=self.indexer.run_forever,
-                args=(self._stop, 0.25, 1.0, self.indexer_lock),
+                args=(
+                    self._stop,
+                    0.25,
+                    1.0,
+                    self.indexer_lock,
+                    Heartbeat(InstanceStore(self.engine), INDEXER),
+                ),
                 name="indexer",
                 daemon=True,
             )
@@ -201,7 +223,8 @@ def build_services(
         # another one on PostgreSQL); idle, it looks every 2 s
         idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
-        leader=LeaderLock(engine, "anchoring worker"),
+        leader=LeaderLock(engine, ANCHORING_WORKER),
+        heartbeat=Heartbeat(InstanceStore(engine), ANCHORING_WORKER),
         roots=root_anchoring(settings, ledger, store, engine),
         # what a round mined is indexed at once, not at the indexer's next poll
         mined=indexer.kick,
@@ -279,7 +302,14 @@ def build_services(
             after_change=membership_changed,
         ),
         reports=ReportService(store, claims, vault, audits),
-        indexer_lock=LeaderLock(engine, "indexer"),
+        status=StatusService(
+            store,
+            InstanceStore(engine),
+            ledger,
+            lambda: indexer.cursor()[0] - 1,
+            status_thresholds(settings),
+        ),
+        indexer_lock=LeaderLock(engine, INDEXER),
     )
 
 

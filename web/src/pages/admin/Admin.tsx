@@ -8,6 +8,7 @@ import { short } from "../../format";
 import { Members } from "./Members";
 import { Proposals } from "./Proposals";
 import { AdmitForm, QuorumForm } from "./ProposeForms";
+import { ServiceHealth } from "./ServiceHealth";
 import { Standards } from "./Standards";
 
 export type Standard = Schemas["StandardVersionOut"];
@@ -61,6 +62,7 @@ export function Admin() {
           {done}
         </p>
       )}
+      {isAdmin && <ServiceHealth />}
       {gov && <Proposals proposals={gov.proposals} quorum={gov.quorum} nameOf={nameOf} run={run} busy={!!busy || !isAdmin} />}
       <h2>Members</h2>
       <Members members={members} roles={gov?.roles ?? []} run={run} busy={!!busy || !isAdmin} />

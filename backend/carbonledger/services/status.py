@@ -1,0 +1,244 @@
+"""The service as its operators see it: is every part alive, is the work flowing.
+
+:class:`StatusService` reads, from any API process, what the database and the chain say:
+
+* the claims in each state, and how long the oldest accepted one has waited for the chain
+  (the anchoring backlog);
+* how far the indexer is behind the chain's head;
+* which processes run the anchoring worker and the indexer, active or standby, and when each
+  last reported (:mod:`carbonledger.store.instances`);
+* the chain's head and its age, and the service account's balance and waiting transactions.
+
+:func:`assess` turns those readings into alerts with fixed names (the same names label
+``carbonledger_alert`` in ``GET /metrics`` and the lines of ``carbonledger status``), each
+``critical`` (the pipeline stops, or will) or ``warning`` (it is slow, or one failure away
+from stopping). It is pure: the thresholds come from the settings, the time from the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from carbonledger.chain.gateway import ChainReading
+from carbonledger.store.instances import ACTIVE, ANCHORING_WORKER, ROLES, InstanceRow
+from carbonledger.timespans import spoken
+from carbonledger.vocab.constants import ACCEPTED
+
+Severity = Literal["critical", "warning"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a reading becomes an alert (seconds unless named otherwise; None: never)."""
+
+    #: a role's instance that has not reported for this long is taken for dead
+    heartbeat_timeout: float = 30.0
+    #: the oldest accepted claim has waited this long for the chain
+    backlog_age: float = 300.0
+    #: the indexer is this many blocks behind the head
+    index_lag_blocks: int = 50
+    #: the newest block is this old (None on a chain that mines only on demand)
+    chain_stall: float | None = 60.0
+    #: the service account holds less than this (wei) on a chain whose gas has a price
+    relayer_min_balance: int = 10**17
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One process's report of a role, and whether it reported recently enough."""
+
+    role: str
+    instance: str
+    host: str
+    pid: int
+    state: str  # active | standby
+    started_at: int
+    seen_at: int
+    last_error: str | None
+    alive: bool
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The claims' outbox: how many in each state, and the oldest accepted one's wait."""
+
+    counts: Mapping[str, int]
+    oldest_accepted_age: float | None  # seconds; None: no claim waits
+
+
+@dataclass(frozen=True)
+class Indexing:
+    indexed_block: int  # the newest block the indexer has read
+    lag_blocks: int | None  # behind the head; None when the chain did not answer
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    at: int  # unix seconds of the reading
+    chain: ChainReading | None  # None: the node did not answer
+    chain_error: str | None
+    pipeline: Pipeline
+    indexing: Indexing
+    instances: Sequence[Instance]
+    alerts: Sequence[Alert] = field(default_factory=tuple)
+
+    @property
+    def healthy(self) -> bool:
+        """No critical alert."""
+        return not any(a.severity == "critical" for a in self.alerts)
+
+
+class ClaimCounts(Protocol):
+    def state_counts(self) -> dict[str, int]: ...
+
+    def oldest_accepted_at(self) -> str | None: ...
+
+
+class Instances(Protocol):
+    def all(self) -> list[InstanceRow]: ...
+
+
+class ChainReadings(Protocol):
+    def reading(self) -> ChainReading: ...
+
+
+def _age(iso: str | None, now: float) -> float | None:
+    if iso is None:
+        return None
+    return max(0.0, now - dt.datetime.fromisoformat(iso).timestamp())
+
+
+def assess(
+    at: float,
+    chain: ChainReading | None,
+    chain_error: str | None,
+    counts: Mapping[str, int],
+    oldest_accepted_at: str | None,
+    indexed_block: int,
+    rows: Sequence[InstanceRow],
+    thresholds: Thresholds,
+) -> ServiceStatus:
+    """The readings as a :class:`ServiceStatus`, with their alerts (see the module)."""
+    instances = [
+        Instance(**vars(r), alive=at - r.seen_at <= thresholds.heartbeat_timeout) for r in rows
+    ]
+    pipeline = Pipeline(counts=dict(counts), oldest_accepted_age=_age(oldest_accepted_at, at))
+    lag = None if chain is None else max(0, chain.head - indexed_block)
+    alerts: list[Alert] = []
+
+    def alert(name: str, severity: Severity, message: str) -> None:
+        alerts.append(Alert(name, severity, message))
+
+    if chain is None:
+        alert("chain_unreachable", "critical", f"the chain node does not answer: {chain_error}")
+    else:
+        stale = at - chain.head_timestamp
+        if thresholds.chain_stall is not None and stale > thresholds.chain_stall:
+            alert(
+                "chain_stalled",
+                "critical",
+                f"the newest block ({chain.head}) is {spoken(stale)} old "
+                f"(more than {spoken(thresholds.chain_stall)}): the network mints no blocks",
+            )
+        if chain.gas_price > 0 and chain.relayer_balance < thresholds.relayer_min_balance:
+            alert(
+                "relayer_balance_low",
+                "warning",
+                f"the service account {chain.relayer} holds {chain.relayer_balance} wei, less "
+                f"than {thresholds.relayer_min_balance}: it pays the gas of every claim",
+            )
+    for role in ROLES:
+        mine = [i for i in instances if i.role == role]
+        active = [i for i in mine if i.alive and i.state == ACTIVE]
+        if not active:
+            standby = sum(1 for i in mine if i.alive)
+            if standby:
+                why = f"{standby} standby alive, which takes over within seconds"
+            elif mine:
+                why = f"none has reported in the last {spoken(thresholds.heartbeat_timeout)}"
+            else:
+                command = "anchor" if role == ANCHORING_WORKER else "index"
+                why = (
+                    f"none has reported: is `carbonledger up` or `carbonledger {command}` running?"
+                )
+            alert(f"{role.replace(' ', '_')}_down", "critical", f"no {role} is active ({why})")
+        for i in active:
+            if i.last_error:
+                alert(
+                    f"{role.replace(' ', '_')}_failing",
+                    "warning",
+                    f"the {role} on {i.host} (pid {i.pid}) failed its last round: {i.last_error}",
+                )
+    age = pipeline.oldest_accepted_age
+    if age is not None and age > thresholds.backlog_age:
+        waiting = counts.get(ACCEPTED, 0)
+        claims = "1 accepted claim waits" if waiting == 1 else f"{waiting} accepted claims wait"
+        alert(
+            "anchoring_backlog",
+            "critical",
+            f"{claims} for the chain, the oldest for {spoken(age)} "
+            f"(more than {spoken(thresholds.backlog_age)})",
+        )
+    if lag is not None and lag > thresholds.index_lag_blocks:
+        alert(
+            "indexer_behind",
+            "warning",
+            f"the indexer is {lag} blocks behind the head ({thresholds.index_lag_blocks} "
+            "allowed): listings and histories lag the chain",
+        )
+    return ServiceStatus(
+        at=int(at),
+        chain=chain,
+        chain_error=chain_error,
+        pipeline=pipeline,
+        indexing=Indexing(indexed_block=indexed_block, lag_blocks=lag),
+        instances=instances,
+        alerts=alerts,
+    )
+
+
+class StatusService:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        claims: ClaimCounts,
+        instances: Instances,
+        chain: ChainReadings,
+        indexed_block: Callable[[], int],
+        thresholds: Thresholds,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.claims = claims
+        self.instances = instances
+        self.chain = chain
+        self.indexed_block = indexed_block
+        self.thresholds = thresholds
+        self.clock = clock
+
+    def status(self) -> ServiceStatus:
+        try:
+            chain, error = self.chain.reading(), None
+        except Exception as exc:  # the node is down: that is the first thing to say
+            chain, error = None, str(exc)[:300]
+        return assess(
+            self.clock(),
+            chain,
+            error,
+            self.claims.state_counts(),
+            self.claims.oldest_accepted_at(),
+            self.indexed_block(),
+            self.instances.all(),
+            self.thresholds,
+        )

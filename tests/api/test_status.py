@@ -1,0 +1,156 @@
+"""``GET /status`` and ``GET /metrics`` over real HTTP, a real chain and both databases: who
+may read them, what they say of a flowing service, and the alerts of a stopped worker with
+claims waiting (read by ``carbonledger status`` too)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from prometheus_client.parser import text_string_to_metric_families
+
+from carbonledger.chain.manifest import write_manifest
+from tests.api.conftest import Api, as_bytes, example, serving, wait_checked
+from tests.cli.conftest import run_cli
+from tests.conftest import ANVIL_DEV_KEY_0, DeployedChain
+
+TOKEN = "status-token-for-the-tests-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def guarded(
+    deployed_chain: DeployedChain,
+    api_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Api]:
+    """The service with a status token, on SQLite and on PostgreSQL."""
+    with serving(
+        deployed_chain,
+        tmp_path_factory.mktemp("status"),
+        database_url=api_database,
+        status_token=TOKEN,
+    ) as served:
+        yield served
+
+
+def _status(api: Api, token: str | None = TOKEN) -> dict:  # type: ignore[type-arg]
+    with api.http(token) as http:
+        answer = http.get("/status")
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def _metrics(api: Api, token: str | None = TOKEN) -> dict[tuple[str, tuple], float]:  # type: ignore[type-arg]
+    with api.http(token) as http:
+        answer = http.get("/metrics")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(answer.text)
+        for s in family.samples
+    }
+
+
+def test_a_flowing_service_names_this_processs_worker_and_indexer_and_counts_its_claims(
+    guarded: Api,
+) -> None:
+    firm = guarded.admit("Watched Freight")
+    client = guarded.client(firm)
+    filed = client.submit_claims(
+        [as_bytes(example("carrier_footprint.json", firm.address)) for _ in range(3)]
+    )
+    wait_checked(client, [f["claim"]["claim_id"] for f in filed])
+    body = _status(guarded)
+    assert body["healthy"] and body["alerts"] == []
+    assert body["pipeline"]["claims"]["checked"] >= 3
+    assert body["pipeline"]["claims"]["accepted"] == 0
+    assert body["pipeline"]["oldest_accepted_age_seconds"] is None
+    roles = {(i["role"], i["state"], i["pid"], i["alive"]) for i in body["instances"]}
+    assert roles == {
+        ("anchoring worker", "active", os.getpid(), True),
+        ("indexer", "active", os.getpid(), True),
+    }
+    chain = body["chain"]
+    assert chain["relayer"] == guarded.services.ledger.service_address
+    assert int(chain["relayer_balance_wei"]) > 0
+    assert chain["head"] >= body["pipeline"]["indexed_block"] > 0
+
+    samples = _metrics(guarded)
+    assert samples[("carbonledger_healthy", ())] == 1
+    checked = samples[("carbonledger_claims", (("state", "checked"),))]
+    assert checked == body["pipeline"]["claims"]["checked"]
+    worker = ("carbonledger_role_instances", (("role", "anchoring_worker"), ("state", "active")))
+    assert samples[worker] == 1
+    assert not any(name == "carbonledger_alert" for name, _ in samples)
+
+
+def test_the_status_is_refused_without_the_token_or_an_admins_login(guarded: Api) -> None:
+    with guarded.http() as http:
+        for path in ("/status", "/metrics"):
+            answer = http.get(path)
+            assert answer.status_code == 401, answer.text
+            assert answer.headers["www-authenticate"].startswith("Bearer")
+    with guarded.http("not-the-status-token") as http:
+        assert http.get("/status").status_code == 401  # nor a member's token
+    firm = guarded.client(guarded.admit("Curious Carrier"))
+    with guarded.http(firm.token) as http:
+        answer = http.get("/status")
+    assert answer.status_code == 403 and "admin" in answer.text
+    admin = guarded.client(Account.from_key(ANVIL_DEV_KEY_0))  # the consortium's admin
+    assert _status(guarded, admin.token)["version"]
+
+
+def test_in_dev_mode_with_no_token_set_the_status_is_open(api: Api) -> None:
+    assert _status(api, token=None)["pipeline"]["indexed_block"] >= 0
+
+
+def test_a_stopped_worker_with_claims_waiting_raises_critical_alerts_everywhere(
+    deployed_chain: DeployedChain, tmp_path: Path
+) -> None:
+    (tmp_path / "data").mkdir()
+    with serving(
+        deployed_chain,
+        tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'api.db'}",
+        submit_wait=0,
+        alert_backlog_age=1,
+    ) as api:
+        api.services.worker.stop()  # as if its process died: its row is gone with it
+        firm = api.admit("Stranded Shipper")
+        answer = api.client(firm).submit_claim(
+            as_bytes(example("carrier_footprint.json", firm.address))
+        )
+        assert answer["state"] == "accepted"
+        time.sleep(1.2)
+        body = _status(api, token=None)
+        alerts = {a["name"]: a for a in body["alerts"]}
+        assert set(alerts) == {"anchoring_worker_down", "anchoring_backlog"}, alerts
+        assert alerts["anchoring_backlog"]["severity"] == "critical"
+        assert alerts["anchoring_backlog"]["message"].startswith(
+            "1 accepted claim waits for the chain"
+        )
+        assert not body["healthy"] and body["pipeline"]["claims"]["accepted"] == 1
+
+        samples = _metrics(api, token=None)
+        assert samples[("carbonledger_healthy", ())] == 0
+        backlog = ("carbonledger_alert", (("name", "anchoring_backlog"), ("severity", "critical")))
+        assert samples[backlog] == 1
+        assert samples[("carbonledger_oldest_accepted_age_seconds", ())] >= 1
+
+        port = re.search(r":(\d+)$", api.url)
+        assert port is not None
+        data_dir = tmp_path / "data"
+        write_manifest(data_dir / "deployment.json", deployed_chain.deployment)
+        args = ("--data-dir", str(data_dir), "--rpc-url", deployed_chain.node.url)
+        shown = run_cli("status", *args, "--api-port", port.group(1))
+        assert shown.returncode == 1, shown.stdout
+        assert "code present" in shown.stdout and "[red]" not in shown.stdout  # all else up
+        text = " ".join(shown.stdout.split())
+        assert "anchoring_backlog: 1 accepted claim waits for the chain" in text
+        assert "1 accepted (oldest waits" in text and "no process has reported" in text

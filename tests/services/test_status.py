@@ -1,0 +1,158 @@
+"""The operators' reading (:func:`assess`): each alert fires on its reading and not before,
+over plain values (no chain, no database); and :class:`StatusService` says a dead node is
+unreachable rather than failing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from carbonledger.chain.gateway import ChainReading
+from carbonledger.services.status import StatusService, Thresholds, assess
+from carbonledger.store.instances import ANCHORING_WORKER, INDEXER, InstanceRow
+
+NOW = 1_800_000_000.0
+CHAIN = ChainReading(
+    chain_id=31337,
+    head=500,
+    head_timestamp=int(NOW) - 2,
+    relayer="0x" + "ab" * 20,
+    relayer_balance=10**21,
+    relayer_nonce=40,
+    relayer_pending_nonce=42,
+    gas_price=10**9,
+)
+COUNTS = {"accepted": 3, "anchored": 1, "checked": 90, "refused": 2}
+
+
+def row(role: str, state: str = "active", seen: float = NOW - 1, **kw: object) -> InstanceRow:
+    values: dict[str, object] = {
+        "instance": f"host:{kw.get('pid', 7)}:{role}",
+        "role": role,
+        "host": "host",
+        "pid": 7,
+        "state": state,
+        "started_at": int(NOW) - 600,
+        "seen_at": int(seen),
+        "last_error": None,
+    }
+    values.update(kw)
+    return InstanceRow(**values)  # type: ignore[arg-type]
+
+
+BOTH = [row(ANCHORING_WORKER), row(INDEXER, pid=8)]
+DEFAULTS = Thresholds()
+
+
+def reading(
+    chain: ChainReading | None = CHAIN,
+    oldest: str | None = "2027-01-15T07:59:00.000+00:00",  # 60 s before NOW
+    indexed: int = 499,
+    rows: list[InstanceRow] = BOTH,
+    thresholds: Thresholds = DEFAULTS,
+    error: str | None = None,
+) -> list[str]:
+    status = assess(NOW, chain, error, COUNTS, oldest, indexed, rows, thresholds)
+    return [a.name for a in status.alerts]
+
+
+def test_a_flowing_service_raises_no_alert_and_reads_its_figures() -> None:
+    status = assess(
+        NOW, CHAIN, None, COUNTS, "2027-01-15T07:59:00.000+00:00", 499, BOTH, Thresholds()
+    )
+    assert status.alerts == [] and status.healthy
+    assert status.pipeline.oldest_accepted_age == pytest.approx(60.0)
+    assert status.indexing.lag_blocks == 1
+    assert [i.alive for i in status.instances] == [True, True]
+
+
+def test_a_worker_silent_longer_than_the_timeout_is_down_and_critical() -> None:
+    rows = [row(ANCHORING_WORKER, seen=NOW - 31), row(INDEXER, pid=8)]
+    status = assess(NOW, CHAIN, None, COUNTS, None, 499, rows, Thresholds())
+    assert [(a.name, a.severity) for a in status.alerts] == [("anchoring_worker_down", "critical")]
+    assert "none has reported in the last 30 s" in status.alerts[0].message
+    assert not status.healthy
+    assert reading(rows=[row(ANCHORING_WORKER, seen=NOW - 29), row(INDEXER, pid=8)]) == []
+
+
+def test_a_role_with_only_a_standby_alive_is_down_and_says_the_standby_takes_over() -> None:
+    rows = [row(ANCHORING_WORKER, "standby", pid=9), row(INDEXER, pid=8)]
+    status = assess(NOW, CHAIN, None, COUNTS, None, 499, rows, Thresholds())
+    assert [a.name for a in status.alerts] == ["anchoring_worker_down"]
+    assert "1 standby alive" in status.alerts[0].message
+
+
+def test_a_role_nobody_ever_ran_is_named_with_the_commands_that_run_it() -> None:
+    status = assess(NOW, CHAIN, None, COUNTS, None, 499, [row(ANCHORING_WORKER)], Thresholds())
+    assert [a.name for a in status.alerts] == ["indexer_down"]
+    assert "is `carbonledger up` or `carbonledger index` running?" in status.alerts[0].message
+
+
+def test_an_active_worker_whose_rounds_fail_is_a_warning_naming_its_error() -> None:
+    rows = [row(ANCHORING_WORKER, last_error="connection refused"), row(INDEXER, pid=8)]
+    status = assess(NOW, CHAIN, None, COUNTS, None, 499, rows, Thresholds())
+    assert [(a.name, a.severity) for a in status.alerts] == [
+        ("anchoring_worker_failing", "warning")
+    ]
+    assert status.healthy and "connection refused" in status.alerts[0].message
+
+
+def test_a_claim_waiting_longer_than_the_backlog_age_is_critical() -> None:
+    status = assess(NOW, CHAIN, None, COUNTS, "2027-01-15T07:54:59.000+00:00", 499, BOTH, DEFAULTS)
+    assert [a.name for a in status.alerts] == ["anchoring_backlog"]  # 301 s
+    assert status.alerts[0].message == (
+        "3 accepted claims wait for the chain, the oldest for 301 s (more than 300 s)"
+    )
+    assert reading(oldest="2027-01-15T07:55:01.000+00:00") == []  # 299 s
+
+
+def test_an_indexer_further_behind_than_allowed_is_a_warning() -> None:
+    assert reading(indexed=449) == ["indexer_behind"]  # 51 blocks
+    assert reading(indexed=450) == []
+
+
+def test_a_chain_that_mints_no_block_is_critical_unless_it_mines_on_demand() -> None:
+    old = replace(CHAIN, head_timestamp=int(NOW) - 61)
+    assert reading(chain=old) == ["chain_stalled"]
+    assert reading(chain=old, thresholds=Thresholds(chain_stall=None)) == []
+
+
+def test_a_relayer_short_of_gas_money_is_a_warning_only_where_gas_has_a_price() -> None:
+    poor = replace(CHAIN, relayer_balance=10**16)
+    assert reading(chain=poor) == ["relayer_balance_low"]
+    assert reading(chain=replace(poor, gas_price=0)) == []  # a free-gas consortium network
+
+
+def test_an_unreachable_node_is_critical_and_names_the_error() -> None:
+    status = assess(NOW, None, "connection refused", COUNTS, None, 499, BOTH, Thresholds())
+    assert [a.name for a in status.alerts] == ["chain_unreachable"]
+    assert "connection refused" in status.alerts[0].message
+    assert status.indexing.lag_blocks is None
+
+
+class _Counts:
+    def state_counts(self) -> dict[str, int]:
+        return dict(COUNTS)
+
+    def oldest_accepted_at(self) -> str | None:
+        return None
+
+
+class _Instances:
+    def all(self) -> list[InstanceRow]:
+        return list(BOTH)
+
+
+class _DeadNode:
+    def reading(self) -> ChainReading:
+        raise ConnectionError("node at http://127.0.0.1:1 refused the connection")
+
+
+def test_the_service_reads_a_dead_node_as_unreachable_rather_than_failing() -> None:
+    service = StatusService(
+        _Counts(), _Instances(), _DeadNode(), lambda: 10, Thresholds(), lambda: NOW
+    )
+    status = service.status()
+    assert status.chain is None and not status.healthy
+    assert "refused the connection" in (status.chain_error or "")

@@ -1,0 +1,97 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, ok, type Schemas } from "../../api/client";
+import { Badge, ErrorBox } from "../../components/Status";
+import { ScrollTable } from "../../components/Table";
+import { short } from "../../format";
+
+type ServiceStatus = Schemas["StatusOut"];
+
+/** How often the panel reads GET /status again (the service reads its database and chain each time). */
+const EVERY_MS = 10_000;
+const STATES = ["accepted", "anchored", "checked", "refused"] as const;
+
+function spoken(seconds: number): string {
+  if (seconds < 600) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** The service as its operators watch it: alerts first, then the claims' flow, the processes in each
+ * background role and the service account. Read again every ten seconds while the page is open. */
+export function ServiceHealth() {
+  const [status, setStatus] = useState<ServiceStatus | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = useCallback(() => {
+    ok(api.GET("/status"))
+      .then((s) => {
+        setStatus(s);
+        setError(null);
+      })
+      .catch(setError);
+  }, []);
+  useEffect(() => {
+    load();
+    const timer = window.setInterval(load, EVERY_MS);
+    return () => window.clearInterval(timer);
+  }, [load]);
+
+  if (!status) return <ErrorBox error={error} />;
+  const { pipeline, chain } = status;
+  const waiting = pipeline.oldest_accepted_age_seconds;
+  return (
+    <section aria-labelledby="service-health">
+      <h2 id="service-health">
+        Service{" "}
+        <span className={status.healthy ? "good" : "bad"} data-testid="service-healthy">
+          {status.healthy ? "healthy" : "needs attention"}
+        </span>
+      </h2>
+      <ErrorBox error={error} />
+      {status.alerts.length > 0 && (
+        <ul data-testid="service-alerts">
+          {status.alerts.map((a) => (
+            <li key={a.name} className={a.severity === "critical" ? "bad" : undefined}>
+              <strong>{a.severity}</strong> <code>{a.name}</code>: {a.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p data-testid="service-claims">
+        Claims:{" "}
+        {STATES.map((state, i) => (
+          <span key={state}>
+            {i > 0 && ", "}
+            {pipeline.claims[state] ?? 0} {state}
+          </span>
+        ))}
+        {waiting !== null && waiting !== undefined && <> (the oldest accepted waits {spoken(waiting)})</>}. Indexed up to
+        block {pipeline.indexed_block}
+        {pipeline.index_lag_blocks !== null && pipeline.index_lag_blocks !== undefined && <>, {pipeline.index_lag_blocks} behind the head</>}.
+      </p>
+      <ScrollTable testId="service-roles" caption="Background roles (one active per database, others stand by)" columns={["Role", "State", "Host", "Process", "Last report", "Last error"]}>
+        {status.instances.map((i) => (
+          <tr key={`${i.role}-${i.host}-${i.pid}-${i.started_at}`}>
+            <td>{i.role}</td>
+            <td>
+              <Badge value={i.alive ? i.state : "gone"} />
+            </td>
+            <td>{i.host}</td>
+            <td className="num">{i.pid}</td>
+            <td>{spoken(Math.max(0, status.at - i.seen_at))} ago</td>
+            <td>{i.last_error ?? <span className="muted">none</span>}</td>
+          </tr>
+        ))}
+      </ScrollTable>
+      {chain ? (
+        <p className="muted" data-testid="service-chain">
+          Chain {chain.chain_id}: block {chain.head}, {spoken(chain.head_age_seconds)} old. Service account{" "}
+          <code title={chain.relayer}>{short(chain.relayer, 4)}</code>: {(Number(BigInt(chain.relayer_balance_wei) / 10n ** 14n) / 10_000).toLocaleString()} ETH,{" "}
+          {chain.relayer_pending_transactions} transactions waiting.
+        </p>
+      ) : (
+        <p className="bad">The chain node does not answer: {status.chain_error}</p>
+      )}
+    </section>
+  );
+}
