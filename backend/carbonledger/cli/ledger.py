@@ -28,6 +28,7 @@ from carbonledger.cli.common import (
     step,
 )
 from carbonledger.cli.options import App
+from carbonledger.cli.session import ApiOpt
 from carbonledger.cli.watch import add_status_rows, read_status
 from carbonledger.config import Settings
 from carbonledger.gcpolicy import settle_heap
@@ -188,12 +189,16 @@ def register(app: App) -> None:
             service.until_set(stop)
 
     @app.command()
-    def status(node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None) -> None:
+    def status(
+        node: Node, chain_port: ChainPortOpt = None, api_port: ApiPortOpt = None, api: ApiOpt = None
+    ) -> None:
         """Show the chain, the contracts, the API server and the service's own reading (its
         claims' flow, which processes run the anchoring worker and the indexer, its alerts);
         exit 1 unless all are up and no critical alert fires.
 
-        The reading needs CARBONLEDGER_STATUS_TOKEN where the service sets a status_token."""
+        The reading needs CARBONLEDGER_STATUS_TOKEN where the service sets a status_token.
+        A deployment elsewhere: --rpc-url its node, --api its API, --data-dir a directory
+        holding its deployment.json."""
         from carbonledger.chain.client import connect
         from carbonledger.chain.manifest import code_hash, read_manifest
         from carbonledger.runtime import RunInfo, where_it_runs
@@ -203,11 +208,11 @@ def register(app: App) -> None:
             run = RunInfo.read(settings.pid_path)
             running = run is not None and run.alive()
             # not running: check where it ran last, unless told where to look
-            told = node.rpc_url or chain_port or api_port
+            told = node.rpc_url or chain_port or api_port or api
             last = where_it_runs(settings) if not told else None
             where = run if running and run else last
             rpc = where.rpc_url if where else settings.effective_rpc_url
-            api = (where.api_url if where else None) or settings.api_url
+            api = (api or (where.api_url if where else None) or settings.api_url).rstrip("/")
             manifest = read_manifest(settings.manifest_path)
         healthy = True
         table = Table(title="CarbonLedger status", show_header=False, title_justify="left")
