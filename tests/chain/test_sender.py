@@ -9,7 +9,13 @@ from eth_account import Account
 from web3 import Web3
 
 from carbonledger.chain.jsonrpc import JsonRpc
-from carbonledger.chain.sender import TransactionFailed, TxSender, _rlp, sign_legacy
+from carbonledger.chain.sender import (
+    NONCE_RETRIES,
+    TransactionFailed,
+    TxSender,
+    _rlp,
+    sign_legacy,
+)
 from carbonledger.config import ANVIL_DEV_KEY_0
 from tests.conftest import DeployedChain
 
@@ -148,3 +154,58 @@ def test_a_transaction_the_node_refuses_in_a_batch_is_sent_again_alone_and_mined
     assert [int(w3.eth.get_transaction(h)["nonce"]) for h in hashes] == [0, 1, 2, 3]
     assert all(sender.wait(h, "a transfer")["status"] == 1 for h in hashes)
     assert sender._nonce == 4
+
+
+def test_a_sender_whose_nonces_another_process_took_signs_the_rest_again_and_all_are_mined(
+    deployed_chain: DeployedChain,
+) -> None:
+    """Two senders of one key, as an API process and the anchoring worker of a deployment:
+    each counts its own nonces, so the one that sends second finds them taken ("nonce too
+    low" for mined ones, "replacement transaction underpriced" for pooled ones) and signs
+    its transactions again from the node's count."""
+    w3 = deployed_chain.w3
+    worker = _fresh_sender(w3, 10**18)
+    api = TxSender(w3, bytes(worker.account.key).hex())  # started before the worker sent
+    mined = worker.send_many([({"to": "0x" + "77" * 20, "value": v}, 21_000) for v in (1, 2, 3)])
+    assert all(worker.wait(h, "a transfer")["status"] == 1 for h in mined)
+    assert api._nonce == 0  # stale: the node's count is 3
+    relayed = api.send_many([({"to": "0x" + "88" * 20, "value": v}, 21_000) for v in (4, 5)])
+    assert [int(w3.eth.get_transaction(h)["nonce"]) for h in relayed] == [3, 4]
+    assert all(api.wait(h, "a relay")["status"] == 1 for h in relayed)
+    # the worker's count is stale now: its next send moves on past the relays
+    (again,) = worker.send_many([({"to": "0x" + "77" * 20, "value": 6}, 21_000)])
+    assert int(w3.eth.get_transaction(again)["nonce"]) == 5
+    assert worker._nonce == 6 and api._nonce == 5
+
+
+def test_a_refusal_for_anything_but_a_taken_nonce_is_not_tried_again(
+    deployed_chain: DeployedChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w3 = deployed_chain.w3
+    sender = _fresh_sender(w3, 10**16)
+    asked: list[str] = []
+    pending = sender.pending_nonce
+
+    def counted() -> int:
+        asked.append("pending")
+        return pending()
+
+    monkeypatch.setattr(sender, "pending_nonce", counted)
+    with pytest.raises(TransactionFailed, match=r"[Ii]nsufficient funds"):
+        sender.send_many([({"to": "0x" + "99" * 20, "value": 10**18}, 21_000)])
+    assert asked == []  # not read again: the refusal was the transaction's own
+
+
+def test_a_nonce_taken_again_and_again_ends_in_a_clear_failure(
+    deployed_chain: DeployedChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender = _fresh_sender(deployed_chain.w3, 10**18)
+    monkeypatch.setattr(
+        sender._rpc,
+        "answers",
+        lambda method, params: (
+            [{"error": {"code": -32003, "message": "nonce too low"}}] * len(params)
+        ),
+    )
+    with pytest.raises(TransactionFailed, match=f"{NONCE_RETRIES + 1} times as taken"):
+        sender.send_many([({"to": "0x" + "99" * 20, "value": 1}, 21_000)])

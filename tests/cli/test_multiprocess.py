@@ -215,6 +215,14 @@ def test_two_api_processes_and_a_worker_takeover_put_every_claim_on_chain_once(
     submitter.join()
     assert len(submitter.accepted) == FIRMS * PER_FIRM
     assert_each_on_chain_exactly_once(ledger, list(submitter.accepted))
+    # an API process relays a firm's own signed message with the key the worker sends with:
+    # its count of the key's nonces is long stale (it found "nonce too low" before session
+    # 17), it signs again from the node's count
+    revoker = LedgerClient(urls[1], firms[1], timeout=60)
+    revoker.login()
+    revoked = next(c for c in submitter.accepted if revoker.claim(c)["firm"] == firms[1].address)
+    revoker.revoke_claim(revoked, "relayed by an API process beside the anchoring worker")
+    assert revoker.claim(revoked)["on_chain"]["status"] == "revoked"
     # the indexer copied every claim's events; either API process answers from the index
     for url in urls:
         reader = LedgerClient(url, firms[0], timeout=60)

@@ -2,9 +2,12 @@
 
 Used by the deployment and by the relayer. The nonce is taken from the node once
 (``pending``) and then counted locally under a lock, so many transactions can be in flight;
-:meth:`TxSender.resync` re-reads it after a failure or a chain restart. The chain id is read
-once; transactions are signed here (:func:`sign_legacy`, no round trip) and
-:meth:`TxSender.send_many` sends several in one JSON-RPC batch.
+:meth:`TxSender.resync` re-reads it after a failure or a chain restart. Processes that send
+with one key (the service's: its API processes relay members' messages, its anchoring
+worker the claims) each count their own: a nonce another one took is found by the node's
+refusal, and the rest are signed again from the node's count (:meth:`TxSender.send_many`).
+The chain id is read once; transactions are signed here (:func:`sign_legacy`, no round trip)
+and :meth:`TxSender.send_many` sends several in one JSON-RPC batch.
 """
 
 from __future__ import annotations
@@ -31,6 +34,24 @@ _LEGACY_FIELDS = frozenset({"to", "data", "value", "gas", "gasPrice", "nonce", "
 
 class TransactionFailed(ChainError):
     """A transaction was mined but reverted, or could not be sent."""
+
+
+#: times :meth:`TxSender.send_many` signs the rest of its transactions again after the node
+#: refused one whose nonce another sender of the same key had taken meanwhile
+NONCE_RETRIES = 5
+
+#: how nodes say a transaction's nonce is taken: mined already (geth, anvil, Hardhat:
+#: "nonce too low"; Besu: "Nonce too low"), or held in the pool by another transaction of the
+#: sender at the same price (geth, anvil: "replacement transaction underpriced"; Besu:
+#: "Replacement transaction underpriced")
+_TAKEN = ("nonce too low", "replacement transaction underpriced", "replacement_underpriced")
+
+
+def nonce_taken(error: Any) -> bool:
+    """Whether a node's JSON-RPC ``error`` refuses a transaction because another one of the
+    sender already has its nonce (not for anything about the transaction itself)."""
+    message = str(error.get("message", "") if isinstance(error, dict) else error).lower()
+    return any(taken in message for taken in _TAKEN)
 
 
 def _data_bytes(data: Any) -> bytes:
@@ -160,13 +181,16 @@ class TxSender:
 
         The node answers each one. One it refuses is sent again alone, after the ones before
         it were answered (a node that mines as transactions come, as Hardhat's does, refuses
-        a nonce ahead of one it has not mined, and answers a batch's items at once). If it
-        refuses that too, the nonces from that one on are given back (the next send reuses
-        the first of them) and :class:`TransactionFailed` is raised; the ones before it were
-        sent and will be mined (a relayer that loses track of them finds their claims on
-        chain, see ``services/anchoring.py``). A later one the node took all the same waits
-        behind the gap and is replaced by the next send of that nonce, or mined once the gap
-        is filled."""
+        a nonce ahead of one it has not mined, and answers a batch's items at once). One it
+        refuses because its nonce is taken (:func:`nonce_taken`: another process sent with
+        this key meanwhile, as the API processes and the anchoring worker of a deployment do)
+        is signed again, with the rest, from the node's pending count, up to
+        :data:`NONCE_RETRIES` times. If it refuses one for anything else, the nonces from that
+        one on are given back (the next send reuses the first of them) and
+        :class:`TransactionFailed` is raised; the ones before it were sent and will be mined
+        (a relayer that loses track of them finds their claims on chain, see
+        ``services/anchoring.py``). A later one the node took all the same waits behind the
+        gap and is replaced by the next send of that nonce, or mined once the gap is filled."""
         if not txs:
             return []
         # one read of the node's price for the batch, not one per transaction without one
@@ -175,30 +199,58 @@ class TxSender:
         with self._lock:
             first = self._nonce
             raws = [self._signed(tx, first + i) for i, tx in enumerate(prepared)]
+            hashes: list[HexBytes] = []
             if not self._rpc.url:
-                hashes = []
                 for raw in raws:
                     hashes.append(HexBytes(self.w3.eth.send_raw_transaction(raw)))
                     self._nonce += 1
                 return hashes
             # plain JSON-RPC: web3's middleware costs ~3 ms per send
-            answers = self._rpc.answers("eth_sendRawTransaction", [[hex_of(r)] for r in raws])
-            hashes = []
-            for i, answer in enumerate(answers):
-                if "result" not in answer:
-                    # sent again alone, once the ones before it were answered: a node that
-                    # mines each transaction as it comes cannot take a nonce ahead of one
-                    # it has not mined yet, and Hardhat's answers a batch's items at once
-                    (answer,) = self._rpc.answers("eth_sendRawTransaction", [[hex_of(raws[i])]])
-                if "result" not in answer:
-                    self._nonce = first + i
+            retries = 0
+            while True:
+                sent = self._send_raw(raws, first, len(hashes), len(prepared))
+                hashes += sent
+                if len(hashes) == len(prepared):
+                    self._nonce = first + len(raws)
+                    return hashes
+                # a nonce another process of the service took (the API processes relay
+                # members' messages with the key the anchoring worker sends with): the rest
+                # signed again from the node's pending count
+                retries += 1
+                at = first + len(sent)
+                if retries > NONCE_RETRIES:
+                    self._nonce = at
                     raise TransactionFailed(
-                        f"the node refused transaction {i + 1} of {len(raws)} "
-                        f"(nonce {first + i}): {answer.get('error')}"
+                        f"the node refused transaction {len(hashes) + 1} of {len(prepared)} "
+                        f"(nonce {at}) {NONCE_RETRIES + 1} times as taken: another sender "
+                        "uses this key faster than this one can follow"
                     )
-                hashes.append(HexBytes(str(answer["result"])))
-            self._nonce = first + len(raws)
-            return hashes
+                first = max(self.pending_nonce(), at)
+                raws = [self._signed(tx, first + k) for k, tx in enumerate(prepared[len(hashes) :])]
+
+    def _send_raw(self, raws: Sequence[bytes], first: int, done: int, total: int) -> list[HexBytes]:
+        """Send ``raws`` (nonces from ``first``; ``done`` of the call's ``total`` sent before
+        them) in one batch; the hashes of those the node took, in order, up to the first it
+        refused because its nonce was taken (:func:`nonce_taken`). Any other refusal raises
+        :class:`TransactionFailed`, the nonces from it on given back."""
+        answers = self._rpc.answers("eth_sendRawTransaction", [[hex_of(r)] for r in raws])
+        hashes: list[HexBytes] = []
+        for i, answer in enumerate(answers):
+            if "result" not in answer:
+                # sent again alone, once the ones before it were answered: a node that
+                # mines each transaction as it comes cannot take a nonce ahead of one
+                # it has not mined yet, and Hardhat's answers a batch's items at once
+                (answer,) = self._rpc.answers("eth_sendRawTransaction", [[hex_of(raws[i])]])
+            if "result" not in answer and nonce_taken(answer.get("error")):
+                return hashes
+            if "result" not in answer:
+                self._nonce = first + i
+                raise TransactionFailed(
+                    f"the node refused transaction {done + i + 1} of {total} "
+                    f"(nonce {first + i}): {answer.get('error')}"
+                )
+            hashes.append(HexBytes(str(answer["result"])))
+        return hashes
 
     def wait(self, tx_hash: HexBytes, what: str, timeout: float = 120) -> TxReceipt:
         receipt = self.w3.eth.wait_for_transaction_receipt(
