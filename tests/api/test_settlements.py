@@ -21,6 +21,7 @@ from carbonledger.cli.main import app
 from carbonledger.client import ApiError, LedgerClient
 from carbonledger.indexer import RawLog, _jsonable
 from carbonledger.standard import document_hash, parse_claim
+from carbonledger.vocab import b32
 from tests.api.conftest import Api, as_bytes
 from tests.api.partners import Partners, partners, reduction_document
 
@@ -268,11 +269,13 @@ def test_the_indexer_decodes_every_log_as_web3_does(api: Api) -> None:
     } <= names  # fmt: skip
 
 
-def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation(
+def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation_and_the_first_is_cited(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The second is refused as POST /claims would refuse it after the first: a claim
-    accepted earlier in the same request counts as on its way to the chain."""
+    accepted earlier in the same request counts as on its way to the chain. The first's
+    citation reaches the chain with nobody asking (POST /claims/batch answers before the
+    chain, and nothing reads the settlement here): the anchoring worker relays it."""
     twins = partners(api, "Twin Citation")
     auditor = api.admit("Twin Citation Auditor", roles=("auditor",))
     sid = str(propose(twins, "one allocation, cited once")["settlement_id"])
@@ -312,6 +315,17 @@ def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation(
     assert (answer["accepted"], answer["refused"]) == (1, 1), answer
     error = answer["results"][1]["error"]
     assert error["status"] == 409 and "already cited" in error["detail"], error
+
+    first_id = answer["results"][0]["claim"]["claim_id"]
+    deadline = time.monotonic() + 60
+    while True:
+        citing = api.services.ledger.party_state(b32(sid), twins.shipper.address).citing_claim
+        if "0x" + citing.hex() == first_id:
+            break
+        assert time.monotonic() < deadline, "the citation never reached the chain"
+        time.sleep(0.2)
+    [row] = api.services.settlements.store.citations(claim_id=first_id)
+    assert row.state == "recorded"
 
 
 def test_a_firms_settlements_are_listed_as_each_reads_from_one_batch_of_chain_calls(

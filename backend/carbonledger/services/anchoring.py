@@ -83,6 +83,10 @@ UNVERIFIABLE = (
 )
 
 
+#: seconds between the worker's passes over queued settlement citations
+CITATIONS_EVERY = 2.0
+
+
 def fixed_round(batch_size: int) -> int:
     """The claim transactions of a round before the gas a claim costs is known (and of every
     round of a worker given no block gas limit): 100 of one claim, 5 of 100."""
@@ -185,8 +189,13 @@ class AnchorWorker:
         mined: Callable[[], None] | None = None,
         round_limit: int = DEFAULT_ROUND_LIMIT,
         heartbeat: Heartbeat | None = None,
+        pending_citations: Callable[[], int] | None = None,
     ) -> None:
         self.ledger = ledger
+        #: relays the settlement citations of claims that reached the chain, between rounds
+        #: (at most every :data:`CITATIONS_EVERY` seconds): whichever process accepted them
+        self.pending_citations = pending_citations
+        self._citations_at = 0.0
         #: this process's row in ``service_instances`` (``GET /status``), written each round
         self.heartbeat = heartbeat
         #: called after a round that moved claims on (its transactions are mined): the
@@ -344,6 +353,12 @@ class AnchorWorker:
             self.ledger.heal_gap()
         moved = self.anchor_pending() if self.roots is None else self.roots.anchor_pending()
         moved += self.check_pending()
+        if self.pending_citations is not None and now - self._citations_at > CITATIONS_EVERY:
+            self._citations_at = now
+            try:
+                self.pending_citations()
+            except Exception as exc:  # the claims' own work goes on; tried again next pass
+                log.warning("relaying pending citations failed: %s", str(exc)[:300])
         return moved
 
     def anchor_pending(self) -> int:

@@ -160,11 +160,19 @@ class CitationOutbox:
         self.store.add_citations(rows)
 
     def relay(self, claim_id: str) -> None:
-        """Relay the queued citations of ``claim_id`` if the claim is on chain."""
+        """Relay the queued citations of ``claim_id`` if the claim is on chain.
+
+        Several processes may relay one citation at once (the API process that accepted the
+        claim, a reader of its settlement, the anchoring worker's pass): one that finds the
+        allocation already cited by this claim, before sending or after the chain refused
+        it, records it as done; a row is marked once, by the first to know."""
         row = self.claim_store.get(claim_id)
         if row is None or row.state not in (ANCHORED, CHECKED):
             return
         for item in self.store.citations(claim_id=claim_id, state=PENDING):
+            if self._cited(item.settlement_id, item.party, item.claim_id):
+                self.store.mark_citation(item.seq, RECORDED)
+                continue
             citation = Citation(
                 b32(item.settlement_id),
                 item.party,
@@ -179,13 +187,24 @@ class CitationOutbox:
                     [citation.as_tuple(), b32(item.signature)],
                     "citing an allocation",
                 )
-            except ChainRefused as exc:
-                self.store.mark_citation(item.seq, REFUSED, error=exc.reason)
-                continue
-            except TransactionFailed as exc:
-                self.store.mark_citation(item.seq, REFUSED, error=str(exc)[:300])
+            except (ChainRefused, TransactionFailed) as exc:
+                if self._cited(item.settlement_id, item.party, item.claim_id):
+                    self.store.mark_citation(item.seq, RECORDED)  # another process's relay
+                    continue
+                reason = exc.reason if isinstance(exc, ChainRefused) else str(exc)[:300]
+                self.store.mark_citation(item.seq, REFUSED, error=reason)
                 continue
             self.store.mark_citation(item.seq, RECORDED, tx_hash=where.tx_hash)
+
+    def _cited(self, settlement_id: str, party: str, claim_id: str) -> bool:
+        """Whether the chain holds ``party``'s allocation in the settlement as cited by
+        ``claim_id``."""
+        citing = self.ledger.party_state(b32(settlement_id), party).citing_claim
+        return any(citing) and hx(citing) == claim_id.lower()
+
+    def pending_claims(self) -> list[str]:
+        """The claims with a citation queued and not yet relayed, oldest first."""
+        return list(dict.fromkeys(c.claim_id for c in self.store.citations(state=PENDING)))
 
     def relay_pending(self, settlement_ids: Sequence[str] | None = None) -> None:
         """Relay any queued citation (of ``settlement_ids``; None: of any settlement) whose

@@ -225,6 +225,8 @@ def build_services(
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
         leader=LeaderLock(engine, ANCHORING_WORKER),
         heartbeat=Heartbeat(InstanceStore(engine), ANCHORING_WORKER),
+        # the claim service is built below: looked up when the worker calls
+        pending_citations=lambda: claims.relay_pending_citations(),
         roots=root_anchoring(settings, ledger, store, engine),
         # what a round mined is indexed at once, not at the indexer's next poll
         mined=indexer.kick,

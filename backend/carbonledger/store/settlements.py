@@ -193,6 +193,6 @@ class SettlementStore(TableStore):
     ) -> None:
         self._write(
             update(citations)
-            .where(citations.c.seq == seq)
+            .where(citations.c.seq == seq, citations.c.state == PENDING)  # the first to know
             .values(state=state, tx_hash=tx_hash, error=error)
         )
