@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from sqlalchemy import update
 from typer.testing import CliRunner
 from web3._utils.events import get_event_data
 
@@ -21,6 +22,7 @@ from carbonledger.cli.main import app
 from carbonledger.client import ApiError, LedgerClient
 from carbonledger.indexer import RawLog, _jsonable
 from carbonledger.standard import document_hash, parse_claim
+from carbonledger.store.settlements import citations
 from carbonledger.vocab import b32
 from tests.api.conftest import Api, as_bytes
 from tests.api.partners import Partners, partners, reduction_document
@@ -326,6 +328,15 @@ def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation_and_the_fir
         time.sleep(0.2)
     [row] = api.services.settlements.store.citations(claim_id=first_id)
     assert row.state == "recorded"
+
+    # a second process that still saw it queued (its row read before the first marked it)
+    # finds it cited on chain: recorded as done, nothing sent
+    store = api.services.settlements.store
+    store._write(update(citations).where(citations.c.seq == row.seq).values(state="pending"))
+    sent = api.services.ledger.reading().relayer_pending_nonce
+    api.services.settlements.citations.relay(first_id)
+    assert store.citations(claim_id=first_id)[0].state == "recorded"
+    assert api.services.ledger.reading().relayer_pending_nonce == sent
 
 
 def test_a_firms_settlements_are_listed_as_each_reads_from_one_batch_of_chain_calls(
