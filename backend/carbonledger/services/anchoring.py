@@ -193,7 +193,9 @@ class AnchorWorker:
     ) -> None:
         self.ledger = ledger
         #: relays the settlement citations of claims that reached the chain, between rounds
-        #: (at most every :data:`CITATIONS_EVERY` seconds): whichever process accepted them
+        #: (at most every :data:`CITATIONS_EVERY` seconds): whichever process accepted them.
+        #: Each relay waits for its receipt (a block) in the worker's round: fine for
+        #: citations, which are rare, and a limit if they were not
         self.pending_citations = pending_citations
         self._citations_at = 0.0
         #: this process's row in ``service_instances`` (``GET /status``), written each round

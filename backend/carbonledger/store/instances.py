@@ -46,7 +46,8 @@ FORGET_AFTER = 86_400
 service_instances = Table(
     "service_instances",
     metadata,
-    Column("instance", String(96), primary_key=True),
+    # host (a DNS name: 253 characters at most), pid, role and a random tag
+    Column("instance", String(320), primary_key=True),
     Column("role", String(32), nullable=False),
     Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
