@@ -101,3 +101,14 @@ def test_a_beat_the_database_refuses_is_logged_and_tried_again_at_the_next_beat(
     caplog.clear()
     heartbeat.beat(True)  # not throttled: nothing was written
     assert "the database is down" in caplog.text
+
+
+def test_a_host_with_the_longest_dns_name_still_beats(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = ".".join(["a" * 63] * 3 + ["b" * 61])  # 253 characters
+    monkeypatch.setattr("socket.gethostname", lambda: name)
+    heartbeat = Heartbeat(InstanceStore(engine), ANCHORING_WORKER, clock=Clock())
+    heartbeat.beat(True)
+    [row] = InstanceStore(engine).all()
+    assert (row.host, row.state) == (name, "active")
