@@ -290,6 +290,11 @@ def test_in_root_mode_a_worker_takeover_puts_every_claim_under_exactly_one_recor
     # no claim is under two roots and no root carries a claim twice
     assert sum(recorded.values()) == len(claim_ids), recorded
     assert len(recorded) > 1  # several roots: the takeover happened between roots
+    # an API process admits a root-anchored claim and relays its revocation, with the key
+    # the worker sends with (its count of the key's nonces stale)
+    mine = next(c for c in claim_ids if reader.claim(c)["firm"] == firms[0].address)
+    reader.revoke_claim(mine, "relayed by an API process in root mode")
+    assert reader.claim(mine)["on_chain"]["status"] == "revoked"
 
 
 def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cluster) -> None:
