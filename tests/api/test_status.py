@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from carbonledger.chain.manifest import write_manifest
 from tests.api.conftest import Api, as_bytes, example, serving, wait_checked
 from tests.cli.conftest import run_cli
 from tests.conftest import ANVIL_DEV_KEY_0, DeployedChain
+from tests.postgres import fresh_database
 
 TOKEN = "status-token-for-the-tests-0123456789abcdef"
 
@@ -151,3 +154,26 @@ def test_a_stopped_worker_with_claims_waiting_raises_critical_alerts_everywhere(
         text = " ".join(shown.stdout.split())
         assert "anchoring_backlog: 1 accepted claim waits for the chain" in text
         assert "1 accepted (oldest waits" in text and "no process has reported" in text
+
+
+def test_a_database_that_fails_is_named_in_the_status_rather_than_answered_with_a_503(
+    deployed_chain: DeployedChain, postgres_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "data").mkdir()
+    database = fresh_database(postgres_url, f"status_{uuid.uuid4().hex[:12]}")
+    with serving(deployed_chain, tmp_path / "data", database_url=database) as api:
+        engine = api.services.engine
+        with engine.begin() as conn:  # the outbox is gone, as after a restore gone wrong
+            conn.execute(text("ALTER TABLE claims RENAME TO claims_away"))
+        try:
+            body = _status(api, token=None)
+            samples = _metrics(api, token=None)
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE claims_away RENAME TO claims"))
+    assert [a["name"] for a in body["alerts"]] == ["database_unreachable"]
+    assert 'relation "claims" does not exist' in body["database_error"]
+    assert body["pipeline"] is None and body["chain"]["head"] > 0  # the chain still read
+    assert samples[("carbonledger_database_up", ())] == 0
+    assert samples[("carbonledger_chain_up", ())] == 1
+    assert samples[("carbonledger_healthy", ())] == 0

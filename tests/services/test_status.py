@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from carbonledger.chain.gateway import ChainReading
-from carbonledger.services.status import StatusService, Thresholds, assess
+from carbonledger.services.status import StatusService, Stored, Thresholds, assess
 from carbonledger.store.instances import ANCHORING_WORKER, INDEXER, InstanceRow
 
 NOW = 1_800_000_000.0
@@ -53,15 +53,16 @@ def reading(
     thresholds: Thresholds = DEFAULTS,
     error: str | None = None,
 ) -> list[str]:
-    status = assess(NOW, chain, error, COUNTS, oldest, indexed, rows, thresholds)
+    status = assess(NOW, chain, error, Stored(COUNTS, oldest, indexed, rows), thresholds)
     return [a.name for a in status.alerts]
 
 
 def test_a_flowing_service_raises_no_alert_and_reads_its_figures() -> None:
     status = assess(
-        NOW, CHAIN, None, COUNTS, "2027-01-15T07:59:00.000+00:00", 499, BOTH, Thresholds()
+        NOW, CHAIN, None, Stored(COUNTS, "2027-01-15T07:59:00.000+00:00", 499, BOTH), Thresholds()
     )
     assert status.alerts == [] and status.healthy
+    assert status.pipeline is not None and status.indexing is not None
     assert status.pipeline.oldest_accepted_age == pytest.approx(60.0)
     assert status.indexing.lag_blocks == 1
     assert [i.alive for i in status.instances] == [True, True]
@@ -69,7 +70,7 @@ def test_a_flowing_service_raises_no_alert_and_reads_its_figures() -> None:
 
 def test_a_worker_silent_longer_than_the_timeout_is_down_and_critical() -> None:
     rows = [row(ANCHORING_WORKER, seen=NOW - 31), row(INDEXER, pid=8)]
-    status = assess(NOW, CHAIN, None, COUNTS, None, 499, rows, Thresholds())
+    status = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, rows), Thresholds())
     assert [(a.name, a.severity) for a in status.alerts] == [("anchoring_worker_down", "critical")]
     assert "none has reported in the last 30 s" in status.alerts[0].message
     assert not status.healthy
@@ -78,20 +79,22 @@ def test_a_worker_silent_longer_than_the_timeout_is_down_and_critical() -> None:
 
 def test_a_role_with_only_a_standby_alive_is_down_and_says_the_standby_takes_over() -> None:
     rows = [row(ANCHORING_WORKER, "standby", pid=9), row(INDEXER, pid=8)]
-    status = assess(NOW, CHAIN, None, COUNTS, None, 499, rows, Thresholds())
+    status = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, rows), Thresholds())
     assert [a.name for a in status.alerts] == ["anchoring_worker_down"]
     assert "1 standby alive" in status.alerts[0].message
 
 
 def test_a_role_nobody_ever_ran_is_named_with_the_commands_that_run_it() -> None:
-    status = assess(NOW, CHAIN, None, COUNTS, None, 499, [row(ANCHORING_WORKER)], Thresholds())
+    status = assess(
+        NOW, CHAIN, None, Stored(COUNTS, None, 499, [row(ANCHORING_WORKER)]), Thresholds()
+    )
     assert [a.name for a in status.alerts] == ["indexer_down"]
     assert "is `carbonledger up` or `carbonledger index` running?" in status.alerts[0].message
 
 
 def test_an_active_worker_whose_rounds_fail_is_a_warning_naming_its_error() -> None:
     rows = [row(ANCHORING_WORKER, last_error="connection refused"), row(INDEXER, pid=8)]
-    status = assess(NOW, CHAIN, None, COUNTS, None, 499, rows, Thresholds())
+    status = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, rows), Thresholds())
     assert [(a.name, a.severity) for a in status.alerts] == [
         ("anchoring_worker_failing", "warning")
     ]
@@ -99,7 +102,9 @@ def test_an_active_worker_whose_rounds_fail_is_a_warning_naming_its_error() -> N
 
 
 def test_a_claim_waiting_longer_than_the_backlog_age_is_critical() -> None:
-    status = assess(NOW, CHAIN, None, COUNTS, "2027-01-15T07:54:59.000+00:00", 499, BOTH, DEFAULTS)
+    status = assess(
+        NOW, CHAIN, None, Stored(COUNTS, "2027-01-15T07:54:59.000+00:00", 499, BOTH), DEFAULTS
+    )
     assert [a.name for a in status.alerts] == ["anchoring_backlog"]  # 301 s
     assert status.alerts[0].message == (
         "3 accepted claims wait for the chain, the oldest for 301 s (more than 300 s)"
@@ -125,10 +130,10 @@ def test_a_relayer_short_of_gas_money_is_a_warning_only_where_gas_has_a_price() 
 
 
 def test_an_unreachable_node_is_critical_and_names_the_error() -> None:
-    status = assess(NOW, None, "connection refused", COUNTS, None, 499, BOTH, Thresholds())
+    status = assess(NOW, None, "connection refused", Stored(COUNTS, None, 499, BOTH), Thresholds())
     assert [a.name for a in status.alerts] == ["chain_unreachable"]
     assert "connection refused" in status.alerts[0].message
-    assert status.indexing.lag_blocks is None
+    assert status.indexing is not None and status.indexing.lag_blocks is None
 
 
 class _Counts:
@@ -144,6 +149,11 @@ class _Instances:
         return list(BOTH)
 
 
+class _Node:
+    def reading(self) -> ChainReading:
+        return CHAIN
+
+
 class _DeadNode:
     def reading(self) -> ChainReading:
         raise ConnectionError("node at http://127.0.0.1:1 refused the connection")
@@ -156,3 +166,25 @@ def test_the_service_reads_a_dead_node_as_unreachable_rather_than_failing() -> N
     status = service.status()
     assert status.chain is None and not status.healthy
     assert "refused the connection" in (status.chain_error or "")
+
+
+def test_an_unreachable_database_is_critical_and_nothing_stored_is_guessed() -> None:
+    status = assess(NOW, CHAIN, None, None, DEFAULTS, "connection to server refused")
+    assert [(a.name, a.severity) for a in status.alerts] == [("database_unreachable", "critical")]
+    assert "connection to server refused" in status.alerts[0].message
+    assert status.pipeline is None and status.indexing is None and status.instances == ()
+
+
+class _DeadDatabase(_Counts):
+    def state_counts(self) -> dict[str, int]:
+        raise ConnectionError("could not connect to server: Connection refused\n\tIs it up?")
+
+
+def test_the_service_reads_a_dead_database_as_unreachable_rather_than_failing() -> None:
+    service = StatusService(
+        _DeadDatabase(), _Instances(), _Node(), lambda: 10, Thresholds(), lambda: NOW
+    )
+    status = service.status()
+    assert status.database_error == "could not connect to server: Connection refused"
+    assert [a.name for a in status.alerts] == ["database_unreachable"]
+    assert status.chain == CHAIN

@@ -45,22 +45,23 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
         "One sample per firing alert (see GET /status for its message).",
         *(({"name": a.name, "severity": a.severity}, 1) for a in status.alerts),
     )
-    pipeline = status.pipeline
-    gauge(
-        "claims",
-        "Claims in the service's outbox, by state.",
-        *(({"state": state}, n) for state, n in sorted(pipeline.counts.items())),
-    )
-    gauge(
-        "oldest_accepted_age_seconds",
-        "How long the oldest accepted claim has waited for the chain (0: none waits).",
-        ({}, round(pipeline.oldest_accepted_age or 0.0, 3)),
-    )
-    gauge(
-        "indexed_block",
-        "The newest block the indexer has read.",
-        ({}, status.indexing.indexed_block),
-    )
+    pipeline, indexing = status.pipeline, status.indexing
+    gauge("database_up", "1 when the database answers.", ({}, int(pipeline is not None)))
+    if pipeline is not None:
+        gauge(
+            "claims",
+            "Claims in the service's outbox, by state.",
+            *(({"state": state}, n) for state, n in sorted(pipeline.counts.items())),
+        )
+        gauge(
+            "oldest_accepted_age_seconds",
+            "How long the oldest accepted claim has waited for the chain (0: none waits).",
+            ({}, round(pipeline.oldest_accepted_age or 0.0, 3)),
+        )
+    if indexing is not None:
+        gauge(
+            "indexed_block", "The newest block the indexer has read.", ({}, indexing.indexed_block)
+        )
     chain = status.chain
     gauge("chain_up", "1 when the chain node answers.", ({}, int(chain is not None)))
     if chain is not None:
@@ -70,11 +71,11 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
             "How old the newest block is.",
             ({}, max(0, status.at - chain.head_timestamp)),
         )
-        if status.indexing.lag_blocks is not None:
+        if indexing is not None and indexing.lag_blocks is not None:
             gauge(
                 "indexer_lag_blocks",
                 "Blocks the indexer is behind the head.",
-                ({}, status.indexing.lag_blocks),
+                ({}, indexing.lag_blocks),
             )
         gauge(
             "relayer_balance_wei",
@@ -87,6 +88,8 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
             ({}, chain.relayer_pending_nonce - chain.relayer_nonce),
         )
         gauge("gas_price_wei", "The gas price the node suggests.", ({}, chain.gas_price))
+    if pipeline is None:  # the roles' rows are not known either
+        return "\n".join(out) + "\n"
     alive = [i for i in status.instances if i.alive]
     gauge(
         "role_instances",

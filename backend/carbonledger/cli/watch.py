@@ -34,9 +34,7 @@ def read_status(api: str, settings: Settings) -> tuple[dict[str, Any] | None, st
     return body, None
 
 
-def add_status_rows(table: Table, body: dict[str, Any]) -> None:
-    """The pipeline, the roles' processes, the service account and the alerts, as rows."""
-    now = body["at"]
+def _pipeline_rows(table: Table, body: dict[str, Any]) -> None:
     pipeline = body["pipeline"]
     counts = pipeline["claims"]
     parts = [f"{counts.get(state, 0)} {state}" for state in _STATES]
@@ -47,7 +45,17 @@ def add_status_rows(table: Table, body: dict[str, Any]) -> None:
     lag = pipeline["index_lag_blocks"]
     behind = "" if lag is None else f", {lag} behind the head"
     table.add_row("indexed", f"up to block {pipeline['indexed_block']}{behind}")
-    for role in ("anchoring worker", "indexer"):
+
+
+def add_status_rows(table: Table, body: dict[str, Any]) -> None:
+    """The pipeline, the roles' processes, the service account and the alerts, as rows."""
+    now = body["at"]
+    pipeline = body["pipeline"]
+    if pipeline is None:
+        table.add_row("database", f"[red]down[/] {escape(str(body['database_error']))}")
+    else:
+        _pipeline_rows(table, body)
+    for role in ("anchoring worker", "indexer") if pipeline is not None else ():
         mine = [i for i in body["instances"] if i["role"] == role]
         shown = []
         for i in mine:

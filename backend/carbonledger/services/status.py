@@ -84,12 +84,24 @@ class Indexing:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """What the database says: the claims per state, when the oldest accepted one was
+    accepted, the newest block indexed, and the background roles' rows."""
+
+    counts: Mapping[str, int]
+    oldest_accepted_at: str | None
+    indexed_block: int
+    rows: Sequence[InstanceRow]
+
+
+@dataclass(frozen=True)
 class ServiceStatus:
     at: int  # unix seconds of the reading
     chain: ChainReading | None  # None: the node did not answer
     chain_error: str | None
-    pipeline: Pipeline
-    indexing: Indexing
+    pipeline: Pipeline | None  # None (and indexing too): the database did not answer
+    indexing: Indexing | None
+    database_error: str | None
     instances: Sequence[Instance]
     alerts: Sequence[Alert] = field(default_factory=tuple)
 
@@ -123,18 +135,12 @@ def assess(
     at: float,
     chain: ChainReading | None,
     chain_error: str | None,
-    counts: Mapping[str, int],
-    oldest_accepted_at: str | None,
-    indexed_block: int,
-    rows: Sequence[InstanceRow],
+    stored: Stored | None,
     thresholds: Thresholds,
+    database_error: str | None = None,
 ) -> ServiceStatus:
-    """The readings as a :class:`ServiceStatus`, with their alerts (see the module)."""
-    instances = [
-        Instance(**vars(r), alive=at - r.seen_at <= thresholds.heartbeat_timeout) for r in rows
-    ]
-    pipeline = Pipeline(counts=dict(counts), oldest_accepted_age=_age(oldest_accepted_at, at))
-    lag = None if chain is None else max(0, chain.head - indexed_block)
+    """The readings as a :class:`ServiceStatus`, with their alerts (see the module); no
+    ``stored`` reading (``database_error`` says why): the database's part is unknown."""
     alerts: list[Alert] = []
 
     def alert(name: str, severity: Severity, message: str) -> None:
@@ -158,6 +164,26 @@ def assess(
                 f"the service account {chain.relayer} holds {chain.relayer_balance} wei, less "
                 f"than {thresholds.relayer_min_balance}: it pays the gas of every claim",
             )
+    if stored is None:
+        alert("database_unreachable", "critical", f"the database does not answer: {database_error}")
+        return ServiceStatus(
+            at=int(at),
+            chain=chain,
+            chain_error=chain_error,
+            pipeline=None,
+            indexing=None,
+            database_error=database_error,
+            instances=(),
+            alerts=alerts,
+        )
+    instances = [
+        Instance(**vars(r), alive=at - r.seen_at <= thresholds.heartbeat_timeout)
+        for r in stored.rows
+    ]
+    pipeline = Pipeline(
+        counts=dict(stored.counts), oldest_accepted_age=_age(stored.oldest_accepted_at, at)
+    )
+    lag = None if chain is None else max(0, chain.head - stored.indexed_block)
     for role in ROLES:
         mine = [i for i in instances if i.role == role]
         active = [i for i in mine if i.alive and i.state == ACTIVE]
@@ -182,7 +208,7 @@ def assess(
                 )
     age = pipeline.oldest_accepted_age
     if age is not None and age > thresholds.backlog_age:
-        waiting = counts.get(ACCEPTED, 0)
+        waiting = stored.counts.get(ACCEPTED, 0)
         claims = "1 accepted claim waits" if waiting == 1 else f"{waiting} accepted claims wait"
         alert(
             "anchoring_backlog",
@@ -202,7 +228,8 @@ def assess(
         chain=chain,
         chain_error=chain_error,
         pipeline=pipeline,
-        indexing=Indexing(indexed_block=indexed_block, lag_blocks=lag),
+        indexing=Indexing(indexed_block=stored.indexed_block, lag_blocks=lag),
+        database_error=None,
         instances=instances,
         alerts=alerts,
     )
@@ -229,16 +256,17 @@ class StatusService:
 
     def status(self) -> ServiceStatus:
         try:
-            chain, error = self.chain.reading(), None
+            chain, chain_error = self.chain.reading(), None
         except Exception as exc:  # the node is down: that is the first thing to say
-            chain, error = None, str(exc)[:300]
-        return assess(
-            self.clock(),
-            chain,
-            error,
-            self.claims.state_counts(),
-            self.claims.oldest_accepted_at(),
-            self.indexed_block(),
-            self.instances.all(),
-            self.thresholds,
-        )
+            chain, chain_error = None, str(exc)[:300]
+        try:
+            stored: Stored | None = Stored(
+                counts=self.claims.state_counts(),
+                oldest_accepted_at=self.claims.oldest_accepted_at(),
+                indexed_block=self.indexed_block(),
+                rows=self.instances.all(),
+            )
+            database_error = None
+        except Exception as exc:  # the database is down (or refuses): say so, not a 503
+            stored, database_error = None, str(exc).splitlines()[0][:300]
+        return assess(self.clock(), chain, chain_error, stored, self.thresholds, database_error)

@@ -105,12 +105,15 @@ class StatusOut(BaseModel):
     alerts: list[AlertOut]
     chain: StatusChainOut | None = Field(description="None when the node does not answer.")
     chain_error: str | None
-    pipeline: StatusPipelineOut
+    pipeline: StatusPipelineOut | None = Field(
+        description="None when the database does not answer."
+    )
+    database_error: str | None
     instances: list[RoleInstanceOut]
 
 
 def status_out(status: ServiceStatus) -> StatusOut:
-    chain = status.chain
+    chain, pipeline, indexing = status.chain, status.pipeline, status.indexing
     return StatusOut(
         healthy=status.healthy,
         version=__version__,
@@ -131,12 +134,15 @@ def status_out(status: ServiceStatus) -> StatusOut:
             gas_price_wei=str(chain.gas_price),
         ),
         chain_error=status.chain_error,
-        pipeline=StatusPipelineOut(
-            claims=dict(status.pipeline.counts),
-            oldest_accepted_age_seconds=status.pipeline.oldest_accepted_age,
-            indexed_block=status.indexing.indexed_block,
-            index_lag_blocks=status.indexing.lag_blocks,
+        pipeline=None
+        if pipeline is None or indexing is None
+        else StatusPipelineOut(
+            claims=dict(pipeline.counts),
+            oldest_accepted_age_seconds=pipeline.oldest_accepted_age,
+            indexed_block=indexing.indexed_block,
+            index_lag_blocks=indexing.lag_blocks,
         ),
+        database_error=status.database_error,
         instances=[
             RoleInstanceOut(
                 role=i.role,

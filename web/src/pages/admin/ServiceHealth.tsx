@@ -38,7 +38,6 @@ export function ServiceHealth() {
 
   if (!status) return <ErrorBox error={error} />;
   const { pipeline, chain } = status;
-  const waiting = pipeline.oldest_accepted_age_seconds;
   return (
     <section aria-labelledby="service-health">
       <h2 id="service-health">
@@ -57,18 +56,13 @@ export function ServiceHealth() {
           ))}
         </ul>
       )}
-      <p data-testid="service-claims">
-        Claims:{" "}
-        {STATES.map((state, i) => (
-          <span key={state}>
-            {i > 0 && ", "}
-            {pipeline.claims[state] ?? 0} {state}
-          </span>
-        ))}
-        {waiting !== null && waiting !== undefined && <> (the oldest accepted waits {spoken(waiting)})</>}. Indexed up to
-        block {pipeline.indexed_block}
-        {pipeline.index_lag_blocks !== null && pipeline.index_lag_blocks !== undefined && <>, {pipeline.index_lag_blocks} behind the head</>}.
-      </p>
+      {pipeline ? (
+        <Pipeline pipeline={pipeline} />
+      ) : (
+        <p className="bad" data-testid="service-database">
+          The database does not answer: {status.database_error}
+        </p>
+      )}
       <ScrollTable testId="service-roles" caption="Background roles (one active per database, others stand by)" columns={["Role", "State", "Host", "Process", "Last report", "Last error"]}>
         {status.instances.map((i) => (
           <tr key={`${i.role}-${i.host}-${i.pid}-${i.started_at}`}>
@@ -93,5 +87,24 @@ export function ServiceHealth() {
         <p className="bad">The chain node does not answer: {status.chain_error}</p>
       )}
     </section>
+  );
+}
+
+/** The claims per state and the oldest accepted one's wait, and how far the indexer has read. */
+function Pipeline({ pipeline }: { pipeline: NonNullable<ServiceStatus["pipeline"]> }) {
+  const waiting = pipeline.oldest_accepted_age_seconds;
+  return (
+    <p data-testid="service-claims">
+      Claims:{" "}
+      {STATES.map((state, i) => (
+        <span key={state}>
+          {i > 0 && ", "}
+          {pipeline.claims[state] ?? 0} {state}
+        </span>
+      ))}
+      {waiting !== null && waiting !== undefined && <> (the oldest accepted waits {spoken(waiting)})</>}. Indexed up to
+      block {pipeline.indexed_block}
+      {pipeline.index_lag_blocks !== null && pipeline.index_lag_blocks !== undefined && <>, {pipeline.index_lag_blocks} behind the head</>}.
+    </p>
   );
 }
