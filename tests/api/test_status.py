@@ -5,6 +5,7 @@ claims waiting (read by ``carbonledger status`` too)."""
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -106,6 +107,20 @@ def test_the_status_is_refused_without_the_token_or_an_admins_login(guarded: Api
     assert answer.status_code == 403 and "admin" in answer.text
     admin = guarded.client(Account.from_key(ANVIL_DEV_KEY_0))  # the consortium's admin
     assert _status(guarded, admin.token)["version"]
+
+
+def test_the_command_line_reads_the_status_with_the_token_from_its_environment(
+    guarded: Api, tmp_path: Path
+) -> None:
+    write_manifest(tmp_path / "deployment.json", guarded.chain.deployment)
+    args = ("status", "--data-dir", str(tmp_path), "--rpc-url", guarded.chain.node.url)
+    args += ("--api", guarded.url)
+    without = run_cli(*args)
+    assert "GET /status: it needs CARBONLEDGER_STATUS_TOKEN" in " ".join(without.stdout.split())
+    shown = run_cli(*args, env={"CARBONLEDGER_STATUS_TOKEN": TOKEN})
+    assert shown.returncode == 0, shown.stdout
+    assert re.search(r"anchoring worker\s*│\s*active", shown.stdout), shown.stdout
+    assert "none (read" in shown.stdout
 
 
 def test_in_dev_mode_with_no_token_set_the_status_is_open(api: Api) -> None:
