@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import rlp  # type: ignore[import-untyped]
 from eth_account import Account
 from web3 import Web3
 
@@ -209,3 +210,34 @@ def test_a_nonce_taken_again_and_again_ends_in_a_clear_failure(
     )
     with pytest.raises(TransactionFailed, match=f"{NONCE_RETRIES + 1} times as taken"):
         sender.send_many([({"to": "0x" + "99" * 20, "value": 1}, 21_000)])
+
+
+def test_a_nonce_taken_in_the_middle_of_a_batch_sends_it_and_the_rest_again_after_the_pool(
+    deployed_chain: DeployedChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node took items 0, 1 and 3 and refused 2 (another sender had its nonce): 2 and 3
+    go again from the node's count (5, counting 3's first copy), in their order, and the
+    hashes returned are those of the copies that count."""
+    sender = _fresh_sender(deployed_chain.w3, 10**18)
+    batches: list[list[int]] = []
+
+    def node(method: str, params: Any) -> list[dict[str, Any]]:
+        nonces = [
+            int.from_bytes(rlp.decode(bytes.fromhex(p[0].removeprefix("0x")))[0], "big")
+            for p in params
+        ]
+        batches.append(nonces)
+        return [
+            {"error": {"code": -32003, "message": "nonce too low"}}
+            if n == 2  # another sender's transaction has it
+            else {"result": f"0x{n:064x}"}
+            for n in nonces
+        ]
+
+    monkeypatch.setattr(sender._rpc, "answers", node)
+    monkeypatch.setattr(sender, "pending_nonce", lambda: 5)
+    hashes = sender.send_many([({"to": "0x" + "aa" * 20, "value": v}, 21_000) for v in range(4)])
+    # the refused one is sent alone once more (as any refusal), then the rest signed again
+    assert batches == [[0, 1, 2, 3], [2], [5, 6]]
+    assert [int(h.hex(), 16) for h in hashes] == [0, 1, 5, 6]
+    assert sender._nonce == 7

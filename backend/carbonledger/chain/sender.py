@@ -185,7 +185,13 @@ class TxSender:
         refuses because its nonce is taken (:func:`nonce_taken`: another process sent with
         this key meanwhile, as the API processes and the anchoring worker of a deployment do)
         is signed again, with the rest, from the node's pending count, up to
-        :data:`NONCE_RETRIES` times. If it refuses one for anything else, the nonces from that
+        :data:`NONCE_RETRIES` times. The rest includes later ones of the batch the node took
+        (when another sender took a nonce in the middle of it): their first copies are mined
+        first, and fail on chain where they depend on the one before (a firm's next claims,
+        an auditor's next verdict), so the copies signed again are the ones that count; where
+        they do not depend on it (checker outcomes), the copies signed again revert and the
+        worker's reconciliation finds the first ones. That race costs gas, never a claim.
+        If it refuses one for anything else, the nonces from that
         one on are given back (the next send reuses the first of them) and
         :class:`TransactionFailed` is raised; the ones before it were sent and will be mined
         (a relayer that loses track of them finds their claims on chain, see
