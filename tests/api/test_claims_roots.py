@@ -18,9 +18,9 @@ from carbonledger.chain.typed_data import Revocation, revocation_typed_data, sig
 from carbonledger.overlaps import new_pair_salt
 from carbonledger.verify import Result, RpcChainPort, run_firm
 from carbonledger.verify.chain import Addresses
-from carbonledger.vocab import ClaimTree
+from carbonledger.vocab import ClaimTree, b32
 from tests.api.conftest import Api, as_bytes, example, serving_roots
-from tests.api.partners import carrier_document, shipper_document
+from tests.api.partners import carrier_document, reduction_document, shipper_document
 from tests.conftest import DeployedChain
 
 
@@ -282,3 +282,56 @@ def test_verdicts_on_root_anchored_claims_are_recorded_in_one_request(api: Api) 
     for claim_id in ids:  # admitted with their proofs, their checks recorded, then audited
         state = ledger.claim_state(bytes.fromhex(claim_id[2:]))
         assert (state.status, state.check, state.audit) == ("active", "passed", "approved")
+
+
+def test_a_reduction_filed_in_a_batch_under_roots_is_admitted_and_cites_its_allocation(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /claims/batch answers before the chain; the anchoring worker's pass over queued
+    citations admits the root-anchored reduction into the ClaimLedger, then relays its
+    citation (a citation of a claim the ledger does not hold would be refused)."""
+    carrier, shipper = api.admit("Root citing carrier"), api.admit("Root citing shipper")
+    auditor = api.admit("Root citing auditor", roles=("auditor",))
+    salt = new_pair_salt()
+    shipper_doc = shipper_document(shipper.address, salt)
+    api.client(carrier).submit_claim(as_bytes(carrier_document(carrier.address, salt)))
+    client = api.client(shipper)
+    client.submit_claim(as_bytes(shipper_doc))
+    [overlap] = [o for o in client.overlaps() if o["partner"] == carrier.address]
+    sid = client.propose_settlement(
+        overlap["overlap_id"],
+        description="shared electric trucks, cited",
+        total_cost=500_000,
+        currency="CNY",
+        expected_reduction_kgco2e=100,
+    )["settlement_id"]
+    client.sign_settlement(sid)
+    api.client(carrier).sign_settlement(sid)
+    attested = api.client(auditor).attest_reduction(sid, 100, b"lane log")
+    [mine] = [p["allocation_kgco2e"] for p in attested["parties"] if p["firm"] == shipper.address]
+
+    bodies: list[dict[str, Any]] = []
+    post = client.request
+
+    def keep_the_claim(method: str, path: str, **kwargs: Any) -> Any:
+        if (method, path) != ("POST", "/claims"):
+            return post(method, path, **kwargs)
+        bodies.append(kwargs["json"])
+        return {}
+
+    monkeypatch.setattr(client, "request", keep_the_claim)
+    reduction = reduction_document(shipper.address, shipper_doc, sid, mine, mine)
+    client.submit_claim(as_bytes(reduction), baseline=as_bytes(shipper_doc))
+    monkeypatch.undo()
+    answer = client.request("POST", "/claims/batch", json={"claims": bodies})
+    assert answer["accepted"] == 1, answer
+    claim_id = answer["results"][0]["claim"]["claim_id"]
+
+    ledger = api.services.ledger
+    deadline = time.monotonic() + 60
+    while "0x" + ledger.party_state(b32(sid), shipper.address).citing_claim.hex() != claim_id:
+        [row] = api.services.settlements.store.citations(claim_id=claim_id)
+        assert row.state == "pending", row  # never refused
+        assert time.monotonic() < deadline, "the citation never reached the chain"
+        time.sleep(0.2)
+    assert ledger.claim_state(b32(claim_id)).status == "active"  # admitted with its proof

@@ -189,7 +189,7 @@ class AnchorWorker:
         mined: Callable[[], None] | None = None,
         round_limit: int = DEFAULT_ROUND_LIMIT,
         heartbeat: Heartbeat | None = None,
-        pending_citations: Callable[[], int] | None = None,
+        pending_citations: Callable[[], None] | None = None,
     ) -> None:
         self.ledger = ledger
         #: relays the settlement citations of claims that reached the chain, between rounds

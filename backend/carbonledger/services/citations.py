@@ -47,6 +47,10 @@ class CitationOutbox:
     claim_store: ClaimStorePort
     store: SettlementStore
     clock: Callable[[], float] = time.time
+    #: brings a claim into the ClaimLedger before its citations are relayed (root mode admits
+    #: a root-anchored claim with its proof: ``ClaimService.bring_on_chain``); a citation of a
+    #: claim the ledger does not hold would be refused
+    admit: Callable[[str], None] = lambda _claim_id: None
 
     def nonce(self, account: str) -> int:
         """The next OverlapSettlement nonce ``account`` signs with (queued citations counted)."""
@@ -169,7 +173,10 @@ class CitationOutbox:
         row = self.claim_store.get(claim_id)
         if row is None or row.state not in (ANCHORED, CHECKED):
             return
-        for item in self.store.citations(claim_id=claim_id, state=PENDING):
+        pending = self.store.citations(claim_id=claim_id, state=PENDING)
+        if pending:
+            self.admit(claim_id)
+        for item in pending:
             if self._cited(item.settlement_id, item.party, item.claim_id):
                 self.store.mark_citation(item.seq, RECORDED)
                 continue
@@ -202,13 +209,12 @@ class CitationOutbox:
         citing = self.ledger.party_state(b32(settlement_id), party).citing_claim
         return any(citing) and hx(citing) == claim_id.lower()
 
-    def pending_claims(self) -> list[str]:
-        """The claims with a citation queued and not yet relayed, oldest first."""
-        return list(dict.fromkeys(c.claim_id for c in self.store.citations(state=PENDING)))
-
     def relay_pending(self, settlement_ids: Sequence[str] | None = None) -> None:
         """Relay any queued citation (of ``settlement_ids``; None: of any settlement) whose
-        claim has reached the chain since; read together (a thousand settlements a query)."""
+        claim has reached the chain since; read together (a thousand settlements a query).
+        The anchoring worker calls it between rounds, so a citation does not wait for the
+        process that accepted its claim (which may have answered 202, or died) or for a read
+        of its settlement."""
         pending = self.store.citations(settlement_ids=settlement_ids, state=PENDING)
         for claim_id in dict.fromkeys(c.claim_id for c in pending):
             self.relay(claim_id)

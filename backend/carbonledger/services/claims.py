@@ -86,7 +86,6 @@ from carbonledger.vocab import (
     recover_signer,
 )
 from carbonledger.vocab import claim_id as compute_id
-from carbonledger.vocab.constants import ANCHORED, CHECKED
 
 MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
 
@@ -893,26 +892,9 @@ class ClaimService:
                 self.shipments.record_in(conn, read)
         return rows
 
-    def relay_pending_citations(self) -> int:
-        """Relay the queued citations of every claim that has reached the chain since (in
-        root mode admitting it first); how many claims had some. The anchoring worker calls
-        it between rounds, so a citation does not wait for the process that accepted its
-        claim (which may have answered 202, or died) or for a read of its settlement."""
-        if self.citations is None:
-            return 0
-        pending = self.citations.pending_claims()
-        rows = self.store.of_ids(pending) if pending else []
-        ready = [row.claim_id for row in rows if row.state in (ANCHORED, CHECKED)]
-        for claim_id in ready:
-            self._citing.discard(claim_id)
-            self.bring_on_chain(claim_id)
-            self.citations.relay(claim_id)
-        return len(ready)
-
     def _after_anchoring(self, row: ClaimRow) -> None:
         if row.claim_id in self._citing and self.citations is not None:
             self._citing.discard(row.claim_id)
-            self.bring_on_chain(row.claim_id)  # root mode: a citation needs the claim admitted
             self.citations.relay(row.claim_id)
 
     def next_nonce(self, firm: str) -> int:

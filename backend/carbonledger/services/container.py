@@ -225,8 +225,8 @@ def build_services(
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
         leader=LeaderLock(engine, ANCHORING_WORKER),
         heartbeat=Heartbeat(InstanceStore(engine), ANCHORING_WORKER),
-        # the claim service is built below: looked up when the worker calls
-        pending_citations=lambda: claims.relay_pending_citations(),
+        # the citation outbox is built below: looked up when the worker calls
+        pending_citations=lambda: citations.relay_pending(),
         roots=root_anchoring(settings, ledger, store, engine),
         # what a round mined is indexed at once, not at the indexer's next poll
         mined=indexer.kick,
@@ -234,7 +234,10 @@ def build_services(
     )
     standard = load_default_standard()
     settlement_store = SettlementStore(engine)
-    citations = CitationOutbox(ledger, store, settlement_store)
+    # the claim service is built below: looked up when a citation is relayed
+    citations = CitationOutbox(
+        ledger, store, settlement_store, admit=lambda claim_id: claims.bring_on_chain(claim_id)
+    )
     shipment_index = ShipmentIndex(engine)
     period_totals = PeriodTotalsStore(engine)
     claims = ClaimService(
