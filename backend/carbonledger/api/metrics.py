@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from carbonledger.services.status import ServiceStatus
-from carbonledger.store.instances import ACTIVE, ROLES, STANDBY
+from carbonledger.store.instances import ACTIVE, ROLES, STANDBY, role_label
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -96,7 +96,7 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
         "Processes alive in each background role, active or standby.",
         *(
             (
-                {"role": role.replace(" ", "_"), "state": state},
+                {"role": role_label(role), "state": state},
                 sum(1 for i in alive if i.role == role and i.state == state),
             )
             for role in ROLES

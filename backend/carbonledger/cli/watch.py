@@ -11,9 +11,8 @@ from rich.table import Table
 
 from carbonledger.config import Settings
 from carbonledger.timespans import spoken
+from carbonledger.vocab.constants import CLAIM_STATES
 
-#: the order ``carbonledger status`` lists the claims' states in
-_STATES = ("accepted", "anchored", "checked", "refused")
 _COLOUR = {"critical": "red", "warning": "yellow"}
 
 
@@ -37,7 +36,7 @@ def read_status(api: str, settings: Settings) -> tuple[dict[str, Any] | None, st
 def _pipeline_rows(table: Table, body: dict[str, Any]) -> None:
     pipeline = body["pipeline"]
     counts = pipeline["claims"]
-    parts = [f"{counts.get(state, 0)} {state}" for state in _STATES]
+    parts = [f"{counts.get(state, 0)} {state}" for state in CLAIM_STATES]
     age = pipeline["oldest_accepted_age_seconds"]
     if age is not None:
         parts[0] += f" (oldest waits {spoken(age)})"

@@ -129,6 +129,8 @@ class Services:
     governance: GovernanceService
     reports: ReportService
     status: StatusService
+    #: the background roles' heartbeats (``service_instances``)
+    instances: InstanceStore
     #: one active indexer per database (PostgreSQL advisory lock; always held on SQLite)
     indexer_lock: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -151,7 +153,7 @@ class Services:
                     0.25,
                     1.0,
                     self.indexer_lock,
-                    Heartbeat(InstanceStore(self.engine), INDEXER),
+                    Heartbeat(self.instances, INDEXER),
                 ),
                 name="indexer",
                 daemon=True,
@@ -190,6 +192,7 @@ def build_services(
     engine = make_engine(settings.effective_database_url)
     ledger = LedgerGateway(w3, deployment, artifacts, settings.keys().service)
     store = ClaimStore(engine)
+    instances = InstanceStore(engine)
     vault_repository = SqlVaultRepository(engine)
     indexer = Indexer(engine, w3, deployment, artifacts)
     registry = RegistryCache(ledger)
@@ -224,7 +227,7 @@ def build_services(
         idle_interval=2.0,
         error_names=lambda data: names.get(data[:4], "0x" + data.hex()),
         leader=LeaderLock(engine, ANCHORING_WORKER),
-        heartbeat=Heartbeat(InstanceStore(engine), ANCHORING_WORKER),
+        heartbeat=Heartbeat(instances, ANCHORING_WORKER),
         # the citation outbox is built below: looked up when the worker calls
         pending_citations=lambda: citations.relay_pending(),
         roots=root_anchoring(settings, ledger, store, engine),
@@ -307,9 +310,10 @@ def build_services(
             after_change=membership_changed,
         ),
         reports=ReportService(store, claims, vault, audits),
+        instances=instances,
         status=StatusService(
             store,
-            InstanceStore(engine),
+            instances,
             ledger,
             lambda: indexer.cursor()[0] - 1,
             status_thresholds(settings),

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from carbonledger.chain.gateway import ChainReading
-from carbonledger.store.instances import ACTIVE, ANCHORING_WORKER, ROLES, InstanceRow
+from carbonledger.store.instances import ACTIVE, ANCHORING_WORKER, ROLES, InstanceRow, role_label
 from carbonledger.timespans import spoken
 from carbonledger.vocab.constants import ACCEPTED
 
@@ -198,11 +198,11 @@ def assess(
                 why = (
                     f"none has reported: is `carbonledger up` or `carbonledger {command}` running?"
                 )
-            alert(f"{role.replace(' ', '_')}_down", "critical", f"no {role} is active ({why})")
+            alert(f"{role_label(role)}_down", "critical", f"no {role} is active ({why})")
         for i in active:
             if i.last_error:
                 alert(
-                    f"{role.replace(' ', '_')}_failing",
+                    f"{role_label(role)}_failing",
                     "warning",
                     f"the {role} on {i.host} (pid {i.pid}) failed its last round: {i.last_error}",
                 )

@@ -245,9 +245,7 @@ _PENDING_OF_FIRM = (
     .where(claims.c.firm == bindparam("firm"), claims.c.state == ACCEPTED)
 )
 _STATE_COUNTS = select(claims.c.state, func.count()).group_by(claims.c.state)
-_OLDEST_IN_STATE = select(func.min(claims.c.accepted_at)).where(
-    claims.c.state == bindparam("state")
-)
+_OLDEST_ACCEPTED = select(func.min(claims.c.accepted_at)).where(claims.c.state == ACCEPTED)
 _COUNT_IN_STATE = (
     select(func.count()).select_from(claims).where(claims.c.state == bindparam("state"))
 )
@@ -373,9 +371,10 @@ class ClaimStore(TableStore):
         counts.update({str(state): int(n) for state, n in self._rows(_STATE_COUNTS)})
         return counts
 
-    def oldest_accepted_at(self, state: str = ACCEPTED) -> str | None:
-        """When the longest-waiting claim in ``state`` was accepted (None: there is none)."""
-        value = self._scalar(_OLDEST_IN_STATE, {"state": state})
+    def oldest_accepted_at(self) -> str | None:
+        """When the claim that has waited longest for the chain was accepted (None: none
+        waits)."""
+        value = self._scalar(_OLDEST_ACCEPTED)
         return None if value is None else str(value)
 
     def _update_rows(

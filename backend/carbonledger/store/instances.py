@@ -35,6 +35,12 @@ ANCHORING_WORKER = "anchoring worker"
 INDEXER = "indexer"
 ROLES = (ANCHORING_WORKER, INDEXER)
 
+
+def role_label(role: str) -> str:
+    """``role`` as alert names and metric labels spell it (``anchoring_worker``)."""
+    return role.replace(" ", "_")
+
+
 #: the states an instance reports
 ACTIVE = "active"
 STANDBY = "standby"

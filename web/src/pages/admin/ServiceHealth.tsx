@@ -8,7 +8,6 @@ type ServiceStatus = Schemas["StatusOut"];
 
 /** How often the panel reads GET /status again (the service reads its database and chain each time). */
 const EVERY_MS = 10_000;
-const STATES = ["accepted", "anchored", "checked", "refused"] as const;
 
 function spoken(seconds: number): string {
   if (seconds < 600) return `${Math.round(seconds)} s`;
@@ -96,10 +95,10 @@ function Pipeline({ pipeline }: { pipeline: NonNullable<ServiceStatus["pipeline"
   return (
     <p data-testid="service-claims">
       Claims:{" "}
-      {STATES.map((state, i) => (
+      {Object.entries(pipeline.claims).map(([state, count], i) => (
         <span key={state}>
           {i > 0 && ", "}
-          {pipeline.claims[state] ?? 0} {state}
+          {count} {state}
         </span>
       ))}
       {waiting !== null && waiting !== undefined && <> (the oldest accepted waits {spoken(waiting)})</>}. Indexed up to
