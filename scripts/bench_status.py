@@ -13,74 +13,14 @@ the claim counts by state, the oldest accepted claim, and the whole ``StatusServ
 from __future__ import annotations
 
 import argparse
-import contextlib
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
-from sqlalchemy import Engine, func, insert, select, text
-
 from benchmarks.e2e import fresh_services
-from carbonledger.store.claims import claims
-from tests.postgres import fresh_database, postgres_server
-
-
-def fill(engine: Engine, rows: int, waiting: int) -> None:
-    """``rows`` synthetic claim rows in all, the first ``waiting`` accepted, the rest checked."""
-    have = int(engine.connect().execute(select(func.count()).select_from(claims)).scalar_one())
-    batch = 50_000
-    with engine.begin() as conn:
-        for start in range(have, rows, batch):
-            n = min(batch, rows - start)
-            values = [
-                {
-                    "claim_id": f"0x{k:064x}",
-                    "firm": f"0x{k % 97:040x}",
-                    "kind": "footprint",
-                    "period_start": 0,
-                    "period_end": 1,
-                    "standard_version": 1,
-                    "document_hash": f"0x{k:064x}",
-                    "nonce": k,
-                    "deadline": 2**40,
-                    "claim": {},
-                    "signature": "0x" + "33" * 65,
-                    "state": "accepted" if k < waiting else "checked",
-                    "check_passed": True,
-                    "report_hash": "0x" + "44" * 32,
-                    "report": "{}",
-                    "accepted_at": "2026-12-06T00:00:00.000+00:00",
-                    "updated_at": "2026-12-06T00:00:00.000+00:00",
-                }
-                for k in range(start, start + n)
-            ]
-            conn.execute(insert(claims), values)
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE claims"))
-
-
-def timed(call: Callable[[], object], repeat: int) -> tuple[float, float]:
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds) * 1e3, max(seconds) * 1e3
-
-
-@contextlib.contextmanager
-def database(sqlite: bool) -> Iterator[str | None]:
-    if sqlite:
-        yield None
-        return
-    with tempfile.TemporaryDirectory() as work, postgres_server(Path(work)) as server:
-        yield fresh_database(server, "bench_status")
+from benchmarks.outbox import database, fill, timed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,7 +30,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="readings per size (5)")
     parser.add_argument("--sqlite", action="store_true", help="SQLite, not PostgreSQL")
     args = parser.parse_args(argv)
-    with database(args.sqlite) as url, fresh_services(1, database_url=url) as (services, _):
+    with (
+        database(args.sqlite, "bench_status") as url,
+        fresh_services(1, database_url=url) as (services, _),
+    ):
         engine, status = services.engine, services.status
         print(f"{engine.dialect.name}; median and slowest of {args.repeat} readings, ms:")
         for rows in sorted(args.rows):

@@ -4,6 +4,7 @@ against a fake API."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from eth_account import Account
 
+from carbonledger import client as client_module
 from carbonledger.chain.typed_data import sign_typed_data
 from carbonledger.claims import build_claim
 from carbonledger.client import RESIGN_LIMIT, LedgerClient
@@ -92,8 +94,16 @@ class FakeBatches:
     next nonce; a claim whose document is in ``duplicates`` is refused for itself first
     (and its nonce left unused); ``taken`` nonces are used meanwhile by another client."""
 
-    def __init__(self, duplicates: frozenset[str] = frozenset(), taken: int = 0) -> None:
+    def __init__(
+        self,
+        duplicates: frozenset[str] = frozenset(),
+        taken: int = 0,
+        room: list[int] | None = None,
+    ) -> None:
         self.duplicates, self.taken = duplicates, taken
+        #: per request, how many more claims the firm's backlog takes (429 past it); unlimited
+        #: once the list is used up, none if it ends with 0
+        self.room = room
         self.nonce = 0
         self.requests: list[list[tuple[str, int]]] = []
 
@@ -106,9 +116,15 @@ class FakeBatches:
         self.requests.append([(json.loads(i["document"])["claim_id"], i["nonce"]) for i in items])
         self.nonce += self.taken  # another client of the firm, between the read and this
         results = []
+        room = len(items)
+        if self.room:
+            room = self.room.pop(0) if len(self.room) > 1 else self.room[0]
         for k, item in enumerate(items):
             name = json.loads(item["document"])["claim_id"]
-            if name in self.duplicates:
+            if room == 0 and item["nonce"] == self.nonce:
+                error = {"status": 429, "detail": "backlog full", "retry_after": 3}
+                results.append({"index": k, "error": error})
+            elif name in self.duplicates:
                 error = {"status": 409, "detail": f"{name} has already been submitted"}
                 results.append({"index": k, "error": error})
             elif item["nonce"] != self.nonce:
@@ -117,6 +133,7 @@ class FakeBatches:
                 results.append({"index": k, "error": error})
             else:
                 self.nonce += 1
+                room -= 1
                 results.append({"index": k, "claim": {"claim_id": name, "nonce": item["nonce"]}})
         return httpx.Response(202, json={"results": results})
 
@@ -166,6 +183,37 @@ def test_a_nonce_another_client_keeps_taking_is_tried_three_times_then_given_as_
     out = client.submit_claims(documents[:2], per_request=4)
     assert len(fake.requests) == RESIGN_LIMIT  # not for ever
     assert all(o["error"]["problems"][0]["field"] == "nonce" for o in out)
+
+
+def test_claims_refused_for_a_full_backlog_are_sent_again_after_retry_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    fake = FakeBatches(room=[2, 0, 4])
+    client, documents = _filing(fake)
+    out = client.submit_claims(documents, per_request=4)
+    assert fake.requests == [
+        [("s0", 0), ("s1", 1), ("s2", 2), ("s3", 3)],  # s2 refused (429): s3 out of order
+        [("s2", 2), ("s3", 3), ("s4", 4), ("s5", 5)],  # all refused: the backlog is full
+        [("s2", 2), ("s3", 3), ("s4", 4), ("s5", 5)],
+    ]
+    assert slept == [3, 3]
+    assert [o["claim"]["nonce"] for o in out] == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_backlog_that_never_drains_ends_in_refusals_after_the_patience(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(client_module, "BUSY_PATIENCE", 10.0)
+    fake = FakeBatches(room=[1, 0])  # one taken, then none ever
+    client, documents = _filing(fake)
+    out = client.submit_claims(documents, per_request=4)
+    assert slept == [3, 3, 3]  # 3 more would pass the 10 s
+    assert out[0]["claim"]["nonce"] == 0
+    assert all(o["error"]["status"] == 429 for o in out[1:]), out
 
 
 def test_a_reduction_citing_settlements_is_refused_before_anything_is_sent() -> None:

@@ -67,6 +67,9 @@ AUDITS_PER_REQUEST = 200
 CLAIMS_PER_REQUEST = 100
 #: how often :meth:`LedgerClient.submit_claims` sends a claim refused only as out of order
 RESIGN_LIMIT = 3
+#: seconds :meth:`LedgerClient.submit_claims` waits, in all, for a service that keeps
+#: answering that the firm's backlog is full (429) while none of its claims is taken
+BUSY_PATIENCE = 600.0
 
 
 def _out_of_order(error: Mapping[str, Any]) -> bool:
@@ -516,7 +519,11 @@ class LedgerClient(ApiSession):
         service refuses the ones signed after it in its request as out of order: those are
         signed again with the next nonces and sent again (an out-of-order refusal that no
         refusal before it in its request explains, another client of the firm taking the
-        nonces, is tried ``RESIGN_LIMIT`` times, then given as refused). A reduction citing
+        nonces, is tried ``RESIGN_LIMIT`` times, then given as refused). A claim refused
+        because the firm's claims waiting for the chain are at the service's limit (429) is
+        sent again, with those after it, once the answer's ``retry_after`` seconds have
+        passed; after ``BUSY_PATIENCE`` seconds of such answers with none of the firm's
+        claims taken, it and the rest are given as refused with that answer. A reduction citing
         settlements is refused here, before anything is sent: its citations are signed one
         by one, with :meth:`submit_claim`. ``progress`` is told, after each request, how
         many documents it settled."""
@@ -540,6 +547,8 @@ class LedgerClient(ApiSession):
         out: list[dict[str, Any] | None] = [None] * len(docs)
         unexplained = [0] * len(docs)
         pending = list(range(len(docs)))
+        waited = 0.0  # on a full backlog, since a claim was last taken
+        busy: dict[str, Any] | None = None
         while pending:
             part, pending = pending[:per_request], pending[per_request:]
             nonce, deadline = self.next_nonce(), int(time.time()) + DEFAULT_DEADLINE
@@ -555,9 +564,14 @@ class LedgerClient(ApiSession):
                 for k, j in enumerate(part)
             ]
             answer = self.request("POST", "/claims/batch", json={"claims": body})
-            again, refused_before = [], False
+            again, refused_before, busy = [], False, None
             for j, result in zip(part, answer["results"], strict=True):
                 error = result.get("error")
+                if error is not None and int(error.get("status", 0)) == 429:
+                    busy = busy or error  # the firm's backlog is full: this one and on wait
+                if busy is not None:
+                    again.append(j)
+                    continue
                 out_of_order = error is not None and _out_of_order(error)
                 if out_of_order:
                     # explained by a refusal before it in this request: sent again freely
@@ -572,6 +586,17 @@ class LedgerClient(ApiSession):
             pending = again + pending
             if progress is not None:
                 progress(len(part) - len(again))
+            if busy is None:
+                waited = 0.0
+                continue
+            waited = 0.0 if len(again) < len(part) else waited
+            pause = float(busy.get("retry_after") or 1)
+            if waited + pause > BUSY_PATIENCE:
+                for j in pending:  # not taken: refused with the service's answer
+                    out[j] = {"error": busy}
+                break
+            waited += pause
+            time.sleep(pause)
         return [o for o in out if o is not None]
 
     def _claim_item(

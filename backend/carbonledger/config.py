@@ -190,6 +190,14 @@ class Settings(BaseSettings):
     submit_wait: float = Field(
         20.0, ge=0, description="Seconds POST /claims waits for the claim to reach the chain."
     )
+    firm_backlog_limit: int = Field(
+        100_000,
+        ge=1,
+        description="Claims of one firm that may wait for the chain at once; past it the "
+        "firm's next claims are refused with 429 and Retry-After, nothing of them stored, "
+        "until its queue drains (the anchoring queue serves firms in turns, so one firm's "
+        "backlog does not hold back the others).",
+    )
     anchor_batch_size: int = Field(
         100, ge=1, le=500, description="Claims relayed per trySubmitClaims transaction."
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -31,6 +32,17 @@ def _keystore(tmp_path: Path, account: LocalAccount) -> Path:
     return path
 
 
+def _filed(runner: CliRunner, api: Api, folder: Path, keystore: Path) -> list[dict[str, Any]]:
+    """``carbonledger claim submit FOLDER --json``, which must succeed: its rows."""
+    result = runner.invoke(
+        app,
+        ["claim", "submit", str(folder), "--key", str(keystore), "--api", api.url, "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
+
+
 def test_a_folder_of_claims_is_filed_in_requests_of_100_and_followed_to_the_chain(
     api: Api, runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -38,13 +50,7 @@ def test_a_folder_of_claims_is_filed_in_requests_of_100_and_followed_to_the_chai
     keystore = _keystore(tmp_path, firm)
     shipment_files(tmp_path / "shipments", firm.address, range(230))
 
-    result = runner.invoke(
-        app,
-        ["claim", "submit", str(tmp_path / "shipments"), "--key", str(keystore),
-         "--api", api.url, "--json"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = _filed(runner, api, tmp_path / "shipments", keystore)
     assert [Path(r["file"]).name for r in rows] == [f"shipment-{n:04d}.json" for n in range(230)]
     assert {r["claim"]["state"] for r in rows} == {"checked"}
     assert all(r["claim"]["passed"] for r in rows)
@@ -154,3 +160,32 @@ def test_reductions_filed_in_bulk_are_checked_against_baselines_read_back_from_t
     orphan = runner.invoke(app, ["claim", "submit", str(elsewhere), *common])
     assert orphan.exit_code == 1
     assert f"{elsewhere / 'orphan.json'}: the baseline 0x{'ab' * 32} is not among" in orphan.output
+
+
+def test_a_firm_at_its_backlog_limit_has_its_folder_filed_once_the_service_makes_room(
+    api: Api, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service takes 40 of the firm's claims waiting at a time (429 for the rest of a
+    request, told to come back in 1 s): the command waits and sends the rest again, in
+    order, until all 150 are filed."""
+    monkeypatch.setattr(api.services.claims, "backlog_limit", 40)
+    monkeypatch.setattr(api.services.claims, "busy_retry_after", 1)
+    firm = api.admit("Patient Haulage")
+    keystore = _keystore(tmp_path, firm)
+    shipment_files(tmp_path / "shipments", firm.address, range(150))
+    sent: list[int] = []
+    real_post = api.services.claims.submit_many
+
+    def counted(submissions, caller, wait=0.0):  # type: ignore[no-untyped-def]
+        sent.append(len(submissions))
+        return real_post(submissions, caller, wait)
+
+    monkeypatch.setattr(api.services.claims, "submit_many", counted)
+
+    rows = _filed(runner, api, tmp_path / "shipments", keystore)
+
+    assert {r["claim"]["state"] for r in rows} == {"checked"}
+    listed = api.client(firm).claims(firm=firm.address, order="oldest")
+    assert [c["nonce"] for c in listed] == list(range(150))
+    assert [c["claim_id"] for c in listed] == [r["claim"]["claim_id"] for r in rows]
+    assert len(sent) >= 4 and sum(sent) > 150  # refused at the limit, sent again

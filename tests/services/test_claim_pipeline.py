@@ -297,14 +297,14 @@ def test_claims_lost_back_to_the_last_reconciled_block_are_re_anchored(
 def test_a_single_claim_is_judged_on_one_read_of_the_store_and_one_of_the_vault_keys(
     pipeline: Pipeline,
 ) -> None:
-    """A request of one claim reads whether its id is stored and its firm's nonce here in one
-    query (not ``get`` then ``max_nonce``), and its readers' keys in one look; a duplicate and
-    a used nonce are still refused."""
+    """A request of one claim reads whether its id is stored, its firm's nonce and its firm's
+    backlog here in one query (not ``get``, ``max_nonce`` then ``firm_backlog``), and its
+    readers' keys in one look; a duplicate and a used nonce are still refused."""
     store, repository = pipeline.store, pipeline.claims.vault._repository
     calls: list[str] = []
-    outer = [0]  # the fake's stored_and_max_nonce asks its own max_nonce: not a second read
+    outer = [0]  # the fake's submission_reads asks its own max_nonce: not a second read
     for target, names in (
-        (store, ("get", "max_nonce", "stored_ids", "stored_and_max_nonce")),
+        (store, ("get", "max_nonce", "stored_ids", "firm_backlog", "submission_reads")),
         (repository, ("get_reader_key", "get_reader_keys")),
     ):
         for name in names:
@@ -324,7 +324,7 @@ def test_a_single_claim_is_judged_on_one_read_of_the_store_and_one_of_the_vault_
     first = pipeline.submission(firm, 0, nonce=0)
     calls.clear()
     pipeline.claims.submit(first, None, wait=0)
-    assert calls == ["stored_and_max_nonce", "get_reader_keys"]
+    assert calls == ["submission_reads", "get_reader_keys"]
     with pytest.raises(Conflict, match="already been submitted"):
         pipeline.claims.submit(first, None, wait=0)
     with pytest.raises(Conflict, match="not the next nonce"):

@@ -83,7 +83,7 @@ def _fake_of(store: ClaimStore, ids: list[str]) -> InMemoryClaimStore:
 def _as_added(row: ClaimRow | None) -> dict[str, Any]:
     """The values the service gave :meth:`ClaimStore.add_many` for ``row``."""
     assert row is not None
-    pipeline = {"seq", "state", "accepted_at", "updated_at", *unset()}
+    pipeline = {"seq", "state", "accepted_at", "updated_at", "turn", *unset()}
     return {k: v for k, v in asdict(row).items() if k not in pipeline}
 
 
@@ -161,7 +161,7 @@ def test_add_many_stores_what_sqlalchemys_own_insert_stores_and_skips_a_taken_id
         return {
             k: v
             for k, v in asdict(got).items()
-            if k not in ("seq", "claim_id", "nonce", "accepted_at", "updated_at")
+            if k not in ("seq", "claim_id", "nonce", "accepted_at", "updated_at", "turn")
         }
 
     mine = {**values, "claim_id": "0x" + "c1" * 32, "nonce": 101, "check_passed": False}
@@ -182,20 +182,29 @@ def test_add_many_stores_what_sqlalchemys_own_insert_stores_and_skips_a_taken_id
 OTHER_FIRM = "0x" + "22" * 20
 
 
-def test_one_claims_duplicate_check_and_nonce_are_read_together_as_apart(engine: Engine) -> None:
-    """``stored_and_max_nonce`` (one query, a single claim's request) answers what
-    ``stored_ids`` and ``max_nonce`` answer apart: a refused claim's nonce does not count,
-    another firm's claims do not count, an absent id is not stored."""
+def test_one_claims_duplicate_check_nonce_and_backlog_are_read_together_as_apart(
+    engine: Engine,
+) -> None:
+    """``submission_reads`` (one query, a single claim's request) answers what
+    ``stored_ids``, ``max_nonce`` and ``firm_backlog`` answer apart: a refused claim's nonce
+    does not count, another firm's claims do not count, an absent id is not stored, a claim on
+    chain no longer waits."""
     store = ClaimStore(engine)
     other = "0x" + "ab" * 32
-    assert store.stored_and_max_nonce(other, FIRM) == (False, None)
-    ids = accept(store, 3)
+    assert store.submission_reads(other, FIRM) == (False, None, 0)
+    ids = accept(store, 4)
     store.mark_refused(ids[2], "refused by the chain")
+    store.mark_anchored([ids[0]], Anchored("0x" + "a1" * 32, 7, "0x" + "b1" * 32))
     for claim_id in [*ids, other]:
         for firm in (FIRM, OTHER_FIRM):
-            expected = (claim_id in store.stored_ids([claim_id]), store.max_nonce(firm))
-            assert store.stored_and_max_nonce(claim_id, firm) == expected
-    assert store.stored_and_max_nonce(ids[2], FIRM) == (True, 1)
+            expected = (
+                claim_id in store.stored_ids([claim_id]),
+                store.max_nonce(firm),
+                store.firm_backlog(firm, exact_from=10**9),  # the span of its places
+            )
+            assert store.submission_reads(claim_id, firm) == expected
+    assert store.submission_reads(ids[2], FIRM) == (True, 3, 3)
+    assert store.firm_backlog(FIRM, exact_from=3) == 2  # the refused claim left a gap
 
 
 def _ids(pages: Any) -> list[list[str]]:

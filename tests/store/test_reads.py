@@ -35,7 +35,7 @@ def test_a_one_statement_read_checks_no_connection_first_and_a_transaction_does(
     (claim_id,) = accept(store, 1)  # the pool now holds a connection used before
     pings = _count_pings(engine, monkeypatch)
     assert store.get(claim_id) is not None
-    assert store.stored_and_max_nonce(claim_id, FIRM) == (True, 0)
+    assert store.submission_reads(claim_id, FIRM) == (True, 0, 1)
     assert store.max_nonce(FIRM) == 0
     assert pings[0] == 0
     with store.transaction() as conn:

@@ -51,10 +51,12 @@ from carbonledger.store.claims import (
     REFUSED,
     ClaimFilter,
     ClaimRow,
+    SubmissionReads,
     anchored,
     back_to_accepted,
     back_to_anchored,
     checked,
+    turns,
     unset,
 )
 from carbonledger.store.events import CLAIM_ENDED, EventLog
@@ -402,7 +404,13 @@ class InMemoryClaimStore:
     def add_many(self, values: Sequence[dict[str, Any]], conn: Any) -> list[ClaimRow | None]:
         staged = self._staged
         out: list[ClaimRow | None] = []
-        for item in values:
+        queued = [r for r in [*self.rows.values(), *staged] if r.state == ACCEPTED]
+        head = min((r.turn for r in queued if r.turn is not None), default=None)
+        last: dict[str, int | None] = {}
+        for r in queued:
+            last[r.firm] = max(last.get(r.firm) or 0, r.turn or 0)
+        places = turns([str(item["firm"]) for item in values], head, last)
+        for item, place in zip(values, places, strict=True):
             taken = item["claim_id"] in self.rows or any(
                 r.claim_id == item["claim_id"] for r in staged
             )
@@ -416,8 +424,9 @@ class InMemoryClaimStore:
                 continue
             row = ClaimRow(
                 seq=next(self._seq),
-                **{**unset(), **item, "state": ACCEPTED, "accepted_at": "t", "updated_at": "t"},
-            )
+                **{**unset(), **item, "state": ACCEPTED, "accepted_at": "t", "updated_at": "t",
+                   "turn": place},
+            )  # fmt: skip
             staged.append(row)
             out.append(row)
         return out
@@ -435,14 +444,22 @@ class InMemoryClaimStore:
         nonces = [r.nonce for r in self._ordered(lambda r: r.firm == firm and r.state != REFUSED)]
         return max(nonces) if nonces else None
 
-    def stored_and_max_nonce(self, claim_id: str, firm: str) -> tuple[bool, int | None]:
-        return claim_id in self.rows, self.max_nonce(firm)
+    def submission_reads(self, claim_id: str, firm: str) -> SubmissionReads:
+        return SubmissionReads(
+            claim_id in self.rows, self.max_nonce(firm), self.firm_backlog(firm, 0)
+        )
 
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]:
         return self._ordered(lambda r: r.firm == firm and r.nonce < nonce and r.state != REFUSED)
 
     def in_state(self, state: str, limit: int) -> list[ClaimRow]:
-        return self._ordered(lambda r: r.state == state)[:limit]
+        rows = self._ordered(lambda r: r.state == state)
+        if state == ACCEPTED:  # the anchoring queue's order
+            rows.sort(key=lambda r: (r.turn or 0, r.seq))
+        return rows[:limit]
+
+    def firm_backlog(self, firm: str, exact_from: int) -> int:
+        return len(self._ordered(lambda r: r.firm == firm and r.state == ACCEPTED))
 
     def count_in_state(self, state: str) -> int:
         return len(self._ordered(lambda r: r.state == state))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.api.conftest import Api, as_bytes, example, shipment_files
@@ -58,3 +59,26 @@ def test_a_firm_files_several_documents_at_once_and_sees_each_on_chain(
     for path in (paths[0], paths[2], paths[3], paths[4]):
         link = result.locator(f"tr[data-file='{path.name}']").get_by_role("link")
         expect(link).to_have_count(1)
+
+
+def test_documents_past_the_firms_backlog_limit_are_sent_again_when_the_service_has_room(
+    ledger: Api, new_page: Callable[..., Page], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service holds 2 of the firm's claims waiting at a time (429 for the rest, told to
+    come back in 1 s): the page waits, signs the rest again and sends them until all are filed."""
+    monkeypatch.setattr(ledger.services.claims, "backlog_limit", 2)
+    monkeypatch.setattr(ledger.services.claims, "busy_retry_after", 1)
+    firm = ledger.admit("Yiwu Parcels (web backlog)")
+    paths = shipment_files(tmp_path / "shipments", firm.address, range(7))
+
+    page = new_page()
+    sign_in(page, ledger.url, keystore(firm, tmp_path, "firm"))
+    page.get_by_role("link", name="Submit a claim").first.click()
+    page.get_by_test_id("claim-file").set_input_files([str(p) for p in paths])
+    expect(page.get_by_test_id("bulk").locator("tbody tr")).to_have_count(7)
+    page.get_by_role("button", name="Sign and submit 7 claims").click()
+
+    expect(page.get_by_test_id("bulk-result")).to_contain_text("7 checked", timeout=90_000)
+    listed = ledger.client(firm).claims(firm=firm.address, order="oldest")
+    assert [c["nonce"] for c in listed] == list(range(7))
+    assert all(c["state"] == "checked" for c in listed)

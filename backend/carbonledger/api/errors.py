@@ -28,6 +28,7 @@ ERROR_STATUS: tuple[tuple[type[CarbonLedgerError], int], ...] = (
     (service.NotPermitted, 403),
     (service.NotFound, 404),
     (service.Conflict, 409),
+    (service.Busy, 429),
     (service.Unavailable, 503),
     (service.ServiceError, 400),
     # the evidence vault
@@ -65,6 +66,8 @@ def _headers(error: CarbonLedgerError) -> dict[str, str] | None:
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(error, auth.NotAuthenticated):
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if isinstance(error, service.Busy):
+        return {"Retry-After": str(error.retry_after)}
     return None
 
 
@@ -98,6 +101,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
         )
     },
     422: {"description": "Malformed input; `problems` names each field and why."},
+    429: {
+        "description": (
+            "The firm has as many claims waiting for the chain as the service holds for one "
+            "firm; nothing was stored: send it again after `Retry-After` seconds."
+        )
+    },
     503: {"description": "The chain node does not answer."},
 }
 

@@ -36,6 +36,7 @@ from carbonledger.claims import ClaimMappingError, build_claim
 from carbonledger.overlaps import OverlapError, shipment_emissions
 from carbonledger.services.citations import CitationOutbox, SignedCitation
 from carbonledger.services.errors import (
+    Busy,
     Conflict,
     InvalidRequest,
     NonceOutOfOrder,
@@ -88,6 +89,9 @@ from carbonledger.vocab import (
 from carbonledger.vocab import claim_id as compute_id
 
 MIN_DEADLINE_MARGIN = 60  # seconds the signature must still be valid for when accepted
+#: seconds a firm refused for its backlog (:class:`Busy`) is told to wait: a firm at the
+#: limit has its claims on chain at one a turn, so a few seconds free room for many
+BUSY_RETRY_AFTER = 5
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ class _Reads:
         self._versions: dict[str, tuple[Standard, int]] = {}
         self._members: dict[str, MemberState] = {}
         self._nonces: dict[str, int] = {}
+        self._backlogs: dict[str, int] = {}
         self.claim_status: dict[bytes, str] = {}
         self.stored_here: dict[str, bool] = {}
         #: claims accepted earlier in this request: not stored before its end, yet on their way
@@ -227,17 +232,28 @@ class _Reads:
         """The reads of a request of one claim (``submit``), made under its firm's lock as
         :meth:`ClaimService._accept` reads them, in two round trips instead of four: the
         claim's state on chain and its firm's ClaimLedger nonce in one JSON-RPC batch, then
-        whether it is stored here and its firm's highest nonce here in one query."""
+        whether it is stored here, its firm's highest nonce and backlog here in one query."""
         if item.claim_id in self.claim_status or item.firm in self._nonces:
             return
         state, on_chain = self.service.ledger.claim_state_and_nonce(item.claim_id, item.firm)
         self.claim_status[item.claim_id] = state.status
         claim_id = "0x" + item.claim_id.hex()
-        stored, highest = self.service.store.stored_and_max_nonce(claim_id, item.firm)
-        self.stored_here[claim_id] = stored
-        self._nonces[item.firm] = _following(highest, on_chain)
+        found = self.service.store.submission_reads(claim_id, item.firm)
+        self.stored_here[claim_id] = found.stored
+        self._nonces[item.firm] = _following(found.highest, on_chain)
+        if found.queued < self.service.backlog_limit:  # else counted, when asked
+            self._backlogs[item.firm] = found.queued
+
+    def backlog(self, firm: str, limit: int) -> int:
+        """How many of ``firm``'s claims wait for the chain, this request's accepted ones
+        included (read once, exactly from ``limit`` on)."""
+        if firm not in self._backlogs:
+            self._backlogs[firm] = self.service.store.firm_backlog(firm, exact_from=limit)
+        return self._backlogs[firm]
 
     def accepted(self, firm: str, claim_id: str, nonce: int) -> None:
+        if firm in self._backlogs:
+            self._backlogs[firm] += 1
         self._nonces[firm] = nonce + 1
         self.stored_here[claim_id] = True
         self.accepted_ids.add(claim_id)
@@ -265,6 +281,10 @@ class ClaimService:
     clock: Callable[[], float] = time.time
     #: seconds :meth:`submit` waits for a claim to reach the chain (``Settings.submit_wait``)
     submit_wait: float = 20.0
+    #: claims of one firm that may wait for the chain at once (``Settings.firm_backlog_limit``)
+    backlog_limit: int = 100_000
+    #: seconds a firm refused for its backlog is told to wait (``Retry-After``)
+    busy_retry_after: int = BUSY_RETRY_AFTER
     #: root mode's anchoring (None in batch and single mode): proofs, admissions
     roots: RootAnchoring | None = None
     #: the registries' state for a request starting now, kept until either registry logs
@@ -733,6 +753,14 @@ class ClaimService:
             raise NonceOutOfOrder(
                 f"nonce {submission.nonce} is not the next nonce of firm {firm} "
                 f"(expected {expected}); a nonce is used once, in order"
+            )
+        waiting = reads.backlog(firm, self.backlog_limit)
+        if waiting >= self.backlog_limit:
+            raise Busy(
+                f"firm {firm} has {waiting} claim{'' if waiting == 1 else 's'} waiting for the "
+                "chain, as many as the service holds for one firm (firm_backlog_limit); nothing "
+                f"of this claim was stored: send it again in {self.busy_retry_after} s",
+                self.busy_retry_after,
             )
         if submission.deadline < self.clock() + MIN_DEADLINE_MARGIN:
             raise InvalidRequest(

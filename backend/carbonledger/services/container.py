@@ -253,6 +253,7 @@ def build_services(
         service_vault_key=pair.private_key,
         citations=citations,
         submit_wait=settings.submit_wait,
+        backlog_limit=settings.firm_backlog_limit,
         roots=worker.roots,
         registry=registry.current,
         write_lock=threading.Lock() if engine.dialect.name == "sqlite" else None,

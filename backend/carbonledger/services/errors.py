@@ -47,5 +47,14 @@ class NonceOutOfOrder(Conflict):
         ]
 
 
+class Busy(ServiceError):
+    """The service holds as many of the firm's claims waiting for the chain as it takes
+    (HTTP 429, ``Retry-After``): nothing of this one was stored, send it again later."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unavailable(ServiceError):
     """The chain does not answer (HTTP 503)."""

@@ -33,7 +33,14 @@ from carbonledger.chain.governance import (
 )
 from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.reports.periods import PeriodTotals
-from carbonledger.store.claims import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
+from carbonledger.store.claims import (
+    ANCHORED,
+    CHECKED,
+    STATES,
+    ClaimFilter,
+    ClaimRow,
+    SubmissionReads,
+)
 from carbonledger.store.shipments import Read
 from carbonledger.vocab import Claim, Domain
 
@@ -236,11 +243,13 @@ class ClaimStorePort(Protocol):
 
     def max_nonce(self, firm: str) -> int | None: ...
 
-    def stored_and_max_nonce(self, claim_id: str, firm: str) -> tuple[bool, int | None]: ...
+    def submission_reads(self, claim_id: str, firm: str) -> SubmissionReads: ...
 
     def earlier_of_firm(self, firm: str, nonce: int) -> list[ClaimRow]: ...
 
     def in_state(self, state: str, limit: int) -> list[ClaimRow]: ...
+
+    def firm_backlog(self, firm: str, exact_from: int) -> int: ...
 
     def count_in_state(self, state: str) -> int: ...
 

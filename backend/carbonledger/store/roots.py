@@ -20,11 +20,12 @@ from sqlalchemy import (
     Table,
     func,
     select,
+    text,
     update,
 )
 
 from carbonledger.store import columns
-from carbonledger.store.claims import ClaimRow, claims
+from carbonledger.store.claims import ACCEPTED, QUEUED, ClaimRow, claims, queue_order
 from carbonledger.store.db import AnchoredColumns, TableStore, metadata, utc_now
 from carbonledger.vocab.anchored import Anchored
 
@@ -78,6 +79,16 @@ class ClaimProof:
     block_number: int | None
 
 
+#: the accepted claims under no root yet in the queue's order, read on SQLite through the
+#: queue's index (see ``carbonledger.store.claims._QUEUE_SQLITE``: 43 ms instead of ~7 at
+#: 55,000 waiting, its planner's choice without statistics)
+_UNROOTED_SQLITE = text(
+    f"SELECT {', '.join(c.name for c in claims.c)} FROM claims INDEXED BY {queue_order.name} "
+    f"WHERE state = '{ACCEPTED}' AND claim_id NOT IN (SELECT claim_id FROM claim_proofs) "
+    "ORDER BY turn, seq LIMIT :limit"
+).columns(*claims.c)
+
+
 class RootStore(TableStore):
     """Roots and proofs, next to the claims table (SQLite or PostgreSQL)."""
 
@@ -87,14 +98,17 @@ class RootStore(TableStore):
         claim_proofs.create(engine, checkfirst=True)
 
     def unrooted(self, state: str, limit: int) -> list[ClaimRow]:
-        """Claims in ``state`` under no root yet, oldest first."""
+        """Claims in ``state`` under no root yet: accepted ones in the anchoring queue's
+        order (:func:`carbonledger.store.claims.turns`), others oldest first."""
+        if state == ACCEPTED and self.engine.dialect.name == "sqlite":
+            return self._all(ClaimRow, _UNROOTED_SQLITE, {"limit": limit})
         query = (
             select(claims)
             .where(
-                claims.c.state == state,
+                QUEUED if state == ACCEPTED else claims.c.state == state,
                 claims.c.claim_id.not_in(select(claim_proofs.c.claim_id)),
             )
-            .order_by(claims.c.seq)
+            .order_by(*((claims.c.turn,) if state == ACCEPTED else ()), claims.c.seq)
             .limit(limit)
         )
         return self._all(ClaimRow, query)

@@ -3,7 +3,8 @@
 // and sent 100 a request (POST /claims/batch), then followed until each is on chain. A claim
 // refused for itself leaves its nonce unused, so the service refuses the ones signed after it
 // in its request as out of order (409 naming the nonce): those are signed again and resent,
-// as `carbonledger claim submit FOLDER` does.
+// as `carbonledger claim submit FOLDER` does. When the firm's claims waiting for the chain are
+// at the service's limit (429), the rest are sent again after the answer's retry_after.
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, ok, type ClaimCheck, type ClaimOut, type Schemas } from "../api/client";
@@ -25,6 +26,9 @@ const PER_REQUEST = 100;
 /** Sends of a claim refused for its nonce with no refusal before it to explain it (another
  * client of the firm taking the nonces) before it is shown as refused. */
 const RESIGN_LIMIT = 3;
+/** Seconds of "the firm's backlog is full" answers with none of its claims taken before the
+ * rest are shown as refused (as the command line's BUSY_PATIENCE). */
+const BUSY_PATIENCE = 600;
 
 function outOfOrder(error: BatchError): boolean {
   return error.status === 409 && (error.problems ?? []).some((p) => String(p.field ?? "").endsWith("nonce"));
@@ -71,6 +75,7 @@ export function SubmitMany({ files }: { files: File[] }) {
       const out: (Outcome | undefined)[] = checked.map(() => undefined);
       const unexplained = checked.map(() => 0);
       let pending = checked.map((_, i) => i);
+      let waited = 0; // on a full backlog, since a claim was last taken
       while (pending.length) {
         const part = pending.slice(0, PER_REQUEST);
         pending = pending.slice(PER_REQUEST);
@@ -87,9 +92,16 @@ export function SubmitMany({ files }: { files: File[] }) {
         const answer = await ok(api.POST("/claims/batch", { body: { claims } }));
         const again: number[] = [];
         let refusedBefore = false;
+        let full: BatchError | undefined;
         answer.results.forEach((result, k) => {
           const i = part[k];
           const err = result.error ?? undefined;
+          if (err?.status === 429) full ??= err; // the firm's backlog is full: this one and on wait
+          if (full) {
+            out[i] = { error: err ?? full };
+            again.push(i);
+            return;
+          }
           if (err && outOfOrder(err)) {
             // explained by a refusal before it in this request: signed again freely
             unexplained[i] += refusedBefore ? 0 : 1;
@@ -102,6 +114,19 @@ export function SubmitMany({ files }: { files: File[] }) {
           out[i] = err ? { error: err } : { claim: result.claim ?? undefined };
         });
         pending = [...again, ...pending];
+        if (!full) {
+          waited = 0;
+          continue;
+        }
+        if (again.length < part.length) waited = 0;
+        const pause = full.retry_after ?? 1;
+        if (waited + pause > BUSY_PATIENCE) {
+          for (const i of pending) out[i] = { error: full }; // not taken: refused with the answer
+          break;
+        }
+        waited += pause;
+        say(`The service holds as many of your claims waiting for the chain as it takes; sending the other ${pending.length} again in ${pause} s…`);
+        await new Promise((r) => setTimeout(r, pause * 1000));
       }
       setOutcomes(out as Outcome[]);
       await follow(out as Outcome[], say);

@@ -17,7 +17,7 @@ from carbonledger.api.models import model_from, published
 from carbonledger.auth.fastapi import CurrentMember, SignedIn
 from carbonledger.services.citations import SignedCitation
 from carbonledger.services.claims import Submission
-from carbonledger.services.errors import InvalidRequest, ServiceError
+from carbonledger.services.errors import Busy, InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.services.queries import EventRow
 from carbonledger.standard import RULES, canonical_bytes
@@ -189,7 +189,7 @@ def claim_out(row: ClaimRow) -> dict[str, Any]:
     responses={
         201: {"description": "Accepted, anchored on chain and its check recorded."},
         202: {"description": "Accepted; still on its way to the chain (it will get there)."},
-        **{k: ERROR_RESPONSES[k] for k in (403, 409, 422)},
+        **{k: ERROR_RESPONSES[k] for k in (403, 409, 422, 429)},
     },
 )
 def submit_claim(
@@ -275,6 +275,11 @@ class BatchItemError(BaseModel):
     status: int = Field(description="The HTTP status POST /claims would have answered.")
     detail: str
     problems: list[dict[str, Any]] | None = None
+    retry_after: int | None = Field(
+        None,
+        description="With status 429: seconds after which the claim may be sent again (the "
+        "firm's claims waiting for the chain are at the service's limit).",
+    )
 
 
 class BatchItem(BaseModel):
@@ -341,7 +346,10 @@ def submit_claims(body: SubmitClaims, services: ServicesDep, member: CurrentMemb
         if isinstance(outcome, ServiceError):
             problems = problems_of(outcome)
             error = BatchItemError(
-                status=status_of(outcome), detail=str(outcome), problems=problems or None
+                status=status_of(outcome),
+                detail=str(outcome),
+                problems=problems or None,
+                retry_after=outcome.retry_after if isinstance(outcome, Busy) else None,
             )
             results.append(BatchItem(index=i, error=error))
         else:

@@ -1,0 +1,141 @@
+"""The anchoring queue at scale (``scripts/bench_queue.py``): what its reads cost over a large
+backlog, and how long one firm's claim waits behind another firm's upload, end to end."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from benchmarks.e2e import fresh_services, signed_submissions
+from benchmarks.outbox import database, fill_queue, firm, timed
+from carbonledger.services.errors import ServiceError
+from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, ClaimRow, ClaimStore, claims
+
+#: the anchoring worker's round, as ``in_state`` read it before the queue had turns: oldest
+#: accepted first, whatever its firm (kept here for the comparison)
+FIRST_COME = select(claims).where(claims.c.state == ACCEPTED).order_by(claims.c.seq).limit(1000)
+
+
+@dataclass
+class Reads:
+    """Median and slowest (ms) of each read, over a queue of ``waiting`` claims."""
+
+    waiting: int
+    round_in_turns: tuple[float, float]
+    round_first_come: tuple[float, float]
+    submission_reads: tuple[float, float]
+    accept_100: tuple[float, float]
+    backlog_span: tuple[float, float]
+    backlog_counted: tuple[float, float]
+    #: claims ahead of a new firm's first claim: in turns, and first come first served
+    ahead_in_turns: int
+    ahead_first_come: int
+
+
+def queue_reads(
+    upload: int, others: int, each: int, repeat: int, sqlite: bool
+) -> tuple[str, Reads]:
+    """One firm's ``upload`` and ``others`` firms' ``each`` claims waiting (synthetic rows on a
+    fresh database: PostgreSQL, or SQLite), then ``repeat`` timings of each read."""
+    with database(sqlite, "bench_queue") as url, fresh_services(1, database_url=url) as (s, _):
+        engine, store = s.engine, s.store
+        assert isinstance(store, ClaimStore)
+        fill_queue(engine, [upload] + [each] * others)
+        new = firm(others + 1)
+        rows = [
+            {
+                "claim_id": f"0x{10**12 + k:064x}", "firm": new, "kind": "footprint",
+                "period_start": 0, "period_end": 1, "standard_version": 1,
+                "document_hash": f"0x{k:064x}", "nonce": k, "deadline": 2**40, "claim": {},
+                "signature": "0x" + "33" * 65, "check_passed": True,
+                "report_hash": "0x" + "44" * 32, "report": "{}",
+            }
+            for k in range(100)
+        ]  # fmt: skip
+
+        def accept_100() -> None:  # a request of a new firm's 100 claims, rolled back
+            with engine.connect() as conn, conn.begin() as transaction:
+                store.add_many(rows, conn)
+                transaction.rollback()
+
+        def first_come() -> None:  # as in_state built them: rows
+            with engine.connect() as conn:
+                [ClaimRow(**row._mapping) for row in conn.execute(FIRST_COME)]
+
+        with engine.connect() as conn, conn.begin() as transaction:
+            added = store.add_many(rows[:1], conn)
+            assert added[0] is not None and added[0].turn is not None
+            turn, seq = added[0].turn, added[0].seq
+            ahead = conn.execute(
+                select(func.count()).where(
+                    claims.c.state == ACCEPTED,
+                    (claims.c.turn < turn) | ((claims.c.turn == turn) & (claims.c.seq < seq)),
+                )
+            ).scalar_one()
+            transaction.rollback()
+        waiting = upload + others * each
+        reads = Reads(
+            waiting=waiting,
+            round_in_turns=timed(lambda: store.in_state(ACCEPTED, 1000), repeat),
+            round_first_come=timed(first_come, repeat),
+            submission_reads=timed(lambda: store.submission_reads("0x" + "00" * 32, new), repeat),
+            accept_100=timed(accept_100, repeat),
+            backlog_span=timed(lambda: store.firm_backlog(firm(0), exact_from=10**12), repeat),
+            backlog_counted=timed(lambda: store.firm_backlog(firm(0), exact_from=1), repeat),
+            ahead_in_turns=int(ahead),
+            ahead_first_come=waiting,
+        )
+        return engine.dialect.name, reads
+
+
+@dataclass
+class Behind:
+    """Seconds from the worker's start until the small firm's claim, then the whole upload,
+    was checked on chain."""
+
+    upload: int
+    accept_seconds: float
+    small_checked: float
+    upload_checked: float
+
+
+def behind_an_upload(upload: int, sqlite: bool) -> tuple[str, Behind]:
+    """A firm's ``upload`` claims accepted (100 a request), then one claim of another firm,
+    with the anchoring worker stopped; then the worker starts (batch mode, a fresh anvil)."""
+    with (
+        database(sqlite, "bench_queue_e2e") as url,
+        fresh_services(2, database_url=url) as (services, (big, small)),
+    ):
+        upload_items = signed_submissions(services, [big], upload, "upload")[0]
+        (one,) = signed_submissions(services, [small], 1, "one")[0]
+        started = time.perf_counter()
+        for k in range(0, upload, 100):
+            refused = [
+                r
+                for r in services.claims.submit_many(upload_items[k : k + 100], None)
+                if isinstance(r, ServiceError)
+            ]
+            if refused:
+                raise RuntimeError(f"{len(refused)} of the upload refused, e.g. {refused[0]}")
+        (row,) = services.claims.submit_many([one], None)
+        if isinstance(row, ServiceError):
+            raise RuntimeError(f"the small firm's claim was refused: {row}")
+        accepted = time.perf_counter() - started
+        store = services.store
+        started = time.perf_counter()
+        services.worker.start()
+        small_at = upload_at = None
+        while upload_at is None:
+            now = time.perf_counter() - started
+            got = store.get(row.claim_id)
+            if small_at is None and got is not None and got.state == CHECKED:
+                small_at = now
+            if not store.count_in_state(ACCEPTED) and not store.count_in_state(ANCHORED):
+                upload_at = now
+            if now > 600:
+                raise TimeoutError("the upload did not reach the chain in 10 minutes")
+            time.sleep(0.01)
+        assert small_at is not None
+        return services.engine.dialect.name, Behind(upload, accepted, small_at, upload_at)
