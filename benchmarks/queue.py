@@ -6,16 +6,34 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, exists, func, select
 
 from benchmarks.e2e import fresh_services, signed_submissions
 from benchmarks.outbox import database, fill_queue, firm, timed
 from carbonledger.services.errors import ServiceError
-from carbonledger.store.claims import ACCEPTED, ANCHORED, CHECKED, ClaimRow, ClaimStore, claims
+from carbonledger.store.claims import (
+    ACCEPTED,
+    ANCHORED,
+    CHECKED,
+    REFUSED,
+    ClaimRow,
+    ClaimStore,
+    claims,
+)
 
 #: the anchoring worker's round, as ``in_state`` read it before the queue had turns: oldest
 #: accepted first, whatever its firm (kept here for the comparison)
 FIRST_COME = select(claims).where(claims.c.state == ACCEPTED).order_by(claims.c.seq).limit(1000)
+
+
+#: a single claim's query as it was before it read the firm's backlog too (the comparison)
+NO_BACKLOG = select(
+    exists().where(claims.c.claim_id == bindparam("claim_id")).label("stored"),
+    select(func.max(claims.c.nonce))
+    .where(claims.c.firm == bindparam("firm"), claims.c.state != REFUSED)
+    .scalar_subquery()
+    .label("highest"),
+)
 
 
 @dataclass
@@ -26,6 +44,7 @@ class Reads:
     round_in_turns: tuple[float, float]
     round_first_come: tuple[float, float]
     submission_reads: tuple[float, float]
+    submission_reads_before: tuple[float, float]
     accept_100: tuple[float, float]
     backlog_span: tuple[float, float]
     backlog_counted: tuple[float, float]
@@ -60,6 +79,10 @@ def queue_reads(
                 store.add_many(rows, conn)
                 transaction.rollback()
 
+        def no_backlog(firm: str) -> None:
+            with engine.connect() as conn:
+                conn.execute(NO_BACKLOG, {"claim_id": "0x" + "00" * 32, "firm": firm}).one()
+
         def first_come() -> None:  # as in_state built them: rows
             with engine.connect() as conn:
                 [ClaimRow(**row._mapping) for row in conn.execute(FIRST_COME)]
@@ -81,6 +104,7 @@ def queue_reads(
             round_in_turns=timed(lambda: store.in_state(ACCEPTED, 1000), repeat),
             round_first_come=timed(first_come, repeat),
             submission_reads=timed(lambda: store.submission_reads("0x" + "00" * 32, new), repeat),
+            submission_reads_before=timed(lambda: no_backlog(new), repeat),
             accept_100=timed(accept_100, repeat),
             backlog_span=timed(lambda: store.firm_backlog(firm(0), exact_from=10**12), repeat),
             backlog_counted=timed(lambda: store.firm_backlog(firm(0), exact_from=1), repeat),

@@ -290,10 +290,9 @@ _SUBMISSION_READS = select(
     _FIRST.label("first"),
     _LAST.label("last"),
 )
+#: counted over the firm's part of the queue's index (its waiting claims alone)
 _PENDING_OF_FIRM = (
-    select(func.count())
-    .select_from(claims)
-    .where(claims.c.firm == bindparam("firm"), claims.c.state == ACCEPTED)
+    select(func.count()).select_from(claims).where(QUEUED, claims.c.firm == bindparam("firm"))
 )
 _STATE_COUNTS = select(claims.c.state, func.count()).group_by(claims.c.state)
 _OLDEST_ACCEPTED = select(func.min(claims.c.accepted_at)).where(claims.c.state == ACCEPTED)
