@@ -24,7 +24,7 @@ from carbonledger.indexer import RawLog, _jsonable
 from carbonledger.standard import document_hash, parse_claim
 from carbonledger.store.settlements import citations
 from carbonledger.vocab import b32
-from tests.api.conftest import Api, as_bytes
+from tests.api.conftest import Api, as_bytes, example
 from tests.api.partners import Partners, partners, reduction_document
 
 
@@ -337,6 +337,46 @@ def test_two_reductions_of_one_batch_cannot_both_cite_one_allocation_and_the_fir
     api.services.settlements.citations.relay(first_id)
     assert store.citations(claim_id=first_id)[0].state == "recorded"
     assert api.services.ledger.reading().relayer_pending_nonce == sent
+
+
+def test_the_citation_of_a_claim_the_chain_refused_is_refused_and_not_read_again(
+    api: Api,
+) -> None:
+    """A claim the chain refused (its deadline passed in the outbox, say) will never be on
+    chain: its queued citation is marked refused, with the claim's reason, by the next pass,
+    instead of being read again by every pass of the anchoring worker."""
+    twins = partners(api, "Lost Citation")
+    sid = str(propose(twins, "an allocation cited by a lost claim")["settlement_id"])
+    client = twins.shipper_client
+    claim = client.submit_claim(as_bytes(example("carrier_footprint.json", twins.shipper.address)))
+    store, claims = api.services.settlements.store, api.services.store
+    claims.mark_refused(claim["claim_id"], "refused by the ClaimLedger: ClaimLedgerExpired")
+    signed = client.sign_citation(
+        sid, claim["claim_id"], nonce=client.settlement_nonce(), deadline=int(time.time()) + 3600
+    )
+    store.add_citations(
+        [
+            {
+                "settlement_id": sid,
+                "party": twins.shipper.address.lower(),
+                "claim_id": claim["claim_id"],
+                "nonce": signed["nonce"],
+                "deadline": signed["deadline"],
+                "signature": signed["signature"],
+            }
+        ]
+    )
+    sent = api.services.ledger.reading().relayer_pending_nonce
+
+    api.services.settlements.citations.relay_pending([sid])
+
+    [row] = store.citations(claim_id=claim["claim_id"])
+    assert row.state == "refused"
+    assert row.error == (
+        "its claim was refused by the chain: refused by the ClaimLedger: ClaimLedgerExpired"
+    )
+    assert store.citations(settlement_ids=[sid], state="pending") == []
+    assert api.services.ledger.reading().relayer_pending_nonce == sent  # nothing sent
 
 
 def test_a_firms_settlements_are_listed_as_each_reads_from_one_batch_of_chain_calls(

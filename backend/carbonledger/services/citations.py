@@ -24,6 +24,7 @@ from carbonledger.services.ports import ClaimStorePort, LedgerPort
 from carbonledger.services.signing import check_deadline, check_signer
 from carbonledger.standard.models import ReductionClaim
 from carbonledger.store.claims import ANCHORED, CHECKED
+from carbonledger.store.claims import REFUSED as CLAIM_REFUSED
 from carbonledger.store.settlements import PENDING, RECORDED, REFUSED, SettlementStore
 from carbonledger.vocab import FIRM_ROLE, Citation, b32, hx
 
@@ -164,13 +165,20 @@ class CitationOutbox:
         self.store.add_citations(rows)
 
     def relay(self, claim_id: str) -> None:
-        """Relay the queued citations of ``claim_id`` if the claim is on chain.
+        """Relay the queued citations of ``claim_id`` if the claim is on chain; mark them
+        refused if the chain refused the claim (else every pass would read them again).
 
         Several processes may relay one citation at once (the API process that accepted the
         claim, a reader of its settlement, the anchoring worker's pass): one that finds the
         allocation already cited by this claim, before sending or after the chain refused
         it, records it as done; a row is marked once, by the first to know."""
         row = self.claim_store.get(claim_id)
+        if row is not None and row.state == CLAIM_REFUSED:  # the claim will never be on chain
+            for item in self.store.citations(claim_id=claim_id, state=PENDING):
+                self.store.mark_citation(
+                    item.seq, REFUSED, error=f"its claim was refused by the chain: {row.error}"
+                )
+            return
         if row is None or row.state not in (ANCHORED, CHECKED):
             return
         pending = self.store.citations(claim_id=claim_id, state=PENDING)
