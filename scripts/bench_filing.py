@@ -4,6 +4,7 @@ the command did with several files before) against the bulk filing (``POST /clai
 100 a request, the claims followed to the chain afterwards).
 
     uv run python scripts/bench_filing.py [--claims N] [--block-time S] [--mode batch|single|root]
+                                          [--ways one-a-request,bulk] [--checks N]
 
 Starts its own anvil (a free port; with ``--block-time`` a block every S seconds, as a QBFT
 network mines), deploys the contracts and serves the API over HTTP as ``carbonledger up``
@@ -26,11 +27,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from benchmarks.e2e import ROOT, admit_firms, documents, embedded_chain, serve
 from carbonledger.chain.artifacts import load_artifacts, sources_hash
 from carbonledger.chain.deploy import deploy_contracts
+from carbonledger.client import LedgerClient
 from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.store.claims import ANCHORED, CHECKED
 
@@ -42,6 +45,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", default="batch", choices=("batch", "single", "root"))
     parser.add_argument(
         "--ways", default="one-a-request,bulk", help="one-a-request,bulk (both, in this order)"
+    )
+    parser.add_argument(
+        "--checks",
+        type=int,
+        default=0,
+        help="first, the web app's dry-run checks of this many documents: one a request "
+        "(POST /claims/check, as the page did) against 100 a request (POST /claims/check/batch)",
     )
     parser.add_argument("--as-client", choices=("one-a-request", "bulk"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
@@ -68,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
             blocks = f"a block every {args.block_time:g} s" if args.block_time else "automine"
             print(f"{n:,} footprints filed from a folder, {args.mode} anchoring, {blocks}:")
             try:
+                if args.checks:
+                    _checks(ledger.url, firms[0], args.checks)
                 hows = args.ways.split(",")
                 for k, (how, firm) in enumerate(zip(hows, firms, strict=True)):
                     folder = workdir / how
@@ -92,10 +104,31 @@ def main(argv: list[str] | None = None) -> None:
                 ledger.stop()
 
 
+def _checks(api: str, firm: LocalAccount, n: int) -> None:
+    """``n`` documents checked by the service's dry run, both ways, as the web app sends them
+    (the documents as text, the firm's bearer token); nothing is stored."""
+    client = LedgerClient(api, firm, timeout=120)
+    client.login()
+    texts = [raw.decode() for raw in documents(firm.address, "checks", n)]
+    print(f"  the dry-run checks of {n:,} documents before signing (the web app's first step):")
+    start = time.perf_counter()
+    for text in texts:
+        assert client.request("POST", "/claims/check", json={"document": text})["passed"]
+    one = time.perf_counter() - start
+    start = time.perf_counter()
+    for k in range(0, n, 100):
+        part = [{"document": t} for t in texts[k : k + 100]]
+        assert client.request("POST", "/claims/check/batch", json={"claims": part})[
+            "passed"
+        ] == len(part)
+    batched = time.perf_counter() - start
+    for how, took in (("one a request", one), ("100 a request", batched)):
+        print(f"    {how:<14} {took:8.2f} s  {1000 * took / n:7.2f} ms a document")
+
+
 def _file(how: str, api: str, key: str, folder: Path) -> None:
     """The command's own code as the firm's process runs it."""
     from carbonledger.cli.claim import Bulk, _submit
-    from carbonledger.client import LedgerClient
 
     paths = sorted(folder.glob("*.json"))
     client = LedgerClient(api, Account.from_key(key), timeout=120)

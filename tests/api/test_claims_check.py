@@ -101,6 +101,46 @@ def test_the_dry_run_check_refuses_another_firms_document_and_names_bad_fields(a
     assert api.http().post("/claims/check", json={"document": "{}"}).status_code == 401
 
 
+def test_many_documents_are_checked_in_one_request_each_as_the_single_check_answers(
+    api: Api,
+) -> None:
+    firm = api.admit("Month of Shipments")
+    passing = example("carrier_footprint.json", firm.address)
+    failing = example("carrier_footprint.json", firm.address)
+    failing["declared"]["scope1"] = "1.000"
+    foreign = example("carrier_footprint.json", Account.create().address)
+    broken = example("carrier_footprint.json", firm.address)
+    del broken["period"]
+    documents = [as_bytes(d).decode() for d in (passing, failing, foreign, broken)]
+    with api.http(_login(api, firm)) as http:
+        answer = http.post(
+            "/claims/check/batch", json={"claims": [{"document": d} for d in documents]}
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        one_by_one = [http.post("/claims/check", json={"document": d}) for d in documents]
+        too_many = http.post(
+            "/claims/check/batch", json={"claims": [{"document": documents[0]}] * 1001}
+        )
+        listed = http.get("/claims", params={"firm": firm.address}).json()
+
+    assert (body["passed"], body["failed"], body["refused"]) == (1, 1, 2)
+    results = body["results"]
+    assert [r["index"] for r in results] == [0, 1, 2, 3]
+    for result, single in zip(results[:2], one_by_one[:2], strict=True):
+        assert result["check"] == single.json() and result["error"] is None
+    assert results[1]["check"]["passed"] is False and "TOT001" in results[1]["check"]["rules"]
+    for result, single in zip(results[2:], one_by_one[2:], strict=True):
+        assert result["check"] is None
+        assert result["error"]["status"] == single.status_code
+        assert result["error"]["detail"] == single.json()["detail"]
+        assert result["error"]["problems"] == single.json().get("problems")
+    assert [r["error"]["status"] for r in results[2:]] == [403, 422]
+    assert too_many.status_code == 422
+    assert "1001 claims exceed the limit max_batch_claims=1000" in too_many.json()["detail"]
+    assert listed["total"] == 0  # nothing stored
+
+
 def test_anyone_reads_a_claim_as_the_chain_holds_it_without_logging_in(api: Api) -> None:
     firm = api.admit("公开运输有限公司")
     answer = api.client(firm).submit_claim(

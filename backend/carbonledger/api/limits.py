@@ -45,6 +45,11 @@ THREAD_PARSE_BYTES = 64 * 1024
 PUBLIC_BODY_ROUTES = frozenset({"/auth/challenge", "/auth/token"})
 
 
+#: Routes whose body is ``{"claims": [...]}``, each item as POST /claims or POST /claims/check
+#: takes one.
+BATCH_ROUTES = frozenset({"/claims/batch", "/claims/check/batch"})
+
+
 def _default_public(method: str, path: str) -> bool:
     return path.rstrip("/") in PUBLIC_BODY_ROUTES
 
@@ -75,7 +80,7 @@ class Limits:
     def body_limit(self, method: str, path: str) -> tuple[str, int]:
         """The size limit of a route: the setting's name and its value in bytes."""
         path = path.rstrip("/")
-        if method == "POST" and path == "/claims/batch":
+        if method == "POST" and path in BATCH_ROUTES:
             return "max_batch_bytes", self.max_batch_bytes
         if method == "POST" and path in ("/claims", "/claims/check"):
             return "max_claim_bytes", self.max_claim_bytes
@@ -285,7 +290,7 @@ def check_body(method: str, path: str, raw: bytes, limits: Limits) -> None:
         for name in ("document", "baseline_document"):
             if name in value:
                 _lines_of(value[name], limits, name)
-    elif path == "/claims/batch":
+    elif path in BATCH_ROUTES:
         claims = value.get("claims")
         if isinstance(claims, list):
             if len(claims) > limits.max_batch_claims:

@@ -95,6 +95,15 @@ BUSY_RETRY_AFTER = 5
 
 
 @dataclass(frozen=True)
+class DryRun:
+    """A document to check as :meth:`ClaimService.dry_run` takes it."""
+
+    document: bytes
+    baseline_document: bytes | None = None
+    supersedes: bytes = ZERO32
+
+
+@dataclass(frozen=True)
 class Submission:
     """What a firm posts: its document as it wrote it, and its signature over the claim."""
 
@@ -427,19 +436,47 @@ class ClaimService:
         """What :meth:`submit` would compute for ``raw``, with nothing signed or stored: the
         claim struct the firm would sign (``nonce`` and ``deadline`` left 0, for the signer
         to fill) and the checker's report. ``caller`` must be the document's firm."""
-        c = self._compute(
-            raw,
-            caller,
-            "check",
-            self.standard_in_force,
-            baseline_document=baseline_document,
-            nonce=0,
-            deadline=0,
-            supersedes=supersedes,
-        )
-        return c.claim, check(
-            c.document, c.standard, baseline=c.baseline, allocations=c.allocations
-        )
+        (result,) = self.dry_run_many([DryRun(raw, baseline_document, supersedes)], caller)
+        if isinstance(result, ServiceError):
+            raise result
+        return result
+
+    def dry_run_many(
+        self, items: Sequence[DryRun], caller: str | None
+    ) -> list[tuple[Claim, Any] | ServiceError]:
+        """:meth:`dry_run` of each item, in order: per item the claim and its report, or the
+        error that refused it (the others go on). The registries are read once for the
+        request and each standard version named once (a firm checking a month of shipments
+        before it signs them, in the web app, asks for a hundred at a time)."""
+        registry = self.registry_view()
+        versions: dict[str, tuple[Standard, int]] = {}
+
+        def standard_for(version_id: str) -> tuple[Standard, int]:
+            if version_id not in versions:
+                versions[version_id] = self.standard_in_force(version_id, registry)
+            return versions[version_id]
+
+        out: list[tuple[Claim, Any] | ServiceError] = []
+        for item in items:
+            try:
+                c = self._compute(
+                    item.document,
+                    caller,
+                    "check",
+                    standard_for,
+                    baseline_document=item.baseline_document,
+                    nonce=0,
+                    deadline=0,
+                    supersedes=item.supersedes,
+                )
+                report = check(
+                    c.document, c.standard, baseline=c.baseline, allocations=c.allocations
+                )
+            except ServiceError as exc:
+                out.append(exc)
+                continue
+            out.append((c.claim, report))
+        return out
 
     def _compute(
         self,

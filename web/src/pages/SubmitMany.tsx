@@ -1,5 +1,5 @@
 // Several claim documents at once (a month of shipments, say): each checked by the service's
-// dry run first; only when every one passes are they signed here, with the firm's next nonces,
+// dry run first (POST /claims/check/batch, 100 a request); only when every one passes are they signed here, with the firm's next nonces,
 // and sent 100 a request (POST /claims/batch), then followed until each is on chain. A claim
 // refused for itself leaves its nonce unused, so the service refuses the ones signed after it
 // in its request as out of order (409 naming the nonce): those are signed again and resent,
@@ -23,6 +23,8 @@ type Outcome = { claim?: ClaimOut; error?: BatchError };
 
 /** Claims a request of POST /claims/batch (the service takes up to 1,000). */
 const PER_REQUEST = 100;
+/** Documents a request of POST /claims/check/batch (the service takes up to 1,000). */
+const CHECKS_PER_REQUEST = 100;
 /** Sends of a claim refused for its nonce with no refusal before it to explain it (another
  * client of the firm taking the nonces) before it is shown as refused. */
 const RESIGN_LIMIT = 3;
@@ -44,16 +46,26 @@ export function SubmitMany({ files }: { files: File[] }) {
     setChecked(null);
     setOutcomes(null);
     void run(`The service is checking ${files.length} documents (nothing is signed or stored)…`, async (say) => {
-      const out: Checked[] = [];
-      for (const [i, file] of files.entries()) {
-        say(`The service is checking document ${i + 1} of ${files.length} (nothing is signed or stored)…`);
+      const read: { name: string; text: string }[] = [];
+      for (const file of files) {
         const text = await file.text();
         try {
           JSON.parse(text);
         } catch (e) {
           throw new Error(`${file.name} is not JSON: ${(e as Error).message}`);
         }
-        out.push({ name: file.name, text, check: await ok(api.POST("/claims/check", { body: { document: text } })) });
+        read.push({ name: file.name, text });
+      }
+      const out: Checked[] = [];
+      for (let k = 0; k < read.length; k += CHECKS_PER_REQUEST) {
+        const part = read.slice(k, k + CHECKS_PER_REQUEST);
+        say(`The service is checking documents ${k + 1}–${k + part.length} of ${read.length} (nothing is signed or stored)…`);
+        const body = { claims: part.map((d) => ({ document: d.text })) };
+        const answer = await ok(api.POST("/claims/check/batch", { body }));
+        answer.results.forEach((result, j) => {
+          if (!result.check) throw new Error(`${part[j].name}: ${result.error?.detail ?? "not checked"}`);
+          out.push({ ...part[j], check: result.check });
+        });
       }
       setChecked(out);
     });

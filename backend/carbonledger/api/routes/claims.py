@@ -16,7 +16,7 @@ from carbonledger.api.errors import ERROR_RESPONSES, problems_of, status_of
 from carbonledger.api.models import model_from, published
 from carbonledger.auth.fastapi import CurrentMember, SignedIn
 from carbonledger.services.citations import SignedCitation
-from carbonledger.services.claims import Submission
+from carbonledger.services.claims import DryRun, Submission
 from carbonledger.services.errors import Busy, InvalidRequest, ServiceError
 from carbonledger.services.ports import ANCHORED, CHECKED, STATES, ClaimFilter, ClaimRow
 from carbonledger.services.queries import EventRow
@@ -253,7 +253,10 @@ def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) 
         ),
         supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
     )
-    message = message_to_sign(claim)
+    return _claim_check(claim, report)
+
+
+def _claim_check(claim: Claim, report: Any) -> ClaimCheck:
     return ClaimCheck(
         passed=report.passed,
         report_hash="0x" + report.report_hash.hex(),
@@ -261,7 +264,70 @@ def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) 
         rules={f.rule: RULES[f.rule].title for f in report.findings},
         claim_id="0x" + claim.claim_id.hex(),
         document_hash="0x" + claim.document_hash.hex(),
-        claim=message,
+        claim=message_to_sign(claim),
+    )
+
+
+class CheckClaims(BaseModel):
+    claims: list[CheckClaim] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Documents, each as POST /claims/check takes it.",
+    )
+
+
+class CheckItem(BaseModel):
+    index: int = Field(description="Position of the document in the request.")
+    check: ClaimCheck | None = None
+    error: BatchItemError | None = None
+
+
+class ChecksOut(BaseModel):
+    passed: int = Field(description="Documents that pass the standard's check.")
+    failed: int = Field(description="Documents checked that fail it (their reports say why).")
+    refused: int = Field(description="Documents not checked (their errors say why).")
+    results: list[CheckItem]
+
+
+@router.post("/check/batch", response_model=ChecksOut, responses={403: ERROR_RESPONSES[403]})
+def check_claims(body: CheckClaims, services: ServicesDep, member: CurrentMember) -> ChecksOut:
+    """The dry-run check of many documents in one request (a firm checking a month of
+    shipments before it signs them): by index, what POST /claims/check answers for each, its
+    check or the error it would have answered. Nothing is signed, stored or sent."""
+    items: list[DryRun | ServiceError] = []
+    for i, item in enumerate(body.claims):
+        try:
+            items.append(
+                DryRun(
+                    _bytes(item.document),
+                    _bytes(item.baseline_document) if item.baseline_document is not None else None,
+                    parse_hex(item.supersedes, f"claims[{i}].supersedes", 32)
+                    if item.supersedes
+                    else ZERO32,
+                )
+            )
+        except ServiceError as exc:
+            items.append(exc)
+    done = iter(
+        services.claims.dry_run_many([d for d in items if isinstance(d, DryRun)], member.account)
+    )
+    results = []
+    for i, given in enumerate(items):
+        outcome = next(done) if isinstance(given, DryRun) else given
+        if isinstance(outcome, ServiceError):
+            error = BatchItemError(
+                status=status_of(outcome), detail=str(outcome), problems=problems_of(outcome)
+            )
+            results.append(CheckItem(index=i, error=error))
+        else:
+            results.append(CheckItem(index=i, check=_claim_check(*outcome)))
+    checks = [r.check for r in results if r.check is not None]
+    passed = sum(1 for c in checks if c.passed)
+    return ChecksOut(
+        passed=passed,
+        failed=len(checks) - passed,
+        refused=len(results) - len(checks),
+        results=results,
     )
 
 
