@@ -48,6 +48,8 @@ class Reads:
     accept_100: tuple[float, float]
     backlog_span: tuple[float, float]
     backlog_counted: tuple[float, float]
+    #: GET /status's count per firm (one pass over the queue)
+    waiting_by_firm: tuple[float, float]
     #: claims ahead of a new firm's first claim: in turns, and first come first served
     ahead_in_turns: int
     ahead_first_come: int
@@ -108,6 +110,7 @@ def queue_reads(
             accept_100=timed(accept_100, repeat),
             backlog_span=timed(lambda: store.firm_backlog(firm(0), exact_from=10**12), repeat),
             backlog_counted=timed(lambda: store.firm_backlog(firm(0), exact_from=1), repeat),
+            waiting_by_firm=timed(store.waiting_by_firm, repeat),
             ahead_in_turns=int(ahead),
             ahead_first_come=waiting,
         )

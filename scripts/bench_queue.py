@@ -8,7 +8,8 @@ Each N: a fresh database (a throw-away PostgreSQL server; ``--sqlite``: SQLite) 
 synthetic accepted claims, one firm's upload of 99 % of them and 99 other firms' 1 %, then R
 timings of the worker's round read (1,000 claims in turns, and as it was read first come
 first served), a single claim's one query (duplicate, nonce, backlog), a request of 100
-claims stored (rolled back), a firm's backlog (the span of its places, and counted); and how
+claims stored (rolled back), a firm's backlog (the span of its places, and counted), the
+status's count per firm; and how
 many claims wait ahead of a new firm's first claim, in turns and first come first served.
 
 ``--upload U`` (0 skips it): on a fresh anvil, a firm's U claims are accepted with the
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  100 claims of a new firm stored (places included, rolled back) {ms(r.accept_100)}\n"
             f"  the big firm's backlog: span {ms(r.backlog_span)}, counted "
             f"{ms(r.backlog_counted)}\n"
+            f"  GET /status's claims waiting per firm {ms(r.waiting_by_firm)}\n"
             f"  claims ahead of a new firm's first claim: {r.ahead_in_turns:,} in turns, "
             f"{r.ahead_first_come:,} first come first served"
         )

@@ -137,6 +137,7 @@ def test_a_stopped_worker_with_claims_waiting_raises_critical_alerts_everywhere(
         database_url=f"sqlite:///{tmp_path / 'api.db'}",
         submit_wait=0,
         alert_backlog_age=1,
+        firm_backlog_limit=1,
     ) as api:
         api.services.worker.stop()  # as if its process died: its row is gone with it
         firm = api.admit("Stranded Shipper")
@@ -147,8 +148,16 @@ def test_a_stopped_worker_with_claims_waiting_raises_critical_alerts_everywhere(
         time.sleep(1.2)
         body = _status(api, token=None)
         alerts = {a["name"]: a for a in body["alerts"]}
-        assert set(alerts) == {"anchoring_worker_down", "anchoring_backlog"}, alerts
+        assert set(alerts) == {
+            "anchoring_worker_down",
+            "anchoring_backlog",
+            "firms_at_backlog_limit",
+        }, alerts
         assert alerts["anchoring_backlog"]["severity"] == "critical"
+        assert alerts["firms_at_backlog_limit"]["severity"] == "warning"
+        waiting = {k: body["pipeline"][k] for k in ("firms_waiting", "largest_firm_backlog")}
+        assert waiting == {"firms_waiting": 1, "largest_firm_backlog": 1}
+        assert body["pipeline"]["firms_at_backlog_limit"] == 1
         assert alerts["anchoring_backlog"]["message"].startswith(
             "1 accepted claim waits for the chain"
         )
@@ -159,6 +168,7 @@ def test_a_stopped_worker_with_claims_waiting_raises_critical_alerts_everywhere(
         backlog = ("carbonledger_alert", (("name", "anchoring_backlog"), ("severity", "critical")))
         assert samples[backlog] == 1
         assert samples[("carbonledger_oldest_accepted_age_seconds", ())] >= 1
+        assert samples[("carbonledger_firms_at_backlog_limit", ())] == 1
 
         data_dir = tmp_path / "data"
         write_manifest(data_dir / "deployment.json", deployed_chain.deployment)
@@ -169,6 +179,7 @@ def test_a_stopped_worker_with_claims_waiting_raises_critical_alerts_everywhere(
         text = " ".join(shown.stdout.split())
         assert "anchoring_backlog: 1 accepted claim waits for the chain" in text
         assert "1 accepted (oldest waits" in text and "no process has reported" in text
+        assert "1 firm with claims waiting, the most 1 (limit 1; 1 at it: refused with 429)" in text
 
 
 def test_a_database_that_fails_is_named_in_the_status_rather_than_answered_with_a_503(

@@ -129,6 +129,19 @@ def test_a_relayer_short_of_gas_money_is_a_warning_only_where_gas_has_a_price() 
     assert reading(chain=replace(poor, gas_price=0)) == []  # a free-gas consortium network
 
 
+def test_firms_at_their_backlog_limit_are_a_warning_counted_not_named() -> None:
+    limit = Thresholds(firm_backlog_limit=100)
+    below = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, BOTH, [99, 5]), limit)
+    at = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, BOTH, [250, 100, 5]), limit)
+
+    assert below.alerts == [] and below.pipeline is not None
+    assert below.pipeline.firms_at_backlog_limit == 0
+    [alert] = at.alerts
+    assert (alert.name, alert.severity) == ("firms_at_backlog_limit", "warning")
+    assert alert.message.startswith("2 firms have 100 or more claims waiting for the chain")
+    assert at.healthy and at.pipeline is not None and at.pipeline.firms_at_backlog_limit == 2
+
+
 def test_an_unreachable_node_is_critical_and_names_the_error() -> None:
     status = assess(NOW, None, "connection refused", Stored(COUNTS, None, 499, BOTH), Thresholds())
     assert [a.name for a in status.alerts] == ["chain_unreachable"]
@@ -142,6 +155,9 @@ class _Counts:
 
     def oldest_accepted_at(self) -> str | None:
         return None
+
+    def waiting_by_firm(self) -> list[int]:
+        return [2, 1]
 
 
 class _Instances:

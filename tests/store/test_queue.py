@@ -138,3 +138,17 @@ def test_places_follow_each_firms_last_or_the_head() -> None:
     assert turns(["b", "a", "b"], 40, {"a": 90}) == [40, 91, 41]
     assert turns(["a"], 7, {"a": 0}) == [1]  # a last place of 0 is a place
     assert turns([], 3, {"a": 4}) == []
+
+
+def test_the_status_counts_each_firms_waiting_claims_largest_first_naming_none(
+    engine: Engine,
+) -> None:
+    store = ClaimStore(engine)
+    assert store.waiting_by_firm() == []
+    big = file(store, BIG, range(7))
+    file(store, SMALL, range(2))
+    file(store, THIRD, range(4))
+    with store.transaction() as conn:
+        store.mark_round_anchored([([r.claim_id for r in big[:6]], WHERE)], conn)
+
+    assert store.waiting_by_firm() == [4, 2, 1]

@@ -58,6 +58,21 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
             "How long the oldest accepted claim has waited for the chain (0: none waits).",
             ({}, round(pipeline.oldest_accepted_age or 0.0, 3)),
         )
+        gauge(
+            "firms_waiting",
+            "Firms with claims waiting for the chain.",
+            ({}, len(pipeline.waiting_by_firm)),
+        )
+        gauge(
+            "largest_firm_backlog",
+            "The most claims one firm has waiting for the chain.",
+            ({}, max(pipeline.waiting_by_firm, default=0)),
+        )
+        gauge(
+            "firms_at_backlog_limit",
+            "Firms at firm_backlog_limit, whose new claims are refused with 429.",
+            ({}, pipeline.firms_at_backlog_limit),
+        )
     if indexing is not None:
         gauge(
             "indexed_block", "The newest block the indexer has read.", ({}, indexing.indexed_block)

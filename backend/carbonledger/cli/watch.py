@@ -41,6 +41,15 @@ def _pipeline_rows(table: Table, body: dict[str, Any]) -> None:
     if age is not None:
         parts[0] += f" (oldest waits {spoken(age)})"
     table.add_row("claims", ", ".join(parts))
+    firms = pipeline["firms_waiting"]
+    if firms:
+        full = pipeline["firms_at_backlog_limit"]
+        table.add_row(
+            "waiting",
+            f"{firms} firm{'' if firms == 1 else 's'} with claims waiting, the most "
+            f"{pipeline['largest_firm_backlog']} (limit {pipeline['firm_backlog_limit']}"
+            + (f"; {full} at it: refused with 429)" if full else ")"),
+        )
     lag = pipeline["index_lag_blocks"]
     behind = "" if lag is None else f", {lag} behind the head"
     table.add_row("indexed", f"up to block {pipeline['indexed_block']}{behind}")

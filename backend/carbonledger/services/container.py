@@ -102,6 +102,7 @@ def status_thresholds(settings: Settings) -> Thresholds:
         index_lag_blocks=settings.alert_index_lag_blocks,
         chain_stall=None if on_demand else settings.alert_chain_stall,
         relayer_min_balance=settings.alert_relayer_min_balance,
+        firm_backlog_limit=settings.firm_backlog_limit,
     )
 
 

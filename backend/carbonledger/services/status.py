@@ -3,7 +3,9 @@
 :class:`StatusService` reads, from any API process, what the database and the chain say:
 
 * the claims in each state, and how long the oldest accepted one has waited for the chain
-  (the anchoring backlog);
+  (the anchoring backlog); how many firms have claims waiting, the largest firm's backlog and
+  how many firms are at ``firm_backlog_limit`` (their new claims refused with 429), no firm
+  named;
 * how far the indexer is behind the chain's head;
 * which processes run the anchoring worker and the indexer, active or standby, and when each
   last reported (:mod:`carbonledger.store.instances`);
@@ -45,6 +47,8 @@ class Thresholds:
     chain_stall: float | None = 60.0
     #: the service account holds less than this (wei) on a chain whose gas has a price
     relayer_min_balance: int = 10**17
+    #: a firm with this many claims waiting has its new ones refused (the setting)
+    firm_backlog_limit: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,13 @@ class Pipeline:
 
     counts: Mapping[str, int]
     oldest_accepted_age: float | None  # seconds; None: no claim waits
+    #: the claims each firm with any waiting has waiting, the largest first (no firm named)
+    waiting_by_firm: Sequence[int] = ()
+    firm_backlog_limit: int = 100_000
+
+    @property
+    def firms_at_backlog_limit(self) -> int:
+        return sum(1 for n in self.waiting_by_firm if n >= self.firm_backlog_limit)
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,7 @@ class Stored:
     oldest_accepted_at: str | None
     indexed_block: int
     rows: Sequence[InstanceRow]
+    waiting_by_firm: Sequence[int] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,8 @@ class ClaimCounts(Protocol):
     def state_counts(self) -> dict[str, int]: ...
 
     def oldest_accepted_at(self) -> str | None: ...
+
+    def waiting_by_firm(self) -> list[int]: ...
 
 
 class Instances(Protocol):
@@ -181,7 +195,10 @@ def assess(
         for r in stored.rows
     ]
     pipeline = Pipeline(
-        counts=dict(stored.counts), oldest_accepted_age=_age(stored.oldest_accepted_at, at)
+        counts=dict(stored.counts),
+        oldest_accepted_age=_age(stored.oldest_accepted_at, at),
+        waiting_by_firm=tuple(stored.waiting_by_firm),
+        firm_backlog_limit=thresholds.firm_backlog_limit,
     )
     lag = None if chain is None else max(0, chain.head - stored.indexed_block)
     for role in ROLES:
@@ -215,6 +232,16 @@ def assess(
             "critical",
             f"{claims} for the chain, the oldest for {spoken(age)} "
             f"(more than {spoken(thresholds.backlog_age)})",
+        )
+    full = pipeline.firms_at_backlog_limit
+    if full:
+        firms = "1 firm has" if full == 1 else f"{full} firms have"
+        alert(
+            "firms_at_backlog_limit",
+            "warning",
+            f"{firms} {thresholds.firm_backlog_limit} or more claims waiting for the chain, the "
+            "most the service holds for one firm (firm_backlog_limit): their new claims are "
+            "refused with 429 until the chain takes more",
         )
     if lag is not None and lag > thresholds.index_lag_blocks:
         alert(
@@ -265,6 +292,7 @@ class StatusService:
                 oldest_accepted_at=self.claims.oldest_accepted_at(),
                 indexed_block=self.indexed_block(),
                 rows=self.instances.all(),
+                waiting_by_firm=self.claims.waiting_by_firm(),
             )
             database_error = None
         except Exception as exc:  # the database is down (or refuses): say so, not a 503

@@ -295,6 +295,13 @@ _PENDING_OF_FIRM = (
     select(func.count()).select_from(claims).where(QUEUED, claims.c.firm == bindparam("firm"))
 )
 _STATE_COUNTS = select(claims.c.state, func.count()).group_by(claims.c.state)
+_WAITING_BY_FIRM = select(func.count()).where(QUEUED).group_by(claims.c.firm)
+#: on SQLite through the firms' part of the queue's index (in firm order: no sort), 10 ms at
+#: 100,000 waiting instead of 50 (see ``_QUEUE_SQLITE``)
+_WAITING_BY_FIRM_SQLITE = text(
+    f"SELECT count(*) FROM claims INDEXED BY {firm_queue.name} WHERE state = '{ACCEPTED}' "
+    "GROUP BY firm"
+)
 _OLDEST_ACCEPTED = select(func.min(claims.c.accepted_at)).where(claims.c.state == ACCEPTED)
 _COUNT_IN_STATE = (
     select(func.count()).select_from(claims).where(claims.c.state == bindparam("state"))
@@ -372,6 +379,7 @@ class ClaimStore(TableStore):
         sqlite = engine.dialect.name == "sqlite"
         self._queue = _QUEUE_SQLITE if sqlite else _QUEUE
         self._queue_head = _QUEUE_HEAD_SQLITE if sqlite else _QUEUE_HEAD
+        self._waiting_by_firm = _WAITING_BY_FIRM_SQLITE if sqlite else _WAITING_BY_FIRM
         self._listener = OutboxListener(engine) if engine.dialect.name == "postgresql" else None
 
     def add(self, values: dict[str, Any]) -> ClaimRow:
@@ -492,6 +500,11 @@ class ClaimStore(TableStore):
         counts = dict.fromkeys(STATES, 0)
         counts.update({str(state): int(n) for state, n in self._rows(_STATE_COUNTS)})
         return counts
+
+    def waiting_by_firm(self) -> list[int]:
+        """The claims each firm with any waiting in the anchoring queue has waiting, the
+        largest first (no firm named): one pass over the queue's index."""
+        return sorted((int(n) for (n,) in self._rows(self._waiting_by_firm)), reverse=True)
 
     def oldest_accepted_at(self) -> str | None:
         """When the claim that has waited longest for the chain was accepted (None: none

@@ -79,6 +79,14 @@ class StatusPipelineOut(BaseModel):
     )
     indexed_block: int = Field(description="The newest block the indexer has read.")
     index_lag_blocks: int | None
+    firms_waiting: int = Field(description="Firms with claims waiting for the chain.")
+    largest_firm_backlog: int = Field(
+        description="The most claims one firm has waiting for the chain (no firm named)."
+    )
+    firms_at_backlog_limit: int = Field(
+        description="Firms at firm_backlog_limit: their new claims are refused with 429."
+    )
+    firm_backlog_limit: int
 
 
 class RoleInstanceOut(BaseModel):
@@ -141,6 +149,10 @@ def status_out(status: ServiceStatus) -> StatusOut:
             oldest_accepted_age_seconds=pipeline.oldest_accepted_age,
             indexed_block=indexing.indexed_block,
             index_lag_blocks=indexing.lag_blocks,
+            firms_waiting=len(pipeline.waiting_by_firm),
+            largest_firm_backlog=max(pipeline.waiting_by_firm, default=0),
+            firms_at_backlog_limit=pipeline.firms_at_backlog_limit,
+            firm_backlog_limit=pipeline.firm_backlog_limit,
         ),
         database_error=status.database_error,
         instances=[

@@ -89,7 +89,8 @@ export function ServiceHealth() {
   );
 }
 
-/** The claims per state and the oldest accepted one's wait, and how far the indexer has read. */
+/** The claims per state and the oldest accepted one's wait, how far the indexer has read, and
+ * the firms' backlogs (none named). */
 function Pipeline({ pipeline }: { pipeline: NonNullable<ServiceStatus["pipeline"]> }) {
   const waiting = pipeline.oldest_accepted_age_seconds;
   return (
@@ -104,6 +105,14 @@ function Pipeline({ pipeline }: { pipeline: NonNullable<ServiceStatus["pipeline"
       {waiting !== null && waiting !== undefined && <> (the oldest accepted waits {spoken(waiting)})</>}. Indexed up to
       block {pipeline.indexed_block}
       {pipeline.index_lag_blocks !== null && pipeline.index_lag_blocks !== undefined && <>, {pipeline.index_lag_blocks} behind the head</>}.
+      {pipeline.firms_waiting > 0 && (
+        <>
+          {" "}
+          {pipeline.firms_waiting} {pipeline.firms_waiting === 1 ? "firm has" : "firms have"} claims waiting, the most{" "}
+          {pipeline.largest_firm_backlog} (limit {pipeline.firm_backlog_limit}
+          {pipeline.firms_at_backlog_limit > 0 && <>; {pipeline.firms_at_backlog_limit} at it, refused with 429</>}).
+        </>
+      )}
     </p>
   );
 }
