@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from carbonledger.chain.admin import ROLE_BITS
 from carbonledger.config import ANVIL_DEV_KEY_0
 from carbonledger.standard.loader import load_version
-from tests.api.conftest import Api
+from tests.api.conftest import Api, as_bytes, example
 from tests.conftest import DeployedChain, deploy_chain
 from tests.web.conftest import keystore, screenshot, sign_in
 
@@ -50,6 +50,7 @@ def test_two_admins_propose_and_approve_with_their_own_keys(
     first = Account.from_key(ANVIL_DEV_KEY_0)  # the deployer, the chain's first admin
     second = Account.create()
     firm = Account.create()
+    queued = ledger.admit("Queued Freight")  # files a claim once the worker has stopped
     # the second admin pays its own gas: fund its account
     ledger.admin.transact({"to": second.address, "value": 10**18}, "funding the second admin")
 
@@ -164,3 +165,12 @@ def test_two_admins_propose_and_approve_with_their_own_keys(
     expect(one.get_by_test_id("service-alerts")).to_contain_text(
         "critical anchoring_worker_down: no anchoring worker is active"
     )
+    # a firm's claim waits for the chain: the panel counts the firms waiting, naming none
+    ledger.client(queued).submit_claims(
+        [as_bytes(example("carrier_footprint.json", queued.address))]
+    )
+    claims = one.get_by_test_id("service-claims")
+    expect(claims).to_contain_text(
+        "1 firm has claims waiting, the most 1 (limit 100000).", timeout=20_000
+    )
+    expect(claims).not_to_contain_text(queued.address)
