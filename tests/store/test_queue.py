@@ -82,6 +82,21 @@ def test_a_claim_the_chain_lost_goes_back_to_the_front_of_the_queue(engine: Engi
     assert taken(store.in_state(ACCEPTED, 3)) == [(BIG, 4), (BIG, 5), (SMALL, 0)]
 
 
+def test_a_claim_lost_after_the_queue_emptied_still_goes_before_its_firms_later_claims(
+    engine: Engine,
+) -> None:
+    store = ClaimStore(engine)
+    early = file(store, BIG, range(10))
+    with store.transaction() as conn:  # all on chain: nothing waits
+        store.mark_round_anchored([([r.claim_id for r in early], WHERE)], conn)
+    file(store, BIG, range(10, 13))
+    file(store, SMALL, range(2))
+
+    store.reset_to_accepted([early[9].claim_id])  # the chain lost the last of them
+
+    assert taken(store.in_state(ACCEPTED, 3)) == [(BIG, 9), (BIG, 10), (SMALL, 0)]
+
+
 def test_a_firms_backlog_is_what_it_has_waiting_and_nothing_once_it_is_on_chain(
     engine: Engine,
 ) -> None:

@@ -406,6 +406,8 @@ class InMemoryClaimStore:
         out: list[ClaimRow | None] = []
         queued = [r for r in [*self.rows.values(), *staged] if r.state == ACCEPTED]
         head = min((r.turn for r in queued if r.turn is not None), default=None)
+        if head is None:  # none waits: past every place given so far, as the real store
+            head = max((r.seq for r in [*self.rows.values(), *staged]), default=0)
         last: dict[str, int | None] = {}
         for r in queued:
             last[r.firm] = max(last.get(r.firm) or 0, r.turn or 0)

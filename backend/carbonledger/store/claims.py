@@ -324,7 +324,12 @@ def turns(firms: Sequence[str], head: int | None, last: Mapping[str, int | None]
     (then by acceptance), so a firm that files one claim while another has 100,000 waiting
     has it in the next round, beside the other's next one: each firm with claims waiting gets
     a claim on chain per turn, whatever the others filed, and its own claims keep their
-    (nonce) order."""
+    (nonce) order.
+
+    With no claim waiting, the store passes the newest acceptance number as the head: a
+    place is never above its claim's acceptance number (by induction from this rule), so
+    places only grow, and a claim the chain lost, back at its old place, goes before every
+    later claim of its firm (which the ClaimLedger's nonce order needs), not behind them."""
     after = dict(last)
     out = []
     for firm in firms:
@@ -410,6 +415,8 @@ class ClaimStore(TableStore):
         ]
         firms = [str(row["firm"]) for row in rows]
         head = conn.execute(self._queue_head).scalar_one()
+        if head is None:  # none waits: start past every place given so far (see ``turns``)
+            head = conn.execute(NEWEST_SEQ).scalar_one() or 0
         last = {f: conn.execute(_FIRM_PLACES, {"firm": f}).one()[1] for f in set(firms)}
         for row, turn in zip(rows, turns(firms, head, last), strict=True):
             row["turn"] = turn
