@@ -192,13 +192,15 @@ def test_claims_refused_for_a_full_backlog_are_sent_again_after_retry_after(
     monkeypatch.setattr(time, "sleep", slept.append)
     fake = FakeBatches(room=[2, 0, 4])
     client, documents = _filing(fake)
-    out = client.submit_claims(documents, per_request=4)
+    told: list[tuple[float, int]] = []
+    out = client.submit_claims(documents, per_request=4, on_busy=lambda *a: told.append(a))
     assert fake.requests == [
         [("s0", 0), ("s1", 1), ("s2", 2), ("s3", 3)],  # s2 refused (429): s3 out of order
         [("s2", 2), ("s3", 3), ("s4", 4), ("s5", 5)],  # all refused: the backlog is full
         [("s2", 2), ("s3", 3), ("s4", 4), ("s5", 5)],
     ]
     assert slept == [3, 3]
+    assert told == [(3, 4), (3, 4)]  # each wait said first: how long, and what is left
     assert [o["claim"]["nonce"] for o in out] == [0, 1, 2, 3, 4, 5]
 
 

@@ -508,6 +508,7 @@ class LedgerClient(ApiSession):
         baselines: Sequence[bytes | None] | None = None,
         per_request: int = CLAIMS_PER_REQUEST,
         progress: Callable[[int], None] | None = None,
+        on_busy: Callable[[float, int], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Sign ``documents`` (JSON bytes, as written; a reduction with its baseline at the
         same place in ``baselines``) with this firm's next nonces in order and submit them
@@ -526,7 +527,8 @@ class LedgerClient(ApiSession):
         claims taken, it and the rest are given as refused with that answer. A reduction citing
         settlements is refused here, before anything is sent: its citations are signed one
         by one, with :meth:`submit_claim`. ``progress`` is told, after each request, how
-        many documents it settled."""
+        many documents it settled; ``on_busy``, before each wait on a full backlog, for how
+        many seconds and how many documents are still to send."""
         docs = list(documents)
         bases = list(baselines) if baselines is not None else [None] * len(docs)
         if len(bases) != len(docs):
@@ -596,6 +598,8 @@ class LedgerClient(ApiSession):
                     out[j] = {"error": busy}
                 break
             waited += pause
+            if on_busy is not None:
+                on_busy(pause, len(pending))
             time.sleep(pause)
         return [o for o in out if o is not None]
 

@@ -405,10 +405,22 @@ class Bulk:
         plain = [i for i in range(len(self.paths)) if i not in citing]
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task("submitting claims", total=len(self.paths))
+
+            def advanced(n: int) -> None:
+                progress.update(task, advance=n, description="submitting claims")
+
+            def waiting(pause: float, left: int) -> None:  # the firm's backlog is full (429)
+                progress.update(
+                    task,
+                    description=f"the service holds as many of this firm's claims waiting for "
+                    f"the chain as it takes: sending the other {left} again in {pause:g} s",
+                )
+
             answers = self.client.submit_claims(
                 [self.documents[i] for i in plain],
                 baselines=[baselines[i] for i in plain],
-                progress=lambda n: progress.advance(task, n),
+                progress=advanced,
+                on_busy=waiting,
             )
             outcomes.update(zip(plain, answers, strict=True))
             for i in sorted(citing):  # their citations are signed one by one
