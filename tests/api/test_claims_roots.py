@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from carbonledger.chain.typed_data import Revocation, revocation_typed_data, sign_typed_data
+from carbonledger.client import LedgerClient
 from carbonledger.overlaps import new_pair_salt
 from carbonledger.verify import Result, RpcChainPort, run_firm
 from carbonledger.verify.chain import Addresses
@@ -228,6 +229,17 @@ def test_an_amendment_under_a_root_verifies_and_its_revocation_admits_both_claim
     assert report.ok, [f.detail for f in report.failures]
 
 
+def _propose_trucks(client: LedgerClient, overlap_id: str, description: str) -> dict[str, Any]:
+    """The shipper's proposal of shared electric trucks for the overlap (500,000 CNY, 100 kg)."""
+    return client.propose_settlement(
+        overlap_id,
+        description=description,
+        total_cost=500_000,
+        currency="CNY",
+        expected_reduction_kgco2e=100,
+    )
+
+
 def test_partners_under_roots_see_their_overlap_and_proposing_admits_both_claims(
     api: Api,
 ) -> None:
@@ -243,13 +255,7 @@ def test_partners_under_roots_see_their_overlap_and_proposing_admits_both_claims
     shipper_client = api.client(shipper)
     [overlap] = [o for o in shipper_client.overlaps() if o["partner"] == carrier.address]
     assert (overlap["my_claim"], overlap["partner_claim"]) == (shipper_claim, carrier_claim)
-    proposed = shipper_client.propose_settlement(
-        overlap["overlap_id"],
-        description="shared electric trucks",
-        total_cost=500_000,
-        currency="CNY",
-        expected_reduction_kgco2e=100,
-    )
+    proposed = _propose_trucks(shipper_client, overlap["overlap_id"], "shared electric trucks")
     assert proposed["status"] == "proposed"
     assert [ledger.claim_state(bytes.fromhex(c[2:])).status for c in claims] == ["active"] * 2
 
@@ -298,13 +304,9 @@ def test_a_reduction_filed_in_a_batch_under_roots_is_admitted_and_cites_its_allo
     client = api.client(shipper)
     client.submit_claim(as_bytes(shipper_doc))
     [overlap] = [o for o in client.overlaps() if o["partner"] == carrier.address]
-    sid = client.propose_settlement(
-        overlap["overlap_id"],
-        description="shared electric trucks, cited",
-        total_cost=500_000,
-        currency="CNY",
-        expected_reduction_kgco2e=100,
-    )["settlement_id"]
+    sid = _propose_trucks(client, overlap["overlap_id"], "shared electric trucks, cited")[
+        "settlement_id"
+    ]
     client.sign_settlement(sid)
     api.client(carrier).sign_settlement(sid)
     attested = api.client(auditor).attest_reduction(sid, 100, b"lane log")

@@ -61,12 +61,12 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
         gauge(
             "firms_waiting",
             "Firms with claims waiting for the chain.",
-            ({}, len(pipeline.waiting_by_firm)),
+            ({}, pipeline.firms_waiting),
         )
         gauge(
             "largest_firm_backlog",
             "The most claims one firm has waiting for the chain.",
-            ({}, max(pipeline.waiting_by_firm, default=0)),
+            ({}, pipeline.largest_firm_backlog),
         )
         gauge(
             "firms_at_backlog_limit",

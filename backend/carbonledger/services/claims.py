@@ -253,10 +253,11 @@ class _Reads:
         if found.queued < self.service.backlog_limit:  # else counted, when asked
             self._backlogs[item.firm] = found.queued
 
-    def backlog(self, firm: str, limit: int) -> int:
+    def backlog(self, firm: str) -> int:
         """How many of ``firm``'s claims wait for the chain, this request's accepted ones
-        included (read once, exactly from ``limit`` on)."""
+        included (read once, exactly from the service's limit on)."""
         if firm not in self._backlogs:
+            limit = self.service.backlog_limit
             self._backlogs[firm] = self.service.store.firm_backlog(firm, exact_from=limit)
         return self._backlogs[firm]
 
@@ -425,18 +426,12 @@ class ClaimService:
             ) from None
 
     # --- the dry-run check ---
-    def dry_run(
-        self,
-        raw: bytes,
-        caller: str | None,
-        *,
-        baseline_document: bytes | None = None,
-        supersedes: bytes = ZERO32,
-    ) -> tuple[Claim, Any]:
-        """What :meth:`submit` would compute for ``raw``, with nothing signed or stored: the
-        claim struct the firm would sign (``nonce`` and ``deadline`` left 0, for the signer
-        to fill) and the checker's report. ``caller`` must be the document's firm."""
-        (result,) = self.dry_run_many([DryRun(raw, baseline_document, supersedes)], caller)
+    def dry_run(self, item: DryRun, caller: str | None) -> tuple[Claim, Any]:
+        """What :meth:`submit` would compute for ``item``'s document, with nothing signed or
+        stored: the claim struct the firm would sign (``nonce`` and ``deadline`` left 0, for
+        the signer to fill) and the checker's report. ``caller`` must be the document's
+        firm."""
+        (result,) = self.dry_run_many([item], caller)
         if isinstance(result, ServiceError):
             raise result
         return result
@@ -791,7 +786,7 @@ class ClaimService:
                 f"nonce {submission.nonce} is not the next nonce of firm {firm} "
                 f"(expected {expected}); a nonce is used once, in order"
             )
-        waiting = reads.backlog(firm, self.backlog_limit)
+        waiting = reads.backlog(firm)
         if waiting >= self.backlog_limit:
             raise Busy(
                 f"firm {firm} has {waiting} claim{'' if waiting == 1 else 's'} waiting for the "

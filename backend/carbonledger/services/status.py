@@ -84,6 +84,14 @@ class Pipeline:
     firm_backlog_limit: int = 100_000
 
     @property
+    def firms_waiting(self) -> int:
+        return len(self.waiting_by_firm)
+
+    @property
+    def largest_firm_backlog(self) -> int:
+        return max(self.waiting_by_firm, default=0)
+
+    @property
     def firms_at_backlog_limit(self) -> int:
         return sum(1 for n in self.waiting_by_firm if n >= self.firm_backlog_limit)
 

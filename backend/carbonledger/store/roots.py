@@ -20,12 +20,11 @@ from sqlalchemy import (
     Table,
     func,
     select,
-    text,
     update,
 )
 
 from carbonledger.store import columns
-from carbonledger.store.claims import ACCEPTED, QUEUED, ClaimRow, claims, queue_order
+from carbonledger.store.claims import ACCEPTED, QUEUED, ClaimRow, claims, queue_read_sqlite
 from carbonledger.store.db import AnchoredColumns, TableStore, metadata, utc_now
 from carbonledger.vocab.anchored import Anchored
 
@@ -82,11 +81,7 @@ class ClaimProof:
 #: the accepted claims under no root yet in the queue's order, read on SQLite through the
 #: queue's index (see ``carbonledger.store.claims._QUEUE_SQLITE``: 43 ms instead of ~7 at
 #: 55,000 waiting, its planner's choice without statistics)
-_UNROOTED_SQLITE = text(
-    f"SELECT {', '.join(c.name for c in claims.c)} FROM claims INDEXED BY {queue_order.name} "
-    f"WHERE state = '{ACCEPTED}' AND claim_id NOT IN (SELECT claim_id FROM claim_proofs) "
-    "ORDER BY turn, seq LIMIT :limit"
-).columns(*claims.c)
+_UNROOTED_SQLITE = queue_read_sqlite("claim_id NOT IN (SELECT claim_id FROM claim_proofs)")
 
 
 class RootStore(TableStore):

@@ -245,15 +245,19 @@ def check_claim(body: CheckClaim, services: ServicesDep, member: CurrentMember) 
     """The dry-run check: what POST /claims would compute and find for this document --
     the checker's report and the claim struct to sign -- with nothing signed, stored or
     sent to the chain. The caller must be the document's firm."""
-    claim, report = services.claims.dry_run(
-        _bytes(body.document),
-        member.account,
-        baseline_document=(
-            _bytes(body.baseline_document) if body.baseline_document is not None else None
-        ),
-        supersedes=parse_hex(body.supersedes, "supersedes", 32) if body.supersedes else ZERO32,
-    )
+    claim, report = services.claims.dry_run(_dry_run(body), member.account)
     return _claim_check(claim, report)
+
+
+def _dry_run(body: CheckClaim, index: int | None = None) -> DryRun:
+    """``body`` as the claim service checks it (``index``: its place in a batch, which the
+    names of its bad fields carry)."""
+    prefix = "" if index is None else f"claims[{index}]."
+    return DryRun(
+        _bytes(body.document),
+        _bytes(body.baseline_document) if body.baseline_document is not None else None,
+        parse_hex(body.supersedes, f"{prefix}supersedes", 32) if body.supersedes else ZERO32,
+    )
 
 
 def _claim_check(claim: Claim, report: Any) -> ClaimCheck:
@@ -297,15 +301,7 @@ def check_claims(body: CheckClaims, services: ServicesDep, member: CurrentMember
     items: list[DryRun | ServiceError] = []
     for i, item in enumerate(body.claims):
         try:
-            items.append(
-                DryRun(
-                    _bytes(item.document),
-                    _bytes(item.baseline_document) if item.baseline_document is not None else None,
-                    parse_hex(item.supersedes, f"claims[{i}].supersedes", 32)
-                    if item.supersedes
-                    else ZERO32,
-                )
-            )
+            items.append(_dry_run(item, i))
         except ServiceError as exc:
             items.append(exc)
     done = iter(
