@@ -3,13 +3,14 @@ backlog, and how long one firm's claim waits behind another firm's upload, end t
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select, text
 
 from benchmarks.e2e import fresh_services, signed_submissions
-from benchmarks.outbox import database, fill_queue, firm, timed
+from benchmarks.outbox import analyse, database, fill, fill_queue, firm, timed
 from carbonledger.services.errors import ServiceError
 from carbonledger.store.claims import (
     ACCEPTED,
@@ -20,6 +21,7 @@ from carbonledger.store.claims import (
     ClaimStore,
     claims,
 )
+from carbonledger.store.db import make_engine
 
 #: the anchoring worker's round, as ``in_state`` read it before the queue had turns: oldest
 #: accepted first, whatever its firm (kept here for the comparison)
@@ -126,6 +128,51 @@ class Behind:
     accept_seconds: float
     small_checked: float
     upload_checked: float
+
+
+@dataclass
+class Upgrade:
+    """The first start of this version on a database an older one wrote."""
+
+    rows: int
+    waiting: int
+    #: seconds ``ClaimStore`` took to give the queue its places (column, values, indexes)
+    seconds: float
+    #: the claims table's size with its indexes before and after, bytes (PostgreSQL; else 0)
+    size_before: int
+    size_after: int
+
+
+def upgrade(rows: int, waiting: int, sqlite: bool) -> tuple[str, Upgrade]:
+    """``rows`` synthetic claims, the first ``waiting`` accepted, in a claims table as the
+    version before the anchoring queue left it (no ``turn`` column, no queue indexes); then
+    the time this version's ``ClaimStore`` takes to open it."""
+    with (
+        tempfile.TemporaryDirectory() as work,
+        database(sqlite, "bench_queue_upgrade") as url,
+    ):
+        engine = make_engine(url or f"sqlite:///{work}/claims.db")
+        fill(engine, rows, waiting)
+        with engine.begin() as conn:
+            conn.execute(text("DROP INDEX ix_claims_queue"))
+            conn.execute(text("DROP INDEX ix_claims_firm_queue"))
+            conn.execute(text("ALTER TABLE claims DROP COLUMN turn"))
+        analyse(engine)
+
+        def size() -> int:
+            if engine.dialect.name != "postgresql":
+                return 0
+            with engine.connect() as conn:
+                query = text("SELECT pg_total_relation_size('claims')")
+                return int(conn.execute(query).scalar_one())
+
+        before = size()
+        started = time.perf_counter()
+        ClaimStore(engine)
+        seconds = time.perf_counter() - started
+        result = Upgrade(rows, waiting, seconds, before, size())
+        engine.dispose()
+        return engine.dialect.name, result
 
 
 def behind_an_upload(upload: int, sqlite: bool) -> tuple[str, Behind]:

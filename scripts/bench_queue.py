@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
-from benchmarks.queue import behind_an_upload, queue_reads
+from benchmarks.queue import behind_an_upload, queue_reads, upgrade
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,7 +35,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sqlite", action="store_true", help="SQLite, not PostgreSQL")
     parser.add_argument("--upload", type=int, default=10_000, help="claims of the upload")
     parser.add_argument("--no-reads", action="store_true", help="only the end-to-end part")
+    parser.add_argument(
+        "--upgrade",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="claims of a database an older version wrote (1 %% waiting)",
+    )
     args = parser.parse_args(argv)
+    for rows in args.upgrade:
+        name, u = upgrade(rows, rows // 100, args.sqlite)
+        grown = f"; the table and its indexes {u.size_before / 2**20:,.0f} MB before, " \
+            f"{u.size_after / 2**20:,.0f} MB after" if u.size_before else ""  # fmt: skip
+        print(
+            f"{name}, a database an older version wrote, {u.rows:,} claims ({u.waiting:,} "
+            f"waiting): this version's first start gave the queue its places in "
+            f"{u.seconds:.2f} s{grown}"
+        )
     for waiting in [] if args.no_reads else sorted(args.waiting):
         others = 99  # 1 % of the claims between them
         each = max(1, waiting // 100 // others)

@@ -148,6 +148,30 @@ def test_a_database_an_older_version_wrote_keeps_its_queue_first_come_first_serv
     assert {"ix_claims_queue", "ix_claims_firm_queue"} <= indexes
 
 
+def test_a_claim_an_older_version_anchored_and_the_chain_lost_goes_before_its_firms_later_ones(
+    engine: Engine,
+) -> None:
+    store = ClaimStore(engine)
+    done = file(store, BIG, range(2))
+    with store.transaction() as conn:
+        store.mark_round_anchored([([done[0].claim_id], WHERE)], conn)
+    store.mark_checked([done[0].claim_id], WHERE)
+    with engine.begin() as conn:  # as the version before the anchoring queue left it
+        conn.execute(text("DROP INDEX ix_claims_queue"))
+        conn.execute(text("DROP INDEX ix_claims_firm_queue"))
+        conn.execute(text("ALTER TABLE claims DROP COLUMN turn"))
+    again = ClaimStore(engine)  # gives the waiting claim (nonce 1) its place, not the other
+    file(again, BIG, range(2, 4))
+    file(again, SMALL, range(1))
+
+    again.reset_to_accepted([done[0].claim_id])  # the chain lost nonce 0
+
+    assert taken(again.in_state(ACCEPTED, 5)) == [
+        (BIG, 0), (BIG, 1), (SMALL, 0), (BIG, 2), (BIG, 3),
+    ]  # fmt: skip
+    assert again.firm_backlog(BIG, exact_from=10**9) == 4  # its span: never short
+
+
 def test_places_follow_each_firms_last_or_the_head() -> None:
     assert turns(["a", "a", "b"], None, {}) == [0, 1, 0]
     assert turns(["b", "a", "b"], 40, {"a": 90}) == [40, 91, 41]

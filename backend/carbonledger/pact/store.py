@@ -41,6 +41,7 @@ from carbonledger.store.db import (
     firm_column,
     insert_ignoring_duplicates,
     metadata,
+    schema_changes,
     seq_key,
 )
 from carbonledger.store.leader import lock_key
@@ -201,19 +202,20 @@ class ClientRow:
 class PactStore(TableStore):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        metadata.create_all(
-            engine,
-            tables=[
-                pact_footprints,
-                pact_clients,
-                pact_grants,
-                pact_requests,
-                pact_outbox,
-                pact_activities,
-            ],
-        )
-        _add_missing_columns(engine, pact_outbox)
-        _one_row_per_activity(engine)
+        with schema_changes(engine):
+            metadata.create_all(
+                engine,
+                tables=[
+                    pact_footprints,
+                    pact_clients,
+                    pact_grants,
+                    pact_requests,
+                    pact_outbox,
+                    pact_activities,
+                ],
+            )
+            _add_missing_columns(engine, pact_outbox)
+            _one_row_per_activity(engine)
 
     def _of_firm(
         self, kind: Callable[..., Row], table: Table, firm: str, order: Any = None

@@ -43,11 +43,13 @@ from sqlalchemy.sql.selectable import TextualSelect
 from carbonledger.errors import CarbonLedgerError, error_fields
 from carbonledger.store import columns
 from carbonledger.store.db import (
+    IN_CHUNK,
     AnchoredColumns,
     PreparedInsert,
     TableStore,
     firm_column,
     metadata,
+    schema_changes,
     seq_key,
     utc_now,
 )
@@ -372,12 +374,26 @@ class SubmissionReads(NamedTuple):
 
 def _add_turns(engine: Engine) -> None:
     """A database an older version wrote has no ``turn`` column: add it and give each claim
-    its acceptance number as its place (the queue it had, first come first served)."""
+    waiting its acceptance number as its place (the queue it had, first come first served).
+
+    Only the waiting claims: the others have no place until the chain loses one, which then
+    gets the same (:data:`_PLACE_UNPLACED`). Giving every row one rewrote the whole table on
+    the first start (16 s and a table twice its size until vacuumed, at a million claims on
+    PostgreSQL: ``scripts/bench_queue.py --upgrade``)."""
     if "turn" in {c["name"] for c in inspect(engine).get_columns("claims")}:
         return
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE claims ADD COLUMN turn BIGINT"))
-        conn.execute(text("UPDATE claims SET turn = seq"))
+        conn.execute(text(f"UPDATE claims SET turn = seq WHERE state = '{ACCEPTED}'"))
+
+
+#: a claim back in the queue with no place (it left the queue before places were given, in a
+#: database an older version wrote) takes its acceptance number: the place it would have had
+_PLACE_UNPLACED = (
+    update(claims)
+    .where(claims.c.claim_id.in_(bindparam("ids", expanding=True)), claims.c.turn.is_(None))
+    .values(turn=claims.c.seq)
+)
 
 
 class ClaimStore(TableStore):
@@ -387,10 +403,11 @@ class ClaimStore(TableStore):
         super().__init__(engine)
         # ``create_all`` adds indexes only with new tables: a database of an older version
         # gets this one here (it holds no second live row per nonce: one process wrote it)
-        live_nonce.create(engine, checkfirst=True)
-        _add_turns(engine)
-        queue_order.create(engine, checkfirst=True)
-        firm_queue.create(engine, checkfirst=True)
+        with schema_changes(engine):
+            live_nonce.create(engine, checkfirst=True)
+            _add_turns(engine)
+            queue_order.create(engine, checkfirst=True)
+            firm_queue.create(engine, checkfirst=True)
         sqlite = engine.dialect.name == "sqlite"
         self._queue = _QUEUE_SQLITE if sqlite else _QUEUE
         self._queue_head = _QUEUE_HEAD_SQLITE if sqlite else _QUEUE_HEAD
@@ -598,8 +615,14 @@ class ClaimStore(TableStore):
         self._update_rows([claim_id], {"state": REFUSED, "error": error})
 
     def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
-        """The chain lost these claims: anchor them again."""
-        self._update_rows(claim_ids, back_to_accepted())
+        """The chain lost these claims: anchor them again (at their old places)."""
+        ids = list(claim_ids)
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            self._update_rows(ids, back_to_accepted(), conn)
+            for start in range(0, len(ids), IN_CHUNK):
+                conn.execute(_PLACE_UNPLACED, {"ids": ids[start : start + IN_CHUNK]})
 
     def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
         """The chain lost these checks: record them again."""

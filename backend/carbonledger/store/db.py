@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     literal_column,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
@@ -37,6 +38,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
 from carbonledger.store import columns
+from carbonledger.store.leader import lock_key
 from carbonledger.vocab.anchored import Anchored
 
 metadata = MetaData()
@@ -154,8 +156,43 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     else:
         engine = create_engine(url, **kwargs)
         ping_on_checkout(engine)
-    metadata.create_all(engine)
+    with schema_changes(engine):
+        metadata.create_all(engine)
     return engine
+
+
+#: the advisory lock under which the processes sharing a PostgreSQL database change its schema
+SCHEMA_LOCK = lock_key("schema")
+
+#: whether this context already holds :data:`SCHEMA_LOCK` (a second transaction of the same
+#: process asking for it would wait for itself)
+_changing_schema: ContextVar[bool] = ContextVar("changing_schema", default=False)
+
+
+@contextlib.contextmanager
+def schema_changes(engine: Engine) -> Iterator[None]:
+    """Hold the database's schema lock while a store looks at the schema and changes it:
+    creates what is missing (tables, indexes) or brings a database an older version wrote up
+    to date (a column and its values).
+
+    Processes that open one PostgreSQL database at the same moment (the API processes of
+    ``serve --workers N``, an anchoring worker and an indexer started beside them) would
+    otherwise each find a table or column missing and each create it: all but one failed
+    (a duplicate type or relation) and the migration ran more than once. Under the lock one
+    process looks and changes at a time; the next one finds it done. It is a
+    transaction-level advisory lock on a connection of its own, released when the block
+    ends, or by the server if the process dies holding it. On SQLite (the single-process
+    default) nothing is held."""
+    if engine.dialect.name != "postgresql" or _changing_schema.get():
+        yield
+        return
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        token = _changing_schema.set(True)
+        try:
+            yield
+        finally:
+            _changing_schema.reset(token)
 
 
 #: set while a one-statement read checks a connection out (:meth:`TableStore._read`)
@@ -436,7 +473,8 @@ class OwnSchemaStore(TableStore):
     def __init__(self, engine: Engine, *, create_schema: bool = True) -> None:
         super().__init__(engine)
         if create_schema:
-            self.metadata.create_all(engine)
+            with schema_changes(engine):
+                self.metadata.create_all(engine)
 
     @classmethod
     def from_url(cls, url: str, **engine_options: Any) -> Self:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import BigInteger, Column, Engine, Integer, String, Table, Text, bindparam, select
 
 from carbonledger.store import columns
-from carbonledger.store.db import TableStore, metadata
+from carbonledger.store.db import TableStore, metadata, schema_changes
 
 log = logging.getLogger("carbonledger.instances")
 
@@ -95,8 +95,8 @@ class InstanceStore(TableStore):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        # ``create_all`` ran when the engine was made; an older database gets it here
-        service_instances.create(engine, checkfirst=True)
+        with schema_changes(engine):  # ``create_all`` ran with the engine: an older database
+            service_instances.create(engine, checkfirst=True)
 
     def write(self, row: InstanceRow, *, took_over: bool = False) -> None:
         """Store ``row`` (replacing the instance's earlier one), and forget rows not written

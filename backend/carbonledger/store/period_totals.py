@@ -53,7 +53,7 @@ from carbonledger.reports.periods import (
 )
 from carbonledger.store import columns
 from carbonledger.store.claims import NEWEST_SEQ, REFUSED, claims
-from carbonledger.store.db import PreparedInsert, TableStore, chain_events, metadata
+from carbonledger.store.db import PreparedInsert, TableStore, chain_events, metadata, schema_changes
 from carbonledger.store.events import CLAIM_ENDED
 
 #: footprints whose totals are written in one transaction
@@ -106,8 +106,8 @@ class PeriodTotalsStore(TableStore):
 
     def __init__(self, engine: Engine, settle_seconds: float | None = None) -> None:
         super().__init__(engine)
-        # ``create_all`` ran when the engine was made; an older database gets it here
-        footprint_totals.create(engine, checkfirst=True)
+        with schema_changes(engine):  # ``create_all`` ran with the engine: an older database
+            footprint_totals.create(engine, checkfirst=True)
         #: per firm, the claim ``seq`` up to which its totals are all written
         self._complete: dict[str, int] = {}
         if settle_seconds is None:  # SQLite writes one transaction at a time: in seq order

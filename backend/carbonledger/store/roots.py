@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from carbonledger.store import columns
 from carbonledger.store.claims import ACCEPTED, QUEUED, ClaimRow, claims, queue_read_sqlite
-from carbonledger.store.db import AnchoredColumns, TableStore, metadata, utc_now
+from carbonledger.store.db import AnchoredColumns, TableStore, metadata, schema_changes, utc_now
 from carbonledger.vocab.anchored import Anchored
 
 PLANNED = "planned"
@@ -89,8 +89,9 @@ class RootStore(TableStore):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        claim_roots.create(engine, checkfirst=True)
-        claim_proofs.create(engine, checkfirst=True)
+        with schema_changes(engine):
+            claim_roots.create(engine, checkfirst=True)
+            claim_proofs.create(engine, checkfirst=True)
 
     def unrooted(self, state: str, limit: int) -> list[ClaimRow]:
         """Claims in ``state`` under no root yet: accepted ones in the anchoring queue's

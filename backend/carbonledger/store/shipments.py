@@ -39,7 +39,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from carbonledger.overlaps import ShipmentEmissions
 from carbonledger.store import columns
 from carbonledger.store.claims import ANCHORED, CHECKED, NEWEST_SEQ, REFUSED, claims
-from carbonledger.store.db import IN_CHUNK, PreparedInsert, TableStore, chain_events, metadata
+from carbonledger.store.db import (
+    IN_CHUNK,
+    PreparedInsert,
+    TableStore,
+    chain_events,
+    metadata,
+    schema_changes,
+)
 from carbonledger.store.events import CLAIM_ENDED
 
 #: the ref of a claim's only row when it was read and counts nothing per shipment (its
@@ -77,8 +84,8 @@ class ShipmentIndex(TableStore):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        # ``create_all`` ran when the engine was made; an older database gets them here
-        shipment_refs.create(engine, checkfirst=True)
+        with schema_changes(engine):  # ``create_all`` ran with the engine: an older database
+            shipment_refs.create(engine, checkfirst=True)
 
     def unread(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
         """Up to ``limit`` passed footprints not read yet (not refused; on chain or on their
