@@ -170,17 +170,19 @@ def load_and_kill_the_active_worker(
     cluster.wait_log("chain", "Press Ctrl-C")
     ledger.process, ledger.log = chain, ledger.data_dir.parent / "chain.log"
     firms = admit_firms(ledger, FIRMS)
+    # the worker, the indexer and the API processes start together on the new database and
+    # data directory, as an orchestrator starts them: each makes what it finds missing
     active = cluster.spawn("anchor-a", "anchor")
-    cluster.wait_log("anchor-a", "active anchoring worker")
     cluster.spawn("index", "index")
+    ports = {"api-1": free_port(), "api-2": free_port()}
+    for name, port in ports.items():
+        cluster.spawn(name, "serve", "--api-port", str(port))
+    cluster.wait_log("anchor-a", "active anchoring worker")
     cluster.spawn("anchor-b", "anchor")
     cluster.wait_log("anchor-b", "standby")
-    urls = []
-    for name in ("api-1", "api-2"):
-        port = free_port()
-        cluster.spawn(name, "serve", "--api-port", str(port))
-        urls.append(f"http://127.0.0.1:{port}")
-        cluster.wait_api(name, urls[-1])
+    urls = [f"http://127.0.0.1:{port}" for port in ports.values()]
+    for name, url in zip(ports, urls, strict=True):
+        cluster.wait_api(name, url)
 
     submitter = InterleavedSubmitter(urls, firms)
     submitter.start()

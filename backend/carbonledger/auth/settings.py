@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carbonledger.errors import ConfigError
+from carbonledger.privatefiles import read_or_create
 
 MIN_SECRET_BYTES = 32
 _TOKEN_LABEL = b"CarbonLedger auth v1 token key"
@@ -114,15 +114,7 @@ class AuthSettings(BaseSettings):
 def load_or_create_secret(path: Path) -> SecretStr:
     """The secret kept in ``path``, created (64 hex digits, mode 0600) on first use."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(MIN_SECRET_BYTES) + "\n")
-        value = path.read_text().strip()
+        value = read_or_create(path, lambda: secrets.token_hex(MIN_SECRET_BYTES) + "\n").strip()
     except OSError as error:
         raise ConfigError(f"auth secret file {path}: {error.strerror or error}") from None
     if len(value.encode("utf-8")) < MIN_SECRET_BYTES:

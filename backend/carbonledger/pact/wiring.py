@@ -17,17 +17,12 @@ from carbonledger.pact.sealing import CallbackSealer
 from carbonledger.pact.service import PactService
 from carbonledger.pact.store import PactStore
 from carbonledger.pact.tls import ensure_certificate
+from carbonledger.privatefiles import read_or_create
 from carbonledger.services.container import Services, load_service_vault_key
 
 
 def _secret(path: Path) -> bytes:
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    value = os.urandom(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value.hex() + "\n")
-    return value
+    return bytes.fromhex(read_or_create(path, lambda: os.urandom(32).hex() + "\n").strip())
 
 
 def build_pact_service(services: Services) -> PactService:

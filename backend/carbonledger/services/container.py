@@ -8,7 +8,6 @@ stops the threads on exit.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.indexer import Indexer
 from carbonledger.planner.catalogue import load_catalogue
+from carbonledger.privatefiles import read_or_create
 from carbonledger.reports.service import ReportService
 from carbonledger.services.anchoring import AnchorWorker
 from carbonledger.services.audits import AuditService, deployment_addresses
@@ -67,13 +67,8 @@ from carbonledger.vault.sql import SqlVaultRepository
 
 def load_service_vault_key(path: Path) -> VaultKeyPair:
     """The service's own X25519 reader key, created (mode 0600) on first use."""
-    if path.exists():
-        return VaultKeyPair.from_private_hex(path.read_text().strip())
-    pair = VaultKeyPair.generate()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(pair.private_hex + "\n")
-    return pair
+    text = read_or_create(path, lambda: VaultKeyPair.generate().private_hex + "\n")
+    return VaultKeyPair.from_private_hex(text.strip())
 
 
 def root_anchoring(
