@@ -187,6 +187,21 @@ class Settings(BaseSettings):
             "by default SQLite in the data directory."
         ),
     )
+    database_pool_size: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections each process keeps open (SQLAlchemy's pool_size).",
+    )
+    database_max_overflow: int = Field(
+        10,
+        ge=0,
+        le=1000,
+        description="More PostgreSQL connections each process opens at a peak and closes after "
+        "(max_overflow). Each process may hold pool size + overflow: API processes times that, "
+        "plus the worker's and the indexer's, must stay under the server's max_connections "
+        "(docs/deploy.md, 'Database connections').",
+    )
     submit_wait: float = Field(
         20.0, ge=0, description="Seconds POST /claims waits for the claim to reach the chain."
     )
@@ -265,6 +280,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Wei the service account should hold at least, on a chain whose gas has "
         "a price (it pays for every claim's transaction).",
+    )
+    alert_database_connections: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Share of the PostgreSQL server's connections in use at which GET /status "
+        "warns (past all of them it refuses new ones).",
     )
 
     pact_port: Port = Field(
@@ -385,6 +407,19 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'carbonledger.db'}"
+
+    @property
+    def database_engine_options(self) -> dict[str, int]:
+        """The pool's sizes of the engine of :attr:`effective_database_url` (PostgreSQL's:
+        SQLite keeps SQLAlchemy's defaults)."""
+        if not self.effective_database_url.startswith("postgresql"):
+            return {}
+        return {"pool_size": self.database_pool_size, "max_overflow": self.database_max_overflow}
+
+    @property
+    def database_connections_per_process(self) -> int:
+        """The most PostgreSQL connections one process's pool holds at a peak."""
+        return self.database_pool_size + self.database_max_overflow
 
     @property
     def pid_path(self) -> Path:

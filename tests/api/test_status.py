@@ -91,6 +91,14 @@ def test_a_flowing_service_names_this_processs_worker_and_indexer_and_counts_its
     worker = ("carbonledger_role_instances", (("role", "anchoring_worker"), ("state", "active")))
     assert samples[worker] == 1
     assert not any(name == "carbonledger_alert" for name, _ in samples)
+    connections = body["database_connections"]
+    if guarded.services.engine.dialect.name == "postgresql":  # this process's among them
+        assert 1 <= connections["in_use"] < connections["limit"]
+        assert samples[("carbonledger_database_connections_limit", ())] == connections["limit"]
+        assert samples[("carbonledger_database_connections", ())] >= 1
+    else:
+        assert connections is None
+        assert ("carbonledger_database_connections", ()) not in samples
 
 
 def test_the_status_is_refused_without_the_token_or_an_admins_login(guarded: Api) -> None:

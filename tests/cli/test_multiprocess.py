@@ -301,11 +301,17 @@ def test_in_root_mode_a_worker_takeover_puts_every_claim_under_exactly_one_recor
 
 def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cluster) -> None:
     ledger = cluster.ledger
+    # pools larger than the server's connections: said at the start, served all the same
+    ledger.env.update(
+        {"CARBONLEDGER_DATABASE_POOL_SIZE": "40", "CARBONLEDGER_DATABASE_MAX_OVERFLOW": "20"}
+    )
     up = cluster.spawn(
         "up", "up", "--workers", "2",
         "--chain-port", str(ledger.chain_port), "--api-port", str(ledger.api_port),
     )  # fmt: skip
     cluster.wait_api("up", ledger.api_url, timeout=180)
+    said = " ".join(cluster.log("up").split())  # rich folds its lines
+    assert "warning: 3 processes may open 180 database connections at a peak (40" in said
     firms = admit_firms(ledger, 1)
     submitter = InterleavedSubmitter([ledger.api_url], firms)
     submitter.start()

@@ -10,6 +10,7 @@ import pytest
 
 from carbonledger.chain.gateway import ChainReading
 from carbonledger.services.status import StatusService, Stored, Thresholds, assess
+from carbonledger.store.db import Connections
 from carbonledger.store.instances import ANCHORING_WORKER, INDEXER, InstanceRow
 
 NOW = 1_800_000_000.0
@@ -140,6 +141,22 @@ def test_firms_at_their_backlog_limit_are_a_warning_counted_not_named() -> None:
     assert (alert.name, alert.severity) == ("firms_at_backlog_limit", "warning")
     assert alert.message.startswith("2 firms have 100 or more claims waiting for the chain")
     assert at.healthy and at.pipeline is not None and at.pipeline.firms_at_backlog_limit == 2
+
+
+def test_a_database_server_near_its_connections_limit_is_a_warning_naming_the_settings() -> None:
+    def stored(in_use: int) -> Stored:
+        return Stored(COUNTS, None, 499, BOTH, connections=Connections(in_use, 97))
+
+    below = assess(NOW, CHAIN, None, stored(87), DEFAULTS)
+    near = assess(NOW, CHAIN, None, stored(88), DEFAULTS)  # 0.9 of 97 is 87.3
+    on_sqlite = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, BOTH), DEFAULTS)
+
+    assert below.alerts == [] and below.connections == Connections(87, 97)
+    [alert] = near.alerts
+    assert (alert.name, alert.severity) == ("database_connections", "warning")
+    assert alert.message.startswith("88 of the 97 connections the database server takes")
+    assert "database_pool_size" in alert.message and near.healthy
+    assert on_sqlite.alerts == [] and on_sqlite.connections is None
 
 
 def test_an_unreachable_node_is_critical_and_names_the_error() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from carbonledger.chain.admin import ROLE_BITS
 from carbonledger.config import ANVIL_DEV_KEY_0
@@ -174,3 +174,34 @@ def test_two_admins_propose_and_approve_with_their_own_keys(
         "1 firm has claims waiting, the most 1 (limit 100000).", timeout=20_000
     )
     expect(claims).not_to_contain_text(queued.address)
+
+    # the panel's other readings, from the service's own answer changed on its way to the
+    # page (a PostgreSQL server near its connections limit, then a database that does not
+    # answer: this module's service runs on SQLite and its database stays up)
+    def answer_changed(change: Callable[[dict[str, object]], None]) -> None:
+        def handle(route: Route) -> None:
+            answer = route.fetch()
+            body = answer.json()
+            change(body)
+            route.fulfill(response=answer, json=body)
+
+        one.unroute("**/status")
+        one.route("**/status", handle)
+
+    def near_the_limit(body: dict[str, object]) -> None:
+        body["database_connections"] = {"in_use": 88, "limit": 97}
+
+    def database_down(body: dict[str, object]) -> None:
+        body.update(pipeline=None, database_connections=None, database_error="connection refused")
+
+    answer_changed(near_the_limit)
+    expect(one.get_by_test_id("service-connections")).to_have_text(
+        "Database: 88 of 97 connections in use.", timeout=20_000
+    )
+    answer_changed(database_down)
+    expect(one.get_by_test_id("service-database")).to_have_text(
+        "The database does not answer: connection refused", timeout=20_000
+    )
+    expect(one.get_by_test_id("service-claims")).to_have_count(0)
+    expect(one.get_by_test_id("service-connections")).to_have_count(0)
+    assert one.errors == []  # type: ignore[attr-defined]

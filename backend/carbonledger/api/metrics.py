@@ -73,6 +73,17 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
             "Firms at firm_backlog_limit, whose new claims are refused with 429.",
             ({}, pipeline.firms_at_backlog_limit),
         )
+    if status.connections is not None:
+        gauge(
+            "database_connections",
+            "Client connections open on the PostgreSQL server.",
+            ({}, status.connections.in_use),
+        )
+        gauge(
+            "database_connections_limit",
+            "Connections the PostgreSQL server takes from users that are not superusers.",
+            ({}, status.connections.limit),
+        )
     if indexing is not None:
         gauge(
             "indexed_block", "The newest block the indexer has read.", ({}, indexing.indexed_block)

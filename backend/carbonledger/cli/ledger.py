@@ -134,6 +134,8 @@ def register(app: App) -> None:
                 chain_port=chain_port, api_port=api_port, block_time=block_time
             )
             service.check_workers(settings, workers)
+            # the API processes and this one (the worker and the indexer beside the chain)
+            service.warn_of_connections(settings, workers + 1 if workers > 1 else 1)
             settings.check_ports(pact_host=True)
             ensure_port_free(settings.api_host, settings.api_port, "api_port")
             ensure_port_free(settings.api_host, settings.pact_port, "pact_port")

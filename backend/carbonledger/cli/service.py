@@ -54,6 +54,37 @@ def check_workers(settings: Settings, workers: int) -> None:
         )
 
 
+def warn_of_connections(settings: Settings, processes: int) -> None:
+    """Say so when ``processes`` processes of this start, each at its pool's peak, would need
+    more PostgreSQL connections than the server has left: past them it refuses new ones and
+    the requests that need one are answered 503. A warning, not a refusal: a peak may never
+    come, and the server's figures change as other clients come and go."""
+    if not settings.effective_database_url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from carbonledger.store.db import connections
+
+    engine = create_engine(settings.effective_database_url, poolclass=NullPool)
+    try:
+        use = connections(engine)
+    except Exception:  # the start itself says why the database cannot be reached
+        return
+    finally:
+        engine.dispose()
+    most = processes * settings.database_connections_per_process
+    spare = 0 if use is None else use.limit - use.in_use
+    if use is not None and most > spare:
+        console.print(
+            f"[yellow]warning:[/] {processes} processes may open {most} database connections "
+            f"at a peak ({settings.database_pool_size} database_pool_size + "
+            f"{settings.database_max_overflow} database_max_overflow each); the server takes "
+            f"{spare} more ({use.in_use} of {use.limit} in use): lower those settings or raise "
+            "its max_connections (docs/deploy.md, 'Database connections')"
+        )
+
+
 def connected_services(settings: Settings) -> Any:
     """The services of the deployment on ``settings.data_dir``, on its running chain."""
     from carbonledger.chain.client import connect
@@ -161,6 +192,7 @@ def register(app: App) -> None:
             settings = node.settings(api_port=api_port)
             settings.check_ports(pact_host=False)
             check_workers(settings, workers)
+            warn_of_connections(settings, workers)
             url = chain_url(settings)
             if workers > 1:
                 console.print(f"API on {settings.api_url}: {workers} processes")

@@ -53,6 +53,12 @@ def _pipeline_rows(table: Table, body: dict[str, Any]) -> None:
     lag = pipeline["index_lag_blocks"]
     behind = "" if lag is None else f", {lag} behind the head"
     table.add_row("indexed", f"up to block {pipeline['indexed_block']}{behind}")
+    connections = body.get("database_connections")
+    if connections is not None:
+        table.add_row(
+            "database",
+            f"{connections['in_use']} of {connections['limit']} connections in use",
+        )
 
 
 def add_status_rows(table: Table, body: dict[str, Any]) -> None:

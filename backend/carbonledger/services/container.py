@@ -52,7 +52,7 @@ from carbonledger.services.targets import TargetService
 from carbonledger.standard import Standard, load_default_standard
 from carbonledger.standard.loader import load_version, shipped_versions
 from carbonledger.store.claims import ClaimStore
-from carbonledger.store.db import make_engine
+from carbonledger.store.db import connections, make_engine
 from carbonledger.store.events import EventLog
 from carbonledger.store.instances import ANCHORING_WORKER, INDEXER, Heartbeat, InstanceStore
 from carbonledger.store.leader import LeaderLock
@@ -98,6 +98,7 @@ def status_thresholds(settings: Settings) -> Thresholds:
         chain_stall=None if on_demand else settings.alert_chain_stall,
         relayer_min_balance=settings.alert_relayer_min_balance,
         firm_backlog_limit=settings.firm_backlog_limit,
+        database_connections_share=settings.alert_database_connections,
     )
 
 
@@ -185,7 +186,7 @@ def build_services(
 ) -> Services:
     """Wire the services of one ledger (nothing is started)."""
     artifacts = artifacts or load_artifacts(settings.project_root)
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, **settings.database_engine_options)
     ledger = LedgerGateway(w3, deployment, artifacts, settings.keys().service)
     store = ClaimStore(engine)
     instances = InstanceStore(engine)
@@ -314,6 +315,7 @@ def build_services(
             ledger,
             lambda: indexer.cursor()[0] - 1,
             status_thresholds(settings),
+            connections=lambda: connections(engine),
         ),
         indexer_lock=LeaderLock(engine, INDEXER),
     )

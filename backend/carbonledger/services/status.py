@@ -9,7 +9,8 @@
 * how far the indexer is behind the chain's head;
 * which processes run the anchoring worker and the indexer, active or standby, and when each
   last reported (:mod:`carbonledger.store.instances`);
-* the chain's head and its age, and the service account's balance and waiting transactions.
+* the chain's head and its age, and the service account's balance and waiting transactions;
+* on PostgreSQL, the server's client connections in use and how many it takes.
 
 :func:`assess` turns those readings into alerts with fixed names (the same names label
 ``carbonledger_alert`` in ``GET /metrics`` and the lines of ``carbonledger status``), each
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from carbonledger.chain.gateway import ChainReading
+from carbonledger.store.db import Connections
 from carbonledger.store.instances import ACTIVE, ANCHORING_WORKER, ROLES, InstanceRow, role_label
 from carbonledger.timespans import spoken
 from carbonledger.vocab.constants import ACCEPTED
@@ -49,6 +51,8 @@ class Thresholds:
     relayer_min_balance: int = 10**17
     #: a firm with this many claims waiting has its new ones refused (the setting)
     firm_backlog_limit: int = 100_000
+    #: this share of the connections the database server takes is in use
+    database_connections_share: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Stored:
     indexed_block: int
     rows: Sequence[InstanceRow]
     waiting_by_firm: Sequence[int] = ()
+    connections: Connections | None = None  # None: SQLite
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class ServiceStatus:
     database_error: str | None
     instances: Sequence[Instance]
     alerts: Sequence[Alert] = field(default_factory=tuple)
+    #: the PostgreSQL server's client connections (None: SQLite, or the database did not answer)
+    connections: Connections | None = None
 
     @property
     def healthy(self) -> bool:
@@ -251,6 +258,16 @@ def assess(
             "most the service holds for one firm (firm_backlog_limit): their new claims are "
             "refused with 429 until the chain takes more",
         )
+    use = stored.connections
+    if use is not None and use.in_use >= thresholds.database_connections_share * use.limit:
+        alert(
+            "database_connections",
+            "warning",
+            f"{use.in_use} of the {use.limit} connections the database server takes are in use: "
+            "past them it refuses new ones and the requests that need one are answered 503 "
+            "(lower database_pool_size or database_max_overflow, run fewer API processes, or "
+            "raise the server's max_connections)",
+        )
     if lag is not None and lag > thresholds.index_lag_blocks:
         alert(
             "indexer_behind",
@@ -267,6 +284,7 @@ def assess(
         database_error=None,
         instances=instances,
         alerts=alerts,
+        connections=stored.connections,
     )
 
 
@@ -281,8 +299,10 @@ class StatusService:
         indexed_block: Callable[[], int],
         thresholds: Thresholds,
         clock: Callable[[], float] = time.time,
+        connections: Callable[[], Connections | None] = lambda: None,
     ) -> None:
         self.claims = claims
+        self.connections = connections
         self.instances = instances
         self.chain = chain
         self.indexed_block = indexed_block
@@ -301,6 +321,7 @@ class StatusService:
                 indexed_block=self.indexed_block(),
                 rows=self.instances.all(),
                 waiting_by_firm=self.claims.waiting_by_firm(),
+                connections=self.connections(),
             )
             database_error = None
         except Exception as exc:  # the database is down (or refuses): say so, not a 503

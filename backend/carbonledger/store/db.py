@@ -161,6 +161,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+@dataclass(frozen=True)
+class Connections:
+    """The database server's client connections: how many are open, and how many it takes
+    from users that are not superusers (``max_connections`` less those kept for superusers);
+    past that it refuses new ones, and the requests that needed one are answered 503."""
+
+    in_use: int
+    limit: int
+
+
+_CONNECTIONS = text(
+    "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), "
+    "current_setting('max_connections')::int "
+    "- current_setting('superuser_reserved_connections')::int"
+)
+
+
+def connections(engine: Engine) -> Connections | None:
+    """The PostgreSQL server's :class:`Connections` (of every database on it: they share the
+    limit); None on SQLite, which has none."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        in_use, limit = conn.execute(_CONNECTIONS).one()
+    return Connections(int(in_use), int(limit))
+
+
 #: the advisory lock under which the processes sharing a PostgreSQL database change its schema
 SCHEMA_LOCK = lock_key("schema")
 

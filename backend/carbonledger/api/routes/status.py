@@ -89,6 +89,14 @@ class StatusPipelineOut(BaseModel):
     firm_backlog_limit: int
 
 
+class StatusConnectionsOut(BaseModel):
+    in_use: int = Field(description="Client connections open on the PostgreSQL server.")
+    limit: int = Field(
+        description="Connections the server takes from users that are not superusers "
+        "(max_connections less superuser_reserved_connections): past them it refuses new ones."
+    )
+
+
 class RoleInstanceOut(BaseModel):
     role: str
     state: Literal["active", "standby"]
@@ -117,6 +125,10 @@ class StatusOut(BaseModel):
         description="None when the database does not answer."
     )
     database_error: str | None
+    database_connections: StatusConnectionsOut | None = Field(
+        description="The PostgreSQL server's connections (of every database on it: they share "
+        "its limit); None on SQLite or when the database does not answer."
+    )
     instances: list[RoleInstanceOut]
 
 
@@ -155,6 +167,9 @@ def status_out(status: ServiceStatus) -> StatusOut:
             firm_backlog_limit=pipeline.firm_backlog_limit,
         ),
         database_error=status.database_error,
+        database_connections=None
+        if status.connections is None
+        else StatusConnectionsOut(in_use=status.connections.in_use, limit=status.connections.limit),
         instances=[
             RoleInstanceOut(
                 role=i.role,

@@ -62,6 +62,11 @@ export function ServiceHealth() {
           The database does not answer: {status.database_error}
         </p>
       )}
+      {status.database_connections && (
+        <p className="muted" data-testid="service-connections">
+          Database: {status.database_connections.in_use} of {status.database_connections.limit} connections in use.
+        </p>
+      )}
       <ScrollTable testId="service-roles" caption="Background roles (one active per database, others stand by)" columns={["Role", "State", "Host", "Process", "Last report", "Last error"]}>
         {status.instances.map((i) => (
           <tr key={`${i.role}-${i.host}-${i.pid}-${i.started_at}`}>
