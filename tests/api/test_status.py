@@ -79,6 +79,7 @@ def test_a_flowing_service_names_this_processs_worker_and_indexer_and_counts_its
         ("anchoring worker", "active", os.getpid(), True),
         ("indexer", "active", os.getpid(), True),
     }
+    assert [(p["pid"], p["alive"]) for p in body["api_processes"]] == [(os.getpid(), True)]
     chain = body["chain"]
     assert chain["relayer"] == guarded.services.ledger.service_address
     assert int(chain["relayer_balance_wei"]) > 0
@@ -90,6 +91,7 @@ def test_a_flowing_service_names_this_processs_worker_and_indexer_and_counts_its
     assert checked == body["pipeline"]["claims"]["checked"]
     worker = ("carbonledger_role_instances", (("role", "anchoring_worker"), ("state", "active")))
     assert samples[worker] == 1
+    assert samples[("carbonledger_api_processes", ())] == 1
     assert not any(name == "carbonledger_alert" for name, _ in samples)
     connections = body["database_connections"]
     if guarded.services.engine.dialect.name == "postgresql":  # this process's among them

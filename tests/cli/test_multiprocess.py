@@ -195,6 +195,10 @@ def load_and_kill_the_active_worker(
         ("indexer", "active", pids["index"]),
     }
     assert roles_of(urls[1]) == expected
+    # and the processes serving the API, as each of them last said
+    serving = httpx.get(f"{urls[0]}/status", timeout=30).json()["api_processes"]
+    api_pids = {cluster.processes[name].pid for name in ports}
+    assert {p["pid"] for p in serving if p["alive"]} == api_pids
     active.send_signal(signal.SIGKILL)
     active.wait(timeout=30)
     return firms, urls, submitter, time.monotonic()
@@ -321,6 +325,9 @@ def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cl
         ["pgrep", "-P", str(up.pid)], capture_output=True, text=True, check=False
     ).stdout.split()
     assert len(children) >= 3  # anvil and two API processes
+    serving = httpx.get(f"{ledger.api_url}/status", timeout=30).json()["api_processes"]
+    alive = {str(p["pid"]) for p in serving if p["alive"]}
+    assert len(alive) == 2 and alive <= set(children), (serving, children)
     up.send_signal(signal.SIGTERM)
     assert up.wait(timeout=60) == 0, cluster.log("up")
     assert "CarbonLedger stopped" in cluster.log("up")

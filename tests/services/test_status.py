@@ -11,7 +11,7 @@ import pytest
 from carbonledger.chain.gateway import ChainReading
 from carbonledger.services.status import StatusService, Stored, Thresholds, assess
 from carbonledger.store.db import Connections
-from carbonledger.store.instances import ANCHORING_WORKER, INDEXER, InstanceRow
+from carbonledger.store.instances import ANCHORING_WORKER, API_PROCESS, INDEXER, InstanceRow
 
 NOW = 1_800_000_000.0
 CHAIN = ChainReading(
@@ -141,6 +141,15 @@ def test_firms_at_their_backlog_limit_are_a_warning_counted_not_named() -> None:
     assert (alert.name, alert.severity) == ("firms_at_backlog_limit", "warning")
     assert alert.message.startswith("2 firms have 100 or more claims waiting for the chain")
     assert at.healthy and at.pipeline is not None and at.pipeline.firms_at_backlog_limit == 2
+
+
+def test_the_api_processes_are_listed_apart_from_the_roles_and_raise_no_alert() -> None:
+    serving = [row(API_PROCESS, pid=21), row(API_PROCESS, pid=22, seen=NOW - 31)]
+    status = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, BOTH + serving), DEFAULTS)
+
+    assert status.alerts == []
+    assert [i.role for i in status.instances] == [ANCHORING_WORKER, INDEXER]
+    assert [(i.pid, i.alive) for i in status.api_processes] == [(21, True), (22, False)]
 
 
 def test_a_database_server_near_its_connections_limit_is_a_warning_naming_the_settings() -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import Engine
 
 from carbonledger.store.instances import (
     ANCHORING_WORKER,
+    API_PROCESS,
     FORGET_AFTER,
     INDEXER,
     Heartbeat,
     InstanceRow,
     InstanceStore,
+    api_heartbeat,
 )
 
 
@@ -112,3 +116,20 @@ def test_a_host_with_the_longest_dns_name_still_beats(
     heartbeat.beat(True)
     [row] = InstanceStore(engine).all()
     assert (row.host, row.state) == (name, "active")
+
+
+def test_each_api_process_has_its_row_while_it_serves_beside_the_others(engine: Engine) -> None:
+    store = InstanceStore(engine)
+    other = Heartbeat(store, API_PROCESS, exclusive=False)
+    other.beat(True)  # another API process, serving already
+    with api_heartbeat(store, every=0.05) as mine:
+        [written] = [r for r in store.all() if r.instance == mine.instance]
+        time.sleep(1.2)
+        [again] = [r for r in store.all() if r.instance == mine.instance]
+        rows = {r.instance: (r.role, r.state) for r in store.all()}
+    assert rows == {
+        other.instance: (API_PROCESS, "active"),  # not taken for a dead holder of a role
+        mine.instance: (API_PROCESS, "active"),
+    }
+    assert again.seen_at > written.seen_at  # written again while it serves
+    assert [r.instance for r in store.all()] == [other.instance]  # its row went at the end

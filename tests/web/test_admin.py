@@ -169,6 +169,9 @@ def test_two_admins_propose_and_approve_with_their_own_keys(
     ledger.client(queued).submit_claims(
         [as_bytes(example("carrier_footprint.json", queued.address))]
     )
+    expect(one.get_by_test_id("service-api")).to_have_text(
+        re.compile(rf"^API processes: 1 serving \(\S+ pid {os.getpid()}\)\.$")
+    )
     claims = one.get_by_test_id("service-claims")
     expect(claims).to_contain_text(
         "1 firm has claims waiting, the most 1 (limit 100000).", timeout=20_000

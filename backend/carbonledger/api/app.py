@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from os import PathLike
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from carbonledger.chain.manifest import Deployment
 from carbonledger.config import Settings
 from carbonledger.services.container import Services
 from carbonledger.services.members import RegistryCache
+from carbonledger.store.instances import api_heartbeat
 
 
 class RegistryArrival:
@@ -68,9 +70,20 @@ def create_app(
     services: Services | None = None,
 ) -> FastAPI:
     """Build the API for one chain and one deployment (and its running services)."""
+
     # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
     # (served under /static-offline-docs): no CDN, so they work with no internet.
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """While the API serves: this process's row among the service's processes."""
+        if services is None:
+            yield
+            return
+        with api_heartbeat(services.instances):
+            yield
+
     app: FastAPI = FastAPIOffline(
+        lifespan=lifespan,
         title="CarbonLedger",
         version=__version__,
         description=(

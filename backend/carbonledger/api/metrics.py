@@ -116,6 +116,11 @@ def prometheus_text(status: ServiceStatus, version: str) -> str:
         gauge("gas_price_wei", "The gas price the node suggests.", ({}, chain.gas_price))
     if pipeline is None:  # the roles' rows are not known either
         return "\n".join(out) + "\n"
+    gauge(
+        "api_processes",
+        "Processes serving the API that reported within the heartbeat timeout.",
+        ({}, sum(1 for i in status.api_processes if i.alive)),
+    )
     alive = [i for i in status.instances if i.alive]
     gauge(
         "role_instances",

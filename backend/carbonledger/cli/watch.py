@@ -78,6 +78,15 @@ def add_status_rows(table: Table, body: dict[str, Any]) -> None:
             colour = "green" if i["alive"] and i["state"] == "active" else "dim"
             shown.append(f"[{colour}]{state}[/] {where}")
         table.add_row(role, "; ".join(shown) or "[red]no process has reported[/]")
+    serving = body.get("api_processes") or []
+    if serving:
+        alive = [p for p in serving if p["alive"]]
+        gone = len(serving) - len(alive)
+        where = ", ".join(f"{escape(p['host'])} pid {p['pid']}" for p in alive)
+        table.add_row(
+            "API processes",
+            f"{len(alive)} serving ({where})" + (f"; [dim]{gone} gone[/]" if gone else ""),
+        )
     chain = body["chain"]
     if chain is not None:
         ether = int(chain["relayer_balance_wei"]) / 10**18

@@ -8,7 +8,7 @@
   named;
 * how far the indexer is behind the chain's head;
 * which processes run the anchoring worker and the indexer, active or standby, and when each
-  last reported (:mod:`carbonledger.store.instances`);
+  last reported (:mod:`carbonledger.store.instances`); which serve the API;
 * the chain's head and its age, and the service account's balance and waiting transactions;
 * on PostgreSQL, the server's client connections in use and how many it takes.
 
@@ -28,7 +28,14 @@ from typing import Literal, Protocol
 
 from carbonledger.chain.gateway import ChainReading
 from carbonledger.store.db import Connections
-from carbonledger.store.instances import ACTIVE, ANCHORING_WORKER, ROLES, InstanceRow, role_label
+from carbonledger.store.instances import (
+    ACTIVE,
+    ANCHORING_WORKER,
+    API_PROCESS,
+    ROLES,
+    InstanceRow,
+    role_label,
+)
 from carbonledger.timespans import spoken
 from carbonledger.vocab.constants import ACCEPTED
 
@@ -131,6 +138,8 @@ class ServiceStatus:
     alerts: Sequence[Alert] = field(default_factory=tuple)
     #: the PostgreSQL server's client connections (None: SQLite, or the database did not answer)
     connections: Connections | None = None
+    #: the processes serving the API (``instances``: the background roles')
+    api_processes: Sequence[Instance] = ()
 
     @property
     def healthy(self) -> bool:
@@ -205,10 +214,11 @@ def assess(
             instances=(),
             alerts=alerts,
         )
-    instances = [
+    every = [
         Instance(**vars(r), alive=at - r.seen_at <= thresholds.heartbeat_timeout)
         for r in stored.rows
     ]
+    instances = [i for i in every if i.role in ROLES]
     pipeline = Pipeline(
         counts=dict(stored.counts),
         oldest_accepted_age=_age(stored.oldest_accepted_at, at),
@@ -285,6 +295,7 @@ def assess(
         instances=instances,
         alerts=alerts,
         connections=stored.connections,
+        api_processes=[i for i in every if i.role == API_PROCESS],
     )
 
 

@@ -1,11 +1,14 @@
-"""Which processes run the service's background roles, as each one last said.
+"""Which processes run the service, as each one last said.
 
 Every process that runs the anchoring worker or the indexer, active or standby, writes its
 row here every few seconds (:class:`Heartbeat`): its role, host, pid, whether it holds the
 role's lock, when it started and the last error of its rounds. ``GET /status`` reads the
 rows to say, from any API process, whether each role has an active instance that is alive,
-and which standbys wait behind it. A process that stops cleanly deletes its row; one that
-dies leaves a row that ages, which is how its death shows.
+and which standbys wait behind it. Every process serving the API writes one too
+(:func:`api_heartbeat`, role :data:`API_PROCESS`): the processes behind one port (``serve
+--workers N``) or a load balancer are listed, each with its host and pid. A process that
+stops cleanly deletes its row; one that dies leaves a row that ages, which is how its death
+shows.
 
 Limit, stated honestly: "alive" means "wrote within the last few seconds", so a process
 whose loop hangs while another thread of it still runs would look dead, and one that died a
@@ -19,8 +22,9 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import BigInteger, Column, Engine, Integer, String, Table, Text, bindparam, select
@@ -34,6 +38,8 @@ log = logging.getLogger("carbonledger.instances")
 ANCHORING_WORKER = "anchoring worker"
 INDEXER = "indexer"
 ROLES = (ANCHORING_WORKER, INDEXER)
+#: the rows of the processes serving the API (any number of them active at once)
+API_PROCESS = "API process"
 
 
 def role_label(role: str) -> str:
@@ -141,10 +147,14 @@ class Heartbeat:
         *,
         every: float = 5.0,
         clock: Callable[[], float] = time.time,
+        exclusive: bool = True,
     ) -> None:
         self.store = store
         self.role = role
         self.every = every
+        #: one active instance of the role at a time (its lock's holder), so another row
+        #: active in it when this one becomes active is a holder that died
+        self.exclusive = exclusive
         self.clock = clock
         self.host = socket.gethostname()
         self.pid = os.getpid()
@@ -168,7 +178,7 @@ class Heartbeat:
             seen_at=int(now),
             last_error=error,
         )
-        took_over = active and (last is None or last[0] != ACTIVE)
+        took_over = self.exclusive and active and (last is None or last[0] != ACTIVE)
         try:
             self.store.write(row, took_over=took_over)
         except Exception as exc:  # the database is down: the role's own work says so
@@ -180,3 +190,27 @@ class Heartbeat:
         with contextlib.suppress(Exception):
             self.store.remove(self.instance)
         self._last = None
+
+
+@contextlib.contextmanager
+def api_heartbeat(store: InstanceStore, every: float = 5.0) -> Iterator[Heartbeat]:
+    """This process's row as an :data:`API_PROCESS` while the block runs (the API serves):
+    written at once and then every ``every`` seconds by a thread of its own, deleted at the
+    end."""
+    # each tick writes (a beat skips a write less than its ``every`` after the last)
+    beat = Heartbeat(store, API_PROCESS, every=every / 2, exclusive=False)
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            beat.beat(True)
+
+    beat.beat(True)
+    thread = threading.Thread(target=run, name="api-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield beat
+    finally:
+        stop.set()
+        thread.join(10)
+        beat.stop()

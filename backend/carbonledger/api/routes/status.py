@@ -108,6 +108,14 @@ class RoleInstanceOut(BaseModel):
     last_error: str | None
 
 
+class ApiProcessOut(BaseModel):
+    alive: bool = Field(description="It reported within alert_heartbeat_timeout.")
+    host: str
+    pid: int
+    started_at: int
+    seen_at: int
+
+
 class AlertOut(BaseModel):
     name: str
     severity: Literal["critical", "warning"]
@@ -129,7 +137,13 @@ class StatusOut(BaseModel):
         description="The PostgreSQL server's connections (of every database on it: they share "
         "its limit); None on SQLite or when the database does not answer."
     )
-    instances: list[RoleInstanceOut]
+    instances: list[RoleInstanceOut] = Field(
+        description="The processes in the background roles (anchoring worker, indexer)."
+    )
+    api_processes: list[ApiProcessOut] = Field(
+        description="The processes serving the API, each writing its row every 5 s while it "
+        "serves (a stopped one deletes it; one that died shows as not alive for a day)."
+    )
 
 
 def status_out(status: ServiceStatus) -> StatusOut:
@@ -182,6 +196,12 @@ def status_out(status: ServiceStatus) -> StatusOut:
                 last_error=i.last_error,
             )
             for i in status.instances
+        ],
+        api_processes=[
+            ApiProcessOut(
+                alive=i.alive, host=i.host, pid=i.pid, started_at=i.started_at, seen_at=i.seen_at
+            )
+            for i in status.api_processes
         ],
     )
 

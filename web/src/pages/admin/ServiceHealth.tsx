@@ -81,6 +81,7 @@ export function ServiceHealth() {
           </tr>
         ))}
       </ScrollTable>
+      <ApiProcesses processes={status.api_processes} />
       {chain ? (
         <p className="muted" data-testid="service-chain">
           Chain {chain.chain_id}: block {chain.head}, {spoken(chain.head_age_seconds)} old. Service account{" "}
@@ -91,6 +92,21 @@ export function ServiceHealth() {
         <p className="bad">The chain node does not answer: {status.chain_error}</p>
       )}
     </section>
+  );
+}
+
+/** The processes serving the API (behind one port or a load balancer), each by host and process id; those that
+ * stopped reporting without a clean stop counted apart. */
+function ApiProcesses({ processes }: { processes: ServiceStatus["api_processes"] }) {
+  if (processes.length === 0) return null;
+  const serving = processes.filter((p) => p.alive);
+  const gone = processes.length - serving.length;
+  return (
+    <p className="muted" data-testid="service-api">
+      API processes: {serving.length} serving
+      {serving.length > 0 && <> ({serving.map((p) => `${p.host} pid ${p.pid}`).join(", ")})</>}
+      {gone > 0 && <>; {gone} stopped reporting</>}.
+    </p>
   );
 }
 
