@@ -246,3 +246,19 @@ def test_a_malformed_document_is_named_by_its_place_before_anything_is_sent() ->
     with pytest.raises(CarbonLedgerError, match=r"^documents\[1\]: "):
         client.submit_claims([documents[0], b'{"kind": "footprint"}'])
     assert fake.requests == []
+
+
+def test_documents_the_caller_parsed_are_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeBatches()
+    client, documents = _filing(fake)
+    parsed = [parse_claim(d) for d in documents]
+
+    def parse_again(document: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(client_module, "parse_claim", parse_again)
+    out = client.submit_claims(documents, parsed=parsed, per_request=4)
+
+    assert [o["claim"]["nonce"] for o in out] == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="6 documents but 2 parsed"):
+        client.submit_claims(documents, parsed=parsed[:2])

@@ -506,6 +506,7 @@ class LedgerClient(ApiSession):
         documents: Sequence[bytes],
         *,
         baselines: Sequence[bytes | None] | None = None,
+        parsed: Sequence[Claim] | None = None,
         per_request: int = CLAIMS_PER_REQUEST,
         progress: Callable[[int], None] | None = None,
         on_busy: Callable[[float, int], None] | None = None,
@@ -526,20 +527,23 @@ class LedgerClient(ApiSession):
         passed; after ``BUSY_PATIENCE`` seconds of such answers with none of the firm's
         claims taken, it and the rest are given as refused with that answer. A reduction citing
         settlements is refused here, before anything is sent: its citations are signed one
-        by one, with :meth:`submit_claim`. ``progress`` is told, after each request, how
-        many documents it settled; ``on_busy``, before each wait on a full backlog, for how
-        many seconds and how many documents are still to send."""
+        by one, with :meth:`submit_claim`. ``parsed``: the documents as the caller already
+        parsed them (:func:`parse_claim`), not parsed again. ``progress`` is told, after each
+        request, how many documents it settled; ``on_busy``, before each wait on a full
+        backlog, for how many seconds and how many documents are still to send."""
         docs = list(documents)
         bases = list(baselines) if baselines is not None else [None] * len(docs)
         if len(bases) != len(docs):
             raise ValueError(f"{len(docs)} documents but {len(bases)} baselines")
-        parsed = []
-        for i, document in enumerate(docs):
+        if parsed is not None and len(parsed) != len(docs):
+            raise ValueError(f"{len(docs)} documents but {len(parsed)} parsed")
+        claims = list(parsed) if parsed is not None else []
+        for i, document in enumerate(docs if parsed is None else ()):
             try:
-                parsed.append(parse_claim(document))
+                claims.append(parse_claim(document))
             except CarbonLedgerError as exc:  # the standard's: names the document's field
                 raise CarbonLedgerError(f"documents[{i}]: {exc}") from None
-        for i, claim in enumerate(parsed):
+        for i, claim in enumerate(claims):
             if isinstance(claim, ReductionClaim) and claim.settlements:
                 raise CarbonLedgerError(
                     f"documents[{i}] cites settlements: submit it alone (submit_claim), "
@@ -561,7 +565,7 @@ class LedgerClient(ApiSession):
                     deadline=deadline,
                     chain=chain,
                     baseline=bases[j],
-                    parsed=parsed[j],
+                    parsed=claims[j],
                 )
                 for k, j in enumerate(part)
             ]

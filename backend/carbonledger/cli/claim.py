@@ -399,7 +399,7 @@ class Bulk:
         self.documents = [read_file(p) for p in paths]
 
     def file(self, force: bool, wait: float) -> Filed:
-        baselines, citing = self._check_all(force)
+        claims, baselines, citing = self._check_all(force)
         self.client.register_vault_key()
         outcomes: dict[int, dict[str, Any]] = {}
         plain = [i for i in range(len(self.paths)) if i not in citing]
@@ -419,6 +419,7 @@ class Bulk:
             answers = self.client.submit_claims(
                 [self.documents[i] for i in plain],
                 baselines=[baselines[i] for i in plain],
+                parsed=[claims[i] for i in plain],
                 progress=advanced,
                 on_busy=waiting,
             )
@@ -435,11 +436,12 @@ class Bulk:
         in_order = [_shown(outcomes[i]) for i in range(len(self.paths))]
         return Filed(self.paths, self._followed(in_order, wait), wait)
 
-    def _check_all(self, force: bool) -> tuple[list[bytes | None], set[int]]:
-        """Every claim checked here (with its baseline: --baseline, else read back from the
-        ledger); each reduction's baseline, and which claims cite settlements. Any claim
-        that fails stops them all, unless ``force``: nothing is sent."""
+    def _check_all(self, force: bool) -> tuple[list[Claim], list[bytes | None], set[int]]:
+        """Every claim parsed and checked here (with its baseline: --baseline, else read back
+        from the ledger); the claims, each reduction's baseline, and which claims cite
+        settlements. Any claim that fails stops them all, unless ``force``: nothing is sent."""
         ledger = LedgerBaselines(self.client)
+        claims: list[Claim] = []
         baselines: list[bytes | None] = []
         citing: set[int] = set()
         failing: list[tuple[Path, CheckReport]] = []
@@ -454,6 +456,7 @@ class Bulk:
                     citing.add(i)
                     cited = [s.settlement_id for s in claim.settlements]
                     allocations = self.client.allocations(cited)
+            claims.append(claim)
             baselines.append(base)
             report = _local_check(document, base, allocations, str(path), parsed=claim)
             if not report.passed:
@@ -467,7 +470,7 @@ class Bulk:
                 + (f" ({more} more not shown)" if more > 0 else "")
                 + ": none sent (fix them, or --force to record failing claims on chain for good)"
             )
-        return baselines, citing
+        return claims, baselines, citing
 
     def _followed(self, outcomes: list[dict[str, Any]], wait: float) -> list[dict[str, Any]]:
         """``outcomes`` with each accepted claim's state as the ledger shows it once none of
