@@ -45,6 +45,8 @@ def test_environment_variables_configure_the_settings(monkeypatch: pytest.Monkey
         ({"deployer_key": "0x1234"}, "deployer_key"),
         ({"block_time": -1}, "block_time"),
         ({"vault_wrap_reuse": -1}, "vault_wrap_reuse"),
+        ({"database_pool_size": 1}, "database_pool_size"),
+        ({"alert_database_connections": 1.5}, "alert_database_connections"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_setting(

@@ -189,9 +189,11 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = Field(
         5,
-        ge=1,
+        ge=2,
         le=1000,
-        description="PostgreSQL connections each process keeps open (SQLAlchemy's pool_size).",
+        description="PostgreSQL connections each process keeps open (SQLAlchemy's pool_size; "
+        "at least 2: with one, a request's transaction and a read beside it wait on each "
+        "other for the pool's 30 s).",
     )
     database_max_overflow: int = Field(
         10,

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.dml import Insert
 
@@ -213,13 +214,19 @@ def schema_changes(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "postgresql" or _changing_schema.get():
         yield
         return
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        token = _changing_schema.set(True)
-        try:
-            yield
-        finally:
-            _changing_schema.reset(token)
+    # a connection outside ``engine``'s pool: the changes take theirs from it (a pool of one
+    # would otherwise wait on itself)
+    own = create_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
+    try:
+        with own.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+            token = _changing_schema.set(True)
+            try:
+                yield
+            finally:
+                _changing_schema.reset(token)
+    finally:
+        own.dispose()
 
 
 #: set while a one-statement read checks a connection out (:meth:`TableStore._read`)
