@@ -71,8 +71,6 @@ def create_app(
 ) -> FastAPI:
     """Build the API for one chain and one deployment (and its running services)."""
 
-    # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
-    # (served under /static-offline-docs): no CDN, so they work with no internet.
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         """While the API serves: this process's row among the service's processes."""
@@ -82,6 +80,8 @@ def create_app(
         with api_heartbeat(services.instances):
             yield
 
+    # /docs and /redoc from the Swagger UI and ReDoc assets the fastapi-offline package ships
+    # (served under /static-offline-docs): no CDN, so they work with no internet.
     app: FastAPI = FastAPIOffline(
         lifespan=lifespan,
         title="CarbonLedger",
