@@ -130,6 +130,10 @@ def test_the_command_line_reads_the_status_with_the_token_from_its_environment(
     shown = run_cli(*args, env={"CARBONLEDGER_STATUS_TOKEN": TOKEN})
     assert shown.returncode == 0, shown.stdout
     assert re.search(r"anchoring worker\s*│\s*active", shown.stdout), shown.stdout
+    said = " ".join(shown.stdout.split())
+    assert re.search(rf"API processes │ 1 serving \(\S+ pid {os.getpid()}\)", said), said
+    postgres = guarded.services.engine.dialect.name == "postgresql"
+    assert bool(re.search(r"database │ \d+ of \d+ connections in use", said)) is postgres
     assert "none (read" in shown.stdout
 
 
