@@ -175,6 +175,41 @@ def upgrade(rows: int, waiting: int, sqlite: bool) -> tuple[str, Upgrade]:
         return engine.dialect.name, result
 
 
+@dataclass
+class Loss:
+    """The worker's reconciliation after the chain lost ``lost`` claims it had checked."""
+
+    lost: int
+    #: seconds ``AnchorWorker.reconcile`` took to find them and put them back in the queue
+    seconds: float
+    put_back: int
+
+
+def after_a_loss(lost: int) -> Loss:
+    """``lost`` claims of one firm anchored and checked (batch mode, a fresh anvil, SQLite),
+    then the chain reverted to before them (``evm_revert``: as an embedded node restarted from
+    an older snapshot); the time the worker's reconciliation takes to put them back."""
+    with fresh_services(1) as (services, (firm,)):
+        w3 = services.ledger.w3
+        before = int(w3.eth.block_number)
+        snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        items = signed_submissions(services, [firm], lost, "lost")[0]
+        for k in range(0, lost, 100):
+            if any(
+                isinstance(r, ServiceError)
+                for r in services.claims.submit_many(items[k : k + 100], None)
+            ):
+                raise RuntimeError("a claim was refused")
+        services.worker.start()
+        while services.store.count_in_state(ACCEPTED) or services.store.count_in_state(ANCHORED):
+            time.sleep(0.05)
+        services.worker.stop()
+        w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        started = time.perf_counter()
+        put_back = services.worker.reconcile(since_block=before + 1)
+        return Loss(lost, time.perf_counter() - started, put_back)
+
+
 def behind_an_upload(upload: int, sqlite: bool) -> tuple[str, Behind]:
     """A firm's ``upload`` claims accepted (100 a request), then one claim of another firm,
     with the anchoring worker stopped; then the worker starts (batch mode, a fresh anvil)."""

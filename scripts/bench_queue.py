@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: benchmarks/
 
-from benchmarks.queue import behind_an_upload, queue_reads, upgrade
+from benchmarks.queue import after_a_loss, behind_an_upload, queue_reads, upgrade
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,7 +43,21 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help="claims of a database an older version wrote (1 %% waiting)",
     )
+    parser.add_argument(
+        "--lost",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="claims the chain loses after they were checked: the worker's reconciliation",
+    )
     args = parser.parse_args(argv)
+    for lost in args.lost:
+        loss = after_a_loss(lost)
+        print(
+            f"a chain that lost {loss.lost:,} checked claims: the worker's reconciliation put "
+            f"{loss.put_back:,} back in the queue in {loss.seconds:.2f} s"
+        )
     for rows in args.upgrade:
         name, u = upgrade(rows, rows // 100, args.sqlite)
         grown = f"; the table and its indexes {u.size_before / 2**20:,.0f} MB before, " \
