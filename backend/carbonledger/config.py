@@ -192,8 +192,8 @@ class Settings(BaseSettings):
         ge=2,
         le=1000,
         description="PostgreSQL connections each process keeps open (SQLAlchemy's pool_size; "
-        "at least 2: with one, a request's transaction and a read beside it wait on each "
-        "other for the pool's 30 s).",
+        "at least 2: with one and no overflow, the API's requests waited for a connection "
+        "until the pool's 30 s timeout).",
     )
     database_max_overflow: int = Field(
         10,
