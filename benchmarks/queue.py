@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, exists, func, select, text
 
 from benchmarks.e2e import fresh_services, signed_submissions
 from benchmarks.outbox import analyse, database, fill, fill_queue, firm, timed
+from carbonledger.services.claims import Submission
+from carbonledger.services.container import Services
 from carbonledger.services.errors import ServiceError
 from carbonledger.store.claims import (
     ACCEPTED,
@@ -175,6 +178,18 @@ def upgrade(rows: int, waiting: int, sqlite: bool) -> tuple[str, Upgrade]:
         return engine.dialect.name, result
 
 
+def accept_all(services: Services, items: Sequence[Submission]) -> None:
+    """``items`` accepted by the claim service, 100 a request, or an error naming a refusal."""
+    for k in range(0, len(items), 100):
+        refused = [
+            r
+            for r in services.claims.submit_many(items[k : k + 100], None)
+            if isinstance(r, ServiceError)
+        ]
+        if refused:
+            raise RuntimeError(f"{len(refused)} claims refused, e.g. {refused[0]}")
+
+
 @dataclass
 class Loss:
     """The worker's reconciliation after the chain lost ``lost`` claims it had checked."""
@@ -193,13 +208,7 @@ def after_a_loss(lost: int) -> Loss:
         w3 = services.ledger.w3
         before = int(w3.eth.block_number)
         snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-        items = signed_submissions(services, [firm], lost, "lost")[0]
-        for k in range(0, lost, 100):
-            if any(
-                isinstance(r, ServiceError)
-                for r in services.claims.submit_many(items[k : k + 100], None)
-            ):
-                raise RuntimeError("a claim was refused")
+        accept_all(services, signed_submissions(services, [firm], lost, "lost")[0])
         services.worker.start()
         while services.store.count_in_state(ACCEPTED) or services.store.count_in_state(ANCHORED):
             time.sleep(0.05)
@@ -220,14 +229,7 @@ def behind_an_upload(upload: int, sqlite: bool) -> tuple[str, Behind]:
         upload_items = signed_submissions(services, [big], upload, "upload")[0]
         (one,) = signed_submissions(services, [small], 1, "one")[0]
         started = time.perf_counter()
-        for k in range(0, upload, 100):
-            refused = [
-                r
-                for r in services.claims.submit_many(upload_items[k : k + 100], None)
-                if isinstance(r, ServiceError)
-            ]
-            if refused:
-                raise RuntimeError(f"{len(refused)} of the upload refused, e.g. {refused[0]}")
+        accept_all(services, upload_items)
         (row,) = services.claims.submit_many([one], None)
         if isinstance(row, ServiceError):
             raise RuntimeError(f"the small firm's claim was refused: {row}")

@@ -537,12 +537,15 @@ class LedgerClient(ApiSession):
             raise ValueError(f"{len(docs)} documents but {len(bases)} baselines")
         if parsed is not None and len(parsed) != len(docs):
             raise ValueError(f"{len(docs)} documents but {len(parsed)} parsed")
-        claims = list(parsed) if parsed is not None else []
-        for i, document in enumerate(docs if parsed is None else ()):
-            try:
-                claims.append(parse_claim(document))
-            except CarbonLedgerError as exc:  # the standard's: names the document's field
-                raise CarbonLedgerError(f"documents[{i}]: {exc}") from None
+        if parsed is not None:
+            claims = list(parsed)
+        else:
+            claims = []
+            for i, document in enumerate(docs):
+                try:
+                    claims.append(parse_claim(document))
+                except CarbonLedgerError as exc:  # the standard's: names the document's field
+                    raise CarbonLedgerError(f"documents[{i}]: {exc}") from None
         for i, claim in enumerate(claims):
             if isinstance(claim, ReductionClaim) and claim.settlements:
                 raise CarbonLedgerError(

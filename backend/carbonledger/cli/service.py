@@ -74,15 +74,15 @@ def warn_of_connections(settings: Settings, processes: int) -> None:
     finally:
         engine.dispose()
     most = processes * settings.database_connections_per_process
-    spare = 0 if use is None else use.limit - use.in_use
-    if use is not None and most > spare:
-        console.print(
-            f"[yellow]warning:[/] {processes} processes may open {most} database connections "
-            f"at a peak ({settings.database_pool_size} database_pool_size + "
-            f"{settings.database_max_overflow} database_max_overflow each); the server takes "
-            f"{spare} more ({use.in_use} of {use.limit} in use): lower those settings or raise "
-            "its max_connections (docs/deploy.md, 'Database connections')"
-        )
+    if use is None or most <= (spare := use.limit - use.in_use):
+        return
+    console.print(
+        f"[yellow]warning:[/] {processes} processes may open {most} database connections "
+        f"at a peak ({settings.database_pool_size} database_pool_size + "
+        f"{settings.database_max_overflow} database_max_overflow each); the server takes "
+        f"{spare} more ({use.in_use} of {use.limit} in use): lower those settings or raise "
+        "its max_connections (docs/deploy.md, 'Database connections')"
+    )
 
 
 def connected_services(settings: Settings) -> Any:

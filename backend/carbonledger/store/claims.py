@@ -43,7 +43,6 @@ from sqlalchemy.sql.selectable import TextualSelect
 from carbonledger.errors import CarbonLedgerError, error_fields
 from carbonledger.store import columns
 from carbonledger.store.db import (
-    IN_CHUNK,
     AnchoredColumns,
     PreparedInsert,
     TableStore,
@@ -231,6 +230,13 @@ def _new_values(values: dict[str, Any], now: str) -> dict[str, Any]:
     return {"new_updated_at": now, **{f"new_{name}": value for name, value in values.items()}}
 
 
+#: :meth:`ClaimStore.reset_to_accepted`'s update: :func:`back_to_accepted`'s values, and a
+#: place for a claim with none
+_BACK_IN_QUEUE = _update_of(tuple(back_to_accepted()), False).values(
+    turn=func.coalesce(claims.c.turn, claims.c.seq)
+)
+
+
 #: the outbox's insert: a claim id or a live (firm, nonce) already stored is skipped
 _INSERT = PreparedInsert(claims, ignore_duplicates=True, returning="seq", notify=CHANNEL)
 
@@ -385,15 +391,6 @@ def _add_turns(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE claims ADD COLUMN turn BIGINT"))
         conn.execute(text(f"UPDATE claims SET turn = seq WHERE state = '{ACCEPTED}'"))
-
-
-#: a claim back in the queue with no place (it left the queue before places were given, in a
-#: database an older version wrote) takes its acceptance number: the place it would have had
-_PLACE_UNPLACED = (
-    update(claims)
-    .where(claims.c.claim_id.in_(bindparam("ids", expanding=True)), claims.c.turn.is_(None))
-    .values(turn=claims.c.seq)
-)
 
 
 class ClaimStore(TableStore):
@@ -615,14 +612,15 @@ class ClaimStore(TableStore):
         self._update_rows([claim_id], {"state": REFUSED, "error": error})
 
     def reset_to_accepted(self, claim_ids: Iterable[str]) -> None:
-        """The chain lost these claims: anchor them again (at their old places)."""
+        """The chain lost these claims: anchor them again, each at its old place, or at its
+        acceptance number (the place it would have had) if it has none: it left the queue
+        before places were given, in a database an older version wrote."""
         ids = list(claim_ids)
         if not ids:
             return
+        values = back_to_accepted()
         with self.engine.begin() as conn:
-            self._update_rows(ids, back_to_accepted(), conn)
-            for start in range(0, len(ids), IN_CHUNK):
-                conn.execute(_PLACE_UNPLACED, {"ids": ids[start : start + IN_CHUNK]})
+            conn.execute(_BACK_IN_QUEUE, {"ids": ids, **_new_values(values, utc_now())})
 
     def reset_to_anchored(self, claim_ids: Iterable[str]) -> None:
         """The chain lost these checks: record them again."""
