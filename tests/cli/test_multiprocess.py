@@ -183,6 +183,7 @@ def load_and_kill_the_active_worker(
     urls = [f"http://127.0.0.1:{port}" for port in ports.values()]
     for name, url in zip(ports, urls, strict=True):
         cluster.wait_api(name, url)
+        assert "database connections" not in cluster.log(name)  # its pool fits: no warning
 
     submitter = InterleavedSubmitter(urls, firms)
     submitter.start()
