@@ -70,39 +70,75 @@ def test_a_transaction_that_fails_writes_none_of_its_documents(engine: Engine) -
     assert vault.get_document("doc-3") is None
 
 
-@pytest.mark.parametrize("count", [1, 2, 1_001])
-def test_many_rows_read_back_as_written_and_go_as_few_statements_on_postgresql(
+@pytest.mark.parametrize("count", [1, 10, 11, 1_001])
+def test_many_rows_read_back_as_written_in_one_statement_or_one_copy_on_postgresql(
     engine: Engine, count: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``PreparedInsert.many``: on PostgreSQL one ``INSERT … VALUES`` per 1,000 rows (not
-    psycopg's pipelined ``executemany``), elsewhere one ``executemany``; either way the rows
-    read back exactly as the grants were sealed."""
+    """``PreparedInsert.many``: on PostgreSQL one ``INSERT … VALUES`` while psycopg caches
+    it (up to 50 parameters: 10 grants of 5 columns), one ``COPY … FROM STDIN`` beyond;
+    elsewhere one ``executemany``. Either way the rows read back exactly as the grants were
+    sealed — readers whose names hold what COPY's text format escapes (tab, newline,
+    backslash, ``\\N``) and every byte value."""
     vault = SqlVaultRepository(engine)
     document = sealed("doc-many", []).document
+    awkward = ["tab\there", "new\nline", "back\\slash", "\\N", "", "读者 \r"]
     grants = tuple(
         Grant(
             document_id="doc-many",
-            reader=f"reader-{i:05d}",
-            reader_public_key=bytes([i % 256]) * 32,
-            wrapped_key=bytes([(i + 1) % 256]) * 93,
+            reader=f"reader-{i:05d}-{awkward[i % len(awkward)]}",
+            reader_public_key=bytes((i + k) % 256 for k in range(32)),
+            wrapped_key=bytes((i * 7 + k) % 256 for k in range(93)),
             granted_at=WHEN,
         )
         for i in range(count)
     )
-    statements: list[str] = []
+    sent: list[tuple[str, str]] = []
     if engine.dialect.name == "postgresql":
         import psycopg
 
-        execute = psycopg.Cursor.execute
+        execute, copy = psycopg.Cursor.execute, psycopg.Cursor.copy
 
-        def counted(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
-            statements.append(str(query))
+        def executed(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(("execute", str(query)))
             return execute(self, query, *args, **kwargs)
 
-        monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+        def copied(self: psycopg.Cursor[Any], statement: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(("copy", str(statement)))
+            return copy(self, statement, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", executed)
+        monkeypatch.setattr(psycopg.Cursor, "copy", copied)
     with engine.begin() as conn:
         assert vault.add_new_documents([SealedDocument(document, grants)], conn) == [True]
     monkeypatch.undo()
     if engine.dialect.name == "postgresql":
-        assert len([s for s in statements if "vault_grants" in s]) == (count + 999) // 1000
+        grant_writes = [(how, text) for how, text in sent if "vault_grants" in text]
+        if count <= 10:
+            assert [how for how, _ in grant_writes] == ["execute"]
+            assert grant_writes[0][1].count("), (") == count - 1
+        else:
+            assert grant_writes == [
+                (
+                    "copy",
+                    "COPY vault_grants (document_id, reader, reader_public_key, wrapped_key,"
+                    " granted_at) FROM STDIN",
+                )
+            ]
     assert vault.list_grants("doc-many") == sorted(grants, key=lambda g: g.reader)
+
+
+def test_a_duplicate_in_a_copy_writes_none_of_its_rows(engine: Engine) -> None:
+    """A row whose key is taken ends the ``COPY`` (or the ``executemany``) with the driver's
+    error, and the transaction writes nothing: the rows before it in the same call are not
+    kept either."""
+    vault = SqlVaultRepository(engine)
+    with engine.begin() as conn:
+        vault.add_new_documents([sealed("doc-dup", ["a"])], conn)
+    many = sealed("doc-dup-2", [f"reader-{i}" for i in range(12)])  # a COPY on PostgreSQL
+    again = SealedDocument(many.document, (*many.grants, many.grants[0]))
+
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.begin() as conn:
+        vault.add_new_documents([again], conn)
+
+    assert vault.get_document("doc-dup-2") is None
+    assert vault.list_grants("doc-dup") == list(sealed("doc-dup", ["a"]).grants)

@@ -313,7 +313,8 @@ class PreparedInsert:
     compiled order, named ones (psycopg) a dict; PostgreSQL's text casts each value to its
     column's type, as SQLAlchemy renders it. The driver's own errors are not wrapped in
     SQLAlchemy's exception classes: use it where none is expected (a duplicate is skipped
-    by ``ON CONFLICT``, or refused before)."""
+    by ``ON CONFLICT``, or refused before; in :meth:`many` on PostgreSQL a duplicate ends
+    the ``COPY`` with psycopg's ``UniqueViolation``, as it would end the insert)."""
 
     def __init__(
         self,
@@ -330,6 +331,7 @@ class PreparedInsert:
         self.returning = returning
         self.notify = notify
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+        self._copies: dict[tuple[str, ...], _Copy] = {}
         self._compiled_rows: dict[tuple[str, int], str] = {}
 
     def _for(self, conn: Connection, keys: tuple[str, ...]) -> _Compiled:
@@ -380,27 +382,37 @@ class PreparedInsert:
         return out
 
     def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` (all with the first one's columns): on PostgreSQL, a plain insert
-        in one ``INSERT … VALUES (…), (…)`` per :data:`ROWS_PER_INSERT` rows (psycopg runs
-        an ``executemany`` as a pipeline, whose set-up cost more than writing a single
-        claim's two grants: ~40 µs of ~190 per transaction here), otherwise in one
-        ``executemany``."""
+        """Insert ``rows`` (all with the first one's columns). On PostgreSQL a plain insert
+        is one ``INSERT … VALUES (…), (…)`` while its parameters are few enough for psycopg to
+        cache the statement (:data:`CACHED_PARAMETERS`: a single claim's grants), and one
+        ``COPY … FROM STDIN`` beyond (each value bound as the insert binds it, then written in
+        COPY's text format, which the server reads with its column's own type input):
+        psycopg scans an uncached statement's whole text for its placeholders on every call,
+        and the ``COPY``'s extra round trip costs more than that on a few rows
+        (``docs/performance.md``, "Rows written by COPY, session 20"). Otherwise one
+        ``executemany`` (psycopg runs it as a pipeline, whose set-up costs more than a small
+        multi-row insert)."""
         if not rows:
             return
         keys = tuple(rows[0])
-        statement, shape = self._for(conn, keys)
         cursor = conn.connection.cursor()
         try:
             plain = not self.ignore_duplicates and self.returning is None
-            if conn.dialect.name != "postgresql" or not plain:
-                cursor.executemany(statement, [shape(row) for row in rows])
-                return
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
+            if conn.dialect.name == "postgresql" and plain:
+                if len(rows) * len(keys) > CACHED_PARAMETERS:
+                    statement, values = self._copy_for(conn, keys)
+                    with cursor.copy(statement) as copy:
+                        for row in rows:
+                            copy.write_row(values(row))
+                    return
+                statement, shape = self._for(conn, keys)
                 cursor.execute(
-                    self._rows_of(statement, len(chunk)),
-                    {f"r{i}_{k}": v for i, row in enumerate(chunk) for k, v in shape(row).items()},
+                    self._rows_of(statement, len(rows)),
+                    {f"r{i}_{k}": v for i, row in enumerate(rows) for k, v in shape(row).items()},
                 )
+                return
+            statement, shape = self._for(conn, keys)
+            cursor.executemany(statement, [shape(row) for row in rows])
         finally:
             cursor.close()
 
@@ -408,10 +420,8 @@ class PreparedInsert:
         """``statement`` (the one-row insert PostgreSQL's dialect compiled, its parameters
         ``%(key)s``) for ``n`` rows, the ``i``-th row's parameters ``%(r<i>_key)s``: written
         from the text, not compiled again per row count (SQLAlchemy took ~12 ms for 200
-        rows); the last few counts kept."""
+        rows)."""
         if (statement, n) not in self._compiled_rows:
-            if len(self._compiled_rows) >= 64:
-                self._compiled_rows.clear()
             head, values, row = statement.partition(" VALUES ")
             if not values or not row.startswith("(") or not row.endswith(")"):
                 raise ValueError(f"not a one-row insert: {statement}")
@@ -420,12 +430,34 @@ class PreparedInsert:
             )
         return self._compiled_rows[(statement, n)]
 
+    def _copy_for(self, conn: Connection, keys: tuple[str, ...]) -> _Copy:
+        """The ``COPY`` of ``keys`` into the table (names quoted as the dialect quotes them),
+        and a row's values in that order, each through its column's bind processing."""
+        if keys not in self._copies:
+            dialect = conn.dialect
+            steps = [
+                (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+                for key in keys
+            ]
+
+            def values(row: Mapping[str, Any]) -> list[Any]:
+                return [row[key] if fn is None else fn(row[key]) for key, fn in steps]
+
+            quoted = dialect.identifier_preparer
+            columns = ", ".join(quoted.quote(self.table.c[key].name) for key in keys)
+            statement = f"COPY {quoted.format_table(self.table)} ({columns}) FROM STDIN"
+            self._copies[keys] = (statement, values)
+        return self._copies[keys]
+
 
 #: a compiled insert: the dialect's SQL text, and a row's values as its driver takes them
 _Compiled = tuple[str, Callable[[Mapping[str, Any]], Any]]
-#: rows per statement of :meth:`PreparedInsert.many` on PostgreSQL (parameters per statement
-#: stay far below the protocol's 65,535)
-ROWS_PER_INSERT = 1000
+#: a ``COPY`` statement, and a row's values in its columns' order
+_Copy = tuple[str, Callable[[Mapping[str, Any]], list[Any]]]
+#: the most parameters a statement may have for psycopg 3 to cache its parsed form
+#: (``psycopg._queries.MAX_CACHED_STATEMENT_PARAMS``): :meth:`PreparedInsert.many` copies
+#: more rows than that on PostgreSQL
+CACHED_PARAMETERS = 50
 
 
 def utc_now() -> str:
