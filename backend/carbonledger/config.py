@@ -290,6 +290,12 @@ class Settings(BaseSettings):
         description="Share of the PostgreSQL server's connections in use at which GET /status "
         "warns (past all of them it refuses new ones).",
     )
+    alert_api_process_lost: float | None = Field(
+        3600.0,
+        gt=0,
+        description="Seconds during which an API process that stopped reporting without "
+        "shutting down (killed, out of memory) is a warning; None: never.",
+    )
 
     pact_port: Port = Field(
         8443, description="Port of the PACT v3 host API (HTTPS only; see docs/pact.md)."

@@ -310,6 +310,8 @@ def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cl
     ledger.env.update(
         {"CARBONLEDGER_DATABASE_POOL_SIZE": "40", "CARBONLEDGER_DATABASE_MAX_OVERFLOW": "20"}
     )
+    # a killed API process is found dead sooner than in 30 s (each beats every 5 s)
+    ledger.env["CARBONLEDGER_ALERT_HEARTBEAT_TIMEOUT"] = "12"
     up = cluster.spawn(
         "up", "up", "--workers", "2",
         "--chain-port", str(ledger.chain_port), "--api-port", str(ledger.api_port),
@@ -329,6 +331,21 @@ def test_up_with_two_workers_serves_from_two_processes_on_postgresql(cluster: Cl
     serving = httpx.get(f"{ledger.api_url}/status", timeout=30).json()["api_processes"]
     alive = {str(p["pid"]) for p in serving if p["alive"]}
     assert len(alive) == 2 and alive <= set(children), (serving, children)
+    # one API process killed: another takes its place, and the status warns of the lost one
+    killed = int(sorted(alive)[0])
+    os.kill(killed, signal.SIGKILL)
+    deadline = time.monotonic() + 90
+    while True:
+        body = httpx.get(f"{ledger.api_url}/status", timeout=30).json()
+        lost = [a for a in body["alerts"] if a["name"] == "api_process_lost"]
+        now_alive = {p["pid"] for p in body["api_processes"] if p["alive"]}
+        if lost and len(now_alive) == 2:
+            break
+        assert time.monotonic() < deadline, body
+        time.sleep(1)
+    assert killed not in now_alive
+    assert f"pid {killed} (" in lost[0]["message"] and lost[0]["severity"] == "warning"
+    assert body["healthy"] is True
     up.send_signal(signal.SIGTERM)
     assert up.wait(timeout=60) == 0, cluster.log("up")
     assert "CarbonLedger stopped" in cluster.log("up")

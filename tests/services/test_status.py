@@ -9,7 +9,13 @@ from dataclasses import replace
 import pytest
 
 from carbonledger.chain.gateway import ChainReading
-from carbonledger.services.status import StatusService, Stored, Thresholds, assess
+from carbonledger.services.status import (
+    ServiceStatus,
+    StatusService,
+    Stored,
+    Thresholds,
+    assess,
+)
 from carbonledger.store.db import Connections
 from carbonledger.store.instances import ANCHORING_WORKER, API_PROCESS, INDEXER, InstanceRow
 
@@ -143,13 +149,47 @@ def test_firms_at_their_backlog_limit_are_a_warning_counted_not_named() -> None:
     assert at.healthy and at.pipeline is not None and at.pipeline.firms_at_backlog_limit == 2
 
 
-def test_the_api_processes_are_listed_apart_from_the_roles_and_raise_no_alert() -> None:
-    serving = [row(API_PROCESS, pid=21), row(API_PROCESS, pid=22, seen=NOW - 31)]
+def test_the_api_processes_are_listed_apart_from_the_roles() -> None:
+    serving = [row(API_PROCESS, pid=21), row(API_PROCESS, pid=22, seen=NOW - 29)]
     status = assess(NOW, CHAIN, None, Stored(COUNTS, None, 499, BOTH + serving), DEFAULTS)
 
     assert status.alerts == []
     assert [i.role for i in status.instances] == [ANCHORING_WORKER, INDEXER]
-    assert [(i.pid, i.alive) for i in status.api_processes] == [(21, True), (22, False)]
+    assert [(i.pid, i.alive) for i in status.api_processes] == [(21, True), (22, True)]
+
+
+def test_an_api_process_silent_within_the_hour_is_a_warning_naming_it_then_history() -> None:
+    """A process that shuts down deletes its row; one whose row stops ageing was killed.
+    That is a warning for ``api_process_lost`` seconds after its last report, then only a
+    row that is not alive (deleted after a day)."""
+    alive = row(API_PROCESS, pid=21)
+
+    def lost(seen: float, thresholds: Thresholds = DEFAULTS) -> ServiceStatus:
+        killed = row(API_PROCESS, host="node-2", pid=22, seen=seen)
+        return assess(
+            NOW, CHAIN, None, Stored(COUNTS, None, 499, [*BOTH, alive, killed]), thresholds
+        )
+
+    just = lost(NOW - 31)
+    [alert] = just.alerts
+    assert (alert.name, alert.severity) == ("api_process_lost", "warning")
+    assert alert.message.startswith(
+        "an API process stopped reporting without shutting down in the last 60 min (killed, "
+        "out of memory, or its host lost): node-2 pid 22 (31 s ago)."
+    )
+    assert just.healthy
+    assert [a.name for a in lost(NOW - 3600).alerts] == ["api_process_lost"]
+    assert lost(NOW - 3601).alerts == []
+    assert [(i.pid, i.alive) for i in lost(NOW - 3601).api_processes] == [(21, True), (22, False)]
+    assert lost(NOW - 31, replace(DEFAULTS, api_process_lost=None)).alerts == []
+    two = assess(
+        NOW, CHAIN, None,
+        Stored(COUNTS, None, 499, [*BOTH, row(API_PROCESS, pid=23, seen=NOW - 40),
+                                   row(API_PROCESS, pid=24, seen=NOW - 700)]),
+        DEFAULTS,
+    )  # fmt: skip
+    assert "2 API processes stopped reporting" in two.alerts[0].message
+    assert "host pid 23 (40 s ago), host pid 24 (12 min ago)" in two.alerts[0].message
 
 
 def test_a_database_server_near_its_connections_limit_is_a_warning_naming_the_settings() -> None:

@@ -99,6 +99,7 @@ def status_thresholds(settings: Settings) -> Thresholds:
         relayer_min_balance=settings.alert_relayer_min_balance,
         firm_backlog_limit=settings.firm_backlog_limit,
         database_connections_share=settings.alert_database_connections,
+        api_process_lost=settings.alert_api_process_lost,
     )
 
 

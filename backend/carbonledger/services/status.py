@@ -60,6 +60,9 @@ class Thresholds:
     firm_backlog_limit: int = 100_000
     #: this share of the connections the database server takes is in use
     database_connections_share: float = 0.9
+    #: an API process stopped reporting without shutting down (killed, out of memory, its
+    #: host lost) less than this long ago (None: never)
+    api_process_lost: float | None = 3600.0
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,19 @@ def assess(
                     "warning",
                     f"the {role} on {i.host} (pid {i.pid}) failed its last round: {i.last_error}",
                 )
+    serving = [i for i in every if i.role == API_PROCESS]
+    window = thresholds.api_process_lost
+    lost = [i for i in serving if not i.alive and window is not None and at - i.seen_at <= window]
+    if lost and window is not None:
+        named = ", ".join(f"{i.host} pid {i.pid} ({spoken(at - i.seen_at)} ago)" for i in lost)
+        some = "an API process" if len(lost) == 1 else f"{len(lost)} API processes"
+        alert(
+            "api_process_lost",
+            "warning",
+            f"{some} stopped reporting without shutting down in the last {spoken(window)} "
+            f"(killed, out of memory, or its host lost): {named}. with --workers, `carbonledger "
+            "serve` and `up` start another in its place; the requests it held got no answer",
+        )
     age = pipeline.oldest_accepted_age
     if age is not None and age > thresholds.backlog_age:
         waiting = stored.counts.get(ACCEPTED, 0)
@@ -295,7 +311,7 @@ def assess(
         instances=instances,
         alerts=alerts,
         connections=stored.connections,
-        api_processes=[i for i in every if i.role == API_PROCESS],
+        api_processes=serving,
     )
 
 
