@@ -53,6 +53,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from web3 import Web3
 
 from benchmarks import eas as eas_bench
+from benchmarks import floor as floor_bench
 from benchmarks.cluster import Cluster, cpu_seconds
 from benchmarks.cluster import cli_env as cluster_env
 from benchmarks.threads import AllThreads, ThreadCpu
@@ -171,6 +172,10 @@ class BenchResult:
     memory: dict[str, float] = field(default_factory=dict)
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: CPU seconds per claim of the one-process verifier and of the node's answers to it
+    verify_one_cpu: float | None = None
+    #: the per-claim floor (benchmarks/floor.py) over the auditor's documents
+    floor: floor_bench.Floor | None = None
 
 
 def rss_mb() -> float:
@@ -728,6 +733,51 @@ def _process_cpu_lines(result: BenchResult) -> list[str]:
     return lines
 
 
+def _all_cpu_per_claim(m: ModeResult) -> float | None:
+    """CPU seconds per claim of every process of row ``m`` (None: not measured)."""
+    if not m.process_cpu:
+        return None
+    return (m.cpu_seconds + sum(m.process_cpu.values())) / m.claims
+
+
+def _floor_lines(result: BenchResult, verifier_cpu: float | None) -> list[str]:
+    """The per-claim floor, and each target's budget of two cores beside it and beside what
+    this run's fastest row of the mode took of all its processes."""
+    f = result.floor
+    if f is None:
+        return []
+    lines = [
+        "",
+        "the per-claim floor: what the service and the verifier both do for every claim in any "
+        f"mode (benchmarks/floor.py; one core of this process, best of 3 over {f.claims} of "
+        "the documents):",
+        f"  parse {f.parse_us:.0f} µs + the standard (lines, totals, rules, hashes) "
+        f"{f.standard_us:.0f} µs + the signer's recovery {f.signature_us:.0f} µs = "
+        f"{f.total_us:.0f} µs: two cores doing nothing else take at most "
+        f"{f.per_second():,.0f} claims/s",
+        "  each target's budget of two cores per claim (2 s of CPU a second over the target), "
+        "after the floor, and what this run took of all processes per claim:",
+    ]
+    for mode in ("batch", "root", "single", "verifier"):
+        target = TARGETS[mode]
+        budget = 2e6 / target
+        if mode == "verifier":
+            took = verifier_cpu
+        else:
+            rows = [m for m in result.modes if m.mode == mode]
+            fastest = max(rows, key=lambda m: m.per_second) if rows else None
+            took = _all_cpu_per_claim(fastest) if fastest is not None else None
+        left = budget - f.total_us
+        after = f"{left:>6,.0f} µs after it" if left > 0 else "  below the floor"
+        measured = f"this run {took * 1e6:,.0f} µs" if took is not None else "not measured"
+        if mode == "verifier" and took is not None:
+            measured += " (one process, the node's answers included)"
+        lines.append(
+            f"    {mode:<8} {target:>7,.0f}/s: {budget:>6,.0f} µs a claim, {after}; {measured}"
+        )
+    return lines
+
+
 def _doc_hash(document: bytes) -> bytes:
     from carbonledger.standard import document_hash, parse_claim
 
@@ -772,20 +822,29 @@ def root_mode_available() -> bool:
 
 
 def verify_all(
-    rpc: str, manifest: Path, auditor: Path, firms: Sequence[str], workers: int, result: BenchResult
+    rpc: str,
+    manifest: Path,
+    auditor: Path,
+    firms: Sequence[str],
+    workers: int,
+    result: BenchResult,
+    node_cpu: Callable[[], float] = lambda: 0.0,
 ) -> None:
     """Every firm's whole history (documents in ``auditor/<firm>``): first in this process
-    one firm after another (one core), then in a pool of ``workers`` verifier processes."""
+    one firm after another (one core), then in a pool of ``workers`` verifier processes.
+    ``node_cpu``: the node's CPU seconds so far (the one-process pass counts its share)."""
     port = RpcChainPort(rpc)
     addresses = resolve_addresses(port, manifest=manifest)
     total = 0
-    started = time.perf_counter()
+    started, cpu, node = time.perf_counter(), time.process_time(), node_cpu()
     for firm in firms:
         report = verify_firm(port, addresses, firm.lower(), auditor / firm)
         if not report.ok:
             raise RuntimeError(f"the verifier found failures: {report.summary()}")
         total += report.claims
     result.verify_one = (total, time.perf_counter() - started)
+    spent = time.process_time() - cpu + node_cpu() - node
+    result.verify_one_cpu = spent / total if total else None
     port.close()
     jobs = [FirmJob(firm.lower(), auditor / firm) for firm in firms]
     with verify_pool(workers) as executor:  # every process started and warm
@@ -922,9 +981,15 @@ def run(
                         target.write_bytes(path.read_bytes())
             say("the independent verifier: every firm, one process then a pool")
             verify_all(rpc, manifest, auditor, [a.address for a in service_firms],
-                       verify_workers, result)  # fmt: skip
+                       verify_workers, result,
+                       node_cpu=lambda: chain.cpu().get("chain", 0.0))  # fmt: skip
             result.verified_claims, seconds = result.verify_one
             result.verify_runs = [seconds]
+            say("the per-claim floor: parse, the standard and the signer, alone")
+            kept = sorted(auditor.glob("*/*.json"))[:FLOOR_DOCUMENTS]
+            result.floor = floor_bench.measure(
+                [path.read_bytes() for path in kept], load_default_standard()
+            )
             for name, peak in chain.memory().items():
                 result.memory[name] = peak
         finally:
@@ -1035,6 +1100,8 @@ def request_path(
 
 
 #: the issue's targets on the 2-core machine (printed beside the figures, never asserted)
+#: documents the per-claim floor is measured over (of the auditor's, every run's)
+FLOOR_DOCUMENTS = 2_000
 TARGETS = {"batch": 2_000.0, "root": 5_000.0, "single": 300.0, "verifier": 10_000.0,
            "ratio": 50.0}  # fmt: skip
 
@@ -1162,4 +1229,5 @@ def render(result: BenchResult) -> str:
         lines.append(
             "  (root mode: not in this build; benchmarks/e2e.py root_mode_available() is the hook)"
         )
+    lines += _floor_lines(result, result.verify_one_cpu)
     return "\n".join(lines)

@@ -4,7 +4,8 @@ Figures are never asserted against their targets here (they depend on the machin
 test checks that one run prints each of them: end to end per mode (single, batch, root) for
 the in-process service and for the separate processes on PostgreSQL, the ceiling and the
 ratio, the EAS peer's three methods with gas and ratios, the verifier in one process and in
-a pool, peak memory per process, and the targets with a verdict each.
+a pool, peak memory per process, the targets with a verdict each, and the per-claim floor
+with each target's budget beside it.
 """
 
 from __future__ import annotations
@@ -69,3 +70,15 @@ def test_one_tiny_run_prints_every_figure_with_its_target() -> None:
                           ("end to end / ceiling", "50")):  # fmt: skip
         line = rf"^  {re.escape(label)}.*target\s+{target}\s+(met|MISSED)$"
         assert re.search(line, targets, re.M), (label, out)
+    # the per-claim floor, and each target's budget beside it and beside this run's cost
+    floor = out.split("the per-claim floor:")[1]
+    summed = (
+        rf"^  parse {NUMBER} µs \+ the standard \(lines, totals, rules, hashes\) {NUMBER} µs \+ "
+        rf"the signer's recovery {NUMBER} µs = {NUMBER} µs: two cores doing nothing else take "
+        rf"at most {NUMBER} claims/s$"
+    )
+    assert re.search(summed, floor, re.M), out
+    for mode, target in (("batch", "2,000"), ("root", "5,000"), ("single", "300"),
+                         ("verifier", "10,000")):  # fmt: skip
+        line = rf"^    {mode}\s+{target}/s:\s+{NUMBER} µs a claim, .*; this run {NUMBER} µs"
+        assert re.search(line, floor, re.M), (mode, out)
