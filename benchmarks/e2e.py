@@ -813,8 +813,8 @@ def settlement_gas() -> list[tuple[str, int]]:
 
 
 def root_mode_available() -> bool:
-    """Whether the service has the root anchoring mode (issue 15 part 2): then ``run`` adds
-    "root" to the modes. In root mode a claim is done end to end once it is under a recorded
+    """Whether the service has the root anchoring mode (issue 15 part 2): then ``run`` runs
+    it too unless the modes are chosen. In root mode a claim is done end to end once it is under a recorded
     root (``anchored``): no per-claim event exists to index until an operation admits it; no
     ceiling is sent for it (the ceiling relays claims), and its documents are not given to
     the firm-mode verifier (it needs the claims' proof files, not part of this benchmark)."""
@@ -881,7 +881,7 @@ def run(
     n: int = 1000,
     *,
     firms: int = 8,
-    modes: Sequence[str] = ("single", "batch"),
+    modes: Sequence[str] | None = None,
     batch_size: int = 100,
     request_size: int = 100,
     concurrency: int | None = None,
@@ -899,8 +899,8 @@ def run(
     ``profile``: see :func:`run_mode`.
     ``verify_repeat`` is kept for the command line's compatibility (one timed pass each now)."""
     del verify_repeat
-    if root_mode_available() and "root" not in modes:
-        modes = (*modes, "root")
+    if modes is None:  # every mode this build has; a chosen one runs alone
+        modes = ("single", "batch", "root") if root_mode_available() else ("single", "batch")
     result = BenchResult(n=n, firms=firms, workers=workers, load_before=os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="carbonledger-bench-") as tmp:
         workdir = Path(tmp)

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     result = bench.run(
         args.claims,
         firms=args.firms,
-        modes=args.mode or ("single", "batch"),
+        modes=args.mode,
         batch_size=args.batch_size,
         request_size=args.request_size,
         concurrency=args.concurrency,
