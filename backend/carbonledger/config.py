@@ -290,11 +290,11 @@ class Settings(BaseSettings):
         description="Share of the PostgreSQL server's connections in use at which GET /status "
         "warns (past all of them it refuses new ones).",
     )
-    alert_api_process_lost: float | None = Field(
+    alert_api_process_lost: float = Field(
         3600.0,
         gt=0,
         description="Seconds during which an API process that stopped reporting without "
-        "shutting down (killed, out of memory) is a warning; None: never.",
+        "shutting down (killed, out of memory) is a warning.",
     )
 
     pact_port: Port = Field(
