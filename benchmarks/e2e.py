@@ -814,10 +814,11 @@ def settlement_gas() -> list[tuple[str, int]]:
 
 def root_mode_available() -> bool:
     """Whether the service has the root anchoring mode (issue 15 part 2): then ``run`` runs
-    it too unless the modes are chosen. In root mode a claim is done end to end once it is under a recorded
-    root (``anchored``): no per-claim event exists to index until an operation admits it; no
-    ceiling is sent for it (the ceiling relays claims), and its documents are not given to
-    the firm-mode verifier (it needs the claims' proof files, not part of this benchmark)."""
+    it too unless the modes are chosen. In root mode a claim is done end to end once it is
+    under a recorded root (``anchored``): no per-claim event exists to index until an
+    operation admits it; no ceiling is sent for it (the ceiling relays claims), and its
+    documents are not given to the firm-mode verifier (it needs the claims' proof files, not
+    part of this benchmark)."""
     return "root" in ANCHOR_MODES
 
 
