@@ -253,15 +253,16 @@ def assess(
                 )
     serving = [i for i in every if i.role == API_PROCESS]
     window = thresholds.api_process_lost
-    lost = [i for i in serving if not i.alive and window is not None and at - i.seen_at <= window]
-    if lost and window is not None:
+    if window is not None and (
+        lost := [i for i in serving if not i.alive and at - i.seen_at <= window]
+    ):
         named = ", ".join(f"{i.host} pid {i.pid} ({spoken(at - i.seen_at)} ago)" for i in lost)
         some = "an API process" if len(lost) == 1 else f"{len(lost)} API processes"
         alert(
             "api_process_lost",
             "warning",
             f"{some} stopped reporting without shutting down in the last {spoken(window)} "
-            f"(killed, out of memory, or its host lost): {named}. with --workers, `carbonledger "
+            f"(killed, out of memory, or its host lost): {named}. With --workers, `carbonledger "
             "serve` and `up` start another in its place; the requests it held got no answer",
         )
     age = pipeline.oldest_accepted_age

@@ -350,14 +350,7 @@ class PreparedInsert:
                     returned.append(literal_column(f"pg_notify('{self.notify}', '')"))
                 insert = insert.returning(*returned)
             compiled = insert.compile(dialect=dialect, column_keys=list(keys))
-            steps = [
-                (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-                for key in compiled.positiontup or keys
-            ]
-
-            def values(row: Mapping[str, Any]) -> list[Any]:
-                return [row[key] if fn is None else fn(row[key]) for key, fn in steps]
-
+            values = self._bound(dialect, compiled.positiontup or keys)
             shape: Callable[[Mapping[str, Any]], Any] = (
                 values
                 if compiled.positiontup is not None
@@ -434,20 +427,24 @@ class PreparedInsert:
         """The ``COPY`` of ``keys`` into the table (names quoted as the dialect quotes them),
         and a row's values in that order, each through its column's bind processing."""
         if keys not in self._copies:
-            dialect = conn.dialect
-            steps = [
-                (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-                for key in keys
-            ]
-
-            def values(row: Mapping[str, Any]) -> list[Any]:
-                return [row[key] if fn is None else fn(row[key]) for key, fn in steps]
-
-            quoted = dialect.identifier_preparer
+            quoted = conn.dialect.identifier_preparer
             columns = ", ".join(quoted.quote(self.table.c[key].name) for key in keys)
             statement = f"COPY {quoted.format_table(self.table)} ({columns}) FROM STDIN"
-            self._copies[keys] = (statement, values)
+            self._copies[keys] = (statement, self._bound(conn.dialect, keys))
         return self._copies[keys]
+
+    def _bound(self, dialect: Any, keys: Sequence[str]) -> Callable[[Mapping[str, Any]], list[Any]]:
+        """A row's values of ``keys``, in that order, each through its column's bind
+        processing for ``dialect`` (JSON serialised, booleans, binaries, datetimes)."""
+        steps = [
+            (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
+            for key in keys
+        ]
+
+        def values(row: Mapping[str, Any]) -> list[Any]:
+            return [row[key] if fn is None else fn(row[key]) for key, fn in steps]
+
+        return values
 
 
 #: a compiled insert: the dialect's SQL text, and a row's values as its driver takes them
