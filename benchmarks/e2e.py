@@ -1100,9 +1100,9 @@ def request_path(
         return len(results), seconds, cpu
 
 
-#: the issue's targets on the 2-core machine (printed beside the figures, never asserted)
 #: documents the per-claim floor is measured over (of the auditor's, every run's)
 FLOOR_DOCUMENTS = 2_000
+#: the issue's targets on the 2-core machine (printed beside the figures, never asserted)
 TARGETS = {"batch": 2_000.0, "root": 5_000.0, "single": 300.0, "verifier": 10_000.0,
            "ratio": 50.0}  # fmt: skip
 
